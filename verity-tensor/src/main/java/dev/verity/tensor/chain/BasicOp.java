@@ -1,5 +1,7 @@
 package dev.verity.tensor.chain;
 
+import dev.verity.tensor.rng.KeyedShuffle;
+
 /**
  * The basic operations every kernel is a fixed sequence of. Each is a pure function of its
  * operands' bits that a contract can recompute (the on-chain referee implements exactly these).
@@ -45,8 +47,13 @@ public enum BasicOp {
     I2F(1),
     /** Philox4x32-10 word: operands (key0, key1, ctr0, ctr1, ctr2, ctr3, word) -> that output word. */
     PHILOX(7),
-    /** Keyed shuffle: operands (key0, key1, n, position) -> the sample index at that position. */
-    SHUFFLE(4);
+    /**
+     * The sample a batch row reads: operands (seedLo, seedHi, n, batch, step, row) -> the index in
+     * [0, n) of the sample at stream position step*batch + row ({@link KeyedShuffle#sampleAt}).
+     */
+    SHUFFLE(6),
+    /** A Philox word to a uniform float in [0, 1): (word &gt;&gt;&gt; 8) * 2^-24, exact. */
+    UNIFORM(1);
 
     private final int arity;
 

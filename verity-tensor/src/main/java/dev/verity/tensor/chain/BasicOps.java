@@ -40,7 +40,8 @@ public final class BasicOps {
             case F2I -> (int) f(v[0]);
             case I2F -> b((float) v[0]);
             case PHILOX -> Philox.word(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
-            case SHUFFLE -> KeyedShuffle.indexAt(v[0], v[1], v[2], v[3]);
+            case SHUFFLE -> KeyedShuffle.sampleAt(v[0], v[1], v[2], v[3], v[4], v[5]);
+            case UNIFORM -> b(Philox.uniform(v[0]));
         };
     }
 }

@@ -42,4 +42,24 @@ public final class KeyedShuffle {
         } while (x >= n);
         return x;
     }
+
+    /** Philox purpose word for the per-epoch shuffle keys ("SHUF"). */
+    public static final int PURPOSE = 0x53485546;
+
+    /**
+     * The sample read by {@code row} of the batch of {@code step}: stream position
+     * p = step * batch + row, epoch e = p / n, and the position p % n of the permutation keyed
+     * by the Philox block of (seed, PURPOSE, e). Every epoch is a fresh permutation.
+     */
+    public static int sampleAt(int seedLo, int seedHi, int n, int batch, int step, int row) {
+        if (n <= 0 || batch <= 0 || step < 0 || row < 0 || row >= batch) {
+            throw new IllegalArgumentException("bad sample position: n=" + n + " batch=" + batch + " step=" + step
+                    + " row=" + row);
+        }
+        long p = (long) step * batch + row;
+        long epoch = p / n;
+        int pos = (int) (p % n);
+        int[] key = Philox.block(seedLo, seedHi, PURPOSE, (int) epoch, (int) (epoch >>> 32), 0);
+        return indexAt(key[0], key[1], n, pos);
+    }
 }

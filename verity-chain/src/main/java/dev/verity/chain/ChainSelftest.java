@@ -1,0 +1,188 @@
+package dev.verity.chain;
+
+import java.io.PrintStream;
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code verity chain selftest [--rpc URL]}: deploys the contracts (embedded EVM, or the node at URL),
+ * runs an honest task and a disputed task through every stage, checks token conservation after each
+ * stage, prints gas per call and per dispute round, and ends with "selftest: ok".
+ *
+ * <p>The dispute uses a test referee that rules for the challenger (the binary32 referee is a later
+ * issue), so the slashing path runs end to end. Against a remote node the accounts are the public
+ * development keys, so only point it at a development node (Hardhat, Anvil).
+ */
+public final class ChainSelftest {
+    private ChainSelftest() {}
+
+    public static int run(String rpcUrlOrNull, PrintStream out) {
+        try (Chain chain = open(rpcUrlOrNull)) {
+            out.printf("chain: %s (chain id %d)%n", rpcUrlOrNull == null ? "embedded EVM (libevm, Shanghai)" : "JSON-RPC " + rpcUrlOrNull, chain.chainId());
+            Actors a = Actors.of(chain);
+            Verity v = Verity.deploy(chain, a.deployer, a.treasury, Verity.Config.defaults().withReferee("AlwaysChallengerReferee"));
+            out.printf("deployed: token %s market %s game %s%n", v.token, v.market, v.game);
+            setUp(v, a);
+            check(v, a, out, "setup");
+
+            long honest = honestTask(v, a, new SyntheticDispute(64, 8, 8, 1024, 16, 1));
+            check(v, a, out, "honest task " + honest + " settled");
+            if (v.task(honest).status() != Verity.Status.SETTLED) throw new IllegalStateException("honest task not settled");
+
+            SyntheticDispute syn = new SyntheticDispute(64, 8, 8, 1024, 16, 2);
+            long disputed = disputedTask(v, a, syn, 3);
+            check(v, a, out, "disputed task " + disputed + " resolved");
+            if (v.task(disputed).status() != Verity.Status.FAILED) throw new IllegalStateException("disputed task did not fail");
+
+            printGas(v.gasTable(), out);
+            out.println("selftest: ok");
+            return 0;
+        } catch (RuntimeException e) {
+            out.println("selftest: FAILED: " + e);
+            e.printStackTrace(out);
+            return 1;
+        }
+    }
+
+    static Chain open(String rpcUrlOrNull) {
+        if (rpcUrlOrNull != null) return RpcChain.devNode(rpcUrlOrNull);
+        String why = EmbeddedChain.unsupportedReason();
+        if (why != null) throw new UnsupportedOperationException(why);
+        return new EmbeddedChain();
+    }
+
+    /** Fixed roles over the chain's first 10 accounts. */
+    public record Actors(String deployer, String treasury, String submitter, String solver, String solver2, List<String> verifiers,
+            String challenger) {
+        public static Actors of(Chain chain) {
+            List<String> acc = chain.accounts();
+            if (acc.size() < 9) throw new IllegalStateException("need 9 accounts, chain has " + acc.size());
+            return new Actors(acc.get(0), acc.get(1), acc.get(2), acc.get(3), acc.get(4), List.of(acc.get(5), acc.get(6), acc.get(7)), acc.get(8));
+        }
+
+        public List<String> all() {
+            List<String> l = new java.util.ArrayList<>(List.of(deployer, treasury, submitter, solver, solver2, challenger));
+            l.addAll(verifiers);
+            return l;
+        }
+    }
+
+    /** Funds every actor, approves the contracts, stakes solvers and verifiers, registers verifiers. */
+    public static void setUp(Verity v, Actors a) {
+        BigInteger max = BigInteger.TWO.pow(256).subtract(BigInteger.ONE);
+        for (String who : a.all()) {
+            if (who.equals(a.deployer()) || who.equals(a.treasury())) continue;
+            v.transfer(a.deployer(), who, Verity.ether(100_000));
+            v.approve(who, v.market, max);
+            v.approve(who, v.staking, max);
+            v.approve(who, v.game, max);
+        }
+        v.stake(a.solver(), Verity.ether(10_000));
+        v.stake(a.solver2(), Verity.ether(10_000));
+        for (String ver : a.verifiers()) {
+            v.stake(ver, Verity.ether(100));
+            v.registerVerifier(ver);
+        }
+    }
+
+    public static TaskSpec spec(SyntheticDispute syn, byte[] secret) {
+        return new TaskSpec(Merkle.sha256("spec".getBytes(), secret), Merkle.sha256("data".getBytes()), syn.graphRoot(), new byte[32],
+                TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1), Verity.ether(2),
+                Verity.ether(500), 2, 3600, 86400, 3600, 86400);
+    }
+
+    static byte[] secret() {
+        byte[] s = new byte[32];
+        new SecureRandom().nextBytes(s);
+        return s;
+    }
+
+    /** Post -> two bids -> close -> commit -> reveal -> attest -> settle. */
+    public static long honestTask(Verity v, Actors a, SyntheticDispute syn) {
+        byte[] secret = secret();
+        TaskSpec spec = spec(syn, secret);
+        long id = v.post(a.submitter(), spec);
+        v.bid(a.solver2(), id, Verity.ether(1));
+        v.bid(a.solver(), id, new BigInteger("800000000000000000"));
+        v.chain.advanceTime(spec.bidWindow() + 1);
+        v.closeAuction(a.deployer(), id);
+        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("manifest".getBytes()));
+        v.revealSeed(a.submitter(), id, secret);
+        List<Verity.Assignment> as = v.assignments(id);
+        for (int i = 0; i < as.size(); i++) v.attest(as.get(i).verifier(), id, i);
+        v.chain.advanceTime(spec.verifyWindow() + 1);
+        v.settle(a.deployer(), id);
+        if (!v.modelRegistered(syn.modelRoot())) throw new IllegalStateException("model not registered");
+        return id;
+    }
+
+    /** A task taken to verification, ready for a challenge. */
+    public static long committedTask(Verity v, Actors a, SyntheticDispute syn) {
+        byte[] secret = secret();
+        TaskSpec spec = spec(syn, secret);
+        long id = v.post(a.submitter(), spec);
+        v.bid(a.solver(), id, Verity.ether(1));
+        v.chain.advanceTime(spec.bidWindow() + 1);
+        v.closeAuction(a.deployer(), id);
+        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("manifest".getBytes()));
+        v.revealSeed(a.submitter(), id, secret);
+        return id;
+    }
+
+    /** All seven rounds on segment {@code seg}; the referee rules. Returns the task id. */
+    public static long disputedTask(Verity v, Actors a, SyntheticDispute syn, long seg) {
+        long id = committedTask(v, a, syn);
+        playDispute(v, a, id, syn, seg, 3, syn.graphOps / 2, syn.outputElems - 1, syn.chainLength / 2);
+        return id;
+    }
+
+    public static long playDispute(Verity v, Actors a, long taskId, SyntheticDispute syn, long seg, long k, int op, long element, int link) {
+        long d = v.openDispute(a.challenger(), taskId, syn.round1(seg));
+        v.round2(a.solver(), d, syn.round2(seg));
+        v.round3(a.challenger(), d, syn.round3(seg, k));
+        v.round4(a.solver(), d, syn.round4(op));
+        v.round5(a.challenger(), d, syn.round5(op, element));
+        v.round6(a.solver(), d, syn.round6());
+        v.round7(a.challenger(), d, syn.round7(link));
+        return d;
+    }
+
+    /**
+     * Conservation: every token is in exactly one place. Market balance == total escrow, staking
+     * balance == staked + unbonding, game balance == open bonds, and the balances of all actors and
+     * contracts sum to the total supply.
+     */
+    public static void checkConservation(Verity v, Actors a) {
+        BigInteger supply = v.totalSupply();
+        BigInteger sum = BigInteger.ZERO;
+        for (String who : a.all()) sum = sum.add(v.balanceOf(who));
+        BigInteger mkt = v.balanceOf(v.market);
+        BigInteger stk = v.balanceOf(v.staking);
+        BigInteger gm = v.balanceOf(v.game);
+        sum = sum.add(mkt).add(stk).add(gm).add(v.balanceOf(v.registry)).add(v.balanceOf(v.referee));
+        if (!sum.equals(supply)) throw new IllegalStateException("conservation: balances sum " + sum + " != supply " + supply);
+        if (!mkt.equals(v.totalEscrowed())) throw new IllegalStateException("market holds " + mkt + " but escrow is " + v.totalEscrowed());
+        BigInteger staked = v.totalStaked().add(v.totalUnbonding());
+        if (!stk.equals(staked)) throw new IllegalStateException("staking holds " + stk + " but stakes are " + staked);
+        if (!gm.equals(v.totalBonds())) throw new IllegalStateException("game holds " + gm + " but bonds are " + v.totalBonds());
+    }
+
+    private static void check(Verity v, Actors a, PrintStream out, String stage) {
+        checkConservation(v, a);
+        out.printf("  ok: %-32s conservation holds (supply %s, escrow %s, staked %s)%n", stage, v.totalSupply(), v.totalEscrowed(), v.totalStaked());
+    }
+
+    public static void printGas(Map<String, List<Long>> table, PrintStream out) {
+        out.printf("%-46s %6s %10s %10s%n", "gas per call", "calls", "min", "max");
+        long dispute = 0;
+        for (Map.Entry<String, List<Long>> e : table.entrySet()) {
+            long min = e.getValue().stream().mapToLong(Long::longValue).min().orElse(0);
+            long max = e.getValue().stream().mapToLong(Long::longValue).max().orElse(0);
+            out.printf("%-46s %6d %10d %10d%n", e.getKey(), e.getValue().size(), min, max);
+            if (e.getKey().contains("(round")) dispute += max;
+        }
+        out.printf("%-46s %6s %10s %10d%n", "whole dispute (rounds 1-7, max each)", "", "", dispute);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.verity.chain;
+
+import static dev.verity.chain.Abi.b32;
+import static dev.verity.chain.Abi.u128;
+import static dev.verity.chain.Abi.u32;
+import static dev.verity.chain.Abi.u64;
+
+import java.math.BigInteger;
+import org.web3j.abi.datatypes.StaticStruct;
+
+/** TaskMarket.PostParams: what a submitter posts (DESIGN.md Protocol step 1). */
+public record TaskSpec(byte[] specHash, byte[] datasetRoot, byte[] graphRoot, byte[] parentModel, byte[] seedCommit, long graphOps,
+        long totalSteps, long checkpointInterval, long workUnits, BigInteger maxPricePerUnit, BigInteger replayFee, BigInteger solverStake,
+        int numVerifiers, long bidWindow, long commitWindow, long revealWindow, long verifyWindow) {
+
+    public static final String TUPLE =
+            "(bytes32,bytes32,bytes32,bytes32,bytes32,uint64,uint64,uint64,uint64,uint128,uint128,uint128,uint32,uint64,uint64,uint64,uint64)";
+
+    StaticStruct toAbi() {
+        return Abi.tuple(b32(specHash), b32(datasetRoot), b32(graphRoot), b32(parentModel), b32(seedCommit), u64(graphOps), u64(totalSteps),
+                u64(checkpointInterval), u64(workUnits), u128(maxPricePerUnit), u128(replayFee), u128(solverStake), u32(numVerifiers),
+                u64(bidWindow), u64(commitWindow), u64(revealWindow), u64(verifyWindow));
+    }
+
+    public long numSegments() {
+        return (totalSteps + checkpointInterval - 1) / checkpointInterval;
+    }
+
+    /** Escrow the market takes at post: max solver pay + fee on it + every replay fee. */
+    public BigInteger requiredEscrow(int feeBps) {
+        BigInteger maxPay = BigInteger.valueOf(workUnits).multiply(maxPricePerUnit);
+        return maxPay.add(maxPay.multiply(BigInteger.valueOf(feeBps)).divide(BigInteger.valueOf(10_000)))
+                .add(BigInteger.valueOf(numVerifiers).multiply(replayFee));
+    }
+
+    /** keccak256(abi.encode(secret)), the submitter's commitment for verifier randomness. */
+    public static byte[] seedCommitment(byte[] secret) {
+        return org.web3j.crypto.Hash.sha3(secret);
+    }
+}

@@ -1,0 +1,352 @@
+package dev.verity.chain;
+
+import static dev.verity.chain.Abi.addr;
+import static dev.verity.chain.Abi.b32;
+import static dev.verity.chain.Abi.b32s;
+import static dev.verity.chain.Abi.bool;
+import static dev.verity.chain.Abi.bytes;
+import static dev.verity.chain.Abi.u128;
+import static dev.verity.chain.Abi.u16;
+import static dev.verity.chain.Abi.u256;
+import static dev.verity.chain.Abi.u64;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.web3j.abi.datatypes.StaticStruct;
+import org.web3j.abi.datatypes.Type;
+
+/**
+ * Typed bindings for a deployed set of Verity contracts (hand-written over web3j's ABI encoder).
+ * Every transaction goes through {@link #tx}, which records its gas under "Contract.function" so a
+ * gas table can be printed for any run.
+ */
+public final class Verity {
+
+    /** Deployment parameters. */
+    public record Config(BigInteger initialSupply, long unbondingDelay, int feeBps, BigInteger minVerifierStake, BigInteger challengeBond,
+            long roundTimeout, String refereeContract) {
+        public static Config defaults() {
+            return new Config(BigInteger.TEN.pow(27), 7 * 86400, 250, ether(100), ether(50), 86400, "AlwaysDefenderReferee");
+        }
+
+        public Config withReferee(String referee) {
+            return new Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, referee);
+        }
+    }
+
+    public static BigInteger ether(long n) {
+        return BigInteger.valueOf(n).multiply(BigInteger.TEN.pow(18));
+    }
+
+    /** Task status as TaskMarket.Status orders it. */
+    public enum Status { NONE, BIDDING, ASSIGNED, COMMITTED, DISPUTED, SETTLED, FAILED, CANCELLED }
+
+    public record TaskView(TaskSpec spec, String submitter, Status status, String solver, BigInteger bestPrice, BigInteger escrow,
+            byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, long deadline, boolean assigned, boolean stakeLocked, long attestations) {}
+
+    public record Assignment(String verifier, long segment, boolean attested) {}
+
+    public record DisputeView(long taskId, String challenger, String defender, int nextRound, long deadline, boolean challengerWon,
+            BigInteger bond, BigInteger solverStake) {}
+
+    public final Chain chain;
+    public final Config config;
+    public final String deployer;
+    public final String treasury;
+    public final String token;
+    public final String staking;
+    public final String registry;
+    public final String market;
+    public final String game;
+    public final String referee;
+    private final Map<String, List<Long>> gas = new TreeMap<>();
+
+    private Verity(Chain chain, Config config, String deployer, String treasury, String token, String staking, String registry, String market,
+            String game, String referee) {
+        this.chain = chain;
+        this.config = config;
+        this.deployer = deployer;
+        this.treasury = treasury;
+        this.token = token;
+        this.staking = staking;
+        this.registry = registry;
+        this.market = market;
+        this.game = game;
+        this.referee = referee;
+    }
+
+    /** Deploys token, staking, registry, market, referee and game, and wires them (one-time). */
+    public static Verity deploy(Chain chain, String deployer, String treasury, Config cfg) {
+        Map<String, Long> deployGas = new TreeMap<>();
+        String token = create(chain, deployer, deployGas, "VerityToken", u256(cfg.initialSupply()), bool(false));
+        String staking = create(chain, deployer, deployGas, "Staking", addr(token), u64(cfg.unbondingDelay()));
+        String registry = create(chain, deployer, deployGas, "ModelRegistry");
+        String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
+                u16(cfg.feeBps()), u256(cfg.minVerifierStake()));
+        String referee = create(chain, deployer, deployGas, cfg.refereeContract());
+        String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), u256(cfg.challengeBond()),
+                u64(cfg.roundTimeout()));
+        Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee);
+        deployGas.forEach((k, g) -> v.gas.computeIfAbsent("deploy " + k, x -> new ArrayList<>()).add(g));
+        v.tx(deployer, staking, "Staking.wire", "wire(address,address)", addr(market), addr(game));
+        v.tx(deployer, registry, "ModelRegistry.wire", "wire(address)", addr(market));
+        v.tx(deployer, market, "TaskMarket.wire", "wire(address)", addr(game));
+        v.tx(deployer, game, "DisputeGame.wire", "wire(address)", addr(market));
+        return v;
+    }
+
+    private static String create(Chain chain, String from, Map<String, Long> gas, String name, Type<?>... args) {
+        Receipt r = chain.deploy(from, Artifacts.creationCode(name, args));
+        gas.put(name, r.gasUsed());
+        return r.contractAddress();
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    public Receipt tx(String from, String to, String label, String signature, Type<?>... args) {
+        Receipt r = chain.send(from, to, Abi.call(signature, args));
+        synchronized (gas) {
+            gas.computeIfAbsent(label, k -> new ArrayList<>()).add(r.gasUsed());
+        }
+        return r;
+    }
+
+    public byte[] view(String to, String signature, Type<?>... args) {
+        return chain.call(deployer, to, Abi.call(signature, args));
+    }
+
+    /** Gas used per "Contract.function": every observed value, in call order. */
+    public Map<String, List<Long>> gasTable() {
+        synchronized (gas) {
+            Map<String, List<Long>> copy = new TreeMap<>();
+            gas.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+            return copy;
+        }
+    }
+
+    public void clearGas() {
+        synchronized (gas) {
+            gas.clear();
+        }
+    }
+
+    // ------------------------------------------------------------------ token
+
+    public BigInteger balanceOf(String who) {
+        return Abi.word(view(token, "balanceOf(address)", addr(who)), 0);
+    }
+
+    public BigInteger totalSupply() {
+        return Abi.word(view(token, "totalSupply()"), 0);
+    }
+
+    public Receipt faucet(String who, BigInteger amount) {
+        return tx(who, token, "VerityToken.faucet", "faucet(uint256)", u256(amount));
+    }
+
+    public Receipt transfer(String from, String to, BigInteger amount) {
+        return tx(from, token, "VerityToken.transfer", "transfer(address,uint256)", addr(to), u256(amount));
+    }
+
+    public Receipt approve(String owner, String spender, BigInteger amount) {
+        return tx(owner, token, "VerityToken.approve", "approve(address,uint256)", addr(spender), u256(amount));
+    }
+
+    // ------------------------------------------------------------------ staking
+
+    public Receipt stake(String who, BigInteger amount) {
+        return tx(who, staking, "Staking.stake", "stake(uint256)", u256(amount));
+    }
+
+    public Receipt requestUnbond(String who, BigInteger amount) {
+        return tx(who, staking, "Staking.requestUnbond", "requestUnbond(uint256)", u256(amount));
+    }
+
+    public Receipt withdraw(String who) {
+        return tx(who, staking, "Staking.withdraw", "withdraw()");
+    }
+
+    public BigInteger staked(String who) {
+        return Abi.word(view(staking, "staked(address)", addr(who)), 0);
+    }
+
+    public BigInteger locked(String who) {
+        return Abi.word(view(staking, "locked(address)", addr(who)), 0);
+    }
+
+    public BigInteger totalStaked() {
+        return Abi.word(view(staking, "totalStaked()"), 0);
+    }
+
+    public BigInteger totalUnbonding() {
+        return Abi.word(view(staking, "totalUnbonding()"), 0);
+    }
+
+    // ------------------------------------------------------------------ market
+
+    public Receipt registerVerifier(String who) {
+        return tx(who, market, "TaskMarket.registerVerifier", "registerVerifier()");
+    }
+
+    /** Posts a task; returns its id (read from the TaskPosted event). */
+    public long post(String submitter, TaskSpec spec) {
+        Receipt r = tx(submitter, market, "TaskMarket.post", "post(" + TaskSpec.TUPLE + ")", spec.toAbi());
+        String topic = Abi.eventTopic("TaskPosted(uint256,address,bytes32,uint64,uint128,uint256,uint64)");
+        for (Receipt.Log l : r.logs()) {
+            if (l.address().equalsIgnoreCase(market) && topic.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
+        }
+        throw new IllegalStateException("post emitted no TaskPosted event");
+    }
+
+    public Receipt bid(String solver, long taskId, BigInteger pricePerUnit) {
+        return tx(solver, market, "TaskMarket.bid", "bid(uint256,uint128)", u256(taskId), u128(pricePerUnit));
+    }
+
+    public Receipt closeAuction(String who, long taskId) {
+        return tx(who, market, "TaskMarket.closeAuction", "closeAuction(uint256)", u256(taskId));
+    }
+
+    public Receipt commit(String solver, long taskId, byte[] traceRoot, byte[] modelRoot, byte[] manifestHash) {
+        return tx(solver, market, "TaskMarket.commit", "commit(uint256,bytes32,bytes32,bytes32)", u256(taskId), b32(traceRoot), b32(modelRoot),
+                b32(manifestHash));
+    }
+
+    public Receipt timeoutCommit(String who, long taskId) {
+        return tx(who, market, "TaskMarket.timeoutCommit", "timeoutCommit(uint256)", u256(taskId));
+    }
+
+    public Receipt revealSeed(String submitter, long taskId, byte[] secret) {
+        return tx(submitter, market, "TaskMarket.revealSeed", "revealSeed(uint256,bytes32)", u256(taskId), b32(secret));
+    }
+
+    public Receipt assignWithoutReveal(String who, long taskId) {
+        return tx(who, market, "TaskMarket.assignWithoutReveal", "assignWithoutReveal(uint256)", u256(taskId));
+    }
+
+    public Receipt attest(String verifier, long taskId, long index) {
+        return tx(verifier, market, "TaskMarket.attest", "attest(uint256,uint256)", u256(taskId), u256(index));
+    }
+
+    public Receipt settle(String who, long taskId) {
+        return tx(who, market, "TaskMarket.settle", "settle(uint256)", u256(taskId));
+    }
+
+    public BigInteger totalEscrowed() {
+        return Abi.word(view(market, "totalEscrowed()"), 0);
+    }
+
+    public long taskCount() {
+        return Abi.wordLong(view(market, "taskCount()"), 0);
+    }
+
+    public TaskView task(long taskId) {
+        byte[] w = view(market, "getTask(uint256)", u256(taskId));
+        TaskSpec spec = new TaskSpec(Abi.wordBytes(w, 0), Abi.wordBytes(w, 1), Abi.wordBytes(w, 2), Abi.wordBytes(w, 3), Abi.wordBytes(w, 4),
+                Abi.wordLong(w, 5), Abi.wordLong(w, 6), Abi.wordLong(w, 7), Abi.wordLong(w, 8), Abi.word(w, 9), Abi.word(w, 10), Abi.word(w, 11),
+                (int) Abi.wordLong(w, 12), Abi.wordLong(w, 13), Abi.wordLong(w, 14), Abi.wordLong(w, 15), Abi.wordLong(w, 16));
+        return new TaskView(spec, Abi.wordAddress(w, 17), Status.values()[(int) Abi.wordLong(w, 18)], Abi.wordAddress(w, 19), Abi.word(w, 20),
+                Abi.word(w, 21), Abi.wordBytes(w, 22), Abi.wordBytes(w, 23), Abi.wordBytes(w, 24), Abi.wordLong(w, 25), Abi.wordBool(w, 26),
+                Abi.wordBool(w, 27), Abi.wordLong(w, 28));
+    }
+
+    public List<Assignment> assignments(long taskId) {
+        byte[] w = view(market, "getAssignments(uint256)", u256(taskId));
+        int base = Abi.word(w, 0).intValueExact() / 32;
+        int n = Abi.word(w, base).intValueExact();
+        List<Assignment> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int o = base + 1 + 3 * i;
+            out.add(new Assignment(Abi.wordAddress(w, o), Abi.wordLong(w, o + 1), Abi.wordBool(w, o + 2)));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ dispute game
+
+    public static final String LINK = "(uint8,uint32,uint32,uint32,uint32)";
+
+    public BigInteger totalBonds() {
+        return Abi.word(view(game, "totalBonds()"), 0);
+    }
+
+    public long activeDispute(long taskId) {
+        return Abi.wordLong(view(game, "activeDisputeOf(uint256)", u256(taskId)), 0);
+    }
+
+    public DisputeView dispute(long disputeId) {
+        byte[] w = view(game, "getDispute(uint256)", u256(disputeId));
+        return new DisputeView(Abi.wordLong(w, 0), Abi.wordAddress(w, 1), Abi.wordAddress(w, 2), (int) Abi.wordLong(w, 3), Abi.wordLong(w, 4),
+                Abi.wordBool(w, 5), Abi.word(w, 6), Abi.word(w, 7));
+    }
+
+    /** Round 1. Returns the dispute id. */
+    public long openDispute(String challenger, long taskId, SyntheticDispute.Round1 r) {
+        Receipt rc = tx(challenger, game, "DisputeGame.open (round 1)", "open(uint256,uint64,bytes32,bytes32[],bytes32,bytes32[])", u256(taskId),
+                u64(r.segment()), b32(r.startState()), b32s(r.startProof()), b32(r.endState()), b32s(r.endProof()));
+        String topic = Abi.eventTopic("DisputeOpened(uint256,uint256,address,address,uint64,uint64)");
+        for (Receipt.Log l : rc.logs()) {
+            if (l.address().equalsIgnoreCase(game) && topic.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
+        }
+        throw new IllegalStateException("open emitted no DisputeOpened event");
+    }
+
+    public Receipt round2(String solver, long id, SyntheticDispute.Round2 r) {
+        return tx(solver, game, "DisputeGame.postSegmentRoot (round 2)", "postSegmentRoot(uint256,bytes32,bytes32[],bytes32[])", u256(id),
+                b32(r.segmentRoot()), b32s(r.firstProof()), b32s(r.lastProof()));
+    }
+
+    public Receipt round3(String challenger, long id, SyntheticDispute.Round3 r) {
+        return tx(challenger, game, "DisputeGame.disputeStep (round 3)", "disputeStep(uint256,uint64,bytes32,bytes32[],bytes32,bytes32[])", u256(id),
+                u64(r.k()), b32(r.preState()), b32s(r.preProof()), b32(r.postState()), b32s(r.postProof()));
+    }
+
+    public Receipt round4(String solver, long id, byte[] opTraceRoot) {
+        return tx(solver, game, "DisputeGame.postOpTrace (round 4)", "postOpTrace(uint256,bytes32)", u256(id), b32(opTraceRoot));
+    }
+
+    public Receipt round5(String challenger, long id, SyntheticDispute.Round5 r) {
+        return tx(challenger, game, "DisputeGame.disputeOp (round 5)", "disputeOp(uint256,uint64,bytes,bytes32[],bytes32,uint64,bytes32[],uint64)",
+                u256(id), u64(r.opIndex()), bytes(r.graphRecord()), b32s(r.graphProof()), b32(r.outputRoot()), u64(r.outputElems()),
+                b32s(r.opTraceProof()), u64(r.element()));
+    }
+
+    public Receipt round6(String solver, long id, SyntheticDispute.Round6 r) {
+        return tx(solver, game, "DisputeGame.postElementChain (round 6)",
+                "postElementChain(uint256,bytes32,uint64,bytes,bytes32[]," + LINK + ",bytes32[])", u256(id), b32(r.chainRoot()), u64(r.chainLength()),
+                bytes(r.chunk()), b32s(r.chunkProof()), r.lastLink().toAbi(), b32s(r.lastLinkProof()));
+    }
+
+    public Receipt round7(String challenger, long id, SyntheticDispute.Round7 r) {
+        return tx(challenger, game, "DisputeGame.disputeLink (round 7)",
+                "disputeLink(uint256,uint64," + LINK + ",bytes32[]," + LINK + ",bytes32[],bytes)", u256(id), u64(r.t()), r.link().toAbi(),
+                b32s(r.linkProof()), r.prev().toAbi(), b32s(r.prevProof()), bytes(new byte[0]));
+    }
+
+    public Receipt timeoutDispute(String who, long id) {
+        return tx(who, game, "DisputeGame.timeout", "timeout(uint256)", u256(id));
+    }
+
+    // ------------------------------------------------------------------ registry
+
+    public boolean modelRegistered(byte[] modelRoot) {
+        return Abi.wordBool(view(registry, "exists(bytes32)", b32(modelRoot)), 0);
+    }
+
+    /** One basic operation of an element chain. */
+    public record Link(int opcode, long x, long y, long z, long result) {
+        StaticStruct toAbi() {
+            return Abi.tuple(Abi.u8(opcode), Abi.u32(x), Abi.u32(y), Abi.u32(z), Abi.u32(result));
+        }
+
+        byte[] leafBytes(long index) {
+            return Abi.concat(new byte[] {0x70}, Merkle.u64(index), new byte[] {(byte) opcode}, u32be(x), u32be(y), u32be(z), u32be(result));
+        }
+
+        private static byte[] u32be(long v) {
+            return java.nio.ByteBuffer.allocate(4).putInt((int) v).array();
+        }
+    }
+}

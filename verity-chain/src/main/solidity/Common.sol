@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/// @notice Minimal ERC-20 surface the Verity contracts use.
+interface IERC20 {
+    event Transfer(address indexed from, address indexed to, uint256 value);
+    event Approval(address indexed owner, address indexed spender, uint256 value);
+
+    function totalSupply() external view returns (uint256);
+    function balanceOf(address account) external view returns (uint256);
+    function transfer(address to, uint256 value) external returns (bool);
+    function allowance(address owner, address spender) external view returns (uint256);
+    function approve(address spender, uint256 value) external returns (bool);
+    function transferFrom(address from, address to, uint256 value) external returns (bool);
+}
+
+/// @notice Reentrancy guard in the style of OpenZeppelin's: one storage slot, 1 = free, 2 = entered.
+/// Every external function that moves tokens or changes task/dispute state is `nonReentrant`, so a
+/// malicious token, referee or registry cannot call back into a half-updated contract.
+abstract contract ReentrancyGuard {
+    uint256 private _status = 1;
+
+    modifier nonReentrant() {
+        require(_status == 1, "ReentrancyGuard: reentrant call");
+        _status = 2;
+        _;
+        _status = 1;
+    }
+}
+
+/// @notice Deployer-owned one-time wiring. The owner can only connect contracts once (the addresses
+/// of the market and the dispute game depend on each other); after `_finishWiring` it has no powers.
+abstract contract Wired {
+    address public immutable deployer;
+    bool public wired;
+
+    event Wired_(address indexed by);
+
+    constructor() {
+        deployer = msg.sender;
+    }
+
+    modifier onlyDuringWiring() {
+        require(msg.sender == deployer, "Wired: not deployer");
+        require(!wired, "Wired: already wired");
+        _;
+    }
+
+    modifier onlyWired() {
+        require(wired, "Wired: not wired yet");
+        _;
+    }
+
+    function _finishWiring() internal {
+        wired = true;
+        emit Wired_(msg.sender);
+    }
+}
+
+/// @notice SHA-256 Merkle trees exactly as docs/commitments.md defines them:
+/// leaf = H(0x00 || leafBytes); inner = H(0x01 || left || right); root = H(0x02 || uint64(n) || top);
+/// depth d = 0 if n <= 1 else ceil(log2 n). `sha256` is the EVM precompile at 0x02.
+library MerkleSha256 {
+    function leafHash(bytes memory leafBytes) internal pure returns (bytes32) {
+        return sha256(abi.encodePacked(bytes1(0x00), leafBytes));
+    }
+
+    function depth(uint64 n) internal pure returns (uint256 d) {
+        if (n <= 1) return 0;
+        uint256 m = uint256(n) - 1;
+        while (m > 0) {
+            d++;
+            m >>= 1;
+        }
+    }
+
+    /// @notice True iff `leaf` (a leaf hash) is leaf `index` of the `n`-leaf tree with `root`.
+    function verify(bytes32 root, uint64 n, uint64 index, bytes32 leaf, bytes32[] calldata siblings)
+        internal
+        pure
+        returns (bool)
+    {
+        if (index >= n) return false;
+        if (siblings.length != depth(n)) return false;
+        bytes32 h = leaf;
+        for (uint256 l = 0; l < siblings.length; l++) {
+            if ((index >> l) & 1 == 0) {
+                h = sha256(abi.encodePacked(bytes1(0x01), h, siblings[l]));
+            } else {
+                h = sha256(abi.encodePacked(bytes1(0x01), siblings[l], h));
+            }
+        }
+        return sha256(abi.encodePacked(bytes1(0x02), n, h)) == root;
+    }
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {Wired} from "./Common.sol";
+
+/// @title ModelRegistry: the model zoo. A settled task's final model root maps to its provenance.
+/// @notice Only the market registers (at settlement), so every entry is backed by a task that passed
+/// its challenge window. The first registration of a model root wins; a later task producing the
+/// same root (e.g. the same spec trained twice) is recorded by an event but does not overwrite.
+contract ModelRegistry is Wired {
+    struct Model {
+        uint256 taskId;
+        bytes32 specHash;
+        bytes32 traceRoot;
+        bytes32 parent;
+        address solver;
+        uint64 registeredAt;
+    }
+
+    address public market;
+    mapping(bytes32 => Model) private models;
+    uint256 public count;
+
+    event ModelRegistered(
+        bytes32 indexed modelRoot, uint256 indexed taskId, bytes32 specHash, bytes32 traceRoot, bytes32 parent, address solver
+    );
+    event ModelReproduced(bytes32 indexed modelRoot, uint256 indexed taskId, address solver);
+
+    function wire(address market_) external onlyDuringWiring {
+        require(market_ != address(0), "Registry: zero market");
+        market = market_;
+        _finishWiring();
+    }
+
+    function register(bytes32 modelRoot, uint256 taskId, bytes32 specHash, bytes32 traceRoot, bytes32 parent, address solver)
+        external
+    {
+        require(msg.sender == market, "Registry: caller is not the market");
+        if (models[modelRoot].solver != address(0)) {
+            emit ModelReproduced(modelRoot, taskId, solver);
+            return;
+        }
+        models[modelRoot] = Model(taskId, specHash, traceRoot, parent, solver, uint64(block.timestamp));
+        count += 1;
+        emit ModelRegistered(modelRoot, taskId, specHash, traceRoot, parent, solver);
+    }
+
+    function exists(bytes32 modelRoot) external view returns (bool) {
+        return models[modelRoot].solver != address(0);
+    }
+
+    function get(bytes32 modelRoot)
+        external
+        view
+        returns (uint256 taskId, bytes32 specHash, bytes32 traceRoot, bytes32 parent, address solver, uint64 registeredAt)
+    {
+        Model storage m = models[modelRoot];
+        require(m.solver != address(0), "Registry: unknown model");
+        return (m.taskId, m.specHash, m.traceRoot, m.parent, m.solver, m.registeredAt);
+    }
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/// @title IReferee: the last round of a dispute. The game has already proven, against the solver's
+/// own commitments, the one basic operation (link) the challenger disputes and where it sits; the
+/// referee recomputes it (binary32 soft-float, index or RNG computation) and says whether the
+/// solver's link is correct. Called with STATICCALL (`view`), so a referee cannot touch state.
+/// See docs/dispute-protocol.md for the meaning of every field.
+interface IReferee {
+    struct Claim {
+        bytes32 graphLeafHash; // leaf hash of the graph op record (proven against the task's graph root)
+        bytes32 preState; // agreed state root before the disputed step
+        bytes32 opTraceRoot; // the solver's op-trace root for that step
+        uint64 step; // the disputed step
+        uint64 opIndex; // op of the graph
+        uint64 element; // disputed output element of that op
+        uint64 linkIndex; // index of the disputed link in the element chain
+        uint64 chainLength; // number of links in the chain
+        uint8 opcode; // basic operation (see docs/dispute-protocol.md)
+        uint32 x;
+        uint32 y;
+        uint32 z;
+        uint32 result; // the solver's claimed result (binary32 bits)
+    }
+
+    /// @return linkCorrect true if `result` is what the operation gives on the proven operands.
+    function rule(Claim calldata claim, bytes calldata operandProofs) external view returns (bool linkCorrect);
+}
+
+/// @notice Test referee: the solver's link is always right (the defender wins every final round).
+contract AlwaysDefenderReferee is IReferee {
+    function rule(Claim calldata, bytes calldata) external pure returns (bool) {
+        return true;
+    }
+}
+
+/// @notice Test referee: the solver's link is always wrong (the challenger wins every final round).
+contract AlwaysChallengerReferee is IReferee {
+    function rule(Claim calldata, bytes calldata) external pure returns (bool) {
+        return false;
+    }
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IERC20, ReentrancyGuard, Wired} from "./Common.sol";
+
+/// @title Staking: solvers and verifiers bond tokens here.
+/// @notice Stake can be locked by the market (a solver's stake while it holds a task) and slashed
+/// only by the market (missed commit deadline) or the dispute game (lost dispute). Unbonding takes
+/// `unbondingDelay` seconds, so a solver cannot withdraw between a misdeed and its punishment;
+/// locked stake cannot be unbonded at all.
+contract Staking is ReentrancyGuard, Wired {
+    IERC20 public immutable token;
+    uint64 public immutable unbondingDelay;
+    address public market;
+    address public disputeGame;
+
+    mapping(address => uint256) public staked; // active stake, includes locked
+    mapping(address => uint256) public locked; // part of `staked` that backs an open task
+    mapping(address => uint256) public unbondingAmount;
+    mapping(address => uint64) public unbondingReleaseAt;
+    uint256 public totalStaked;
+    uint256 public totalUnbonding;
+
+    event Staked(address indexed who, uint256 amount, uint256 newStake);
+    event UnbondRequested(address indexed who, uint256 amount, uint64 releaseAt);
+    event Withdrawn(address indexed who, uint256 amount);
+    event Locked(address indexed who, uint256 amount, uint256 totalLocked);
+    event Unlocked(address indexed who, uint256 amount, uint256 totalLocked);
+    event Slashed(address indexed who, uint256 amount, address indexed to, address indexed by);
+
+    constructor(IERC20 token_, uint64 unbondingDelay_) {
+        require(address(token_) != address(0), "Staking: zero token");
+        token = token_;
+        unbondingDelay = unbondingDelay_;
+    }
+
+    function wire(address market_, address disputeGame_) external onlyDuringWiring {
+        require(market_ != address(0) && disputeGame_ != address(0), "Staking: zero address");
+        market = market_;
+        disputeGame = disputeGame_;
+        _finishWiring();
+    }
+
+    modifier onlyMarket() {
+        require(msg.sender == market, "Staking: caller is not the market");
+        _;
+    }
+
+    modifier onlySlasher() {
+        require(msg.sender == market || msg.sender == disputeGame, "Staking: caller may not slash");
+        _;
+    }
+
+    function available(address who) public view returns (uint256) {
+        return staked[who] - locked[who];
+    }
+
+    function stake(uint256 amount) external nonReentrant onlyWired {
+        require(amount > 0, "Staking: zero amount");
+        staked[msg.sender] += amount;
+        totalStaked += amount;
+        require(token.transferFrom(msg.sender, address(this), amount), "Staking: transfer failed");
+        emit Staked(msg.sender, amount, staked[msg.sender]);
+    }
+
+    /// @notice Moves `amount` of unlocked stake to unbonding; a new request adds to the pending
+    /// amount and restarts the delay (so the delay always covers the most recent stake leaving).
+    function requestUnbond(uint256 amount) external nonReentrant {
+        require(amount > 0, "Staking: zero amount");
+        require(available(msg.sender) >= amount, "Staking: amount exceeds unlocked stake");
+        staked[msg.sender] -= amount;
+        totalStaked -= amount;
+        unbondingAmount[msg.sender] += amount;
+        totalUnbonding += amount;
+        uint64 releaseAt = uint64(block.timestamp) + unbondingDelay;
+        unbondingReleaseAt[msg.sender] = releaseAt;
+        emit UnbondRequested(msg.sender, amount, releaseAt);
+    }
+
+    function withdraw() external nonReentrant {
+        uint256 amount = unbondingAmount[msg.sender];
+        require(amount > 0, "Staking: nothing unbonding");
+        require(block.timestamp >= unbondingReleaseAt[msg.sender], "Staking: still unbonding");
+        unbondingAmount[msg.sender] = 0;
+        totalUnbonding -= amount;
+        require(token.transfer(msg.sender, amount), "Staking: transfer failed");
+        emit Withdrawn(msg.sender, amount);
+    }
+
+    function lock(address who, uint256 amount) external onlyMarket {
+        require(available(who) >= amount, "Staking: insufficient unlocked stake");
+        locked[who] += amount;
+        emit Locked(who, amount, locked[who]);
+    }
+
+    function unlock(address who, uint256 amount) external onlyMarket {
+        require(locked[who] >= amount, "Staking: unlock exceeds locked");
+        locked[who] -= amount;
+        emit Unlocked(who, amount, locked[who]);
+    }
+
+    /// @notice Takes `amount` of `who`'s locked stake and sends it to `to`. Only locked stake can be
+    /// slashed: it is exactly the stake a task put at risk.
+    function slash(address who, uint256 amount, address to) external nonReentrant onlySlasher {
+        require(to != address(0), "Staking: slash to zero address");
+        require(locked[who] >= amount, "Staking: slash exceeds locked stake");
+        locked[who] -= amount;
+        staked[who] -= amount;
+        totalStaked -= amount;
+        require(token.transfer(to, amount), "Staking: transfer failed");
+        emit Slashed(who, amount, to, msg.sender);
+    }
+}

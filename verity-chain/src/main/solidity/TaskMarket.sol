@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IERC20, ReentrancyGuard, Wired} from "./Common.sol";
+import {Staking} from "./Staking.sol";
+import {ModelRegistry} from "./ModelRegistry.sol";
+
+/// @title TaskMarket: post, match (reverse auction), commit, verifier assignment, attest, settle.
+/// @notice Lifecycle (DESIGN.md Protocol 1, 2, 4, 5, 7):
+///  Bidding --closeAuction(no bid)--> Cancelled (escrow refunded)
+///  Bidding --closeAuction--> Assigned --commit--> Committed --settle (after window)--> Settled
+///  Assigned --timeoutCommit--> Failed (solver's locked stake slashed to the submitter, escrow refunded)
+///  Committed <--> Disputed (DisputeGame) ; challenger wins --> Failed (escrow refunded)
+/// Every stage has a deadline and a permissionless call that moves the task on when a party is
+/// silent, so no funds can be stuck.
+///
+/// Verifier randomness (commit-reveal): at post time the submitter commits `seedCommit =
+/// keccak256(abi.encode(secret))`. After the solver commits its trace root, the submitter reveals
+/// `secret`; randomness = keccak256(secret, traceRoot, taskId). The solver fixed its trace root
+/// without knowing `secret`, and the submitter fixed `secret` without knowing the trace root, so
+/// neither can choose which segments are checked. If the submitter stays silent past the reveal
+/// window, anyone may assign with blockhash-based randomness (weaker, and only the silent
+/// submitter, whose task it is, can be hurt by that).
+contract TaskMarket is ReentrancyGuard, Wired {
+    enum Status {
+        None,
+        Bidding,
+        Assigned,
+        Committed,
+        Disputed,
+        Settled,
+        Failed,
+        Cancelled
+    }
+
+    struct PostParams {
+        bytes32 specHash;
+        bytes32 datasetRoot;
+        bytes32 graphRoot;
+        bytes32 parentModel; // 0 for training from scratch
+        bytes32 seedCommit; // keccak256(abi.encode(secret)) for verifier randomness
+        uint64 graphOps; // number of op records under graphRoot
+        uint64 totalSteps;
+        uint64 checkpointInterval; // c
+        uint64 workUnits;
+        uint128 maxPricePerUnit;
+        uint128 replayFee; // paid per attested replay
+        uint128 solverStake; // stake a bidder must lock; slashed if it cheats or goes silent
+        uint32 numVerifiers;
+        uint64 bidWindow;
+        uint64 commitWindow;
+        uint64 revealWindow;
+        uint64 verifyWindow;
+    }
+
+    struct Task {
+        PostParams p;
+        address submitter;
+        Status status;
+        address solver;
+        uint128 bestPrice; // lowest bid so far, per work unit
+        uint256 escrow; // tokens this task still holds in the market
+        bytes32 traceRoot;
+        bytes32 modelRoot;
+        bytes32 manifestHash;
+        uint64 deadline; // deadline of the current stage
+        bool assigned; // verifiers assigned
+        bool stakeLocked; // solver's stake still locked for this task
+        uint32 attestations;
+    }
+
+    struct Assignment {
+        address verifier;
+        uint64 segment;
+        bool attested;
+    }
+
+    uint256 public constant MAX_VERIFIERS = 16;
+    uint256 public constant MAX_WINDOW = 365 days;
+    uint256 public constant BPS = 10_000;
+
+    IERC20 public immutable token;
+    Staking public immutable staking;
+    ModelRegistry public immutable registry;
+    address public immutable treasury;
+    uint16 public immutable feeBps;
+    uint256 public immutable minVerifierStake;
+    address public disputeGame;
+
+    uint256 public taskCount;
+    uint256 public totalEscrowed; // sum of `escrow` over all tasks == token.balanceOf(this)
+    mapping(uint256 => Task) private tasks;
+    mapping(uint256 => Assignment[]) private assignments;
+    address[] public verifierPool;
+    mapping(address => uint256) private poolIndexPlusOne;
+
+    event TaskPosted(uint256 indexed taskId, address indexed submitter, bytes32 specHash, uint64 workUnits, uint128 maxPricePerUnit, uint256 escrow, uint64 bidDeadline);
+    event BidPlaced(uint256 indexed taskId, address indexed solver, uint128 pricePerUnit);
+    event TaskAssigned(uint256 indexed taskId, address indexed solver, uint128 pricePerUnit, uint64 commitDeadline);
+    /// @notice Price history: one event per cleared auction.
+    event PriceCleared(uint256 indexed taskId, uint128 pricePerUnit, uint64 workUnits, uint64 timestamp);
+    event TaskCancelled(uint256 indexed taskId, uint256 refund);
+    event TaskCommitted(uint256 indexed taskId, bytes32 traceRoot, bytes32 modelRoot, bytes32 manifestHash, uint64 revealDeadline);
+    event SeedRevealed(uint256 indexed taskId, bytes32 secret);
+    event VerifierAssigned(uint256 indexed taskId, uint256 index, address indexed verifier, uint64 segment);
+    event VerificationOpened(uint256 indexed taskId, bytes32 randomness, bool revealed, uint64 verifyDeadline);
+    event Attested(uint256 indexed taskId, uint256 index, address indexed verifier);
+    event DisputeStarted(uint256 indexed taskId, address indexed challenger);
+    event DisputeEnded(uint256 indexed taskId, bool challengerWon);
+    event CommitTimedOut(uint256 indexed taskId, address indexed solver, uint256 slashed, uint256 refund);
+    event TaskFailed(uint256 indexed taskId, uint256 refund);
+    event TaskSettled(uint256 indexed taskId, address indexed solver, uint256 solverPay, uint256 verifierPay, uint256 fee, uint256 refund);
+    event VerifierRegistered(address indexed verifier);
+    event VerifierDeregistered(address indexed verifier);
+
+    constructor(IERC20 token_, Staking staking_, ModelRegistry registry_, address treasury_, uint16 feeBps_, uint256 minVerifierStake_) {
+        require(treasury_ != address(0), "Market: zero treasury");
+        require(feeBps_ <= 2_000, "Market: fee above 20%");
+        token = token_;
+        staking = staking_;
+        registry = registry_;
+        treasury = treasury_;
+        feeBps = feeBps_;
+        minVerifierStake = minVerifierStake_;
+    }
+
+    function wire(address disputeGame_) external onlyDuringWiring {
+        require(disputeGame_ != address(0), "Market: zero dispute game");
+        disputeGame = disputeGame_;
+        _finishWiring();
+    }
+
+    modifier onlyGame() {
+        require(msg.sender == disputeGame, "Market: caller is not the dispute game");
+        _;
+    }
+
+    modifier exists(uint256 taskId) {
+        require(taskId > 0 && taskId <= taskCount, "Market: no such task");
+        _;
+    }
+
+    // ------------------------------------------------------------------ views
+
+    function getTask(uint256 taskId) external view exists(taskId) returns (Task memory) {
+        return tasks[taskId];
+    }
+
+    function statusOf(uint256 taskId) external view exists(taskId) returns (Status) {
+        return tasks[taskId].status;
+    }
+
+    function escrowOf(uint256 taskId) external view exists(taskId) returns (uint256) {
+        return tasks[taskId].escrow;
+    }
+
+    function getAssignments(uint256 taskId) external view exists(taskId) returns (Assignment[] memory) {
+        return assignments[taskId];
+    }
+
+    function verifierPoolSize() external view returns (uint256) {
+        return verifierPool.length;
+    }
+
+    /// @notice Number of checkpoint segments: the trace has numSegments + 1 entries (steps 0, c, 2c, ..., total).
+    function numSegments(uint256 taskId) public view exists(taskId) returns (uint64) {
+        PostParams storage p = tasks[taskId].p;
+        return (p.totalSteps + p.checkpointInterval - 1) / p.checkpointInterval;
+    }
+
+    /// @notice Escrow a post needs: the maximum solver pay, the fee on it, and every replay fee.
+    function requiredEscrow(PostParams calldata p) public view returns (uint256) {
+        uint256 maxPay = uint256(p.workUnits) * p.maxPricePerUnit;
+        return maxPay + (maxPay * feeBps) / BPS + uint256(p.numVerifiers) * p.replayFee;
+    }
+
+    // ------------------------------------------------------------------ verifier pool
+
+    function registerVerifier() external nonReentrant {
+        require(poolIndexPlusOne[msg.sender] == 0, "Market: already a verifier");
+        require(staking.staked(msg.sender) >= minVerifierStake, "Market: verifier stake too low");
+        verifierPool.push(msg.sender);
+        poolIndexPlusOne[msg.sender] = verifierPool.length;
+        emit VerifierRegistered(msg.sender);
+    }
+
+    function deregisterVerifier() external nonReentrant {
+        uint256 ip1 = poolIndexPlusOne[msg.sender];
+        require(ip1 != 0, "Market: not a verifier");
+        address last = verifierPool[verifierPool.length - 1];
+        verifierPool[ip1 - 1] = last;
+        poolIndexPlusOne[last] = ip1;
+        verifierPool.pop();
+        poolIndexPlusOne[msg.sender] = 0;
+        emit VerifierDeregistered(msg.sender);
+    }
+
+    // ------------------------------------------------------------------ 1. post
+
+    function post(PostParams calldata p) external nonReentrant onlyWired returns (uint256 taskId) {
+        require(p.workUnits > 0 && p.maxPricePerUnit > 0, "Market: empty task");
+        require(p.totalSteps > 0 && p.checkpointInterval > 0, "Market: bad step counts");
+        require(p.graphOps > 0, "Market: empty graph");
+        require(p.numVerifiers > 0 && p.numVerifiers <= MAX_VERIFIERS, "Market: bad verifier count");
+        require(p.seedCommit != bytes32(0), "Market: missing seed commitment");
+        require(
+            p.bidWindow > 0 && p.commitWindow > 0 && p.revealWindow > 0 && p.verifyWindow > 0 && p.bidWindow <= MAX_WINDOW
+                && p.commitWindow <= MAX_WINDOW && p.revealWindow <= MAX_WINDOW && p.verifyWindow <= MAX_WINDOW,
+            "Market: bad window"
+        );
+        uint256 amount = requiredEscrow(p);
+        taskId = ++taskCount;
+        Task storage t = tasks[taskId];
+        t.p = p;
+        t.submitter = msg.sender;
+        t.status = Status.Bidding;
+        t.escrow = amount;
+        t.deadline = uint64(block.timestamp) + p.bidWindow;
+        totalEscrowed += amount;
+        require(token.transferFrom(msg.sender, address(this), amount), "Market: escrow transfer failed");
+        emit TaskPosted(taskId, msg.sender, p.specHash, p.workUnits, p.maxPricePerUnit, amount, t.deadline);
+    }
+
+    // ------------------------------------------------------------------ 2. match
+
+    /// @notice Reverse auction: a bid must be at or under the max and strictly under the best bid.
+    /// The best bidder's stake is locked; an outbid solver's stake is unlocked at once.
+    function bid(uint256 taskId, uint128 pricePerUnit) external nonReentrant exists(taskId) {
+        Task storage t = tasks[taskId];
+        require(t.status == Status.Bidding, "Market: not accepting bids");
+        require(block.timestamp <= t.deadline, "Market: bid window closed");
+        require(msg.sender != t.submitter, "Market: submitter cannot bid");
+        require(pricePerUnit > 0 && pricePerUnit <= t.p.maxPricePerUnit, "Market: price above maximum");
+        require(t.solver == address(0) || pricePerUnit < t.bestPrice, "Market: bid not lower than best");
+        address previous = t.solver;
+        t.solver = msg.sender;
+        t.bestPrice = pricePerUnit;
+        t.stakeLocked = true;
+        if (previous != address(0)) staking.unlock(previous, t.p.solverStake);
+        staking.lock(msg.sender, t.p.solverStake);
+        emit BidPlaced(taskId, msg.sender, pricePerUnit);
+    }
+
+    function closeAuction(uint256 taskId) external nonReentrant exists(taskId) {
+        Task storage t = tasks[taskId];
+        require(t.status == Status.Bidding, "Market: not in bidding");
+        require(block.timestamp > t.deadline, "Market: bid window still open");
+        if (t.solver == address(0)) {
+            t.status = Status.Cancelled;
+            uint256 refund = _release(t);
+            _pay(t.submitter, refund);
+            emit TaskCancelled(taskId, refund);
+            return;
+        }
+        t.status = Status.Assigned;
+        t.deadline = uint64(block.timestamp) + t.p.commitWindow;
+        emit TaskAssigned(taskId, t.solver, t.bestPrice, t.deadline);
+        emit PriceCleared(taskId, t.bestPrice, t.p.workUnits, uint64(block.timestamp));
+    }
+
+    // ------------------------------------------------------------------ 4. commit
+
+    function commit(uint256 taskId, bytes32 traceRoot, bytes32 modelRoot, bytes32 manifestHash)
+        external
+        nonReentrant
+        exists(taskId)
+    {
+        Task storage t = tasks[taskId];
+        require(t.status == Status.Assigned, "Market: not awaiting a commit");
+        require(msg.sender == t.solver, "Market: caller is not the solver");
+        require(block.timestamp <= t.deadline, "Market: commit deadline passed");
+        require(traceRoot != bytes32(0) && modelRoot != bytes32(0), "Market: empty root");
+        t.traceRoot = traceRoot;
+        t.modelRoot = modelRoot;
+        t.manifestHash = manifestHash;
+        t.status = Status.Committed;
+        t.deadline = uint64(block.timestamp) + t.p.revealWindow;
+        emit TaskCommitted(taskId, traceRoot, modelRoot, manifestHash, t.deadline);
+    }
+
+    /// @notice Silent solver: its locked stake goes to the submitter and the escrow is refunded.
+    function timeoutCommit(uint256 taskId) external nonReentrant exists(taskId) {
+        Task storage t = tasks[taskId];
+        require(t.status == Status.Assigned, "Market: not awaiting a commit");
+        require(block.timestamp > t.deadline, "Market: commit deadline not passed");
+        t.status = Status.Failed;
+        t.stakeLocked = false;
+        uint256 refund = _release(t);
+        uint256 slashed = t.p.solverStake;
+        _pay(t.submitter, refund);
+        if (slashed > 0) staking.slash(t.solver, slashed, t.submitter);
+        emit CommitTimedOut(taskId, t.solver, slashed, refund);
+    }
+
+    // ------------------------------------------------------------------ 5. verify
+
+    function revealSeed(uint256 taskId, bytes32 secret) external nonReentrant exists(taskId) {
+        Task storage t = tasks[taskId];
+        require(t.status == Status.Committed && !t.assigned, "Market: not awaiting the reveal");
+        require(msg.sender == t.submitter, "Market: caller is not the submitter");
+        require(block.timestamp <= t.deadline, "Market: reveal window closed");
+        require(keccak256(abi.encode(secret)) == t.p.seedCommit, "Market: secret does not match commitment");
+        emit SeedRevealed(taskId, secret);
+        _assign(taskId, t, keccak256(abi.encode(secret, t.traceRoot, taskId)), true);
+    }
+
+    function assignWithoutReveal(uint256 taskId) external nonReentrant exists(taskId) {
+        Task storage t = tasks[taskId];
+        require(t.status == Status.Committed && !t.assigned, "Market: not awaiting the reveal");
+        require(block.timestamp > t.deadline, "Market: reveal window still open");
+        _assign(taskId, t, keccak256(abi.encode(blockhash(block.number - 1), t.traceRoot, taskId)), false);
+    }
+
+    function _assign(uint256 taskId, Task storage t, bytes32 randomness, bool revealed) internal {
+        t.assigned = true;
+        t.deadline = uint64(block.timestamp) + t.p.verifyWindow;
+        uint64 segs = numSegments(taskId);
+        uint256 pool = verifierPool.length;
+        Assignment[] storage list = assignments[taskId];
+        // Bounded draws: at most 4 tries per seat; solver, submitter and repeats are skipped, so a
+        // small pool may yield fewer verifiers (their unused replay fees are refunded at the end).
+        for (uint256 draw = 0; draw < 4 * uint256(t.p.numVerifiers) && list.length < t.p.numVerifiers && pool > 0; draw++) {
+            address v = verifierPool[uint256(keccak256(abi.encode(randomness, "verifier", draw))) % pool];
+            if (v == t.solver || v == t.submitter || _isAssigned(list, v)) continue;
+            uint64 segment = uint64(uint256(keccak256(abi.encode(randomness, "segment", draw))) % segs);
+            list.push(Assignment(v, segment, false));
+            emit VerifierAssigned(taskId, list.length - 1, v, segment);
+        }
+        emit VerificationOpened(taskId, randomness, revealed, t.deadline);
+    }
+
+    function _isAssigned(Assignment[] storage list, address v) private view returns (bool) {
+        for (uint256 i = 0; i < list.length; i++) {
+            if (list[i].verifier == v) return true;
+        }
+        return false;
+    }
+
+    function attest(uint256 taskId, uint256 index) external nonReentrant exists(taskId) {
+        Task storage t = tasks[taskId];
+        require(t.status == Status.Committed || t.status == Status.Disputed, "Market: not in verification");
+        require(t.assigned, "Market: verifiers not assigned yet");
+        require(block.timestamp <= t.deadline, "Market: verification window closed");
+        require(index < assignments[taskId].length, "Market: no such assignment");
+        Assignment storage a = assignments[taskId][index];
+        require(a.verifier == msg.sender, "Market: caller is not this verifier");
+        require(!a.attested, "Market: already attested");
+        a.attested = true;
+        t.attestations += 1;
+        emit Attested(taskId, index, msg.sender);
+    }
+
+    // ------------------------------------------------------------------ 6. dispute hooks
+
+    /// @notice Called by the dispute game when a challenge opens. Only one dispute at a time; only
+    /// inside the verification window; the solver cannot challenge itself.
+    function onDisputeOpened(uint256 taskId, address challenger)
+        external
+        nonReentrant
+        onlyGame
+        exists(taskId)
+        returns (address solver, bytes32 traceRoot, bytes32 graphRoot, uint64 graphOps, uint64 totalSteps, uint64 interval, uint256 solverStake)
+    {
+        Task storage t = tasks[taskId];
+        require(t.status == Status.Committed, "Market: task not open to challenge");
+        require(t.assigned, "Market: verifiers not assigned yet");
+        require(block.timestamp <= t.deadline, "Market: verification window closed");
+        require(challenger != t.solver, "Market: solver cannot challenge itself");
+        t.status = Status.Disputed;
+        emit DisputeStarted(taskId, challenger);
+        return (t.solver, t.traceRoot, t.p.graphRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
+    }
+
+    /// @notice Called by the dispute game after it slashed the loser. A solver that lost fails the
+    /// task (attested verifiers are still paid for their replays; the rest is refunded). A solver that
+    /// won returns the task to verification; it settles after the window as usual.
+    function onDisputeResolved(uint256 taskId, bool challengerWon) external nonReentrant onlyGame exists(taskId) {
+        Task storage t = tasks[taskId];
+        require(t.status == Status.Disputed, "Market: task not disputed");
+        emit DisputeEnded(taskId, challengerWon);
+        if (!challengerWon) {
+            t.status = Status.Committed;
+            return;
+        }
+        t.status = Status.Failed;
+        t.stakeLocked = false; // the game slashed exactly the locked solverStake
+        _payVerifiers(taskId, t);
+        uint256 refund = _release(t);
+        _pay(t.submitter, refund);
+        emit TaskFailed(taskId, refund);
+    }
+
+    // ------------------------------------------------------------------ 7. settle
+
+    function settle(uint256 taskId) external nonReentrant exists(taskId) {
+        Task storage t = tasks[taskId];
+        require(t.status == Status.Committed, "Market: task not settleable");
+        require(t.assigned, "Market: verifiers not assigned yet");
+        require(block.timestamp > t.deadline, "Market: challenge window still open");
+        t.status = Status.Settled;
+        uint256 solverPay = uint256(t.bestPrice) * t.p.workUnits;
+        uint256 fee = (solverPay * feeBps) / BPS;
+        t.escrow -= solverPay + fee; // checked: escrow always covers max pay + max fee
+        totalEscrowed -= solverPay + fee;
+        uint256 verifierPay = _payVerifiers(taskId, t);
+        uint256 refund = _release(t);
+        if (t.stakeLocked) {
+            t.stakeLocked = false;
+            staking.unlock(t.solver, t.p.solverStake);
+        }
+        _pay(t.solver, solverPay);
+        _pay(treasury, fee);
+        _pay(t.submitter, refund);
+        registry.register(t.modelRoot, taskId, t.p.specHash, t.traceRoot, t.p.parentModel, t.solver);
+        emit TaskSettled(taskId, t.solver, solverPay, verifierPay, fee, refund);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _payVerifiers(uint256 taskId, Task storage t) private returns (uint256 total) {
+        Assignment[] storage list = assignments[taskId];
+        for (uint256 i = 0; i < list.length; i++) {
+            if (list[i].attested) {
+                t.escrow -= t.p.replayFee;
+                totalEscrowed -= t.p.replayFee;
+                total += t.p.replayFee;
+                _pay(list[i].verifier, t.p.replayFee);
+            }
+        }
+    }
+
+    /// @dev Zeroes the task's escrow and returns what was left (the caller pays it out).
+    function _release(Task storage t) private returns (uint256 amount) {
+        amount = t.escrow;
+        t.escrow = 0;
+        totalEscrowed -= amount;
+    }
+
+    function _pay(address to, uint256 amount) private {
+        if (amount > 0) require(token.transfer(to, amount), "Market: transfer failed");
+    }
+}

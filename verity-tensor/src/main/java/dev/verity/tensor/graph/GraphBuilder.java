@@ -1,0 +1,258 @@
+package dev.verity.tensor.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Builds a {@link Graph} from shapes alone. Layers and models call the typed methods below; each
+ * appends one op record, checks its input shapes and returns the new node's id.
+ */
+public final class GraphBuilder {
+    private final List<Node> nodes = new ArrayList<>();
+    private final TreeMap<String, Integer> stateInputs = new TreeMap<>();
+    private final TreeMap<String, Integer> inputs = new TreeMap<>();
+    private final TreeMap<String, Integer> stateUpdates = new TreeMap<>();
+    private final TreeMap<String, Integer> outputs = new TreeMap<>();
+    private Role role = Role.FORWARD;
+
+    public Role role() {
+        return role;
+    }
+
+    /** Sets the role recorded on the nodes added from now on. */
+    public GraphBuilder role(Role r) {
+        this.role = r;
+        return this;
+    }
+
+    public Node node(int id) {
+        return nodes.get(id);
+    }
+
+    public int[] shape(int id) {
+        return nodes.get(id).shape();
+    }
+
+    public int size() {
+        return nodes.size();
+    }
+
+    /** Appends a node; the op checks the input shapes and gives the output shape. */
+    public int add(OpKind kind, Attrs attrs, String name, int... in) {
+        int[][] shapes = new int[in.length][];
+        for (int i = 0; i < in.length; i++) {
+            if (in[i] < 0 || in[i] >= nodes.size()) {
+                throw new IllegalArgumentException(kind + ": input " + in[i] + " is not an earlier node");
+            }
+            shapes[i] = nodes.get(in[i]).shape();
+        }
+        int[] out;
+        try {
+            out = kind.op().shape(attrs, shapes);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(kind + (name.isEmpty() ? "" : " '" + name + "'") + ": " + e.getMessage(), e);
+        }
+        Role r = (kind == OpKind.STATE || kind == OpKind.INPUT) ? Role.SOURCE : role;
+        Node n = new Node(nodes.size(), kind, attrs, in, out, r, name);
+        nodes.add(n);
+        return n.id();
+    }
+
+    public int add(OpKind kind, Attrs attrs, int... in) {
+        return add(kind, attrs, "", in);
+    }
+
+    public int add(OpKind kind, int... in) {
+        return add(kind, Attrs.NONE, "", in);
+    }
+
+    // ---- sources -------------------------------------------------------------------------
+
+    /** Reads the state tensor {@code name} (a weight or optimizer state). */
+    public int state(String name, int... shape) {
+        Integer have = stateInputs.get(name);
+        if (have != null) {
+            if (!Arrays.equals(nodes.get(have).shape(), shape)) {
+                throw new IllegalArgumentException("state '" + name + "' declared with two shapes");
+            }
+            return have;
+        }
+        int id = add(OpKind.STATE, Attrs.builder().put("shape", shape).build(), name);
+        stateInputs.put(name, id);
+        return id;
+    }
+
+    /** Reads the named input (dataset arrays, the step counter). */
+    public int input(String name, int... shape) {
+        Integer have = inputs.get(name);
+        if (have != null) {
+            return have;
+        }
+        int id = add(OpKind.INPUT, Attrs.builder().put("shape", shape).build(), name);
+        inputs.put(name, id);
+        return id;
+    }
+
+    public int constant(float value, int... shape) {
+        return add(OpKind.CONST, Attrs.builder().putFloat("value", value).put("shape", shape).build());
+    }
+
+    /** Declares that after the step, state tensor {@code name} holds node {@code id}. */
+    public void updateState(String name, int id) {
+        if (!stateInputs.containsKey(name)) {
+            throw new IllegalArgumentException("update of unknown state '" + name + "'");
+        }
+        if (!Arrays.equals(shape(stateInputs.get(name)), shape(id))) {
+            throw new IllegalArgumentException("update of state '" + name + "' changes its shape");
+        }
+        if (stateUpdates.put(name, id) != null) {
+            throw new IllegalArgumentException("state '" + name + "' updated twice");
+        }
+    }
+
+    public void output(String name, int id) {
+        outputs.put(name, id);
+    }
+
+    public Graph build() {
+        return new Graph(nodes, stateInputs, inputs, stateUpdates, outputs);
+    }
+
+    // ---- forward ops ---------------------------------------------------------------------
+
+    /** a x b, 2-D or batched 3-D, optionally transposed, with an optional per-column bias (-1 = none). */
+    public int matmul(int a, int b, boolean transA, boolean transB, int bias) {
+        Attrs at = Attrs.builder().put("transA", transA).put("transB", transB).build();
+        return bias < 0 ? add(OpKind.MATMUL, at, a, b) : add(OpKind.MATMUL, at, a, b, bias);
+    }
+
+    public int matmul(int a, int b) {
+        return matmul(a, b, false, false, -1);
+    }
+
+    public int addOp(int a, int b) {
+        return add(OpKind.ADD, a, b);
+    }
+
+    public int sub(int a, int b) {
+        return add(OpKind.SUB, a, b);
+    }
+
+    public int mul(int a, int b) {
+        return add(OpKind.MUL, a, b);
+    }
+
+    public int scale(int a, float factor) {
+        return add(OpKind.SCALE, Attrs.builder().putFloat("factor", factor).build(), a);
+    }
+
+    /** Sums {@code a} down to a broadcast-compatible {@code shape} (the gradient of a broadcast). */
+    public int reduceTo(int a, int... shape) {
+        if (Arrays.equals(shape(a), shape)) {
+            return a;
+        }
+        return add(OpKind.REDUCE_TO, Attrs.builder().put("shape", shape).build(), a);
+    }
+
+    public int sum(int a) {
+        return add(OpKind.SUM, a);
+    }
+
+    public int mean(int a) {
+        return add(OpKind.MEAN, a);
+    }
+
+    public int relu(int a) {
+        return add(OpKind.RELU, a);
+    }
+
+    public int gelu(int a) {
+        return add(OpKind.GELU, a);
+    }
+
+    public int tanh(int a) {
+        return add(OpKind.TANH, a);
+    }
+
+    public int sigmoid(int a) {
+        return add(OpKind.SIGMOID, a);
+    }
+
+    public int softmax(int a) {
+        return add(OpKind.SOFTMAX, a);
+    }
+
+    public int logSoftmax(int a) {
+        return add(OpKind.LOG_SOFTMAX, a);
+    }
+
+    /** Mean cross-entropy of logits [N, C] against integer labels [N] (held as floats). */
+    public int crossEntropy(int logits, int labels) {
+        return add(OpKind.CROSS_ENTROPY, logits, labels);
+    }
+
+    public int conv2d(int x, int w, int bias, int stride, int pad) {
+        Attrs at = Attrs.builder().put("stride", stride).put("pad", pad).build();
+        return bias < 0 ? add(OpKind.CONV2D, at, x, w) : add(OpKind.CONV2D, at, x, w, bias);
+    }
+
+    public int maxPool2d(int x, int kernel, int stride) {
+        return add(OpKind.MAXPOOL2D, Attrs.builder().put("kernel", kernel).put("stride", stride).build(), x);
+    }
+
+    public int avgPool2d(int x, int kernel, int stride) {
+        return add(OpKind.AVGPOOL2D, Attrs.builder().put("kernel", kernel).put("stride", stride).build(), x);
+    }
+
+    public int layerNorm(int x, int gamma, int beta, float eps) {
+        return add(OpKind.LAYERNORM, Attrs.builder().putFloat("eps", eps).build(), x, gamma, beta);
+    }
+
+    public int embedding(int table, int idx) {
+        return add(OpKind.EMBEDDING, table, idx);
+    }
+
+    public int reshape(int x, int... shape) {
+        return add(OpKind.RESHAPE, Attrs.builder().put("shape", shape).build(), x);
+    }
+
+    public int transpose(int x, int... perm) {
+        return add(OpKind.TRANSPOSE, Attrs.builder().put("perm", perm).build(), x);
+    }
+
+    public int slice(int x, int axis, int start, int end) {
+        return add(OpKind.SLICE, Attrs.builder().put("axis", axis).put("start", start).put("end", end).build(), x);
+    }
+
+    public int concat(int axis, int... parts) {
+        return add(OpKind.CONCAT, Attrs.builder().put("axis", axis).build(), parts);
+    }
+
+    /** Sets x[..., i, j] = fill for j &gt; i (future positions); x's last two dims are square. */
+    public int causalMask(int x, float fill) {
+        return add(OpKind.CAUSAL_MASK, Attrs.builder().putFloat("fill", fill).build(), x);
+    }
+
+    /**
+     * Inverted dropout: x times a mask of 0 or 1/(1-p), drawn from the counter-based RNG keyed by
+     * (seed, purpose, step, element index). The mask is its own node so its gradient is a MUL.
+     */
+    public int dropout(int x, int step, float p, long seed, int purpose) {
+        if (p == 0f) {
+            return x;
+        }
+        Role saved = role;
+        role(Role.DATA);
+        int mask = add(OpKind.DROPOUT_MASK, Attrs.builder().putFloat("p", p).put("seed", seed).put("purpose", purpose)
+                .put("shape", shape(x)).build(), step);
+        role(saved);
+        return mul(x, mask);
+    }
+
+    @Override
+    public String toString() {
+        return "GraphBuilder(" + nodes.size() + " nodes)";
+    }
+}

@@ -1,0 +1,298 @@
+package dev.verity.tensor.ops;
+
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.chain.ElementChain;
+import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.Autograd;
+import dev.verity.tensor.graph.Node;
+import dev.verity.tensor.graph.Op;
+import dev.verity.tensor.graph.OpKind;
+import dev.verity.tensor.kernel.Parallel;
+import java.util.Arrays;
+
+/**
+ * 2-D pooling over [N, C, H, W] with a square window (no padding). Max: MAX chain from -inf over
+ * the window in row-major order; its gradient goes to the first position holding the maximum.
+ * Average: ADD chain from +0 over the window, then one division by k*k.
+ */
+public final class PoolOps {
+    private PoolOps() {
+    }
+
+    static int[] outShape(Attrs a, int[] s) {
+        Shapes.require(s.length == 4, "input must be [N, C, H, W], got " + Shapes.str(s));
+        int k = a.getInt("kernel");
+        int st = a.getInt("stride");
+        Shapes.require(k >= 1 && st >= 1, "kernel and stride must be positive");
+        Shapes.require(s[2] >= k && s[3] >= k, "window " + k + " larger than the input " + Shapes.str(s));
+        return new int[] {s[0], s[1], (s[2] - k) / st + 1, (s[3] - k) / st + 1};
+    }
+
+    /** Flat input index of the first maximum of output element {@code o}'s window. */
+    static int argmax(float[] x, int[] is, int[] os, int k, int st, int o) {
+        int ox = o % os[3];
+        int oy = (o / os[3]) % os[2];
+        int plane = o / (os[2] * os[3]);
+        int base = plane * is[2] * is[3];
+        float m = Float.NEGATIVE_INFINITY;
+        int at = base + (oy * st) * is[3] + ox * st;
+        for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) {
+                int i = base + (oy * st + ky) * is[3] + ox * st + kx;
+                float nm = Math.max(m, x[i]);
+                if (Float.floatToRawIntBits(nm) != Float.floatToRawIntBits(m)) {
+                    at = i;
+                }
+                m = nm;
+            }
+        }
+        return at;
+    }
+
+    public static final class MaxPool implements Op {
+        @Override
+        public int[] shape(Attrs a, int[][] in) {
+            Shapes.arity(in, 1, 1);
+            return outShape(a, in[0]);
+        }
+
+        @Override
+        public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
+            int k = node.attrs().getInt("kernel");
+            int st = node.attrs().getInt("stride");
+            int[] is = in[0].shape();
+            int[] os = node.shape();
+            float[] x = in[0].data();
+            float[] y = out.data();
+            int per = os[2] * os[3];
+            Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {
+                for (int pl = lo; pl < hi; pl++) {
+                    int base = pl * is[2] * is[3];
+                    for (int oy = 0; oy < os[2]; oy++) {
+                        for (int ox = 0; ox < os[3]; ox++) {
+                            float m = Float.NEGATIVE_INFINITY;
+                            for (int ky = 0; ky < k; ky++) {
+                                int row = base + (oy * st + ky) * is[3] + ox * st;
+                                for (int kx = 0; kx < k; kx++) {
+                                    m = Math.max(m, x[row + kx]);
+                                }
+                            }
+                            y[pl * per + oy * os[3] + ox] = m;
+                        }
+                    }
+                }
+            });
+        }
+
+        @Override
+        public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
+            int k = node.attrs().getInt("kernel");
+            int st = node.attrs().getInt("stride");
+            int[] is = in[0].shape();
+            int[] os = node.shape();
+            int ox = index % os[3];
+            int oy = (index / os[3]) % os[2];
+            int base = index / (os[2] * os[3]) * is[2] * is[3];
+            Operand m = ch.constant(Float.NEGATIVE_INFINITY);
+            for (int ky = 0; ky < k; ky++) {
+                for (int kx = 0; kx < k; kx++) {
+                    int i = base + (oy * st + ky) * is[3] + ox * st + kx;
+                    m = ch.max(m, ch.input(0, i, in[0].data()[i]));
+                }
+            }
+            return m;
+        }
+
+        @Override
+        public void backward(Autograd ad, Node node, int dy) {
+            ad.accumulate(node.input(0), ad.builder().add(OpKind.MAXPOOL2D_GRAD, node.attrs(), node.input(0), dy));
+        }
+
+        @Override
+        public long flops(Node node, int[][] in) {
+            int k = node.attrs().getInt("kernel");
+            return node.numel() * k * k;
+        }
+    }
+
+    /**
+     * Inputs (x, dy). dx[i] = ADD chain from +0 of dy[o] over the output positions o (in order)
+     * whose window's first maximum is i; zero elsewhere.
+     */
+    public static final class MaxPoolGrad implements Op {
+        @Override
+        public int[] shape(Attrs a, int[][] in) {
+            Shapes.arity(in, 2, 2);
+            Shapes.require(Arrays.equals(outShape(a, in[0]), in[1]), "dy does not match the pooled shape");
+            return in[0];
+        }
+
+        @Override
+        public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
+            int k = node.attrs().getInt("kernel");
+            int st = node.attrs().getInt("stride");
+            int[] is = in[0].shape();
+            int[] os = in[1].shape();
+            float[] x = in[0].data();
+            float[] dy = in[1].data();
+            float[] dx = out.data();
+            Arrays.fill(dx, 0f);
+            int per = os[2] * os[3];
+            Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {
+                for (int o = lo * per; o < hi * per; o++) {
+                    int i = argmax(x, is, os, k, st, o);
+                    dx[i] = dx[i] + dy[o];
+                }
+            });
+        }
+
+        @Override
+        public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
+            int k = node.attrs().getInt("kernel");
+            int st = node.attrs().getInt("stride");
+            int[] is = in[0].shape();
+            int[] os = in[1].shape();
+            int per = os[2] * os[3];
+            int plane = index / (is[2] * is[3]);
+            Operand acc = ch.constant(0f);
+            for (int o = plane * per; o < (plane + 1) * per; o++) {
+                if (argmax(in[0].data(), is, os, k, st, o) == index) {
+                    acc = ch.add(acc, ch.input(1, o, in[1].data()[o]));
+                }
+            }
+            return acc;
+        }
+    }
+
+    public static final class AvgPool implements Op {
+        @Override
+        public int[] shape(Attrs a, int[][] in) {
+            Shapes.arity(in, 1, 1);
+            return outShape(a, in[0]);
+        }
+
+        @Override
+        public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
+            int k = node.attrs().getInt("kernel");
+            int st = node.attrs().getInt("stride");
+            int[] is = in[0].shape();
+            int[] os = node.shape();
+            float[] x = in[0].data();
+            float[] y = out.data();
+            float kk = (float) (k * k);
+            int per = os[2] * os[3];
+            Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {
+                for (int pl = lo; pl < hi; pl++) {
+                    int base = pl * is[2] * is[3];
+                    for (int oy = 0; oy < os[2]; oy++) {
+                        for (int ox = 0; ox < os[3]; ox++) {
+                            float s = 0f;
+                            for (int ky = 0; ky < k; ky++) {
+                                int row = base + (oy * st + ky) * is[3] + ox * st;
+                                for (int kx = 0; kx < k; kx++) {
+                                    s = s + x[row + kx];
+                                }
+                            }
+                            y[pl * per + oy * os[3] + ox] = s / kk;
+                        }
+                    }
+                }
+            });
+        }
+
+        @Override
+        public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
+            int k = node.attrs().getInt("kernel");
+            int st = node.attrs().getInt("stride");
+            int[] is = in[0].shape();
+            int[] os = node.shape();
+            int ox = index % os[3];
+            int oy = (index / os[3]) % os[2];
+            int base = index / (os[2] * os[3]) * is[2] * is[3];
+            Operand s = ch.constant(0f);
+            for (int ky = 0; ky < k; ky++) {
+                for (int kx = 0; kx < k; kx++) {
+                    int i = base + (oy * st + ky) * is[3] + ox * st + kx;
+                    s = ch.add(s, ch.input(0, i, in[0].data()[i]));
+                }
+            }
+            return ch.div(s, ch.constant((float) (k * k)));
+        }
+
+        @Override
+        public void backward(Autograd ad, Node node, int dy) {
+            Attrs a = Attrs.builder().put("kernel", node.attrs().getInt("kernel")).put("stride", node.attrs().getInt("stride"))
+                    .put("inShape", ad.builder().shape(node.input(0))).build();
+            ad.accumulate(node.input(0), ad.builder().add(OpKind.AVGPOOL2D_GRAD, a, dy));
+        }
+
+        @Override
+        public long flops(Node node, int[][] in) {
+            int k = node.attrs().getInt("kernel");
+            return node.numel() * k * k;
+        }
+    }
+
+    /** Input dy; dx[i] = ADD chain from +0, over the windows (in output order) covering i, of dy[o] / (k*k). */
+    public static final class AvgPoolGrad implements Op {
+        @Override
+        public int[] shape(Attrs a, int[][] in) {
+            Shapes.arity(in, 1, 1);
+            int[] is = a.getInts("inShape");
+            Shapes.require(Arrays.equals(outShape(a, is), in[0]), "dy does not match the pooled shape");
+            return is;
+        }
+
+        @Override
+        public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
+            int k = node.attrs().getInt("kernel");
+            int st = node.attrs().getInt("stride");
+            int[] is = node.shape();
+            int[] os = in[0].shape();
+            float[] dy = in[0].data();
+            float[] dx = out.data();
+            float kk = (float) (k * k);
+            Arrays.fill(dx, 0f);
+            int per = os[2] * os[3];
+            Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {
+                for (int pl = lo; pl < hi; pl++) {
+                    int base = pl * is[2] * is[3];
+                    for (int oy = 0; oy < os[2]; oy++) {
+                        for (int ox = 0; ox < os[3]; ox++) {
+                            float g = dy[pl * per + oy * os[3] + ox] / kk;
+                            for (int ky = 0; ky < k; ky++) {
+                                int row = base + (oy * st + ky) * is[3] + ox * st;
+                                for (int kx = 0; kx < k; kx++) {
+                                    dx[row + kx] = dx[row + kx] + g;
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+        }
+
+        @Override
+        public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
+            int k = node.attrs().getInt("kernel");
+            int st = node.attrs().getInt("stride");
+            int[] is = node.shape();
+            int[] os = in[0].shape();
+            int x = index % is[3];
+            int y = (index / is[3]) % is[2];
+            int plane = index / (is[2] * is[3]);
+            Operand acc = ch.constant(0f);
+            Operand kk = ch.constant((float) (k * k));
+            for (int oy = 0; oy < os[2]; oy++) {
+                for (int ox = 0; ox < os[3]; ox++) {
+                    if (y >= oy * st && y < oy * st + k && x >= ox * st && x < ox * st + k) {
+                        int o = plane * os[2] * os[3] + oy * os[3] + ox;
+                        acc = ch.add(acc, ch.div(ch.input(0, o, in[0].data()[o]), kk));
+                    }
+                }
+            }
+            return acc;
+        }
+    }
+}

@@ -1,0 +1,369 @@
+package dev.verity.tensor.ops;
+
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.chain.ElementChain;
+import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.Autograd;
+import dev.verity.tensor.graph.GraphBuilder;
+import dev.verity.tensor.graph.Node;
+import dev.verity.tensor.graph.Op;
+import dev.verity.tensor.graph.OpKind;
+import dev.verity.tensor.kernel.Parallel;
+import dev.verity.tensor.kernel.Vectors;
+import dev.verity.tensor.math.DetMath;
+import dev.verity.tensor.math.DetMathChain;
+import dev.verity.tensor.math.DetMathVector;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Softmax, log-softmax and cross-entropy over the last axis. Per row: {@code m} = MAX chain from
+ * -inf in order; {@code e_j = exp(x_j - m)}; {@code s} = ADD chain of e_j from +0 in order. The
+ * reductions are sequential (their order is the protocol); the elementwise parts are vectorised.
+ */
+public final class SoftmaxOps {
+    private SoftmaxOps() {
+    }
+
+    private static final VectorSpecies<Float> F = Vectors.F;
+
+    static float rowMax(float[] x, int off, int c) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < c; j++) {
+            m = Math.max(m, x[off + j]);
+        }
+        return m;
+    }
+
+    /** e[j] = exp(x[off+j] - m) into e[eoff+j]; returns the ADD chain of the e's. */
+    static float expShiftSum(float[] x, int off, int c, float m, float[] e, int eoff, boolean fast) {
+        int j = 0;
+        if (fast) {
+            FloatVector mv = FloatVector.broadcast(F, m);
+            for (int end = F.loopBound(c); j < end; j += F.length()) {
+                DetMathVector.exp(FloatVector.fromArray(F, x, off + j).sub(mv)).intoArray(e, eoff + j);
+            }
+        }
+        for (; j < c; j++) {
+            e[eoff + j] = DetMath.exp(x[off + j] - m);
+        }
+        float s = 0f;
+        for (j = 0; j < c; j++) {
+            s = s + e[eoff + j];
+        }
+        return s;
+    }
+
+    record Chained(Operand max, Operand sum, Operand[] e) {
+    }
+
+    /** The chain of m, the e_j and s for one row (input {@code input}, row starting at {@code off}). */
+    static Chained rowChain(ElementChain ch, int input, float[] x, int off, int c) {
+        Operand m = ch.constant(Float.NEGATIVE_INFINITY);
+        Operand[] xs = new Operand[c];
+        for (int j = 0; j < c; j++) {
+            xs[j] = ch.input(input, off + j, x[off + j]);
+            m = ch.max(m, xs[j]);
+        }
+        Operand[] e = new Operand[c];
+        Operand s = ch.constant(0f);
+        for (int j = 0; j < c; j++) {
+            e[j] = DetMathChain.exp(ch, ch.sub(xs[j], m));
+        }
+        for (int j = 0; j < c; j++) {
+            s = ch.add(s, e[j]);
+        }
+        return new Chained(m, s, e);
+    }
+
+    private static int lastDim(int[] s) {
+        Shapes.require(s.length >= 1 && s[s.length - 1] > 0, "needs a non-empty last axis, got " + Shapes.str(s));
+        return s[s.length - 1];
+    }
+
+    /** SOFTMAX (y_j = e_j / s) and LOG_SOFTMAX (y_j = (x_j - m) - log s). */
+    public static final class Softmax implements Op {
+        private final boolean log;
+
+        public Softmax(boolean log) {
+            this.log = log;
+        }
+
+        @Override
+        public int[] shape(Attrs a, int[][] in) {
+            Shapes.arity(in, 1, 1);
+            lastDim(in[0]);
+            return in[0];
+        }
+
+        @Override
+        public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
+            float[] x = in[0].data();
+            float[] y = out.data();
+            int c = lastDim(node.shape());
+            int rows = y.length / c;
+            Parallel.parallelFor(rows, Math.max(1, 4096 / c), (lo, hi) -> {
+                for (int r = lo; r < hi; r++) {
+                    int off = r * c;
+                    float m = rowMax(x, off, c);
+                    float s = expShiftSum(x, off, c, m, y, off, fast);
+                    if (log) {
+                        float ls = DetMath.log(s);
+                        for (int j = 0; j < c; j++) {
+                            y[off + j] = (x[off + j] - m) - ls;
+                        }
+                    } else {
+                        int j = 0;
+                        if (fast) {
+                            for (int end = F.loopBound(c); j < end; j += F.length()) {
+                                FloatVector.fromArray(F, y, off + j).div(s).intoArray(y, off + j);
+                            }
+                        }
+                        for (; j < c; j++) {
+                            y[off + j] = y[off + j] / s;
+                        }
+                    }
+                }
+            });
+        }
+
+        @Override
+        public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
+            int c = lastDim(node.shape());
+            int off = index / c * c;
+            int j = index % c;
+            float[] x = in[0].data();
+            Chained r = rowChain(ch, 0, x, off, c);
+            if (log) {
+                Operand ls = DetMathChain.log(ch, r.sum());
+                return ch.sub(ch.sub(ch.input(0, index, x[index]), r.max()), ls);
+            }
+            return ch.div(r.e()[j], r.sum());
+        }
+
+        @Override
+        public void backward(Autograd ad, Node node, int dy) {
+            GraphBuilder g = ad.builder();
+            ad.accumulate(node.input(0), g.add(log ? OpKind.LOG_SOFTMAX_GRAD : OpKind.SOFTMAX_GRAD, node.id(), dy));
+        }
+
+        @Override
+        public long flops(Node node, int[][] in) {
+            return node.numel() * 24;
+        }
+    }
+
+    /**
+     * Inputs (y, dy). SOFTMAX_GRAD: d = FMA chain of dy_j*y_j from +0; dx_i = y_i * (dy_i - d).
+     * LOG_SOFTMAX_GRAD: s = ADD chain of dy_j from +0; dx_i = fma(-exp(y_i), s, dy_i).
+     */
+    public static final class SoftmaxGrad implements Op {
+        private final boolean log;
+
+        public SoftmaxGrad(boolean log) {
+            this.log = log;
+        }
+
+        @Override
+        public int[] shape(Attrs a, int[][] in) {
+            Shapes.arity(in, 2, 2);
+            Shapes.require(Arrays.equals(in[0], in[1]), "value and gradient shapes differ");
+            lastDim(in[0]);
+            return in[0];
+        }
+
+        @Override
+        public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
+            float[] y = in[0].data();
+            float[] dy = in[1].data();
+            float[] dx = out.data();
+            int c = lastDim(node.shape());
+            int rows = dx.length / c;
+            Parallel.parallelFor(rows, Math.max(1, 4096 / c), (lo, hi) -> {
+                for (int r = lo; r < hi; r++) {
+                    int off = r * c;
+                    if (log) {
+                        float s = 0f;
+                        for (int j = 0; j < c; j++) {
+                            s = s + dy[off + j];
+                        }
+                        for (int j = 0; j < c; j++) {
+                            dx[off + j] = Math.fma(-DetMath.exp(y[off + j]), s, dy[off + j]);
+                        }
+                    } else {
+                        float d = 0f;
+                        for (int j = 0; j < c; j++) {
+                            d = Math.fma(dy[off + j], y[off + j], d);
+                        }
+                        int j = 0;
+                        if (fast) {
+                            FloatVector dv = FloatVector.broadcast(F, d);
+                            for (int end = F.loopBound(c); j < end; j += F.length()) {
+                                FloatVector.fromArray(F, y, off + j).mul(FloatVector.fromArray(F, dy, off + j).sub(dv))
+                                        .intoArray(dx, off + j);
+                            }
+                        }
+                        for (; j < c; j++) {
+                            dx[off + j] = y[off + j] * (dy[off + j] - d);
+                        }
+                    }
+                }
+            });
+        }
+
+        @Override
+        public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
+            int c = lastDim(node.shape());
+            int off = index / c * c;
+            float[] y = in[0].data();
+            float[] dy = in[1].data();
+            Operand dyi = ch.input(1, index, dy[index]);
+            if (log) {
+                Operand s = ch.constant(0f);
+                for (int j = 0; j < c; j++) {
+                    s = ch.add(s, ch.input(1, off + j, dy[off + j]));
+                }
+                Operand e = DetMathChain.exp(ch, ch.input(0, index, y[index]));
+                return ch.fma(ch.neg(e), s, dyi);
+            }
+            Operand d = ch.constant(0f);
+            for (int j = 0; j < c; j++) {
+                d = ch.fma(ch.input(1, off + j, dy[off + j]), ch.input(0, off + j, y[off + j]), d);
+            }
+            return ch.mul(ch.input(0, index, y[index]), ch.sub(dyi, d));
+        }
+
+        @Override
+        public long flops(Node node, int[][] in) {
+            return node.numel() * (log ? 24 : 4);
+        }
+    }
+
+    private static int label(float v, int c) {
+        int l = (int) v;
+        if (l != v || l < 0 || l >= c) {
+            throw new IllegalArgumentException("label " + v + " is not a class index in [0, " + c + ")");
+        }
+        return l;
+    }
+
+    /**
+     * Mean cross-entropy, inputs (logits [N, C], labels [N]). Row r: {@code l_r = (log s + m) - x[label]};
+     * loss = (ADD chain of l_r from +0) / N.
+     */
+    public static final class CrossEntropy implements Op {
+        @Override
+        public int[] shape(Attrs a, int[][] in) {
+            Shapes.arity(in, 2, 2);
+            Shapes.require(in[0].length == 2, "logits must be [N, C], got " + Shapes.str(in[0]));
+            Shapes.require(in[1].length == 1 && in[1][0] == in[0][0], "labels must be [" + in[0][0] + "], got "
+                    + Shapes.str(in[1]));
+            return new int[] {1};
+        }
+
+        @Override
+        public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
+            float[] x = in[0].data();
+            float[] lab = in[1].data();
+            int n = in[0].dim(0);
+            int c = in[0].dim(1);
+            float[] rowLoss = new float[n];
+            Parallel.parallelFor(n, Math.max(1, 4096 / c), (lo, hi) -> {
+                float[] e = new float[c];
+                for (int r = lo; r < hi; r++) {
+                    int off = r * c;
+                    float m = rowMax(x, off, c);
+                    float s = expShiftSum(x, off, c, m, e, 0, fast);
+                    rowLoss[r] = (DetMath.log(s) + m) - x[off + label(lab[r], c)];
+                }
+            });
+            float acc = 0f;
+            for (float l : rowLoss) {
+                acc = acc + l;
+            }
+            out.data()[0] = acc / (float) n;
+        }
+
+        @Override
+        public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
+            float[] x = in[0].data();
+            float[] lab = in[1].data();
+            int n = in[0].dim(0);
+            int c = in[0].dim(1);
+            Operand acc = ch.constant(0f);
+            for (int r = 0; r < n; r++) {
+                int off = r * c;
+                int l = label(lab[r], c);
+                Chained rc = rowChain(ch, 0, x, off, c);
+                Operand lr = ch.sub(ch.add(DetMathChain.log(ch, rc.sum()), rc.max()), ch.input(0, off + l, x[off + l]));
+                acc = ch.add(acc, lr);
+            }
+            return ch.div(acc, ch.constant((float) n));
+        }
+
+        @Override
+        public void backward(Autograd ad, Node node, int dy) {
+            ad.accumulate(node.input(0), ad.builder().add(OpKind.CROSS_ENTROPY_GRAD, node.input(0), node.input(1), dy));
+        }
+
+        @Override
+        public long flops(Node node, int[][] in) {
+            return Shapes.numel(in[0]) * 24L;
+        }
+    }
+
+    /** Inputs (logits, labels, dloss[1]): dx[r,j] = (e_j / s - [j == label]) * (dloss / N). */
+    public static final class CrossEntropyGrad implements Op {
+        @Override
+        public int[] shape(Attrs a, int[][] in) {
+            Shapes.arity(in, 3, 3);
+            Shapes.require(in[0].length == 2 && in[1].length == 1 && in[1][0] == in[0][0] && Shapes.numel(in[2]) == 1,
+                    "expects logits [N, C], labels [N], dloss [1]");
+            return in[0];
+        }
+
+        @Override
+        public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
+            float[] x = in[0].data();
+            float[] lab = in[1].data();
+            float[] dx = out.data();
+            int n = in[0].dim(0);
+            int c = in[0].dim(1);
+            float g = in[2].data()[0] / (float) n;
+            Parallel.parallelFor(n, Math.max(1, 4096 / c), (lo, hi) -> {
+                for (int r = lo; r < hi; r++) {
+                    int off = r * c;
+                    int l = label(lab[r], c);
+                    float m = rowMax(x, off, c);
+                    float s = expShiftSum(x, off, c, m, dx, off, fast);
+                    for (int j = 0; j < c; j++) {
+                        dx[off + j] = (dx[off + j] / s - (j == l ? 1f : 0f)) * g;
+                    }
+                }
+            });
+        }
+
+        @Override
+        public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
+            float[] x = in[0].data();
+            float[] lab = in[1].data();
+            int n = in[0].dim(0);
+            int c = in[0].dim(1);
+            int r = index / c;
+            int j = index % c;
+            int l = label(lab[r], c);
+            Chained rc = rowChain(ch, 0, x, r * c, c);
+            Operand p = ch.div(rc.e()[j], rc.sum());
+            Operand q = ch.sub(p, ch.constant(j == l ? 1f : 0f));
+            Operand g = ch.div(ch.input(2, 0, in[2].data()[0]), ch.constant((float) n));
+            return ch.mul(q, g);
+        }
+
+        @Override
+        public long flops(Node node, int[][] in) {
+            return Shapes.numel(in[0]) * 26L;
+        }
+    }
+}
