@@ -390,7 +390,7 @@ public final class SafeTensors {
             throw new IOException(what + ": '" + METADATA_KEY + "' must be a JSON object of strings, got "
                     + value.getNodeType());
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = value.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> f = it.next();
             if (!f.getValue().isTextual()) {
                 throw new IOException(what + ": '" + METADATA_KEY + "' value of '" + f.getKey()
@@ -433,8 +433,6 @@ public final class SafeTensors {
             throw new IOException(t + ": 'shape' must be an array of non-negative integers, got " + shapeNode);
         }
         int[] shape = new int[shapeNode.size()];
-        long numel = 1;
-        boolean tooBig = false;
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = shapeNode.get(i);
             if (!d.isIntegralNumber() || !d.canConvertToLong() || d.longValue() < 0 || d.longValue() > Integer.MAX_VALUE) {
@@ -442,11 +440,21 @@ public final class SafeTensors {
                         + Integer.MAX_VALUE + "), got " + shapeNode);
             }
             shape[i] = d.intValue();
-            numel = Math.multiplyHigh(numel, shape[i]) != 0 ? Long.MAX_VALUE : numel * shape[i];
-            if (numel > Long.MAX_VALUE / 4) {
-                tooBig = true;
-                numel = Long.MAX_VALUE / 4; // saturate; only used for the error below
+        }
+        // Element count, saturating: a product whose byte size would not fit a long is "too big"
+        // (unless some dimension is 0, which makes the true count 0).
+        long numel = 1;
+        boolean tooBig = false;
+        for (int d : shape) {
+            if (d == 0) {
+                numel = 0;
+                tooBig = false;
+                break;
             }
+            if (!tooBig && numel > (Long.MAX_VALUE / 4) / d) {
+                tooBig = true;
+            }
+            numel = tooBig ? Long.MAX_VALUE / 4 : numel * d;
         }
         JsonNode off = v.get("data_offsets");
         if (off == null) {

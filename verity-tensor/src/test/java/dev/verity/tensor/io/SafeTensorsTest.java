@@ -207,7 +207,7 @@ class SafeTensorsTest {
     }
 
     @Test
-    void entryErrors() {
+    void entryErrors() throws IOException {
         assertEquals("<bytes>: tensor 'w': entry must be a JSON object, got ARRAY", error("{\"w\":[1]}", 0));
         assertEquals("<bytes>: tensor 'w': missing field 'dtype'", error("{\"w\":{\"shape\":[],\"data_offsets\":[0,4]}}", 4));
         assertEquals("<bytes>: tensor 'w': missing field 'shape'", error("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", 4));
@@ -236,6 +236,12 @@ class SafeTensorsTest {
                 error("{" + entry("w", "[2,3]", 0, 20) + "}", 20));
         assertContains("needs more than 2^63 bytes",
                 error("{" + entry("w", "[2147483647,2147483647,2147483647]", 0, 4) + "}", 4));
+        // 2^31 * 2^31 * 2 * 2 = 2^64 elements: wraps to 0 in naive long arithmetic.
+        assertContains("needs more than 2^63 bytes",
+                error("{" + entry("w", "[2147483647,2147483647,4,4]", 0, 0) + "}", 0));
+        // A zero dimension anywhere makes an empty tensor, however large the others.
+        assertEquals(0, SafeTensors.fromBytes(file("{" + entry("w", "[2147483647,2147483647,0]", 0, 0) + "}", 0))
+                .get("w").size());
         assertContains("'__metadata__' must be a JSON object of strings, got ARRAY",
                 error("{\"__metadata__\":[]," + entry("w", "[]", 0, 4) + "}", 4));
         assertEquals("<bytes>: '__metadata__' value of 'k' must be a string, got NUMBER",
