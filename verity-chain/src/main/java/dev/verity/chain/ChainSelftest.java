@@ -142,7 +142,7 @@ public final class ChainSelftest {
         long d = v.openDispute(a.challenger(), taskId, syn.round1(seg));
         v.round2(a.solver(), d, syn.round2(seg));
         v.round3(a.challenger(), d, syn.round3(seg, k));
-        v.round4(a.solver(), d, syn.round4(op));
+        v.round4(a.solver(), d, syn.round4(op, element));
         v.round5(a.challenger(), d, syn.round5(op, element));
         v.round6(a.solver(), d, syn.round6());
         v.round7(a.challenger(), d, syn.round7(link));

@@ -132,7 +132,9 @@ public final class SyntheticDispute {
         return Merkle.build(l);
     }
 
-    public byte[] round4(int disputedOp) {
+    /** The op trace commits to the output tensor of the op the challenger will name, holding the disputed element. */
+    public byte[] round4(int disputedOp, long disputedElement) {
+        this.element(disputedElement);
         return opTrace(disputedOp).root();
     }
 

@@ -1,0 +1,63 @@
+package dev.verity.chain;
+
+import static dev.verity.chain.Abi.addr;
+import static dev.verity.chain.Abi.bool;
+import static dev.verity.chain.Abi.u256;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The same suite against a real Hardhat 2 node, plus the self-test over JSON-RPC. */
+@Timeout(300)
+class RpcChainTest extends ChainContractTest {
+    private static HardhatNode node;
+    private static RpcChain chain;
+
+    @BeforeAll
+    static void startNode() throws Exception {
+        node = HardhatNode.start();
+        chain = RpcChain.devNode(node.url);
+    }
+
+    @AfterAll
+    static void stopNode() {
+        if (chain != null) chain.close();
+        if (node != null) node.close();
+    }
+
+    @Override
+    Chain chain() {
+        return chain;
+    }
+
+    @Test
+    void selftestOverRpc() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int rc = ChainSelftest.run(node.url, new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.println(out);
+        assertEquals(0, rc, out);
+        assertTrue(out.strip().endsWith("selftest: ok"));
+    }
+
+    /** The embedded chain's gas accounting matches a real node's, transaction by transaction. */
+    @Test
+    void embeddedGasMatchesHardhat() {
+        try (EmbeddedChain emb = new EmbeddedChain()) {
+            String a = chain.accounts().get(0), b = chain.accounts().get(2);
+            byte[] code = Artifacts.creationCode("VerityToken", u256(1_000_000), bool(false));
+            Receipt dr = chain.deploy(a, code), de = emb.deploy(a, code);
+            assertEquals(dr.gasUsed(), de.gasUsed(), "deploy gas");
+            byte[] t = Abi.call("transfer(address,uint256)", addr(b), u256(7));
+            assertEquals(chain.send(a, dr.contractAddress(), t).gasUsed(), emb.send(a, de.contractAddress(), t).gasUsed(), "first transfer");
+            assertEquals(chain.send(a, dr.contractAddress(), t).gasUsed(), emb.send(a, de.contractAddress(), t).gasUsed(), "second transfer");
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.verity.tensor.model;
+
+import dev.verity.tensor.graph.GraphBuilder;
+import dev.verity.tensor.nn.Layers;
+import dev.verity.tensor.nn.Params;
+import java.util.Arrays;
+
+/**
+ * A named, configurable architecture. {@link #logits} appends the forward pass to a graph: from
+ * the batch input to logits [rows, classes], one row per label.
+ */
+public sealed interface ModelConfig permits ModelConfig.Mlp, ModelConfig.LeNet5, ModelConfig.Gpt {
+
+    /** "mlp", "lenet5" or "gpt". */
+    String name();
+
+    /** True for token models (input [B, T] of token ids), false for image classifiers (input [B, features]). */
+    boolean isText();
+
+    /** Number of classes (vocabulary size for gpt). */
+    int classes();
+
+    /**
+     * Appends the forward pass. {@code x} is [B, features] or [B, T]; {@code step} is the step
+     * node (for dropout); returns logits [B, classes] or [B*T, vocab].
+     */
+    int logits(Params p, int x, int step, long seed, boolean train);
+
+    /** Human-readable summary. */
+    String describe();
+
+    static ModelConfig defaults(String name, int classesOrVocab) {
+        return switch (name) {
+            case "mlp" -> new Mlp(new int[] {784, 512, 512, classesOrVocab});
+            case "lenet5" -> new LeNet5(28, classesOrVocab);
+            case "gpt" -> new Gpt(2, 128, 4, 64, classesOrVocab, 0.0f);
+            default -> throw new IllegalArgumentException("unknown model '" + name + "' (known: mlp, lenet5, gpt)");
+        };
+    }
+
+    /** Fully connected ReLU network; the default is 784-512-512-10. */
+    record Mlp(int[] sizes) implements ModelConfig {
+        public Mlp {
+            new Layers.Mlp("mlp", sizes);
+            sizes = sizes.clone();
+        }
+
+        @Override
+        public String name() {
+            return "mlp";
+        }
+
+        @Override
+        public boolean isText() {
+            return false;
+        }
+
+        @Override
+        public int classes() {
+            return sizes[sizes.length - 1];
+        }
+
+        @Override
+        public int logits(Params p, int x, int step, long seed, boolean train) {
+            return new Layers.Mlp("mlp", sizes).forward(p, x);
+        }
+
+        @Override
+        public String describe() {
+            return "mlp " + Arrays.toString(sizes).replace(", ", "-").replace("[", "").replace("]", "");
+        }
+    }
+
+    /**
+     * LeNet-5 (ReLU and max-pool variant): conv 6@5x5 pad 2, pool 2, conv 16@5x5, pool 2,
+     * fc 120, fc 84, fc classes, on [B, 1, side, side] images.
+     */
+    record LeNet5(int side, int classes) implements ModelConfig {
+        public LeNet5 {
+            if (side < 12) {
+                throw new IllegalArgumentException("lenet5 needs images of at least 12x12, got " + side);
+            }
+            if (classes < 2) {
+                throw new IllegalArgumentException("lenet5 needs at least 2 classes");
+            }
+        }
+
+        @Override
+        public String name() {
+            return "lenet5";
+        }
+
+        @Override
+        public boolean isText() {
+            return false;
+        }
+
+        @Override
+        public int logits(Params p, int x, int step, long seed, boolean train) {
+            GraphBuilder g = p.graph();
+            int b = g.shape(x)[0];
+            int h = g.reshape(x, b, 1, side, side);
+            h = g.maxPool2d(g.relu(new Layers.Conv2d("conv1", 1, 6, 5, 1, 2).forward(p, h)), 2, 2);
+            h = g.maxPool2d(g.relu(new Layers.Conv2d("conv2", 6, 16, 5, 1, 0).forward(p, h)), 2, 2);
+            int[] s = g.shape(h);
+            h = g.reshape(h, b, s[1] * s[2] * s[3]);
+            h = g.relu(new Layers.Linear("fc1", s[1] * s[2] * s[3], 120, true).forward(p, h));
+            h = g.relu(new Layers.Linear("fc2", 120, 84, true).forward(p, h));
+            return new Layers.Linear("fc3", 84, classes, true).forward(p, h);
+        }
+
+        @Override
+        public String describe() {
+            return "lenet5 " + side + "x" + side + " -> " + classes;
+        }
+    }
+
+    /** Character-level GPT: token + position embeddings, pre-norm blocks, final norm, linear head. */
+    record Gpt(int layers, int dModel, int heads, int context, int vocab, float dropout) implements ModelConfig {
+        public Gpt {
+            if (layers < 1 || layers > 64) {
+                throw new IllegalArgumentException("gpt layers must be in [1, 64], got " + layers);
+            }
+            if (dModel < 1 || heads < 1 || dModel % heads != 0) {
+                throw new IllegalArgumentException("gpt d_model " + dModel + " must be a positive multiple of heads " + heads);
+            }
+            if (context < 2 || context > 4096) {
+                throw new IllegalArgumentException("gpt context must be in [2, 4096], got " + context);
+            }
+            if (vocab < 2) {
+                throw new IllegalArgumentException("gpt vocabulary must have at least 2 symbols");
+            }
+            if (!(dropout >= 0f && dropout < 1f)) {
+                throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "gpt";
+        }
+
+        @Override
+        public boolean isText() {
+            return true;
+        }
+
+        @Override
+        public int classes() {
+            return vocab;
+        }
+
+        @Override
+        public int logits(Params p, int x, int step, long seed, boolean train) {
+            GraphBuilder g = p.graph();
+            int[] s = g.shape(x);
+            int b = s[0];
+            int t = s[1];
+            if (t > context) {
+                throw new IllegalArgumentException("sequence of " + t + " exceeds the context " + context);
+            }
+            int tok = new Layers.Embedding("wte", vocab, dModel).forward(p, x);
+            int pos = p.get("wpe.weight", dev.verity.tensor.nn.Init.uniform(0.0346f), context, dModel);
+            if (t < context) {
+                pos = g.slice(pos, 0, 0, t);
+            }
+            int h = g.addOp(tok, pos);
+            float drop = train ? dropout : 0f;
+            for (int l = 0; l < layers; l++) {
+                h = new Layers.TransformerBlock("block" + l, dModel, heads, drop).forward(p, h, step, seed, l);
+            }
+            h = new Layers.LayerNorm("ln_f", dModel, 1e-5f).forward(p, h);
+            int logits = new Layers.Linear("head", dModel, vocab, false).forward(p, h);
+            return g.reshape(logits, b * t, vocab);
+        }
+
+        @Override
+        public String describe() {
+            return "gpt " + layers + " layers, d_model " + dModel + ", " + heads + " heads, context " + context + ", vocab "
+                    + vocab + (dropout > 0 ? ", dropout " + dropout : "");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package dev.verity.tensor.train;
+
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.Autograd;
+import dev.verity.tensor.graph.Graph;
+import dev.verity.tensor.graph.GraphBuilder;
+import dev.verity.tensor.graph.OpKind;
+import dev.verity.tensor.graph.Role;
+import dev.verity.tensor.model.ModelConfig;
+import dev.verity.tensor.nn.Params;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Builds the graph of one training step — data gather, forward, loss, backward, clipping,
+ * schedule, optimizer — from the model and training configs alone, and the matching initial state.
+ */
+public final class StepGraphs {
+    private StepGraphs() {
+    }
+
+    /** The shape of the training data a step reads. */
+    public record DataShape(int samples, int[] sampleShape, int tokens) {
+        public static DataShape images(int samples, int[] sampleShape) {
+            return new DataShape(samples, sampleShape.clone(), 0);
+        }
+
+        public static DataShape text(int tokens) {
+            return new DataShape(0, new int[0], tokens);
+        }
+    }
+
+    /** A built training step: its graph and the parameters it declared. */
+    public record TrainingStep(Graph graph, SortedMap<String, Params.Spec> params, long paramCount) {
+    }
+
+    public static final String STEP = "step";
+    public static final String FEATURES = "data.features";
+    public static final String LABELS = "data.labels";
+    public static final String TOKENS = "data.tokens";
+
+    public static TrainingStep training(ModelConfig model, TrainConfig cfg, DataShape data) {
+        GraphBuilder g = new GraphBuilder();
+        Params p = new Params(g);
+        int step = g.input(STEP, 1);
+        g.role(Role.DATA);
+        int x;
+        int y;
+        Attrs gather = Attrs.builder().put("batch", cfg.batch()).put("seed", cfg.seed()).build();
+        if (model.isText()) {
+            int t = ((ModelConfig.Gpt) model).context();
+            int toks = g.input(TOKENS, data.tokens());
+            Attrs.Builder w = Attrs.builder().put("batch", cfg.batch()).put("seed", cfg.seed()).put("window", t);
+            x = g.add(OpKind.GATHER_WINDOWS, w.put("offset", 0).build(), "inputs", toks, step);
+            y = g.add(OpKind.GATHER_WINDOWS, w.put("offset", 1).build(), "targets", toks, step);
+            g.role(Role.FORWARD);
+            y = g.reshape(y, cfg.batch() * t);
+        } else {
+            int[] fs = new int[data.sampleShape().length + 1];
+            fs[0] = data.samples();
+            System.arraycopy(data.sampleShape(), 0, fs, 1, data.sampleShape().length);
+            int feats = g.input(FEATURES, fs);
+            int labs = g.input(LABELS, data.samples());
+            x = g.add(OpKind.GATHER_ROWS, gather, "inputs", feats, step);
+            y = g.add(OpKind.GATHER_ROWS, gather, "labels", labs, step);
+            g.role(Role.FORWARD);
+            int features = 1;
+            for (int d : data.sampleShape()) {
+                features *= d;
+            }
+            x = g.reshape(x, cfg.batch(), features);
+        }
+        int logits = model.logits(p, x, step, cfg.seed(), true);
+        int loss = g.crossEntropy(logits, y);
+        g.output("loss", loss);
+        g.output("logits", logits);
+        SortedMap<String, Integer> grads = Autograd.backward(g, loss, p.nodes());
+        g.role(Role.OPTIMIZER);
+        if (cfg.clipNorm() > 0f) {
+            int[] all = grads.values().stream().mapToInt(Integer::intValue).toArray();
+            int norm = g.add(OpKind.GRAD_NORM_SQ, all);
+            int coef = g.add(OpKind.CLIP_SCALE, Attrs.builder().putFloat("maxNorm", cfg.clipNorm()).build(), norm);
+            TreeMap<String, Integer> clipped = new TreeMap<>();
+            for (var e : grads.entrySet()) {
+                clipped.put(e.getKey(), g.mul(e.getValue(), coef));
+            }
+            grads = clipped;
+        }
+        TrainConfig.Schedule s = cfg.schedule();
+        int lr = g.add(OpKind.LR_SCHEDULE, Attrs.builder().put("schedule", s.kind()).putFloat("lr", s.lr())
+                .put("warmup", s.warmup()).put("total", s.total()).put("stepSize", s.stepSize())
+                .putFloat("gamma", s.gamma()).putFloat("minLr", s.minLr()).build(), "lr", step);
+        switch (cfg.optimizer()) {
+            case TrainConfig.Optimizer.Sgd sgd -> {
+                for (var e : p.nodes().entrySet()) {
+                    String name = e.getKey();
+                    int param = e.getValue();
+                    int dir = grads.get(name);
+                    if (sgd.momentum() > 0f || sgd.weightDecay() > 0f) {
+                        int buf = g.state(name + ".momentum", g.shape(param));
+                        dir = g.add(OpKind.SGD_BUF, Attrs.builder().putFloat("momentum", sgd.momentum())
+                                .putFloat("weightDecay", sgd.weightDecay()).build(), name + ".momentum", buf, dir, param);
+                        g.updateState(name + ".momentum", dir);
+                    }
+                    g.updateState(name, g.add(OpKind.SGD_PARAM, Attrs.NONE, name, param, dir, lr));
+                }
+            }
+            case TrainConfig.Optimizer.AdamW a -> {
+                int pows = g.state("adamw.pows", 2);
+                int powsNext = g.add(OpKind.POW_UPDATE, Attrs.builder().putFloat("beta1", a.beta1())
+                        .putFloat("beta2", a.beta2()).build(), "adamw.pows", pows);
+                g.updateState("adamw.pows", powsNext);
+                for (var e : p.nodes().entrySet()) {
+                    String name = e.getKey();
+                    int param = e.getValue();
+                    int grad = grads.get(name);
+                    int m = g.add(OpKind.ADAM_M, Attrs.builder().putFloat("beta1", a.beta1()).build(), name + ".adam_m",
+                            g.state(name + ".adam_m", g.shape(param)), grad);
+                    int v = g.add(OpKind.ADAM_V, Attrs.builder().putFloat("beta2", a.beta2()).build(), name + ".adam_v",
+                            g.state(name + ".adam_v", g.shape(param)), grad);
+                    float wd = g.shape(param).length >= 2 ? a.weightDecay() : 0f;
+                    int upd = g.add(OpKind.ADAMW_PARAM, Attrs.builder().putFloat("eps", a.eps()).putFloat("weightDecay", wd)
+                            .build(), name, param, m, v, lr, powsNext);
+                    g.updateState(name + ".adam_m", m);
+                    g.updateState(name + ".adam_v", v);
+                    g.updateState(name, upd);
+                }
+            }
+        }
+        g.role(Role.FORWARD);
+        return new TrainingStep(g.build(), p.specs(), p.count());
+    }
+
+    /** The state before step 0: parameters from the seed, optimizer state at its start values. */
+    public static TreeMap<String, Tensor> initialTensors(TrainingStep step, long seed) {
+        TreeMap<String, Tensor> out = new TreeMap<>();
+        for (Params.Spec s : step.params().values()) {
+            Tensor t = Tensor.zeros(s.shape());
+            s.init().fill(s.name(), seed, t.data());
+            out.put(s.name(), t);
+        }
+        for (var e : step.graph().stateInputs().entrySet()) {
+            if (!out.containsKey(e.getKey())) {
+                Tensor t = Tensor.zeros(step.graph().node(e.getValue()).shape());
+                if (e.getKey().equals("adamw.pows")) {
+                    t.data()[0] = 1f;
+                    t.data()[1] = 1f;
+                }
+                out.put(e.getKey(), t);
+            }
+        }
+        return out;
+    }
+
+    /** A forward-only graph for evaluation: input "x" ([batch, features] or [batch, T]) to "logits". */
+    public static Graph evaluation(ModelConfig model, int batch, int[] sampleShape, int seqLen) {
+        GraphBuilder g = new GraphBuilder();
+        Params p = new Params(g);
+        int step = g.input(STEP, 1);
+        int x;
+        if (model.isText()) {
+            x = g.input("x", batch, seqLen);
+        } else {
+            int features = 1;
+            for (int d : sampleShape) {
+                features *= d;
+            }
+            x = g.input("x", batch, features);
+        }
+        int logits = model.logits(p, x, step, 0L, false);
+        g.output("logits", logits);
+        if (model.isText()) {
+            int y = g.input("y", batch * seqLen);
+            g.output("loss", g.crossEntropy(logits, y));
+        }
+        List<String> unused = new ArrayList<>();
+        return g.build();
+    }
+}

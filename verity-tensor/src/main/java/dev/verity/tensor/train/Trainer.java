@@ -1,0 +1,134 @@
+package dev.verity.tensor.train;
+
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.data.Dataset;
+import dev.verity.tensor.data.TextCorpus;
+import dev.verity.tensor.graph.StepExecutor;
+import dev.verity.tensor.model.ModelConfig;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Runs training steps: binds the data and the state to the step graph and executes it, step after
+ * step. The result is a pure function of (model, config, data, start state), whatever the thread
+ * count or vector width.
+ */
+public final class Trainer {
+    /** Called after every step. */
+    @FunctionalInterface
+    public interface Listener {
+        void onStep(long step, float loss);
+    }
+
+    private final ModelConfig model;
+    private final TrainConfig config;
+    private final StepGraphs.TrainingStep step;
+    private final StepExecutor executor;
+    private final Map<String, Tensor> inputs = new HashMap<>();
+    private final Tensor stepInput = Tensor.zeros(1);
+    private final String dataName;
+
+    private Trainer(ModelConfig model, TrainConfig config, StepGraphs.DataShape shape, String dataName) {
+        this.model = model;
+        this.config = config;
+        this.dataName = dataName;
+        this.step = StepGraphs.training(model, config, shape);
+        this.executor = new StepExecutor(step.graph());
+        inputs.put(StepGraphs.STEP, stepInput);
+    }
+
+    /** A trainer for an image classifier on {@code train}. */
+    public static Trainer images(ModelConfig model, TrainConfig config, Dataset train) {
+        if (model.isText()) {
+            throw new IllegalArgumentException(model.name() + " trains on text, not on " + train.name());
+        }
+        if (train.numClasses() > model.classes()) {
+            throw new IllegalArgumentException(train.name() + " has " + train.numClasses() + " classes, the model "
+                    + model.classes());
+        }
+        Trainer t = new Trainer(model, config, StepGraphs.DataShape.images(train.size(), train.sampleShape()), train.name());
+        t.inputs.put(StepGraphs.FEATURES, train.featuresTensor());
+        float[] labels = new float[train.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = train.label(i);
+        }
+        t.inputs.put(StepGraphs.LABELS, Tensor.of(new int[] {labels.length}, labels));
+        return t;
+    }
+
+    /** A trainer for a token model on the training split of {@code corpus}. */
+    public static Trainer text(ModelConfig model, TrainConfig config, TextCorpus corpus) {
+        if (!model.isText()) {
+            throw new IllegalArgumentException(model.name() + " trains on images, not on text");
+        }
+        if (corpus.vocabSize() > model.classes()) {
+            throw new IllegalArgumentException("the text has " + corpus.vocabSize() + " symbols, the model's vocabulary "
+                    + model.classes());
+        }
+        int[] toks = corpus.tokens(TextCorpus.Split.TRAIN);
+        Trainer t = new Trainer(model, config, StepGraphs.DataShape.text(toks.length), corpus.name());
+        float[] f = new float[toks.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = toks[i];
+        }
+        t.inputs.put(StepGraphs.TOKENS, Tensor.of(new int[] {f.length}, f));
+        return t;
+    }
+
+    public StepGraphs.TrainingStep trainingStep() {
+        return step;
+    }
+
+    public ModelConfig model() {
+        return model;
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    /** The run's identity, recorded in saved states and checked on resume. */
+    public Map<String, String> identity() {
+        TreeMap<String, String> m = new TreeMap<>();
+        m.put("verity.model", model.describe());
+        m.put("verity.train", config.withSteps(0).toString());
+        m.put("verity.data", dataName);
+        return m;
+    }
+
+    public TrainingState initialState() {
+        return new TrainingState(StepGraphs.initialTensors(step, config.seed()), 0, 0, 0);
+    }
+
+    /** Runs one step on {@code state} and returns the step's loss. */
+    public float step(TrainingState state, boolean fast) {
+        stepInput.data()[0] = (float) state.step();
+        executor.run(state.tensors(), inputs, fast);
+        float loss = executor.output("loss").data()[0];
+        executor.commit(state.tensors());
+        state.advance(config.batch());
+        return loss;
+    }
+
+    /** Trains until {@code state.step() == untilStep}. */
+    public void train(TrainingState state, long untilStep, boolean fast, Listener listener) {
+        if (untilStep > TrainConfig.MAX_STEPS) {
+            throw new IllegalArgumentException("at most 2^24 steps");
+        }
+        while (state.step() < untilStep) {
+            float loss = step(state, fast);
+            if (listener != null) {
+                listener.onStep(state.step(), loss);
+            }
+        }
+    }
+
+    public StepExecutor executor() {
+        return executor;
+    }
+
+    public Map<String, Tensor> inputs() {
+        return inputs;
+    }
+}
