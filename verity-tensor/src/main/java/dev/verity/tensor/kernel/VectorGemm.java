@@ -118,6 +118,18 @@ public final class VectorGemm {
         }
     }
 
+    /**
+     * The whole GEMM on the calling thread (no checks, no hand-off): for callers that already
+     * split work across threads, e.g. one image per thread, where a nested parallelFor could
+     * wait on workers that are all busy with the outer loop.
+     */
+    static void sequential(boolean transA, boolean transB, int M, int N, int K,
+                           float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
+        block(transA, transB, 0, M, 0, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate,
+                DEFAULT, SCRATCH.get());
+    }
+
     /** Splits the output into row or column ranges (in micro-tile units) and runs each on one thread. */
     static void parallel(boolean transA, boolean transB, int M, int N, int K,
                          float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
