@@ -30,9 +30,9 @@ public final class VectorGemm {
 
     /** Default blocking, tuned on Zen 4 (overridable for benchmarking; results never depend on it). */
     static final GemmBlocking DEFAULT = new GemmBlocking(
-            GemmBlocking.roundUp(Integer.getInteger("verity.gemm.mc", 96), MR),
+            GemmBlocking.roundUp(Integer.getInteger("verity.gemm.mc", 192), MR),
             GemmBlocking.roundUp(Integer.getInteger("verity.gemm.nc", 2048), NR),
-            Math.max(1, Integer.getInteger("verity.gemm.kc", 256)));
+            Math.max(1, Integer.getInteger("verity.gemm.kc", 512)));
 
     /** Minimum multiply-adds per thread before splitting is worth a hand-off. */
     private static final long MIN_FMAS_PER_PART = 1L << 18;
