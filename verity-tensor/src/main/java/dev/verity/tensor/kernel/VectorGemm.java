@@ -1,0 +1,405 @@
+package dev.verity.tensor.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fast GEMM: same signatures and same bits as {@link ScalarGemm}, BLIS-style.
+ *
+ * <p>Loops (outer to inner): column blocks of nc, K panels of kc (B panel packed), row blocks
+ * of mc (A panel packed), NR-column micro-panels, MR-row micro-panels, then an MR x NR
+ * register-blocked micro-kernel that broadcasts A[i,k] and does {@code FloatVector.fma} across
+ * NR = 2 vectors of independent output columns. Each lane computes exactly the scalar chain
+ * {@code acc = fma(A[i,k], B[k,j], acc)} for k in order; nothing is ever summed across lanes.
+ * Between K panels the accumulator goes through C as a float32, which is bit-identical because
+ * each fma already rounds to float32. The chain starts from C (accumulate, or any panel after
+ * the first) or +0.0f (first panel without accumulate), and bias is added after the last panel.
+ *
+ * <p>Packing makes all four transpose combinations look the same to the micro-kernel. Tails in
+ * M and N run the same micro-kernel on a zero-padded tile whose extra rows/columns are discarded
+ * (they are independent outputs, so they cannot influence kept ones). Threads split output rows
+ * or output columns (whichever dimension is larger), never K.
+ */
+public final class VectorGemm {
+    private static final VectorSpecies<Float> F = species();
+    private static final int L = F.length();
+    /** Micro-kernel rows: 6 rows x 2 vectors = 12 accumulators, leaving registers for B and A. */
+    static final int MR = 6;
+    /** Micro-kernel columns: two vectors. */
+    static final int NR = 2 * L;
+
+    /** Default blocking, tuned on Zen 4 (overridable for benchmarking; results never depend on it). */
+    static final GemmBlocking DEFAULT = new GemmBlocking(
+            GemmBlocking.roundUp(Integer.getInteger("verity.gemm.mc", 192), MR),
+            GemmBlocking.roundUp(Integer.getInteger("verity.gemm.nc", 2048), NR),
+            Math.max(1, Integer.getInteger("verity.gemm.kc", 512)));
+
+    /** Minimum multiply-adds per thread before splitting is worth a hand-off. */
+    private static final long MIN_FMAS_PER_PART = 1L << 18;
+
+    /** Per-thread packing buffers, grown on demand and reused (no allocation in steady state). */
+    private static final class Scratch {
+        float[] ap = new float[0];
+        float[] bp = new float[0];
+        final float[] tile = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private VectorGemm() {
+    }
+
+    /**
+     * {@link Vectors#F}. On the current main, Vectors' initialiser calls
+     * {@code check(Float.class)}, which the Vector API rejects (it wants {@code float.class}), so
+     * until that is fixed the same width is derived here from the same property
+     * ({@code verity.vector.bits}); once Vectors initialises, its species is used as is.
+     */
+    private static VectorSpecies<Float> species() {
+        try {
+            return Vectors.F;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            String bits = System.getProperty("verity.vector.bits", "");
+            return switch (bits) {
+                case "" -> FloatVector.SPECIES_PREFERRED;
+                case "128" -> FloatVector.SPECIES_128;
+                case "256" -> FloatVector.SPECIES_256;
+                case "512" -> FloatVector.SPECIES_512;
+                default -> throw new IllegalArgumentException(
+                        "verity.vector.bits must be 128, 256 or 512, got '" + bits + "'");
+            };
+        }
+    }
+
+    /** Float lanes of the vectors this kernel uses. */
+    static int lanes() {
+        return L;
+    }
+
+    public static void sgemm(boolean transA, boolean transB, int M, int N, int K,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
+        GemmArgs.check(transA, transB, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias);
+        parallel(transA, transB, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate, DEFAULT);
+    }
+
+    public static void sgemmBatched(int batch, boolean transA, boolean transB, int M, int N, int K,
+                                    float[] a, int aOff, int lda, long strideA, float[] b, int bOff, int ldb, long strideB,
+                                    float[] c, int cOff, int ldc, long strideC, float[] bias, boolean accumulate) {
+        GemmArgs.checkBatched(batch, transA, transB, M, N, K, a, aOff, lda, strideA, b, bOff, ldb, strideB,
+                c, cOff, ldc, strideC, bias);
+        batched(batch, transA, transB, M, N, K, a, aOff, lda, strideA, b, bOff, ldb, strideB,
+                c, cOff, ldc, strideC, bias, accumulate, DEFAULT);
+    }
+
+    static void batched(int batch, boolean transA, boolean transB, int M, int N, int K,
+                        float[] a, int aOff, int lda, long strideA, float[] b, int bOff, int ldb, long strideB,
+                        float[] c, int cOff, int ldc, long strideC, float[] bias, boolean accumulate, GemmBlocking bk) {
+        if (batch == 0 || M == 0 || N == 0) {
+            return;
+        }
+        long itemFmas = Math.max(1L, (long) M * N * Math.max(1, K));
+        if (batch >= Parallel.threads()) {
+            // Enough items to keep every thread busy: each item is computed whole by one thread.
+            int grain = (int) Math.min(batch, Math.max(1L, MIN_FMAS_PER_PART / itemFmas));
+            Parallel.parallelFor(batch, grain, (from, to) -> {
+                Scratch s = SCRATCH.get();
+                for (int t = from; t < to; t++) {
+                    block(transA, transB, 0, M, 0, N, K, a, (int) (aOff + t * strideA), lda,
+                            b, (int) (bOff + t * strideB), ldb, c, (int) (cOff + t * strideC), ldc,
+                            bias, accumulate, bk, s);
+                }
+            });
+        } else {
+            for (int t = 0; t < batch; t++) {
+                parallel(transA, transB, M, N, K, a, (int) (aOff + t * strideA), lda,
+                        b, (int) (bOff + t * strideB), ldb, c, (int) (cOff + t * strideC), ldc, bias, accumulate, bk);
+            }
+        }
+    }
+
+    /**
+     * The whole GEMM on the calling thread (no checks, no hand-off): for callers that already
+     * split work across threads, e.g. one image per thread, where a nested parallelFor could
+     * wait on workers that are all busy with the outer loop.
+     */
+    static void sequential(boolean transA, boolean transB, int M, int N, int K,
+                           float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
+        block(transA, transB, 0, M, 0, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate,
+                DEFAULT, SCRATCH.get());
+    }
+
+    /** Splits the output into row or column ranges (in micro-tile units) and runs each on one thread. */
+    static void parallel(boolean transA, boolean transB, int M, int N, int K,
+                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                         float[] c, int cOff, int ldc, float[] bias, boolean accumulate, GemmBlocking bk) {
+        if (M == 0 || N == 0) {
+            return;
+        }
+        long kk = Math.max(1, K);
+        if (M >= N) {
+            int units = (M + MR - 1) / MR;
+            long unitFmas = (long) MR * N * kk;
+            int grain = (int) Math.min(units, Math.max(1L, MIN_FMAS_PER_PART / unitFmas));
+            Parallel.parallelFor(units, grain, (from, to) -> block(transA, transB, from * MR, Math.min(M, to * MR),
+                    0, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate, bk, SCRATCH.get()));
+        } else {
+            int units = (N + NR - 1) / NR;
+            long unitFmas = (long) NR * M * kk;
+            int grain = (int) Math.min(units, Math.max(1L, MIN_FMAS_PER_PART / unitFmas));
+            Parallel.parallelFor(units, grain, (from, to) -> block(transA, transB, 0, M,
+                    from * NR, Math.min(N, to * NR), K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate,
+                    bk, SCRATCH.get()));
+        }
+    }
+
+    /** Single-threaded GEMM of output rows [m0, m1) x columns [n0, n1). */
+    static void block(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float[] c, int cOff, int ldc, float[] bias, boolean accumulate, GemmBlocking bk, Scratch s) {
+        if (m1 <= m0 || n1 <= n0) {
+            return;
+        }
+        if (K == 0) {
+            // An empty chain: the start value, then the bias.
+            for (int i = m0; i < m1; i++) {
+                int row = cOff + i * ldc;
+                for (int j = n0; j < n1; j++) {
+                    float acc = accumulate ? c[row + j] : 0.0f;
+                    if (bias != null) {
+                        acc = acc + bias[j];
+                    }
+                    c[row + j] = acc;
+                }
+            }
+            return;
+        }
+        int mc = bk.mc();
+        int nc = bk.nc();
+        int kc = bk.kc();
+        int mSpan = Math.min(mc, GemmBlocking.roundUp(m1 - m0, MR));
+        int nSpan = Math.min(nc, GemmBlocking.roundUp(n1 - n0, NR));
+        int kSpan = Math.min(kc, K);
+        if (s.ap.length < mSpan * kSpan) {
+            s.ap = new float[mSpan * kSpan];
+        }
+        if (s.bp.length < nSpan * kSpan) {
+            s.bp = new float[nSpan * kSpan];
+        }
+        float[] ap = s.ap;
+        float[] bp = s.bp;
+        float[] tile = s.tile;
+        for (int jc = n0; jc < n1; jc += nc) {
+            int nb = Math.min(nc, n1 - jc);
+            for (int pc = 0; pc < K; pc += kc) {
+                int kb = Math.min(kc, K - pc);
+                boolean load = accumulate || pc > 0;
+                float[] biasHere = pc + kb == K ? bias : null;
+                packB(transB, b, bOff, ldb, pc, kb, jc, nb, bp);
+                for (int ic = m0; ic < m1; ic += mc) {
+                    int mb = Math.min(mc, m1 - ic);
+                    packA(transA, a, aOff, lda, ic, mb, pc, kb, ap);
+                    for (int jr = 0; jr < nb; jr += NR) {
+                        int nr = Math.min(NR, nb - jr);
+                        int bo = (jr / NR) * kb * NR;
+                        for (int ir = 0; ir < mb; ir += MR) {
+                            int mr = Math.min(MR, mb - ir);
+                            int ao = (ir / MR) * kb * MR;
+                            int co = cOff + (ic + ir) * ldc + jc + jr;
+                            if (mr == MR && nr == NR) {
+                                kernel(ap, ao, bp, bo, kb, c, co, ldc, load, biasHere, jc + jr);
+                            } else {
+                                edge(ap, ao, bp, bo, kb, c, co, ldc, mr, nr, load, biasHere, jc + jr, tile);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs B[pc..pc+kb, jc..jc+nb) as NR-column micro-panels, each kb rows of NR contiguous
+     * floats; columns past nb are zero (their outputs are discarded).
+     */
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kb, int jc, int nb,
+                              float[] bp) {
+        for (int jr = 0; jr < nb; jr += NR) {
+            int nr = Math.min(NR, nb - jr);
+            int base = (jr / NR) * kb * NR;
+            if (!transB) {
+                int src = bOff + pc * ldb + jc + jr;
+                if (nr == NR) {
+                    for (int k = 0; k < kb; k++, src += ldb) {
+                        int dst = base + k * NR;
+                        FloatVector.fromArray(F, b, src).intoArray(bp, dst);
+                        FloatVector.fromArray(F, b, src + L).intoArray(bp, dst + L);
+                    }
+                } else {
+                    for (int k = 0; k < kb; k++, src += ldb) {
+                        int dst = base + k * NR;
+                        for (int jj = 0; jj < nr; jj++) {
+                            bp[dst + jj] = b[src + jj];
+                        }
+                        for (int jj = nr; jj < NR; jj++) {
+                            bp[dst + jj] = 0.0f;
+                        }
+                    }
+                }
+            } else {
+                for (int jj = 0; jj < nr; jj++) {
+                    int src = bOff + (jc + jr + jj) * ldb + pc;
+                    for (int k = 0; k < kb; k++) {
+                        bp[base + k * NR + jj] = b[src + k];
+                    }
+                }
+                for (int jj = nr; jj < NR; jj++) {
+                    for (int k = 0; k < kb; k++) {
+                        bp[base + k * NR + jj] = 0.0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs A[ic..ic+mb, pc..pc+kb) as MR-row micro-panels, each kb columns of MR contiguous
+     * floats; rows past mb are zero (their outputs are discarded).
+     */
+    private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mb, int pc, int kb,
+                              float[] ap) {
+        for (int ir = 0; ir < mb; ir += MR) {
+            int mr = Math.min(MR, mb - ir);
+            int base = (ir / MR) * kb * MR;
+            if (!transA) {
+                for (int ii = 0; ii < mr; ii++) {
+                    int src = aOff + (ic + ir + ii) * lda + pc;
+                    for (int k = 0; k < kb; k++) {
+                        ap[base + k * MR + ii] = a[src + k];
+                    }
+                }
+            } else {
+                int src = aOff + pc * lda + ic + ir;
+                for (int k = 0; k < kb; k++, src += lda) {
+                    int dst = base + k * MR;
+                    for (int ii = 0; ii < mr; ii++) {
+                        ap[dst + ii] = a[src + ii];
+                    }
+                }
+            }
+            if (mr < MR) {
+                for (int k = 0; k < kb; k++) {
+                    for (int ii = mr; ii < MR; ii++) {
+                        ap[base + k * MR + ii] = 0.0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** A partial tile: run the full micro-kernel on a private MR x NR copy, keep the valid part. */
+    private static void edge(float[] ap, int ao, float[] bp, int bo, int kb, float[] c, int co, int ldc,
+                             int mr, int nr, boolean load, float[] bias, int j0, float[] tile) {
+        for (int ii = 0; ii < MR; ii++) {
+            for (int jj = 0; jj < NR; jj++) {
+                tile[ii * NR + jj] = load && ii < mr && jj < nr ? c[co + ii * ldc + jj] : 0.0f;
+            }
+        }
+        kernel(ap, ao, bp, bo, kb, tile, 0, NR, true, null, 0);
+        for (int ii = 0; ii < mr; ii++) {
+            for (int jj = 0; jj < nr; jj++) {
+                float acc = tile[ii * NR + jj];
+                if (bias != null) {
+                    acc = acc + bias[j0 + jj];
+                }
+                c[co + ii * ldc + jj] = acc;
+            }
+        }
+    }
+
+    /**
+     * The 6 x 2-vector micro-kernel over one K panel. Accumulators start from C (load) or +0.0f;
+     * bias (columns j0..j0+NR) is added after the panel's last fma when given.
+     */
+    private static void kernel(float[] ap, int ao, float[] bp, int bo, int kb, float[] c, int co, int ldc,
+                               boolean load, float[] bias, int j0) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (load) {
+            int r = co;
+            c00 = FloatVector.fromArray(F, c, r);
+            c01 = FloatVector.fromArray(F, c, r + L);
+            r += ldc;
+            c10 = FloatVector.fromArray(F, c, r);
+            c11 = FloatVector.fromArray(F, c, r + L);
+            r += ldc;
+            c20 = FloatVector.fromArray(F, c, r);
+            c21 = FloatVector.fromArray(F, c, r + L);
+            r += ldc;
+            c30 = FloatVector.fromArray(F, c, r);
+            c31 = FloatVector.fromArray(F, c, r + L);
+            r += ldc;
+            c40 = FloatVector.fromArray(F, c, r);
+            c41 = FloatVector.fromArray(F, c, r + L);
+            r += ldc;
+            c50 = FloatVector.fromArray(F, c, r);
+            c51 = FloatVector.fromArray(F, c, r + L);
+        } else {
+            // +0.0f: the chain's start value when not accumulating.
+            FloatVector z = FloatVector.zero(F);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z;
+            c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
+        }
+        int aEnd = ao + kb * MR;
+        for (int ai = ao, bi = bo; ai < aEnd; ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(F, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, ap[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, ap[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        if (bias != null) {
+            FloatVector v0 = FloatVector.fromArray(F, bias, j0);
+            FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
+            c00 = c00.add(v0); c01 = c01.add(v1);
+            c10 = c10.add(v0); c11 = c11.add(v1);
+            c20 = c20.add(v0); c21 = c21.add(v1);
+            c30 = c30.add(v0); c31 = c31.add(v1);
+            c40 = c40.add(v0); c41 = c41.add(v1);
+            c50 = c50.add(v0); c51 = c51.add(v1);
+        }
+        int r = co;
+        c00.intoArray(c, r);
+        c01.intoArray(c, r + L);
+        r += ldc;
+        c10.intoArray(c, r);
+        c11.intoArray(c, r + L);
+        r += ldc;
+        c20.intoArray(c, r);
+        c21.intoArray(c, r + L);
+        r += ldc;
+        c30.intoArray(c, r);
+        c31.intoArray(c, r + L);
+        r += ldc;
+        c40.intoArray(c, r);
+        c41.intoArray(c, r + L);
+        r += ldc;
+        c50.intoArray(c, r);
+        c51.intoArray(c, r + L);
+    }
+}
