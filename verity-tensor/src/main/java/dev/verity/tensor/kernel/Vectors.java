@@ -1,7 +1,5 @@
 package dev.verity.tensor.kernel;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -24,8 +22,8 @@ public final class Vectors {
             default -> throw new IllegalArgumentException(
                     "verity.vector.bits must be 128, 256 or 512, got '" + bits + "'");
         };
-        F = FloatVector.SPECIES_PREFERRED.withShape(shape).check(Float.class);
-        I = IntVector.SPECIES_PREFERRED.withShape(shape).check(Integer.class);
+        F = VectorSpecies.of(float.class, shape);
+        I = VectorSpecies.of(int.class, shape);
     }
 
     private Vectors() {
