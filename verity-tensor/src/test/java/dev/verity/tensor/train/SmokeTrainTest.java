@@ -1,0 +1,58 @@
+package dev.verity.tensor.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.verity.tensor.data.Dataset;
+import dev.verity.tensor.data.Datasets;
+import dev.verity.tensor.data.TextCorpus;
+import dev.verity.tensor.kernel.Parallel;
+import dev.verity.tensor.model.ModelConfig;
+import org.junit.jupiter.api.Test;
+
+class SmokeTrainTest {
+    @Test
+    void mlpLossFallsAndFastEqualsScalar() throws Exception {
+        Dataset train = Datasets.fashionMnistShipped().train().slice(0, 2000);
+        ModelConfig m = new ModelConfig.Mlp(new int[] {784, 64, 10});
+        TrainConfig c = TrainConfig.defaults("mlp", 30, 7).withBatch(32);
+        Trainer t = Trainer.images(m, c, train);
+        TrainingState a = t.initialState();
+        float[] first = new float[1];
+        float[] last = new float[1];
+        t.train(a, 30, true, (s, l) -> {
+            if (s == 1) {
+                first[0] = l;
+            }
+            last[0] = l;
+        });
+        System.out.println("mlp loss " + first[0] + " -> " + last[0]);
+        assertTrue(last[0] < first[0]);
+        TrainingState b = t.initialState();
+        t.train(b, 30, false, null);
+        assertEquals(a.sha256Hex(), b.sha256Hex());
+    }
+
+    @Test
+    void lenetAndGptRun() throws Exception {
+        Dataset train = Datasets.fashionMnistShipped().train().slice(0, 1000);
+        ModelConfig m = ModelConfig.defaults("lenet5", 10);
+        Trainer t = Trainer.images(m, TrainConfig.defaults("lenet5", 5, 1).withBatch(16), train);
+        TrainingState a = t.initialState();
+        t.train(a, 5, true, (s, l) -> System.out.println("lenet " + s + " " + l));
+        TrainingState b = t.initialState();
+        t.train(b, 5, false, null);
+        assertEquals(a.sha256Hex(), b.sha256Hex());
+
+        TextCorpus corpus = TextCorpus.of("t", "test", Datasets.kjv().tokens().length > 0 ? "In the beginning God created the heaven and the earth. And the earth was without form, and void; and darkness was upon the face of the deep. And the Spirit of God moved upon the face of the waters.".repeat(20) : "");
+        ModelConfig.Gpt g = new ModelConfig.Gpt(1, 32, 4, 16, corpus.vocabSize(), 0.1f);
+        Trainer tg = Trainer.text(g, TrainConfig.defaults("gpt", 5, 3).withBatch(4), corpus);
+        TrainingState ga = tg.initialState();
+        tg.train(ga, 5, true, (s, l) -> System.out.println("gpt " + s + " " + l));
+        TrainingState gb = tg.initialState();
+        Parallel.setThreads(1);
+        tg.train(gb, 5, false, null);
+        Parallel.setThreads(2);
+        assertEquals(ga.sha256Hex(), gb.sha256Hex());
+    }
+}
