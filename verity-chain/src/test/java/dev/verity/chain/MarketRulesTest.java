@@ -1,0 +1,179 @@
+package dev.verity.chain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.math.BigInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** Access control, turn order, deadlines and timeouts on the embedded chain; every revert checked by reason. */
+class MarketRulesTest {
+    private EmbeddedChain chain;
+    private Verity v;
+    private ChainSelftest.Actors a;
+
+    private void deploy(String referee) {
+        chain = new EmbeddedChain();
+        a = ChainSelftest.Actors.of(chain);
+        v = Verity.deploy(chain, a.deployer(), a.treasury(), Verity.Config.defaults().withReferee(referee));
+        ChainSelftest.setUp(v, a);
+    }
+
+    @AfterEach
+    void close() {
+        if (chain != null) chain.close();
+    }
+
+    private static void reverts(String reason, Executable e) {
+        Chain.RevertException ex = assertThrows(Chain.RevertException.class, e);
+        assertEquals(reason, ex.reason());
+    }
+
+    private final SyntheticDispute syn = new SyntheticDispute(32, 8, 4, 300, 4, 5);
+
+    @Test
+    void auctionAndCommitRules() {
+        deploy("AlwaysDefenderReferee");
+        byte[] secret = ChainSelftest.secret();
+        TaskSpec spec = ChainSelftest.spec(syn, secret);
+        long id = v.post(a.submitter(), spec);
+        reverts("Market: submitter cannot bid", () -> v.bid(a.submitter(), id, Verity.ether(1)));
+        reverts("Market: price above maximum", () -> v.bid(a.solver(), id, Verity.ether(2)));
+        v.bid(a.solver(), id, Verity.ether(1));
+        reverts("Market: bid not lower than best", () -> v.bid(a.solver2(), id, Verity.ether(1)));
+        reverts("Staking: insufficient unlocked stake", () -> v.bid(a.challenger(), id, BigInteger.ONE));
+        reverts("Market: bid window still open", () -> v.closeAuction(a.deployer(), id));
+        v.chain.advanceTime(spec.bidWindow() + 1);
+        reverts("Market: bid window closed", () -> v.bid(a.solver2(), id, BigInteger.ONE));
+        v.closeAuction(a.deployer(), id);
+        reverts("Market: caller is not the solver", () -> v.commit(a.solver2(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
+        reverts("Market: commit deadline not passed", () -> v.timeoutCommit(a.deployer(), id));
+        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]);
+        reverts("Market: not awaiting a commit", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
+        reverts("Market: caller is not the submitter", () -> v.revealSeed(a.solver(), id, secret));
+        reverts("Market: secret does not match commitment", () -> v.revealSeed(a.submitter(), id, new byte[32]));
+        reverts("Market: reveal window still open", () -> v.assignWithoutReveal(a.deployer(), id));
+        reverts("Market: verifiers not assigned yet", () -> v.settle(a.deployer(), id));
+        v.revealSeed(a.submitter(), id, secret);
+        reverts("Market: challenge window still open", () -> v.settle(a.deployer(), id));
+        reverts("Market: caller is not this verifier", () -> v.attest(a.solver(), id, 0));
+        // locked stake cannot leave while the task is open
+        reverts("Staking: amount exceeds unlocked stake", () -> v.requestUnbond(a.solver(), Verity.ether(10_000)));
+        v.chain.advanceTime(spec.verifyWindow() + 1);
+        v.settle(a.deployer(), id);
+        reverts("Market: task not settleable", () -> v.settle(a.deployer(), id)); // no double payout
+        ChainSelftest.checkConservation(v, a);
+        // unbonding delay
+        v.requestUnbond(a.solver(), Verity.ether(10_000));
+        reverts("Staking: still unbonding", () -> v.withdraw(a.solver()));
+        v.chain.advanceTime(v.config.unbondingDelay());
+        v.withdraw(a.solver());
+        ChainSelftest.checkConservation(v, a);
+    }
+
+    @Test
+    void silentSolverIsSlashedAndSubmitterRefunded() {
+        deploy("AlwaysDefenderReferee");
+        TaskSpec spec = ChainSelftest.spec(syn, ChainSelftest.secret());
+        BigInteger before = v.balanceOf(a.submitter());
+        long id = v.post(a.submitter(), spec);
+        v.bid(a.solver(), id, Verity.ether(1));
+        v.chain.advanceTime(spec.bidWindow() + 1);
+        v.closeAuction(a.deployer(), id);
+        v.chain.advanceTime(spec.commitWindow() + 1);
+        reverts("Market: commit deadline passed", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
+        v.timeoutCommit(a.deployer(), id);
+        assertEquals(before.add(spec.solverStake()), v.balanceOf(a.submitter()));
+        assertEquals(Verity.Status.FAILED, v.task(id).status());
+        assertEquals(BigInteger.ZERO, v.locked(a.solver()));
+        ChainSelftest.checkConservation(v, a);
+    }
+
+    @Test
+    void noBidsRefunds() {
+        deploy("AlwaysDefenderReferee");
+        BigInteger before = v.balanceOf(a.submitter());
+        TaskSpec spec = ChainSelftest.spec(syn, ChainSelftest.secret());
+        long id = v.post(a.submitter(), spec);
+        v.chain.advanceTime(spec.bidWindow() + 1);
+        v.closeAuction(a.deployer(), id);
+        assertEquals(Verity.Status.CANCELLED, v.task(id).status());
+        assertEquals(before, v.balanceOf(a.submitter()));
+    }
+
+    @Test
+    void disputeTurnOrderAndProofs() {
+        deploy("AlwaysDefenderReferee");
+        long id = ChainSelftest.committedTask(v, a, syn);
+        reverts("Market: solver cannot challenge itself", () -> v.openDispute(a.solver(), id, syn.round1(1)));
+        SyntheticDispute.Round1 r1 = syn.round1(1);
+        SyntheticDispute.Round1 bad = new SyntheticDispute.Round1(1, r1.endState(), r1.startProof(), r1.endState(), r1.endProof());
+        reverts("Game: bad proof of segment start", () -> v.openDispute(a.challenger(), id, bad));
+        long d = v.openDispute(a.challenger(), id, r1);
+        reverts("Game: task already disputed", () -> v.openDispute(a.verifiers().get(0), id, syn.round1(0)));
+        reverts("Game: caller is not the solver", () -> v.round2(a.challenger(), d, syn.round2(1)));
+        reverts("Game: out of turn", () -> v.round3(a.challenger(), d, syn.round3(1, 2)));
+        reverts("Game: segment root does not start at the checkpoint", () -> v.round2(a.solver(), d, syn.round2(2)));
+        v.round2(a.solver(), d, syn.round2(1));
+        reverts("Game: out of turn", () -> v.round2(a.solver(), d, syn.round2(1))); // replay
+        reverts("Game: step outside the segment", () -> v.round3(a.challenger(), d, syn.round3(1, 2) instanceof SyntheticDispute.Round3 r
+                ? new SyntheticDispute.Round3(0, r.preState(), r.preProof(), r.postState(), r.postProof()) : null));
+        v.round3(a.challenger(), d, syn.round3(1, 2));
+        v.round4(a.solver(), d, syn.round4(1, 7));
+        reverts("Game: element outside the output", () -> v.round5(a.challenger(), d, syn.round5(1, 7) instanceof SyntheticDispute.Round5 r
+                ? new SyntheticDispute.Round5(r.opIndex(), r.graphRecord(), r.graphProof(), r.outputRoot(), r.outputElems(), r.opTraceProof(), 300) : null));
+        v.round5(a.challenger(), d, syn.round5(1, 7));
+        v.round6(a.solver(), d, syn.round6());
+        reverts("Game: caller is not the challenger", () -> v.round7(a.solver(), d, syn.round7(2)));
+        v.round7(a.challenger(), d, syn.round7(2));
+        reverts("Game: dispute already resolved", () -> v.round7(a.challenger(), d, syn.round7(2)));
+        // defender won: bond to solver, task back in verification, then settles normally
+        assertEquals(Verity.Status.COMMITTED, v.task(id).status());
+        ChainSelftest.checkConservation(v, a);
+        v.chain.advanceTime(86400 + 1);
+        v.settle(a.deployer(), id);
+        ChainSelftest.checkConservation(v, a);
+    }
+
+    @Test
+    void silentPartiesLoseDisputes() {
+        deploy("AlwaysDefenderReferee");
+        // silent solver at round 2
+        long t1 = ChainSelftest.committedTask(v, a, syn);
+        long d1 = v.openDispute(a.challenger(), t1, syn.round1(0));
+        reverts("Game: round deadline not passed", () -> v.timeoutDispute(a.deployer(), d1));
+        v.chain.advanceTime(v.config.roundTimeout() + 1);
+        reverts("Game: round deadline passed", () -> v.round2(a.solver(), d1, syn.round2(0)));
+        BigInteger before = v.balanceOf(a.challenger());
+        v.timeoutDispute(a.deployer(), d1);
+        assertEquals(Verity.Status.FAILED, v.task(t1).status());
+        BigInteger stake = v.task(t1).spec().solverStake();
+        assertEquals(before.add(v.config.challengeBond()).add(stake.divide(BigInteger.TWO)), v.balanceOf(a.challenger()));
+        ChainSelftest.checkConservation(v, a);
+        // silent challenger at round 3
+        long t2 = ChainSelftest.committedTask(v, a, syn);
+        long d2 = v.openDispute(a.challenger(), t2, syn.round1(2));
+        v.round2(a.solver(), d2, syn.round2(2));
+        v.chain.advanceTime(v.config.roundTimeout() + 1);
+        BigInteger solverBefore = v.balanceOf(a.solver());
+        v.timeoutDispute(a.challenger(), d2);
+        assertEquals(solverBefore.add(v.config.challengeBond()), v.balanceOf(a.solver()));
+        assertEquals(Verity.Status.COMMITTED, v.task(t2).status());
+        v.settle(a.deployer(), t2); // the window passed during the dispute: settles at once
+        assertEquals(BigInteger.ZERO, v.balanceOf(v.market));
+        assertEquals(BigInteger.ZERO, v.balanceOf(v.game));
+        assertEquals(BigInteger.ZERO, v.locked(a.solver()));
+        ChainSelftest.checkConservation(v, a);
+    }
+
+    @Test
+    void faucetOnlyOnLocalChains() {
+        deploy("AlwaysDefenderReferee");
+        BigInteger s = v.totalSupply();
+        v.faucet(a.challenger(), Verity.ether(5));
+        assertEquals(s.add(Verity.ether(5)), v.totalSupply());
+        reverts("VerityToken: faucet amount too large", () -> v.faucet(a.challenger(), Verity.ether(2_000_000)));
+    }
+}

@@ -1,0 +1,185 @@
+package dev.verity.cli;
+
+import dev.verity.tensor.data.Dataset;
+import dev.verity.tensor.data.Datasets;
+import dev.verity.tensor.data.TextCorpus;
+import dev.verity.tensor.kernel.Parallel;
+import dev.verity.tensor.kernel.Vectors;
+import dev.verity.tensor.model.ModelConfig;
+import dev.verity.tensor.train.Evaluator;
+import dev.verity.tensor.train.TrainConfig;
+import dev.verity.tensor.train.Trainer;
+import dev.verity.tensor.train.TrainingState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code verity train}: trains a named model deterministically and prints its state hash. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train mlp or lenet5 on Fashion-MNIST, or a character-level gpt on the KJV text, bit-reproducibly.")
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "mlp, lenet5 or gpt")
+    String model;
+
+    @Option(names = "--data", description = "Fashion-MNIST IDX directory (mlp, lenet5) or a UTF-8 text file (gpt). "
+            + "Default: the full Fashion-MNIST of Debian's dataset-fashion-mnist if installed, else the shipped subset; the shipped KJV text.")
+    Path data;
+
+    @Option(names = "--steps", description = "training steps (default: mlp 2000, lenet5 2000, gpt 600)")
+    Integer steps;
+
+    @Option(names = "--threads", description = "worker threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed for init, data order and dropout (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--batch", description = "batch size (default: mlp 128, lenet5 128, gpt 32)")
+    Integer batch;
+
+    @Option(names = "--lr", description = "peak learning rate (default: mlp 0.05, lenet5 0.05, gpt 0.003)")
+    Float lr;
+
+    @Option(names = "--vector-bits", description = "force the vector width: 256 or 512 (default: the CPU's)")
+    Integer vectorBits;
+
+    @Option(names = "--save", description = "write the final training state (safetensors) here")
+    Path save;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0",
+            description = "also write the state to --save every N steps, so a crash loses at most N steps (0 = only at the end)")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "continue from a saved state (same model and settings)")
+    Path resume;
+
+    @Option(names = "--scalar", description = "use the scalar reference kernels instead of the Vector API (slow; same bits)")
+    boolean scalar;
+
+    @Option(names = "--quiet", description = "no progress bar")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        if (vectorBits != null) {
+            if (vectorBits != 256 && vectorBits != 512) {
+                throw new IllegalArgumentException("--vector-bits must be 256 or 512, got " + vectorBits);
+            }
+            System.setProperty("verity.vector.bits", vectorBits.toString());
+        }
+        if (!model.equals("mlp") && !model.equals("lenet5") && !model.equals("gpt")) {
+            throw new IllegalArgumentException("unknown model '" + model + "' (known: mlp, lenet5, gpt)");
+        }
+        int n = steps != null ? steps : model.equals("gpt") ? 600 : 2000;
+        if (threads != null) {
+            Parallel.setThreads(threads);
+        }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("--checkpoint-every must be >= 0");
+        }
+        if (checkpointEvery > 0 && save == null) {
+            throw new IllegalArgumentException("--checkpoint-every needs --save FILE");
+        }
+        TrainConfig cfg = TrainConfig.defaults(model, n, seed);
+        if (batch != null) {
+            cfg = cfg.withBatch(batch);
+        }
+        if (lr != null) {
+            TrainConfig.Schedule s = cfg.schedule();
+            cfg = new TrainConfig(cfg.batch(), cfg.steps(), cfg.seed(), cfg.optimizer(),
+                    new TrainConfig.Schedule(s.kind(), lr, s.warmup(), s.total(), s.stepSize(), s.gamma(), Math.min(s.minLr(), lr)),
+                    cfg.clipNorm());
+        }
+        Trainer trainer;
+        ModelConfig mc;
+        Datasets.TrainTest images = null;
+        TextCorpus corpus = null;
+        if (model.equals("gpt")) {
+            corpus = data == null ? Datasets.kjv() : Datasets.text(data.getFileName().toString(), data);
+            mc = ModelConfig.defaults("gpt", corpus.vocabSize());
+            trainer = Trainer.text(mc, cfg, corpus);
+            System.out.printf("data: %s (%,d characters, vocabulary %d) from %s%n", corpus.name(), corpus.size(),
+                    corpus.vocabSize(), corpus.source());
+        } else {
+            if (data != null && !Files.isDirectory(data)) {
+                throw new IllegalArgumentException("--data must be a directory of Fashion-MNIST IDX files: " + data);
+            }
+            images = Datasets.fashionMnist(data);
+            mc = ModelConfig.defaults(model, 10);
+            trainer = Trainer.images(mc, cfg, images.train());
+            System.out.printf("data: Fashion-MNIST, %,d train / %,d test images, from %s%n", images.train().size(),
+                    images.test().size(), images.source());
+        }
+        System.out.printf("model: %s, %,d parameters; %s, batch %d, %d steps, seed %d; %d threads, %d-bit vectors%s%n",
+                mc.describe(), trainer.trainingStep().paramCount(), optimizerName(cfg), cfg.batch(), n, seed,
+                Parallel.threads(), Vectors.bits(), scalar ? ", scalar kernels" : "");
+        TrainingState state;
+        if (resume != null) {
+            state = TrainingState.load(resume, trainer.identity());
+            System.out.printf("resumed from %s at step %d%n", resume, state.step());
+            if (state.step() > n) {
+                throw new IllegalArgumentException(resume + " is at step " + state.step() + ", past --steps " + n);
+            }
+        } else {
+            state = trainer.initialState();
+        }
+        long t0 = System.nanoTime();
+        long startStep = state.step();
+        float[] lastLoss = {Float.NaN};
+        ProgressBarBuilder pbb = new ProgressBarBuilder().setTaskName("train").setInitialMax(n)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).showSpeed().setUnit(" steps", 1)
+                .continuousUpdate();
+        final TrainingState st = state;
+        try (ProgressBar pb = quiet ? null : pbb.build()) {
+            if (pb != null) {
+                pb.stepTo(state.step());
+            }
+            while (st.step() < n) {
+                long until = checkpointEvery > 0 ? Math.min(n, (st.step() / checkpointEvery + 1) * checkpointEvery) : n;
+                trainer.train(st, until, !scalar, (s, loss) -> {
+                    lastLoss[0] = loss;
+                    if (pb != null) {
+                        pb.stepTo(s);
+                        pb.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));
+                    }
+                });
+                if (checkpointEvery > 0 && st.step() < n) {
+                    st.save(save, trainer.identity());
+                }
+            }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long done = state.step() - startStep;
+        System.out.printf(Locale.ROOT, "trained %d steps in %.1f s (%.1f steps/s, %.0f samples/s), final loss %.4f%n", done,
+                secs, done / Math.max(secs, 1e-9), done * cfg.batch() / Math.max(secs, 1e-9), lastLoss[0]);
+        if (model.equals("gpt")) {
+            ModelConfig.Gpt g = (ModelConfig.Gpt) mc;
+            double val = Evaluator.validationLoss(g, state, corpus, 512);
+            System.out.printf(Locale.ROOT, "validation loss: %.4f nats/char (unigram baseline %.4f)%n", val,
+                    Evaluator.unigramLoss(corpus));
+            System.out.println("sample: " + Evaluator.generate(g, state, corpus, 200, 0.8f, seed).replace('\n', ' '));
+        } else {
+            double acc = Evaluator.accuracy(mc, state, images.test());
+            System.out.printf(Locale.ROOT, "test accuracy: %.2f%% (%d images)%n", 100 * acc, images.test().size());
+        }
+        if (save != null) {
+            state.save(save, trainer.identity());
+            System.out.println("saved: " + save);
+        }
+        System.out.println("state-sha256: " + state.sha256Hex());
+        return 0;
+    }
+
+    private static String optimizerName(TrainConfig c) {
+        return switch (c.optimizer()) {
+            case TrainConfig.Optimizer.Sgd s -> "SGD momentum " + s.momentum() + ", lr " + c.schedule().lr() + " " + c.schedule().kind();
+            case TrainConfig.Optimizer.AdamW a -> "AdamW, lr " + c.schedule().lr() + " " + c.schedule().kind();
+        };
+    }
+}
