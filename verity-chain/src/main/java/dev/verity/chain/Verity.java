@@ -282,6 +282,11 @@ public final class Verity {
                 Abi.wordBool(w, 5), Abi.word(w, 6), Abi.word(w, 7));
     }
 
+    /** The segment a dispute is about (word 10 of getDispute). */
+    public long disputeSegment(long disputeId) {
+        return Abi.wordLong(view(game, "getDispute(uint256)", u256(disputeId)), 10);
+    }
+
     /** Round 1. Returns the dispute id. */
     public long openDispute(String challenger, long taskId, SyntheticDispute.Round1 r) {
         Receipt rc = tx(challenger, game, "DisputeGame.open (round 1)", "open(uint256,uint64,bytes32,bytes32[],bytes32,bytes32[])", u256(taskId),
