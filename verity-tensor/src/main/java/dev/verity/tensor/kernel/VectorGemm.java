@@ -248,10 +248,15 @@ public final class VectorGemm {
                     }
                 }
             } else {
-                for (int jj = 0; jj < nr; jj++) {
-                    int src = bOff + (jc + jr + jj) * ldb + pc;
-                    for (int k = 0; k < kb; k++) {
-                        bp[base + k * NR + jj] = b[src + k];
+                // A transpose, done 16 k at a time so the touched rows of the micro-panel stay in L1
+                // (a whole kc x NR micro-panel does not).
+                for (int k0 = 0; k0 < kb; k0 += 16) {
+                    int k1 = Math.min(kb, k0 + 16);
+                    for (int jj = 0; jj < nr; jj++) {
+                        int src = bOff + (jc + jr + jj) * ldb + pc;
+                        for (int k = k0; k < k1; k++) {
+                            bp[base + k * NR + jj] = b[src + k];
+                        }
                     }
                 }
                 for (int jj = nr; jj < NR; jj++) {
