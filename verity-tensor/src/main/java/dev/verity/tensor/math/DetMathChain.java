@@ -104,6 +104,8 @@ public final class DetMathChain {
         Operand p = horner(c, TANH_P, z);
         Operand xz = c.mul(x, z);
         Operand ys = c.fma(xz, p, x);
+        Operand tiny = c.gt(k(c, TANH_TINY), a);
+        ys = c.select(tiny, x, ys);
         Operand a2 = c.add(a, a);
         Operand e = exp(c, a2);
         Operand d = c.add(e, k(c, 1f));

@@ -160,6 +160,8 @@ public final class DetMathVector {
         FloatVector p = horner(TANH_P, z);
         FloatVector xz = x.mul(z);
         FloatVector ys = xz.fma(p, x);
+        VectorMask<Float> tiny = a.compare(VectorOperators.LT, TANH_TINY);
+        ys = sel(tiny, x, ys);
         FloatVector a2 = a.add(a);
         FloatVector e = exp(a2);
         FloatVector d = e.add(1f);
