@@ -14,6 +14,7 @@ public final class StepExecutor {
     private final Graph graph;
     private final Tensor[] values;
     private final Tensor[][] ins;
+    private long[] nanosByKind;
 
     public StepExecutor(Graph graph) {
         this.graph = graph;
@@ -45,8 +46,12 @@ public final class StepExecutor {
                     }
                     if (n.kind().op().isView()) {
                         values[n.id()] = new Tensor(n.shape(), in[0].data());
-                    } else {
+                    } else if (nanosByKind == null) {
                         n.kind().op().forward(n, in, values[n.id()], fast);
+                    } else {
+                        long t0 = System.nanoTime();
+                        n.kind().op().forward(n, in, values[n.id()], fast);
+                        nanosByKind[n.kind().ordinal()] += System.nanoTime() - t0;
                     }
                 }
             }
@@ -62,6 +67,24 @@ public final class StepExecutor {
                     + ", the graph expects " + Arrays.toString(n.shape()));
         }
         return t;
+    }
+
+    /** Starts accumulating wall time per op kind (for profiling; off by default). */
+    public void profile(boolean on) {
+        nanosByKind = on ? new long[OpKind.values().length] : null;
+    }
+
+    /** Nanoseconds spent per op kind since {@link #profile} was switched on. */
+    public java.util.SortedMap<OpKind, Long> profile() {
+        java.util.TreeMap<OpKind, Long> m = new java.util.TreeMap<>();
+        if (nanosByKind != null) {
+            for (OpKind k : OpKind.values()) {
+                if (nanosByKind[k.ordinal()] > 0) {
+                    m.put(k, nanosByKind[k.ordinal()]);
+                }
+            }
+        }
+        return m;
     }
 
     /** Copies each updated state value into the state tensors (after {@link #run}). */

@@ -1,0 +1,55 @@
+package dev.verity.chain;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed artifacts (ABI + bytecode) must be what the pinned solc makes of the committed
+ * sources. Needs verity-chain/node_modules/solc (setup-node-packages.sh); skipped with a message
+ * without it, since a Java-only user has no Node.js. CI installs the packages, so CI checks it.
+ */
+class ArtifactsTest {
+    @Test
+    void everyDeployableContractHasBytecode() {
+        for (String c : List.of("VerityToken", "Staking", "TaskMarket", "DisputeGame", "ModelRegistry", "AlwaysDefenderReferee", "AlwaysChallengerReferee")) {
+            assertTrue(Artifacts.bytecode(c).length > 100, c);
+            assertEquals("shanghai", Artifacts.load(c).get("compiler").get("evmVersion").asText());
+        }
+    }
+
+    @Test
+    void committedArtifactsMatchSources() throws Exception {
+        Path dir = HardhatNode.chainDir();
+        if (!Files.exists(dir.resolve("node_modules/solc"))) {
+            Assumptions.abort("skipped: node_modules/solc absent in " + dir + "; run verity-chain/setup-node-packages.sh to check the artifacts");
+        }
+        Path out = dir.resolve("target/recompiled-contracts");
+        Process p = new ProcessBuilder("node", "scripts/compile.js", "src/main/solidity", out.toString()).directory(dir.toFile())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("target/recompile.log").toFile()).start();
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("solc took longer than 180 s");
+        }
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("target/recompile.log")));
+        Path committed = dir.resolve("src/main/resources/dev/verity/chain/contracts");
+        List<String> fresh, old;
+        try (Stream<Path> a = Files.list(out); Stream<Path> b = Files.list(committed)) {
+            fresh = a.map(x -> x.getFileName().toString()).sorted().toList();
+            old = b.map(x -> x.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(fresh, old, "artifact set differs: run verity-chain/compile-contracts.sh");
+        for (String f : fresh) {
+            assertArrayEquals(Files.readAllBytes(out.resolve(f)), Files.readAllBytes(committed.resolve(f)),
+                    f + " is stale: run verity-chain/compile-contracts.sh and commit the result");
+        }
+    }
+}

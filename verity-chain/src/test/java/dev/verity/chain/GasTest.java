@@ -1,0 +1,45 @@
+package dev.verity.chain;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Gas per external function, and the gas of a whole dispute for a small task and for a task of 2^17
+ * steps with a million-parameter output tensor. The only growth allowed is the Merkle proof depth
+ * (logarithmic: one SHA-256 precompile call per level); the whole dispute must stay within a fixed
+ * budget however large the task.
+ */
+class GasTest {
+    private static long disputeGas(SyntheticDispute syn, String label) {
+        try (EmbeddedChain chain = new EmbeddedChain()) {
+            ChainSelftest.Actors a = ChainSelftest.Actors.of(chain);
+            Verity v = Verity.deploy(chain, a.deployer(), a.treasury(), Verity.Config.defaults().withReferee("AlwaysChallengerReferee"));
+            ChainSelftest.setUp(v, a);
+            ChainSelftest.honestTask(v, a, syn);
+            long id = ChainSelftest.committedTask(v, a, syn);
+            ChainSelftest.playDispute(v, a, id, syn, syn.numSegments() - 1, 3, syn.graphOps - 1, syn.outputElems - 1, syn.chainLength - 1);
+            ChainSelftest.checkConservation(v, a);
+            Map<String, List<Long>> table = v.gasTable();
+            System.out.println("== " + label + ": " + syn.totalSteps + " steps, c=" + syn.interval + ", " + syn.graphOps + " ops, "
+                    + syn.outputElems + " output elements, chain " + syn.chainLength);
+            ChainSelftest.printGas(table, System.out);
+            long total = 0;
+            for (var e : table.entrySet()) if (e.getKey().contains("(round")) total += e.getValue().stream().mapToLong(Long::longValue).max().orElse(0);
+            return total;
+        }
+    }
+
+    @Test
+    void disputeGasDoesNotGrowWithTaskSize() {
+        long small = disputeGas(new SyntheticDispute(64, 8, 8, 1024, 16, 1), "small task");
+        long big = disputeGas(new SyntheticDispute(1 << 17, 64, 64, 1 << 20, 1024, 2), "2^17 steps, 1M parameters");
+        System.out.printf("whole dispute: small %d gas, large %d gas (x%.2f for 2048x the steps and 1024x the parameters)%n", small, big,
+                (double) big / small);
+        // Depth grows from ~3-7 to ~11-12 levels per proof, at a few hundred gas per level plus calldata.
+        assertTrue(big < small * 13 / 10, "dispute gas grew too much: " + small + " -> " + big);
+        assertTrue(big < 2_000_000, "whole dispute must fit a fixed budget: " + big);
+    }
+}
