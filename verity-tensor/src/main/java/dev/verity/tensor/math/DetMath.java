@@ -27,7 +27,7 @@ package dev.verity.tensor.math;
  * geluGrad  [-13, 20] minus [-1.6, -0.4]                     4.02               (5)
  * geluGrad  [-20, -13], result normal                        6.98               (8)
  * geluGrad  [-1.6, -0.4] (cancels; root near -0.7518)        abs err 6.6e-8     (2^-23)
- * cos       [0, 2pi], every float &gt;= 1e-3                 1.55               (2)
+ * cos       [0, 2pi], every 5th float                        1.55               (2)
  * cos       [-1e5, 1e5]                                      1.51               (3)
  * </pre>
  * (Measured on x86-64 with the printed worst cases in {@code DetMathAccuracyTest}; since the
