@@ -37,26 +37,10 @@ public final class DetMathVector {
     }
 
     /**
-     * The float species, chosen exactly as {@code Vectors.F} is (system property
-     * {@code verity.vector.bits}, else the preferred shape). It is resolved here rather than read
-     * from {@code Vectors.F} because {@code Vectors}' initialiser currently throws
-     * ({@code check(Float.class)} must be {@code check(float.class)}); once that is fixed this can
-     * simply be {@code Vectors.F}.
+     * The float species: {@code Vectors.F} (system property {@code verity.vector.bits}, else the
+     * CPU's preferred shape).
      */
-    public static final VectorSpecies<Float> SPECIES = species();
-
-    private static VectorSpecies<Float> species() {
-        String bits = System.getProperty("verity.vector.bits", "");
-        VectorShape shape = switch (bits) {
-            case "" -> VectorShape.preferredShape();
-            case "128" -> VectorShape.S_128_BIT;
-            case "256" -> VectorShape.S_256_BIT;
-            case "512" -> VectorShape.S_512_BIT;
-            default -> throw new IllegalArgumentException(
-                    "verity.vector.bits must be 128, 256 or 512, got '" + bits + "'");
-        };
-        return VectorSpecies.of(float.class, shape);
-    }
+    public static final VectorSpecies<Float> SPECIES = dev.verity.tensor.kernel.Vectors.F;
 
     private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
 
