@@ -77,6 +77,9 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("unknown model '" + model + "' (known: mlp, lenet5, gpt)");
         }
         int n = steps != null ? steps : model.equals("gpt") ? 600 : 2000;
+        if (n < 0 || n > TrainConfig.MAX_STEPS) {
+            throw new IllegalArgumentException("--steps must be in [0, 2^24], got " + n);
+        }
         if (threads != null) {
             Parallel.setThreads(threads);
         }
