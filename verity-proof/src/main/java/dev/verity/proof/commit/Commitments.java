@@ -1,0 +1,196 @@
+package dev.verity.proof.commit;
+
+import dev.verity.proof.merkle.MerkleTree;
+import dev.verity.proof.merkle.Sha256;
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.chain.Link;
+import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.graph.Graph;
+import dev.verity.tensor.graph.Node;
+import dev.verity.tensor.kernel.Parallel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+
+/**
+ * The leaf layouts and roots of docs/commitments.md. Every record starts with its type byte, so
+ * no leaf of one kind can be read as another.
+ */
+public final class Commitments {
+    public static final int CHUNK = 256;
+    public static final byte TENSOR_CHUNK = 0x10;
+    public static final byte STATE_TENSOR = 0x20;
+    public static final byte STATE_SCALARS = 0x21;
+    public static final byte DATASET_ARRAY = 0x30;
+    public static final byte GRAPH_OP = 0x40;
+    public static final byte TRACE_ENTRY = 0x50;
+    public static final byte OP_TRACE_ENTRY = 0x60;
+    public static final byte CHAIN_LINK = 0x70;
+    public static final byte CHAIN_RESULT = 0x71;
+
+    private Commitments() {
+    }
+
+    /** Float32 little-endian bytes of elements [from, to), every NaN as 0x7fc00000. */
+    public static byte[] canonicalBytes(float[] data, int from, int to) {
+        ByteBuffer b = ByteBuffer.allocate(4 * (to - from)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = from; i < to; i++) {
+            float v = data[i];
+            b.putInt(v != v ? 0x7fc00000 : Float.floatToRawIntBits(v));
+        }
+        return b.array();
+    }
+
+    /** Leaf bytes of chunk {@code c}: {@code 0x10 || chunk bytes}. */
+    public static byte[] chunkLeaf(float[] data, int c) {
+        int from = c * CHUNK;
+        int to = Math.min(data.length, from + CHUNK);
+        byte[] body = canonicalBytes(data, from, to);
+        byte[] leaf = new byte[body.length + 1];
+        leaf[0] = TENSOR_CHUNK;
+        System.arraycopy(body, 0, leaf, 1, body.length);
+        return leaf;
+    }
+
+    public static int chunks(int elements) {
+        return (elements + CHUNK - 1) / CHUNK;
+    }
+
+    /** The tensor's Merkle tree over its chunks; chunk hashing runs on all threads (order-free: each leaf is its own hash). */
+    public static MerkleTree tensorTree(float[] data) {
+        int n = chunks(data.length);
+        byte[][] h = new byte[n][];
+        Parallel.parallelFor(n, 64, (lo, hi) -> {
+            MessageDigest md = Sha256.digest();
+            ByteBuffer b = ByteBuffer.allocate(4 * CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+            for (int c = lo; c < hi; c++) {
+                b.clear();
+                int to = Math.min(data.length, (c + 1) * CHUNK);
+                for (int i = c * CHUNK; i < to; i++) {
+                    float v = data[i];
+                    b.putInt(v != v ? 0x7fc00000 : Float.floatToRawIntBits(v));
+                }
+                md.update((byte) 0x00);
+                md.update(TENSOR_CHUNK);
+                md.update(b.array(), 0, b.position());
+                h[c] = md.digest();
+            }
+        });
+        return MerkleTree.ofLeafHashes(List.of(h));
+    }
+
+    public static byte[] tensorRoot(float[] data) {
+        return tensorTree(data).root();
+    }
+
+    /** {@code tag || uint16 nameLen || name || uint8 rank || uint32 dims || tensorRoot}. */
+    public static byte[] namedTensorRecord(byte tag, String name, int[] shape, byte[] tensorRoot) {
+        byte[] nm = name.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(1 + 2 + nm.length + 1 + 4 * shape.length + 32);
+        b.put(tag).putShort((short) nm.length).put(nm).put((byte) shape.length);
+        for (int d : shape) {
+            b.putInt(d);
+        }
+        b.put(tensorRoot);
+        return b.array();
+    }
+
+    /** {@code 0x21 || uint64 step || uint64 dataCursor || uint64 rngCounter}. */
+    public static byte[] scalarsRecord(long step, long dataCursor, long rngCounter) {
+        return ByteBuffer.allocate(25).put(STATE_SCALARS).putLong(step).putLong(dataCursor).putLong(rngCounter).array();
+    }
+
+    /** {@code 0x40 || the node's canonical bytes}. */
+    public static byte[] graphRecord(Node n) {
+        byte[] c = n.canonicalBytes();
+        byte[] out = new byte[c.length + 1];
+        out[0] = GRAPH_OP;
+        System.arraycopy(c, 0, out, 1, c.length);
+        return out;
+    }
+
+    public static MerkleTree graphTree(Graph g) {
+        List<byte[]> leaves = new ArrayList<>(g.size());
+        for (Node n : g.nodes()) {
+            leaves.add(graphRecord(n));
+        }
+        return MerkleTree.ofLeaves(leaves);
+    }
+
+    /** {@code 0x50 || uint64 step || stateRoot}. */
+    public static byte[] traceEntry(long step, byte[] stateRoot) {
+        return ByteBuffer.allocate(41).put(TRACE_ENTRY).putLong(step).put(stateRoot).array();
+    }
+
+    public static MerkleTree traceTree(List<Long> steps, List<byte[]> stateRoots) {
+        List<byte[]> leaves = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            leaves.add(traceEntry(steps.get(i), stateRoots.get(i)));
+        }
+        return MerkleTree.ofLeaves(leaves);
+    }
+
+    /** {@code 0x60 || uint64 opIndex || graphLeafHash || outputTensorRoot || uint64 outputElems}. */
+    public static byte[] opTraceEntry(int opIndex, byte[] graphLeafHash, byte[] outputRoot, long elems) {
+        return ByteBuffer.allocate(81).put(OP_TRACE_ENTRY).putLong(opIndex).put(graphLeafHash).put(outputRoot)
+                .putLong(elems).array();
+    }
+
+    /**
+     * {@code 0x70 || uint32 t || uint8 op || uint8 arity || per operand (uint8 kind: 0 input, 1
+     * link, 2 const || uint32 input-or-link number || uint32 element index || uint32 bits) ||
+     * uint32 result}.
+     */
+    public static byte[] linkLeaf(int t, Link link) {
+        ByteBuffer b = ByteBuffer.allocate(1 + 4 + 2 + 13 * link.operands().size() + 4);
+        b.put(CHAIN_LINK).putInt(t).put((byte) link.op().ordinal()).put((byte) link.operands().size());
+        for (Operand o : link.operands()) {
+            putOperand(b, o);
+        }
+        b.putInt(link.resultBits());
+        return b.array();
+    }
+
+    /** {@code 0x71 || operand}: the element's value, the chain's last word (often the last link). */
+    public static byte[] resultLeaf(Operand result) {
+        ByteBuffer b = ByteBuffer.allocate(14).put(CHAIN_RESULT);
+        putOperand(b, result);
+        return b.array();
+    }
+
+    private static void putOperand(ByteBuffer b, Operand o) {
+        switch (o) {
+            case Operand.Input in -> b.put((byte) 0).putInt(in.input()).putInt(in.index()).putInt(in.bits());
+            case Operand.Link l -> b.put((byte) 1).putInt(l.link()).putInt(0).putInt(l.bits());
+            case Operand.Const c -> b.put((byte) 2).putInt(0).putInt(0).putInt(c.bits());
+        }
+    }
+
+    /** The chain tree: one leaf per link, then the result leaf. */
+    public static MerkleTree chainTree(List<Link> links, Operand result) {
+        List<byte[]> leaves = new ArrayList<>(links.size() + 1);
+        for (int t = 0; t < links.size(); t++) {
+            leaves.add(linkLeaf(t, links.get(t)));
+        }
+        leaves.add(resultLeaf(result));
+        return MerkleTree.ofLeaves(leaves);
+    }
+
+    /** Root over named arrays (records of type {@code tag}) in name order, plus optional extra leaves. */
+    public static MerkleTree namedTree(byte tag, SortedMap<String, Tensor> tensors, Map<String, byte[]> roots,
+                                       List<byte[]> extraLeaves) {
+        List<byte[]> leaves = new ArrayList<>();
+        for (var e : tensors.entrySet()) {
+            byte[] r = roots != null && roots.containsKey(e.getKey()) ? roots.get(e.getKey())
+                    : tensorRoot(e.getValue().data());
+            leaves.add(namedTensorRecord(tag, e.getKey(), e.getValue().shape(), r));
+        }
+        leaves.addAll(extraLeaves);
+        return MerkleTree.ofLeaves(leaves);
+    }
+}
