@@ -42,7 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class OpChainTest {
     /** Random elements checked per node, besides the first and the last. */
-    private static final int PER_NODE = 4;
+    private static final int PER_NODE = 8;
     private static final Set<OpKind> SOURCES = EnumSet.of(OpKind.STATE, OpKind.INPUT);
 
     @ParameterizedTest(name = "{0}")
