@@ -64,7 +64,7 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
         try {
             root = JSON.readTree(json);
         } catch (Exception e) {
-            throw new SpecException("(document)", "not valid JSON: " + e.getOriginalMessage());
+            throw new SpecException("(document)", "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
         if (root == null || !root.isObject()) {
             throw new SpecException("(document)", "must be a JSON object");

@@ -104,16 +104,29 @@ public final class TrainingState {
         return HexFormat.of().formatHex(sha256());
     }
 
-    /** Saves as safetensors; {@code identity} (model, config) goes into the metadata for {@link #load} to check. */
-    public void save(Path file, Map<String, String> identity) throws IOException {
-        LinkedHashMap<String, Tensor> ordered = new LinkedHashMap<>(tensors);
+    /** The safetensors bytes {@link #save} writes. */
+    public byte[] toBytes(Map<String, String> identity) {
+        return SafeTensors.toBytes(new LinkedHashMap<>(tensors), metadata(identity));
+    }
+
+    private TreeMap<String, String> metadata(Map<String, String> identity) {
         TreeMap<String, String> meta = new TreeMap<>(identity);
         meta.put("verity.format", FORMAT);
         meta.put("verity.step", Long.toString(step));
         meta.put("verity.data_cursor", Long.toString(dataCursor));
         meta.put("verity.rng_counter", Long.toString(rngCounter));
         meta.put("verity.state_sha256", sha256Hex());
-        SafeTensors.write(file, ordered, meta);
+        return meta;
+    }
+
+    /** Reads {@link #toBytes} output, with the checks of {@link #load}. */
+    public static TrainingState fromBytes(byte[] bytes, String what, Map<String, String> expected) throws IOException {
+        return fromContents(SafeTensors.fromBytes(bytes), what, expected);
+    }
+
+    /** Saves as safetensors; {@code identity} (model, config) goes into the metadata for {@link #load} to check. */
+    public void save(Path file, Map<String, String> identity) throws IOException {
+        SafeTensors.write(file, new LinkedHashMap<>(tensors), metadata(identity));
     }
 
     /**
@@ -121,7 +134,11 @@ public final class TrainingState {
      * (same model and training config), and that its content hashes to the recorded SHA-256.
      */
     public static TrainingState load(Path file, Map<String, String> expected) throws IOException {
-        SafeTensors.Contents c = SafeTensors.read(file);
+        return fromContents(SafeTensors.read(file), file.toString(), expected);
+    }
+
+    private static TrainingState fromContents(SafeTensors.Contents c, String file, Map<String, String> expected)
+            throws IOException {
         Map<String, String> m = c.metadata();
         if (!FORMAT.equals(m.get("verity.format"))) {
             throw new IOException(file + " is not a Verity training state (format " + m.get("verity.format") + ")");

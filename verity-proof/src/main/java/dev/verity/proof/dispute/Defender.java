@@ -1,0 +1,129 @@
+package dev.verity.proof.dispute;
+
+import dev.verity.proof.commit.Commitments;
+import dev.verity.proof.commit.StateCommitment;
+import dev.verity.proof.merkle.MerkleTree;
+import dev.verity.proof.run.Manifest;
+import dev.verity.proof.run.ProvenTraining;
+import dev.verity.proof.spec.TaskRun;
+import dev.verity.proof.store.BlobStore;
+import dev.verity.proof.verify.SegmentReplayer;
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.chain.ElementChain;
+import dev.verity.tensor.chain.Link;
+import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.graph.Node;
+import dev.verity.tensor.train.TrainingState;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The solver's side of a dispute. It answers from its own commitments: the states its step
+ * function produced (honest or not), always consistent with what it already posted — a dishonest
+ * solver that wants to survive must lie somewhere, and the dispute finds where. With
+ * {@code sneaky}, a lie is pushed down to the last basic operation of a chain (so the referee
+ * has to recompute one IEEE operation); otherwise the chain is honest and contradicts the output.
+ */
+public final class Defender {
+    private final TaskRun run;
+    private final SegmentReplayer checkpoints;
+    private final Manifest manifest;
+    private final ProvenTraining.StepFunction stepFn;
+    private final boolean sneaky;
+    private List<TrainingState> states;
+    private long firstStep;
+    private List<Tensor> trace;
+
+    public Defender(TaskRun run, BlobStore store, Manifest manifest, ProvenTraining.StepFunction stepFn, boolean sneaky) {
+        this.run = run;
+        this.manifest = manifest;
+        this.checkpoints = new SegmentReplayer(run, store, manifest);
+        this.stepFn = stepFn;
+        this.sneaky = sneaky;
+    }
+
+    /** Round 2: its states through the segment, forced to end on its committed checkpoint i+1. */
+    public Messages.SegmentRoots segmentRoots(Messages.OpenDispute open) throws IOException {
+        int i = open.segment();
+        TrainingState s = checkpoints.load(i);
+        firstStep = s.step();
+        long until = manifest.checkpoints().get(i + 1).step();
+        states = new ArrayList<>();
+        states.add(s.copy());
+        while (s.step() < until) {
+            stepFn.step(run, s);
+            states.add(s.copy());
+        }
+        // it committed checkpoint i+1: whatever its steps produced, that is the state it must end on
+        states.set(states.size() - 1, checkpoints.load(i + 1));
+        List<byte[]> roots = new ArrayList<>();
+        for (TrainingState t : states) {
+            roots.add(StateCommitment.rootOf(t));
+        }
+        return new Messages.SegmentRoots(firstStep, roots, segmentTree(firstStep, roots).root());
+    }
+
+    /** The segment tree: 0x50 entries (step, state root) for every step of the segment. */
+    public static MerkleTree segmentTree(long firstStep, List<byte[]> roots) {
+        List<byte[]> e = new ArrayList<>();
+        for (int k = 0; k < roots.size(); k++) {
+            e.add(Commitments.traceEntry(firstStep + k, roots.get(k)));
+        }
+        return MerkleTree.ofLeaves(e);
+    }
+
+    /** The state it posted after {@code step} steps (served on request, like a checkpoint). */
+    public TrainingState stateAt(long step) {
+        return states.get((int) (step - firstStep));
+    }
+
+    /**
+     * Round 4: the op trace of the step after {@code agreedStep}: honest outputs from its agreed
+     * state, except that the nodes holding the new state must agree with the state it posted next.
+     */
+    public Messages.OpTrace opTrace(Messages.DisputeStep d) {
+        TrainingState pre = stateAt(d.agreedStep());
+        TrainingState post = stateAt(d.agreedStep() + 1);
+        trace = StepTrace.outputs(run, pre);
+        for (var e : run.graph().stateUpdates().entrySet()) {
+            Tensor claimed = post.tensors().get(e.getKey());
+            if (claimed != null) {
+                trace.set(e.getValue(), claimed.copy());
+            }
+        }
+        List<byte[]> roots = StepTrace.roots(trace);
+        List<byte[]> records = StepTrace.recordHashes(run);
+        return new Messages.OpTrace(d.agreedStep(), records, roots, trace, StepTrace.tree(records, roots, trace).root());
+    }
+
+    /** Round 6: the chain of the disputed element, computed from its own posted inputs. */
+    public Messages.ElementChainMsg chain(Messages.ElementClaim claim) {
+        Node n = run.graph().node(claim.node());
+        Tensor[] in = new Tensor[n.arity()];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = trace.get(n.input(i));
+        }
+        ElementChain ch = new ElementChain();
+        Operand result = n.kind().op().element(n, in, claim.element(), ch);
+        List<Link> links = new ArrayList<>(ch.links());
+        int posted = Float.floatToRawIntBits(trace.get(claim.node()).data()[claim.element()]);
+        if (sneaky && result.bits() != posted) {
+            // make the chain end on the value it posted: the lie now sits in one basic operation
+            if (result instanceof Operand.Link l && l.link() == links.size() - 1) {
+                Link last = links.get(l.link());
+                links.set(l.link(), new Link(last.op(), last.operands(), posted));
+                result = new Operand.Link(l.link(), posted);
+            } else if (result instanceof Operand.Input in2) {
+                result = new Operand.Input(in2.input(), in2.index(), posted);
+            } else {
+                result = new Operand.Const(posted);
+            }
+        }
+        return new Messages.ElementChainMsg(links, result, Commitments.chainTree(links, result).root());
+    }
+
+    public List<Tensor> postedTrace() {
+        return trace;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.verity.proof.dispute;
+
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.chain.Link;
+import dev.verity.tensor.chain.Operand;
+import java.util.List;
+
+/**
+ * One message per round of the dispute (DESIGN.md, Protocol step 6). Roots are what goes on
+ * chain; the tensors and lists beside them are the data the poster must make available (served
+ * from its blob store), against which every later proof is checked.
+ */
+public final class Messages {
+    private Messages() {
+    }
+
+    /** Round 1 (challenger): the segment whose replay did not reach the next checkpoint. */
+    public record OpenDispute(int segment) {
+    }
+
+    /** Round 2 (defender): the state roots after each step of the segment, first = checkpoint i, last = checkpoint i+1. */
+    public record SegmentRoots(long firstStep, List<byte[]> stateRoots, byte[] root) {
+    }
+
+    /** Round 3 (challenger): agrees with the state after {@code agreedStep} steps, disputes the next one. */
+    public record DisputeStep(long agreedStep) {
+    }
+
+    /**
+     * Round 4 (defender): every node's output (tensor root, and the tensor itself as available data)
+     * when it ran step {@code agreedStep} from the agreed state; root over the 0x60 entries.
+     */
+    public record OpTrace(long agreedStep, List<byte[]> recordHashes, List<byte[]> outputRoots, List<Tensor> outputs,
+                          byte[] root) {
+    }
+
+    /** Round 5 (challenger): what it claims is wrong in the op trace. */
+    public sealed interface Claim permits RecordClaim, SourceClaim, UpdateClaim, ScalarsClaim, ElementClaim {
+    }
+
+    /** The op trace's record hash for this node is not the graph's. */
+    public record RecordClaim(int node) implements Claim {
+    }
+
+    /** A STATE or INPUT node's output is not the agreed state's tensor (or the dataset's, or the step). */
+    public record SourceClaim(int node) implements Claim {
+    }
+
+    /** The node holding state tensor {@code name} after the step does not match the disputed state root. */
+    public record UpdateClaim(String name) implements Claim {
+    }
+
+    /** The disputed state's scalars (step, data cursor, RNG counter) are not the agreed ones advanced by one step. */
+    public record ScalarsClaim() implements Claim {
+    }
+
+    /** The challenger agrees with the node's inputs and disputes output element {@code element}. */
+    public record ElementClaim(int node, int element) implements Claim {
+    }
+
+    /** Round 6 (defender): the element's chain of basic operations and its result, with their root (0x70/0x71 leaves). */
+    public record ElementChainMsg(List<Link> links, Operand result, byte[] root) {
+    }
+
+    /** Round 7 (challenger): the first wrong link ({@code link == links.size()} disputes the result leaf). */
+    public record DisputeLink(int link) {
+    }
+}

@@ -1,0 +1,191 @@
+package dev.verity.proof.spec;
+
+import dev.verity.proof.commit.Commitments;
+import dev.verity.proof.merkle.MerkleTree;
+import dev.verity.proof.merkle.Sha256;
+import dev.verity.proof.store.BlobStore;
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.graph.Graph;
+import dev.verity.tensor.graph.Node;
+import dev.verity.tensor.io.SafeTensors;
+import dev.verity.tensor.model.ModelConfig;
+import dev.verity.tensor.train.StepGraphs;
+import dev.verity.tensor.train.Trainer;
+import dev.verity.tensor.train.TrainingState;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A task ready to train or verify: the spec, its data (checked against the dataset root), the
+ * trainer running its graph, and the roots every party computes the same way.
+ */
+public final class TaskRun {
+    /** At most this many parameters, activation bytes and FLOPs: a valid spec cannot exhaust a solver. */
+    public static final long MAX_PARAMS = 100_000_000L;
+    public static final long MAX_ACTIVATION_BYTES = 8L << 30;
+    public static final double MAX_TOTAL_FLOPS = 1e17;
+    /** One work unit is a million floating-point operations of the step graph (as gas is to opcodes). */
+    public static final long FLOPS_PER_WORK_UNIT = 1_000_000L;
+
+    private final TaskSpec spec;
+    private final DatasetCatalog.TaskData data;
+    private final Trainer trainer;
+    private final MerkleTree graphTree;
+    private final byte[] datasetRoot;
+
+    private TaskRun(TaskSpec spec, DatasetCatalog.TaskData data, Trainer trainer) {
+        this.spec = spec;
+        this.data = data;
+        this.trainer = trainer;
+        this.graphTree = Commitments.graphTree(trainer.trainingStep().graph());
+        this.datasetRoot = datasetRoot(trainer);
+    }
+
+    /** Resolves the data, checks its root, the model against it, and the spec's size limits. */
+    public static TaskRun open(TaskSpec spec) throws IOException {
+        DatasetCatalog.TaskData data = DatasetCatalog.resolve(spec.dataset());
+        Trainer t;
+        try {
+            if (data.isText()) {
+                if (!(spec.model() instanceof ModelConfig.Gpt g) || g.vocab() != data.corpus().vocabSize()) {
+                    throw new TaskSpec.SpecException("model", "a text task needs a gpt whose vocab is the text's "
+                            + data.corpus().vocabSize() + " symbols");
+                }
+                t = Trainer.text(spec.model(), spec.train(), data.corpus());
+            } else {
+                if (spec.model().isText()) {
+                    throw new TaskSpec.SpecException("model", spec.model().name() + " cannot train on images");
+                }
+                t = Trainer.images(spec.model(), spec.train(), data.train());
+            }
+        } catch (TaskSpec.SpecException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new TaskSpec.SpecException("model", e.getMessage());
+        }
+        TaskRun run = new TaskRun(spec, data, t);
+        run.checkLimits();
+        String actual = Sha256.hex(run.datasetRoot);
+        if (!actual.equals(spec.datasetRoot())) {
+            throw new TaskSpec.SpecException("dataset.root", "the data named '" + spec.dataset() + "' has root " + actual
+                    + ", the spec says " + spec.datasetRoot());
+        }
+        return run;
+    }
+
+    private void checkLimits() {
+        Graph g = trainer.trainingStep().graph();
+        long params = trainer.trainingStep().paramCount();
+        if (params > MAX_PARAMS) {
+            throw new TaskSpec.SpecException("model", params + " parameters exceed the limit of " + MAX_PARAMS);
+        }
+        long bytes = 0;
+        for (Node n : g.nodes()) {
+            bytes += 4 * n.numel();
+        }
+        if (bytes > MAX_ACTIVATION_BYTES) {
+            throw new TaskSpec.SpecException("batch", "one step needs " + (bytes >> 20) + " MiB of buffers, over the limit of "
+                    + (MAX_ACTIVATION_BYTES >> 20) + " MiB");
+        }
+        double total = (double) g.flops() * spec.train().steps();
+        if (total > MAX_TOTAL_FLOPS) {
+            throw new TaskSpec.SpecException("steps", String.format("%.3g FLOPs in all exceed the limit of %.3g", total,
+                    MAX_TOTAL_FLOPS));
+        }
+    }
+
+    /** The dataset root of a trainer's data: records 0x30 of its input arrays, in name order. */
+    public static byte[] datasetRoot(Trainer t) {
+        TreeMap<String, Tensor> arrays = new TreeMap<>(t.inputs());
+        arrays.remove(StepGraphs.STEP);
+        return Commitments.namedTree(Commitments.DATASET_ARRAY, arrays, null, List.of()).root();
+    }
+
+    /** The dataset root a spec must carry for a named dataset and model (computed by the submitter). */
+    public static String datasetRootFor(String dataset, ModelConfig model, int batch) throws IOException {
+        DatasetCatalog.TaskData d = DatasetCatalog.resolve(dataset);
+        Trainer t = d.isText() ? Trainer.text(model, dev.verity.tensor.train.TrainConfig.defaults("gpt", 1, 0).withBatch(batch), d.corpus())
+                : Trainer.images(model, dev.verity.tensor.train.TrainConfig.defaults(model.name(), 1, 0).withBatch(batch), d.train());
+        return Sha256.hex(datasetRoot(t));
+    }
+
+    public TaskSpec spec() {
+        return spec;
+    }
+
+    public DatasetCatalog.TaskData data() {
+        return data;
+    }
+
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    public Graph graph() {
+        return trainer.trainingStep().graph();
+    }
+
+    public MerkleTree graphTree() {
+        return graphTree;
+    }
+
+    public byte[] graphRoot() {
+        return graphTree.root();
+    }
+
+    public byte[] datasetRoot() {
+        return datasetRoot.clone();
+    }
+
+    /** Work units of the whole task: the step graph's FLOPs times steps, in millions, rounded up. */
+    public long workUnits() {
+        return Math.ceilDiv(Math.multiplyExact(graph().flops(), (long) spec.train().steps()), FLOPS_PER_WORK_UNIT);
+    }
+
+    /** The state before step 0: from the seed, or the parent model's weights (fine-tuning). */
+    public TrainingState initialState(BlobStore store) throws IOException {
+        TrainingState s = trainer.initialState();
+        if (spec.parentRoot() == null) {
+            return s;
+        }
+        byte[] bytes = store.get(spec.parentBlob());
+        SafeTensors.Contents c = SafeTensors.fromBytes(bytes);
+        String root = Sha256.hex(modelRoot(new TreeMap<>(c.tensors())));
+        if (!root.equals(spec.parentRoot())) {
+            throw new IOException("parent model blob has model root " + root + ", the spec says " + spec.parentRoot());
+        }
+        for (var e : trainer.trainingStep().params().entrySet()) {
+            Tensor p = c.tensors().get(e.getKey());
+            if (p == null || !java.util.Arrays.equals(p.shape(), e.getValue().shape())) {
+                throw new IOException("parent model has no tensor '" + e.getKey() + "' of shape "
+                        + java.util.Arrays.toString(e.getValue().shape()));
+            }
+            System.arraycopy(p.data(), 0, s.tensors().get(e.getKey()).data(), 0, p.size());
+        }
+        return s;
+    }
+
+    /** The model root: records 0x20 of the parameters only (no optimizer state), in name order. */
+    public static byte[] modelRoot(TreeMap<String, Tensor> params) {
+        return Commitments.namedTree(Commitments.STATE_TENSOR, params, null, List.of()).root();
+    }
+
+    /** The parameters (weights only) of a training state. */
+    public TreeMap<String, Tensor> params(TrainingState s) {
+        TreeMap<String, Tensor> p = new TreeMap<>();
+        for (String name : trainer.trainingStep().params().keySet()) {
+            p.put(name, s.tensors().get(name));
+        }
+        return p;
+    }
+
+    public Map<String, String> identity() {
+        TreeMap<String, String> m = new TreeMap<>(trainer.identity());
+        m.put("verity.task", spec.hashHex());
+        return m;
+    }
+
+}
