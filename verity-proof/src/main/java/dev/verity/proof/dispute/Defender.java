@@ -27,6 +27,7 @@ import java.util.List;
  */
 public final class Defender {
     private final TaskRun run;
+    private final TaskRun traceRun;
     private final SegmentReplayer checkpoints;
     private final Manifest manifest;
     private final ProvenTraining.StepFunction stepFn;
@@ -36,7 +37,14 @@ public final class Defender {
     private List<Tensor> trace;
 
     public Defender(TaskRun run, BlobStore store, Manifest manifest, ProvenTraining.StepFunction stepFn, boolean sneaky) {
+        this(run, run, store, manifest, stepFn, sneaky);
+    }
+
+    /** A defender whose op traces come from {@code traceRun}'s graph (a solver that trained with its own). */
+    public Defender(TaskRun run, TaskRun traceRun, BlobStore store, Manifest manifest, ProvenTraining.StepFunction stepFn,
+                    boolean sneaky) {
         this.run = run;
+        this.traceRun = traceRun;
         this.manifest = manifest;
         this.checkpoints = new SegmentReplayer(run, store, manifest);
         this.stepFn = stepFn;
@@ -85,21 +93,21 @@ public final class Defender {
     public Messages.OpTrace opTrace(Messages.DisputeStep d) {
         TrainingState pre = stateAt(d.agreedStep());
         TrainingState post = stateAt(d.agreedStep() + 1);
-        trace = StepTrace.outputs(run, pre);
-        for (var e : run.graph().stateUpdates().entrySet()) {
+        trace = StepTrace.outputs(traceRun, pre);
+        for (var e : traceRun.graph().stateUpdates().entrySet()) {
             Tensor claimed = post.tensors().get(e.getKey());
             if (claimed != null) {
                 trace.set(e.getValue(), claimed.copy());
             }
         }
         List<byte[]> roots = StepTrace.roots(trace);
-        List<byte[]> records = StepTrace.recordHashes(run);
+        List<byte[]> records = StepTrace.recordHashes(traceRun);
         return new Messages.OpTrace(d.agreedStep(), records, roots, trace, StepTrace.tree(records, roots, trace).root());
     }
 
     /** Round 6: the chain of the disputed element, computed from its own posted inputs. */
     public Messages.ElementChainMsg chain(Messages.ElementClaim claim) {
-        Node n = run.graph().node(claim.node());
+        Node n = traceRun.graph().node(claim.node());
         Tensor[] in = new Tensor[n.arity()];
         for (int i = 0; i < in.length; i++) {
             in[i] = trace.get(n.input(i));

@@ -1,0 +1,396 @@
+package dev.verity.proof.cheat;
+
+import dev.verity.proof.merkle.Sha256;
+import dev.verity.proof.run.Manifest;
+import dev.verity.proof.run.ProvenTraining;
+import dev.verity.proof.spec.TaskRun;
+import dev.verity.proof.spec.TaskSpec;
+import dev.verity.proof.store.LocalBlobStore;
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.io.SafeTensors;
+import dev.verity.tensor.rng.Philox;
+import dev.verity.tensor.train.TrainConfig;
+import dev.verity.tensor.train.TrainingState;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The cheat library: every dishonest solver strategy Verity must catch. */
+public final class Cheats {
+    private Cheats() {
+    }
+
+    private record Simple(String name, String description, Step step) implements Cheat {
+        @Override
+        public ProvenTraining.StepFunction stepFunction(TaskRun run) {
+            return step.make(run);
+        }
+    }
+
+    private interface Step {
+        ProvenTraining.StepFunction make(TaskRun run);
+    }
+
+    /** A step at which cheats that act once strike: inside the second segment, so segment 0 stays honest. */
+    static long strikeStep(TaskRun run) {
+        int c = run.spec().checkpointInterval();
+        return Math.min(run.spec().train().steps() - 1, c + c / 2);
+    }
+
+    public static List<Cheat> all() {
+        List<Cheat> list = new ArrayList<>();
+        list.add(new Simple("skipped-steps", "every 3rd step after the first segment is skipped: weights copied forward",
+                run -> (r, s) -> {
+                    if (s.step() >= r.spec().checkpointInterval() && s.step() % 3 == 0) {
+                        s.advance(r.spec().train().batch());
+                    } else {
+                        r.trainer().step(s, true);
+                    }
+                }));
+        list.add(new Simple("one-optimizer-step-skipped", "an honest trace except one step whose optimizer update is skipped",
+                run -> {
+                    long strike = strikeStep(run);
+                    return (r, s) -> {
+                        if (s.step() == strike) {
+                            TrainingState copy = s.copy();
+                            r.trainer().step(copy, true);
+                            // keep the new optimizer state, drop the weight update
+                            for (String p : r.trainer().trainingStep().params().keySet()) {
+                                copy.tensors().put(p, s.tensors().get(p));
+                            }
+                            s.tensors().putAll(copy.tensors());
+                            s.advance(r.spec().train().batch());
+                        } else {
+                            r.trainer().step(s, true);
+                        }
+                    };
+                }));
+        list.add(new Simple("noisy-updates", "honest steps with small noise added to one weight tensor at one step",
+                run -> {
+                    long strike = strikeStep(run);
+                    return (r, s) -> {
+                        r.trainer().step(s, true);
+                        if (s.step() == strike + 1) {
+                            Tensor w = s.tensors().get(r.trainer().trainingStep().params().firstKey());
+                            for (int i = 0; i < w.size(); i++) {
+                                w.data()[i] += (Philox.uniform(Philox.word(7, 7, i, 0, 0, 0, 0)) - 0.5f) * 1e-4f;
+                            }
+                        }
+                    };
+                }));
+        list.add(new Simple("stale-gradients", "updates computed from the previous step's weights (gradients one step stale)",
+                run -> {
+                    TreeMap<String, Tensor>[] prev = new TreeMap[1];
+                    return (r, s) -> {
+                        var names = r.trainer().trainingStep().params().keySet();
+                        TreeMap<String, Tensor> now = new TreeMap<>();
+                        for (String p : names) {
+                            now.put(p, s.tensors().get(p).copy());
+                        }
+                        if (prev[0] == null || s.step() < r.spec().checkpointInterval()) {
+                            r.trainer().step(s, true);
+                        } else {
+                            TrainingState stale = s.copy();
+                            stale.tensors().putAll(copyAll(prev[0]));
+                            r.trainer().step(stale, true);
+                            for (String p : names) {
+                                float[] out = stale.tensors().get(p).data();
+                                float[] old = prev[0].get(p).data();
+                                float[] cur = now.get(p).data();
+                                for (int i = 0; i < out.length; i++) {
+                                    out[i] = cur[i] + (out[i] - old[i]);
+                                }
+                            }
+                            s.tensors().putAll(stale.tensors());
+                            s.advance(r.spec().train().batch());
+                        }
+                        prev[0] = now;
+                    };
+                }));
+        list.add(new Cheat() {
+            @Override
+            public String name() {
+                return "wrong-data-order";
+            }
+
+            @Override
+            public String description() {
+                return "trains on its own (cheaper to prepare) sample order: another shuffle seed";
+            }
+
+            @Override
+            public ProvenTraining.StepFunction stepFunction(TaskRun run) throws IOException {
+                TaskRun other = withSeed(run, run.spec().train().seed() + 1);
+                return (r, s) -> {
+                    if (s.step() < r.spec().checkpointInterval()) {
+                        r.trainer().step(s, true);
+                    } else {
+                        other.trainer().step(s, true);
+                    }
+                };
+            }
+        });
+        list.add(new Simple("bf16-step", "one step computed in lower precision: weights rounded to bfloat16",
+                run -> {
+                    long strike = strikeStep(run);
+                    return (r, s) -> {
+                        r.trainer().step(s, true);
+                        if (s.step() == strike + 1) {
+                            for (String p : r.trainer().trainingStep().params().keySet()) {
+                                float[] d = s.tensors().get(p).data();
+                                for (int i = 0; i < d.length; i++) {
+                                    d[i] = bf16(d[i]);
+                                }
+                            }
+                        }
+                    };
+                }));
+        list.add(new Simple("early-stop-extrapolated", "stops computing half-way and extrapolates the weights linearly",
+                run -> {
+                    long stop = run.spec().train().steps() / 2;
+                    TreeMap<String, float[]>[] delta = new TreeMap[1];
+                    return (r, s) -> {
+                        if (s.step() < stop) {
+                            TreeMap<String, float[]> before = new TreeMap<>();
+                            for (String p : r.trainer().trainingStep().params().keySet()) {
+                                before.put(p, s.tensors().get(p).data().clone());
+                            }
+                            r.trainer().step(s, true);
+                            TreeMap<String, float[]> d = new TreeMap<>();
+                            for (var e : before.entrySet()) {
+                                float[] now = s.tensors().get(e.getKey()).data();
+                                float[] dd = new float[now.length];
+                                for (int i = 0; i < dd.length; i++) {
+                                    dd[i] = now[i] - e.getValue()[i];
+                                }
+                                d.put(e.getKey(), dd);
+                            }
+                            delta[0] = d;
+                        } else {
+                            for (var e : delta[0].entrySet()) {
+                                float[] w = s.tensors().get(e.getKey()).data();
+                                for (int i = 0; i < w.length; i++) {
+                                    w[i] += e.getValue()[i];
+                                }
+                            }
+                            s.advance(r.spec().train().batch());
+                        }
+                    };
+                }));
+        list.add(new Cheat() {
+            @Override
+            public String name() {
+                return "other-hyperparameters";
+            }
+
+            @Override
+            public String description() {
+                return "trains with its own learning rate (1.5x) and answers disputes with its own graph's records";
+            }
+
+            @Override
+            public ProvenTraining.StepFunction stepFunction(TaskRun run) throws IOException {
+                TaskRun other = withLr(run, 1.5f);
+                return (r, s) -> {
+                    if (s.step() < r.spec().checkpointInterval()) {
+                        r.trainer().step(s, true);
+                    } else {
+                        other.trainer().step(s, true);
+                    }
+                };
+            }
+
+            @Override
+            public TaskRun defenderRun(TaskRun run) throws IOException {
+                return withLr(run, 1.5f);
+            }
+        });
+        list.add(new Cheat() {
+            @Override
+            public String name() {
+                return "replayed-proof";
+            }
+
+            @Override
+            public String description() {
+                return "publishes the proof of another task (same model, another seed) relabelled as this one";
+            }
+
+            @Override
+            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
+                return ProvenTraining.HONEST;
+            }
+
+            @Override
+            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
+                TaskRun other = withSeed(run, run.spec().train().seed() + 100);
+                Manifest theirs = ProvenTraining.train(other, store, ProvenTraining.HONEST, null).manifest();
+                return new Manifest(m.task(), theirs.datasetRoot(), theirs.graphRoot(), theirs.checkpoints(),
+                        theirs.traceRoot(), theirs.modelRoot(), theirs.modelBlob());
+            }
+        });
+        list.add(new Cheat() {
+            @Override
+            public String name() {
+                return "withheld-checkpoint";
+            }
+
+            @Override
+            public String description() {
+                return "trains honestly but never serves one checkpoint (hopes nobody asks)";
+            }
+
+            @Override
+            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
+                return ProvenTraining.HONEST;
+            }
+
+            @Override
+            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
+                store.delete(m.checkpoints().get(1).blob());
+                return m;
+            }
+        });
+        list.add(new Cheat() {
+            @Override
+            public String name() {
+                return "corrupted-checkpoint";
+            }
+
+            @Override
+            public String description() {
+                return "serves a checkpoint whose bytes are not the committed ones";
+            }
+
+            @Override
+            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
+                return ProvenTraining.HONEST;
+            }
+
+            @Override
+            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
+                String key = m.checkpoints().get(1).blob();
+                byte[] b = store.get(key);
+                b[b.length - 5] ^= 0x01;
+                store.corrupt(key, b);
+                return m;
+            }
+        });
+        list.add(new Cheat() {
+            @Override
+            public String name() {
+                return "forged-checkpoint";
+            }
+
+            @Override
+            public String description() {
+                return "publishes a made-up checkpoint (initial weights, step counter set) instead of training the last segment";
+            }
+
+            @Override
+            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
+                return ProvenTraining.HONEST;
+            }
+
+            @Override
+            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
+                List<Manifest.Checkpoint> cps = new ArrayList<>(m.checkpoints());
+                int last = cps.size() - 1;
+                TrainingState init = run.initialState(store);
+                TrainingState fake = new TrainingState(init.tensors(), cps.get(last).step(),
+                        cps.get(last).step() * run.spec().train().batch(), cps.get(last).step());
+                cps.set(last, ProvenTraining.checkpoint(fake, store, run.identity()));
+                String modelBlob = store.put(SafeTensors.toBytes(new LinkedHashMap<>(run.params(fake)), Map.of()));
+                Manifest p = new Manifest(m.task(), m.datasetRoot(), m.graphRoot(), cps, "", Sha256.hex(
+                        TaskRun.modelRoot(run.params(fake))), modelBlob);
+                return new Manifest(p.task(), p.datasetRoot(), p.graphRoot(), cps, Sha256.hex(p.traceTree().root()),
+                        p.modelRoot(), p.modelBlob());
+            }
+        });
+        list.add(new Cheat() {
+            @Override
+            public String name() {
+                return "forged-final-model";
+            }
+
+            @Override
+            public String description() {
+                return "trains honestly but publishes another model (its initial weights) as the result";
+            }
+
+            @Override
+            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
+                return ProvenTraining.HONEST;
+            }
+
+            @Override
+            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
+                TrainingState init = run.initialState(store);
+                String blob = store.put(SafeTensors.toBytes(new LinkedHashMap<>(run.params(init)), Map.of()));
+                return new Manifest(m.task(), m.datasetRoot(), m.graphRoot(), m.checkpoints(), m.traceRoot(),
+                        Sha256.hex(TaskRun.modelRoot(run.params(init))), blob);
+            }
+        });
+        list.add(new Cheat() {
+            @Override
+            public String name() {
+                return "stopped-early";
+            }
+
+            @Override
+            public String description() {
+                return "trains part of the steps and publishes a manifest that ends early";
+            }
+
+            @Override
+            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
+                return ProvenTraining.HONEST;
+            }
+
+            @Override
+            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
+                List<Manifest.Checkpoint> cps = new ArrayList<>(m.checkpoints().subList(0, m.checkpoints().size() - 1));
+                Manifest p = new Manifest(m.task(), m.datasetRoot(), m.graphRoot(), cps, "", m.modelRoot(), m.modelBlob());
+                return new Manifest(p.task(), p.datasetRoot(), p.graphRoot(), cps, Sha256.hex(p.traceTree().root()),
+                        p.modelRoot(), p.modelBlob());
+            }
+        });
+        return list;
+    }
+
+    static TreeMap<String, Tensor> copyAll(TreeMap<String, Tensor> m) {
+        TreeMap<String, Tensor> c = new TreeMap<>();
+        m.forEach((k, v) -> c.put(k, v.copy()));
+        return c;
+    }
+
+    /** Round to bfloat16 (nearest even), kept as a float. */
+    static float bf16(float f) {
+        int b = Float.floatToRawIntBits(f);
+        if ((b & 0x7f800000) == 0x7f800000) {
+            return f;
+        }
+        int r = b + 0x7fff + ((b >>> 16) & 1);
+        return Float.intBitsToFloat(r & 0xffff0000);
+    }
+
+    static TaskRun withSeed(TaskRun run, long seed) throws IOException {
+        TaskSpec s = run.spec();
+        return TaskRun.open(new TaskSpec(s.model(), s.dataset(), s.datasetRoot(), s.parentRoot(), s.parentBlob(),
+                s.train().withSeed(seed), s.checkpointInterval()));
+    }
+
+    static TaskRun withLr(TaskRun run, float factor) throws IOException {
+        TaskSpec s = run.spec();
+        TrainConfig t = s.train();
+        TrainConfig.Schedule sc = t.schedule();
+        TrainConfig nt = new TrainConfig(t.batch(), t.steps(), t.seed(), t.optimizer(), new TrainConfig.Schedule(sc.kind(),
+                sc.lr() * factor, sc.warmup(), sc.total(), sc.stepSize(), sc.gamma(), Math.min(sc.minLr(), sc.lr() * factor)),
+                t.clipNorm());
+        return TaskRun.open(new TaskSpec(s.model(), s.dataset(), s.datasetRoot(), s.parentRoot(), s.parentBlob(), nt,
+                s.checkpointInterval()));
+    }
+}

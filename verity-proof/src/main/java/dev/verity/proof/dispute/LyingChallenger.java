@@ -1,0 +1,67 @@
+package dev.verity.proof.dispute;
+
+import dev.verity.proof.spec.TaskRun;
+import dev.verity.tensor.graph.Node;
+import dev.verity.tensor.graph.OpKind;
+import dev.verity.tensor.train.TrainingState;
+
+/**
+ * A dishonest challenger: disputes an honest solver anyway, with a claim of the given kind. It must
+ * lose at the referee, whatever it claims.
+ */
+public final class LyingChallenger implements ChallengerMoves {
+    public enum Lie { RECORD, SOURCE, UPDATE, SCALARS, LINK, RESULT }
+
+    private final TaskRun run;
+    private final Lie lie;
+
+    public LyingChallenger(TaskRun run, Lie lie) {
+        this.run = run;
+        this.lie = lie;
+    }
+
+    @Override
+    public Messages.OpenDispute open(int segment) {
+        return new Messages.OpenDispute(segment);
+    }
+
+    @Override
+    public Messages.DisputeStep step(Messages.OpenDispute open, Messages.SegmentRoots roots) {
+        return new Messages.DisputeStep(roots.firstStep() + roots.stateRoots().size() - 2);
+    }
+
+    @Override
+    public Messages.Claim claim(Messages.OpTrace trace, TrainingState postedNext) {
+        return switch (lie) {
+            case RECORD -> new Messages.RecordClaim(run.graph().size() / 2);
+            case SOURCE -> new Messages.SourceClaim(firstOf(OpKind.STATE));
+            case UPDATE -> new Messages.UpdateClaim(run.graph().stateUpdates().firstKey());
+            case SCALARS -> new Messages.ScalarsClaim();
+            case LINK, RESULT -> new Messages.ElementClaim(lastOf(OpKind.MATMUL), 0);
+        };
+    }
+
+    @Override
+    public Messages.DisputeLink link(Messages.ElementClaim claim, Messages.ElementChainMsg chain) {
+        return new Messages.DisputeLink(lie == Lie.RESULT ? chain.links().size() : chain.links().size() / 2);
+    }
+
+    private int firstOf(OpKind k) {
+        for (Node n : run.graph().nodes()) {
+            if (n.kind() == k) {
+                return n.id();
+            }
+        }
+        return 0;
+    }
+
+    private int lastOf(OpKind k) {
+        int last = 0;
+        for (Node n : run.graph().nodes()) {
+            if (n.kind() == k) {
+                last = n.id();
+            }
+        }
+        return last;
+    }
+}
