@@ -65,6 +65,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress bar")
     boolean quiet;
 
+    @Option(names = "--prove", description = "train with proof: write spec.json, manifest.json and the checkpoint blobs to this directory")
+    Path prove;
+
+    @Option(names = "--checkpoint-interval", description = "with --prove: steps between checkpoints (default: steps/10)")
+    Integer checkpointInterval;
+
+    @Option(names = "--dataset", description = "with --prove: a catalog dataset, fashion-mnist[:N] or kjv[:N] "
+            + "(default: fashion-mnist, the shipped 10k subset, or kjv)")
+    String dataset;
+
+    @Option(names = "--cheat", hidden = true, description = "with --prove: train as the named cheat from the cheat library (for demos and tests)")
+    String cheat;
+
     @Override
     public Integer call() throws Exception {
         if (vectorBits != null) {
@@ -98,6 +111,12 @@ public final class TrainCommand implements Callable<Integer> {
             cfg = new TrainConfig(cfg.batch(), cfg.steps(), cfg.seed(), cfg.optimizer(),
                     new TrainConfig.Schedule(s.kind(), lr, s.warmup(), s.total(), s.stepSize(), s.gamma(), Math.min(s.minLr(), lr)),
                     cfg.clipNorm());
+        }
+        if (prove != null) {
+            return ProvenTrain.run(this, cfg, n);
+        }
+        if (dataset != null || checkpointInterval != null || cheat != null) {
+            throw new IllegalArgumentException("--dataset, --checkpoint-interval and --cheat go with --prove DIR");
         }
         Trainer trainer;
         ModelConfig mc;
@@ -161,6 +180,17 @@ public final class TrainCommand implements Callable<Integer> {
         long done = state.step() - startStep;
         System.out.printf(Locale.ROOT, "trained %d steps in %.1f s (%.1f steps/s, %.0f samples/s), final loss %.4f%n", done,
                 secs, done / Math.max(secs, 1e-9), done * cfg.batch() / Math.max(secs, 1e-9), lastLoss[0]);
+        report(mc, state, corpus, images == null ? null : images.test());
+        if (save != null) {
+            state.save(save, trainer.identity());
+            System.out.println("saved: " + save);
+        }
+        System.out.println("state-sha256: " + state.sha256Hex());
+        return 0;
+    }
+
+    /** Test accuracy, or validation loss and a sample for gpt. */
+    void report(ModelConfig mc, TrainingState state, TextCorpus corpus, Dataset test) {
         if (model.equals("gpt")) {
             ModelConfig.Gpt g = (ModelConfig.Gpt) mc;
             double val = Evaluator.validationLoss(g, state, corpus, 512);
@@ -168,15 +198,9 @@ public final class TrainCommand implements Callable<Integer> {
                     Evaluator.unigramLoss(corpus));
             System.out.println("sample: " + Evaluator.generate(g, state, corpus, 200, 0.8f, seed).replace('\n', ' '));
         } else {
-            double acc = Evaluator.accuracy(mc, state, images.test());
-            System.out.printf(Locale.ROOT, "test accuracy: %.2f%% (%d images)%n", 100 * acc, images.test().size());
+            double acc = Evaluator.accuracy(mc, state, test);
+            System.out.printf(Locale.ROOT, "test accuracy: %.2f%% (%d images)%n", 100 * acc, test.size());
         }
-        if (save != null) {
-            state.save(save, trainer.identity());
-            System.out.println("saved: " + save);
-        }
-        System.out.println("state-sha256: " + state.sha256Hex());
-        return 0;
     }
 
     private static String optimizerName(TrainConfig c) {

@@ -1,0 +1,44 @@
+package dev.verity.cli;
+
+import dev.verity.proof.cheat.ProofCheck;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code verity proof check}: the cheat library, the lying challengers and honest runs. */
+@Command(name = "proof", mixinStandardHelpOptions = true, description = "Proof of learning: check it against cheaters.",
+        subcommands = {ProofCommand.Check.class})
+public final class ProofCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Run every cheat through verification and dispute, every dishonest challenger against an honest "
+                    + "solver, and honest runs at 1, 2 and 4 threads; print who was caught where.")
+    static final class Check implements Callable<Integer> {
+        @Option(names = "--honest-runs", defaultValue = "6", description = "honest runs (seeds), default ${DEFAULT-VALUE}")
+        int honest;
+
+        @Override
+        public Integer call() throws Exception {
+            if (honest < 0 || honest > 1000) {
+                throw new IllegalArgumentException("--honest-runs must be in [0, 1000]");
+            }
+            Path work = Files.createTempDirectory("verity-proof-check");
+            try {
+                List<ProofCheck.Row> rows = ProofCheck.small(work).runAll(System.out, honest);
+                return rows.stream().allMatch(ProofCheck.Row::pass) ? 0 : 1;
+            } finally {
+                ProofCheck.delete(work);
+            }
+        }
+    }
+}
