@@ -104,24 +104,34 @@ public final class TrainingState {
         return HexFormat.of().formatHex(sha256());
     }
 
-    /** The safetensors bytes {@link #save} writes. */
+    /**
+     * The safetensors bytes of this state, for a content-addressed store: no content hash in the
+     * metadata (the store's key is the hash of the whole file, checked on every read).
+     */
     public byte[] toBytes(Map<String, String> identity) {
-        return SafeTensors.toBytes(new LinkedHashMap<>(tensors), metadata(identity));
+        TreeMap<String, String> meta = metadata(identity, false);
+        return SafeTensors.toBytes(new LinkedHashMap<>(tensors), meta);
     }
 
     private TreeMap<String, String> metadata(Map<String, String> identity) {
+        return metadata(identity, true);
+    }
+
+    private TreeMap<String, String> metadata(Map<String, String> identity, boolean withHash) {
         TreeMap<String, String> meta = new TreeMap<>(identity);
         meta.put("verity.format", FORMAT);
         meta.put("verity.step", Long.toString(step));
         meta.put("verity.data_cursor", Long.toString(dataCursor));
         meta.put("verity.rng_counter", Long.toString(rngCounter));
-        meta.put("verity.state_sha256", sha256Hex());
+        if (withHash) {
+            meta.put("verity.state_sha256", sha256Hex());
+        }
         return meta;
     }
 
     /** Reads {@link #toBytes} output, with the checks of {@link #load}. */
     public static TrainingState fromBytes(byte[] bytes, String what, Map<String, String> expected) throws IOException {
-        return fromContents(SafeTensors.fromBytes(bytes), what, expected);
+        return fromContents(SafeTensors.fromBytes(bytes), what, expected, false);
     }
 
     /** Saves as safetensors; {@code identity} (model, config) goes into the metadata for {@link #load} to check. */
@@ -134,11 +144,11 @@ public final class TrainingState {
      * (same model and training config), and that its content hashes to the recorded SHA-256.
      */
     public static TrainingState load(Path file, Map<String, String> expected) throws IOException {
-        return fromContents(SafeTensors.read(file), file.toString(), expected);
+        return fromContents(SafeTensors.read(file), file.toString(), expected, true);
     }
 
-    private static TrainingState fromContents(SafeTensors.Contents c, String file, Map<String, String> expected)
-            throws IOException {
+    private static TrainingState fromContents(SafeTensors.Contents c, String file, Map<String, String> expected,
+                                              boolean needHash) throws IOException {
         Map<String, String> m = c.metadata();
         if (!FORMAT.equals(m.get("verity.format"))) {
             throw new IOException(file + " is not a Verity training state (format " + m.get("verity.format") + ")");
@@ -157,6 +167,9 @@ public final class TrainingState {
             throw new IOException(file + " has missing or malformed step counters", e);
         }
         String want = m.get("verity.state_sha256");
+        if (want == null && !needHash) {
+            return s;
+        }
         if (want == null || !want.equals(s.sha256Hex())) {
             throw new IOException(file + " is corrupt: its content hashes to " + s.sha256Hex() + ", the file records " + want);
         }
