@@ -52,8 +52,9 @@ public final class Attrs {
             return this;
         }
 
+        /** A snapshot: later puts on this builder do not change attributes already built. */
         public Attrs build() {
-            return m.isEmpty() ? NONE : new Attrs(m);
+            return m.isEmpty() ? NONE : new Attrs(new TreeMap<>(m));
         }
     }
 

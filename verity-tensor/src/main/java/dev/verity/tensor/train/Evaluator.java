@@ -99,7 +99,7 @@ public final class Evaluator {
     public static String generate(ModelConfig.Gpt model, TrainingState state, TextCorpus corpus, int length,
                                   float temperature, long seed) {
         int t = model.context();
-        StepExecutor ex = new StepExecutor(StepGraphs.evaluation(model, 1, null, t));
+        StepExecutor ex = new StepExecutor(StepGraphs.evaluation(model, 1, null, t, false));
         Map<String, Tensor> inputs = new HashMap<>();
         inputs.put(StepGraphs.STEP, Tensor.zeros(1));
         int[] ctx = new int[t];

@@ -9,8 +9,6 @@ import dev.verity.tensor.graph.OpKind;
 import dev.verity.tensor.graph.Role;
 import dev.verity.tensor.model.ModelConfig;
 import dev.verity.tensor.nn.Params;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -157,6 +155,11 @@ public final class StepGraphs {
 
     /** A forward-only graph for evaluation: input "x" ([batch, features] or [batch, T]) to "logits". */
     public static Graph evaluation(ModelConfig model, int batch, int[] sampleShape, int seqLen) {
+        return evaluation(model, batch, sampleShape, seqLen, true);
+    }
+
+    /** As above; {@code withLoss} adds input "y" and output "loss" for text models. */
+    public static Graph evaluation(ModelConfig model, int batch, int[] sampleShape, int seqLen, boolean withLoss) {
         GraphBuilder g = new GraphBuilder();
         Params p = new Params(g);
         int step = g.input(STEP, 1);
@@ -172,11 +175,10 @@ public final class StepGraphs {
         }
         int logits = model.logits(p, x, step, 0L, false);
         g.output("logits", logits);
-        if (model.isText()) {
+        if (model.isText() && withLoss) {
             int y = g.input("y", batch * seqLen);
             g.output("loss", g.crossEntropy(logits, y));
         }
-        List<String> unused = new ArrayList<>();
         return g.build();
     }
 }

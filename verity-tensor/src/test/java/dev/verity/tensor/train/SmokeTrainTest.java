@@ -55,4 +55,25 @@ class SmokeTrainTest {
         Parallel.setThreads(2);
         assertEquals(ga.sha256Hex(), gb.sha256Hex());
     }
+
+    /** Regression: the input and target windows are distinct records (offset 0 and 1), not one shared attribute map. */
+    @Test
+    void gptReadsInputsAndNextCharacterTargets() throws Exception {
+        TextCorpus corpus = TextCorpus.of("t", "test", "abcdefghij".repeat(50));
+        ModelConfig.Gpt g = new ModelConfig.Gpt(1, 16, 2, 8, corpus.vocabSize(), 0f);
+        Trainer t = Trainer.text(g, TrainConfig.defaults("gpt", 5, 3).withBatch(2), corpus);
+        var offsets = t.trainingStep().graph().nodes().stream()
+                .filter(n -> n.kind() == dev.verity.tensor.graph.OpKind.GATHER_WINDOWS)
+                .map(n -> n.attrs().getInt("offset")).toList();
+        assertEquals(java.util.List.of(0, 1), offsets);
+        dev.verity.tensor.graph.Attrs.Builder b = dev.verity.tensor.graph.Attrs.builder().put("offset", 0);
+        dev.verity.tensor.graph.Attrs first = b.build();
+        b.put("offset", 1);
+        assertEquals(0, first.getInt("offset"), "a built Attrs must not change with its builder");
+        TrainingState s = t.initialState();
+        t.train(s, 5, true, null);
+        double val = Evaluator.validationLoss(g, s, corpus, 8);
+        assertTrue(val > 0.05 && val < 10, "validation loss " + val);
+        assertEquals(20, Evaluator.generate(g, s, corpus, 20, 0.8f, 1).length());
+    }
 }
