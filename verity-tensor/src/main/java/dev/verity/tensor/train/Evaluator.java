@@ -51,7 +51,9 @@ public final class Evaluator {
     /** Mean cross-entropy (nats per character) over up to {@code maxWindows} consecutive validation windows. */
     public static double validationLoss(ModelConfig.Gpt model, TrainingState state, TextCorpus corpus, int maxWindows) {
         int t = model.context();
-        int windows = Math.min(maxWindows, corpus.numWindows(TextCorpus.Split.VALIDATION, t));
+        int offsets = corpus.numWindows(TextCorpus.Split.VALIDATION, t);
+        // consecutive, non-overlapping windows at offsets 0, t, 2t, ...
+        int windows = Math.min(maxWindows, offsets == 0 ? 0 : (offsets - 1) / t + 1);
         if (windows < 1) {
             throw new IllegalArgumentException("the validation text is shorter than one window of " + t);
         }
