@@ -38,7 +38,7 @@ public final class VectorGemm {
     private static final long MIN_FMAS_PER_PART = 1L << 18;
 
     /** Per-thread packing buffers, grown on demand and reused (no allocation in steady state). */
-    private static final class Scratch {
+    static final class Scratch {
         float[] ap = new float[0];
         float[] bp = new float[0];
         final float[] tile = new float[MR * NR];
@@ -104,8 +104,9 @@ public final class VectorGemm {
             int grain = (int) Math.min(batch, Math.max(1L, MIN_FMAS_PER_PART / itemFmas));
             Parallel.parallelFor(batch, grain, (from, to) -> {
                 Scratch s = SCRATCH.get();
+                boolean direct = bk == DEFAULT && directFits(M, K);
                 for (int t = from; t < to; t++) {
-                    block(transA, transB, 0, M, 0, N, K, a, (int) (aOff + t * strideA), lda,
+                    sub(direct, transA, transB, 0, M, 0, N, K, a, (int) (aOff + t * strideA), lda,
                             b, (int) (bOff + t * strideB), ldb, c, (int) (cOff + t * strideC), ldc,
                             bias, accumulate, bk, s);
                 }
@@ -126,8 +127,8 @@ public final class VectorGemm {
     static void sequential(boolean transA, boolean transB, int M, int N, int K,
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
-        block(transA, transB, 0, M, 0, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate,
-                DEFAULT, SCRATCH.get());
+        sub(directFits(M, K), transA, transB, 0, M, 0, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias,
+                accumulate, DEFAULT, SCRATCH.get());
     }
 
     /** Splits the output into row or column ranges (in micro-tile units) and runs each on one thread. */
@@ -138,19 +139,32 @@ public final class VectorGemm {
             return;
         }
         long kk = Math.max(1, K);
+        boolean direct = bk == DEFAULT && directFits(M, K);
         if (M >= N) {
             int units = (M + MR - 1) / MR;
             long unitFmas = (long) MR * N * kk;
             int grain = (int) Math.min(units, Math.max(1L, MIN_FMAS_PER_PART / unitFmas));
-            Parallel.parallelFor(units, grain, (from, to) -> block(transA, transB, from * MR, Math.min(M, to * MR),
-                    0, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate, bk, SCRATCH.get()));
+            Parallel.parallelFor(units, grain, (from, to) -> sub(direct, transA, transB, from * MR,
+                    Math.min(M, to * MR), 0, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate, bk,
+                    SCRATCH.get()));
         } else {
             int units = (N + NR - 1) / NR;
             long unitFmas = (long) NR * M * kk;
             int grain = (int) Math.min(units, Math.max(1L, MIN_FMAS_PER_PART / unitFmas));
-            Parallel.parallelFor(units, grain, (from, to) -> block(transA, transB, 0, M,
+            Parallel.parallelFor(units, grain, (from, to) -> sub(direct, transA, transB, 0, M,
                     from * NR, Math.min(N, to * NR), K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate,
                     bk, SCRATCH.get()));
+        }
+    }
+
+    /** One thread's share: the direct path for small shapes (default blocking only), else the packed one. */
+    private static void sub(boolean direct, boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc, float[] bias, boolean accumulate, GemmBlocking bk, Scratch s) {
+        if (direct) {
+            directBlock(transA, transB, m0, m1, n0, n1, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate, s);
+        } else {
+            block(transA, transB, m0, m1, n0, n1, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate, bk, s);
         }
     }
 
@@ -217,6 +231,175 @@ public final class VectorGemm {
                 }
             }
         }
+    }
+
+    /** Largest K the direct path takes (one K panel: A rows and a B panel stay in L1/L2). */
+    static final int DIRECT_MAX_K = 1024;
+    /** Largest A (M x K floats) the direct path takes: it is re-read once per NR-column panel. */
+    static final long DIRECT_MAX_A = 1L << 15;
+
+    /**
+     * True when {@link #directBlock} is the better path: small A, one K panel. Those shapes (the
+     * per-head attention GEMMs, convolutions' per-image GEMMs) spend more time packing than
+     * multiplying on the packed path.
+     */
+    static boolean directFits(int M, int K) {
+        // With a single row tile (M < 2 MR) each B panel is used once and the packed path's
+        // contiguous stream measured faster (6 x 784 x 25: 16 vs 7 GFLOP/s).
+        return K >= 1 && K <= DIRECT_MAX_K && M >= 2 * MR && (long) M * K <= DIRECT_MAX_A;
+    }
+
+    /**
+     * Output rows [m0, m1) x columns [n0, n1) without packing A: the micro-kernel broadcasts A
+     * straight from its rows (either layout), and reads B in place when it is row-major and the
+     * whole panel is inside the array; otherwise (transposed B, or a last panel at the array's
+     * end) that one NR-column panel is packed. Each output is the same chain as on the packed
+     * path ({@code fma} over k = 0..K-1 in order from C or +0, then + bias). Partial tiles run on a
+     * private MR x NR tile; rows past M repeat the last valid row and columns past N read
+     * whatever follows in B: both only feed outputs that are discarded.
+     */
+    static void directBlock(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc, float[] bias, boolean accumulate, Scratch s) {
+        if (m1 <= m0 || n1 <= n0) {
+            return;
+        }
+        int rs = transA ? 1 : lda;
+        int ks = transA ? lda : 1;
+        if (s.bp.length < K * NR) {
+            s.bp = new float[K * NR];
+        }
+        float[] tile = s.tile;
+        for (int jr = n0; jr < n1; jr += NR) {
+            int nr = Math.min(NR, n1 - jr);
+            float[] bs;
+            int bo;
+            int bstride;
+            if (!transB && bOff + (long) (K - 1) * ldb + jr + NR <= b.length) {
+                bs = b;
+                bo = bOff + jr;
+                bstride = ldb;
+            } else {
+                packB(transB, b, bOff, ldb, 0, K, jr, nr, s.bp);
+                bs = s.bp;
+                bo = 0;
+                bstride = NR;
+            }
+            for (int ir = m0; ir < m1; ir += MR) {
+                int mr = Math.min(MR, m1 - ir);
+                int a0 = aOff + ir * rs;
+                int last = mr - 1;
+                int a1 = a0 + Math.min(1, last) * rs;
+                int a2 = a0 + Math.min(2, last) * rs;
+                int a3 = a0 + Math.min(3, last) * rs;
+                int a4 = a0 + Math.min(4, last) * rs;
+                int a5 = a0 + Math.min(5, last) * rs;
+                int co = cOff + ir * ldc + jr;
+                if (mr == MR && nr == NR) {
+                    kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, accumulate, bias, jr);
+                } else {
+                    for (int ii = 0; ii < MR; ii++) {
+                        for (int jj = 0; jj < NR; jj++) {
+                            tile[ii * NR + jj] = accumulate && ii < mr && jj < nr ? c[co + ii * ldc + jj] : 0.0f;
+                        }
+                    }
+                    kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, tile, 0, NR, true, null, 0);
+                    for (int ii = 0; ii < mr; ii++) {
+                        for (int jj = 0; jj < nr; jj++) {
+                            float acc = tile[ii * NR + jj];
+                            if (bias != null) {
+                                acc = acc + bias[jr + jj];
+                            }
+                            c[co + ii * ldc + jj] = acc;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The micro-kernel of {@link #directBlock}: A[ii, k] = a[rowOffset_ii + k * ks], B[k, 0..NR)
+     * = b[bo + k * bstride ..]; otherwise exactly {@link #kernel}'s chains.
+     */
+    private static void kernelDirect(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int ks,
+                                     float[] b, int bo, int bstride, int kb, float[] c, int co, int ldc,
+                                     boolean load, float[] bias, int j0) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (load) {
+            int r = co;
+            c00 = FloatVector.fromArray(F, c, r);
+            c01 = FloatVector.fromArray(F, c, r + L);
+            r += ldc;
+            c10 = FloatVector.fromArray(F, c, r);
+            c11 = FloatVector.fromArray(F, c, r + L);
+            r += ldc;
+            c20 = FloatVector.fromArray(F, c, r);
+            c21 = FloatVector.fromArray(F, c, r + L);
+            r += ldc;
+            c30 = FloatVector.fromArray(F, c, r);
+            c31 = FloatVector.fromArray(F, c, r + L);
+            r += ldc;
+            c40 = FloatVector.fromArray(F, c, r);
+            c41 = FloatVector.fromArray(F, c, r + L);
+            r += ldc;
+            c50 = FloatVector.fromArray(F, c, r);
+            c51 = FloatVector.fromArray(F, c, r + L);
+        } else {
+            FloatVector z = FloatVector.zero(F);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z;
+            c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
+        }
+        for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[o0 + ak]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[o1 + ak]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[o2 + ak]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[o3 + ak]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[o4 + ak]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[o5 + ak]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        if (bias != null) {
+            FloatVector v0 = FloatVector.fromArray(F, bias, j0);
+            FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
+            c00 = c00.add(v0); c01 = c01.add(v1);
+            c10 = c10.add(v0); c11 = c11.add(v1);
+            c20 = c20.add(v0); c21 = c21.add(v1);
+            c30 = c30.add(v0); c31 = c31.add(v1);
+            c40 = c40.add(v0); c41 = c41.add(v1);
+            c50 = c50.add(v0); c51 = c51.add(v1);
+        }
+        int r = co;
+        c00.intoArray(c, r);
+        c01.intoArray(c, r + L);
+        r += ldc;
+        c10.intoArray(c, r);
+        c11.intoArray(c, r + L);
+        r += ldc;
+        c20.intoArray(c, r);
+        c21.intoArray(c, r + L);
+        r += ldc;
+        c30.intoArray(c, r);
+        c31.intoArray(c, r + L);
+        r += ldc;
+        c40.intoArray(c, r);
+        c41.intoArray(c, r + L);
+        r += ldc;
+        c50.intoArray(c, r);
+        c51.intoArray(c, r + L);
     }
 
     /**

@@ -9,7 +9,13 @@ import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.Op;
 import dev.verity.tensor.graph.OpKind;
 import dev.verity.tensor.kernel.Parallel;
+import dev.verity.tensor.kernel.Vectors;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * 2-D pooling over [N, C, H, W] with a square window (no padding). Max: MAX chain from -inf over
@@ -18,6 +24,148 @@ import java.util.Arrays;
  */
 public final class PoolOps {
     private PoolOps() {
+    }
+
+    private static final VectorSpecies<Float> F = Vectors.F;
+    private static final VectorSpecies<Integer> I = Vectors.I;
+
+    /** Per-thread plane buffers of the fast max-pool paths (grown on demand, reused: no steady-state allocation). */
+    private static final class Scratch {
+        float[] max = new float[0];
+        int[] at = new int[0];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static Scratch scratch(int plane) {
+        Scratch s = SCRATCH.get();
+        if (s.max.length < plane) {
+            s.max = new float[plane];
+            s.at = new int[plane];
+        }
+        return s;
+    }
+
+    /**
+     * The fast max-pool core for one plane: for every flat position q in [0, qEnd) of the plane,
+     * m[q] = the MAX chain from -inf over the window whose top-left corner is q, in the reference
+     * order (ky, kx), and (if {@code at != null}) at[q] = the window offset ky*k+kx of its first
+     * maximum, updated exactly where the reference updates it (the chain's bits change). Lanes run
+     * across positions q (independent windows); windows that wrap past a row end are computed too
+     * but never read. qEnd = (the last real window's corner) + 1, so no read leaves the plane; the
+     * last vector is shifted back to end at qEnd (recomputing a few positions to the same bits).
+     */
+    private static void windows(float[] x, int base, int w, int k, int qEnd, float[] m, int[] at) {
+        int lanes = F.length();
+        if (qEnd < lanes) {
+            windowsScalar(x, base, w, k, 0, qEnd, m, at);
+        } else if (at == null) {
+            // Separate loops with and without the argmax keep every vector in registers (a vector
+            // that may be null would force the JIT to box it).
+            FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (int next = 0; next < qEnd; next += lanes) {
+                int q = Math.min(next, qEnd - lanes);
+                FloatVector acc = ninf;
+                for (int ky = 0; ky < k; ky++) {
+                    int row = base + q + ky * w;
+                    for (int kx = 0; kx < k; kx++) {
+                        acc = acc.max(FloatVector.fromArray(F, x, row + kx));
+                    }
+                }
+                acc.intoArray(m, q);
+            }
+        } else {
+            FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            IntVector zero = IntVector.zero(I);
+            for (int next = 0; next < qEnd; next += lanes) {
+                int q = Math.min(next, qEnd - lanes);
+                FloatVector acc = ninf;
+                IntVector arg = zero;
+                for (int ky = 0; ky < k; ky++) {
+                    int row = base + q + ky * w;
+                    for (int kx = 0; kx < k; kx++) {
+                        FloatVector nm = acc.max(FloatVector.fromArray(F, x, row + kx));
+                        VectorMask<Integer> changed = nm.reinterpretAsInts().compare(VectorOperators.NE,
+                                acc.reinterpretAsInts());
+                        arg = arg.blend(ky * k + kx, changed);
+                        acc = nm;
+                    }
+                }
+                arg.intoArray(at, q);
+            }
+        }
+    }
+
+    private static void windowsScalar(float[] x, int base, int w, int k, int q0, int qEnd, float[] m, int[] at) {
+        for (int q = q0; q < qEnd; q++) {
+            float acc = Float.NEGATIVE_INFINITY;
+            int arg = 0;
+            for (int ky = 0; ky < k; ky++) {
+                int row = base + q + ky * w;
+                for (int kx = 0; kx < k; kx++) {
+                    float nm = Math.max(acc, x[row + kx]);
+                    if (Float.floatToRawIntBits(nm) != Float.floatToRawIntBits(acc)) {
+                        arg = ky * k + kx;
+                    }
+                    acc = nm;
+                }
+            }
+            m[q] = acc;
+            if (at != null) {
+                at[q] = arg;
+            }
+        }
+    }
+
+    /** One past the flat position (within a plane) of the last window's top-left corner. */
+    private static int qEnd(int[] is, int[] os, int st) {
+        return (os[2] - 1) * st * is[3] + (os[3] - 1) * st + 1;
+    }
+
+    private static void maxPoolFast(float[] x, float[] y, int[] is, int[] os, int k, int st) {
+        int plane = is[2] * is[3];
+        int per = os[2] * os[3];
+        int qEnd = qEnd(is, os, st);
+        Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {
+            float[] m = scratch(plane).max;
+            for (int pl = lo; pl < hi; pl++) {
+                windows(x, pl * plane, is[3], k, qEnd, m, null);
+                int o = pl * per;
+                for (int oy = 0; oy < os[2]; oy++) {
+                    int q = oy * st * is[3];
+                    for (int ox = 0; ox < os[3]; ox++, q += st) {
+                        y[o++] = m[q];
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * dx plane by plane: +0 everywhere, then dy[o] added at the first maximum of window o for o
+     * in increasing order (the reference's chain); planes are independent, so threads split them.
+     */
+    private static void maxPoolGradFast(float[] x, float[] dy, float[] dx, int[] is, int[] os, int k, int st) {
+        int plane = is[2] * is[3];
+        int per = os[2] * os[3];
+        int qEnd = qEnd(is, os, st);
+        Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {
+            Scratch s = scratch(plane);
+            for (int pl = lo; pl < hi; pl++) {
+                int base = pl * plane;
+                windows(x, base, is[3], k, qEnd, s.max, s.at);
+                Arrays.fill(dx, base, base + plane, 0f);
+                int o = pl * per;
+                for (int oy = 0; oy < os[2]; oy++) {
+                    int q = oy * st * is[3];
+                    for (int ox = 0; ox < os[3]; ox++, q += st) {
+                        int a = s.at[q];
+                        int i = base + q + (a / k) * is[3] + a % k;
+                        dx[i] = dx[i] + dy[o++];
+                    }
+                }
+            }
+        });
     }
 
     static int[] outShape(Attrs a, int[] s) {
@@ -65,6 +213,10 @@ public final class PoolOps {
             int[] os = node.shape();
             float[] x = in[0].data();
             float[] y = out.data();
+            if (fast) {
+                maxPoolFast(x, y, is, os, k, st);
+                return;
+            }
             int per = os[2] * os[3];
             Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {
                 for (int pl = lo; pl < hi; pl++) {
@@ -137,6 +289,10 @@ public final class PoolOps {
             float[] x = in[0].data();
             float[] dy = in[1].data();
             float[] dx = out.data();
+            if (fast) {
+                maxPoolGradFast(x, dy, dx, is, os, k, st);
+                return;
+            }
             Arrays.fill(dx, 0f);
             int per = os[2] * os[3];
             Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {

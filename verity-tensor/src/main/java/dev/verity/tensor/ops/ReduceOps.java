@@ -38,39 +38,126 @@ public final class ReduceOps {
             float[] y = out.data();
             int[] xs = in[0].shape();
             int[] ys = out.shape();
-            Arrays.fill(y, 0f);
-            if (Shapes.isSuffix(trimLeadingOnes(ys), xs)) {
-                // reduce over leading dimensions only: rows of width w added in order, lanes across columns
-                int w = y.length;
-                int rows = x.length / w;
-                Parallel.parallelFor(w, 64, (lo, hi) -> {
-                    for (int r = 0; r < rows; r++) {
-                        int off = r * w;
-                        int j = lo;
-                        if (fast) {
-                            for (int end = lo + F.loopBound(hi - lo); j < end; j += F.length()) {
-                                FloatVector.fromArray(F, y, j).add(FloatVector.fromArray(F, x, off + j)).intoArray(y, j);
-                            }
-                        }
-                        for (; j < hi; j++) {
-                            y[j] = y[j] + x[off + j];
-                        }
+            if (fast) {
+                long split = split(xs, ys);
+                if (split >= 0) {
+                    int keep = y.length;
+                    int outer = (int) (split >>> 32);
+                    int inner = (int) split;
+                    if (inner == 1) {
+                        leading(x, y, outer, keep);
+                    } else {
+                        around(x, y, outer, keep, inner);
                     }
-                });
-            } else {
-                int[] map = Shapes.broadcastIndex(ys, xs);
-                for (int i = 0; i < x.length; i++) {
-                    y[map[i]] = y[map[i]] + x[i];
+                    return;
                 }
+            }
+            // The reference: every input element added, in increasing flat index, to its output.
+            Arrays.fill(y, 0f);
+            int[] map = Shapes.broadcastIndex(ys, xs);
+            for (int i = 0; i < x.length; i++) {
+                y[map[i]] = y[map[i]] + x[i];
             }
         }
 
-        private static int[] trimLeadingOnes(int[] s) {
-            int i = 0;
-            while (i < s.length && s[i] == 1) {
-                i++;
+        /**
+         * When x viewed as [outer, keep, inner] reduces to y = [keep] (the kept dimensions of y are
+         * one contiguous run of x's dimensions: bias gradients [N,C,H,W] -> [1,C,1,1], leading-dim
+         * sums [B,T,D] -> [D], trailing sums [R,C] -> [R,1]), returns {@code outer << 32 | inner};
+         * else -1. Dimensions of size 1 in x belong to neither side.
+         */
+        static long split(int[] xs, int[] ys) {
+            int off = xs.length - ys.length;
+            int first = -1;
+            int last = -1;
+            for (int d = 0; d < xs.length; d++) {
+                int yd = d < off ? 1 : ys[d - off];
+                if (xs[d] != 1 && yd == xs[d]) {
+                    if (first < 0) {
+                        first = d;
+                    } else {
+                        // a reduced dimension between two kept ones: not this pattern
+                        for (int e = last + 1; e < d; e++) {
+                            if (xs[e] != 1) {
+                                return -1;
+                            }
+                        }
+                    }
+                    last = d;
+                }
             }
-            return Arrays.copyOfRange(s, i, s.length);
+            long outer = 1;
+            long inner = 1;
+            for (int d = 0; d < xs.length; d++) {
+                if (first < 0 || d < first) {
+                    outer *= xs[d];
+                } else if (d > last) {
+                    inner *= xs[d];
+                }
+            }
+            return outer << 32 | inner;
+        }
+
+        /**
+         * x = [outer, keep]: y[j] = ((+0 + x[0, j]) + x[1, j]) + ..., the reference order; lanes run
+         * across j (independent outputs) and threads split j.
+         */
+        private static void leading(float[] x, float[] y, int outer, int w) {
+            Parallel.parallelFor(w, 64, (lo, hi) -> {
+                for (int j = lo; j < hi; j++) {
+                    y[j] = 0f;
+                }
+                for (int r = 0; r < outer; r++) {
+                    int off = r * w;
+                    int j = lo;
+                    for (int end = lo + F.loopBound(hi - lo); j < end; j += F.length()) {
+                        FloatVector.fromArray(F, y, j).add(FloatVector.fromArray(F, x, off + j)).intoArray(y, j);
+                    }
+                    for (; j < hi; j++) {
+                        y[j] = y[j] + x[off + j];
+                    }
+                }
+            });
+        }
+
+        /**
+         * x = [outer, keep, inner]: y[k] = +0 then x[a, k, b] added over a, then b (increasing flat
+         * index). Each output is one serial chain, so four outputs run side by side to hide the
+         * add latency; vectors would need a horizontal sum and are not used.
+         */
+        private static void around(float[] x, float[] y, int outer, int keep, int inner) {
+            Parallel.parallelFor(keep, 1, (lo, hi) -> {
+                int k = lo;
+                for (; k + 4 <= hi; k += 4) {
+                    float a0 = 0f;
+                    float a1 = 0f;
+                    float a2 = 0f;
+                    float a3 = 0f;
+                    for (int a = 0; a < outer; a++) {
+                        int base = (a * keep + k) * inner;
+                        for (int b = 0; b < inner; b++) {
+                            a0 = a0 + x[base + b];
+                            a1 = a1 + x[base + inner + b];
+                            a2 = a2 + x[base + 2 * inner + b];
+                            a3 = a3 + x[base + 3 * inner + b];
+                        }
+                    }
+                    y[k] = a0;
+                    y[k + 1] = a1;
+                    y[k + 2] = a2;
+                    y[k + 3] = a3;
+                }
+                for (; k < hi; k++) {
+                    float acc = 0f;
+                    for (int a = 0; a < outer; a++) {
+                        int base = (a * keep + k) * inner;
+                        for (int b = 0; b < inner; b++) {
+                            acc = acc + x[base + b];
+                        }
+                    }
+                    y[k] = acc;
+                }
+            });
         }
 
         @Override

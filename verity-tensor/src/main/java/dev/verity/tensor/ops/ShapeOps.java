@@ -91,12 +91,61 @@ public final class ShapeOps {
             int inner = os[r - 1];
             int innerStride = Shapes.strides(is)[p[r - 1]];
             int rows = y.length / Math.max(1, inner);
+            if (fast && inner > 0) {
+                transposeFast(x, y, is, os, p, rows, inner, innerStride);
+                return;
+            }
             Parallel.parallelFor(rows, 64, (lo, hi) -> {
                 for (int row = lo; row < hi; row++) {
                     int base = source(is, p, os, row * inner);
                     int o = row * inner;
                     for (int j = 0; j < inner; j++) {
                         y[o + j] = x[base + j * innerStride];
+                    }
+                }
+            });
+        }
+
+        /**
+         * The same copy without per-row allocation: each thread walks its output rows with an
+         * odometer over the outer output dimensions (source offset updated incrementally), and a
+         * contiguous inner run (innerStride 1) is one arraycopy. A copy has no rounding, so any
+         * order gives the same bits.
+         */
+        private static void transposeFast(float[] x, float[] y, int[] is, int[] os, int[] p, int rows, int inner,
+                                          int innerStride) {
+            int r = os.length;
+            Parallel.parallelFor(rows, 64, (lo, hi) -> {
+                int[] istr = Shapes.strides(is);
+                int[] step = new int[r];
+                int[] idx = new int[r];
+                for (int d = 0; d < r; d++) {
+                    step[d] = istr[p[d]];
+                }
+                // odometer start: the multi-index of output row lo over dimensions 0..r-2
+                int rem = lo;
+                int base = 0;
+                for (int d = r - 2; d >= 0; d--) {
+                    idx[d] = rem % os[d];
+                    rem /= os[d];
+                    base += idx[d] * step[d];
+                }
+                for (int row = lo; row < hi; row++) {
+                    int o = row * inner;
+                    if (innerStride == 1) {
+                        System.arraycopy(x, base, y, o, inner);
+                    } else {
+                        for (int j = 0, s = base; j < inner; j++, s += innerStride) {
+                            y[o + j] = x[s];
+                        }
+                    }
+                    for (int d = r - 2; d >= 0; d--) {
+                        if (++idx[d] < os[d]) {
+                            base += step[d];
+                            break;
+                        }
+                        base -= (os[d] - 1) * step[d];
+                        idx[d] = 0;
                     }
                 }
             });

@@ -1,0 +1,75 @@
+package dev.verity.tensor.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The unpacked small-shape GEMM path ({@link VectorGemm#directBlock}, chosen by
+ * {@link VectorGemm#directFits}) gives the reference's bits: all four transpose combinations,
+ * M and N tails, accumulate and bias, B read in place or packed (a panel at the very end of the
+ * array), single and batched, at 1, 2 and 4 threads.
+ */
+class DirectGemmTest {
+    private static boolean same(float[] x, float[] y) {
+        for (int i = 0; i < x.length; i++) {
+            if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(y[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void directMatchesScalar() {
+        assertTrue(VectorGemm.directFits(64, 32));
+        int saved = Parallel.threads();
+        Random r = new Random(42);
+        int[][] shapes = {{64, 64, 32}, {13, 5, 7}, {12, 2 * VectorGemm.NR, 1}, {37, 70, 129}, {150, 100, 16},
+            {16, 150, 100}, {25, 3, 1024}};
+        try {
+            for (int th : new int[] {1, 2, 4}) {
+                Parallel.setThreads(th);
+                for (int[] sh : shapes) {
+                    int m = sh[0], n = sh[1], k = sh[2];
+                    assertTrue(VectorGemm.directFits(m, k), "shape should take the direct path");
+                    for (int combo = 0; combo < 16; combo++) {
+                        boolean ta = (combo & 1) != 0, tb = (combo & 2) != 0, acc = (combo & 4) != 0;
+                        float[] bias = (combo & 8) != 0 ? rand(r, n) : null;
+                        int batch = 1 + r.nextInt(3);
+                        int lda = (ta ? m : k) + r.nextInt(3);
+                        int ldb = (tb ? k : n) + r.nextInt(3);
+                        long sa = (long) (ta ? k : m) * lda, sb = (long) (tb ? n : k) * ldb, sc = (long) m * n;
+                        // arrays end exactly at the last element: the last B panel cannot be read in place
+                        float[] a = rand(r, (int) (sa * batch));
+                        float[] b = rand(r, (int) (sb * batch));
+                        float[] c0 = rand(r, (int) (sc * batch));
+                        float[] want = c0.clone();
+                        float[] got = c0.clone();
+                        ScalarGemm.sgemmBatched(batch, ta, tb, m, n, k, a, 0, lda, sa, b, 0, ldb, sb, want, 0, n, sc, bias, acc);
+                        VectorGemm.sgemmBatched(batch, ta, tb, m, n, k, a, 0, lda, sa, b, 0, ldb, sb, got, 0, n, sc, bias, acc);
+                        assertTrue(same(want, got), "batched " + m + "x" + n + "x" + k + " combo " + combo + " threads " + th);
+                        float[] w1 = c0.clone();
+                        float[] g1 = c0.clone();
+                        ScalarGemm.sgemm(ta, tb, m, n, k, a, 0, lda, b, 0, ldb, w1, 0, n, bias, acc);
+                        VectorGemm.sgemm(ta, tb, m, n, k, a, 0, lda, b, 0, ldb, g1, 0, n, bias, acc);
+                        assertTrue(same(w1, g1), "single " + m + "x" + n + "x" + k + " combo " + combo + " threads " + th);
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+        assertEquals(saved, Parallel.threads());
+    }
+
+    private static float[] rand(Random r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = r.nextInt(40) == 0 ? -0f : r.nextFloat() * 2 - 1;
+        }
+        return v;
+    }
+}
