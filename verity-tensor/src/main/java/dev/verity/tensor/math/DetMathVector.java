@@ -48,12 +48,15 @@ import jdk.incubator.vector.VectorSpecies;
  *       (well under the limit) and hands its intermediate values to the next pass through small
  *       scratch arrays that stay in L1. Values a later pass needs and that are cheap are
  *       recomputed there by the very same ops (so the same bits) instead of stored;
- *   <li>pass loops contain their whole op sequence textually (exp included, see {@link #expPass}),
- *       calling only the one-line helpers {@code bc}/{@code sel}, and polynomials are unrolled
- *       over {@code static final float} coefficients (constants to C2, unlike array elements);
+ *   <li>passes are called through method handles (see {@code PASSES}), so C2 compiles each one as
+ *       its own unit instead of inlining several into one caller and running out of budget again;
+ *   <li>pass loops contain their op sequence textually (a vector-valued helper could stay a call),
+ *       calling only the one-line helpers {@code bc}/{@code sel}/{@code load}; only arrays cross
+ *       the remaining calls. Polynomials are unrolled over {@code static final float}
+ *       coefficients (constants to C2, unlike array elements);
  *   <li>the per-vector forms of those functions copy the vector into a scratch array and run the
- *       same passes over one vector: one source of truth per op sequence, and boxing only at the
- *       call boundary. Loops over whole arrays should call the array kernels.
+ *       same passes over one vector: one source of truth per op sequence, but a fixed cost of
+ *       ~50-100 ns per call. Loops over whole arrays should call the array kernels (10x faster).
  * </ul>
  * None of this changes the per-lane sequence of IEEE operations, which is what the bit-equality
  * tests against {@link DetMath} check.
@@ -73,7 +76,7 @@ public final class DetMathVector {
 
     /**
      * Elements per pass block: a multiple of every lane count; the scratch arrays of one block
-     * (at most 2 x 4 KiB) plus the block's input and output stay in L1.
+     * (at most 3 x 4 KiB) plus the block's input and output stay in L1.
      */
     static final int BLOCK = 1024;
 
