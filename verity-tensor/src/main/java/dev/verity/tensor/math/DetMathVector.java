@@ -2,12 +2,14 @@ package dev.verity.tensor.math;
 
 import static dev.verity.tensor.math.DetMath.*;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -30,7 +32,34 @@ import jdk.incubator.vector.VectorSpecies;
  *       float-to-int conversion is needed; clamping it to [-150, 128] only matters for NaN lanes,
  *       whose result is NaN either way.
  * </ul>
- * The array kernels are single-threaded: callers split outputs across threads.
+ * The array kernels are single-threaded: callers split outputs across threads. They accept
+ * {@code src == dst} with {@code off == doff} (in place).
+ *
+ * <p><b>Why the code is shaped the way it is (speed, not semantics).</b> C2 stops inlining a
+ * compilation unit at about 18000 IR nodes (NodeCountInliningCutoff, not settable in product
+ * JVMs), and every Vector API call expands into dozens of nodes before they fold: about 40 vector
+ * ops fit. Past that, calls stay calls, and every FloatVector/VectorMask crossing a call is boxed
+ * (a heap object plus a payload array): log/tanh/erf/gelu ran 10-20x slower than exp that way.
+ * C2 also refuses to inline a callee it has already compiled into a big standalone method, so a
+ * loop calling {@code tanh(FloatVector)} may box even when the body alone would fit. Hence:
+ * <ul>
+ *   <li>the longer functions (log, tanh, erf, gelu, geluGrad) run in <i>passes</i>: each pass is one
+ *       loop over a block of at most {@link #BLOCK} elements that does a part of the op sequence
+ *       (well under the limit) and hands its intermediate values to the next pass through small
+ *       scratch arrays that stay in L1. Values a later pass needs and that are cheap are
+ *       recomputed there by the very same ops (so the same bits) instead of stored;
+ *   <li>passes are called through method handles (see {@code PASSES}), so C2 compiles each one as
+ *       its own unit instead of inlining several into one caller and running out of budget again;
+ *   <li>pass loops contain their op sequence textually (a vector-valued helper could stay a call),
+ *       calling only the one-line helpers {@code bc}/{@code sel}/{@code load}; only arrays cross
+ *       the remaining calls. Polynomials are unrolled over {@code static final float}
+ *       coefficients (constants to C2, unlike array elements);
+ *   <li>the per-vector forms of those functions copy the vector into a scratch array and run the
+ *       same passes over one vector: one source of truth per op sequence, but a fixed cost of
+ *       ~50-100 ns per call. Loops over whole arrays should call the array kernels (10x faster).
+ * </ul>
+ * None of this changes the per-lane sequence of IEEE operations, which is what the bit-equality
+ * tests against {@link DetMath} check.
  */
 public final class DetMathVector {
     private DetMathVector() {
@@ -43,6 +72,34 @@ public final class DetMathVector {
     public static final VectorSpecies<Float> SPECIES = dev.verity.tensor.kernel.Vectors.F;
 
     private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+    private static final int L = SPECIES.length();
+
+    /**
+     * Elements per pass block: a multiple of every lane count; the scratch arrays of one block
+     * (at most 3 x 4 KiB) plus the block's input and output stay in L1.
+     */
+    static final int BLOCK = 1024;
+
+    // Polynomial coefficients as static finals: C2 folds them, it does not fold array elements.
+    private static final float EP0 = EXP_P[0], EP1 = EXP_P[1], EP2 = EXP_P[2], EP3 = EXP_P[3],
+            EP4 = EXP_P[4], EP5 = EXP_P[5];
+    private static final float TP0 = TANH_P[0], TP1 = TANH_P[1], TP2 = TANH_P[2], TP3 = TANH_P[3],
+            TP4 = TANH_P[4], TP5 = TANH_P[5], TP6 = TANH_P[6];
+    private static final float EQ0 = ERF_Q[0], EQ1 = ERF_Q[1], EQ2 = ERF_Q[2], EQ3 = ERF_Q[3],
+            EQ4 = ERF_Q[4], EQ5 = ERF_Q[5], EQ6 = ERF_Q[6];
+    private static final float ER0 = ERFC_R[0], ER1 = ERFC_R[1], ER2 = ERFC_R[2], ER3 = ERFC_R[3],
+            ER4 = ERFC_R[4], ER5 = ERFC_R[5], ER6 = ERFC_R[6], ER7 = ERFC_R[7], ER8 = ERFC_R[8],
+            ER9 = ERFC_R[9], ER10 = ERFC_R[10], ER11 = ERFC_R[11], ER12 = ERFC_R[12];
+    private static final float SS0 = SIN_S[0], SS1 = SIN_S[1], SS2 = SIN_S[2];
+    private static final float CC0 = COS_C[0], CC1 = COS_C[1], CC2 = COS_C[2];
+
+    static {
+        // the unrolled polynomials below must use every coefficient, no more, no fewer
+        if (EXP_P.length != 6 || TANH_P.length != 7 || ERF_Q.length != 7 || ERFC_R.length != 13
+                || SIN_S.length != 3 || COS_C.length != 3 || BLOCK % L != 0) {
+            throw new AssertionError("DetMath coefficient tables changed: update DetMathVector");
+        }
+    }
 
     private static FloatVector sel(VectorMask<Float> c, FloatVector a, FloatVector b) {
         return b.blend(a, c);
@@ -52,18 +109,16 @@ public final class DetMathVector {
         return FloatVector.broadcast(SPECIES, v);
     }
 
-    private static FloatVector horner(float[] c, FloatVector z) {
-        FloatVector p = bc(c[0]);
-        for (int i = 1; i < c.length; i++) {
-            p = p.fma(z, bc(c[i]));
-        }
-        return p;
-    }
-
     /** 2^n for integer lanes n in [-126, 127]. */
     private static FloatVector pow2(IntVector n) {
         return n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
     }
+
+    private static FloatVector load(float[] a, int i) {
+        return FloatVector.fromArray(SPECIES, a, i);
+    }
+
+    // ---- exp, sigmoid, cos: short enough to stay one inlinable method ----
 
     public static FloatVector exp(FloatVector x) {
         FloatVector x1 = x.max(EXP_LO);
@@ -72,7 +127,8 @@ public final class DetMathVector {
         FloatVector k = t.sub(MAGIC);
         FloatVector r = k.fma(bc(NEG_LN2_HI), x2);
         r = k.fma(bc(NEG_LN2_LO), r);
-        FloatVector p = horner(EXP_P, r);
+        FloatVector p = bc(EP0).fma(r, bc(EP1)).fma(r, bc(EP2)).fma(r, bc(EP3)).fma(r, bc(EP4))
+                .fma(r, bc(EP5));
         FloatVector z = r.mul(r);
         FloatVector y = p.fma(z, r);
         y = y.add(1f);
@@ -83,48 +139,36 @@ public final class DetMathVector {
         return y.mul(pow2(k1)).mul(pow2(k2));
     }
 
-    public static FloatVector log(FloatVector x) {
-        VectorMask<Float> sub = x.compare(VectorOperators.LT, MIN_NORMAL);
-        FloatVector xb = x.mul(TWO24);
-        FloatVector xs = sel(sub, xb, x);
-        IntVector bits = xs.reinterpretAsInts();
-        FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).and(0xff).sub(127)
-                .convert(VectorOperators.I2F, 0);
-        FloatVector m = bits.and(0x807fffff).or(0x3f800000).reinterpretAsFloats();
-        VectorMask<Float> big = m.compare(VectorOperators.GT, SQRT2);
-        FloatVector mh = m.mul(0.5f);
-        FloatVector m2 = sel(big, mh, m);
-        FloatVector zero = bc(0f);
-        FloatVector ea = sel(sub, bc(-24f), zero);
-        FloatVector e1 = e.add(ea);
-        FloatVector inc = sel(big, bc(1f), zero);
-        FloatVector dk = e1.add(inc);
-        FloatVector f = m2.sub(1f);
-        FloatVector d = f.add(2f);
-        FloatVector s = f.div(d);
-        FloatVector z = s.mul(s);
-        FloatVector w = z.mul(z);
-        FloatVector t1 = w.fma(bc(LG4), bc(LG2));
-        t1 = w.mul(t1);
-        FloatVector t2 = w.fma(bc(LG3), bc(LG1));
-        t2 = z.mul(t2);
-        FloatVector rr = t2.add(t1);
-        FloatVector hf = f.mul(0.5f);
-        FloatVector hfsq = hf.mul(f);
-        FloatVector u = hfsq.add(rr);
-        u = s.mul(u);
-        FloatVector v = dk.mul(LN2_LO);
-        u = u.add(v);
-        u = u.sub(hfsq);
-        u = u.add(f);
-        FloatVector v2 = dk.mul(LN2_HI);
-        FloatVector res = u.add(v2);
-        VectorMask<Float> neg = x.compare(VectorOperators.LT, 0f);
-        FloatVector sp = sel(neg, bc(QNAN), bc(Float.NEGATIVE_INFINITY));
-        VectorMask<Float> pos = x.compare(VectorOperators.GT, 0f);
-        res = sel(pos, res, sp);
-        VectorMask<Float> fin = x.compare(VectorOperators.LT, Float.POSITIVE_INFINITY);
-        return sel(fin, res, x);
+    /**
+     * b[bo + j] = exp(a[ao + j]) for j in [0, m), m a multiple of the lane count: the body of
+     * {@link #exp(FloatVector)} written out in the loop (a call could stay a call, see the class doc).
+     */
+    private static void expLoop(float[] a, int ao, float[] b, int bo, int m) {
+        for (int j = 0; j < m; j += L) {
+            FloatVector x = load(a, ao + j);
+            FloatVector x1 = x.max(EXP_LO);
+            FloatVector x2 = x1.min(EXP_HI);
+            FloatVector t = x2.fma(bc(LOG2E), bc(MAGIC));
+            FloatVector k = t.sub(MAGIC);
+            FloatVector r = k.fma(bc(NEG_LN2_HI), x2);
+            r = k.fma(bc(NEG_LN2_LO), r);
+            FloatVector p = bc(EP0).fma(r, bc(EP1)).fma(r, bc(EP2)).fma(r, bc(EP3)).fma(r, bc(EP4))
+                    .fma(r, bc(EP5));
+            FloatVector z = r.mul(r);
+            FloatVector y = p.fma(z, r);
+            y = y.add(1f);
+            IntVector ki = t.reinterpretAsInts().sub(MAGIC_BITS).max(-150).min(128);
+            IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
+            IntVector k2 = ki.sub(k1);
+            FloatVector p1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector p2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            y.mul(p1).mul(p2).intoArray(b, bo + j);
+        }
+    }
+
+    /** Pass: slot A = exp(slot A). */
+    private static void expPass(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        expLoop(s, so, s, so, m);
     }
 
     public static FloatVector sigmoid(FloatVector x) {
@@ -137,103 +181,6 @@ public final class DetMathVector {
         return num.div(d);
     }
 
-    public static FloatVector tanh(FloatVector x) {
-        FloatVector a0 = x.abs();
-        FloatVector a = a0.min(TANH_CLAMP);
-        FloatVector z = x.mul(x);
-        FloatVector p = horner(TANH_P, z);
-        FloatVector xz = x.mul(z);
-        FloatVector ys = xz.fma(p, x);
-        VectorMask<Float> tiny = a.compare(VectorOperators.LT, TANH_TINY);
-        ys = sel(tiny, x, ys);
-        FloatVector a2 = a.add(a);
-        FloatVector e = exp(a2);
-        FloatVector d = e.add(1f);
-        FloatVector q = bc(2f).div(d);
-        FloatVector yl = bc(1f).sub(q);
-        FloatVector nl = yl.neg();
-        VectorMask<Float> neg = x.compare(VectorOperators.LT, 0f);
-        yl = sel(neg, nl, yl);
-        VectorMask<Float> small = a.compare(VectorOperators.LT, TANH_T);
-        return sel(small, ys, yl);
-    }
-
-    /** erfc(a) and exp(-hi-lo) (into eOut[0]); see DetMath.erfc. */
-    private static FloatVector erfc(FloatVector a, FloatVector hi, FloatVector lo, FloatVector[] eOut) {
-        FloatVector nh = hi.neg();
-        FloatVector e0 = exp(nh);
-        FloatVector nlo = lo.neg();
-        FloatVector e = e0.fma(nlo, e0);
-        FloatVector ar = a.max(ERF_T);
-        ar = ar.min(ERFC_AMAX);
-        FloatVector t = bc(1f).div(ar);
-        FloatVector s = t.sub(ERFC_CENTER);
-        FloatVector r = horner(ERFC_R, s);
-        FloatVector er = e.mul(r);
-        eOut[0] = e;
-        return er.div(ar);
-    }
-
-    public static FloatVector erf(FloatVector x) {
-        FloatVector xc = x.max(-ERF_CLAMP);
-        xc = xc.min(ERF_CLAMP);
-        FloatVector a = xc.abs();
-        FloatVector hi = xc.mul(xc);
-        FloatVector nhi = hi.neg();
-        FloatVector lo = xc.fma(xc, nhi);
-        FloatVector q = horner(ERF_Q, hi);
-        FloatVector erfS = xc.fma(q, xc);
-        FloatVector c = erfc(a, hi, lo, new FloatVector[1]);
-        FloatVector erfL = bc(1f).sub(c);
-        FloatVector nL = erfL.neg();
-        VectorMask<Float> neg = x.compare(VectorOperators.LT, 0f);
-        erfL = sel(neg, nL, erfL);
-        VectorMask<Float> small = a.compare(VectorOperators.LT, ERF_T);
-        return sel(small, erfS, erfL);
-    }
-
-    private static FloatVector onePlusErf(FloatVector x, FloatVector xc, FloatVector[] eOut) {
-        FloatVector u = xc.mul(INV_SQRT2);
-        FloatVector sq = xc.mul(xc);
-        FloatVector nsq = sq.neg();
-        FloatVector sql = xc.fma(xc, nsq);
-        FloatVector hi = sq.mul(0.5f);
-        FloatVector lo = sql.mul(0.5f);
-        FloatVector a = u.abs();
-        FloatVector q = horner(ERF_Q, hi);
-        FloatVector erfS = u.fma(q, u);
-        FloatVector c = erfc(a, hi, lo, eOut);
-        FloatVector opS = erfS.add(1f);
-        FloatVector twoMinusC = bc(2f).sub(c);
-        VectorMask<Float> neg = x.compare(VectorOperators.LT, 0f);
-        FloatVector opL = sel(neg, c, twoMinusC);
-        VectorMask<Float> small = a.compare(VectorOperators.LT, ERF_T);
-        return sel(small, opS, opL);
-    }
-
-    public static FloatVector gelu(FloatVector x) {
-        FloatVector xl = x.max(-GELU_CLAMP);
-        FloatVector xc = xl.min(GELU_CLAMP);
-        FloatVector op = onePlusErf(x, xc, new FloatVector[1]);
-        FloatVector phi = op.mul(0.5f);
-        FloatVector g1 = xl.mul(phi);
-        FloatVector xo = xl.mul(op);
-        FloatVector g2 = xo.mul(0.5f);
-        VectorMask<Float> neg = x.compare(VectorOperators.LT, 0f);
-        return sel(neg, g2, g1);
-    }
-
-    public static FloatVector geluGrad(FloatVector x) {
-        FloatVector xl = x.max(-GELU_CLAMP);
-        FloatVector xc = xl.min(GELU_CLAMP);
-        FloatVector[] e = new FloatVector[1];
-        FloatVector op = onePlusErf(x, xc, e);
-        FloatVector phi = op.mul(0.5f);
-        FloatVector pd = xc.mul(e[0]);
-        pd = pd.mul(INV_SQRT_2PI);
-        return phi.add(pd);
-    }
-
     public static FloatVector cos(FloatVector x) {
         FloatVector t = x.fma(bc(TWO_OVER_PI), bc(MAGIC));
         FloatVector k = t.sub(MAGIC);
@@ -241,10 +188,10 @@ public final class DetMathVector {
         r = k.fma(bc(NEG_PIO2_2), r);
         r = k.fma(bc(NEG_PIO2_3), r);
         FloatVector z = r.mul(r);
-        FloatVector sp = horner(SIN_S, z);
+        FloatVector sp = bc(SS0).fma(z, bc(SS1)).fma(z, bc(SS2));
         FloatVector rz = r.mul(z);
         FloatVector s = rz.fma(sp, r);
-        FloatVector cp = horner(COS_C, z);
+        FloatVector cp = bc(CC0).fma(z, bc(CC1)).fma(z, bc(CC2));
         FloatVector zz = z.mul(z);
         FloatVector w = z.fma(bc(-0.5f), bc(1f));
         FloatVector c = zz.fma(cp, w);
@@ -262,6 +209,365 @@ public final class DetMathVector {
         return sel(odd, t1, c);
     }
 
+    // ---- log: two passes ----
+
+    /** Pass 1 of log: the reduction x = 2^dk * (1 + f); f into slot A, dk into slot B. */
+    private static void logReduce(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        int fo = so;
+        int ko = so + m;
+        for (int j = 0; j < m; j += L) {
+            FloatVector xv = load(x, xo + j);
+            VectorMask<Float> sub = xv.compare(VectorOperators.LT, MIN_NORMAL);
+            FloatVector xb = xv.mul(TWO24);
+            FloatVector xs = sel(sub, xb, xv);
+            IntVector bits = xs.reinterpretAsInts();
+            FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).and(0xff).sub(127)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector mm = bits.and(0x807fffff).or(0x3f800000).reinterpretAsFloats();
+            VectorMask<Float> big = mm.compare(VectorOperators.GT, SQRT2);
+            FloatVector mh = mm.mul(0.5f);
+            FloatVector m2 = sel(big, mh, mm);
+            FloatVector zero = bc(0f);
+            FloatVector ea = sel(sub, bc(-24f), zero);
+            FloatVector e1 = e.add(ea);
+            FloatVector inc = sel(big, bc(1f), zero);
+            FloatVector dk = e1.add(inc);
+            FloatVector f = m2.sub(1f);
+            f.intoArray(s, fo + j);
+            dk.intoArray(s, ko + j);
+        }
+    }
+
+    /** Pass 2 of log: the polynomial and the special cases. */
+    private static void logFinish(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        int fo = so;
+        int ko = so + m;
+        for (int j = 0; j < m; j += L) {
+            FloatVector xv = load(x, xo + j);
+            FloatVector f = load(s, fo + j);
+            FloatVector dk = load(s, ko + j);
+            FloatVector d = f.add(2f);
+            FloatVector sv = f.div(d);
+            FloatVector z = sv.mul(sv);
+            FloatVector w = z.mul(z);
+            FloatVector t1 = w.fma(bc(LG4), bc(LG2));
+            t1 = w.mul(t1);
+            FloatVector t2 = w.fma(bc(LG3), bc(LG1));
+            t2 = z.mul(t2);
+            FloatVector rr = t2.add(t1);
+            FloatVector hf = f.mul(0.5f);
+            FloatVector hfsq = hf.mul(f);
+            FloatVector u = hfsq.add(rr);
+            u = sv.mul(u);
+            FloatVector v = dk.mul(LN2_LO);
+            u = u.add(v);
+            u = u.sub(hfsq);
+            u = u.add(f);
+            FloatVector v2 = dk.mul(LN2_HI);
+            FloatVector res = u.add(v2);
+            VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
+            FloatVector sp = sel(neg, bc(QNAN), bc(Float.NEGATIVE_INFINITY));
+            VectorMask<Float> pos = xv.compare(VectorOperators.GT, 0f);
+            res = sel(pos, res, sp);
+            VectorMask<Float> fin = xv.compare(VectorOperators.LT, Float.POSITIVE_INFINITY);
+            sel(fin, res, xv).intoArray(y, yo + j);
+        }
+    }
+
+    // ---- tanh: argument, exp, finish ----
+
+    /** Pass: slot A = 2 * min(|x|, TANH_CLAMP), the argument of tanh's exp. */
+    private static void tanhArg(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        for (int j = 0; j < m; j += L) {
+            FloatVector xv = load(x, xo + j);
+            FloatVector a0 = xv.abs();
+            FloatVector a = a0.min(TANH_CLAMP);
+            a.add(a).intoArray(s, so + j);
+        }
+    }
+
+    /** Pass: y = tanh(x) from e = exp(2 min(|x|, clamp)) in slot A. */
+    private static void tanhFinish(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        for (int j = 0; j < m; j += L) {
+            FloatVector xv = load(x, xo + j);
+            FloatVector a0 = xv.abs();
+            FloatVector a = a0.min(TANH_CLAMP);
+            FloatVector z = xv.mul(xv);
+            FloatVector p = bc(TP0).fma(z, bc(TP1)).fma(z, bc(TP2)).fma(z, bc(TP3)).fma(z, bc(TP4))
+                    .fma(z, bc(TP5)).fma(z, bc(TP6));
+            FloatVector xz = xv.mul(z);
+            FloatVector ys = xz.fma(p, xv);
+            VectorMask<Float> tiny = a.compare(VectorOperators.LT, TANH_TINY);
+            ys = sel(tiny, xv, ys);
+            FloatVector e = load(s, so + j);
+            FloatVector d = e.add(1f);
+            FloatVector q = bc(2f).div(d);
+            FloatVector yl = bc(1f).sub(q);
+            FloatVector nl = yl.neg();
+            VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
+            yl = sel(neg, nl, yl);
+            VectorMask<Float> small = a.compare(VectorOperators.LT, TANH_T);
+            sel(small, ys, yl).intoArray(y, yo + j);
+        }
+    }
+
+    // ---- erf: argument, exp, erfc, finish (DetMath.erf / DetMath.erfc) ----
+
+    /** Pass: slot A = -(xc * xc), xc = x clamped to [-ERF_CLAMP, ERF_CLAMP]: the argument of erfc's exp. */
+    private static void erfArg(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        for (int j = 0; j < m; j += L) {
+            FloatVector xv = load(x, xo + j);
+            FloatVector xc = xv.max(-ERF_CLAMP);
+            xc = xc.min(ERF_CLAMP);
+            FloatVector hi = xc.mul(xc);
+            hi.neg().intoArray(s, so + j);
+        }
+    }
+
+    /** Pass, in place: slot A = e0 = exp(-hi) becomes c = erfc(|xc|). */
+    private static void erfErfc(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        for (int j = 0; j < m; j += L) {
+            FloatVector xv = load(x, xo + j);
+            FloatVector xc = xv.max(-ERF_CLAMP);
+            xc = xc.min(ERF_CLAMP);
+            FloatVector a = xc.abs();
+            FloatVector hi = xc.mul(xc);
+            FloatVector nhi = hi.neg();
+            FloatVector lo = xc.fma(xc, nhi);
+            FloatVector e0 = load(s, so + j);
+            FloatVector nlo = lo.neg();
+            FloatVector e = e0.fma(nlo, e0);
+            FloatVector ar = a.max(ERF_T);
+            ar = ar.min(ERFC_AMAX);
+            FloatVector t = bc(1f).div(ar);
+            FloatVector sv = t.sub(ERFC_CENTER);
+            FloatVector r = bc(ER0).fma(sv, bc(ER1)).fma(sv, bc(ER2)).fma(sv, bc(ER3)).fma(sv, bc(ER4))
+                    .fma(sv, bc(ER5)).fma(sv, bc(ER6)).fma(sv, bc(ER7)).fma(sv, bc(ER8)).fma(sv, bc(ER9))
+                    .fma(sv, bc(ER10)).fma(sv, bc(ER11)).fma(sv, bc(ER12));
+            FloatVector er = e.mul(r);
+            er.div(ar).intoArray(s, so + j);
+        }
+    }
+
+    /** Pass: y = erf(x) from c = erfc(|xc|) in slot A. */
+    private static void erfFinish(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        for (int j = 0; j < m; j += L) {
+            FloatVector xv = load(x, xo + j);
+            FloatVector xc = xv.max(-ERF_CLAMP);
+            xc = xc.min(ERF_CLAMP);
+            FloatVector a = xc.abs();
+            FloatVector hi = xc.mul(xc);
+            FloatVector q = bc(EQ0).fma(hi, bc(EQ1)).fma(hi, bc(EQ2)).fma(hi, bc(EQ3)).fma(hi, bc(EQ4))
+                    .fma(hi, bc(EQ5)).fma(hi, bc(EQ6));
+            FloatVector erfS = xc.fma(q, xc);
+            FloatVector c = load(s, so + j);
+            FloatVector erfL = bc(1f).sub(c);
+            FloatVector nL = erfL.neg();
+            VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
+            erfL = sel(neg, nL, erfL);
+            VectorMask<Float> small = a.compare(VectorOperators.LT, ERF_T);
+            sel(small, erfS, erfL).intoArray(y, yo + j);
+        }
+    }
+
+    // ---- gelu, geluGrad: argument, exp, erfc, finish (DetMath.onePlusErf / DetMath.erfc) ----
+
+    /** Pass: slot A = -(xc^2 / 2), xc = x clamped to [-GELU_CLAMP, GELU_CLAMP]: the argument of erfc's exp. */
+    private static void geluArg(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        for (int j = 0; j < m; j += L) {
+            FloatVector xv = load(x, xo + j);
+            FloatVector xl = xv.max(-GELU_CLAMP);
+            FloatVector xc = xl.min(GELU_CLAMP);
+            FloatVector sq = xc.mul(xc);
+            FloatVector hi = sq.mul(0.5f);
+            hi.neg().intoArray(s, so + j);
+        }
+    }
+
+    /**
+     * Pass: slot A = e0 = exp(-hi) becomes e = exp(-hi-lo) (in place); c = erfc(|xc| / sqrt2) into slot B.
+     */
+    private static void geluErfc(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        int eo = so;
+        int co = so + m;
+        for (int j = 0; j < m; j += L) {
+            FloatVector xv = load(x, xo + j);
+            FloatVector xl = xv.max(-GELU_CLAMP);
+            FloatVector xc = xl.min(GELU_CLAMP);
+            FloatVector u = xc.mul(INV_SQRT2);
+            FloatVector sq = xc.mul(xc);
+            FloatVector nsq = sq.neg();
+            FloatVector sql = xc.fma(xc, nsq);
+            FloatVector lo = sql.mul(0.5f);
+            FloatVector a = u.abs();
+            FloatVector e0 = load(s, eo + j);
+            FloatVector nlo = lo.neg();
+            FloatVector e = e0.fma(nlo, e0);
+            FloatVector ar = a.max(ERF_T);
+            ar = ar.min(ERFC_AMAX);
+            FloatVector t = bc(1f).div(ar);
+            FloatVector sv = t.sub(ERFC_CENTER);
+            FloatVector r = bc(ER0).fma(sv, bc(ER1)).fma(sv, bc(ER2)).fma(sv, bc(ER3)).fma(sv, bc(ER4))
+                    .fma(sv, bc(ER5)).fma(sv, bc(ER6)).fma(sv, bc(ER7)).fma(sv, bc(ER8)).fma(sv, bc(ER9))
+                    .fma(sv, bc(ER10)).fma(sv, bc(ER11)).fma(sv, bc(ER12));
+            FloatVector er = e.mul(r);
+            e.intoArray(s, eo + j);
+            er.div(ar).intoArray(s, co + j);
+        }
+    }
+
+    /** Pass: y = gelu(x) from c in slot B (DetMath.onePlusErf's last lines, then DetMath.gelu's). */
+    private static void geluFinish(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        int co = so + m;
+        for (int j = 0; j < m; j += L) {
+            FloatVector xv = load(x, xo + j);
+            FloatVector xl = xv.max(-GELU_CLAMP);
+            FloatVector xc = xl.min(GELU_CLAMP);
+            FloatVector c = load(s, co + j);
+            // onePlusErf written out (a helper could stay a call, see the class doc)
+            FloatVector u = xc.mul(INV_SQRT2);
+            FloatVector sq = xc.mul(xc);
+            FloatVector hi = sq.mul(0.5f);
+            FloatVector a = u.abs();
+            FloatVector q = bc(EQ0).fma(hi, bc(EQ1)).fma(hi, bc(EQ2)).fma(hi, bc(EQ3)).fma(hi, bc(EQ4))
+                    .fma(hi, bc(EQ5)).fma(hi, bc(EQ6));
+            FloatVector erfS = u.fma(q, u);
+            FloatVector opS = erfS.add(1f);
+            FloatVector twoMinusC = bc(2f).sub(c);
+            VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
+            FloatVector opL = sel(neg, c, twoMinusC);
+            VectorMask<Float> small = a.compare(VectorOperators.LT, ERF_T);
+            FloatVector op = sel(small, opS, opL);
+            FloatVector phi = op.mul(0.5f);
+            FloatVector g1 = xl.mul(phi);
+            FloatVector xop = xl.mul(op);
+            FloatVector g2 = xop.mul(0.5f);
+            sel(neg, g2, g1).intoArray(y, yo + j);
+        }
+    }
+
+    /** Pass: y = geluGrad(x) from e in slot A and c in slot B. */
+    private static void geluGradFinish(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        int eo = so;
+        int co = so + m;
+        for (int j = 0; j < m; j += L) {
+            FloatVector xv = load(x, xo + j);
+            FloatVector xl = xv.max(-GELU_CLAMP);
+            FloatVector xc = xl.min(GELU_CLAMP);
+            FloatVector c = load(s, co + j);
+            FloatVector u = xc.mul(INV_SQRT2);
+            FloatVector sq = xc.mul(xc);
+            FloatVector hi = sq.mul(0.5f);
+            FloatVector a = u.abs();
+            FloatVector q = bc(EQ0).fma(hi, bc(EQ1)).fma(hi, bc(EQ2)).fma(hi, bc(EQ3)).fma(hi, bc(EQ4))
+                    .fma(hi, bc(EQ5)).fma(hi, bc(EQ6));
+            FloatVector erfS = u.fma(q, u);
+            FloatVector opS = erfS.add(1f);
+            FloatVector twoMinusC = bc(2f).sub(c);
+            VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
+            FloatVector opL = sel(neg, c, twoMinusC);
+            VectorMask<Float> small = a.compare(VectorOperators.LT, ERF_T);
+            FloatVector op = sel(small, opS, opL);
+            FloatVector phi = op.mul(0.5f);
+            FloatVector e = load(s, eo + j);
+            FloatVector pd = xc.mul(e);
+            pd = pd.mul(INV_SQRT_2PI);
+            phi.add(pd).intoArray(y, yo + j);
+        }
+    }
+
+    // ---- running the passes ----
+
+    // Pass ids: indexes into PASSES.
+    private static final int EXP = 0, LOG_REDUCE = 1, LOG_FINISH = 2, TANH_ARG = 3, TANH_FINISH = 4,
+            ERF_ARG = 5, ERF_ERFC = 6, ERF_FINISH = 7, GELU_ARG = 8, GELU_ERFC = 9, GELU_FINISH = 10,
+            GELU_GRAD_FINISH = 11;
+
+    /**
+     * The passes, called through method handles read from an array (a value C2 cannot treat as a
+     * constant) so that C2 never inlines one into its caller: each pass must be its own compilation
+     * unit, or several of them together exceed the inlining budget again (see the class doc). The
+     * indirect call costs a few ns per block.
+     */
+    private static final MethodHandle[] PASSES;
+
+    static {
+        String[] names = {"expPass", "logReduce", "logFinish", "tanhArg", "tanhFinish", "erfArg", "erfErfc",
+            "erfFinish", "geluArg", "geluErfc", "geluFinish", "geluGradFinish"};
+        MethodType type = MethodType.methodType(void.class, float[].class, int.class, float[].class, int.class,
+                float[].class, int.class, int.class);
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        PASSES = new MethodHandle[names.length];
+        try {
+            for (int i = 0; i < names.length; i++) {
+                PASSES[i] = lookup.findStatic(DetMathVector.class, names[i], type);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final int[] LOG = {LOG_REDUCE, LOG_FINISH};
+    private static final int[] TANH = {TANH_ARG, EXP, TANH_FINISH};
+    private static final int[] ERF = {ERF_ARG, EXP, ERF_ERFC, ERF_FINISH};
+    private static final int[] GELU = {GELU_ARG, EXP, GELU_ERFC, GELU_FINISH};
+    private static final int[] GELU_GRAD = {GELU_ARG, EXP, GELU_ERFC, GELU_GRAD_FINISH};
+
+    private static void run(int pass, float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
+        try {
+            PASSES[pass].invokeExact(x, xo, s, so, y, yo, m);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t); // the passes throw nothing checked
+        }
+    }
+
+    /**
+     * y[yo..yo+ub) = f(x[xo..xo+ub)) for the passes of f, ub a multiple of the lane count, block by
+     * block; scratch slot A is s[0..m), slot B s[m..2m). Each pass reads x at an index before it
+     * writes y at that index, so x == y (same offset) is fine.
+     */
+    private static void staged(int[] passes, float[] x, int xo, float[] y, int yo, int ub) {
+        float[] s = new float[2 * Math.min(BLOCK, ub)];
+        for (int i = 0; i < ub; i += BLOCK) {
+            int m = Math.min(BLOCK, ub - i);
+            for (int p : passes) {
+                run(p, x, xo + i, s, 0, y, yo + i, m);
+            }
+        }
+    }
+
+    /** f(x) for the passes of f, over one vector in a scratch array. */
+    private static FloatVector staged(int[] passes, FloatVector x) {
+        float[] t = new float[3 * L]; // x and y at 0, slot A at L, slot B at 2L
+        x.intoArray(t, 0);
+        for (int p : passes) {
+            run(p, t, 0, t, L, t, 0, L);
+        }
+        return load(t, 0);
+    }
+
+    public static FloatVector log(FloatVector x) {
+        return staged(LOG, x);
+    }
+
+    public static FloatVector tanh(FloatVector x) {
+        return staged(TANH, x);
+    }
+
+    public static FloatVector erf(FloatVector x) {
+        return staged(ERF, x);
+    }
+
+    public static FloatVector gelu(FloatVector x) {
+        return staged(GELU, x);
+    }
+
+    public static FloatVector geluGrad(FloatVector x) {
+        return staged(GELU_GRAD, x);
+    }
+
     // ---- array kernels: dst[doff + i] = f(src[off + i]) for i in [0, n); scalar tail via DetMath ----
 
     private static int check(float[] src, int off, float[] dst, int doff, int n) {
@@ -277,33 +583,24 @@ public final class DetMathVector {
 
     public static void exp(float[] src, int off, float[] dst, int doff, int n) {
         int ub = check(src, off, dst, doff, n);
-        int i = 0;
-        for (; i < ub; i += SPECIES.length()) {
-            exp(FloatVector.fromArray(SPECIES, src, off + i)).intoArray(dst, doff + i);
-        }
-        for (; i < n; i++) {
+        expLoop(src, off, dst, doff, ub);
+        for (int i = ub; i < n; i++) {
             dst[doff + i] = DetMath.exp(src[off + i]);
         }
     }
 
     public static void log(float[] src, int off, float[] dst, int doff, int n) {
         int ub = check(src, off, dst, doff, n);
-        int i = 0;
-        for (; i < ub; i += SPECIES.length()) {
-            log(FloatVector.fromArray(SPECIES, src, off + i)).intoArray(dst, doff + i);
-        }
-        for (; i < n; i++) {
+        staged(LOG, src, off, dst, doff, ub);
+        for (int i = ub; i < n; i++) {
             dst[doff + i] = DetMath.log(src[off + i]);
         }
     }
 
     public static void tanh(float[] src, int off, float[] dst, int doff, int n) {
         int ub = check(src, off, dst, doff, n);
-        int i = 0;
-        for (; i < ub; i += SPECIES.length()) {
-            tanh(FloatVector.fromArray(SPECIES, src, off + i)).intoArray(dst, doff + i);
-        }
-        for (; i < n; i++) {
+        staged(TANH, src, off, dst, doff, ub);
+        for (int i = ub; i < n; i++) {
             dst[doff + i] = DetMath.tanh(src[off + i]);
         }
     }
@@ -311,8 +608,8 @@ public final class DetMathVector {
     public static void sigmoid(float[] src, int off, float[] dst, int doff, int n) {
         int ub = check(src, off, dst, doff, n);
         int i = 0;
-        for (; i < ub; i += SPECIES.length()) {
-            sigmoid(FloatVector.fromArray(SPECIES, src, off + i)).intoArray(dst, doff + i);
+        for (; i < ub; i += L) {
+            sigmoid(load(src, off + i)).intoArray(dst, doff + i);
         }
         for (; i < n; i++) {
             dst[doff + i] = DetMath.sigmoid(src[off + i]);
@@ -321,42 +618,60 @@ public final class DetMathVector {
 
     public static void erf(float[] src, int off, float[] dst, int doff, int n) {
         int ub = check(src, off, dst, doff, n);
-        int i = 0;
-        for (; i < ub; i += SPECIES.length()) {
-            erf(FloatVector.fromArray(SPECIES, src, off + i)).intoArray(dst, doff + i);
-        }
-        for (; i < n; i++) {
+        staged(ERF, src, off, dst, doff, ub);
+        for (int i = ub; i < n; i++) {
             dst[doff + i] = DetMath.erf(src[off + i]);
         }
     }
 
     public static void gelu(float[] src, int off, float[] dst, int doff, int n) {
         int ub = check(src, off, dst, doff, n);
-        int i = 0;
-        for (; i < ub; i += SPECIES.length()) {
-            gelu(FloatVector.fromArray(SPECIES, src, off + i)).intoArray(dst, doff + i);
-        }
-        for (; i < n; i++) {
+        staged(GELU, src, off, dst, doff, ub);
+        for (int i = ub; i < n; i++) {
             dst[doff + i] = DetMath.gelu(src[off + i]);
         }
     }
 
     public static void geluGrad(float[] src, int off, float[] dst, int doff, int n) {
         int ub = check(src, off, dst, doff, n);
-        int i = 0;
-        for (; i < ub; i += SPECIES.length()) {
-            geluGrad(FloatVector.fromArray(SPECIES, src, off + i)).intoArray(dst, doff + i);
-        }
-        for (; i < n; i++) {
+        staged(GELU_GRAD, src, off, dst, doff, ub);
+        for (int i = ub; i < n; i++) {
             dst[doff + i] = DetMath.geluGrad(src[off + i]);
+        }
+    }
+
+    /**
+     * dst[doff + i] = dy[dyoff + i] * geluGrad(v[voff + i]) for i in [0, n): the GELU backward
+     * kernel, the same bits as {@code dy * DetMath.geluGrad(v)} per element. dst may be v or dy
+     * (same offset).
+     */
+    public static void geluGradMul(float[] v, int voff, float[] dy, int dyoff, float[] dst, int doff, int n) {
+        int ub = check(v, voff, dst, doff, n);
+        Objects.requireNonNull(dy, "dy");
+        Objects.checkFromIndexSize(dyoff, n, dy.length);
+        if (ub > 0) {
+            int b = Math.min(BLOCK, ub);
+            float[] s = new float[3 * b]; // slots A, B, then geluGrad of the block
+            for (int i = 0; i < ub; i += BLOCK) {
+                int m = Math.min(BLOCK, ub - i);
+                for (int p : GELU_GRAD) {
+                    run(p, v, voff + i, s, 0, s, 2 * b, m);
+                }
+                for (int j = 0; j < m; j += L) {
+                    load(dy, dyoff + i + j).mul(load(s, 2 * b + j)).intoArray(dst, doff + i + j);
+                }
+            }
+        }
+        for (int i = ub; i < n; i++) {
+            dst[doff + i] = dy[dyoff + i] * DetMath.geluGrad(v[voff + i]);
         }
     }
 
     public static void cos(float[] src, int off, float[] dst, int doff, int n) {
         int ub = check(src, off, dst, doff, n);
         int i = 0;
-        for (; i < ub; i += SPECIES.length()) {
-            cos(FloatVector.fromArray(SPECIES, src, off + i)).intoArray(dst, doff + i);
+        for (; i < ub; i += L) {
+            cos(load(src, off + i)).intoArray(dst, doff + i);
         }
         for (; i < n; i++) {
             dst[doff + i] = DetMath.cos(src[off + i]);
