@@ -307,6 +307,15 @@ public final class ElementwiseOps {
             float[] x = in[0].data();
             float[] y = out.data();
             Parallel.parallelFor(y.length, GRAIN / 4, (lo, hi) -> {
+                if (fast && kind != UnaryKind.RELU) {
+                    // the array kernels run the same op sequence in cache-sized passes (no vector boxing)
+                    switch (kind) {
+                        case GELU -> DetMathVector.gelu(x, lo, y, lo, hi - lo);
+                        case TANH -> DetMathVector.tanh(x, lo, y, lo, hi - lo);
+                        default -> DetMathVector.sigmoid(x, lo, y, lo, hi - lo);
+                    }
+                    return;
+                }
                 int i = lo;
                 if (fast) {
                     for (int end = lo + F.loopBound(hi - lo); i < end; i += F.length()) {
@@ -358,6 +367,10 @@ public final class ElementwiseOps {
             float[] dy = in[1].data();
             float[] y = out.data();
             Parallel.parallelFor(y.length, GRAIN / 4, (lo, hi) -> {
+                if (fast && kind == UnaryKind.GELU) {
+                    DetMathVector.geluGradMul(v, lo, dy, lo, y, lo, hi - lo);
+                    return;
+                }
                 int i = lo;
                 if (fast) {
                     for (int end = lo + F.loopBound(hi - lo); i < end; i += F.length()) {
