@@ -34,6 +34,30 @@ public final class Cheats {
         ProvenTraining.StepFunction make(TaskRun run);
     }
 
+    /** Trains honestly, then tampers with what it publishes. */
+    private record Tamper(String name, String description, Publish publish) implements Cheat {
+        @Override
+        public ProvenTraining.StepFunction stepFunction(TaskRun run) {
+            return ProvenTraining.HONEST;
+        }
+
+        @Override
+        public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
+            return publish.apply(run, store, m);
+        }
+    }
+
+    private interface Publish {
+        Manifest apply(TaskRun run, LocalBlobStore store, Manifest m) throws IOException;
+    }
+
+    /** The manifest with other checkpoints and model, its trace root recomputed (a consistent forgery). */
+    static Manifest rebuilt(Manifest m, List<Manifest.Checkpoint> cps, String modelRoot, String modelBlob) {
+        Manifest p = new Manifest(m.task(), m.datasetRoot(), m.graphRoot(), cps, "", modelRoot, modelBlob);
+        return new Manifest(p.task(), p.datasetRoot(), p.graphRoot(), cps, Sha256.hex(p.traceTree().root()), modelRoot,
+                modelBlob);
+    }
+
     /** A step at which cheats that act once strike: inside the second segment, so segment 0 stays honest. */
     static long strikeStep(TaskRun run) {
         int c = run.spec().checkpointInterval();
@@ -208,156 +232,52 @@ public final class Cheats {
                 return withLr(run, 1.5f);
             }
         });
-        list.add(new Cheat() {
-            @Override
-            public String name() {
-                return "replayed-proof";
-            }
-
-            @Override
-            public String description() {
-                return "publishes the proof of another task (same model, another seed) relabelled as this one";
-            }
-
-            @Override
-            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
-                return ProvenTraining.HONEST;
-            }
-
-            @Override
-            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
-                TaskRun other = withSeed(run, run.spec().train().seed() + 100);
-                Manifest theirs = ProvenTraining.train(other, store, ProvenTraining.HONEST, null).manifest();
-                return new Manifest(m.task(), theirs.datasetRoot(), theirs.graphRoot(), theirs.checkpoints(),
-                        theirs.traceRoot(), theirs.modelRoot(), theirs.modelBlob());
-            }
-        });
-        list.add(new Cheat() {
-            @Override
-            public String name() {
-                return "withheld-checkpoint";
-            }
-
-            @Override
-            public String description() {
-                return "trains honestly but never serves one checkpoint (hopes nobody asks)";
-            }
-
-            @Override
-            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
-                return ProvenTraining.HONEST;
-            }
-
-            @Override
-            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
-                store.delete(m.checkpoints().get(1).blob());
-                return m;
-            }
-        });
-        list.add(new Cheat() {
-            @Override
-            public String name() {
-                return "corrupted-checkpoint";
-            }
-
-            @Override
-            public String description() {
-                return "serves a checkpoint whose bytes are not the committed ones";
-            }
-
-            @Override
-            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
-                return ProvenTraining.HONEST;
-            }
-
-            @Override
-            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
-                String key = m.checkpoints().get(1).blob();
-                byte[] b = store.get(key);
-                b[b.length - 5] ^= 0x01;
-                store.corrupt(key, b);
-                return m;
-            }
-        });
-        list.add(new Cheat() {
-            @Override
-            public String name() {
-                return "forged-checkpoint";
-            }
-
-            @Override
-            public String description() {
-                return "publishes a made-up checkpoint (initial weights, step counter set) instead of training the last segment";
-            }
-
-            @Override
-            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
-                return ProvenTraining.HONEST;
-            }
-
-            @Override
-            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
-                List<Manifest.Checkpoint> cps = new ArrayList<>(m.checkpoints());
-                int last = cps.size() - 1;
-                TrainingState init = run.initialState(store);
-                TrainingState fake = new TrainingState(init.tensors(), cps.get(last).step(),
-                        cps.get(last).step() * run.spec().train().batch(), cps.get(last).step());
-                cps.set(last, ProvenTraining.checkpoint(fake, store, run.identity()));
-                String modelBlob = store.put(SafeTensors.toBytes(new LinkedHashMap<>(run.params(fake)), Map.of()));
-                Manifest p = new Manifest(m.task(), m.datasetRoot(), m.graphRoot(), cps, "", Sha256.hex(
-                        TaskRun.modelRoot(run.params(fake))), modelBlob);
-                return new Manifest(p.task(), p.datasetRoot(), p.graphRoot(), cps, Sha256.hex(p.traceTree().root()),
-                        p.modelRoot(), p.modelBlob());
-            }
-        });
-        list.add(new Cheat() {
-            @Override
-            public String name() {
-                return "forged-final-model";
-            }
-
-            @Override
-            public String description() {
-                return "trains honestly but publishes another model (its initial weights) as the result";
-            }
-
-            @Override
-            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
-                return ProvenTraining.HONEST;
-            }
-
-            @Override
-            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
-                TrainingState init = run.initialState(store);
-                String blob = store.put(SafeTensors.toBytes(new LinkedHashMap<>(run.params(init)), Map.of()));
-                return new Manifest(m.task(), m.datasetRoot(), m.graphRoot(), m.checkpoints(), m.traceRoot(),
-                        Sha256.hex(TaskRun.modelRoot(run.params(init))), blob);
-            }
-        });
-        list.add(new Cheat() {
-            @Override
-            public String name() {
-                return "stopped-early";
-            }
-
-            @Override
-            public String description() {
-                return "trains part of the steps and publishes a manifest that ends early";
-            }
-
-            @Override
-            public ProvenTraining.StepFunction stepFunction(TaskRun run) {
-                return ProvenTraining.HONEST;
-            }
-
-            @Override
-            public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
-                List<Manifest.Checkpoint> cps = new ArrayList<>(m.checkpoints().subList(0, m.checkpoints().size() - 1));
-                Manifest p = new Manifest(m.task(), m.datasetRoot(), m.graphRoot(), cps, "", m.modelRoot(), m.modelBlob());
-                return new Manifest(p.task(), p.datasetRoot(), p.graphRoot(), cps, Sha256.hex(p.traceTree().root()),
-                        p.modelRoot(), p.modelBlob());
-            }
-        });
+        list.add(new Tamper("replayed-proof",
+                "publishes the proof of another task (same model, another seed) relabelled as this one",
+                (run, store, m) -> {
+                    TaskRun other = withSeed(run, run.spec().train().seed() + 100);
+                    Manifest theirs = ProvenTraining.train(other, store, ProvenTraining.HONEST, null).manifest();
+                    return new Manifest(m.task(), theirs.datasetRoot(), theirs.graphRoot(), theirs.checkpoints(),
+                            theirs.traceRoot(), theirs.modelRoot(), theirs.modelBlob());
+                }));
+        list.add(new Tamper("withheld-checkpoint", "trains honestly but never serves one checkpoint (hopes nobody asks)",
+                (run, store, m) -> {
+                    store.delete(m.checkpoints().get(1).blob());
+                    return m;
+                }));
+        list.add(new Tamper("corrupted-checkpoint", "serves a checkpoint whose bytes are not the committed ones",
+                (run, store, m) -> {
+                    String key = m.checkpoints().get(1).blob();
+                    byte[] b = store.get(key);
+                    b[b.length - 5] ^= 0x01;
+                    store.corrupt(key, b);
+                    return m;
+                }));
+        list.add(new Tamper("forged-checkpoint",
+                "publishes a made-up checkpoint (initial weights, step counter set) instead of training the last segment",
+                (run, store, m) -> {
+                    List<Manifest.Checkpoint> cps = new ArrayList<>(m.checkpoints());
+                    int last = cps.size() - 1;
+                    TrainingState init = run.initialState(store);
+                    TrainingState fake = new TrainingState(init.tensors(), cps.get(last).step(),
+                            cps.get(last).step() * run.spec().train().batch(), cps.get(last).step());
+                    cps.set(last, ProvenTraining.checkpoint(fake, store, run.identity()));
+                    String modelBlob = store.put(SafeTensors.toBytes(new LinkedHashMap<>(run.params(fake)), Map.of()));
+                    return rebuilt(m, cps, Sha256.hex(TaskRun.modelRoot(run.params(fake))), modelBlob);
+                }));
+        list.add(new Tamper("forged-final-model",
+                "trains honestly but publishes another model (its initial weights) as the result",
+                (run, store, m) -> {
+                    TrainingState init = run.initialState(store);
+                    String blob = store.put(SafeTensors.toBytes(new LinkedHashMap<>(run.params(init)), Map.of()));
+                    return new Manifest(m.task(), m.datasetRoot(), m.graphRoot(), m.checkpoints(), m.traceRoot(),
+                            Sha256.hex(TaskRun.modelRoot(run.params(init))), blob);
+                }));
+        list.add(new Tamper("stopped-early", "trains part of the steps and publishes a manifest that ends early",
+                (run, store, m) -> {
+                    List<Manifest.Checkpoint> cps = new ArrayList<>(m.checkpoints().subList(0, m.checkpoints().size() - 1));
+                    return rebuilt(m, cps, m.modelRoot(), m.modelBlob());
+                }));
         return list;
     }
 
