@@ -141,24 +141,28 @@ public final class RpcChain implements Chain {
         // change between estimate and inclusion on a shared node.
         BigInteger gasLimit = est.getAmountUsed().multiply(BigInteger.valueOf(12)).divide(BigInteger.TEN).add(BigInteger.valueOf(10_000));
         BigInteger gasPrice = send(web3.ethGasPrice()).getGasPrice();
-        BigInteger nonce = nonces.get(sender);
-        if (nonce == null) {
-            nonce = send(web3.ethGetTransactionCount(sender, DefaultBlockParameterName.PENDING)).getTransactionCount();
-        }
-        RawTransaction raw = to == null
-                ? RawTransaction.createContractTransaction(nonce, gasPrice, gasLimit, BigInteger.ZERO, hexData)
-                : RawTransaction.createTransaction(nonce, gasPrice, gasLimit, to, BigInteger.ZERO, hexData);
-        byte[] signed = TransactionEncoder.signMessage(raw, chainId, key);
-        EthSendTransaction sent;
-        try {
-            sent = web3.ethSendRawTransaction(Numeric.toHexString(signed)).send();
-        } catch (IOException e) {
-            nonces.remove(sender); // unknown whether it was accepted: re-read the nonce next time
-            throw new UncheckedIOException(e);
-        }
-        if (sent.hasError()) {
+        BigInteger nonce = null;
+        EthSendTransaction sent = null;
+        // A cached nonce goes stale when another client (another RpcChain on the same node) sends from
+        // the same account: "nonce too low" then re-reads the nonce and tries once more.
+        for (int attempt = 0; attempt < 2; attempt++) {
+            boolean cached = nonces.containsKey(sender);
+            nonce = cached ? nonces.get(sender) : send(web3.ethGetTransactionCount(sender, DefaultBlockParameterName.PENDING)).getTransactionCount();
+            RawTransaction raw = to == null
+                    ? RawTransaction.createContractTransaction(nonce, gasPrice, gasLimit, BigInteger.ZERO, hexData)
+                    : RawTransaction.createTransaction(nonce, gasPrice, gasLimit, to, BigInteger.ZERO, hexData);
+            byte[] signed = TransactionEncoder.signMessage(raw, chainId, key);
+            try {
+                sent = web3.ethSendRawTransaction(Numeric.toHexString(signed)).send();
+            } catch (IOException e) {
+                nonces.remove(sender); // unknown whether it was accepted: re-read the nonce next time
+                throw new UncheckedIOException(e);
+            }
+            if (!sent.hasError()) break;
             nonces.remove(sender);
-            throw revert(sent.getError());
+            String message = sent.getError().getMessage();
+            boolean staleNonce = message != null && message.toLowerCase(Locale.ROOT).contains("nonce too low");
+            if (!(cached && staleNonce && attempt == 0)) throw revert(sent.getError());
         }
         nonces.put(sender, nonce.add(BigInteger.ONE));
         Receipt r = waitForReceipt(sent.getTransactionHash());

@@ -325,9 +325,14 @@ public final class Verity {
     }
 
     public Receipt round7(String challenger, long id, SyntheticDispute.Round7 r) {
+        return round7(challenger, id, r, new byte[0]);
+    }
+
+    /** Round 7 with {@code operandProofs} for the referee (BasicOpReferee reads a 0x70 link leaf from its start). */
+    public Receipt round7(String challenger, long id, SyntheticDispute.Round7 r, byte[] operandProofs) {
         return tx(challenger, game, "DisputeGame.disputeLink (round 7)",
                 "disputeLink(uint256,uint64," + LINK + ",bytes32[]," + LINK + ",bytes32[],bytes)", u256(id), u64(r.t()), r.link().toAbi(),
-                b32s(r.linkProof()), r.prev().toAbi(), b32s(r.prevProof()), bytes(new byte[0]));
+                b32s(r.linkProof()), r.prev().toAbi(), b32s(r.prevProof()), bytes(operandProofs));
     }
 
     public Receipt timeoutDispute(String who, long id) {

@@ -42,4 +42,47 @@ class GasTest {
         assertTrue(big < small * 13 / 10, "dispute gas grew too much: " + small + " -> " + big);
         assertTrue(big < 2_000_000, "whole dispute must fit a fixed budget: " + big);
     }
+
+    /**
+     * The whole dispute of a 2^17-step task with a million-parameter output, decided by the real
+     * referee (BasicOpReferee recomputing the disputed fma from a 0x70 link leaf). The synthetic
+     * chain's links are random, so the challenger must win.
+     */
+    @Test
+    void wholeDisputeWithTheRealReferee() {
+        SyntheticDispute syn = new SyntheticDispute(1 << 17, 64, 64, 1 << 20, 1024, 2);
+        try (EmbeddedChain chain = new EmbeddedChain()) {
+            ChainSelftest.Actors a = ChainSelftest.Actors.of(chain);
+            Verity v = Verity.deploy(chain, a.deployer(), a.treasury(), Verity.Config.defaults().withReferee("BasicOpReferee"));
+            ChainSelftest.setUp(v, a);
+            long id = ChainSelftest.committedTask(v, a, syn);
+            long seg = syn.numSegments() - 1;
+            int t = syn.chainLength - 1;
+            long d = v.openDispute(a.challenger(), id, syn.round1(seg));
+            v.round2(a.solver(), d, syn.round2(seg));
+            v.round3(a.challenger(), d, syn.round3(seg, 3));
+            v.round4(a.solver(), d, syn.round4(syn.graphOps - 1, syn.outputElems - 1));
+            v.round5(a.challenger(), d, syn.round5(syn.graphOps - 1, syn.outputElems - 1));
+            v.round6(a.solver(), d, syn.round6());
+            SyntheticDispute.Round7 r7 = syn.round7(t);
+            Verity.Link l = r7.link();
+            byte[] link = java.nio.ByteBuffer.allocate(7 + 3 * 13 + 4).put((byte) 0x70).putInt(t).put((byte) 4).put((byte) 3)
+                    .put((byte) 0).putInt(0).putInt(0).putInt((int) l.x())
+                    .put((byte) 0).putInt(1).putInt(0).putInt((int) l.y())
+                    .put((byte) 1).putInt(t - 1).putInt(0).putInt((int) l.z())
+                    .putInt((int) l.result()).array();
+            v.round7(a.challenger(), d, r7, link);
+            ChainSelftest.checkConservation(v, a);
+            boolean fmaRight = Float.floatToRawIntBits(Math.fma(Float.intBitsToFloat((int) l.x()), Float.intBitsToFloat((int) l.y()),
+                    Float.intBitsToFloat((int) l.z()))) == (int) l.result();
+            org.junit.jupiter.api.Assertions.assertEquals(!fmaRight, v.dispute(d).challengerWon());
+            Map<String, List<Long>> table = v.gasTable();
+            System.out.println("== 2^17 steps, 1M parameters, real referee (BasicOpReferee, 0x70 fma link)");
+            ChainSelftest.printGas(table, System.out);
+            long total = 0;
+            for (var e : table.entrySet()) if (e.getKey().contains("(round")) total += e.getValue().stream().mapToLong(Long::longValue).max().orElse(0);
+            System.out.println("whole dispute with the real referee: " + total + " gas");
+            assertTrue(total < 2_000_000, "whole dispute must fit a fixed budget: " + total);
+        }
+    }
 }

@@ -60,4 +60,16 @@ class RpcChainTest extends ChainContractTest {
             assertEquals(chain.send(a, dr.contractAddress(), t).gasUsed(), emb.send(a, de.contractAddress(), t).gasUsed(), "second transfer");
         }
     }
+
+    /** The referee on a real node: bit for bit as Java, and the same gas per operation as on the embedded EVM. */
+    @Test
+    void refereeMatchesJavaOnHardhat() {
+        int cases = Integer.getInteger("verity.referee.rpc.cases", 300);
+        RefereeCheck.Report rpc = RefereeCheck.run(chain, cases, JavaBasicOps::apply, System.out);
+        assertEquals(0, rpc.mismatches());
+        try (EmbeddedChain emb = new EmbeddedChain()) {
+            RefereeCheck.Report local = RefereeCheck.run(emb, cases, JavaBasicOps::apply, null);
+            assertEquals(local.rows(), rpc.rows(), "embedded and Hardhat disagree on results or gas");
+        }
+    }
 }
