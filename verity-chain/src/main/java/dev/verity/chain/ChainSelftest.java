@@ -46,7 +46,8 @@ public final class ChainSelftest {
         }
     }
 
-    static Chain open(String rpcUrlOrNull) {
+    /** The embedded EVM, or a dev node at the URL (unlocked well-known test accounts). */
+    public static Chain open(String rpcUrlOrNull) {
         if (rpcUrlOrNull != null) return RpcChain.devNode(rpcUrlOrNull);
         String why = EmbeddedChain.unsupportedReason();
         if (why != null) throw new UnsupportedOperationException(why);

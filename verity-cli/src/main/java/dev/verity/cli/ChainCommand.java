@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** {@code verity chain ...}: the settlement contracts on the embedded EVM or any Ethereum node. */
 @Command(name = "chain", mixinStandardHelpOptions = true, description = "Settlement contracts: deploy and exercise them.",
-        subcommands = {ChainCommand.Selftest.class})
+        subcommands = {ChainCommand.Selftest.class, ChainCommand.RefereeCheckCommand.class})
 public final class ChainCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -29,6 +29,36 @@ public final class ChainCommand implements Runnable {
                 throw new IllegalArgumentException("--rpc must be an http(s) URL, got '" + rpc + "'");
             }
             return ChainSelftest.run(rpc, System.out);
+        }
+    }
+
+    @Command(name = "referee-check", mixinStandardHelpOptions = true,
+            description = "Random operand sets per basic operation through the on-chain referee and through Java; "
+                    + "print mismatches and gas per operation.")
+    static final class RefereeCheckCommand implements Callable<Integer> {
+        @Option(names = "--cases", defaultValue = "10000", description = "operand sets per operation (default ${DEFAULT-VALUE})")
+        int cases;
+
+        @Option(names = "--rpc", description = "JSON-RPC URL of an Ethereum node (default: the embedded in-process EVM)")
+        String rpc;
+
+        @Option(names = "--seed", defaultValue = "1", description = "seed of the random operand sets")
+        long seed;
+
+        @Override
+        public Integer call() throws Exception {
+            if (cases < 1 || cases > 10_000_000) {
+                throw new IllegalArgumentException("--cases must be in [1, 10000000]");
+            }
+            if (rpc != null && !rpc.startsWith("http://") && !rpc.startsWith("https://")) {
+                throw new IllegalArgumentException("--rpc must be an http(s) URL, got '" + rpc + "'");
+            }
+            dev.verity.tensor.chain.BasicOp[] ops = dev.verity.tensor.chain.BasicOp.values();
+            try (dev.verity.chain.Chain chain = dev.verity.chain.ChainSelftest.open(rpc)) {
+                dev.verity.chain.RefereeCheck.Report r = dev.verity.chain.RefereeCheck.run(chain, cases,
+                        (op, v) -> dev.verity.tensor.chain.BasicOps.apply(ops[op], v), System.out);
+                return r.mismatches() == 0 ? 0 : 1;
+            }
         }
     }
 }
