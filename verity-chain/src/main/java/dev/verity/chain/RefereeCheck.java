@@ -136,7 +136,16 @@ public final class RefereeCheck {
         for (int i = 0; i < 8; i++) d[at + 31 - i] = (byte) (v >>> (8 * i));
     }
 
-    private static long[][] applyBatchGas(Chain chain, String referee, int op, int[] flat) {
+    /** Deploys a fresh BasicOpReferee and returns its address. */
+    public static String deployReferee(Chain chain) {
+        return chain.deploy(chain.accounts().get(0), Artifacts.creationCode("BasicOpReferee")).contractAddress();
+    }
+
+    /**
+     * Applies {@code op} to consecutive operand sets ({@code flat}, arity words each) in the
+     * contract: returns {results, execution gas per set}.
+     */
+    public static long[][] applyBatchGas(Chain chain, String referee, int op, int[] flat) {
         byte[] ret = chain.call(chain.accounts().get(0), referee, encodeOpWords(APPLY_BATCH_GAS, op, flat));
         return new long[][] {readArray(ret, (int) Abi.wordLong(ret, 0)), readArray(ret, (int) Abi.wordLong(ret, 1))};
     }

@@ -55,9 +55,14 @@ public final class ChainCommand implements Runnable {
             }
             dev.verity.tensor.chain.BasicOp[] ops = dev.verity.tensor.chain.BasicOp.values();
             try (dev.verity.chain.Chain chain = dev.verity.chain.ChainSelftest.open(rpc)) {
-                dev.verity.chain.RefereeCheck.Report r = dev.verity.chain.RefereeCheck.run(chain, cases,
+                String referee = dev.verity.chain.RefereeCheck.deployReferee(chain);
+                dev.verity.chain.RefereeCheck.Report r = dev.verity.chain.RefereeCheck.run(chain, referee, cases, seed,
                         (op, v) -> dev.verity.tensor.chain.BasicOps.apply(ops[op], v), System.out);
-                return r.mismatches() == 0 ? 0 : 1;
+                System.out.println();
+                long bad = RealLinkCheck.run(chain, referee, 200, System.out);
+                System.out.println("referee: " + (r.cases()) + " random cases + real links, " + (r.mismatches() + bad)
+                        + " mismatches");
+                return r.mismatches() + bad == 0 ? 0 : 1;
             }
         }
     }
