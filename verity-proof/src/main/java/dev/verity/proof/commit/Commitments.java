@@ -61,23 +61,32 @@ public final class Commitments {
         return (elements + CHUNK - 1) / CHUNK;
     }
 
-    /** The tensor's Merkle tree over its chunks; chunk hashing runs on all threads (order-free: each leaf is its own hash). */
+    /**
+     * The tensor's Merkle tree over its chunks. Chunk hashing runs on all threads (each leaf is its
+     * own hash, so the split cannot change the tree); each thread converts its range to bytes in
+     * bulk and canonicalises NaNs only where there are any.
+     */
     public static MerkleTree tensorTree(float[] data) {
         int n = chunks(data.length);
         byte[][] h = new byte[n][];
-        Parallel.parallelFor(n, 64, (lo, hi) -> {
+        Parallel.parallelFor(n, 16, (lo, hi) -> {
             MessageDigest md = Sha256.digest();
-            ByteBuffer b = ByteBuffer.allocate(4 * CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-            for (int c = lo; c < hi; c++) {
-                b.clear();
-                int to = Math.min(data.length, (c + 1) * CHUNK);
-                for (int i = c * CHUNK; i < to; i++) {
-                    float v = data[i];
-                    b.putInt(v != v ? 0x7fc00000 : Float.floatToRawIntBits(v));
+            int from = lo * CHUNK;
+            int to = Math.min(data.length, hi * CHUNK);
+            ByteBuffer b = ByteBuffer.allocate(4 * (to - from)).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(data, from, to - from);
+            for (int i = from; i < to; i++) {
+                if (data[i] != data[i]) {
+                    b.putInt(4 * (i - from), 0x7fc00000);
                 }
-                md.update((byte) 0x00);
-                md.update(TENSOR_CHUNK);
-                md.update(b.array(), 0, b.position());
+            }
+            byte[] bytes = b.array();
+            byte[] prefix = {0x00, TENSOR_CHUNK};
+            for (int c = lo; c < hi; c++) {
+                int off = 4 * (c * CHUNK - from);
+                int len = 4 * (Math.min(data.length, (c + 1) * CHUNK) - c * CHUNK);
+                md.update(prefix);
+                md.update(bytes, off, len);
                 h[c] = md.digest();
             }
         });
