@@ -38,7 +38,8 @@ final class ProvenTrain {
             throw new IllegalArgumentException("dataset " + name + " does not fit model " + cmd.model);
         }
         ModelConfig mc = ModelConfig.defaults(cmd.model, data.isText() ? data.corpus().vocabSize() : 10);
-        int c = cmd.checkpointInterval != null ? cmd.checkpointInterval : Math.max(1, steps / 10);
+        // default: a tenth of the run, at least 100 steps (a checkpoint of the mlp costs about a step's time)
+        int c = cmd.checkpointInterval != null ? cmd.checkpointInterval : Math.min(steps, Math.max(100, steps / 10));
         if (c < 1 || c > steps) {
             throw new IllegalArgumentException("--checkpoint-interval must be in [1, steps]");
         }

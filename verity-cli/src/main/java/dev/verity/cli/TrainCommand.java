@@ -68,7 +68,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--prove", description = "train with proof: write spec.json, manifest.json and the checkpoint blobs to this directory")
     Path prove;
 
-    @Option(names = "--checkpoint-interval", description = "with --prove: steps between checkpoints (default: steps/10)")
+    @Option(names = "--checkpoint-interval", description = "with --prove: steps between checkpoints (default: steps/10, at least 100)")
     Integer checkpointInterval;
 
     @Option(names = "--dataset", description = "with --prove: a catalog dataset, fashion-mnist[:N] or kjv[:N] "
