@@ -18,55 +18,105 @@ contract DisputeGame is ReentrancyGuard, Wired {
     using MerkleSha256 for bytes32;
 
     uint8 internal constant TAG_TENSOR_CHUNK = 0x10;
+    uint8 internal constant TAG_STATE_TENSOR = 0x20;
+    uint8 internal constant TAG_STATE_SCALARS = 0x21;
     uint8 internal constant TAG_GRAPH_OP = 0x40;
     uint8 internal constant TAG_TRACE_ENTRY = 0x50;
     uint8 internal constant TAG_OP_TRACE = 0x60;
     uint8 internal constant TAG_LINK = 0x70;
+    uint8 internal constant TAG_RESULT = 0x71;
     uint256 internal constant CHUNK_ELEMS = 256;
+    uint256 internal constant OPERAND_BYTES = 13;
+    uint16 internal constant OP_STATE = 1;
+    uint16 internal constant OP_INPUT = 2;
+    uint16 internal constant OP_GATHER_ROWS = 10;
+    uint16 internal constant OP_GATHER_WINDOWS = 11;
 
-    struct Link {
-        uint8 opcode;
-        uint32 x;
-        uint32 y;
-        uint32 z;
-        uint32 result;
+    /// @dev Packed storage: round 1 writes 7 fresh slots; later rounds overwrite `h0`/`h1` (start/end
+    /// state -> segment root -> pre/post state) and `outputRoot` (-> chain root) instead of taking new ones.
+    struct Dispute {
+        address challenger;
+        uint64 taskId;
+        uint8 nextRound; // 2..7 while open; 0 when resolved
+        bool challengerWon;
+        address defender;
+        uint64 deadline;
+        uint64 segment;
+        uint64 segStartStep;
+        uint64 segEndStep;
+        uint64 graphOps;
+        uint128 solverStake;
+        uint64 step; // round 3: the disputed step (the agreed state is after step-1 steps)
+        uint64 opIndex; // round 5
+        uint64 element; // round 5
+        uint64 outputElems; // round 5
+        uint64 links; // round 6: links in the chain (the tree has links + 1 leaves: the 0x71 result last)
+        uint32 claimedValue; // round 6
+        bytes32 graphRoot;
+        bytes32 h0; // round 1 start state; round 2 segment root; round 3 agreed (pre) state
+        bytes32 h1; // round 1 end state; round 3 disputed (post) state
+        bytes32 opTraceRoot; // round 4
+        bytes32 graphLeafHash; // round 5
+        bytes32 outputRoot; // round 5 output tensor root; round 6 chain root
     }
 
-    struct Dispute {
+    /// @notice What `getDispute` returns (the first words keep the layout clients read).
+    struct DisputeInfo {
         uint256 taskId;
         address challenger;
         address defender;
-        uint8 nextRound; // 2..7 while open; 0 when resolved
+        uint8 nextRound;
         uint64 deadline;
         bool challengerWon;
         uint256 bond;
         uint256 solverStake;
         bytes32 graphRoot;
         uint64 graphOps;
-        // round 1
         uint64 segment;
         uint64 segStartStep;
         uint64 segEndStep;
-        bytes32 startState;
-        bytes32 endState;
-        // round 2
-        bytes32 segmentRoot;
-        // round 3
         uint64 step;
         bytes32 preState;
         bytes32 postState;
-        // round 4
         bytes32 opTraceRoot;
-        // round 5
+        uint64 opIndex;
+        bytes32 graphLeafHash;
+        uint64 element;
+        bytes32 chainRoot;
+        uint64 links;
+        uint32 claimedValue;
+    }
+
+    /// @notice An op-trace entry (0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64 outputElems)
+    /// with its inclusion proof against the round-4 op-trace root.
+    struct OpEntry {
         uint64 opIndex;
         bytes32 graphLeafHash;
         bytes32 outputRoot;
         uint64 outputElems;
-        uint64 element;
-        // round 6
-        bytes32 chainRoot;
-        uint64 chainLength;
-        uint32 claimedValue;
+        bytes32[] proof;
+    }
+
+    /// @notice A leaf of a tree whose leaf count the prover states (the root commits to it: docs/commitments.md).
+    struct Leaf {
+        bytes data;
+        uint64 n;
+        uint64 index;
+        bytes32[] proof;
+    }
+
+    /// @notice Round-7 evidence that operand `operand` of the disputed link (or result) misquotes its
+    /// source. Input operand (kind 0): the disputed op's graph record (its inputs), the op-trace entry
+    /// of input `number` and the 256-float chunk holding element `index`. Link operand (kind 1): the
+    /// earlier link `number`, proven against the chain root.
+    struct Evidence {
+        uint8 operand;
+        bytes graphRecord;
+        OpEntry input;
+        bytes chunk;
+        bytes32[] chunkProof;
+        bytes link;
+        bytes32[] linkProof;
     }
 
     IERC20 public immutable token;
@@ -86,6 +136,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     event StepDisputed(uint256 indexed disputeId, uint64 step, bytes32 preState, bytes32 postState, uint64 deadline);
     event OpTracePosted(uint256 indexed disputeId, bytes32 opTraceRoot, uint64 deadline);
     event OpDisputed(uint256 indexed disputeId, uint64 opIndex, uint64 element, bytes32 outputRoot, uint64 deadline);
+    event ClaimRuled(uint256 indexed disputeId, uint8 kind, uint64 node, bool claimRight);
     event ElementChainPosted(uint256 indexed disputeId, bytes32 chainRoot, uint64 chainLength, uint32 value, uint64 deadline);
     event LinkRuled(uint256 indexed disputeId, uint64 linkIndex, bool linkCorrect);
     event DisputeTimedOut(uint256 indexed disputeId, uint8 round, address indexed silentParty);
@@ -107,9 +158,32 @@ contract DisputeGame is ReentrancyGuard, Wired {
         _finishWiring();
     }
 
-    function getDispute(uint256 disputeId) external view returns (Dispute memory) {
+    function getDispute(uint256 disputeId) external view returns (DisputeInfo memory i) {
         require(disputeId > 0 && disputeId <= disputeCount, "Game: no such dispute");
-        return disputes[disputeId];
+        Dispute storage d = disputes[disputeId];
+        i.taskId = d.taskId;
+        i.challenger = d.challenger;
+        i.defender = d.defender;
+        i.nextRound = d.nextRound;
+        i.deadline = d.deadline;
+        i.challengerWon = d.challengerWon;
+        i.bond = challengeBond;
+        i.solverStake = d.solverStake;
+        i.graphRoot = d.graphRoot;
+        i.graphOps = d.graphOps;
+        i.segment = d.segment;
+        i.segStartStep = d.segStartStep;
+        i.segEndStep = d.segEndStep;
+        i.step = d.step;
+        i.preState = d.h0;
+        i.postState = d.h1;
+        i.opTraceRoot = d.opTraceRoot;
+        i.opIndex = d.opIndex;
+        i.graphLeafHash = d.graphLeafHash;
+        i.element = d.element;
+        i.chainRoot = d.outputRoot;
+        i.links = d.links;
+        i.claimedValue = d.claimedValue;
     }
 
     /// @dev Loads an open dispute, checks it is `round`'s turn, the caller is the party to move and
@@ -135,8 +209,16 @@ contract DisputeGame is ReentrancyGuard, Wired {
         return MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_TRACE_ENTRY), step, stateRoot));
     }
 
-    function _linkLeaf(uint64 index, Link calldata l) internal pure returns (bytes32) {
-        return MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_LINK), index, l.opcode, l.x, l.y, l.z, l.result));
+    function _opLeaf(OpEntry calldata e) internal pure returns (bytes32) {
+        return MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_OP_TRACE), e.opIndex, e.graphLeafHash, e.outputRoot, e.outputElems));
+    }
+
+    function _proveOp(Dispute storage d, OpEntry calldata e) internal view {
+        require(d.opTraceRoot.verify(d.graphOps, e.opIndex, _opLeaf(e), e.proof), "Game: bad proof of op-trace entry");
+    }
+
+    function _proveLeaf(bytes32 root, Leaf calldata l) internal pure returns (bool) {
+        return root.verify(l.n, l.index, MerkleSha256.leafHash(l.data), l.proof);
     }
 
     // ------------------------------------------------------------------ round 1 (challenger)
@@ -161,20 +243,19 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
         disputeId = ++disputeCount;
         Dispute storage d = disputes[disputeId];
-        d.taskId = taskId;
+        d.taskId = uint64(taskId);
         d.challenger = msg.sender;
-        d.defender = solver;
         d.nextRound = 2;
+        d.defender = solver;
         d.deadline = uint64(block.timestamp) + roundTimeout;
-        d.bond = challengeBond;
-        d.solverStake = solverStake;
-        d.graphRoot = graphRoot;
-        d.graphOps = graphOps;
         d.segment = segment;
         d.segStartStep = s0;
         d.segEndStep = s1;
-        d.startState = startState;
-        d.endState = endState;
+        d.graphOps = graphOps;
+        d.solverStake = uint128(solverStake);
+        d.graphRoot = graphRoot;
+        d.h0 = startState;
+        d.h1 = endState;
         activeDisputeOf[taskId] = disputeId;
         totalBonds += challengeBond;
         require(token.transferFrom(msg.sender, address(this), challengeBond), "Game: bond transfer failed");
@@ -191,9 +272,9 @@ contract DisputeGame is ReentrancyGuard, Wired {
     {
         Dispute storage d = _turn(disputeId, 2);
         uint64 n = d.segEndStep - d.segStartStep + 1;
-        require(segmentRoot.verify(n, 0, _stepLeaf(d.segStartStep, d.startState), firstProof), "Game: segment root does not start at the checkpoint");
-        require(segmentRoot.verify(n, n - 1, _stepLeaf(d.segEndStep, d.endState), lastProof), "Game: segment root does not end at the checkpoint");
-        d.segmentRoot = segmentRoot;
+        require(segmentRoot.verify(n, 0, _stepLeaf(d.segStartStep, d.h0), firstProof), "Game: segment root does not start at the checkpoint");
+        require(segmentRoot.verify(n, n - 1, _stepLeaf(d.segEndStep, d.h1), lastProof), "Game: segment root does not end at the checkpoint");
+        d.h0 = segmentRoot;
         emit SegmentRootPosted(disputeId, segmentRoot, _advance(d));
     }
 
@@ -208,11 +289,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 n = d.segEndStep - d.segStartStep + 1;
         require(k >= 1 && k < n, "Game: step outside the segment");
         uint64 step = d.segStartStep + k;
-        require(d.segmentRoot.verify(n, k - 1, _stepLeaf(step - 1, preState), preProof), "Game: bad proof of pre-state");
-        require(d.segmentRoot.verify(n, k, _stepLeaf(step, postState), postProof), "Game: bad proof of post-state");
+        bytes32 segmentRoot = d.h0;
+        require(segmentRoot.verify(n, k - 1, _stepLeaf(step - 1, preState), preProof), "Game: bad proof of pre-state");
+        require(segmentRoot.verify(n, k, _stepLeaf(step, postState), postProof), "Game: bad proof of post-state");
         d.step = step;
-        d.preState = preState;
-        d.postState = postState;
+        d.h0 = preState;
+        d.h1 = postState;
         emit StepDisputed(disputeId, step, preState, postState, _advance(d));
     }
 
@@ -245,6 +327,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
         require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
         bytes32 graphLeaf = MerkleSha256.leafHash(graphRecord);
         require(d.graphRoot.verify(d.graphOps, opIndex, graphLeaf, graphProof), "Game: bad proof of graph op");
+        uint16 kind = _opCode(graphRecord);
+        require(kind != OP_STATE && kind != OP_INPUT, "Game: a source has no element chain");
         bytes32 opLeaf = MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_OP_TRACE), opIndex, graphLeaf, outputRoot, outputElems));
         require(d.opTraceRoot.verify(d.graphOps, opIndex, opLeaf, opTraceProof), "Game: bad proof of op-trace entry");
         require(element < outputElems, "Game: element outside the output");
@@ -256,83 +340,292 @@ contract DisputeGame is ReentrancyGuard, Wired {
         emit OpDisputed(disputeId, opIndex, element, outputRoot, _advance(d));
     }
 
+    /// @notice Round 5, record claim: the op trace's entry `e` carries another graph leaf hash than the
+    /// task graph's leaf `e.opIndex` (`graphLeaf`, proven). Rules at once.
+    function claimRecord(uint256 disputeId, OpEntry calldata e, bytes32 graphLeaf, bytes32[] calldata graphProof) external nonReentrant {
+        Dispute storage d = _turn(disputeId, 5);
+        _proveOp(d, e);
+        require(d.graphRoot.verify(d.graphOps, e.opIndex, graphLeaf, graphProof), "Game: bad proof of graph op");
+        _ruleClaim(disputeId, d, 1, e.opIndex, graphLeaf != e.graphLeafHash);
+    }
+
+    /// @notice Round 5, source claim: op `e.opIndex` is a source (its graph record proven) whose output
+    /// root is not what the agreed state holds: for a STATE node, the agreed state's 0x20 record of the
+    /// same name (proven against the pre-state root); for the `step` INPUT, the tensor root of
+    /// [float(step-1)]. Rules at once.
+    function claimSource(uint256 disputeId, OpEntry calldata e, bytes calldata graphRecord, bytes32[] calldata graphProof, Leaf calldata stateRecord)
+        external
+        nonReentrant
+    {
+        Dispute storage d = _turn(disputeId, 5);
+        _proveOp(d, e);
+        require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
+        bytes32 graphLeaf = MerkleSha256.leafHash(graphRecord);
+        require(graphLeaf == e.graphLeafHash, "Game: entry and record differ (make a record claim)");
+        require(d.graphRoot.verify(d.graphOps, e.opIndex, graphLeaf, graphProof), "Game: bad proof of graph op");
+        uint16 kind = _opCode(graphRecord);
+        bytes calldata name = _nodeName(graphRecord);
+        bytes32 want;
+        if (kind == OP_STATE) {
+            require(_isNamedRecord(stateRecord.data, TAG_STATE_TENSOR, name), "Game: not the state record of that name");
+            require(_proveLeaf(d.h0, stateRecord), "Game: bad proof of state record");
+            want = bytes32(stateRecord.data[stateRecord.data.length - 32:]);
+        } else if (kind == OP_INPUT && keccak256(name) == keccak256("step")) {
+            bytes32 leaf = MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_TENSOR_CHUNK), _le32(_u64ToF32(d.step - 1))));
+            want = sha256(abi.encodePacked(bytes1(0x02), uint64(1), leaf));
+        } else {
+            // dataset inputs: the task's dataset root (0x30 records) is not wired into the game yet (docs/referee.md)
+            revert("Game: source kind not decidable on chain");
+        }
+        _ruleClaim(disputeId, d, 2, e.opIndex, want != e.outputRoot);
+    }
+
+    /// @notice Round 5, update claim: the disputed state's 0x20 record (proven against the post-state
+    /// root) holds another tensor root than op-trace entry `e`, the node that updates that state tensor.
+    /// Rules at once. (Which node updates which state tensor is not committed by the graph root yet:
+    /// docs/referee.md, "Missing".)
+    function claimUpdate(uint256 disputeId, OpEntry calldata e, Leaf calldata stateRecord) external nonReentrant {
+        Dispute storage d = _turn(disputeId, 5);
+        _proveOp(d, e);
+        require(stateRecord.data.length > 35 && uint8(stateRecord.data[0]) == TAG_STATE_TENSOR, "Game: not a state tensor record");
+        require(_proveLeaf(d.h1, stateRecord), "Game: bad proof of state record");
+        _ruleClaim(disputeId, d, 3, e.opIndex, bytes32(stateRecord.data[stateRecord.data.length - 32:]) != e.outputRoot);
+    }
+
+    /// @notice Round 5, scalars claim: the disputed state's 0x21 record is not the agreed one advanced by
+    /// one step (step+1, dataCursor+batch, rngCounter = step+1). `batch` is the `batch` attribute of a data
+    /// gather op of the task graph (record proven at `gatherIndex`). Rules at once.
+    function claimScalars(
+        uint256 disputeId,
+        Leaf calldata pre,
+        Leaf calldata post,
+        bytes calldata gatherRecord,
+        uint64 gatherIndex,
+        bytes32[] calldata gatherProof
+    ) external nonReentrant {
+        Dispute storage d = _turn(disputeId, 5);
+        require(pre.data.length == 25 && uint8(pre.data[0]) == TAG_STATE_SCALARS, "Game: not a scalars record");
+        require(post.data.length == 25 && uint8(post.data[0]) == TAG_STATE_SCALARS, "Game: not a scalars record");
+        require(_proveLeaf(d.h0, pre), "Game: bad proof of agreed scalars");
+        require(_proveLeaf(d.h1, post), "Game: bad proof of disputed scalars");
+        require(gatherRecord.length > 0 && uint8(gatherRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
+        require(d.graphRoot.verify(d.graphOps, gatherIndex, MerkleSha256.leafHash(gatherRecord), gatherProof), "Game: bad proof of graph op");
+        uint64 batch = _batchAttr(gatherRecord);
+        uint64 step = uint64(bytes8(pre.data[1:9]));
+        uint64 cursor = uint64(bytes8(pre.data[9:17]));
+        bool advanced = uint64(bytes8(post.data[1:9])) == step + 1 && uint64(bytes8(post.data[9:17])) == cursor + batch
+            && uint64(bytes8(post.data[17:25])) == step + 1;
+        _ruleClaim(disputeId, d, 4, gatherIndex, !advanced);
+    }
+
+    function _ruleClaim(uint256 disputeId, Dispute storage d, uint8 kind, uint64 node, bool claimRight) internal {
+        emit ClaimRuled(disputeId, kind, node, claimRight);
+        _resolve(disputeId, d, claimRight);
+    }
+
     // ------------------------------------------------------------------ round 6 (solver)
 
-    /// @notice The element chain: a tree over `chainLength` links (basic IEEE operations in the op's
-    /// fixed order). The solver proves the disputed element's value against the output tensor root
-    /// (its 256-element chunk), and that the chain's last link produces exactly that value.
+    /// @notice The element chain: a tree over `links` 0x70 link leaves then the 0x71 result leaf
+    /// (docs/commitments.md). The solver proves the disputed element's value against the output tensor
+    /// root (its 256-element chunk) and the result leaf (leaf `links`), whose operand bits must be that
+    /// value (NaN equals NaN).
     function postElementChain(
         uint256 disputeId,
         bytes32 chainRoot,
-        uint64 chainLength,
+        uint64 links,
         bytes calldata chunk,
         bytes32[] calldata chunkProof,
-        Link calldata lastLink,
-        bytes32[] calldata lastLinkProof
+        bytes calldata resultLeaf,
+        bytes32[] calldata resultProof
     ) external nonReentrant {
         Dispute storage d = _turn(disputeId, 6);
-        require(chainLength > 0, "Game: empty chain");
-        uint64 chunkIndex = d.element / uint64(CHUNK_ELEMS);
-        uint64 chunks = (d.outputElems + uint64(CHUNK_ELEMS) - 1) / uint64(CHUNK_ELEMS);
-        uint256 expectedLen = chunkIndex + 1 < chunks ? CHUNK_ELEMS : d.outputElems - chunkIndex * CHUNK_ELEMS;
-        require(chunk.length == 4 * expectedLen, "Game: wrong chunk length");
-        bytes32 chunkLeaf = MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_TENSOR_CHUNK), chunk));
-        require(d.outputRoot.verify(chunks, chunkIndex, chunkLeaf, chunkProof), "Game: bad proof of output chunk");
-        uint256 o = 4 * (d.element % CHUNK_ELEMS);
-        // float32 little-endian in the chunk -> uint32 bit pattern
-        uint32 value = uint32(uint8(chunk[o])) | (uint32(uint8(chunk[o + 1])) << 8) | (uint32(uint8(chunk[o + 2])) << 16)
-            | (uint32(uint8(chunk[o + 3])) << 24);
-        require(lastLink.result == value, "Game: last link does not produce the committed element");
-        require(chainRoot.verify(chainLength, chainLength - 1, _linkLeaf(chainLength - 1, lastLink), lastLinkProof), "Game: bad proof of last link");
-        d.chainRoot = chainRoot;
-        d.chainLength = chainLength;
+        uint32 value = _element(d.outputRoot, d.outputElems, d.element, chunk, chunkProof);
+        require(resultLeaf.length == 1 + OPERAND_BYTES && uint8(resultLeaf[0]) == TAG_RESULT, "Game: not a chain result leaf");
+        require(_same(uint32(bytes4(resultLeaf[10:14])), value), "Game: the chain's result is not the committed element");
+        require(chainRoot.verify(links + 1, links, MerkleSha256.leafHash(resultLeaf), resultProof), "Game: bad proof of the chain result");
+        d.outputRoot = chainRoot;
+        d.links = links;
         d.claimedValue = value;
-        emit ElementChainPosted(disputeId, chainRoot, chainLength, value, _advance(d));
+        emit ElementChainPosted(disputeId, chainRoot, links, value, _advance(d));
     }
 
     // ------------------------------------------------------------------ round 7 (challenger)
 
-    /// @notice Name the first wrong link t. The link is proven against the chain root; for t > 0 its
-    /// carried operand z must be the proven result of link t-1. The referee recomputes the one
-    /// operation and rules; `operandProofs` is passed through for it (operand provenance).
-    function disputeLink(
-        uint256 disputeId,
-        uint64 t,
-        Link calldata link,
-        bytes32[] calldata linkProof,
-        Link calldata prev,
-        bytes32[] calldata prevProof,
-        bytes calldata operandProofs
-    ) external nonReentrant {
+    /// @notice Name the first wrong word of the chain: link `t < links` (a 0x70 leaf) or `t == links`
+    /// (the 0x71 result leaf), proven against the chain root. `evidence` may show that an operand
+    /// misquotes its source (an input element against the op trace, an earlier link against the
+    /// chain): then the challenger wins. Otherwise a link is recomputed by the referee; a result leaf
+    /// that quotes its source correctly stands (round 6 tied it to the committed element).
+    function disputeLink(uint256 disputeId, uint64 t, bytes calldata leaf, bytes32[] calldata proof, Evidence[] calldata evidence)
+        external
+        nonReentrant
+    {
         Dispute storage d = _turn(disputeId, 7);
-        require(d.chainRoot.verify(d.chainLength, t, _linkLeaf(t, link), linkProof), "Game: bad proof of link");
-        if (t > 0) {
-            require(d.chainRoot.verify(d.chainLength, t - 1, _linkLeaf(t - 1, prev), prevProof), "Game: bad proof of previous link");
-            if (link.z != prev.result) {
-                // The chain itself is broken: the carried operand is not the previous result.
-                emit LinkRuled(disputeId, t, false);
-                _resolve(disputeId, d, true);
-                return;
-            }
+        uint64 links = d.links;
+        require(t <= links, "Game: no such link");
+        require(d.outputRoot.verify(links + 1, t, MerkleSha256.leafHash(leaf), proof), "Game: bad proof of link");
+        bool isResult = t == links;
+        uint256 nOps;
+        uint256 first; // offset of the first operand
+        if (isResult) {
+            nOps = 1;
+            first = 1;
+        } else {
+            require(leaf.length >= 7 && uint8(leaf[0]) == TAG_LINK && uint32(bytes4(leaf[1:5])) == t, "Game: not link t");
+            nOps = uint8(leaf[6]);
+            first = 7;
+            if (leaf.length != 7 + OPERAND_BYTES * nOps + 4) return _ruleLink(disputeId, d, t, false);
         }
+        for (uint256 j = 0; j < nOps; ++j) {
+            uint256 o = first + OPERAND_BYTES * j;
+            uint8 kind = uint8(leaf[o]);
+            if (kind > 2) return _ruleLink(disputeId, d, t, false);
+            if (kind == 1 && uint32(bytes4(leaf[o + 1:o + 5])) >= t) return _ruleLink(disputeId, d, t, false); // not an earlier link
+        }
+        for (uint256 k = 0; k < evidence.length; ++k) {
+            if (_misquoted(d, leaf, first, nOps, evidence[k])) return _ruleLink(disputeId, d, t, false);
+        }
+        if (isResult) return _ruleLink(disputeId, d, t, true);
         IReferee.Claim memory c = IReferee.Claim({
             graphLeafHash: d.graphLeafHash,
-            preState: d.preState,
+            preState: d.h0,
             opTraceRoot: d.opTraceRoot,
             step: d.step,
             opIndex: d.opIndex,
             element: d.element,
             linkIndex: t,
-            chainLength: d.chainLength,
-            opcode: link.opcode,
-            x: link.x,
-            y: link.y,
-            z: link.z,
-            result: link.result
+            chainLength: links,
+            opcode: uint8(leaf[5]),
+            x: 0,
+            y: 0,
+            z: 0,
+            result: uint32(bytes4(leaf[leaf.length - 4:]))
         });
-        bool correct = referee.rule(c, operandProofs);
+        _ruleLink(disputeId, d, t, referee.rule(c, leaf));
+    }
+
+    function _ruleLink(uint256 disputeId, Dispute storage d, uint64 t, bool correct) internal {
         emit LinkRuled(disputeId, t, correct);
         _resolve(disputeId, d, !correct);
+    }
+
+    /// @dev True iff `ev` proves that operand `ev.operand` of the leaf quotes other bits than its source.
+    /// Reverts on evidence that does not verify (the challenger may send it again before the deadline).
+    function _misquoted(Dispute storage d, bytes calldata leaf, uint256 first, uint256 nOps, Evidence calldata ev) internal view returns (bool) {
+        require(ev.operand < nOps, "Game: no such operand");
+        uint256 o = first + OPERAND_BYTES * ev.operand;
+        uint8 kind = uint8(leaf[o]);
+        uint32 number = uint32(bytes4(leaf[o + 1:o + 5]));
+        uint32 index = uint32(bytes4(leaf[o + 5:o + 9]));
+        uint32 bits = uint32(bytes4(leaf[o + 9:o + 13]));
+        if (kind == 0) {
+            require(MerkleSha256.leafHash(ev.graphRecord) == d.graphLeafHash, "Game: not the disputed op's record");
+            require(number < _nInputs(ev.graphRecord), "Game: no such input");
+            require(ev.input.opIndex == _inputId(ev.graphRecord, number), "Game: not that input's op-trace entry");
+            _proveOp(d, ev.input);
+            uint32 actual = _element(ev.input.outputRoot, ev.input.outputElems, index, ev.chunk, ev.chunkProof);
+            return !_same(actual, bits);
+        } else if (kind == 1) {
+            require(ev.link.length >= 11 && uint8(ev.link[0]) == TAG_LINK && uint32(bytes4(ev.link[1:5])) == number, "Game: not that link");
+            require(d.outputRoot.verify(d.links + 1, number, MerkleSha256.leafHash(ev.link), ev.linkProof), "Game: bad proof of earlier link");
+            return uint32(bytes4(ev.link[ev.link.length - 4:])) != bits;
+        }
+        revert("Game: a constant has no source to prove");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /// @dev Element `e` of the tensor with root `root` and `elems` elements, read from its proven chunk.
+    function _element(bytes32 root, uint64 elems, uint64 e, bytes calldata chunk, bytes32[] calldata chunkProof) internal pure returns (uint32) {
+        require(e < elems, "Game: element outside the tensor");
+        uint64 chunkIndex = e / uint64(CHUNK_ELEMS);
+        uint64 chunks = (elems + uint64(CHUNK_ELEMS) - 1) / uint64(CHUNK_ELEMS);
+        uint256 expectedLen = chunkIndex + 1 < chunks ? CHUNK_ELEMS : elems - chunkIndex * CHUNK_ELEMS;
+        require(chunk.length == 4 * expectedLen, "Game: wrong chunk length");
+        bytes32 chunkLeaf = MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_TENSOR_CHUNK), chunk));
+        require(root.verify(chunks, chunkIndex, chunkLeaf, chunkProof), "Game: bad proof of chunk");
+        uint256 o = 4 * (e % CHUNK_ELEMS);
+        // float32 little-endian in the chunk -> uint32 bit pattern
+        return uint32(uint8(chunk[o])) | (uint32(uint8(chunk[o + 1])) << 8) | (uint32(uint8(chunk[o + 2])) << 16) | (uint32(uint8(chunk[o + 3])) << 24);
+    }
+
+    function _isNaN(uint32 b) internal pure returns (bool) {
+        return (b & 0x7f800000) == 0x7f800000 && (b & 0x007fffff) != 0;
+    }
+
+    function _same(uint32 a, uint32 b) internal pure returns (bool) {
+        return a == b || (_isNaN(a) && _isNaN(b));
+    }
+
+    function _le32(uint32 v) internal pure returns (bytes4) {
+        return bytes4((v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24));
+    }
+
+    /// @dev (float) v, round to nearest even.
+    function _u64ToF32(uint64 v) internal pure returns (uint32) {
+        if (v == 0) return 0;
+        uint256 e = 63;
+        while ((v >> e) & 1 == 0) e--;
+        uint256 m;
+        if (e <= 23) {
+            m = uint256(v) << (23 - e);
+        } else {
+            uint256 s = e - 23;
+            m = uint256(v) >> s;
+            uint256 rem = uint256(v) & ((1 << s) - 1);
+            uint256 half = 1 << (s - 1);
+            if (rem > half || (rem == half && m & 1 == 1)) m++;
+            if (m == 1 << 24) {
+                m >>= 1;
+                e++;
+            }
+        }
+        return uint32(((e + 127) << 23) | (m & 0x7fffff));
+    }
+
+    // graph op record: 0x40 | uint32 id | uint16 opCode | uint8 role | uint32 nInputs | uint32 input... |
+    // uint32 rank | uint32 dim... | uint32 attrLen | attrs | uint16 nameLen | name   (docs/commitments.md)
+    function _opCode(bytes calldata r) internal pure returns (uint16) {
+        return uint16(bytes2(r[5:7]));
+    }
+
+    function _nInputs(bytes calldata r) internal pure returns (uint32) {
+        return uint32(bytes4(r[8:12]));
+    }
+
+    function _inputId(bytes calldata r, uint32 i) internal pure returns (uint64) {
+        uint256 o = 12 + 4 * uint256(i);
+        return uint32(bytes4(r[o:o + 4]));
+    }
+
+    function _attrsAt(bytes calldata r) internal pure returns (uint256 o) {
+        o = 12 + 4 * uint256(_nInputs(r));
+        uint256 rank = uint32(bytes4(r[o:o + 4]));
+        o += 4 + 4 * rank; // at attrLen
+    }
+
+    function _nodeName(bytes calldata r) internal pure returns (bytes calldata) {
+        uint256 o = _attrsAt(r);
+        o += 4 + uint32(bytes4(r[o:o + 4]));
+        uint256 len = uint16(bytes2(r[o:o + 2]));
+        return r[o + 2:o + 2 + len];
+    }
+
+    /// @dev The `batch` attribute of a GATHER_ROWS / GATHER_WINDOWS record: attributes are in name order
+    /// and `batch` sorts first (batch, seed, window): uint32 count | uint16 5 | "batch" | 0x01 | int64.
+    function _batchAttr(bytes calldata r) internal pure returns (uint64) {
+        uint16 code = _opCode(r);
+        require(code == OP_GATHER_ROWS || code == OP_GATHER_WINDOWS, "Game: not a data gather op");
+        uint256 o = _attrsAt(r) + 8;
+        require(uint16(bytes2(r[o:o + 2])) == 5 && bytes5(r[o + 2:o + 7]) == bytes5("batch") && uint8(r[o + 7]) == 1, "Game: no batch attribute");
+        return uint64(bytes8(r[o + 8:o + 16]));
+    }
+
+    /// @dev A `tag` record (0x20 / 0x30 layout: tag | uint16 nameLen | name | uint8 rank | dims | root) named `name`.
+    function _isNamedRecord(bytes calldata rec, uint8 tag, bytes calldata name) internal pure returns (bool) {
+        if (rec.length < 3 + name.length + 1 + 32 || uint8(rec[0]) != tag) return false;
+        if (uint16(bytes2(rec[1:3])) != name.length) return false;
+        return keccak256(rec[3:3 + name.length]) == keccak256(name);
     }
 
     // ------------------------------------------------------------------ silence
@@ -351,8 +644,9 @@ contract DisputeGame is ReentrancyGuard, Wired {
     function _resolve(uint256 disputeId, Dispute storage d, bool challengerWon) internal {
         d.nextRound = 0;
         d.challengerWon = challengerWon;
-        activeDisputeOf[d.taskId] = 0;
-        uint256 bond = d.bond;
+        uint256 taskId = d.taskId;
+        activeDisputeOf[taskId] = 0;
+        uint256 bond = challengeBond;
         totalBonds -= bond;
         uint256 slashed;
         uint256 forfeited;
@@ -370,7 +664,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
             forfeited = bond;
             require(token.transfer(d.defender, bond), "Game: transfer failed");
         }
-        market.onDisputeResolved(d.taskId, challengerWon);
-        emit DisputeResolved(disputeId, d.taskId, challengerWon, slashed, forfeited);
+        market.onDisputeResolved(taskId, challengerWon);
+        emit DisputeResolved(disputeId, taskId, challengerWon, slashed, forfeited);
     }
 }

@@ -22,10 +22,12 @@ public final class SyntheticDispute {
     public record Round3(long k, byte[] preState, List<byte[]> preProof, byte[] postState, List<byte[]> postProof) {}
     public record Round5(long opIndex, byte[] graphRecord, List<byte[]> graphProof, byte[] outputRoot, long outputElems, List<byte[]> opTraceProof,
             long element) {}
-    public record Round6(byte[] chainRoot, long chainLength, byte[] chunk, List<byte[]> chunkProof, Verity.Link lastLink, List<byte[]> lastLinkProof) {}
-    public record Round7(long t, Verity.Link link, List<byte[]> linkProof, Verity.Link prev, List<byte[]> prevProof) {}
+    public record Round6(byte[] chainRoot, long links, byte[] chunk, List<byte[]> chunkProof, byte[] resultLeaf, List<byte[]> resultProof) {}
+    /** Link {@code t} (or the result leaf, t == links): its leaf bytes, proof, and the link itself (null for the result). */
+    public record Round7(long t, byte[] leaf, List<byte[]> proof, Verity.Link link) {}
 
-    public static final int OP_FMA = 5;
+    /** BasicOp.FMA's ordinal (docs/referee.md). */
+    public static final int OP_FMA = 4;
 
     public final long totalSteps;
     public final long interval;
@@ -196,9 +198,15 @@ public final class SyntheticDispute {
         return out;
     }
 
+    /** 0x71 result leaf: the last link's result. */
+    private byte[] resultLeaf() {
+        return java.nio.ByteBuffer.allocate(14).put((byte) 0x71).put((byte) 1).putInt(chainLength - 1).putInt(0).putInt((int) elementBits()).array();
+    }
+
     private Merkle.Tree chainTree(List<Verity.Link> links) {
         List<byte[]> l = new ArrayList<>();
         for (int t = 0; t < links.size(); t++) l.add(Merkle.leafHash(links.get(t).leafBytes(t)));
+        l.add(Merkle.leafHash(resultLeaf()));
         return Merkle.build(l);
     }
 
@@ -206,13 +214,12 @@ public final class SyntheticDispute {
         List<Verity.Link> links = links();
         Merkle.Tree ct = chainTree(links);
         Merkle.Tree ot = outputTree();
-        return new Round6(ct.root(), chainLength, realChunk.clone(), ot.proof(element / 256), links.get(chainLength - 1), ct.proof(chainLength - 1));
+        return new Round6(ct.root(), chainLength, realChunk.clone(), ot.proof(element / 256), resultLeaf(), ct.proof(chainLength));
     }
 
     public Round7 round7(int t) {
         List<Verity.Link> links = links();
         Merkle.Tree ct = chainTree(links);
-        Verity.Link prev = t > 0 ? links.get(t - 1) : new Verity.Link(0, 0, 0, 0, 0);
-        return new Round7(t, links.get(t), ct.proof(t), prev, t > 0 ? ct.proof(t - 1) : List.of());
+        return t < chainLength ? new Round7(t, links.get(t).leafBytes(t), ct.proof(t), links.get(t)) : new Round7(t, resultLeaf(), ct.proof(t), null);
     }
 }

@@ -9,12 +9,15 @@ import static dev.verity.chain.Abi.u128;
 import static dev.verity.chain.Abi.u16;
 import static dev.verity.chain.Abi.u256;
 import static dev.verity.chain.Abi.u64;
+import static dev.verity.chain.Abi.u8;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.web3j.abi.datatypes.DynamicArray;
+import org.web3j.abi.datatypes.DynamicStruct;
 import org.web3j.abi.datatypes.StaticStruct;
 import org.web3j.abi.datatypes.Type;
 
@@ -266,8 +269,6 @@ public final class Verity {
 
     // ------------------------------------------------------------------ dispute game
 
-    public static final String LINK = "(uint8,uint32,uint32,uint32,uint32)";
-
     public BigInteger totalBonds() {
         return Abi.word(view(game, "totalBonds()"), 0);
     }
@@ -319,20 +320,81 @@ public final class Verity {
     }
 
     public Receipt round6(String solver, long id, SyntheticDispute.Round6 r) {
-        return tx(solver, game, "DisputeGame.postElementChain (round 6)",
-                "postElementChain(uint256,bytes32,uint64,bytes,bytes32[]," + LINK + ",bytes32[])", u256(id), b32(r.chainRoot()), u64(r.chainLength()),
-                bytes(r.chunk()), b32s(r.chunkProof()), r.lastLink().toAbi(), b32s(r.lastLinkProof()));
+        return tx(solver, game, "DisputeGame.postElementChain (round 6)", "postElementChain(uint256,bytes32,uint64,bytes,bytes32[],bytes,bytes32[])",
+                u256(id), b32(r.chainRoot()), u64(r.links()), bytes(r.chunk()), b32s(r.chunkProof()), bytes(r.resultLeaf()), b32s(r.resultProof()));
     }
 
+    /** Round 7 without operand evidence: link (or result leaf) {@code t} of the chain, proven. */
     public Receipt round7(String challenger, long id, SyntheticDispute.Round7 r) {
-        return round7(challenger, id, r, new byte[0]);
+        return round7(challenger, id, r.t(), r.leaf(), r.proof(), List.of());
     }
 
-    /** Round 7 with {@code operandProofs} for the referee (BasicOpReferee reads a 0x70 link leaf from its start). */
-    public Receipt round7(String challenger, long id, SyntheticDispute.Round7 r, byte[] operandProofs) {
-        return tx(challenger, game, "DisputeGame.disputeLink (round 7)",
-                "disputeLink(uint256,uint64," + LINK + ",bytes32[]," + LINK + ",bytes32[],bytes)", u256(id), u64(r.t()), r.link().toAbi(),
-                b32s(r.linkProof()), r.prev().toAbi(), b32s(r.prevProof()), bytes(operandProofs));
+    public static final String OP_ENTRY = "(uint64,bytes32,bytes32,uint64,bytes32[])";
+    public static final String LEAF = "(bytes,uint64,uint64,bytes32[])";
+    public static final String EVIDENCE = "(uint8,bytes," + OP_ENTRY + ",bytes,bytes32[],bytes,bytes32[])";
+
+    /** An op-trace entry (0x60) with its proof against the round-4 root. */
+    public record OpEntry(long opIndex, byte[] graphLeafHash, byte[] outputRoot, long outputElems, List<byte[]> proof) {
+        DynamicStruct toAbi() {
+            return new DynamicStruct(u64(opIndex), b32(graphLeafHash), b32(outputRoot), u64(outputElems), b32s(proof));
+        }
+
+        static OpEntry none() {
+            return new OpEntry(0, new byte[32], new byte[32], 0, List.of());
+        }
+    }
+
+    /** A leaf of a tree of {@code n} leaves, with its proof (the root commits to n). */
+    public record Leaf(byte[] data, long n, long index, List<byte[]> proof) {
+        DynamicStruct toAbi() {
+            return new DynamicStruct(bytes(data), u64(n), u64(index), b32s(proof));
+        }
+    }
+
+    /** Round-7 evidence that operand {@code operand} misquotes its source (an input element or an earlier link). */
+    public record Evidence(int operand, byte[] graphRecord, OpEntry input, byte[] chunk, List<byte[]> chunkProof, byte[] link, List<byte[]> linkProof) {
+        public static Evidence ofInput(int operand, byte[] graphRecord, OpEntry input, byte[] chunk, List<byte[]> chunkProof) {
+            return new Evidence(operand, graphRecord, input, chunk, chunkProof, new byte[0], List.of());
+        }
+
+        public static Evidence ofLink(int operand, byte[] link, List<byte[]> linkProof) {
+            return new Evidence(operand, new byte[0], OpEntry.none(), new byte[0], List.of(), link, linkProof);
+        }
+
+        DynamicStruct toAbi() {
+            return new DynamicStruct(u8(operand), bytes(graphRecord), input.toAbi(), bytes(chunk), b32s(chunkProof), bytes(link), b32s(linkProof));
+        }
+    }
+
+    public Receipt round7(String challenger, long id, long t, byte[] leaf, List<byte[]> proof, List<Evidence> evidence) {
+        List<DynamicStruct> ev = new ArrayList<>();
+        for (Evidence e : evidence) ev.add(e.toAbi());
+        return tx(challenger, game, "DisputeGame.disputeLink (round 7)", "disputeLink(uint256,uint64,bytes,bytes32[]," + EVIDENCE + "[])", u256(id),
+                u64(t), bytes(leaf), b32s(proof), new DynamicArray<>(DynamicStruct.class, ev));
+    }
+
+    /** Round 5, record claim. */
+    public Receipt claimRecord(String challenger, long id, OpEntry e, byte[] graphLeaf, List<byte[]> graphProof) {
+        return tx(challenger, game, "DisputeGame.claimRecord (round 5)", "claimRecord(uint256," + OP_ENTRY + ",bytes32,bytes32[])", u256(id), e.toAbi(),
+                b32(graphLeaf), b32s(graphProof));
+    }
+
+    /** Round 5, source claim. */
+    public Receipt claimSource(String challenger, long id, OpEntry e, byte[] graphRecord, List<byte[]> graphProof, Leaf stateRecord) {
+        return tx(challenger, game, "DisputeGame.claimSource (round 5)", "claimSource(uint256," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")", u256(id),
+                e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
+    }
+
+    /** Round 5, update claim. */
+    public Receipt claimUpdate(String challenger, long id, OpEntry e, Leaf stateRecord) {
+        return tx(challenger, game, "DisputeGame.claimUpdate (round 5)", "claimUpdate(uint256," + OP_ENTRY + "," + LEAF + ")", u256(id), e.toAbi(),
+                stateRecord.toAbi());
+    }
+
+    /** Round 5, scalars claim. */
+    public Receipt claimScalars(String challenger, long id, Leaf pre, Leaf post, byte[] gatherRecord, long gatherIndex, List<byte[]> gatherProof) {
+        return tx(challenger, game, "DisputeGame.claimScalars (round 5)", "claimScalars(uint256," + LEAF + "," + LEAF + ",bytes,uint64,bytes32[])",
+                u256(id), pre.toAbi(), post.toAbi(), bytes(gatherRecord), u64(gatherIndex), b32s(gatherProof));
     }
 
     public Receipt timeoutDispute(String who, long id) {
@@ -345,18 +407,18 @@ public final class Verity {
         return Abi.wordBool(view(registry, "exists(bytes32)", b32(modelRoot)), 0);
     }
 
-    /** One basic operation of an element chain. */
+    /**
+     * One synthetic fma link {@code t}: result = fma(x, y, z) as a 0x70 leaf (docs/commitments.md):
+     * x = element t of input 0, y = element t of input 1, z = link t-1's result (a constant 0 at t = 0).
+     */
     public record Link(int opcode, long x, long y, long z, long result) {
-        StaticStruct toAbi() {
-            return Abi.tuple(Abi.u8(opcode), Abi.u32(x), Abi.u32(y), Abi.u32(z), Abi.u32(result));
-        }
-
-        byte[] leafBytes(long index) {
-            return Abi.concat(new byte[] {0x70}, Merkle.u64(index), new byte[] {(byte) opcode}, u32be(x), u32be(y), u32be(z), u32be(result));
-        }
-
-        private static byte[] u32be(long v) {
-            return java.nio.ByteBuffer.allocate(4).putInt((int) v).array();
+        public byte[] leafBytes(long t) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(7 + 3 * 13 + 4).put((byte) 0x70).putInt((int) t).put((byte) opcode).put((byte) 3);
+            b.put((byte) 0).putInt(0).putInt((int) t).putInt((int) x);
+            b.put((byte) 0).putInt(1).putInt((int) t).putInt((int) y);
+            if (t == 0) b.put((byte) 2).putInt(0).putInt(0).putInt((int) z);
+            else b.put((byte) 1).putInt((int) t - 1).putInt(0).putInt((int) z);
+            return b.putInt((int) result).array();
         }
     }
 }

@@ -1,0 +1,105 @@
+package dev.verity.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.verity.chain.EmbeddedChain;
+import dev.verity.proof.cheat.Cheat;
+import dev.verity.proof.cheat.Cheats;
+import dev.verity.proof.cheat.ProofCheck;
+import dev.verity.proof.dispute.Challenger;
+import dev.verity.proof.dispute.Defender;
+import dev.verity.proof.dispute.Dispute;
+import dev.verity.proof.dispute.LyingChallenger;
+import dev.verity.proof.run.Manifest;
+import dev.verity.proof.run.ProvenTraining;
+import dev.verity.proof.spec.TaskRun;
+import dev.verity.proof.store.LocalBlobStore;
+import dev.verity.proof.verify.SegmentReplayer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every cheat of the cheat library that reaches a dispute, and every lying challenger, taken
+ * through the whole dispute on the embedded EVM with the real commitments of verity-proof: the
+ * contract's winner must be the Java referee's, every cheater loses, every liar loses.
+ */
+class ChainDisputeTest {
+    record Row(String name, boolean javaChallengerWon, String javaRuling, ChainDispute.Result chain) {
+    }
+
+    @Test
+    void everyCheatAndEveryLiarLosesOnChain(@TempDir Path work) throws Exception {
+        ProofCheck pc = ProofCheck.small(work);
+        List<Row> rows = new ArrayList<>();
+        List<String> notDisputed = new ArrayList<>();
+        try (EmbeddedChain evm = new EmbeddedChain()) {
+            ChainDispute cd = ChainDispute.deploy(evm);
+            for (Cheat cheat : Cheats.all()) {
+                TaskRun run = TaskRun.open(pc.spec(1));
+                LocalBlobStore store = new LocalBlobStore(work.resolve("cheat-" + cheat.name()));
+                ProvenTraining.StepFunction fn = cheat.stepFunction(run);
+                Manifest m = ProvenTraining.train(run, store, fn, null).manifest();
+                m = cheat.publish(run, store, m);
+                SegmentReplayer verifier = new SegmentReplayer(run, store, m);
+                if (!verifier.checkManifest().ok()) {
+                    notDisputed.add(cheat.name() + " (manifest: " + verifier.checkManifest().check() + ")");
+                    continue;
+                }
+                int seg = -1;
+                for (int i = 0; i < verifier.segments() && seg < 0; i++) {
+                    if (!verifier.replay(i).ok()) {
+                        seg = i;
+                    }
+                }
+                assertTrue(seg >= 0, cheat.name() + " was not caught by replay");
+                Dispute.Result java = Dispute.run(run, m, new Defender(run, cheat.defenderRun(run), store, m, fn, true),
+                        new Challenger(run, store, m), seg, null);
+                long task = cd.commitTask(run, m);
+                ChainDispute.Result onChain = cd.play(task, run, m, new Defender(run, cheat.defenderRun(run), store, m, fn, true),
+                        new Challenger(run, store, m), seg);
+                rows.add(new Row(cheat.name(), java.ruling().defenderLost(), java.ruling().toString(), onChain));
+            }
+            TaskRun run = TaskRun.open(pc.spec(2));
+            LocalBlobStore store = new LocalBlobStore(work.resolve("honest"));
+            Manifest m = ProvenTraining.train(run, store, ProvenTraining.HONEST, null).manifest();
+            for (LyingChallenger.Lie lie : LyingChallenger.Lie.values()) {
+                Dispute.Result java = Dispute.run(run, m, new Defender(run, store, m, ProvenTraining.HONEST, false),
+                        new LyingChallenger(run, lie), 1, null);
+                long task = cd.commitTask(run, m);
+                ChainDispute.Result onChain = cd.play(task, run, m, new Defender(run, store, m, ProvenTraining.HONEST, false),
+                        new LyingChallenger(run, lie), 1);
+                rows.add(new Row("challenger-lies-" + lie.name().toLowerCase(Locale.ROOT), java.ruling().defenderLost(),
+                        java.ruling().toString(), onChain));
+            }
+        }
+        System.out.printf("%-28s %-10s %-10s %5s %8s %8s %8s %8s %8s %8s %8s %9s  %s%n", "case", "java", "on chain", "round", "r1", "r2", "r3", "r4",
+                "r5", "r6", "r7+", "total", "decided by");
+        for (Row r : rows) {
+            ChainDispute.Result c = r.chain();
+            System.out.printf("%-28s %-10s %-10s %5d %8d %8d %8d %8d %8d %8d %8d %9d  %s%n", r.name(), winner(r.javaChallengerWon()),
+                    winner(c.challengerWon()), c.decidedRound(), c.gasOfRound(1), c.gasOfRound(2), c.gasOfRound(3), c.gasOfRound(4), c.gasOfRound(5),
+                    c.gasOfRound(6), c.gasOfRound(7), c.totalGas(), c.how());
+        }
+        System.out.println("not disputed (caught before a dispute): " + notDisputed);
+        for (Row r : rows) {
+            assertEquals(r.javaChallengerWon(), r.chain().challengerWon(), r.name() + ": on-chain winner differs from the Java referee's (" + r.javaRuling()
+                    + ") — on chain: " + r.chain().how());
+            if (r.name().startsWith("challenger-lies")) {
+                assertFalse(r.chain().challengerWon(), r.name() + ": the lying challenger won on chain");
+            } else {
+                assertTrue(r.chain().challengerWon(), r.name() + ": the cheater won on chain");
+            }
+        }
+        assertTrue(rows.stream().filter(r -> !r.name().startsWith("challenger-lies")).count() >= 5, "too few cheats reached a dispute");
+    }
+
+    private static String winner(boolean challenger) {
+        return challenger ? "challenger" : "defender";
+    }
+}
