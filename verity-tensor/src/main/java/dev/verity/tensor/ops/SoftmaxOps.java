@@ -56,6 +56,62 @@ public final class SoftmaxOps {
         return s;
     }
 
+    /**
+     * For the L rows of length c at x[off..], lane i = row i (see {@link RowLanes}): the MAX
+     * chain m from -inf into st[0..L) and, when sum, the ADD chain of exp(x_j - m) from +0 into
+     * st[L..2L): exactly {@link #rowMax} and {@link #expShiftSum}'s chains per lane.
+     */
+    static void maxSumLanes(float[] x, int off, int c, boolean sum, float[] st) {
+        int l = F.length();
+        float[] xt = RowLanes.transpose(x, off, c, 0);
+        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < c; j++) {
+            m = m.max(FloatVector.fromArray(F, xt, j * l));
+        }
+        m.intoArray(st, 0);
+        if (sum) {
+            FloatVector s = FloatVector.zero(F);
+            for (int j = 0; j < c; j++) {
+                s = s.add(DetMathVector.exp(FloatVector.fromArray(F, xt, j * l).sub(m)));
+            }
+            s.intoArray(st, l);
+        }
+    }
+
+    /** The ADD chain from +0 over each of the L rows of length c at a[off..], lane i = row i, into st[at..at+L). */
+    static void sumLanes(float[] a, int off, int c, float[] st, int at) {
+        int l = F.length();
+        float[] t = RowLanes.transpose(a, off, c, 1);
+        FloatVector s = FloatVector.zero(F);
+        for (int j = 0; j < c; j++) {
+            s = s.add(FloatVector.fromArray(F, t, j * l));
+        }
+        s.intoArray(st, at);
+    }
+
+    /** e[eoff+j] = exp(x[off+j] - m) for j in [0, c), vectorised along the row when fast. */
+    static void expShift(float[] x, int off, int c, float m, float[] e, int eoff, boolean fast) {
+        int j = 0;
+        if (fast) {
+            FloatVector mv = FloatVector.broadcast(F, m);
+            for (int end = F.loopBound(c); j < end; j += F.length()) {
+                DetMathVector.exp(FloatVector.fromArray(F, x, off + j).sub(mv)).intoArray(e, eoff + j);
+            }
+        }
+        for (; j < c; j++) {
+            e[eoff + j] = DetMath.exp(x[off + j] - m);
+        }
+    }
+
+    /** The ADD chain from +0 of exp(x_j - m) over one row (no stores). */
+    static float sumExp(float[] x, int off, int c, float m) {
+        float s = 0f;
+        for (int j = 0; j < c; j++) {
+            s = s + DetMath.exp(x[off + j] - m);
+        }
+        return s;
+    }
+
     record Chained(Operand max, Operand sum, Operand[] e) {
     }
 
@@ -104,25 +160,45 @@ public final class SoftmaxOps {
             float[] y = out.data();
             int c = lastDim(node.shape());
             int rows = y.length / c;
-            Parallel.parallelFor(rows, Math.max(1, 4096 / c), (lo, hi) -> {
-                for (int r = lo; r < hi; r++) {
-                    int off = r * c;
-                    float m = rowMax(x, off, c);
-                    float s = expShiftSum(x, off, c, m, y, off, fast);
-                    if (log) {
-                        float ls = DetMath.log(s);
-                        for (int j = 0; j < c; j++) {
-                            y[off + j] = (x[off + j] - m) - ls;
+            int l = F.length();
+            Parallel.parallelFor((rows + l - 1) / l, Math.max(1, 4096 / (c * l)), (lo, hi) -> {
+                float[] st = RowLanes.block();
+                for (int b = lo; b < hi; b++) {
+                    int r0 = b * l;
+                    int n = Math.min(l, rows - r0);
+                    if (fast && n == l) {
+                        // Max chains across rows, e along each row, then the sum chains across rows.
+                        maxSumLanes(x, r0 * c, c, false, st);
+                        for (int i = 0; i < l; i++) {
+                            expShift(x, (r0 + i) * c, c, st[i], y, (r0 + i) * c, true);
                         }
+                        sumLanes(y, r0 * c, c, st, l);
                     } else {
-                        int j = 0;
-                        if (fast) {
-                            for (int end = F.loopBound(c); j < end; j += F.length()) {
-                                FloatVector.fromArray(F, y, off + j).div(s).intoArray(y, off + j);
-                            }
+                        for (int i = 0; i < n; i++) {
+                            int off = (r0 + i) * c;
+                            st[i] = rowMax(x, off, c);
+                            st[l + i] = expShiftSum(x, off, c, st[i], y, off, fast);
                         }
-                        for (; j < c; j++) {
-                            y[off + j] = y[off + j] / s;
+                    }
+                    for (int i = 0; i < n; i++) {
+                        int off = (r0 + i) * c;
+                        float m = st[i];
+                        float s = st[l + i];
+                        if (log) {
+                            float ls = DetMath.log(s);
+                            for (int j = 0; j < c; j++) {
+                                y[off + j] = (x[off + j] - m) - ls;
+                            }
+                        } else {
+                            int j = 0;
+                            if (fast) {
+                                for (int end = F.loopBound(c); j < end; j += F.length()) {
+                                    FloatVector.fromArray(F, y, off + j).div(s).intoArray(y, off + j);
+                                }
+                            }
+                            for (; j < c; j++) {
+                                y[off + j] = y[off + j] / s;
+                            }
                         }
                     }
                 }
@@ -181,32 +257,60 @@ public final class SoftmaxOps {
             float[] dx = out.data();
             int c = lastDim(node.shape());
             int rows = dx.length / c;
-            Parallel.parallelFor(rows, Math.max(1, 4096 / c), (lo, hi) -> {
-                for (int r = lo; r < hi; r++) {
-                    int off = r * c;
-                    if (log) {
-                        float s = 0f;
+            int l = F.length();
+            Parallel.parallelFor((rows + l - 1) / l, Math.max(1, 4096 / (c * l)), (lo, hi) -> {
+                float[] st = RowLanes.block();
+                for (int b = lo; b < hi; b++) {
+                    int r0 = b * l;
+                    int n = Math.min(l, rows - r0);
+                    boolean lanes = fast && n == l;
+                    if (lanes && log) {
+                        sumLanes(dy, r0 * c, c, st, 0);
+                    } else if (lanes) {
+                        // d = FMA chain of dy_j * y_j from +0, one row per lane.
+                        float[] yt = RowLanes.transpose(y, r0 * c, c, 0);
+                        float[] dyt = RowLanes.transpose(dy, r0 * c, c, 1);
+                        FloatVector d = FloatVector.zero(F);
                         for (int j = 0; j < c; j++) {
-                            s = s + dy[off + j];
+                            d = FloatVector.fromArray(F, dyt, j * l).fma(FloatVector.fromArray(F, yt, j * l), d);
                         }
-                        for (int j = 0; j < c; j++) {
-                            dx[off + j] = Math.fma(-DetMath.exp(y[off + j]), s, dy[off + j]);
-                        }
+                        d.intoArray(st, 0);
                     } else {
-                        float d = 0f;
-                        for (int j = 0; j < c; j++) {
-                            d = Math.fma(dy[off + j], y[off + j], d);
-                        }
-                        int j = 0;
-                        if (fast) {
-                            FloatVector dv = FloatVector.broadcast(F, d);
-                            for (int end = F.loopBound(c); j < end; j += F.length()) {
-                                FloatVector.fromArray(F, y, off + j).mul(FloatVector.fromArray(F, dy, off + j).sub(dv))
-                                        .intoArray(dx, off + j);
+                        for (int i = 0; i < n; i++) {
+                            int off = (r0 + i) * c;
+                            float acc = 0f;
+                            if (log) {
+                                for (int j = 0; j < c; j++) {
+                                    acc = acc + dy[off + j];
+                                }
+                            } else {
+                                for (int j = 0; j < c; j++) {
+                                    acc = Math.fma(dy[off + j], y[off + j], acc);
+                                }
                             }
+                            st[i] = acc;
                         }
-                        for (; j < c; j++) {
-                            dx[off + j] = y[off + j] * (dy[off + j] - d);
+                    }
+                    for (int i = 0; i < n; i++) {
+                        int off = (r0 + i) * c;
+                        if (log) {
+                            float s = st[i];
+                            for (int j = 0; j < c; j++) {
+                                dx[off + j] = Math.fma(-DetMath.exp(y[off + j]), s, dy[off + j]);
+                            }
+                        } else {
+                            float d = st[i];
+                            int j = 0;
+                            if (fast) {
+                                FloatVector dv = FloatVector.broadcast(F, d);
+                                for (int end = F.loopBound(c); j < end; j += F.length()) {
+                                    FloatVector.fromArray(F, y, off + j).mul(FloatVector.fromArray(F, dy, off + j).sub(dv))
+                                            .intoArray(dx, off + j);
+                                }
+                            }
+                            for (; j < c; j++) {
+                                dx[off + j] = y[off + j] * (dy[off + j] - d);
+                            }
                         }
                     }
                 }
@@ -269,19 +373,32 @@ public final class SoftmaxOps {
             float[] lab = in[1].data();
             int n = in[0].dim(0);
             int c = in[0].dim(1);
-            float[] rowLoss = new float[n];
-            Parallel.parallelFor(n, Math.max(1, 4096 / c), (lo, hi) -> {
-                float[] e = new float[c];
-                for (int r = lo; r < hi; r++) {
-                    int off = r * c;
-                    float m = rowMax(x, off, c);
-                    float s = expShiftSum(x, off, c, m, e, 0, fast);
-                    rowLoss[r] = (DetMath.log(s) + m) - x[off + label(lab[r], c)];
+            // Row losses in this thread's reusable scratch (no per-call allocation).
+            float[] rowLoss = RowLanes.rows(n);
+            int l = F.length();
+            Parallel.parallelFor((n + l - 1) / l, Math.max(1, 4096 / (c * l)), (lo, hi) -> {
+                float[] st = RowLanes.block();
+                for (int b = lo; b < hi; b++) {
+                    int r0 = b * l;
+                    int k = Math.min(l, n - r0);
+                    if (fast && k == l) {
+                        maxSumLanes(x, r0 * c, c, true, st);
+                    } else {
+                        for (int i = 0; i < k; i++) {
+                            int off = (r0 + i) * c;
+                            st[i] = rowMax(x, off, c);
+                            st[l + i] = sumExp(x, off, c, st[i]);
+                        }
+                    }
+                    for (int i = 0; i < k; i++) {
+                        int r = r0 + i;
+                        rowLoss[r] = (DetMath.log(st[l + i]) + st[i]) - x[r * c + label(lab[r], c)];
+                    }
                 }
             });
             float acc = 0f;
-            for (float l : rowLoss) {
-                acc = acc + l;
+            for (int r = 0; r < n; r++) {
+                acc = acc + rowLoss[r];
             }
             out.data()[0] = acc / (float) n;
         }
@@ -332,14 +449,41 @@ public final class SoftmaxOps {
             int n = in[0].dim(0);
             int c = in[0].dim(1);
             float g = in[2].data()[0] / (float) n;
-            Parallel.parallelFor(n, Math.max(1, 4096 / c), (lo, hi) -> {
-                for (int r = lo; r < hi; r++) {
-                    int off = r * c;
-                    int l = label(lab[r], c);
-                    float m = rowMax(x, off, c);
-                    float s = expShiftSum(x, off, c, m, dx, off, fast);
-                    for (int j = 0; j < c; j++) {
-                        dx[off + j] = (dx[off + j] / s - (j == l ? 1f : 0f)) * g;
+            int l = F.length();
+            Parallel.parallelFor((n + l - 1) / l, Math.max(1, 4096 / (c * l)), (lo, hi) -> {
+                float[] st = RowLanes.block();
+                for (int b = lo; b < hi; b++) {
+                    int r0 = b * l;
+                    int k = Math.min(l, n - r0);
+                    if (fast && k == l) {
+                        maxSumLanes(x, r0 * c, c, true, st);
+                    } else {
+                        for (int i = 0; i < k; i++) {
+                            int off = (r0 + i) * c;
+                            st[i] = rowMax(x, off, c);
+                            st[l + i] = sumExp(x, off, c, st[i]);
+                        }
+                    }
+                    for (int i = 0; i < k; i++) {
+                        int r = r0 + i;
+                        int off = r * c;
+                        int lb = label(lab[r], c);
+                        float m = st[i];
+                        float s = st[l + i];
+                        expShift(x, off, c, m, dx, off, fast);
+                        // (e_j / s - [j == label]) * g; for j != label the "- 0f" is exact, so the
+                        // vector loop leaves it out and the label's element is redone below.
+                        float el = dx[off + lb];
+                        int j = 0;
+                        if (fast) {
+                            for (int end = F.loopBound(c); j < end; j += F.length()) {
+                                FloatVector.fromArray(F, dx, off + j).div(s).mul(g).intoArray(dx, off + j);
+                            }
+                        }
+                        for (; j < c; j++) {
+                            dx[off + j] = (dx[off + j] / s - 0f) * g;
+                        }
+                        dx[off + lb] = (el / s - 1f) * g;
                     }
                 }
             });
