@@ -29,6 +29,13 @@ public final class SoftmaxOps {
 
     private static final VectorSpecies<Float> F = Vectors.F;
 
+    /**
+     * Shortest row for which SOFTMAX and SOFTMAX_GRAD take the across-rows path: on gpt's
+     * attention rows (64) the block transposes cost about what the hidden chain latency saves
+     * (measured A/B in a training step: no gain, a loss for SOFTMAX_GRAD), so they stay per row.
+     */
+    static final int LANES_MIN_ROW = 128;
+
     static float rowMax(float[] x, int off, int c) {
         float m = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < c; j++) {
@@ -166,13 +173,32 @@ public final class SoftmaxOps {
                 for (int b = lo; b < hi; b++) {
                     int r0 = b * l;
                     int n = Math.min(l, rows - r0);
-                    if (fast && n == l) {
-                        // Max chains across rows, e along each row, then the sum chains across rows.
-                        maxSumLanes(x, r0 * c, c, false, st);
-                        for (int i = 0; i < l; i++) {
-                            expShift(x, (r0 + i) * c, c, st[i], y, (r0 + i) * c, true);
+                    if (fast && n == l && c >= LANES_MIN_ROW) {
+                        // The whole block on its transpose, one row per lane, then written back.
+                        float[] xt = RowLanes.transpose(x, r0 * c, c, 0);
+                        float[] et = RowLanes.buffer(1, c * l);
+                        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+                        for (int j = 0; j < c; j++) {
+                            m = m.max(FloatVector.fromArray(F, xt, j * l));
                         }
-                        sumLanes(y, r0 * c, c, st, l);
+                        FloatVector s = FloatVector.zero(F);
+                        for (int j = 0; j < c; j++) {
+                            FloatVector e = DetMathVector.exp(FloatVector.fromArray(F, xt, j * l).sub(m));
+                            e.intoArray(et, j * l);
+                            s = s.add(e);
+                        }
+                        if (log) {
+                            FloatVector ls = DetMathVector.log(s);
+                            for (int j = 0; j < c; j++) {
+                                FloatVector.fromArray(F, xt, j * l).sub(m).sub(ls).intoArray(et, j * l);
+                            }
+                        } else {
+                            for (int j = 0; j < c; j++) {
+                                FloatVector.fromArray(F, et, j * l).div(s).intoArray(et, j * l);
+                            }
+                        }
+                        RowLanes.untranspose(et, y, r0 * c, c);
+                        continue;
                     } else {
                         for (int i = 0; i < n; i++) {
                             int off = (r0 + i) * c;
@@ -263,7 +289,7 @@ public final class SoftmaxOps {
                 for (int b = lo; b < hi; b++) {
                     int r0 = b * l;
                     int n = Math.min(l, rows - r0);
-                    boolean lanes = fast && n == l;
+                    boolean lanes = fast && n == l && c >= LANES_MIN_ROW;
                     if (lanes && log) {
                         sumLanes(dy, r0 * c, c, st, 0);
                     } else if (lanes) {
@@ -456,13 +482,35 @@ public final class SoftmaxOps {
                     int r0 = b * l;
                     int k = Math.min(l, n - r0);
                     if (fast && k == l) {
-                        maxSumLanes(x, r0 * c, c, true, st);
-                    } else {
-                        for (int i = 0; i < k; i++) {
-                            int off = (r0 + i) * c;
-                            st[i] = rowMax(x, off, c);
-                            st[l + i] = sumExp(x, off, c, st[i]);
+                        // The whole block on its transpose, one row per lane, then written back.
+                        for (int i = 0; i < l; i++) {
+                            st[i] = label(lab[r0 + i], c);
                         }
+                        FloatVector labels = FloatVector.fromArray(F, st, 0);
+                        float[] xt = RowLanes.transpose(x, r0 * c, c, 0);
+                        float[] et = RowLanes.buffer(1, c * l);
+                        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+                        for (int j = 0; j < c; j++) {
+                            m = m.max(FloatVector.fromArray(F, xt, j * l));
+                        }
+                        FloatVector s = FloatVector.zero(F);
+                        for (int j = 0; j < c; j++) {
+                            FloatVector e = DetMathVector.exp(FloatVector.fromArray(F, xt, j * l).sub(m));
+                            e.intoArray(et, j * l);
+                            s = s.add(e);
+                        }
+                        FloatVector zero = FloatVector.zero(F);
+                        for (int j = 0; j < c; j++) {
+                            FloatVector onehot = zero.blend(1f, labels.eq((float) j));
+                            FloatVector.fromArray(F, et, j * l).div(s).sub(onehot).mul(g).intoArray(et, j * l);
+                        }
+                        RowLanes.untranspose(et, dx, r0 * c, c);
+                        continue;
+                    }
+                    for (int i = 0; i < k; i++) {
+                        int off = (r0 + i) * c;
+                        st[i] = rowMax(x, off, c);
+                        st[l + i] = sumExp(x, off, c, st[i]);
                     }
                     for (int i = 0; i < k; i++) {
                         int r = r0 + i;
@@ -471,19 +519,9 @@ public final class SoftmaxOps {
                         float m = st[i];
                         float s = st[l + i];
                         expShift(x, off, c, m, dx, off, fast);
-                        // (e_j / s - [j == label]) * g; for j != label the "- 0f" is exact, so the
-                        // vector loop leaves it out and the label's element is redone below.
-                        float el = dx[off + lb];
-                        int j = 0;
-                        if (fast) {
-                            for (int end = F.loopBound(c); j < end; j += F.length()) {
-                                FloatVector.fromArray(F, dx, off + j).div(s).mul(g).intoArray(dx, off + j);
-                            }
+                        for (int j = 0; j < c; j++) {
+                            dx[off + j] = (dx[off + j] / s - (j == lb ? 1f : 0f)) * g;
                         }
-                        for (; j < c; j++) {
-                            dx[off + j] = (dx[off + j] / s - 0f) * g;
-                        }
-                        dx[off + lb] = (el / s - 1f) * g;
                     }
                 }
             });

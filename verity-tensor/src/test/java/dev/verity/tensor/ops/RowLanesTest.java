@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The row ops vectorised across rows ({@link RowLanes}: layer norm and its gradients, softmax,
  * log-softmax and their gradients, cross-entropy and its gradient) at shapes like gpt's (row
- * lengths 128, 64 and 65) with several full blocks of rows and a partial one: fast equals
+ * lengths 128, 64 and 65, and 131 for softmax's across-rows path) with several full blocks of rows and a partial one: fast equals
  * scalar bit for bit on every node of the op's forward and backward graph at 1, 2 and 4
  * threads (the check of {@link FastEqualsScalarTest}).
  */
@@ -20,6 +20,8 @@ class RowLanesTest {
                 OpCases.softmax(new int[] {3, 53, 64}, false),
                 OpCases.softmax(new int[] {3, 53, 64}, true),
                 OpCases.softmax(new int[] {41, 3}, false),
+                OpCases.softmax(new int[] {37, 131}, false),
+                OpCases.softmax(new int[] {37, 131}, true),
                 OpCases.crossEntropy(163, 65),
                 OpCases.crossEntropy(33, 2),
                 OpCases.maskedSoftmax(new int[] {3, 64, 64})).stream();
