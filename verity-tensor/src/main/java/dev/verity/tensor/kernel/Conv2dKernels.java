@@ -1,5 +1,8 @@
 package dev.verity.tensor.kernel;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * 2-d convolution through the GEMM (im2col per image), bit-identical to the direct loops of
  * {@link Conv2dReference} by construction: im2col lays out exactly the terms of each output's
@@ -19,6 +22,9 @@ package dev.verity.tensor.kernel;
  * channels; never a chain. The public methods use {@link Gemm}'s choice of scalar/vector GEMM.
  */
 public final class Conv2dKernels {
+    /** Benchmarks only: forces the im2col path so both can be timed in one process (same bits either way). */
+    static volatile boolean directDisabled;
+
     private static final ThreadLocal<float[][]> COLS = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private Conv2dKernels() {
@@ -43,6 +49,10 @@ public final class Conv2dKernels {
         s.checkLength("y", y, s.ySize());
         if (bias != null) {
             s.checkLength("bias", bias, s.oc());
+        }
+        if (!scalar && !directDisabled && s.stride() == 1) {
+            Parallel.parallelFor(s.n(), 1, (from, to) -> directForward(s, x, w, bias, y, from, to));
+            return;
         }
         int kk = s.k();
         int p = s.p();
@@ -81,12 +91,11 @@ public final class Conv2dKernels {
         int kk = s.k();
         int p = s.p();
         int oc = s.oc();
-        float[] cols = cols(kk * p);
-        // Images in order: the weight gradient's chain runs over n then p, so images cannot be split.
-        for (int n = 0; n < s.n(); n++) {
-            int img = n;
-            Parallel.parallelFor(s.c(), 1, (from, to) -> im2col(s, x, img, cols, from, to));
-            gemm(scalar, false, true, oc, kk, p, dy, n * oc * p, p, cols, 0, p, dw, 0, kk, n > 0, false);
+        if (!scalar && !directDisabled) {
+            int tiles = (kk + WR - 1) / WR;
+            Parallel.parallelFor(tiles, 1, (from, to) -> directWeight(s, x, dy, dw, from * WR, Math.min(kk, to * WR)));
+        } else {
+            imcolWeight(s, x, dy, dw, scalar);
         }
         if (dBias != null) {
             Parallel.parallelFor(oc, 1, (from, to) -> {
@@ -104,11 +113,31 @@ public final class Conv2dKernels {
         }
     }
 
+    /** dW through im2col and the GEMM, one image after the other (the scalar-GEMM path). */
+    private static void imcolWeight(Conv2dShape s, float[] x, float[] dy, float[] dw, boolean scalar) {
+        int kk = s.k();
+        int p = s.p();
+        int oc = s.oc();
+        float[] cols = cols(kk * p);
+        // Images in order: the weight gradient's chain runs over n then p, so images cannot be split.
+        for (int n = 0; n < s.n(); n++) {
+            int img = n;
+            Parallel.parallelFor(s.c(), 1, (from, to) -> im2col(s, x, img, cols, from, to));
+            gemm(scalar, false, true, oc, kk, p, dy, n * oc * p, p, cols, 0, p, dw, 0, kk, n > 0, false);
+        }
+    }
+
     /** dx [n, c, h, w] (overwritten) from w and dy. */
     static void backwardInput(Conv2dShape s, float[] w, float[] dy, float[] dx, boolean scalar) {
         s.checkLength("w", w, s.wSize());
         s.checkLength("dy", dy, s.ySize());
         s.checkLength("dx", dx, s.xSize());
+        // The direct kernel stands in +0.0f terms for skipped sources, which is exact only with
+        // finite weights (Inf * 0 would be NaN); other weights take the im2col path.
+        if (!scalar && !directDisabled && s.stride() == 1 && allFinite(w)) {
+            Parallel.parallelFor(s.n(), 1, (from, to) -> directInput(s, w, dy, dx, from, to));
+            return;
+        }
         int kk = s.k();
         int p = s.p();
         int oc = s.oc();
@@ -128,6 +157,15 @@ public final class Conv2dKernels {
                 Parallel.parallelFor(s.c(), 1, (from, to) -> col2im(s, dcols, dx, img, from, to));
             }
         }
+    }
+
+    private static boolean allFinite(float[] a) {
+        for (float v : a) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static float[] cols(int size) {
@@ -238,5 +276,429 @@ public final class Conv2dKernels {
                 }
             }
         }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Direct kernels (vector path). No im2col: the micro-kernels broadcast or load straight from
+    // a zero-padded copy of one image, with lanes over independent outputs only, and every
+    // lane performs exactly its output's documented chain (same terms, same order, same
+    // start value), so they are bit-identical to Conv2dReference.
+    // ---------------------------------------------------------------------------------------
+
+    private static final VectorSpecies<Float> F = Vectors.F;
+    private static final int L = F.length();
+    /** Forward tile: 6 output channels x 2 vectors of positions (12 accumulators). */
+    private static final int FR = 6;
+    /** Weight-gradient tile: 8 rows k = (c, ky, kx) x one vector of output channels. */
+    static final int WR = 8;
+
+    /** Per-thread buffers of the direct kernels, grown on demand and reused. */
+    private static final class Direct {
+        float[] xpad = new float[0];
+        float[] tile = new float[0];
+        float[] dyT = new float[0];
+        float[] acc = new float[0];
+        int[] off = new int[0];
+    }
+
+    private static final ThreadLocal<Direct> DIRECT = ThreadLocal.withInitial(Direct::new);
+
+    private static float[] grow(float[] a, int size) {
+        return a.length >= size ? a : new float[size];
+    }
+
+    /** Zeroes xpad[0, size) and returns it; the interior is then overwritten image by image. */
+    private static void padImage(Conv2dShape s, float[] x, int n, float[] xpad, int hp, int wp) {
+        int h = s.h();
+        int w = s.w();
+        int pad = s.pad();
+        for (int c = 0; c < s.c(); c++) {
+            int src = (n * s.c() + c) * h * w;
+            int dst = c * hp * wp + pad * wp + pad;
+            for (int iy = 0; iy < h; iy++, src += w, dst += wp) {
+                System.arraycopy(x, src, xpad, dst, w);
+            }
+        }
+    }
+
+    /**
+     * Forward, stride 1, images [from, to). Positions run on a virtual grid q = oy * wp + ox
+     * over the padded row width wp (columns ox >= ow are computed and dropped), so the term
+     * (c, ky, kx) of every position in a vector is one contiguous load at q + off(c, ky, kx).
+     * Each lane: acc = +0.0f, fma(w[oc, k], xpad[...], acc) over k = (c, ky, kx) in order, then
+     * + bias[oc]: the reference chain.
+     */
+    private static void directForward(Conv2dShape s, float[] x, float[] w, float[] bias, float[] y, int from, int to) {
+        int hp = s.h() + 2 * s.pad();
+        int wp = s.w() + 2 * s.pad();
+        int oh = s.oh();
+        int ow = s.ow();
+        int oc = s.oc();
+        int kk = s.k();
+        int q = oh * wp;
+        int pairs = (q + 2 * L - 1) / (2 * L);
+        int qpad = pairs * 2 * L;
+        int ocTiles = (oc + FR - 1) / FR;
+        Direct d = DIRECT.get();
+        int[] off = offsets(s, d, hp, wp);
+        int maxOff = off[kk - 1];
+        int xsize = Math.max(s.c() * hp * wp, maxOff + qpad);
+        float[] xpad = d.xpad = grow(d.xpad, xsize);
+        java.util.Arrays.fill(xpad, 0, xsize, 0.0f);
+        float[] tile = d.tile = grow(d.tile, ocTiles * FR * qpad);
+        for (int n = from; n < to; n++) {
+            padImage(s, x, n, xpad, hp, wp);
+            for (int t = 0; t < ocTiles; t++) {
+                int o0 = t * FR;
+                int last = Math.min(oc, o0 + FR) - 1;
+                for (int pq = 0; pq < qpad; pq += 2 * L) {
+                    forwardTile(w, kk, o0, last, off, xpad, pq, bias, tile, o0 * qpad + pq, qpad);
+                }
+            }
+            int ybase = n * oc * oh * ow;
+            for (int o = 0; o < oc; o++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    System.arraycopy(tile, o * qpad + oy * wp, y, ybase + (o * oh + oy) * ow, ow);
+                }
+            }
+        }
+    }
+
+    /** off[k] for k = (c, ky, kx): the offset of that term in the padded image, in chain order. */
+    private static int[] offsets(Conv2dShape s, Direct d, int hp, int wp) {
+        int kk = s.k();
+        if (d.off.length < kk) {
+            d.off = new int[kk];
+        }
+        int[] off = d.off;
+        int k = 0;
+        for (int c = 0; c < s.c(); c++) {
+            for (int ky = 0; ky < s.kh(); ky++) {
+                for (int kx = 0; kx < s.kw(); kx++) {
+                    off[k++] = c * hp * wp + ky * wp + kx;
+                }
+            }
+        }
+        return off;
+    }
+
+    /**
+     * Channels o0..last (rows past last repeat it and land in tile rows that are never read)
+     * x positions [pq, pq + 2L).
+     */
+    private static void forwardTile(float[] w, int kk, int o0, int last, int[] off, float[] xpad, int pq,
+                                    float[] bias, float[] tile, int to, int ldt) {
+        int w0 = o0 * kk;
+        int w1 = Math.min(o0 + 1, last) * kk;
+        int w2 = Math.min(o0 + 2, last) * kk;
+        int w3 = Math.min(o0 + 3, last) * kk;
+        int w4 = Math.min(o0 + 4, last) * kk;
+        int w5 = Math.min(o0 + 5, last) * kk;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int k = 0; k < kk; k++) {
+            int xo = off[k] + pq;
+            FloatVector b0 = FloatVector.fromArray(F, xpad, xo);
+            FloatVector b1 = FloatVector.fromArray(F, xpad, xo + L);
+            FloatVector a = FloatVector.broadcast(F, w[w0 + k]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(F, w[w1 + k]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(F, w[w2 + k]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(F, w[w3 + k]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(F, w[w4 + k]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(F, w[w5 + k]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        if (bias != null) {
+            // The chain's last link: + bias[oc], one rounding, as in the reference.
+            FloatVector v = FloatVector.broadcast(F, bias[w0 / kk]);
+            c00 = c00.add(v);
+            c01 = c01.add(v);
+            v = FloatVector.broadcast(F, bias[w1 / kk]);
+            c10 = c10.add(v);
+            c11 = c11.add(v);
+            v = FloatVector.broadcast(F, bias[w2 / kk]);
+            c20 = c20.add(v);
+            c21 = c21.add(v);
+            v = FloatVector.broadcast(F, bias[w3 / kk]);
+            c30 = c30.add(v);
+            c31 = c31.add(v);
+            v = FloatVector.broadcast(F, bias[w4 / kk]);
+            c40 = c40.add(v);
+            c41 = c41.add(v);
+            v = FloatVector.broadcast(F, bias[w5 / kk]);
+            c50 = c50.add(v);
+            c51 = c51.add(v);
+        }
+        int r = to;
+        c00.intoArray(tile, r);
+        c01.intoArray(tile, r + L);
+        r += ldt;
+        c10.intoArray(tile, r);
+        c11.intoArray(tile, r + L);
+        r += ldt;
+        c20.intoArray(tile, r);
+        c21.intoArray(tile, r + L);
+        r += ldt;
+        c30.intoArray(tile, r);
+        c31.intoArray(tile, r + L);
+        r += ldt;
+        c40.intoArray(tile, r);
+        c41.intoArray(tile, r + L);
+        r += ldt;
+        c50.intoArray(tile, r);
+        c51.intoArray(tile, r + L);
+    }
+
+    /**
+     * Weight gradient rows k in [k0, k1) (k = (c, ky, kx)), any stride. Lanes run over output
+     * channels: acc^T[k, oc] lives in a [k, ocPad] buffer, and each image adds its positions
+     * p = (oy, ox) in order with fma(dy[n, oc, p], xpad[n, c, oy*s+ky, ox*s+kx], acc), so every
+     * lane is the chain over n then p from +0.0f (the first image starts from zero registers;
+     * later ones reload the float32 partial sum, which is what each fma rounded to anyway).
+     * Each thread owns whole rows, so it pads every image itself; dy is transposed per image to
+     * [p, ocPad] so one vector load gives the dy terms of L channels.
+     */
+    private static void directWeight(Conv2dShape s, float[] x, float[] dy, float[] dw, int k0, int k1) {
+        if (k1 <= k0) {
+            return;
+        }
+        int hp = s.h() + 2 * s.pad();
+        int wp = s.w() + 2 * s.pad();
+        int oh = s.oh();
+        int ow = s.ow();
+        int oc = s.oc();
+        int kk = s.k();
+        int p = s.p();
+        int st = s.stride();
+        int ocPad = (oc + L - 1) / L * L;
+        Direct d = DIRECT.get();
+        int[] off = offsets(s, d, hp, wp);
+        int xsize = s.c() * hp * wp;
+        float[] xpad = d.xpad = grow(d.xpad, xsize);
+        java.util.Arrays.fill(xpad, 0, xsize, 0.0f);
+        float[] dyT = d.dyT = grow(d.dyT, p * ocPad);
+        // Padding lanes (channels >= oc) only feed discarded outputs; zero them so they hold no NaN noise.
+        java.util.Arrays.fill(dyT, 0, p * ocPad, 0.0f);
+        float[] acc = d.acc = grow(d.acc, kk * ocPad);
+        for (int n = 0; n < s.n(); n++) {
+            padImage(s, x, n, xpad, hp, wp);
+            for (int o = 0; o < oc; o++) {
+                int src = (n * oc + o) * p;
+                for (int q = 0, dst = o; q < p; q++, dst += ocPad) {
+                    dyT[dst] = dy[src + q];
+                }
+            }
+            boolean load = n > 0;
+            for (int r0 = k0; r0 < k1; r0 += WR) {
+                int rows = Math.min(WR, k1 - r0);
+                for (int v = 0; v < ocPad; v += L) {
+                    weightTile(off, r0, rows, xpad, dyT, v, ocPad, oh, ow, st, wp, acc, load);
+                }
+            }
+        }
+        for (int k = k0; k < k1; k++) {
+            for (int o = 0; o < oc; o++) {
+                dw[o * kk + k] = acc[k * ocPad + o];
+            }
+        }
+    }
+
+    private static void weightTile(int[] off, int r0, int rows, float[] xpad, float[] dyT, int v, int ocPad,
+                                   int oh, int ow, int st, int wp, float[] acc, boolean load) {
+        int last = r0 + rows - 1;
+        int x0 = off[r0];
+        int x1 = off[Math.min(r0 + 1, last)];
+        int x2 = off[Math.min(r0 + 2, last)];
+        int x3 = off[Math.min(r0 + 3, last)];
+        int x4 = off[Math.min(r0 + 4, last)];
+        int x5 = off[Math.min(r0 + 5, last)];
+        int x6 = off[Math.min(r0 + 6, last)];
+        int x7 = off[Math.min(r0 + 7, last)];
+        int a0 = r0 * ocPad + v;
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
+        if (load) {
+            c0 = FloatVector.fromArray(F, acc, a0);
+            c1 = FloatVector.fromArray(F, acc, a0 + Math.min(1, rows - 1) * ocPad);
+            c2 = FloatVector.fromArray(F, acc, a0 + Math.min(2, rows - 1) * ocPad);
+            c3 = FloatVector.fromArray(F, acc, a0 + Math.min(3, rows - 1) * ocPad);
+            c4 = FloatVector.fromArray(F, acc, a0 + Math.min(4, rows - 1) * ocPad);
+            c5 = FloatVector.fromArray(F, acc, a0 + Math.min(5, rows - 1) * ocPad);
+            c6 = FloatVector.fromArray(F, acc, a0 + Math.min(6, rows - 1) * ocPad);
+            c7 = FloatVector.fromArray(F, acc, a0 + Math.min(7, rows - 1) * ocPad);
+        } else {
+            FloatVector z = FloatVector.zero(F);
+            c0 = z; c1 = z; c2 = z; c3 = z; c4 = z; c5 = z; c6 = z; c7 = z;
+        }
+        int bi = v;
+        for (int oy = 0; oy < oh; oy++) {
+            int xr = oy * st * wp;
+            for (int ox = 0; ox < ow; ox++, bi += ocPad, xr += st) {
+                FloatVector b = FloatVector.fromArray(F, dyT, bi);
+                // fma(dy, x, acc): the reference's operand order.
+                c0 = b.fma(FloatVector.broadcast(F, xpad[x0 + xr]), c0);
+                c1 = b.fma(FloatVector.broadcast(F, xpad[x1 + xr]), c1);
+                c2 = b.fma(FloatVector.broadcast(F, xpad[x2 + xr]), c2);
+                c3 = b.fma(FloatVector.broadcast(F, xpad[x3 + xr]), c3);
+                c4 = b.fma(FloatVector.broadcast(F, xpad[x4 + xr]), c4);
+                c5 = b.fma(FloatVector.broadcast(F, xpad[x5 + xr]), c5);
+                c6 = b.fma(FloatVector.broadcast(F, xpad[x6 + xr]), c6);
+                c7 = b.fma(FloatVector.broadcast(F, xpad[x7 + xr]), c7);
+            }
+        }
+        c0.intoArray(acc, a0);
+        if (rows > 1) c1.intoArray(acc, a0 + ocPad);
+        if (rows > 2) c2.intoArray(acc, a0 + 2 * ocPad);
+        if (rows > 3) c3.intoArray(acc, a0 + 3 * ocPad);
+        if (rows > 4) c4.intoArray(acc, a0 + 4 * ocPad);
+        if (rows > 5) c5.intoArray(acc, a0 + 5 * ocPad);
+        if (rows > 6) c6.intoArray(acc, a0 + 6 * ocPad);
+        if (rows > 7) c7.intoArray(acc, a0 + 7 * ocPad);
+    }
+
+    /**
+     * Input gradient, stride 1, images [from, to): a forward-style pass over a virtual grid
+     * q = iy * wq + ix. dy is copied into a zero-margined buffer where the source of (iy, ix)
+     * for tap (ky, kx) sits at q + shift(ky, kx), so every tap of a vector of positions is one
+     * contiguous load, shared by 6 input channels. Each lane: acc = +0.0f; for (ky, kx) in order:
+     * d = +0.0f, fma(w[oc, c, ky, kx], dy[n, oc, oy, ox], d) over oc, then acc = acc + d. A tap
+     * whose source lies outside dy reads only zeros, so its d is exactly +0.0f (the caller
+     * checked that the weights are finite) and acc + (+0.0f) == acc (acc starts at +0.0f and a
+     * round-to-nearest sum is -0.0f only when both terms are): the same bits as the reference,
+     * which skips that tap. Columns ix >= w of the grid are computed and dropped.
+     */
+    private static void directInput(Conv2dShape s, float[] w, float[] dy, float[] dx, int from, int to) {
+        int h = s.h();
+        int wd = s.w();
+        int oh = s.oh();
+        int ow = s.ow();
+        int oc = s.oc();
+        int kh = s.kh();
+        int kw = s.kw();
+        int pad = s.pad();
+        int cs = s.c();
+        int ty = Math.max(0, kh - 1 - pad);
+        int tx = Math.max(0, kw - 1 - pad);
+        // Reads land in columns [pad - kw + 1 + tx, w - 1 + pad + tx] of a row: no wrap into the
+        // next row for kept positions, and data columns [tx, tx + ow) must fit.
+        int wq = Math.max(wd + pad + tx, tx + ow);
+        int hq = Math.max(h + pad + ty, ty + oh);
+        int plane = hq * wq;
+        int q = h * wq;
+        int qpad = (q + 2 * L - 1) / (2 * L) * (2 * L);
+        int taps = kh * kw;
+        Direct d = DIRECT.get();
+        if (d.off.length < taps) {
+            d.off = new int[taps];
+        }
+        int[] shift = d.off;
+        for (int ky = 0; ky < kh; ky++) {
+            for (int kx = 0; kx < kw; kx++) {
+                shift[ky * kw + kx] = (pad - ky + ty) * wq + pad - kx + tx;
+            }
+        }
+        int size = Math.max(oc * plane, (oc - 1) * plane + shift[0] + qpad);
+        float[] dyp = d.dyT = grow(d.dyT, size);
+        java.util.Arrays.fill(dyp, 0, size, 0.0f);
+        int cTiles = (cs + FR - 1) / FR;
+        float[] tile = d.tile = grow(d.tile, FR * qpad);
+        for (int n = from; n < to; n++) {
+            for (int o = 0; o < oc; o++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    System.arraycopy(dy, ((n * oc + o) * oh + oy) * ow, dyp, o * plane + (oy + ty) * wq + tx, ow);
+                }
+            }
+            for (int t = 0; t < cTiles; t++) {
+                int c0 = t * FR;
+                int last = Math.min(cs, c0 + FR) - 1;
+                for (int qv = 0; qv < qpad; qv += 2 * L) {
+                    inputTile(w, c0, last, cs, taps, oc, shift, dyp, plane, qv, tile, qpad);
+                }
+                for (int c = c0; c <= last; c++) {
+                    int dst = ((n * cs + c) * h) * wd;
+                    for (int iy = 0; iy < h; iy++) {
+                        System.arraycopy(tile, (c - c0) * qpad + iy * wq, dx, dst + iy * wd, wd);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Input channels c0..last (rows past last repeat it into tile rows never read) x positions [qv, qv + 2L). */
+    private static void inputTile(float[] w, int c0, int last, int cs, int taps, int oc, int[] shift, float[] dyp,
+                                  int plane, int qv, float[] tile, int ldt) {
+        int w0 = c0 * taps;
+        int w1 = Math.min(c0 + 1, last) * taps;
+        int w2 = Math.min(c0 + 2, last) * taps;
+        int w3 = Math.min(c0 + 3, last) * taps;
+        int w4 = Math.min(c0 + 4, last) * taps;
+        int w5 = Math.min(c0 + 5, last) * taps;
+        int wo = cs * taps;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z;
+        FloatVector a30 = z, a31 = z, a40 = z, a41 = z, a50 = z, a51 = z;
+        for (int t = 0; t < taps; t++) {
+            FloatVector d00 = z, d01 = z, d10 = z, d11 = z, d20 = z, d21 = z;
+            FloatVector d30 = z, d31 = z, d40 = z, d41 = z, d50 = z, d51 = z;
+            int db = shift[t] + qv;
+            for (int o = 0, wi = t; o < oc; o++, wi += wo, db += plane) {
+                FloatVector v0 = FloatVector.fromArray(F, dyp, db);
+                FloatVector v1 = FloatVector.fromArray(F, dyp, db + L);
+                // fma(w, dy, d): the reference's operand order.
+                FloatVector b = FloatVector.broadcast(F, w[w0 + wi]);
+                d00 = b.fma(v0, d00);
+                d01 = b.fma(v1, d01);
+                b = FloatVector.broadcast(F, w[w1 + wi]);
+                d10 = b.fma(v0, d10);
+                d11 = b.fma(v1, d11);
+                b = FloatVector.broadcast(F, w[w2 + wi]);
+                d20 = b.fma(v0, d20);
+                d21 = b.fma(v1, d21);
+                b = FloatVector.broadcast(F, w[w3 + wi]);
+                d30 = b.fma(v0, d30);
+                d31 = b.fma(v1, d31);
+                b = FloatVector.broadcast(F, w[w4 + wi]);
+                d40 = b.fma(v0, d40);
+                d41 = b.fma(v1, d41);
+                b = FloatVector.broadcast(F, w[w5 + wi]);
+                d50 = b.fma(v0, d50);
+                d51 = b.fma(v1, d51);
+            }
+            a00 = a00.add(d00);
+            a01 = a01.add(d01);
+            a10 = a10.add(d10);
+            a11 = a11.add(d11);
+            a20 = a20.add(d20);
+            a21 = a21.add(d21);
+            a30 = a30.add(d30);
+            a31 = a31.add(d31);
+            a40 = a40.add(d40);
+            a41 = a41.add(d41);
+            a50 = a50.add(d50);
+            a51 = a51.add(d51);
+        }
+        a00.intoArray(tile, qv);
+        a01.intoArray(tile, qv + L);
+        a10.intoArray(tile, ldt + qv);
+        a11.intoArray(tile, ldt + qv + L);
+        a20.intoArray(tile, 2 * ldt + qv);
+        a21.intoArray(tile, 2 * ldt + qv + L);
+        a30.intoArray(tile, 3 * ldt + qv);
+        a31.intoArray(tile, 3 * ldt + qv + L);
+        a40.intoArray(tile, 4 * ldt + qv);
+        a41.intoArray(tile, 4 * ldt + qv + L);
+        a50.intoArray(tile, 5 * ldt + qv);
+        a51.intoArray(tile, 5 * ldt + qv + L);
     }
 }

@@ -29,6 +29,11 @@ public final class NormOps {
 
     /** Row statistics: {mu, rstd}. */
     static void stats(float[] x, int off, int d, float eps, float[] out2) {
+        stats(x, off, d, eps, out2, 0, 1);
+    }
+
+    /** {@link #stats} with mu stored at out[muAt] and rstd at out[rstdAt]. */
+    static void stats(float[] x, int off, int d, float eps, float[] out, int muAt, int rstdAt) {
         float s = 0f;
         for (int j = 0; j < d; j++) {
             s = s + x[off + j];
@@ -39,8 +44,50 @@ public final class NormOps {
             float dj = x[off + j] - mu;
             v = Math.fma(dj, dj, v);
         }
-        out2[0] = mu;
-        out2[1] = 1f / (float) Math.sqrt(v / (float) d + eps);
+        out[muAt] = mu;
+        out[rstdAt] = 1f / (float) Math.sqrt(v / (float) d + eps);
+    }
+
+    /**
+     * {@link #stats} for the L rows starting at element off (row length d), lane i = row i:
+     * mu into st[at..at+L), rstd into st[at+L..at+2L). Same chains per lane as {@link #stats}.
+     */
+    static void statsLanes(float[] x, int off, int d, float eps, float[] st, int at) {
+        statsLanesT(RowLanes.transpose(x, off, d, 0), d, eps, st, at);
+    }
+
+    /** {@link #statsLanes} on a block already transposed by {@link RowLanes#transpose}. */
+    static void statsLanesT(float[] xt, int d, float eps, float[] st, int at) {
+        int l = F.length();
+        FloatVector s = FloatVector.zero(F);
+        for (int j = 0; j < d; j++) {
+            s = s.add(FloatVector.fromArray(F, xt, j * l));
+        }
+        FloatVector mu = s.div((float) d);
+        FloatVector v = FloatVector.zero(F);
+        for (int j = 0; j < d; j++) {
+            FloatVector dj = FloatVector.fromArray(F, xt, j * l).sub(mu);
+            v = dj.fma(dj, v);
+        }
+        // 1 / sqrt(v / D + eps): IEEE sqrt and division are correctly rounded in both forms.
+        FloatVector rstd = FloatVector.broadcast(F, 1f).div(v.div((float) d).add(eps).sqrt());
+        mu.intoArray(st, at);
+        rstd.intoArray(st, at + F.length());
+    }
+
+    /**
+     * Row statistics of the block of rows [r0, r0 + n) (n <= L): mu in st[0..n), rstd in
+     * st[L..L+n); the lanes path for a full block (fast), the scalar one otherwise.
+     */
+    static void blockStats(float[] x, int r0, int n, int d, float eps, boolean fast, float[] st) {
+        int l = F.length();
+        if (fast && n == l) {
+            statsLanes(x, r0 * d, d, eps, st, 0);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            stats(x, (r0 + i) * d, d, eps, st, i, l + i);
+        }
     }
 
     record StatsChain(Operand mu, Operand rstd, Operand[] xhat) {
@@ -95,22 +142,29 @@ public final class NormOps {
             float[] y = out.data();
             int d = g.length;
             int rows = y.length / d;
-            Parallel.parallelFor(rows, Math.max(1, 2048 / d), (lo, hi) -> {
-                float[] st = new float[2];
-                for (int r = lo; r < hi; r++) {
-                    int off = r * d;
-                    stats(x, off, d, eps, st);
-                    float mu = st[0];
-                    float rstd = st[1];
-                    int j = 0;
-                    if (fast) {
-                        for (int end = F.loopBound(d); j < end; j += F.length()) {
-                            FloatVector xh = FloatVector.fromArray(F, x, off + j).sub(mu).mul(rstd);
-                            xh.fma(FloatVector.fromArray(F, g, j), FloatVector.fromArray(F, b, j)).intoArray(y, off + j);
+            int l = F.length();
+            int blocks = (rows + l - 1) / l;
+            // Blocks of L rows: the statistics' chains run one row per lane (see RowLanes).
+            Parallel.parallelFor(blocks, 1, (lo, hi) -> {
+                float[] st = RowLanes.block();
+                for (int blk = lo; blk < hi; blk++) {
+                    int r0 = blk * l;
+                    int n = Math.min(l, rows - r0);
+                    blockStats(x, r0, n, d, eps, fast, st);
+                    for (int i = 0; i < n; i++) {
+                        int off = (r0 + i) * d;
+                        float mu = st[i];
+                        float rstd = st[l + i];
+                        int j = 0;
+                        if (fast) {
+                            for (int end = F.loopBound(d); j < end; j += F.length()) {
+                                FloatVector xh = FloatVector.fromArray(F, x, off + j).sub(mu).mul(rstd);
+                                xh.fma(FloatVector.fromArray(F, g, j), FloatVector.fromArray(F, b, j)).intoArray(y, off + j);
+                            }
                         }
-                    }
-                    for (; j < d; j++) {
-                        y[off + j] = Math.fma((x[off + j] - mu) * rstd, g[j], b[j]);
+                        for (; j < d; j++) {
+                            y[off + j] = Math.fma((x[off + j] - mu) * rstd, g[j], b[j]);
+                        }
                     }
                 }
             });
@@ -169,27 +223,68 @@ public final class NormOps {
             float[] dx = out.data();
             int d = gm.length;
             int rows = dx.length / d;
-            Parallel.parallelFor(rows, Math.max(1, 2048 / d), (lo, hi) -> {
-                float[] st = new float[2];
-                for (int r = lo; r < hi; r++) {
-                    int off = r * d;
-                    stats(x, off, d, eps, st);
-                    float mu = st[0];
-                    float rstd = st[1];
-                    float a = 0f;
-                    float b = 0f;
-                    for (int j = 0; j < d; j++) {
-                        float gj = dy[off + j] * gm[j];
-                        float xh = (x[off + j] - mu) * rstd;
-                        a = a + gj;
-                        b = Math.fma(gj, xh, b);
+            int l = F.length();
+            int blocks = (rows + l - 1) / l;
+            Parallel.parallelFor(blocks, 1, (lo, hi) -> {
+                // st: mu [0, L), rstd [L, 2L), a / D [2L, 3L), b / D [3L, 4L)
+                float[] st = RowLanes.block();
+                for (int blk = lo; blk < hi; blk++) {
+                    int r0 = blk * l;
+                    int n = Math.min(l, rows - r0);
+                    if (fast && n == l) {
+                        int off0 = r0 * d;
+                        float[] xt = RowLanes.transpose(x, off0, d, 0);
+                        float[] dyt = RowLanes.transpose(dy, off0, d, 1);
+                        statsLanesT(xt, d, eps, st, 0);
+                        FloatVector mu = FloatVector.fromArray(F, st, 0);
+                        FloatVector rstd = FloatVector.fromArray(F, st, l);
+                        FloatVector a = FloatVector.zero(F);
+                        FloatVector bb = FloatVector.zero(F);
+                        for (int j = 0; j < d; j++) {
+                            FloatVector gj = FloatVector.fromArray(F, dyt, j * l).mul(gm[j]);
+                            FloatVector xh = FloatVector.fromArray(F, xt, j * l).sub(mu).mul(rstd);
+                            a = a.add(gj);
+                            bb = gj.fma(xh, bb);
+                        }
+                        a.div((float) d).intoArray(st, 2 * l);
+                        bb.div((float) d).intoArray(st, 3 * l);
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            int off = (r0 + i) * d;
+                            stats(x, off, d, eps, st, i, l + i);
+                            float mu = st[i];
+                            float rstd = st[l + i];
+                            float a = 0f;
+                            float bb = 0f;
+                            for (int j = 0; j < d; j++) {
+                                float gj = dy[off + j] * gm[j];
+                                float xh = (x[off + j] - mu) * rstd;
+                                a = a + gj;
+                                bb = Math.fma(gj, xh, bb);
+                            }
+                            st[2 * l + i] = a / (float) d;
+                            st[3 * l + i] = bb / (float) d;
+                        }
                     }
-                    float ma = a / (float) d;
-                    float mb = b / (float) d;
-                    for (int j = 0; j < d; j++) {
-                        float gj = dy[off + j] * gm[j];
-                        float xh = (x[off + j] - mu) * rstd;
-                        dx[off + j] = rstd * Math.fma(-xh, mb, gj - ma);
+                    for (int i = 0; i < n; i++) {
+                        int off = (r0 + i) * d;
+                        float mu = st[i];
+                        float rstd = st[l + i];
+                        float ma = st[2 * l + i];
+                        float mb = st[3 * l + i];
+                        int j = 0;
+                        if (fast) {
+                            for (int end = F.loopBound(d); j < end; j += F.length()) {
+                                FloatVector gj = FloatVector.fromArray(F, dy, off + j).mul(FloatVector.fromArray(F, gm, j));
+                                FloatVector xh = FloatVector.fromArray(F, x, off + j).sub(mu).mul(rstd);
+                                xh.neg().fma(FloatVector.broadcast(F, mb), gj.sub(ma)).mul(rstd).intoArray(dx, off + j);
+                            }
+                        }
+                        for (; j < d; j++) {
+                            float gj = dy[off + j] * gm[j];
+                            float xh = (x[off + j] - mu) * rstd;
+                            dx[off + j] = rstd * Math.fma(-xh, mb, gj - ma);
+                        }
                     }
                 }
             });
@@ -240,14 +335,19 @@ public final class NormOps {
             float[] dg = out.data();
             int d = dg.length;
             int rows = x.length / d;
-            float[] mu = new float[rows];
-            float[] rstd = new float[rows];
-            Parallel.parallelFor(rows, 16, (lo, hi) -> {
-                float[] st = new float[2];
-                for (int r = lo; r < hi; r++) {
-                    stats(x, r * d, d, eps, st);
-                    mu[r] = st[0];
-                    rstd[r] = st[1];
+            // Per-row statistics in this thread's reusable scratch: mu [0, rows), rstd [rows, 2 rows).
+            float[] st = RowLanes.rows(2 * rows);
+            int l = F.length();
+            Parallel.parallelFor((rows + l - 1) / l, 1, (lo, hi) -> {
+                float[] blk = RowLanes.block();
+                for (int b = lo; b < hi; b++) {
+                    int r0 = b * l;
+                    int n = Math.min(l, rows - r0);
+                    blockStats(x, r0, n, d, eps, fast, blk);
+                    for (int i = 0; i < n; i++) {
+                        st[r0 + i] = blk[i];
+                        st[rows + r0 + i] = blk[l + i];
+                    }
                 }
             });
             Arrays.fill(dg, 0f);
@@ -258,12 +358,12 @@ public final class NormOps {
                     int j = lo;
                     if (fast) {
                         for (int end = lo + F.loopBound(hi - lo); j < end; j += F.length()) {
-                            FloatVector xh = FloatVector.fromArray(F, x, off + j).sub(mu[r]).mul(rstd[r]);
+                            FloatVector xh = FloatVector.fromArray(F, x, off + j).sub(st[r]).mul(st[rows + r]);
                             FloatVector.fromArray(F, dy, off + j).fma(xh, FloatVector.fromArray(F, dg, j)).intoArray(dg, j);
                         }
                     }
                     for (; j < hi; j++) {
-                        dg[j] = Math.fma(dy[off + j], (x[off + j] - mu[r]) * rstd[r], dg[j]);
+                        dg[j] = Math.fma(dy[off + j], (x[off + j] - st[r]) * st[rows + r], dg[j]);
                     }
                 }
             });

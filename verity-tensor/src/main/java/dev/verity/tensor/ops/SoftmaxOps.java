@@ -29,6 +29,13 @@ public final class SoftmaxOps {
 
     private static final VectorSpecies<Float> F = Vectors.F;
 
+    /**
+     * Shortest row for which SOFTMAX and SOFTMAX_GRAD take the across-rows path: on gpt's
+     * attention rows (64) the block transposes cost about what the hidden chain latency saves
+     * (measured A/B in a training step: no gain, a loss for SOFTMAX_GRAD), so they stay per row.
+     */
+    static final int LANES_MIN_ROW = 128;
+
     static float rowMax(float[] x, int off, int c) {
         float m = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < c; j++) {
@@ -52,6 +59,62 @@ public final class SoftmaxOps {
         float s = 0f;
         for (j = 0; j < c; j++) {
             s = s + e[eoff + j];
+        }
+        return s;
+    }
+
+    /**
+     * For the L rows of length c at x[off..], lane i = row i (see {@link RowLanes}): the MAX
+     * chain m from -inf into st[0..L) and, when sum, the ADD chain of exp(x_j - m) from +0 into
+     * st[L..2L): exactly {@link #rowMax} and {@link #expShiftSum}'s chains per lane.
+     */
+    static void maxSumLanes(float[] x, int off, int c, boolean sum, float[] st) {
+        int l = F.length();
+        float[] xt = RowLanes.transpose(x, off, c, 0);
+        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < c; j++) {
+            m = m.max(FloatVector.fromArray(F, xt, j * l));
+        }
+        m.intoArray(st, 0);
+        if (sum) {
+            FloatVector s = FloatVector.zero(F);
+            for (int j = 0; j < c; j++) {
+                s = s.add(DetMathVector.exp(FloatVector.fromArray(F, xt, j * l).sub(m)));
+            }
+            s.intoArray(st, l);
+        }
+    }
+
+    /** The ADD chain from +0 over each of the L rows of length c at a[off..], lane i = row i, into st[at..at+L). */
+    static void sumLanes(float[] a, int off, int c, float[] st, int at) {
+        int l = F.length();
+        float[] t = RowLanes.transpose(a, off, c, 1);
+        FloatVector s = FloatVector.zero(F);
+        for (int j = 0; j < c; j++) {
+            s = s.add(FloatVector.fromArray(F, t, j * l));
+        }
+        s.intoArray(st, at);
+    }
+
+    /** e[eoff+j] = exp(x[off+j] - m) for j in [0, c), vectorised along the row when fast. */
+    static void expShift(float[] x, int off, int c, float m, float[] e, int eoff, boolean fast) {
+        int j = 0;
+        if (fast) {
+            FloatVector mv = FloatVector.broadcast(F, m);
+            for (int end = F.loopBound(c); j < end; j += F.length()) {
+                DetMathVector.exp(FloatVector.fromArray(F, x, off + j).sub(mv)).intoArray(e, eoff + j);
+            }
+        }
+        for (; j < c; j++) {
+            e[eoff + j] = DetMath.exp(x[off + j] - m);
+        }
+    }
+
+    /** The ADD chain from +0 of exp(x_j - m) over one row (no stores). */
+    static float sumExp(float[] x, int off, int c, float m) {
+        float s = 0f;
+        for (int j = 0; j < c; j++) {
+            s = s + DetMath.exp(x[off + j] - m);
         }
         return s;
     }
@@ -104,25 +167,64 @@ public final class SoftmaxOps {
             float[] y = out.data();
             int c = lastDim(node.shape());
             int rows = y.length / c;
-            Parallel.parallelFor(rows, Math.max(1, 4096 / c), (lo, hi) -> {
-                for (int r = lo; r < hi; r++) {
-                    int off = r * c;
-                    float m = rowMax(x, off, c);
-                    float s = expShiftSum(x, off, c, m, y, off, fast);
-                    if (log) {
-                        float ls = DetMath.log(s);
+            int l = F.length();
+            Parallel.parallelFor((rows + l - 1) / l, Math.max(1, 4096 / (c * l)), (lo, hi) -> {
+                float[] st = RowLanes.block();
+                for (int b = lo; b < hi; b++) {
+                    int r0 = b * l;
+                    int n = Math.min(l, rows - r0);
+                    if (fast && n == l && c >= LANES_MIN_ROW) {
+                        // The whole block on its transpose, one row per lane, then written back.
+                        float[] xt = RowLanes.transpose(x, r0 * c, c, 0);
+                        float[] et = RowLanes.buffer(1, c * l);
+                        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
                         for (int j = 0; j < c; j++) {
-                            y[off + j] = (x[off + j] - m) - ls;
+                            m = m.max(FloatVector.fromArray(F, xt, j * l));
                         }
-                    } else {
-                        int j = 0;
-                        if (fast) {
-                            for (int end = F.loopBound(c); j < end; j += F.length()) {
-                                FloatVector.fromArray(F, y, off + j).div(s).intoArray(y, off + j);
+                        FloatVector s = FloatVector.zero(F);
+                        for (int j = 0; j < c; j++) {
+                            FloatVector e = DetMathVector.exp(FloatVector.fromArray(F, xt, j * l).sub(m));
+                            e.intoArray(et, j * l);
+                            s = s.add(e);
+                        }
+                        if (log) {
+                            FloatVector ls = DetMathVector.log(s);
+                            for (int j = 0; j < c; j++) {
+                                FloatVector.fromArray(F, xt, j * l).sub(m).sub(ls).intoArray(et, j * l);
+                            }
+                        } else {
+                            for (int j = 0; j < c; j++) {
+                                FloatVector.fromArray(F, et, j * l).div(s).intoArray(et, j * l);
                             }
                         }
-                        for (; j < c; j++) {
-                            y[off + j] = y[off + j] / s;
+                        RowLanes.untranspose(et, y, r0 * c, c);
+                        continue;
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            int off = (r0 + i) * c;
+                            st[i] = rowMax(x, off, c);
+                            st[l + i] = expShiftSum(x, off, c, st[i], y, off, fast);
+                        }
+                    }
+                    for (int i = 0; i < n; i++) {
+                        int off = (r0 + i) * c;
+                        float m = st[i];
+                        float s = st[l + i];
+                        if (log) {
+                            float ls = DetMath.log(s);
+                            for (int j = 0; j < c; j++) {
+                                y[off + j] = (x[off + j] - m) - ls;
+                            }
+                        } else {
+                            int j = 0;
+                            if (fast) {
+                                for (int end = F.loopBound(c); j < end; j += F.length()) {
+                                    FloatVector.fromArray(F, y, off + j).div(s).intoArray(y, off + j);
+                                }
+                            }
+                            for (; j < c; j++) {
+                                y[off + j] = y[off + j] / s;
+                            }
                         }
                     }
                 }
@@ -181,32 +283,60 @@ public final class SoftmaxOps {
             float[] dx = out.data();
             int c = lastDim(node.shape());
             int rows = dx.length / c;
-            Parallel.parallelFor(rows, Math.max(1, 4096 / c), (lo, hi) -> {
-                for (int r = lo; r < hi; r++) {
-                    int off = r * c;
-                    if (log) {
-                        float s = 0f;
+            int l = F.length();
+            Parallel.parallelFor((rows + l - 1) / l, Math.max(1, 4096 / (c * l)), (lo, hi) -> {
+                float[] st = RowLanes.block();
+                for (int b = lo; b < hi; b++) {
+                    int r0 = b * l;
+                    int n = Math.min(l, rows - r0);
+                    boolean lanes = fast && n == l && c >= LANES_MIN_ROW;
+                    if (lanes && log) {
+                        sumLanes(dy, r0 * c, c, st, 0);
+                    } else if (lanes) {
+                        // d = FMA chain of dy_j * y_j from +0, one row per lane.
+                        float[] yt = RowLanes.transpose(y, r0 * c, c, 0);
+                        float[] dyt = RowLanes.transpose(dy, r0 * c, c, 1);
+                        FloatVector d = FloatVector.zero(F);
                         for (int j = 0; j < c; j++) {
-                            s = s + dy[off + j];
+                            d = FloatVector.fromArray(F, dyt, j * l).fma(FloatVector.fromArray(F, yt, j * l), d);
                         }
-                        for (int j = 0; j < c; j++) {
-                            dx[off + j] = Math.fma(-DetMath.exp(y[off + j]), s, dy[off + j]);
-                        }
+                        d.intoArray(st, 0);
                     } else {
-                        float d = 0f;
-                        for (int j = 0; j < c; j++) {
-                            d = Math.fma(dy[off + j], y[off + j], d);
-                        }
-                        int j = 0;
-                        if (fast) {
-                            FloatVector dv = FloatVector.broadcast(F, d);
-                            for (int end = F.loopBound(c); j < end; j += F.length()) {
-                                FloatVector.fromArray(F, y, off + j).mul(FloatVector.fromArray(F, dy, off + j).sub(dv))
-                                        .intoArray(dx, off + j);
+                        for (int i = 0; i < n; i++) {
+                            int off = (r0 + i) * c;
+                            float acc = 0f;
+                            if (log) {
+                                for (int j = 0; j < c; j++) {
+                                    acc = acc + dy[off + j];
+                                }
+                            } else {
+                                for (int j = 0; j < c; j++) {
+                                    acc = Math.fma(dy[off + j], y[off + j], acc);
+                                }
                             }
+                            st[i] = acc;
                         }
-                        for (; j < c; j++) {
-                            dx[off + j] = y[off + j] * (dy[off + j] - d);
+                    }
+                    for (int i = 0; i < n; i++) {
+                        int off = (r0 + i) * c;
+                        if (log) {
+                            float s = st[i];
+                            for (int j = 0; j < c; j++) {
+                                dx[off + j] = Math.fma(-DetMath.exp(y[off + j]), s, dy[off + j]);
+                            }
+                        } else {
+                            float d = st[i];
+                            int j = 0;
+                            if (fast) {
+                                FloatVector dv = FloatVector.broadcast(F, d);
+                                for (int end = F.loopBound(c); j < end; j += F.length()) {
+                                    FloatVector.fromArray(F, y, off + j).mul(FloatVector.fromArray(F, dy, off + j).sub(dv))
+                                            .intoArray(dx, off + j);
+                                }
+                            }
+                            for (; j < c; j++) {
+                                dx[off + j] = y[off + j] * (dy[off + j] - d);
+                            }
                         }
                     }
                 }
@@ -269,19 +399,32 @@ public final class SoftmaxOps {
             float[] lab = in[1].data();
             int n = in[0].dim(0);
             int c = in[0].dim(1);
-            float[] rowLoss = new float[n];
-            Parallel.parallelFor(n, Math.max(1, 4096 / c), (lo, hi) -> {
-                float[] e = new float[c];
-                for (int r = lo; r < hi; r++) {
-                    int off = r * c;
-                    float m = rowMax(x, off, c);
-                    float s = expShiftSum(x, off, c, m, e, 0, fast);
-                    rowLoss[r] = (DetMath.log(s) + m) - x[off + label(lab[r], c)];
+            // Row losses in this thread's reusable scratch (no per-call allocation).
+            float[] rowLoss = RowLanes.rows(n);
+            int l = F.length();
+            Parallel.parallelFor((n + l - 1) / l, Math.max(1, 4096 / (c * l)), (lo, hi) -> {
+                float[] st = RowLanes.block();
+                for (int b = lo; b < hi; b++) {
+                    int r0 = b * l;
+                    int k = Math.min(l, n - r0);
+                    if (fast && k == l) {
+                        maxSumLanes(x, r0 * c, c, true, st);
+                    } else {
+                        for (int i = 0; i < k; i++) {
+                            int off = (r0 + i) * c;
+                            st[i] = rowMax(x, off, c);
+                            st[l + i] = sumExp(x, off, c, st[i]);
+                        }
+                    }
+                    for (int i = 0; i < k; i++) {
+                        int r = r0 + i;
+                        rowLoss[r] = (DetMath.log(st[l + i]) + st[i]) - x[r * c + label(lab[r], c)];
+                    }
                 }
             });
             float acc = 0f;
-            for (float l : rowLoss) {
-                acc = acc + l;
+            for (int r = 0; r < n; r++) {
+                acc = acc + rowLoss[r];
             }
             out.data()[0] = acc / (float) n;
         }
@@ -332,14 +475,53 @@ public final class SoftmaxOps {
             int n = in[0].dim(0);
             int c = in[0].dim(1);
             float g = in[2].data()[0] / (float) n;
-            Parallel.parallelFor(n, Math.max(1, 4096 / c), (lo, hi) -> {
-                for (int r = lo; r < hi; r++) {
-                    int off = r * c;
-                    int l = label(lab[r], c);
-                    float m = rowMax(x, off, c);
-                    float s = expShiftSum(x, off, c, m, dx, off, fast);
-                    for (int j = 0; j < c; j++) {
-                        dx[off + j] = (dx[off + j] / s - (j == l ? 1f : 0f)) * g;
+            int l = F.length();
+            Parallel.parallelFor((n + l - 1) / l, Math.max(1, 4096 / (c * l)), (lo, hi) -> {
+                float[] st = RowLanes.block();
+                for (int b = lo; b < hi; b++) {
+                    int r0 = b * l;
+                    int k = Math.min(l, n - r0);
+                    if (fast && k == l) {
+                        // The whole block on its transpose, one row per lane, then written back.
+                        for (int i = 0; i < l; i++) {
+                            st[i] = label(lab[r0 + i], c);
+                        }
+                        FloatVector labels = FloatVector.fromArray(F, st, 0);
+                        float[] xt = RowLanes.transpose(x, r0 * c, c, 0);
+                        float[] et = RowLanes.buffer(1, c * l);
+                        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+                        for (int j = 0; j < c; j++) {
+                            m = m.max(FloatVector.fromArray(F, xt, j * l));
+                        }
+                        FloatVector s = FloatVector.zero(F);
+                        for (int j = 0; j < c; j++) {
+                            FloatVector e = DetMathVector.exp(FloatVector.fromArray(F, xt, j * l).sub(m));
+                            e.intoArray(et, j * l);
+                            s = s.add(e);
+                        }
+                        FloatVector zero = FloatVector.zero(F);
+                        for (int j = 0; j < c; j++) {
+                            FloatVector onehot = zero.blend(1f, labels.eq((float) j));
+                            FloatVector.fromArray(F, et, j * l).div(s).sub(onehot).mul(g).intoArray(et, j * l);
+                        }
+                        RowLanes.untranspose(et, dx, r0 * c, c);
+                        continue;
+                    }
+                    for (int i = 0; i < k; i++) {
+                        int off = (r0 + i) * c;
+                        st[i] = rowMax(x, off, c);
+                        st[l + i] = sumExp(x, off, c, st[i]);
+                    }
+                    for (int i = 0; i < k; i++) {
+                        int r = r0 + i;
+                        int off = r * c;
+                        int lb = label(lab[r], c);
+                        float m = st[i];
+                        float s = st[l + i];
+                        expShift(x, off, c, m, dx, off, fast);
+                        for (int j = 0; j < c; j++) {
+                            dx[off + j] = (dx[off + j] / s - (j == lb ? 1f : 0f)) * g;
+                        }
                     }
                 }
             });
