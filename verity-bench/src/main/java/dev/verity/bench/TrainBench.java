@@ -1,0 +1,128 @@
+package dev.verity.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code ./verity bench train}: Verity (a child JVM per configuration) against the PyTorch
+ * reference (a python process per configuration), alternating, several repetitions; medians.
+ */
+public final class TrainBench {
+    /** Untimed warm-up steps and timed steps per model: a few seconds of work each on one core. */
+    static final Map<String, int[]> DEFAULT_STEPS = Map.of("mlp", new int[] {30, 150}, "lenet5", new int[] {15, 60},
+            "gpt", new int[] {4, 12});
+
+    private TrainBench() {
+    }
+
+    public record Options(List<String> models, List<Integer> threads, boolean reference, int reps, int steps, int warmup) {
+        public Options {
+            if (models.isEmpty() || threads.isEmpty()) {
+                throw new IllegalArgumentException("need at least one model and one thread count");
+            }
+            for (String m : models) {
+                if (!DEFAULT_STEPS.containsKey(m)) {
+                    throw new IllegalArgumentException("unknown model '" + m + "' (known: mlp, lenet5, gpt)");
+                }
+            }
+            for (int t : threads) {
+                if (t < 1 || t > 1024) {
+                    throw new IllegalArgumentException("threads must be in [1, 1024], got " + t);
+                }
+            }
+            if (reps < 1) {
+                throw new IllegalArgumentException("reps must be >= 1, got " + reps);
+            }
+            if (steps < 0 || warmup < -1) {
+                throw new IllegalArgumentException("steps must be >= 0 (0 = per-model default)");
+            }
+            models = List.copyOf(models);
+            threads = List.copyOf(threads);
+        }
+    }
+
+    public static List<TrainTable.Row> run(Options o, PrintStream log) throws IOException, InterruptedException {
+        Map<Integer, Double> peak = new LinkedHashMap<>();
+        for (int t : o.threads()) {
+            peak.put(t, Peak.gflops(t, 3));
+            log.printf(Locale.ROOT, "peak: %.1f GFLOP/s fp32 FMA on %d thread(s) (%d-lane vectors)%n", peak.get(t), t, Peak.lanes());
+        }
+        Path script = o.reference() ? Procs.script("/dev/verity/bench/python/reference_train.py") : null;
+        Map<String, List<Double>> vSps = new LinkedHashMap<>();
+        Map<String, List<Double>> rSps = new LinkedHashMap<>();
+        Map<String, List<Long>> alloc = new LinkedHashMap<>();
+        Map<String, Set<String>> hashesByModel = new LinkedHashMap<>();
+        Map<String, TrainRun.Result> last = new LinkedHashMap<>();
+        boolean referenceBroken = false;
+        for (int rep = 0; rep < o.reps(); rep++) {
+            for (String m : o.models()) {
+                int warm = o.warmup() >= 0 ? o.warmup() : DEFAULT_STEPS.get(m)[0];
+                int steps = o.steps() > 0 ? o.steps() : DEFAULT_STEPS.get(m)[1];
+                for (int t : o.threads()) {
+                    String key = m + "/" + t;
+                    Procs.Out out = Procs.run(Procs.java(BenchMain.class.getName(), "train-child", "--model", m,
+                            "--threads", Integer.toString(t), "--warmup", Integer.toString(warm),
+                            "--steps", Integer.toString(steps)), Map.of(), 3600);
+                    TrainRun.Result r = parseChild(out);
+                    vSps.computeIfAbsent(key, k -> new ArrayList<>()).add(r.samplesPerSec());
+                    alloc.computeIfAbsent(key, k -> new ArrayList<>()).add(r.allocPerStep());
+                    hashesByModel.computeIfAbsent(m, k -> new HashSet<>()).add(r.stateHash());
+                    last.put(key, r);
+                    String ref = "";
+                    if (script != null && !referenceBroken) {
+                        Procs.Out p = Procs.run(List.of(Procs.python(), script.toString(), "--model", m, "--threads",
+                                Integer.toString(t), "--warmup", Integer.toString(warm), "--steps", Integer.toString(steps)),
+                                Procs.pythonEnv(t), 3600);
+                        double sps = Procs.jsonNumber(p.stdout(), "samples_per_s");
+                        if (p.exit() != 0 || Double.isNaN(sps)) {
+                            referenceBroken = true;
+                            log.println("pytorch reference failed (exit " + p.exit() + "), continuing without it: "
+                                    + lastLine(p.stderr()));
+                        } else {
+                            rSps.computeIfAbsent(key, k -> new ArrayList<>()).add(sps);
+                            ref = String.format(Locale.ROOT, ", pytorch %.0f", sps);
+                        }
+                    }
+                    log.printf(Locale.ROOT, "rep %d %s threads %d: verity %.0f samples/s%s, hash %s%n", rep + 1, m, t,
+                            r.samplesPerSec(), ref, r.stateHash().substring(0, 16));
+                }
+            }
+        }
+        List<TrainTable.Row> rows = new ArrayList<>();
+        for (String m : o.models()) {
+            for (int t : o.threads()) {
+                String key = m + "/" + t;
+                TrainRun.Result r = last.get(key);
+                Boolean same = o.threads().size() * o.reps() > 1 ? hashesByModel.get(m).size() == 1 : null;
+                List<Long> al = new ArrayList<>(alloc.get(key));
+                al.sort(null);
+                rows.add(new TrainTable.Row(m, t, TrainTable.median(vSps.get(key)),
+                        TrainTable.median(rSps.getOrDefault(key, List.of())), (double) r.modelFlopsPerStep() / r.batch(),
+                        peak.get(t), same, al.get(al.size() / 2)));
+            }
+        }
+        return rows;
+    }
+
+    private static TrainRun.Result parseChild(Procs.Out out) {
+        for (String line : out.stdout().split("\n")) {
+            if (line.startsWith(TrainRun.PREFIX)) {
+                return TrainRun.Result.parse(line.strip());
+            }
+        }
+        throw new IllegalStateException("verity child run failed (exit " + out.exit() + "): " + lastLine(out.stderr()));
+    }
+
+    static String lastLine(String s) {
+        String[] lines = s.strip().split("\n");
+        return lines.length == 0 ? "" : lines[lines.length - 1];
+    }
+}
