@@ -20,7 +20,12 @@ public final class BenchMain implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("jmh")) {
+            // JMH's own options (-p, -f, -wi, ...) go to JMH untouched, in their order.
+            org.openjdk.jmh.Main.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         System.exit(commandLine().execute(args));
     }
 
@@ -151,7 +156,8 @@ public final class BenchMain implements Callable<Integer> {
         @Override
         public Integer call() {
             for (int t : threads) {
-                System.out.printf(Locale.ROOT, "%d thread(s): %.1f GFLOP/s (%d-lane FMA)%n", t, Peak.gflops(t, 3), Peak.lanes());
+                System.out.printf(Locale.ROOT, "%d thread(s): %.1f GFLOP/s measured concurrently, %.1f as one core's times %d"
+                        + " (%d-lane FMA)%n", t, Peak.gflops(t, 3), Peak.perCoreTimes(t), t, Peak.lanes());
             }
             return 0;
         }

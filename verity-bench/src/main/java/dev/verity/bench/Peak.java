@@ -98,6 +98,22 @@ public final class Peak {
         return s.lane(0);
     }
 
+    /**
+     * The peak of {@code threads} cores as one core's measured peak times {@code threads}: on a
+     * shared machine a concurrent measurement is easily disturbed by other work, and an
+     * underestimated peak would flatter every share computed from it.
+     */
+    public static double perCoreTimes(int threads) {
+        synchronized (Peak.class) {
+            if (perCore == 0) {
+                perCore = gflops(1, 5);
+            }
+        }
+        return perCore * threads;
+    }
+
+    private static double perCore;
+
     public static int lanes() {
         return S.length();
     }
