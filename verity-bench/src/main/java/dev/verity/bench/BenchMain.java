@@ -49,7 +49,7 @@ public final class BenchMain implements Callable<Integer> {
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
-            description = "Training samples/s, Verity vs PyTorch, alternating child processes; medians over repetitions.")
+            description = "Training samples/s, Verity vs PyTorch, alternating child processes; best (or median) of repetitions.")
     static final class Train implements Callable<Integer> {
         @Option(names = "--models", split = ",", defaultValue = "mlp,lenet5,gpt", description = "models (default: ${DEFAULT-VALUE})")
         List<String> models;
@@ -63,16 +63,22 @@ public final class BenchMain implements Callable<Integer> {
         int steps;
         @Option(names = "--warmup", defaultValue = "-1", description = "untimed steps first (-1: per-model default)")
         int warmup;
+        @Option(names = "--stat", defaultValue = "best", description = "best or median of the repetitions (default: ${DEFAULT-VALUE})")
+        String stat;
 
         @Override
         public Integer call() throws Exception {
+            if (!stat.equals("best") && !stat.equals("median")) {
+                throw new IllegalArgumentException("--stat must be best or median, got '" + stat + "'");
+            }
             if (!reference.equals("pytorch") && !reference.equals("none")) {
                 throw new IllegalArgumentException("--reference must be pytorch or none, got '" + reference + "'");
             }
-            var o = new TrainBench.Options(models, threads, reference.equals("pytorch"), reps, steps, warmup);
+            var o = new TrainBench.Options(models, threads, reference.equals("pytorch"), reps, steps, warmup, stat.equals("best"));
             List<TrainTable.Row> rows = TrainBench.run(o, System.err);
             System.out.println("model FLOPs = 2*M*N*K over every matmul and conv (forward and backward) of the step graph;"
-                    + " samples/s and allocation are medians of " + reps + " runs");
+                    + " samples/s: " + (stat.equals("best") ? "best" : "median") + " of " + reps + " runs per side;"
+                    + " alloc/step: median, bytes allocated by all threads per steady-state step");
             System.out.print(TrainTable.format(rows));
             return 0;
         }

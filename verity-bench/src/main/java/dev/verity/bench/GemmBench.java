@@ -41,11 +41,14 @@ public final class GemmBench {
                         if t >= secs: return reps / t
                 once()
                 rates = sorted(once() for _ in range(5))
-                out[name] = 2.0 * batch * m * n * k * rates[2] / 1e9
+                out[name] = 2.0 * batch * m * n * k * rates[-1] / 1e9
             print(json.dumps(out))
             """;
 
-    /** Median GFLOP/s of 5 trials of at least {@code secs} seconds each, after a warm-up. */
+    /**
+     * Best GFLOP/s of 5 trials of at least {@code secs} seconds each, after a warm-up. Best, not
+     * median, on both sides: on a shared machine other work only ever slows a trial down.
+     */
     public static double verity(GemmShape s, int threads, double secs) {
         int prev = Parallel.threads();
         Parallel.setThreads(threads);
@@ -68,7 +71,7 @@ public final class GemmBench {
                 rates[i] = rate(op, secs);
             }
             java.util.Arrays.sort(rates);
-            return s.flops() * rates[2] / 1e9;
+            return s.flops() * rates[rates.length - 1] / 1e9;
         } finally {
             Parallel.setThreads(prev);
         }
