@@ -125,8 +125,11 @@ public final class GemmBench {
                 "ratio", "verity % peak", "openblas % peak", "goal"});
         int met = 0;
         int rows = 0;
+        log.printf(Locale.ROOT, "load average before the runs: %.2f (on %d cores)%n", Peak.loadAverage(),
+                Runtime.getRuntime().availableProcessors());
         for (int t : threads) {
-            double peak = Peak.perCoreTimes(t);
+            Peak.perCoreTimes(t);
+            double peak = Peak.remeasure() * t;
             log.printf(Locale.ROOT, "peak: %.1f GFLOP/s fp32 FMA for %d thread(s) (one core's times %d)%n", peak, t, t);
             java.util.Map<String, Double> np = reference ? numpy(shapes, t, secs, log) : null;
             for (GemmShape s : shapes) {

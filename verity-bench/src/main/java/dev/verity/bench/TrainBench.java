@@ -71,7 +71,12 @@ public final class TrainBench {
         Map<String, Set<String>> hashesByModel = new LinkedHashMap<>();
         Map<String, TrainRun.Result> last = new LinkedHashMap<>();
         boolean referenceBroken = false;
+        log.printf(Locale.ROOT, "load average before the runs: %.2f (on %d cores)%n", Peak.loadAverage(),
+                Runtime.getRuntime().availableProcessors());
         for (int rep = 0; rep < o.reps(); rep++) {
+            if (rep > 0) {
+                Peak.remeasure();
+            }
             for (String m : o.models()) {
                 int warm = o.warmup() >= 0 ? o.warmup() : DEFAULT_STEPS.get(m)[0];
                 int steps = o.steps() > 0 ? o.steps() : DEFAULT_STEPS.get(m)[1];
@@ -105,6 +110,12 @@ public final class TrainBench {
                 }
             }
         }
+        // The peak: the best single-core measurement over the whole run, times the thread count.
+        double perCore = Peak.remeasure();
+        for (int t : o.threads()) {
+            peak.put(t, perCore * t);
+        }
+        log.printf(Locale.ROOT, "peak after the runs: %.1f GFLOP/s per core; load average %.2f%n", perCore, Peak.loadAverage());
         List<TrainTable.Row> rows = new ArrayList<>();
         for (String m : o.models()) {
             for (int t : o.threads()) {
