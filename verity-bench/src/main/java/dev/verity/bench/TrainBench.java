@@ -71,6 +71,7 @@ public final class TrainBench {
         Map<String, Set<String>> hashesByModel = new LinkedHashMap<>();
         Map<String, TrainRun.Result> last = new LinkedHashMap<>();
         boolean referenceBroken = false;
+        Set<String> warnedParams = new HashSet<>();
         log.printf(Locale.ROOT, "load average before the runs: %.2f (on %d cores)%n", Peak.loadAverage(),
                 Runtime.getRuntime().availableProcessors());
         for (int rep = 0; rep < o.reps(); rep++) {
@@ -93,7 +94,8 @@ public final class TrainBench {
                     String ref = "";
                     if (script != null && !referenceBroken) {
                         Procs.Out p = Procs.run(List.of(Procs.python(), script.toString(), "--model", m, "--threads",
-                                Integer.toString(t), "--warmup", Integer.toString(warm), "--steps", Integer.toString(steps)),
+                                Integer.toString(t), "--warmup", Integer.toString(warm), "--steps", Integer.toString(steps),
+                                "--vocab", Integer.toString(r.classes())),
                                 Procs.pythonEnv(t), 3600);
                         double sps = Procs.jsonNumber(p.stdout(), "samples_per_s");
                         if (p.exit() != 0 || Double.isNaN(sps)) {
@@ -102,6 +104,12 @@ public final class TrainBench {
                                     + lastLine(p.stderr()));
                         } else {
                             rSps.computeIfAbsent(key, k -> new ArrayList<>()).add(sps);
+                            long refParams = (long) Procs.jsonNumber(p.stdout(), "params");
+                            if (refParams != r.params() && warnedParams.add(m)) {
+                                // Same architecture means the same parameter count; say so loudly if not.
+                                log.printf(Locale.ROOT, "WARNING: %s has %d parameters in Verity but %d in the reference%n",
+                                        m, r.params(), refParams);
+                            }
                             ref = String.format(Locale.ROOT, ", pytorch %.0f", sps);
                         }
                     }

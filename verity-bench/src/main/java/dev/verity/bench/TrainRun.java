@@ -30,10 +30,11 @@ public final class TrainRun {
 
     /** The result of one child run. */
     public record Result(String model, int threads, double samplesPerSec, long allocPerStep, long modelFlopsPerStep,
-                         long graphFlopsPerStep, int batch, String stateHash) {
+                         long graphFlopsPerStep, int batch, long params, int classes, String stateHash) {
         public String line() {
-            return PREFIX + String.format(Locale.ROOT, "model=%s threads=%d sps=%.3f alloc=%d mflops=%d gflops=%d batch=%d hash=%s",
-                    model, threads, samplesPerSec, allocPerStep, modelFlopsPerStep, graphFlopsPerStep, batch, stateHash);
+            return PREFIX + String.format(Locale.ROOT, "model=%s threads=%d sps=%.3f alloc=%d mflops=%d gflops=%d batch=%d params=%d classes=%d hash=%s",
+                    model, threads, samplesPerSec, allocPerStep, modelFlopsPerStep, graphFlopsPerStep, batch, params, classes,
+                    stateHash);
         }
 
         public static Result parse(String line) {
@@ -50,7 +51,7 @@ public final class TrainRun {
             }
             return new Result(kv.get("model"), Integer.parseInt(kv.get("threads")), Double.parseDouble(kv.get("sps")),
                     Long.parseLong(kv.get("alloc")), Long.parseLong(kv.get("mflops")), Long.parseLong(kv.get("gflops")),
-                    Integer.parseInt(kv.get("batch")), kv.get("hash"));
+                    Integer.parseInt(kv.get("batch")), Long.parseLong(kv.get("params")), Integer.parseInt(kv.get("classes")), kv.get("hash"));
         }
     }
 
@@ -103,7 +104,7 @@ public final class TrainRun {
         Graph g = t.trainingStep().graph();
         int batch = t.config().batch();
         return new Result(model, threads, (double) steps * batch * 1e9 / ns, (a1 - a0) / steps, modelFlops(g), g.flops(),
-                batch, s.sha256Hex());
+                batch, t.trainingStep().paramCount(), t.model().classes(), s.sha256Hex());
     }
 
     /** Bytes allocated so far by every live thread (the pool's workers included). */

@@ -67,7 +67,7 @@ class TrainTableTest {
 
     @Test
     void childResultLineRoundTrips() {
-        TrainRun.Result r = new TrainRun.Result("lenet5", 2, 12345.5, 987, 1_000_000, 1_100_000, 128, "ab12");
+        TrainRun.Result r = new TrainRun.Result("lenet5", 2, 12345.5, 987, 1_000_000, 1_100_000, 128, 669_706, 10, "ab12");
         assertEquals(r, TrainRun.Result.parse(r.line()));
         assertThrows(IllegalArgumentException.class, () -> TrainRun.Result.parse("nonsense"));
     }
