@@ -1,0 +1,161 @@
+package dev.verity.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code ./verity bench train}: Verity (a child JVM per configuration) against the PyTorch
+ * reference (a python process per configuration), alternating, several repetitions; medians.
+ */
+public final class TrainBench {
+    /** Untimed warm-up steps and timed steps per model: a few seconds of work each on one core. */
+    static final Map<String, int[]> DEFAULT_STEPS = Map.of("mlp", new int[] {30, 150}, "lenet5", new int[] {15, 60},
+            "gpt", new int[] {6, 20});
+
+    private TrainBench() {
+    }
+
+    /**
+     * @param best take each side's best repetition (true) or its median (false). Best is the
+     *             default: on a shared 2-core machine a burst of someone else's work can cut one
+     *             run's throughput several-fold (PyTorch's spinning OpenMP barriers fall from ~35k
+     *             to under 1k samples/s), and a median of 3 then still rewards whichever side was
+     *             unlucky; the best run of each side is the closest to an undisturbed machine.
+     */
+    public record Options(List<String> models, List<Integer> threads, boolean reference, int reps, int steps, int warmup,
+                          boolean best) {
+        public Options {
+            if (models.isEmpty() || threads.isEmpty()) {
+                throw new IllegalArgumentException("need at least one model and one thread count");
+            }
+            for (String m : models) {
+                if (!DEFAULT_STEPS.containsKey(m)) {
+                    throw new IllegalArgumentException("unknown model '" + m + "' (known: mlp, lenet5, gpt)");
+                }
+            }
+            for (int t : threads) {
+                if (t < 1 || t > 1024) {
+                    throw new IllegalArgumentException("threads must be in [1, 1024], got " + t);
+                }
+            }
+            if (reps < 1) {
+                throw new IllegalArgumentException("reps must be >= 1, got " + reps);
+            }
+            if (steps < 0 || warmup < -1) {
+                throw new IllegalArgumentException("steps must be >= 0 (0 = per-model default)");
+            }
+            models = List.copyOf(models);
+            threads = List.copyOf(threads);
+        }
+    }
+
+    public static List<TrainTable.Row> run(Options o, PrintStream log) throws IOException, InterruptedException {
+        Map<Integer, Double> peak = new LinkedHashMap<>();
+        for (int t : o.threads()) {
+            peak.put(t, Peak.perCoreTimes(t));
+            log.printf(Locale.ROOT, "peak: %.1f GFLOP/s fp32 FMA for %d thread(s) (one core's, %d-lane vectors, times %d;"
+                    + " measured concurrently: %.1f)%n", peak.get(t), t, Peak.lanes(), t, Peak.gflops(t, 3));
+        }
+        Path script = o.reference() ? Procs.script("/dev/verity/bench/python/reference_train.py") : null;
+        Map<String, List<Double>> vSps = new LinkedHashMap<>();
+        Map<String, List<Double>> rSps = new LinkedHashMap<>();
+        Map<String, List<Long>> alloc = new LinkedHashMap<>();
+        Map<String, Set<String>> hashesByModel = new LinkedHashMap<>();
+        Map<String, TrainRun.Result> last = new LinkedHashMap<>();
+        boolean referenceBroken = false;
+        Set<String> warnedParams = new HashSet<>();
+        log.printf(Locale.ROOT, "load average before the runs: %.2f (on %d cores)%n", Peak.loadAverage(),
+                Runtime.getRuntime().availableProcessors());
+        for (int rep = 0; rep < o.reps(); rep++) {
+            if (rep > 0) {
+                Peak.remeasure();
+            }
+            for (String m : o.models()) {
+                int warm = o.warmup() >= 0 ? o.warmup() : DEFAULT_STEPS.get(m)[0];
+                int steps = o.steps() > 0 ? o.steps() : DEFAULT_STEPS.get(m)[1];
+                for (int t : o.threads()) {
+                    String key = m + "/" + t;
+                    Procs.Out out = Procs.run(Procs.java(BenchMain.class.getName(), "train-child", "--model", m,
+                            "--threads", Integer.toString(t), "--warmup", Integer.toString(warm),
+                            "--steps", Integer.toString(steps)), Map.of(), 3600);
+                    TrainRun.Result r = parseChild(out);
+                    vSps.computeIfAbsent(key, k -> new ArrayList<>()).add(r.samplesPerSec());
+                    alloc.computeIfAbsent(key, k -> new ArrayList<>()).add(r.allocPerStep());
+                    hashesByModel.computeIfAbsent(m, k -> new HashSet<>()).add(r.stateHash());
+                    last.put(key, r);
+                    String ref = "";
+                    if (script != null && !referenceBroken) {
+                        Procs.Out p = Procs.run(List.of(Procs.python(), script.toString(), "--model", m, "--threads",
+                                Integer.toString(t), "--warmup", Integer.toString(warm), "--steps", Integer.toString(steps),
+                                "--vocab", Integer.toString(r.classes())),
+                                Procs.pythonEnv(t), 3600);
+                        double sps = Procs.jsonNumber(p.stdout(), "samples_per_s");
+                        if (p.exit() != 0 || Double.isNaN(sps)) {
+                            referenceBroken = true;
+                            log.println("pytorch reference failed (exit " + p.exit() + "), continuing without it: "
+                                    + lastLine(p.stderr()));
+                        } else {
+                            rSps.computeIfAbsent(key, k -> new ArrayList<>()).add(sps);
+                            long refParams = (long) Procs.jsonNumber(p.stdout(), "params");
+                            if (refParams != r.params() && warnedParams.add(m)) {
+                                // Same architecture means the same parameter count; say so loudly if not.
+                                log.printf(Locale.ROOT, "WARNING: %s has %d parameters in Verity but %d in the reference%n",
+                                        m, r.params(), refParams);
+                            }
+                            ref = String.format(Locale.ROOT, ", pytorch %.0f", sps);
+                        }
+                    }
+                    log.printf(Locale.ROOT, "rep %d %s threads %d: verity %.0f samples/s%s, hash %s%n", rep + 1, m, t,
+                            r.samplesPerSec(), ref, r.stateHash().substring(0, 16));
+                }
+            }
+        }
+        // The peak: the best single-core measurement over the whole run, times the thread count.
+        double perCore = Peak.remeasure();
+        for (int t : o.threads()) {
+            peak.put(t, perCore * t);
+        }
+        log.printf(Locale.ROOT, "peak after the runs: %.1f GFLOP/s per core; load average %.2f%n", perCore, Peak.loadAverage());
+        List<TrainTable.Row> rows = new ArrayList<>();
+        for (String m : o.models()) {
+            for (int t : o.threads()) {
+                String key = m + "/" + t;
+                TrainRun.Result r = last.get(key);
+                Boolean same = o.threads().size() * o.reps() > 1 ? hashesByModel.get(m).size() == 1 : null;
+                List<Long> al = new ArrayList<>(alloc.get(key));
+                al.sort(null);
+                rows.add(new TrainTable.Row(m, t, stat(vSps.get(key), o.best()),
+                        stat(rSps.getOrDefault(key, List.of()), o.best()), (double) r.modelFlopsPerStep() / r.batch(),
+                        peak.get(t), same, al.get(al.size() / 2)));
+            }
+        }
+        return rows;
+    }
+
+    static double stat(List<Double> xs, boolean best) {
+        return best ? xs.stream().mapToDouble(Double::doubleValue).filter(d -> !Double.isNaN(d)).max().orElse(Double.NaN)
+                : TrainTable.median(xs);
+    }
+
+    private static TrainRun.Result parseChild(Procs.Out out) {
+        for (String line : out.stdout().split("\n")) {
+            if (line.startsWith(TrainRun.PREFIX)) {
+                return TrainRun.Result.parse(line.strip());
+            }
+        }
+        throw new IllegalStateException("verity child run failed (exit " + out.exit() + "): " + lastLine(out.stderr()));
+    }
+
+    static String lastLine(String s) {
+        String[] lines = s.strip().split("\n");
+        return lines.length == 0 ? "" : lines[lines.length - 1];
+    }
+}
