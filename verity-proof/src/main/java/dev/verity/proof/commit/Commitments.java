@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 
 /**
@@ -44,17 +43,6 @@ public final class Commitments {
             b.putInt(v != v ? 0x7fc00000 : Float.floatToRawIntBits(v));
         }
         return b.array();
-    }
-
-    /** Leaf bytes of chunk {@code c}: {@code 0x10 || chunk bytes}. */
-    public static byte[] chunkLeaf(float[] data, int c) {
-        int from = c * CHUNK;
-        int to = Math.min(data.length, from + CHUNK);
-        byte[] body = canonicalBytes(data, from, to);
-        byte[] leaf = new byte[body.length + 1];
-        leaf[0] = TENSOR_CHUNK;
-        System.arraycopy(body, 0, leaf, 1, body.length);
-        return leaf;
     }
 
     public static int chunks(int elements) {
@@ -190,16 +178,12 @@ public final class Commitments {
         return MerkleTree.ofLeaves(leaves);
     }
 
-    /** Root over named arrays (records of type {@code tag}) in name order, plus optional extra leaves. */
-    public static MerkleTree namedTree(byte tag, SortedMap<String, Tensor> tensors, Map<String, byte[]> roots,
-                                       List<byte[]> extraLeaves) {
+    /** Tree over named arrays: one record of type {@code tag} per tensor, in name order. */
+    public static MerkleTree namedTree(byte tag, SortedMap<String, Tensor> tensors) {
         List<byte[]> leaves = new ArrayList<>();
         for (var e : tensors.entrySet()) {
-            byte[] r = roots != null && roots.containsKey(e.getKey()) ? roots.get(e.getKey())
-                    : tensorRoot(e.getValue().data());
-            leaves.add(namedTensorRecord(tag, e.getKey(), e.getValue().shape(), r));
+            leaves.add(namedTensorRecord(tag, e.getKey(), e.getValue().shape(), tensorRoot(e.getValue().data())));
         }
-        leaves.addAll(extraLeaves);
         return MerkleTree.ofLeaves(leaves);
     }
 }

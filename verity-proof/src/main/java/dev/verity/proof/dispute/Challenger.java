@@ -129,8 +129,4 @@ public final class Challenger implements ChallengerMoves {
         // the chain is honest: then it contradicts the posted output (or there is nothing to dispute)
         return new Messages.DisputeLink(got.size());
     }
-
-    public List<Tensor> honestTrace() {
-        return honestTrace;
-    }
 }

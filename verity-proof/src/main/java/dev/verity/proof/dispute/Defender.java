@@ -130,8 +130,4 @@ public final class Defender {
         }
         return new Messages.ElementChainMsg(links, result, Commitments.chainTree(links, result).root());
     }
-
-    public List<Tensor> postedTrace() {
-        return trace;
-    }
 }

@@ -3,7 +3,6 @@ package dev.verity.proof.merkle;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -107,18 +106,8 @@ public final class MerkleTree {
         return new MerkleProof(n, i, sib);
     }
 
-    /** Root of a tree over leaf hashes without keeping the levels. */
-    public static byte[] rootOfLeafHashes(List<byte[]> leafHashes) {
-        return ofLeafHashes(leafHashes).root();
-    }
-
     @Override
     public String toString() {
         return "MerkleTree(" + n + " leaves, root " + Sha256.hex(root()) + ")";
-    }
-
-    /** True if two hashes are equal (constant-time is not needed: everything here is public). */
-    public static boolean same(byte[] a, byte[] b) {
-        return Arrays.equals(a, b);
     }
 }

@@ -13,8 +13,6 @@ import dev.verity.tensor.train.StepGraphs;
 import dev.verity.tensor.train.Trainer;
 import dev.verity.tensor.train.TrainingState;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -101,7 +99,7 @@ public final class TaskRun {
     public static byte[] datasetRoot(Trainer t) {
         TreeMap<String, Tensor> arrays = new TreeMap<>(t.inputs());
         arrays.remove(StepGraphs.STEP);
-        return Commitments.namedTree(Commitments.DATASET_ARRAY, arrays, null, List.of()).root();
+        return Commitments.namedTree(Commitments.DATASET_ARRAY, arrays).root();
     }
 
     /** The dataset root a spec must carry for a named dataset and model (computed by the submitter). */
@@ -170,7 +168,7 @@ public final class TaskRun {
 
     /** The model root: records 0x20 of the parameters only (no optimizer state), in name order. */
     public static byte[] modelRoot(TreeMap<String, Tensor> params) {
-        return Commitments.namedTree(Commitments.STATE_TENSOR, params, null, List.of()).root();
+        return Commitments.namedTree(Commitments.STATE_TENSOR, params).root();
     }
 
     /** The parameters (weights only) of a training state. */

@@ -9,7 +9,6 @@ import dev.verity.tensor.model.ModelConfig;
 import dev.verity.tensor.train.TrainConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -322,9 +321,5 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
     /** A spec with Verity's defaults for a model, for the given dataset name and root. */
     public static TaskSpec defaults(ModelConfig model, String dataset, String datasetRoot, int steps, long seed, int c) {
         return new TaskSpec(model, dataset, datasetRoot, null, null, TrainConfig.defaults(model.name(), steps, seed), c);
-    }
-
-    static List<String> knownArchitectures() {
-        return List.of("mlp", "lenet5", "gpt");
     }
 }

@@ -85,7 +85,7 @@ public final class ElementwiseOps {
                 Parallel.parallelFor(rows, Math.max(1, GRAIN / Math.max(1, w)), (lo, hi) -> {
                     for (int r = lo; r < hi; r++) {
                         if (w == 1) {
-                            scalarRight(a, b[0], y, r, fast);
+                            y[r] = kind.apply(a[r], b[0]);
                         } else {
                             row(a, r * w, b, y, w, fast);
                         }
@@ -98,10 +98,6 @@ public final class ElementwiseOps {
                     y[i] = kind.apply(a[ia[i]], b[ib[i]]);
                 }
             }
-        }
-
-        private void scalarRight(float[] a, float s, float[] y, int i, boolean fast) {
-            y[i] = kind.apply(a[i], s);
         }
 
         private void same(float[] a, float[] b, float[] y, int lo, int hi, boolean fast) {

@@ -8,7 +8,6 @@ import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.Op;
 import dev.verity.tensor.kernel.Parallel;
 import dev.verity.tensor.kernel.Vectors;
-import dev.verity.tensor.math.DetMath;
 import dev.verity.tensor.math.DetMathChain;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -433,10 +432,5 @@ public final class OptimOps {
                 }
             }
         }
-    }
-
-    /** Keeps {@link DetMath} linked for readers: the schedule's cosine is Verity's own. */
-    static float cosForDocs(float x) {
-        return DetMath.cos(x);
     }
 }
