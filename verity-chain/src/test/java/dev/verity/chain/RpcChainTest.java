@@ -22,7 +22,7 @@ class RpcChainTest extends ChainContractTest {
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = HardhatNode.start();
+        node = TestNodes.hardhat();
         chain = RpcChain.devNode(node.url);
     }
 

@@ -9,15 +9,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * A real Hardhat 2 node for integration tests: {@code hardhat node} from verity-chain/node_modules on
- * a free 127.0.0.1 port. Waits (bounded) until it answers eth_chainId; {@link #close} kills it and
+ * A real Hardhat 2 node (JSON-RPC integration tests and {@code verity localnet}): {@code hardhat node}
+ * from verity-chain/node_modules on a free 127.0.0.1 port. Waits (bounded) until it answers eth_chainId; {@link #close} kills it and
  * its child processes by PID, and a shutdown hook does the same if the JVM exits first.
  *
- * <p>If Hardhat is not installed the tests FAIL (CI installs it with setup-node-packages.sh), unless
- * the environment sets VERITY_SKIP_NODE_TESTS=1, which skips them with a message.
+ * <p>If Hardhat is not installed, {@link #start} throws {@link NotInstalledException} saying how to
+ * install it (CI installs it with setup-node-packages.sh).
  */
 public final class HardhatNode implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -27,22 +26,32 @@ public final class HardhatNode implements AutoCloseable {
     public final String url;
     public final Path log;
 
+    /** Thrown by {@link #start} when verity-chain's Node packages are not installed. */
+    public static final class NotInstalledException extends IllegalStateException {
+        public NotInstalledException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * verity-chain's directory (where package.json and node_modules are): the system property
+     * verity.chain.dir, else verity.home/verity-chain (set by the ./verity launcher), else the working
+     * directory or its verity-chain child.
+     */
     public static Path chainDir() {
         String d = System.getProperty("verity.chain.dir");
-        Path p = d != null ? Path.of(d) : Path.of("").toAbsolutePath();
+        String home = System.getProperty("verity.home");
+        Path p = d != null ? Path.of(d) : home != null ? Path.of(home, "verity-chain") : Path.of("").toAbsolutePath();
         if (!Files.exists(p.resolve("package.json")) && Files.exists(p.resolve("verity-chain/package.json"))) p = p.resolve("verity-chain");
         return p;
     }
 
-    /** Starts a node, or fails (or skips, with VERITY_SKIP_NODE_TESTS=1) when Hardhat is absent. */
+    /** Starts a node; {@link NotInstalledException} when Hardhat is absent. */
     public static HardhatNode start() throws IOException, InterruptedException {
         Path dir = chainDir();
         Path bin = dir.resolve("node_modules/hardhat/internal/cli/bootstrap.js");
         if (!Files.exists(bin)) {
-            String msg = "Hardhat is not installed in " + dir + "/node_modules: run verity-chain/setup-node-packages.sh"
-                    + " (or set VERITY_SKIP_NODE_TESTS=1 to skip the JSON-RPC integration tests)";
-            if ("1".equals(System.getenv("VERITY_SKIP_NODE_TESTS"))) Assumptions.abort("skipped: " + msg);
-            throw new IllegalStateException(msg);
+            throw new NotInstalledException("Hardhat is not installed in " + dir + "/node_modules: run verity-chain/setup-node-packages.sh");
         }
         return new HardhatNode(dir, bin);
     }
