@@ -11,16 +11,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * what is computed: kernels split <em>outputs</em> across threads, never a reduction.
  *
  * <p>Hand-off: a training step calls this hundreds of times for pieces of 10-1000 us, so the
- * workers and the caller spin briefly ({@code verity.parallel.spinMicros}, default 200 us)
- * before parking, like an OpenMP runtime; a parked thread costs a wake-up of tens of
- * microseconds on a busy machine, which for small pieces cost more than the second thread saved.
+ * workers and the caller spin ({@code verity.parallel.spinMicros}, default 2000 us: about
+ * half an mlp step, so workers stay awake across a step's serial stretches) before parking,
+ * like an OpenMP runtime; a parked thread costs a wake-up of tens of microseconds or more on a
+ * busy machine, which for small pieces cost more than the second thread saved.
  * A call made from inside a body, or while another thread's call holds the workers, runs its
  * whole range on the calling thread: same ranges' results, no deadlock.
  */
 public final class Parallel {
     private static volatile int threads = Math.max(1, Integer.getInteger("verity.threads",
             Runtime.getRuntime().availableProcessors()));
-    private static final long SPIN_NANOS = 1000L * Math.max(0, Integer.getInteger("verity.parallel.spinMicros", 200));
+    private static final long SPIN_NANOS = 1000L * Math.max(0, Integer.getInteger("verity.parallel.spinMicros", 2000));
     /** Held by the one caller whose job the workers run. */
     private static final ReentrantLock LOCK = new ReentrantLock();
     /** True on worker threads and on a caller while it runs its own part. */
