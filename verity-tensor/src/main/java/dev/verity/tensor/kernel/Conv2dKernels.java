@@ -93,11 +93,13 @@ public final class Conv2dKernels {
         int oc = s.oc();
         if (!scalar && !directDisabled) {
             int tiles = (kk + WR - 1) / WR;
-            Parallel.parallelFor(tiles, 1, (from, to) -> directWeight(s, x, dy, dw, from * WR, Math.min(kk, to * WR)));
+            // The thread with the first rows also sums dBias, from the same transposed dy.
+            Parallel.parallelFor(tiles, 1, (from, to) -> directWeight(s, x, dy, dw, from * WR, Math.min(kk, to * WR),
+                    from == 0 ? dBias : null));
         } else {
             imcolWeight(s, x, dy, dw, scalar);
         }
-        if (dBias != null) {
+        if (dBias != null && (scalar || directDisabled)) {
             Parallel.parallelFor(oc, 1, (from, to) -> {
                 for (int o = from; o < to; o++) {
                     float acc = 0.0f;
@@ -289,6 +291,14 @@ public final class Conv2dKernels {
     private static final int L = F.length();
     /** Forward tile: 6 output channels x 2 vectors of positions (12 accumulators). */
     private static final int FR = 6;
+    /**
+     * Narrower vectors for the weight gradient of layers with few output channels (LeNet's
+     * first conv: 6): lanes run over channels, so 6 of 16 lanes would be padding, while two
+     * 256-bit fmas per cycle do the same lane-work per cycle as one 512-bit fma (Zen 4 splits
+     * 512-bit ops in two halves). Lanes are independent chains, so the width changes no bits.
+     */
+    private static final VectorSpecies<Float> FN = L > 8 ? FloatVector.SPECIES_256 : F;
+    private static final int LN = FN.length();
     /** Weight-gradient tile: 8 rows k = (c, ky, kx) x one vector of output channels. */
     static final int WR = 8;
 
@@ -298,6 +308,7 @@ public final class Conv2dKernels {
         float[] tile = new float[0];
         float[] dyT = new float[0];
         float[] acc = new float[0];
+        float[] bacc = new float[0];
         int[] off = new int[0];
     }
 
@@ -470,7 +481,8 @@ public final class Conv2dKernels {
      * Each thread owns whole rows, so it pads every image itself; dy is transposed per image to
      * [p, ocPad] so one vector load gives the dy terms of L channels.
      */
-    private static void directWeight(Conv2dShape s, float[] x, float[] dy, float[] dw, int k0, int k1) {
+    private static void directWeight(Conv2dShape s, float[] x, float[] dy, float[] dw, int k0, int k1,
+                                     float[] dBias) {
         if (k1 <= k0) {
             return;
         }
@@ -482,7 +494,9 @@ public final class Conv2dKernels {
         int kk = s.k();
         int p = s.p();
         int st = s.stride();
-        int ocPad = (oc + L - 1) / L * L;
+        boolean narrow = LN < L && oc <= LN;
+        int lanes = narrow ? LN : L;
+        int ocPad = (oc + lanes - 1) / lanes * lanes;
         Direct d = DIRECT.get();
         int[] off = offsets(s, d, hp, wp);
         int xsize = s.c() * hp * wp;
@@ -492,6 +506,8 @@ public final class Conv2dKernels {
         // Padding lanes (channels >= oc) only feed discarded outputs; zero them so they hold no NaN noise.
         java.util.Arrays.fill(dyT, 0, p * ocPad, 0.0f);
         float[] acc = d.acc = grow(d.acc, kk * ocPad);
+        float[] bacc = d.bacc = grow(d.bacc, ocPad);
+        java.util.Arrays.fill(bacc, 0, ocPad, 0.0f);
         for (int n = 0; n < s.n(); n++) {
             padImage(s, x, n, xpad, hp, wp);
             for (int o = 0; o < oc; o++) {
@@ -500,17 +516,52 @@ public final class Conv2dKernels {
                     dyT[dst] = dy[src + q];
                 }
             }
+            if (dBias != null) {
+                biasSum(dyT, p, ocPad, narrow, bacc);
+            }
             boolean load = n > 0;
             for (int r0 = k0; r0 < k1; r0 += WR) {
                 int rows = Math.min(WR, k1 - r0);
-                for (int v = 0; v < ocPad; v += L) {
-                    weightTile(off, r0, rows, xpad, dyT, v, ocPad, oh, ow, st, wp, acc, load);
+                if (narrow) {
+                    weightTileNarrow(off, r0, rows, xpad, dyT, ocPad, oh, ow, st, wp, acc, load);
+                } else {
+                    for (int v = 0; v < ocPad; v += L) {
+                        weightTile(off, r0, rows, xpad, dyT, v, ocPad, oh, ow, st, wp, acc, load);
+                    }
                 }
             }
         }
         for (int k = k0; k < k1; k++) {
             for (int o = 0; o < oc; o++) {
                 dw[o * kk + k] = acc[k * ocPad + o];
+            }
+        }
+        if (dBias != null) {
+            System.arraycopy(bacc, 0, dBias, 0, oc);
+        }
+    }
+
+    /**
+     * dBias partial sums over one image's positions, lanes over channels: bacc[o] = bacc[o] +
+     * dy[n, o, q] for q in order, i.e. the reference chain {@code acc = acc + dy} over n then q
+     * from +0.0f (bacc starts zeroed), vectorised across the independent channels.
+     */
+    private static void biasSum(float[] dyT, int p, int ocPad, boolean narrow, float[] bacc) {
+        if (narrow) {
+            for (int v = 0; v < ocPad; v += LN) {
+                FloatVector b = FloatVector.fromArray(FN, bacc, v);
+                for (int q = 0, i = v; q < p; q++, i += ocPad) {
+                    b = b.add(FloatVector.fromArray(FN, dyT, i));
+                }
+                b.intoArray(bacc, v);
+            }
+        } else {
+            for (int v = 0; v < ocPad; v += L) {
+                FloatVector b = FloatVector.fromArray(F, bacc, v);
+                for (int q = 0, i = v; q < p; q++, i += ocPad) {
+                    b = b.add(FloatVector.fromArray(F, dyT, i));
+                }
+                b.intoArray(bacc, v);
             }
         }
     }
@@ -555,6 +606,59 @@ public final class Conv2dKernels {
                 c5 = b.fma(FloatVector.broadcast(F, xpad[x5 + xr]), c5);
                 c6 = b.fma(FloatVector.broadcast(F, xpad[x6 + xr]), c6);
                 c7 = b.fma(FloatVector.broadcast(F, xpad[x7 + xr]), c7);
+            }
+        }
+        c0.intoArray(acc, a0);
+        if (rows > 1) c1.intoArray(acc, a0 + ocPad);
+        if (rows > 2) c2.intoArray(acc, a0 + 2 * ocPad);
+        if (rows > 3) c3.intoArray(acc, a0 + 3 * ocPad);
+        if (rows > 4) c4.intoArray(acc, a0 + 4 * ocPad);
+        if (rows > 5) c5.intoArray(acc, a0 + 5 * ocPad);
+        if (rows > 6) c6.intoArray(acc, a0 + 6 * ocPad);
+        if (rows > 7) c7.intoArray(acc, a0 + 7 * ocPad);
+    }
+
+    /** {@link #weightTile} with {@link #FN} lanes, for oc <= LN: one vector covers every channel. */
+    private static void weightTileNarrow(int[] off, int r0, int rows, float[] xpad, float[] dyT, int ocPad,
+                                         int oh, int ow, int st, int wp, float[] acc, boolean load) {
+        int last = r0 + rows - 1;
+        int x0 = off[r0];
+        int x1 = off[Math.min(r0 + 1, last)];
+        int x2 = off[Math.min(r0 + 2, last)];
+        int x3 = off[Math.min(r0 + 3, last)];
+        int x4 = off[Math.min(r0 + 4, last)];
+        int x5 = off[Math.min(r0 + 5, last)];
+        int x6 = off[Math.min(r0 + 6, last)];
+        int x7 = off[Math.min(r0 + 7, last)];
+        int a0 = r0 * ocPad;
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
+        if (load) {
+            c0 = FloatVector.fromArray(FN, acc, a0);
+            c1 = FloatVector.fromArray(FN, acc, a0 + Math.min(1, rows - 1) * ocPad);
+            c2 = FloatVector.fromArray(FN, acc, a0 + Math.min(2, rows - 1) * ocPad);
+            c3 = FloatVector.fromArray(FN, acc, a0 + Math.min(3, rows - 1) * ocPad);
+            c4 = FloatVector.fromArray(FN, acc, a0 + Math.min(4, rows - 1) * ocPad);
+            c5 = FloatVector.fromArray(FN, acc, a0 + Math.min(5, rows - 1) * ocPad);
+            c6 = FloatVector.fromArray(FN, acc, a0 + Math.min(6, rows - 1) * ocPad);
+            c7 = FloatVector.fromArray(FN, acc, a0 + Math.min(7, rows - 1) * ocPad);
+        } else {
+            FloatVector z = FloatVector.zero(FN);
+            c0 = z; c1 = z; c2 = z; c3 = z; c4 = z; c5 = z; c6 = z; c7 = z;
+        }
+        int bi = 0;
+        for (int oy = 0; oy < oh; oy++) {
+            int xr = oy * st * wp;
+            for (int ox = 0; ox < ow; ox++, bi += ocPad, xr += st) {
+                FloatVector b = FloatVector.fromArray(FN, dyT, bi);
+                // fma(dy, x, acc): the reference's operand order.
+                c0 = b.fma(FloatVector.broadcast(FN, xpad[x0 + xr]), c0);
+                c1 = b.fma(FloatVector.broadcast(FN, xpad[x1 + xr]), c1);
+                c2 = b.fma(FloatVector.broadcast(FN, xpad[x2 + xr]), c2);
+                c3 = b.fma(FloatVector.broadcast(FN, xpad[x3 + xr]), c3);
+                c4 = b.fma(FloatVector.broadcast(FN, xpad[x4 + xr]), c4);
+                c5 = b.fma(FloatVector.broadcast(FN, xpad[x5 + xr]), c5);
+                c6 = b.fma(FloatVector.broadcast(FN, xpad[x6 + xr]), c6);
+                c7 = b.fma(FloatVector.broadcast(FN, xpad[x7 + xr]), c7);
             }
         }
         c0.intoArray(acc, a0);

@@ -1,20 +1,34 @@
 package dev.verity.tensor.kernel;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The one place Verity's kernels go parallel. Work is split into a fixed number of contiguous
  * ranges by index only (static partitioning), so which thread computes an output never changes
  * what is computed: kernels split <em>outputs</em> across threads, never a reduction.
+ *
+ * <p>Hand-off: a training step calls this hundreds of times for pieces of 10-1000 us, so the
+ * workers and the caller spin ({@code verity.parallel.spinMicros}, default 2000 us: about
+ * half an mlp step, so workers stay awake across a step's serial stretches) before parking,
+ * like an OpenMP runtime; a parked thread costs a wake-up of tens of microseconds or more on a
+ * busy machine, which for small pieces cost more than the second thread saved.
+ * A call made from inside a body, or while another thread's call holds the workers, runs its
+ * whole range on the calling thread: same ranges' results, no deadlock.
  */
 public final class Parallel {
     private static volatile int threads = Math.max(1, Integer.getInteger("verity.threads",
             Runtime.getRuntime().availableProcessors()));
-    private static ExecutorService pool;
-    private static int poolSize;
+    private static final long SPIN_NANOS = 1000L * Math.max(0, Integer.getInteger("verity.parallel.spinMicros", 2000));
+    /** Held by the one caller whose job the workers run. */
+    private static final ReentrantLock LOCK = new ReentrantLock();
+    /** True on worker threads and on a caller while it runs its own part. */
+    private static final ThreadLocal<boolean[]> INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
+    private static Worker[] workers = new Worker[0];
+    /** The current job; workers run each job they see once (compared by identity). */
+    private static volatile Job job;
 
     private Parallel() {
     }
@@ -31,25 +45,108 @@ public final class Parallel {
         return threads;
     }
 
-    private static synchronized ExecutorService pool(int size) {
-        if (pool == null || poolSize != size) {
-            if (pool != null) {
-                pool.shutdown();
-            }
-            poolSize = size;
-            pool = Executors.newFixedThreadPool(size, r -> {
-                Thread t = new Thread(r, "verity-worker");
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return pool;
-    }
-
     /** A body over the half-open index range [from, to). */
     @FunctionalInterface
     public interface RangeBody {
         void run(int from, int to);
+    }
+
+    /** One parallelFor call: the body, its split, and the parts still running. */
+    private static final class Job {
+        final RangeBody body;
+        final int n;
+        final int parts;
+        final Thread caller;
+        final AtomicInteger pending;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        volatile boolean callerParked;
+
+        Job(RangeBody body, int n, int parts) {
+            this.body = body;
+            this.n = n;
+            this.parts = parts;
+            this.caller = Thread.currentThread();
+            this.pending = new AtomicInteger(parts - 1);
+        }
+
+        void runPart(int i) {
+            try {
+                body.run((int) ((long) n * i / parts), (int) ((long) n * (i + 1) / parts));
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        }
+    }
+
+    private static final class Worker extends Thread {
+        /** Part index: worker w runs part w + 1 (the caller runs part 0). */
+        final int part;
+        /** The job current when this worker was made: already finished, never to be run. */
+        private final Job seen;
+        volatile boolean parked;
+        volatile boolean stop;
+
+        Worker(int part, Job seen) {
+            super("verity-worker-" + part);
+            this.part = part + 1;
+            this.seen = seen;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            INSIDE.get()[0] = true;
+            // Not "job" as read here: the first job may already have been published.
+            Job last = seen;
+            while (!stop) {
+                Job j = job;
+                if (j == last) {
+                    idle(last);
+                    continue;
+                }
+                last = j;
+                if (part < j.parts) {
+                    j.runPart(part);
+                    if (j.pending.decrementAndGet() == 0 && j.callerParked) {
+                        LockSupport.unpark(j.caller);
+                    }
+                }
+            }
+        }
+
+        /** Spins for a while waiting for a job other than {@code last}, then parks. */
+        private void idle(Job last) {
+            long deadline = System.nanoTime() + SPIN_NANOS;
+            while (job == last && !stop) {
+                if (System.nanoTime() - deadline < 0) {
+                    Thread.onSpinWait();
+                } else {
+                    parked = true;
+                    // Re-check after announcing: the publisher writes job, then reads parked.
+                    if (job == last && !stop) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                }
+            }
+        }
+    }
+
+    /** Starts or replaces the workers so that there are exactly {@code size}. Under LOCK. */
+    private static void ensureWorkers(int size) {
+        if (workers.length == size) {
+            return;
+        }
+        for (Worker w : workers) {
+            w.stop = true;
+            LockSupport.unpark(w);
+        }
+        Worker[] ws = new Worker[size];
+        for (int i = 0; i < size; i++) {
+            ws[i] = new Worker(i, job);
+            ws[i].start();
+        }
+        workers = ws;
     }
 
     /**
@@ -59,46 +156,54 @@ public final class Parallel {
     public static void parallelFor(int n, int grain, RangeBody body) {
         int t = threads;
         int parts = (int) Math.min(t, Math.max(1, n / (long) Math.max(1, grain)));
-        if (parts <= 1 || n <= 1) {
+        boolean[] inside = INSIDE.get();
+        if (parts <= 1 || n <= 1 || inside[0] || !LOCK.tryLock()) {
             if (n > 0) {
                 body.run(0, n);
             }
             return;
         }
-        ExecutorService p = pool(t - 1);
-        CountDownLatch done = new CountDownLatch(parts - 1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int i = 1; i < parts; i++) {
-            int from = (int) ((long) n * i / parts);
-            int to = (int) ((long) n * (i + 1) / parts);
-            p.execute(() -> {
-                try {
-                    body.run(from, to);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    done.countDown();
+        Job j;
+        try {
+            ensureWorkers(t - 1);
+            j = new Job(body, n, parts);
+            job = j;
+            for (Worker w : workers) {
+                if (w.part < parts && w.parked) {
+                    LockSupport.unpark(w);
                 }
-            });
+            }
+            inside[0] = true;
+            try {
+                j.runPart(0);
+            } finally {
+                inside[0] = false;
+            }
+            awaitWorkers(j);
+        } finally {
+            LOCK.unlock();
         }
-        try {
-            body.run(0, (int) ((long) n / parts));
-        } catch (Throwable e) {
-            failure.compareAndSet(null, e);
-        }
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for workers", e);
-        }
-        Throwable f = failure.get();
+        Throwable f = j.failure.get();
         if (f instanceof RuntimeException re) {
             throw re;
         } else if (f instanceof Error er) {
             throw er;
         } else if (f != null) {
             throw new IllegalStateException(f);
+        }
+    }
+
+    private static void awaitWorkers(Job j) {
+        long deadline = System.nanoTime() + SPIN_NANOS;
+        while (j.pending.get() != 0) {
+            if (System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+            } else {
+                j.callerParked = true;
+                if (j.pending.get() != 0) {
+                    LockSupport.park(Parallel.class);
+                }
+            }
         }
     }
 }

@@ -19,6 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * M and N run the same micro-kernel on a zero-padded tile whose extra rows/columns are discarded
  * (they are independent outputs, so they cannot influence kept ones). Threads split output rows
  * or output columns (whichever dimension is larger), never K.
+ *
+ * <p>Shapes where the row kernel would waste lanes or transpose a big B take the column path
+ * ({@link #columnBlock}): the same chains with output rows in the lanes instead of columns.
  */
 public final class VectorGemm {
     private static final VectorSpecies<Float> F = species();
@@ -34,6 +37,14 @@ public final class VectorGemm {
             GemmBlocking.roundUp(Integer.getInteger("verity.gemm.nc", 2048), NR),
             Math.max(1, Integer.getInteger("verity.gemm.kc", 512)));
 
+    /** Output rows per panel of the column kernel: two vectors of rows. */
+    static final int MV = 2 * L;
+    /** Output columns per tile of the column kernel (one broadcast each). */
+    static final int NJ = 6;
+
+    /** Which single-thread routine computes a block of output. */
+    private enum Path { PACKED, DIRECT, COLUMN }
+
     /** Minimum multiply-adds per thread before splitting is worth a hand-off. */
     private static final long MIN_FMAS_PER_PART = 1L << 18;
 
@@ -42,6 +53,10 @@ public final class VectorGemm {
         float[] ap = new float[0];
         float[] bp = new float[0];
         final float[] tile = new float[MR * NR];
+        /** A panel transposed for {@link #columnBlock}: K rows of MV contiguous output rows. */
+        float[] at = new float[0];
+        /** One NJ x MV tile of {@link #columnBlock}, column-major (the kernel's register layout). */
+        final float[] ctile = new float[NJ * MV];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -104,9 +119,9 @@ public final class VectorGemm {
             int grain = (int) Math.min(batch, Math.max(1L, MIN_FMAS_PER_PART / itemFmas));
             Parallel.parallelFor(batch, grain, (from, to) -> {
                 Scratch s = SCRATCH.get();
-                boolean direct = bk == DEFAULT && directFits(M, K);
+                Path path = path(bk, transA, transB, M, N, K);
                 for (int t = from; t < to; t++) {
-                    sub(direct, transA, transB, 0, M, 0, N, K, a, (int) (aOff + t * strideA), lda,
+                    sub(path, transA, transB, 0, M, 0, N, K, a, (int) (aOff + t * strideA), lda,
                             b, (int) (bOff + t * strideB), ldb, c, (int) (cOff + t * strideC), ldc,
                             bias, accumulate, bk, s);
                 }
@@ -127,7 +142,7 @@ public final class VectorGemm {
     static void sequential(boolean transA, boolean transB, int M, int N, int K,
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
-        sub(directFits(M, K), transA, transB, 0, M, 0, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias,
+        sub(path(DEFAULT, transA, transB, M, N, K), transA, transB, 0, M, 0, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias,
                 accumulate, DEFAULT, SCRATCH.get());
     }
 
@@ -139,8 +154,17 @@ public final class VectorGemm {
             return;
         }
         long kk = Math.max(1, K);
-        boolean direct = bk == DEFAULT && directFits(M, K);
-        if (M >= N) {
+        Path direct = path(bk, transA, transB, M, N, K);
+        if (direct == Path.COLUMN) {
+            // Whole MV-row panels per thread: each thread transposes only its own rows of A and
+            // reads B in place, so nothing is packed twice.
+            int units = (M + MV - 1) / MV;
+            long unitFmas = (long) MV * N * kk;
+            int grain = (int) Math.min(units, Math.max(1L, MIN_FMAS_PER_PART / unitFmas));
+            Parallel.parallelFor(units, grain, (from, to) -> columnBlock(transA, transB, from * MV,
+                    Math.min(M, to * MV), 0, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate,
+                    SCRATCH.get()));
+        } else if (M >= N) {
             int units = (M + MR - 1) / MR;
             long unitFmas = (long) MR * N * kk;
             int grain = (int) Math.min(units, Math.max(1L, MIN_FMAS_PER_PART / unitFmas));
@@ -157,11 +181,27 @@ public final class VectorGemm {
         }
     }
 
-    /** One thread's share: the direct path for small shapes (default blocking only), else the packed one. */
-    private static void sub(boolean direct, boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
+    /**
+     * The routine for a shape: the column or direct path where they fit (default blocking only:
+     * tests pass tiny blockings to force many packed panels), else the packed one.
+     */
+    private static Path path(GemmBlocking bk, boolean transA, boolean transB, int M, int N, int K) {
+        if (bk != DEFAULT) {
+            return Path.PACKED;
+        }
+        if (columnFits(transA, transB, M, N, K)) {
+            return Path.COLUMN;
+        }
+        return directFits(M, K) ? Path.DIRECT : Path.PACKED;
+    }
+
+    /** One thread's share of the output, on the given path. */
+    private static void sub(Path path, boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc, float[] bias, boolean accumulate, GemmBlocking bk, Scratch s) {
-        if (direct) {
+        if (path == Path.COLUMN) {
+            columnBlock(transA, transB, m0, m1, n0, n1, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate, s);
+        } else if (path == Path.DIRECT) {
             directBlock(transA, transB, m0, m1, n0, n1, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate, s);
         } else {
             block(transA, transB, m0, m1, n0, n1, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, accumulate, bk, s);
@@ -400,6 +440,192 @@ public final class VectorGemm {
         r += ldc;
         c50.intoArray(c, r);
         c51.intoArray(c, r + L);
+    }
+
+    /**
+     * True when {@link #columnBlock} is the better path, by a rough cost model in cycles: vector
+     * fmas including padding lanes (1/L each), element moves when packing (1 for a copy, 2 for a
+     * transpose) and the column path's scattered stores of C (2 each). It picks the column path
+     * for a layer's forward (NT) with a small batch, where the row path would transpose all of
+     * B (N x K) on every call while the column path transposes only A (M x K, split between
+     * threads); and for N far from a multiple of NR (N = 10 logits), where the row kernel
+     * spends most lanes on padding. Fitted on Zen 4: 128x512x784 NT 1.17x, 128x10x512 NT 1.45x;
+     * 2048x128x128 NT and 2048x65x128 NT stay on the row path (0.73x, 0.9x on the column path).
+     * {@link #columnBlock} still handles a transposed A (tests call it directly), but the
+     * dispatcher never sends such shapes there.
+     */
+    static boolean columnFits(boolean transA, boolean transB, int M, int N, int K) {
+        // Transposed A (a weight gradient, A^T dC) stays on the row path: its lanes would come
+        // from K far-apart rows per step (128x512x2048 TN measured 0.71x on the column path).
+        if (transA || M < MV / 2 || K < 8) {
+            return false;
+        }
+        long fmaRow = (long) ((M + MR - 1) / MR * MR) * ((N + NR - 1) / NR * NR) * K / L;
+        long packRow = (transB ? 2L * N * K : 0) + (directFits(M, K) ? 0 : (long) M * K);
+        long fmaCol = (long) ((M + MV - 1) / MV * MV) * ((N + NJ - 1) / NJ * NJ) * K / L;
+        long packCol = 2L * M * K + 2L * M * N;
+        return fmaCol + packCol < fmaRow + packRow;
+    }
+
+    /**
+     * Output rows [m0, m1) x columns [n0, n1) with the output <em>rows</em> in the vector lanes:
+     * for each MV-row panel and NJ-column tile, lane ii of accumulator jj computes
+     * {@code acc = fma(A[i, k], B[k, j], acc)} for k = 0..K-1 in order (A's lanes times B[k, j]
+     * broadcast, in that operand order), from C or +0.0f, then + bias[j]: exactly the reference
+     * chain, in one pass over K. A is read in place when transposed and the panel is whole,
+     * otherwise transposed into a K x MV panel; B is always read in place. C goes through a
+     * private column-major tile (gathered when accumulating, scattered afterwards), since its
+     * rows are not contiguous in the lanes; rows past M are zero and columns past N repeat the
+     * last valid column, both discarded.
+     */
+    static void columnBlock(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc, float[] bias, boolean accumulate, Scratch s) {
+        if (m1 <= m0 || n1 <= n0) {
+            return;
+        }
+        if (s.at.length < K * MV) {
+            s.at = new float[K * MV];
+        }
+        float[] tile = s.ctile;
+        int js = transB ? ldb : 1;
+        int ks = transB ? 1 : ldb;
+        for (int ip = m0; ip < m1; ip += MV) {
+            int mv = Math.min(MV, m1 - ip);
+            float[] as;
+            int ao;
+            int astep;
+            if (transA && mv == MV) {
+                as = a;
+                ao = aOff + ip;
+                astep = lda;
+            } else {
+                packAT(transA, a, aOff, lda, ip, mv, K, s.at);
+                as = s.at;
+                ao = 0;
+                astep = MV;
+            }
+            for (int jt = n0; jt < n1; jt += NJ) {
+                int nj = Math.min(NJ, n1 - jt);
+                int last = nj - 1;
+                int o0 = bOff + jt * js;
+                if (accumulate) {
+                    for (int jj = 0; jj < NJ; jj++) {
+                        for (int ii = 0; ii < MV; ii++) {
+                            tile[jj * MV + ii] = jj < nj && ii < mv ? c[cOff + (ip + ii) * ldc + jt + jj] : 0.0f;
+                        }
+                    }
+                }
+                kernelColumn(as, ao, astep, b, o0, o0 + Math.min(1, last) * js, o0 + Math.min(2, last) * js,
+                        o0 + Math.min(3, last) * js, o0 + Math.min(4, last) * js, o0 + Math.min(5, last) * js, ks,
+                        K, tile, accumulate);
+                for (int ii = 0; ii < mv; ii++) {
+                    int row = cOff + (ip + ii) * ldc + jt;
+                    for (int jj = 0; jj < nj; jj++) {
+                        float acc = tile[jj * MV + ii];
+                        if (bias != null) {
+                            acc = acc + bias[jt + jj];
+                        }
+                        c[row + jj] = acc;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Transposes A[ip..ip+mv, 0..K) into K rows of MV floats (rows past mv zero). From row-major
+     * A this is a transpose, done 16 k at a time so the touched rows of the panel stay in L1.
+     */
+    private static void packAT(boolean transA, float[] a, int aOff, int lda, int ip, int mv, int K, float[] at) {
+        if (transA) {
+            for (int k = 0; k < K; k++) {
+                int src = aOff + k * lda + ip;
+                int dst = k * MV;
+                for (int ii = 0; ii < mv; ii++) {
+                    at[dst + ii] = a[src + ii];
+                }
+            }
+        } else {
+            for (int k0 = 0; k0 < K; k0 += 16) {
+                int k1 = Math.min(K, k0 + 16);
+                for (int ii = 0; ii < mv; ii++) {
+                    int src = aOff + (ip + ii) * lda;
+                    for (int k = k0; k < k1; k++) {
+                        at[k * MV + ii] = a[src + k];
+                    }
+                }
+            }
+        }
+        if (mv < MV) {
+            for (int k = 0; k < K; k++) {
+                for (int ii = mv; ii < MV; ii++) {
+                    at[k * MV + ii] = 0.0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * The column micro-kernel: 2 vectors of rows x NJ = 6 columns. A[ii, k] = as[ao + k * astep
+     * + ii], B[k, jj] = b[o_jj + k * ks]. Starts from the tile (load) or +0.0f and leaves the
+     * result in the tile, column-major.
+     */
+    private static void kernelColumn(float[] as, int ao, int astep, float[] b, int o0, int o1, int o2, int o3,
+                                     int o4, int o5, int ks, int K, float[] tile, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (load) {
+            c00 = FloatVector.fromArray(F, tile, 0);
+            c01 = FloatVector.fromArray(F, tile, L);
+            c10 = FloatVector.fromArray(F, tile, MV);
+            c11 = FloatVector.fromArray(F, tile, MV + L);
+            c20 = FloatVector.fromArray(F, tile, 2 * MV);
+            c21 = FloatVector.fromArray(F, tile, 2 * MV + L);
+            c30 = FloatVector.fromArray(F, tile, 3 * MV);
+            c31 = FloatVector.fromArray(F, tile, 3 * MV + L);
+            c40 = FloatVector.fromArray(F, tile, 4 * MV);
+            c41 = FloatVector.fromArray(F, tile, 4 * MV + L);
+            c50 = FloatVector.fromArray(F, tile, 5 * MV);
+            c51 = FloatVector.fromArray(F, tile, 5 * MV + L);
+        } else {
+            FloatVector z = FloatVector.zero(F);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z;
+            c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
+        }
+        for (int k = 0, ai = ao, bi = 0; k < K; k++, ai += astep, bi += ks) {
+            FloatVector x0 = FloatVector.fromArray(F, as, ai);
+            FloatVector x1 = FloatVector.fromArray(F, as, ai + L);
+            FloatVector y = FloatVector.broadcast(F, b[o0 + bi]);
+            c00 = x0.fma(y, c00);
+            c01 = x1.fma(y, c01);
+            y = FloatVector.broadcast(F, b[o1 + bi]);
+            c10 = x0.fma(y, c10);
+            c11 = x1.fma(y, c11);
+            y = FloatVector.broadcast(F, b[o2 + bi]);
+            c20 = x0.fma(y, c20);
+            c21 = x1.fma(y, c21);
+            y = FloatVector.broadcast(F, b[o3 + bi]);
+            c30 = x0.fma(y, c30);
+            c31 = x1.fma(y, c31);
+            y = FloatVector.broadcast(F, b[o4 + bi]);
+            c40 = x0.fma(y, c40);
+            c41 = x1.fma(y, c41);
+            y = FloatVector.broadcast(F, b[o5 + bi]);
+            c50 = x0.fma(y, c50);
+            c51 = x1.fma(y, c51);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, MV);
+        c11.intoArray(tile, MV + L);
+        c20.intoArray(tile, 2 * MV);
+        c21.intoArray(tile, 2 * MV + L);
+        c30.intoArray(tile, 3 * MV);
+        c31.intoArray(tile, 3 * MV + L);
+        c40.intoArray(tile, 4 * MV);
+        c41.intoArray(tile, 4 * MV + L);
+        c50.intoArray(tile, 5 * MV);
+        c51.intoArray(tile, 5 * MV + L);
     }
 
     /**
