@@ -14,12 +14,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -98,6 +100,7 @@ public final class HttpBlobServer implements AutoCloseable {
         connector.setPort(config.port());
         server.addConnector(connector);
         server.setHandler(new BlobHandler());
+        server.setErrorHandler(new JsonErrors());
         // Stop at once on close(): a graceful stop would wait out clients' idle keep-alive connections,
         // and a request cut off mid-way is harmless in a content-addressed store (the client retries).
         server.setStopTimeout(0);
@@ -293,6 +296,19 @@ public final class HttpBlobServer implements AutoCloseable {
         private void notAllowed(Response response, Callback callback, String allow) {
             response.getHeaders().put(HttpHeader.ALLOW, allow);
             error(response, callback, 405, "method-not-allowed", "allowed methods here: " + allow, null);
+        }
+    }
+
+    /**
+     * Errors Jetty raises before the handler runs (a malformed or ambiguous request line, e.g. an
+     * encoded '/' in a key) are JSON too, so clients parse one error format.
+     */
+    private static final class JsonErrors extends ErrorHandler {
+        @Override
+        protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+                                        Callback callback) {
+            String text = message != null ? message : HttpStatus.getMessage(code);
+            json(response, callback, code, errorBody(code == 400 ? "bad-request" : "http-" + code, text, null));
         }
     }
 
