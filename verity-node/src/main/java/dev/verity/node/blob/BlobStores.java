@@ -128,6 +128,10 @@ public final class BlobStores {
     }
 
     private static BlobStore s3(String s) throws IOException {
+        String afterScheme = s.substring("s3:".length());
+        if (!afterScheme.startsWith("//") || afterScheme.length() == 2 || "/?".indexOf(afterScheme.charAt(2)) >= 0) {
+            throw new IllegalArgumentException("s3: blob store needs a bucket, e.g. s3://verity-blobs/prefix, got '" + s + "'");
+        }
         URI u = parse(s);
         Map<String, String> q = query(u, S3_PARAMS);
         // The authority, not getHost(): a bucket name with dots or digits-only labels is still a bucket.

@@ -1,6 +1,7 @@
 package dev.verity.node.blob;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
@@ -19,6 +20,7 @@ final class S3TestServer implements AutoCloseable {
     final URI endpoint;
 
     S3TestServer(Path dir) throws Exception {
+        Files.createDirectories(dir);
         Properties p = new Properties();
         p.setProperty("jclouds.filesystem.basedir", dir.toString());
         p.setProperty("jclouds.identity", ACCESS_KEY);
