@@ -140,6 +140,11 @@ public final class HttpBlobServer implements AutoCloseable {
         return URI.create("http://" + h + ":" + port());
     }
 
+    /** Blocks until the server is stopped ({@link #close()} from another thread or a shutdown hook). */
+    public void awaitStop() throws InterruptedException {
+        server.join();
+    }
+
     @Override
     public void close() {
         try {
