@@ -247,10 +247,11 @@ public final class HttpBlobServer implements AutoCloseable {
             byte[] body;
             InputStream in = Content.Source.asInputStream(request);
             if (declared >= 0) {
-                body = in.readNBytes((int) declared);
-                if (body.length != declared) {
+                body = new byte[(int) declared]; // one exact allocation: a large checkpoint is copied once
+                int n = in.readNBytes(body, 0, body.length);
+                if (n != declared) {
                     error(response, callback, 400, "truncated",
-                            "request body ended after " + body.length + " of " + declared + " declared bytes", key);
+                            "request body ended after " + n + " of " + declared + " declared bytes", key);
                     return;
                 }
             } else {
@@ -291,7 +292,7 @@ public final class HttpBlobServer implements AutoCloseable {
 
         private void tooLarge(Response response, Callback callback, String what, long max) {
             Map<String, Object> err = errorBody("too-large",
-                    what + " is over this server's limit of " + max + " bytes (blob server --max-blob-bytes)", null);
+                    what + " is over this server's limit of " + max + " bytes (verity blob serve --max-blob-bytes)", null);
             err.put("maxBlobBytes", max);
             // The unread body makes the connection unusable for another request.
             response.getHeaders().put(HttpHeader.CONNECTION, "close");

@@ -203,7 +203,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
                 throw new IOException("blob " + key + " in " + where + " is " + length
                         + " bytes, over this client's limit of " + config.maxBlobBytes());
             }
-            bytes = readBounded(in, key);
+            bytes = readBounded(in, length == null ? -1 : length, key);
         } catch (NoSuchKeyException e) {
             throw new MissingBlobException(key);
         } catch (SdkException e) {
@@ -269,8 +269,16 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         return "S3BlobStore[" + where + "]";
     }
 
-    private byte[] readBounded(InputStream in, String key) throws IOException {
+    private byte[] readBounded(InputStream in, long declared, String key) throws IOException {
         long max = config.maxBlobBytes();
+        if (declared >= 0) {
+            byte[] exact = new byte[(int) declared]; // checked against max by the caller; one copy only
+            int n = in.readNBytes(exact, 0, exact.length);
+            if (n != declared) {
+                throw new IOException("blob " + key + " in " + where + ": object ended after " + n + " of " + declared + " bytes");
+            }
+            return exact;
+        }
         byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
         if (bytes.length > max) {
             throw new IOException("blob " + key + " in " + where + " is over this client's limit of " + max + " bytes");

@@ -265,7 +265,7 @@ class HttpBlobServerTest {
         String key = disk.put(big);
         try (HttpBlobStore client = new HttpBlobStore(new HttpBlobStore.Config(server.uri(), Duration.ofSeconds(10), 4096))) {
             IOException e = assertThrows(IOException.class, () -> client.get(key));
-            assertTrue(e.getMessage().contains("more than 4096 bytes"), e.getMessage());
+            assertTrue(e.getMessage().contains("announces 5000 bytes, more than this client's blob limit of 4096"), e.getMessage());
         }
     }
 
