@@ -155,6 +155,12 @@ contract LinkStructure is LinkWalk {
         if (code == 53 || code == 55) return (true, _pool(x, c, code == 55));
         if (code == 56) return (true, _avgPoolGrad(x, c));
         if (code >= 80 && code <= 87) return (true, _optim(x, c, code));
+        if (code == 63) return (true, _embedding(x));
+        if (code == 71) return (true, _in(0, _transposeSource(x)));
+        if (code == 75) {
+            uint256 tt = x.r.shape[x.r.shape.length - 1];
+            return (true, x.e % tt > (x.e / tt) % tt ? _k(_attrFloat(x, "fill")) : _in(0, x.e));
+        }
         return (false, 0);
     }
 
@@ -442,5 +448,36 @@ contract LinkStructure is LinkWalk {
             total += cnt;
         }
         return total == 0 ? _k(F_ZERO) : _lk(c.n - 1);
+    }
+
+    /// EMBEDDING (inputs table [V, d], ids): no links; the result is table[id_p, e % d], id_p (input 1, element e / d)
+    /// a data word that must be an integral float in [0, V).
+    function _embedding(Ctx memory x) internal pure returns (uint256) {
+        uint256 d = x.dims[0][1];
+        (bool ok, uint32 v) = _need(x, K_INPUT, 1, x.e / d);
+        if (!ok) return 0;
+        int256 id = v.toInt();
+        if (id < 0 || uint256(id) >= x.dims[0][0] || Binary32.fromInt(id) != v) {
+            x.fail = "the token id is not in the table";
+            return 0;
+        }
+        return _in(0, uint256(id) * d + x.e % d);
+    }
+
+    /// TRANSPOSE: no links; the result is the input element at the permuted coordinates (ShapeOps.Transpose.source).
+    function _transposeSource(Ctx memory x) internal pure returns (uint256 src) {
+        uint256[] memory is_ = x.dims[0];
+        uint256 p = _attr(x, "perm");
+        require(uint8(x.r.attrs[p]) == 3, "LinkStructure: perm is not an int array");
+        uint256[] memory os = x.r.shape;
+        uint256 index = x.e;
+        for (uint256 d = os.length; d > 0; --d) {
+            uint256 coord = index % os[d - 1];
+            index /= os[d - 1];
+            uint256 axis = _be(x.r.attrs, p + 5 + 4 * (d - 1), 4);
+            uint256 stride = 1;
+            for (uint256 a = axis + 1; a < is_.length; ++a) stride *= is_[a];
+            src += coord * stride;
+        }
     }
 }

@@ -120,6 +120,10 @@ final class LinkStructureCheck {
                     d.add(LinkStructure.pack(0, 1, r, Float.floatToRawIntBits(in[1].data()[r])));
                 }
             }
+            case EMBEDDING -> {
+                int dd = in[0].dim(1);
+                d.add(LinkStructure.pack(0, 1, e / dd, Float.floatToRawIntBits(in[1].data()[e / dd])));
+            }
             case LR_SCHEDULE -> d.add(LinkStructure.pack(0, 0, 0, Float.floatToRawIntBits(in[0].data()[0])));
             default -> {
             }
