@@ -1,0 +1,268 @@
+package dev.verity.cli;
+
+import dev.verity.chain.Chain;
+import dev.verity.chain.LinkStructure;
+import dev.verity.proof.commit.Commitments;
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.chain.BasicOp;
+import dev.verity.tensor.chain.ElementChain;
+import dev.verity.tensor.chain.Link;
+import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.data.Datasets;
+import dev.verity.tensor.data.TextCorpus;
+import dev.verity.tensor.graph.Node;
+import dev.verity.tensor.graph.OpKind;
+import dev.verity.tensor.graph.StepExecutor;
+import dev.verity.tensor.model.ModelConfig;
+import dev.verity.tensor.train.TrainConfig;
+import dev.verity.tensor.train.Trainer;
+import dev.verity.tensor.train.TrainingState;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * The on-chain link structure ({@code LinkStructure}) against the Java chains of real training steps (mlp, lenet5,
+ * gpt): for every op kind of the three graphs, random elements, and the links of their chains (all of them up to
+ * {@code maxLinks} per element, a random sample beyond), each checked by the contract against the op's record; then
+ * the chain length and result leaf; then mutations (wrong input index, wrong input number, wrong constant, wrong
+ * basic op, an extra link, a wrong result leaf, a wrong chain length), each of which must be rejected with a reason.
+ */
+final class LinkStructureCheck {
+    private LinkStructureCheck() {
+    }
+
+    /** One op kind's row. */
+    record Row(OpKind kind, boolean covered, int elements, int links, int mismatches, int mutations, int mutationsMissed,
+               long gasMin, long gasMedian, long gasMax, String example) {
+    }
+
+    record Report(List<Row> rows) {
+        long mismatches() {
+            return rows.stream().mapToLong(r -> r.mismatches() + r.mutationsMissed()).sum();
+        }
+
+        long covered() {
+            return rows.stream().filter(Row::covered).count();
+        }
+    }
+
+    /** One op node of a real step with everything its prescription needs. */
+    private record Site(Node node, byte[] record, byte[] dims, StepExecutor ex) {
+    }
+
+    static Report run(Chain chain, int elementsPerKind, int maxLinks, PrintStream out) throws IOException {
+        String address = LinkStructure.deploy(chain);
+        TreeMap<OpKind, List<Site>> sites = new TreeMap<>();
+        var fm = Datasets.fashionMnistShipped().train().slice(0, 512);
+        collect(Trainer.images(new ModelConfig.Mlp(new int[] {784, 32, 10}), TrainConfig.defaults("mlp", 2, 1).withBatch(8), fm), sites);
+        collect(Trainer.images(ModelConfig.defaults("lenet5", 10), TrainConfig.defaults("lenet5", 2, 1).withBatch(4), fm), sites);
+        TextCorpus kjv = Datasets.kjv();
+        TextCorpus small = TextCorpus.of("kjv-8k", "kjv", kjv.decode(Arrays.copyOf(kjv.tokens(), 8000)));
+        collect(Trainer.text(new ModelConfig.Gpt(1, 32, 4, 16, small.vocabSize(), 0.1f), TrainConfig.defaults("gpt", 2, 1)
+                .withBatch(2), small), sites);
+        SplittableRandom rnd = new SplittableRandom(11);
+        List<Row> rows = new ArrayList<>();
+        if (out != null) {
+            out.printf("%-20s %7s %5s %7s %6s %9s %6s %8s %8s %8s%n", "op kind", "covered", "elems", "links", "wrong", "mutations",
+                    "missed", "gas min", "median", "max");
+        }
+        for (var en : sites.entrySet()) {
+            Row r = checkKind(chain, address, en.getKey(), en.getValue(), elementsPerKind, maxLinks, rnd);
+            rows.add(r);
+            if (out != null) {
+                out.printf("%-20s %7s %5d %7d %6d %9d %6d %8d %8d %8d%s%n", r.kind(), r.covered() ? "yes" : "NO", r.elements(),
+                        r.links(), r.mismatches(), r.mutations(), r.mutationsMissed(), r.gasMin(), r.gasMedian(), r.gasMax(),
+                        r.example().isEmpty() ? "" : "  " + r.example());
+            }
+        }
+        Report rep = new Report(rows);
+        if (out != null) {
+            out.println("link structure: " + rep.covered() + "/" + rows.size() + " op kinds covered, " + rep.mismatches()
+                    + " mismatches");
+        }
+        return rep;
+    }
+
+    private static void collect(Trainer t, TreeMap<OpKind, List<Site>> sites) {
+        TrainingState s = t.initialState();
+        t.train(s, 1, true, null);
+        // run step 1 without committing, so every node's inputs are still in place
+        t.inputs().get("step").data()[0] = (float) s.step();
+        t.executor().run(s.tensors(), t.inputs(), true);
+        var g = t.trainingStep().graph();
+        for (Node n : g.nodes()) {
+            if (n.kind() == OpKind.STATE || n.kind() == OpKind.INPUT || n.kind().op().isView()) {
+                continue;
+            }
+            int[][] shapes = new int[n.arity()][];
+            for (int i = 0; i < shapes.length; i++) {
+                shapes[i] = g.node(n.input(i)).shape();
+            }
+            sites.computeIfAbsent(n.kind(), k -> new ArrayList<>())
+                    .add(new Site(n, Commitments.graphRecord(n), LinkStructure.dims(shapes), t.executor()));
+        }
+    }
+
+    /** The data words a prescription reads: labels, the shuffled sample (link 1), the step. */
+    private static List<BigInteger> data(Site s, int e, List<Link> links) {
+        List<BigInteger> d = new ArrayList<>();
+        Tensor[] in = s.ex().inputsOf(s.node().id());
+        switch (s.node().kind()) {
+            case GATHER_ROWS, GATHER_WINDOWS -> d.add(LinkStructure.pack(1, 1, 0, links.get(1).resultBits()));
+            case CROSS_ENTROPY, CROSS_ENTROPY_GRAD -> {
+                for (int r = 0; r < in[1].size(); r++) {
+                    d.add(LinkStructure.pack(0, 1, r, Float.floatToRawIntBits(in[1].data()[r])));
+                }
+            }
+            case EMBEDDING -> {
+                int dd = in[0].dim(1);
+                d.add(LinkStructure.pack(0, 1, e / dd, Float.floatToRawIntBits(in[1].data()[e / dd])));
+            }
+            case LR_SCHEDULE -> d.add(LinkStructure.pack(0, 0, 0, Float.floatToRawIntBits(in[0].data()[0])));
+            default -> {
+            }
+        }
+        return d;
+    }
+
+    private static Row checkKind(Chain chain, String address, OpKind kind, List<Site> sites, int elements, int maxLinks,
+                                 SplittableRandom rnd) {
+        List<Long> gas = new ArrayList<>();
+        int links = 0;
+        int bad = 0;
+        int mutations = 0;
+        int missed = 0;
+        String example = "";
+        boolean covered = true;
+        for (int k = 0; k < elements; k++) {
+            Site s = sites.get(rnd.nextInt(sites.size()));
+            int e = rnd.nextInt((int) s.node().numel());
+            ElementChain ch = new ElementChain();
+            Operand result = s.ex().element(s.node().id(), e, ch);
+            List<Link> chain0 = ch.links();
+            List<BigInteger> data = data(s, e, chain0);
+            List<Integer> ts = new ArrayList<>();
+            if (chain0.size() <= maxLinks) {
+                for (int t = 0; t < chain0.size(); t++) {
+                    ts.add(t);
+                }
+            } else {
+                for (int t = 0; t < maxLinks; t++) {
+                    ts.add(t < 16 ? t : t < 32 ? chain0.size() - 1 - (t - 16) : rnd.nextInt(chain0.size()));
+                }
+            }
+            for (int t : ts) {
+                LinkStructure.Verdict v = LinkStructure.checkLink(chain, address, s.record(), s.dims(), e, t,
+                        Commitments.linkLeaf(t, chain0.get(t)), data);
+                if (!v.covered()) {
+                    covered = false;
+                    example = v.why();
+                    break;
+                }
+                links++;
+                gas.add(v.gas());
+                if (!v.matches()) {
+                    bad++;
+                    if (example.isEmpty()) {
+                        example = "e=" + e + " t=" + t + ": " + v.why();
+                    }
+                }
+            }
+            if (!covered) {
+                break;
+            }
+            LinkStructure.Verdict rv = LinkStructure.checkResult(chain, address, s.record(), s.dims(), e, chain0.size(),
+                    Commitments.resultLeaf(result), data);
+            if (!rv.covered()) {
+                covered = false;
+                example = rv.why();
+                break;
+            }
+            if (!rv.matches()) {
+                bad++;
+                if (example.isEmpty()) {
+                    example = "e=" + e + " result: " + rv.why();
+                }
+            }
+            // mutations: each must be rejected, with a reason
+            for (Mutant m : mutants(chain0, result, rnd)) {
+                mutations++;
+                LinkStructure.Verdict mv = m.t() < 0
+                        ? LinkStructure.checkResult(chain, address, s.record(), s.dims(), e, m.links(), m.leaf(), data)
+                        : LinkStructure.checkLink(chain, address, s.record(), s.dims(), e, m.t(), m.leaf(), data);
+                if (mv.matches() || mv.why().isEmpty()) {
+                    missed++;
+                    if (example.isEmpty()) {
+                        example = "mutation not caught: " + m.what();
+                    }
+                }
+            }
+        }
+        long[] g = gas.stream().mapToLong(Long::longValue).sorted().toArray();
+        return new Row(kind, covered, covered ? elements : 0, links, bad, mutations, missed, g.length == 0 ? 0 : g[0],
+                g.length == 0 ? 0 : g[g.length / 2], g.length == 0 ? 0 : g[g.length - 1], example);
+    }
+
+    /** A mutated link leaf (t >= 0) or result leaf with a chain length (t < 0). */
+    record Mutant(String what, int t, byte[] leaf, long links) {
+    }
+
+    static List<Mutant> mutants(List<Link> links, Operand result, SplittableRandom rnd) {
+        List<Mutant> out = new ArrayList<>();
+        int n = links.size();
+        for (int t = 0; t < n; t++) {
+            Link l = links.get(t);
+            for (int i = 0; i < l.operands().size(); i++) {
+                Operand o = l.operands().get(i);
+                if (o instanceof Operand.Input in && out.stream().noneMatch(m -> m.what().startsWith("input index"))) {
+                    out.add(new Mutant("input index", t, Commitments.linkLeaf(t, with(l, i, new Operand.Input(in.input(), in.index() + 1, in.bits()))), n));
+                    out.add(new Mutant("input number", t, Commitments.linkLeaf(t, with(l, i, new Operand.Input(in.input() + 1, in.index(), in.bits()))), n));
+                }
+                if (o instanceof Operand.Const c && out.stream().noneMatch(m -> m.what().equals("constant"))) {
+                    out.add(new Mutant("constant", t, Commitments.linkLeaf(t, with(l, i, new Operand.Const(c.bits() ^ 1))), n));
+                }
+                if (o instanceof Operand.Link k && k.link() > 0 && out.stream().noneMatch(m -> m.what().equals("link number"))) {
+                    out.add(new Mutant("link number", t, Commitments.linkLeaf(t, with(l, i, new Operand.Link(k.link() - 1, k.bits()))), n));
+                }
+            }
+        }
+        if (n > 0) {
+            int t = rnd.nextInt(n);
+            Link l = links.get(t);
+            BasicOp other = sameArity(l.op());
+            if (other != null) {
+                out.add(new Mutant("basic op", t, Commitments.linkLeaf(t, new Link(other, l.operands(), l.resultBits())), n));
+            }
+            out.add(new Mutant("extra link", n, Commitments.linkLeaf(n, links.get(n - 1)), n + 1));
+        }
+        Operand wrong = switch (result) {
+            case Operand.Input in -> new Operand.Input(in.input(), in.index() + 1, in.bits());
+            case Operand.Link k -> k.link() > 0 ? new Operand.Link(k.link() - 1, k.bits()) : new Operand.Const(k.bits());
+            case Operand.Const c -> new Operand.Const(c.bits() ^ 1);
+        };
+        out.add(new Mutant("result leaf", -1, Commitments.resultLeaf(wrong), n));
+        out.add(new Mutant("chain length", -1, Commitments.resultLeaf(result), n + 1));
+        return out;
+    }
+
+    private static Link with(Link l, int i, Operand o) {
+        List<Operand> ops = new ArrayList<>(l.operands());
+        ops.set(i, o);
+        return new Link(l.op(), ops, l.resultBits());
+    }
+
+    private static BasicOp sameArity(BasicOp op) {
+        for (BasicOp b : BasicOp.values()) {
+            if (b != op && b.arity() == op.arity()) {
+                return b;
+            }
+        }
+        return null;
+    }
+}

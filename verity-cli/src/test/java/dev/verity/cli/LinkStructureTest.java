@@ -1,0 +1,31 @@
+package dev.verity.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.verity.chain.EmbeddedChain;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class LinkStructureTest {
+    /** The committed LinkTemplates.sol is what DetMathChain records today (regenerate with -Dverity.regenerate=true). */
+    @Test
+    void templatesMatchTheEngine() throws Exception {
+        Path file = Path.of("..").resolve(LinkTemplatesSource.PATH);
+        String want = LinkTemplatesSource.solidity();
+        if (Boolean.getBoolean("verity.regenerate")) {
+            Files.writeString(file, want);
+        }
+        assertEquals(want, Files.readString(file), "LinkTemplates.sol is stale: regenerate it (see its header)");
+    }
+
+    /** Every link of random elements of every op kind of real mlp/lenet5/gpt steps, and mutations of them. */
+    @Test
+    void contractPrescribesTheJavaChains() throws Exception {
+        try (EmbeddedChain chain = new EmbeddedChain()) {
+            LinkStructureCheck.Report r = LinkStructureCheck.run(chain, Integer.getInteger("verity.structure.elements", 2),
+                    Integer.getInteger("verity.structure.maxLinks", 400), System.out);
+            assertEquals(0, r.mismatches(), "prescriptions that differ from the Java chains, or mutations not caught");
+        }
+    }
+}
