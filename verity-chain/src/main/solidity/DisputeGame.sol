@@ -381,15 +381,25 @@ contract DisputeGame is ReentrancyGuard, Wired {
     }
 
     /// @notice Round 5, update claim: the disputed state's 0x20 record (proven against the post-state
-    /// root) holds another tensor root than op-trace entry `e`, the node that updates that state tensor.
-    /// Rules at once. (Which node updates which state tensor is not committed by the graph root yet:
-    /// docs/referee.md, "Missing".)
-    function claimUpdate(uint256 disputeId, OpEntry calldata e, Leaf calldata stateRecord) external nonReentrant {
+    /// root) holds another tensor root than op-trace entry `e`. Which node holds which state tensor after
+    /// the step is committed by the graph root: the graph record of node `e.opIndex` (proven) ends with
+    /// the list of state tensors it updates (docs/commitments.md). A record that does not list the state
+    /// record's name makes the claim false. Rules at once.
+    function claimUpdate(uint256 disputeId, OpEntry calldata e, bytes calldata graphRecord, bytes32[] calldata graphProof, Leaf calldata stateRecord)
+        external
+        nonReentrant
+    {
         Dispute storage d = _turn(disputeId, 5);
         _proveOp(d, e);
-        require(stateRecord.data.length > 35 && uint8(stateRecord.data[0]) == TAG_STATE_TENSOR, "Game: not a state tensor record");
+        require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
+        require(d.graphRoot.verify(d.graphOps, e.opIndex, MerkleSha256.leafHash(graphRecord), graphProof), "Game: bad proof of graph op");
+        bytes calldata rec = stateRecord.data;
+        require(rec.length > 35 && uint8(rec[0]) == TAG_STATE_TENSOR, "Game: not a state tensor record");
         require(_proveLeaf(d.h1, stateRecord), "Game: bad proof of state record");
-        _ruleClaim(disputeId, d, 3, e.opIndex, bytes32(stateRecord.data[stateRecord.data.length - 32:]) != e.outputRoot);
+        uint256 nameLen = uint16(bytes2(rec[1:3]));
+        require(rec.length >= 3 + nameLen + 1 + 32, "Game: not a state tensor record");
+        bool updates = _updates(graphRecord, rec[3:3 + nameLen]);
+        _ruleClaim(disputeId, d, 3, e.opIndex, updates && bytes32(rec[rec.length - 32:]) != e.outputRoot);
     }
 
     /// @notice Round 5, scalars claim: the disputed state's 0x21 record is not the agreed one advanced by
@@ -609,6 +619,23 @@ contract DisputeGame is ReentrancyGuard, Wired {
         o += 4 + uint32(bytes4(r[o:o + 4]));
         uint256 len = uint16(bytes2(r[o:o + 2]));
         return r[o + 2:o + 2 + len];
+    }
+
+    /// @dev True iff the graph record's update trailer (after the name: uint16 n, then n times
+    /// uint16 len | name) lists state tensor `name`.
+    function _updates(bytes calldata r, bytes calldata name) internal pure returns (bool) {
+        uint256 o = _attrsAt(r);
+        o += 4 + uint32(bytes4(r[o:o + 4]));
+        o += 2 + uint16(bytes2(r[o:o + 2])); // past the node name
+        uint256 n = uint16(bytes2(r[o:o + 2]));
+        o += 2;
+        bytes32 want = keccak256(name);
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 len = uint16(bytes2(r[o:o + 2]));
+            if (len == name.length && keccak256(r[o + 2:o + 2 + len]) == want) return true;
+            o += 2 + len;
+        }
+        return false;
     }
 
     /// @dev The `batch` attribute of a GATHER_ROWS / GATHER_WINDOWS record: attributes are in name order

@@ -385,10 +385,10 @@ public final class Verity {
                 e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
     }
 
-    /** Round 5, update claim. */
-    public Receipt claimUpdate(String challenger, long id, OpEntry e, Leaf stateRecord) {
-        return tx(challenger, game, "DisputeGame.claimUpdate (round 5)", "claimUpdate(uint256," + OP_ENTRY + "," + LEAF + ")", u256(id), e.toAbi(),
-                stateRecord.toAbi());
+    /** Round 5, update claim: op-trace entry {@code e}, the graph record of node {@code e.opIndex} (its update list) and the disputed state's record. */
+    public Receipt claimUpdate(String challenger, long id, OpEntry e, byte[] graphRecord, List<byte[]> graphProof, Leaf stateRecord) {
+        return tx(challenger, game, "DisputeGame.claimUpdate (round 5)", "claimUpdate(uint256," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")", u256(id),
+                e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
     }
 
     /** Round 5, scalars claim. */

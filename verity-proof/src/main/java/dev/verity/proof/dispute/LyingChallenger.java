@@ -10,7 +10,12 @@ import dev.verity.tensor.train.TrainingState;
  * lose at the referee, whatever it claims.
  */
 public final class LyingChallenger implements ChallengerMoves {
-    public enum Lie { RECORD, SOURCE, UPDATE, SCALARS, LINK, RESULT }
+    public enum Lie {
+        RECORD, SOURCE, UPDATE,
+        /** An update claim naming another node than the one the graph commits as holding the tensor. */
+        UPDATE_NODE,
+        SCALARS, LINK, RESULT
+    }
 
     private final TaskRun run;
     private final Lie lie;
@@ -35,7 +40,10 @@ public final class LyingChallenger implements ChallengerMoves {
         return switch (lie) {
             case RECORD -> new Messages.RecordClaim(run.graph().size() / 2);
             case SOURCE -> new Messages.SourceClaim(firstOf(OpKind.STATE));
-            case UPDATE -> new Messages.UpdateClaim(run.graph().stateUpdates().firstKey());
+            case UPDATE -> new Messages.UpdateClaim(run.graph().stateUpdates().firstKey(),
+                    run.graph().stateUpdates().get(run.graph().stateUpdates().firstKey()));
+            case UPDATE_NODE -> new Messages.UpdateClaim(run.graph().stateUpdates().firstKey(),
+                    run.graph().stateUpdates().get(run.graph().stateUpdates().lastKey()));
             case SCALARS -> new Messages.ScalarsClaim();
             case LINK, RESULT -> new Messages.ElementClaim(lastOf(OpKind.MATMUL), 0);
         };
