@@ -20,6 +20,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     uint8 internal constant TAG_TENSOR_CHUNK = 0x10;
     uint8 internal constant TAG_STATE_TENSOR = 0x20;
     uint8 internal constant TAG_STATE_SCALARS = 0x21;
+    uint8 internal constant TAG_DATASET_ARRAY = 0x30;
     uint8 internal constant TAG_GRAPH_OP = 0x40;
     uint8 internal constant TAG_TRACE_ENTRY = 0x50;
     uint8 internal constant TAG_OP_TRACE = 0x60;
@@ -53,6 +54,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 links; // round 6: links in the chain (the tree has links + 1 leaves: the 0x71 result last)
         uint32 claimedValue; // round 6
         bytes32 graphRoot;
+        bytes32 datasetRoot; // the task's dataset root (0x30 records)
         bytes32 h0; // round 1 start state; round 2 segment root; round 3 agreed (pre) state
         bytes32 h1; // round 1 end state; round 3 disputed (post) state
         bytes32 opTraceRoot; // round 4
@@ -232,7 +234,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         returns (uint256 disputeId)
     {
         require(activeDisputeOf[taskId] == 0, "Game: task already disputed");
-        (address solver, bytes32 traceRoot, bytes32 graphRoot, uint64 graphOps, uint64 totalSteps, uint64 interval, uint256 solverStake) =
+        (address solver, bytes32 traceRoot, bytes32 graphRoot, bytes32 datasetRoot, uint64 graphOps, uint64 totalSteps, uint64 interval, uint256 solverStake) =
             market.onDisputeOpened(taskId, msg.sender);
         uint64 segs = (totalSteps + interval - 1) / interval;
         require(segment < segs, "Game: no such segment");
@@ -254,6 +256,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         d.graphOps = graphOps;
         d.solverStake = uint128(solverStake);
         d.graphRoot = graphRoot;
+        d.datasetRoot = datasetRoot;
         d.h0 = startState;
         d.h1 = endState;
         activeDisputeOf[taskId] = disputeId;
@@ -352,7 +355,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice Round 5, source claim: op `e.opIndex` is a source (its graph record proven) whose output
     /// root is not what the agreed state holds: for a STATE node, the agreed state's 0x20 record of the
     /// same name (proven against the pre-state root); for the `step` INPUT, the tensor root of
-    /// [float(step-1)]. Rules at once.
+    /// [float(step-1)]; for a dataset INPUT, the task's 0x30 record of the same name (proven against the
+    /// dataset root posted with the task). Rules at once.
     function claimSource(uint256 disputeId, OpEntry calldata e, bytes calldata graphRecord, bytes32[] calldata graphProof, Leaf calldata stateRecord)
         external
         nonReentrant
@@ -373,9 +377,13 @@ contract DisputeGame is ReentrancyGuard, Wired {
         } else if (kind == OP_INPUT && keccak256(name) == keccak256("step")) {
             bytes32 leaf = MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_TENSOR_CHUNK), _le32(_u64ToF32(d.step - 1))));
             want = sha256(abi.encodePacked(bytes1(0x02), uint64(1), leaf));
+        } else if (kind == OP_INPUT) {
+            // a dataset array: the task's 0x30 record of the same name, proven against the dataset root the task was posted with
+            require(_isNamedRecord(stateRecord.data, TAG_DATASET_ARRAY, name), "Game: not the dataset record of that name");
+            require(_proveLeaf(d.datasetRoot, stateRecord), "Game: bad proof of dataset record");
+            want = bytes32(stateRecord.data[stateRecord.data.length - 32:]);
         } else {
-            // dataset inputs: the task's dataset root (0x30 records) is not wired into the game yet (docs/referee.md)
-            revert("Game: source kind not decidable on chain");
+            revert("Game: not a source node");
         }
         _ruleClaim(disputeId, d, 2, e.opIndex, want != e.outputRoot);
     }

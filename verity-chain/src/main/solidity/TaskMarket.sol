@@ -359,7 +359,16 @@ contract TaskMarket is ReentrancyGuard, Wired {
         nonReentrant
         onlyGame
         exists(taskId)
-        returns (address solver, bytes32 traceRoot, bytes32 graphRoot, uint64 graphOps, uint64 totalSteps, uint64 interval, uint256 solverStake)
+        returns (
+            address solver,
+            bytes32 traceRoot,
+            bytes32 graphRoot,
+            bytes32 datasetRoot,
+            uint64 graphOps,
+            uint64 totalSteps,
+            uint64 interval,
+            uint256 solverStake
+        )
     {
         Task storage t = tasks[taskId];
         require(t.status == Status.Committed, "Market: task not open to challenge");
@@ -368,7 +377,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(challenger != t.solver, "Market: solver cannot challenge itself");
         t.status = Status.Disputed;
         emit DisputeStarted(taskId, challenger);
-        return (t.solver, t.traceRoot, t.p.graphRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
+        return (t.solver, t.traceRoot, t.p.graphRoot, t.p.datasetRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
     }
 
     /// @notice Called by the dispute game after it slashed the loser. A solver that lost fails the

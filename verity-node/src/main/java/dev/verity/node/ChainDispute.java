@@ -22,6 +22,7 @@ import dev.verity.tensor.chain.Link;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.OpKind;
+import dev.verity.tensor.train.StepGraphs;
 import dev.verity.tensor.train.TrainingState;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -219,6 +220,7 @@ public final class ChainDispute {
             case Messages.SourceClaim sc -> {
                 Node node = run.graph().node(sc.node());
                 Verity.Leaf rec = node.kind() == OpKind.STATE && preC.has(node.name()) ? leaf(preC.record(node.name()))
+                        : node.kind() == OpKind.INPUT && !node.name().equals(StepGraphs.STEP) ? leaf(run.datasetRecord(node.name()))
                         : new Verity.Leaf(new byte[0], 0, 0, List.of());
                 if (!g.move(5, "claimSource", () -> v.claimSource(a.challenger(), dispute, entry(ot, opTree, sc.node()),
                         Commitments.graphRecord(run.graph(), node), sib(graph.proof(sc.node())), rec))) {
