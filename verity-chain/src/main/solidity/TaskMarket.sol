@@ -67,6 +67,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         bool assigned; // verifiers assigned
         bool stakeLocked; // solver's stake still locked for this task
         uint32 attestations;
+        uint64 dispute; // the open dispute's id in the game (0 = none); packed with `deadline`, so opening costs no fresh slot
     }
 
     struct Assignment {
@@ -144,6 +145,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     function getTask(uint256 taskId) external view exists(taskId) returns (Task memory) {
         return tasks[taskId];
+    }
+
+    /// @notice The id of the task's open dispute in the dispute game (0 = none).
+    function activeDisputeOf(uint256 taskId) external view returns (uint256) {
+        return tasks[taskId].dispute;
     }
 
     function statusOf(uint256 taskId) external view exists(taskId) returns (Status) {
@@ -354,7 +360,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     /// @notice Called by the dispute game when a challenge opens. Only one dispute at a time; only
     /// inside the verification window; the solver cannot challenge itself.
-    function onDisputeOpened(uint256 taskId, address challenger)
+    function onDisputeOpened(uint256 taskId, address challenger, uint64 disputeId)
         external
         nonReentrant
         onlyGame
@@ -376,6 +382,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(block.timestamp <= t.deadline, "Market: verification window closed");
         require(challenger != t.solver, "Market: solver cannot challenge itself");
         t.status = Status.Disputed;
+        t.dispute = disputeId;
         emit DisputeStarted(taskId, challenger);
         return (t.solver, t.traceRoot, t.p.graphRoot, t.p.datasetRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
     }
@@ -386,6 +393,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
     function onDisputeResolved(uint256 taskId, bool challengerWon) external nonReentrant onlyGame exists(taskId) {
         Task storage t = tasks[taskId];
         require(t.status == Status.Disputed, "Market: task not disputed");
+        t.dispute = 0;
         emit DisputeEnded(taskId, challengerWon);
         if (!challengerWon) {
             t.status = Status.Committed;
