@@ -399,18 +399,25 @@ contract TaskMarket is ReentrancyGuard, Wired {
             t.status = Status.Committed;
             return;
         }
+        // Payouts wait for settle(): the dispute's last move then costs the same however many verifiers
+        // attested (each would be one more token transfer inside the dispute).
         t.status = Status.Failed;
         t.stakeLocked = false; // the game slashed exactly the locked solverStake
-        _payVerifiers(taskId, t);
-        uint256 refund = _release(t);
-        _pay(t.submitter, refund);
-        emit TaskFailed(taskId, refund);
     }
 
     // ------------------------------------------------------------------ 7. settle
 
+    /// @notice After the challenge window: pays the solver, the verifiers, the fee and refunds the rest.
+    /// A task failed by a dispute is settled at once: attested verifiers are paid, the rest is refunded.
     function settle(uint256 taskId) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
+        if (t.status == Status.Failed && t.escrow > 0) {
+            _payVerifiers(taskId, t);
+            uint256 refunded = _release(t);
+            _pay(t.submitter, refunded);
+            emit TaskFailed(taskId, refunded);
+            return;
+        }
         require(t.status == Status.Committed, "Market: task not settleable");
         require(t.assigned, "Market: verifiers not assigned yet");
         require(block.timestamp > t.deadline, "Market: challenge window still open");

@@ -152,6 +152,12 @@ class MarketRulesTest {
         BigInteger stake = v.task(t1).spec().solverStake();
         assertEquals(before.add(v.config.challengeBond()).add(stake.divide(BigInteger.TWO)), v.balanceOf(a.challenger()));
         ChainSelftest.checkConservation(v, a);
+        // the failed task's escrow waits for settle(), which refunds the submitter once
+        BigInteger submitterBefore = v.balanceOf(a.submitter());
+        BigInteger escrow = v.task(t1).escrow();
+        v.settle(a.deployer(), t1);
+        assertEquals(submitterBefore.add(escrow), v.balanceOf(a.submitter()));
+        reverts("Market: task not settleable", () -> v.settle(a.deployer(), t1));
         // silent challenger at round 3
         long t2 = ChainSelftest.committedTask(v, a, syn);
         long d2 = v.openDispute(a.challenger(), t2, syn.round1(2));
