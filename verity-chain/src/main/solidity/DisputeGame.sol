@@ -167,9 +167,10 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     /// @dev Checks `s` is the state of open dispute `disputeId`; returns a memory copy.
     function _load(uint256 disputeId, State calldata s) internal view returns (State memory d) {
-        require(disputeId > 0 && disputeId <= disputeCount, "Game: no such dispute");
+        bytes32 h = stateHash[disputeId]; // 0 for an id never opened (a state hash is never 0)
+        require(h != 0, "Game: no such dispute");
         d = s;
-        require(keccak256(abi.encode(d)) == stateHash[disputeId], "Game: not the dispute's state");
+        require(keccak256(abi.encode(d)) == h, "Game: not the dispute's state");
         require(d.round != 0, "Game: dispute already resolved");
     }
 
