@@ -65,6 +65,18 @@ library MerkleSha256 {
         return sha256(abi.encodePacked(bytes1(0x00), leafBytes));
     }
 
+    /// @notice H(0x00 || leafBytes) for calldata bytes, hashed in scratch memory past the free memory
+    /// pointer (no allocation: repeated calls do not grow memory).
+    function leafHashCd(bytes calldata leafBytes) internal view returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore8(p, 0)
+            calldatacopy(add(p, 1), leafBytes.offset, leafBytes.length)
+            if iszero(staticcall(gas(), 2, p, add(leafBytes.length, 1), 0, 32)) { revert(0, 0) }
+            h := mload(0)
+        }
+    }
+
     function depth(uint64 n) internal pure returns (uint256 d) {
         if (n <= 1) return 0;
         uint256 m = uint256(n) - 1;
@@ -75,21 +87,40 @@ library MerkleSha256 {
     }
 
     /// @notice True iff `leaf` (a leaf hash) is leaf `index` of the `n`-leaf tree with `root`.
+    /// One SHA-256 precompile call per level on 65 bytes of scratch memory (assembly: no allocation,
+    /// siblings read straight from calldata), then H(0x02 || uint64(n) || top).
     function verify(bytes32 root, uint64 n, uint64 index, bytes32 leaf, bytes32[] calldata siblings)
         internal
-        pure
-        returns (bool)
+        view
+        returns (bool ok)
     {
         if (index >= n) return false;
         if (siblings.length != depth(n)) return false;
-        bytes32 h = leaf;
-        for (uint256 l = 0; l < siblings.length; l++) {
-            if ((index >> l) & 1 == 0) {
-                h = sha256(abi.encodePacked(bytes1(0x01), h, siblings[l]));
-            } else {
-                h = sha256(abi.encodePacked(bytes1(0x01), siblings[l], h));
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            let h := leaf
+            let idx := index
+            let end := add(siblings.offset, shl(5, siblings.length))
+            for { let o := siblings.offset } lt(o, end) { o := add(o, 32) } {
+                mstore8(p, 1)
+                switch and(idx, 1)
+                case 0 {
+                    mstore(add(p, 1), h)
+                    mstore(add(p, 33), calldataload(o))
+                }
+                default {
+                    mstore(add(p, 1), calldataload(o))
+                    mstore(add(p, 33), h)
+                }
+                if iszero(staticcall(gas(), 2, p, 65, 0, 32)) { revert(0, 0) }
+                h := mload(0)
+                idx := shr(1, idx)
             }
+            mstore8(p, 2)
+            mstore(add(p, 1), shl(192, n))
+            mstore(add(p, 9), h)
+            if iszero(staticcall(gas(), 2, p, 41, 0, 32)) { revert(0, 0) }
+            ok := eq(mload(0), root)
         }
-        return sha256(abi.encodePacked(bytes1(0x02), n, h)) == root;
     }
 }

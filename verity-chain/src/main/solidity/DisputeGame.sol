@@ -20,6 +20,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     uint8 internal constant TAG_TENSOR_CHUNK = 0x10;
     uint8 internal constant TAG_STATE_TENSOR = 0x20;
     uint8 internal constant TAG_STATE_SCALARS = 0x21;
+    uint8 internal constant TAG_DATASET_ARRAY = 0x30;
     uint8 internal constant TAG_GRAPH_OP = 0x40;
     uint8 internal constant TAG_TRACE_ENTRY = 0x50;
     uint8 internal constant TAG_OP_TRACE = 0x60;
@@ -32,59 +33,34 @@ contract DisputeGame is ReentrancyGuard, Wired {
     uint16 internal constant OP_GATHER_ROWS = 10;
     uint16 internal constant OP_GATHER_WINDOWS = 11;
 
-    /// @dev Packed storage: round 1 writes 7 fresh slots; later rounds overwrite `h0`/`h1` (start/end
-    /// state -> segment root -> pre/post state) and `outputRoot` (-> chain root) instead of taking new ones.
-    struct Dispute {
-        address challenger;
+    /// @notice The whole state of a dispute. Storage holds only its hash (`stateHash`); every move
+    /// resends it as calldata (checked against the hash) and the events of the earlier moves carry every
+    /// field, so either party can rebuild it (dev.verity.chain.Verity#disputeState). A round therefore
+    /// writes one storage slot instead of the fields it changes.
+    struct State {
         uint64 taskId;
-        uint8 nextRound; // 2..7 while open; 0 when resolved
-        bool challengerWon;
+        address challenger;
         address defender;
+        uint8 round; // next round 2..7 while open; 0 when resolved
+        bool challengerWon;
         uint64 deadline;
-        uint64 segment;
+        uint128 solverStake;
+        bytes32 graphRoot;
+        bytes32 datasetRoot; // the task's dataset root (0x30 records)
+        uint64 graphOps;
         uint64 segStartStep;
         uint64 segEndStep;
-        uint64 graphOps;
-        uint128 solverStake;
         uint64 step; // round 3: the disputed step (the agreed state is after step-1 steps)
-        uint64 opIndex; // round 5
-        uint64 element; // round 5
-        uint64 outputElems; // round 5
-        uint64 links; // round 6: links in the chain (the tree has links + 1 leaves: the 0x71 result last)
-        uint32 claimedValue; // round 6
-        bytes32 graphRoot;
         bytes32 h0; // round 1 start state; round 2 segment root; round 3 agreed (pre) state
         bytes32 h1; // round 1 end state; round 3 disputed (post) state
         bytes32 opTraceRoot; // round 4
+        uint64 opIndex; // round 5
         bytes32 graphLeafHash; // round 5
         bytes32 outputRoot; // round 5 output tensor root; round 6 chain root
-    }
-
-    /// @notice What `getDispute` returns (the first words keep the layout clients read).
-    struct DisputeInfo {
-        uint256 taskId;
-        address challenger;
-        address defender;
-        uint8 nextRound;
-        uint64 deadline;
-        bool challengerWon;
-        uint256 bond;
-        uint256 solverStake;
-        bytes32 graphRoot;
-        uint64 graphOps;
-        uint64 segment;
-        uint64 segStartStep;
-        uint64 segEndStep;
-        uint64 step;
-        bytes32 preState;
-        bytes32 postState;
-        bytes32 opTraceRoot;
-        uint64 opIndex;
-        bytes32 graphLeafHash;
-        uint64 element;
-        bytes32 chainRoot;
-        uint64 links;
-        uint32 claimedValue;
+        uint64 outputElems; // round 5
+        uint64 element; // round 5
+        uint64 links; // round 6: links in the chain (the tree has links + 1 leaves: the 0x71 result last)
+        uint32 claimedValue; // round 6
     }
 
     /// @notice An op-trace entry (0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64 outputElems)
@@ -124,18 +100,29 @@ contract DisputeGame is ReentrancyGuard, Wired {
     IReferee public immutable referee;
     uint256 public immutable challengeBond;
     uint64 public immutable roundTimeout;
+    // one slot: nonzero once wired, so the counters below never pay for a fresh slot
     TaskMarket public market;
-
-    uint256 public disputeCount;
-    uint256 public totalBonds; // == token.balanceOf(this) between transactions
-    mapping(uint256 => Dispute) private disputes;
-    mapping(uint256 => uint256) public activeDisputeOf; // taskId => disputeId (0 = none)
+    uint64 public disputeCount;
+    uint32 public openDisputes;
+    mapping(uint256 => bytes32) public stateHash; // disputeId => keccak256(abi.encode(State))
 
     event DisputeOpened(uint256 indexed disputeId, uint256 indexed taskId, address indexed challenger, address defender, uint64 segment, uint64 deadline);
+    /// @notice The rest of the opening state (DisputeOpened and this rebuild the round-2 state).
+    event DisputeParams(
+        uint256 indexed disputeId,
+        uint128 solverStake,
+        uint64 graphOps,
+        uint64 segStartStep,
+        uint64 segEndStep,
+        bytes32 graphRoot,
+        bytes32 datasetRoot,
+        bytes32 startState,
+        bytes32 endState
+    );
     event SegmentRootPosted(uint256 indexed disputeId, bytes32 segmentRoot, uint64 deadline);
     event StepDisputed(uint256 indexed disputeId, uint64 step, bytes32 preState, bytes32 postState, uint64 deadline);
     event OpTracePosted(uint256 indexed disputeId, bytes32 opTraceRoot, uint64 deadline);
-    event OpDisputed(uint256 indexed disputeId, uint64 opIndex, uint64 element, bytes32 outputRoot, uint64 deadline);
+    event OpDisputed(uint256 indexed disputeId, uint64 opIndex, uint64 element, bytes32 outputRoot, uint64 outputElems, bytes32 graphLeafHash, uint64 deadline);
     event ClaimRuled(uint256 indexed disputeId, uint8 kind, uint64 node, bool claimRight);
     event ElementChainPosted(uint256 indexed disputeId, bytes32 chainRoot, uint64 chainLength, uint32 value, uint64 deadline);
     event LinkRuled(uint256 indexed disputeId, uint64 linkIndex, bool linkCorrect);
@@ -158,67 +145,81 @@ contract DisputeGame is ReentrancyGuard, Wired {
         _finishWiring();
     }
 
-    function getDispute(uint256 disputeId) external view returns (DisputeInfo memory i) {
-        require(disputeId > 0 && disputeId <= disputeCount, "Game: no such dispute");
-        Dispute storage d = disputes[disputeId];
-        i.taskId = d.taskId;
-        i.challenger = d.challenger;
-        i.defender = d.defender;
-        i.nextRound = d.nextRound;
-        i.deadline = d.deadline;
-        i.challengerWon = d.challengerWon;
-        i.bond = challengeBond;
-        i.solverStake = d.solverStake;
-        i.graphRoot = d.graphRoot;
-        i.graphOps = d.graphOps;
-        i.segment = d.segment;
-        i.segStartStep = d.segStartStep;
-        i.segEndStep = d.segEndStep;
-        i.step = d.step;
-        i.preState = d.h0;
-        i.postState = d.h1;
-        i.opTraceRoot = d.opTraceRoot;
-        i.opIndex = d.opIndex;
-        i.graphLeafHash = d.graphLeafHash;
-        i.element = d.element;
-        i.chainRoot = d.outputRoot;
-        i.links = d.links;
-        i.claimedValue = d.claimedValue;
+    /// @notice Bonds held for open disputes (== token.balanceOf(this) between transactions).
+    function totalBonds() external view returns (uint256) {
+        return uint256(openDisputes) * challengeBond;
     }
 
-    /// @dev Loads an open dispute, checks it is `round`'s turn, the caller is the party to move and
-    /// the deadline has not passed.
-    function _turn(uint256 disputeId, uint8 round) internal view returns (Dispute storage d) {
-        require(disputeId > 0 && disputeId <= disputeCount, "Game: no such dispute");
-        d = disputes[disputeId];
-        require(d.nextRound != 0, "Game: dispute already resolved");
-        require(d.nextRound == round, "Game: out of turn");
+    /// @notice The task's open dispute (0 = none); the market keeps it beside the task's status.
+    function activeDisputeOf(uint256 taskId) external view returns (uint256) {
+        return market.activeDisputeOf(taskId);
+    }
+
+    /// @dev Checks `s` is dispute `disputeId`'s state, it is `round`'s turn, the caller is the party to
+    /// move and the deadline has not passed; returns a memory copy to update.
+    function _turn(uint256 disputeId, State calldata s, uint8 round) internal view returns (State memory d) {
+        d = _load(disputeId, s);
+        require(d.round == round, "Game: out of turn");
         address mover = round % 2 == 1 ? d.challenger : d.defender;
         require(msg.sender == mover, round % 2 == 1 ? "Game: caller is not the challenger" : "Game: caller is not the solver");
         require(block.timestamp <= d.deadline, "Game: round deadline passed");
     }
 
-    function _advance(Dispute storage d) internal returns (uint64 deadline) {
-        d.nextRound += 1;
+    /// @dev Checks `s` is the state of open dispute `disputeId`; returns a memory copy.
+    function _load(uint256 disputeId, State calldata s) internal view returns (State memory d) {
+        bytes32 h = stateHash[disputeId]; // 0 for an id never opened (a state hash is never 0)
+        require(h != 0, "Game: no such dispute");
+        d = s;
+        require(keccak256(abi.encode(d)) == h, "Game: not the dispute's state");
+        require(d.round != 0, "Game: dispute already resolved");
+    }
+
+    /// @dev Next round: new deadline, and the new state's hash stored.
+    function _advance(uint256 disputeId, State memory d) internal returns (uint64 deadline) {
+        d.round += 1;
         deadline = uint64(block.timestamp) + roundTimeout;
         d.deadline = deadline;
+        stateHash[disputeId] = keccak256(abi.encode(d));
     }
 
-    /// @dev Trace entry / segment step entry: 0x50 || uint64(step) || stateRoot.
-    function _stepLeaf(uint64 step, bytes32 stateRoot) internal pure returns (bytes32) {
-        return MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_TRACE_ENTRY), step, stateRoot));
+    /// @dev Trace entry / segment step entry: 0x50 || uint64(step) || stateRoot (41 bytes), hashed in scratch memory.
+    function _stepLeaf(uint64 step, bytes32 stateRoot) internal view returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore8(p, 0)
+            mstore8(add(p, 1), 0x50)
+            mstore(add(p, 2), shl(192, step))
+            mstore(add(p, 10), stateRoot)
+            if iszero(staticcall(gas(), 2, p, 42, 0, 32)) { revert(0, 0) }
+            h := mload(0)
+        }
     }
 
-    function _opLeaf(OpEntry calldata e) internal pure returns (bytes32) {
-        return MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_OP_TRACE), e.opIndex, e.graphLeafHash, e.outputRoot, e.outputElems));
+    /// @dev Op-trace entry: 0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64 outputElems (81 bytes).
+    function _opLeafOf(uint64 opIndex, bytes32 graphLeaf, bytes32 outputRoot, uint64 outputElems) internal view returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore8(p, 0)
+            mstore8(add(p, 1), 0x60)
+            mstore(add(p, 2), shl(192, opIndex))
+            mstore(add(p, 10), graphLeaf)
+            mstore(add(p, 42), outputRoot)
+            mstore(add(p, 74), shl(192, outputElems))
+            if iszero(staticcall(gas(), 2, p, 82, 0, 32)) { revert(0, 0) }
+            h := mload(0)
+        }
     }
 
-    function _proveOp(Dispute storage d, OpEntry calldata e) internal view {
+    function _opLeaf(OpEntry calldata e) internal view returns (bytes32) {
+        return _opLeafOf(e.opIndex, e.graphLeafHash, e.outputRoot, e.outputElems);
+    }
+
+    function _proveOp(State memory d, OpEntry calldata e) internal view {
         require(d.opTraceRoot.verify(d.graphOps, e.opIndex, _opLeaf(e), e.proof), "Game: bad proof of op-trace entry");
     }
 
-    function _proveLeaf(bytes32 root, Leaf calldata l) internal pure returns (bool) {
-        return root.verify(l.n, l.index, MerkleSha256.leafHash(l.data), l.proof);
+    function _proveLeaf(bytes32 root, Leaf calldata l) internal view returns (bool) {
+        return root.verify(l.n, l.index, MerkleSha256.leafHashCd(l.data), l.proof);
     }
 
     // ------------------------------------------------------------------ round 1 (challenger)
@@ -231,61 +232,69 @@ contract DisputeGame is ReentrancyGuard, Wired {
         onlyWired
         returns (uint256 disputeId)
     {
-        require(activeDisputeOf[taskId] == 0, "Game: task already disputed");
-        (address solver, bytes32 traceRoot, bytes32 graphRoot, uint64 graphOps, uint64 totalSteps, uint64 interval, uint256 solverStake) =
-            market.onDisputeOpened(taskId, msg.sender);
+        disputeId = ++disputeCount;
+        State memory d;
+        bytes32 traceRoot;
+        uint64 totalSteps;
+        uint64 interval;
+        uint256 solverStake;
+        (d.defender, traceRoot, d.graphRoot, d.datasetRoot, d.graphOps, totalSteps, interval, solverStake) =
+            market.onDisputeOpened(taskId, msg.sender, uint64(disputeId));
         uint64 segs = (totalSteps + interval - 1) / interval;
         require(segment < segs, "Game: no such segment");
         uint64 s0 = segment * interval;
         uint64 s1 = s0 + interval > totalSteps ? totalSteps : s0 + interval;
         require(traceRoot.verify(segs + 1, segment, _stepLeaf(s0, startState), startProof), "Game: bad proof of segment start");
         require(traceRoot.verify(segs + 1, segment + 1, _stepLeaf(s1, endState), endProof), "Game: bad proof of segment end");
-
-        disputeId = ++disputeCount;
-        Dispute storage d = disputes[disputeId];
         d.taskId = uint64(taskId);
         d.challenger = msg.sender;
-        d.nextRound = 2;
-        d.defender = solver;
+        d.round = 2;
         d.deadline = uint64(block.timestamp) + roundTimeout;
-        d.segment = segment;
+        d.solverStake = uint128(solverStake);
         d.segStartStep = s0;
         d.segEndStep = s1;
-        d.graphOps = graphOps;
-        d.solverStake = uint128(solverStake);
-        d.graphRoot = graphRoot;
         d.h0 = startState;
         d.h1 = endState;
-        activeDisputeOf[taskId] = disputeId;
-        totalBonds += challengeBond;
+        stateHash[disputeId] = keccak256(abi.encode(d));
+        openDisputes += 1;
         require(token.transferFrom(msg.sender, address(this), challengeBond), "Game: bond transfer failed");
-        emit DisputeOpened(disputeId, taskId, msg.sender, solver, segment, d.deadline);
+        _emitOpened(disputeId, segment, d);
+    }
+
+    function _emitOpened(uint256 disputeId, uint64 segment, State memory d) internal {
+        emit DisputeOpened(disputeId, d.taskId, d.challenger, d.defender, segment, d.deadline);
+        emit DisputeParams(disputeId, d.solverStake, d.graphOps, d.segStartStep, d.segEndStep, d.graphRoot, d.datasetRoot, d.h0, d.h1);
     }
 
     // ------------------------------------------------------------------ round 2 (solver)
 
     /// @notice The root over the segment's per-step state roots (steps s0..s1, s1-s0+1 leaves); its
-    /// first and last leaves must be the checkpoints the challenger proved in round 1.
-    function postSegmentRoot(uint256 disputeId, bytes32 segmentRoot, bytes32[] calldata firstProof, bytes32[] calldata lastProof)
+    /// first and last leaves must be the checkpoints the challenger proved in round 1. (Rounds 2-6 make
+    /// no external call, so they need no reentrancy guard.)
+    function postSegmentRoot(uint256 disputeId, State calldata s, bytes32 segmentRoot, bytes32[] calldata firstProof, bytes32[] calldata lastProof)
         external
-        nonReentrant
     {
-        Dispute storage d = _turn(disputeId, 2);
+        State memory d = _turn(disputeId, s, 2);
         uint64 n = d.segEndStep - d.segStartStep + 1;
         require(segmentRoot.verify(n, 0, _stepLeaf(d.segStartStep, d.h0), firstProof), "Game: segment root does not start at the checkpoint");
         require(segmentRoot.verify(n, n - 1, _stepLeaf(d.segEndStep, d.h1), lastProof), "Game: segment root does not end at the checkpoint");
         d.h0 = segmentRoot;
-        emit SegmentRootPosted(disputeId, segmentRoot, _advance(d));
+        emit SegmentRootPosted(disputeId, segmentRoot, _advance(disputeId, d));
     }
 
     // ------------------------------------------------------------------ round 3 (challenger)
 
     /// @notice Name the first disputed step: leaf k (k >= 1) of the segment; leaf k-1 is agreed.
-    function disputeStep(uint256 disputeId, uint64 k, bytes32 preState, bytes32[] calldata preProof, bytes32 postState, bytes32[] calldata postProof)
-        external
-        nonReentrant
-    {
-        Dispute storage d = _turn(disputeId, 3);
+    function disputeStep(
+        uint256 disputeId,
+        State calldata s,
+        uint64 k,
+        bytes32 preState,
+        bytes32[] calldata preProof,
+        bytes32 postState,
+        bytes32[] calldata postProof
+    ) external {
+        State memory d = _turn(disputeId, s, 3);
         uint64 n = d.segEndStep - d.segStartStep + 1;
         require(k >= 1 && k < n, "Game: step outside the segment");
         uint64 step = d.segStartStep + k;
@@ -295,17 +304,17 @@ contract DisputeGame is ReentrancyGuard, Wired {
         d.step = step;
         d.h0 = preState;
         d.h1 = postState;
-        emit StepDisputed(disputeId, step, preState, postState, _advance(d));
+        emit StepDisputed(disputeId, step, preState, postState, _advance(disputeId, d));
     }
 
     // ------------------------------------------------------------------ round 4 (solver)
 
     /// @notice The op trace of the disputed step: a tree of `graphOps` leaves, one per graph op.
-    function postOpTrace(uint256 disputeId, bytes32 opTraceRoot) external nonReentrant {
-        Dispute storage d = _turn(disputeId, 4);
+    function postOpTrace(uint256 disputeId, State calldata s, bytes32 opTraceRoot) external {
+        State memory d = _turn(disputeId, s, 4);
         require(opTraceRoot != bytes32(0), "Game: empty op trace root");
         d.opTraceRoot = opTraceRoot;
-        emit OpTracePosted(disputeId, opTraceRoot, _advance(d));
+        emit OpTracePosted(disputeId, opTraceRoot, _advance(disputeId, d));
     }
 
     // ------------------------------------------------------------------ round 5 (challenger)
@@ -315,6 +324,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// (0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64 outputElems) against round 4.
     function disputeOp(
         uint256 disputeId,
+        State calldata s,
         uint64 opIndex,
         bytes calldata graphRecord,
         bytes32[] calldata graphProof,
@@ -322,28 +332,30 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 outputElems,
         bytes32[] calldata opTraceProof,
         uint64 element
-    ) external nonReentrant {
-        Dispute storage d = _turn(disputeId, 5);
+    ) external {
+        State memory d = _turn(disputeId, s, 5);
         require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
-        bytes32 graphLeaf = MerkleSha256.leafHash(graphRecord);
+        bytes32 graphLeaf = MerkleSha256.leafHashCd(graphRecord);
         require(d.graphRoot.verify(d.graphOps, opIndex, graphLeaf, graphProof), "Game: bad proof of graph op");
         uint16 kind = _opCode(graphRecord);
         require(kind != OP_STATE && kind != OP_INPUT, "Game: a source has no element chain");
-        bytes32 opLeaf = MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_OP_TRACE), opIndex, graphLeaf, outputRoot, outputElems));
-        require(d.opTraceRoot.verify(d.graphOps, opIndex, opLeaf, opTraceProof), "Game: bad proof of op-trace entry");
+        require(d.opTraceRoot.verify(d.graphOps, opIndex, _opLeafOf(opIndex, graphLeaf, outputRoot, outputElems), opTraceProof), "Game: bad proof of op-trace entry");
         require(element < outputElems, "Game: element outside the output");
         d.opIndex = opIndex;
         d.graphLeafHash = graphLeaf;
         d.outputRoot = outputRoot;
         d.outputElems = outputElems;
         d.element = element;
-        emit OpDisputed(disputeId, opIndex, element, outputRoot, _advance(d));
+        emit OpDisputed(disputeId, opIndex, element, outputRoot, outputElems, graphLeaf, _advance(disputeId, d));
     }
 
     /// @notice Round 5, record claim: the op trace's entry `e` carries another graph leaf hash than the
     /// task graph's leaf `e.opIndex` (`graphLeaf`, proven). Rules at once.
-    function claimRecord(uint256 disputeId, OpEntry calldata e, bytes32 graphLeaf, bytes32[] calldata graphProof) external nonReentrant {
-        Dispute storage d = _turn(disputeId, 5);
+    function claimRecord(uint256 disputeId, State calldata s, OpEntry calldata e, bytes32 graphLeaf, bytes32[] calldata graphProof)
+        external
+        nonReentrant
+    {
+        State memory d = _turn(disputeId, s, 5);
         _proveOp(d, e);
         require(d.graphRoot.verify(d.graphOps, e.opIndex, graphLeaf, graphProof), "Game: bad proof of graph op");
         _ruleClaim(disputeId, d, 1, e.opIndex, graphLeaf != e.graphLeafHash);
@@ -352,15 +364,20 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice Round 5, source claim: op `e.opIndex` is a source (its graph record proven) whose output
     /// root is not what the agreed state holds: for a STATE node, the agreed state's 0x20 record of the
     /// same name (proven against the pre-state root); for the `step` INPUT, the tensor root of
-    /// [float(step-1)]. Rules at once.
-    function claimSource(uint256 disputeId, OpEntry calldata e, bytes calldata graphRecord, bytes32[] calldata graphProof, Leaf calldata stateRecord)
-        external
-        nonReentrant
-    {
-        Dispute storage d = _turn(disputeId, 5);
+    /// [float(step-1)]; for a dataset INPUT, the task's 0x30 record of the same name (proven against the
+    /// dataset root posted with the task). Rules at once.
+    function claimSource(
+        uint256 disputeId,
+        State calldata s,
+        OpEntry calldata e,
+        bytes calldata graphRecord,
+        bytes32[] calldata graphProof,
+        Leaf calldata stateRecord
+    ) external nonReentrant {
+        State memory d = _turn(disputeId, s, 5);
         _proveOp(d, e);
         require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
-        bytes32 graphLeaf = MerkleSha256.leafHash(graphRecord);
+        bytes32 graphLeaf = MerkleSha256.leafHashCd(graphRecord);
         require(graphLeaf == e.graphLeafHash, "Game: entry and record differ (make a record claim)");
         require(d.graphRoot.verify(d.graphOps, e.opIndex, graphLeaf, graphProof), "Game: bad proof of graph op");
         uint16 kind = _opCode(graphRecord);
@@ -373,23 +390,41 @@ contract DisputeGame is ReentrancyGuard, Wired {
         } else if (kind == OP_INPUT && keccak256(name) == keccak256("step")) {
             bytes32 leaf = MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_TENSOR_CHUNK), _le32(_u64ToF32(d.step - 1))));
             want = sha256(abi.encodePacked(bytes1(0x02), uint64(1), leaf));
+        } else if (kind == OP_INPUT) {
+            // a dataset array: the task's 0x30 record of the same name, proven against the dataset root the task was posted with
+            require(_isNamedRecord(stateRecord.data, TAG_DATASET_ARRAY, name), "Game: not the dataset record of that name");
+            require(_proveLeaf(d.datasetRoot, stateRecord), "Game: bad proof of dataset record");
+            want = bytes32(stateRecord.data[stateRecord.data.length - 32:]);
         } else {
-            // dataset inputs: the task's dataset root (0x30 records) is not wired into the game yet (docs/referee.md)
-            revert("Game: source kind not decidable on chain");
+            revert("Game: not a source node");
         }
         _ruleClaim(disputeId, d, 2, e.opIndex, want != e.outputRoot);
     }
 
     /// @notice Round 5, update claim: the disputed state's 0x20 record (proven against the post-state
-    /// root) holds another tensor root than op-trace entry `e`, the node that updates that state tensor.
-    /// Rules at once. (Which node updates which state tensor is not committed by the graph root yet:
-    /// docs/referee.md, "Missing".)
-    function claimUpdate(uint256 disputeId, OpEntry calldata e, Leaf calldata stateRecord) external nonReentrant {
-        Dispute storage d = _turn(disputeId, 5);
+    /// root) holds another tensor root than op-trace entry `e`. Which node holds which state tensor after
+    /// the step is committed by the graph root: the graph record of node `e.opIndex` (proven) ends with
+    /// the list of state tensors it updates (docs/commitments.md). A record that does not list the state
+    /// record's name makes the claim false. Rules at once.
+    function claimUpdate(
+        uint256 disputeId,
+        State calldata s,
+        OpEntry calldata e,
+        bytes calldata graphRecord,
+        bytes32[] calldata graphProof,
+        Leaf calldata stateRecord
+    ) external nonReentrant {
+        State memory d = _turn(disputeId, s, 5);
         _proveOp(d, e);
-        require(stateRecord.data.length > 35 && uint8(stateRecord.data[0]) == TAG_STATE_TENSOR, "Game: not a state tensor record");
+        require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
+        require(d.graphRoot.verify(d.graphOps, e.opIndex, MerkleSha256.leafHashCd(graphRecord), graphProof), "Game: bad proof of graph op");
+        bytes calldata rec = stateRecord.data;
+        require(rec.length > 35 && uint8(rec[0]) == TAG_STATE_TENSOR, "Game: not a state tensor record");
         require(_proveLeaf(d.h1, stateRecord), "Game: bad proof of state record");
-        _ruleClaim(disputeId, d, 3, e.opIndex, bytes32(stateRecord.data[stateRecord.data.length - 32:]) != e.outputRoot);
+        uint256 nameLen = uint16(bytes2(rec[1:3]));
+        require(rec.length >= 3 + nameLen + 1 + 32, "Game: not a state tensor record");
+        bool updates = _updates(graphRecord, rec[3:3 + nameLen]);
+        _ruleClaim(disputeId, d, 3, e.opIndex, updates && bytes32(rec[rec.length - 32:]) != e.outputRoot);
     }
 
     /// @notice Round 5, scalars claim: the disputed state's 0x21 record is not the agreed one advanced by
@@ -397,19 +432,20 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// gather op of the task graph (record proven at `gatherIndex`). Rules at once.
     function claimScalars(
         uint256 disputeId,
+        State calldata s,
         Leaf calldata pre,
         Leaf calldata post,
         bytes calldata gatherRecord,
         uint64 gatherIndex,
         bytes32[] calldata gatherProof
     ) external nonReentrant {
-        Dispute storage d = _turn(disputeId, 5);
+        State memory d = _turn(disputeId, s, 5);
         require(pre.data.length == 25 && uint8(pre.data[0]) == TAG_STATE_SCALARS, "Game: not a scalars record");
         require(post.data.length == 25 && uint8(post.data[0]) == TAG_STATE_SCALARS, "Game: not a scalars record");
         require(_proveLeaf(d.h0, pre), "Game: bad proof of agreed scalars");
         require(_proveLeaf(d.h1, post), "Game: bad proof of disputed scalars");
         require(gatherRecord.length > 0 && uint8(gatherRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
-        require(d.graphRoot.verify(d.graphOps, gatherIndex, MerkleSha256.leafHash(gatherRecord), gatherProof), "Game: bad proof of graph op");
+        require(d.graphRoot.verify(d.graphOps, gatherIndex, MerkleSha256.leafHashCd(gatherRecord), gatherProof), "Game: bad proof of graph op");
         uint64 batch = _batchAttr(gatherRecord);
         uint64 step = uint64(bytes8(pre.data[1:9]));
         uint64 cursor = uint64(bytes8(pre.data[9:17]));
@@ -418,7 +454,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         _ruleClaim(disputeId, d, 4, gatherIndex, !advanced);
     }
 
-    function _ruleClaim(uint256 disputeId, Dispute storage d, uint8 kind, uint64 node, bool claimRight) internal {
+    function _ruleClaim(uint256 disputeId, State memory d, uint8 kind, uint64 node, bool claimRight) internal {
         emit ClaimRuled(disputeId, kind, node, claimRight);
         _resolve(disputeId, d, claimRight);
     }
@@ -431,22 +467,23 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// value (NaN equals NaN).
     function postElementChain(
         uint256 disputeId,
+        State calldata s,
         bytes32 chainRoot,
         uint64 links,
         bytes calldata chunk,
         bytes32[] calldata chunkProof,
         bytes calldata resultLeaf,
         bytes32[] calldata resultProof
-    ) external nonReentrant {
-        Dispute storage d = _turn(disputeId, 6);
+    ) external {
+        State memory d = _turn(disputeId, s, 6);
         uint32 value = _element(d.outputRoot, d.outputElems, d.element, chunk, chunkProof);
         require(resultLeaf.length == 1 + OPERAND_BYTES && uint8(resultLeaf[0]) == TAG_RESULT, "Game: not a chain result leaf");
         require(_same(uint32(bytes4(resultLeaf[10:14])), value), "Game: the chain's result is not the committed element");
-        require(chainRoot.verify(links + 1, links, MerkleSha256.leafHash(resultLeaf), resultProof), "Game: bad proof of the chain result");
+        require(chainRoot.verify(links + 1, links, MerkleSha256.leafHashCd(resultLeaf), resultProof), "Game: bad proof of the chain result");
         d.outputRoot = chainRoot;
         d.links = links;
         d.claimedValue = value;
-        emit ElementChainPosted(disputeId, chainRoot, links, value, _advance(d));
+        emit ElementChainPosted(disputeId, chainRoot, links, value, _advance(disputeId, d));
     }
 
     // ------------------------------------------------------------------ round 7 (challenger)
@@ -456,14 +493,14 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// misquotes its source (an input element against the op trace, an earlier link against the
     /// chain): then the challenger wins. Otherwise a link is recomputed by the referee; a result leaf
     /// that quotes its source correctly stands (round 6 tied it to the committed element).
-    function disputeLink(uint256 disputeId, uint64 t, bytes calldata leaf, bytes32[] calldata proof, Evidence[] calldata evidence)
+    function disputeLink(uint256 disputeId, State calldata s, uint64 t, bytes calldata leaf, bytes32[] calldata proof, Evidence[] calldata evidence)
         external
         nonReentrant
     {
-        Dispute storage d = _turn(disputeId, 7);
+        State memory d = _turn(disputeId, s, 7);
         uint64 links = d.links;
         require(t <= links, "Game: no such link");
-        require(d.outputRoot.verify(links + 1, t, MerkleSha256.leafHash(leaf), proof), "Game: bad proof of link");
+        require(d.outputRoot.verify(links + 1, t, MerkleSha256.leafHashCd(leaf), proof), "Game: bad proof of link");
         bool isResult = t == links;
         uint256 nOps;
         uint256 first; // offset of the first operand
@@ -486,32 +523,33 @@ contract DisputeGame is ReentrancyGuard, Wired {
             if (_misquoted(d, leaf, first, nOps, evidence[k])) return _ruleLink(disputeId, d, t, false);
         }
         if (isResult) return _ruleLink(disputeId, d, t, true);
-        IReferee.Claim memory c = IReferee.Claim({
-            graphLeafHash: d.graphLeafHash,
-            preState: d.h0,
-            opTraceRoot: d.opTraceRoot,
-            step: d.step,
-            opIndex: d.opIndex,
-            element: d.element,
-            linkIndex: t,
-            chainLength: links,
-            opcode: uint8(leaf[5]),
-            x: 0,
-            y: 0,
-            z: 0,
-            result: uint32(bytes4(leaf[leaf.length - 4:]))
-        });
-        _ruleLink(disputeId, d, t, referee.rule(c, leaf));
+        _ruleLink(disputeId, d, t, _rule(d, t, leaf));
     }
 
-    function _ruleLink(uint256 disputeId, Dispute storage d, uint64 t, bool correct) internal {
+    /// @dev The referee's ruling on link `t` (its own function: the claim does not fit disputeLink's stack).
+    function _rule(State memory d, uint64 t, bytes calldata leaf) internal view returns (bool) {
+        IReferee.Claim memory c;
+        c.graphLeafHash = d.graphLeafHash;
+        c.preState = d.h0;
+        c.opTraceRoot = d.opTraceRoot;
+        c.step = d.step;
+        c.opIndex = d.opIndex;
+        c.element = d.element;
+        c.linkIndex = t;
+        c.chainLength = d.links;
+        c.opcode = uint8(leaf[5]);
+        c.result = uint32(bytes4(leaf[leaf.length - 4:]));
+        return referee.rule(c, leaf);
+    }
+
+    function _ruleLink(uint256 disputeId, State memory d, uint64 t, bool correct) internal {
         emit LinkRuled(disputeId, t, correct);
         _resolve(disputeId, d, !correct);
     }
 
     /// @dev True iff `ev` proves that operand `ev.operand` of the leaf quotes other bits than its source.
     /// Reverts on evidence that does not verify (the challenger may send it again before the deadline).
-    function _misquoted(Dispute storage d, bytes calldata leaf, uint256 first, uint256 nOps, Evidence calldata ev) internal view returns (bool) {
+    function _misquoted(State memory d, bytes calldata leaf, uint256 first, uint256 nOps, Evidence calldata ev) internal view returns (bool) {
         require(ev.operand < nOps, "Game: no such operand");
         uint256 o = first + OPERAND_BYTES * ev.operand;
         uint8 kind = uint8(leaf[o]);
@@ -519,7 +557,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint32 index = uint32(bytes4(leaf[o + 5:o + 9]));
         uint32 bits = uint32(bytes4(leaf[o + 9:o + 13]));
         if (kind == 0) {
-            require(MerkleSha256.leafHash(ev.graphRecord) == d.graphLeafHash, "Game: not the disputed op's record");
+            require(MerkleSha256.leafHashCd(ev.graphRecord) == d.graphLeafHash, "Game: not the disputed op's record");
             require(number < _nInputs(ev.graphRecord), "Game: no such input");
             require(ev.input.opIndex == _inputId(ev.graphRecord, number), "Game: not that input's op-trace entry");
             _proveOp(d, ev.input);
@@ -527,7 +565,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
             return !_same(actual, bits);
         } else if (kind == 1) {
             require(ev.link.length >= 11 && uint8(ev.link[0]) == TAG_LINK && uint32(bytes4(ev.link[1:5])) == number, "Game: not that link");
-            require(d.outputRoot.verify(d.links + 1, number, MerkleSha256.leafHash(ev.link), ev.linkProof), "Game: bad proof of earlier link");
+            require(d.outputRoot.verify(d.links + 1, number, MerkleSha256.leafHashCd(ev.link), ev.linkProof), "Game: bad proof of earlier link");
             return uint32(bytes4(ev.link[ev.link.length - 4:])) != bits;
         }
         revert("Game: a constant has no source to prove");
@@ -536,13 +574,22 @@ contract DisputeGame is ReentrancyGuard, Wired {
     // ------------------------------------------------------------------ helpers
 
     /// @dev Element `e` of the tensor with root `root` and `elems` elements, read from its proven chunk.
-    function _element(bytes32 root, uint64 elems, uint64 e, bytes calldata chunk, bytes32[] calldata chunkProof) internal pure returns (uint32) {
+    function _element(bytes32 root, uint64 elems, uint64 e, bytes calldata chunk, bytes32[] calldata chunkProof) internal view returns (uint32) {
         require(e < elems, "Game: element outside the tensor");
         uint64 chunkIndex = e / uint64(CHUNK_ELEMS);
         uint64 chunks = (elems + uint64(CHUNK_ELEMS) - 1) / uint64(CHUNK_ELEMS);
         uint256 expectedLen = chunkIndex + 1 < chunks ? CHUNK_ELEMS : elems - chunkIndex * CHUNK_ELEMS;
         require(chunk.length == 4 * expectedLen, "Game: wrong chunk length");
-        bytes32 chunkLeaf = MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_TENSOR_CHUNK), chunk));
+        bytes32 chunkLeaf;
+        assembly ("memory-safe") {
+            // H(0x00 || 0x10 || chunk) in scratch memory
+            let p := mload(0x40)
+            mstore8(p, 0)
+            mstore8(add(p, 1), 0x10)
+            calldatacopy(add(p, 2), chunk.offset, chunk.length)
+            if iszero(staticcall(gas(), 2, p, add(chunk.length, 2), 0, 32)) { revert(0, 0) }
+            chunkLeaf := mload(0)
+        }
         require(root.verify(chunks, chunkIndex, chunkLeaf, chunkProof), "Game: bad proof of chunk");
         uint256 o = 4 * (e % CHUNK_ELEMS);
         // float32 little-endian in the chunk -> uint32 bit pattern
@@ -611,6 +658,23 @@ contract DisputeGame is ReentrancyGuard, Wired {
         return r[o + 2:o + 2 + len];
     }
 
+    /// @dev True iff the graph record's update trailer (after the name: uint16 n, then n times
+    /// uint16 len | name) lists state tensor `name`.
+    function _updates(bytes calldata r, bytes calldata name) internal pure returns (bool) {
+        uint256 o = _attrsAt(r);
+        o += 4 + uint32(bytes4(r[o:o + 4]));
+        o += 2 + uint16(bytes2(r[o:o + 2])); // past the node name
+        uint256 n = uint16(bytes2(r[o:o + 2]));
+        o += 2;
+        bytes32 want = keccak256(name);
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 len = uint16(bytes2(r[o:o + 2]));
+            if (len == name.length && keccak256(r[o + 2:o + 2 + len]) == want) return true;
+            o += 2 + len;
+        }
+        return false;
+    }
+
     /// @dev The `batch` attribute of a GATHER_ROWS / GATHER_WINDOWS record: attributes are in name order
     /// and `batch` sorts first (batch, seed, window): uint32 count | uint16 5 | "batch" | 0x01 | int64.
     function _batchAttr(bytes calldata r) internal pure returns (uint64) {
@@ -631,23 +695,21 @@ contract DisputeGame is ReentrancyGuard, Wired {
     // ------------------------------------------------------------------ silence
 
     /// @notice After a missed deadline anyone may end the dispute: the party whose turn it was loses.
-    function timeout(uint256 disputeId) external nonReentrant {
-        require(disputeId > 0 && disputeId <= disputeCount, "Game: no such dispute");
-        Dispute storage d = disputes[disputeId];
-        require(d.nextRound != 0, "Game: dispute already resolved");
+    function timeout(uint256 disputeId, State calldata s) external nonReentrant {
+        State memory d = _load(disputeId, s);
         require(block.timestamp > d.deadline, "Game: round deadline not passed");
-        bool challengerSilent = d.nextRound % 2 == 1;
-        emit DisputeTimedOut(disputeId, d.nextRound, challengerSilent ? d.challenger : d.defender);
+        bool challengerSilent = d.round % 2 == 1;
+        emit DisputeTimedOut(disputeId, d.round, challengerSilent ? d.challenger : d.defender);
         _resolve(disputeId, d, !challengerSilent);
     }
 
-    function _resolve(uint256 disputeId, Dispute storage d, bool challengerWon) internal {
-        d.nextRound = 0;
+    function _resolve(uint256 disputeId, State memory d, bool challengerWon) internal {
+        d.round = 0;
         d.challengerWon = challengerWon;
+        stateHash[disputeId] = keccak256(abi.encode(d));
+        openDisputes -= 1;
         uint256 taskId = d.taskId;
-        activeDisputeOf[taskId] = 0;
         uint256 bond = challengeBond;
-        totalBonds -= bond;
         uint256 slashed;
         uint256 forfeited;
         if (challengerWon) {

@@ -67,6 +67,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         bool assigned; // verifiers assigned
         bool stakeLocked; // solver's stake still locked for this task
         uint32 attestations;
+        uint64 dispute; // the open dispute's id in the game (0 = none); packed with `deadline`, so opening costs no fresh slot
     }
 
     struct Assignment {
@@ -144,6 +145,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     function getTask(uint256 taskId) external view exists(taskId) returns (Task memory) {
         return tasks[taskId];
+    }
+
+    /// @notice The id of the task's open dispute in the dispute game (0 = none).
+    function activeDisputeOf(uint256 taskId) external view returns (uint256) {
+        return tasks[taskId].dispute;
     }
 
     function statusOf(uint256 taskId) external view exists(taskId) returns (Status) {
@@ -354,12 +360,21 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     /// @notice Called by the dispute game when a challenge opens. Only one dispute at a time; only
     /// inside the verification window; the solver cannot challenge itself.
-    function onDisputeOpened(uint256 taskId, address challenger)
+    function onDisputeOpened(uint256 taskId, address challenger, uint64 disputeId)
         external
         nonReentrant
         onlyGame
         exists(taskId)
-        returns (address solver, bytes32 traceRoot, bytes32 graphRoot, uint64 graphOps, uint64 totalSteps, uint64 interval, uint256 solverStake)
+        returns (
+            address solver,
+            bytes32 traceRoot,
+            bytes32 graphRoot,
+            bytes32 datasetRoot,
+            uint64 graphOps,
+            uint64 totalSteps,
+            uint64 interval,
+            uint256 solverStake
+        )
     {
         Task storage t = tasks[taskId];
         require(t.status == Status.Committed, "Market: task not open to challenge");
@@ -367,8 +382,9 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(block.timestamp <= t.deadline, "Market: verification window closed");
         require(challenger != t.solver, "Market: solver cannot challenge itself");
         t.status = Status.Disputed;
+        t.dispute = disputeId;
         emit DisputeStarted(taskId, challenger);
-        return (t.solver, t.traceRoot, t.p.graphRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
+        return (t.solver, t.traceRoot, t.p.graphRoot, t.p.datasetRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
     }
 
     /// @notice Called by the dispute game after it slashed the loser. A solver that lost fails the
@@ -377,23 +393,31 @@ contract TaskMarket is ReentrancyGuard, Wired {
     function onDisputeResolved(uint256 taskId, bool challengerWon) external nonReentrant onlyGame exists(taskId) {
         Task storage t = tasks[taskId];
         require(t.status == Status.Disputed, "Market: task not disputed");
+        t.dispute = 0;
         emit DisputeEnded(taskId, challengerWon);
         if (!challengerWon) {
             t.status = Status.Committed;
             return;
         }
+        // Payouts wait for settle(): the dispute's last move then costs the same however many verifiers
+        // attested (each would be one more token transfer inside the dispute).
         t.status = Status.Failed;
         t.stakeLocked = false; // the game slashed exactly the locked solverStake
-        _payVerifiers(taskId, t);
-        uint256 refund = _release(t);
-        _pay(t.submitter, refund);
-        emit TaskFailed(taskId, refund);
     }
 
     // ------------------------------------------------------------------ 7. settle
 
+    /// @notice After the challenge window: pays the solver, the verifiers, the fee and refunds the rest.
+    /// A task failed by a dispute is settled at once: attested verifiers are paid, the rest is refunded.
     function settle(uint256 taskId) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
+        if (t.status == Status.Failed && t.escrow > 0) {
+            _payVerifiers(taskId, t);
+            uint256 refunded = _release(t);
+            _pay(t.submitter, refunded);
+            emit TaskFailed(taskId, refunded);
+            return;
+        }
         require(t.status == Status.Committed, "Market: task not settleable");
         require(t.assigned, "Market: verifiers not assigned yet");
         require(block.timestamp > t.deadline, "Market: challenge window still open");

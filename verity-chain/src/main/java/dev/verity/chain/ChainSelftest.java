@@ -136,6 +136,8 @@ public final class ChainSelftest {
     public static long disputedTask(Verity v, Actors a, SyntheticDispute syn, long seg) {
         long id = committedTask(v, a, syn);
         playDispute(v, a, id, syn, seg, 3, syn.graphOps / 2, syn.outputElems - 1, syn.chainLength / 2);
+        // a task failed by a dispute pays its verifiers and refunds its submitter in settle()
+        if (v.task(id).status() == Verity.Status.FAILED) v.settle(a.deployer(), id);
         return id;
     }
 

@@ -277,51 +277,160 @@ public final class Verity {
         return Abi.wordLong(view(game, "activeDisputeOf(uint256)", u256(taskId)), 0);
     }
 
+    /** A dispute as {@link #disputeState} rebuilds it. */
     public DisputeView dispute(long disputeId) {
-        byte[] w = view(game, "getDispute(uint256)", u256(disputeId));
-        return new DisputeView(Abi.wordLong(w, 0), Abi.wordAddress(w, 1), Abi.wordAddress(w, 2), (int) Abi.wordLong(w, 3), Abi.wordLong(w, 4),
-                Abi.wordBool(w, 5), Abi.word(w, 6), Abi.word(w, 7));
+        GameState s = disputeState(disputeId);
+        return new DisputeView(s.taskId(), s.challenger(), s.defender(), s.round(), s.deadline(), s.challengerWon(), config.challengeBond(),
+                s.solverStake());
     }
 
-    /** The segment a dispute is about (word 10 of getDispute). */
+    /** The segment a dispute is about (from its DisputeOpened event). */
     public long disputeSegment(long disputeId) {
-        return Abi.wordLong(view(game, "getDispute(uint256)", u256(disputeId)), 10);
+        for (Receipt.Log l : disputeLogs(disputeId)) {
+            if (EV_OPENED.equals(l.topic0())) return Abi.wordLong(l.data(), 1);
+        }
+        throw new IllegalArgumentException("no dispute " + disputeId);
+    }
+
+    /**
+     * The state DisputeGame keeps only the hash of (its {@code State} struct, docs/dispute-protocol.md).
+     * Every move resends it; this rebuilds it from the dispute's events, which carry every field.
+     */
+    public record GameState(long taskId, String challenger, String defender, int round, boolean challengerWon, long deadline,
+            BigInteger solverStake, byte[] graphRoot, byte[] datasetRoot, long graphOps, long segStartStep, long segEndStep, long step, byte[] h0,
+            byte[] h1, byte[] opTraceRoot, long opIndex, byte[] graphLeafHash, byte[] outputRoot, long outputElems, long element, long links,
+            long claimedValue) {
+        StaticStruct toAbi() {
+            return new StaticStruct(u64(taskId), addr(challenger), addr(defender), u8(round), bool(challengerWon), u64(deadline), u128(solverStake),
+                    b32(graphRoot), b32(datasetRoot), u64(graphOps), u64(segStartStep), u64(segEndStep), u64(step), b32(h0), b32(h1), b32(opTraceRoot),
+                    u64(opIndex), b32(graphLeafHash), b32(outputRoot), u64(outputElems), u64(element), u64(links), Abi.u32(claimedValue));
+        }
+    }
+
+    /** ABI type of DisputeGame.State. */
+    public static final String STATE = "(uint64,address,address,uint8,bool,uint64,uint128,bytes32,bytes32,uint64,uint64,uint64,uint64,bytes32,bytes32,"
+            + "bytes32,uint64,bytes32,bytes32,uint64,uint64,uint64,uint32)";
+
+    private static final String EV_OPENED = Abi.eventTopic("DisputeOpened(uint256,uint256,address,address,uint64,uint64)");
+    private static final String EV_PARAMS = Abi.eventTopic("DisputeParams(uint256,uint128,uint64,uint64,uint64,bytes32,bytes32,bytes32,bytes32)");
+    private static final String EV_SEGMENT = Abi.eventTopic("SegmentRootPosted(uint256,bytes32,uint64)");
+    private static final String EV_STEP = Abi.eventTopic("StepDisputed(uint256,uint64,bytes32,bytes32,uint64)");
+    private static final String EV_OPTRACE = Abi.eventTopic("OpTracePosted(uint256,bytes32,uint64)");
+    private static final String EV_OP = Abi.eventTopic("OpDisputed(uint256,uint64,uint64,bytes32,uint64,bytes32,uint64)");
+    private static final String EV_CHAIN = Abi.eventTopic("ElementChainPosted(uint256,bytes32,uint64,uint32,uint64)");
+    private static final String EV_RESOLVED = Abi.eventTopic("DisputeResolved(uint256,uint256,bool,uint256,uint256)");
+
+    private List<Receipt.Log> disputeLogs(long disputeId) {
+        BigInteger id = BigInteger.valueOf(disputeId);
+        List<Receipt.Log> out = new ArrayList<>();
+        for (Receipt.Log l : chain.logs(game, null, 0, chain.blockNumber())) {
+            if (l.topics().size() > 1 && new BigInteger(l.topics().get(1).substring(2), 16).equals(id)) out.add(l);
+        }
+        return out;
+    }
+
+    /** Folds the dispute's events, in order, into its current state. */
+    public GameState disputeState(long disputeId) {
+        long taskId = 0, deadline = 0, graphOps = 0, s0 = 0, s1 = 0, step = 0, opIndex = 0, outputElems = 0, element = 0, links = 0, value = 0;
+        String challenger = null, defender = null;
+        int round = -1;
+        boolean won = false;
+        BigInteger stake = BigInteger.ZERO;
+        byte[] z = new byte[32];
+        byte[] graphRoot = z, datasetRoot = z, h0 = z, h1 = z, opTraceRoot = z, graphLeafHash = z, outputRoot = z;
+        for (Receipt.Log l : disputeLogs(disputeId)) {
+            byte[] w = l.data();
+            String t = l.topic0();
+            if (EV_OPENED.equals(t)) {
+                taskId = new BigInteger(l.topics().get(2).substring(2), 16).longValueExact();
+                challenger = "0x" + l.topics().get(3).substring(l.topics().get(3).length() - 40);
+                defender = Abi.wordAddress(w, 0);
+                deadline = Abi.wordLong(w, 2);
+                round = 2;
+            } else if (EV_PARAMS.equals(t)) {
+                stake = Abi.word(w, 0);
+                graphOps = Abi.wordLong(w, 1);
+                s0 = Abi.wordLong(w, 2);
+                s1 = Abi.wordLong(w, 3);
+                graphRoot = Abi.wordBytes(w, 4);
+                datasetRoot = Abi.wordBytes(w, 5);
+                h0 = Abi.wordBytes(w, 6);
+                h1 = Abi.wordBytes(w, 7);
+            } else if (EV_SEGMENT.equals(t)) {
+                h0 = Abi.wordBytes(w, 0);
+                deadline = Abi.wordLong(w, 1);
+                round = 3;
+            } else if (EV_STEP.equals(t)) {
+                step = Abi.wordLong(w, 0);
+                h0 = Abi.wordBytes(w, 1);
+                h1 = Abi.wordBytes(w, 2);
+                deadline = Abi.wordLong(w, 3);
+                round = 4;
+            } else if (EV_OPTRACE.equals(t)) {
+                opTraceRoot = Abi.wordBytes(w, 0);
+                deadline = Abi.wordLong(w, 1);
+                round = 5;
+            } else if (EV_OP.equals(t)) {
+                opIndex = Abi.wordLong(w, 0);
+                element = Abi.wordLong(w, 1);
+                outputRoot = Abi.wordBytes(w, 2);
+                outputElems = Abi.wordLong(w, 3);
+                graphLeafHash = Abi.wordBytes(w, 4);
+                deadline = Abi.wordLong(w, 5);
+                round = 6;
+            } else if (EV_CHAIN.equals(t)) {
+                outputRoot = Abi.wordBytes(w, 0);
+                links = Abi.wordLong(w, 1);
+                value = Abi.wordLong(w, 2);
+                deadline = Abi.wordLong(w, 3);
+                round = 7;
+            } else if (EV_RESOLVED.equals(t)) {
+                won = Abi.wordBool(w, 0);
+                round = 0;
+            }
+        }
+        if (round < 0) throw new IllegalArgumentException("no dispute " + disputeId + " (no DisputeOpened event)");
+        return new GameState(taskId, challenger, defender, round, won, deadline, stake, graphRoot, datasetRoot, graphOps, s0, s1, step, h0, h1,
+                opTraceRoot, opIndex, graphLeafHash, outputRoot, outputElems, element, links, value);
+    }
+
+    private StaticStruct state(long disputeId) {
+        return disputeState(disputeId).toAbi();
     }
 
     /** Round 1. Returns the dispute id. */
     public long openDispute(String challenger, long taskId, SyntheticDispute.Round1 r) {
         Receipt rc = tx(challenger, game, "DisputeGame.open (round 1)", "open(uint256,uint64,bytes32,bytes32[],bytes32,bytes32[])", u256(taskId),
                 u64(r.segment()), b32(r.startState()), b32s(r.startProof()), b32(r.endState()), b32s(r.endProof()));
-        String topic = Abi.eventTopic("DisputeOpened(uint256,uint256,address,address,uint64,uint64)");
         for (Receipt.Log l : rc.logs()) {
-            if (l.address().equalsIgnoreCase(game) && topic.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
+            if (l.address().equalsIgnoreCase(game) && EV_OPENED.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
         }
         throw new IllegalStateException("open emitted no DisputeOpened event");
     }
 
     public Receipt round2(String solver, long id, SyntheticDispute.Round2 r) {
-        return tx(solver, game, "DisputeGame.postSegmentRoot (round 2)", "postSegmentRoot(uint256,bytes32,bytes32[],bytes32[])", u256(id),
+        return tx(solver, game, "DisputeGame.postSegmentRoot (round 2)", "postSegmentRoot(uint256," + STATE + ",bytes32,bytes32[],bytes32[])", u256(id), state(id),
                 b32(r.segmentRoot()), b32s(r.firstProof()), b32s(r.lastProof()));
     }
 
     public Receipt round3(String challenger, long id, SyntheticDispute.Round3 r) {
-        return tx(challenger, game, "DisputeGame.disputeStep (round 3)", "disputeStep(uint256,uint64,bytes32,bytes32[],bytes32,bytes32[])", u256(id),
+        return tx(challenger, game, "DisputeGame.disputeStep (round 3)", "disputeStep(uint256," + STATE + ",uint64,bytes32,bytes32[],bytes32,bytes32[])", u256(id), state(id),
                 u64(r.k()), b32(r.preState()), b32s(r.preProof()), b32(r.postState()), b32s(r.postProof()));
     }
 
     public Receipt round4(String solver, long id, byte[] opTraceRoot) {
-        return tx(solver, game, "DisputeGame.postOpTrace (round 4)", "postOpTrace(uint256,bytes32)", u256(id), b32(opTraceRoot));
+        return tx(solver, game, "DisputeGame.postOpTrace (round 4)", "postOpTrace(uint256," + STATE + ",bytes32)", u256(id), state(id), b32(opTraceRoot));
     }
 
     public Receipt round5(String challenger, long id, SyntheticDispute.Round5 r) {
-        return tx(challenger, game, "DisputeGame.disputeOp (round 5)", "disputeOp(uint256,uint64,bytes,bytes32[],bytes32,uint64,bytes32[],uint64)",
-                u256(id), u64(r.opIndex()), bytes(r.graphRecord()), b32s(r.graphProof()), b32(r.outputRoot()), u64(r.outputElems()),
+        return tx(challenger, game, "DisputeGame.disputeOp (round 5)", "disputeOp(uint256," + STATE + ",uint64,bytes,bytes32[],bytes32,uint64,bytes32[],uint64)",
+                u256(id), state(id), u64(r.opIndex()), bytes(r.graphRecord()), b32s(r.graphProof()), b32(r.outputRoot()), u64(r.outputElems()),
                 b32s(r.opTraceProof()), u64(r.element()));
     }
 
     public Receipt round6(String solver, long id, SyntheticDispute.Round6 r) {
-        return tx(solver, game, "DisputeGame.postElementChain (round 6)", "postElementChain(uint256,bytes32,uint64,bytes,bytes32[],bytes,bytes32[])",
-                u256(id), b32(r.chainRoot()), u64(r.links()), bytes(r.chunk()), b32s(r.chunkProof()), bytes(r.resultLeaf()), b32s(r.resultProof()));
+        return tx(solver, game, "DisputeGame.postElementChain (round 6)", "postElementChain(uint256," + STATE + ",bytes32,uint64,bytes,bytes32[],bytes,bytes32[])",
+                u256(id), state(id), b32(r.chainRoot()), u64(r.links()), bytes(r.chunk()), b32s(r.chunkProof()), bytes(r.resultLeaf()), b32s(r.resultProof()));
     }
 
     /** Round 7 without operand evidence: link (or result leaf) {@code t} of the chain, proven. */
@@ -369,36 +478,36 @@ public final class Verity {
     public Receipt round7(String challenger, long id, long t, byte[] leaf, List<byte[]> proof, List<Evidence> evidence) {
         List<DynamicStruct> ev = new ArrayList<>();
         for (Evidence e : evidence) ev.add(e.toAbi());
-        return tx(challenger, game, "DisputeGame.disputeLink (round 7)", "disputeLink(uint256,uint64,bytes,bytes32[]," + EVIDENCE + "[])", u256(id),
+        return tx(challenger, game, "DisputeGame.disputeLink (round 7)", "disputeLink(uint256," + STATE + ",uint64,bytes,bytes32[]," + EVIDENCE + "[])", u256(id), state(id),
                 u64(t), bytes(leaf), b32s(proof), new DynamicArray<>(DynamicStruct.class, ev));
     }
 
     /** Round 5, record claim. */
     public Receipt claimRecord(String challenger, long id, OpEntry e, byte[] graphLeaf, List<byte[]> graphProof) {
-        return tx(challenger, game, "DisputeGame.claimRecord (round 5)", "claimRecord(uint256," + OP_ENTRY + ",bytes32,bytes32[])", u256(id), e.toAbi(),
+        return tx(challenger, game, "DisputeGame.claimRecord (round 5)", "claimRecord(uint256," + STATE + "," + OP_ENTRY + ",bytes32,bytes32[])", u256(id), state(id), e.toAbi(),
                 b32(graphLeaf), b32s(graphProof));
     }
 
     /** Round 5, source claim. */
     public Receipt claimSource(String challenger, long id, OpEntry e, byte[] graphRecord, List<byte[]> graphProof, Leaf stateRecord) {
-        return tx(challenger, game, "DisputeGame.claimSource (round 5)", "claimSource(uint256," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")", u256(id),
+        return tx(challenger, game, "DisputeGame.claimSource (round 5)", "claimSource(uint256," + STATE + "," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")", u256(id), state(id),
                 e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
     }
 
-    /** Round 5, update claim. */
-    public Receipt claimUpdate(String challenger, long id, OpEntry e, Leaf stateRecord) {
-        return tx(challenger, game, "DisputeGame.claimUpdate (round 5)", "claimUpdate(uint256," + OP_ENTRY + "," + LEAF + ")", u256(id), e.toAbi(),
-                stateRecord.toAbi());
+    /** Round 5, update claim: op-trace entry {@code e}, the graph record of node {@code e.opIndex} (its update list) and the disputed state's record. */
+    public Receipt claimUpdate(String challenger, long id, OpEntry e, byte[] graphRecord, List<byte[]> graphProof, Leaf stateRecord) {
+        return tx(challenger, game, "DisputeGame.claimUpdate (round 5)", "claimUpdate(uint256," + STATE + "," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")", u256(id), state(id),
+                e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
     }
 
     /** Round 5, scalars claim. */
     public Receipt claimScalars(String challenger, long id, Leaf pre, Leaf post, byte[] gatherRecord, long gatherIndex, List<byte[]> gatherProof) {
-        return tx(challenger, game, "DisputeGame.claimScalars (round 5)", "claimScalars(uint256," + LEAF + "," + LEAF + ",bytes,uint64,bytes32[])",
-                u256(id), pre.toAbi(), post.toAbi(), bytes(gatherRecord), u64(gatherIndex), b32s(gatherProof));
+        return tx(challenger, game, "DisputeGame.claimScalars (round 5)", "claimScalars(uint256," + STATE + "," + LEAF + "," + LEAF + ",bytes,uint64,bytes32[])",
+                u256(id), state(id), pre.toAbi(), post.toAbi(), bytes(gatherRecord), u64(gatherIndex), b32s(gatherProof));
     }
 
     public Receipt timeoutDispute(String who, long id) {
-        return tx(who, game, "DisputeGame.timeout", "timeout(uint256)", u256(id));
+        return tx(who, game, "DisputeGame.timeout", "timeout(uint256," + STATE + ")", u256(id), state(id));
     }
 
     // ------------------------------------------------------------------ registry

@@ -112,7 +112,7 @@ class MarketRulesTest {
         SyntheticDispute.Round1 bad = new SyntheticDispute.Round1(1, r1.endState(), r1.startProof(), r1.endState(), r1.endProof());
         reverts("Game: bad proof of segment start", () -> v.openDispute(a.challenger(), id, bad));
         long d = v.openDispute(a.challenger(), id, r1);
-        reverts("Game: task already disputed", () -> v.openDispute(a.verifiers().get(0), id, syn.round1(0)));
+        reverts("Market: task not open to challenge", () -> v.openDispute(a.verifiers().get(0), id, syn.round1(0)));
         reverts("Game: caller is not the solver", () -> v.round2(a.challenger(), d, syn.round2(1)));
         reverts("Game: out of turn", () -> v.round3(a.challenger(), d, syn.round3(1, 2)));
         reverts("Game: segment root does not start at the checkpoint", () -> v.round2(a.solver(), d, syn.round2(2)));
@@ -152,6 +152,12 @@ class MarketRulesTest {
         BigInteger stake = v.task(t1).spec().solverStake();
         assertEquals(before.add(v.config.challengeBond()).add(stake.divide(BigInteger.TWO)), v.balanceOf(a.challenger()));
         ChainSelftest.checkConservation(v, a);
+        // the failed task's escrow waits for settle(), which refunds the submitter once
+        BigInteger submitterBefore = v.balanceOf(a.submitter());
+        BigInteger escrow = v.task(t1).escrow();
+        v.settle(a.deployer(), t1);
+        assertEquals(submitterBefore.add(escrow), v.balanceOf(a.submitter()));
+        reverts("Market: task not settleable", () -> v.settle(a.deployer(), t1));
         // silent challenger at round 3
         long t2 = ChainSelftest.committedTask(v, a, syn);
         long d2 = v.openDispute(a.challenger(), t2, syn.round1(2));

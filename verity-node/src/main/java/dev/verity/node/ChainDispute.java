@@ -22,6 +22,7 @@ import dev.verity.tensor.chain.Link;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.OpKind;
+import dev.verity.tensor.train.StepGraphs;
 import dev.verity.tensor.train.TrainingState;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -219,17 +220,19 @@ public final class ChainDispute {
             case Messages.SourceClaim sc -> {
                 Node node = run.graph().node(sc.node());
                 Verity.Leaf rec = node.kind() == OpKind.STATE && preC.has(node.name()) ? leaf(preC.record(node.name()))
+                        : node.kind() == OpKind.INPUT && !node.name().equals(StepGraphs.STEP) ? leaf(run.datasetRecord(node.name()))
                         : new Verity.Leaf(new byte[0], 0, 0, List.of());
                 if (!g.move(5, "claimSource", () -> v.claimSource(a.challenger(), dispute, entry(ot, opTree, sc.node()),
-                        Commitments.graphRecord(node), sib(graph.proof(sc.node())), rec))) {
+                        Commitments.graphRecord(run.graph(), node), sib(graph.proof(sc.node())), rec))) {
                     return g.silence(5, "source claim rejected");
                 }
                 return g.done(5, "source claim");
             }
             case Messages.UpdateClaim uc -> {
-                Integer node = run.graph().stateUpdates().get(uc.name());
-                if (node == null || !postC.has(uc.name()) || !g.move(5, "claimUpdate", () -> v.claimUpdate(a.challenger(), dispute,
-                        entry(ot, opTree, node), leaf(postC.record(uc.name()))))) {
+                int node = uc.node();
+                if (node < 0 || node >= run.graph().size() || !postC.has(uc.name()) || !g.move(5, "claimUpdate", () -> v.claimUpdate(a.challenger(),
+                        dispute, entry(ot, opTree, node), Commitments.graphRecord(run.graph(), run.graph().node(node)), sib(graph.proof(node)),
+                        leaf(postC.record(uc.name()))))) {
                     return g.silence(5, "update claim not makeable on chain");
                 }
                 return g.done(5, "update claim");
@@ -243,7 +246,7 @@ public final class ChainDispute {
                 }
                 Node gth = gather;
                 if (gth == null || !g.move(5, "claimScalars", () -> v.claimScalars(a.challenger(), dispute, leaf(preC.scalars()),
-                        leaf(postC.scalars()), Commitments.graphRecord(gth), gth.id(), sib(graph.proof(gth.id()))))) {
+                        leaf(postC.scalars()), Commitments.graphRecord(run.graph(), gth), gth.id(), sib(graph.proof(gth.id()))))) {
                     return g.silence(5, "scalars claim rejected");
                 }
                 return g.done(5, "scalars claim");
@@ -251,7 +254,7 @@ public final class ChainDispute {
             case Messages.ElementClaim ec -> {
                 int i = ec.node();
                 if (!g.move(5, "disputeOp", () -> v.round5(a.challenger(), dispute, new SyntheticDispute.Round5(i,
-                        Commitments.graphRecord(run.graph().node(i)), sib(graph.proof(i)), ot.outputRoots().get(i), ot.outputs().get(i).size(),
+                        Commitments.graphRecord(run.graph(), run.graph().node(i)), sib(graph.proof(i)), ot.outputRoots().get(i), ot.outputs().get(i).size(),
                         sib(opTree.proof(i)), ec.element())))) {
                     return g.silence(5, "element claim rejected");
                 }
@@ -313,7 +316,7 @@ public final class ChainDispute {
                     int actual = Float.floatToRawIntBits(data[in.index()]);
                     if (!sameBits(actual, in.bits())) {
                         int ic = in.index() / Commitments.CHUNK;
-                        evidence.add(Verity.Evidence.ofInput(j, Commitments.graphRecord(node), entry(ot, opTree, src),
+                        evidence.add(Verity.Evidence.ofInput(j, Commitments.graphRecord(run.graph(), node), entry(ot, opTree, src),
                                 Commitments.canonicalBytes(data, ic * Commitments.CHUNK, Math.min(data.length, (ic + 1) * Commitments.CHUNK)),
                                 sib(Commitments.tensorTree(data).proof(ic))));
                     }

@@ -9,6 +9,7 @@ import dev.verity.proof.store.LocalBlobStore;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.io.SafeTensors;
 import dev.verity.tensor.rng.Philox;
+import dev.verity.tensor.train.StepGraphs;
 import dev.verity.tensor.train.TrainConfig;
 import dev.verity.tensor.train.TrainingState;
 import java.io.IOException;
@@ -232,6 +233,35 @@ public final class Cheats {
                 return withLr(run, 1.5f);
             }
         });
+        list.add(new Cheat() {
+            @Override
+            public String name() {
+                return "mislabelled-data";
+            }
+
+            @Override
+            public String description() {
+                return "after the first segment trains on its own copy of the data with every label shifted by one class, and answers disputes with it";
+            }
+
+            @Override
+            public ProvenTraining.StepFunction stepFunction(TaskRun run) throws IOException {
+                TaskRun other = mislabelled(run);
+                return (r, s) -> {
+                    if (s.step() < r.spec().checkpointInterval()) {
+                        r.trainer().step(s, true);
+                    } else {
+                        other.trainer().step(s, true);
+                    }
+                };
+            }
+
+            @Override
+            public TaskRun defenderRun(TaskRun run) throws IOException {
+                // its op traces serve the labels it trained on: the dataset input is not the task's
+                return mislabelled(run);
+            }
+        });
         list.add(new Tamper("replayed-proof",
                 "publishes the proof of another task (same model, another seed) relabelled as this one",
                 (run, store, m) -> {
@@ -301,6 +331,22 @@ public final class Cheats {
         TaskSpec s = run.spec();
         return TaskRun.open(new TaskSpec(s.model(), s.dataset(), s.datasetRoot(), s.parentRoot(), s.parentBlob(),
                 s.train().withSeed(seed), s.checkpointInterval()));
+    }
+
+    /** The task's run over a private copy of its data whose labels are shifted by one class. */
+    static TaskRun mislabelled(TaskRun run) throws IOException {
+        TaskRun other = TaskRun.open(run.spec());
+        Tensor labels = other.trainer().inputs().get(StepGraphs.LABELS);
+        if (labels == null) {
+            throw new IllegalArgumentException("mislabelled-data needs a labelled dataset; '" + run.spec().dataset() + "' has none");
+        }
+        // a fresh TaskRun owns its labels array (Trainer.images builds it), so the task's own run is untouched
+        int classes = run.spec().model().classes();
+        float[] d = labels.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (d[i] + 1) % classes;
+        }
+        return other;
     }
 
     static TaskRun withLr(TaskRun run, float factor) throws IOException {

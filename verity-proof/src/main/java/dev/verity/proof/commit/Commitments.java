@@ -102,19 +102,35 @@ public final class Commitments {
         return ByteBuffer.allocate(25).put(STATE_SCALARS).putLong(step).putLong(dataCursor).putLong(rngCounter).array();
     }
 
-    /** {@code 0x40 || the node's canonical bytes}. */
-    public static byte[] graphRecord(Node n) {
+    /**
+     * {@code 0x40 || the node's canonical bytes || uint16 nUpdates || (uint16 nameLen || name)...}: the
+     * trailer lists, in name order, the state tensors that node {@code n} holds after the step
+     * ({@link Graph#stateUpdates()}), so the graph root commits to the update map and a referee can
+     * check which op-trace entry must equal a tensor of the next state.
+     */
+    public static byte[] graphRecord(Graph g, Node n) {
+        List<byte[]> names = new ArrayList<>();
+        int len = 0;
+        for (var e : g.stateUpdates().entrySet()) {
+            if (e.getValue() == n.id()) {
+                byte[] nm = e.getKey().getBytes(StandardCharsets.UTF_8);
+                names.add(nm);
+                len += 2 + nm.length;
+            }
+        }
         byte[] c = n.canonicalBytes();
-        byte[] out = new byte[c.length + 1];
-        out[0] = GRAPH_OP;
-        System.arraycopy(c, 0, out, 1, c.length);
-        return out;
+        ByteBuffer b = ByteBuffer.allocate(1 + c.length + 2 + len);
+        b.put(GRAPH_OP).put(c).putShort((short) names.size());
+        for (byte[] nm : names) {
+            b.putShort((short) nm.length).put(nm);
+        }
+        return b.array();
     }
 
     public static MerkleTree graphTree(Graph g) {
         List<byte[]> leaves = new ArrayList<>(g.size());
         for (Node n : g.nodes()) {
-            leaves.add(graphRecord(n));
+            leaves.add(graphRecord(g, n));
         }
         return MerkleTree.ofLeaves(leaves);
     }

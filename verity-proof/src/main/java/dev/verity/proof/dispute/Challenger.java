@@ -92,7 +92,7 @@ public final class Challenger implements ChallengerMoves {
             Tensor t = postedNext.tensors().get(e.getKey());
             if (t == null || !Arrays.equals(dev.verity.proof.commit.Commitments.tensorRoot(t.data()),
                     trace.outputRoots().get(e.getValue()))) {
-                return new Messages.UpdateClaim(e.getKey());
+                return new Messages.UpdateClaim(e.getKey(), e.getValue());
             }
         }
         return new Messages.ScalarsClaim();

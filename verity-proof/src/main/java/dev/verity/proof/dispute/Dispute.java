@@ -118,7 +118,7 @@ public final class Dispute {
             case Messages.RecordClaim rc -> "op record " + rc.node() + " is not the graph's";
             case Messages.SourceClaim sc -> "source node " + sc.node() + " ('" + run.graph().node(sc.node()).name()
                     + "') is not the agreed state's";
-            case Messages.UpdateClaim uc -> "'" + uc.name() + "' after the step is not the op trace's";
+            case Messages.UpdateClaim uc -> "'" + uc.name() + "' after the step is not node " + uc.node() + " of the op trace";
             case Messages.ScalarsClaim sc -> "the step counters did not advance by one step";
             case Messages.ElementClaim ec -> "agrees with the inputs of node " + ec.node() + " ("
                     + run.graph().node(ec.node()).kind() + " '" + run.graph().node(ec.node()).name() + "'), disputes element "

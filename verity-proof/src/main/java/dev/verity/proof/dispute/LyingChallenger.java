@@ -3,6 +3,7 @@ package dev.verity.proof.dispute;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.OpKind;
+import dev.verity.tensor.train.StepGraphs;
 import dev.verity.tensor.train.TrainingState;
 
 /**
@@ -10,7 +11,15 @@ import dev.verity.tensor.train.TrainingState;
  * lose at the referee, whatever it claims.
  */
 public final class LyingChallenger implements ChallengerMoves {
-    public enum Lie { RECORD, SOURCE, UPDATE, SCALARS, LINK, RESULT }
+    public enum Lie {
+        RECORD, SOURCE,
+        /** A source claim against a dataset input (decided against the task's dataset root). */
+        SOURCE_DATA,
+        UPDATE,
+        /** An update claim naming another node than the one the graph commits as holding the tensor. */
+        UPDATE_NODE,
+        SCALARS, LINK, RESULT
+    }
 
     private final TaskRun run;
     private final Lie lie;
@@ -35,7 +44,11 @@ public final class LyingChallenger implements ChallengerMoves {
         return switch (lie) {
             case RECORD -> new Messages.RecordClaim(run.graph().size() / 2);
             case SOURCE -> new Messages.SourceClaim(firstOf(OpKind.STATE));
-            case UPDATE -> new Messages.UpdateClaim(run.graph().stateUpdates().firstKey());
+            case SOURCE_DATA -> new Messages.SourceClaim(dataInput());
+            case UPDATE -> new Messages.UpdateClaim(run.graph().stateUpdates().firstKey(),
+                    run.graph().stateUpdates().get(run.graph().stateUpdates().firstKey()));
+            case UPDATE_NODE -> new Messages.UpdateClaim(run.graph().stateUpdates().firstKey(),
+                    run.graph().stateUpdates().get(run.graph().stateUpdates().lastKey()));
             case SCALARS -> new Messages.ScalarsClaim();
             case LINK, RESULT -> new Messages.ElementClaim(lastOf(OpKind.MATMUL), 0);
         };
@@ -44,6 +57,15 @@ public final class LyingChallenger implements ChallengerMoves {
     @Override
     public Messages.DisputeLink link(Messages.ElementClaim claim, Messages.ElementChainMsg chain) {
         return new Messages.DisputeLink(lie == Lie.RESULT ? chain.links().size() : chain.links().size() / 2);
+    }
+
+    private int dataInput() {
+        for (Node n : run.graph().nodes()) {
+            if (n.kind() == OpKind.INPUT && !n.name().equals(StepGraphs.STEP)) {
+                return n.id();
+            }
+        }
+        throw new IllegalStateException("the graph has no dataset input");
     }
 
     private int firstOf(OpKind k) {

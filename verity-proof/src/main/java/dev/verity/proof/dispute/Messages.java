@@ -46,8 +46,11 @@ public final class Messages {
     public record SourceClaim(int node) implements Claim {
     }
 
-    /** The node holding state tensor {@code name} after the step does not match the disputed state root. */
-    public record UpdateClaim(String name) implements Claim {
+    /**
+     * Node {@code node}, which holds state tensor {@code name} after the step (the graph record's update
+     * list says so), does not match the disputed state's tensor of that name.
+     */
+    public record UpdateClaim(String name, int node) implements Claim {
     }
 
     /** The disputed state's scalars (step, data cursor, RNG counter) are not the agreed ones advanced by one step. */

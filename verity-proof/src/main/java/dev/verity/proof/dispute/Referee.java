@@ -120,7 +120,7 @@ public final class Referee {
                 byte[] entry = StepTrace.entry(i, t.recordHashes().get(i), t.outputRoots().get(i), t.outputs().get(i).size());
                 MerkleTree graph = run.graphTree();
                 boolean proven = traceTree.proof(i).verifies(t.root(), entry)
-                        && graph.proof(i).verifies(graph.root(), Commitments.graphRecord(run.graph().node(i)));
+                        && graph.proof(i).verifies(graph.root(), Commitments.graphRecord(run.graph(), run.graph().node(i)));
                 return proven && !Arrays.equals(t.recordHashes().get(i), graph.leafHashAt(i))
                         ? challenger(5, "record", "node " + i + " of the op trace is not the graph's record")
                         : defender(5, "record", "node " + i + " is the graph's record");
@@ -153,6 +153,11 @@ public final class Referee {
                 Integer node = run.graph().stateUpdates().get(uc.name());
                 if (node == null) {
                     return defender(5, "update", "no state '" + uc.name() + "'");
+                }
+                if (node != uc.node()) {
+                    // the graph record of the named node (committed by the graph root) does not list the tensor
+                    return defender(5, "update", "node " + uc.node() + " does not hold '" + uc.name() + "' after the step (node "
+                            + node + " does)");
                 }
                 if (!postC.has(uc.name())) {
                     return challenger(5, "update", "the disputed state has no tensor '" + uc.name() + "'");

@@ -1,6 +1,7 @@
 package dev.verity.proof.spec;
 
 import dev.verity.proof.commit.Commitments;
+import dev.verity.proof.commit.StateCommitment;
 import dev.verity.proof.merkle.MerkleTree;
 import dev.verity.proof.merkle.Sha256;
 import dev.verity.proof.store.BlobStore;
@@ -97,9 +98,26 @@ public final class TaskRun {
 
     /** The dataset root of a trainer's data: records 0x30 of its input arrays, in name order. */
     public static byte[] datasetRoot(Trainer t) {
+        return Commitments.namedTree(Commitments.DATASET_ARRAY, datasetArrays(t)).root();
+    }
+
+    private static TreeMap<String, Tensor> datasetArrays(Trainer t) {
         TreeMap<String, Tensor> arrays = new TreeMap<>(t.inputs());
         arrays.remove(StepGraphs.STEP);
-        return Commitments.namedTree(Commitments.DATASET_ARRAY, arrays).root();
+        return arrays;
+    }
+
+    /** The 0x30 record of dataset array {@code name} with its proof against {@link #datasetRoot()} (a dataset source claim). */
+    public StateCommitment.Proven datasetRecord(String name) {
+        TreeMap<String, Tensor> arrays = datasetArrays(trainer);
+        Tensor t = arrays.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("the dataset has no array '" + name + "' (it has " + arrays.keySet() + ")");
+        }
+        MerkleTree tree = Commitments.namedTree(Commitments.DATASET_ARRAY, arrays);
+        int i = new java.util.ArrayList<>(arrays.keySet()).indexOf(name);
+        return new StateCommitment.Proven(Commitments.namedTensorRecord(Commitments.DATASET_ARRAY, name, t.shape(),
+                Commitments.tensorRoot(t.data())), tree.proof(i));
     }
 
     /** The dataset root a spec must carry for a named dataset and model (computed by the submitter). */
