@@ -75,6 +75,8 @@ public final class DisputeParty {
         String stuckWhy;
         /** The last thing this side did, in words. */
         String lastHow = "";
+        /** Whether the role already told the story of being stuck. */
+        boolean reportedStuck;
 
         Side(Verity v, String account, BlobStore store, TaskRun run, Manifest m, long dispute) {
             this.v = v;
