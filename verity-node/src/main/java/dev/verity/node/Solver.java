@@ -334,9 +334,10 @@ public final class Solver implements Role {
             disputes.remove(dispute);
             return false;
         }
+        int round = v.dispute(dispute).nextRound();
         boolean moved = side.step();
         if (moved) {
-            log.accept("  " + name() + " (defender): " + side.lastHow);
+            log.accept("  round " + round + " " + name() + " (defender): " + side.lastHow);
         } else if (side.stuck() != null && !side.reportedStuck) {
             side.reportedStuck = true;
             log.accept("  " + name() + " (defender) cannot answer at " + side.stuck());
