@@ -101,6 +101,39 @@ public final class Verity {
         return v;
     }
 
+    /**
+     * Binds to contracts someone else deployed. Checks the chain id and that the addresses hold
+     * contracts with the recorded parameters, so a wrong or stale deployment file fails here.
+     */
+    public static Verity attach(Chain chain, Deployment d) {
+        if (chain.chainId() != d.chainId()) {
+            throw new IllegalArgumentException("deployment is for chain id " + d.chainId() + ", this chain is " + chain.chainId());
+        }
+        Verity v = new Verity(chain, d.config(), d.deployer(), d.treasury(), d.token(), d.staking(), d.registry(), d.market(), d.game(),
+                d.referee());
+        try {
+            check(Abi.wordLong(v.view(d.market(), "feeBps()"), 0) == d.feeBps(), "market " + d.market() + " has another fee");
+            check(Abi.word(v.view(d.market(), "minVerifierStake()"), 0).equals(d.minVerifierStake()), "market has another verifier stake");
+            check(Abi.word(v.view(d.game(), "challengeBond()"), 0).equals(d.challengeBond()), "game " + d.game() + " has another bond");
+            check(Abi.wordLong(v.view(d.game(), "roundTimeout()"), 0) == d.roundTimeout(), "game has another round timeout");
+            check(Abi.wordLong(v.view(d.staking(), "unbondingDelay()"), 0) == d.unbondingDelay(), "staking has another unbonding delay");
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("deployment does not match the contracts on this chain: " + e.getMessage(), e);
+        }
+        return v;
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) throw new IllegalStateException(what);
+    }
+
+    /** This binding's addresses and parameters, to hand to other processes. */
+    public Deployment deployment() {
+        return new Deployment(chain.chainId(), deployer, treasury, token, staking, registry, market, game, referee, config.initialSupply(),
+                config.unbondingDelay(), config.feeBps(), config.minVerifierStake(), config.challengeBond(), config.roundTimeout(),
+                config.refereeContract());
+    }
+
     private static String create(Chain chain, String from, Map<String, Long> gas, String name, Type<?>... args) {
         Receipt r = chain.deploy(from, Artifacts.creationCode(name, args));
         gas.put(name, r.gasUsed());

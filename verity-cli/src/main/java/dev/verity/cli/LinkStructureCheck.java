@@ -105,7 +105,7 @@ final class LinkStructureCheck {
                 shapes[i] = g.node(n.input(i)).shape();
             }
             sites.computeIfAbsent(n.kind(), k -> new ArrayList<>())
-                    .add(new Site(n, Commitments.graphRecord(n), LinkStructure.dims(shapes), t.executor()));
+                    .add(new Site(n, Commitments.graphRecord(g, n), LinkStructure.dims(shapes), t.executor()));
         }
     }
 

@@ -61,7 +61,7 @@ class ChainDisputeTest {
                 Dispute.Result java = Dispute.run(run, m, new Defender(run, cheat.defenderRun(run), store, m, fn, true),
                         new Challenger(run, store, m), seg, null);
                 long task = cd.commitTask(run, m);
-                ChainDispute.Result onChain = cd.play(task, run, m, new Defender(run, cheat.defenderRun(run), store, m, fn, true),
+                ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn, true),
                         new Challenger(run, store, m), seg);
                 rows.add(new Row(cheat.name(), java.ruling().defenderLost(), java.ruling().toString(), onChain));
             }
@@ -72,7 +72,7 @@ class ChainDisputeTest {
                 Dispute.Result java = Dispute.run(run, m, new Defender(run, store, m, ProvenTraining.HONEST, false),
                         new LyingChallenger(run, lie), 1, null);
                 long task = cd.commitTask(run, m);
-                ChainDispute.Result onChain = cd.play(task, run, m, new Defender(run, store, m, ProvenTraining.HONEST, false),
+                ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, store, m, ProvenTraining.HONEST, false),
                         new LyingChallenger(run, lie), 1);
                 rows.add(new Row("challenger-lies-" + lie.name().toLowerCase(Locale.ROOT), java.ruling().defenderLost(),
                         java.ruling().toString(), onChain));

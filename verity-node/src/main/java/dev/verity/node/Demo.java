@@ -1,0 +1,221 @@
+package dev.verity.node;
+
+import dev.verity.chain.Abi;
+import dev.verity.chain.Verity;
+import dev.verity.proof.cheat.Cheat;
+import dev.verity.proof.cheat.Cheats;
+import dev.verity.proof.merkle.Sha256;
+import dev.verity.proof.spec.TaskRun;
+import dev.verity.proof.spec.TaskSpec;
+import dev.verity.tensor.model.ModelConfig;
+import java.io.PrintStream;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code verity demo}: one whole network in one JVM. A submitter posts a Fashion-MNIST task,
+ * three solvers bid, the cheapest trains, verifiers replay sampled segments and attest, the task
+ * settles and its model enters the zoo. Then a cheating solver undercuts everyone on a second
+ * task, a verifier's replay mismatches, it challenges, the dispute runs round by round on chain to
+ * the referee's ruling on one floating-point operation, and the cheater is slashed. Every role is
+ * its own service with its own account, talking only through the chain and the blob store.
+ * Ends with a computed summary line; returns non-zero if any check fails.
+ */
+public final class Demo {
+    private Demo() {
+    }
+
+    static final String CHEAT = "skipped-steps";
+
+    /** The demo's task: a small mlp on 2,000 Fashion-MNIST images, a few seconds of training. */
+    public static TaskSpec spec(long seed) throws java.io.IOException {
+        ModelConfig model = new ModelConfig.Mlp(new int[] {784, 64, 10});
+        String dataset = "fashion-mnist:2000";
+        int batch = 32;
+        TaskSpec d = TaskSpec.defaults(model, dataset, TaskRun.datasetRootFor(dataset, model, batch), 60, seed, 10);
+        return new TaskSpec(d.model(), d.dataset(), d.datasetRoot(), null, null, d.train().withBatch(batch), 10);
+    }
+
+    public static int run(PrintStream out, Path work, Solver.Progress progress) throws Exception {
+        List<String> failures = new ArrayList<>();
+        try (LocalNet net = LocalNet.start(work)) {
+            Verity v = net.verity;
+            out.println("== Verity demo: one network in one JVM (embedded EVM, blob store in " + work + ")");
+            out.println("contracts: token " + v.token + ", market " + v.market + ", game " + v.game + " (referee: BasicOpReferee)");
+            java.util.function.Consumer<String> log = out::println;
+            BigInteger milli = BigInteger.TEN.pow(15);
+            Submitter sub = new Submitter(new Submitter.Config("alice (submitter)", net.account(0), milli.multiply(BigInteger.TEN), milli,
+                    Verity.ether(500), 3, 60, 3600, 600, 600), v, net.store, work.resolve("alice"), log);
+            List<Solver> solvers = new ArrayList<>();
+            String[] names = {"bob", "carol", "dave"};
+            long[] prices = {4, 3, 2};
+            for (int i = 0; i < 3; i++) {
+                solvers.add(new Solver(new Solver.Config("solver " + names[i], net.account(1 + i), milli.multiply(BigInteger.valueOf(prices[i])),
+                        1_000_000, 2, Verity.ether(1_000)), v, net.store, work.resolve(names[i]), log).onProgress(progress));
+            }
+            Cheat cheat = Cheats.all().stream().filter(c -> c.name().equals(CHEAT)).findFirst().orElseThrow();
+            Solver mallory = new Solver(new Solver.Config("solver mallory", net.account(4), milli, 1_000_000, 2, Verity.ether(1_000)), v, net.store,
+                    work.resolve("mallory"), log, cheat).onProgress(progress);
+            List<Verifier> verifiers = new ArrayList<>();
+            String[] vnames = {"victor", "wendy", "trent"};
+            for (int i = 0; i < 3; i++) {
+                verifiers.add(new Verifier(new Verifier.Config("verifier " + vnames[i], net.account(5 + i), Verity.ether(100), i == 2), v, net.store, log));
+            }
+            Map<String, String> who = new LinkedHashMap<>();
+            who.put(sub.account(), "alice (submitter)");
+            for (Solver s : solvers) {
+                who.put(s.account(), s.name());
+            }
+            who.put(mallory.account(), mallory.name());
+            for (Verifier x : verifiers) {
+                who.put(x.account(), x.name() + (x == verifiers.get(2) ? " (audits all)" : ""));
+            }
+            who.put(net.treasury(), "treasury");
+            who.forEach(Accounts::name);
+            Accounts.name(sub.account(), "alice");
+
+            net.fund(sub.account(), Verity.ether(10_000));
+            for (Solver s : solvers) {
+                net.fund(s.account(), Verity.ether(2_000));
+            }
+            net.fund(mallory.account(), Verity.ether(2_000));
+            for (Verifier x : verifiers) {
+                net.fund(x.account(), Verity.ether(1_000));
+            }
+            List<Role> roles = new ArrayList<>();
+            roles.add(sub);
+            roles.addAll(solvers);
+            roles.addAll(verifiers);
+            roles.forEach(Role::join);
+            net.checkConservation();
+            out.println();
+            balances(out, net, who, "balances before");
+            Network n = new Network(v, roles);
+
+            out.println();
+            out.println("== task 1: an honest market");
+            long t1 = sub.post(spec(1));
+            n.runUntilFinal(t1, 300);
+            Verity.TaskView task1 = v.task(t1);
+            if (task1.status() != Verity.Status.SETTLED) {
+                failures.add("task 1 ended " + task1.status() + ", not SETTLED");
+            }
+            if (!task1.solver().equals(solvers.get(2).account())) {
+                failures.add("task 1 went to " + Accounts.short_(task1.solver()) + ", not the cheapest bidder");
+            }
+            if (!v.modelRegistered(task1.modelRoot())) {
+                failures.add("task 1's model is not in the zoo");
+            } else {
+                byte[] z = v.view(v.registry, "get(bytes32)", Abi.b32(task1.modelRoot()));
+                out.printf("zoo entry: model %s%n  task %d, spec %s, trace %s, parent %s, solver %s%n", Sha256.hex(task1.modelRoot()),
+                        Abi.wordLong(z, 0), Sha256.hex(Abi.wordBytes(z, 1)).substring(0, 16) + "…", Sha256.hex(Abi.wordBytes(z, 2)).substring(0, 16) + "…",
+                        isZero(Abi.wordBytes(z, 3)) ? "none (trained from scratch)" : Sha256.hex(Abi.wordBytes(z, 3)),
+                        Accounts.short_(Abi.wordAddress(z, 4)));
+            }
+            net.checkConservation();
+
+            out.println();
+            out.println("== task 2: " + mallory.name() + " joins, undercuts everyone and cheats (" + cheat.description() + ")");
+            mallory.join();
+            n.add(mallory);
+            Map<String, BigInteger> stakesBefore = new LinkedHashMap<>();
+            for (Solver s : solvers) {
+                stakesBefore.put(s.account(), v.staked(s.account()));
+            }
+            stakesBefore.put(mallory.account(), v.staked(mallory.account()));
+            long t2 = sub.post(spec(2));
+            n.runUntilFinal(t2, 400);
+            Verity.TaskView task2 = v.task(t2);
+            if (!task2.solver().equals(mallory.account())) {
+                failures.add("task 2 went to " + Accounts.short_(task2.solver()) + ", not the cheater");
+            }
+            if (task2.status() != Verity.Status.FAILED) {
+                failures.add("task 2 ended " + task2.status() + ", not FAILED");
+            }
+            if (v.modelRegistered(task2.modelRoot())) {
+                failures.add("the cheater's model entered the zoo");
+            }
+            int won = 0;
+            int disputes = 0;
+            for (Verifier x : verifiers) {
+                for (Challenger.Outcome o : x.challenger().outcomes()) {
+                    disputes++;
+                    if (o.challengerWon()) {
+                        won++;
+                    }
+                    out.printf("dispute %d, the challenger's transactions (gas):", o.dispute());
+                    for (DisputeParty.Move mv : o.moves()) {
+                        out.printf(" r%d %s %,d;", mv.round(), mv.name(), mv.gas());
+                    }
+                    out.println();
+                }
+            }
+            int slashed = 0;
+            for (var e : stakesBefore.entrySet()) {
+                if (v.staked(e.getKey()).compareTo(e.getValue()) < 0) {
+                    slashed++;
+                }
+            }
+            if (disputes != 1 || won != 1) {
+                failures.add(disputes + " disputes, " + won + " won by the challenger (expected 1 and 1)");
+            }
+            if (slashed != 1 || v.staked(mallory.account()).compareTo(stakesBefore.get(mallory.account())) >= 0) {
+                failures.add(slashed + " solvers slashed; the cheater's stake went from " + Accounts.tokens(stakesBefore.get(mallory.account()))
+                        + " to " + Accounts.tokens(v.staked(mallory.account())));
+            }
+            boolean conserved = true;
+            try {
+                net.checkConservation();
+            } catch (IllegalStateException e) {
+                conserved = false;
+                failures.add(e.getMessage());
+            }
+            out.println();
+            balances(out, net, who, "balances after");
+            int settled = (task1.status() == Verity.Status.SETTLED ? 1 : 0);
+            int failed = (task2.status() == Verity.Status.FAILED ? 1 : 0);
+            out.println();
+            if (!failures.isEmpty()) {
+                for (String f : failures) {
+                    out.println("demo: FAILED: " + f);
+                }
+                return 1;
+            }
+            out.printf("demo: %d tasks run to their final status (%d settled into the zoo, %d failed and refunded), %d dispute%s won by the challenger, "
+                    + "%d solver%s slashed, tokens %s%n", settled + failed, settled, failed, won, won == 1 ? "" : "s", slashed, slashed == 1 ? "" : "s",
+                    conserved ? "conserved" : "NOT conserved");
+            return 0;
+        }
+    }
+
+    private static boolean isZero(byte[] b) {
+        for (byte x : b) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void balances(PrintStream out, LocalNet net, Map<String, String> who, String title) {
+        Verity v = net.verity;
+        out.printf(Locale.ROOT, "%-28s %18s %14s %14s%n", title, "tokens", "staked", "locked");
+        for (var e : who.entrySet()) {
+            out.printf(Locale.ROOT, "%-28s %18s %14s %14s%n", e.getValue(), amount(v.balanceOf(e.getKey())), amount(v.staked(e.getKey())),
+                    amount(v.locked(e.getKey())));
+        }
+        out.printf(Locale.ROOT, "%-28s %18s%n", "market escrow", amount(v.totalEscrowed()));
+        out.printf(Locale.ROOT, "%-28s %18s%n", "dispute bonds", amount(v.totalBonds()));
+        out.printf(Locale.ROOT, "%-28s %18s%n", "all stakes", amount(v.totalStaked().add(v.totalUnbonding())));
+        out.printf(Locale.ROOT, "%-28s %18s  (rest with the deployer)%n", "total supply", amount(v.totalSupply()));
+    }
+
+    private static String amount(BigInteger wei) {
+        return new java.math.BigDecimal(wei).divide(java.math.BigDecimal.TEN.pow(18)).setScale(4, java.math.RoundingMode.HALF_EVEN).toPlainString();
+    }
+}

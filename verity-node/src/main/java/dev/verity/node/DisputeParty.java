@@ -1,0 +1,566 @@
+package dev.verity.node;
+
+import dev.verity.chain.Chain;
+import dev.verity.chain.Receipt;
+import dev.verity.chain.SyntheticDispute;
+import dev.verity.chain.Verity;
+import dev.verity.proof.commit.Commitments;
+import dev.verity.proof.commit.StateCommitment;
+import dev.verity.proof.dispute.ChallengerMoves;
+import dev.verity.proof.dispute.Defender;
+import dev.verity.proof.dispute.Messages;
+import dev.verity.proof.dispute.StepTrace;
+import dev.verity.proof.merkle.MerkleProof;
+import dev.verity.proof.merkle.MerkleTree;
+import dev.verity.proof.merkle.Sha256;
+import dev.verity.proof.run.Manifest;
+import dev.verity.proof.spec.TaskRun;
+import dev.verity.proof.store.BlobStore;
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.chain.BasicOp;
+import dev.verity.tensor.chain.Link;
+import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.graph.Node;
+import dev.verity.tensor.graph.OpKind;
+import dev.verity.tensor.train.StepGraphs;
+import dev.verity.tensor.train.TrainingState;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One party of an on-chain dispute, each playing only its own rounds: {@link DefenderSide} (the
+ * solver: rounds 2, 4, 6) and {@link ChallengerSide} (rounds 1, 3, 5, 7). A side reads whose turn
+ * it is from DisputeGame and what the other side posted from the game's events; the other side's
+ * off-chain data (per-step state roots, op trace with every output tensor, element chain) comes
+ * from the blob store under the very roots posted on chain ({@link TreeBlobs}). The two sides
+ * share no Java object, so each can run in its own process.
+ *
+ * <p>All of verity-node's use of the DisputeGame round wrappers of {@link Verity} is in this class.
+ * A side rebuilds its session from the chain and the blob store when it has none (a restarted
+ * node), by replaying its earlier answers, which are deterministic.
+ */
+public final class DisputeParty {
+    private DisputeParty() {
+    }
+
+    /** Gas of one transaction of the dispute (or "timeout"). */
+    public record Move(int round, String name, long gas) {
+    }
+
+    static List<byte[]> sib(MerkleProof p) {
+        return Arrays.asList(p.siblings());
+    }
+
+    private static Verity.Leaf leaf(StateCommitment.Proven p) {
+        return new Verity.Leaf(p.leaf(), p.proof().n(), p.proof().index(), sib(p.proof()));
+    }
+
+    private static Verity.OpEntry entry(Messages.OpTrace ot, MerkleTree opTree, int i) {
+        return new Verity.OpEntry(i, ot.recordHashes().get(i), ot.outputRoots().get(i), ot.outputs().get(i).size(), sib(opTree.proof(i)));
+    }
+
+    /** What both sides have in common: the chain, an account, the task's run and manifest, and a move log. */
+    abstract static class Side {
+        final Verity v;
+        final String account;
+        final BlobStore store;
+        final TaskRun run;
+        final Manifest m;
+        final long dispute;
+        final List<Move> moves = new ArrayList<>();
+        /** The round this side could not play, and why (it then loses by timeout). */
+        int stuckRound;
+        String stuckWhy;
+        /** The last thing this side did, in words. */
+        String lastHow = "";
+        /** Whether the role already told the story of being stuck. */
+        boolean reportedStuck;
+
+        Side(Verity v, String account, BlobStore store, TaskRun run, Manifest m, long dispute) {
+            this.v = v;
+            this.account = account;
+            this.store = store;
+            this.run = run;
+            this.m = m;
+            this.dispute = dispute;
+        }
+
+        abstract boolean mine(int round);
+
+        abstract String play(int round) throws Exception;
+
+        public long dispute() {
+            return dispute;
+        }
+
+        public List<Move> moves() {
+            return List.copyOf(moves);
+        }
+
+        public String stuck() {
+            return stuckRound == 0 ? null : "round " + stuckRound + ": " + stuckWhy;
+        }
+
+        /**
+         * Makes this side's move if it is its turn, or ends the dispute by timeout if the other side
+         * let its deadline pass. Returns true if it sent a transaction.
+         */
+        public boolean step() {
+            Verity.DisputeView d = v.dispute(dispute);
+            int round = d.nextRound();
+            if (round == 0) {
+                return false;
+            }
+            long now = v.chain.timestamp();
+            if (!mine(round)) {
+                if (now > d.deadline()) {
+                    Receipt r = v.timeoutDispute(account, dispute);
+                    moves.add(new Move(round, "timeout", r.gasUsed()));
+                    lastHow = "silence at round " + round;
+                    return true;
+                }
+                return false;
+            }
+            if (now > d.deadline() || stuckRound == round) {
+                return false;
+            }
+            try {
+                lastHow = play(round);
+                return true;
+            } catch (Chain.RevertException e) {
+                moves.add(new Move(round, "reverted: " + e.reason(), e.receipt() == null ? 0 : e.receipt().gasUsed()));
+                stuckRound = round;
+                stuckWhy = "move rejected: " + e.reason();
+            } catch (Exception e) {
+                stuckRound = round;
+                stuckWhy = "cannot move: " + e.getMessage();
+            }
+            return false;
+        }
+
+        Receipt record(int round, String name, Receipt r) {
+            moves.add(new Move(round, name, r.gasUsed()));
+            return r;
+        }
+
+        ChainEvents.Event event(String name) {
+            ChainEvents.Event e = ChainEvents.last(v, v.game, name, dispute);
+            if (e == null) {
+                throw new IllegalStateException("dispute " + dispute + " has no " + name + " event");
+            }
+            return e;
+        }
+
+        int segment() {
+            return Math.toIntExact(event("DisputeOpened").wordLong(1));
+        }
+    }
+
+    // ======================================================================== defender
+
+    /** The solver's side: rounds 2, 4 and 6, answering from its own {@link Defender}. */
+    public static final class DefenderSide extends Side {
+        private final Defender defender;
+        private Messages.SegmentRoots roots;
+        private Messages.OpTrace ot;
+        private Messages.DisputeStep ds;
+
+        public DefenderSide(Verity v, String account, BlobStore store, TaskRun run, Manifest m, long dispute, Defender defender) {
+            super(v, account, store, run, m, dispute);
+            this.defender = defender;
+        }
+
+        @Override
+        boolean mine(int round) {
+            return round % 2 == 0;
+        }
+
+        @Override
+        String play(int round) throws Exception {
+            return switch (round) {
+                case 2 -> round2();
+                case 4 -> round4();
+                case 6 -> round6();
+                default -> throw new IllegalStateException("round " + round + " is not the defender's");
+            };
+        }
+
+        private void ensureRoots() throws IOException {
+            if (roots == null) {
+                roots = defender.segmentRoots(new Messages.OpenDispute(segment()));
+            }
+        }
+
+        private String round2() throws IOException {
+            ensureRoots();
+            List<byte[]> leaves = new ArrayList<>();
+            for (int k = 0; k < roots.stateRoots().size(); k++) {
+                leaves.add(Commitments.traceEntry(roots.firstStep() + k, roots.stateRoots().get(k)));
+            }
+            byte[] published = TreeBlobs.put(store, leaves);
+            if (!Arrays.equals(published, roots.root())) {
+                throw new IllegalStateException("published segment tree root differs from the segment root");
+            }
+            MerkleTree segTree = Defender.segmentTree(roots.firstStep(), roots.stateRoots());
+            int n = roots.stateRoots().size();
+            record(2, "postSegmentRoot", v.round2(account, dispute,
+                    new SyntheticDispute.Round2(roots.root(), sib(segTree.proof(0)), sib(segTree.proof(n - 1)))));
+            return "posted the roots of the " + n + " states of segment " + segment();
+        }
+
+        private void ensureTrace() throws IOException {
+            ensureRoots();
+            if (ot == null) {
+                long step = event("StepDisputed").wordLong(0);
+                ds = new Messages.DisputeStep(step - 1);
+                ot = defender.opTrace(ds);
+            }
+        }
+
+        private String round4() throws IOException {
+            ensureTrace();
+            List<byte[]> leaves = new ArrayList<>();
+            for (int i = 0; i < ot.outputs().size(); i++) {
+                byte[] root = TreeBlobs.putTensor(store, ot.outputs().get(i).data());
+                if (!Arrays.equals(root, ot.outputRoots().get(i))) {
+                    throw new IllegalStateException("output " + i + ": published tensor root differs from the op trace's");
+                }
+                leaves.add(StepTrace.entry(i, ot.recordHashes().get(i), ot.outputRoots().get(i), ot.outputs().get(i).size()));
+            }
+            if (!Arrays.equals(TreeBlobs.put(store, leaves), ot.root())) {
+                throw new IllegalStateException("published op trace root differs from the op trace's");
+            }
+            // the states on both sides of the step are served too, as checkpoints are
+            TreeBlobs.putState(store, defender.stateAt(ds.agreedStep()));
+            TreeBlobs.putState(store, defender.stateAt(ds.agreedStep() + 1));
+            record(4, "postOpTrace", v.round4(account, dispute, ot.root()));
+            return "posted the op trace of step " + (ds.agreedStep() + 1) + " (" + ot.outputs().size() + " ops)";
+        }
+
+        private String round6() throws IOException {
+            ensureTrace();
+            ChainEvents.Event e = event("OpDisputed");
+            Messages.ElementClaim ec = new Messages.ElementClaim(Math.toIntExact(e.wordLong(0)), Math.toIntExact(e.wordLong(1)));
+            Messages.ElementChainMsg chain = defender.chain(ec);
+            List<Link> links = chain.links();
+            List<byte[]> leaves = new ArrayList<>();
+            for (int t = 0; t < links.size(); t++) {
+                leaves.add(Commitments.linkLeaf(t, links.get(t)));
+            }
+            leaves.add(Commitments.resultLeaf(chain.result()));
+            if (!Arrays.equals(TreeBlobs.put(store, leaves), chain.root())) {
+                throw new IllegalStateException("published chain root differs from the chain's");
+            }
+            MerkleTree chainTree = Commitments.chainTree(links, chain.result());
+            float[] out = ot.outputs().get(ec.node()).data();
+            int c = ec.element() / Commitments.CHUNK;
+            byte[] chunk = Commitments.canonicalBytes(out, c * Commitments.CHUNK, Math.min(out.length, (c + 1) * Commitments.CHUNK));
+            MerkleTree outTree = Commitments.tensorTree(out);
+            record(6, "postElementChain", v.round6(account, dispute, new SyntheticDispute.Round6(chain.root(), links.size(), chunk,
+                    sib(outTree.proof(c)), Commitments.resultLeaf(chain.result()), sib(chainTree.proof(links.size())))));
+            return "posted the " + links.size() + "-link chain of element " + ec.element() + " of op " + ec.node();
+        }
+    }
+
+    // ======================================================================== challenger
+
+    /** The challenger's side: rounds 1, 3, 5 and 7, deciding with its {@link ChallengerMoves}. */
+    public static final class ChallengerSide extends Side {
+        private final ChallengerMoves strategy;
+        private Messages.OpenDispute open;
+        private Messages.SegmentRoots roots;
+        private Messages.DisputeStep ds;
+        private Messages.OpTrace ot;
+        private MerkleTree opTree;
+        private TrainingState pre;
+        private TrainingState post;
+        private Messages.Claim claim;
+        /** What the referee was asked to rule on, in words (filled in rounds 5 and 7). */
+        private String ruledOn = "";
+
+        private ChallengerSide(Verity v, String account, BlobStore store, TaskRun run, Manifest m, long dispute, ChallengerMoves moves) {
+            super(v, account, store, run, m, dispute);
+            this.strategy = moves;
+        }
+
+        /** Round 1: opens a dispute of {@code segment} of committed task {@code taskId} (bond pulled from {@code account}). */
+        public static ChallengerSide open(Verity v, String account, BlobStore store, TaskRun run, Manifest m, ChallengerMoves moves,
+                                          long taskId, int segment) {
+            Messages.OpenDispute open = moves.open(segment);
+            MerkleTree trace = m.traceTree();
+            int seg = open.segment();
+            byte[] start = Sha256.unhex(m.checkpoints().get(seg).stateRoot());
+            byte[] end = Sha256.unhex(m.checkpoints().get(seg + 1).stateRoot());
+            long id = v.openDispute(account, taskId, new SyntheticDispute.Round1(seg, start, sib(trace.proof(seg)), end, sib(trace.proof(seg + 1))));
+            ChallengerSide side = new ChallengerSide(v, account, store, run, m, id, moves);
+            side.open = open;
+            List<Long> g = v.gasTable().get("DisputeGame.open (round 1)");
+            side.moves.add(new Move(1, "open", g == null ? 0 : g.get(g.size() - 1)));
+            side.lastHow = "opened a dispute of segment " + seg;
+            return side;
+        }
+
+        /** A side for a dispute this account already opened (after a restart). */
+        public static ChallengerSide resume(Verity v, String account, BlobStore store, TaskRun run, Manifest m, ChallengerMoves moves,
+                                            long dispute) {
+            ChallengerSide side = new ChallengerSide(v, account, store, run, m, dispute, moves);
+            side.open = moves.open(side.segment());
+            return side;
+        }
+
+        /** What the referee ruled on, in words (op kind, element, link and basic operation), once rounds 5/7 were played. */
+        public String ruledOn() {
+            return ruledOn;
+        }
+
+        @Override
+        boolean mine(int round) {
+            return round % 2 == 1;
+        }
+
+        @Override
+        String play(int round) throws Exception {
+            return switch (round) {
+                case 3 -> round3();
+                case 5 -> round5();
+                case 7 -> round7();
+                default -> throw new IllegalStateException("round " + round + " is not the challenger's");
+            };
+        }
+
+        private void ensureStep() throws Exception {
+            if (roots == null) {
+                byte[] segRoot = event("SegmentRootPosted").wordBytes(0);
+                List<byte[]> leaves = TreeBlobs.get(store, segRoot);
+                List<byte[]> stateRoots = new ArrayList<>();
+                long first = -1;
+                for (byte[] l : leaves) {
+                    ByteBuffer b = ByteBuffer.wrap(l);
+                    if (l.length != 41 || b.get() != Commitments.TRACE_ENTRY) {
+                        throw new IOException("segment tree leaf is not a trace entry");
+                    }
+                    long step = b.getLong();
+                    if (first < 0) {
+                        first = step;
+                    }
+                    stateRoots.add(Arrays.copyOfRange(l, 9, 41));
+                }
+                roots = new Messages.SegmentRoots(first, stateRoots, segRoot);
+            }
+            if (ds == null) {
+                ds = strategy.step(open, roots);
+            }
+        }
+
+        private int k() {
+            return (int) (ds.agreedStep() + 1 - roots.firstStep());
+        }
+
+        private String round3() throws Exception {
+            ensureStep();
+            int k = k();
+            int n = roots.stateRoots().size();
+            if (k < 1 || k >= n) {
+                throw new IllegalStateException("step " + (ds.agreedStep() + 1) + " is outside the segment");
+            }
+            MerkleTree segTree = Defender.segmentTree(roots.firstStep(), roots.stateRoots());
+            record(3, "disputeStep", v.round3(account, dispute, new SyntheticDispute.Round3(k, roots.stateRoots().get(k - 1),
+                    sib(segTree.proof(k - 1)), roots.stateRoots().get(k), sib(segTree.proof(k)))));
+            return "agrees with the state after step " + ds.agreedStep() + ", disputes step " + (ds.agreedStep() + 1);
+        }
+
+        private void ensureClaim() throws Exception {
+            ensureStep();
+            if (ot == null) {
+                byte[] otRoot = event("OpTracePosted").wordBytes(0);
+                List<byte[]> leaves = TreeBlobs.get(store, otRoot);
+                List<byte[]> recs = new ArrayList<>();
+                List<byte[]> outRoots = new ArrayList<>();
+                List<Tensor> outs = new ArrayList<>();
+                for (int i = 0; i < leaves.size(); i++) {
+                    byte[] l = leaves.get(i);
+                    ByteBuffer b = ByteBuffer.wrap(l);
+                    if (l.length != 81 || b.get() != Commitments.OP_TRACE_ENTRY || b.getLong() != i) {
+                        throw new IOException("op trace leaf " + i + " is not entry " + i);
+                    }
+                    byte[] rec = Arrays.copyOfRange(l, 9, 41);
+                    byte[] root = Arrays.copyOfRange(l, 41, 73);
+                    long elems = ByteBuffer.wrap(l, 73, 8).getLong();
+                    float[] data = TreeBlobs.getTensor(store, root, elems);
+                    int[] shape = i < run.graph().size() && run.graph().node(i).numel() == elems ? run.graph().node(i).shape()
+                            : new int[] {data.length};
+                    recs.add(rec);
+                    outRoots.add(root);
+                    outs.add(new Tensor(shape, data));
+                }
+                ot = new Messages.OpTrace(ds.agreedStep(), recs, outRoots, outs, otRoot);
+                opTree = StepTrace.tree(recs, outRoots, outs);
+                pre = TreeBlobs.getState(store, roots.stateRoots().get(k() - 1));
+                post = TreeBlobs.getState(store, roots.stateRoots().get(k()));
+            }
+            if (claim == null) {
+                claim = strategy.claim(ot, post);
+            }
+        }
+
+        private String round5() throws Exception {
+            ensureClaim();
+            MerkleTree graph = run.graphTree();
+            StateCommitment preC = StateCommitment.of(pre);
+            StateCommitment postC = StateCommitment.of(post);
+            switch (claim) {
+                case Messages.RecordClaim rc -> {
+                    record(5, "claimRecord", v.claimRecord(account, dispute, entry(ot, opTree, rc.node()), graph.leafHashAt(rc.node()),
+                            sib(graph.proof(rc.node()))));
+                    ruledOn = "the record of op " + rc.node() + " (" + run.graph().node(rc.node()).kind() + ")";
+                    return "claims op " + rc.node() + "'s record is not the graph's";
+                }
+                case Messages.SourceClaim sc -> {
+                    Node node = run.graph().node(sc.node());
+                    Verity.Leaf rec = node.kind() == OpKind.STATE && preC.has(node.name()) ? leaf(preC.record(node.name()))
+                            : node.kind() == OpKind.INPUT && !node.name().equals(StepGraphs.STEP) ? leaf(run.datasetRecord(node.name()))
+                            : new Verity.Leaf(new byte[0], 0, 0, List.of());
+                    record(5, "claimSource", v.claimSource(account, dispute, entry(ot, opTree, sc.node()), Commitments.graphRecord(run.graph(), node),
+                            sib(graph.proof(sc.node())), rec));
+                    ruledOn = "the source op " + sc.node() + " (" + node.kind() + " " + node.name() + ")";
+                    return "claims source op " + sc.node() + " is not the agreed state's";
+                }
+                case Messages.UpdateClaim uc -> {
+                    int node = uc.node();
+                    if (node < 0 || node >= run.graph().size() || !postC.has(uc.name())) {
+                        throw new IllegalStateException("update claim on '" + uc.name() + "' not makeable on chain");
+                    }
+                    record(5, "claimUpdate", v.claimUpdate(account, dispute, entry(ot, opTree, node),
+                            Commitments.graphRecord(run.graph(), run.graph().node(node)), sib(graph.proof(node)), leaf(postC.record(uc.name()))));
+                    ruledOn = "the update of state tensor " + uc.name();
+                    return "claims the posted state's " + uc.name() + " is not op " + node + "'s output";
+                }
+                case Messages.ScalarsClaim sc -> {
+                    Node gather = null;
+                    for (Node x : run.graph().nodes()) {
+                        if (gather == null && (x.kind() == OpKind.GATHER_ROWS || x.kind() == OpKind.GATHER_WINDOWS)) {
+                            gather = x;
+                        }
+                    }
+                    if (gather == null) {
+                        throw new IllegalStateException("the graph has no gather op for a scalars claim");
+                    }
+                    record(5, "claimScalars", v.claimScalars(account, dispute, leaf(preC.scalars()), leaf(postC.scalars()),
+                            Commitments.graphRecord(run.graph(), gather), gather.id(), sib(graph.proof(gather.id()))));
+                    ruledOn = "the scalars (step, data cursor, RNG counter)";
+                    return "claims the step's scalars are wrong";
+                }
+                case Messages.ElementClaim ec -> {
+                    int i = ec.node();
+                    record(5, "disputeOp", v.round5(account, dispute, new SyntheticDispute.Round5(i, Commitments.graphRecord(run.graph(), run.graph().node(i)),
+                            sib(graph.proof(i)), ot.outputRoots().get(i), ot.outputs().get(i).size(), sib(opTree.proof(i)), ec.element())));
+                    Node n = run.graph().node(i);
+                    ruledOn = "op " + i + " (" + n.kind() + (n.name() == null || n.name().isEmpty() ? "" : " " + n.name()) + "), element "
+                            + ec.element();
+                    return "agrees with op " + i + " (" + n.kind() + ")'s inputs, disputes its output element " + ec.element();
+                }
+            }
+        }
+
+        private Messages.ElementChainMsg fetchChain() throws IOException {
+            byte[] root = event("ElementChainPosted").wordBytes(0);
+            List<byte[]> leaves = TreeBlobs.get(store, root);
+            List<Link> links = new ArrayList<>();
+            for (int t = 0; t < leaves.size() - 1; t++) {
+                ByteBuffer b = ByteBuffer.wrap(leaves.get(t));
+                try {
+                    if (b.get() != Commitments.CHAIN_LINK || b.getInt() != t) {
+                        throw new IOException("chain leaf " + t + " is not link " + t);
+                    }
+                    BasicOp op = BasicOp.values()[b.get() & 0xff];
+                    int arity = b.get() & 0xff;
+                    List<Operand> ops = new ArrayList<>();
+                    for (int j = 0; j < arity; j++) {
+                        ops.add(operand(b));
+                    }
+                    links.add(new Link(op, ops, b.getInt()));
+                } catch (RuntimeException e) {
+                    throw new IOException("chain leaf " + t + " is malformed: " + e);
+                }
+            }
+            ByteBuffer r = ByteBuffer.wrap(leaves.get(leaves.size() - 1));
+            if (r.remaining() != 14 || r.get() != Commitments.CHAIN_RESULT) {
+                throw new IOException("the chain's last leaf is not its result");
+            }
+            return new Messages.ElementChainMsg(links, operand(r), root);
+        }
+
+        private static Operand operand(ByteBuffer b) throws IOException {
+            int kind = b.get();
+            int a = b.getInt();
+            int idx = b.getInt();
+            int bits = b.getInt();
+            return switch (kind) {
+                case 0 -> new Operand.Input(a, idx, bits);
+                case 1 -> new Operand.Link(a, bits);
+                case 2 -> new Operand.Const(bits);
+                default -> throw new IOException("unknown operand kind " + kind);
+            };
+        }
+
+        private String round7() throws Exception {
+            ensureClaim();
+            if (!(claim instanceof Messages.ElementClaim ec)) {
+                throw new IllegalStateException("round 7 follows an element claim only");
+            }
+            Messages.ElementChainMsg chain = fetchChain();
+            Messages.DisputeLink dl = strategy.link(ec, chain);
+            List<Link> links = chain.links();
+            int t = dl.link();
+            if (t < 0 || t > links.size()) {
+                throw new IllegalStateException("link " + t + " is not in the chain");
+            }
+            MerkleTree chainTree = Commitments.chainTree(links, chain.result());
+            byte[] lf = t < links.size() ? Commitments.linkLeaf(t, links.get(t)) : Commitments.resultLeaf(chain.result());
+            List<Operand> operands = t < links.size() ? links.get(t).operands() : List.of(chain.result());
+            Node node = run.graph().node(ec.node());
+            List<Verity.Evidence> evidence = new ArrayList<>();
+            for (int j = 0; j < operands.size(); j++) {
+                switch (operands.get(j)) {
+                    case Operand.Input in -> {
+                        if (in.input() < 0 || in.input() >= node.arity()) {
+                            continue;
+                        }
+                        int src = node.input(in.input());
+                        float[] data = ot.outputs().get(src).data();
+                        if (in.index() < 0 || in.index() >= data.length) {
+                            continue;
+                        }
+                        if (!sameBits(Float.floatToRawIntBits(data[in.index()]), in.bits())) {
+                            int ic = in.index() / Commitments.CHUNK;
+                            evidence.add(Verity.Evidence.ofInput(j, Commitments.graphRecord(run.graph(), node), entry(ot, opTree, src),
+                                    Commitments.canonicalBytes(data, ic * Commitments.CHUNK, Math.min(data.length, (ic + 1) * Commitments.CHUNK)),
+                                    sib(Commitments.tensorTree(data).proof(ic))));
+                        }
+                    }
+                    case Operand.Link l -> {
+                        if (l.link() >= 0 && l.link() < t && links.get(l.link()).resultBits() != l.bits()) {
+                            evidence.add(Verity.Evidence.ofLink(j, Commitments.linkLeaf(l.link(), links.get(l.link())),
+                                    sib(chainTree.proof(l.link()))));
+                        }
+                    }
+                    case Operand.Const k -> {
+                    }
+                }
+            }
+            record(7, "disputeLink", v.round7(account, dispute, t, lf, sib(chainTree.proof(t)), evidence));
+            String what = t < links.size() ? "link " + t + " of " + links.size() + " (" + links.get(t).op() + ")" : "the result leaf";
+            ruledOn += ", " + what;
+            return "disputes " + what + (evidence.isEmpty() ? "" : " with " + evidence.size() + " misquoted operand(s)");
+        }
+
+        private static boolean sameBits(int a, int b) {
+            boolean na = (a & 0x7f800000) == 0x7f800000 && (a & 0x7fffff) != 0;
+            boolean nb = (b & 0x7f800000) == 0x7f800000 && (b & 0x7fffff) != 0;
+            return a == b || (na && nb);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.verity.node;
+
+import dev.verity.chain.Verity;
+import dev.verity.proof.merkle.Sha256;
+import dev.verity.proof.run.Manifest;
+import dev.verity.proof.spec.TaskRun;
+import dev.verity.proof.spec.TaskSpec;
+import dev.verity.proof.store.BlobStore;
+import dev.verity.proof.verify.SegmentReplayer;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * Checks solvers' work for replay fees: registered in the verifier pool with stake, it waits for
+ * the chain to assign it a segment of a committed task (randomness revealed after the commit),
+ * fetches the manifest and spec from the blob store, replays the segment bit for bit from the
+ * solver's own checkpoint, and attests; on a mismatch it hands the segment to its
+ * {@link Challenger}, which opens and plays the dispute. With {@code auditAll} it also replays
+ * every other segment of every verified task (unpaid work, for the slashing reward).
+ */
+public final class Verifier implements Role {
+    public record Config(String name, String account, BigInteger stake, boolean auditAll) {
+        public Config {
+            Accounts.check("verifier account", account);
+            if (stake == null || stake.signum() <= 0) {
+                throw new IllegalArgumentException("verifier: stake must be positive");
+            }
+        }
+    }
+
+    private record Job(long taskId, long index, int segment) {
+    }
+
+    private final Config cfg;
+    private final Verity v;
+    private final BlobStore store;
+    private final Consumer<String> log;
+    private final Challenger challenger;
+    private final ChainEvents events;
+    private final List<Job> jobs = new ArrayList<>();
+    private final TreeSet<Long> audits = new TreeSet<>();
+    private final Map<Long, SegmentReplayer> replayers = new HashMap<>();
+    private boolean silent;
+
+    public Verifier(Config cfg, Verity v, BlobStore store, Consumer<String> log) {
+        this.cfg = cfg;
+        this.v = v;
+        this.store = store;
+        this.log = log;
+        this.challenger = new Challenger(new Challenger.Config(cfg.name(), cfg.account()), v, store, log);
+        this.events = new ChainEvents(v);
+    }
+
+    /** A verifier that registers but never acts (a node that went down): tests that tasks settle without it. */
+    public Verifier silent() {
+        this.silent = true;
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return cfg.name();
+    }
+
+    @Override
+    public String account() {
+        return cfg.account();
+    }
+
+    public Challenger challenger() {
+        return challenger;
+    }
+
+    @Override
+    public void join() {
+        v.approve(cfg.account(), v.staking, Accounts.UNLIMITED);
+        challenger.join();
+        BigInteger have = v.staked(cfg.account());
+        if (have.compareTo(cfg.stake()) < 0) {
+            v.stake(cfg.account(), cfg.stake().subtract(have));
+        }
+        try {
+            v.registerVerifier(cfg.account());
+        } catch (dev.verity.chain.Chain.RevertException e) {
+            if (!"Market: already a verifier".equals(e.reason())) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public boolean tick() throws IOException {
+        if (silent) {
+            return false;
+        }
+        for (ChainEvents.Event e : events.poll()) {
+            if (e.name().equals("VerifierAssigned") && e.topicAddress(2).equals(cfg.account())) {
+                jobs.add(new Job(e.topicLong(1), e.wordLong(0), Math.toIntExact(e.wordLong(1))));
+            } else if (e.name().equals("VerificationOpened") && cfg.auditAll()) {
+                audits.add(e.topicLong(1));
+            }
+        }
+        boolean acted = false;
+        for (Job j : new ArrayList<>(jobs)) {
+            jobs.remove(j);
+            acted |= verify(j);
+        }
+        for (Long id : new ArrayList<>(audits)) {
+            audits.remove(id);
+            acted |= audit(id);
+        }
+        acted |= challenger.tick();
+        return acted;
+    }
+
+    private SegmentReplayer replayer(long taskId, Verity.TaskView t) throws IOException {
+        SegmentReplayer r = replayers.get(taskId);
+        if (r == null) {
+            String key = Sha256.hex(t.spec().specHash());
+            TaskSpec spec = TaskSpec.parse(new String(store.get(key), StandardCharsets.UTF_8));
+            Manifest m = Manifest.fromJson(store.get(Sha256.hex(t.manifestHash())));
+            r = new SegmentReplayer(TaskRun.open(spec), store, m);
+            replayers.put(taskId, r);
+        }
+        return r;
+    }
+
+    private boolean verify(Job j) throws IOException {
+        Verity.TaskView t = v.task(j.taskId());
+        if ((t.status() != Verity.Status.COMMITTED && t.status() != Verity.Status.DISPUTED) || v.chain.timestamp() > t.deadline()) {
+            return false;
+        }
+        SegmentReplayer r = replayer(j.taskId(), t);
+        SegmentReplayer.Verdict mv = r.checkManifest();
+        if (!mv.ok()) {
+            log.accept(name() + " will not attest task " + j.taskId() + ": manifest check '" + mv.check() + "' failed: " + mv.reason());
+            return true;
+        }
+        SegmentReplayer.Verdict verdict = r.replay(j.segment());
+        if (verdict.ok()) {
+            v.attest(cfg.account(), j.taskId(), j.index());
+            log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + " bit for bit and attests");
+        } else {
+            log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + ": MISMATCH — " + verdict.reason());
+            if (verdict.check().equals("replay")) {
+                challenger.challenge(j.taskId(), j.segment(), verdict.reason());
+            }
+        }
+        return true;
+    }
+
+    private boolean audit(long taskId) throws IOException {
+        Verity.TaskView t = v.task(taskId);
+        if (t.status() != Verity.Status.COMMITTED || t.solver().equalsIgnoreCase(cfg.account())) {
+            return false;
+        }
+        SegmentReplayer r = replayer(taskId, t);
+        if (!r.checkManifest().ok()) {
+            return true;
+        }
+        for (int s = 0; s < r.segments(); s++) {
+            SegmentReplayer.Verdict verdict = r.replay(s);
+            if (!verdict.ok() && verdict.check().equals("replay")) {
+                log.accept(name() + " audits task " + taskId + ": segment " + s + " MISMATCH — " + verdict.reason());
+                challenger.challenge(taskId, s, verdict.reason());
+                return true;
+            }
+        }
+        log.accept(name() + " audits all " + r.segments() + " segments of task " + taskId + ": every one replays bit for bit");
+        return true;
+    }
+}
