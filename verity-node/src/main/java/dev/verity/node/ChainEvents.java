@@ -1,6 +1,8 @@
 package dev.verity.node;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.verity.chain.Abi;
+import dev.verity.chain.Artifacts;
 import dev.verity.chain.Receipt;
 import dev.verity.chain.Verity;
 import java.math.BigInteger;
@@ -9,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.TreeMap;
 
 /**
@@ -50,36 +53,30 @@ public final class ChainEvents {
         }
     }
 
-    /** Every event of the Verity contracts this node reacts to or reports, by signature. */
-    static final List<String> SIGNATURES = List.of(
-            "TaskPosted(uint256,address,bytes32,uint64,uint128,uint256,uint64)",
-            "BidPlaced(uint256,address,uint128)",
-            "TaskAssigned(uint256,address,uint128,uint64)",
-            "PriceCleared(uint256,uint128,uint64,uint64)",
-            "TaskCancelled(uint256,uint256)",
-            "TaskCommitted(uint256,bytes32,bytes32,bytes32,uint64)",
-            "SeedRevealed(uint256,bytes32)",
-            "VerifierAssigned(uint256,uint256,address,uint64)",
-            "VerificationOpened(uint256,bytes32,bool,uint64)",
-            "Attested(uint256,uint256,address)",
-            "DisputeStarted(uint256,address)",
-            "DisputeEnded(uint256,bool)",
-            "CommitTimedOut(uint256,address,uint256,uint256)",
-            "TaskFailed(uint256,uint256)",
-            "TaskSettled(uint256,address,uint256,uint256,uint256,uint256)",
-            "VerifierRegistered(address)",
-            "DisputeOpened(uint256,uint256,address,address,uint64,uint64)",
-            "SegmentRootPosted(uint256,bytes32,uint64)",
-            "StepDisputed(uint256,uint64,bytes32,bytes32,uint64)",
-            "OpTracePosted(uint256,bytes32,uint64)",
-            "OpDisputed(uint256,uint64,uint64,bytes32,uint64)",
-            "ClaimRuled(uint256,uint8,uint64,bool)",
-            "ElementChainPosted(uint256,bytes32,uint64,uint32,uint64)",
-            "LinkRuled(uint256,uint64,bool)",
-            "DisputeTimedOut(uint256,uint8,address)",
-            "DisputeResolved(uint256,uint256,bool,uint256,uint256)",
-            "ModelRegistered(bytes32,uint256,bytes32,bytes32,bytes32,address)",
-            "Slashed(address,uint256,address,address)");
+    /**
+     * Every event of the Verity contracts, by signature, read from the compiled ABIs (so a contract
+     * change cannot leave a stale signature here).
+     */
+    static final List<String> SIGNATURES = eventSignatures("TaskMarket", "DisputeGame", "ModelRegistry", "Staking");
+
+    private static List<String> eventSignatures(String... contracts) {
+        List<String> out = new ArrayList<>();
+        for (String c : contracts) {
+            for (JsonNode item : Artifacts.load(c).get("abi")) {
+                if (!"event".equals(item.path("type").asText())) {
+                    continue;
+                }
+                StringJoiner types = new StringJoiner(",", item.get("name").asText() + "(", ")");
+                for (JsonNode in : item.get("inputs")) {
+                    types.add(in.get("type").asText());
+                }
+                if (!out.contains(types.toString())) {
+                    out.add(types.toString());
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
 
     private static final Map<String, String> BY_TOPIC = new TreeMap<>();
 
