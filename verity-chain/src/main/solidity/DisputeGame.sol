@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20, ReentrancyGuard, Wired, MerkleSha256} from "./Common.sol";
 import {Staking} from "./Staking.sol";
 import {TaskMarket} from "./TaskMarket.sol";
-import {IReferee} from "./Referee.sol";
+import {IReferee, IStructureReferee} from "./Referee.sol";
 
 /// @title DisputeGame: DESIGN.md Protocol step 6, rounds 1-7, each one transaction with a deadline.
 /// @notice Odd rounds are the challenger's, even rounds the solver's (the defender). Every round
@@ -98,6 +98,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     IERC20 public immutable token;
     Staking public immutable staking;
     IReferee public immutable referee;
+    /// @notice Round 7's structure check (StructureReferee over LinkStructure); zero: links are only recomputed.
+    IStructureReferee public immutable structureReferee;
     uint256 public immutable challengeBond;
     uint64 public immutable roundTimeout;
     // one slot: nonzero once wired, so the counters below never pay for a fresh slot
@@ -126,15 +128,26 @@ contract DisputeGame is ReentrancyGuard, Wired {
     event ClaimRuled(uint256 indexed disputeId, uint8 kind, uint64 node, bool claimRight);
     event ElementChainPosted(uint256 indexed disputeId, bytes32 chainRoot, uint64 chainLength, uint32 value, uint64 deadline);
     event LinkRuled(uint256 indexed disputeId, uint64 linkIndex, bool linkCorrect);
+    /// @notice Round 7 with a structure bundle: the structure referee's answer (covered false: op kind not known,
+    /// nothing ruled; matches false: the link is not the one the op prescribes, the challenger wins).
+    event StructureRuled(uint256 indexed disputeId, uint64 linkIndex, bool covered, bool matches, string why);
     event DisputeTimedOut(uint256 indexed disputeId, uint8 round, address indexed silentParty);
     event DisputeResolved(uint256 indexed disputeId, uint256 indexed taskId, bool challengerWon, uint256 slashed, uint256 bondForfeited);
 
-    constructor(IERC20 token_, Staking staking_, IReferee referee_, uint256 challengeBond_, uint64 roundTimeout_) {
+    constructor(
+        IERC20 token_,
+        Staking staking_,
+        IReferee referee_,
+        IStructureReferee structureReferee_,
+        uint256 challengeBond_,
+        uint64 roundTimeout_
+    ) {
         require(address(referee_) != address(0), "Game: zero referee");
         require(roundTimeout_ > 0, "Game: zero round timeout");
         token = token_;
         staking = staking_;
         referee = referee_;
+        structureReferee = structureReferee_;
         challengeBond = challengeBond_;
         roundTimeout = roundTimeout_;
     }
@@ -491,12 +504,19 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice Name the first wrong word of the chain: link `t < links` (a 0x70 leaf) or `t == links`
     /// (the 0x71 result leaf), proven against the chain root. `evidence` may show that an operand
     /// misquotes its source (an input element against the op trace, an earlier link against the
-    /// chain): then the challenger wins. Otherwise a link is recomputed by the referee; a result leaf
-    /// that quotes its source correctly stands (round 6 tied it to the committed element).
-    function disputeLink(uint256 disputeId, State calldata s, uint64 t, bytes calldata leaf, bytes32[] calldata proof, Evidence[] calldata evidence)
-        external
-        nonReentrant
-    {
+    /// chain): then the challenger wins. A non-empty `structure` (StructureReferee.Bundle, ABI-encoded) asks the
+    /// structure referee whether the leaf is the link (or result, chain length) the op prescribes at `t`: if not,
+    /// the challenger wins; an op kind it does not cover rules nothing. Otherwise a link is recomputed by the
+    /// referee; a result leaf that quotes its source correctly stands (round 6 tied it to the committed element).
+    function disputeLink(
+        uint256 disputeId,
+        State calldata s,
+        uint64 t,
+        bytes calldata leaf,
+        bytes32[] calldata proof,
+        Evidence[] calldata evidence,
+        bytes calldata structure
+    ) external nonReentrant {
         State memory d = _turn(disputeId, s, 7);
         uint64 links = d.links;
         require(t <= links, "Game: no such link");
@@ -522,8 +542,20 @@ contract DisputeGame is ReentrancyGuard, Wired {
         for (uint256 k = 0; k < evidence.length; ++k) {
             if (_misquoted(d, leaf, first, nOps, evidence[k])) return _ruleLink(disputeId, d, t, false);
         }
+        if (structure.length != 0 && _structureWrong(disputeId, d, t, leaf, structure)) return _ruleLink(disputeId, d, t, false);
         if (isResult) return _ruleLink(disputeId, d, t, true);
         _ruleLink(disputeId, d, t, _rule(d, t, leaf));
+    }
+
+    /// @dev The structure referee's answer on leaf `t` (proofs that do not verify revert inside it).
+    function _structureWrong(uint256 disputeId, State memory d, uint64 t, bytes calldata leaf, bytes calldata structure) internal returns (bool) {
+        require(address(structureReferee) != address(0), "Game: no structure referee");
+        IStructureReferee.Site memory site = IStructureReferee.Site(
+            d.graphRoot, d.graphOps, d.graphLeafHash, d.opTraceRoot, d.outputRoot, d.links, d.element, t
+        );
+        (bool covered, bool matches, string memory why) = structureReferee.rule(site, leaf, structure);
+        emit StructureRuled(disputeId, t, covered, matches, why);
+        return covered && !matches;
     }
 
     /// @dev The referee's ruling on link `t` (its own function: the claim does not fit disputeLink's stack).

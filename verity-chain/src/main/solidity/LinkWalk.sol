@@ -236,12 +236,13 @@ abstract contract LinkWalk {
                 return (true, uint32(d));
             }
         }
-        if (bytes(x.fail).length == 0) {
-            x.fail = kind == K_LINK
-                ? string.concat("needs the result of link ", _str(num), " (a data word)")
-                : string.concat("needs element ", _str(index), " of input ", _str(num), " (a data word)");
-        }
-        return (false, 0);
+        // a missing word is the caller's omission, not a wrong link: revert rather than answer "does not match"
+        // (the dispute game would otherwise rule a correct link wrong when the challenger leaves a word out)
+        revert(
+            kind == K_LINK
+                ? string.concat("LinkStructure: needs the result of link ", _str(num), " (a data word)")
+                : string.concat("LinkStructure: needs element ", _str(index), " of input ", _str(num), " (a data word)")
+        );
     }
     function _parse(bytes calldata b) internal pure returns (Rec memory r) {
         require(b.length >= 16 && uint8(b[0]) == 0x40, "LinkStructure: not a 0x40 graph record");

@@ -40,3 +40,28 @@ contract AlwaysChallengerReferee is IReferee {
         return false;
     }
 }
+
+/// @title IStructureReferee: whether the disputed link (or result leaf) is the one the op prescribes there.
+/// The game hands it what its state already proved (graph root, the disputed op's record hash, op-trace root, chain
+/// root and length, element, link index) and the challenger's bundle of further proofs: the op's record, its inputs'
+/// records (their shapes) and the data words the prescription reads. Called with STATICCALL (`view`). See
+/// docs/referee.md, "Link structure".
+interface IStructureReferee {
+    struct Site {
+        bytes32 graphRoot;
+        uint64 graphOps;
+        bytes32 graphLeafHash;
+        bytes32 opTraceRoot;
+        bytes32 chainRoot;
+        uint64 links;
+        uint64 element;
+        uint64 t;
+    }
+
+    /// @return covered false for an op kind the structure contracts do not know (then nothing is ruled);
+    /// matches true iff the leaf is the prescribed one; why names the first difference.
+    function rule(Site calldata site, bytes calldata leaf, bytes calldata bundle)
+        external
+        view
+        returns (bool covered, bool matches, string memory why);
+}

@@ -17,9 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.web3j.abi.datatypes.DynamicArray;
+import org.web3j.abi.datatypes.DynamicBytes;
 import org.web3j.abi.datatypes.DynamicStruct;
 import org.web3j.abi.datatypes.StaticStruct;
 import org.web3j.abi.datatypes.Type;
+import org.web3j.abi.datatypes.generated.Bytes32;
+import org.web3j.abi.datatypes.generated.Uint32;
 
 /**
  * Typed bindings for a deployed set of Verity contracts (hand-written over web3j's ABI encoder).
@@ -90,7 +93,12 @@ public final class Verity {
         String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
                 u16(cfg.feeBps()), u256(cfg.minVerifierStake()));
         String referee = create(chain, deployer, deployGas, cfg.refereeContract());
-        String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), u256(cfg.challengeBond()),
+        // round 7's structure check: LinkStructure (with LinkStructureRows) behind StructureReferee, which proves its inputs
+        String rows = create(chain, deployer, deployGas, "LinkStructureRows");
+        String structure = create(chain, deployer, deployGas, "LinkStructure", addr(rows));
+        String structureReferee = create(chain, deployer, deployGas, "StructureReferee", addr(structure));
+        String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), addr(structureReferee),
+                u256(cfg.challengeBond()),
                 u64(cfg.roundTimeout()));
         Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee);
         deployGas.forEach((k, g) -> v.gas.computeIfAbsent("deploy " + k, x -> new ArrayList<>()).add(g));
@@ -509,10 +517,81 @@ public final class Verity {
     }
 
     public Receipt round7(String challenger, long id, long t, byte[] leaf, List<byte[]> proof, List<Evidence> evidence) {
+        return round7(challenger, id, t, leaf, proof, evidence, null);
+    }
+
+    /**
+     * Round 7 with an optional structure bundle (null: none, the link is only recomputed): the game asks
+     * StructureReferee whether the leaf is what the op prescribes at {@code t} (docs/referee.md, "Link structure").
+     */
+    public Receipt round7(String challenger, long id, long t, byte[] leaf, List<byte[]> proof, List<Evidence> evidence, Structure structure) {
         List<DynamicStruct> ev = new ArrayList<>();
         for (Evidence e : evidence) ev.add(e.toAbi());
-        return tx(challenger, game, "DisputeGame.disputeLink (round 7)", "disputeLink(uint256," + STATE + ",uint64,bytes,bytes32[]," + EVIDENCE + "[])", u256(id), state(id),
-                u64(t), bytes(leaf), b32s(proof), new DynamicArray<>(DynamicStruct.class, ev));
+        byte[] bundle = structure == null ? new byte[0] : structure.encode();
+        return tx(challenger, game, "DisputeGame.disputeLink (round 7)", "disputeLink(uint256," + STATE + ",uint64,bytes,bytes32[]," + EVIDENCE + "[],bytes)",
+                u256(id), state(id), u64(t), bytes(leaf), b32s(proof), new DynamicArray<>(DynamicStruct.class, ev), bytes(bundle));
+    }
+
+    /**
+     * Where a data word of the structure check comes from (StructureReferee.Source): a chunk of input {@code number}
+     * of the disputed op ({@link #ofInput}: its op-trace entry, the chunk, its proof, the element indices read from
+     * it) or link {@code number} of the chain ({@link #ofLink}: its 0x70 leaf and proof).
+     */
+    public record Source(int kind, int number, OpEntry entry, byte[] chunk, List<byte[]> chunkProof, List<Integer> indices, byte[] link,
+            List<byte[]> linkProof) {
+        public Source {
+            if (kind != 0 && kind != 1) throw new IllegalArgumentException("source kind must be 0 (input chunk) or 1 (link), got " + kind);
+            if (kind == 0 && indices.isEmpty()) throw new IllegalArgumentException("an input chunk source needs at least one element index");
+            chunkProof = List.copyOf(chunkProof);
+            indices = List.copyOf(indices);
+            linkProof = List.copyOf(linkProof);
+        }
+
+        public static Source ofInput(int input, OpEntry entry, byte[] chunk, List<byte[]> chunkProof, List<Integer> indices) {
+            return new Source(0, input, entry, chunk, chunkProof, indices, new byte[0], List.of());
+        }
+
+        public static Source ofLink(int link, byte[] leaf, List<byte[]> proof) {
+            return new Source(1, link, OpEntry.none(), new byte[0], List.of(), List.of(), leaf, proof);
+        }
+
+        DynamicStruct toAbi() {
+            List<Uint32> idx = new ArrayList<>();
+            for (int i : indices) idx.add(new Uint32(Integer.toUnsignedLong(i)));
+            return new DynamicStruct(u8(kind), new Uint32(Integer.toUnsignedLong(number)), u64(entry.opIndex()),
+                    b32(entry.graphLeafHash()), b32(entry.outputRoot()), u64(entry.outputElems()), b32s(entry.proof()), bytes(chunk), b32s(chunkProof),
+                    new DynamicArray<>(Uint32.class, idx), bytes(link), b32s(linkProof));
+        }
+    }
+
+    /**
+     * The structure bundle of round 7 (StructureReferee.Bundle): the disputed op's 0x40 record, each input's 0x40 record
+     * with its proof against the graph root (in the op's input order), and the sources of the data words.
+     */
+    public record Structure(byte[] record, List<byte[]> inputRecords, List<List<byte[]>> inputProofs, List<Source> sources) {
+        public Structure {
+            if (inputRecords.size() != inputProofs.size()) {
+                throw new IllegalArgumentException(inputRecords.size() + " input records but " + inputProofs.size() + " proofs");
+            }
+            inputRecords = List.copyOf(inputRecords);
+            inputProofs = List.copyOf(inputProofs);
+            sources = List.copyOf(sources);
+        }
+
+        /** {@code abi.encode(Bundle)}. */
+        public byte[] encode() {
+            List<DynamicBytes> recs = new ArrayList<>();
+            for (byte[] r : inputRecords) recs.add(bytes(r));
+            List<DynamicArray<Bytes32>> proofs = new ArrayList<>();
+            for (List<byte[]> p : inputProofs) proofs.add(b32s(p));
+            List<DynamicStruct> src = new ArrayList<>();
+            for (Source x : sources) src.add(x.toAbi());
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            DynamicArray<DynamicArray<Bytes32>> pr = new DynamicArray(DynamicArray.class, proofs);
+            DynamicStruct bundle = new DynamicStruct(bytes(record), new DynamicArray<>(DynamicBytes.class, recs), pr,
+                    new DynamicArray<>(DynamicStruct.class, src));
+            return Abi.encodeArgs(bundle);
+        }
     }
 
     /** Round 5, record claim. */

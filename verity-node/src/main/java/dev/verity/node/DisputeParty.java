@@ -8,6 +8,7 @@ import dev.verity.proof.commit.Commitments;
 import dev.verity.proof.commit.StateCommitment;
 import dev.verity.proof.dispute.ChallengerMoves;
 import dev.verity.proof.dispute.Defender;
+import dev.verity.proof.dispute.LinkData;
 import dev.verity.proof.dispute.Messages;
 import dev.verity.proof.dispute.StepTrace;
 import dev.verity.proof.merkle.MerkleProof;
@@ -551,10 +552,54 @@ public final class DisputeParty {
                     }
                 }
             }
-            record(7, "disputeLink", v.round7(account, dispute, t, lf, sib(chainTree.proof(t)), evidence));
+            Verity.Structure structure = dl.structure() ? structure(node, ec.element(), t, links, chainTree) : null;
+            record(7, "disputeLink", v.round7(account, dispute, t, lf, sib(chainTree.proof(t)), evidence, structure));
             String what = t < links.size() ? "link " + t + " of " + links.size() + " (" + links.get(t).op() + ")" : "the result leaf";
-            ruledOn += ", " + what;
-            return "disputes " + what + (evidence.isEmpty() ? "" : " with " + evidence.size() + " misquoted operand(s)");
+            ruledOn += ", " + what + (structure == null ? "" : " (structure checked)");
+            return "disputes " + what + (evidence.isEmpty() ? "" : " with " + evidence.size() + " misquoted operand(s)")
+                    + (structure == null ? "" : ", asking whether it is the link the op prescribes");
+        }
+
+        /**
+         * The structure bundle of round 7: the disputed op's record, its inputs' records (their shapes) with their
+         * proofs against the graph root, and the sources of the data words its prescription reads ({@link LinkData}):
+         * input elements from chunks proven against the op trace, link results from leaves proven against the chain.
+         */
+        private Verity.Structure structure(Node node, int element, int t, List<Link> links, MerkleTree chainTree) {
+            MerkleTree graph = run.graphTree();
+            List<byte[]> inputRecords = new ArrayList<>();
+            List<List<byte[]>> inputProofs = new ArrayList<>();
+            Tensor[] in = new Tensor[node.arity()];
+            for (int i = 0; i < node.arity(); i++) {
+                int src = node.input(i);
+                inputRecords.add(Commitments.graphRecord(run.graph(), run.graph().node(src)));
+                inputProofs.add(sib(graph.proof(src)));
+                in[i] = ot.outputs().get(src);
+            }
+            List<Verity.Source> sources = new ArrayList<>();
+            // input words grouped by (input, chunk): one chunk proof serves every word it holds
+            java.util.TreeMap<Long, List<Integer>> chunks = new java.util.TreeMap<>();
+            for (LinkData.Need need : LinkData.needs(node, in, element, t)) {
+                if (need.kind() == 1) {
+                    if (need.number() >= links.size()) {
+                        throw new IllegalStateException("the structure check needs link " + need.number() + ", the chain has " + links.size());
+                    }
+                    sources.add(Verity.Source.ofLink(need.number(), Commitments.linkLeaf(need.number(), links.get(need.number())),
+                            sib(chainTree.proof(need.number()))));
+                } else {
+                    long key = ((long) need.number() << 32) | (need.index() / Commitments.CHUNK);
+                    chunks.computeIfAbsent(key, k -> new ArrayList<>()).add(need.index());
+                }
+            }
+            for (var c : chunks.entrySet()) {
+                int input = (int) (c.getKey() >>> 32);
+                int chunk = (int) (c.getKey() & 0xffffffffL);
+                int src = node.input(input);
+                float[] data = ot.outputs().get(src).data();
+                sources.add(Verity.Source.ofInput(input, entry(ot, opTree, src), Commitments.canonicalBytes(data, chunk * Commitments.CHUNK,
+                        Math.min(data.length, (chunk + 1) * Commitments.CHUNK)), sib(Commitments.tensorTree(data).proof(chunk)), c.getValue()));
+            }
+            return new Verity.Structure(Commitments.graphRecord(run.graph(), node), inputRecords, inputProofs, sources);
         }
 
         private static boolean sameBits(int a, int b) {

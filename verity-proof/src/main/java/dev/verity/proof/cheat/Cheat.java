@@ -1,5 +1,6 @@
 package dev.verity.proof.cheat;
 
+import dev.verity.proof.dispute.Defender;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;
 import dev.verity.proof.spec.TaskRun;
@@ -30,5 +31,10 @@ public interface Cheat {
      */
     default TaskRun defenderRun(TaskRun run) throws IOException {
         return run;
+    }
+
+    /** How its defender hides the wrong element in the disputed chain (a wrong basic operation by default). */
+    default Defender.Lie defenderLie() {
+        return Defender.Lie.VALUE;
     }
 }

@@ -1,5 +1,6 @@
 package dev.verity.proof.cheat;
 
+import dev.verity.proof.dispute.Defender;
 import dev.verity.proof.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;
@@ -309,6 +310,50 @@ public final class Cheats {
                     return rebuilt(m, cps, m.modelRoot(), m.modelBlob());
                 }));
         return list;
+    }
+
+    /** A cheat of {@link #all()} whose defender hides the lie in another way (and may answer with another run). */
+    private record Lying(String name, String description, Cheat base, Defender.Lie defenderLie, boolean ownGraph) implements Cheat {
+        @Override
+        public ProvenTraining.StepFunction stepFunction(TaskRun run) throws IOException {
+            return base.stepFunction(run);
+        }
+
+        @Override
+        public Manifest publish(TaskRun run, LocalBlobStore store, Manifest m) throws IOException {
+            return base.publish(run, store, m);
+        }
+
+        @Override
+        public TaskRun defenderRun(TaskRun run) throws IOException {
+            return ownGraph ? withSeed(run, run.spec().train().seed() + 1) : base.defenderRun(run);
+        }
+    }
+
+    /**
+     * Cheats whose defender hides the wrong element in the structure of the disputed chain rather than in one wrong
+     * basic operation: every link recomputes and every operand quotes its source, but a link, a constant, an operand's
+     * source or the chain's length is not what the op prescribes. Only the link-structure check catches them
+     * (docs/referee.md). Kept apart from {@link #all()}: their training is that of a cheat of {@code all()}.
+     */
+    public static List<Cheat> structureLies() {
+        Cheat noisy = byName("noisy-updates");
+        Cheat order = byName("wrong-data-order");
+        return List.of(
+                new Lying("extra-link", "noisy updates; the disputed chain gets one more link, SELECT(posted, result, 1)", noisy,
+                        Defender.Lie.EXTRA_LINK, false),
+                new Lying("short-chain", "noisy updates; the disputed chain lacks its last link and ends on the posted value as a constant",
+                        noisy, Defender.Lie.SHORT_CHAIN, false),
+                new Lying("constant-result", "noisy updates; the disputed chain's result leaf is the posted value as a constant", noisy,
+                        Defender.Lie.CONSTANT_RESULT, false),
+                new Lying("disguised-shuffle-seed", "its own sample order; answers with its own gather op (another seed constant) passed off "
+                        + "as the task's", order, Defender.Lie.DISGUISED, true),
+                new Lying("disguised-sample", "its own sample order; the gather chain's links are the task's, its result reads the sample "
+                        + "it trained on (a correctly quoted, wrong element)", order, Defender.Lie.DISGUISED_RESULT, true));
+    }
+
+    private static Cheat byName(String name) {
+        return all().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
     }
 
     static TreeMap<String, Tensor> copyAll(TreeMap<String, Tensor> m) {

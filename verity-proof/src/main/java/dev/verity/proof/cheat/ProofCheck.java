@@ -77,7 +77,7 @@ public final class ProofCheck {
         for (int i = 0; i < verifier.segments(); i++) {
             SegmentReplayer.Verdict r = verifier.replay(i);
             if (!r.ok()) {
-                Defender defender = new Defender(run, cheat.defenderRun(run), store, m, fn, true);
+                Defender defender = new Defender(run, cheat.defenderRun(run), store, m, fn, cheat.defenderLie());
                 Dispute.Result d = Dispute.run(run, m, defender, new Challenger(run, store, m), i, null);
                 boolean pass = d.ruling().defenderLost();
                 return new Row(cheat.name(), "cheat", pass, "replay: " + r.check() + " + dispute", i, d.step() < 0 ? -1 : d.step() + 1, d.op(),

@@ -102,7 +102,11 @@ public final class Challenger implements ChallengerMoves {
         return Float.floatToRawIntBits(a) == Float.floatToRawIntBits(b) || (a != a && b != b);
     }
 
-    /** Round 7: the first link of the posted chain that is not the honest one (size() = the result). */
+    /**
+     * Round 7: the first link of the posted chain that is not the honest one (size() = the result). It asks for the
+     * structure check where the difference is one of structure (another basic op, operand source or constant, an
+     * extra or missing link, another result operand), which recomputing the link alone cannot see.
+     */
     @Override
     public Messages.DisputeLink link(Messages.ElementClaim claim, Messages.ElementChainMsg chain) {
         Node n = run.graph().node(claim.node());
@@ -117,16 +121,37 @@ public final class Challenger implements ChallengerMoves {
         int common = Math.min(want.size(), got.size());
         for (int t = 0; t < common; t++) {
             if (!want.get(t).equals(got.get(t))) {
-                return new Messages.DisputeLink(t);
+                return new Messages.DisputeLink(t, !sameStructure(want.get(t), got.get(t)));
             }
         }
         if (want.size() != got.size()) {
-            return new Messages.DisputeLink(common);
+            return new Messages.DisputeLink(common, true);
         }
         if (!expected.equals(chain.result())) {
-            return new Messages.DisputeLink(got.size());
+            return new Messages.DisputeLink(got.size(), !sameSource(expected, chain.result()));
         }
         // the chain is honest: then it contradicts the posted output (or there is nothing to dispute)
         return new Messages.DisputeLink(got.size());
+    }
+
+    /** Same basic op and every operand from the same place (bits aside, except for constants). */
+    static boolean sameStructure(Link a, Link b) {
+        if (a.op() != b.op() || a.operands().size() != b.operands().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.operands().size(); i++) {
+            if (!sameSource(a.operands().get(i), b.operands().get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean sameSource(Operand a, Operand b) {
+        return switch (a) {
+            case Operand.Input x -> b instanceof Operand.Input y && x.input() == y.input() && x.index() == y.index();
+            case Operand.Link x -> b instanceof Operand.Link y && x.link() == y.link();
+            case Operand.Const x -> b instanceof Operand.Const y && x.bits() == y.bits();
+        };
     }
 }

@@ -9,6 +9,7 @@ import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.store.BlobStore;
 import dev.verity.proof.verify.SegmentReplayer;
 import dev.verity.tensor.Tensor;
+import dev.verity.tensor.chain.BasicOp;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Link;
 import dev.verity.tensor.chain.Operand;
@@ -24,14 +25,41 @@ import java.util.List;
  * solver that wants to survive must lie somewhere, and the dispute finds where. With
  * {@code sneaky}, a lie is pushed down to the last basic operation of a chain (so the referee
  * has to recompute one IEEE operation); otherwise the chain is honest and contradicts the output.
+ * The other {@link Lie}s hide the lie in the chain's structure instead: every link recomputes, every
+ * operand quotes its source, but a link, a constant, an operand's source or the chain's length is
+ * not what the op prescribes (only the structure check catches them: docs/referee.md).
  */
 public final class Defender {
+    /** How the defender's chain hides a wrong element (round 6). */
+    public enum Lie {
+        /** The honest chain of its own inputs (it then contradicts a wrong posted element). */
+        NONE,
+        /** The last link's result is set to the posted element: a wrong basic operation. */
+        VALUE,
+        /** The honest links, then one more: {@code SELECT(posted, result, 1)}, which recomputes to the posted element. */
+        EXTRA_LINK,
+        /** The last link left out, the result leaf the constant posted element: a wrong chain length. */
+        SHORT_CHAIN,
+        /** The honest links, the result leaf the constant posted element instead of the prescribed operand. */
+        CONSTANT_RESULT,
+        /**
+         * Op traces and chains of its own graph ({@code traceRun}), but the task graph's record hashes in its op
+         * trace: a chain of another op (another constant, other operands) passed off as the task's op.
+         */
+        DISGUISED,
+        /**
+         * Like {@link #DISGUISED}, but the chain's links are the task op's (on its own inputs) and only the result
+         * leaf is its own op's: a correctly quoted but wrong element.
+         */
+        DISGUISED_RESULT
+    }
+
     private final TaskRun run;
     private final TaskRun traceRun;
     private final SegmentReplayer checkpoints;
     private final Manifest manifest;
     private final ProvenTraining.StepFunction stepFn;
-    private final boolean sneaky;
+    private final Lie lie;
     private List<TrainingState> states;
     private long firstStep;
     private List<Tensor> trace;
@@ -40,15 +68,20 @@ public final class Defender {
         this(run, run, store, manifest, stepFn, sneaky);
     }
 
-    /** A defender whose op traces come from {@code traceRun}'s graph (a solver that trained with its own). */
     public Defender(TaskRun run, TaskRun traceRun, BlobStore store, Manifest manifest, ProvenTraining.StepFunction stepFn,
                     boolean sneaky) {
+        this(run, traceRun, store, manifest, stepFn, sneaky ? Lie.VALUE : Lie.NONE);
+    }
+
+    /** A defender whose op traces come from {@code traceRun}'s graph (a solver that trained with its own). */
+    public Defender(TaskRun run, TaskRun traceRun, BlobStore store, Manifest manifest, ProvenTraining.StepFunction stepFn,
+                    Lie lie) {
         this.run = run;
         this.traceRun = traceRun;
         this.manifest = manifest;
         this.checkpoints = new SegmentReplayer(run, store, manifest);
         this.stepFn = stepFn;
-        this.sneaky = sneaky;
+        this.lie = java.util.Objects.requireNonNull(lie, "lie");
     }
 
     /** Round 2: its states through the segment, forced to end on its committed checkpoint i+1. */
@@ -101,31 +134,76 @@ public final class Defender {
             }
         }
         List<byte[]> roots = StepTrace.roots(trace);
-        List<byte[]> records = StepTrace.recordHashes(traceRun);
+        // a disguised defender reports the task graph's records for the ops its own graph computed
+        List<byte[]> records = StepTrace.recordHashes(disguised() ? run : traceRun);
         return new Messages.OpTrace(d.agreedStep(), records, roots, trace, StepTrace.tree(records, roots, trace).root());
+    }
+
+    private boolean disguised() {
+        return lie == Lie.DISGUISED || lie == Lie.DISGUISED_RESULT;
+    }
+
+    private Tensor[] inputsOf(Node n) {
+        Tensor[] in = new Tensor[n.arity()];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = trace.get(n.input(i));
+        }
+        return in;
     }
 
     /** Round 6: the chain of the disputed element, computed from its own posted inputs. */
     public Messages.ElementChainMsg chain(Messages.ElementClaim claim) {
         Node n = traceRun.graph().node(claim.node());
-        Tensor[] in = new Tensor[n.arity()];
-        for (int i = 0; i < in.length; i++) {
-            in[i] = trace.get(n.input(i));
-        }
+        Tensor[] in = inputsOf(n);
         ElementChain ch = new ElementChain();
         Operand result = n.kind().op().element(n, in, claim.element(), ch);
         List<Link> links = new ArrayList<>(ch.links());
         int posted = Float.floatToRawIntBits(trace.get(claim.node()).data()[claim.element()]);
-        if (sneaky && result.bits() != posted) {
-            // make the chain end on the value it posted: the lie now sits in one basic operation
-            if (result instanceof Operand.Link l && l.link() == links.size() - 1) {
-                Link last = links.get(l.link());
-                links.set(l.link(), new Link(last.op(), last.operands(), posted));
-                result = new Operand.Link(l.link(), posted);
-            } else if (result instanceof Operand.Input in2) {
-                result = new Operand.Input(in2.input(), in2.index(), posted);
-            } else {
-                result = new Operand.Const(posted);
+        if (lie == Lie.DISGUISED_RESULT) {
+            // the task op's links on its own inputs, its own op's result operand
+            Node task = run.graph().node(claim.node());
+            ElementChain tc = new ElementChain();
+            task.kind().op().element(task, inputsOf(task), claim.element(), tc);
+            links = new ArrayList<>(tc.links());
+        }
+        boolean wrong = result.bits() != posted;
+        switch (lie) {
+            case VALUE -> {
+                if (wrong) {
+                    // make the chain end on the value it posted: the lie now sits in one basic operation
+                    if (result instanceof Operand.Link l && l.link() == links.size() - 1) {
+                        Link last = links.get(l.link());
+                        links.set(l.link(), new Link(last.op(), last.operands(), posted));
+                        result = new Operand.Link(l.link(), posted);
+                    } else if (result instanceof Operand.Input in2) {
+                        result = new Operand.Input(in2.input(), in2.index(), posted);
+                    } else {
+                        result = new Operand.Const(posted);
+                    }
+                }
+            }
+            case EXTRA_LINK -> {
+                if (wrong) {
+                    // SELECT(a, b, c) = c != 0 ? a : b: recomputes to the posted element, whatever the honest result
+                    links.add(new Link(BasicOp.SELECT, List.of(new Operand.Const(posted), result,
+                            new Operand.Const(Float.floatToRawIntBits(1f))), posted));
+                    result = new Operand.Link(links.size() - 1, posted);
+                }
+            }
+            case SHORT_CHAIN -> {
+                if (wrong) {
+                    if (!links.isEmpty()) {
+                        links.remove(links.size() - 1);
+                    }
+                    result = new Operand.Const(posted);
+                }
+            }
+            case CONSTANT_RESULT -> {
+                if (wrong) {
+                    result = new Operand.Const(posted);
+                }
+            }
+            case NONE, DISGUISED, DISGUISED_RESULT -> {
             }
         }
         return new Messages.ElementChainMsg(links, result, Commitments.chainTree(links, result).root());

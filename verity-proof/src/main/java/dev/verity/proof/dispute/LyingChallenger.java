@@ -18,7 +18,11 @@ public final class LyingChallenger implements ChallengerMoves {
         UPDATE,
         /** An update claim naming another node than the one the graph commits as holding the tensor. */
         UPDATE_NODE,
-        SCALARS, LINK, RESULT
+        SCALARS, LINK, RESULT,
+        /** Disputes an honest link and asks for the structure check too (the link is the prescribed one). */
+        LINK_STRUCTURE,
+        /** Disputes the honest result leaf and chain length with the structure check. */
+        RESULT_STRUCTURE
     }
 
     private final TaskRun run;
@@ -50,13 +54,15 @@ public final class LyingChallenger implements ChallengerMoves {
             case UPDATE_NODE -> new Messages.UpdateClaim(run.graph().stateUpdates().firstKey(),
                     run.graph().stateUpdates().get(run.graph().stateUpdates().lastKey()));
             case SCALARS -> new Messages.ScalarsClaim();
-            case LINK, RESULT -> new Messages.ElementClaim(lastOf(OpKind.MATMUL), 0);
+            case LINK, RESULT, LINK_STRUCTURE, RESULT_STRUCTURE -> new Messages.ElementClaim(lastOf(OpKind.MATMUL), 0);
         };
     }
 
     @Override
     public Messages.DisputeLink link(Messages.ElementClaim claim, Messages.ElementChainMsg chain) {
-        return new Messages.DisputeLink(lie == Lie.RESULT ? chain.links().size() : chain.links().size() / 2);
+        boolean result = lie == Lie.RESULT || lie == Lie.RESULT_STRUCTURE;
+        return new Messages.DisputeLink(result ? chain.links().size() : chain.links().size() / 2,
+                lie == Lie.LINK_STRUCTURE || lie == Lie.RESULT_STRUCTURE);
     }
 
     private int dataInput() {

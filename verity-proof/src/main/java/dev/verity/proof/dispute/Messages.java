@@ -65,7 +65,14 @@ public final class Messages {
     public record ElementChainMsg(List<Link> links, Operand result, byte[] root) {
     }
 
-    /** Round 7 (challenger): the first wrong link ({@code link == links.size()} disputes the result leaf). */
-    public record DisputeLink(int link) {
+    /**
+     * Round 7 (challenger): the first wrong link ({@code link == links.size()} disputes the result leaf). With
+     * {@code structure}, the challenger also asks the referee whether the link (or the result leaf and the chain's
+     * length) is the one the op prescribes there, not only whether it recomputes (docs/referee.md, "Link structure").
+     */
+    public record DisputeLink(int link, boolean structure) {
+        public DisputeLink(int link) {
+            this(link, false);
+        }
     }
 }

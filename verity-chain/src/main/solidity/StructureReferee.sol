@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IStructureReferee} from "./Referee.sol";
+import {LinkStructure} from "./LinkStructure.sol";
+
+/// @title StructureReferee: round 7's structure check (docs/referee.md, "Link structure").
+/// @notice LinkStructure says which link an op prescribes at a position of an element's chain, given the op's record,
+/// its inputs' shapes and the data words the prescription reads. This contract proves all of that against what the
+/// dispute already fixed, so nothing reaches LinkStructure unproven:
+/// - the op's `0x40` record must hash to the graph leaf round 5 proved;
+/// - each input's `0x40` record is proven against the task's graph root at the input id the op's record lists; its
+///   shape (`uint32 rank ‖ uint32 dim…`) becomes the input's dims;
+/// - a data word that is an input element (a label, a token id, the step) is read from a 256-float chunk of that
+///   input's output, proven against the input's op-trace entry, itself proven against the op-trace root (the inputs
+///   of the disputed op are what the challenger agreed with in round 5);
+/// - a data word that is a link's result (the shuffled sample) is read from that link's `0x70` leaf, proven against
+///   the chain root.
+/// A proof that does not verify reverts (the challenger may resend before the deadline). The words' bits are read
+/// from the proven sources, never taken from the challenger.
+contract StructureReferee is IStructureReferee {
+    LinkStructure public immutable structure;
+
+    uint256 internal constant CHUNK_ELEMS = 256;
+
+    /// @notice Where data words come from. kind 0: chunk of input `number` (op-trace entry of that input, the chunk
+    /// and its proof); one word per entry of `indices` (element indices of the input inside that chunk). kind 1: the
+    /// `0x70` leaf of link `number` with its proof against the chain root; one word, the link's result.
+    struct Source {
+        uint8 kind;
+        uint32 number;
+        uint64 opIndex;
+        bytes32 graphLeafHash;
+        bytes32 outputRoot;
+        uint64 outputElems;
+        bytes32[] entryProof;
+        bytes chunk;
+        bytes32[] chunkProof;
+        uint32[] indices;
+        bytes link;
+        bytes32[] linkProof;
+    }
+
+    /// @notice The challenger's bundle (`abi.encode(Bundle)`): the disputed op's record, one record and graph proof
+    /// per input (in the op's input order), and the sources of the data words.
+    struct Bundle {
+        bytes record;
+        bytes[] inputRecords;
+        bytes32[][] inputProofs;
+        Source[] sources;
+    }
+
+    constructor(LinkStructure structure_) {
+        require(address(structure_) != address(0), "Structure: zero LinkStructure");
+        structure = structure_;
+    }
+
+    function rule(Site calldata site, bytes calldata leaf, bytes calldata bundle)
+        external
+        view
+        returns (bool covered, bool matches, string memory why)
+    {
+        Bundle memory b = abi.decode(bundle, (Bundle));
+        require(_leafHash(b.record) == site.graphLeafHash, "Structure: not the disputed op's record");
+        bytes memory dims = _inputDims(site, b);
+        uint256[] memory words = _words(site, b);
+        if (site.t < site.links) {
+            return structure.checkLink(b.record, dims, site.element, site.t, leaf, words);
+        }
+        return structure.checkResult(b.record, dims, site.element, site.links, leaf, words);
+    }
+
+    /// Per input `uint32 rank ‖ uint32 dim…`, from the inputs' records proven against the graph root.
+    function _inputDims(Site calldata site, Bundle memory b) internal pure returns (bytes memory dims) {
+        uint256 nIn = _u32(b.record, 8);
+        require(b.inputRecords.length == nIn && b.inputProofs.length == nIn, "Structure: one record per input");
+        for (uint256 i = 0; i < nIn; ++i) {
+            bytes memory r = b.inputRecords[i];
+            uint64 id = uint64(_u32(b.record, 12 + 4 * i));
+            require(r.length >= 16 && uint8(r[0]) == 0x40, "Structure: an input record is not a 0x40 record");
+            require(_verify(site.graphRoot, site.graphOps, id, _leafHash(r), b.inputProofs[i]), "Structure: bad proof of an input record");
+            uint256 o = 12 + 4 * _u32(r, 8); // at rank
+            uint256 len = 4 + 4 * _u32(r, o);
+            require(r.length >= o + len, "Structure: an input record is too short");
+            bytes memory s = new bytes(len);
+            for (uint256 j = 0; j < len; ++j) s[j] = r[o + j];
+            dims = bytes.concat(dims, s);
+        }
+    }
+
+    /// The data words (`kind << 96 | number << 64 | index << 32 | bits`), each read from its proven source.
+    function _words(Site calldata site, Bundle memory b) internal pure returns (uint256[] memory words) {
+        uint256 n = 0;
+        for (uint256 k = 0; k < b.sources.length; ++k) n += b.sources[k].kind == 0 ? b.sources[k].indices.length : 1;
+        words = new uint256[](n);
+        uint256 w = 0;
+        for (uint256 k = 0; k < b.sources.length; ++k) {
+            Source memory src = b.sources[k];
+            if (src.kind == 0) {
+                require(src.number < _u32(b.record, 8), "Structure: no such input");
+                require(src.opIndex == _u32(b.record, 12 + 4 * uint256(src.number)), "Structure: not that input's op-trace entry");
+                bytes32 entry = sha256(
+                    abi.encodePacked(bytes1(0x00), bytes1(0x60), src.opIndex, src.graphLeafHash, src.outputRoot, src.outputElems)
+                );
+                require(_verify(site.opTraceRoot, site.graphOps, src.opIndex, entry, src.entryProof), "Structure: bad proof of op-trace entry");
+                require(src.indices.length > 0, "Structure: a chunk source without indices");
+                uint64 chunkIndex = uint64(src.indices[0] / CHUNK_ELEMS);
+                uint64 chunks = uint64((uint256(src.outputElems) + CHUNK_ELEMS - 1) / CHUNK_ELEMS);
+                uint256 expectedLen = chunkIndex + 1 < chunks ? CHUNK_ELEMS : uint256(src.outputElems) - chunkIndex * CHUNK_ELEMS;
+                require(chunkIndex < chunks && src.chunk.length == 4 * expectedLen, "Structure: wrong chunk length");
+                bytes32 chunkLeaf = sha256(abi.encodePacked(bytes1(0x00), bytes1(0x10), src.chunk));
+                require(_verify(src.outputRoot, chunks, chunkIndex, chunkLeaf, src.chunkProof), "Structure: bad proof of chunk");
+                for (uint256 j = 0; j < src.indices.length; ++j) {
+                    uint256 idx = src.indices[j];
+                    require(idx / CHUNK_ELEMS == chunkIndex, "Structure: an index outside the chunk");
+                    uint256 o = 4 * (idx % CHUNK_ELEMS);
+                    uint256 bits = uint256(uint8(src.chunk[o])) | (uint256(uint8(src.chunk[o + 1])) << 8)
+                        | (uint256(uint8(src.chunk[o + 2])) << 16) | (uint256(uint8(src.chunk[o + 3])) << 24);
+                    words[w++] = (uint256(src.number) << 64) | (idx << 32) | bits;
+                }
+            } else {
+                require(src.kind == 1, "Structure: unknown source kind");
+                bytes memory l = src.link;
+                require(l.length >= 11 && uint8(l[0]) == 0x70 && _u32(l, 1) == src.number, "Structure: not that link");
+                require(_verify(site.chainRoot, site.links + 1, src.number, _leafHash(l), src.linkProof), "Structure: bad proof of a link");
+                words[w++] = (uint256(1) << 96) | (uint256(src.number) << 64) | _u32(l, l.length - 4);
+            }
+        }
+    }
+
+    function _u32(bytes memory b, uint256 o) internal pure returns (uint256 v) {
+        require(b.length >= o + 4, "Structure: record too short");
+        v = (uint256(uint8(b[o])) << 24) | (uint256(uint8(b[o + 1])) << 16) | (uint256(uint8(b[o + 2])) << 8) | uint256(uint8(b[o + 3]));
+    }
+
+    function _leafHash(bytes memory data) internal pure returns (bytes32) {
+        return sha256(abi.encodePacked(bytes1(0x00), data));
+    }
+
+    /// MerkleSha256.verify over a proof in memory (docs/commitments.md: H(0x01‖l‖r) per level, H(0x02‖uint64 n‖top)).
+    function _verify(bytes32 root, uint64 n, uint64 index, bytes32 leaf, bytes32[] memory sib) internal pure returns (bool) {
+        if (index >= n) return false;
+        uint256 depth = 0;
+        for (uint256 m = uint256(n) - 1; m > 0; m >>= 1) depth++;
+        if (n <= 1) depth = 0;
+        if (sib.length != depth) return false;
+        bytes32 h = leaf;
+        uint256 idx = index;
+        for (uint256 i = 0; i < sib.length; ++i) {
+            h = idx & 1 == 0 ? sha256(abi.encodePacked(bytes1(0x01), h, sib[i])) : sha256(abi.encodePacked(bytes1(0x01), sib[i], h));
+            idx >>= 1;
+        }
+        return sha256(abi.encodePacked(bytes1(0x02), n, h)) == root;
+    }
+}

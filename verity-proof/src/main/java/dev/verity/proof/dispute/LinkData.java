@@ -1,0 +1,57 @@
+package dev.verity.proof.dispute;
+
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.chain.ElementChain;
+import dev.verity.tensor.graph.Node;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The data words the on-chain link-structure check reads to prescribe an element's chain (docs/referee.md, "Link
+ * structure"): values the prescription depends on, which the challenger proves against their sources in round 7.
+ * Mirrors the {@code _need} calls of verity-chain's LinkStructure / LinkStructureRows.
+ */
+public final class LinkData {
+    private LinkData() {
+    }
+
+    /** Element {@code index} of input {@code number} (kind 0) or the result of link {@code number} (kind 1, index 0). */
+    public record Need(int kind, int number, int index) {
+        public Need {
+            if (kind != 0 && kind != 1) {
+                throw new IllegalArgumentException("a data word is an input element (0) or a link's result (1), not kind " + kind);
+            }
+        }
+    }
+
+    /**
+     * What the prescription of link {@code t} (or, for {@code t} at or past the chain's end, the result leaf and the
+     * length) of element {@code e} of {@code n} (inputs {@code in}) reads; empty for most op kinds.
+     */
+    public static List<Need> needs(Node n, Tensor[] in, int e, int t) {
+        List<Need> d = new ArrayList<>();
+        switch (n.kind()) {
+            // the shuffled sample: link 1 (SHUFFLE) of the chain
+            case GATHER_ROWS, GATHER_WINDOWS -> d.add(new Need(1, 1, 0));
+            // the label of the row whose body holds link t (rows of equal length, then one DIV); none for the result
+            case CROSS_ENTROPY -> {
+                int rows = in[0].dim(0);
+                ElementChain ch = new ElementChain();
+                n.kind().op().element(n, in, e, ch);
+                int body = (ch.links().size() - 1) / rows;
+                if (body > 0 && t < rows * body) {
+                    d.add(new Need(0, 1, t / body));
+                }
+            }
+            // the label of the element's row
+            case CROSS_ENTROPY_GRAD -> d.add(new Need(0, 1, e / in[0].dim(1)));
+            // the token id of the element's position
+            case EMBEDDING -> d.add(new Need(0, 1, e / in[0].dim(1)));
+            // the step
+            case LR_SCHEDULE -> d.add(new Need(0, 0, 0));
+            default -> {
+            }
+        }
+        return d;
+    }
+}
