@@ -9,14 +9,17 @@ import dev.verity.proof.cheat.Cheat;
 import dev.verity.proof.cheat.Cheats;
 import dev.verity.proof.cheat.ProofCheck;
 import dev.verity.proof.dispute.Challenger;
+import dev.verity.proof.dispute.ChallengerMoves;
 import dev.verity.proof.dispute.Defender;
 import dev.verity.proof.dispute.Dispute;
 import dev.verity.proof.dispute.LyingChallenger;
+import dev.verity.proof.dispute.Messages;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.store.LocalBlobStore;
 import dev.verity.proof.verify.SegmentReplayer;
+import dev.verity.tensor.model.ModelConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,14 +39,43 @@ class ChainDisputeTest {
 
     @Test
     void everyCheatAndEveryLiarLosesOnChain(@TempDir Path work) throws Exception {
-        ProofCheck pc = ProofCheck.small(work);
+        List<Cheat> cheats = new ArrayList<>(Cheats.all());
+        // defenders that hide the lie in the chain's structure: only the on-chain structure check catches them
+        cheats.addAll(Cheats.structureLies());
+        List<Row> rows = playAll(ProofCheck.small(work), work, cheats, List.of(LyingChallenger.Lie.values()), "extra-link");
+        if (System.getProperty(ONLY) == null) {
+            assertTrue(rows.stream().filter(r -> !r.name().startsWith("challenger-lies")).count() >= 5, "too few cheats reached a dispute");
+        }
+    }
+
+    /**
+     * The same on a small gpt (KJV text, 10 steps): the op kinds of a transformer (gather windows, AdamW, embedding…)
+     * through the whole dispute, with a value lie, the structure lies and a lying challenger asking for the structure
+     * check; prints the gas of every round (docs/dispute-protocol.md, "Gas").
+     */
+    @Test
+    void gptStructureLiesLoseOnChain(@TempDir Path work) throws Exception {
+        String dataset = "kjv:20000";
+        int vocab = dev.verity.proof.spec.DatasetCatalog.resolve(dataset).corpus().vocabSize();
+        ProofCheck gpt = new ProofCheck(work, dataset, new ModelConfig.Gpt(1, 32, 4, 16, vocab, 0.1f), 10, 5);
+        List<Cheat> cheats = new ArrayList<>();
+        cheats.add(Cheats.all().stream().filter(c -> c.name().equals("noisy-updates")).findFirst().orElseThrow());
+        cheats.addAll(Cheats.structureLies());
+        playAll(gpt, work, cheats, List.of(LyingChallenger.Lie.LINK_STRUCTURE), null);
+    }
+
+    /**
+     * Plays every cheat (and, against an honest run, every lie) in Java and on chain; asserts the winners agree, every
+     * cheater and every liar loses. {@code control}: a cheat played a second time without the structure check, which
+     * it must survive (the check is what catches it).
+     */
+    private static List<Row> playAll(ProofCheck pc, Path work, List<Cheat> cheats, List<LyingChallenger.Lie> lies, String control)
+            throws Exception {
         List<Row> rows = new ArrayList<>();
         List<String> notDisputed = new ArrayList<>();
+        ChainDispute.Result withoutStructure = null;
         try (EmbeddedChain evm = new EmbeddedChain()) {
             ChainDispute cd = ChainDispute.deploy(evm);
-            List<Cheat> cheats = new ArrayList<>(Cheats.all());
-            // defenders that hide the lie in the chain's structure: only the on-chain structure check catches them
-            cheats.addAll(Cheats.structureLies());
             for (Cheat cheat : cheats) {
                 if (!selected(cheat.name())) {
                     continue;
@@ -71,11 +103,17 @@ class ChainDisputeTest {
                 ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn, cheat.defenderLie()),
                         new Challenger(run, store, m), seg);
                 rows.add(new Row(cheat.name(), java.ruling().defenderLost(), java.ruling().toString(), onChain));
+                if (cheat.name().equals(control)) {
+                    // the control: without the structure check the same lie survives on chain (the link recomputes)
+                    long again = cd.commitTask(run, m);
+                    withoutStructure = cd.play(again, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn, cheat.defenderLie()),
+                            noStructure(new Challenger(run, store, m)), seg);
+                }
             }
             TaskRun run = TaskRun.open(pc.spec(2));
             LocalBlobStore store = new LocalBlobStore(work.resolve("honest"));
             Manifest m = ProvenTraining.train(run, store, ProvenTraining.HONEST, null).manifest();
-            for (LyingChallenger.Lie lie : LyingChallenger.Lie.values()) {
+            for (LyingChallenger.Lie lie : lies) {
                 if (!selected("challenger-lies-" + lie.name().toLowerCase(Locale.ROOT))) {
                     continue;
                 }
@@ -88,15 +126,20 @@ class ChainDisputeTest {
                         java.ruling().toString(), onChain));
             }
         }
-        System.out.printf("%-28s %-10s %-10s %5s %8s %8s %8s %8s %8s %8s %8s %9s  %s%n", "case", "java", "on chain", "round", "r1", "r2", "r3", "r4",
+        System.out.printf("%-32s %-10s %-10s %5s %8s %8s %8s %8s %8s %8s %8s %9s  %s%n", "case", "java", "on chain", "round", "r1", "r2", "r3", "r4",
                 "r5", "r6", "r7+", "total", "decided by");
         for (Row r : rows) {
             ChainDispute.Result c = r.chain();
-            System.out.printf("%-28s %-10s %-10s %5d %8d %8d %8d %8d %8d %8d %8d %9d  %s%n", r.name(), winner(r.javaChallengerWon()),
+            System.out.printf("%-32s %-10s %-10s %5d %8d %8d %8d %8d %8d %8d %8d %9d  %s%n", r.name(), winner(r.javaChallengerWon()),
                     winner(c.challengerWon()), c.decidedRound(), c.gasOfRound(1), c.gasOfRound(2), c.gasOfRound(3), c.gasOfRound(4), c.gasOfRound(5),
                     c.gasOfRound(6), c.gasOfRound(7), c.totalGas(), c.how());
         }
         System.out.println("not disputed (caught before a dispute): " + notDisputed);
+        if (withoutStructure != null) {
+            System.out.println(control + " without the structure check: " + winner(withoutStructure.challengerWon()) + " wins ("
+                    + withoutStructure.how() + ")");
+            assertFalse(withoutStructure.challengerWon(), control + " is caught without the structure check: the control shows nothing");
+        }
         for (Row r : rows) {
             assertEquals(r.javaChallengerWon(), r.chain().challengerWon(), r.name() + ": on-chain winner differs from the Java referee's (" + r.javaRuling()
                     + ") — on chain: " + r.chain().how());
@@ -106,9 +149,7 @@ class ChainDisputeTest {
                 assertTrue(r.chain().challengerWon(), r.name() + ": the cheater won on chain");
             }
         }
-        if (System.getProperty(ONLY) == null) {
-            assertTrue(rows.stream().filter(r -> !r.name().startsWith("challenger-lies")).count() >= 5, "too few cheats reached a dispute");
-        }
+        return rows;
     }
 
     /** Comma-separated case names to play (all when unset): e.g. {@code -Dverity.dispute.only=extra-link,challenger-lies-link}. */
@@ -117,6 +158,31 @@ class ChainDisputeTest {
     private static boolean selected(String name) {
         String only = System.getProperty(ONLY);
         return only == null || List.of(only.split(",")).contains(name);
+    }
+
+    /** The same challenger, never asking for the structure check in round 7. */
+    private static ChallengerMoves noStructure(ChallengerMoves c) {
+        return new ChallengerMoves() {
+            @Override
+            public Messages.OpenDispute open(int segment) {
+                return c.open(segment);
+            }
+
+            @Override
+            public Messages.DisputeStep step(Messages.OpenDispute open, Messages.SegmentRoots roots) throws Exception {
+                return c.step(open, roots);
+            }
+
+            @Override
+            public Messages.Claim claim(Messages.OpTrace trace, dev.verity.tensor.train.TrainingState next) {
+                return c.claim(trace, next);
+            }
+
+            @Override
+            public Messages.DisputeLink link(Messages.ElementClaim claim, Messages.ElementChainMsg chain) {
+                return new Messages.DisputeLink(c.link(claim, chain).link());
+            }
+        };
     }
 
     private static String winner(boolean challenger) {
