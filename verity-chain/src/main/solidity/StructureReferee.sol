@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IStructureReferee} from "./Referee.sol";
 import {LinkStructure} from "./LinkStructure.sol";
+import {MerkleSha256} from "./Common.sol";
 
 /// @title StructureReferee: round 7's structure check (docs/referee.md, "Link structure").
 /// @notice LinkStructure says which link an op prescribes at a position of an element's chain, given the op's record,
@@ -19,6 +20,8 @@ import {LinkStructure} from "./LinkStructure.sol";
 /// A proof that does not verify reverts (the challenger may resend before the deadline). The words' bits are read
 /// from the proven sources, never taken from the challenger.
 contract StructureReferee is IStructureReferee {
+    using MerkleSha256 for bytes32;
+
     LinkStructure public immutable structure;
 
     uint256 internal constant CHUNK_ELEMS = 256;
@@ -60,8 +63,15 @@ contract StructureReferee is IStructureReferee {
         view
         returns (bool covered, bool matches, string memory why)
     {
-        Bundle memory b = abi.decode(bundle, (Bundle));
-        require(_leafHash(b.record) == site.graphLeafHash, "Structure: not the disputed op's record");
+        // read the bundle in place: abi.encode(Bundle) is a head word (the struct's offset) and the self-contained
+        // struct encoding, so a calldata pointer to it gives lazy, bounds-checked access without copying it to memory
+        // (whatever it points at, every word read from it is proven against the game's roots below)
+        require(bundle.length >= 32, "Structure: empty bundle");
+        Bundle calldata b;
+        assembly ("memory-safe") {
+            b := add(bundle.offset, calldataload(bundle.offset))
+        }
+        require(MerkleSha256.leafHashCd(b.record) == site.graphLeafHash, "Structure: not the disputed op's record");
         bytes memory dims = _inputDims(site, b);
         uint256[] memory words = _words(site, b);
         if (site.t < site.links) {
@@ -71,85 +81,68 @@ contract StructureReferee is IStructureReferee {
     }
 
     /// Per input `uint32 rank ‖ uint32 dim…`, from the inputs' records proven against the graph root.
-    function _inputDims(Site calldata site, Bundle memory b) internal pure returns (bytes memory dims) {
-        uint256 nIn = _u32(b.record, 8);
+    function _inputDims(Site calldata site, Bundle calldata b) internal view returns (bytes memory dims) {
+        bytes calldata rec = b.record;
+        uint256 nIn = _u32(rec, 8);
         require(b.inputRecords.length == nIn && b.inputProofs.length == nIn, "Structure: one record per input");
         for (uint256 i = 0; i < nIn; ++i) {
-            bytes memory r = b.inputRecords[i];
-            uint64 id = uint64(_u32(b.record, 12 + 4 * i));
+            bytes calldata r = b.inputRecords[i];
+            uint64 id = uint64(_u32(rec, 12 + 4 * i));
             require(r.length >= 16 && uint8(r[0]) == 0x40, "Structure: an input record is not a 0x40 record");
-            require(_verify(site.graphRoot, site.graphOps, id, _leafHash(r), b.inputProofs[i]), "Structure: bad proof of an input record");
+            require(site.graphRoot.verify(site.graphOps, id, MerkleSha256.leafHashCd(r), b.inputProofs[i]), "Structure: bad proof of an input record");
             uint256 o = 12 + 4 * _u32(r, 8); // at rank
             uint256 len = 4 + 4 * _u32(r, o);
             require(r.length >= o + len, "Structure: an input record is too short");
-            bytes memory s = new bytes(len);
-            for (uint256 j = 0; j < len; ++j) s[j] = r[o + j];
-            dims = bytes.concat(dims, s);
+            dims = bytes.concat(dims, r[o:o + len]);
         }
     }
 
     /// The data words (`kind << 96 | number << 64 | index << 32 | bits`), each read from its proven source.
-    function _words(Site calldata site, Bundle memory b) internal pure returns (uint256[] memory words) {
+    function _words(Site calldata site, Bundle calldata b) internal view returns (uint256[] memory words) {
         uint256 n = 0;
         for (uint256 k = 0; k < b.sources.length; ++k) n += b.sources[k].kind == 0 ? b.sources[k].indices.length : 1;
         words = new uint256[](n);
         uint256 w = 0;
+        uint256 nIn = _u32(b.record, 8);
         for (uint256 k = 0; k < b.sources.length; ++k) {
-            Source memory src = b.sources[k];
+            Source calldata src = b.sources[k];
             if (src.kind == 0) {
-                require(src.number < _u32(b.record, 8), "Structure: no such input");
+                require(src.number < nIn, "Structure: no such input");
                 require(src.opIndex == _u32(b.record, 12 + 4 * uint256(src.number)), "Structure: not that input's op-trace entry");
                 bytes32 entry = sha256(
                     abi.encodePacked(bytes1(0x00), bytes1(0x60), src.opIndex, src.graphLeafHash, src.outputRoot, src.outputElems)
                 );
-                require(_verify(site.opTraceRoot, site.graphOps, src.opIndex, entry, src.entryProof), "Structure: bad proof of op-trace entry");
+                require(site.opTraceRoot.verify(site.graphOps, src.opIndex, entry, src.entryProof), "Structure: bad proof of op-trace entry");
                 require(src.indices.length > 0, "Structure: a chunk source without indices");
                 uint64 chunkIndex = uint64(src.indices[0] / CHUNK_ELEMS);
                 uint64 chunks = uint64((uint256(src.outputElems) + CHUNK_ELEMS - 1) / CHUNK_ELEMS);
+                require(chunkIndex < chunks, "Structure: an index outside the input");
                 uint256 expectedLen = chunkIndex + 1 < chunks ? CHUNK_ELEMS : uint256(src.outputElems) - chunkIndex * CHUNK_ELEMS;
-                require(chunkIndex < chunks && src.chunk.length == 4 * expectedLen, "Structure: wrong chunk length");
-                bytes32 chunkLeaf = sha256(abi.encodePacked(bytes1(0x00), bytes1(0x10), src.chunk));
-                require(_verify(src.outputRoot, chunks, chunkIndex, chunkLeaf, src.chunkProof), "Structure: bad proof of chunk");
+                bytes calldata chunk = src.chunk;
+                require(chunk.length == 4 * expectedLen, "Structure: wrong chunk length");
+                bytes32 chunkLeaf = sha256(abi.encodePacked(bytes1(0x00), bytes1(0x10), chunk));
+                require(src.outputRoot.verify(chunks, chunkIndex, chunkLeaf, src.chunkProof), "Structure: bad proof of chunk");
                 for (uint256 j = 0; j < src.indices.length; ++j) {
                     uint256 idx = src.indices[j];
                     require(idx / CHUNK_ELEMS == chunkIndex, "Structure: an index outside the chunk");
                     uint256 o = 4 * (idx % CHUNK_ELEMS);
-                    uint256 bits = uint256(uint8(src.chunk[o])) | (uint256(uint8(src.chunk[o + 1])) << 8)
-                        | (uint256(uint8(src.chunk[o + 2])) << 16) | (uint256(uint8(src.chunk[o + 3])) << 24);
+                    // float32 little-endian in the chunk -> bit pattern
+                    uint256 bits = uint256(uint8(chunk[o])) | (uint256(uint8(chunk[o + 1])) << 8) | (uint256(uint8(chunk[o + 2])) << 16)
+                        | (uint256(uint8(chunk[o + 3])) << 24);
                     words[w++] = (uint256(src.number) << 64) | (idx << 32) | bits;
                 }
             } else {
                 require(src.kind == 1, "Structure: unknown source kind");
-                bytes memory l = src.link;
+                bytes calldata l = src.link;
                 require(l.length >= 11 && uint8(l[0]) == 0x70 && _u32(l, 1) == src.number, "Structure: not that link");
-                require(_verify(site.chainRoot, site.links + 1, src.number, _leafHash(l), src.linkProof), "Structure: bad proof of a link");
+                require(site.chainRoot.verify(site.links + 1, src.number, MerkleSha256.leafHashCd(l), src.linkProof), "Structure: bad proof of a link");
                 words[w++] = (uint256(1) << 96) | (uint256(src.number) << 64) | _u32(l, l.length - 4);
             }
         }
     }
 
-    function _u32(bytes memory b, uint256 o) internal pure returns (uint256 v) {
+    function _u32(bytes calldata b, uint256 o) internal pure returns (uint256) {
         require(b.length >= o + 4, "Structure: record too short");
-        v = (uint256(uint8(b[o])) << 24) | (uint256(uint8(b[o + 1])) << 16) | (uint256(uint8(b[o + 2])) << 8) | uint256(uint8(b[o + 3]));
-    }
-
-    function _leafHash(bytes memory data) internal pure returns (bytes32) {
-        return sha256(abi.encodePacked(bytes1(0x00), data));
-    }
-
-    /// MerkleSha256.verify over a proof in memory (docs/commitments.md: H(0x01‖l‖r) per level, H(0x02‖uint64 n‖top)).
-    function _verify(bytes32 root, uint64 n, uint64 index, bytes32 leaf, bytes32[] memory sib) internal pure returns (bool) {
-        if (index >= n) return false;
-        uint256 depth = 0;
-        for (uint256 m = uint256(n) - 1; m > 0; m >>= 1) depth++;
-        if (n <= 1) depth = 0;
-        if (sib.length != depth) return false;
-        bytes32 h = leaf;
-        uint256 idx = index;
-        for (uint256 i = 0; i < sib.length; ++i) {
-            h = idx & 1 == 0 ? sha256(abi.encodePacked(bytes1(0x01), h, sib[i])) : sha256(abi.encodePacked(bytes1(0x01), sib[i], h));
-            idx >>= 1;
-        }
-        return sha256(abi.encodePacked(bytes1(0x02), n, h)) == root;
+        return uint32(bytes4(b[o:o + 4]));
     }
 }
