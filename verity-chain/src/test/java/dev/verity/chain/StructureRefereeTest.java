@@ -1,0 +1,222 @@
+package dev.verity.chain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.web3j.abi.FunctionReturnDecoder;
+import org.web3j.abi.TypeReference;
+import org.web3j.abi.datatypes.Bool;
+import org.web3j.abi.datatypes.Type;
+import org.web3j.abi.datatypes.Utf8String;
+import org.web3j.utils.Numeric;
+
+/**
+ * StructureReferee on its own (embedded EVM): a three-op graph (two inputs, an ADD that broadcasts, an EMBEDDING), its
+ * records, op trace and chains built here byte by byte (docs/commitments.md), so that every proof StructureReferee
+ * checks can be broken one at a time. The whole-dispute path is ChainDisputeTest's (verity-node).
+ */
+class StructureRefereeTest {
+    static EmbeddedChain chain;
+    static String referee;
+
+    // graph: 0 = x [2,3], 1 = b [3], 2 = ADD(x, b) [2,3], 3 = table [4,2], 4 = ids [3], 5 = EMBEDDING(table, ids) [3,2]
+    static final List<byte[]> RECORDS = List.of(record(0, 2, new int[0], new int[] {2, 3}), record(1, 2, new int[0], new int[] {3}),
+            record(2, 21, new int[] {0, 1}, new int[] {2, 3}), record(3, 2, new int[0], new int[] {4, 2}),
+            record(4, 2, new int[0], new int[] {3}), record(5, 63, new int[] {3, 4}, new int[] {3, 2}));
+    static final float[][] OUTPUTS = {{1, 2, 3, 4, 5, 6}, {10, 20, 30}, {11, 22, 33, 14, 25, 36}, {0, 1, 2, 3, 4, 5, 6, 7}, {2, 0, 3},
+            {4, 5, 0, 1, 6, 7}};
+    static Merkle.Tree graph;
+    static Merkle.Tree opTrace;
+
+    @BeforeAll
+    static void deploy() {
+        chain = new EmbeddedChain();
+        String structure = LinkStructure.deploy(chain);
+        referee = chain.deploy(chain.accounts().get(0), Abi.concat(Artifacts.creationCode("StructureReferee"), Abi.encodeArgs(Abi.addr(structure))))
+                .contractAddress();
+        List<byte[]> g = new ArrayList<>();
+        List<byte[]> ot = new ArrayList<>();
+        for (int i = 0; i < RECORDS.size(); i++) {
+            g.add(Merkle.leafHash(RECORDS.get(i)));
+            ot.add(Merkle.leafHash(entry(i)));
+        }
+        graph = Merkle.build(g);
+        opTrace = Merkle.build(ot);
+    }
+
+    @AfterAll
+    static void close() {
+        chain.close();
+    }
+
+    /** 0x40 ‖ uint32 id ‖ uint16 opCode ‖ uint8 role ‖ uint32 nInputs ‖ inputs ‖ uint32 rank ‖ dims ‖ uint32 attrLen ‖ attrs (none) ‖ uint16 nameLen ‖ name ‖ uint16 0. */
+    static byte[] record(int id, int code, int[] inputs, int[] shape) {
+        byte[] name = ("n" + id).getBytes();
+        ByteBuffer b = ByteBuffer.allocate(1 + 4 + 2 + 1 + 4 + 4 * inputs.length + 4 + 4 * shape.length + 4 + 4 + 2 + name.length + 2);
+        b.put((byte) 0x40).putInt(id).putShort((short) code).put((byte) 0).putInt(inputs.length);
+        for (int i : inputs) b.putInt(i);
+        b.putInt(shape.length);
+        for (int d : shape) b.putInt(d);
+        b.putInt(4).putInt(0).putShort((short) name.length).put(name).putShort((short) 0);
+        return b.array();
+    }
+
+    static byte[] chunk(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) b.putFloat(f);
+        return b.array();
+    }
+
+    static byte[] tensorRoot(float[] v) {
+        return Merkle.build(List.of(Merkle.leafHash(Abi.concat(new byte[] {0x10}, chunk(v))))).root();
+    }
+
+    static byte[] entry(int i) {
+        return ByteBuffer.allocate(81).put((byte) 0x60).putLong(i).put(Merkle.leafHash(RECORDS.get(i))).put(tensorRoot(OUTPUTS[i]))
+                .putLong(OUTPUTS[i].length).array();
+    }
+
+    static Verity.OpEntry opEntry(int i) {
+        return new Verity.OpEntry(i, Merkle.leafHash(RECORDS.get(i)), tensorRoot(OUTPUTS[i]), OUTPUTS[i].length, opTrace.proof(i));
+    }
+
+    /** uint8 kind ‖ uint32 number ‖ uint32 index ‖ uint32 bits. */
+    static byte[] operand(int kind, int number, int index, float v) {
+        return ByteBuffer.allocate(13).put((byte) kind).putInt(number).putInt(index).putInt(Float.floatToRawIntBits(v)).array();
+    }
+
+    static byte[] link(int t, int op, byte[]... operands) {
+        ByteBuffer b = ByteBuffer.allocate(7 + 13 * operands.length + 4).put((byte) 0x70).putInt(t).put((byte) op).put((byte) operands.length);
+        for (byte[] o : operands) b.put(o);
+        return b.putInt(0).array();
+    }
+
+    static byte[] result(int kind, int number, int index, float v) {
+        return Abi.concat(new byte[] {0x71}, operand(kind, number, index, v));
+    }
+
+    record Ruling(boolean covered, boolean matches, String why) {
+    }
+
+    static Verity.Structure bundle(int op, List<Verity.Source> sources) {
+        List<byte[]> recs = new ArrayList<>();
+        List<List<byte[]>> proofs = new ArrayList<>();
+        int first = op == 2 ? 0 : 3;
+        for (int i = first; i < first + 2; i++) {
+            recs.add(RECORDS.get(i));
+            proofs.add(graph.proof(i));
+        }
+        return new Verity.Structure(RECORDS.get(op), recs, proofs, sources);
+    }
+
+    @SuppressWarnings("rawtypes")
+    static Ruling rule(int op, int element, long links, byte[] chainRoot, long t, byte[] leaf, Verity.Structure s) {
+        var site = Abi.tuple(Abi.b32(graph.root()), Abi.u64(RECORDS.size()), Abi.b32(Merkle.leafHash(RECORDS.get(op))), Abi.b32(opTrace.root()),
+                Abi.b32(chainRoot), Abi.u64(links), Abi.u64(element), Abi.u64(t));
+        byte[] ret = chain.call(chain.accounts().get(0), referee, Abi.call("rule((bytes32,uint64,bytes32,bytes32,bytes32,uint64,uint64,uint64),bytes,bytes)",
+                site, Abi.bytes(leaf), Abi.bytes(s.encode())));
+        @SuppressWarnings("unchecked")
+        List<TypeReference<Type>> types = List.of((TypeReference) new TypeReference<Bool>() {}, (TypeReference) new TypeReference<Bool>() {},
+                (TypeReference) new TypeReference<Utf8String>() {});
+        List<Type> v = FunctionReturnDecoder.decode(Numeric.toHexString(ret), types);
+        return new Ruling((Boolean) v.get(0).getValue(), (Boolean) v.get(1).getValue(), (String) v.get(2).getValue());
+    }
+
+    /** ADD(x, b), element 4 = x[1,1] + b[1]: one link, ADD(input 0 element 4, input 1 element 1). */
+    static final byte[] ADD_LINK = link(0, 0, operand(0, 0, 4, 5), operand(0, 1, 1, 20));
+
+    static byte[] addChainRoot(byte[]... leaves) {
+        List<byte[]> h = new ArrayList<>();
+        for (byte[] l : leaves) h.add(Merkle.leafHash(l));
+        return Merkle.build(h).root();
+    }
+
+    @Test
+    void prescribedLinkAndResultMatch() {
+        byte[] res = result(1, 0, 0, 25);
+        byte[] root = addChainRoot(ADD_LINK, res);
+        Ruling r = rule(2, 4, 1, root, 0, ADD_LINK, bundle(2, List.of()));
+        assertTrue(r.covered() && r.matches(), r.why());
+        r = rule(2, 4, 1, root, 1, res, bundle(2, List.of()));
+        assertTrue(r.covered() && r.matches(), r.why());
+    }
+
+    @Test
+    void wrongElementConstantLengthAndResultAreNamed() {
+        // a correctly quoted but wrong element of b (b[2] instead of b[1])
+        byte[] wrong = link(0, 0, operand(0, 0, 4, 5), operand(0, 1, 2, 30));
+        Ruling r = rule(2, 4, 1, addChainRoot(wrong, result(1, 0, 0, 35)), 0, wrong, bundle(2, List.of()));
+        assertTrue(r.covered());
+        assertFalse(r.matches());
+        assertEquals("operand 1: must be element 1 of input 1", r.why());
+        byte[] constant = link(0, 0, operand(0, 0, 4, 5), operand(2, 0, 0, 20));
+        r = rule(2, 4, 1, addChainRoot(constant, result(1, 0, 0, 25)), 0, constant, bundle(2, List.of()));
+        assertFalse(r.matches());
+        assertEquals("operand 1: must be element 1 of input 1", r.why());
+        byte[] extra = link(1, 11, operand(2, 0, 0, 26), operand(1, 0, 0, 25), operand(2, 0, 0, 1));
+        r = rule(2, 4, 2, addChainRoot(ADD_LINK, extra, result(1, 1, 0, 26)), 1, extra, bundle(2, List.of()));
+        assertEquals("the op prescribes 1 links; link 1 is extra", r.why());
+        byte[] shortRes = result(2, 0, 0, 25);
+        r = rule(2, 4, 0, addChainRoot(shortRes), 0, shortRes, bundle(2, List.of()));
+        assertEquals("the chain has 0 links, the op prescribes 1", r.why());
+        byte[] constRes = result(2, 0, 0, 25);
+        r = rule(2, 4, 1, addChainRoot(ADD_LINK, constRes), 1, constRes, bundle(2, List.of()));
+        assertFalse(r.matches());
+        assertEquals("result: must be the result of link 0", r.why());
+    }
+
+    @Test
+    void dataWordsAreReadFromTheProvenChunk() {
+        // EMBEDDING element 2 = table[ids[1] * 2 + 0] = table[0]: no links, the token id (ids[1] = 0) a data word
+        byte[] res = result(0, 0, 0, 0);
+        byte[] root = addChainRoot(res);
+        Verity.Source ids = Verity.Source.ofInput(1, opEntry(4), chunk(OUTPUTS[4]), List.of(), List.of(1));
+        Ruling r = rule(5, 2, 0, root, 0, res, bundle(5, List.of(ids)));
+        assertTrue(r.covered() && r.matches(), r.why());
+        // the word is read from the chunk, not from the challenger: with element 0's id (2) the result must be table[4]
+        Verity.Source other = Verity.Source.ofInput(1, opEntry(4), chunk(OUTPUTS[4]), List.of(), List.of(0));
+        Chain.RevertException missing = assertThrows(Chain.RevertException.class, () -> rule(5, 2, 0, root, 0, res, bundle(5, List.of(other))));
+        assertTrue(missing.reason().contains("needs element 1 of input 1"), missing.reason());
+        Ruling wrongRow = rule(5, 0, 0, root, 0, res, bundle(5, List.of(other)));
+        assertEquals("result: must be element 4 of input 0", wrongRow.why());
+        // a chunk that is not the input's
+        float[] forged = OUTPUTS[4].clone();
+        forged[1] = 3;
+        Verity.Source bad = Verity.Source.ofInput(1, opEntry(4), chunk(forged), List.of(), List.of(1));
+        Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> rule(5, 2, 0, root, 0, res, bundle(5, List.of(bad))));
+        assertTrue(e.reason().contains("bad proof of chunk"), e.reason());
+        // the op-trace entry of another node than the op's input 1
+        Verity.Source notInput = Verity.Source.ofInput(1, opEntry(1), chunk(OUTPUTS[1]), List.of(), List.of(1));
+        e = assertThrows(Chain.RevertException.class, () -> rule(5, 2, 0, root, 0, res, bundle(5, List.of(notInput))));
+        assertTrue(e.reason().contains("not that input's op-trace entry"), e.reason());
+    }
+
+    @Test
+    void unprovenRecordsRevert() {
+        byte[] res = result(1, 0, 0, 25);
+        byte[] root = addChainRoot(ADD_LINK, res);
+        // an input record with another shape than the graph's
+        List<byte[]> recs = List.of(RECORDS.get(0), record(1, 2, new int[0], new int[] {1, 3}));
+        Verity.Structure forged = new Verity.Structure(RECORDS.get(2), recs, List.of(graph.proof(0), graph.proof(1)), List.of());
+        Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> rule(2, 4, 1, root, 0, ADD_LINK, forged));
+        assertTrue(e.reason().contains("bad proof of an input record"), e.reason());
+        // another op's record
+        Verity.Structure other = new Verity.Structure(RECORDS.get(5), List.of(RECORDS.get(3), RECORDS.get(4)),
+                List.of(graph.proof(3), graph.proof(4)), List.of());
+        e = assertThrows(Chain.RevertException.class, () -> rule(2, 4, 1, root, 0, ADD_LINK, other));
+        assertTrue(e.reason().contains("not the disputed op's record"), e.reason());
+        // a record missing
+        Verity.Structure missing = new Verity.Structure(RECORDS.get(2), List.of(RECORDS.get(0)), List.of(graph.proof(0)), List.of());
+        e = assertThrows(Chain.RevertException.class, () -> rule(2, 4, 1, root, 0, ADD_LINK, missing));
+        assertTrue(e.reason().contains("one record per input"), e.reason());
+    }
+}
