@@ -3,6 +3,7 @@ package dev.verity.cli;
 import dev.verity.chain.Chain;
 import dev.verity.chain.LinkStructure;
 import dev.verity.proof.commit.Commitments;
+import dev.verity.proof.dispute.LinkData;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.BasicOp;
 import dev.verity.tensor.chain.ElementChain;
@@ -109,24 +110,17 @@ final class LinkStructureCheck {
         }
     }
 
-    /** The data words a prescription reads: labels, the shuffled sample (link 1), the step. */
-    private static List<BigInteger> data(Site s, int e, List<Link> links) {
+    /**
+     * The data words the prescription of link t (t at the chain's end: the result and length) reads, as the dispute
+     * sends them ({@link LinkData}: labels, the shuffled sample of link 1, the token id, the step), with their bits.
+     * Using exactly these words here checks LinkData against the contract: a word left out reverts.
+     */
+    private static List<BigInteger> data(Site s, int e, int t, List<Link> links) {
         List<BigInteger> d = new ArrayList<>();
         Tensor[] in = s.ex().inputsOf(s.node().id());
-        switch (s.node().kind()) {
-            case GATHER_ROWS, GATHER_WINDOWS -> d.add(LinkStructure.pack(1, 1, 0, links.get(1).resultBits()));
-            case CROSS_ENTROPY, CROSS_ENTROPY_GRAD -> {
-                for (int r = 0; r < in[1].size(); r++) {
-                    d.add(LinkStructure.pack(0, 1, r, Float.floatToRawIntBits(in[1].data()[r])));
-                }
-            }
-            case EMBEDDING -> {
-                int dd = in[0].dim(1);
-                d.add(LinkStructure.pack(0, 1, e / dd, Float.floatToRawIntBits(in[1].data()[e / dd])));
-            }
-            case LR_SCHEDULE -> d.add(LinkStructure.pack(0, 0, 0, Float.floatToRawIntBits(in[0].data()[0])));
-            default -> {
-            }
+        for (LinkData.Need n : LinkData.needs(s.node(), in, e, t)) {
+            d.add(n.kind() == 1 ? LinkStructure.pack(1, n.number(), 0, links.get(n.number()).resultBits())
+                    : LinkStructure.pack(0, n.number(), n.index(), Float.floatToRawIntBits(in[n.number()].data()[n.index()])));
         }
         return d;
     }
@@ -146,7 +140,6 @@ final class LinkStructureCheck {
             ElementChain ch = new ElementChain();
             Operand result = s.ex().element(s.node().id(), e, ch);
             List<Link> chain0 = ch.links();
-            List<BigInteger> data = data(s, e, chain0);
             List<Integer> ts = new ArrayList<>();
             if (chain0.size() <= maxLinks) {
                 for (int t = 0; t < chain0.size(); t++) {
@@ -159,7 +152,7 @@ final class LinkStructureCheck {
             }
             for (int t : ts) {
                 LinkStructure.Verdict v = LinkStructure.checkLink(chain, address, s.record(), s.dims(), e, t,
-                        Commitments.linkLeaf(t, chain0.get(t)), data);
+                        Commitments.linkLeaf(t, chain0.get(t)), data(s, e, t, chain0));
                 if (!v.covered()) {
                     covered = false;
                     example = v.why();
@@ -178,7 +171,7 @@ final class LinkStructureCheck {
                 break;
             }
             LinkStructure.Verdict rv = LinkStructure.checkResult(chain, address, s.record(), s.dims(), e, chain0.size(),
-                    Commitments.resultLeaf(result), data);
+                    Commitments.resultLeaf(result), data(s, e, chain0.size(), chain0));
             if (!rv.covered()) {
                 covered = false;
                 example = rv.why();
@@ -194,8 +187,9 @@ final class LinkStructureCheck {
             for (Mutant m : mutants(chain0, result, rnd)) {
                 mutations++;
                 LinkStructure.Verdict mv = m.t() < 0
-                        ? LinkStructure.checkResult(chain, address, s.record(), s.dims(), e, m.links(), m.leaf(), data)
-                        : LinkStructure.checkLink(chain, address, s.record(), s.dims(), e, m.t(), m.leaf(), data);
+                        ? LinkStructure.checkResult(chain, address, s.record(), s.dims(), e, m.links(), m.leaf(), data(s, e, chain0.size(), chain0))
+                        : LinkStructure.checkLink(chain, address, s.record(), s.dims(), e, m.t(), m.leaf(),
+                                data(s, e, Math.min(m.t(), chain0.size()), chain0));
                 if (mv.matches() || mv.why().isEmpty()) {
                     missed++;
                     if (example.isEmpty()) {
