@@ -28,6 +28,20 @@ class ProofCheckTest {
         return Cheats.all().stream();
     }
 
+    static Stream<Cheat> structureLies() {
+        return Cheats.structureLies().stream();
+    }
+
+    /** Defenders that hide the lie in the disputed chain's structure: the Java referee's structure check catches each. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("structureLies")
+    void everyStructureLieLosesItsDispute(Cheat cheat) throws Exception {
+        ProofCheck.Row r = check.cheat(cheat, 1);
+        System.out.println(r);
+        assertTrue(r.pass(), cheat.name() + ": " + r);
+        assertTrue(r.ruling().startsWith("7: "), cheat.name() + " must be decided on its chain (round 7): " + r);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cheats")
     void everyCheatIsCaughtAndLosesItsDispute(Cheat cheat) throws Exception {
@@ -56,5 +70,8 @@ class ProofCheckTest {
     void theLibraryIsNotEmpty() {
         assertTrue(Cheats.all().size() >= 12);
         assertEquals(Cheats.all().size(), Cheats.all().stream().map(Cheat::name).distinct().count());
+        List<Cheat> lies = Cheats.structureLies();
+        assertEquals(lies.size(), Stream.concat(Cheats.all().stream(), lies.stream()).map(Cheat::name).distinct().count() - Cheats.all().size(),
+                "a structure lie shares a name with a cheat");
     }
 }
