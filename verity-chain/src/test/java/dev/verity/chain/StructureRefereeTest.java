@@ -28,12 +28,14 @@ class StructureRefereeTest {
     static EmbeddedChain chain;
     static String referee;
 
-    // graph: 0 = x [2,3], 1 = b [3], 2 = ADD(x, b) [2,3], 3 = table [4,2], 4 = ids [3], 5 = EMBEDDING(table, ids) [3,2]
+    // graph: 0 = x [2,3], 1 = b [3], 2 = ADD(x, b) [2,3], 3 = table [4,2], 4 = ids [3], 5 = EMBEDDING(table, ids) [3,2],
+    // 6 = LAYERNORM-coded op (60) of (x, b): an op kind LinkStructure does not cover
     static final List<byte[]> RECORDS = List.of(record(0, 2, new int[0], new int[] {2, 3}), record(1, 2, new int[0], new int[] {3}),
             record(2, 21, new int[] {0, 1}, new int[] {2, 3}), record(3, 2, new int[0], new int[] {4, 2}),
-            record(4, 2, new int[0], new int[] {3}), record(5, 63, new int[] {3, 4}, new int[] {3, 2}));
+            record(4, 2, new int[0], new int[] {3}), record(5, 63, new int[] {3, 4}, new int[] {3, 2}),
+            record(6, 60, new int[] {0, 1}, new int[] {2, 3}));
     static final float[][] OUTPUTS = {{1, 2, 3, 4, 5, 6}, {10, 20, 30}, {11, 22, 33, 14, 25, 36}, {0, 1, 2, 3, 4, 5, 6, 7}, {2, 0, 3},
-            {4, 5, 0, 1, 6, 7}};
+            {4, 5, 0, 1, 6, 7}, {0, 0, 0, 0, 0, 0}};
     static Merkle.Tree graph;
     static Merkle.Tree opTrace;
 
@@ -110,7 +112,7 @@ class StructureRefereeTest {
     static Verity.Structure bundle(int op, List<Verity.Source> sources) {
         List<byte[]> recs = new ArrayList<>();
         List<List<byte[]>> proofs = new ArrayList<>();
-        int first = op == 2 ? 0 : 3;
+        int first = op == 5 ? 3 : 0;
         for (int i = first; i < first + 2; i++) {
             recs.add(RECORDS.get(i));
             proofs.add(graph.proof(i));
@@ -198,6 +200,15 @@ class StructureRefereeTest {
         Verity.Source notInput = Verity.Source.ofInput(1, opEntry(1), chunk(OUTPUTS[1]), List.of(), List.of(1));
         e = assertThrows(Chain.RevertException.class, () -> rule(5, 2, 0, root, 0, res, bundle(5, List.of(notInput))));
         assertTrue(e.reason().contains("not that input's op-trace entry"), e.reason());
+    }
+
+    @Test
+    void anOpKindNotCoveredRulesNothing() {
+        // the game then goes on as without a bundle (recompute the link; a correctly quoted result leaf stands)
+        Ruling r = rule(6, 4, 1, addChainRoot(ADD_LINK, result(1, 0, 0, 25)), 0, ADD_LINK, bundle(6, List.of()));
+        assertFalse(r.covered());
+        assertFalse(r.matches());
+        assertEquals("op kind 60 is not covered", r.why());
     }
 
     @Test
