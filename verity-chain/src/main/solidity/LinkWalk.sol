@@ -233,6 +233,12 @@ abstract contract LinkWalk {
         for (uint256 i = 0; i < x.data.length; ++i) {
             uint256 d = x.data[i];
             if (d >> 96 == kind && (d >> 64) & 0xffffffff == num && (kind == K_LINK || (d >> 32) & 0xffffffff == index)) {
+                // a link word with index 1: the chain has no such link (it is shorter than the prescription), which
+                // the caller vouches for; no prescription can then match it
+                if (kind == K_LINK && (d >> 32) & 0xffffffff == 1) {
+                    x.fail = string.concat("the op reads link ", _str(num), ", which the chain does not have");
+                    return (false, 0);
+                }
                 return (true, uint32(d));
             }
         }

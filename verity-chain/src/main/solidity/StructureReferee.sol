@@ -28,7 +28,8 @@ contract StructureReferee is IStructureReferee {
 
     /// @notice Where data words come from. kind 0: chunk of input `number` (op-trace entry of that input, the chunk
     /// and its proof); one word per entry of `indices` (element indices of the input inside that chunk). kind 1: the
-    /// `0x70` leaf of link `number` with its proof against the chain root; one word, the link's result.
+    /// `0x70` leaf of link `number` with its proof against the chain root; one word, the link's result. kind 2: link
+    /// `number` is past the chain's end (`number >= links`, result leaf only): the word says the link is absent.
     struct Source {
         uint8 kind;
         uint32 number;
@@ -131,6 +132,11 @@ contract StructureReferee is IStructureReferee {
                         | (uint256(uint8(chunk[o + 3])) << 24);
                     words[w++] = (uint256(src.number) << 64) | (idx << 32) | bits;
                 }
+            } else if (src.kind == 2) {
+                // link `number` is not in the chain: the chain has `links` links. Only for the result leaf and length,
+                // where a chain shorter than a link its prescription reads is wrong whatever that link would hold
+                require(site.t == site.links && src.number >= site.links, "Structure: an absent link only past the chain, at its result");
+                words[w++] = (uint256(1) << 96) | (uint256(src.number) << 64) | (uint256(1) << 32);
             } else {
                 require(src.kind == 1, "Structure: unknown source kind");
                 bytes calldata l = src.link;

@@ -535,12 +535,15 @@ public final class Verity {
     /**
      * Where a data word of the structure check comes from (StructureReferee.Source): a chunk of input {@code number}
      * of the disputed op ({@link #ofInput}: its op-trace entry, the chunk, its proof, the element indices read from
-     * it) or link {@code number} of the chain ({@link #ofLink}: its 0x70 leaf and proof).
+     * it), link {@code number} of the chain ({@link #ofLink}: its 0x70 leaf and proof), or a link past the chain's end
+     * ({@link #absentLink}).
      */
     public record Source(int kind, int number, OpEntry entry, byte[] chunk, List<byte[]> chunkProof, List<Integer> indices, byte[] link,
             List<byte[]> linkProof) {
         public Source {
-            if (kind != 0 && kind != 1) throw new IllegalArgumentException("source kind must be 0 (input chunk) or 1 (link), got " + kind);
+            if (kind < 0 || kind > 2) {
+                throw new IllegalArgumentException("source kind must be 0 (input chunk), 1 (link) or 2 (absent link), got " + kind);
+            }
             if (kind == 0 && indices.isEmpty()) throw new IllegalArgumentException("an input chunk source needs at least one element index");
             chunkProof = List.copyOf(chunkProof);
             indices = List.copyOf(indices);
@@ -553,6 +556,11 @@ public final class Verity {
 
         public static Source ofLink(int link, byte[] leaf, List<byte[]> proof) {
             return new Source(1, link, OpEntry.none(), new byte[0], List.of(), List.of(), leaf, proof);
+        }
+
+        /** Link {@code link} is past the chain's end (only when disputing the result leaf): a chain too short for its op. */
+        public static Source absentLink(int link) {
+            return new Source(2, link, OpEntry.none(), new byte[0], List.of(), List.of(), new byte[0], List.of());
         }
 
         DynamicStruct toAbi() {

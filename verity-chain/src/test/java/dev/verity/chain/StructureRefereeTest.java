@@ -29,13 +29,14 @@ class StructureRefereeTest {
     static String referee;
 
     // graph: 0 = x [2,3], 1 = b [3], 2 = ADD(x, b) [2,3], 3 = table [4,2], 4 = ids [3], 5 = EMBEDDING(table, ids) [3,2],
-    // 6 = LAYERNORM-coded op (60) of (x, b): an op kind LinkStructure does not cover
+    // 6 = LAYERNORM-coded op (60) of (x, b): an op kind LinkStructure does not cover, 7 = GATHER_ROWS(table, ids) [2,2]
+    // (batch 2, seed 5; its "step" input is ids)
     static final List<byte[]> RECORDS = List.of(record(0, 2, new int[0], new int[] {2, 3}), record(1, 2, new int[0], new int[] {3}),
             record(2, 21, new int[] {0, 1}, new int[] {2, 3}), record(3, 2, new int[0], new int[] {4, 2}),
             record(4, 2, new int[0], new int[] {3}), record(5, 63, new int[] {3, 4}, new int[] {3, 2}),
-            record(6, 60, new int[] {0, 1}, new int[] {2, 3}));
+            record(6, 60, new int[] {0, 1}, new int[] {2, 3}), gather(7));
     static final float[][] OUTPUTS = {{1, 2, 3, 4, 5, 6}, {10, 20, 30}, {11, 22, 33, 14, 25, 36}, {0, 1, 2, 3, 4, 5, 6, 7}, {2, 0, 3},
-            {4, 5, 0, 1, 6, 7}, {0, 0, 0, 0, 0, 0}};
+            {4, 5, 0, 1, 6, 7}, {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0}};
     static Merkle.Tree graph;
     static Merkle.Tree opTrace;
 
@@ -69,6 +70,18 @@ class StructureRefereeTest {
         b.putInt(shape.length);
         for (int d : shape) b.putInt(d);
         b.putInt(4).putInt(0).putShort((short) name.length).put(name).putShort((short) 0);
+        return b.array();
+    }
+
+    /** GATHER_ROWS (code 10) of inputs 3, 4, attributes batch = 2 and seed = 5 (name order). */
+    static byte[] gather(int id) {
+        byte[] name = ("n" + id).getBytes();
+        ByteBuffer a = ByteBuffer.allocate(35).putInt(2);
+        a.putShort((short) 5).put("batch".getBytes()).put((byte) 1).putLong(2);
+        a.putShort((short) 4).put("seed".getBytes()).put((byte) 1).putLong(5);
+        ByteBuffer b = ByteBuffer.allocate(1 + 4 + 2 + 1 + 4 + 8 + 4 + 8 + 4 + 35 + 2 + name.length + 2);
+        b.put((byte) 0x40).putInt(id).putShort((short) 10).put((byte) 0).putInt(2).putInt(3).putInt(4).putInt(2).putInt(2).putInt(2);
+        b.putInt(35).put(a.array()).putShort((short) name.length).put(name).putShort((short) 0);
         return b.array();
     }
 
@@ -112,7 +125,7 @@ class StructureRefereeTest {
     static Verity.Structure bundle(int op, List<Verity.Source> sources) {
         List<byte[]> recs = new ArrayList<>();
         List<List<byte[]>> proofs = new ArrayList<>();
-        int first = op == 5 ? 3 : 0;
+        int first = op == 5 || op == 7 ? 3 : 0;
         for (int i = first; i < first + 2; i++) {
             recs.add(RECORDS.get(i));
             proofs.add(graph.proof(i));
@@ -209,6 +222,25 @@ class StructureRefereeTest {
         assertFalse(r.covered());
         assertFalse(r.matches());
         assertEquals("op kind 60 is not covered", r.why());
+    }
+
+    @Test
+    void aChainTooShortForTheLinkItsOpReadsLosesAtItsResult() {
+        // GATHER_ROWS prescribes F2I(step), SHUFFLE(…), and a result read at link 1's sample: a one-link chain has no link 1
+        byte[] f2i = link(0, 16, operand(0, 1, 0, 2));
+        byte[] res = result(2, 0, 0, 4);
+        byte[] root = addChainRoot(f2i, res);
+        Ruling r = rule(7, 0, 1, root, 1, res, bundle(7, List.of(Verity.Source.absentLink(1))));
+        assertTrue(r.covered());
+        assertFalse(r.matches());
+        assertEquals("the op reads link 1, which the chain does not have", r.why());
+        // without the word the contract asks for it; an absent link inside the chain, or before its result, is refused
+        Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> rule(7, 0, 1, root, 1, res, bundle(7, List.of())));
+        assertTrue(e.reason().contains("needs the result of link 1"), e.reason());
+        e = assertThrows(Chain.RevertException.class, () -> rule(7, 0, 1, root, 0, f2i, bundle(7, List.of(Verity.Source.absentLink(1)))));
+        assertTrue(e.reason().contains("an absent link only past the chain"), e.reason());
+        e = assertThrows(Chain.RevertException.class, () -> rule(7, 0, 1, root, 1, res, bundle(7, List.of(Verity.Source.absentLink(0)))));
+        assertTrue(e.reason().contains("an absent link only past the chain"), e.reason());
     }
 
     @Test

@@ -553,7 +553,18 @@ public final class DisputeParty {
                 }
             }
             Verity.Structure structure = dl.structure() ? structure(node, ec.element(), t, links, chainTree) : null;
-            record(7, "disputeLink", v.round7(account, dispute, t, lf, sib(chainTree.proof(t)), evidence, structure));
+            try {
+                record(7, "disputeLink", v.round7(account, dispute, t, lf, sib(chainTree.proof(t)), evidence, structure));
+            } catch (Chain.RevertException e) {
+                if (structure == null) {
+                    throw e;
+                }
+                // the structure check could not run (a data word it needs is not in the chain, a record the structure
+                // contracts cannot read): dispute the link without it rather than fall silent and lose by timeout
+                moves.add(new Move(7, "reverted: " + e.reason(), e.receipt() == null ? 0 : e.receipt().gasUsed()));
+                structure = null;
+                record(7, "disputeLink", v.round7(account, dispute, t, lf, sib(chainTree.proof(t)), evidence, null));
+            }
             String what = t < links.size() ? "link " + t + " of " + links.size() + " (" + links.get(t).op() + ")" : "the result leaf";
             ruledOn += ", " + what + (structure == null ? "" : " (structure checked)");
             return "disputes " + what + (evidence.isEmpty() ? "" : " with " + evidence.size() + " misquoted operand(s)")
@@ -582,7 +593,12 @@ public final class DisputeParty {
             for (LinkData.Need need : LinkData.needs(node, in, element, t)) {
                 if (need.kind() == 1) {
                     if (need.number() >= links.size()) {
-                        throw new IllegalStateException("the structure check needs link " + need.number() + ", the chain has " + links.size());
+                        // the chain is shorter than the link its op reads: at the result leaf that alone rules; before it
+                        // there is no word to send (the contract asks for it and reverts: then no structure check)
+                        if (t == links.size()) {
+                            sources.add(Verity.Source.absentLink(need.number()));
+                        }
+                        continue;
                     }
                     sources.add(Verity.Source.ofLink(need.number(), Commitments.linkLeaf(need.number(), links.get(need.number())),
                             sib(chainTree.proof(need.number()))));

@@ -349,7 +349,9 @@ public final class Cheats {
                 new Lying("disguised-shuffle-seed", "its own sample order; answers with its own gather op (another seed constant) passed off "
                         + "as the task's", order, Defender.Lie.DISGUISED, true),
                 new Lying("disguised-sample", "its own sample order; the gather chain's links are the task's, its result reads the sample "
-                        + "it trained on (a correctly quoted, wrong element)", order, Defender.Lie.DISGUISED_RESULT, true));
+                        + "it trained on (a correctly quoted, wrong element)", order, Defender.Lie.DISGUISED_RESULT, true),
+                new Lying("disguised-short-gather", "its own sample order; the gather chain stops before the shuffle and ends on "
+                        + "the row it trained on as a constant (too short for the link its op reads)", order, Defender.Lie.DISGUISED_SHORT, true));
     }
 
     private static Cheat byName(String name) {

@@ -51,7 +51,12 @@ public final class Defender {
          * Like {@link #DISGUISED}, but the chain's links are the task op's (on its own inputs) and only the result
          * leaf is its own op's: a correctly quoted but wrong element.
          */
-        DISGUISED_RESULT
+        DISGUISED_RESULT,
+        /**
+         * Like {@link #DISGUISED}, then the chain's last link left out and the result leaf the posted element as a
+         * constant: a chain too short even for the links its op reads (a gather's shuffled sample).
+         */
+        DISGUISED_SHORT
     }
 
     private final TaskRun run;
@@ -140,7 +145,7 @@ public final class Defender {
     }
 
     private boolean disguised() {
-        return lie == Lie.DISGUISED || lie == Lie.DISGUISED_RESULT;
+        return lie == Lie.DISGUISED || lie == Lie.DISGUISED_RESULT || lie == Lie.DISGUISED_SHORT;
     }
 
     private Tensor[] inputsOf(Node n) {
@@ -190,8 +195,8 @@ public final class Defender {
                     result = new Operand.Link(links.size() - 1, posted);
                 }
             }
-            case SHORT_CHAIN -> {
-                if (wrong) {
+            case SHORT_CHAIN, DISGUISED_SHORT -> {
+                if (wrong || lie == Lie.DISGUISED_SHORT) {
                     if (!links.isEmpty()) {
                         links.remove(links.size() - 1);
                     }
