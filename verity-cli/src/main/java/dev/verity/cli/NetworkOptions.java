@@ -155,6 +155,11 @@ public final class NetworkOptions {
             throw new IOException("cannot reach the JSON-RPC node at " + rpc + ": " + rootMessage(e), e);
         }
         try {
+            // A deployment file outliving its chain (a restarted dev node) points at empty addresses: say so, not "another fee".
+            if (chain.call(d.deployer(), d.market(), dev.verity.chain.Abi.call("feeBps()")).length == 0) {
+                throw new IllegalArgumentException("no contract at the market address " + d.market() + " on the chain at " + rpc
+                        + " (a stale deployment file, e.g. of a development chain that was restarted?)");
+            }
             Verity v = Verity.attach(chain, d);
             String account = c == null ? null : c.getAddress().toLowerCase(Locale.ROOT);
             return new Connection(v, account, chain);

@@ -143,7 +143,12 @@ public final class TaskCommand implements Runnable {
                 throw new IllegalArgumentException("--max-price must be positive");
             }
             TaskSpec spec = readSpec(specFile);
-            TaskRun run = TaskRun.open(spec); // the data, its root, the model and the size limits; errors name the field
+            TaskRun run;
+            try {
+                run = TaskRun.open(spec); // the data, its root, the model and the size limits; errors name the field
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(specFile + ": " + e.getMessage(), e);
+            }
             BlobStore store = net.openStore();
             try (NetworkOptions.Connection c = net.connect()) {
                 if (spec.parentRoot() != null && !store.has(spec.parentBlob())) {
