@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "verity", mixinStandardHelpOptions = true, version = "verity 0.1.0",
         description = "Trustless deep-learning training: bitwise-reproducible training, proofs of learning, on-chain settlement.",
         subcommands = {DemoCommand.class, TrainCommand.class, VerifyCommand.class, DisputeCommand.class, ProofCommand.class, ChainCommand.class, BlobCommand.class,
+                NodeCommand.class,
+                LocalnetCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Verity implements Runnable {
     @CommandLine.Spec
