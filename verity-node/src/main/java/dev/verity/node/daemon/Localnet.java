@@ -65,8 +65,8 @@ import org.web3j.utils.Numeric;
  * chain seconds (they cost no wall time) so a slow start never misses one.
  *
  * <p>With {@code faults}, the same run also: kills one verifier with SIGKILL before any task (it
- * stays drawn by the chain and never answers); kills the winning solver with SIGKILL half-way
- * through training and restarts it from its home directory (it must resume from its last
+ * stays drawn by the chain and never answers); kills the winning solver with SIGKILL a third of the
+ * way through training and restarts it from its home directory (it must resume from its last
  * checkpoint and commit the trace root of an uninterrupted run, computed here in-process); and
  * stops the submitter with SIGTERM while its second task is open and restarts it (it must find its
  * task on the chain, not post it again, and reveal its seed from its home directory).
@@ -270,6 +270,15 @@ public final class Localnet {
                 Thread.currentThread().interrupt();
                 return null;
             }
+        }
+    }
+
+    private void driverLog(String line) {
+        try {
+            Files.writeString(o.work().resolve("driver.log"), java.time.Instant.now() + " " + line + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // the driver's own log is a convenience
         }
     }
 
@@ -552,7 +561,7 @@ public final class Localnet {
         return out;
     }
 
-    /** Kills the solver training task 1 once it is half-way, and restarts it; returns the step it was killed at, or null if not yet. */
+    /** Kills the solver training task 1 once it is a third of the way (past its first checkpoint), and restarts it; returns the step it was killed at, or null if not yet. */
     private Long maybeKillSolver(List<Child> solvers) throws Exception {
         if (v.taskCount() < 1 || v.task(1).status() != Verity.Status.ASSIGNED) {
             return null;
@@ -569,7 +578,7 @@ public final class Localnet {
             for (JsonNode t : st.path("tasks")) {
                 long step = t.path("step").asLong(0);
                 long steps = t.path("steps").asLong(0);
-                if (t.path("id").asLong() == 1 && steps > 0 && step * 2 >= steps && step < steps) {
+                if (t.path("id").asLong() == 1 && steps > 0 && step * 3 >= steps && step < steps) {
                     long pid = c.pid();
                     c.kill();
                     say("fault: " + c.label + " killed (SIGKILL, pid " + pid + ") while training task 1 at step " + step + " of " + steps
@@ -616,11 +625,15 @@ public final class Localnet {
                 }
             }
             long head = v.chain.blockNumber();
-            if (allIdleAt(head)) {
+            // Statuses are read one after another: a block mined meanwhile (a node acting) would let a
+            // node read before it look idle at a head it has not seen, so the head must not move.
+            if (allIdleAt(head) && v.chain.blockNumber() == head) {
                 long next = new Network(v, List.of()).nextDeadline();
                 if (next >= 0) {
                     long now = v.chain.timestamp();
                     v.chain.advanceTime(Math.max(1, next - now + 1));
+                    driverLog("every node idle at block " + head + ": the chain's clock moves " + (next - now + 1) + " s to just past the deadline "
+                            + next);
                     idleNoDeadlineSince = -1;
                 } else if (idleNoDeadlineSince < 0) {
                     idleNoDeadlineSince = System.nanoTime();

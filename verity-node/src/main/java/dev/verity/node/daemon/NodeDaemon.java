@@ -295,6 +295,7 @@ public final class NodeDaemon implements AutoCloseable {
             recordError("tick-failed", e);
         } finally {
             tasks = watch.snapshot(training);
+            training.clear(); // a training run ends with its tick (committed, crashed or stopped)
             lastTickTime = Instant.now().toString();
             ticks++;
             inTick = false;
@@ -339,11 +340,15 @@ public final class NodeDaemon implements AutoCloseable {
     public NodeStatus status() {
         boolean busy = inTick;
         Long idle = busy ? null : idleAtBlock;
+        // The task list is refreshed after each tick, so while a tick trains it still shows the task as it
+        // was before (e.g. BIDDING); a task being trained is ASSIGNED to this solver, with its live step.
+        Map<Long, long[]> now = new TreeMap<>(training);
         List<NodeStatus.TaskState> live = new ArrayList<>();
         for (NodeStatus.TaskState t : tasks) {
-            long[] p = training.get(t.id());
-            live.add(p == null || !"ASSIGNED".equals(t.status()) ? t : new NodeStatus.TaskState(t.id(), t.status(), t.parts(), p[0], p[1]));
+            long[] p = now.remove(t.id());
+            live.add(p == null ? t : new NodeStatus.TaskState(t.id(), "ASSIGNED", List.of("solver"), p[0], p[1]));
         }
+        now.forEach((id, p) -> live.add(new NodeStatus.TaskState(id, "ASSIGNED", List.of("solver"), p[0], p[1])));
         return new NodeStatus(cfg.role(), name(), account, ProcessHandle.current().pid(), started.toString(), joined, tokens, staked, locked, ticks,
                 failedTicks, busy, lastTickTime, lastTickBlock, lastTickActed, idle, lastError, lastErrorTime, stopping, live);
     }
