@@ -226,9 +226,11 @@ public final class Localnet {
             if (p == null || !p.isAlive()) {
                 return;
             }
-            p.destroy();
+            // Signals through the ProcessHandle: Process.destroy() would also close our end of the
+            // node's stdout, losing what it logs while it stops.
+            p.toHandle().destroy();
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+                p.toHandle().destroyForcibly();
                 p.waitFor(10, TimeUnit.SECONDS);
             }
             join();
@@ -236,7 +238,7 @@ public final class Localnet {
 
         void kill() throws InterruptedException {
             Process p = process;
-            p.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no last word
+            p.toHandle().destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no last word
             p.waitFor(10, TimeUnit.SECONDS);
             join();
         }
@@ -505,10 +507,12 @@ public final class Localnet {
             }
             if (!restarted[0]) {
                 failures.add("the submitter was never restarted");
+            } else if (alice.events.stream().noneMatch(e -> e.path("event").asText().equals("stopped"))) {
+                failures.add("the submitter did not stop cleanly on SIGTERM (no 'stopped' in its log)");
             } else if (!alice.saw("seed-revealed", 2)) {
                 failures.add("the restarted submitter did not reveal task 2's seed");
             }
-            say("submitter alice: restarted with task 2 open; " + posted + " tasks posted in all, task 2's seed revealed by the restarted process: "
+            say("submitter alice: stopped cleanly on SIGTERM and restarted with task 2 open; " + posted + " tasks posted in all, task 2's seed revealed by the restarted process: "
                     + alice.saw("seed-revealed", 2));
         }
 

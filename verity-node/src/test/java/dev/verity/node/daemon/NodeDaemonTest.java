@@ -48,6 +48,10 @@ class NodeDaemonTest {
 
     @BeforeAll
     static void chain(@TempDir Path dir) throws Exception {
+        // tests run in verity-node/; the Hardhat install is in the sibling verity-chain/
+        if (System.getProperty("verity.chain.dir") == null && System.getProperty("verity.home") == null) {
+            System.setProperty("verity.chain.dir", Path.of("..", "verity-chain").toAbsolutePath().normalize().toString());
+        }
         try {
             hardhat = HardhatNode.start();
         } catch (HardhatNode.NotInstalledException e) {
