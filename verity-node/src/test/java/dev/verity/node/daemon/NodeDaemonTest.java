@@ -150,6 +150,28 @@ class NodeDaemonTest {
         }
     }
 
+    /** A standalone challenger joins (approves the game for its bond) and ticks; it has no stake and no task. */
+    @Test
+    void challengerJoins(@TempDir Path dir) throws Exception {
+        String account = DevAccounts.addresses(5).get(4);
+        NodeConfig cfg = new NodeConfig("challenger", "carla", hardhat.url, deployment.toString(), key(4), null, dir.resolve("blobs").toString(),
+                dir.resolve("home").toString(), null, 0, null, 50, null, null, null, null, null);
+        NodeDaemon node = NodeDaemon.open(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        Thread loop = new Thread(node::run, "node-under-test");
+        loop.start();
+        try {
+            JsonNode st = await(node.statusPort(), s -> s.path("joined").asBoolean() && s.path("ticks").asLong() >= 1, "the challenger to join");
+            assertEquals("challenger", st.get("role").asText());
+            assertEquals(account, st.get("account").asText());
+            byte[] allowance = v.view(v.token, "allowance(address,address)", dev.verity.chain.Abi.addr(account), dev.verity.chain.Abi.addr(v.game));
+            assertEquals(dev.verity.node.Accounts.UNLIMITED, dev.verity.chain.Abi.word(allowance, 0), "the game may take its bond");
+        } finally {
+            node.stop();
+            loop.join(20_000);
+            node.close();
+        }
+    }
+
     /** A submitter whose blob store is down: every tick fails, the node keeps going and says why. */
     @Test
     void failingTicksAreLoggedRetriedAndReported(@TempDir Path dir) throws Exception {
