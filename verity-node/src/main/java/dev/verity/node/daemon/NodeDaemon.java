@@ -279,7 +279,7 @@ public final class NodeDaemon implements AutoCloseable {
         try {
             block = chain.blockNumber();
             acted = role.tick();
-            watch.refresh(training);
+            watch.refresh();
             refreshBalances(acted);
             failingInARow = 0;
             lastTickActed = acted;
@@ -294,7 +294,7 @@ public final class NodeDaemon implements AutoCloseable {
             lastTickBlock = block;
             recordError("tick-failed", e);
         } finally {
-            tasks = watch.snapshot(training);
+            tasks = watch.snapshot();
             training.clear(); // a training run ends with its tick (committed, crashed or stopped)
             lastTickTime = Instant.now().toString();
             ticks++;
@@ -414,6 +414,7 @@ public final class NodeDaemon implements AutoCloseable {
         private final ChainEvents events;
         private final TreeMap<Long, NodeStatus.TaskState> known = new TreeMap<>();
         private final java.util.Set<Long> challenged = new java.util.HashSet<>();
+        private final java.util.Set<Long> finals = new java.util.HashSet<>();
 
         TaskWatch(Verity v, String me) {
             this.v = v;
@@ -421,7 +422,7 @@ public final class NodeDaemon implements AutoCloseable {
             this.events = new ChainEvents(v);
         }
 
-        void refresh(Map<Long, long[]> training) {
+        void refresh() {
             for (ChainEvents.Event e : events.poll()) {
                 if (e.name().equals("TaskPosted")) {
                     known.putIfAbsent(e.topicLong(1), new NodeStatus.TaskState(e.topicLong(1), "BIDDING", List.of(), null, null));
@@ -430,9 +431,8 @@ public final class NodeDaemon implements AutoCloseable {
                 }
             }
             for (var e : known.entrySet()) {
-                NodeStatus.TaskState old = e.getValue();
-                if (old.steps() != null) {
-                    continue; // final (marked below): nothing changes any more
+                if (finals.contains(e.getKey())) {
+                    continue; // nothing changes any more
                 }
                 Verity.TaskView t = v.task(e.getKey());
                 List<String> parts = new ArrayList<>();
@@ -452,19 +452,21 @@ public final class NodeDaemon implements AutoCloseable {
                 if (challenged.contains(e.getKey())) {
                     parts.add("challenger");
                 }
-                // steps = -1 marks a final task internally; snapshot() drops the mark
-                e.setValue(new NodeStatus.TaskState(e.getKey(), t.status().name(), List.copyOf(parts), null, SubmitterNode.isFinal(t) ? -1L : null));
+                e.setValue(new NodeStatus.TaskState(e.getKey(), t.status().name(), List.copyOf(parts), null, null));
+                if (SubmitterNode.isFinal(t)) {
+                    finals.add(e.getKey());
+                }
             }
             while (known.size() > KEEP) {
-                known.pollFirstEntry();
+                finals.remove(known.pollFirstEntry().getKey());
             }
         }
 
-        List<NodeStatus.TaskState> snapshot(Map<Long, long[]> training) {
+        List<NodeStatus.TaskState> snapshot() {
             List<NodeStatus.TaskState> out = new ArrayList<>();
             for (NodeStatus.TaskState t : known.values()) {
                 if (!t.parts().isEmpty()) {
-                    out.add(new NodeStatus.TaskState(t.id(), t.status(), t.parts(), null, null));
+                    out.add(t);
                 }
             }
             return List.copyOf(out);
