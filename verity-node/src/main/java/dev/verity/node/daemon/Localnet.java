@@ -474,6 +474,9 @@ public final class Localnet {
             failures.add(posted + " tasks posted, expected 2 (a restarted submitter must not post again)");
         }
         boolean conserved = conservation(addr, "at the end");
+        if (conserved) {
+            say("conservation: account balances + market escrow + stakes + bonds = the token supply, and each contract holds what its books say");
+        }
         say("");
         balances(who, "balances after");
 
@@ -575,14 +578,25 @@ public final class Localnet {
             if (!account(c).equals(winner)) {
                 continue;
             }
-            JsonNode st = c.status();
-            if (st == null) {
-                return null;
-            }
-            for (JsonNode t : st.path("tasks")) {
-                long step = t.path("step").asLong(0);
-                long steps = t.path("steps").asLong(0);
-                if (t.path("id").asLong() == 1 && steps > 0 && step * 3 >= steps && step < steps) {
+            // Once it trains, follow it closely (a warm JVM trains the rest of the run in a second or two).
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < until) {
+                JsonNode st = c.status();
+                if (st == null) {
+                    return null;
+                }
+                JsonNode training = null;
+                for (JsonNode t : st.path("tasks")) {
+                    if (t.path("id").asLong() == 1 && t.path("steps").asLong(0) > 0) {
+                        training = t;
+                    }
+                }
+                if (training == null) {
+                    return null; // not training (yet, or any more)
+                }
+                long step = training.path("step").asLong();
+                long steps = training.path("steps").asLong();
+                if (step * 3 >= steps && step < steps) {
                     long pid = c.pid();
                     c.kill();
                     say("fault: " + c.label + " killed (SIGKILL, pid " + pid + ") while training task 1 at step " + step + " of " + steps
@@ -590,6 +604,7 @@ public final class Localnet {
                     c.start();
                     return step;
                 }
+                Thread.sleep(10);
             }
         }
         return null;
