@@ -331,8 +331,11 @@ public final class Localnet {
         for (int i = 0; i < labels.length; i++) {
             names.put(addr.get(1 + i), labels[i]);
         }
+        // With faults, the dead verifier must be drawn for the timeout path to be exercised: 16 seats
+        // mean 64 draws from a pool of 3, so every verifier is drawn (missing one: (2/3)^64, about 5e-12);
+        // the unused seats' replay fees are refunded.
         Child alice = node(work, keys.get(2), "alice", "alice (submitter)", "submitter", Map.of("submitter", Map.of(
-                "maxPricePerUnit", "0.01", "replayFee", "0.001", "solverStake", "500", "numVerifiers", 3,
+                "maxPricePerUnit", "0.01", "replayFee", "0.001", "solverStake", "500", "numVerifiers", o.faults() ? 16 : 3,
                 "bidWindow", 600, "commitWindow", 3600, "revealWindow", 600, "verifyWindow", 600,
                 "tasks", List.of(specs.resolve("task-1.json").toString(), specs.resolve("task-2.json").toString()))));
         String[] sNames = {"bob", "carol", "dave"};

@@ -66,6 +66,9 @@ public final class NodeDaemon implements AutoCloseable {
     private final String account;
     private final StatusServer http;
     private final Instant started = Instant.now();
+    /** Counted down by stop(): wakes the loop from its pause between ticks. */
+    private final CountDownLatch wake = new CountDownLatch(1);
+    /** Counted down when the loop has ended. */
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Map<Long, long[]> training = new ConcurrentHashMap<>();
     private final TaskWatch watch;
@@ -330,7 +333,7 @@ public final class NodeDaemon implements AutoCloseable {
 
     private void sleep(long ms) {
         try {
-            stopped.await(ms, TimeUnit.MILLISECONDS); // returns at once if the node is stopping
+            wake.await(ms, TimeUnit.MILLISECONDS); // returns at once if the node is stopping
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopping = true;
@@ -370,7 +373,7 @@ public final class NodeDaemon implements AutoCloseable {
             stopping = true;
             log.info("stopping", name() + " is stopping", null);
         }
-        stopped.countDown(); // wakes a sleeping loop; run() counts down again on exit, harmlessly
+        wake.countDown();
     }
 
     /** Waits for the loop to end. */
