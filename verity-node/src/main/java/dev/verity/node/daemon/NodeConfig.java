@@ -294,8 +294,10 @@ public record NodeConfig(@JsonProperty("role") String role, @JsonProperty("name"
         try {
             c = JSON.readValue(json, NodeConfig.class);
         } catch (UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException("node config: unknown field '" + e.getPropertyName() + "'" + where(e.getPath())
-                    + "; known fields: " + e.getKnownPropertyIds());
+            List<String> path = e.getPath().stream().map(r -> r.getFieldName()).filter(java.util.Objects::nonNull).toList();
+            String at = path.size() > 1 ? " in '" + String.join(".", path.subList(0, path.size() - 1)) + "'" : "";
+            throw new IllegalArgumentException("node config: unknown field '" + e.getPropertyName() + "'" + at + "; known fields: "
+                    + new java.util.TreeSet<>(e.getKnownPropertyIds().stream().map(String::valueOf).toList()));
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
             Throwable cause = e.getCause();
             while (cause != null && !(cause instanceof IllegalArgumentException)) {

@@ -51,7 +51,9 @@ class NodeConfigTest {
 
     @Test
     void badInputNamesTheFieldAndTheProblem() {
-        assertTrue(error(solver(", \"statusPrt\": 1")).contains("unknown field 'statusPrt'"));
+        assertTrue(error(solver(", \"statusPrt\": 1")).contains("unknown field 'statusPrt'; known fields: [blobStore, challenger, deployment"));
+        assertTrue(error(solver("").replace("\"stake\": \"1000\"}", "\"stake\": \"1000\", \"prize\": 1}"))
+                .contains("unknown field 'prize' in 'solver'; known fields: [capacityWorkUnits, cheat, maxConcurrentTasks, pricePerUnit, stake]"));
         assertTrue(error(solver(", \"statusPort\": 70000")).contains("statusPort must be 0..65535"));
         assertTrue(error(solver(", \"keyFile\": \"k\"")).contains("exactly one of privateKey (hex) and keyFile"));
         assertTrue(error(solver(", \"verifier\": {\"stake\": \"1\"}")).contains("a solver node takes a 'solver' section, not a 'verifier' section"));
