@@ -221,10 +221,28 @@ public final class Verity {
         return Abi.word(view(staking, "totalUnbonding()"), 0);
     }
 
+    /** Stake on its way out of {@code who}'s account (withdrawable from {@link #unbondingReleaseAt}). */
+    public BigInteger unbonding(String who) {
+        return Abi.word(view(staking, "unbondingAmount(address)", addr(who)), 0);
+    }
+
+    /** When {@code who}'s unbonding stake may be withdrawn (seconds; 0 if none was requested). */
+    public long unbondingReleaseAt(String who) {
+        return Abi.wordLong(view(staking, "unbondingReleaseAt(address)", addr(who)), 0);
+    }
+
     // ------------------------------------------------------------------ market
 
     public Receipt registerVerifier(String who) {
         return tx(who, market, "TaskMarket.registerVerifier", "registerVerifier()");
+    }
+
+    /** The registered verifiers (TaskMarket.verifierPool), in pool order. */
+    public List<String> verifierPool() {
+        long n = Abi.wordLong(view(market, "verifierPoolSize()"), 0);
+        List<String> out = new ArrayList<>();
+        for (long i = 0; i < n; i++) out.add(Abi.wordAddress(view(market, "verifierPool(uint256)", u256(i)), 0).toLowerCase(java.util.Locale.ROOT));
+        return out;
     }
 
     /** Posts a task; returns its id (read from the TaskPosted event). */
@@ -547,6 +565,35 @@ public final class Verity {
 
     public boolean modelRegistered(byte[] modelRoot) {
         return Abi.wordBool(view(registry, "exists(bytes32)", b32(modelRoot)), 0);
+    }
+
+    /** A model zoo entry: ModelRegistry.Model under its model root. */
+    public record ModelEntry(byte[] modelRoot, long taskId, byte[] specHash, byte[] traceRoot, byte[] parent, String solver, long registeredAt) {}
+
+    /** The registry entry of {@code modelRoot}, or empty if the zoo has no such model. */
+    public java.util.Optional<ModelEntry> model(byte[] modelRoot) {
+        if (!modelRegistered(modelRoot)) return java.util.Optional.empty();
+        byte[] w = view(registry, "get(bytes32)", b32(modelRoot));
+        return java.util.Optional.of(new ModelEntry(modelRoot.clone(), Abi.wordLong(w, 0), Abi.wordBytes(w, 1), Abi.wordBytes(w, 2),
+                Abi.wordBytes(w, 3), Abi.wordAddress(w, 4), Abi.wordLong(w, 5)));
+    }
+
+    /**
+     * Every zoo entry in registration order. The registry keeps no list (a mapping plus a count), so
+     * the roots come from its ModelRegistered events and each entry is read back from its storage.
+     */
+    public List<ModelEntry> models() {
+        List<ModelEntry> out = new ArrayList<>();
+        String topic = Abi.eventTopic("ModelRegistered(bytes32,uint256,bytes32,bytes32,bytes32,address)");
+        for (Receipt.Log l : chain.logs(registry, topic, 0, chain.blockNumber())) {
+            model(org.web3j.utils.Numeric.hexStringToByteArray(l.topics().get(1))).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** Number of models in the zoo (ModelRegistry.count). */
+    public long modelCount() {
+        return Abi.wordLong(view(registry, "count()"), 0);
     }
 
     /**

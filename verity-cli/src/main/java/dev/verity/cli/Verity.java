@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "verity", mixinStandardHelpOptions = true, version = "verity 0.1.0",
         description = "Trustless deep-learning training: bitwise-reproducible training, proofs of learning, on-chain settlement.",
         subcommands = {DemoCommand.class, TrainCommand.class, VerifyCommand.class, DisputeCommand.class, ProofCommand.class, ChainCommand.class, BlobCommand.class,
+                TaskCommand.class, ZooCommand.class, AccountCommand.class,
                 NodeCommand.class,
                 LocalnetCommand.class,
                 CommandLine.HelpCommand.class})
@@ -26,7 +27,12 @@ public final class Verity implements Runnable {
 
     /** Runs the command line; bad input is one line on stderr and a non-zero exit, never a stack trace. */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Verity());
+        return execute(CommandLine.defaultFactory(), args);
+    }
+
+    /** As {@link #execute(String...)}, with the factory that builds commands and mixins (tests: a NetworkOptions on the embedded EVM). */
+    static int execute(CommandLine.IFactory factory, String... args) {
+        CommandLine cl = new CommandLine(new Verity(), factory);
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("verity: " + ex.getMessage());
