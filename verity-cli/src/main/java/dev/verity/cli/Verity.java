@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         description = "Trustless deep-learning training: bitwise-reproducible training, proofs of learning, on-chain settlement.",
         subcommands = {DemoCommand.class, TrainCommand.class, VerifyCommand.class, DisputeCommand.class, ProofCommand.class, ChainCommand.class, BlobCommand.class,
                 TaskCommand.class, ZooCommand.class, AccountCommand.class,
+                NodeCommand.class,
+                LocalnetCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Verity implements Runnable {
     @CommandLine.Spec

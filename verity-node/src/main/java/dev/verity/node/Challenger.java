@@ -135,8 +135,16 @@ public final class Challenger implements Role {
         }
         TaskRun run = run(store, t);
         Manifest m = Manifest.fromJson(store.get(Sha256.hex(t.manifestHash())));
-        DisputeParty.ChallengerSide side = DisputeParty.ChallengerSide.open(v, cfg.account(), store, run, m, strategy.moves(run, store, m),
-                p.taskId(), p.segment());
+        DisputeParty.ChallengerSide side;
+        try {
+            side = DisputeParty.ChallengerSide.open(v, cfg.account(), store, run, m, strategy.moves(run, store, m), p.taskId(), p.segment());
+        } catch (dev.verity.chain.Chain.RevertException e) {
+            // another challenger (in another process) opened its dispute first: wait, as when the task is already disputed
+            if (!"Market: task not open to challenge".equals(e.reason())) {
+                throw e;
+            }
+            return false;
+        }
         pending.remove(p.taskId());
         sides.put(side.dispute(), side);
         disputes.add(side.dispute());

@@ -167,7 +167,16 @@ public final class Solver implements Role {
                     log.accept(name() + " does not bid on task " + id + ": " + why);
                     return false;
                 }
-                v.bid(cfg.account(), id, cfg.pricePerUnit());
+                try {
+                    v.bid(cfg.account(), id, cfg.pricePerUnit());
+                } catch (dev.verity.chain.Chain.RevertException e) {
+                    // another solver's lower bid landed first (solvers in other processes bid at once): not an error
+                    if (!"Market: bid not lower than best".equals(e.reason())) {
+                        throw e;
+                    }
+                    log.accept(name() + " is outbid on task " + id + " before its bid lands");
+                    return false;
+                }
                 log.accept(name() + " bids " + Accounts.tokens(cfg.pricePerUnit()) + "/unit on task " + id
                         + (Submitter.isZero(t.solver()) ? "" : " (under " + Accounts.short_(t.solver()) + "'s " + Accounts.tokens(t.bestPrice()) + ")"));
                 return true;

@@ -1,0 +1,66 @@
+package dev.verity.cli;
+
+import dev.verity.node.daemon.Localnet;
+import dev.verity.proof.cheat.ProofCheck;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code verity localnet}: the demo's story with every role its own OS process on a real Hardhat node. */
+@Command(name = "localnet", mixinStandardHelpOptions = true,
+        description = "One network, every role its own process on 127.0.0.1: a Hardhat node, a blob server and one 'verity node' per role. "
+                + "An honest task settles into the zoo; a cheater is challenged on chain and slashed. Needs Node.js and "
+                + "verity-chain/setup-node-packages.sh.")
+final class LocalnetCommand implements Callable<Integer> {
+    @Option(names = "--keep", paramLabel = "DIR", description = "keep configs, keys, logs and blobs in this directory (default: a temp dir, deleted)")
+    Path keep;
+
+    @Option(names = "--quiet", description = "no training progress lines")
+    boolean quiet;
+
+    @Option(names = "--faults", description = "also kill a verifier, SIGKILL the solver mid-training and restart it, restart the submitter mid-task")
+    boolean faults;
+
+    @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS", description = "give up after this long (default ${DEFAULT-VALUE})")
+    long timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        if (timeout < 1) {
+            throw new IllegalArgumentException("--timeout must be at least 1 second");
+        }
+        Path work = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("verity-localnet");
+        try {
+            return Localnet.run(new Localnet.Options(work, launcher(), quiet, faults, Duration.ofSeconds(timeout)), System.out).exitCode();
+        } finally {
+            if (keep == null) {
+                ProofCheck.delete(work);
+            }
+        }
+    }
+
+    /** This JVM's binary and classpath running the verity CLI: every node runs exactly this build. */
+    static List<String> launcher() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--add-modules");
+        cmd.add("jdk.incubator.vector");
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-Xmx768m");
+        for (String p : List.of("verity.home", "verity.chain.dir")) {
+            if (System.getProperty(p) != null) {
+                cmd.add("-D" + p + "=" + System.getProperty(p));
+            }
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Verity.class.getName());
+        return cmd;
+    }
+}

@@ -1,0 +1,880 @@
+package dev.verity.node.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.verity.chain.Abi;
+import dev.verity.chain.DevAccounts;
+import dev.verity.chain.HardhatNode;
+import dev.verity.chain.RpcChain;
+import dev.verity.chain.Verity;
+import dev.verity.node.ChainEvents;
+import dev.verity.node.Demo;
+import dev.verity.node.Network;
+import dev.verity.proof.cheat.Cheat;
+import dev.verity.proof.merkle.Sha256;
+import dev.verity.proof.run.ProvenTraining;
+import dev.verity.proof.spec.TaskRun;
+import dev.verity.proof.spec.TaskSpec;
+import dev.verity.proof.store.LocalBlobStore;
+import dev.verity.tensor.model.ModelConfig;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.web3j.crypto.Credentials;
+import org.web3j.utils.Numeric;
+
+/**
+ * {@code verity localnet}: the story of {@code verity demo}, but every party is its own OS process
+ * on 127.0.0.1: a real Hardhat node (the chain), {@code verity blob serve} (the blob store), and one
+ * {@code verity node} per role, each with its own key, config file and home directory. The driver
+ * deploys the contracts, funds the accounts, starts the processes, and then only watches: the
+ * nodes' status APIs, their JSON logs and the chain. The submitter posts an honest task and then a
+ * task that a cheating solver wins; the cheater is challenged and slashed.
+ *
+ * <p>Time. Hardhat mines a block per transaction, stamped with the wall clock, and mines nothing in
+ * between, so the chain's "now" stands still while nobody sends, and challenge windows measured in
+ * minutes would take minutes. Like {@link Network} does in one JVM, the driver moves the chain's
+ * clock ({@code evm_increaseTime} + {@code evm_mine}) to just past the next deadline, but only
+ * when the whole network is waiting for time: every running node reports, in its status, a
+ * finished tick that started at the chain's current head and did nothing. Windows are generous in
+ * chain seconds (they cost no wall time) so a slow start never misses one.
+ *
+ * <p>With {@code faults}, the same run also: kills one verifier with SIGKILL before any task (it
+ * stays drawn by the chain and never answers); kills the winning solver with SIGKILL a third of the
+ * way through training and restarts it from its home directory (it must resume from its last
+ * checkpoint and commit the trace root of an uninterrupted run, computed here in-process); and
+ * stops the submitter with SIGTERM while its second task is open and restarts it (it must find its
+ * task on the chain, not post it again, and reveal its seed from its home directory).
+ *
+ * <p>Every process started is killed by PID at the end, and by a shutdown hook on Ctrl-C.
+ */
+public final class Localnet {
+    /**
+     * @param work       directory for the deployment, configs, keys, homes, logs and blobs
+     * @param launcher   the command that runs the {@code verity} CLI in a new JVM: java, its options, -cp, main class
+     * @param quiet      no training progress lines
+     * @param faults     kill and restart nodes along the way (see the class comment)
+     * @param timeout    give up (and clean up) after this long
+     */
+    public record Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout) {
+        public Options {
+            if (work == null || launcher == null || launcher.isEmpty()) {
+                throw new IllegalArgumentException("localnet needs a work directory and a launcher command");
+            }
+            launcher = List.copyOf(launcher);
+            if (timeout == null) {
+                timeout = Duration.ofMinutes(10);
+            }
+        }
+    }
+
+    /** What happened, for the caller and for tests (the chain is gone when {@link #run} returns). */
+    public record Outcome(int exitCode, List<String> failures, List<Long> pids, List<Long> aliveAfter, int settled, int failed, int disputesWon,
+                          int solversSlashed, boolean conserved, long tasksPosted, String committedTraceRoot, String referenceTraceRoot,
+                          Long killedAtStep, Long resumedFromStep, int attestationsOfTask1, int assignmentsOfTask1, String finalLine) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final BigInteger MILLI = BigInteger.TEN.pow(15);
+    static final String CHEAT = "skipped-steps";
+    private static final Set<String> QUIET_EVENTS = Set.of("started", "joined", "stopping", "stopped", "training-progress");
+
+    private final Options o;
+    private final PrintStream out;
+    private final List<Child> children = new CopyOnWriteArrayList<>();
+    private final List<Long> pids = new CopyOnWriteArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<String> failures = new ArrayList<>();
+    private final long deadline;
+    private HardhatNode hardhat;
+    private Verity v;
+    private Child blobServer;
+    private String blobUrl;
+
+    private Localnet(Options o, PrintStream out) {
+        this.o = o;
+        this.out = out;
+        this.deadline = System.nanoTime() + o.timeout().toNanos();
+    }
+
+    /** Runs the whole story; never leaves a process behind. */
+    public static Outcome run(Options o, PrintStream out) throws Exception {
+        Localnet n = new Localnet(o, out);
+        Thread hook = new Thread(n::cleanup, "verity-localnet-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return n.story();
+        } finally {
+            n.cleanup();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs cleanup() itself
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ the story
+
+    /** A process of the network: its command, config and log, restartable. */
+    private final class Child {
+        final String name;
+        final String label;
+        final List<String> args;
+        final Path dir;
+        final Path portFile;
+        String account;
+        final List<JsonNode> events = new CopyOnWriteArrayList<>();
+        volatile Process process;
+        volatile boolean expectedDown;
+        Thread pump;
+
+        Child(String name, String label, List<String> args, Path dir, Path portFile) {
+            this.name = name;
+            this.label = label;
+            this.args = args;
+            this.dir = dir;
+            this.portFile = portFile;
+        }
+
+        void start() throws IOException {
+            Files.deleteIfExists(portFile);
+            List<String> cmd = new ArrayList<>(o.launcher());
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("stderr.log").toFile()));
+            Process p = pb.start();
+            process = p;
+            pids.add(p.pid());
+            expectedDown = false;
+            Path log = dir.resolve("node.log");
+            pump = new Thread(() -> pump(p, log), "localnet-log-" + name);
+            pump.setDaemon(true);
+            pump.start();
+        }
+
+        private void pump(Process p, Path log) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                 Writer w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    w.write(line);
+                    w.write('\n');
+                    w.flush();
+                    JsonNode e;
+                    try {
+                        e = JSON.readTree(line);
+                    } catch (IOException notJson) {
+                        continue; // e.g. the blob server's first line
+                    }
+                    if (e == null || !e.has("event")) {
+                        continue;
+                    }
+                    events.add(e);
+                    String ev = e.path("event").asText();
+                    if (ev.equals("tick-failed") || ev.equals("join-failed")) {
+                        say("  ! " + e.path("message").asText());
+                    } else if (!QUIET_EVENTS.contains(ev) || (ev.equals("training-progress") && !o.quiet())) {
+                        say(e.path("message").asText());
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended; its stdout is closed
+            }
+        }
+
+        boolean alive() {
+            Process p = process;
+            return p != null && p.isAlive();
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        int port() throws IOException {
+            return Integer.parseInt(Files.readString(portFile).strip());
+        }
+
+        /** SIGTERM, then SIGKILL if it has not exited in time. */
+        void stop() throws InterruptedException {
+            Process p = process;
+            if (p == null || !p.isAlive()) {
+                return;
+            }
+            // Signals through the ProcessHandle: Process.destroy() would also close our end of the
+            // node's stdout, losing what it logs while it stops.
+            p.toHandle().destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.toHandle().destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+            join();
+        }
+
+        void kill() throws InterruptedException {
+            Process p = process;
+            p.toHandle().destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no last word
+            p.waitFor(10, TimeUnit.SECONDS);
+            join();
+        }
+
+        private void join() throws InterruptedException {
+            if (pump != null) {
+                pump.join(5000);
+            }
+        }
+
+        boolean saw(String event, long taskId) {
+            for (JsonNode e : events) {
+                if (e.path("event").asText().equals(event) && e.path("taskId").asLong(-1) == taskId) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        JsonNode status() {
+            try {
+                if (!Files.exists(portFile) || !alive()) {
+                    return null;
+                }
+                HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/status")).timeout(Duration.ofSeconds(3)).GET().build();
+                HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+            } catch (IOException | RuntimeException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+    }
+
+    private void driverLog(String line) {
+        try {
+            Files.writeString(o.work().resolve("driver.log"), java.time.Instant.now() + " " + line + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // the driver's own log is a convenience
+        }
+    }
+
+    private void say(String line) {
+        synchronized (out) {
+            out.println(line);
+            out.flush();
+        }
+    }
+
+    private Outcome story() throws Exception {
+        Path work = Files.createDirectories(o.work().toAbsolutePath());
+        long t0 = System.nanoTime();
+        hardhat = HardhatNode.start();
+        pids.add(hardhat.pid());
+        List<Credentials> keys = DevAccounts.credentials(10);
+        List<String> addr = DevAccounts.addresses(10);
+        RpcChain chain = new RpcChain(hardhat.url, List.of(keys.get(0)));
+        Verity.Config d = Verity.Config.defaults();
+        v = Verity.deploy(chain, addr.get(0), addr.get(1), new Verity.Config(d.initialSupply(), d.unbondingDelay(), d.feeBps(), d.minVerifierStake(),
+                d.challengeBond(), 3600, "BasicOpReferee"));
+        Path deployment = work.resolve("deployment.json");
+        v.deployment().write(deployment);
+        say("== Verity localnet: every role its own process on 127.0.0.1 (work dir " + work + ")");
+        say("chain: Hardhat node " + hardhat.url + " (pid " + hardhat.pid() + "), chain id " + chain.chainId() + "; contracts: market " + v.market
+                + ", game " + v.game + " (referee: BasicOpReferee); deployment in " + deployment.getFileName());
+
+        Path blobs = work.resolve("blobs");
+        Path blobDir = Files.createDirectories(work.resolve("blob-server"));
+        blobServer = new Child("blob server", "blob server", List.of("blob", "serve", "--dir", blobs.toString(), "--port-file",
+                blobDir.resolve("port").toString()), blobDir, blobDir.resolve("port"));
+        blobServer.start();
+        children.add(blobServer);
+        waitFor("the blob server's port file", () -> Files.exists(blobServer.portFile), blobServer);
+        blobUrl = "http://127.0.0.1:" + blobServer.port();
+        say("blob store: verity blob serve " + blobUrl + " (pid " + blobServer.pid() + ")");
+
+        // Accounts: 0 deploys, 1 is the treasury, the roles have 2..9.
+        Map<String, String> who = new LinkedHashMap<>();
+        TaskSpec spec1 = o.faults() ? faultSpec(1) : Demo.spec(1);
+        TaskSpec spec2 = Demo.spec(2);
+        Path specs = Files.createDirectories(work.resolve("specs"));
+        Files.write(specs.resolve("task-1.json"), spec1.canonicalBytes());
+        Files.write(specs.resolve("task-2.json"), spec2.canonicalBytes());
+
+        String[] labels = {"treasury", "alice (submitter)", "solver bob", "solver carol", "solver dave", "verifier victor", "verifier wendy",
+                "verifier trent (audits all)", "solver mallory"};
+        for (int i = 0; i < labels.length; i++) {
+            names.put(addr.get(1 + i), labels[i]);
+        }
+        // With faults, the dead verifier must be drawn for the timeout path to be exercised: 16 seats
+        // mean 64 draws from a pool of 3, so every verifier is drawn (missing one: (2/3)^64, about 5e-12);
+        // the unused seats' replay fees are refunded.
+        Child alice = node(work, keys.get(2), "alice", "alice (submitter)", "submitter", Map.of("submitter", Map.of(
+                "maxPricePerUnit", "0.01", "replayFee", "0.001", "solverStake", "500", "numVerifiers", o.faults() ? 16 : 3,
+                "bidWindow", 600, "commitWindow", 3600, "revealWindow", 600, "verifyWindow", 600,
+                "tasks", List.of(specs.resolve("task-1.json").toString(), specs.resolve("task-2.json").toString()))));
+        String[] sNames = {"bob", "carol", "dave"};
+        String[] sPrices = {"0.004", "0.003", "0.002"};
+        List<Child> solvers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            solvers.add(node(work, keys.get(3 + i), sNames[i], "solver " + sNames[i], "solver", Map.of("solver", Map.of(
+                    "pricePerUnit", sPrices[i], "capacityWorkUnits", 10_000_000, "maxConcurrentTasks", 2, "stake", "1000"))));
+        }
+        String[] vNames = {"victor", "wendy", "trent"};
+        List<Child> verifiers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            verifiers.add(node(work, keys.get(6 + i), vNames[i], "verifier " + vNames[i] + (i == 2 ? " (audits all)" : ""), "verifier",
+                    Map.of("verifier", Map.of("stake", "100", "auditAll", i == 2))));
+        }
+        Child mallory = node(work, keys.get(9), "mallory", "solver mallory", "solver", Map.of("solver", Map.of(
+                "pricePerUnit", "0.001", "capacityWorkUnits", 10_000_000, "maxConcurrentTasks", 2, "stake", "1000", "cheat", CHEAT)));
+        List<Child> roles = new ArrayList<>();
+        roles.add(alice);
+        roles.addAll(solvers);
+        roles.addAll(verifiers);
+        roles.add(mallory);
+        for (Child c : roles) {
+            who.put(account(c), c.label);
+        }
+        who.put(v.treasury, "treasury");
+
+        v.transfer(v.deployer, account(alice), Verity.ether(10_000));
+        for (Child c : solvers) {
+            v.transfer(v.deployer, account(c), Verity.ether(2_000));
+        }
+        v.transfer(v.deployer, account(mallory), Verity.ether(2_000));
+        for (Child c : verifiers) {
+            v.transfer(v.deployer, account(c), Verity.ether(1_000));
+        }
+
+        List<Child> first = new ArrayList<>(solvers);
+        first.addAll(verifiers);
+        for (Child c : first) {
+            c.start();
+            children.add(c);
+        }
+        waitFor("solvers and verifiers to join", () -> first.stream().allMatch(c -> joined(c)), first.toArray(Child[]::new));
+        say("started " + first.size() + " nodes: " + describe(first) + " (each joined: approved, staked, registered)");
+        Child wendy = verifiers.get(1);
+        if (o.faults()) {
+            long pid = wendy.pid();
+            wendy.expectedDown = true;
+            wendy.kill();
+            say("fault: verifier wendy goes down (SIGKILL, pid " + pid + "); it stays in the verifier pool, so the chain may draw it and it will never answer");
+        }
+        conservation(addr, "before the tasks");
+        say("");
+        balances(who, "balances before");
+
+        say("");
+        say("== task 1: an honest market");
+        alice.start();
+        children.add(alice);
+        Long[] killedAt = new Long[1];
+        drive(() -> v.taskCount() >= 1 && SubmitterNode.isFinal(v.task(1)), () -> {
+            if (o.faults() && killedAt[0] == null) {
+                killedAt[0] = maybeKillSolver(solvers);
+            }
+        });
+        Verity.TaskView task1 = v.task(1);
+        if (task1.status() != Verity.Status.SETTLED) {
+            failures.add("task 1 ended " + task1.status() + ", not SETTLED");
+        }
+        if (!task1.solver().equals(account(solvers.get(2)))) {
+            failures.add("task 1 went to " + who.getOrDefault(task1.solver(), task1.solver()) + ", not the cheapest bidder (solver dave)");
+        }
+        List<Verity.Assignment> as1 = v.assignments(1);
+        int attested1 = (int) as1.stream().filter(Verity.Assignment::attested).count();
+        if (!v.modelRegistered(task1.modelRoot())) {
+            failures.add("task 1's model is not in the zoo");
+        } else {
+            byte[] z = v.view(v.registry, "get(bytes32)", Abi.b32(task1.modelRoot()));
+            say(String.format(Locale.ROOT, "zoo entry: model %s%n  task %d, spec %s, trace %s, parent %s, trained by %s", Sha256.hex(task1.modelRoot()),
+                    Abi.wordLong(z, 0), Sha256.hex(Abi.wordBytes(z, 1)).substring(0, 16) + "…", Sha256.hex(Abi.wordBytes(z, 2)).substring(0, 16) + "…",
+                    Abi.word(z, 3).signum() == 0 ? "none (trained from scratch)" : Sha256.hex(Abi.wordBytes(z, 3)),
+                    who.getOrDefault(Abi.wordAddress(z, 4).toLowerCase(Locale.ROOT), Abi.wordAddress(z, 4))));
+        }
+        conservation(addr, "after task 1");
+
+        say("");
+        Cheat cheat = NodeConfig.cheatNamed(CHEAT);
+        say("== task 2: solver mallory joins, undercuts everyone and cheats (" + cheat.description() + ")");
+        Map<String, BigInteger> stakesBefore = new LinkedHashMap<>();
+        for (Child c : solvers) {
+            stakesBefore.put(account(c), v.staked(account(c)));
+        }
+        mallory.start();
+        children.add(mallory);
+        stakesBefore.put(account(mallory), Verity.ether(1_000)); // what it stakes when it joins
+        boolean[] restarted = {false};
+        drive(() -> v.taskCount() >= 2 && SubmitterNode.isFinal(v.task(2)), () -> {
+            if (o.faults() && !restarted[0] && v.taskCount() >= 2 && v.task(2).status() == Verity.Status.BIDDING) {
+                restarted[0] = true;
+                long pid = alice.pid();
+                alice.stop();
+                say("fault: submitter alice stopped (SIGTERM, pid " + pid + ") with task 2 open; restarting it from its config and home directory");
+                alice.start();
+            }
+        });
+        Verity.TaskView task2 = v.task(2);
+        if (!task2.solver().equals(account(mallory))) {
+            failures.add("task 2 went to " + who.getOrDefault(task2.solver(), task2.solver()) + ", not the cheater");
+        }
+        if (task2.status() != Verity.Status.FAILED) {
+            failures.add("task 2 ended " + task2.status() + ", not FAILED");
+        }
+        if (v.modelRegistered(task2.modelRoot())) {
+            failures.add("the cheater's model entered the zoo");
+        }
+        int disputes = 0;
+        int won = 0;
+        for (ChainEvents.Event e : allDisputes()) {
+            disputes++;
+            Verity.DisputeView dv = v.dispute(e.topicLong(1));
+            if (dv.nextRound() == 0 && dv.challengerWon()) {
+                won++;
+            }
+        }
+        int slashed = 0;
+        for (var e : stakesBefore.entrySet()) {
+            if (v.staked(e.getKey()).compareTo(e.getValue()) < 0) {
+                slashed++;
+            }
+        }
+        if (disputes != 1 || won != 1) {
+            failures.add(disputes + " disputes, " + won + " won by the challenger (expected 1 and 1)");
+        }
+        if (slashed != 1 || v.staked(account(mallory)).compareTo(Verity.ether(1_000)) >= 0) {
+            failures.add(slashed + " solvers slashed; the cheater's stake is " + NodeDaemon.vty(v.staked(account(mallory))) + " VTY");
+        }
+        long posted = v.taskCount();
+        if (posted != 2) {
+            failures.add(posted + " tasks posted, expected 2 (a restarted submitter must not post again)");
+        }
+        boolean conserved = conservation(addr, "at the end");
+        if (conserved) {
+            say("conservation: account balances + market escrow + stakes + bonds = the token supply, and each contract holds what its books say");
+        }
+        say("");
+        balances(who, "balances after");
+
+        String committed = Sha256.hex(task1.traceRoot());
+        String reference = null;
+        Long resumedFrom = null;
+        if (o.faults()) {
+            say("");
+            say("== faults, checked");
+            // the trace root of an uninterrupted honest run of the same spec, trained here in-process
+            reference = ProvenTraining.train(TaskRun.open(spec1), new LocalBlobStore(work.resolve("reference-run")), ProvenTraining.HONEST, null)
+                    .manifest().traceRoot();
+            Child dave = solvers.get(2);
+            resumedFrom = resumedFrom(dave, 1);
+            if (killedAt[0] == null) {
+                failures.add("the winning solver was never caught training, so it was not killed");
+            } else if (resumedFrom == null) {
+                failures.add("the restarted solver did not resume task 1 from a checkpoint");
+            }
+            if (!reference.equals(committed)) {
+                failures.add("task 1's committed trace root " + committed + " is not the uninterrupted run's " + reference);
+            }
+            say(String.format(Locale.ROOT, "solver dave: killed at step %s of %d, resumed from its checkpoint at step %s, committed trace root %s…, "
+                            + "an uninterrupted run's is %s… (%s)", killedAt[0], spec1.train().steps(), resumedFrom, committed.substring(0, 16),
+                    reference.substring(0, 16), reference.equals(committed) ? "same" : "DIFFERENT"));
+            boolean wendyDrawn = as1.stream().anyMatch(a -> a.verifier().equals(account(wendy)));
+            say("verifier wendy (down): " + (wendyDrawn ? "drawn for task 1 and silent; " : "not drawn for task 1; ") + "task 1 settled with "
+                    + attested1 + " of " + as1.size() + " attestations after its verification window");
+            if (wendyDrawn && attested1 >= as1.size()) {
+                failures.add("wendy was down yet every assignment of task 1 is attested");
+            }
+            if (!restarted[0]) {
+                failures.add("the submitter was never restarted");
+            } else if (alice.events.stream().noneMatch(e -> e.path("event").asText().equals("stopped"))) {
+                failures.add("the submitter did not stop cleanly on SIGTERM (no 'stopped' in its log)");
+            } else if (!alice.saw("seed-revealed", 2)) {
+                failures.add("the restarted submitter did not reveal task 2's seed");
+            }
+            say("submitter alice: stopped cleanly on SIGTERM and restarted with task 2 open; " + posted + " tasks posted in all, task 2's seed revealed by the restarted process: "
+                    + alice.saw("seed-revealed", 2));
+        }
+
+        int settled = task1.status() == Verity.Status.SETTLED ? 1 : 0;
+        int failedTasks = task2.status() == Verity.Status.FAILED ? 1 : 0;
+        stopAll();
+        List<Long> alive = new ArrayList<>();
+        for (long pid : pids) {
+            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                alive.add(pid);
+            }
+        }
+        if (!alive.isEmpty()) {
+            failures.add("processes still alive after the stop: " + alive);
+        }
+        say("");
+        say("stopped " + pids.size() + " processes (pids " + pids + "): none left running: " + alive.isEmpty());
+        String last;
+        if (failures.isEmpty()) {
+            last = String.format(Locale.ROOT, "localnet: %d tasks run to their final status (%d settled into the zoo, %d failed and refunded), "
+                            + "%d dispute%s won by the challenger, %d solver%s slashed, tokens %s, %d processes, %.0f s", settled + failedTasks, settled,
+                    failedTasks, won, won == 1 ? "" : "s", slashed, slashed == 1 ? "" : "s", conserved ? "conserved" : "NOT conserved", pids.size(),
+                    (System.nanoTime() - t0) / 1e9);
+        } else {
+            for (String f : failures) {
+                say("localnet: FAILED: " + f);
+            }
+            last = "localnet: FAILED (" + failures.size() + " checks)";
+        }
+        say(last);
+        return new Outcome(failures.isEmpty() ? 0 : 1, List.copyOf(failures), List.copyOf(pids), alive, settled, failedTasks, won, slashed, conserved,
+                posted, committed, reference, killedAt[0], resumedFrom, attested1, as1.size(), last);
+    }
+
+    /** The faults run's honest task: long enough (a wider mlp, 240 steps) that the solver can be caught half-way. */
+    static TaskSpec faultSpec(long seed) throws IOException {
+        ModelConfig model = new ModelConfig.Mlp(new int[] {784, 128, 128, 10});
+        String dataset = "fashion-mnist:2000";
+        int batch = 64;
+        TaskSpec d = TaskSpec.defaults(model, dataset, TaskRun.datasetRootFor(dataset, model, batch), 240, seed, 30);
+        return new TaskSpec(d.model(), d.dataset(), d.datasetRoot(), null, null, d.train().withBatch(batch), 30);
+    }
+
+    private List<ChainEvents.Event> allDisputes() {
+        String t0 = ChainEvents.topic("DisputeOpened");
+        List<ChainEvents.Event> out = new ArrayList<>();
+        for (var l : v.chain.logs(v.game, t0, 0, v.chain.blockNumber())) {
+            out.add(new ChainEvents.Event(l.address(), "DisputeOpened", l.topics(), l.data(), l.blockNumber(), l.txHash()));
+        }
+        return out;
+    }
+
+    /** Kills the solver training task 1 once it is a third of the way (past its first checkpoint), and restarts it; returns the step it was killed at, or null if not yet. */
+    private Long maybeKillSolver(List<Child> solvers) throws Exception {
+        if (v.taskCount() < 1 || v.task(1).status() != Verity.Status.ASSIGNED) {
+            return null;
+        }
+        String winner = v.task(1).solver();
+        for (Child c : solvers) {
+            if (!account(c).equals(winner)) {
+                continue;
+            }
+            // Once it trains, follow it closely (a warm JVM trains the rest of the run in a second or two).
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < until) {
+                JsonNode st = c.status();
+                if (st == null) {
+                    return null;
+                }
+                JsonNode training = null;
+                for (JsonNode t : st.path("tasks")) {
+                    if (t.path("id").asLong() == 1 && t.path("steps").asLong(0) > 0) {
+                        training = t;
+                    }
+                }
+                if (training == null) {
+                    return null; // not training (yet, or any more)
+                }
+                long step = training.path("step").asLong();
+                long steps = training.path("steps").asLong();
+                if (step * 3 >= steps && step < steps) {
+                    long pid = c.pid();
+                    c.kill();
+                    say("fault: " + c.label + " killed (SIGKILL, pid " + pid + ") while training task 1 at step " + step + " of " + steps
+                            + "; restarting it from its config and home directory");
+                    c.start();
+                    return step;
+                }
+                Thread.sleep(10);
+            }
+        }
+        return null;
+    }
+
+    private Long resumedFrom(Child c, long taskId) {
+        for (JsonNode e : c.events) {
+            if (e.path("event").asText().equals("training-resumed") && e.path("taskId").asLong(-1) == taskId) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("at step (\\d+)").matcher(e.path("message").asText());
+                if (m.find()) {
+                    return Long.valueOf(m.group(1));
+                }
+            }
+        }
+        return null;
+    }
+
+    @FunctionalInterface
+    private interface Check {
+        void run() throws Exception;
+    }
+
+    /**
+     * Watches until {@code done}: runs {@code each} every round, fails if a node that should run has
+     * died, and moves the chain's clock to just past the next deadline when every running node is
+     * idle at the chain's head (see the class comment).
+     */
+    private void drive(BooleanSupplier done, Check each) throws Exception {
+        long idleNoDeadlineSince = -1;
+        while (!done.getAsBoolean()) {
+            checkTime("the network to finish its task");
+            each.run();
+            for (Child c : children) {
+                if (!c.alive() && !c.expectedDown) {
+                    throw new IllegalStateException(c.label + " (pid " + c.pid() + ") exited with " + c.process.exitValue() + "; see " + c.dir.resolve("stderr.log")
+                            + ":\n" + tail(c.dir.resolve("stderr.log")));
+                }
+            }
+            long head = v.chain.blockNumber();
+            // Statuses are read one after another: a block mined meanwhile (a node acting) would let a
+            // node read before it look idle at a head it has not seen, so the head must not move.
+            if (allIdleAt(head) && v.chain.blockNumber() == head) {
+                long next = new Network(v, List.of()).nextDeadline();
+                if (next >= 0) {
+                    long now = v.chain.timestamp();
+                    v.chain.advanceTime(Math.max(1, next - now + 1));
+                    driverLog("every node idle at block " + head + ": the chain's clock moves " + (next - now + 1) + " s to just past the deadline "
+                            + next);
+                    idleNoDeadlineSince = -1;
+                } else if (idleNoDeadlineSince < 0) {
+                    idleNoDeadlineSince = System.nanoTime();
+                } else if (System.nanoTime() - idleNoDeadlineSince > TimeUnit.SECONDS.toNanos(60)) {
+                    throw new IllegalStateException("every node is idle, no deadline is ahead, and the goal is not reached");
+                }
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private boolean allIdleAt(long head) {
+        for (Child c : children) {
+            if (c == blobServer || c.expectedDown) {
+                continue;
+            }
+            JsonNode st = c.status();
+            if (st == null || !st.path("joined").asBoolean() || st.path("idleAtBlock").isNull() || !st.has("idleAtBlock")
+                    || st.path("idleAtBlock").asLong() < head) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean joined(Child c) {
+        JsonNode st = c.status();
+        return st != null && st.path("joined").asBoolean();
+    }
+
+    private void waitFor(String what, BooleanSupplier ok, Child... watched) throws Exception {
+        while (!ok.getAsBoolean()) {
+            checkTime(what);
+            for (Child c : watched) {
+                if (!c.alive()) {
+                    throw new IllegalStateException(c.label + " exited with " + c.process.exitValue() + " while waiting for " + what + ":\n"
+                            + tail(c.dir.resolve("stderr.log")));
+                }
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private void checkTime(String what) {
+        if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("gave up after " + o.timeout().toSeconds() + " s waiting for " + what);
+        }
+    }
+
+    private static String tail(Path f) {
+        try {
+            List<String> lines = Files.readAllLines(f);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException e) {
+            return "(no " + f + ")";
+        }
+    }
+
+    private static String describe(List<Child> cs) {
+        List<String> s = new ArrayList<>();
+        for (Child c : cs) {
+            s.add(c.label + " pid " + c.pid());
+        }
+        return String.join(", ", s);
+    }
+
+    /** Writes a node's key file (0600), home and config; returns the (not yet started) process. */
+    /** Every account's name, for the nodes' log sentences (filled before any config is written). */
+    private final Map<String, String> names = new LinkedHashMap<>();
+
+    private Child node(Path work, Credentials key, String name, String label, String role, Map<String, Object> params) throws IOException {
+        Path dir = Files.createDirectories(work.resolve(name));
+        Path keyFile = dir.resolve("node.key");
+        Files.writeString(keyFile, Numeric.toHexStringNoPrefixZeroPadded(key.getEcKeyPair().getPrivateKey(), 64) + "\n");
+        try {
+            Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // not a POSIX file system: the key is as private as the work directory
+        }
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("role", role);
+        c.put("name", label);
+        c.put("rpc", hardhat.url);
+        c.put("deployment", "../deployment.json");
+        c.put("keyFile", "node.key");
+        c.put("blobStore", blobUrl);
+        c.put("home", "home");
+        c.put("statusPort", 0);
+        c.put("portFile", "status.port");
+        c.put("pollMillis", 250);
+        c.put("names", names);
+        c.putAll(params);
+        Path config = dir.resolve("node.json");
+        Files.write(config, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(c));
+        NodeConfig.read(config); // the driver writes what a user would: it must pass the same validation
+        Child child = new Child(name, label, List.of("node", "--role", role, "--config", config.toString()), dir, dir.resolve("status.port"));
+        child.account = key.getAddress().toLowerCase(Locale.ROOT);
+        return child;
+    }
+
+    private static String account(Child c) {
+        return c.account;
+    }
+
+    // ------------------------------------------------------------------------------------------ books
+
+    /**
+     * Token conservation over JSON-RPC: every token of the supply is in exactly one place (an
+     * account, the market's escrow, stakes, bonds) and each contract holds what its books say.
+     */
+    private boolean conservation(List<String> accounts, String when) {
+        try {
+            checkConservation(v, accounts);
+            return true;
+        } catch (IllegalStateException e) {
+            failures.add(e.getMessage() + " (" + when + ")");
+            return false;
+        }
+    }
+
+    /**
+     * Reads the books at one chain state: Hardhat changes state only by mining a block, so reads
+     * bracketed by the same block number saw one state (nodes keep sending while the driver reads).
+     */
+    static void checkConservation(Verity v, List<String> accounts) {
+        for (int attempt = 0; ; attempt++) {
+            long before = v.chain.blockNumber();
+            IllegalStateException broken = null;
+            try {
+                checkConservationNow(v, accounts);
+            } catch (IllegalStateException e) {
+                broken = e;
+            }
+            if (v.chain.blockNumber() == before || attempt >= 50) {
+                if (broken != null) {
+                    throw broken;
+                }
+                return;
+            }
+        }
+    }
+
+    private static void checkConservationNow(Verity v, List<String> accounts) {
+        BigInteger sum = BigInteger.ZERO;
+        for (String a : accounts) {
+            sum = sum.add(v.balanceOf(a));
+        }
+        BigInteger mkt = v.balanceOf(v.market);
+        BigInteger stk = v.balanceOf(v.staking);
+        BigInteger gm = v.balanceOf(v.game);
+        sum = sum.add(mkt).add(stk).add(gm).add(v.balanceOf(v.registry)).add(v.balanceOf(v.referee));
+        if (!sum.equals(v.totalSupply())) {
+            throw new IllegalStateException("conservation: balances + escrow + stakes + bonds = " + sum + ", supply is " + v.totalSupply());
+        }
+        if (!mkt.equals(v.totalEscrowed())) {
+            throw new IllegalStateException("conservation: the market holds " + mkt + " but its escrow books say " + v.totalEscrowed());
+        }
+        BigInteger staked = v.totalStaked().add(v.totalUnbonding());
+        if (!stk.equals(staked)) {
+            throw new IllegalStateException("conservation: staking holds " + stk + " but stakes are " + staked);
+        }
+        if (!gm.equals(v.totalBonds())) {
+            throw new IllegalStateException("conservation: the game holds " + gm + " but bonds are " + v.totalBonds());
+        }
+    }
+
+    private void balances(Map<String, String> who, String title) {
+        say(String.format(Locale.ROOT, "%-28s %18s %14s %14s", title, "tokens", "staked", "locked"));
+        for (var e : who.entrySet()) {
+            say(String.format(Locale.ROOT, "%-28s %18s %14s %14s", e.getValue(), amount(v.balanceOf(e.getKey())), amount(v.staked(e.getKey())),
+                    amount(v.locked(e.getKey()))));
+        }
+        say(String.format(Locale.ROOT, "%-28s %18s", "market escrow", amount(v.totalEscrowed())));
+        say(String.format(Locale.ROOT, "%-28s %18s", "dispute bonds", amount(v.totalBonds())));
+        say(String.format(Locale.ROOT, "%-28s %18s", "all stakes", amount(v.totalStaked().add(v.totalUnbonding()))));
+        say(String.format(Locale.ROOT, "%-28s %18s  (rest with the deployer)", "total supply", amount(v.totalSupply())));
+    }
+
+    private static String amount(BigInteger wei) {
+        return new BigDecimal(wei).divide(BigDecimal.TEN.pow(18)).setScale(4, RoundingMode.HALF_EVEN).toPlainString();
+    }
+
+    // ------------------------------------------------------------------------------------------ cleanup
+
+    private void stopAll() throws InterruptedException {
+        List<Child> cs = new ArrayList<>(children);
+        Collections.reverse(cs); // roles first, the blob server last
+        for (Child c : cs) {
+            c.stop();
+        }
+        if (hardhat != null) {
+            hardhat.close();
+        }
+    }
+
+    /** Kills, by PID, every process this run started that is still alive. Idempotent; also the Ctrl-C hook. */
+    private synchronized void cleanup() {
+        for (Child c : children) {
+            Process p = c.process;
+            if (p != null && p.isAlive()) {
+                p.destroy();
+            }
+        }
+        for (Child c : children) {
+            Process p = c.process;
+            try {
+                if (p != null && !p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+        if (hardhat != null) {
+            hardhat.close();
+        }
+        if (v != null) {
+            v.chain.close();
+        }
+    }
+}
