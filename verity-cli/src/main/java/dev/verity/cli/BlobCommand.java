@@ -2,14 +2,12 @@ package dev.verity.cli;
 
 import dev.verity.node.blob.BlobStores;
 import dev.verity.node.blob.HttpBlobServer;
+import dev.verity.proof.store.AtomicFiles;
 import dev.verity.proof.store.BlobStore;
 import dev.verity.proof.store.LocalBlobStore;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,7 +60,7 @@ public final class BlobCommand implements Runnable {
                 // The server is listening before either signal; the port file goes first and atomically,
                 // so whoever sees the line or the file may connect at once and read the file.
                 if (portFile != null) {
-                    writeAtomically(portFile, (server.port() + "\n").getBytes(StandardCharsets.US_ASCII));
+                    AtomicFiles.write(portFile, (server.port() + "\n").getBytes(StandardCharsets.US_ASCII));
                 }
                 System.out.println("blob server listening on " + server.uri());
                 System.out.flush();
@@ -127,26 +125,10 @@ public final class BlobCommand implements Runnable {
             } finally {
                 BlobStores.close(s);
             }
-            writeAtomically(out, bytes);
+            AtomicFiles.write(out, bytes);
             System.out.println("wrote " + bytes.length + " bytes to " + out);
             return 0;
         }
     }
 
-    /** Writes via a temporary file in the same directory, so readers never see half a file. */
-    static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path abs = target.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
 }

@@ -4,6 +4,7 @@ import dev.verity.chain.Verity;
 import dev.verity.node.Zoo;
 import dev.verity.node.blob.BlobStores;
 import dev.verity.proof.merkle.Sha256;
+import dev.verity.proof.store.AtomicFiles;
 import dev.verity.proof.store.BlobStore;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -15,11 +16,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code verity zoo ...}: the models settled tasks produced, with their provenance. */
 @Command(name = "zoo", mixinStandardHelpOptions = true, description = "The model zoo: models of settled tasks and where they came from.",
@@ -113,7 +114,7 @@ public final class ZooCommand implements Runnable {
             try (NetworkOptions.Connection c = net.connect()) {
                 byte[] root = Zoo.resolve(c.verity(), hash);
                 Zoo.Model m = Zoo.fetch(c.verity(), store, root);
-                BlobCommand.writeAtomically(out, m.safetensors());
+                AtomicFiles.write(out, m.safetensors());
                 cmd.commandLine().getOut().printf(Locale.ROOT, "model %s (task %d, %d tensors, %,d parameters) verified against the registry; wrote %,d bytes to %s%n",
                         m.rootHex(), m.entry().taskId(), m.tensors().size(), m.parameters(), m.safetensors().length, out);
             } finally {

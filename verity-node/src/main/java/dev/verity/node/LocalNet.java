@@ -1,5 +1,6 @@
 package dev.verity.node;
 
+import dev.verity.chain.ChainSelftest;
 import dev.verity.chain.EmbeddedChain;
 import dev.verity.chain.Verity;
 import dev.verity.proof.store.LocalBlobStore;
@@ -69,28 +70,7 @@ public final class LocalNet implements AutoCloseable {
      * exactly what its books say. Throws naming the first difference.
      */
     public void checkConservation() {
-        Verity v = verity;
-        BigInteger sum = BigInteger.ZERO;
-        for (String a : accounts) {
-            sum = sum.add(v.balanceOf(a));
-        }
-        BigInteger mkt = v.balanceOf(v.market);
-        BigInteger stk = v.balanceOf(v.staking);
-        BigInteger gm = v.balanceOf(v.game);
-        sum = sum.add(mkt).add(stk).add(gm).add(v.balanceOf(v.registry)).add(v.balanceOf(v.referee));
-        if (!sum.equals(v.totalSupply())) {
-            throw new IllegalStateException("conservation: balances + escrow + stakes + bonds = " + sum + ", supply is " + v.totalSupply());
-        }
-        if (!mkt.equals(v.totalEscrowed())) {
-            throw new IllegalStateException("conservation: the market holds " + mkt + " but its escrow books say " + v.totalEscrowed());
-        }
-        BigInteger staked = v.totalStaked().add(v.totalUnbonding());
-        if (!stk.equals(staked)) {
-            throw new IllegalStateException("conservation: staking holds " + stk + " but stakes are " + staked);
-        }
-        if (!gm.equals(v.totalBonds())) {
-            throw new IllegalStateException("conservation: the game holds " + gm + " but bonds are " + v.totalBonds());
-        }
+        ChainSelftest.checkConservation(verity, accounts);
     }
 
     @Override

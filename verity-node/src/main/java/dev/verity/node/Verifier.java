@@ -165,15 +165,23 @@ public final class Verifier implements Role {
         if (!r.checkManifest().ok()) {
             return true;
         }
+        auditSegments(name(), taskId, r, challenger, log);
+        return true;
+    }
+
+    /**
+     * Replays every segment of a task whose manifest checked out; at the first segment that does
+     * not replay bit for bit, hands it to {@code challenger} (one dispute per task is enough).
+     */
+    public static void auditSegments(String who, long taskId, SegmentReplayer r, Challenger challenger, Consumer<String> log) {
         for (int s = 0; s < r.segments(); s++) {
             SegmentReplayer.Verdict verdict = r.replay(s);
             if (!verdict.ok() && verdict.check().equals("replay")) {
-                log.accept(name() + " audits task " + taskId + ": segment " + s + " MISMATCH — " + verdict.reason());
+                log.accept(who + " audits task " + taskId + ": segment " + s + " MISMATCH — " + verdict.reason());
                 challenger.challenge(taskId, s, verdict.reason());
-                return true;
+                return;
             }
         }
-        log.accept(name() + " audits all " + r.segments() + " segments of task " + taskId + ": every one replays bit for bit");
-        return true;
+        log.accept(who + " audits all " + r.segments() + " segments of task " + taskId + ": every one replays bit for bit");
     }
 }

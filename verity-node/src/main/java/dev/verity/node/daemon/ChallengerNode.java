@@ -4,6 +4,7 @@ import dev.verity.chain.Verity;
 import dev.verity.node.ChainEvents;
 import dev.verity.node.Challenger;
 import dev.verity.node.Role;
+import dev.verity.node.Verifier;
 import dev.verity.proof.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.spec.TaskRun;
@@ -79,15 +80,7 @@ final class ChallengerNode implements Role {
             log.accept(name() + " audits task " + taskId + ": manifest check '" + mv.check() + "' failed: " + mv.reason());
             return true;
         }
-        for (int s = 0; s < r.segments(); s++) {
-            SegmentReplayer.Verdict verdict = r.replay(s);
-            if (!verdict.ok() && verdict.check().equals("replay")) {
-                log.accept(name() + " audits task " + taskId + ": segment " + s + " MISMATCH — " + verdict.reason());
-                challenger.challenge(taskId, s, verdict.reason());
-                return true;
-            }
-        }
-        log.accept(name() + " audits all " + r.segments() + " segments of task " + taskId + ": every one replays bit for bit");
+        Verifier.auditSegments(name(), taskId, r, challenger, log);
         return true;
     }
 }

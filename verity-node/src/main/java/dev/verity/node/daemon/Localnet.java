@@ -3,6 +3,7 @@ package dev.verity.node.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.verity.chain.Abi;
+import dev.verity.chain.ChainSelftest;
 import dev.verity.chain.DevAccounts;
 import dev.verity.chain.HardhatNode;
 import dev.verity.chain.RpcChain;
@@ -785,7 +786,7 @@ public final class Localnet {
             long before = v.chain.blockNumber();
             IllegalStateException broken = null;
             try {
-                checkConservationNow(v, accounts);
+                ChainSelftest.checkConservation(v, accounts);
             } catch (IllegalStateException e) {
                 broken = e;
             }
@@ -795,30 +796,6 @@ public final class Localnet {
                 }
                 return;
             }
-        }
-    }
-
-    private static void checkConservationNow(Verity v, List<String> accounts) {
-        BigInteger sum = BigInteger.ZERO;
-        for (String a : accounts) {
-            sum = sum.add(v.balanceOf(a));
-        }
-        BigInteger mkt = v.balanceOf(v.market);
-        BigInteger stk = v.balanceOf(v.staking);
-        BigInteger gm = v.balanceOf(v.game);
-        sum = sum.add(mkt).add(stk).add(gm).add(v.balanceOf(v.registry)).add(v.balanceOf(v.referee));
-        if (!sum.equals(v.totalSupply())) {
-            throw new IllegalStateException("conservation: balances + escrow + stakes + bonds = " + sum + ", supply is " + v.totalSupply());
-        }
-        if (!mkt.equals(v.totalEscrowed())) {
-            throw new IllegalStateException("conservation: the market holds " + mkt + " but its escrow books say " + v.totalEscrowed());
-        }
-        BigInteger staked = v.totalStaked().add(v.totalUnbonding());
-        if (!stk.equals(staked)) {
-            throw new IllegalStateException("conservation: staking holds " + stk + " but stakes are " + staked);
-        }
-        if (!gm.equals(v.totalBonds())) {
-            throw new IllegalStateException("conservation: the game holds " + gm + " but bonds are " + v.totalBonds());
         }
     }
 

@@ -12,6 +12,7 @@ import dev.verity.node.Verifier;
 import dev.verity.node.blob.BlobStores;
 import dev.verity.proof.cheat.Cheat;
 import dev.verity.proof.spec.TaskSpec;
+import dev.verity.proof.store.AtomicFiles;
 import dev.verity.proof.store.BlobStore;
 import dev.verity.proof.store.LocalBlobStore;
 import java.io.IOException;
@@ -19,10 +20,8 @@ import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -112,7 +111,7 @@ public final class NodeDaemon implements AutoCloseable {
             server = new StatusServer(cfg.statusHost(), cfg.statusPort(), this::status, this::health);
             this.http = server;
             if (cfg.portFile() != null) {
-                writeAtomically(Path.of(cfg.portFile()), (server.port() + "\n").getBytes(StandardCharsets.US_ASCII));
+                AtomicFiles.write(Path.of(cfg.portFile()), (server.port() + "\n").getBytes(StandardCharsets.US_ASCII));
             }
             ok = true;
         } finally {
@@ -387,22 +386,6 @@ public final class NodeDaemon implements AutoCloseable {
         http.close();
         BlobStores.close(store);
         chain.close();
-    }
-
-    static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path abs = target.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     /**
