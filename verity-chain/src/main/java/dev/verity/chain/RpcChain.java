@@ -216,17 +216,35 @@ public final class RpcChain implements Chain {
                 l.getBlockNumber().longValueExact(), l.getTransactionHash());
     }
 
+    /**
+     * Blocks per eth_getLogs request ({@code verity.rpc.logsBlockRange}, default 2,000): public
+     * providers refuse wider ranges (or answers over ~10k logs), so a node that reads a long
+     * history asks in windows.
+     */
+    static final long LOGS_BLOCK_RANGE = Math.max(1, Long.getLong("verity.rpc.logsBlockRange", 2_000));
+
+    private long logsBlockRange = LOGS_BLOCK_RANGE;
+
+    /** Sets the blocks per eth_getLogs request (the provider's limit); returns this chain. */
+    public RpcChain logsBlockRange(long blocks) {
+        if (blocks < 1) throw new IllegalArgumentException("logsBlockRange must be at least 1 block, got " + blocks);
+        this.logsBlockRange = blocks;
+        return this;
+    }
+
     @Override
     public List<Receipt.Log> logs(String address, String topic0, long fromBlock, long toBlock) {
         long to = Math.min(toBlock, blockNumber());
-        if (to < fromBlock) return List.of();
-        EthFilter f = address == null
-                ? new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)), DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), List.of())
-                : new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)), DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), address);
-        if (topic0 != null) f.addSingleTopic(topic0);
-        EthLog r = send(web3.ethGetLogs(f));
         List<Receipt.Log> out = new ArrayList<>();
-        for (EthLog.LogResult<?> lr : r.getLogs()) out.add(toLog((Log) lr.get()));
+        for (long lo = Math.max(0, fromBlock); lo <= to; lo += logsBlockRange) {
+            long hi = Math.min(to, lo + logsBlockRange - 1);
+            DefaultBlockParameter from = DefaultBlockParameter.valueOf(BigInteger.valueOf(lo));
+            DefaultBlockParameter until = DefaultBlockParameter.valueOf(BigInteger.valueOf(hi));
+            EthFilter f = address == null ? new EthFilter(from, until, List.of()) : new EthFilter(from, until, address);
+            if (topic0 != null) f.addSingleTopic(topic0);
+            EthLog r = send(web3.ethGetLogs(f));
+            for (EthLog.LogResult<?> lr : r.getLogs()) out.add(toLog((Log) lr.get()));
+        }
         return out;
     }
 

@@ -4,11 +4,13 @@ import static dev.verity.chain.Abi.addr;
 import static dev.verity.chain.Abi.bool;
 import static dev.verity.chain.Abi.u256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,6 +47,28 @@ class RpcChainTest extends ChainContractTest {
         System.out.println(out);
         assertEquals(0, rc, out);
         assertTrue(out.strip().endsWith("selftest: ok"));
+    }
+
+    /** A history read in windows of 1 or 3 blocks (a provider's range limit) is the one read at once. */
+    @Test
+    void logsReadInWindowsAreTheWholeHistory() {
+        String a = chain.accounts().get(0), b = chain.accounts().get(3);
+        Receipt d = chain.deploy(a, Artifacts.creationCode("VerityToken", u256(1_000_000), bool(false)));
+        for (int i = 1; i <= 5; i++) {
+            chain.send(a, d.contractAddress(), Abi.call("transfer(address,uint256)", addr(b), u256(i)));
+        }
+        long from = d.blockNumber(), to = chain.blockNumber();
+        assertTrue(to - from >= 5, "one block per transaction on an automining node");
+        String transfer = Abi.eventTopic("Transfer(address,address,uint256)");
+        List<Receipt.Log> whole = chain.logs(d.contractAddress(), transfer, from, to);
+        assertEquals(6, whole.size(), "the mint and five transfers");
+        try (RpcChain windowed = RpcChain.devNode(node.url)) {
+            for (long w : new long[] {1, 3}) {
+                List<Receipt.Log> parts = windowed.logsBlockRange(w).logs(d.contractAddress(), transfer, from, to);
+                assertEquals(whole.stream().map(Receipt.Log::txHash).toList(), parts.stream().map(Receipt.Log::txHash).toList(), "window " + w);
+            }
+            assertThrows(IllegalArgumentException.class, () -> windowed.logsBlockRange(0));
+        }
     }
 
     /** The embedded chain's gas accounting matches a real node's, transaction by transaction. */
