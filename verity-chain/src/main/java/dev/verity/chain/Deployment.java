@@ -14,6 +14,8 @@ import java.util.Locale;
  * Where a set of Verity contracts lives: the chain id, every contract address and the deployment
  * parameters. Written by whoever deploys, read by every process that joins the network
  * ({@link Verity#attach}), so roles in other processes talk to the same contracts.
+ * {@code deployBlock} is the chain's head just before the first contract was created: no Verity
+ * event is older, so a node reading history starts there instead of at block 0.
  */
 public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("deployer") String deployer,
                          @JsonProperty("treasury") String treasury, @JsonProperty("token") String token,
@@ -23,7 +25,7 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
                          @JsonProperty("unbondingDelay") long unbondingDelay, @JsonProperty("feeBps") int feeBps,
                          @JsonProperty("minVerifierStake") BigInteger minVerifierStake,
                          @JsonProperty("challengeBond") BigInteger challengeBond, @JsonProperty("roundTimeout") long roundTimeout,
-                         @JsonProperty("refereeContract") String refereeContract) {
+                         @JsonProperty("refereeContract") String refereeContract, @JsonProperty("deployBlock") long deployBlock) {
     public Deployment {
         if (chainId <= 0) {
             throw new IllegalArgumentException("deployment: chainId must be positive, got " + chainId);
@@ -44,6 +46,9 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
         }
         if (feeBps < 0 || feeBps > 2000 || unbondingDelay < 0 || roundTimeout <= 0) {
             throw new IllegalArgumentException("deployment: feeBps must be in [0, 2000], unbondingDelay >= 0, roundTimeout > 0");
+        }
+        if (deployBlock < 0) {
+            throw new IllegalArgumentException("deployment: deployBlock must be >= 0 (the block before the contracts were created), got " + deployBlock);
         }
         if (refereeContract == null || refereeContract.isBlank()) {
             throw new IllegalArgumentException("deployment: refereeContract is required");

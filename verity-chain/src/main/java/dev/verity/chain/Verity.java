@@ -68,10 +68,12 @@ public final class Verity {
     public final String market;
     public final String game;
     public final String referee;
+    /** The head just before the contracts were created: no Verity event is older. */
+    public final long deployBlock;
     private final Map<String, List<Long>> gas = new TreeMap<>();
 
     private Verity(Chain chain, Config config, String deployer, String treasury, String token, String staking, String registry, String market,
-            String game, String referee) {
+            String game, String referee, long deployBlock) {
         this.chain = chain;
         this.config = config;
         this.deployer = deployer;
@@ -82,11 +84,13 @@ public final class Verity {
         this.market = market;
         this.game = game;
         this.referee = referee;
+        this.deployBlock = deployBlock;
     }
 
     /** Deploys token, staking, registry, market, referee and game, and wires them (one-time). */
     public static Verity deploy(Chain chain, String deployer, String treasury, Config cfg) {
         Map<String, Long> deployGas = new TreeMap<>();
+        long deployBlock = chain.blockNumber();
         String token = create(chain, deployer, deployGas, "VerityToken", u256(cfg.initialSupply()), bool(false));
         String staking = create(chain, deployer, deployGas, "Staking", addr(token), u64(cfg.unbondingDelay()));
         String registry = create(chain, deployer, deployGas, "ModelRegistry");
@@ -100,7 +104,7 @@ public final class Verity {
         String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), addr(structureReferee),
                 u256(cfg.challengeBond()),
                 u64(cfg.roundTimeout()));
-        Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee);
+        Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, deployBlock);
         deployGas.forEach((k, g) -> v.gas.computeIfAbsent("deploy " + k, x -> new ArrayList<>()).add(g));
         v.tx(deployer, staking, "Staking.wire", "wire(address,address)", addr(market), addr(game));
         v.tx(deployer, registry, "ModelRegistry.wire", "wire(address)", addr(market));
@@ -118,7 +122,7 @@ public final class Verity {
             throw new IllegalArgumentException("deployment is for chain id " + d.chainId() + ", this chain is " + chain.chainId());
         }
         Verity v = new Verity(chain, d.config(), d.deployer(), d.treasury(), d.token(), d.staking(), d.registry(), d.market(), d.game(),
-                d.referee());
+                d.referee(), d.deployBlock());
         try {
             check(Abi.wordLong(v.view(d.market(), "feeBps()"), 0) == d.feeBps(), "market " + d.market() + " has another fee");
             check(Abi.word(v.view(d.market(), "minVerifierStake()"), 0).equals(d.minVerifierStake()), "market has another verifier stake");
@@ -139,7 +143,7 @@ public final class Verity {
     public Deployment deployment() {
         return new Deployment(chain.chainId(), deployer, treasury, token, staking, registry, market, game, referee, config.initialSupply(),
                 config.unbondingDelay(), config.feeBps(), config.minVerifierStake(), config.challengeBond(), config.roundTimeout(),
-                config.refereeContract());
+                config.refereeContract(), deployBlock);
     }
 
     private static String create(Chain chain, String from, Map<String, Long> gas, String name, Type<?>... args) {
@@ -382,7 +386,7 @@ public final class Verity {
     private List<Receipt.Log> disputeLogs(long disputeId) {
         BigInteger id = BigInteger.valueOf(disputeId);
         List<Receipt.Log> out = new ArrayList<>();
-        for (Receipt.Log l : chain.logs(game, null, 0, chain.blockNumber())) {
+        for (Receipt.Log l : chain.logs(game, null, deployBlock, chain.blockNumber())) {
             if (l.topics().size() > 1 && new BigInteger(l.topics().get(1).substring(2), 16).equals(id)) out.add(l);
         }
         return out;
@@ -672,7 +676,7 @@ public final class Verity {
     public List<ModelEntry> models() {
         List<ModelEntry> out = new ArrayList<>();
         String topic = Abi.eventTopic("ModelRegistered(bytes32,uint256,bytes32,bytes32,bytes32,address)");
-        for (Receipt.Log l : chain.logs(registry, topic, 0, chain.blockNumber())) {
+        for (Receipt.Log l : chain.logs(registry, topic, deployBlock, chain.blockNumber())) {
             model(org.web3j.utils.Numeric.hexStringToByteArray(l.topics().get(1))).ifPresent(out::add);
         }
         return out;

@@ -23,8 +23,11 @@ class DeploymentTest {
     void roundTripsAndASecondBindingSeesTheSameTasks(@TempDir Path dir) throws Exception {
         try (EmbeddedChain chain = new EmbeddedChain()) {
             List<String> acc = chain.accounts();
+            chain.send(acc.get(0), acc.get(5), new byte[0]); // some history before the contracts exist
+            long head = chain.blockNumber();
             Verity first = Verity.deploy(chain, acc.get(0), acc.get(1), Verity.Config.defaults());
             Deployment d = first.deployment();
+            assertEquals(head, d.deployBlock(), "history starts at the head before the first contract");
             Path file = dir.resolve("deployment.json");
             d.write(file);
             Deployment back = Deployment.read(file);
@@ -50,6 +53,7 @@ class DeploymentTest {
             assertArrayEquals(spec.specHash(), t.spec().specHash());
             assertEquals(first.task(id).escrow(), t.escrow());
             assertEquals(d, second.deployment(), "the attached binding describes the same deployment");
+            assertEquals(head, second.deployBlock);
         }
     }
 
@@ -66,6 +70,9 @@ class DeploymentTest {
             assertTrue(missing.getMessage().contains("game"), missing.getMessage());
             IOException badAddress = assertThrows(IOException.class, () -> Deployment.fromJson(json.replace(d.token(), "0x1234").getBytes()));
             assertTrue(badAddress.getMessage().contains("token must be a 0x-prefixed 20-byte hex address, got '0x1234'"), badAddress.getMessage());
+            IOException negative = assertThrows(IOException.class,
+                    () -> Deployment.fromJson(json.replaceAll("\"deployBlock\" : [0-9]+", "\"deployBlock\" : -1").getBytes()));
+            assertTrue(negative.getMessage().contains("deployBlock must be >= 0"), negative.getMessage());
             IOException unknown = assertThrows(IOException.class, () -> Deployment.fromJson(json.replace("{", "{\"extra\": 1,").getBytes()));
             assertTrue(unknown.getMessage().contains("extra"), unknown.getMessage());
 

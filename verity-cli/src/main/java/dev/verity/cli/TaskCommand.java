@@ -294,7 +294,7 @@ public final class TaskCommand implements Runnable {
     static List<Long> disputeIds(Verity v, long taskId) {
         List<Long> out = new ArrayList<>();
         BigInteger want = BigInteger.valueOf(taskId);
-        for (var l : v.chain.logs(v.game, ChainEvents.topic("DisputeOpened"), 0, v.chain.blockNumber())) {
+        for (var l : v.chain.logs(v.game, ChainEvents.topic("DisputeOpened"), v.deployBlock, v.chain.blockNumber())) {
             if (l.topics().size() > 2 && new BigInteger(l.topics().get(2).substring(2), 16).equals(want)) {
                 out.add(new BigInteger(l.topics().get(1).substring(2), 16).longValueExact());
             }

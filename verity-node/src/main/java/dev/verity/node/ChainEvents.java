@@ -17,7 +17,7 @@ import java.util.TreeMap;
 /**
  * Reads Verity's events from the chain, block by block: {@link #poll()} returns what was emitted
  * since the last call (nothing is ever missed or seen twice), so a role can be stepped by hand in
- * one JVM or looped as a daemon. A fresh poller starts at block 0 and so replays history, which is
+ * one JVM or looped as a daemon. A fresh poller starts at the deployment's block and so replays history, which is
  * how a restarted role finds the tasks and disputes it is part of.
  */
 public final class ChainEvents {
@@ -100,8 +100,9 @@ public final class ChainEvents {
     private final Set<String> contracts;
     private long next;
 
+    /** A poller from the block the contracts were deployed in (their whole history). */
     public ChainEvents(Verity v) {
-        this(v, 0);
+        this(v, v.deployBlock);
     }
 
     public ChainEvents(Verity v, long fromBlock) {
@@ -146,7 +147,7 @@ public final class ChainEvents {
     public static List<Event> history(Verity v, String contract, String name, long id) {
         String t0 = topic(name);
         List<Event> out = new ArrayList<>();
-        for (Receipt.Log l : v.chain.logs(contract, t0, 0, v.chain.blockNumber())) {
+        for (Receipt.Log l : v.chain.logs(contract, t0, v.deployBlock, v.chain.blockNumber())) {
             if (l.topics().size() > 1 && new BigInteger(l.topics().get(1).substring(2), 16).equals(BigInteger.valueOf(id))) {
                 out.add(new Event(l.address().toLowerCase(Locale.ROOT), name, l.topics(), l.data(), l.blockNumber(), l.txHash()));
             }

@@ -566,7 +566,7 @@ public final class Localnet {
     private List<ChainEvents.Event> allDisputes() {
         String t0 = ChainEvents.topic("DisputeOpened");
         List<ChainEvents.Event> out = new ArrayList<>();
-        for (var l : v.chain.logs(v.game, t0, 0, v.chain.blockNumber())) {
+        for (var l : v.chain.logs(v.game, t0, v.deployBlock, v.chain.blockNumber())) {
             out.add(new ChainEvents.Event(l.address(), "DisputeOpened", l.topics(), l.data(), l.blockNumber(), l.txHash()));
         }
         return out;
