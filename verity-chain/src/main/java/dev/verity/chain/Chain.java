@@ -38,6 +38,19 @@ public interface Chain extends AutoCloseable {
     /** Logs emitted by {@code address} (null = any) with topic0 {@code topic0} (null = any), in order. */
     List<Receipt.Log> logs(String address, String topic0, long fromBlock, long toBlock);
 
+    /**
+     * Logs of {@code address} whose first indexed argument (topic1) is {@code topic1} (a 0x-prefixed
+     * 32-byte word), any topic0, in order. A JSON-RPC node filters on its side, so following one
+     * dispute or task does not read the contract's whole history.
+     */
+    default List<Receipt.Log> logsWithTopic1(String address, String topic1, long fromBlock, long toBlock) {
+        List<Receipt.Log> out = new java.util.ArrayList<>();
+        for (Receipt.Log l : logs(address, null, fromBlock, toBlock)) {
+            if (l.topics().size() > 1 && l.topics().get(1).equalsIgnoreCase(topic1)) out.add(l);
+        }
+        return out;
+    }
+
     long blockNumber();
 
     /** Timestamp of the latest block, seconds. */

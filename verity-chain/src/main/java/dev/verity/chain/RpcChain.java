@@ -234,6 +234,15 @@ public final class RpcChain implements Chain {
 
     @Override
     public List<Receipt.Log> logs(String address, String topic0, long fromBlock, long toBlock) {
+        return logs(address, topic0, null, fromBlock, toBlock);
+    }
+
+    @Override
+    public List<Receipt.Log> logsWithTopic1(String address, String topic1, long fromBlock, long toBlock) {
+        return logs(address, null, topic1, fromBlock, toBlock);
+    }
+
+    private List<Receipt.Log> logs(String address, String topic0, String topic1, long fromBlock, long toBlock) {
         long to = Math.min(toBlock, blockNumber());
         List<Receipt.Log> out = new ArrayList<>();
         for (long lo = Math.max(0, fromBlock); lo <= to; lo += logsBlockRange) {
@@ -241,7 +250,12 @@ public final class RpcChain implements Chain {
             DefaultBlockParameter from = DefaultBlockParameter.valueOf(BigInteger.valueOf(lo));
             DefaultBlockParameter until = DefaultBlockParameter.valueOf(BigInteger.valueOf(hi));
             EthFilter f = address == null ? new EthFilter(from, until, List.of()) : new EthFilter(from, until, address);
-            if (topic0 != null) f.addSingleTopic(topic0);
+            if (topic1 != null) {
+                f.addNullTopic(); // any topic0
+                f.addSingleTopic(topic1.toLowerCase(Locale.ROOT));
+            } else if (topic0 != null) {
+                f.addSingleTopic(topic0);
+            }
             EthLog r = send(web3.ethGetLogs(f));
             for (EthLog.LogResult<?> lr : r.getLogs()) out.add(toLog((Log) lr.get()));
         }

@@ -23,6 +23,7 @@ import org.web3j.abi.datatypes.StaticStruct;
 import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.generated.Bytes32;
 import org.web3j.abi.datatypes.generated.Uint32;
+import org.web3j.utils.Numeric;
 
 /**
  * Typed bindings for a deployed set of Verity contracts (hand-written over web3j's ABI encoder).
@@ -384,12 +385,8 @@ public final class Verity {
     private static final String EV_RESOLVED = Abi.eventTopic("DisputeResolved(uint256,uint256,bool,uint256,uint256)");
 
     private List<Receipt.Log> disputeLogs(long disputeId) {
-        BigInteger id = BigInteger.valueOf(disputeId);
-        List<Receipt.Log> out = new ArrayList<>();
-        for (Receipt.Log l : chain.logs(game, null, deployBlock, chain.blockNumber())) {
-            if (l.topics().size() > 1 && new BigInteger(l.topics().get(1).substring(2), 16).equals(id)) out.add(l);
-        }
-        return out;
+        return chain.logsWithTopic1(game, Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(disputeId), 64), deployBlock,
+                chain.blockNumber());
     }
 
     /** Folds the dispute's events, in order, into its current state. */

@@ -69,6 +69,12 @@ class RpcChainTest extends ChainContractTest {
             }
             assertThrows(IllegalArgumentException.class, () -> windowed.logsBlockRange(0));
         }
+        // topic1 filtered by the node = the same logs filtered here (Transfer's topic1 is the sender)
+        String fromA = "0x" + "0".repeat(24) + a.substring(2).toLowerCase();
+        List<String> byNode = chain.logsWithTopic1(d.contractAddress(), fromA, from, to).stream().map(Receipt.Log::txHash).toList();
+        List<String> byHand = whole.stream().filter(l -> l.topics().get(1).equalsIgnoreCase(fromA)).map(Receipt.Log::txHash).toList();
+        assertEquals(5, byNode.size(), "five transfers from the deployer (the mint is from address zero)");
+        assertEquals(byHand, byNode);
     }
 
     /** The embedded chain's gas accounting matches a real node's, transaction by transaction. */

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeMap;
+import org.web3j.utils.Numeric;
 
 /**
  * Reads Verity's events from the chain, block by block: {@link #poll()} returns what was emitted
@@ -146,9 +147,10 @@ public final class ChainEvents {
     /** Every past event {@code name} of {@code contract} whose first indexed topic is {@code id}, in chain order. */
     public static List<Event> history(Verity v, String contract, String name, long id) {
         String t0 = topic(name);
+        String t1 = Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(id), 64);
         List<Event> out = new ArrayList<>();
-        for (Receipt.Log l : v.chain.logs(contract, t0, v.deployBlock, v.chain.blockNumber())) {
-            if (l.topics().size() > 1 && new BigInteger(l.topics().get(1).substring(2), 16).equals(BigInteger.valueOf(id))) {
+        for (Receipt.Log l : v.chain.logsWithTopic1(contract, t1, v.deployBlock, v.chain.blockNumber())) {
+            if (t0.equalsIgnoreCase(l.topic0())) {
                 out.add(new Event(l.address().toLowerCase(Locale.ROOT), name, l.topics(), l.data(), l.blockNumber(), l.txHash()));
             }
         }
