@@ -29,12 +29,12 @@ class StructureRefereeTest {
     static String referee;
 
     // graph: 0 = x [2,3], 1 = b [3], 2 = ADD(x, b) [2,3], 3 = table [4,2], 4 = ids [3], 5 = EMBEDDING(table, ids) [3,2],
-    // 6 = LAYERNORM-coded op (60) of (x, b): an op kind LinkStructure does not cover, 7 = GATHER_ROWS(table, ids) [2,2]
+    // 6 = RESHAPE-coded op (70) of (x, b): an op kind LinkStructure does not cover (a view: no chain), 7 = GATHER_ROWS(table, ids) [2,2]
     // (batch 2, seed 5; its "step" input is ids)
     static final List<byte[]> RECORDS = List.of(record(0, 2, new int[0], new int[] {2, 3}), record(1, 2, new int[0], new int[] {3}),
             record(2, 21, new int[] {0, 1}, new int[] {2, 3}), record(3, 2, new int[0], new int[] {4, 2}),
             record(4, 2, new int[0], new int[] {3}), record(5, 63, new int[] {3, 4}, new int[] {3, 2}),
-            record(6, 60, new int[] {0, 1}, new int[] {2, 3}), gather(7));
+            record(6, 70, new int[] {0, 1}, new int[] {2, 3}), gather(7));
     static final float[][] OUTPUTS = {{1, 2, 3, 4, 5, 6}, {10, 20, 30}, {11, 22, 33, 14, 25, 36}, {0, 1, 2, 3, 4, 5, 6, 7}, {2, 0, 3},
             {4, 5, 0, 1, 6, 7}, {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0}};
     static Merkle.Tree graph;
@@ -221,7 +221,7 @@ class StructureRefereeTest {
         Ruling r = rule(6, 4, 1, addChainRoot(ADD_LINK, result(1, 0, 0, 25)), 0, ADD_LINK, bundle(6, List.of()));
         assertFalse(r.covered());
         assertFalse(r.matches());
-        assertEquals("op kind 60 is not covered", r.why());
+        assertEquals("op kind 70 is not covered", r.why());
     }
 
     @Test
