@@ -119,15 +119,26 @@ contract LinkStructureNorm is LinkWalk {
         for (uint256 p = 0; p < n; ++p) {
             (bool ok, uint32 w) = _needAt(x, p, 0, p);
             if (!ok) return 0;
-            // EmbeddingOps.id: (int) w must equal w (so -0 is token 0) and lie in [0, V)
-            uint32 wz = w == 0x80000000 ? uint32(0) : w;
-            int256 id = wz.toInt();
-            if (id < 0 || uint256(id) >= v || Binary32.fromInt(id) != wz) {
+            (bool valid, uint256 id) = _tokenId(w);
+            if (!valid || id >= v) {
                 x.fail = string.concat("token id 0x", _hex(w), " is not in the table");
                 return 0;
             }
-            if (uint256(id) == row) acc = _emit2(c, ADD, acc, _in(1, p * d + j));
+            if (id == row) acc = _emit2(c, ADD, acc, _in(1, p * d + j));
         }
+    }
+
+    /// EmbeddingOps.id without the float library (every id of the batch goes through it): `(int) w == w`, so w is
+    /// ±0 (token 0) or a positive integral float below 2^31.
+    function _tokenId(uint32 w) internal pure returns (bool, uint256) {
+        if (w & 0x7fffffff == 0) return (true, 0);
+        uint256 e = w >> 23; // the sign bit is part of e: a negative w gives e >= 256
+        if (e < 127 || e >= 158) return (false, 0); // below 1, negative, at least 2^31, infinite or NaN
+        uint256 m = (w & 0x7fffff) | 0x800000;
+        if (e > 150) return (true, m << (e - 150));
+        uint256 sh = 150 - e;
+        if (m & ((1 << sh) - 1) != 0) return (false, 0);
+        return (true, m >> sh);
     }
 
     /// MAXPOOL2D_GRAD (x, dy): ADD chain from +0 of dy[o] over the windows o (in order) whose first maximum is this
