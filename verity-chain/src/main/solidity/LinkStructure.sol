@@ -25,9 +25,13 @@ contract LinkStructure is LinkWalk {
     /// The second half of the op families (softmax rows, losses, DetMath activations, schedules): kept in its own
     /// contract so that each stays under the 24,576-byte code limit.
     LinkWalk public immutable rows;
+    /// The third part (layer norm, EMBEDDING_GRAD, MAXPOOL2D_GRAD, SLICE / CONCAT / PAD_SLICE): asked directly for its
+    /// op kinds, so that they do not pay for two walks that find nothing.
+    LinkWalk public immutable norm;
 
-    constructor(LinkWalk rows_) {
+    constructor(LinkWalk rows_, LinkWalk norm_) {
         rows = rows_;
+        norm = norm_;
     }
 
     /// @notice Whether `link` (a `0x70` leaf) is the link the op prescribes at position `t` of element `e`'s chain:
@@ -122,10 +126,17 @@ contract LinkStructure is LinkWalk {
         override
         returns (bool covered, uint256 result, string memory why, Cur memory c, Ctx memory x)
     {
-        (covered, result, why, c, x) = _prescribe(record, inputDims, e, t, data);
-        if (covered || address(rows) == address(0)) return (covered, result, why, c, x);
+        LinkWalk other = rows;
+        uint256 code = record.length >= 7 ? uint16(bytes2(record[5:7])) : 0;
+        if (code == 54 || (code >= 60 && code <= 62) || code == 64 || (code >= 72 && code <= 74)) {
+            other = norm;
+        } else {
+            (covered, result, why, c, x) = _prescribe(record, inputDims, e, t, data);
+            if (covered) return (covered, result, why, c, x);
+        }
+        if (address(other) == address(0)) return (false, 0, string.concat("op kind ", _str(code), " is not covered"), c, x);
         uint256 links;
-        (covered, c.op, c.ops, links, result, why) = rows.prescribe(record, inputDims, e, t, data);
+        (covered, c.op, c.ops, links, result, why) = other.prescribe(record, inputDims, e, t, data);
         c.n = links;
         c.t = t;
         c.hit = t < links;

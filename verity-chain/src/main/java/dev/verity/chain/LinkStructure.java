@@ -14,7 +14,7 @@ import org.web3j.abi.datatypes.generated.Uint8;
 import org.web3j.utils.Numeric;
 
 /**
- * Java side of the on-chain {@code LinkStructure} contract (with {@code LinkStructureRows}): which link an op
+ * Java side of the on-chain {@code LinkStructure} contract (with {@code LinkStructureRows}, {@code LinkStructureNorm}): which link an op
  * prescribes at position t of element e's chain (docs/referee.md, "Link structure"). verity-chain does not know the
  * tensor engine: records, shapes, links and data words are passed as bytes and ints.
  *
@@ -39,11 +39,12 @@ public final class LinkStructure {
 
     private static final String ARGS = "(bytes,bytes,uint256,uint256,bytes,uint256[])";
 
-    /** Deploys LinkStructureRows and LinkStructure; returns LinkStructure's address. */
+    /** Deploys LinkStructureRows, LinkStructureNorm and LinkStructure; returns LinkStructure's address. */
     public static String deploy(Chain chain) {
         String from = chain.accounts().get(0);
         String rows = chain.deploy(from, Artifacts.creationCode("LinkStructureRows")).contractAddress();
-        return chain.deploy(from, Abi.concat(Artifacts.creationCode("LinkStructure"), Abi.encodeArgs(Abi.addr(rows))))
+        String norm = chain.deploy(from, Artifacts.creationCode("LinkStructureNorm")).contractAddress();
+        return chain.deploy(from, Abi.concat(Artifacts.creationCode("LinkStructure"), Abi.encodeArgs(Abi.addr(rows), Abi.addr(norm))))
                 .contractAddress();
     }
 

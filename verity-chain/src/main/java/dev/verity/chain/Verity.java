@@ -98,9 +98,11 @@ public final class Verity {
         String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
                 u16(cfg.feeBps()), u256(cfg.minVerifierStake()));
         String referee = create(chain, deployer, deployGas, cfg.refereeContract());
-        // round 7's structure check: LinkStructure (with LinkStructureRows) behind StructureReferee, which proves its inputs
+        // round 7's structure check: LinkStructure (with LinkStructureRows, LinkStructureNorm) behind StructureReferee,
+        // which proves its inputs
         String rows = create(chain, deployer, deployGas, "LinkStructureRows");
-        String structure = create(chain, deployer, deployGas, "LinkStructure", addr(rows));
+        String norm = create(chain, deployer, deployGas, "LinkStructureNorm");
+        String structure = create(chain, deployer, deployGas, "LinkStructure", addr(rows), addr(norm));
         String structureReferee = create(chain, deployer, deployGas, "StructureReferee", addr(structure));
         String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), addr(structureReferee),
                 u256(cfg.challengeBond()),

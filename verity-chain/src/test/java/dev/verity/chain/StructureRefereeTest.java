@@ -29,14 +29,14 @@ class StructureRefereeTest {
     static String referee;
 
     // graph: 0 = x [2,3], 1 = b [3], 2 = ADD(x, b) [2,3], 3 = table [4,2], 4 = ids [3], 5 = EMBEDDING(table, ids) [3,2],
-    // 6 = LAYERNORM-coded op (60) of (x, b): an op kind LinkStructure does not cover, 7 = GATHER_ROWS(table, ids) [2,2]
-    // (batch 2, seed 5; its "step" input is ids)
+    // 6 = RESHAPE-coded op (70) of (x, b): an op kind LinkStructure does not cover (a view: no chain), 7 = GATHER_ROWS(table, ids) [2,2]
+    // (batch 2, seed 5; its "step" input is ids), 8 = EMBEDDING_GRAD(ids, dy = node 5) [4,2] (LinkStructureNorm)
     static final List<byte[]> RECORDS = List.of(record(0, 2, new int[0], new int[] {2, 3}), record(1, 2, new int[0], new int[] {3}),
             record(2, 21, new int[] {0, 1}, new int[] {2, 3}), record(3, 2, new int[0], new int[] {4, 2}),
             record(4, 2, new int[0], new int[] {3}), record(5, 63, new int[] {3, 4}, new int[] {3, 2}),
-            record(6, 60, new int[] {0, 1}, new int[] {2, 3}), gather(7));
+            record(6, 70, new int[] {0, 1}, new int[] {2, 3}), gather(7), record(8, 64, new int[] {4, 5}, new int[] {4, 2}));
     static final float[][] OUTPUTS = {{1, 2, 3, 4, 5, 6}, {10, 20, 30}, {11, 22, 33, 14, 25, 36}, {0, 1, 2, 3, 4, 5, 6, 7}, {2, 0, 3},
-            {4, 5, 0, 1, 6, 7}, {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0}};
+            {4, 5, 0, 1, 6, 7}, {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0}, {0, 1, 0, 0, 4, 5, 6, 7}};
     static Merkle.Tree graph;
     static Merkle.Tree opTrace;
 
@@ -125,7 +125,7 @@ class StructureRefereeTest {
     static Verity.Structure bundle(int op, List<Verity.Source> sources) {
         List<byte[]> recs = new ArrayList<>();
         List<List<byte[]>> proofs = new ArrayList<>();
-        int first = op == 5 || op == 7 ? 3 : 0;
+        int first = op == 8 ? 4 : op == 5 || op == 7 ? 3 : 0;
         for (int i = first; i < first + 2; i++) {
             recs.add(RECORDS.get(i));
             proofs.add(graph.proof(i));
@@ -216,12 +216,39 @@ class StructureRefereeTest {
     }
 
     @Test
+    void everyTokenIdIsADataWordOfEmbeddingGrad() {
+        // EMBEDDING_GRAD element 5 = row 2, column 1: ids = {2, 0, 3}, so one link, ADD(+0, dy[0 * 2 + 1]) (input 1)
+        byte[] add = link(0, 0, operand(2, 0, 0, 0), operand(0, 1, 1, 5));
+        byte[] res = result(1, 0, 0, 5);
+        byte[] root = addChainRoot(add, res);
+        Verity.Source ids = Verity.Source.ofInput(0, opEntry(4), chunk(OUTPUTS[4]), List.of(), List.of(0, 1, 2));
+        Ruling r = rule(8, 5, 1, root, 0, add, bundle(8, List.of(ids)));
+        assertTrue(r.covered() && r.matches(), r.why());
+        r = rule(8, 5, 1, root, 1, res, bundle(8, List.of(ids)));
+        assertTrue(r.covered() && r.matches(), r.why());
+        // the row of another position (p = 2, token 3), correctly quoted: not the prescribed element
+        byte[] other = link(0, 0, operand(2, 0, 0, 0), operand(0, 1, 5, 7));
+        r = rule(8, 5, 1, addChainRoot(other, result(1, 0, 0, 7)), 0, other, bundle(8, List.of(ids)));
+        assertTrue(r.covered());
+        assertFalse(r.matches());
+        assertEquals("operand 1: must be element 1 of input 1", r.why());
+        // no link at all: the ids say there is one
+        byte[] zero = result(2, 0, 0, 0);
+        r = rule(8, 5, 0, addChainRoot(zero), 0, zero, bundle(8, List.of(ids)));
+        assertEquals("the chain has 0 links, the op prescribes 1", r.why());
+        // every id is needed, even those after the element's positions: without id 2 the contract asks for it
+        Verity.Source two = Verity.Source.ofInput(0, opEntry(4), chunk(OUTPUTS[4]), List.of(), List.of(0, 1));
+        Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> rule(8, 5, 1, root, 0, add, bundle(8, List.of(two))));
+        assertTrue(e.reason().contains("needs element 2 of input 0"), e.reason());
+    }
+
+    @Test
     void anOpKindNotCoveredRulesNothing() {
         // the game then goes on as without a bundle (recompute the link; a correctly quoted result leaf stands)
         Ruling r = rule(6, 4, 1, addChainRoot(ADD_LINK, result(1, 0, 0, 25)), 0, ADD_LINK, bundle(6, List.of()));
         assertFalse(r.covered());
         assertFalse(r.matches());
-        assertEquals("op kind 60 is not covered", r.why());
+        assertEquals("op kind 70 is not covered", r.why());
     }
 
     @Test

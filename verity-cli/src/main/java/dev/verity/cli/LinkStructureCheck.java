@@ -11,6 +11,9 @@ import dev.verity.tensor.chain.Link;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.data.Datasets;
 import dev.verity.tensor.data.TextCorpus;
+import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.Graph;
+import dev.verity.tensor.graph.GraphBuilder;
 import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.OpKind;
 import dev.verity.tensor.graph.StepExecutor;
@@ -29,7 +32,8 @@ import java.util.TreeMap;
 
 /**
  * The on-chain link structure ({@code LinkStructure}) against the Java chains of real training steps (mlp, lenet5,
- * gpt): for every op kind of the three graphs, random elements, and the links of their chains (all of them up to
+ * gpt; SLICE, CONCAT and PAD_SLICE, which none of them has, on a small graph of their own): for every op kind, random
+ * elements, and the links of their chains (all of them up to
  * {@code maxLinks} per element, a random sample beyond), each checked by the contract against the op's record; then
  * the chain length and result leaf; then mutations (wrong input index, wrong input number, wrong constant, wrong
  * basic op, an extra link, a wrong result leaf, a wrong chain length), each of which must be rejected with a reason.
@@ -67,6 +71,7 @@ final class LinkStructureCheck {
         TextCorpus small = TextCorpus.of("kjv-8k", "kjv", kjv.decode(Arrays.copyOf(kjv.tokens(), 8000)));
         collect(Trainer.text(new ModelConfig.Gpt(1, 32, 4, 16, small.vocabSize(), 0.1f), TrainConfig.defaults("gpt", 2, 1)
                 .withBatch(2), small), sites);
+        collectMoves(sites);
         SplittableRandom rnd = new SplittableRandom(11);
         List<Row> rows = new ArrayList<>();
         if (out != null) {
@@ -111,6 +116,49 @@ final class LinkStructureCheck {
     }
 
     /**
+     * SLICE, CONCAT and PAD_SLICE occur in none of the three models' graphs: a small graph of them (every axis of a
+     * rank-3 input, a three-way concat, a pad with zeros on both sides), run on random inputs.
+     */
+    private static void collectMoves(TreeMap<OpKind, List<Site>> sites) {
+        GraphBuilder b = new GraphBuilder();
+        int a = b.input("a", 3, 4, 5);
+        int c = b.input("c", 3, 2, 5);
+        int d = b.input("d", 3, 4, 1);
+        b.slice(a, 0, 1, 3);
+        int s1 = b.slice(a, 1, 1, 3);
+        b.slice(a, 2, 2, 5);
+        b.concat(1, a, c, s1);
+        b.concat(2, a, d);
+        b.concat(0, c, s1);
+        b.add(OpKind.PAD_SLICE, Attrs.builder().put("axis", 1).put("start", 1).put("size", 4).build(), s1);
+        b.add(OpKind.PAD_SLICE, Attrs.builder().put("axis", 2).put("start", 0).put("size", 7).build(), a);
+        Graph g = b.build();
+        SplittableRandom r = new SplittableRandom(5);
+        java.util.Map<String, Tensor> inputs = new java.util.TreeMap<>();
+        for (Node n : g.nodes()) {
+            if (n.kind() == OpKind.INPUT) {
+                float[] v = new float[(int) n.numel()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) r.nextGaussian();
+                }
+                inputs.put(n.name(), new Tensor(n.shape(), v));
+            }
+        }
+        StepExecutor ex = new StepExecutor(g);
+        ex.run(new java.util.TreeMap<>(), inputs, true);
+        for (Node n : g.nodes()) {
+            if (n.kind() == OpKind.INPUT) {
+                continue;
+            }
+            int[][] shapes = new int[n.arity()][];
+            for (int i = 0; i < shapes.length; i++) {
+                shapes[i] = g.node(n.input(i)).shape();
+            }
+            sites.computeIfAbsent(n.kind(), k -> new ArrayList<>()).add(new Site(n, Commitments.graphRecord(g, n), LinkStructure.dims(shapes), ex));
+        }
+    }
+
+    /**
      * The data words the prescription of link t (t at the chain's end: the result and length) reads, as the dispute
      * sends them ({@link LinkData}: labels, the shuffled sample of link 1, the token id, the step), with their bits.
      * Using exactly these words here checks LinkData against the contract: a word left out reverts.
@@ -139,6 +187,14 @@ final class LinkStructureCheck {
             int e = rnd.nextInt((int) s.node().numel());
             ElementChain ch = new ElementChain();
             Operand result = s.ex().element(s.node().id(), e, ch);
+            // data-dependent kinds leave most elements without links (not a window's maximum, a token not in the
+            // batch): every other element is drawn until it has some, so that links are checked too
+            for (int tries = 0; k % 2 == 0 && ch.links().isEmpty() && tries < 64
+                    && (kind == OpKind.MAXPOOL2D_GRAD || kind == OpKind.EMBEDDING_GRAD); tries++) {
+                e = rnd.nextInt((int) s.node().numel());
+                ch = new ElementChain();
+                result = s.ex().element(s.node().id(), e, ch);
+            }
             List<Link> chain0 = ch.links();
             List<Integer> ts = new ArrayList<>();
             if (chain0.size() <= maxLinks) {

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * The data words the on-chain link-structure check reads to prescribe an element's chain (docs/referee.md, "Link
  * structure"): values the prescription depends on, which the challenger proves against their sources in round 7.
- * Mirrors the {@code _need} calls of verity-chain's LinkStructure / LinkStructureRows.
+ * Mirrors the {@code _need} calls of verity-chain's LinkStructure / LinkStructureRows / LinkStructureNorm.
  */
 public final class LinkData {
     private LinkData() {
@@ -49,6 +49,37 @@ public final class LinkData {
             case EMBEDDING -> d.add(new Need(0, 1, e / in[0].dim(1)));
             // the step
             case LR_SCHEDULE -> d.add(new Need(0, 0, 0));
+            // every token id, in order: which positions add into the element's row (and how many links there are)
+            // depends on all of them
+            case EMBEDDING_GRAD -> {
+                int ids = in[0].size();
+                for (int p = 0; p < ids; p++) {
+                    d.add(new Need(0, 0, p));
+                }
+            }
+            // the values of every window holding the element: whether it is a window's first maximum
+            case MAXPOOL2D_GRAD -> {
+                int k = n.attrs().getInt("kernel");
+                int st = n.attrs().getInt("stride");
+                int[] is = in[0].shape();
+                int[] os = in[1].shape();
+                int px = e % is[3];
+                int py = (e / is[3]) % is[2];
+                int base = e / (is[2] * is[3]) * is[2] * is[3];
+                java.util.LinkedHashSet<Integer> idx = new java.util.LinkedHashSet<>();
+                for (int oy = py + 1 > k ? (py + 1 - k + st - 1) / st : 0; oy <= py / st && oy < os[2]; oy++) {
+                    for (int ox = px + 1 > k ? (px + 1 - k + st - 1) / st : 0; ox <= px / st && ox < os[3]; ox++) {
+                        for (int ky = 0; ky < k; ky++) {
+                            for (int kx = 0; kx < k; kx++) {
+                                idx.add(base + (oy * st + ky) * is[3] + ox * st + kx);
+                            }
+                        }
+                    }
+                }
+                for (int i : idx) {
+                    d.add(new Need(0, 0, i));
+                }
+            }
             default -> {
             }
         }
