@@ -1,7 +1,6 @@
 package dev.verity.cli;
 
 import dev.verity.node.daemon.Localnet;
-import dev.verity.proof.cheat.ProofCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,13 +34,9 @@ final class LocalnetCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--timeout must be at least 1 second");
         }
         Path work = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("verity-localnet");
-        try {
-            return Localnet.run(new Localnet.Options(work, launcher(), quiet, faults, Duration.ofSeconds(timeout)), System.out).exitCode();
-        } finally {
-            if (keep == null) {
-                ProofCheck.delete(work);
-            }
-        }
+        // a temp dir goes with the processes, in the same cleanup (so also on Ctrl-C)
+        return Localnet.run(new Localnet.Options(work, launcher(), quiet, faults, Duration.ofSeconds(timeout), keep == null), System.out)
+                .exitCode();
     }
 
     /** This JVM's binary and classpath running the verity CLI: every node runs exactly this build. */

@@ -12,6 +12,7 @@ import dev.verity.node.ChainEvents;
 import dev.verity.node.Demo;
 import dev.verity.node.Network;
 import dev.verity.proof.cheat.Cheat;
+import dev.verity.proof.cheat.ProofCheck;
 import dev.verity.proof.merkle.Sha256;
 import dev.verity.proof.run.ProvenTraining;
 import dev.verity.proof.spec.TaskRun;
@@ -22,6 +23,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -82,7 +84,15 @@ public final class Localnet {
      * @param faults     kill and restart nodes along the way (see the class comment)
      * @param timeout    give up (and clean up) after this long
      */
-    public record Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout) {
+    /**
+     * @param deleteWork remove {@code work} once every process is stopped, also when the run is
+     *                   interrupted (Ctrl-C runs the same cleanup from a shutdown hook)
+     */
+    public record Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout, boolean deleteWork) {
+        public Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout) {
+            this(work, launcher, quiet, faults, timeout, false);
+        }
+
         public Options {
             if (work == null || launcher == null || launcher.isEmpty()) {
                 throw new IllegalArgumentException("localnet needs a work directory and a launcher command");
@@ -852,6 +862,13 @@ public final class Localnet {
         }
         if (v != null) {
             v.chain.close();
+        }
+        if (o.deleteWork()) {
+            try {
+                ProofCheck.delete(o.work());
+            } catch (IOException | UncheckedIOException e) {
+                out.println("localnet: could not remove " + o.work() + ": " + e.getMessage());
+            }
         }
     }
 }
