@@ -118,7 +118,16 @@ public final class Submitter implements Role {
         switch (t.status()) {
             case BIDDING -> {
                 if (now > t.deadline()) {
-                    v.closeAuction(cfg.account(), id);
+                    try {
+                        v.closeAuction(cfg.account(), id);
+                    } catch (Chain.RevertException e) {
+                        // anyone may close an auction: the leading solver's close landed first (nodes in other processes act at once)
+                        if (!"Market: not in bidding".equals(e.reason())) {
+                            throw e;
+                        }
+                        log.accept(name() + ": the auction of task " + id + " was closed by another party first");
+                        return false;
+                    }
                     Verity.TaskView after = v.task(id);
                     log.accept(after.status() == Verity.Status.CANCELLED ? name() + " closes the auction of task " + id + ": no bid, escrow refunded"
                             : name() + " closes the auction of task " + id + ": " + Accounts.short_(after.solver()) + " wins at "
