@@ -149,14 +149,7 @@ public final class Cheats {
 
             @Override
             public ProvenTraining.StepFunction stepFunction(TaskRun run) throws IOException {
-                TaskRun other = withSeed(run, run.spec().train().seed() + 1);
-                return (r, s) -> {
-                    if (s.step() < r.spec().checkpointInterval()) {
-                        r.trainer().step(s, true);
-                    } else {
-                        other.trainer().step(s, true);
-                    }
-                };
+                return afterFirstSegment(withSeed(run, run.spec().train().seed() + 1));
             }
         });
         list.add(new Simple("bf16-step", "one step computed in lower precision: weights rounded to bfloat16",
@@ -219,14 +212,7 @@ public final class Cheats {
 
             @Override
             public ProvenTraining.StepFunction stepFunction(TaskRun run) throws IOException {
-                TaskRun other = withLr(run, 1.5f);
-                return (r, s) -> {
-                    if (s.step() < r.spec().checkpointInterval()) {
-                        r.trainer().step(s, true);
-                    } else {
-                        other.trainer().step(s, true);
-                    }
-                };
+                return afterFirstSegment(withLr(run, 1.5f));
             }
 
             @Override
@@ -247,14 +233,7 @@ public final class Cheats {
 
             @Override
             public ProvenTraining.StepFunction stepFunction(TaskRun run) throws IOException {
-                TaskRun other = mislabelled(run);
-                return (r, s) -> {
-                    if (s.step() < r.spec().checkpointInterval()) {
-                        r.trainer().step(s, true);
-                    } else {
-                        other.trainer().step(s, true);
-                    }
-                };
+                return afterFirstSegment(mislabelled(run));
             }
 
             @Override
@@ -372,6 +351,17 @@ public final class Cheats {
         }
         int r = b + 0x7fff + ((b >>> 16) & 1);
         return Float.intBitsToFloat(r & 0xffff0000);
+    }
+
+    /** Steps honestly through the first segment, then with {@code other}'s trainer. */
+    private static ProvenTraining.StepFunction afterFirstSegment(TaskRun other) {
+        return (r, s) -> {
+            if (s.step() < r.spec().checkpointInterval()) {
+                r.trainer().step(s, true);
+            } else {
+                other.trainer().step(s, true);
+            }
+        };
     }
 
     static TaskRun withSeed(TaskRun run, long seed) throws IOException {
