@@ -12,8 +12,8 @@ import {IReferee, IStructureReferee} from "./Referee.sol";
 /// already committed, so each round's gas depends only on proof depths (logarithmic), never on the
 /// model size or the number of steps. Leaf layouts are in docs/dispute-protocol.md.
 /// A party that misses its deadline loses (`timeout`). The loser: a solver has its locked task stake
-/// slashed (half to the challenger, half to the treasury); a challenger forfeits its bond to the
-/// solver. A winning challenger also gets its bond back.
+/// slashed (half to the challenger, half accrued to the treasury in Staking); a challenger forfeits its
+/// bond to the solver. A winning challenger also gets its bond back. Bonds are held by Staking.
 contract DisputeGame is ReentrancyGuard, Wired {
     using MerkleSha256 for bytes32;
 
@@ -102,9 +102,10 @@ contract DisputeGame is ReentrancyGuard, Wired {
     IStructureReferee public immutable structureReferee;
     uint256 public immutable challengeBond;
     uint64 public immutable roundTimeout;
-    // one slot: nonzero once wired, so the counters below never pay for a fresh slot
+    // one slot with Wired's `wired` flag (1 + 20 + 7 + 4 bytes): nonzero once wired, so the counters below
+    // never pay for a fresh slot
     TaskMarket public market;
-    uint64 public disputeCount;
+    uint56 public disputeCount;
     uint32 public openDisputes;
     mapping(uint256 => bytes32) public stateHash; // disputeId => keccak256(abi.encode(State))
 
@@ -158,7 +159,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         _finishWiring();
     }
 
-    /// @notice Bonds held for open disputes (== token.balanceOf(this) between transactions).
+    /// @notice Bonds of open disputes; the Staking contract holds them (sent there at open, paid from there at the end).
     function totalBonds() external view returns (uint256) {
         return uint256(openDisputes) * challengeBond;
     }
@@ -270,7 +271,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
         d.h1 = endState;
         stateHash[disputeId] = keccak256(abi.encode(d));
         openDisputes += 1;
-        require(token.transferFrom(msg.sender, address(this), challengeBond), "Game: bond transfer failed");
+        // the bond waits in Staking, whose balance (holding the defender's locked stake) is never zero here
+        require(token.transferFrom(msg.sender, address(staking), challengeBond), "Game: bond transfer failed");
         _emitOpened(disputeId, segment, d);
     }
 
@@ -742,22 +744,11 @@ contract DisputeGame is ReentrancyGuard, Wired {
         openDisputes -= 1;
         uint256 taskId = d.taskId;
         uint256 bond = challengeBond;
-        uint256 slashed;
-        uint256 forfeited;
-        if (challengerWon) {
-            slashed = d.solverStake;
-            if (slashed > 0) {
-                staking.slash(d.defender, slashed, address(this));
-                uint256 toChallenger = slashed / 2;
-                require(token.transfer(d.challenger, bond + toChallenger), "Game: transfer failed");
-                require(token.transfer(market.treasury(), slashed - toChallenger), "Game: transfer failed");
-            } else {
-                require(token.transfer(d.challenger, bond), "Game: transfer failed");
-            }
-        } else {
-            forfeited = bond;
-            require(token.transfer(d.defender, bond), "Game: transfer failed");
-        }
+        uint256 slashed = challengerWon ? d.solverStake : 0;
+        uint256 forfeited = challengerWon ? 0 : bond;
+        // one call pays everything: the slash (half to the challenger with its bond, half accrued to the
+        // treasury) or the forfeited bond to the solver
+        staking.payDispute(d.defender, d.challenger, slashed, bond, challengerWon);
         market.onDisputeResolved(taskId, challengerWon);
         emit DisputeResolved(disputeId, taskId, challengerWon, slashed, forfeited);
     }

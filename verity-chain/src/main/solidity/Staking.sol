@@ -8,9 +8,16 @@ import {IERC20, ReentrancyGuard, Wired} from "./Common.sol";
 /// only by the market (missed commit deadline) or the dispute game (lost dispute). Unbonding takes
 /// `unbondingDelay` seconds, so a solver cannot withdraw between a misdeed and its punishment;
 /// locked stake cannot be unbonded at all.
+/// Challenge bonds are held here too (the game sends them at open; `totalBonds` is the game's books),
+/// and the treasury's half of a dispute slash accrues here until anyone calls `collectTreasury`. Why
+/// here: while a dispute is open this contract holds the defender's locked stake, so its token balance
+/// and `totalStaked` are never zero, and neither the bond nor the slash has to pay for a fresh storage
+/// slot (20k gas each) as a game or a treasury with an empty balance would (docs/dispute-protocol.md, Gas).
 contract Staking is ReentrancyGuard, Wired {
     IERC20 public immutable token;
     uint64 public immutable unbondingDelay;
+    /// @notice Receives the accrued half of dispute slashes (`collectTreasury`).
+    address public immutable treasury;
     address public market;
     address public disputeGame;
 
@@ -18,7 +25,9 @@ contract Staking is ReentrancyGuard, Wired {
     mapping(address => uint256) public locked; // part of `staked` that backs an open task
     mapping(address => uint256) public unbondingAmount;
     mapping(address => uint64) public unbondingReleaseAt;
-    uint256 public totalStaked;
+    uint128 public totalStaked;
+    /// @notice The treasury's half of dispute slashes, not yet collected (packed with totalStaked: a slash writes one slot).
+    uint128 public treasuryAccrued;
     uint256 public totalUnbonding;
 
     event Staked(address indexed who, uint256 amount, uint256 newStake);
@@ -27,11 +36,17 @@ contract Staking is ReentrancyGuard, Wired {
     event Locked(address indexed who, uint256 amount, uint256 totalLocked);
     event Unlocked(address indexed who, uint256 amount, uint256 totalLocked);
     event Slashed(address indexed who, uint256 amount, address indexed to, address indexed by);
+    /// @notice A dispute's ruling paid out: `slashed` of the defender's locked stake (half to the challenger,
+    /// half accrued to the treasury) when the challenger won, else the bond to the defender.
+    event DisputePaid(address indexed defender, address indexed challenger, bool challengerWon, uint256 slashed, uint256 bond);
+    event TreasuryCollected(address indexed treasury, uint256 amount);
 
-    constructor(IERC20 token_, uint64 unbondingDelay_) {
+    constructor(IERC20 token_, uint64 unbondingDelay_, address treasury_) {
         require(address(token_) != address(0), "Staking: zero token");
+        require(treasury_ != address(0), "Staking: zero treasury");
         token = token_;
         unbondingDelay = unbondingDelay_;
+        treasury = treasury_;
     }
 
     function wire(address market_, address disputeGame_) external onlyDuringWiring {
@@ -43,6 +58,11 @@ contract Staking is ReentrancyGuard, Wired {
 
     modifier onlyMarket() {
         require(msg.sender == market, "Staking: caller is not the market");
+        _;
+    }
+
+    modifier onlyGame() {
+        require(msg.sender == disputeGame, "Staking: caller is not the dispute game");
         _;
     }
 
@@ -58,7 +78,7 @@ contract Staking is ReentrancyGuard, Wired {
     function stake(uint256 amount) external nonReentrant onlyWired {
         require(amount > 0, "Staking: zero amount");
         staked[msg.sender] += amount;
-        totalStaked += amount;
+        totalStaked += _u128(amount);
         require(token.transferFrom(msg.sender, address(this), amount), "Staking: transfer failed");
         emit Staked(msg.sender, amount, staked[msg.sender]);
     }
@@ -69,7 +89,7 @@ contract Staking is ReentrancyGuard, Wired {
         require(amount > 0, "Staking: zero amount");
         require(available(msg.sender) >= amount, "Staking: amount exceeds unlocked stake");
         staked[msg.sender] -= amount;
-        totalStaked -= amount;
+        totalStaked -= _u128(amount);
         unbondingAmount[msg.sender] += amount;
         totalUnbonding += amount;
         uint64 releaseAt = uint64(block.timestamp) + unbondingDelay;
@@ -106,8 +126,43 @@ contract Staking is ReentrancyGuard, Wired {
         require(locked[who] >= amount, "Staking: slash exceeds locked stake");
         locked[who] -= amount;
         staked[who] -= amount;
-        totalStaked -= amount;
+        totalStaked -= _u128(amount);
         require(token.transfer(to, amount), "Staking: transfer failed");
         emit Slashed(who, amount, to, msg.sender);
+    }
+
+    /// @notice The dispute game's ruling, paid from here (the game sent the challenger's `bond` here at open).
+    /// Challenger won: `slashed` of the defender's locked stake is taken, half (rounded down) goes to the
+    /// challenger with its bond in one transfer, the rest accrues to the treasury. Challenger lost: the bond
+    /// goes to the defender. Only the game calls this, from its own guarded `_resolve`, and the only
+    /// external call (the token) comes after every write, so no reentrancy guard is needed.
+    function payDispute(address defender, address challenger, uint256 slashed, uint256 bond, bool challengerWon) external onlyGame {
+        if (challengerWon) {
+            require(locked[defender] >= slashed, "Staking: slash exceeds locked stake");
+            locked[defender] -= slashed;
+            staked[defender] -= slashed;
+            uint256 toChallenger = slashed / 2;
+            totalStaked -= _u128(slashed);
+            treasuryAccrued += _u128(slashed - toChallenger);
+            emit DisputePaid(defender, challenger, true, slashed, bond);
+            require(token.transfer(challenger, bond + toChallenger), "Staking: transfer failed");
+        } else {
+            emit DisputePaid(defender, challenger, false, 0, bond);
+            require(token.transfer(defender, bond), "Staking: transfer failed");
+        }
+    }
+
+    /// @notice Sends the accrued treasury share of dispute slashes to the treasury (anyone may call).
+    function collectTreasury() external nonReentrant {
+        uint256 amount = treasuryAccrued;
+        require(amount > 0, "Staking: nothing accrued");
+        treasuryAccrued = 0;
+        require(token.transfer(treasury, amount), "Staking: transfer failed");
+        emit TreasuryCollected(treasury, amount);
+    }
+
+    function _u128(uint256 x) private pure returns (uint128) {
+        require(x <= type(uint128).max, "Staking: amount too large");
+        return uint128(x);
     }
 }

@@ -358,11 +358,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     // ------------------------------------------------------------------ 6. dispute hooks
 
-    /// @notice Called by the dispute game when a challenge opens. Only one dispute at a time; only
+    /// @notice Called by the dispute game when a challenge opens (the game is guarded and these hooks make no
+    /// external call, so they need no reentrancy guard of their own). Only one dispute at a time; only
     /// inside the verification window; the solver cannot challenge itself.
     function onDisputeOpened(uint256 taskId, address challenger, uint64 disputeId)
         external
-        nonReentrant
         onlyGame
         exists(taskId)
         returns (
@@ -390,7 +390,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// @notice Called by the dispute game after it slashed the loser. A solver that lost fails the
     /// task (attested verifiers are still paid for their replays; the rest is refunded). A solver that
     /// won returns the task to verification; it settles after the window as usual.
-    function onDisputeResolved(uint256 taskId, bool challengerWon) external nonReentrant onlyGame exists(taskId) {
+    function onDisputeResolved(uint256 taskId, bool challengerWon) external onlyGame exists(taskId) {
         Task storage t = tasks[taskId];
         require(t.status == Status.Disputed, "Market: task not disputed");
         t.dispute = 0;

@@ -93,7 +93,7 @@ public final class Verity {
         Map<String, Long> deployGas = new TreeMap<>();
         long deployBlock = chain.blockNumber();
         String token = create(chain, deployer, deployGas, "VerityToken", u256(cfg.initialSupply()), bool(false));
-        String staking = create(chain, deployer, deployGas, "Staking", addr(token), u64(cfg.unbondingDelay()));
+        String staking = create(chain, deployer, deployGas, "Staking", addr(token), u64(cfg.unbondingDelay()), addr(treasury));
         String registry = create(chain, deployer, deployGas, "ModelRegistry");
         String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
                 u16(cfg.feeBps()), u256(cfg.minVerifierStake()));
@@ -236,6 +236,16 @@ public final class Verity {
         return Abi.word(view(staking, "totalUnbonding()"), 0);
     }
 
+    /** The treasury's half of dispute slashes, held by the Staking contract until {@link #collectTreasury}. */
+    public BigInteger treasuryAccrued() {
+        return Abi.word(view(staking, "treasuryAccrued()"), 0);
+    }
+
+    /** Sends the accrued treasury share of dispute slashes to the treasury (anyone may send it). */
+    public Receipt collectTreasury(String from) {
+        return tx(from, staking, "Staking.collectTreasury", "collectTreasury()");
+    }
+
     /** Stake on its way out of {@code who}'s account (withdrawable from {@link #unbondingReleaseAt}). */
     public BigInteger unbonding(String who) {
         return Abi.word(view(staking, "unbondingAmount(address)", addr(who)), 0);
@@ -335,6 +345,7 @@ public final class Verity {
 
     // ------------------------------------------------------------------ dispute game
 
+    /** Bonds of open disputes (held by the Staking contract). */
     public BigInteger totalBonds() {
         return Abi.word(view(game, "totalBonds()"), 0);
     }

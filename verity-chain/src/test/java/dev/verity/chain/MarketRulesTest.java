@@ -151,6 +151,14 @@ class MarketRulesTest {
         assertEquals(Verity.Status.FAILED, v.task(t1).status());
         BigInteger stake = v.task(t1).spec().solverStake();
         assertEquals(before.add(v.config.challengeBond()).add(stake.divide(BigInteger.TWO)), v.balanceOf(a.challenger()));
+        // the other half waits in Staking for the treasury; anyone may send it there, once
+        assertEquals(stake.subtract(stake.divide(BigInteger.TWO)), v.treasuryAccrued());
+        ChainSelftest.checkConservation(v, a);
+        BigInteger treasuryBefore = v.balanceOf(v.treasury);
+        v.collectTreasury(a.submitter());
+        assertEquals(treasuryBefore.add(stake.subtract(stake.divide(BigInteger.TWO))), v.balanceOf(v.treasury));
+        assertEquals(BigInteger.ZERO, v.treasuryAccrued());
+        reverts("Staking: nothing accrued", () -> v.collectTreasury(a.submitter()));
         ChainSelftest.checkConservation(v, a);
         // the failed task's escrow waits for settle(), which refunds the submitter once
         BigInteger submitterBefore = v.balanceOf(a.submitter());

@@ -212,6 +212,7 @@ public final class Demo {
         out.printf(Locale.ROOT, "%-28s %18s%n", "market escrow", amount(v.totalEscrowed()));
         out.printf(Locale.ROOT, "%-28s %18s%n", "dispute bonds", amount(v.totalBonds()));
         out.printf(Locale.ROOT, "%-28s %18s%n", "all stakes", amount(v.totalStaked().add(v.totalUnbonding())));
+        out.printf(Locale.ROOT, "%-28s %18s%n", "treasury share (in staking)", amount(v.treasuryAccrued()));
         out.printf(Locale.ROOT, "%-28s %18s  (rest with the deployer)%n", "total supply", amount(v.totalSupply()));
     }
 

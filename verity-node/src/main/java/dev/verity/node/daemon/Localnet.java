@@ -818,6 +818,7 @@ public final class Localnet {
         say(String.format(Locale.ROOT, "%-28s %18s", "market escrow", amount(v.totalEscrowed())));
         say(String.format(Locale.ROOT, "%-28s %18s", "dispute bonds", amount(v.totalBonds())));
         say(String.format(Locale.ROOT, "%-28s %18s", "all stakes", amount(v.totalStaked().add(v.totalUnbonding()))));
+        say(String.format(Locale.ROOT, "%-28s %18s", "treasury share (in staking)", amount(v.treasuryAccrued())));
         say(String.format(Locale.ROOT, "%-28s %18s  (rest with the deployer)", "total supply", amount(v.totalSupply())));
     }
 
