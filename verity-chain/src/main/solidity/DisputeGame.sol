@@ -6,7 +6,7 @@ import {Staking} from "./Staking.sol";
 import {TaskMarket} from "./TaskMarket.sol";
 import {IReferee, IStructureReferee} from "./Referee.sol";
 
-/// @title DisputeGame: DESIGN.md Protocol step 6, rounds 1-7, each one transaction with a deadline.
+/// @title DisputeGame: DESIGN.md Protocol step 6, rounds 1-5, each one transaction with a deadline.
 /// @notice Odd rounds are the challenger's, even rounds the solver's (the defender). Every round
 /// checks its Merkle proofs (SHA-256 precompile, docs/commitments.md) against what the other side
 /// already committed, so each round's gas depends only on proof depths (logarithmic), never on the
@@ -23,6 +23,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     uint8 internal constant TAG_DATASET_ARRAY = 0x30;
     uint8 internal constant TAG_GRAPH_OP = 0x40;
     uint8 internal constant TAG_TRACE_ENTRY = 0x50;
+    uint8 internal constant TAG_SEGMENT_STEP = 0x51;
     uint8 internal constant TAG_OP_TRACE = 0x60;
     uint8 internal constant TAG_LINK = 0x70;
     uint8 internal constant TAG_RESULT = 0x71;
@@ -41,7 +42,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 taskId;
         address challenger;
         address defender;
-        uint8 round; // next round 2..7 while open; 0 when resolved
+        uint8 round; // next round 2..5 while open; 0 when resolved
         bool challengerWon;
         uint64 deadline;
         uint128 solverStake;
@@ -53,18 +54,30 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 step; // round 3: the disputed step (the agreed state is after step-1 steps)
         bytes32 h0; // round 1 start state; round 2 segment root; round 3 agreed (pre) state
         bytes32 h1; // round 1 end state; round 3 disputed (post) state
-        bytes32 opTraceRoot; // round 4
-        uint64 opIndex; // round 5
-        bytes32 graphLeafHash; // round 5
-        bytes32 outputRoot; // round 5 output tensor root; round 6 chain root
-        uint64 outputElems; // round 5
-        uint64 element; // round 5
-        uint64 links; // round 6: links in the chain (the tree has links + 1 leaves: the 0x71 result last)
-        uint32 claimedValue; // round 6
+        bytes32 opTraceRoot; // round 3: the disputed step's op trace (from its segment leaf)
+        uint64 opIndex; // round 3
+        bytes32 graphLeafHash; // round 3
+        bytes32 outputRoot; // round 3 output tensor root; round 4 chain root
+        uint64 outputElems; // round 3
+        uint64 element; // round 3
+        uint64 links; // round 4: links in the chain (the tree has links + 1 leaves: the 0x71 result last)
+        uint32 claimedValue; // round 4
+    }
+
+    /// @notice The step a round-3 move disputes: leaves k-1 (agreed) and k (disputed) of the round-2 segment tree,
+    /// each `0x51 || uint64 step || stateRoot || opTraceRoot` (the op trace of the step that produced the state), proven.
+    struct Step {
+        uint64 k;
+        bytes32 preState;
+        bytes32 preOpTrace;
+        bytes32[] preProof;
+        bytes32 postState;
+        bytes32 postOpTrace;
+        bytes32[] postProof;
     }
 
     /// @notice An op-trace entry (0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64 outputElems)
-    /// with its inclusion proof against the round-4 op-trace root.
+    /// with its inclusion proof against the disputed step's op-trace root.
     struct OpEntry {
         uint64 opIndex;
         bytes32 graphLeafHash;
@@ -81,7 +94,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         bytes32[] proof;
     }
 
-    /// @notice Round-7 evidence that operand `operand` of the disputed link (or result) misquotes its
+    /// @notice Round-5 evidence that operand `operand` of the disputed link (or result) misquotes its
     /// source. Input operand (kind 0): the disputed op's graph record (its inputs), the op-trace entry
     /// of input `number` and the 256-float chunk holding element `index`. Link operand (kind 1): the
     /// earlier link `number`, proven against the chain root.
@@ -98,7 +111,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     IERC20 public immutable token;
     Staking public immutable staking;
     IReferee public immutable referee;
-    /// @notice Round 7's structure check (StructureReferee over LinkStructure); zero: links are only recomputed.
+    /// @notice Round 5's structure check (StructureReferee over LinkStructure); zero: links are only recomputed.
     IStructureReferee public immutable structureReferee;
     uint256 public immutable challengeBond;
     uint64 public immutable roundTimeout;
@@ -123,13 +136,15 @@ contract DisputeGame is ReentrancyGuard, Wired {
         bytes32 endState
     );
     event SegmentRootPosted(uint256 indexed disputeId, bytes32 segmentRoot, uint64 deadline);
-    event StepDisputed(uint256 indexed disputeId, uint64 step, bytes32 preState, bytes32 postState, uint64 deadline);
-    event OpTracePosted(uint256 indexed disputeId, bytes32 opTraceRoot, uint64 deadline);
+    /// @notice Round 3 names the step and, in the same move, what is wrong in it (OpDisputed or ClaimRuled follows).
+    event StepDisputed(uint256 indexed disputeId, uint64 step, bytes32 preState, bytes32 postState, bytes32 opTraceRoot);
     event OpDisputed(uint256 indexed disputeId, uint64 opIndex, uint64 element, bytes32 outputRoot, uint64 outputElems, bytes32 graphLeafHash, uint64 deadline);
+    /// @notice A round-3 claim ruled at once: kind 1 record, 2 source, 3 update, 4 scalars; 0: the disputed step's
+    /// segment leaf commits no op trace (a zero root), which loses for the solver.
     event ClaimRuled(uint256 indexed disputeId, uint8 kind, uint64 node, bool claimRight);
     event ElementChainPosted(uint256 indexed disputeId, bytes32 chainRoot, uint64 chainLength, uint32 value, uint64 deadline);
     event LinkRuled(uint256 indexed disputeId, uint64 linkIndex, bool linkCorrect);
-    /// @notice Round 7 with a structure bundle: the structure referee's answer (covered false: op kind not known,
+    /// @notice Round 5 with a structure bundle: the structure referee's answer (covered false: op kind not known,
     /// nothing ruled; matches false: the link is not the one the op prescribes, the challenger wins).
     event StructureRuled(uint256 indexed disputeId, uint64 linkIndex, bool covered, bool matches, string why);
     event DisputeTimedOut(uint256 indexed disputeId, uint8 round, address indexed silentParty);
@@ -209,6 +224,20 @@ contract DisputeGame is ReentrancyGuard, Wired {
         }
     }
 
+    /// @dev Segment step entry: 0x51 || uint64(step) || stateRoot || opTraceRoot (73 bytes), hashed in scratch memory.
+    function _segmentLeaf(uint64 step, bytes32 stateRoot, bytes32 opTraceRoot) internal view returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore8(p, 0)
+            mstore8(add(p, 1), 0x51)
+            mstore(add(p, 2), shl(192, step))
+            mstore(add(p, 10), stateRoot)
+            mstore(add(p, 42), opTraceRoot)
+            if iszero(staticcall(gas(), 2, p, 74, 0, 32)) { revert(0, 0) }
+            h := mload(0)
+        }
+    }
+
     /// @dev Op-trace entry: 0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64 outputElems (81 bytes).
     function _opLeafOf(uint64 opIndex, bytes32 graphLeaf, bytes32 outputRoot, uint64 outputElems) internal view returns (bytes32 h) {
         assembly ("memory-safe") {
@@ -283,63 +312,58 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     // ------------------------------------------------------------------ round 2 (solver)
 
-    /// @notice The root over the segment's per-step state roots (steps s0..s1, s1-s0+1 leaves); its
-    /// first and last leaves must be the checkpoints the challenger proved in round 1. (Rounds 2-6 make
-    /// no external call, so they need no reentrancy guard.)
-    function postSegmentRoot(uint256 disputeId, State calldata s, bytes32 segmentRoot, bytes32[] calldata firstProof, bytes32[] calldata lastProof)
-        external
-    {
+    /// @notice The root over the segment's steps s0..s1 (s1-s0+1 leaves `0x51 || step || stateRoot || opTraceRoot`): the
+    /// state after each step and the root of the op trace of the step that produced it (zero for leaf 0, the starting
+    /// checkpoint). Its first and last leaves must be the checkpoints the challenger proved in round 1 (`lastOpTrace`:
+    /// the last leaf's op-trace root). Committing every step's op trace here lets round 3 name the step and the wrong
+    /// op in one move (no separate op-trace round). (Rounds 2-4 make no external call: no reentrancy guard.)
+    function postSegmentRoot(
+        uint256 disputeId,
+        State calldata s,
+        bytes32 segmentRoot,
+        bytes32[] calldata firstProof,
+        bytes32 lastOpTrace,
+        bytes32[] calldata lastProof
+    ) external {
         State memory d = _turn(disputeId, s, 2);
         uint64 n = d.segEndStep - d.segStartStep + 1;
-        require(segmentRoot.verify(n, 0, _stepLeaf(d.segStartStep, d.h0), firstProof), "Game: segment root does not start at the checkpoint");
-        require(segmentRoot.verify(n, n - 1, _stepLeaf(d.segEndStep, d.h1), lastProof), "Game: segment root does not end at the checkpoint");
+        require(segmentRoot.verify(n, 0, _segmentLeaf(d.segStartStep, d.h0, 0), firstProof), "Game: segment root does not start at the checkpoint");
+        require(segmentRoot.verify(n, n - 1, _segmentLeaf(d.segEndStep, d.h1, lastOpTrace), lastProof), "Game: segment root does not end at the checkpoint");
         d.h0 = segmentRoot;
         emit SegmentRootPosted(disputeId, segmentRoot, _advance(disputeId, d));
     }
 
     // ------------------------------------------------------------------ round 3 (challenger)
 
-    /// @notice Name the first disputed step: leaf k (k >= 1) of the segment; leaf k-1 is agreed.
-    function disputeStep(
-        uint256 disputeId,
-        State calldata s,
-        uint64 k,
-        bytes32 preState,
-        bytes32[] calldata preProof,
-        bytes32 postState,
-        bytes32[] calldata postProof
-    ) external {
-        State memory d = _turn(disputeId, s, 3);
+    /// @dev Round 3's common part: proves the disputed step's two segment leaves (k-1 agreed, k disputed) and moves
+    /// the dispute onto that step and its op trace. False if the solver committed no op trace for the step (a zero
+    /// root): the challenger has won, the dispute is resolved.
+    function _step(uint256 disputeId, State memory d, Step calldata st) internal returns (bool) {
         uint64 n = d.segEndStep - d.segStartStep + 1;
-        require(k >= 1 && k < n, "Game: step outside the segment");
-        uint64 step = d.segStartStep + k;
+        require(st.k >= 1 && st.k < n, "Game: step outside the segment");
+        uint64 step = d.segStartStep + st.k;
         bytes32 segmentRoot = d.h0;
-        require(segmentRoot.verify(n, k - 1, _stepLeaf(step - 1, preState), preProof), "Game: bad proof of pre-state");
-        require(segmentRoot.verify(n, k, _stepLeaf(step, postState), postProof), "Game: bad proof of post-state");
+        require(segmentRoot.verify(n, st.k - 1, _segmentLeaf(step - 1, st.preState, st.preOpTrace), st.preProof), "Game: bad proof of pre-state");
+        require(segmentRoot.verify(n, st.k, _segmentLeaf(step, st.postState, st.postOpTrace), st.postProof), "Game: bad proof of post-state");
         d.step = step;
-        d.h0 = preState;
-        d.h1 = postState;
-        emit StepDisputed(disputeId, step, preState, postState, _advance(disputeId, d));
+        d.h0 = st.preState;
+        d.h1 = st.postState;
+        d.opTraceRoot = st.postOpTrace;
+        emit StepDisputed(disputeId, step, st.preState, st.postState, st.postOpTrace);
+        if (st.postOpTrace == 0) {
+            _ruleClaim(disputeId, d, 0, 0, true);
+            return false;
+        }
+        return true;
     }
 
-    // ------------------------------------------------------------------ round 4 (solver)
-
-    /// @notice The op trace of the disputed step: a tree of `graphOps` leaves, one per graph op.
-    function postOpTrace(uint256 disputeId, State calldata s, bytes32 opTraceRoot) external {
-        State memory d = _turn(disputeId, s, 4);
-        require(opTraceRoot != bytes32(0), "Game: empty op trace root");
-        d.opTraceRoot = opTraceRoot;
-        emit OpTracePosted(disputeId, opTraceRoot, _advance(disputeId, d));
-    }
-
-    // ------------------------------------------------------------------ round 5 (challenger)
-
-    /// @notice Name op `opIndex` (whose inputs the challenger accepts) and one output element. The
-    /// graph record is proven against the task's graph root, and the op-trace entry
-    /// (0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64 outputElems) against round 4.
+    /// @notice Name the first disputed step `st` and, in it, op `opIndex` (whose inputs the challenger accepts) and
+    /// one output element. The graph record is proven against the task's graph root, and the op-trace entry
+    /// (0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64 outputElems) against the step's op trace.
     function disputeOp(
         uint256 disputeId,
         State calldata s,
+        Step calldata st,
         uint64 opIndex,
         bytes calldata graphRecord,
         bytes32[] calldata graphProof,
@@ -347,8 +371,9 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 outputElems,
         bytes32[] calldata opTraceProof,
         uint64 element
-    ) external {
-        State memory d = _turn(disputeId, s, 5);
+    ) external nonReentrant {
+        State memory d = _turn(disputeId, s, 3);
+        if (!_step(disputeId, d, st)) return;
         require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
         bytes32 graphLeaf = MerkleSha256.leafHashCd(graphRecord);
         require(d.graphRoot.verify(d.graphOps, opIndex, graphLeaf, graphProof), "Game: bad proof of graph op");
@@ -364,19 +389,20 @@ contract DisputeGame is ReentrancyGuard, Wired {
         emit OpDisputed(disputeId, opIndex, element, outputRoot, outputElems, graphLeaf, _advance(disputeId, d));
     }
 
-    /// @notice Round 5, record claim: the op trace's entry `e` carries another graph leaf hash than the
-    /// task graph's leaf `e.opIndex` (`graphLeaf`, proven). Rules at once.
-    function claimRecord(uint256 disputeId, State calldata s, OpEntry calldata e, bytes32 graphLeaf, bytes32[] calldata graphProof)
+    /// @notice Round 3, record claim: in disputed step `st`, the op trace's entry `e` carries another graph leaf hash
+    /// than the task graph's leaf `e.opIndex` (`graphLeaf`, proven). Rules at once.
+    function claimRecord(uint256 disputeId, State calldata s, Step calldata st, OpEntry calldata e, bytes32 graphLeaf, bytes32[] calldata graphProof)
         external
         nonReentrant
     {
-        State memory d = _turn(disputeId, s, 5);
+        State memory d = _turn(disputeId, s, 3);
+        if (!_step(disputeId, d, st)) return;
         _proveOp(d, e);
         require(d.graphRoot.verify(d.graphOps, e.opIndex, graphLeaf, graphProof), "Game: bad proof of graph op");
         _ruleClaim(disputeId, d, 1, e.opIndex, graphLeaf != e.graphLeafHash);
     }
 
-    /// @notice Round 5, source claim: op `e.opIndex` is a source (its graph record proven) whose output
+    /// @notice Round 3, source claim: in disputed step `st`, op `e.opIndex` is a source (its graph record proven) whose output
     /// root is not what the agreed state holds: for a STATE node, the agreed state's 0x20 record of the
     /// same name (proven against the pre-state root); for the `step` INPUT, the tensor root of
     /// [float(step-1)]; for a dataset INPUT, the task's 0x30 record of the same name (proven against the
@@ -384,12 +410,14 @@ contract DisputeGame is ReentrancyGuard, Wired {
     function claimSource(
         uint256 disputeId,
         State calldata s,
+        Step calldata st,
         OpEntry calldata e,
         bytes calldata graphRecord,
         bytes32[] calldata graphProof,
         Leaf calldata stateRecord
     ) external nonReentrant {
-        State memory d = _turn(disputeId, s, 5);
+        State memory d = _turn(disputeId, s, 3);
+        if (!_step(disputeId, d, st)) return;
         _proveOp(d, e);
         require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
         bytes32 graphLeaf = MerkleSha256.leafHashCd(graphRecord);
@@ -416,7 +444,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         _ruleClaim(disputeId, d, 2, e.opIndex, want != e.outputRoot);
     }
 
-    /// @notice Round 5, update claim: the disputed state's 0x20 record (proven against the post-state
+    /// @notice Round 3, update claim: in disputed step `st`, the disputed state's 0x20 record (proven against the post-state
     /// root) holds another tensor root than op-trace entry `e`. Which node holds which state tensor after
     /// the step is committed by the graph root: the graph record of node `e.opIndex` (proven) ends with
     /// the list of state tensors it updates (docs/commitments.md). A record that does not list the state
@@ -424,12 +452,14 @@ contract DisputeGame is ReentrancyGuard, Wired {
     function claimUpdate(
         uint256 disputeId,
         State calldata s,
+        Step calldata st,
         OpEntry calldata e,
         bytes calldata graphRecord,
         bytes32[] calldata graphProof,
         Leaf calldata stateRecord
     ) external nonReentrant {
-        State memory d = _turn(disputeId, s, 5);
+        State memory d = _turn(disputeId, s, 3);
+        if (!_step(disputeId, d, st)) return;
         _proveOp(d, e);
         require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
         require(d.graphRoot.verify(d.graphOps, e.opIndex, MerkleSha256.leafHashCd(graphRecord), graphProof), "Game: bad proof of graph op");
@@ -442,19 +472,21 @@ contract DisputeGame is ReentrancyGuard, Wired {
         _ruleClaim(disputeId, d, 3, e.opIndex, updates && bytes32(rec[rec.length - 32:]) != e.outputRoot);
     }
 
-    /// @notice Round 5, scalars claim: the disputed state's 0x21 record is not the agreed one advanced by
+    /// @notice Round 3, scalars claim: in disputed step `st`, the disputed state's 0x21 record is not the agreed one advanced by
     /// one step (step+1, dataCursor+batch, rngCounter = step+1). `batch` is the `batch` attribute of a data
     /// gather op of the task graph (record proven at `gatherIndex`). Rules at once.
     function claimScalars(
         uint256 disputeId,
         State calldata s,
+        Step calldata st,
         Leaf calldata pre,
         Leaf calldata post,
         bytes calldata gatherRecord,
         uint64 gatherIndex,
         bytes32[] calldata gatherProof
     ) external nonReentrant {
-        State memory d = _turn(disputeId, s, 5);
+        State memory d = _turn(disputeId, s, 3);
+        if (!_step(disputeId, d, st)) return;
         require(pre.data.length == 25 && uint8(pre.data[0]) == TAG_STATE_SCALARS, "Game: not a scalars record");
         require(post.data.length == 25 && uint8(post.data[0]) == TAG_STATE_SCALARS, "Game: not a scalars record");
         require(_proveLeaf(d.h0, pre), "Game: bad proof of agreed scalars");
@@ -474,7 +506,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         _resolve(disputeId, d, claimRight);
     }
 
-    // ------------------------------------------------------------------ round 6 (solver)
+    // ------------------------------------------------------------------ round 4 (solver)
 
     /// @notice The element chain: a tree over `links` 0x70 link leaves then the 0x71 result leaf
     /// (docs/commitments.md). The solver proves the disputed element's value against the output tensor
@@ -490,7 +522,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         bytes calldata resultLeaf,
         bytes32[] calldata resultProof
     ) external {
-        State memory d = _turn(disputeId, s, 6);
+        State memory d = _turn(disputeId, s, 4);
         uint32 value = _element(d.outputRoot, d.outputElems, d.element, chunk, chunkProof);
         require(resultLeaf.length == 1 + OPERAND_BYTES && uint8(resultLeaf[0]) == TAG_RESULT, "Game: not a chain result leaf");
         require(_same(uint32(bytes4(resultLeaf[10:14])), value), "Game: the chain's result is not the committed element");
@@ -501,7 +533,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         emit ElementChainPosted(disputeId, chainRoot, links, value, _advance(disputeId, d));
     }
 
-    // ------------------------------------------------------------------ round 7 (challenger)
+    // ------------------------------------------------------------------ round 5 (challenger)
 
     /// @notice Name the first wrong word of the chain: link `t < links` (a 0x70 leaf) or `t == links`
     /// (the 0x71 result leaf), proven against the chain root. `evidence` may show that an operand
@@ -509,7 +541,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// chain): then the challenger wins. A non-empty `structure` (StructureReferee.Bundle, ABI-encoded) asks the
     /// structure referee whether the leaf is the link (or result, chain length) the op prescribes at `t`: if not,
     /// the challenger wins; an op kind it does not cover rules nothing. Otherwise a link is recomputed by the
-    /// referee; a result leaf that quotes its source correctly stands (round 6 tied it to the committed element).
+    /// referee; a result leaf that quotes its source correctly stands (round 4 tied it to the committed element).
     function disputeLink(
         uint256 disputeId,
         State calldata s,
@@ -519,7 +551,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         Evidence[] calldata evidence,
         bytes calldata structure
     ) external nonReentrant {
-        State memory d = _turn(disputeId, s, 7);
+        State memory d = _turn(disputeId, s, 5);
         uint64 links = d.links;
         require(t <= links, "Game: no such link");
         require(d.outputRoot.verify(links + 1, t, MerkleSha256.leafHashCd(leaf), proof), "Game: bad proof of link");

@@ -5,16 +5,16 @@ import {IStructureReferee} from "./Referee.sol";
 import {LinkStructure} from "./LinkStructure.sol";
 import {MerkleSha256} from "./Common.sol";
 
-/// @title StructureReferee: round 7's structure check (docs/referee.md, "Link structure").
+/// @title StructureReferee: round 5's structure check (docs/referee.md, "Link structure").
 /// @notice LinkStructure says which link an op prescribes at a position of an element's chain, given the op's record,
 /// its inputs' shapes and the data words the prescription reads. This contract proves all of that against what the
 /// dispute already fixed, so nothing reaches LinkStructure unproven:
-/// - the op's `0x40` record must hash to the graph leaf round 5 proved;
+/// - the op's `0x40` record must hash to the graph leaf round 3 proved;
 /// - each input's `0x40` record is proven against the task's graph root at the input id the op's record lists; its
 ///   shape (`uint32 rank ‖ uint32 dim…`) becomes the input's dims;
 /// - a data word that is an input element (a label, a token id, the step) is read from a 256-float chunk of that
 ///   input's output, proven against the input's op-trace entry, itself proven against the op-trace root (the inputs
-///   of the disputed op are what the challenger agreed with in round 5);
+///   of the disputed op are what the challenger agreed with in round 3);
 /// - a data word that is a link's result (the shuffled sample) is read from that link's `0x70` leaf, proven against
 ///   the chain root.
 /// A proof that does not verify reverts (the challenger may resend before the deadline). The words' bits are read

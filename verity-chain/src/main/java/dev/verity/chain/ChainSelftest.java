@@ -133,7 +133,7 @@ public final class ChainSelftest {
         return id;
     }
 
-    /** All seven rounds on segment {@code seg}; the referee rules. Returns the task id. */
+    /** All five rounds on segment {@code seg}; the referee rules. Returns the task id. */
     public static long disputedTask(Verity v, Actors a, SyntheticDispute syn, long seg) {
         long id = committedTask(v, a, syn);
         playDispute(v, a, id, syn, seg, 3, syn.graphOps / 2, syn.outputElems - 1, syn.chainLength / 2);
@@ -145,17 +145,15 @@ public final class ChainSelftest {
     public static long playDispute(Verity v, Actors a, long taskId, SyntheticDispute syn, long seg, long k, int op, long element, int link) {
         long d = v.openDispute(a.challenger(), taskId, syn.round1(seg));
         v.round2(a.solver(), d, syn.round2(seg));
-        v.round3(a.challenger(), d, syn.round3(seg, k));
-        v.round4(a.solver(), d, syn.round4(op, element));
-        v.round5(a.challenger(), d, syn.round5(op, element));
-        v.round6(a.solver(), d, syn.round6());
-        v.round7(a.challenger(), d, syn.round7(link));
+        v.round3(a.challenger(), d, syn.round3(seg, k, op, element));
+        v.round4(a.solver(), d, syn.round4());
+        v.round5(a.challenger(), d, syn.round5(link));
         return d;
     }
 
     /**
      * Conservation: every token is in exactly one place. Market balance == total escrow, staking
-     * balance == staked + unbonding, game balance == open bonds, and the balances of all actors and
+     * balance == staked + unbonding + open bonds + the treasury's uncollected share, the game holds nothing, and the balances of all actors and
      * contracts sum to the total supply.
      */
     public static void checkConservation(Verity v, Actors a) {
@@ -206,6 +204,6 @@ public final class ChainSelftest {
             out.printf("%-46s %6d %10d %10d%n", e.getKey(), e.getValue().size(), min, max);
             if (e.getKey().contains("(round")) dispute += max;
         }
-        out.printf("%-46s %6s %10s %10d%n", "whole dispute (rounds 1-7, max each)", "", "", dispute);
+        out.printf("%-46s %6s %10s %10d%n", "whole dispute (rounds 1-5, max each)", "", "", dispute);
     }
 }

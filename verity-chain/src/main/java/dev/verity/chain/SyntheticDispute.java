@@ -13,18 +13,20 @@ import java.util.SplittableRandom;
  * self-test, the gas measurements and the property tests until verity-proof produces real ones.
  *
  * <p>Only what a dispute touches is materialised: the trace (numSegments + 1 leaves), the disputed
- * segment (c + 1 leaves), the graph and op trace, one output tensor's chunk tree (ceil(elems/256)
- * leaves, only the disputed chunk real), and one element chain.
+ * segment (c + 1 leaves), the graph and one op trace (every step's, and every op's output is the same
+ * tensor of {@code outputElems} pseudo-random floats, so the segment can commit to it before the
+ * challenger names an op), that tensor's chunk tree, and one element chain.
  */
 public final class SyntheticDispute {
     public record Round1(long segment, byte[] startState, List<byte[]> startProof, byte[] endState, List<byte[]> endProof) {}
-    public record Round2(byte[] segmentRoot, List<byte[]> firstProof, List<byte[]> lastProof) {}
-    public record Round3(long k, byte[] preState, List<byte[]> preProof, byte[] postState, List<byte[]> postProof) {}
-    public record Round5(long opIndex, byte[] graphRecord, List<byte[]> graphProof, byte[] outputRoot, long outputElems, List<byte[]> opTraceProof,
-            long element) {}
-    public record Round6(byte[] chainRoot, long links, byte[] chunk, List<byte[]> chunkProof, byte[] resultLeaf, List<byte[]> resultProof) {}
+    /** Round 2: the segment root, the proof of leaf 0 and the last leaf's op-trace root with its proof. */
+    public record Round2(byte[] segmentRoot, List<byte[]> firstProof, byte[] lastOpTrace, List<byte[]> lastProof) {}
+    /** Round 3's element claim: the disputed step, and in it op {@code opIndex} and output element {@code element}. */
+    public record Round3(Verity.Step step, long opIndex, byte[] graphRecord, List<byte[]> graphProof, byte[] outputRoot, long outputElems,
+            List<byte[]> opTraceProof, long element) {}
+    public record Round4(byte[] chainRoot, long links, byte[] chunk, List<byte[]> chunkProof, byte[] resultLeaf, List<byte[]> resultProof) {}
     /** Link {@code t} (or the result leaf, t == links): its leaf bytes, proof, and the link itself (null for the result). */
-    public record Round7(long t, byte[] leaf, List<byte[]> proof, Verity.Link link) {}
+    public record Round5(long t, byte[] leaf, List<byte[]> proof, Verity.Link link) {}
 
     /** BasicOp.FMA's ordinal (docs/referee.md). */
     public static final int OP_FMA = 4;
@@ -91,6 +93,11 @@ public final class SyntheticDispute {
         return Merkle.leafHash(Abi.concat(new byte[] {0x50}, Merkle.u64(step), stateRoot));
     }
 
+    /** Segment step entry 0x51: the state after {@code step} steps and the op trace of the step that produced it. */
+    static byte[] segmentLeaf(long step, byte[] stateRoot, byte[] opTraceRoot) {
+        return Merkle.leafHash(Abi.concat(new byte[] {0x51}, Merkle.u64(step), stateRoot, opTraceRoot));
+    }
+
     private long segStart(long seg) {
         return seg * interval;
     }
@@ -99,9 +106,14 @@ public final class SyntheticDispute {
         return Math.min(seg * interval + interval, totalSteps);
     }
 
+    /** The op-trace root committed for step {@code s} of segment {@code seg} (zero for the segment's first leaf). */
+    private byte[] opTraceRootAt(long seg, long s) {
+        return s == segStart(seg) ? new byte[32] : opTrace().root();
+    }
+
     private Merkle.Tree segmentTree(long seg) {
         List<byte[]> l = new ArrayList<>();
-        for (long s = segStart(seg); s <= segEnd(seg); s++) l.add(stepLeaf(s, stateRoot(s)));
+        for (long s = segStart(seg); s <= segEnd(seg); s++) l.add(segmentLeaf(s, stateRoot(s), opTraceRootAt(seg, s)));
         return Merkle.build(l);
     }
 
@@ -111,78 +123,72 @@ public final class SyntheticDispute {
 
     public Round2 round2(long seg) {
         Merkle.Tree t = segmentTree(seg);
-        return new Round2(t.root(), t.proof(0), t.proof(t.size() - 1));
+        return new Round2(t.root(), t.proof(0), opTraceRootAt(seg, segEnd(seg)), t.proof(t.size() - 1));
     }
 
-    public Round3 round3(long seg, long k) {
+    /** The step a round-3 move disputes: leaf {@code k} of segment {@code seg} (leaf k-1 agreed). */
+    public Verity.Step step(long seg, long k) {
         Merkle.Tree t = segmentTree(seg);
         long s = segStart(seg) + k;
-        return new Round3(k, stateRoot(s - 1), t.proof(k - 1), stateRoot(s), t.proof(k));
+        return new Verity.Step(k, stateRoot(s - 1), opTraceRootAt(seg, s - 1), t.proof(k - 1), stateRoot(s), opTraceRootAt(seg, s), t.proof(k));
     }
 
-    // The disputed op is `opIndex`; its output is the tensor below; other ops' outputs are stand-ins.
-    private byte[] outputRoot(int op, int disputedOp) {
-        return op == disputedOp ? outputTree().root() : hash("out", op);
-    }
+    private Merkle.Tree opTraceCache;
 
-    private Merkle.Tree opTrace(int disputedOp) {
-        List<byte[]> l = new ArrayList<>();
-        for (int k = 0; k < graphOps; k++) {
-            l.add(Merkle.leafHash(Abi.concat(new byte[] {0x60}, Merkle.u64(k), Merkle.leafHash(graphRecords.get(k)), outputRoot(k, disputedOp),
-                    Merkle.u64(k == disputedOp ? outputElems : 1))));
+    /** Every step's op trace: op k's entry commits to the (one) output tensor, whatever op the challenger names. */
+    private Merkle.Tree opTrace() {
+        if (opTraceCache == null) {
+            List<byte[]> l = new ArrayList<>();
+            for (int k = 0; k < graphOps; k++) {
+                l.add(Merkle.leafHash(Abi.concat(new byte[] {0x60}, Merkle.u64(k), Merkle.leafHash(graphRecords.get(k)), outputTree().root(),
+                        Merkle.u64(outputElems))));
+            }
+            opTraceCache = Merkle.build(l);
         }
-        return Merkle.build(l);
+        return opTraceCache;
     }
 
-    /** The op trace commits to the output tensor of the op the challenger will name, holding the disputed element. */
-    public byte[] round4(int disputedOp, long disputedElement) {
-        this.element(disputedElement);
-        return opTrace(disputedOp).root();
-    }
-
-    public Round5 round5(int op, long element) {
+    /** Round 3: disputes step {@code k} of segment {@code seg}, op {@code op}'s output element {@code element}. */
+    public Round3 round3(long seg, long k, int op, long element) {
         this.element(element);
-        return new Round5(op, graphRecords.get(op), graph.proof(op), outputTree().root(), outputElems, opTrace(op).proof(op), element);
+        return new Round3(step(seg, k), op, graphRecords.get(op), graph.proof(op), outputTree().root(), outputElems, opTrace().proof(op), element);
     }
 
     private Merkle.Tree outputCache;
-    private long cachedElement = -1;
-    private byte[] realChunk;
 
-    /** The disputed element: the chunk holding it is real bytes, the other chunk leaves stand-ins. */
+    /** The disputed element (its chunk, links and result). */
     private long element = 0;
 
     public SyntheticDispute element(long e) {
-        if (e != element) {
-            element = e;
-            outputCache = null;
-        }
+        element = e;
         return this;
     }
 
+    /** Chunk {@code ci} of the output tensor: pseudo-random floats in [-1, 1), little-endian. */
+    private byte[] chunk(long ci) {
+        long chunks = (outputElems + 255) / 256;
+        int len = (int) (ci + 1 < chunks ? 256 : outputElems - ci * 256);
+        ByteBuffer b = ByteBuffer.allocate(4 * len).order(ByteOrder.LITTLE_ENDIAN);
+        SplittableRandom r = new SplittableRandom(salt ^ ci);
+        for (int i = 0; i < len; i++) b.putFloat((float) r.nextDouble(-1, 1));
+        return b.array();
+    }
+
     private Merkle.Tree outputTree() {
-        if (outputCache == null || cachedElement != element) {
+        if (outputCache == null) {
             long chunks = (outputElems + 255) / 256;
-            long ci = element / 256;
-            int len = (int) (ci + 1 < chunks ? 256 : outputElems - ci * 256);
-            ByteBuffer b = ByteBuffer.allocate(4 * len).order(ByteOrder.LITTLE_ENDIAN);
-            SplittableRandom r = new SplittableRandom(salt ^ ci);
-            for (int i = 0; i < len; i++) b.putFloat((float) r.nextDouble(-1, 1));
-            realChunk = b.array();
             List<byte[]> leaves = new ArrayList<>();
             for (long c = 0; c < chunks; c++) {
-                leaves.add(c == ci ? Merkle.leafHash(Abi.concat(new byte[] {0x10}, realChunk)) : hash("chunk", c));
+                leaves.add(Merkle.leafHash(Abi.concat(new byte[] {0x10}, chunk(c))));
             }
             outputCache = Merkle.build(leaves);
-            cachedElement = element;
         }
         return outputCache;
     }
 
     private long elementBits() {
-        outputTree();
         int o = (int) (4 * (element % 256));
-        return ByteBuffer.wrap(realChunk, o, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+        return ByteBuffer.wrap(chunk(element / 256), o, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
     }
 
     /** Links: fma chain acc_t = fma(x_t, y_t, acc_{t-1}); z carries the previous result; the last result is the element. */
@@ -210,16 +216,16 @@ public final class SyntheticDispute {
         return Merkle.build(l);
     }
 
-    public Round6 round6() {
+    public Round4 round4() {
         List<Verity.Link> links = links();
         Merkle.Tree ct = chainTree(links);
         Merkle.Tree ot = outputTree();
-        return new Round6(ct.root(), chainLength, realChunk.clone(), ot.proof(element / 256), resultLeaf(), ct.proof(chainLength));
+        return new Round4(ct.root(), chainLength, chunk(element / 256), ot.proof(element / 256), resultLeaf(), ct.proof(chainLength));
     }
 
-    public Round7 round7(int t) {
+    public Round5 round5(int t) {
         List<Verity.Link> links = links();
         Merkle.Tree ct = chainTree(links);
-        return t < chainLength ? new Round7(t, links.get(t).leafBytes(t), ct.proof(t), links.get(t)) : new Round7(t, resultLeaf(), ct.proof(t), null);
+        return t < chainLength ? new Round5(t, links.get(t).leafBytes(t), ct.proof(t), links.get(t)) : new Round5(t, resultLeaf(), ct.proof(t), null);
     }
 }

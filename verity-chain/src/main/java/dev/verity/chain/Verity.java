@@ -98,7 +98,7 @@ public final class Verity {
         String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
                 u16(cfg.feeBps()), u256(cfg.minVerifierStake()));
         String referee = create(chain, deployer, deployGas, cfg.refereeContract());
-        // round 7's structure check: LinkStructure (with LinkStructureRows, LinkStructureNorm) behind StructureReferee,
+        // round 5's structure check: LinkStructure (with LinkStructureRows, LinkStructureNorm) behind StructureReferee,
         // which proves its inputs
         String rows = create(chain, deployer, deployGas, "LinkStructureRows");
         String norm = create(chain, deployer, deployGas, "LinkStructureNorm");
@@ -391,8 +391,7 @@ public final class Verity {
     private static final String EV_OPENED = Abi.eventTopic("DisputeOpened(uint256,uint256,address,address,uint64,uint64)");
     private static final String EV_PARAMS = Abi.eventTopic("DisputeParams(uint256,uint128,uint64,uint64,uint64,bytes32,bytes32,bytes32,bytes32)");
     private static final String EV_SEGMENT = Abi.eventTopic("SegmentRootPosted(uint256,bytes32,uint64)");
-    private static final String EV_STEP = Abi.eventTopic("StepDisputed(uint256,uint64,bytes32,bytes32,uint64)");
-    private static final String EV_OPTRACE = Abi.eventTopic("OpTracePosted(uint256,bytes32,uint64)");
+    private static final String EV_STEP = Abi.eventTopic("StepDisputed(uint256,uint64,bytes32,bytes32,bytes32)");
     private static final String EV_OP = Abi.eventTopic("OpDisputed(uint256,uint64,uint64,bytes32,uint64,bytes32,uint64)");
     private static final String EV_CHAIN = Abi.eventTopic("ElementChainPosted(uint256,bytes32,uint64,uint32,uint64)");
     private static final String EV_RESOLVED = Abi.eventTopic("DisputeResolved(uint256,uint256,bool,uint256,uint256)");
@@ -434,15 +433,11 @@ public final class Verity {
                 deadline = Abi.wordLong(w, 1);
                 round = 3;
             } else if (EV_STEP.equals(t)) {
+                // round 3 names the step and what is wrong in it in one move: OpDisputed (or the ruling) follows
                 step = Abi.wordLong(w, 0);
                 h0 = Abi.wordBytes(w, 1);
                 h1 = Abi.wordBytes(w, 2);
-                deadline = Abi.wordLong(w, 3);
-                round = 4;
-            } else if (EV_OPTRACE.equals(t)) {
-                opTraceRoot = Abi.wordBytes(w, 0);
-                deadline = Abi.wordLong(w, 1);
-                round = 5;
+                opTraceRoot = Abi.wordBytes(w, 3);
             } else if (EV_OP.equals(t)) {
                 opIndex = Abi.wordLong(w, 0);
                 element = Abi.wordLong(w, 1);
@@ -450,13 +445,13 @@ public final class Verity {
                 outputElems = Abi.wordLong(w, 3);
                 graphLeafHash = Abi.wordBytes(w, 4);
                 deadline = Abi.wordLong(w, 5);
-                round = 6;
+                round = 4;
             } else if (EV_CHAIN.equals(t)) {
                 outputRoot = Abi.wordBytes(w, 0);
                 links = Abi.wordLong(w, 1);
                 value = Abi.wordLong(w, 2);
                 deadline = Abi.wordLong(w, 3);
-                round = 7;
+                round = 5;
             } else if (EV_RESOLVED.equals(t)) {
                 won = Abi.wordBool(w, 0);
                 round = 0;
@@ -482,40 +477,47 @@ public final class Verity {
     }
 
     public Receipt round2(String solver, long id, SyntheticDispute.Round2 r) {
-        return tx(solver, game, "DisputeGame.postSegmentRoot (round 2)", "postSegmentRoot(uint256," + STATE + ",bytes32,bytes32[],bytes32[])", u256(id), state(id),
-                b32(r.segmentRoot()), b32s(r.firstProof()), b32s(r.lastProof()));
+        return tx(solver, game, "DisputeGame.postSegmentRoot (round 2)", "postSegmentRoot(uint256," + STATE + ",bytes32,bytes32[],bytes32,bytes32[])",
+                u256(id), state(id), b32(r.segmentRoot()), b32s(r.firstProof()), b32(r.lastOpTrace()), b32s(r.lastProof()));
     }
 
+    /** ABI type of DisputeGame.Step. */
+    public static final String STEP = "(uint64,bytes32,bytes32,bytes32[],bytes32,bytes32,bytes32[])";
+
+    /**
+     * The step a round-3 move disputes: segment leaves {@code k - 1} (agreed) and {@code k} (disputed), each the state
+     * after its step and the root of the op trace that produced it, with their proofs against the round-2 root.
+     */
+    public record Step(long k, byte[] preState, byte[] preOpTrace, List<byte[]> preProof, byte[] postState, byte[] postOpTrace,
+            List<byte[]> postProof) {
+        DynamicStruct toAbi() {
+            return new DynamicStruct(u64(k), b32(preState), b32(preOpTrace), b32s(preProof), b32(postState), b32(postOpTrace), b32s(postProof));
+        }
+    }
+
+    /** Round 3, element claim: the disputed step, and in it op {@code r.opIndex()} and one output element. */
     public Receipt round3(String challenger, long id, SyntheticDispute.Round3 r) {
-        return tx(challenger, game, "DisputeGame.disputeStep (round 3)", "disputeStep(uint256," + STATE + ",uint64,bytes32,bytes32[],bytes32,bytes32[])", u256(id), state(id),
-                u64(r.k()), b32(r.preState()), b32s(r.preProof()), b32(r.postState()), b32s(r.postProof()));
-    }
-
-    public Receipt round4(String solver, long id, byte[] opTraceRoot) {
-        return tx(solver, game, "DisputeGame.postOpTrace (round 4)", "postOpTrace(uint256," + STATE + ",bytes32)", u256(id), state(id), b32(opTraceRoot));
-    }
-
-    public Receipt round5(String challenger, long id, SyntheticDispute.Round5 r) {
-        return tx(challenger, game, "DisputeGame.disputeOp (round 5)", "disputeOp(uint256," + STATE + ",uint64,bytes,bytes32[],bytes32,uint64,bytes32[],uint64)",
-                u256(id), state(id), u64(r.opIndex()), bytes(r.graphRecord()), b32s(r.graphProof()), b32(r.outputRoot()), u64(r.outputElems()),
+        return tx(challenger, game, "DisputeGame.disputeOp (round 3)",
+                "disputeOp(uint256," + STATE + "," + STEP + ",uint64,bytes,bytes32[],bytes32,uint64,bytes32[],uint64)", u256(id), state(id),
+                r.step().toAbi(), u64(r.opIndex()), bytes(r.graphRecord()), b32s(r.graphProof()), b32(r.outputRoot()), u64(r.outputElems()),
                 b32s(r.opTraceProof()), u64(r.element()));
     }
 
-    public Receipt round6(String solver, long id, SyntheticDispute.Round6 r) {
-        return tx(solver, game, "DisputeGame.postElementChain (round 6)", "postElementChain(uint256," + STATE + ",bytes32,uint64,bytes,bytes32[],bytes,bytes32[])",
+    public Receipt round4(String solver, long id, SyntheticDispute.Round4 r) {
+        return tx(solver, game, "DisputeGame.postElementChain (round 4)", "postElementChain(uint256," + STATE + ",bytes32,uint64,bytes,bytes32[],bytes,bytes32[])",
                 u256(id), state(id), b32(r.chainRoot()), u64(r.links()), bytes(r.chunk()), b32s(r.chunkProof()), bytes(r.resultLeaf()), b32s(r.resultProof()));
     }
 
-    /** Round 7 without operand evidence: link (or result leaf) {@code t} of the chain, proven. */
-    public Receipt round7(String challenger, long id, SyntheticDispute.Round7 r) {
-        return round7(challenger, id, r.t(), r.leaf(), r.proof(), List.of());
+    /** Round 5 without operand evidence: link (or result leaf) {@code t} of the chain, proven. */
+    public Receipt round5(String challenger, long id, SyntheticDispute.Round5 r) {
+        return round5(challenger, id, r.t(), r.leaf(), r.proof(), List.of());
     }
 
     public static final String OP_ENTRY = "(uint64,bytes32,bytes32,uint64,bytes32[])";
     public static final String LEAF = "(bytes,uint64,uint64,bytes32[])";
     public static final String EVIDENCE = "(uint8,bytes," + OP_ENTRY + ",bytes,bytes32[],bytes,bytes32[])";
 
-    /** An op-trace entry (0x60) with its proof against the round-4 root. */
+    /** An op-trace entry (0x60) with its proof against the disputed step's op-trace root. */
     public record OpEntry(long opIndex, byte[] graphLeafHash, byte[] outputRoot, long outputElems, List<byte[]> proof) {
         DynamicStruct toAbi() {
             return new DynamicStruct(u64(opIndex), b32(graphLeafHash), b32(outputRoot), u64(outputElems), b32s(proof));
@@ -533,7 +535,7 @@ public final class Verity {
         }
     }
 
-    /** Round-7 evidence that operand {@code operand} misquotes its source (an input element or an earlier link). */
+    /** Round-5 evidence that operand {@code operand} misquotes its source (an input element or an earlier link). */
     public record Evidence(int operand, byte[] graphRecord, OpEntry input, byte[] chunk, List<byte[]> chunkProof, byte[] link, List<byte[]> linkProof) {
         public static Evidence ofInput(int operand, byte[] graphRecord, OpEntry input, byte[] chunk, List<byte[]> chunkProof) {
             return new Evidence(operand, graphRecord, input, chunk, chunkProof, new byte[0], List.of());
@@ -548,19 +550,19 @@ public final class Verity {
         }
     }
 
-    public Receipt round7(String challenger, long id, long t, byte[] leaf, List<byte[]> proof, List<Evidence> evidence) {
-        return round7(challenger, id, t, leaf, proof, evidence, null);
+    public Receipt round5(String challenger, long id, long t, byte[] leaf, List<byte[]> proof, List<Evidence> evidence) {
+        return round5(challenger, id, t, leaf, proof, evidence, null);
     }
 
     /**
-     * Round 7 with an optional structure bundle (null: none, the link is only recomputed): the game asks
+     * Round 5 with an optional structure bundle (null: none, the link is only recomputed): the game asks
      * StructureReferee whether the leaf is what the op prescribes at {@code t} (docs/referee.md, "Link structure").
      */
-    public Receipt round7(String challenger, long id, long t, byte[] leaf, List<byte[]> proof, List<Evidence> evidence, Structure structure) {
+    public Receipt round5(String challenger, long id, long t, byte[] leaf, List<byte[]> proof, List<Evidence> evidence, Structure structure) {
         List<DynamicStruct> ev = new ArrayList<>();
         for (Evidence e : evidence) ev.add(e.toAbi());
         byte[] bundle = structure == null ? new byte[0] : structure.encode();
-        return tx(challenger, game, "DisputeGame.disputeLink (round 7)", "disputeLink(uint256," + STATE + ",uint64,bytes,bytes32[]," + EVIDENCE + "[],bytes)",
+        return tx(challenger, game, "DisputeGame.disputeLink (round 5)", "disputeLink(uint256," + STATE + ",uint64,bytes,bytes32[]," + EVIDENCE + "[],bytes)",
                 u256(id), state(id), u64(t), bytes(leaf), b32s(proof), new DynamicArray<>(DynamicStruct.class, ev), bytes(bundle));
     }
 
@@ -605,7 +607,7 @@ public final class Verity {
     }
 
     /**
-     * The structure bundle of round 7 (StructureReferee.Bundle): the disputed op's 0x40 record, each input's 0x40 record
+     * The structure bundle of round 5 (StructureReferee.Bundle): the disputed op's 0x40 record, each input's 0x40 record
      * with its proof against the graph root (in the op's input order), and the sources of the data words.
      */
     public record Structure(byte[] record, List<byte[]> inputRecords, List<List<byte[]>> inputProofs, List<Source> sources) {
@@ -634,28 +636,33 @@ public final class Verity {
         }
     }
 
-    /** Round 5, record claim. */
-    public Receipt claimRecord(String challenger, long id, OpEntry e, byte[] graphLeaf, List<byte[]> graphProof) {
-        return tx(challenger, game, "DisputeGame.claimRecord (round 5)", "claimRecord(uint256," + STATE + "," + OP_ENTRY + ",bytes32,bytes32[])", u256(id), state(id), e.toAbi(),
-                b32(graphLeaf), b32s(graphProof));
+    /** Round 3, record claim in the disputed step {@code st}. */
+    public Receipt claimRecord(String challenger, long id, Step st, OpEntry e, byte[] graphLeaf, List<byte[]> graphProof) {
+        return tx(challenger, game, "DisputeGame.claimRecord (round 3)", "claimRecord(uint256," + STATE + "," + STEP + "," + OP_ENTRY + ",bytes32,bytes32[])",
+                u256(id), state(id), st.toAbi(), e.toAbi(), b32(graphLeaf), b32s(graphProof));
     }
 
-    /** Round 5, source claim. */
-    public Receipt claimSource(String challenger, long id, OpEntry e, byte[] graphRecord, List<byte[]> graphProof, Leaf stateRecord) {
-        return tx(challenger, game, "DisputeGame.claimSource (round 5)", "claimSource(uint256," + STATE + "," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")", u256(id), state(id),
-                e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
+    /** Round 3, source claim in the disputed step {@code st}. */
+    public Receipt claimSource(String challenger, long id, Step st, OpEntry e, byte[] graphRecord, List<byte[]> graphProof, Leaf stateRecord) {
+        return tx(challenger, game, "DisputeGame.claimSource (round 3)", "claimSource(uint256," + STATE + "," + STEP + "," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")",
+                u256(id), state(id), st.toAbi(), e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
     }
 
-    /** Round 5, update claim: op-trace entry {@code e}, the graph record of node {@code e.opIndex} (its update list) and the disputed state's record. */
-    public Receipt claimUpdate(String challenger, long id, OpEntry e, byte[] graphRecord, List<byte[]> graphProof, Leaf stateRecord) {
-        return tx(challenger, game, "DisputeGame.claimUpdate (round 5)", "claimUpdate(uint256," + STATE + "," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")", u256(id), state(id),
-                e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
+    /**
+     * Round 3, update claim in the disputed step {@code st}: op-trace entry {@code e}, the graph record of node
+     * {@code e.opIndex} (its update list) and the disputed state's record.
+     */
+    public Receipt claimUpdate(String challenger, long id, Step st, OpEntry e, byte[] graphRecord, List<byte[]> graphProof, Leaf stateRecord) {
+        return tx(challenger, game, "DisputeGame.claimUpdate (round 3)", "claimUpdate(uint256," + STATE + "," + STEP + "," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")",
+                u256(id), state(id), st.toAbi(), e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
     }
 
-    /** Round 5, scalars claim. */
-    public Receipt claimScalars(String challenger, long id, Leaf pre, Leaf post, byte[] gatherRecord, long gatherIndex, List<byte[]> gatherProof) {
-        return tx(challenger, game, "DisputeGame.claimScalars (round 5)", "claimScalars(uint256," + STATE + "," + LEAF + "," + LEAF + ",bytes,uint64,bytes32[])",
-                u256(id), state(id), pre.toAbi(), post.toAbi(), bytes(gatherRecord), u64(gatherIndex), b32s(gatherProof));
+    /** Round 3, scalars claim in the disputed step {@code st}. */
+    public Receipt claimScalars(String challenger, long id, Step st, Leaf pre, Leaf post, byte[] gatherRecord, long gatherIndex,
+            List<byte[]> gatherProof) {
+        return tx(challenger, game, "DisputeGame.claimScalars (round 3)",
+                "claimScalars(uint256," + STATE + "," + STEP + "," + LEAF + "," + LEAF + ",bytes,uint64,bytes32[])", u256(id), state(id), st.toAbi(),
+                pre.toAbi(), post.toAbi(), bytes(gatherRecord), u64(gatherIndex), b32s(gatherProof));
     }
 
     public Receipt timeoutDispute(String who, long id) {

@@ -153,11 +153,9 @@ class ConservationPropertyTest {
         long seg = v.disputeSegment(o.dispute());
         switch (d.nextRound()) {
             case 2 -> v.round2(wrong ? ch : solver, o.dispute(), SYN.round2(seg));
-            case 3 -> v.round3(wrong ? solver : ch, o.dispute(), SYN.round3(seg, 1 + rnd.nextLong(8)));
-            case 4 -> v.round4(wrong ? ch : solver, o.dispute(), SYN.round4(1, 7));
-            case 5 -> v.round5(wrong ? solver : ch, o.dispute(), SYN.round5(1, 7));
-            case 6 -> v.round6(wrong ? ch : solver, o.dispute(), SYN.round6());
-            case 7 -> v.round7(wrong ? solver : ch, o.dispute(), SYN.round7(rnd.nextInt(4)));
+            case 3 -> v.round3(wrong ? solver : ch, o.dispute(), SYN.round3(seg, 1 + rnd.nextLong(8), 1, 7));
+            case 4 -> v.round4(wrong ? ch : solver, o.dispute(), SYN.round4());
+            case 5 -> v.round5(wrong ? solver : ch, o.dispute(), SYN.round5(rnd.nextInt(4)));
             default -> throw new IllegalStateException("round " + d.nextRound());
         }
     }

@@ -114,21 +114,30 @@ class MarketRulesTest {
         long d = v.openDispute(a.challenger(), id, r1);
         reverts("Market: task not open to challenge", () -> v.openDispute(a.verifiers().get(0), id, syn.round1(0)));
         reverts("Game: caller is not the solver", () -> v.round2(a.challenger(), d, syn.round2(1)));
-        reverts("Game: out of turn", () -> v.round3(a.challenger(), d, syn.round3(1, 2)));
+        reverts("Game: out of turn", () -> v.round3(a.challenger(), d, syn.round3(1, 2, 1, 7)));
         reverts("Game: segment root does not start at the checkpoint", () -> v.round2(a.solver(), d, syn.round2(2)));
-        v.round2(a.solver(), d, syn.round2(1));
+        SyntheticDispute.Round2 r2 = syn.round2(1);
+        reverts("Game: segment root does not end at the checkpoint", () -> v.round2(a.solver(), d,
+                new SyntheticDispute.Round2(r2.segmentRoot(), r2.firstProof(), new byte[32], r2.lastProof())));
+        v.round2(a.solver(), d, r2);
         reverts("Game: out of turn", () -> v.round2(a.solver(), d, syn.round2(1))); // replay
-        reverts("Game: step outside the segment", () -> v.round3(a.challenger(), d, syn.round3(1, 2) instanceof SyntheticDispute.Round3 r
-                ? new SyntheticDispute.Round3(0, r.preState(), r.preProof(), r.postState(), r.postProof()) : null));
-        v.round3(a.challenger(), d, syn.round3(1, 2));
-        v.round4(a.solver(), d, syn.round4(1, 7));
-        reverts("Game: element outside the output", () -> v.round5(a.challenger(), d, syn.round5(1, 7) instanceof SyntheticDispute.Round5 r
-                ? new SyntheticDispute.Round5(r.opIndex(), r.graphRecord(), r.graphProof(), r.outputRoot(), r.outputElems(), r.opTraceProof(), 300) : null));
-        v.round5(a.challenger(), d, syn.round5(1, 7));
-        v.round6(a.solver(), d, syn.round6());
-        reverts("Game: caller is not the challenger", () -> v.round7(a.solver(), d, syn.round7(2)));
-        v.round7(a.challenger(), d, syn.round7(2));
-        reverts("Game: dispute already resolved", () -> v.round7(a.challenger(), d, syn.round7(2)));
+        SyntheticDispute.Round3 r3 = syn.round3(1, 2, 1, 7);
+        Verity.Step st = r3.step();
+        reverts("Game: step outside the segment", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(0, st.preState(),
+                st.preOpTrace(), st.preProof(), st.postState(), st.postOpTrace(), st.postProof()), 1, r3.graphRecord(), r3.graphProof(), r3.outputRoot(),
+                r3.outputElems(), r3.opTraceProof(), 7)));
+        // the disputed step's op trace comes from its segment leaf: another root does not prove
+        reverts("Game: bad proof of post-state", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(st.k(), st.preState(),
+                st.preOpTrace(), st.preProof(), st.postState(), syn.stateRoot(99), st.postProof()), 1, r3.graphRecord(), r3.graphProof(), r3.outputRoot(),
+                r3.outputElems(), r3.opTraceProof(), 7)));
+        reverts("Game: element outside the output", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(st, r3.opIndex(), r3.graphRecord(),
+                r3.graphProof(), r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), syn.outputElems)));
+        reverts("Game: caller is not the challenger", () -> v.round3(a.solver(), d, r3));
+        v.round3(a.challenger(), d, r3);
+        v.round4(a.solver(), d, syn.round4());
+        reverts("Game: caller is not the challenger", () -> v.round5(a.solver(), d, syn.round5(2)));
+        v.round5(a.challenger(), d, syn.round5(2));
+        reverts("Game: dispute already resolved", () -> v.round5(a.challenger(), d, syn.round5(2)));
         // defender won: bond to solver, task back in verification, then settles normally
         assertEquals(Verity.Status.COMMITTED, v.task(id).status());
         ChainSelftest.checkConservation(v, a);

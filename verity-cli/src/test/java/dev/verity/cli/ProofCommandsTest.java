@@ -42,7 +42,7 @@ class ProofCommandsTest {
         assertTrue(v.out().contains("MISMATCH") && v.out().contains("verdict: invalid"), v.out());
         TrainCommandTest.Result d = TrainCommandTest.run("dispute", dir.toString(), "--segment", "1");
         assertEquals(0, d.code(), d.err());
-        assertTrue(d.out().contains("round 7 (challenger)") && d.out().contains("the solver loses"), d.out());
+        assertTrue(d.out().contains("round 5 (challenger)") && d.out().contains("the solver loses"), d.out());
     }
 
     @Test

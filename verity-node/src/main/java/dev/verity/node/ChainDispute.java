@@ -19,7 +19,7 @@ import java.util.List;
  * Takes verity-proof's off-chain dispute onto a chain: runs a {@link Defender} and a challenger
  * ({@code Challenger} or a dishonest one) round by round and posts every move as a transaction to
  * TaskMarket / DisputeGame, with the real commitments and Merkle proofs of verity-proof. The
- * contract (and BasicOpReferee in round 7) rules; a party that cannot move, or whose move the
+ * contract (and BasicOpReferee in round 5) rules; a party that cannot move, or whose move the
  * contract rejects, stays silent and loses by timeout, as on a real chain.
  */
 public final class ChainDispute {

@@ -33,10 +33,10 @@ import java.util.List;
 
 /**
  * One party of an on-chain dispute, each playing only its own rounds: {@link DefenderSide} (the
- * solver: rounds 2, 4, 6) and {@link ChallengerSide} (rounds 1, 3, 5, 7). A side reads whose turn
+ * solver: rounds 2 and 4) and {@link ChallengerSide} (rounds 1, 3 and 5). A side reads whose turn
  * it is from DisputeGame and what the other side posted from the game's events; the other side's
- * off-chain data (per-step state roots, op trace with every output tensor, element chain) comes
- * from the blob store under the very roots posted on chain ({@link TreeBlobs}). The two sides
+ * off-chain data (per-step state roots and op traces with every output tensor and state, element chain)
+ * comes from the blob store under the very roots posted on chain ({@link TreeBlobs}). The two sides
  * share no Java object, so each can run in its own process.
  *
  * <p>All of verity-node's use of the DisputeGame round wrappers of {@link Verity} is in this class.
@@ -162,7 +162,7 @@ public final class DisputeParty {
 
     // ======================================================================== defender
 
-    /** The solver's side: rounds 2, 4 and 6, answering from its own {@link Defender}. */
+    /** The solver's side: rounds 2 and 4, answering from its own {@link Defender}. */
     public static final class DefenderSide extends Side {
         private final Defender defender;
         private Messages.SegmentRoots roots;
@@ -184,32 +184,61 @@ public final class DisputeParty {
             return switch (round) {
                 case 2 -> round2();
                 case 4 -> round4();
-                case 6 -> round6();
                 default -> throw new IllegalStateException("round " + round + " is not the defender's");
             };
         }
 
+        /** Its segment (states and op traces), recomputed without publishing (a restarted solver after round 2). */
         private void ensureRoots() throws IOException {
             if (roots == null) {
                 roots = defender.segmentRoots(new Messages.OpenDispute(segment()));
             }
         }
 
+        /** Publishes one step's op trace: its 0x60 entries and every output tensor, under the root round 2 commits. */
+        private void publish(Messages.OpTrace t) {
+            try {
+                List<byte[]> leaves = new ArrayList<>();
+                for (int i = 0; i < t.outputs().size(); i++) {
+                    byte[] root = TreeBlobs.putTensor(store, t.outputs().get(i).data());
+                    if (!Arrays.equals(root, t.outputRoots().get(i))) {
+                        throw new IllegalStateException("output " + i + ": published tensor root differs from the op trace's");
+                    }
+                    leaves.add(StepTrace.entry(i, t.recordHashes().get(i), t.outputRoots().get(i), t.outputs().get(i).size()));
+                }
+                if (!Arrays.equals(TreeBlobs.put(store, leaves), t.root())) {
+                    throw new IllegalStateException("published op trace root differs from the op trace's");
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        /**
+         * Round 2: the segment's per-step state roots and op-trace roots. The challenger names the step and what is
+         * wrong in it in one move, so every step's data is published now: the op traces (entries and output tensors)
+         * and the states, as checkpoints are.
+         */
         private String round2() throws IOException {
-            ensureRoots();
+            try {
+                roots = defender.segmentRoots(new Messages.OpenDispute(segment()), this::publish);
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+            int n = roots.stateRoots().size();
             List<byte[]> leaves = new ArrayList<>();
-            for (int k = 0; k < roots.stateRoots().size(); k++) {
-                leaves.add(Commitments.traceEntry(roots.firstStep() + k, roots.stateRoots().get(k)));
+            for (int k = 0; k < n; k++) {
+                leaves.add(Commitments.segmentStepEntry(roots.firstStep() + k, roots.stateRoots().get(k), roots.opTraceRoots().get(k)));
+                TreeBlobs.putState(store, defender.stateAt(roots.firstStep() + k));
             }
             byte[] published = TreeBlobs.put(store, leaves);
             if (!Arrays.equals(published, roots.root())) {
                 throw new IllegalStateException("published segment tree root differs from the segment root");
             }
-            MerkleTree segTree = Defender.segmentTree(roots.firstStep(), roots.stateRoots());
-            int n = roots.stateRoots().size();
+            MerkleTree segTree = Defender.segmentTree(roots);
             record(2, "postSegmentRoot", v.round2(account, dispute,
-                    new SyntheticDispute.Round2(roots.root(), sib(segTree.proof(0)), sib(segTree.proof(n - 1)))));
-            return "posted the roots of the " + n + " states of segment " + segment();
+                    new SyntheticDispute.Round2(roots.root(), sib(segTree.proof(0)), roots.opTraceRoots().get(n - 1), sib(segTree.proof(n - 1)))));
+            return "posted the roots of the " + n + " states and " + (n - 1) + " op traces of segment " + segment();
         }
 
         private void ensureTrace() throws IOException {
@@ -222,26 +251,6 @@ public final class DisputeParty {
         }
 
         private String round4() throws IOException {
-            ensureTrace();
-            List<byte[]> leaves = new ArrayList<>();
-            for (int i = 0; i < ot.outputs().size(); i++) {
-                byte[] root = TreeBlobs.putTensor(store, ot.outputs().get(i).data());
-                if (!Arrays.equals(root, ot.outputRoots().get(i))) {
-                    throw new IllegalStateException("output " + i + ": published tensor root differs from the op trace's");
-                }
-                leaves.add(StepTrace.entry(i, ot.recordHashes().get(i), ot.outputRoots().get(i), ot.outputs().get(i).size()));
-            }
-            if (!Arrays.equals(TreeBlobs.put(store, leaves), ot.root())) {
-                throw new IllegalStateException("published op trace root differs from the op trace's");
-            }
-            // the states on both sides of the step are served too, as checkpoints are
-            TreeBlobs.putState(store, defender.stateAt(ds.agreedStep()));
-            TreeBlobs.putState(store, defender.stateAt(ds.agreedStep() + 1));
-            record(4, "postOpTrace", v.round4(account, dispute, ot.root()));
-            return "posted the op trace of step " + (ds.agreedStep() + 1) + " (" + ot.outputs().size() + " ops)";
-        }
-
-        private String round6() throws IOException {
             ensureTrace();
             ChainEvents.Event e = event("OpDisputed");
             Messages.ElementClaim ec = new Messages.ElementClaim(Math.toIntExact(e.wordLong(0)), Math.toIntExact(e.wordLong(1)));
@@ -260,7 +269,7 @@ public final class DisputeParty {
             int c = ec.element() / Commitments.CHUNK;
             byte[] chunk = Commitments.canonicalBytes(out, c * Commitments.CHUNK, Math.min(out.length, (c + 1) * Commitments.CHUNK));
             MerkleTree outTree = Commitments.tensorTree(out);
-            record(6, "postElementChain", v.round6(account, dispute, new SyntheticDispute.Round6(chain.root(), links.size(), chunk,
+            record(4, "postElementChain", v.round4(account, dispute, new SyntheticDispute.Round4(chain.root(), links.size(), chunk,
                     sib(outTree.proof(c)), Commitments.resultLeaf(chain.result()), sib(chainTree.proof(links.size())))));
             return "posted the " + links.size() + "-link chain of element " + ec.element() + " of op " + ec.node();
         }
@@ -268,7 +277,7 @@ public final class DisputeParty {
 
     // ======================================================================== challenger
 
-    /** The challenger's side: rounds 1, 3, 5 and 7, deciding with its {@link ChallengerMoves}. */
+    /** The challenger's side: rounds 1, 3 and 5, deciding with its {@link ChallengerMoves}. */
     public static final class ChallengerSide extends Side {
         private final ChallengerMoves strategy;
         private Messages.OpenDispute open;
@@ -279,7 +288,7 @@ public final class DisputeParty {
         private TrainingState pre;
         private TrainingState post;
         private Messages.Claim claim;
-        /** What the referee was asked to rule on, in words (filled in rounds 5 and 7). */
+        /** What the referee was asked to rule on, in words (filled in rounds 3 and 5). */
         private String ruledOn = "";
 
         private ChallengerSide(Verity v, String account, BlobStore store, TaskRun run, Manifest m, long dispute, ChallengerMoves moves) {
@@ -312,7 +321,7 @@ public final class DisputeParty {
             return side;
         }
 
-        /** What the referee ruled on, in words (op kind, element, link and basic operation), once rounds 5/7 were played. */
+        /** What the referee ruled on, in words (op kind, element, link and basic operation), once rounds 3/5 were played. */
         public String ruledOn() {
             return ruledOn;
         }
@@ -327,7 +336,6 @@ public final class DisputeParty {
             return switch (round) {
                 case 3 -> round3();
                 case 5 -> round5();
-                case 7 -> round7();
                 default -> throw new IllegalStateException("round " + round + " is not the challenger's");
             };
         }
@@ -337,19 +345,21 @@ public final class DisputeParty {
                 byte[] segRoot = event("SegmentRootPosted").wordBytes(0);
                 List<byte[]> leaves = TreeBlobs.get(store, segRoot);
                 List<byte[]> stateRoots = new ArrayList<>();
+                List<byte[]> opTraceRoots = new ArrayList<>();
                 long first = -1;
                 for (byte[] l : leaves) {
                     ByteBuffer b = ByteBuffer.wrap(l);
-                    if (l.length != 41 || b.get() != Commitments.TRACE_ENTRY) {
-                        throw new IOException("segment tree leaf is not a trace entry");
+                    if (l.length != 73 || b.get() != Commitments.SEGMENT_STEP_ENTRY) {
+                        throw new IOException("segment tree leaf is not a segment step entry");
                     }
                     long step = b.getLong();
                     if (first < 0) {
                         first = step;
                     }
                     stateRoots.add(Arrays.copyOfRange(l, 9, 41));
+                    opTraceRoots.add(Arrays.copyOfRange(l, 41, 73));
                 }
-                roots = new Messages.SegmentRoots(first, stateRoots, segRoot);
+                roots = new Messages.SegmentRoots(first, stateRoots, opTraceRoots, segRoot);
             }
             if (ds == null) {
                 ds = strategy.step(open, roots);
@@ -360,23 +370,22 @@ public final class DisputeParty {
             return (int) (ds.agreedStep() + 1 - roots.firstStep());
         }
 
-        private String round3() throws Exception {
-            ensureStep();
+        /** The disputed step with its two segment leaves and their proofs (every round-3 move carries it). */
+        private Verity.Step disputedStep() {
             int k = k();
             int n = roots.stateRoots().size();
             if (k < 1 || k >= n) {
                 throw new IllegalStateException("step " + (ds.agreedStep() + 1) + " is outside the segment");
             }
-            MerkleTree segTree = Defender.segmentTree(roots.firstStep(), roots.stateRoots());
-            record(3, "disputeStep", v.round3(account, dispute, new SyntheticDispute.Round3(k, roots.stateRoots().get(k - 1),
-                    sib(segTree.proof(k - 1)), roots.stateRoots().get(k), sib(segTree.proof(k)))));
-            return "agrees with the state after step " + ds.agreedStep() + ", disputes step " + (ds.agreedStep() + 1);
+            MerkleTree segTree = Defender.segmentTree(roots);
+            return new Verity.Step(k, roots.stateRoots().get(k - 1), roots.opTraceRoots().get(k - 1), sib(segTree.proof(k - 1)),
+                    roots.stateRoots().get(k), roots.opTraceRoots().get(k), sib(segTree.proof(k)));
         }
 
         private void ensureClaim() throws Exception {
             ensureStep();
             if (ot == null) {
-                byte[] otRoot = event("OpTracePosted").wordBytes(0);
+                byte[] otRoot = roots.opTraceRoots().get(k());
                 List<byte[]> leaves = TreeBlobs.get(store, otRoot);
                 List<byte[]> recs = new ArrayList<>();
                 List<byte[]> outRoots = new ArrayList<>();
@@ -407,14 +416,21 @@ public final class DisputeParty {
             }
         }
 
-        private String round5() throws Exception {
+        /** Round 3: the first wrong step and, in the op trace its segment leaf committed, what is wrong. */
+        private String round3() throws Exception {
             ensureClaim();
+            Verity.Step st = disputedStep();
+            String stepWords = "agrees with the state after step " + ds.agreedStep() + ", disputes step " + (ds.agreedStep() + 1) + ": ";
+            return stepWords + claimMove(st);
+        }
+
+        private String claimMove(Verity.Step st) throws Exception {
             MerkleTree graph = run.graphTree();
             StateCommitment preC = StateCommitment.of(pre);
             StateCommitment postC = StateCommitment.of(post);
             switch (claim) {
                 case Messages.RecordClaim rc -> {
-                    record(5, "claimRecord", v.claimRecord(account, dispute, entry(ot, opTree, rc.node()), graph.leafHashAt(rc.node()),
+                    record(3, "claimRecord", v.claimRecord(account, dispute, st, entry(ot, opTree, rc.node()), graph.leafHashAt(rc.node()),
                             sib(graph.proof(rc.node()))));
                     ruledOn = "the record of op " + rc.node() + " (" + run.graph().node(rc.node()).kind() + ")";
                     return "claims op " + rc.node() + "'s record is not the graph's";
@@ -424,7 +440,7 @@ public final class DisputeParty {
                     Verity.Leaf rec = node.kind() == OpKind.STATE && preC.has(node.name()) ? leaf(preC.record(node.name()))
                             : node.kind() == OpKind.INPUT && !node.name().equals(StepGraphs.STEP) ? leaf(run.datasetRecord(node.name()))
                             : new Verity.Leaf(new byte[0], 0, 0, List.of());
-                    record(5, "claimSource", v.claimSource(account, dispute, entry(ot, opTree, sc.node()), Commitments.graphRecord(run.graph(), node),
+                    record(3, "claimSource", v.claimSource(account, dispute, st, entry(ot, opTree, sc.node()), Commitments.graphRecord(run.graph(), node),
                             sib(graph.proof(sc.node())), rec));
                     ruledOn = "the source op " + sc.node() + " (" + node.kind() + " " + node.name() + ")";
                     return "claims source op " + sc.node() + " is not the agreed state's";
@@ -434,7 +450,7 @@ public final class DisputeParty {
                     if (node < 0 || node >= run.graph().size() || !postC.has(uc.name())) {
                         throw new IllegalStateException("update claim on '" + uc.name() + "' not makeable on chain");
                     }
-                    record(5, "claimUpdate", v.claimUpdate(account, dispute, entry(ot, opTree, node),
+                    record(3, "claimUpdate", v.claimUpdate(account, dispute, st, entry(ot, opTree, node),
                             Commitments.graphRecord(run.graph(), run.graph().node(node)), sib(graph.proof(node)), leaf(postC.record(uc.name()))));
                     ruledOn = "the update of state tensor " + uc.name();
                     return "claims the posted state's " + uc.name() + " is not op " + node + "'s output";
@@ -449,14 +465,14 @@ public final class DisputeParty {
                     if (gather == null) {
                         throw new IllegalStateException("the graph has no gather op for a scalars claim");
                     }
-                    record(5, "claimScalars", v.claimScalars(account, dispute, leaf(preC.scalars()), leaf(postC.scalars()),
+                    record(3, "claimScalars", v.claimScalars(account, dispute, st, leaf(preC.scalars()), leaf(postC.scalars()),
                             Commitments.graphRecord(run.graph(), gather), gather.id(), sib(graph.proof(gather.id()))));
                     ruledOn = "the scalars (step, data cursor, RNG counter)";
                     return "claims the step's scalars are wrong";
                 }
                 case Messages.ElementClaim ec -> {
                     int i = ec.node();
-                    record(5, "disputeOp", v.round5(account, dispute, new SyntheticDispute.Round5(i, Commitments.graphRecord(run.graph(), run.graph().node(i)),
+                    record(3, "disputeOp", v.round3(account, dispute, new SyntheticDispute.Round3(st, i, Commitments.graphRecord(run.graph(), run.graph().node(i)),
                             sib(graph.proof(i)), ot.outputRoots().get(i), ot.outputs().get(i).size(), sib(opTree.proof(i)), ec.element())));
                     Node n = run.graph().node(i);
                     ruledOn = "op " + i + " (" + n.kind() + (n.name() == null || n.name().isEmpty() ? "" : " " + n.name()) + "), element "
@@ -507,10 +523,10 @@ public final class DisputeParty {
             };
         }
 
-        private String round7() throws Exception {
+        private String round5() throws Exception {
             ensureClaim();
             if (!(claim instanceof Messages.ElementClaim ec)) {
-                throw new IllegalStateException("round 7 follows an element claim only");
+                throw new IllegalStateException("round 5 follows an element claim only");
             }
             Messages.ElementChainMsg chain = fetchChain();
             Messages.DisputeLink dl = strategy.link(ec, chain);
@@ -554,16 +570,16 @@ public final class DisputeParty {
             }
             Verity.Structure structure = dl.structure() ? structure(node, ec.element(), t, links, chainTree) : null;
             try {
-                record(7, "disputeLink", v.round7(account, dispute, t, lf, sib(chainTree.proof(t)), evidence, structure));
+                record(5, "disputeLink", v.round5(account, dispute, t, lf, sib(chainTree.proof(t)), evidence, structure));
             } catch (Chain.RevertException e) {
                 if (structure == null) {
                     throw e;
                 }
                 // the structure check could not run (a data word it needs is not in the chain, a record the structure
                 // contracts cannot read): dispute the link without it rather than fall silent and lose by timeout
-                moves.add(new Move(7, "reverted: " + e.reason(), e.receipt() == null ? 0 : e.receipt().gasUsed()));
+                moves.add(new Move(5, "reverted: " + e.reason(), e.receipt() == null ? 0 : e.receipt().gasUsed()));
                 structure = null;
-                record(7, "disputeLink", v.round7(account, dispute, t, lf, sib(chainTree.proof(t)), evidence, null));
+                record(5, "disputeLink", v.round5(account, dispute, t, lf, sib(chainTree.proof(t)), evidence, null));
             }
             String what = t < links.size() ? "link " + t + " of " + links.size() + " (" + links.get(t).op() + ")" : "the result leaf";
             ruledOn += ", " + what + (structure == null ? "" : " (structure checked)");
@@ -572,7 +588,7 @@ public final class DisputeParty {
         }
 
         /**
-         * The structure bundle of round 7: the disputed op's record, its inputs' records (their shapes) with their
+         * The structure bundle of round 5: the disputed op's record, its inputs' records (their shapes) with their
          * proofs against the graph root, and the sources of the data words its prescription reads ({@link LinkData}):
          * input elements from chunks proven against the op trace, link results from leaves proven against the chain.
          */

@@ -126,13 +126,13 @@ class ChainDisputeTest {
                         java.ruling().toString(), onChain));
             }
         }
-        System.out.printf("%-32s %-10s %-10s %5s %8s %8s %8s %8s %8s %8s %8s %9s  %s%n", "case", "java", "on chain", "round", "r1", "r2", "r3", "r4",
-                "r5", "r6", "r7+", "total", "decided by");
+        System.out.printf("%-32s %-10s %-10s %5s %8s %8s %8s %8s %8s %9s  %s%n", "case", "java", "on chain", "round", "r1", "r2", "r3", "r4",
+                "r5+", "total", "decided by");
         for (Row r : rows) {
             ChainDispute.Result c = r.chain();
-            System.out.printf("%-32s %-10s %-10s %5d %8d %8d %8d %8d %8d %8d %8d %9d  %s%n", r.name(), winner(r.javaChallengerWon()),
+            System.out.printf("%-32s %-10s %-10s %5d %8d %8d %8d %8d %8d %9d  %s%n", r.name(), winner(r.javaChallengerWon()),
                     winner(c.challengerWon()), c.decidedRound(), c.gasOfRound(1), c.gasOfRound(2), c.gasOfRound(3), c.gasOfRound(4), c.gasOfRound(5),
-                    c.gasOfRound(6), c.gasOfRound(7), c.totalGas(), c.how());
+                    c.totalGas(), c.how());
         }
         System.out.println("not disputed (caught before a dispute): " + notDisputed);
         if (withoutStructure != null) {
@@ -160,7 +160,7 @@ class ChainDisputeTest {
         return only == null || List.of(only.split(",")).contains(name);
     }
 
-    /** The same challenger, never asking for the structure check in round 7. */
+    /** The same challenger, never asking for the structure check in round 5. */
     private static ChallengerMoves noStructure(ChallengerMoves c) {
         return new ChallengerMoves() {
             @Override

@@ -28,6 +28,7 @@ public final class Commitments {
     public static final byte DATASET_ARRAY = 0x30;
     public static final byte GRAPH_OP = 0x40;
     public static final byte TRACE_ENTRY = 0x50;
+    public static final byte SEGMENT_STEP_ENTRY = 0x51;
     public static final byte OP_TRACE_ENTRY = 0x60;
     public static final byte CHAIN_LINK = 0x70;
     public static final byte CHAIN_RESULT = 0x71;
@@ -138,6 +139,14 @@ public final class Commitments {
     /** {@code 0x50 || uint64 step || stateRoot}. */
     public static byte[] traceEntry(long step, byte[] stateRoot) {
         return ByteBuffer.allocate(41).put(TRACE_ENTRY).putLong(step).put(stateRoot).array();
+    }
+
+    /**
+     * {@code 0x51 || uint64 step || stateRoot || opTraceRoot}: a step of a disputed segment, the state after it and the
+     * root of the op trace that produced it (zero bytes for the segment's first entry).
+     */
+    public static byte[] segmentStepEntry(long step, byte[] stateRoot, byte[] opTraceRoot) {
+        return ByteBuffer.allocate(73).put(SEGMENT_STEP_ENTRY).putLong(step).put(stateRoot).put(opTraceRoot).array();
     }
 
     public static MerkleTree traceTree(List<Long> steps, List<byte[]> stateRoots) {

@@ -30,7 +30,7 @@ import java.util.List;
  * not what the op prescribes (only the structure check catches them: docs/referee.md).
  */
 public final class Defender {
-    /** How the defender's chain hides a wrong element (round 6). */
+    /** How the defender's chain hides a wrong element (round 4). */
     public enum Lie {
         /** The honest chain of its own inputs (it then contradicts a wrong posted element). */
         NONE,
@@ -89,8 +89,13 @@ public final class Defender {
         this.lie = java.util.Objects.requireNonNull(lie, "lie");
     }
 
-    /** Round 2: its states through the segment, forced to end on its committed checkpoint i+1. */
-    public Messages.SegmentRoots segmentRoots(Messages.OpenDispute open) throws IOException {
+    /**
+     * Round 2: its states through the segment, forced to end on its committed checkpoint i+1, and the op trace of
+     * every step (only the roots are kept; {@code eachTrace}, if not null, sees every step's whole trace, e.g. to
+     * publish its tensors: round 3's challenger may pick any step).
+     */
+    public Messages.SegmentRoots segmentRoots(Messages.OpenDispute open, java.util.function.Consumer<Messages.OpTrace> eachTrace)
+            throws IOException {
         int i = open.segment();
         TrainingState s = checkpoints.load(i);
         firstStep = s.step();
@@ -104,19 +109,38 @@ public final class Defender {
         // it committed checkpoint i+1: whatever its steps produced, that is the state it must end on
         states.set(states.size() - 1, checkpoints.load(i + 1));
         List<byte[]> roots = new ArrayList<>();
-        for (TrainingState t : states) {
-            roots.add(StateCommitment.rootOf(t));
+        List<byte[]> opTraceRoots = new ArrayList<>();
+        for (int k = 0; k < states.size(); k++) {
+            roots.add(StateCommitment.rootOf(states.get(k)));
+            if (k == 0) {
+                opTraceRoots.add(new byte[32]);
+            } else {
+                Messages.OpTrace t = opTrace(new Messages.DisputeStep(firstStep + k - 1));
+                opTraceRoots.add(t.root());
+                if (eachTrace != null) {
+                    eachTrace.accept(t);
+                }
+            }
         }
-        return new Messages.SegmentRoots(firstStep, roots, segmentTree(firstStep, roots).root());
+        trace = null;
+        return new Messages.SegmentRoots(firstStep, roots, opTraceRoots, segmentTree(firstStep, roots, opTraceRoots).root());
     }
 
-    /** The segment tree: 0x50 entries (step, state root) for every step of the segment. */
-    public static MerkleTree segmentTree(long firstStep, List<byte[]> roots) {
+    public Messages.SegmentRoots segmentRoots(Messages.OpenDispute open) throws IOException {
+        return segmentRoots(open, null);
+    }
+
+    /** The segment tree: 0x51 entries (step, state root, op-trace root of the step that produced it) for every step of the segment. */
+    public static MerkleTree segmentTree(long firstStep, List<byte[]> roots, List<byte[]> opTraceRoots) {
         List<byte[]> e = new ArrayList<>();
         for (int k = 0; k < roots.size(); k++) {
-            e.add(Commitments.traceEntry(firstStep + k, roots.get(k)));
+            e.add(Commitments.segmentStepEntry(firstStep + k, roots.get(k), opTraceRoots.get(k)));
         }
         return MerkleTree.ofLeaves(e);
+    }
+
+    public static MerkleTree segmentTree(Messages.SegmentRoots r) {
+        return segmentTree(r.firstStep(), r.stateRoots(), r.opTraceRoots());
     }
 
     /** The state it posted after {@code step} steps (served on request, like a checkpoint). */
@@ -125,8 +149,8 @@ public final class Defender {
     }
 
     /**
-     * Round 4: the op trace of the step after {@code agreedStep}: honest outputs from its agreed
-     * state, except that the nodes holding the new state must agree with the state it posted next.
+     * The op trace of the step after {@code agreedStep} (committed in round 2, served for round 3): honest outputs
+     * from its agreed state, except that the nodes holding the new state must agree with the state it posted next.
      */
     public Messages.OpTrace opTrace(Messages.DisputeStep d) {
         TrainingState pre = stateAt(d.agreedStep());
@@ -156,7 +180,7 @@ public final class Defender {
         return in;
     }
 
-    /** Round 6: the chain of the disputed element, computed from its own posted inputs. */
+    /** Round 4: the chain of the disputed element, computed from its own posted inputs. */
     public Messages.ElementChainMsg chain(Messages.ElementClaim claim) {
         Node n = traceRun.graph().node(claim.node());
         Tensor[] in = inputsOf(n);

@@ -44,12 +44,14 @@ public final class Dispute {
             return end(Ruling.of(Ruling.Party.CHALLENGER, 2, "silence", "the defender cannot answer: " + e.getMessage()),
                     open.segment(), step, node, op, element, tx, say);
         }
-        say.accept("round 2 (defender): posts " + roots.stateRoots().size() + " per-step state roots, root "
+        say.accept("round 2 (defender): posts " + roots.stateRoots().size() + " per-step state roots and op-trace roots, root "
                 + Sha256.hex(roots.root()).substring(0, 16) + "…");
         Ruling r = ref.checkSegmentRoots(manifest, open, roots);
         if (r != null) {
             return end(r, open.segment(), step, node, op, element, tx, say);
         }
+        // round 3 is one move: the challenger names the step and, in the op trace the step's segment entry committed
+        // (the defender serves its data), what is wrong
         Messages.DisputeStep ds;
         try {
             ds = challenger.step(open, roots);
@@ -58,8 +60,6 @@ public final class Dispute {
                     open.segment(), step, node, op, element, tx, say);
         }
         step = ds.agreedStep();
-        say.accept("round 3 (challenger): agrees with the state after step " + ds.agreedStep() + ", disputes step "
-                + (ds.agreedStep() + 1));
         Messages.OpTrace trace;
         TrainingState pre;
         TrainingState post;
@@ -68,11 +68,9 @@ public final class Dispute {
             pre = defender.stateAt(ds.agreedStep());
             post = defender.stateAt(ds.agreedStep() + 1);
         } catch (Exception e) {
-            return end(Ruling.of(Ruling.Party.CHALLENGER, 4, "silence", "the defender cannot answer: " + e.getMessage()),
+            return end(Ruling.of(Ruling.Party.CHALLENGER, 3, "silence", "the defender cannot serve the step's data: " + e.getMessage()),
                     open.segment(), step, node, op, element, tx, say);
         }
-        say.accept("round 4 (defender): posts the op trace of step " + (ds.agreedStep() + 1) + ": "
-                + trace.outputRoots().size() + " ops, root " + Sha256.hex(trace.root()).substring(0, 16) + "…");
         r = ref.checkOpTrace(roots, ds, trace);
         if (r != null) {
             return end(r, open.segment(), step, node, op, element, tx, say);
@@ -81,10 +79,12 @@ public final class Dispute {
         try {
             claim = challenger.claim(trace, post);
         } catch (Exception e) {
-            return end(Ruling.of(Ruling.Party.DEFENDER, 5, "silence", "the challenger cannot make a claim: " + e.getMessage()),
+            return end(Ruling.of(Ruling.Party.DEFENDER, 3, "silence", "the challenger cannot make a claim: " + e.getMessage()),
                     open.segment(), step, node, op, element, tx, say);
         }
-        say.accept("round 5 (challenger): " + describe(run, claim));
+        say.accept("round 3 (challenger): agrees with the state after step " + ds.agreedStep() + ", disputes step "
+                + (ds.agreedStep() + 1) + " (op trace of " + trace.outputRoots().size() + " ops, root "
+                + Sha256.hex(trace.root()).substring(0, 16) + "…): " + describe(run, claim));
         r = ref.ruleClaim(roots, trace, claim, pre, post);
         if (r != null) {
             if (claim instanceof Messages.SourceClaim sc) {
@@ -98,10 +98,10 @@ public final class Dispute {
         element = ec.element();
         op = run.graph().node(node).kind().name();
         Messages.ElementChainMsg chain = defender.chain(ec);
-        say.accept("round 6 (defender): posts the chain of element " + ec.element() + " of " + op + ": "
+        say.accept("round 4 (defender): posts the chain of element " + ec.element() + " of " + op + ": "
                 + chain.links().size() + " basic operations, root " + Sha256.hex(chain.root()).substring(0, 16) + "…");
         Messages.DisputeLink dl = challenger.link(ec, chain);
-        say.accept("round 7 (challenger): disputes " + (dl.link() < chain.links().size()
+        say.accept("round 5 (challenger): disputes " + (dl.link() < chain.links().size()
                 ? "link " + dl.link() + " (" + chain.links().get(dl.link()).op() + ")" : "the chain's result"));
         r = ref.ruleLink(trace, ec, chain, dl);
         return end(r, open.segment(), step, node, op, element, tx, say);

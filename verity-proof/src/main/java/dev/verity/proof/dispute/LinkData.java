@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The data words the on-chain link-structure check reads to prescribe an element's chain (docs/referee.md, "Link
- * structure"): values the prescription depends on, which the challenger proves against their sources in round 7.
+ * structure"): values the prescription depends on, which the challenger proves against their sources in round 5.
  * Mirrors the {@code _need} calls of verity-chain's LinkStructure / LinkStructureRows / LinkStructureNorm.
  */
 public final class LinkData {

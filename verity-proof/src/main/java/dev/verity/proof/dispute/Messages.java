@@ -18,23 +18,34 @@ public final class Messages {
     public record OpenDispute(int segment) {
     }
 
-    /** Round 2 (defender): the state roots after each step of the segment, first = checkpoint i, last = checkpoint i+1. */
-    public record SegmentRoots(long firstStep, List<byte[]> stateRoots, byte[] root) {
+    /**
+     * Round 2 (defender): the state roots after each step of the segment (first = checkpoint i, last = checkpoint
+     * i+1) and, for every step, the root of its op trace ({@code opTraceRoots.get(k)}: the step from state k-1 to
+     * state k; entry 0 is 32 zero bytes); {@code root} is over the 0x51 entries.
+     */
+    public record SegmentRoots(long firstStep, List<byte[]> stateRoots, List<byte[]> opTraceRoots, byte[] root) {
+        public SegmentRoots {
+            if (stateRoots.size() != opTraceRoots.size()) {
+                throw new IllegalArgumentException(stateRoots.size() + " state roots but " + opTraceRoots.size() + " op-trace roots");
+            }
+            stateRoots = List.copyOf(stateRoots);
+            opTraceRoots = List.copyOf(opTraceRoots);
+        }
     }
 
-    /** Round 3 (challenger): agrees with the state after {@code agreedStep} steps, disputes the next one. */
+    /** Round 3 (challenger), first half: agrees with the state after {@code agreedStep} steps, disputes the next one. */
     public record DisputeStep(long agreedStep) {
     }
 
     /**
-     * Round 4 (defender): every node's output (tensor root, and the tensor itself as available data)
-     * when it ran step {@code agreedStep} from the agreed state; root over the 0x60 entries.
+     * Data the defender serves for round 3 (committed in round 2): every node's output (tensor root, and the tensor
+     * itself) when it ran step {@code agreedStep} from the agreed state; root over the 0x60 entries.
      */
     public record OpTrace(long agreedStep, List<byte[]> recordHashes, List<byte[]> outputRoots, List<Tensor> outputs,
                           byte[] root) {
     }
 
-    /** Round 5 (challenger): what it claims is wrong in the op trace. */
+    /** Round 3 (challenger), second half: what it claims is wrong in the disputed step's op trace. */
     public sealed interface Claim permits RecordClaim, SourceClaim, UpdateClaim, ScalarsClaim, ElementClaim {
     }
 
@@ -61,12 +72,12 @@ public final class Messages {
     public record ElementClaim(int node, int element) implements Claim {
     }
 
-    /** Round 6 (defender): the element's chain of basic operations and its result, with their root (0x70/0x71 leaves). */
+    /** Round 4 (defender): the element's chain of basic operations and its result, with their root (0x70/0x71 leaves). */
     public record ElementChainMsg(List<Link> links, Operand result, byte[] root) {
     }
 
     /**
-     * Round 7 (challenger): the first wrong link ({@code link == links.size()} disputes the result leaf). With
+     * Round 5 (challenger): the first wrong link ({@code link == links.size()} disputes the result leaf). With
      * {@code structure}, the challenger also asks the referee whether the link (or the result leaf and the chain's
      * length) is the one the op prescribes there, not only whether it recomputes (docs/referee.md, "Link structure").
      */

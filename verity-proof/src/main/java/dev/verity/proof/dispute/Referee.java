@@ -60,10 +60,10 @@ public final class Referee {
             return challenger(2, "segment roots", "posted " + roots.size() + " roots from step " + r.firstStep()
                     + ", the segment has " + (s1 - s0 + 1) + " from step " + s0);
         }
-        if (!Arrays.equals(Defender.segmentTree(s0, roots).root(), r.root())) {
+        if (!Arrays.equals(Defender.segmentTree(r).root(), r.root())) {
             return challenger(2, "segment roots", "the posted root is not the root of the posted entries");
         }
-        if (!Arrays.equals(roots.get(0), Sha256.unhex(m.checkpoints().get(i).stateRoot()))) {
+        if (!Arrays.equals(roots.get(0), Sha256.unhex(m.checkpoints().get(i).stateRoot())) || !Arrays.equals(r.opTraceRoots().get(0), new byte[32])) {
             return challenger(2, "segment roots", "the first entry is not checkpoint " + i);
         }
         if (!Arrays.equals(roots.get(roots.size() - 1), Sha256.unhex(m.checkpoints().get(i + 1).stateRoot()))) {
@@ -72,30 +72,36 @@ public final class Referee {
         return null;
     }
 
-    /** Round 3/4 check: the disputed step lies in the segment and the op trace is well formed; null if fine. */
+    /**
+     * Round 3 check: the disputed step lies in the segment and the op trace served for it is the one its segment
+     * entry committed in round 2, and well formed; null if fine.
+     */
     public Ruling checkOpTrace(Messages.SegmentRoots r, Messages.DisputeStep d, Messages.OpTrace t) {
         long k = d.agreedStep() - r.firstStep();
         if (k < 0 || k + 1 >= r.stateRoots().size()) {
             return defender(3, "step", "step " + d.agreedStep() + " is outside the segment");
         }
+        if (!Arrays.equals(t.root(), r.opTraceRoots().get((int) k + 1))) {
+            return challenger(3, "op trace", "the served op trace is not the one the segment committed for step " + (d.agreedStep() + 1));
+        }
         int n = run.graph().size();
         if (t.outputRoots().size() != n || t.recordHashes().size() != n || t.outputs().size() != n) {
-            return challenger(4, "op trace", "the op trace has " + t.outputRoots().size() + " entries, the graph " + n);
+            return challenger(3, "op trace", "the op trace has " + t.outputRoots().size() + " entries, the graph " + n);
         }
         if (!Arrays.equals(StepTrace.tree(t.recordHashes(), t.outputRoots(), t.outputs()).root(), t.root())) {
-            return challenger(4, "op trace", "the posted root is not the root of the posted entries");
+            return challenger(3, "op trace", "the posted root is not the root of the posted entries");
         }
         for (int i = 0; i < n; i++) {
             if (!Arrays.equals(Commitments.tensorRoot(t.outputs().get(i).data()), t.outputRoots().get(i))
                     || t.outputs().get(i).size() != run.graph().node(i).numel()) {
-                return challenger(4, "op trace", "the data served for node " + i + " does not match its root");
+                return challenger(3, "op trace", "the data served for node " + i + " does not match its root");
             }
         }
         return null;
     }
 
     /**
-     * Round 5: decides a claim about the op trace, or (for an element claim) returns null so the
+     * Round 3: decides a claim about the op trace, or (for an element claim) returns null so the
      * dispute goes on. {@code pre} and {@code post} are the states the defender serves for the
      * agreed and disputed steps; they must hash to the roots it posted.
      */
@@ -105,37 +111,37 @@ public final class Referee {
         StateCommitment preC = StateCommitment.of(pre);
         StateCommitment postC = StateCommitment.of(post);
         if (!Arrays.equals(preC.root(), r.stateRoots().get((int) k))) {
-            return challenger(5, "data", "the served agreed state does not hash to the posted root");
+            return challenger(3, "data", "the served agreed state does not hash to the posted root");
         }
         if (!Arrays.equals(postC.root(), r.stateRoots().get((int) k + 1))) {
-            return challenger(5, "data", "the served disputed state does not hash to the posted root");
+            return challenger(3, "data", "the served disputed state does not hash to the posted root");
         }
         MerkleTree traceTree = StepTrace.tree(t.recordHashes(), t.outputRoots(), t.outputs());
         switch (claim) {
             case Messages.RecordClaim rc -> {
                 int i = rc.node();
                 if (i < 0 || i >= run.graph().size()) {
-                    return defender(5, "record", "no node " + i);
+                    return defender(3, "record", "no node " + i);
                 }
                 byte[] entry = StepTrace.entry(i, t.recordHashes().get(i), t.outputRoots().get(i), t.outputs().get(i).size());
                 MerkleTree graph = run.graphTree();
                 boolean proven = traceTree.proof(i).verifies(t.root(), entry)
                         && graph.proof(i).verifies(graph.root(), Commitments.graphRecord(run.graph(), run.graph().node(i)));
                 return proven && !Arrays.equals(t.recordHashes().get(i), graph.leafHashAt(i))
-                        ? challenger(5, "record", "node " + i + " of the op trace is not the graph's record")
-                        : defender(5, "record", "node " + i + " is the graph's record");
+                        ? challenger(3, "record", "node " + i + " of the op trace is not the graph's record")
+                        : defender(3, "record", "node " + i + " is the graph's record");
             }
             case Messages.SourceClaim sc -> {
                 int i = sc.node();
                 if (i < 0 || i >= run.graph().size()) {
-                    return defender(5, "source", "no node " + i);
+                    return defender(3, "source", "no node " + i);
                 }
                 Node n = run.graph().node(i);
                 byte[] want;
                 if (n.kind() == OpKind.STATE) {
                     StateCommitment.Proven rec = preC.record(n.name());
                     if (!rec.verifies(preC.root())) {
-                        return defender(5, "source", "bad state record proof");
+                        return defender(3, "source", "bad state record proof");
                     }
                     want = StateCommitment.rootInRecord(rec.leaf());
                 } else if (n.kind() == OpKind.INPUT && n.name().equals(StepGraphs.STEP)) {
@@ -143,45 +149,45 @@ public final class Referee {
                 } else if (n.kind() == OpKind.INPUT) {
                     want = datasetRoots.get(n.name());
                 } else {
-                    return defender(5, "source", "node " + i + " is not a source");
+                    return defender(3, "source", "node " + i + " is not a source");
                 }
                 return !Arrays.equals(want, t.outputRoots().get(i))
-                        ? challenger(5, "source", "node " + i + " ('" + n.name() + "') is not what the agreed state holds")
-                        : defender(5, "source", "node " + i + " matches the agreed state");
+                        ? challenger(3, "source", "node " + i + " ('" + n.name() + "') is not what the agreed state holds")
+                        : defender(3, "source", "node " + i + " matches the agreed state");
             }
             case Messages.UpdateClaim uc -> {
                 Integer node = run.graph().stateUpdates().get(uc.name());
                 if (node == null) {
-                    return defender(5, "update", "no state '" + uc.name() + "'");
+                    return defender(3, "update", "no state '" + uc.name() + "'");
                 }
                 if (node != uc.node()) {
                     // the graph record of the named node (committed by the graph root) does not list the tensor
-                    return defender(5, "update", "node " + uc.node() + " does not hold '" + uc.name() + "' after the step (node "
+                    return defender(3, "update", "node " + uc.node() + " does not hold '" + uc.name() + "' after the step (node "
                             + node + " does)");
                 }
                 if (!postC.has(uc.name())) {
-                    return challenger(5, "update", "the disputed state has no tensor '" + uc.name() + "'");
+                    return challenger(3, "update", "the disputed state has no tensor '" + uc.name() + "'");
                 }
                 StateCommitment.Proven rec = postC.record(uc.name());
                 return rec.verifies(postC.root())
                         && !Arrays.equals(StateCommitment.rootInRecord(rec.leaf()), t.outputRoots().get(node))
-                        ? challenger(5, "update", "'" + uc.name() + "' after the step is not what the op trace computed")
-                        : defender(5, "update", "'" + uc.name() + "' matches the op trace");
+                        ? challenger(3, "update", "'" + uc.name() + "' after the step is not what the op trace computed")
+                        : defender(3, "update", "'" + uc.name() + "' matches the op trace");
             }
             case Messages.ScalarsClaim sc -> {
                 byte[] want = Commitments.scalarsRecord(pre.step() + 1, pre.dataCursor() + run.spec().train().batch(), pre.step() + 1);
                 StateCommitment.Proven rec = postC.scalars();
                 return rec.verifies(postC.root()) && !Arrays.equals(want, rec.leaf())
-                        ? challenger(5, "scalars", "step, data cursor or RNG counter did not advance by one step")
-                        : defender(5, "scalars", "the scalars advanced correctly");
+                        ? challenger(3, "scalars", "step, data cursor or RNG counter did not advance by one step")
+                        : defender(3, "scalars", "the scalars advanced correctly");
             }
             case Messages.ElementClaim ec -> {
                 if (ec.node() < 0 || ec.node() >= run.graph().size()) {
-                    return defender(5, "element", "no node " + ec.node());
+                    return defender(3, "element", "no node " + ec.node());
                 }
                 Node n = run.graph().node(ec.node());
                 if (n.kind() == OpKind.STATE || n.kind() == OpKind.INPUT || ec.element() < 0 || ec.element() >= n.numel()) {
-                    return defender(5, "element", "element " + ec.element() + " of node " + ec.node() + " cannot be disputed");
+                    return defender(3, "element", "element " + ec.element() + " of node " + ec.node() + " cannot be disputed");
                 }
                 return null;
             }
@@ -189,7 +195,7 @@ public final class Referee {
     }
 
     /**
-     * Round 7: the one basic operation. Recomputes link {@code t} of the defender's chain from its
+     * Round 5: the one basic operation. Recomputes link {@code t} of the defender's chain from its
      * operands — each an input element proven against the op trace, an earlier link of the
      * defender's own chain, or a constant of the op — after checking that the link is the one the
      * op's definition prescribes at that position. {@code t == links.size()} rules on the result.
@@ -200,7 +206,7 @@ public final class Referee {
         String op = n.kind().name();
         List<Link> links = chain.links();
         if (!Arrays.equals(Commitments.chainTree(links, chain.result()).root(), chain.root())) {
-            return new Ruling(Ruling.Party.CHALLENGER, 6, "chain", op, -1, "", "the chain root is not the root of the posted links");
+            return new Ruling(Ruling.Party.CHALLENGER, 4, "chain", op, -1, "", "the chain root is not the root of the posted links");
         }
         Tensor[] in = new Tensor[n.arity()];
         for (int i = 0; i < in.length; i++) {
@@ -211,18 +217,18 @@ public final class Referee {
         List<Link> wantLinks = expected.links();
         int k = d.link();
         if (k < 0 || k > links.size()) {
-            return new Ruling(Ruling.Party.DEFENDER, 7, "link", op, k, "", "link " + k + " is not in the chain");
+            return new Ruling(Ruling.Party.DEFENDER, 5, "link", op, k, "", "link " + k + " is not in the chain");
         }
         if (k < links.size()) {
             Link got = links.get(k);
             if (k >= wantLinks.size()) {
-                return new Ruling(Ruling.Party.CHALLENGER, 7, "link", op, k, got.op().name(),
+                return new Ruling(Ruling.Party.CHALLENGER, 5, "link", op, k, got.op().name(),
                         "the op prescribes " + wantLinks.size() + " links; link " + k + " is extra");
             }
             Link spec = wantLinks.get(k);
             String bad = structure(spec, got, links, in);
             if (bad != null) {
-                return new Ruling(Ruling.Party.CHALLENGER, 7, "link", op, k, got.op().name(), bad);
+                return new Ruling(Ruling.Party.CHALLENGER, 5, "link", op, k, got.op().name(), bad);
             }
             int[] v = new int[got.operands().size()];
             for (int i = 0; i < v.length; i++) {
@@ -230,26 +236,26 @@ public final class Referee {
             }
             int r = BasicOps.apply(got.op(), v);
             if (r != got.resultBits() && !(isNaN(r) && isNaN(got.resultBits()))) {
-                return new Ruling(Ruling.Party.CHALLENGER, 7, "link", op, k, got.op().name(), String.format(
+                return new Ruling(Ruling.Party.CHALLENGER, 5, "link", op, k, got.op().name(), String.format(
                         "%s of its operands is 0x%08x, the defender wrote 0x%08x", got.op(), r, got.resultBits()));
             }
-            return new Ruling(Ruling.Party.DEFENDER, 7, "link", op, k, got.op().name(), "link " + k + " recomputes correctly");
+            return new Ruling(Ruling.Party.DEFENDER, 5, "link", op, k, got.op().name(), "link " + k + " recomputes correctly");
         }
         if (links.size() != wantLinks.size()) {
-            return new Ruling(Ruling.Party.CHALLENGER, 7, "result", op, k, "", "the chain has " + links.size()
+            return new Ruling(Ruling.Party.CHALLENGER, 5, "result", op, k, "", "the chain has " + links.size()
                     + " links, the op prescribes " + wantLinks.size());
         }
         String bad = operandStructure(want, chain.result(), links, in);
         if (bad != null) {
-            return new Ruling(Ruling.Party.CHALLENGER, 7, "result", op, k, "", "result: " + bad);
+            return new Ruling(Ruling.Party.CHALLENGER, 5, "result", op, k, "", "result: " + bad);
         }
         int posted = Float.floatToRawIntBits(t.outputs().get(claim.node()).data()[claim.element()]);
         if (posted != chain.result().bits() && !(isNaN(posted) && isNaN(chain.result().bits()))) {
-            return new Ruling(Ruling.Party.CHALLENGER, 7, "result", op, k, "", String.format(
+            return new Ruling(Ruling.Party.CHALLENGER, 5, "result", op, k, "", String.format(
                     "the chain ends on 0x%08x but the op trace holds 0x%08x at element %d", chain.result().bits(), posted,
                     claim.element()));
         }
-        return new Ruling(Ruling.Party.DEFENDER, 7, "result", op, k, "", "the chain's result is the posted element");
+        return new Ruling(Ruling.Party.DEFENDER, 5, "result", op, k, "", "the chain's result is the posted element");
     }
 
     private static boolean isNaN(int bits) {

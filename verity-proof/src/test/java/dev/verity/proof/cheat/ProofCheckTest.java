@@ -39,7 +39,7 @@ class ProofCheckTest {
         ProofCheck.Row r = check.cheat(cheat, 1);
         System.out.println(r);
         assertTrue(r.pass(), cheat.name() + ": " + r);
-        assertTrue(r.ruling().startsWith("7: "), cheat.name() + " must be decided on its chain (round 7): " + r);
+        assertTrue(r.ruling().startsWith("5: "), cheat.name() + " must be decided on its chain (round 5): " + r);
     }
 
     @ParameterizedTest(name = "{0}")
