@@ -123,4 +123,83 @@ library MerkleSha256 {
             ok := eq(mload(0), root)
         }
     }
+
+    /// @notice True iff `leafA` and `leafB` (leaf hashes) are the neighbouring leaves `index` and `index + 1` of the
+    /// `n`-leaf tree with `root`, from one proof for both: the two paths meet at level `L` (the bit length of
+    /// `index ^ (index + 1)`); below it `siblings` holds A's then B's sibling per level (2(L-1) hashes), then the
+    /// shared path above (depth - L hashes). Two separate proofs would send and hash depth - L + 2 more.
+    function verifyPair(bytes32 root, uint64 n, uint64 index, bytes32 leafA, bytes32 leafB, bytes32[] calldata siblings)
+        internal
+        view
+        returns (bool ok)
+    {
+        if (uint256(index) + 1 >= n) return false;
+        uint256 meet = 0;
+        for (uint256 x = uint256(index) ^ (uint256(index) + 1); x > 0; x >>= 1) meet++;
+        if (siblings.length != depth(n) + meet - 2) return false;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            let a := leafA
+            let b := leafB
+            let ia := index
+            let ib := add(index, 1)
+            let o := siblings.offset
+            for { let j := 1 } lt(j, meet) { j := add(j, 1) } {
+                mstore8(p, 1)
+                switch and(ia, 1)
+                case 0 {
+                    mstore(add(p, 1), a)
+                    mstore(add(p, 33), calldataload(o))
+                }
+                default {
+                    mstore(add(p, 1), calldataload(o))
+                    mstore(add(p, 33), a)
+                }
+                if iszero(staticcall(gas(), 2, p, 65, 0, 32)) { revert(0, 0) }
+                a := mload(0)
+                switch and(ib, 1)
+                case 0 {
+                    mstore(add(p, 1), b)
+                    mstore(add(p, 33), calldataload(add(o, 32)))
+                }
+                default {
+                    mstore(add(p, 1), calldataload(add(o, 32)))
+                    mstore(add(p, 33), b)
+                }
+                if iszero(staticcall(gas(), 2, p, 65, 0, 32)) { revert(0, 0) }
+                b := mload(0)
+                o := add(o, 64)
+                ia := shr(1, ia)
+                ib := shr(1, ib)
+            }
+            // the paths meet: A is the left child, B the right
+            mstore8(p, 1)
+            mstore(add(p, 1), a)
+            mstore(add(p, 33), b)
+            if iszero(staticcall(gas(), 2, p, 65, 0, 32)) { revert(0, 0) }
+            let h := mload(0)
+            let idx := shr(1, ia)
+            let end := add(siblings.offset, shl(5, siblings.length))
+            for {} lt(o, end) { o := add(o, 32) } {
+                mstore8(p, 1)
+                switch and(idx, 1)
+                case 0 {
+                    mstore(add(p, 1), h)
+                    mstore(add(p, 33), calldataload(o))
+                }
+                default {
+                    mstore(add(p, 1), calldataload(o))
+                    mstore(add(p, 33), h)
+                }
+                if iszero(staticcall(gas(), 2, p, 65, 0, 32)) { revert(0, 0) }
+                h := mload(0)
+                idx := shr(1, idx)
+            }
+            mstore8(p, 2)
+            mstore(add(p, 1), shl(192, n))
+            mstore(add(p, 9), h)
+            if iszero(staticcall(gas(), 2, p, 41, 0, 32)) { revert(0, 0) }
+            ok := eq(mload(0), root)
+        }
+    }
 }

@@ -52,9 +52,9 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 segStartStep;
         uint64 segEndStep;
         uint64 step; // round 3: the disputed step (the agreed state is after step-1 steps)
-        bytes32 h0; // round 1 start state; round 2 segment root; round 3 agreed (pre) state
-        bytes32 h1; // round 1 end state; round 3 disputed (post) state
-        bytes32 opTraceRoot; // round 3: the disputed step's op trace (from its segment leaf)
+        bytes32 h0; // round 1 start state (checkpoint i); round 3 agreed (pre) state
+        bytes32 h1; // round 1 end state (checkpoint i+1); round 3 disputed (post) state
+        bytes32 opTraceRoot; // round 2 the segment root; round 3 the disputed step's op trace (from its segment leaf)
         uint64 opIndex; // round 3
         bytes32 graphLeafHash; // round 3
         bytes32 outputRoot; // round 3 output tensor root; round 4 chain root
@@ -65,15 +65,15 @@ contract DisputeGame is ReentrancyGuard, Wired {
     }
 
     /// @notice The step a round-3 move disputes: leaves k-1 (agreed) and k (disputed) of the round-2 segment tree,
-    /// each `0x51 || uint64 step || stateRoot || opTraceRoot` (the op trace of the step that produced the state), proven.
+    /// each `0x51 || uint64 step || stateRoot || opTraceRoot` (the op trace of the step that produced the state),
+    /// with one proof for both (MerkleSha256.verifyPair).
     struct Step {
         uint64 k;
         bytes32 preState;
         bytes32 preOpTrace;
-        bytes32[] preProof;
         bytes32 postState;
         bytes32 postOpTrace;
-        bytes32[] postProof;
+        bytes32[] proof;
     }
 
     /// @notice An op-trace entry (0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64 outputElems)
@@ -139,8 +139,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice Round 3 names the step and, in the same move, what is wrong in it (OpDisputed or ClaimRuled follows).
     event StepDisputed(uint256 indexed disputeId, uint64 step, bytes32 preState, bytes32 postState, bytes32 opTraceRoot);
     event OpDisputed(uint256 indexed disputeId, uint64 opIndex, uint64 element, bytes32 outputRoot, uint64 outputElems, bytes32 graphLeafHash, uint64 deadline);
-    /// @notice A round-3 claim ruled at once: kind 1 record, 2 source, 3 update, 4 scalars; 0: the disputed step's
-    /// segment leaf commits no op trace (a zero root), which loses for the solver.
+    /// @notice A round-3 claim ruled at once: kind 1 record, 2 source, 3 update, 4 scalars, 5 segment ends (`node`: the
+    /// leaf index k); 0: the disputed step's segment leaf commits no op trace (a zero root), which loses for the solver.
     event ClaimRuled(uint256 indexed disputeId, uint8 kind, uint64 node, bool claimRight);
     event ElementChainPosted(uint256 indexed disputeId, bytes32 chainRoot, uint64 chainLength, uint32 value, uint64 deadline);
     event LinkRuled(uint256 indexed disputeId, uint64 linkIndex, bool linkCorrect);
@@ -268,8 +268,9 @@ contract DisputeGame is ReentrancyGuard, Wired {
     // ------------------------------------------------------------------ round 1 (challenger)
 
     /// @notice Challenge segment `segment` (checkpoint i -> i+1): prove both trace entries against the
-    /// solver's trace root. Pulls `challengeBond` from the challenger (approve this contract first).
-    function open(uint256 taskId, uint64 segment, bytes32 startState, bytes32[] calldata startProof, bytes32 endState, bytes32[] calldata endProof)
+    /// solver's trace root (one proof for the two neighbouring leaves, MerkleSha256.verifyPair). Pulls
+    /// `challengeBond` from the challenger (approve this contract first).
+    function open(uint256 taskId, uint64 segment, bytes32 startState, bytes32 endState, bytes32[] calldata proof)
         external
         nonReentrant
         onlyWired
@@ -287,8 +288,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         require(segment < segs, "Game: no such segment");
         uint64 s0 = segment * interval;
         uint64 s1 = s0 + interval > totalSteps ? totalSteps : s0 + interval;
-        require(traceRoot.verify(segs + 1, segment, _stepLeaf(s0, startState), startProof), "Game: bad proof of segment start");
-        require(traceRoot.verify(segs + 1, segment + 1, _stepLeaf(s1, endState), endProof), "Game: bad proof of segment end");
+        require(traceRoot.verifyPair(segs + 1, segment, _stepLeaf(s0, startState), _stepLeaf(s1, endState), proof), "Game: bad proof of segment");
         d.taskId = uint64(taskId);
         d.challenger = msg.sender;
         d.round = 2;
@@ -314,47 +314,55 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     /// @notice The root over the segment's steps s0..s1 (s1-s0+1 leaves `0x51 || step || stateRoot || opTraceRoot`): the
     /// state after each step and the root of the op trace of the step that produced it (zero for leaf 0, the starting
-    /// checkpoint). Its first and last leaves must be the checkpoints the challenger proved in round 1 (`lastOpTrace`:
-    /// the last leaf's op-trace root). Committing every step's op trace here lets round 3 name the step and the wrong
-    /// op in one move (no separate op-trace round). (Rounds 2-4 make no external call: no reentrancy guard.)
-    function postSegmentRoot(
-        uint256 disputeId,
-        State calldata s,
-        bytes32 segmentRoot,
-        bytes32[] calldata firstProof,
-        bytes32 lastOpTrace,
-        bytes32[] calldata lastProof
-    ) external {
+    /// checkpoint). Committing every step's op trace here lets round 3 name the step and the wrong op in one move (no
+    /// separate op-trace round). That the first and last leaves hold the checkpoints the challenger proved in round 1
+    /// is checked when round 3 proves them (a segment that does not start or end there loses then), not here: an
+    /// honest solver's segment always does, and this move stays a bare root. (Rounds 2-4 make no external call, so
+    /// they need no reentrancy guard.)
+    function postSegmentRoot(uint256 disputeId, State calldata s, bytes32 segmentRoot) external {
         State memory d = _turn(disputeId, s, 2);
-        uint64 n = d.segEndStep - d.segStartStep + 1;
-        require(segmentRoot.verify(n, 0, _segmentLeaf(d.segStartStep, d.h0, 0), firstProof), "Game: segment root does not start at the checkpoint");
-        require(segmentRoot.verify(n, n - 1, _segmentLeaf(d.segEndStep, d.h1, lastOpTrace), lastProof), "Game: segment root does not end at the checkpoint");
-        d.h0 = segmentRoot;
+        require(segmentRoot != 0, "Game: empty segment root");
+        d.opTraceRoot = segmentRoot;
         emit SegmentRootPosted(disputeId, segmentRoot, _advance(disputeId, d));
     }
 
     // ------------------------------------------------------------------ round 3 (challenger)
 
     /// @dev Round 3's common part: proves the disputed step's two segment leaves (k-1 agreed, k disputed) and moves
-    /// the dispute onto that step and its op trace. False if the solver committed no op trace for the step (a zero
-    /// root): the challenger has won, the dispute is resolved.
+    /// the dispute onto that step and its op trace. False if the dispute is resolved already, the challenger having
+    /// won: leaf 0 (k = 1) is not checkpoint i or leaf n-1 (k = n-1) not checkpoint i+1 (the segment contradicts the
+    /// solver's own trace), or the solver committed no op trace for the step (a zero root).
     function _step(uint256 disputeId, State memory d, Step calldata st) internal returns (bool) {
         uint64 n = d.segEndStep - d.segStartStep + 1;
         require(st.k >= 1 && st.k < n, "Game: step outside the segment");
         uint64 step = d.segStartStep + st.k;
-        bytes32 segmentRoot = d.h0;
-        require(segmentRoot.verify(n, st.k - 1, _segmentLeaf(step - 1, st.preState, st.preOpTrace), st.preProof), "Game: bad proof of pre-state");
-        require(segmentRoot.verify(n, st.k, _segmentLeaf(step, st.postState, st.postOpTrace), st.postProof), "Game: bad proof of post-state");
+        bytes32 segmentRoot = d.opTraceRoot;
+        bool endsWrong = (st.k == 1 && st.preState != d.h0) || (st.k == n - 1 && st.postState != d.h1);
+        require(
+            segmentRoot.verifyPair(n, st.k - 1, _segmentLeaf(step - 1, st.preState, st.preOpTrace), _segmentLeaf(step, st.postState, st.postOpTrace), st.proof),
+            "Game: bad proof of the step's segment leaves"
+        );
         d.step = step;
         d.h0 = st.preState;
         d.h1 = st.postState;
         d.opTraceRoot = st.postOpTrace;
         emit StepDisputed(disputeId, step, st.preState, st.postState, st.postOpTrace);
+        if (endsWrong) {
+            _ruleClaim(disputeId, d, 5, st.k, true);
+            return false;
+        }
         if (st.postOpTrace == 0) {
             _ruleClaim(disputeId, d, 0, 0, true);
             return false;
         }
         return true;
+    }
+
+    /// @notice Round 3, segment-ends claim: the segment's leaf 0 (with `st.k == 1`) is not checkpoint i, or its last
+    /// leaf (with `st.k == n - 1`) not checkpoint i+1. Rules at once; reverts if the named leaf is the checkpoint.
+    function claimSegmentEnds(uint256 disputeId, State calldata s, Step calldata st) external nonReentrant {
+        State memory d = _turn(disputeId, s, 3);
+        require(!_step(disputeId, d, st), "Game: the segment starts and ends at the checkpoints");
     }
 
     /// @notice Name the first disputed step `st` and, in it, op `opIndex` (whose inputs the challenger accepts) and

@@ -19,8 +19,8 @@ import java.util.SplittableRandom;
  */
 public final class SyntheticDispute {
     public record Round1(long segment, byte[] startState, List<byte[]> startProof, byte[] endState, List<byte[]> endProof) {}
-    /** Round 2: the segment root, the proof of leaf 0 and the last leaf's op-trace root with its proof. */
-    public record Round2(byte[] segmentRoot, List<byte[]> firstProof, byte[] lastOpTrace, List<byte[]> lastProof) {}
+    /** Round 2: the segment root. */
+    public record Round2(byte[] segmentRoot) {}
     /** Round 3's element claim: the disputed step, and in it op {@code opIndex} and output element {@code element}. */
     public record Round3(Verity.Step step, long opIndex, byte[] graphRecord, List<byte[]> graphProof, byte[] outputRoot, long outputElems,
             List<byte[]> opTraceProof, long element) {}
@@ -111,9 +111,14 @@ public final class SyntheticDispute {
         return s == segStart(seg) ? new byte[32] : opTrace().root();
     }
 
-    private Merkle.Tree segmentTree(long seg) {
+    /** The state root the segment tree gives step {@code s}: the real one, or (forged) another one at the segment's start. */
+    private byte[] segmentState(long seg, long s, boolean forgedStart) {
+        return forgedStart && s == segStart(seg) ? hash("forged", s) : stateRoot(s);
+    }
+
+    private Merkle.Tree segmentTree(long seg, boolean forgedStart) {
         List<byte[]> l = new ArrayList<>();
-        for (long s = segStart(seg); s <= segEnd(seg); s++) l.add(segmentLeaf(s, stateRoot(s), opTraceRootAt(seg, s)));
+        for (long s = segStart(seg); s <= segEnd(seg); s++) l.add(segmentLeaf(s, segmentState(seg, s, forgedStart), opTraceRootAt(seg, s)));
         return Merkle.build(l);
     }
 
@@ -122,15 +127,25 @@ public final class SyntheticDispute {
     }
 
     public Round2 round2(long seg) {
-        Merkle.Tree t = segmentTree(seg);
-        return new Round2(t.root(), t.proof(0), opTraceRootAt(seg, segEnd(seg)), t.proof(t.size() - 1));
+        return new Round2(segmentTree(seg, false).root());
+    }
+
+    /** A solver's round 2 whose segment does not start at its own checkpoint (leaf 0 holds another state root). */
+    public Round2 round2ForgedStart(long seg) {
+        return new Round2(segmentTree(seg, true).root());
     }
 
     /** The step a round-3 move disputes: leaf {@code k} of segment {@code seg} (leaf k-1 agreed). */
     public Verity.Step step(long seg, long k) {
-        Merkle.Tree t = segmentTree(seg);
+        return step(seg, k, false);
+    }
+
+    /** As {@link #step(long, long)}, in the segment of {@link #round2ForgedStart}. */
+    public Verity.Step step(long seg, long k, boolean forgedStart) {
+        Merkle.Tree t = segmentTree(seg, forgedStart);
         long s = segStart(seg) + k;
-        return new Verity.Step(k, stateRoot(s - 1), opTraceRootAt(seg, s - 1), t.proof(k - 1), stateRoot(s), opTraceRootAt(seg, s), t.proof(k));
+        return Verity.Step.of(k, segmentState(seg, s - 1, forgedStart), opTraceRootAt(seg, s - 1), t.proof(k - 1), segmentState(seg, s, forgedStart),
+                opTraceRootAt(seg, s), t.proof(k));
     }
 
     private Merkle.Tree opTraceCache;

@@ -429,7 +429,7 @@ public final class Verity {
                 h0 = Abi.wordBytes(w, 6);
                 h1 = Abi.wordBytes(w, 7);
             } else if (EV_SEGMENT.equals(t)) {
-                h0 = Abi.wordBytes(w, 0);
+                opTraceRoot = Abi.wordBytes(w, 0); // the segment root, until round 3 names the step
                 deadline = Abi.wordLong(w, 1);
                 round = 3;
             } else if (EV_STEP.equals(t)) {
@@ -468,8 +468,8 @@ public final class Verity {
 
     /** Round 1. Returns the dispute id. */
     public long openDispute(String challenger, long taskId, SyntheticDispute.Round1 r) {
-        Receipt rc = tx(challenger, game, "DisputeGame.open (round 1)", "open(uint256,uint64,bytes32,bytes32[],bytes32,bytes32[])", u256(taskId),
-                u64(r.segment()), b32(r.startState()), b32s(r.startProof()), b32(r.endState()), b32s(r.endProof()));
+        Receipt rc = tx(challenger, game, "DisputeGame.open (round 1)", "open(uint256,uint64,bytes32,bytes32,bytes32[])", u256(taskId),
+                u64(r.segment()), b32(r.startState()), b32(r.endState()), b32s(pairProof(r.startProof(), r.endProof(), r.segment())));
         for (Receipt.Log l : rc.logs()) {
             if (l.address().equalsIgnoreCase(game) && EV_OPENED.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
         }
@@ -477,21 +477,46 @@ public final class Verity {
     }
 
     public Receipt round2(String solver, long id, SyntheticDispute.Round2 r) {
-        return tx(solver, game, "DisputeGame.postSegmentRoot (round 2)", "postSegmentRoot(uint256," + STATE + ",bytes32,bytes32[],bytes32,bytes32[])",
-                u256(id), state(id), b32(r.segmentRoot()), b32s(r.firstProof()), b32(r.lastOpTrace()), b32s(r.lastProof()));
+        return tx(solver, game, "DisputeGame.postSegmentRoot (round 2)", "postSegmentRoot(uint256," + STATE + ",bytes32)", u256(id), state(id),
+                b32(r.segmentRoot()));
+    }
+
+    /**
+     * One proof for the neighbouring leaves {@code index} and {@code index + 1} from their two proofs (sibling lists
+     * from level 0 up), as MerkleSha256.verifyPair reads it: below the level where the paths meet, A's then B's
+     * sibling per level, then the shared path above.
+     */
+    public static List<byte[]> pairProof(List<byte[]> proofA, List<byte[]> proofB, long index) {
+        if (proofA.size() != proofB.size()) {
+            throw new IllegalArgumentException("proofs of one tree differ in depth: " + proofA.size() + " and " + proofB.size());
+        }
+        int meet = 64 - Long.numberOfLeadingZeros(index ^ (index + 1));
+        List<byte[]> out = new ArrayList<>();
+        for (int j = 0; j < meet - 1; j++) {
+            out.add(proofA.get(j));
+            out.add(proofB.get(j));
+        }
+        for (int j = meet; j < proofA.size(); j++) out.add(proofA.get(j));
+        return out;
     }
 
     /** ABI type of DisputeGame.Step. */
-    public static final String STEP = "(uint64,bytes32,bytes32,bytes32[],bytes32,bytes32,bytes32[])";
+    public static final String STEP = "(uint64,bytes32,bytes32,bytes32,bytes32,bytes32[])";
 
     /**
      * The step a round-3 move disputes: segment leaves {@code k - 1} (agreed) and {@code k} (disputed), each the state
-     * after its step and the root of the op trace that produced it, with their proofs against the round-2 root.
+     * after its step and the root of the op trace that produced it, with one proof for both against the round-2 root
+     * ({@link #pairProof}).
      */
-    public record Step(long k, byte[] preState, byte[] preOpTrace, List<byte[]> preProof, byte[] postState, byte[] postOpTrace,
-            List<byte[]> postProof) {
+    public record Step(long k, byte[] preState, byte[] preOpTrace, byte[] postState, byte[] postOpTrace, List<byte[]> proof) {
+        /** From the two leaves' own proofs. */
+        public static Step of(long k, byte[] preState, byte[] preOpTrace, List<byte[]> preProof, byte[] postState, byte[] postOpTrace,
+                List<byte[]> postProof) {
+            return new Step(k, preState, preOpTrace, postState, postOpTrace, pairProof(preProof, postProof, k - 1));
+        }
+
         DynamicStruct toAbi() {
-            return new DynamicStruct(u64(k), b32(preState), b32(preOpTrace), b32s(preProof), b32(postState), b32(postOpTrace), b32s(postProof));
+            return new DynamicStruct(u64(k), b32(preState), b32(preOpTrace), b32(postState), b32(postOpTrace), b32s(proof));
         }
     }
 
@@ -634,6 +659,12 @@ public final class Verity {
                     new DynamicArray<>(DynamicStruct.class, src));
             return Abi.encodeArgs(bundle);
         }
+    }
+
+    /** Round 3, segment-ends claim: leaf 0 ({@code st.k() == 1}) or the last leaf of the segment is not the checkpoint. */
+    public Receipt claimSegmentEnds(String challenger, long id, Step st) {
+        return tx(challenger, game, "DisputeGame.claimSegmentEnds (round 3)", "claimSegmentEnds(uint256," + STATE + "," + STEP + ")", u256(id),
+                state(id), st.toAbi());
     }
 
     /** Round 3, record claim in the disputed step {@code st}. */

@@ -2,6 +2,7 @@ package dev.verity.chain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -110,25 +111,25 @@ class MarketRulesTest {
         reverts("Market: solver cannot challenge itself", () -> v.openDispute(a.solver(), id, syn.round1(1)));
         SyntheticDispute.Round1 r1 = syn.round1(1);
         SyntheticDispute.Round1 bad = new SyntheticDispute.Round1(1, r1.endState(), r1.startProof(), r1.endState(), r1.endProof());
-        reverts("Game: bad proof of segment start", () -> v.openDispute(a.challenger(), id, bad));
+        reverts("Game: bad proof of segment", () -> v.openDispute(a.challenger(), id, bad));
         long d = v.openDispute(a.challenger(), id, r1);
         reverts("Market: task not open to challenge", () -> v.openDispute(a.verifiers().get(0), id, syn.round1(0)));
         reverts("Game: caller is not the solver", () -> v.round2(a.challenger(), d, syn.round2(1)));
         reverts("Game: out of turn", () -> v.round3(a.challenger(), d, syn.round3(1, 2, 1, 7)));
-        reverts("Game: segment root does not start at the checkpoint", () -> v.round2(a.solver(), d, syn.round2(2)));
         SyntheticDispute.Round2 r2 = syn.round2(1);
-        reverts("Game: segment root does not end at the checkpoint", () -> v.round2(a.solver(), d,
-                new SyntheticDispute.Round2(r2.segmentRoot(), r2.firstProof(), new byte[32], r2.lastProof())));
         v.round2(a.solver(), d, r2);
         reverts("Game: out of turn", () -> v.round2(a.solver(), d, syn.round2(1))); // replay
+        // an honest segment starts and ends at the checkpoints: a segment-ends claim is refused
+        reverts("Game: the segment starts and ends at the checkpoints", () -> v.claimSegmentEnds(a.challenger(), d, syn.step(1, 1)));
+        reverts("Game: the segment starts and ends at the checkpoints", () -> v.claimSegmentEnds(a.challenger(), d, syn.step(1, syn.interval)));
         SyntheticDispute.Round3 r3 = syn.round3(1, 2, 1, 7);
         Verity.Step st = r3.step();
         reverts("Game: step outside the segment", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(0, st.preState(),
-                st.preOpTrace(), st.preProof(), st.postState(), st.postOpTrace(), st.postProof()), 1, r3.graphRecord(), r3.graphProof(), r3.outputRoot(),
+                st.preOpTrace(), st.postState(), st.postOpTrace(), st.proof()), 1, r3.graphRecord(), r3.graphProof(), r3.outputRoot(),
                 r3.outputElems(), r3.opTraceProof(), 7)));
         // the disputed step's op trace comes from its segment leaf: another root does not prove
-        reverts("Game: bad proof of post-state", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(st.k(), st.preState(),
-                st.preOpTrace(), st.preProof(), st.postState(), syn.stateRoot(99), st.postProof()), 1, r3.graphRecord(), r3.graphProof(), r3.outputRoot(),
+        reverts("Game: bad proof of the step's segment leaves", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(st.k(),
+                st.preState(), st.preOpTrace(), st.postState(), syn.stateRoot(99), st.proof()), 1, r3.graphRecord(), r3.graphProof(), r3.outputRoot(),
                 r3.outputElems(), r3.opTraceProof(), 7)));
         reverts("Game: element outside the output", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(st, r3.opIndex(), r3.graphRecord(),
                 r3.graphProof(), r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), syn.outputElems)));
@@ -143,6 +144,24 @@ class MarketRulesTest {
         ChainSelftest.checkConservation(v, a);
         v.chain.advanceTime(86400 + 1);
         v.settle(a.deployer(), id);
+        ChainSelftest.checkConservation(v, a);
+    }
+
+    @Test
+    void aSegmentThatDoesNotStartAtTheCheckpointLoses() {
+        deploy("AlwaysDefenderReferee");
+        long id = ChainSelftest.committedTask(v, a, syn);
+        long d = v.openDispute(a.challenger(), id, syn.round1(1));
+        v.round2(a.solver(), d, syn.round2ForgedStart(1));
+        // leaf 1 is the solver's own: naming it is no claim; leaf 0 is not checkpoint 1: the challenger wins at once
+        reverts("Game: the segment starts and ends at the checkpoints", () -> v.claimSegmentEnds(a.challenger(), d, syn.step(1, 2, true)));
+        BigInteger before = v.balanceOf(a.challenger());
+        v.claimSegmentEnds(a.challenger(), d, syn.step(1, 1, true));
+        assertEquals(0, v.dispute(d).nextRound());
+        assertTrue(v.dispute(d).challengerWon());
+        assertEquals(Verity.Status.FAILED, v.task(id).status());
+        BigInteger stake = v.task(id).spec().solverStake();
+        assertEquals(before.add(v.config.challengeBond()).add(stake.divide(BigInteger.TWO)), v.balanceOf(a.challenger()));
         ChainSelftest.checkConservation(v, a);
     }
 

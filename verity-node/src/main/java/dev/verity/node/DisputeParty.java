@@ -235,9 +235,7 @@ public final class DisputeParty {
             if (!Arrays.equals(published, roots.root())) {
                 throw new IllegalStateException("published segment tree root differs from the segment root");
             }
-            MerkleTree segTree = Defender.segmentTree(roots);
-            record(2, "postSegmentRoot", v.round2(account, dispute,
-                    new SyntheticDispute.Round2(roots.root(), sib(segTree.proof(0)), roots.opTraceRoots().get(n - 1), sib(segTree.proof(n - 1)))));
+            record(2, "postSegmentRoot", v.round2(account, dispute, new SyntheticDispute.Round2(roots.root())));
             return "posted the roots of the " + n + " states and " + (n - 1) + " op traces of segment " + segment();
         }
 
@@ -288,6 +286,8 @@ public final class DisputeParty {
         private TrainingState pre;
         private TrainingState post;
         private Messages.Claim claim;
+        /** Round 3 claims the segment's first or last leaf is not the solver's checkpoint (no step replayed). */
+        private boolean endsClaim;
         /** What the referee was asked to rule on, in words (filled in rounds 3 and 5). */
         private String ruledOn = "";
 
@@ -362,7 +362,19 @@ public final class DisputeParty {
                 roots = new Messages.SegmentRoots(first, stateRoots, opTraceRoots, segRoot);
             }
             if (ds == null) {
-                ds = strategy.step(open, roots);
+                // the contract checks the segment's ends only when round 3 proves them: a segment that does not start or
+                // end at the solver's own checkpoints is the claim, before any step of it is replayed
+                int seg = segment();
+                int n = roots.stateRoots().size();
+                if (!Arrays.equals(roots.stateRoots().get(0), Sha256.unhex(m.checkpoints().get(seg).stateRoot()))) {
+                    endsClaim = true;
+                    ds = new Messages.DisputeStep(roots.firstStep());
+                } else if (n >= 2 && !Arrays.equals(roots.stateRoots().get(n - 1), Sha256.unhex(m.checkpoints().get(seg + 1).stateRoot()))) {
+                    endsClaim = true;
+                    ds = new Messages.DisputeStep(roots.firstStep() + n - 2);
+                } else {
+                    ds = strategy.step(open, roots);
+                }
             }
         }
 
@@ -378,7 +390,7 @@ public final class DisputeParty {
                 throw new IllegalStateException("step " + (ds.agreedStep() + 1) + " is outside the segment");
             }
             MerkleTree segTree = Defender.segmentTree(roots);
-            return new Verity.Step(k, roots.stateRoots().get(k - 1), roots.opTraceRoots().get(k - 1), sib(segTree.proof(k - 1)),
+            return Verity.Step.of(k, roots.stateRoots().get(k - 1), roots.opTraceRoots().get(k - 1), sib(segTree.proof(k - 1)),
                     roots.stateRoots().get(k), roots.opTraceRoots().get(k), sib(segTree.proof(k)));
         }
 
@@ -418,6 +430,12 @@ public final class DisputeParty {
 
         /** Round 3: the first wrong step and, in the op trace its segment leaf committed, what is wrong. */
         private String round3() throws Exception {
+            ensureStep();
+            if (endsClaim) {
+                record(3, "claimSegmentEnds", v.claimSegmentEnds(account, dispute, disputedStep()));
+                ruledOn = "the segment's " + (k() == 1 ? "first" : "last") + " state (not the solver's checkpoint)";
+                return "claims the segment does not " + (k() == 1 ? "start" : "end") + " at the solver's checkpoint";
+            }
             ensureClaim();
             Verity.Step st = disputedStep();
             String stepWords = "agrees with the state after step " + ds.agreedStep() + ", disputes step " + (ds.agreedStep() + 1) + ": ";
