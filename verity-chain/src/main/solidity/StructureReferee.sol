@@ -45,12 +45,10 @@ contract StructureReferee is IStructureReferee {
         bytes32[] linkProof;
     }
 
-    /// @notice The challenger's bundle (`abi.encode(Bundle)`): the disputed op's record, one record and graph proof
-    /// per input (in the op's input order), and the sources of the data words.
+    /// @notice The challenger's bundle (`abi.encode(Bundle)`): the disputed op's record (whose input-shape trailer
+    /// gives its inputs' shapes, docs/commitments.md) and the sources of the data words.
     struct Bundle {
         bytes record;
-        bytes[] inputRecords;
-        bytes32[][] inputProofs;
         Source[] sources;
     }
 
@@ -73,7 +71,7 @@ contract StructureReferee is IStructureReferee {
             b := add(bundle.offset, calldataload(bundle.offset))
         }
         require(MerkleSha256.leafHashCd(b.record) == site.graphLeafHash, "Structure: not the disputed op's record");
-        bytes memory dims = _inputDims(site, b);
+        bytes calldata dims = _inputDims(b.record);
         uint256[] memory words = _words(site, b);
         if (site.t < site.links) {
             return structure.checkLink(b.record, dims, site.element, site.t, leaf, words);
@@ -81,21 +79,22 @@ contract StructureReferee is IStructureReferee {
         return structure.checkResult(b.record, dims, site.element, site.links, leaf, words);
     }
 
-    /// Per input `uint32 rank ‖ uint32 dim…`, from the inputs' records proven against the graph root.
-    function _inputDims(Site calldata site, Bundle calldata b) internal view returns (bytes memory dims) {
-        bytes calldata rec = b.record;
+    /// Per input `uint32 rank ‖ uint32 dim…`: the record's input-shape trailer, after its attributes, name and update
+    /// trailer (docs/commitments.md). The record is the one proven at the op (its hash is the game's graph leaf), so
+    /// the shapes are the graph's: no input record or proof is needed.
+    function _inputDims(bytes calldata rec) internal pure returns (bytes calldata dims) {
         uint256 nIn = _u32(rec, 8);
-        require(b.inputRecords.length == nIn && b.inputProofs.length == nIn, "Structure: one record per input");
-        for (uint256 i = 0; i < nIn; ++i) {
-            bytes calldata r = b.inputRecords[i];
-            uint64 id = uint64(_u32(rec, 12 + 4 * i));
-            require(r.length >= 16 && uint8(r[0]) == 0x40, "Structure: an input record is not a 0x40 record");
-            require(site.graphRoot.verify(site.graphOps, id, MerkleSha256.leafHashCd(r), b.inputProofs[i]), "Structure: bad proof of an input record");
-            uint256 o = 12 + 4 * _u32(r, 8); // at rank
-            uint256 len = 4 + 4 * _u32(r, o);
-            require(r.length >= o + len, "Structure: an input record is too short");
-            dims = bytes.concat(dims, r[o:o + len]);
-        }
+        uint256 o = 12 + 4 * nIn; // at the op's rank
+        o += 4 + 4 * _u32(rec, o); // at attrLen
+        o += 4 + _u32(rec, o); // at nameLen
+        o += 2 + _u16(rec, o); // at nUpdates
+        uint256 nUpd = _u16(rec, o);
+        o += 2;
+        for (uint256 i = 0; i < nUpd; ++i) o += 2 + _u16(rec, o);
+        uint256 start = o;
+        for (uint256 i = 0; i < nIn; ++i) o += 4 + 4 * _u32(rec, o);
+        require(o == rec.length, "Structure: the record's input shapes do not match its inputs");
+        dims = rec[start:];
     }
 
     /// The data words (`kind << 96 | number << 64 | index << 32 | bits`), each read from its proven source.
@@ -145,6 +144,11 @@ contract StructureReferee is IStructureReferee {
                 words[w++] = (uint256(1) << 96) | (uint256(src.number) << 64) | _u32(l, l.length - 4);
             }
         }
+    }
+
+    function _u16(bytes calldata b, uint256 o) internal pure returns (uint256) {
+        require(b.length >= o + 2, "Structure: record too short");
+        return uint16(bytes2(b[o:o + 2]));
     }
 
     function _u32(bytes calldata b, uint256 o) internal pure returns (uint256) {

@@ -632,31 +632,19 @@ public final class Verity {
     }
 
     /**
-     * The structure bundle of round 5 (StructureReferee.Bundle): the disputed op's 0x40 record, each input's 0x40 record
-     * with its proof against the graph root (in the op's input order), and the sources of the data words.
+     * The structure bundle of round 5 (StructureReferee.Bundle): the disputed op's 0x40 record (its input-shape trailer
+     * gives the inputs' shapes) and the sources of the data words.
      */
-    public record Structure(byte[] record, List<byte[]> inputRecords, List<List<byte[]>> inputProofs, List<Source> sources) {
+    public record Structure(byte[] record, List<Source> sources) {
         public Structure {
-            if (inputRecords.size() != inputProofs.size()) {
-                throw new IllegalArgumentException(inputRecords.size() + " input records but " + inputProofs.size() + " proofs");
-            }
-            inputRecords = List.copyOf(inputRecords);
-            inputProofs = List.copyOf(inputProofs);
             sources = List.copyOf(sources);
         }
 
         /** {@code abi.encode(Bundle)}. */
         public byte[] encode() {
-            List<DynamicBytes> recs = new ArrayList<>();
-            for (byte[] r : inputRecords) recs.add(bytes(r));
-            List<DynamicArray<Bytes32>> proofs = new ArrayList<>();
-            for (List<byte[]> p : inputProofs) proofs.add(b32s(p));
             List<DynamicStruct> src = new ArrayList<>();
             for (Source x : sources) src.add(x.toAbi());
-            @SuppressWarnings({"unchecked", "rawtypes"})
-            DynamicArray<DynamicArray<Bytes32>> pr = new DynamicArray(DynamicArray.class, proofs);
-            DynamicStruct bundle = new DynamicStruct(bytes(record), new DynamicArray<>(DynamicBytes.class, recs), pr,
-                    new DynamicArray<>(DynamicStruct.class, src));
+            DynamicStruct bundle = new DynamicStruct(bytes(record), new DynamicArray<>(DynamicStruct.class, src));
             return Abi.encodeArgs(bundle);
         }
     }

@@ -606,20 +606,14 @@ public final class DisputeParty {
         }
 
         /**
-         * The structure bundle of round 5: the disputed op's record, its inputs' records (their shapes) with their
-         * proofs against the graph root, and the sources of the data words its prescription reads ({@link LinkData}):
+         * The structure bundle of round 5: the disputed op's record (its input-shape trailer gives the inputs' shapes)
+         * and the sources of the data words its prescription reads ({@link LinkData}):
          * input elements from chunks proven against the op trace, link results from leaves proven against the chain.
          */
         private Verity.Structure structure(Node node, int element, int t, List<Link> links, MerkleTree chainTree) {
-            MerkleTree graph = run.graphTree();
-            List<byte[]> inputRecords = new ArrayList<>();
-            List<List<byte[]>> inputProofs = new ArrayList<>();
             Tensor[] in = new Tensor[node.arity()];
             for (int i = 0; i < node.arity(); i++) {
-                int src = node.input(i);
-                inputRecords.add(Commitments.graphRecord(run.graph(), run.graph().node(src)));
-                inputProofs.add(sib(graph.proof(src)));
-                in[i] = ot.outputs().get(src);
+                in[i] = ot.outputs().get(node.input(i));
             }
             List<Verity.Source> sources = new ArrayList<>();
             // input words grouped by (input, chunk): one chunk proof serves every word it holds
@@ -649,7 +643,7 @@ public final class DisputeParty {
                 sources.add(Verity.Source.ofInput(input, entry(ot, opTree, src), Commitments.canonicalBytes(data, chunk * Commitments.CHUNK,
                         Math.min(data.length, (chunk + 1) * Commitments.CHUNK)), sib(Commitments.tensorTree(data).proof(chunk)), c.getValue()));
             }
-            return new Verity.Structure(Commitments.graphRecord(run.graph(), node), inputRecords, inputProofs, sources);
+            return new Verity.Structure(Commitments.graphRecord(run.graph(), node), sources);
         }
 
         private static boolean sameBits(int a, int b) {

@@ -119,11 +119,23 @@ public final class Commitments {
                 len += 2 + nm.length;
             }
         }
+        // the input-shape trailer: each input's shape, so a link's index arithmetic can be checked from this record alone
+        int shapes = 0;
+        for (int i = 0; i < n.arity(); i++) {
+            shapes += 4 + 4 * g.node(n.input(i)).shape().length;
+        }
         byte[] c = n.canonicalBytes();
-        ByteBuffer b = ByteBuffer.allocate(1 + c.length + 2 + len);
+        ByteBuffer b = ByteBuffer.allocate(1 + c.length + 2 + len + shapes);
         b.put(GRAPH_OP).put(c).putShort((short) names.size());
         for (byte[] nm : names) {
             b.putShort((short) nm.length).put(nm);
+        }
+        for (int i = 0; i < n.arity(); i++) {
+            int[] shape = g.node(n.input(i)).shape();
+            b.putInt(shape.length);
+            for (int d : shape) {
+                b.putInt(d);
+            }
         }
         return b.array();
     }
