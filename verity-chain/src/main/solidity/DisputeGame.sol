@@ -366,15 +366,17 @@ contract DisputeGame is ReentrancyGuard, Wired {
     }
 
     /// @notice Name the first disputed step `st` and, in it, op `opIndex` (whose inputs the challenger accepts) and
-    /// one output element. The graph record is proven against the task's graph root, and the op-trace entry
-    /// (0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64 outputElems) against the step's op trace.
+    /// one output element. The op-trace entry (0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64
+    /// outputElems) is proven against the step's op trace, with `graphRecord` the record it names. That record is not
+    /// proven against the task's graph root here: an op trace whose record is not the graph's is the record claim's
+    /// to rule (`claimRecord`, which an honest challenger makes before any element claim), so an element claim takes
+    /// the op trace's record as agreed.
     function disputeOp(
         uint256 disputeId,
         State calldata s,
         Step calldata st,
         uint64 opIndex,
         bytes calldata graphRecord,
-        bytes32[] calldata graphProof,
         bytes32 outputRoot,
         uint64 outputElems,
         bytes32[] calldata opTraceProof,
@@ -384,7 +386,6 @@ contract DisputeGame is ReentrancyGuard, Wired {
         if (!_step(disputeId, d, st)) return;
         require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
         bytes32 graphLeaf = MerkleSha256.leafHashCd(graphRecord);
-        require(d.graphRoot.verify(d.graphOps, opIndex, graphLeaf, graphProof), "Game: bad proof of graph op");
         uint16 kind = _opCode(graphRecord);
         require(kind != OP_STATE && kind != OP_INPUT, "Game: a source has no element chain");
         require(d.opTraceRoot.verify(d.graphOps, opIndex, _opLeafOf(opIndex, graphLeaf, outputRoot, outputElems), opTraceProof), "Game: bad proof of op-trace entry");

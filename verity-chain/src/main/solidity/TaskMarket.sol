@@ -106,8 +106,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
     event VerifierAssigned(uint256 indexed taskId, uint256 index, address indexed verifier, uint64 segment);
     event VerificationOpened(uint256 indexed taskId, bytes32 randomness, bool revealed, uint64 verifyDeadline);
     event Attested(uint256 indexed taskId, uint256 index, address indexed verifier);
-    event DisputeStarted(uint256 indexed taskId, address indexed challenger);
-    event DisputeEnded(uint256 indexed taskId, bool challengerWon);
     event CommitTimedOut(uint256 indexed taskId, address indexed solver, uint256 slashed, uint256 refund);
     event TaskFailed(uint256 indexed taskId, uint256 refund);
     event TaskSettled(uint256 indexed taskId, address indexed solver, uint256 solverPay, uint256 verifierPay, uint256 fee, uint256 refund);
@@ -359,12 +357,12 @@ contract TaskMarket is ReentrancyGuard, Wired {
     // ------------------------------------------------------------------ 6. dispute hooks
 
     /// @notice Called by the dispute game when a challenge opens (the game is guarded and these hooks make no
-    /// external call, so they need no reentrancy guard of their own). Only one dispute at a time; only
+    /// external call, so they need no reentrancy guard of their own; a task that does not exist has status None, so
+    /// the status checks stand for `exists`). Only one dispute at a time; only
     /// inside the verification window; the solver cannot challenge itself.
     function onDisputeOpened(uint256 taskId, address challenger, uint64 disputeId)
         external
         onlyGame
-        exists(taskId)
         returns (
             address solver,
             bytes32 traceRoot,
@@ -383,18 +381,17 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(challenger != t.solver, "Market: solver cannot challenge itself");
         t.status = Status.Disputed;
         t.dispute = disputeId;
-        emit DisputeStarted(taskId, challenger);
+        // no event of its own: the game's DisputeOpened names the task and the challenger
         return (t.solver, t.traceRoot, t.p.graphRoot, t.p.datasetRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
     }
 
     /// @notice Called by the dispute game after it slashed the loser. A solver that lost fails the
     /// task (attested verifiers are still paid for their replays; the rest is refunded). A solver that
     /// won returns the task to verification; it settles after the window as usual.
-    function onDisputeResolved(uint256 taskId, bool challengerWon) external onlyGame exists(taskId) {
+    function onDisputeResolved(uint256 taskId, bool challengerWon) external onlyGame {
         Task storage t = tasks[taskId];
-        require(t.status == Status.Disputed, "Market: task not disputed");
+        require(t.status == Status.Disputed, "Market: task not disputed"); // a task that does not exist has status None
         t.dispute = 0;
-        emit DisputeEnded(taskId, challengerWon);
         if (!challengerWon) {
             t.status = Status.Committed;
             return;

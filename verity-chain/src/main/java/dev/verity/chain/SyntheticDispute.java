@@ -22,8 +22,8 @@ public final class SyntheticDispute {
     /** Round 2: the segment root. */
     public record Round2(byte[] segmentRoot) {}
     /** Round 3's element claim: the disputed step, and in it op {@code opIndex} and output element {@code element}. */
-    public record Round3(Verity.Step step, long opIndex, byte[] graphRecord, List<byte[]> graphProof, byte[] outputRoot, long outputElems,
-            List<byte[]> opTraceProof, long element) {}
+    public record Round3(Verity.Step step, long opIndex, byte[] graphRecord, byte[] outputRoot, long outputElems, List<byte[]> opTraceProof,
+            long element) {}
     public record Round4(byte[] chainRoot, long links, byte[] chunk, List<byte[]> chunkProof, byte[] resultLeaf, List<byte[]> resultProof) {}
     /** Link {@code t} (or the result leaf, t == links): its leaf bytes, proof, and the link itself (null for the result). */
     public record Round5(long t, byte[] leaf, List<byte[]> proof, Verity.Link link) {}
@@ -166,7 +166,7 @@ public final class SyntheticDispute {
     /** Round 3: disputes step {@code k} of segment {@code seg}, op {@code op}'s output element {@code element}. */
     public Round3 round3(long seg, long k, int op, long element) {
         this.element(element);
-        return new Round3(step(seg, k), op, graphRecords.get(op), graph.proof(op), outputTree().root(), outputElems, opTrace().proof(op), element);
+        return new Round3(step(seg, k), op, graphRecords.get(op), outputTree().root(), outputElems, opTrace().proof(op), element);
     }
 
     private Merkle.Tree outputCache;

@@ -523,8 +523,8 @@ public final class Verity {
     /** Round 3, element claim: the disputed step, and in it op {@code r.opIndex()} and one output element. */
     public Receipt round3(String challenger, long id, SyntheticDispute.Round3 r) {
         return tx(challenger, game, "DisputeGame.disputeOp (round 3)",
-                "disputeOp(uint256," + STATE + "," + STEP + ",uint64,bytes,bytes32[],bytes32,uint64,bytes32[],uint64)", u256(id), state(id),
-                r.step().toAbi(), u64(r.opIndex()), bytes(r.graphRecord()), b32s(r.graphProof()), b32(r.outputRoot()), u64(r.outputElems()),
+                "disputeOp(uint256," + STATE + "," + STEP + ",uint64,bytes,bytes32,uint64,bytes32[],uint64)", u256(id), state(id),
+                r.step().toAbi(), u64(r.opIndex()), bytes(r.graphRecord()), b32(r.outputRoot()), u64(r.outputElems()),
                 b32s(r.opTraceProof()), u64(r.element()));
     }
 

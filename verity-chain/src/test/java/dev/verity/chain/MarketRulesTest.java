@@ -125,14 +125,14 @@ class MarketRulesTest {
         SyntheticDispute.Round3 r3 = syn.round3(1, 2, 1, 7);
         Verity.Step st = r3.step();
         reverts("Game: step outside the segment", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(0, st.preState(),
-                st.preOpTrace(), st.postState(), st.postOpTrace(), st.proof()), 1, r3.graphRecord(), r3.graphProof(), r3.outputRoot(),
+                st.preOpTrace(), st.postState(), st.postOpTrace(), st.proof()), 1, r3.graphRecord(), r3.outputRoot(),
                 r3.outputElems(), r3.opTraceProof(), 7)));
         // the disputed step's op trace comes from its segment leaf: another root does not prove
         reverts("Game: bad proof of the step's segment leaves", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(st.k(),
-                st.preState(), st.preOpTrace(), st.postState(), syn.stateRoot(99), st.proof()), 1, r3.graphRecord(), r3.graphProof(), r3.outputRoot(),
+                st.preState(), st.preOpTrace(), st.postState(), syn.stateRoot(99), st.proof()), 1, r3.graphRecord(), r3.outputRoot(),
                 r3.outputElems(), r3.opTraceProof(), 7)));
         reverts("Game: element outside the output", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(st, r3.opIndex(), r3.graphRecord(),
-                r3.graphProof(), r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), syn.outputElems)));
+                r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), syn.outputElems)));
         reverts("Game: caller is not the challenger", () -> v.round3(a.solver(), d, r3));
         v.round3(a.challenger(), d, r3);
         v.round4(a.solver(), d, syn.round4());

@@ -147,6 +147,31 @@ public final class DisputeParty {
             return r;
         }
 
+        private java.util.Map<String, byte[]> datasetRoots;
+
+        /**
+         * Whether op {@code node}'s output with root {@code root} is an array of the task's dataset (an INPUT node whose
+         * output is that array): public data, which both sides hold, so it is neither published nor fetched.
+         */
+        boolean isPublicDataset(int node, byte[] root) {
+            if (node < 0 || node >= run.graph().size()) {
+                return false;
+            }
+            Node n = run.graph().node(node);
+            if (n.kind() != OpKind.INPUT || n.name().equals(StepGraphs.STEP)) {
+                return false;
+            }
+            if (datasetRoots == null) {
+                datasetRoots = new java.util.HashMap<>();
+                for (var e : run.trainer().inputs().entrySet()) {
+                    if (!e.getKey().equals(StepGraphs.STEP)) {
+                        datasetRoots.put(e.getKey(), Commitments.tensorRoot(e.getValue().data()));
+                    }
+                }
+            }
+            return Arrays.equals(datasetRoots.get(n.name()), root);
+        }
+
         ChainEvents.Event event(String name) {
             ChainEvents.Event e = ChainEvents.last(v, v.game, name, dispute);
             if (e == null) {
@@ -200,7 +225,12 @@ public final class DisputeParty {
             try {
                 List<byte[]> leaves = new ArrayList<>();
                 for (int i = 0; i < t.outputs().size(); i++) {
-                    byte[] root = TreeBlobs.putTensor(store, t.outputs().get(i).data());
+                    if (isPublicDataset(i, t.outputRoots().get(i))) {
+                        // the task's own dataset: every party holds it (the challenger reads it locally)
+                        leaves.add(StepTrace.entry(i, t.recordHashes().get(i), t.outputRoots().get(i), t.outputs().get(i).size()));
+                        continue;
+                    }
+                    byte[] root = TreeBlobs.putTensor(store, t.outputs().get(i).data(), t.outputRoots().get(i));
                     if (!Arrays.equals(root, t.outputRoots().get(i))) {
                         throw new IllegalStateException("output " + i + ": published tensor root differs from the op trace's");
                     }
@@ -411,7 +441,8 @@ public final class DisputeParty {
                     byte[] rec = Arrays.copyOfRange(l, 9, 41);
                     byte[] root = Arrays.copyOfRange(l, 41, 73);
                     long elems = ByteBuffer.wrap(l, 73, 8).getLong();
-                    float[] data = TreeBlobs.getTensor(store, root, elems);
+                    float[] data = isPublicDataset(i, root) ? run.trainer().inputs().get(run.graph().node(i).name()).data().clone()
+                            : TreeBlobs.getTensor(store, root, elems);
                     int[] shape = i < run.graph().size() && run.graph().node(i).numel() == elems ? run.graph().node(i).shape()
                             : new int[] {data.length};
                     recs.add(rec);
@@ -491,7 +522,7 @@ public final class DisputeParty {
                 case Messages.ElementClaim ec -> {
                     int i = ec.node();
                     record(3, "disputeOp", v.round3(account, dispute, new SyntheticDispute.Round3(st, i, Commitments.graphRecord(run.graph(), run.graph().node(i)),
-                            sib(graph.proof(i)), ot.outputRoots().get(i), ot.outputs().get(i).size(), sib(opTree.proof(i)), ec.element())));
+                            ot.outputRoots().get(i), ot.outputs().get(i).size(), sib(opTree.proof(i)), ec.element())));
                     Node n = run.graph().node(i);
                     ruledOn = "op " + i + " (" + n.kind() + (n.name() == null || n.name().isEmpty() ? "" : " " + n.name()) + "), element "
                             + ec.element();

@@ -107,6 +107,19 @@ public final class TreeBlobs {
 
     // ---------------------------------------------------------------- tensors
 
+    /**
+     * As {@link #putTensor(BlobStore, float[])} for a tensor whose root the caller knows: nothing is written if the
+     * store has that root's blob already. {@link #put} writes a tree's root last, after every node below it, so a
+     * root in the store means its whole tree is (an interrupted write leaves no root and is written again). A step's
+     * op trace repeats many tensors (the dataset, unchanged parameters), which this does not hash into blobs again.
+     */
+    public static byte[] putTensor(BlobStore store, float[] data, byte[] root) throws IOException {
+        if (store.has(Sha256.hex(root))) {
+            return root.clone();
+        }
+        return putTensor(store, data);
+    }
+
     /** Stores a tensor as its chunk tree (leaves {@code 0x10 || chunk}); returns its tensor root. */
     public static byte[] putTensor(BlobStore store, float[] data) throws IOException {
         int chunks = Math.max(1, Commitments.chunks(data.length));
