@@ -18,7 +18,13 @@ import java.util.SplittableRandom;
  * challenger names an op), that tensor's chunk tree, and one element chain.
  */
 public final class SyntheticDispute {
-    public record Round1(long segment, byte[] startState, List<byte[]> startProof, byte[] endState, List<byte[]> endProof) {}
+    /** Round 1: the segment, its two checkpoints and one proof for both trace entries ({@link Verity#pairProof}). */
+    public record Round1(long segment, byte[] startState, byte[] endState, List<byte[]> proof) {
+        /** From the two trace entries' own proofs. */
+        public static Round1 of(long segment, byte[] startState, List<byte[]> startProof, byte[] endState, List<byte[]> endProof) {
+            return new Round1(segment, startState, endState, Verity.pairProof(startProof, endProof, segment));
+        }
+    }
     /** Round 2: the segment root. */
     public record Round2(byte[] segmentRoot) {}
     /** Round 3's element claim: the disputed step, and in it op {@code opIndex} and output element {@code element}. */
@@ -123,7 +129,7 @@ public final class SyntheticDispute {
     }
 
     public Round1 round1(long seg) {
-        return new Round1(seg, stateRoot(segStart(seg)), trace.proof(seg), stateRoot(segEnd(seg)), trace.proof(seg + 1));
+        return Round1.of(seg, stateRoot(segStart(seg)), trace.proof(seg), stateRoot(segEnd(seg)), trace.proof(seg + 1));
     }
 
     public Round2 round2(long seg) {

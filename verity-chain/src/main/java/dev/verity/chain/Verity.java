@@ -469,7 +469,7 @@ public final class Verity {
     /** Round 1. Returns the dispute id. */
     public long openDispute(String challenger, long taskId, SyntheticDispute.Round1 r) {
         Receipt rc = tx(challenger, game, "DisputeGame.open (round 1)", "open(uint256,uint64,bytes32,bytes32,bytes32[])", u256(taskId),
-                u64(r.segment()), b32(r.startState()), b32(r.endState()), b32s(pairProof(r.startProof(), r.endProof(), r.segment())));
+                u64(r.segment()), b32(r.startState()), b32(r.endState()), b32s(r.proof()));
         for (Receipt.Log l : rc.logs()) {
             if (l.address().equalsIgnoreCase(game) && EV_OPENED.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
         }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -110,7 +112,7 @@ class MarketRulesTest {
         long id = ChainSelftest.committedTask(v, a, syn);
         reverts("Market: solver cannot challenge itself", () -> v.openDispute(a.solver(), id, syn.round1(1)));
         SyntheticDispute.Round1 r1 = syn.round1(1);
-        SyntheticDispute.Round1 bad = new SyntheticDispute.Round1(1, r1.endState(), r1.startProof(), r1.endState(), r1.endProof());
+        SyntheticDispute.Round1 bad = new SyntheticDispute.Round1(1, r1.endState(), r1.endState(), r1.proof());
         reverts("Game: bad proof of segment", () -> v.openDispute(a.challenger(), id, bad));
         long d = v.openDispute(a.challenger(), id, r1);
         reverts("Market: task not open to challenge", () -> v.openDispute(a.verifiers().get(0), id, syn.round1(0)));
@@ -145,6 +147,40 @@ class MarketRulesTest {
         v.chain.advanceTime(86400 + 1);
         v.settle(a.deployer(), id);
         ChainSelftest.checkConservation(v, a);
+    }
+
+    /**
+     * One proof for two neighbouring leaves (MerkleSha256.verifyPair), at every pair of a 9-leaf trace (depth 4: the
+     * paths meet at every level from 1 to 4) and a 9-leaf segment: it verifies, and fails with any sibling changed.
+     */
+    @Test
+    void pairProofsVerifyForEveryNeighbouringPair() {
+        deploy("AlwaysDefenderReferee");
+        SyntheticDispute wide = new SyntheticDispute(64, 8, 4, 300, 4, 5);
+        for (long seg = 0; seg < wide.numSegments(); seg++) {
+            long id = ChainSelftest.committedTask(v, a, wide);
+            SyntheticDispute.Round1 r1 = wide.round1(seg);
+            for (int j = 0; j < r1.proof().size(); j++) {
+                List<byte[]> bad = new ArrayList<>(r1.proof());
+                bad.set(j, wide.stateRoot(1000 + j));
+                // the same leaves with a forged pair proof: each sibling is needed
+                reverts("Game: bad proof of segment", () -> v.openDispute(a.challenger(), id, new SyntheticDispute.Round1(r1.segment(),
+                        r1.startState(), r1.endState(), bad)));
+            }
+            reverts("Game: bad proof of segment", () -> v.openDispute(a.challenger(), id, new SyntheticDispute.Round1(r1.segment(),
+                    r1.startState(), r1.endState(), r1.proof().subList(0, r1.proof().size() - 1))));
+            long d = v.openDispute(a.challenger(), id, r1);
+            v.round2(a.solver(), d, wide.round2(seg));
+            for (long k = 1; k <= wide.interval; k++) {
+                Verity.Step st = wide.step(seg, k);
+                // the proof verifies (the contract gets as far as the segment's ends, which are the checkpoints)
+                reverts("Game: the segment starts and ends at the checkpoints", () -> v.claimSegmentEnds(a.challenger(), d, st));
+                List<byte[]> bad = new ArrayList<>(st.proof());
+                bad.set(bad.size() - 1, wide.stateRoot(999));
+                Verity.Step forged = new Verity.Step(st.k(), st.preState(), st.preOpTrace(), st.postState(), st.postOpTrace(), bad);
+                reverts("Game: bad proof of the step's segment leaves", () -> v.claimSegmentEnds(a.challenger(), d, forged));
+            }
+        }
     }
 
     @Test

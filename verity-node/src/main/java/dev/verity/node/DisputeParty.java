@@ -334,7 +334,7 @@ public final class DisputeParty {
             int seg = open.segment();
             byte[] start = Sha256.unhex(m.checkpoints().get(seg).stateRoot());
             byte[] end = Sha256.unhex(m.checkpoints().get(seg + 1).stateRoot());
-            long id = v.openDispute(account, taskId, new SyntheticDispute.Round1(seg, start, sib(trace.proof(seg)), end, sib(trace.proof(seg + 1))));
+            long id = v.openDispute(account, taskId, SyntheticDispute.Round1.of(seg, start, sib(trace.proof(seg)), end, sib(trace.proof(seg + 1))));
             ChallengerSide side = new ChallengerSide(v, account, store, run, m, id, moves);
             side.open = open;
             List<Long> g = v.gasTable().get("DisputeGame.open (round 1)");
