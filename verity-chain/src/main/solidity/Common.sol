@@ -96,10 +96,34 @@ library MerkleSha256 {
     {
         if (index >= n) return false;
         if (siblings.length != depth(n)) return false;
+        return _rootOf(n, _climb(leaf, index, siblings)) == root;
+    }
+
+    /// @notice True iff `leafA` and `leafB` (leaf hashes) are the neighbouring leaves `index` and `index + 1` of the
+    /// `n`-leaf tree with `root`, from one proof for both: the two paths meet at level `L` (the bit length of
+    /// `index ^ (index + 1)`); `siblings` holds A's siblings below that level (L-1 hashes), then B's (L-1), then the
+    /// shared path above it (depth - L). Two separate proofs would send and hash depth - L + 2 more.
+    function verifyPair(bytes32 root, uint64 n, uint64 index, bytes32 leafA, bytes32 leafB, bytes32[] calldata siblings)
+        internal
+        view
+        returns (bool ok)
+    {
+        if (uint256(index) + 1 >= n) return false;
+        uint256 meet = 0;
+        for (uint256 x = uint256(index) ^ (uint256(index) + 1); x > 0; x >>= 1) meet++;
+        if (siblings.length != depth(n) + meet - 2) return false;
+        uint256 below = meet - 1;
+        bytes32 a = _climb(leafA, index, siblings[:below]);
+        bytes32 b = _climb(leafB, uint256(index) + 1, siblings[below:2 * below]);
+        // the paths meet: A's node is the left child, B's the right
+        return _rootOf(n, _climb(_node(a, b), uint256(index) >> meet, siblings[2 * below:])) == root;
+    }
+
+    /// @dev The node `siblings.length` levels above node `h` at position `idx` of its level: H(0x01 || left || right) per
+    /// level, in scratch memory past the free memory pointer.
+    function _climb(bytes32 h, uint256 idx, bytes32[] calldata siblings) private view returns (bytes32 top) {
         assembly ("memory-safe") {
             let p := mload(0x40)
-            let h := leaf
-            let idx := index
             let end := add(siblings.offset, shl(5, siblings.length))
             for { let o := siblings.offset } lt(o, end) { o := add(o, 32) } {
                 mstore8(p, 1)
@@ -116,90 +140,31 @@ library MerkleSha256 {
                 h := mload(0)
                 idx := shr(1, idx)
             }
-            mstore8(p, 2)
-            mstore(add(p, 1), shl(192, n))
-            mstore(add(p, 9), h)
-            if iszero(staticcall(gas(), 2, p, 41, 0, 32)) { revert(0, 0) }
-            ok := eq(mload(0), root)
+            top := h
         }
     }
 
-    /// @notice True iff `leafA` and `leafB` (leaf hashes) are the neighbouring leaves `index` and `index + 1` of the
-    /// `n`-leaf tree with `root`, from one proof for both: the two paths meet at level `L` (the bit length of
-    /// `index ^ (index + 1)`); below it `siblings` holds A's then B's sibling per level (2(L-1) hashes), then the
-    /// shared path above (depth - L hashes). Two separate proofs would send and hash depth - L + 2 more.
-    function verifyPair(bytes32 root, uint64 n, uint64 index, bytes32 leafA, bytes32 leafB, bytes32[] calldata siblings)
-        internal
-        view
-        returns (bool ok)
-    {
-        if (uint256(index) + 1 >= n) return false;
-        uint256 meet = 0;
-        for (uint256 x = uint256(index) ^ (uint256(index) + 1); x > 0; x >>= 1) meet++;
-        if (siblings.length != depth(n) + meet - 2) return false;
+    /// @dev An inner node: H(0x01 || left || right).
+    function _node(bytes32 left, bytes32 right) private view returns (bytes32 h) {
         assembly ("memory-safe") {
             let p := mload(0x40)
-            let a := leafA
-            let b := leafB
-            let ia := index
-            let ib := add(index, 1)
-            let o := siblings.offset
-            for { let j := 1 } lt(j, meet) { j := add(j, 1) } {
-                mstore8(p, 1)
-                switch and(ia, 1)
-                case 0 {
-                    mstore(add(p, 1), a)
-                    mstore(add(p, 33), calldataload(o))
-                }
-                default {
-                    mstore(add(p, 1), calldataload(o))
-                    mstore(add(p, 33), a)
-                }
-                if iszero(staticcall(gas(), 2, p, 65, 0, 32)) { revert(0, 0) }
-                a := mload(0)
-                switch and(ib, 1)
-                case 0 {
-                    mstore(add(p, 1), b)
-                    mstore(add(p, 33), calldataload(add(o, 32)))
-                }
-                default {
-                    mstore(add(p, 1), calldataload(add(o, 32)))
-                    mstore(add(p, 33), b)
-                }
-                if iszero(staticcall(gas(), 2, p, 65, 0, 32)) { revert(0, 0) }
-                b := mload(0)
-                o := add(o, 64)
-                ia := shr(1, ia)
-                ib := shr(1, ib)
-            }
-            // the paths meet: A is the left child, B the right
             mstore8(p, 1)
-            mstore(add(p, 1), a)
-            mstore(add(p, 33), b)
+            mstore(add(p, 1), left)
+            mstore(add(p, 33), right)
             if iszero(staticcall(gas(), 2, p, 65, 0, 32)) { revert(0, 0) }
-            let h := mload(0)
-            let idx := shr(1, ia)
-            let end := add(siblings.offset, shl(5, siblings.length))
-            for {} lt(o, end) { o := add(o, 32) } {
-                mstore8(p, 1)
-                switch and(idx, 1)
-                case 0 {
-                    mstore(add(p, 1), h)
-                    mstore(add(p, 33), calldataload(o))
-                }
-                default {
-                    mstore(add(p, 1), calldataload(o))
-                    mstore(add(p, 33), h)
-                }
-                if iszero(staticcall(gas(), 2, p, 65, 0, 32)) { revert(0, 0) }
-                h := mload(0)
-                idx := shr(1, idx)
-            }
+            h := mload(0)
+        }
+    }
+
+    /// @dev The tree root: H(0x02 || uint64(n) || top).
+    function _rootOf(uint64 n, bytes32 top) private view returns (bytes32 r) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
             mstore8(p, 2)
             mstore(add(p, 1), shl(192, n))
-            mstore(add(p, 9), h)
+            mstore(add(p, 9), top)
             if iszero(staticcall(gas(), 2, p, 41, 0, 32)) { revert(0, 0) }
-            ok := eq(mload(0), root)
+            r := mload(0)
         }
     }
 }

@@ -483,20 +483,17 @@ public final class Verity {
 
     /**
      * One proof for the neighbouring leaves {@code index} and {@code index + 1} from their two proofs (sibling lists
-     * from level 0 up), as MerkleSha256.verifyPair reads it: below the level where the paths meet, A's then B's
-     * sibling per level, then the shared path above.
+     * from level 0 up), as MerkleSha256.verifyPair reads it: A's siblings below the level where the paths meet, then
+     * B's, then the shared path above.
      */
     public static List<byte[]> pairProof(List<byte[]> proofA, List<byte[]> proofB, long index) {
         if (proofA.size() != proofB.size()) {
             throw new IllegalArgumentException("proofs of one tree differ in depth: " + proofA.size() + " and " + proofB.size());
         }
         int meet = 64 - Long.numberOfLeadingZeros(index ^ (index + 1));
-        List<byte[]> out = new ArrayList<>();
-        for (int j = 0; j < meet - 1; j++) {
-            out.add(proofA.get(j));
-            out.add(proofB.get(j));
-        }
-        for (int j = meet; j < proofA.size(); j++) out.add(proofA.get(j));
+        List<byte[]> out = new ArrayList<>(proofA.subList(0, meet - 1));
+        out.addAll(proofB.subList(0, meet - 1));
+        out.addAll(proofA.subList(meet, proofA.size()));
         return out;
     }
 
