@@ -359,7 +359,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     }
 
     /// @notice Round 3, segment-ends claim: the segment's leaf 0 (with `st.k == 1`) is not checkpoint i, or its last
-    /// leaf (with `st.k == n - 1`) not checkpoint i+1. Rules at once; reverts if the named leaf is the checkpoint.
+    /// leaf (with `st.k == n - 1`) not checkpoint i+1 (or, as in every round-3 move, the disputed leaf commits no op
+    /// trace). Rules at once; reverts if none of that holds.
     function claimSegmentEnds(uint256 disputeId, State calldata s, Step calldata st) external nonReentrant {
         State memory d = _turn(disputeId, s, 3);
         require(!_step(disputeId, d, st), "Game: the segment starts and ends at the checkpoints");

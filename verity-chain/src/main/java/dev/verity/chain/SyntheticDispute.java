@@ -114,7 +114,16 @@ public final class SyntheticDispute {
 
     /** The op-trace root committed for step {@code s} of segment {@code seg} (zero for the segment's first leaf). */
     private byte[] opTraceRootAt(long seg, long s) {
-        return s == segStart(seg) ? new byte[32] : opTrace().root();
+        return s == segStart(seg) || s == noOpTraceAt ? new byte[32] : opTrace().root();
+    }
+
+    /** A step whose segment leaf commits no op trace (a zero root), or -1: a solver that left one out. */
+    private long noOpTraceAt = -1;
+
+    /** From now on the segment leaf of step {@code step} commits no op trace (-1: every step does). */
+    public SyntheticDispute withoutOpTraceAt(long step) {
+        noOpTraceAt = step;
+        return this;
     }
 
     /** The state root the segment tree gives step {@code s}: the real one, or (forged) another one at the segment's start. */

@@ -184,6 +184,20 @@ class MarketRulesTest {
     }
 
     @Test
+    void aStepWithoutAnOpTraceLoses() {
+        deploy("AlwaysDefenderReferee");
+        SyntheticDispute holey = new SyntheticDispute(32, 8, 4, 300, 4, 5).withoutOpTraceAt(8 + 3);
+        long id = ChainSelftest.committedTask(v, a, holey);
+        long d = v.openDispute(a.challenger(), id, holey.round1(1));
+        v.round2(a.solver(), d, holey.round2(1));
+        // the disputed step (leaf 3 of segment 1) commits no op trace: no op claim can be proven, the challenger wins
+        v.round3(a.challenger(), d, holey.round3(1, 3, 1, 7));
+        assertEquals(0, v.dispute(d).nextRound());
+        assertTrue(v.dispute(d).challengerWon());
+        ChainSelftest.checkConservation(v, a);
+    }
+
+    @Test
     void aSegmentThatDoesNotStartAtTheCheckpointLoses() {
         deploy("AlwaysDefenderReferee");
         long id = ChainSelftest.committedTask(v, a, syn);
