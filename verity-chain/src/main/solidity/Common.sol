@@ -168,3 +168,39 @@ library MerkleSha256 {
         }
     }
 }
+
+/// @notice Offsets into a `0x40` graph op record (docs/commitments.md): `0x40 | uint32 id | uint16 opCode | uint8 role |
+/// uint32 nInputs | uint32 input... | uint32 rank | uint32 dim... | uint32 attrLen | attrs | uint16 nameLen | name |
+/// uint16 nUpdates | (uint16 len | name)... | per input (uint32 rank | uint32 dim...)`. One walk for the game and the
+/// structure referee, so the two cannot read the layout differently.
+library GraphRecord {
+    function nInputs(bytes calldata r) internal pure returns (uint256) {
+        return uint32(bytes4(r[8:12]));
+    }
+
+    /// @dev At `attrLen`.
+    function attrsAt(bytes calldata r) internal pure returns (uint256 o) {
+        o = 12 + 4 * nInputs(r);
+        o += 4 + 4 * uint256(uint32(bytes4(r[o:o + 4])));
+    }
+
+    /// @dev At `nameLen`.
+    function nameAt(bytes calldata r) internal pure returns (uint256 o) {
+        o = attrsAt(r);
+        o += 4 + uint256(uint32(bytes4(r[o:o + 4])));
+    }
+
+    /// @dev At `nUpdates` (the update trailer).
+    function updatesAt(bytes calldata r) internal pure returns (uint256 o) {
+        o = nameAt(r);
+        o += 2 + uint256(uint16(bytes2(r[o:o + 2])));
+    }
+
+    /// @dev At the input-shape trailer (past the update trailer).
+    function inputShapesAt(bytes calldata r) internal pure returns (uint256 o) {
+        o = updatesAt(r);
+        uint256 n = uint16(bytes2(r[o:o + 2]));
+        o += 2;
+        for (uint256 i = 0; i < n; ++i) o += 2 + uint256(uint16(bytes2(r[o:o + 2])));
+    }
+}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {IERC20, ReentrancyGuard, Wired, MerkleSha256} from "./Common.sol";
+import {IERC20, ReentrancyGuard, Wired, MerkleSha256, GraphRecord} from "./Common.sol";
 import {Staking} from "./Staking.sol";
 import {TaskMarket} from "./TaskMarket.sol";
 import {IReferee, IStructureReferee} from "./Referee.sol";
@@ -721,15 +721,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
         return uint32(bytes4(r[o:o + 4]));
     }
 
-    function _attrsAt(bytes calldata r) internal pure returns (uint256 o) {
-        o = 12 + 4 * uint256(_nInputs(r));
-        uint256 rank = uint32(bytes4(r[o:o + 4]));
-        o += 4 + 4 * rank; // at attrLen
-    }
-
     function _nodeName(bytes calldata r) internal pure returns (bytes calldata) {
-        uint256 o = _attrsAt(r);
-        o += 4 + uint32(bytes4(r[o:o + 4]));
+        uint256 o = GraphRecord.nameAt(r);
         uint256 len = uint16(bytes2(r[o:o + 2]));
         return r[o + 2:o + 2 + len];
     }
@@ -737,9 +730,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @dev True iff the graph record's update trailer (after the name: uint16 n, then n times
     /// uint16 len | name) lists state tensor `name`.
     function _updates(bytes calldata r, bytes calldata name) internal pure returns (bool) {
-        uint256 o = _attrsAt(r);
-        o += 4 + uint32(bytes4(r[o:o + 4]));
-        o += 2 + uint16(bytes2(r[o:o + 2])); // past the node name
+        uint256 o = GraphRecord.updatesAt(r);
         uint256 n = uint16(bytes2(r[o:o + 2]));
         o += 2;
         bytes32 want = keccak256(name);
@@ -756,7 +747,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     function _batchAttr(bytes calldata r) internal pure returns (uint64) {
         uint16 code = _opCode(r);
         require(code == OP_GATHER_ROWS || code == OP_GATHER_WINDOWS, "Game: not a data gather op");
-        uint256 o = _attrsAt(r) + 8;
+        uint256 o = GraphRecord.attrsAt(r) + 8;
         require(uint16(bytes2(r[o:o + 2])) == 5 && bytes5(r[o + 2:o + 7]) == bytes5("batch") && uint8(r[o + 7]) == 1, "Game: no batch attribute");
         return uint64(bytes8(r[o + 8:o + 16]));
     }

@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {IStructureReferee} from "./Referee.sol";
 import {LinkStructure} from "./LinkStructure.sol";
-import {MerkleSha256} from "./Common.sol";
+import {MerkleSha256, GraphRecord} from "./Common.sol";
 
 /// @title StructureReferee: round 5's structure check (docs/referee.md, "Link structure").
 /// @notice LinkStructure says which link an op prescribes at a position of an element's chain, given the op's record,
@@ -83,15 +83,9 @@ contract StructureReferee is IStructureReferee {
     /// trailer (docs/commitments.md). The record is the one proven at the op (its hash is the game's graph leaf), so
     /// the shapes are the graph's: no input record or proof is needed.
     function _inputDims(bytes calldata rec) internal pure returns (bytes calldata dims) {
-        uint256 nIn = _u32(rec, 8);
-        uint256 o = 12 + 4 * nIn; // at the op's rank
-        o += 4 + 4 * _u32(rec, o); // at attrLen
-        o += 4 + _u32(rec, o); // at nameLen
-        o += 2 + _u16(rec, o); // at nUpdates
-        uint256 nUpd = _u16(rec, o);
-        o += 2;
-        for (uint256 i = 0; i < nUpd; ++i) o += 2 + _u16(rec, o);
-        uint256 start = o;
+        uint256 nIn = GraphRecord.nInputs(rec);
+        uint256 start = GraphRecord.inputShapesAt(rec);
+        uint256 o = start;
         for (uint256 i = 0; i < nIn; ++i) o += 4 + 4 * _u32(rec, o);
         require(o == rec.length, "Structure: the record's input shapes do not match its inputs");
         dims = rec[start:];
@@ -144,11 +138,6 @@ contract StructureReferee is IStructureReferee {
                 words[w++] = (uint256(1) << 96) | (uint256(src.number) << 64) | _u32(l, l.length - 4);
             }
         }
-    }
-
-    function _u16(bytes calldata b, uint256 o) internal pure returns (uint256) {
-        require(b.length >= o + 2, "Structure: record too short");
-        return uint16(bytes2(b[o:o + 2]));
     }
 
     function _u32(bytes calldata b, uint256 o) internal pure returns (uint256) {

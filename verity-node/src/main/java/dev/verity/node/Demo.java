@@ -131,15 +131,7 @@ public final class Demo {
             long t2 = sub.post(spec(2));
             n.runUntilFinal(t2, 400);
             Verity.TaskView task2 = v.task(t2);
-            if (!task2.solver().equals(mallory.account())) {
-                failures.add("task 2 went to " + Accounts.short_(task2.solver()) + ", not the cheater");
-            }
-            if (task2.status() != Verity.Status.FAILED) {
-                failures.add("task 2 ended " + task2.status() + ", not FAILED");
-            }
-            if (v.modelRegistered(task2.modelRoot())) {
-                failures.add("the cheater's model entered the zoo");
-            }
+            checkCheatersTask(v, task2, mallory.account(), Accounts.short_(task2.solver()), failures);
             int won = 0;
             int disputes = 0;
             for (Verifier x : verifiers) {
@@ -190,6 +182,22 @@ public final class Demo {
                     + "%d solver%s slashed, tokens %s%n", settled + failed, settled, failed, won, won == 1 ? "" : "s", slashed, slashed == 1 ? "" : "s",
                     conserved ? "conserved" : "NOT conserved");
             return 0;
+        }
+    }
+
+    /**
+     * The cheater's task (task 2 of the demo and of localnet) ended as it must: won by the cheater ({@code solverName}
+     * names the account that did win), FAILED, its model not in the zoo. Each miss is added to {@code failures}.
+     */
+    public static void checkCheatersTask(Verity v, Verity.TaskView task2, String cheater, String solverName, List<String> failures) {
+        if (!task2.solver().equals(cheater)) {
+            failures.add("task 2 went to " + solverName + ", not the cheater");
+        }
+        if (task2.status() != Verity.Status.FAILED) {
+            failures.add("task 2 ended " + task2.status() + ", not FAILED");
+        }
+        if (v.modelRegistered(task2.modelRoot())) {
+            failures.add("the cheater's model entered the zoo");
         }
     }
 
