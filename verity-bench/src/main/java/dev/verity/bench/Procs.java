@@ -52,7 +52,7 @@ final class Procs {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseParallelGC", "-Xmx4g", "-Xlog:disable", "-Xlog:all=error:stderr"));
+                "-XX:+UseParallelGC", "-XX:MaxInlineLevel=40", "-Xmx4g", "-Xlog:disable", "-Xlog:all=error:stderr"));
         // the engine's tuning properties (e.g. -Dverity.parallel.spinMicros) reach the measured JVMs
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("verity.") && !k.equals("verity.home")).sorted()
                 .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));

@@ -47,6 +47,8 @@ final class LocalnetCommand implements Callable<Integer> {
         cmd.add("jdk.incubator.vector");
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-XX:+UseSerialGC");
+        // As the launcher script: keeps the Vector API kernels inlined (see ./verity).
+        cmd.add("-XX:MaxInlineLevel=40");
         cmd.add("-Xmx768m");
         for (String p : List.of("verity.home", "verity.chain.dir")) {
             if (System.getProperty(p) != null) {

@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC", "-XX:MaxInlineLevel=40"})
 public class ConvBenchmark {
     /** conv1: 1 -> 6 channels, 28x28, 5x5, pad 2; conv2: 6 -> 16 channels, 14x14, 5x5, no pad. */
     @Param({"conv1", "conv2"})

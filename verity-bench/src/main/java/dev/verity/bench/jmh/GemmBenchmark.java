@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC", "-XX:MaxInlineLevel=40"})
 public class GemmBenchmark {
     @Param({"square1024", "mlp.fc0.fwd", "mlp.fc0.dW", "mlp.fc1.fwd", "mlp.fc1.dX", "mlp.fc1.dW", "gpt.qkv.fwd",
             "gpt.qkv.dW", "gpt.fc.fwd", "gpt.proj4.dX", "gpt.att.qk", "gpt.att.av", "gpt.att.dV"})

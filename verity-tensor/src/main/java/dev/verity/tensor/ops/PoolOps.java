@@ -47,52 +47,73 @@ public final class PoolOps {
     }
 
     /**
-     * The fast max-pool core for one plane: for every flat position q in [0, qEnd) of the plane,
-     * m[q] = the MAX chain from -inf over the window whose top-left corner is q, in the reference
-     * order (ky, kx), and (if {@code at != null}) at[q] = the window offset ky*k+kx of its first
-     * maximum, updated exactly where the reference updates it (the chain's bits change). Lanes run
-     * across positions q (independent windows); windows that wrap past a row end are computed too
-     * but never read. qEnd = (the last real window's corner) + 1, so no read leaves the plane; the
-     * last vector is shifted back to end at qEnd (recomputing a few positions to the same bits).
+     * The fast max-pool core for one plane: for every flat position q of the plane that is the
+     * top-left corner of a real window, m[q] = the MAX chain from -inf over the window in the
+     * reference order (ky, kx), and (if {@code at != null}) at[q] = the flat offset ky*w+kx from q
+     * of its first maximum, updated exactly where the reference updates it (the chain's bits
+     * change). Lanes run across positions q (independent windows); positions that are no real
+     * corner (between strided corners, or wrapping past a row end) are computed too and never
+     * read. A row of corners at least a vector wide runs on its own, skipping the rows between
+     * strided window rows; narrower planes run as one range up to the last corner. The last
+     * vector of a range is shifted back to end at its last corner (recomputing a few positions to
+     * the same bits), so no read leaves the plane.
      */
-    private static void windows(float[] x, int base, int w, int k, int qEnd, float[] m, int[] at) {
+    private static void windows(float[] x, int base, int w, int k, int st, int oh, int ow, float[] m, int[] at) {
+        int span = (ow - 1) * st + 1;
+        // Each range goes straight to its loop: every call level between the parallel body and
+        // the vector ops counts against the JIT's inlining depth.
+        boolean rows = span >= F.length();
+        int ranges = rows ? oh : 1;
+        for (int r = 0; r < ranges; r++) {
+            int q0 = rows ? r * st * w : 0;
+            int qEnd = rows ? q0 + span : (oh - 1) * st * w + span;
+            if (qEnd < F.length()) {
+                windowsScalar(x, base, w, k, q0, qEnd, m, at);
+            } else if (at == null) {
+                windowRow(x, base, w, k, q0, qEnd, m);
+            } else {
+                windowRowArg(x, base, w, k, q0, qEnd, at);
+            }
+        }
+    }
+
+    // Separate loops with and without the argmax keep every vector in registers (a vector that
+    // may be null would force the JIT to box it).
+    private static void windowRow(float[] x, int base, int w, int k, int q0, int qEnd, float[] m) {
         int lanes = F.length();
-        if (qEnd < lanes) {
-            windowsScalar(x, base, w, k, 0, qEnd, m, at);
-        } else if (at == null) {
-            // Separate loops with and without the argmax keep every vector in registers (a vector
-            // that may be null would force the JIT to box it).
-            FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-            for (int next = 0; next < qEnd; next += lanes) {
-                int q = Math.min(next, qEnd - lanes);
-                FloatVector acc = ninf;
-                for (int ky = 0; ky < k; ky++) {
-                    int row = base + q + ky * w;
-                    for (int kx = 0; kx < k; kx++) {
-                        acc = acc.max(FloatVector.fromArray(F, x, row + kx));
-                    }
+        FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int next = q0; next < qEnd; next += lanes) {
+            int q = Math.min(next, qEnd - lanes);
+            FloatVector acc = ninf;
+            for (int ky = 0; ky < k; ky++) {
+                int row = base + q + ky * w;
+                for (int kx = 0; kx < k; kx++) {
+                    acc = acc.max(FloatVector.fromArray(F, x, row + kx));
                 }
-                acc.intoArray(m, q);
             }
-        } else {
-            FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-            IntVector zero = IntVector.zero(I);
-            for (int next = 0; next < qEnd; next += lanes) {
-                int q = Math.min(next, qEnd - lanes);
-                FloatVector acc = ninf;
-                IntVector arg = zero;
-                for (int ky = 0; ky < k; ky++) {
-                    int row = base + q + ky * w;
-                    for (int kx = 0; kx < k; kx++) {
-                        FloatVector nm = acc.max(FloatVector.fromArray(F, x, row + kx));
-                        VectorMask<Integer> changed = nm.reinterpretAsInts().compare(VectorOperators.NE,
-                                acc.reinterpretAsInts());
-                        arg = arg.blend(ky * k + kx, changed);
-                        acc = nm;
-                    }
+            acc.intoArray(m, q);
+        }
+    }
+
+    private static void windowRowArg(float[] x, int base, int w, int k, int q0, int qEnd, int[] at) {
+        int lanes = F.length();
+        FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        IntVector zero = IntVector.zero(I);
+        for (int next = q0; next < qEnd; next += lanes) {
+            int q = Math.min(next, qEnd - lanes);
+            FloatVector acc = ninf;
+            IntVector arg = zero;
+            for (int ky = 0; ky < k; ky++) {
+                int row = base + q + ky * w;
+                for (int kx = 0; kx < k; kx++) {
+                    FloatVector nm = acc.max(FloatVector.fromArray(F, x, row + kx));
+                    VectorMask<Integer> changed = nm.reinterpretAsInts().compare(VectorOperators.NE,
+                            acc.reinterpretAsInts());
+                    arg = arg.blend(ky * w + kx, changed);
+                    acc = nm;
                 }
-                arg.intoArray(at, q);
             }
+            arg.intoArray(at, q);
         }
     }
 
@@ -105,7 +126,7 @@ public final class PoolOps {
                 for (int kx = 0; kx < k; kx++) {
                     float nm = Math.max(acc, x[row + kx]);
                     if (Float.floatToRawIntBits(nm) != Float.floatToRawIntBits(acc)) {
-                        arg = ky * k + kx;
+                        arg = ky * w + kx;
                     }
                     acc = nm;
                 }
@@ -117,19 +138,13 @@ public final class PoolOps {
         }
     }
 
-    /** One past the flat position (within a plane) of the last window's top-left corner. */
-    private static int qEnd(int[] is, int[] os, int st) {
-        return (os[2] - 1) * st * is[3] + (os[3] - 1) * st + 1;
-    }
-
     private static void maxPoolFast(float[] x, float[] y, int[] is, int[] os, int k, int st) {
         int plane = is[2] * is[3];
         int per = os[2] * os[3];
-        int qEnd = qEnd(is, os, st);
         Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {
             float[] m = scratch(plane).max;
             for (int pl = lo; pl < hi; pl++) {
-                windows(x, pl * plane, is[3], k, qEnd, m, null);
+                windows(x, pl * plane, is[3], k, st, os[2], os[3], m, null);
                 int o = pl * per;
                 for (int oy = 0; oy < os[2]; oy++) {
                     int q = oy * st * is[3];
@@ -148,19 +163,17 @@ public final class PoolOps {
     private static void maxPoolGradFast(float[] x, float[] dy, float[] dx, int[] is, int[] os, int k, int st) {
         int plane = is[2] * is[3];
         int per = os[2] * os[3];
-        int qEnd = qEnd(is, os, st);
         Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {
             Scratch s = scratch(plane);
             for (int pl = lo; pl < hi; pl++) {
                 int base = pl * plane;
-                windows(x, base, is[3], k, qEnd, s.max, s.at);
+                windows(x, base, is[3], k, st, os[2], os[3], s.max, s.at);
                 Arrays.fill(dx, base, base + plane, 0f);
                 int o = pl * per;
                 for (int oy = 0; oy < os[2]; oy++) {
                     int q = oy * st * is[3];
                     for (int ox = 0; ox < os[3]; ox++, q += st) {
-                        int a = s.at[q];
-                        int i = base + q + (a / k) * is[3] + a % k;
+                        int i = base + q + s.at[q];
                         dx[i] = dx[i] + dy[o++];
                     }
                 }

@@ -34,7 +34,7 @@ public final class NodeProfile {
                     Datasets.fashionMnistShipped().train());
         }
         TrainingState s = t.initialState();
-        t.train(s, 5, true, null);
+        t.train(s, 60, true, null); // past the JIT's C2 compiles of the step's kernels
         StepExecutor ex = t.executor();
         Graph g = t.trainingStep().graph();
         Map<String, double[]> by = new TreeMap<>();
@@ -49,10 +49,10 @@ public final class NodeProfile {
             for (Tensor x : in) {
                 key.append(' ').append(Arrays.toString(x.shape()));
             }
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 20; i++) {
                 n.kind().op().forward(n, in, out, true);
             }
-            int reps = 10;
+            int reps = 100;
             long t0 = System.nanoTime();
             for (int i = 0; i < reps; i++) {
                 n.kind().op().forward(n, in, out, true);
