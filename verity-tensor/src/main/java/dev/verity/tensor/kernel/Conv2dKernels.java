@@ -1,6 +1,7 @@
 package dev.verity.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -134,10 +135,8 @@ public final class Conv2dKernels {
         s.checkLength("w", w, s.wSize());
         s.checkLength("dy", dy, s.ySize());
         s.checkLength("dx", dx, s.xSize());
-        // The direct kernel stands in +0.0f terms for skipped sources, which is exact only with
-        // finite weights (Inf * 0 would be NaN); other weights take the im2col path.
-        if (!scalar && !directDisabled && s.stride() == 1 && allFinite(w)) {
-            Parallel.parallelFor(s.n(), 1, (from, to) -> directInput(s, w, dy, dx, from, to));
+        if (!scalar && !directDisabled && s.stride() == 1) {
+            Parallel.parallelFor(s.n(), 1, (from, to) -> tapInput(s, w, dy, dx, from, to));
             return;
         }
         int kk = s.k();
@@ -159,15 +158,6 @@ public final class Conv2dKernels {
                 Parallel.parallelFor(s.c(), 1, (from, to) -> col2im(s, dcols, dx, img, from, to));
             }
         }
-    }
-
-    private static boolean allFinite(float[] a) {
-        for (float v : a) {
-            if (!Float.isFinite(v)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static float[] cols(int size) {
@@ -288,6 +278,7 @@ public final class Conv2dKernels {
     // ---------------------------------------------------------------------------------------
 
     private static final VectorSpecies<Float> F = Vectors.F;
+    private static final VectorSpecies<Integer> I = Vectors.I;
     private static final int L = F.length();
     /** Forward tile: 6 output channels x 2 vectors of positions (12 accumulators). */
     private static final int FR = 6;
@@ -309,7 +300,9 @@ public final class Conv2dKernels {
         float[] dyT = new float[0];
         float[] acc = new float[0];
         float[] bacc = new float[0];
+        float[] tile2 = new float[L];
         int[] off = new int[0];
+        int[] keep = new int[0];
     }
 
     private static final ThreadLocal<Direct> DIRECT = ThreadLocal.withInitial(Direct::new);
@@ -672,17 +665,22 @@ public final class Conv2dKernels {
     }
 
     /**
-     * Input gradient, stride 1, images [from, to): a forward-style pass over a virtual grid
-     * q = iy * wq + ix. dy is copied into a zero-margined buffer where the source of (iy, ix)
-     * for tap (ky, kx) sits at q + shift(ky, kx), so every tap of a vector of positions is one
-     * contiguous load, shared by 6 input channels. Each lane: acc = +0.0f; for (ky, kx) in order:
-     * d = +0.0f, fma(w[oc, c, ky, kx], dy[n, oc, oy, ox], d) over oc, then acc = acc + d. A tap
-     * whose source lies outside dy reads only zeros, so its d is exactly +0.0f (the caller
-     * checked that the weights are finite) and acc + (+0.0f) == acc (acc starts at +0.0f and a
-     * round-to-nearest sum is -0.0f only when both terms are): the same bits as the reference,
-     * which skips that tap. Columns ix >= w of the grid are computed and dropped.
+     * Input gradient, stride 1, images [from, to), two passes per image.
+     * <ol>
+     * <li>Tap sums, lanes over output positions: cols[k, p] for k = (c, ky, kx), p = (oy, ox):
+     * d = +0.0f, then fma(w[oc, c, ky, kx], dy[n, oc, oy, ox], d) over oc in order -- the
+     * reference's inner sum, computed once per (tap, output position) it belongs to.</li>
+     * <li>Gather, lanes over input columns ix of one input row: acc = +0.0f, then for (ky, kx) in
+     * order acc = acc + cols[k, (iy + pad - ky, ix + pad - kx)]. The loaded vector is ANDed with
+     * a lane mask that clears (to +0.0f) the lanes whose source lies outside dy, and
+     * acc + (+0.0f) == acc (acc starts at +0.0f, and a
+     * round-to-nearest sum is -0.0f only when both terms are), so every lane performs exactly
+     * the reference chain, which skips those taps. Nothing depends on the values being finite.</li>
+     * </ol>
+     * cols rows are {@code pp} wide (p rounded up to a vector) and start {@code margin} floats
+     * into the buffer, so the gather's shifted loads never leave it.
      */
-    private static void directInput(Conv2dShape s, float[] w, float[] dy, float[] dx, int from, int to) {
+    private static void tapInput(Conv2dShape s, float[] w, float[] dy, float[] dx, int from, int to) {
         int h = s.h();
         int wd = s.w();
         int oh = s.oh();
@@ -692,117 +690,148 @@ public final class Conv2dKernels {
         int kw = s.kw();
         int pad = s.pad();
         int cs = s.c();
-        int ty = Math.max(0, kh - 1 - pad);
-        int tx = Math.max(0, kw - 1 - pad);
-        // Reads land in columns [pad - kw + 1 + tx, w - 1 + pad + tx] of a row: no wrap into the
-        // next row for kept positions, and data columns [tx, tx + ow) must fit.
-        int wq = Math.max(wd + pad + tx, tx + ow);
-        int hq = Math.max(h + pad + ty, ty + oh);
-        int plane = hq * wq;
-        int q = h * wq;
-        int qpad = (q + 2 * L - 1) / (2 * L) * (2 * L);
-        int taps = kh * kw;
+        int kk = s.k();
+        int p = s.p();
+        int pp = (p + L - 1) / L * L;
+        int margin = kw + L;
         Direct d = DIRECT.get();
-        if (d.off.length < taps) {
-            d.off = new int[taps];
+        // One image of dy, with room for the last column tile's reads past its end (they only
+        // feed columns >= p, which the gather never reads).
+        float[] dyn = d.dyT = grow(d.dyT, oc * p + 2 * L);
+        float[] cols = d.tile = grow(d.tile, margin + kk * pp + wd + pad + margin);
+        // keep[(chunk * kw + kx) * L + i] = all ones where column ix = chunk * L + i reads a real
+        // source through tap kx (0 <= ix + pad - kx < ow), else 0.
+        int chunks = (wd + L - 1) / L;
+        if (d.keep.length < chunks * kw * L) {
+            d.keep = new int[chunks * kw * L];
         }
-        int[] shift = d.off;
-        for (int ky = 0; ky < kh; ky++) {
+        int[] keep = d.keep;
+        for (int j = 0; j < chunks; j++) {
             for (int kx = 0; kx < kw; kx++) {
-                shift[ky * kw + kx] = (pad - ky + ty) * wq + pad - kx + tx;
+                for (int i = 0; i < L; i++) {
+                    int ox = j * L + i + pad - kx;
+                    keep[(j * kw + kx) * L + i] = ox >= 0 && ox < ow ? -1 : 0;
+                }
             }
         }
-        int size = Math.max(oc * plane, (oc - 1) * plane + shift[0] + qpad);
-        float[] dyp = d.dyT = grow(d.dyT, size);
-        java.util.Arrays.fill(dyp, 0, size, 0.0f);
-        int cTiles = (cs + FR - 1) / FR;
-        float[] tile = d.tile = grow(d.tile, FR * qpad);
         for (int n = from; n < to; n++) {
-            for (int o = 0; o < oc; o++) {
-                for (int oy = 0; oy < oh; oy++) {
-                    System.arraycopy(dy, ((n * oc + o) * oh + oy) * ow, dyp, o * plane + (oy + ty) * wq + tx, ow);
+            System.arraycopy(dy, n * oc * p, dyn, 0, oc * p);
+            for (int r0 = 0; r0 < kk; r0 += FR) {
+                int last = Math.min(kk, r0 + FR) - 1;
+                int q = 0;
+                for (; q + 2 * L <= pp; q += 2 * L) {
+                    tapTile(w, kk, r0, last, dyn, p, oc, q, cols, margin, pp);
+                }
+                if (q < pp) {
+                    tapTileNarrow(w, kk, r0, last, dyn, p, oc, q, cols, margin, pp);
                 }
             }
-            for (int t = 0; t < cTiles; t++) {
-                int c0 = t * FR;
-                int last = Math.min(cs, c0 + FR) - 1;
-                for (int qv = 0; qv < qpad; qv += 2 * L) {
-                    inputTile(w, c0, last, cs, taps, oc, shift, dyp, plane, qv, tile, qpad);
-                }
-                for (int c = c0; c <= last; c++) {
-                    int dst = ((n * cs + c) * h) * wd;
-                    for (int iy = 0; iy < h; iy++) {
-                        System.arraycopy(tile, (c - c0) * qpad + iy * wq, dx, dst + iy * wd, wd);
+            for (int c = 0; c < cs; c++) {
+                int plane = (n * cs + c) * h * wd;
+                int kc = c * kh * kw;
+                for (int iy = 0; iy < h; iy++) {
+                    for (int j = 0, ix0 = 0; ix0 < wd; j++, ix0 += L) {
+                        FloatVector acc = FloatVector.zero(F);
+                        for (int ky = 0; ky < kh; ky++) {
+                            int oy = iy + pad - ky;
+                            if (oy < 0 || oy >= oh) {
+                                continue;
+                            }
+                            int row = margin + (kc + ky * kw) * pp + oy * ow + ix0 + pad;
+                            for (int kx = 0, m = j * kw * L; kx < kw; kx++, row += pp, m += L) {
+                                IntVector v = FloatVector.fromArray(F, cols, row - kx).reinterpretAsInts();
+                                acc = acc.add(v.and(IntVector.fromArray(I, keep, m)).reinterpretAsFloats());
+                            }
+                        }
+                        if (ix0 + L <= wd) {
+                            acc.intoArray(dx, plane + iy * wd + ix0);
+                        } else {
+                            acc.intoArray(d.tile2, 0);
+                            System.arraycopy(d.tile2, 0, dx, plane + iy * wd + ix0, wd - ix0);
+                        }
                     }
                 }
             }
         }
     }
 
-    /** Input channels c0..last (rows past last repeat it into tile rows never read) x positions [qv, qv + 2L). */
-    private static void inputTile(float[] w, int c0, int last, int cs, int taps, int oc, int[] shift, float[] dyp,
-                                  int plane, int qv, float[] tile, int ldt) {
-        int w0 = c0 * taps;
-        int w1 = Math.min(c0 + 1, last) * taps;
-        int w2 = Math.min(c0 + 2, last) * taps;
-        int w3 = Math.min(c0 + 3, last) * taps;
-        int w4 = Math.min(c0 + 4, last) * taps;
-        int w5 = Math.min(c0 + 5, last) * taps;
-        int wo = cs * taps;
+    /**
+     * Tap rows r0..last (rows past last repeat it: same chain, same bits, stored over it) x
+     * output positions [q, q + 2L) of one image.
+     */
+    private static void tapTile(float[] w, int kk, int r0, int last, float[] dyn, int p, int oc, int q,
+                                float[] cols, int margin, int pp) {
+        int k1 = Math.min(r0 + 1, last);
+        int k2 = Math.min(r0 + 2, last);
+        int k3 = Math.min(r0 + 3, last);
+        int k4 = Math.min(r0 + 4, last);
+        int k5 = Math.min(r0 + 5, last);
         FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z;
-        FloatVector a30 = z, a31 = z, a40 = z, a41 = z, a50 = z, a51 = z;
-        for (int t = 0; t < taps; t++) {
-            FloatVector d00 = z, d01 = z, d10 = z, d11 = z, d20 = z, d21 = z;
-            FloatVector d30 = z, d31 = z, d40 = z, d41 = z, d50 = z, d51 = z;
-            int db = shift[t] + qv;
-            for (int o = 0, wi = t; o < oc; o++, wi += wo, db += plane) {
-                FloatVector v0 = FloatVector.fromArray(F, dyp, db);
-                FloatVector v1 = FloatVector.fromArray(F, dyp, db + L);
-                // fma(w, dy, d): the reference's operand order.
-                FloatVector b = FloatVector.broadcast(F, w[w0 + wi]);
-                d00 = b.fma(v0, d00);
-                d01 = b.fma(v1, d01);
-                b = FloatVector.broadcast(F, w[w1 + wi]);
-                d10 = b.fma(v0, d10);
-                d11 = b.fma(v1, d11);
-                b = FloatVector.broadcast(F, w[w2 + wi]);
-                d20 = b.fma(v0, d20);
-                d21 = b.fma(v1, d21);
-                b = FloatVector.broadcast(F, w[w3 + wi]);
-                d30 = b.fma(v0, d30);
-                d31 = b.fma(v1, d31);
-                b = FloatVector.broadcast(F, w[w4 + wi]);
-                d40 = b.fma(v0, d40);
-                d41 = b.fma(v1, d41);
-                b = FloatVector.broadcast(F, w[w5 + wi]);
-                d50 = b.fma(v0, d50);
-                d51 = b.fma(v1, d51);
-            }
-            a00 = a00.add(d00);
-            a01 = a01.add(d01);
-            a10 = a10.add(d10);
-            a11 = a11.add(d11);
-            a20 = a20.add(d20);
-            a21 = a21.add(d21);
-            a30 = a30.add(d30);
-            a31 = a31.add(d31);
-            a40 = a40.add(d40);
-            a41 = a41.add(d41);
-            a50 = a50.add(d50);
-            a51 = a51.add(d51);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int o = 0, wo = 0, bo = q; o < oc; o++, wo += kk, bo += p) {
+            FloatVector b0 = FloatVector.fromArray(F, dyn, bo);
+            FloatVector b1 = FloatVector.fromArray(F, dyn, bo + L);
+            // fma(w, dy, d): the reference's operand order.
+            FloatVector a = FloatVector.broadcast(F, w[wo + r0]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(F, w[wo + k1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(F, w[wo + k2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(F, w[wo + k3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(F, w[wo + k4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(F, w[wo + k5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
         }
-        a00.intoArray(tile, qv);
-        a01.intoArray(tile, qv + L);
-        a10.intoArray(tile, ldt + qv);
-        a11.intoArray(tile, ldt + qv + L);
-        a20.intoArray(tile, 2 * ldt + qv);
-        a21.intoArray(tile, 2 * ldt + qv + L);
-        a30.intoArray(tile, 3 * ldt + qv);
-        a31.intoArray(tile, 3 * ldt + qv + L);
-        a40.intoArray(tile, 4 * ldt + qv);
-        a41.intoArray(tile, 4 * ldt + qv + L);
-        a50.intoArray(tile, 5 * ldt + qv);
-        a51.intoArray(tile, 5 * ldt + qv + L);
+        int base = margin + q;
+        c00.intoArray(cols, base + r0 * pp);
+        c01.intoArray(cols, base + r0 * pp + L);
+        c10.intoArray(cols, base + k1 * pp);
+        c11.intoArray(cols, base + k1 * pp + L);
+        c20.intoArray(cols, base + k2 * pp);
+        c21.intoArray(cols, base + k2 * pp + L);
+        c30.intoArray(cols, base + k3 * pp);
+        c31.intoArray(cols, base + k3 * pp + L);
+        c40.intoArray(cols, base + k4 * pp);
+        c41.intoArray(cols, base + k4 * pp + L);
+        c50.intoArray(cols, base + k5 * pp);
+        c51.intoArray(cols, base + k5 * pp + L);
+    }
+
+    /** {@link #tapTile} for the last single vector of positions [q, q + L). */
+    private static void tapTileNarrow(float[] w, int kk, int r0, int last, float[] dyn, int p, int oc, int q,
+                                      float[] cols, int margin, int pp) {
+        int k1 = Math.min(r0 + 1, last);
+        int k2 = Math.min(r0 + 2, last);
+        int k3 = Math.min(r0 + 3, last);
+        int k4 = Math.min(r0 + 4, last);
+        int k5 = Math.min(r0 + 5, last);
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z;
+        for (int o = 0, wo = 0, bo = q; o < oc; o++, wo += kk, bo += p) {
+            FloatVector b = FloatVector.fromArray(F, dyn, bo);
+            c0 = FloatVector.broadcast(F, w[wo + r0]).fma(b, c0);
+            c1 = FloatVector.broadcast(F, w[wo + k1]).fma(b, c1);
+            c2 = FloatVector.broadcast(F, w[wo + k2]).fma(b, c2);
+            c3 = FloatVector.broadcast(F, w[wo + k3]).fma(b, c3);
+            c4 = FloatVector.broadcast(F, w[wo + k4]).fma(b, c4);
+            c5 = FloatVector.broadcast(F, w[wo + k5]).fma(b, c5);
+        }
+        int base = margin + q;
+        c0.intoArray(cols, base + r0 * pp);
+        c1.intoArray(cols, base + k1 * pp);
+        c2.intoArray(cols, base + k2 * pp);
+        c3.intoArray(cols, base + k3 * pp);
+        c4.intoArray(cols, base + k4 * pp);
+        c5.intoArray(cols, base + k5 * pp);
     }
 }
