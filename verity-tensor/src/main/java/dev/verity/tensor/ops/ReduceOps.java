@@ -122,40 +122,52 @@ public final class ReduceOps {
 
         /**
          * x = [outer, keep, inner]: y[k] = +0 then x[a, k, b] added over a, then b (increasing flat
-         * index). Each output is one serial chain, so four outputs run side by side to hide the
-         * add latency; vectors would need a horizontal sum and are not used.
+         * index). Each output is one serial chain, so eight outputs run side by side to hide the
+         * add latency (a bias gradient has as few as 6 channels, each a chain of 10^5 adds); in
+         * the last group, slots past the end repeat the last output (same chain, same bits).
+         * Vectors would need a horizontal sum and are not used.
          */
         private static void around(float[] x, float[] y, int outer, int keep, int inner) {
             Parallel.parallelFor(keep, 1, (lo, hi) -> {
-                int k = lo;
-                for (; k + 4 <= hi; k += 4) {
-                    float a0 = 0f;
-                    float a1 = 0f;
-                    float a2 = 0f;
-                    float a3 = 0f;
+                for (int k = lo; k < hi; k += 8) {
+                    int last = hi - 1;
+                    int k1 = Math.min(k + 1, last) - k;
+                    int k2 = Math.min(k + 2, last) - k;
+                    int k3 = Math.min(k + 3, last) - k;
+                    int k4 = Math.min(k + 4, last) - k;
+                    int k5 = Math.min(k + 5, last) - k;
+                    int k6 = Math.min(k + 6, last) - k;
+                    int k7 = Math.min(k + 7, last) - k;
+                    float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f, a4 = 0f, a5 = 0f, a6 = 0f, a7 = 0f;
                     for (int a = 0; a < outer; a++) {
                         int base = (a * keep + k) * inner;
+                        int b1 = base + k1 * inner;
+                        int b2 = base + k2 * inner;
+                        int b3 = base + k3 * inner;
+                        int b4 = base + k4 * inner;
+                        int b5 = base + k5 * inner;
+                        int b6 = base + k6 * inner;
+                        int b7 = base + k7 * inner;
                         for (int b = 0; b < inner; b++) {
                             a0 = a0 + x[base + b];
-                            a1 = a1 + x[base + inner + b];
-                            a2 = a2 + x[base + 2 * inner + b];
-                            a3 = a3 + x[base + 3 * inner + b];
+                            a1 = a1 + x[b1 + b];
+                            a2 = a2 + x[b2 + b];
+                            a3 = a3 + x[b3 + b];
+                            a4 = a4 + x[b4 + b];
+                            a5 = a5 + x[b5 + b];
+                            a6 = a6 + x[b6 + b];
+                            a7 = a7 + x[b7 + b];
                         }
                     }
+                    // Descending, so a repeated slot's store lands before the real one's (same value either way).
+                    y[k + k7] = a7;
+                    y[k + k6] = a6;
+                    y[k + k5] = a5;
+                    y[k + k4] = a4;
+                    y[k + k3] = a3;
+                    y[k + k2] = a2;
+                    y[k + k1] = a1;
                     y[k] = a0;
-                    y[k + 1] = a1;
-                    y[k + 2] = a2;
-                    y[k + 3] = a3;
-                }
-                for (; k < hi; k++) {
-                    float acc = 0f;
-                    for (int a = 0; a < outer; a++) {
-                        int base = (a * keep + k) * inner;
-                        for (int b = 0; b < inner; b++) {
-                            acc = acc + x[base + b];
-                        }
-                    }
-                    y[k] = acc;
                 }
             });
         }
