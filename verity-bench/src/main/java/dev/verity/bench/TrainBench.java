@@ -20,10 +20,10 @@ public final class TrainBench {
      * Untimed warm-up steps and timed steps per model: a few seconds of work each on one core. The
      * warm-up is long enough for C2 to compile the kernels of every op the model uses: with 15
      * lenet5 steps the timed window still ran partly interpreted (11.6k samples/s, against 16.3k
-     * after 100 steps, same machine), and with 100 one-thread lenet5 steps some runs still
+     * after 100 steps, same machine), and with 200 one-thread lenet5 steps runs still
      * allocated boxed vectors (12 MB/step) in the timed window: a kernel awaiting its C2 compile.
      */
-    static final Map<String, int[]> DEFAULT_STEPS = Map.of("mlp", new int[] {60, 150}, "lenet5", new int[] {200, 120},
+    static final Map<String, int[]> DEFAULT_STEPS = Map.of("mlp", new int[] {60, 150}, "lenet5", new int[] {400, 120},
             "gpt", new int[] {30, 20});
 
     private TrainBench() {

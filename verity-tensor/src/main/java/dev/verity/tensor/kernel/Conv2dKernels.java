@@ -25,6 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Conv2dKernels {
     /** Benchmarks only: forces the im2col path so both can be timed in one process (same bits either way). */
     static volatile boolean directDisabled;
+    /** Benchmarks only: turns off {@link #kxWeight} (same bits either way). */
+    static volatile boolean kxDisabled;
 
     private static final ThreadLocal<float[][]> COLS = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -92,7 +94,11 @@ public final class Conv2dKernels {
         int kk = s.k();
         int p = s.p();
         int oc = s.oc();
-        if (!scalar && !directDisabled) {
+        boolean kx = !scalar && !directDisabled && !kxDisabled && oc <= LN && s.kw() <= LN;
+        if (kx) {
+            int units = s.c() * ((s.kh() + KY - 1) / KY) * ((oc + KO - 1) / KO);
+            Parallel.parallelFor(units, 1, (from, to) -> kxWeight(s, x, dy, dw, from, to));
+        } else if (!scalar && !directDisabled) {
             int tiles = (kk + WR - 1) / WR;
             // The thread with the first rows also sums dBias, from the same transposed dy.
             Parallel.parallelFor(tiles, 1, (from, to) -> directWeight(s, x, dy, dw, from * WR, Math.min(kk, to * WR),
@@ -100,7 +106,7 @@ public final class Conv2dKernels {
         } else {
             imcolWeight(s, x, dy, dw, scalar);
         }
-        if (dBias != null && (scalar || directDisabled)) {
+        if (dBias != null && (scalar || directDisabled || kx)) {
             Parallel.parallelFor(oc, 1, (from, to) -> {
                 for (int o = from; o < to; o++) {
                     float acc = 0.0f;
@@ -283,10 +289,10 @@ public final class Conv2dKernels {
     /** Forward tile: 6 output channels x 2 vectors of positions (12 accumulators). */
     private static final int FR = 6;
     /**
-     * Narrower vectors for the weight gradient of layers with few output channels (LeNet's
-     * first conv: 6): lanes run over channels, so 6 of 16 lanes would be padding, while two
-     * 256-bit fmas per cycle do the same lane-work per cycle as one 512-bit fma (Zen 4 splits
-     * 512-bit ops in two halves). Lanes are independent chains, so the width changes no bits.
+     * Narrower vectors for {@link #kxWeight}, whose lanes run over a kernel row's columns (5 for
+     * a 5x5 kernel): two 256-bit fmas per cycle do the same lane-work per cycle as one 512-bit
+     * fma (Zen 4 splits 512-bit ops in two halves). Lanes are independent chains, so the width
+     * changes no bits.
      */
     private static final VectorSpecies<Float> FN = L > 8 ? FloatVector.SPECIES_256 : F;
     private static final int LN = FN.length();
@@ -487,9 +493,7 @@ public final class Conv2dKernels {
         int kk = s.k();
         int p = s.p();
         int st = s.stride();
-        boolean narrow = LN < L && oc <= LN;
-        int lanes = narrow ? LN : L;
-        int ocPad = (oc + lanes - 1) / lanes * lanes;
+        int ocPad = (oc + L - 1) / L * L;
         Direct d = DIRECT.get();
         int[] off = offsets(s, d, hp, wp);
         int xsize = s.c() * hp * wp;
@@ -510,17 +514,13 @@ public final class Conv2dKernels {
                 }
             }
             if (dBias != null) {
-                biasSum(dyT, p, ocPad, narrow, bacc);
+                biasSum(dyT, p, ocPad, bacc);
             }
             boolean load = n > 0;
             for (int r0 = k0; r0 < k1; r0 += WR) {
                 int rows = Math.min(WR, k1 - r0);
-                if (narrow) {
-                    weightTileNarrow(off, r0, rows, xpad, dyT, ocPad, oh, ow, st, wp, acc, load);
-                } else {
-                    for (int v = 0; v < ocPad; v += L) {
-                        weightTile(off, r0, rows, xpad, dyT, v, ocPad, oh, ow, st, wp, acc, load);
-                    }
+                for (int v = 0; v < ocPad; v += L) {
+                    weightTile(off, r0, rows, xpad, dyT, v, ocPad, oh, ow, st, wp, acc, load);
                 }
             }
         }
@@ -534,28 +534,172 @@ public final class Conv2dKernels {
         }
     }
 
+    /** {@link #kxTile}: output channels and kernel rows per register tile (15 accumulators). */
+    private static final int KO = 3;
+    private static final int KY = 5;
+
+    /**
+     * Weight gradient for few output channels (oc <= LN) and narrow kernels (kw <= LN), any
+     * stride: lanes run over the kernel columns kx of one kernel row, so the x terms of a row of
+     * taps are one contiguous load from the padded image and dy needs no transposing (one
+     * broadcast per channel and position). Each lane kx < kw of accumulator (oc, c, ky) is the
+     * reference chain: acc = fma(dy[n, oc, oy, ox], xpad[n, c, oy*s + ky, ox*s + kx], acc) over
+     * n, then (oy, ox), from +0.0f; lanes kx >= kw read neighbouring values and are dropped.
+     * Units u = ((c * kyTiles) + kyTile) * ocTiles + ocTile, each with its own accumulators.
+     */
+    private static void kxWeight(Conv2dShape s, float[] x, float[] dy, float[] dw, int u0, int u1) {
+        if (u1 <= u0) {
+            return;
+        }
+        int hp = s.h() + 2 * s.pad();
+        int wp = s.w() + 2 * s.pad();
+        int oc = s.oc();
+        int kh = s.kh();
+        int kw = s.kw();
+        int kk = s.k();
+        int ocTiles = (oc + KO - 1) / KO;
+        int kyTiles = (kh + KY - 1) / KY;
+        int tile = KO * KY * LN;
+        Direct d = DIRECT.get();
+        // + LN: the last row's loads run up to LN - kw lanes past the image.
+        int xsize = s.c() * hp * wp + LN;
+        float[] xpad = d.xpad = grow(d.xpad, xsize);
+        java.util.Arrays.fill(xpad, 0, xsize, 0.0f);
+        float[] acc = d.acc = grow(d.acc, (u1 - u0) * tile);
+        for (int n = 0; n < s.n(); n++) {
+            padImage(s, x, n, xpad, hp, wp);
+            for (int u = u0; u < u1; u++) {
+                int t = u % ocTiles;
+                int g = u / ocTiles % kyTiles;
+                int c = u / ocTiles / kyTiles;
+                kxTile(s, xpad, c * hp * wp, wp, dy, n, t * KO, Math.min(oc, t * KO + KO) - 1, g * KY,
+                        Math.min(kh, g * KY + KY) - 1, acc, (u - u0) * tile, n > 0);
+            }
+        }
+        for (int u = u0; u < u1; u++) {
+            int t = u % ocTiles;
+            int g = u / ocTiles % kyTiles;
+            int c = u / ocTiles / kyTiles;
+            for (int o = t * KO; o < Math.min(oc, t * KO + KO); o++) {
+                for (int ky = g * KY; ky < Math.min(kh, g * KY + KY); ky++) {
+                    int a = (u - u0) * tile + ((o - t * KO) * KY + ky - g * KY) * LN;
+                    System.arraycopy(acc, a, dw, o * kk + (c * kh + ky) * kw, kw);
+                }
+            }
+        }
+    }
+
+    /**
+     * Channels o0..oLast x kernel rows y0..yLast of input channel c (rows and channels past the
+     * last repeat it: same chain, same bits, stored over it) over image n. acc holds the tile as
+     * [o - o0][ky - y0][LN].
+     */
+    private static void kxTile(Conv2dShape s, float[] xpad, int xc, int wp, float[] dy, int n, int o0, int oLast,
+                               int y0, int yLast, float[] acc, int a0, boolean load) {
+        int oh = s.oh();
+        int ow = s.ow();
+        int st = s.stride();
+        int p = s.p();
+        int oc = s.oc();
+        int o1 = Math.min(o0 + 1, oLast);
+        int o2 = Math.min(o0 + 2, oLast);
+        int r0 = xc + y0 * wp;
+        int r1 = xc + Math.min(y0 + 1, yLast) * wp;
+        int r2 = xc + Math.min(y0 + 2, yLast) * wp;
+        int r3 = xc + Math.min(y0 + 3, yLast) * wp;
+        int r4 = xc + Math.min(y0 + 4, yLast) * wp;
+        // acc slot of (channel i, row j): a0 + (i * KY + j) * LN, with repeats mapped onto the last.
+        int i1 = (o1 - o0) * KY;
+        int i2 = (o2 - o0) * KY;
+        int j1 = Math.min(1, yLast - y0);
+        int j2 = Math.min(2, yLast - y0);
+        int j3 = Math.min(3, yLast - y0);
+        int j4 = Math.min(4, yLast - y0);
+        FloatVector c00, c01, c02, c03, c04, c10, c11, c12, c13, c14, c20, c21, c22, c23, c24;
+        if (load) {
+            c00 = FloatVector.fromArray(FN, acc, a0);
+            c01 = FloatVector.fromArray(FN, acc, a0 + j1 * LN);
+            c02 = FloatVector.fromArray(FN, acc, a0 + j2 * LN);
+            c03 = FloatVector.fromArray(FN, acc, a0 + j3 * LN);
+            c04 = FloatVector.fromArray(FN, acc, a0 + j4 * LN);
+            c10 = FloatVector.fromArray(FN, acc, a0 + i1 * LN);
+            c11 = FloatVector.fromArray(FN, acc, a0 + (i1 + j1) * LN);
+            c12 = FloatVector.fromArray(FN, acc, a0 + (i1 + j2) * LN);
+            c13 = FloatVector.fromArray(FN, acc, a0 + (i1 + j3) * LN);
+            c14 = FloatVector.fromArray(FN, acc, a0 + (i1 + j4) * LN);
+            c20 = FloatVector.fromArray(FN, acc, a0 + i2 * LN);
+            c21 = FloatVector.fromArray(FN, acc, a0 + (i2 + j1) * LN);
+            c22 = FloatVector.fromArray(FN, acc, a0 + (i2 + j2) * LN);
+            c23 = FloatVector.fromArray(FN, acc, a0 + (i2 + j3) * LN);
+            c24 = FloatVector.fromArray(FN, acc, a0 + (i2 + j4) * LN);
+        } else {
+            FloatVector z = FloatVector.zero(FN);
+            c00 = z; c01 = z; c02 = z; c03 = z; c04 = z;
+            c10 = z; c11 = z; c12 = z; c13 = z; c14 = z;
+            c20 = z; c21 = z; c22 = z; c23 = z; c24 = z;
+        }
+        int d0 = (n * oc + o0) * p;
+        int d1 = (n * oc + o1) * p;
+        int d2 = (n * oc + o2) * p;
+        for (int oy = 0, q = 0; oy < oh; oy++) {
+            int xr = oy * st * wp;
+            for (int ox = 0; ox < ow; ox++, q++, xr += st) {
+                FloatVector v0 = FloatVector.fromArray(FN, xpad, r0 + xr);
+                FloatVector v1 = FloatVector.fromArray(FN, xpad, r1 + xr);
+                FloatVector v2 = FloatVector.fromArray(FN, xpad, r2 + xr);
+                FloatVector v3 = FloatVector.fromArray(FN, xpad, r3 + xr);
+                FloatVector v4 = FloatVector.fromArray(FN, xpad, r4 + xr);
+                // fma(dy, x, acc): the reference's operand order.
+                FloatVector b = FloatVector.broadcast(FN, dy[d0 + q]);
+                c00 = b.fma(v0, c00);
+                c01 = b.fma(v1, c01);
+                c02 = b.fma(v2, c02);
+                c03 = b.fma(v3, c03);
+                c04 = b.fma(v4, c04);
+                b = FloatVector.broadcast(FN, dy[d1 + q]);
+                c10 = b.fma(v0, c10);
+                c11 = b.fma(v1, c11);
+                c12 = b.fma(v2, c12);
+                c13 = b.fma(v3, c13);
+                c14 = b.fma(v4, c14);
+                b = FloatVector.broadcast(FN, dy[d2 + q]);
+                c20 = b.fma(v0, c20);
+                c21 = b.fma(v1, c21);
+                c22 = b.fma(v2, c22);
+                c23 = b.fma(v3, c23);
+                c24 = b.fma(v4, c24);
+            }
+        }
+        // Descending, so a repeated slot's store lands before the real one's (same bits either way).
+        c24.intoArray(acc, a0 + (i2 + j4) * LN);
+        c23.intoArray(acc, a0 + (i2 + j3) * LN);
+        c22.intoArray(acc, a0 + (i2 + j2) * LN);
+        c21.intoArray(acc, a0 + (i2 + j1) * LN);
+        c20.intoArray(acc, a0 + i2 * LN);
+        c14.intoArray(acc, a0 + (i1 + j4) * LN);
+        c13.intoArray(acc, a0 + (i1 + j3) * LN);
+        c12.intoArray(acc, a0 + (i1 + j2) * LN);
+        c11.intoArray(acc, a0 + (i1 + j1) * LN);
+        c10.intoArray(acc, a0 + i1 * LN);
+        c04.intoArray(acc, a0 + j4 * LN);
+        c03.intoArray(acc, a0 + j3 * LN);
+        c02.intoArray(acc, a0 + j2 * LN);
+        c01.intoArray(acc, a0 + j1 * LN);
+        c00.intoArray(acc, a0);
+    }
+
     /**
      * dBias partial sums over one image's positions, lanes over channels: bacc[o] = bacc[o] +
      * dy[n, o, q] for q in order, i.e. the reference chain {@code acc = acc + dy} over n then q
      * from +0.0f (bacc starts zeroed), vectorised across the independent channels.
      */
-    private static void biasSum(float[] dyT, int p, int ocPad, boolean narrow, float[] bacc) {
-        if (narrow) {
-            for (int v = 0; v < ocPad; v += LN) {
-                FloatVector b = FloatVector.fromArray(FN, bacc, v);
-                for (int q = 0, i = v; q < p; q++, i += ocPad) {
-                    b = b.add(FloatVector.fromArray(FN, dyT, i));
-                }
-                b.intoArray(bacc, v);
+    private static void biasSum(float[] dyT, int p, int ocPad, float[] bacc) {
+        for (int v = 0; v < ocPad; v += L) {
+            FloatVector b = FloatVector.fromArray(F, bacc, v);
+            for (int q = 0, i = v; q < p; q++, i += ocPad) {
+                b = b.add(FloatVector.fromArray(F, dyT, i));
             }
-        } else {
-            for (int v = 0; v < ocPad; v += L) {
-                FloatVector b = FloatVector.fromArray(F, bacc, v);
-                for (int q = 0, i = v; q < p; q++, i += ocPad) {
-                    b = b.add(FloatVector.fromArray(F, dyT, i));
-                }
-                b.intoArray(bacc, v);
-            }
+            b.intoArray(bacc, v);
         }
     }
 
@@ -599,59 +743,6 @@ public final class Conv2dKernels {
                 c5 = b.fma(FloatVector.broadcast(F, xpad[x5 + xr]), c5);
                 c6 = b.fma(FloatVector.broadcast(F, xpad[x6 + xr]), c6);
                 c7 = b.fma(FloatVector.broadcast(F, xpad[x7 + xr]), c7);
-            }
-        }
-        c0.intoArray(acc, a0);
-        if (rows > 1) c1.intoArray(acc, a0 + ocPad);
-        if (rows > 2) c2.intoArray(acc, a0 + 2 * ocPad);
-        if (rows > 3) c3.intoArray(acc, a0 + 3 * ocPad);
-        if (rows > 4) c4.intoArray(acc, a0 + 4 * ocPad);
-        if (rows > 5) c5.intoArray(acc, a0 + 5 * ocPad);
-        if (rows > 6) c6.intoArray(acc, a0 + 6 * ocPad);
-        if (rows > 7) c7.intoArray(acc, a0 + 7 * ocPad);
-    }
-
-    /** {@link #weightTile} with {@link #FN} lanes, for oc <= LN: one vector covers every channel. */
-    private static void weightTileNarrow(int[] off, int r0, int rows, float[] xpad, float[] dyT, int ocPad,
-                                         int oh, int ow, int st, int wp, float[] acc, boolean load) {
-        int last = r0 + rows - 1;
-        int x0 = off[r0];
-        int x1 = off[Math.min(r0 + 1, last)];
-        int x2 = off[Math.min(r0 + 2, last)];
-        int x3 = off[Math.min(r0 + 3, last)];
-        int x4 = off[Math.min(r0 + 4, last)];
-        int x5 = off[Math.min(r0 + 5, last)];
-        int x6 = off[Math.min(r0 + 6, last)];
-        int x7 = off[Math.min(r0 + 7, last)];
-        int a0 = r0 * ocPad;
-        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
-        if (load) {
-            c0 = FloatVector.fromArray(FN, acc, a0);
-            c1 = FloatVector.fromArray(FN, acc, a0 + Math.min(1, rows - 1) * ocPad);
-            c2 = FloatVector.fromArray(FN, acc, a0 + Math.min(2, rows - 1) * ocPad);
-            c3 = FloatVector.fromArray(FN, acc, a0 + Math.min(3, rows - 1) * ocPad);
-            c4 = FloatVector.fromArray(FN, acc, a0 + Math.min(4, rows - 1) * ocPad);
-            c5 = FloatVector.fromArray(FN, acc, a0 + Math.min(5, rows - 1) * ocPad);
-            c6 = FloatVector.fromArray(FN, acc, a0 + Math.min(6, rows - 1) * ocPad);
-            c7 = FloatVector.fromArray(FN, acc, a0 + Math.min(7, rows - 1) * ocPad);
-        } else {
-            FloatVector z = FloatVector.zero(FN);
-            c0 = z; c1 = z; c2 = z; c3 = z; c4 = z; c5 = z; c6 = z; c7 = z;
-        }
-        int bi = 0;
-        for (int oy = 0; oy < oh; oy++) {
-            int xr = oy * st * wp;
-            for (int ox = 0; ox < ow; ox++, bi += ocPad, xr += st) {
-                FloatVector b = FloatVector.fromArray(FN, dyT, bi);
-                // fma(dy, x, acc): the reference's operand order.
-                c0 = b.fma(FloatVector.broadcast(FN, xpad[x0 + xr]), c0);
-                c1 = b.fma(FloatVector.broadcast(FN, xpad[x1 + xr]), c1);
-                c2 = b.fma(FloatVector.broadcast(FN, xpad[x2 + xr]), c2);
-                c3 = b.fma(FloatVector.broadcast(FN, xpad[x3 + xr]), c3);
-                c4 = b.fma(FloatVector.broadcast(FN, xpad[x4 + xr]), c4);
-                c5 = b.fma(FloatVector.broadcast(FN, xpad[x5 + xr]), c5);
-                c6 = b.fma(FloatVector.broadcast(FN, xpad[x6 + xr]), c6);
-                c7 = b.fma(FloatVector.broadcast(FN, xpad[x7 + xr]), c7);
             }
         }
         c0.intoArray(acc, a0);

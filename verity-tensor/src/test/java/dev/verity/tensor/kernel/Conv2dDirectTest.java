@@ -79,6 +79,11 @@ class Conv2dDirectTest {
         list.add(new Conv2dShape(3, 13, 17, 3, 7, 1, 3, 1, 2));
         list.add(new Conv2dShape(2, 2, 4, 4, 17, 2, 2, 1, 4)); // padding wider than the kernel
         list.add(new Conv2dShape(3, 3, 11, 9, 5, 3, 3, 2, 1)); // stride: direct weight grad only
+        // Few-channel weight gradient (lanes over kx): two kernel-row tiles, the last one
+        // repeating rows; all 8 lanes real; stride 2.
+        list.add(new Conv2dShape(2, 3, 12, 13, 4, 7, 8, 2, 1));
+        list.add(new Conv2dShape(2, 2, 10, 11, 8, 6, 3, 3, 2)); // 8 channels: three tiles, stride 3
+        list.add(new Conv2dShape(2, 2, 12, 12, 5, 3, 9, 1, 1)); // kw > 8: the channel-lane kernel instead
         for (int t = 0; t < 12; t++) {
             int kh = 1 + r.nextInt(5);
             int kw = 1 + r.nextInt(5);

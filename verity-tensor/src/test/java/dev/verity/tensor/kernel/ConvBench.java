@@ -26,7 +26,8 @@ public final class ConvBench {
             }
             for (int i = 0; i < reps; i++) {
                 for (int path = 0; path < 2; path++) {
-                    Conv2dKernels.directDisabled = path == 1;
+                    Conv2dKernels.directDisabled = path == 1 && !Boolean.getBoolean("abkx");
+                    Conv2dKernels.kxDisabled = path == 1 && Boolean.getBoolean("abkx");
                     long t0 = System.nanoTime();
                     Conv2dKernels.forward(s, x, w, b, y, false);
                     long t1 = System.nanoTime();
@@ -40,6 +41,7 @@ public final class ConvBench {
                 }
             }
             Conv2dKernels.directDisabled = false;
+            Conv2dKernels.kxDisabled = false;
             String[] names = {"forward", "weight grad", "input grad"};
             for (int k = 0; k < 3; k++) {
                 System.out.printf("%s %-12s direct %7.3f ms  im2col %7.3f ms  speedup %5.2fx  (%.1f GFLOP/s)%n", s, names[k],
