@@ -346,8 +346,8 @@ public final class Conv2dKernels {
         int oc = s.oc();
         int kk = s.k();
         int q = oh * wp;
-        int pairs = (q + 2 * L - 1) / (2 * L);
-        int qpad = pairs * 2 * L;
+        // Positions in pairs of vectors, and a last single vector where one is left.
+        int qpad = (q + L - 1) / L * L;
         int ocTiles = (oc + FR - 1) / FR;
         Direct d = DIRECT.get();
         int[] off = offsets(s, d, hp, wp);
@@ -361,8 +361,12 @@ public final class Conv2dKernels {
             for (int t = 0; t < ocTiles; t++) {
                 int o0 = t * FR;
                 int last = Math.min(oc, o0 + FR) - 1;
-                for (int pq = 0; pq < qpad; pq += 2 * L) {
+                int pq = 0;
+                for (; pq + 2 * L <= qpad; pq += 2 * L) {
                     forwardTile(w, kk, o0, last, off, xpad, pq, bias, tile, o0 * qpad + pq, qpad);
+                }
+                if (pq < qpad) {
+                    forwardTileNarrow(w, kk, o0, last, off, xpad, pq, bias, tile, o0 * qpad + pq, qpad);
                 }
             }
             int ybase = n * oc * oh * ow;
@@ -469,6 +473,43 @@ public final class Conv2dKernels {
         r += ldt;
         c50.intoArray(tile, r);
         c51.intoArray(tile, r + L);
+    }
+
+    /** {@link #forwardTile} for the last single vector of positions [pq, pq + L). */
+    private static void forwardTileNarrow(float[] w, int kk, int o0, int last, int[] off, float[] xpad, int pq,
+                                          float[] bias, float[] tile, int to, int ldt) {
+        int w0 = o0 * kk;
+        int w1 = Math.min(o0 + 1, last) * kk;
+        int w2 = Math.min(o0 + 2, last) * kk;
+        int w3 = Math.min(o0 + 3, last) * kk;
+        int w4 = Math.min(o0 + 4, last) * kk;
+        int w5 = Math.min(o0 + 5, last) * kk;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z;
+        for (int k = 0; k < kk; k++) {
+            FloatVector b = FloatVector.fromArray(F, xpad, off[k] + pq);
+            c0 = FloatVector.broadcast(F, w[w0 + k]).fma(b, c0);
+            c1 = FloatVector.broadcast(F, w[w1 + k]).fma(b, c1);
+            c2 = FloatVector.broadcast(F, w[w2 + k]).fma(b, c2);
+            c3 = FloatVector.broadcast(F, w[w3 + k]).fma(b, c3);
+            c4 = FloatVector.broadcast(F, w[w4 + k]).fma(b, c4);
+            c5 = FloatVector.broadcast(F, w[w5 + k]).fma(b, c5);
+        }
+        if (bias != null) {
+            // The chain's last link: + bias[oc], one rounding, as in the reference.
+            c0 = c0.add(FloatVector.broadcast(F, bias[w0 / kk]));
+            c1 = c1.add(FloatVector.broadcast(F, bias[w1 / kk]));
+            c2 = c2.add(FloatVector.broadcast(F, bias[w2 / kk]));
+            c3 = c3.add(FloatVector.broadcast(F, bias[w3 / kk]));
+            c4 = c4.add(FloatVector.broadcast(F, bias[w4 / kk]));
+            c5 = c5.add(FloatVector.broadcast(F, bias[w5 / kk]));
+        }
+        c0.intoArray(tile, to);
+        c1.intoArray(tile, to + ldt);
+        c2.intoArray(tile, to + 2 * ldt);
+        c3.intoArray(tile, to + 3 * ldt);
+        c4.intoArray(tile, to + 4 * ldt);
+        c5.intoArray(tile, to + 5 * ldt);
     }
 
     /**
@@ -817,30 +858,90 @@ public final class Conv2dKernels {
                     tapTileNarrow(w, kk, r0, last, dyn, p, oc, q, cols, margin, pp);
                 }
             }
-            for (int c = 0; c < cs; c++) {
-                int plane = (n * cs + c) * h * wd;
-                int kc = c * kh * kw;
-                for (int iy = 0; iy < h; iy++) {
-                    for (int j = 0, ix0 = 0; ix0 < wd; j++, ix0 += L) {
-                        FloatVector acc = FloatVector.zero(F);
-                        for (int ky = 0; ky < kh; ky++) {
-                            int oy = iy + pad - ky;
-                            if (oy < 0 || oy >= oh) {
-                                continue;
-                            }
-                            int row = margin + (kc + ky * kw) * pp + oy * ow + ix0 + pad;
-                            for (int kx = 0, m = j * kw * L; kx < kw; kx++, row += pp, m += L) {
-                                IntVector v = FloatVector.fromArray(F, cols, row - kx).reinterpretAsInts();
-                                acc = acc.add(v.and(IntVector.fromArray(I, keep, m)).reinterpretAsFloats());
-                            }
-                        }
-                        if (ix0 + L <= wd) {
-                            acc.intoArray(dx, plane + iy * wd + ix0);
-                        } else {
-                            acc.intoArray(d.tile2, 0);
-                            System.arraycopy(d.tile2, 0, dx, plane + iy * wd + ix0, wd - ix0);
-                        }
+            for (int c = 0; c < cs; c += 3) {
+                if (c == cs - 1) {
+                    gatherOne(cols, keep, dx, d.tile2, n, c, cs, h, wd, oh, ow, kh, kw, pad, pp, margin);
+                } else {
+                    gatherThree(cols, keep, dx, d.tile2, n, c, cs, h, wd, oh, ow, kh, kw, pad, pp, margin);
+                }
+            }
+        }
+    }
+
+    /**
+     * The gather of {@link #tapInput} for channels c, c+1, c+2 of image n side by side: three
+     * independent add chains hide the add latency (with two channels left, the third slot
+     * repeats the last: same chain, same bits, stored over it).
+     */
+    private static void gatherThree(float[] cols, int[] keep, float[] dx, float[] tail, int n, int c, int cs, int h,
+                                    int wd, int oh, int ow, int kh, int kw, int pad, int pp, int margin) {
+        int cstride = kh * kw * pp;
+        int c1 = 1;
+        int c2 = Math.min(c + 2, cs - 1) - c;
+        int kc = c * kh * kw;
+        int plane = h * wd;
+        for (int iy = 0; iy < h; iy++) {
+            int out = ((n * cs + c) * h + iy) * wd;
+            for (int j = 0, ix0 = 0; ix0 < wd; j++, ix0 += L) {
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                for (int ky = 0; ky < kh; ky++) {
+                    int oy = iy + pad - ky;
+                    if (oy < 0 || oy >= oh) {
+                        continue;
                     }
+                    int row = margin + (kc + ky * kw) * pp + oy * ow + ix0 + pad;
+                    for (int kx = 0, m = j * kw * L; kx < kw; kx++, row += pp, m += L) {
+                        IntVector in = IntVector.fromArray(I, keep, m);
+                        int at = row - kx;
+                        a0 = a0.add(FloatVector.fromArray(F, cols, at).reinterpretAsInts().and(in).reinterpretAsFloats());
+                        a1 = a1.add(FloatVector.fromArray(F, cols, at + c1 * cstride).reinterpretAsInts().and(in)
+                                .reinterpretAsFloats());
+                        a2 = a2.add(FloatVector.fromArray(F, cols, at + c2 * cstride).reinterpretAsInts().and(in)
+                                .reinterpretAsFloats());
+                    }
+                }
+                if (ix0 + L <= wd) {
+                    a2.intoArray(dx, out + c2 * plane + ix0);
+                    a1.intoArray(dx, out + c1 * plane + ix0);
+                    a0.intoArray(dx, out + ix0);
+                } else {
+                    a2.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, dx, out + c2 * plane + ix0, wd - ix0);
+                    a1.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, dx, out + c1 * plane + ix0, wd - ix0);
+                    a0.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, dx, out + ix0, wd - ix0);
+                }
+            }
+        }
+    }
+
+    /** The gather of {@link #tapInput} for one channel c of image n. */
+    private static void gatherOne(float[] cols, int[] keep, float[] dx, float[] tail, int n, int c, int cs, int h,
+                                  int wd, int oh, int ow, int kh, int kw, int pad, int pp, int margin) {
+        int kc = c * kh * kw;
+        for (int iy = 0; iy < h; iy++) {
+            int out = ((n * cs + c) * h + iy) * wd;
+            for (int j = 0, ix0 = 0; ix0 < wd; j++, ix0 += L) {
+                FloatVector acc = FloatVector.zero(F);
+                for (int ky = 0; ky < kh; ky++) {
+                    int oy = iy + pad - ky;
+                    if (oy < 0 || oy >= oh) {
+                        continue;
+                    }
+                    int row = margin + (kc + ky * kw) * pp + oy * ow + ix0 + pad;
+                    for (int kx = 0, m = j * kw * L; kx < kw; kx++, row += pp, m += L) {
+                        IntVector v = FloatVector.fromArray(F, cols, row - kx).reinterpretAsInts();
+                        acc = acc.add(v.and(IntVector.fromArray(I, keep, m)).reinterpretAsFloats());
+                    }
+                }
+                if (ix0 + L <= wd) {
+                    acc.intoArray(dx, out + ix0);
+                } else {
+                    acc.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, dx, out + ix0, wd - ix0);
                 }
             }
         }
