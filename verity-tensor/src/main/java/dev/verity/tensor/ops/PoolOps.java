@@ -47,11 +47,11 @@ public final class PoolOps {
     }
 
     /**
-     * The fast max-pool core for one plane: for every flat position q of the plane that is the
-     * top-left corner of a real window, m[q] = the MAX chain from -inf over the window in the
-     * reference order (ky, kx), and (if {@code at != null}) at[q] = the flat offset ky*w+kx from q
-     * of its first maximum, updated exactly where the reference updates it (the chain's bits
-     * change). Lanes run across positions q (independent windows); positions that are no real
+     * The gradient's max-pool core for one plane: for every flat position q of the plane that is
+     * the top-left corner of a real window, at[q] = the flat offset ky*w+kx from q of the first
+     * maximum of the MAX chain from -inf over the window in the reference order (ky, kx), updated
+     * exactly where the reference updates it (the chain's bits change); m is scratch. The
+     * forward, {@link #maxPoolPlanes}, walks the same ranges. Lanes run across positions q (independent windows); positions that are no real
      * corner (between strided corners, or wrapping past a row end) are computed too and never
      * read. A row of corners at least a vector wide runs on its own, skipping the rows between
      * strided window rows; narrower planes run as one range up to the last corner. The last
@@ -69,29 +69,9 @@ public final class PoolOps {
             int qEnd = rows ? q0 + span : (oh - 1) * st * w + span;
             if (qEnd < F.length()) {
                 windowsScalar(x, base, w, k, q0, qEnd, m, at);
-            } else if (at == null) {
-                windowRow(x, base, w, k, q0, qEnd, m);
             } else {
                 windowRowArg(x, base, w, k, q0, qEnd, at);
             }
-        }
-    }
-
-    // Separate loops with and without the argmax keep every vector in registers (a vector that
-    // may be null would force the JIT to box it).
-    private static void windowRow(float[] x, int base, int w, int k, int q0, int qEnd, float[] m) {
-        int lanes = F.length();
-        FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int next = q0; next < qEnd; next += lanes) {
-            int q = Math.min(next, qEnd - lanes);
-            FloatVector acc = ninf;
-            for (int ky = 0; ky < k; ky++) {
-                int row = base + q + ky * w;
-                for (int kx = 0; kx < k; kx++) {
-                    acc = acc.max(FloatVector.fromArray(F, x, row + kx));
-                }
-            }
-            acc.intoArray(m, q);
         }
     }
 
@@ -140,20 +120,56 @@ public final class PoolOps {
 
     private static void maxPoolFast(float[] x, float[] y, int[] is, int[] os, int k, int st) {
         int plane = is[2] * is[3];
-        int per = os[2] * os[3];
-        Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {
-            float[] m = scratch(plane).max;
-            for (int pl = lo; pl < hi; pl++) {
-                windows(x, pl * plane, is[3], k, st, os[2], os[3], m, null);
-                int o = pl * per;
-                for (int oy = 0; oy < os[2]; oy++) {
-                    int q = oy * st * is[3];
-                    for (int ox = 0; ox < os[3]; ox++, q += st) {
-                        y[o++] = m[q];
+        Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> maxPoolPlanes(x, y, is, os, k, st, lo, hi,
+                scratch(plane).max));
+    }
+
+    /**
+     * Planes [lo, hi) of the forward: {@link #windows} without the argmax, written out in one
+     * method with its vector loop. Kept whole on purpose: with the vector loop in a helper called
+     * per row, some runs left that helper in C1-compiled code (boxed vectors, the op 4x slower
+     * for the whole run), depending on the order the JIT happened to compile things in.
+     */
+    private static void maxPoolPlanes(float[] x, float[] y, int[] is, int[] os, int k, int st, int lo, int hi,
+                                      float[] m) {
+        int w = is[3];
+        int plane = is[2] * w;
+        int oh = os[2];
+        int ow = os[3];
+        int lanes = F.length();
+        int span = (ow - 1) * st + 1;
+        boolean rows = span >= lanes;
+        int ranges = rows ? oh : 1;
+        FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int pl = lo; pl < hi; pl++) {
+            int base = pl * plane;
+            for (int r = 0; r < ranges; r++) {
+                int q0 = rows ? r * st * w : 0;
+                int qEnd = rows ? q0 + span : (oh - 1) * st * w + span;
+                if (qEnd < lanes) {
+                    windowsScalar(x, base, w, k, q0, qEnd, m, null);
+                    continue;
+                }
+                for (int next = q0; next < qEnd; next += lanes) {
+                    int q = Math.min(next, qEnd - lanes);
+                    FloatVector acc = ninf;
+                    for (int ky = 0; ky < k; ky++) {
+                        int row = base + q + ky * w;
+                        for (int kx = 0; kx < k; kx++) {
+                            acc = acc.max(FloatVector.fromArray(F, x, row + kx));
+                        }
                     }
+                    acc.intoArray(m, q);
                 }
             }
-        });
+            int o = pl * oh * ow;
+            for (int oy = 0; oy < oh; oy++) {
+                int q = oy * st * w;
+                for (int ox = 0; ox < ow; ox++, q += st) {
+                    y[o++] = m[q];
+                }
+            }
+        }
     }
 
     /**
