@@ -100,9 +100,21 @@ public final class Conv2dKernels {
             Parallel.parallelFor(units, 1, (from, to) -> kxWeight(s, x, dy, dw, from, to));
         } else if (!scalar && !directDisabled) {
             int tiles = (kk + WR - 1) / WR;
+            int ocPad = (oc + L - 1) / L * L;
+            // dy transposed to [n, p, ocPad] once, threads splitting the images, when that fits in
+            // SHARED_DY floats; otherwise each thread transposes image by image for itself.
+            float[] dyAll;
+            if ((long) s.n() * p * ocPad <= SHARED_DY && Parallel.threads() > 1) {
+                Direct d = DIRECT.get();
+                dyAll = d.dyAll = grow(d.dyAll, s.n() * p * ocPad);
+                Parallel.parallelFor(s.n(), 1, (from, to) -> transposeDy(dy, from, to, oc, p, ocPad, dyAll,
+                        from * p * ocPad));
+            } else {
+                dyAll = null;
+            }
             // The thread with the first rows also sums dBias, from the same transposed dy.
-            Parallel.parallelFor(tiles, 1, (from, to) -> directWeight(s, x, dy, dw, from * WR, Math.min(kk, to * WR),
-                    from == 0 ? dBias : null));
+            Parallel.parallelFor(tiles, 1, (from, to) -> directWeight(s, x, dy, dyAll, dw, from * WR,
+                    Math.min(kk, to * WR), from == 0 ? dBias : null));
         } else {
             imcolWeight(s, x, dy, dw, scalar);
         }
@@ -307,6 +319,7 @@ public final class Conv2dKernels {
         float[] acc = new float[0];
         float[] bacc = new float[0];
         float[] tile2 = new float[L];
+        float[] dyAll = new float[0];
         int[] off = new int[0];
         int[] keep = new int[0];
     }
@@ -518,10 +531,11 @@ public final class Conv2dKernels {
      * p = (oy, ox) in order with fma(dy[n, oc, p], xpad[n, c, oy*s+ky, ox*s+kx], acc), so every
      * lane is the chain over n then p from +0.0f (the first image starts from zero registers;
      * later ones reload the float32 partial sum, which is what each fma rounded to anyway).
-     * Each thread owns whole rows, so it pads every image itself; dy is transposed per image to
-     * [p, ocPad] so one vector load gives the dy terms of L channels.
+     * Each thread owns whole rows, so it pads every image itself (or, without padding, reads it
+     * in place); dy comes transposed to [n, p, ocPad] in {@code dyAll} (null: transposed here,
+     * image by image) so one vector load gives the dy terms of L channels.
      */
-    private static void directWeight(Conv2dShape s, float[] x, float[] dy, float[] dw, int k0, int k1,
+    private static void directWeight(Conv2dShape s, float[] x, float[] dy, float[] dyAll, float[] dw, int k0, int k1,
                                      float[] dBias) {
         if (k1 <= k0) {
             return;
@@ -538,30 +552,39 @@ public final class Conv2dKernels {
         Direct d = DIRECT.get();
         int[] off = offsets(s, d, hp, wp);
         int xsize = s.c() * hp * wp;
-        float[] xpad = d.xpad = grow(d.xpad, xsize);
-        java.util.Arrays.fill(xpad, 0, xsize, 0.0f);
-        float[] dyT = d.dyT = grow(d.dyT, p * ocPad);
-        // Padding lanes (channels >= oc) only feed discarded outputs; zero them so they hold no NaN noise.
-        java.util.Arrays.fill(dyT, 0, p * ocPad, 0.0f);
+        // Without padding the image already has the padded layout: read it in place.
+        boolean inPlace = s.pad() == 0;
+        float[] xpad = inPlace ? x : (d.xpad = grow(d.xpad, xsize));
+        if (!inPlace) {
+            java.util.Arrays.fill(xpad, 0, xsize, 0.0f);
+        }
+        float[] dyT = dyAll;
+        if (dyAll == null) {
+            dyT = d.dyT = grow(d.dyT, p * ocPad);
+        }
         float[] acc = d.acc = grow(d.acc, kk * ocPad);
         float[] bacc = d.bacc = grow(d.bacc, ocPad);
         java.util.Arrays.fill(bacc, 0, ocPad, 0.0f);
         for (int n = 0; n < s.n(); n++) {
-            padImage(s, x, n, xpad, hp, wp);
-            for (int o = 0; o < oc; o++) {
-                int src = (n * oc + o) * p;
-                for (int q = 0, dst = o; q < p; q++, dst += ocPad) {
-                    dyT[dst] = dy[src + q];
-                }
+            int xb = 0;
+            if (inPlace) {
+                xb = n * xsize;
+            } else {
+                padImage(s, x, n, xpad, hp, wp);
+            }
+            int db = n * p * ocPad;
+            if (dyAll == null) {
+                transposeDy(dy, n, n + 1, oc, p, ocPad, dyT, 0);
+                db = 0;
             }
             if (dBias != null) {
-                biasSum(dyT, p, ocPad, bacc);
+                biasSum(dyT, db, p, ocPad, bacc);
             }
             boolean load = n > 0;
             for (int r0 = k0; r0 < k1; r0 += WR) {
                 int rows = Math.min(WR, k1 - r0);
                 for (int v = 0; v < ocPad; v += L) {
-                    weightTile(off, r0, rows, xpad, dyT, v, ocPad, oh, ow, st, wp, acc, load);
+                    weightTile(off, r0, rows, xpad, xb, dyT, db + v, ocPad, oh, ow, st, wp, acc, v, load);
                 }
             }
         }
@@ -572,6 +595,27 @@ public final class Conv2dKernels {
         }
         if (dBias != null) {
             System.arraycopy(bacc, 0, dBias, 0, oc);
+        }
+    }
+
+    /** Largest shared transposed dy of the weight gradient, in floats (8 MB). */
+    private static final long SHARED_DY = 1L << 21;
+
+    /**
+     * Images [from, to) of dy [n, oc, p] into dyT as [p, ocPad] blocks, image {@code from}'s at
+     * {@code dst0}. Padding lanes (channels >= oc) are zeroed: they only feed discarded outputs,
+     * but must hold no NaN noise.
+     */
+    private static void transposeDy(float[] dy, int from, int to, int oc, int p, int ocPad, float[] dyT, int dst0) {
+        for (int n = from; n < to; n++) {
+            int base = dst0 + (n - from) * p * ocPad;
+            java.util.Arrays.fill(dyT, base, base + p * ocPad, 0.0f);
+            for (int o = 0; o < oc; o++) {
+                int src = (n * oc + o) * p;
+                for (int q = 0, dst = base + o; q < p; q++, dst += ocPad) {
+                    dyT[dst] = dy[src + q];
+                }
+            }
         }
     }
 
@@ -734,18 +778,18 @@ public final class Conv2dKernels {
      * dy[n, o, q] for q in order, i.e. the reference chain {@code acc = acc + dy} over n then q
      * from +0.0f (bacc starts zeroed), vectorised across the independent channels.
      */
-    private static void biasSum(float[] dyT, int p, int ocPad, float[] bacc) {
+    private static void biasSum(float[] dyT, int db, int p, int ocPad, float[] bacc) {
         for (int v = 0; v < ocPad; v += L) {
             FloatVector b = FloatVector.fromArray(F, bacc, v);
-            for (int q = 0, i = v; q < p; q++, i += ocPad) {
+            for (int q = 0, i = db + v; q < p; q++, i += ocPad) {
                 b = b.add(FloatVector.fromArray(F, dyT, i));
             }
             b.intoArray(bacc, v);
         }
     }
 
-    private static void weightTile(int[] off, int r0, int rows, float[] xpad, float[] dyT, int v, int ocPad,
-                                   int oh, int ow, int st, int wp, float[] acc, boolean load) {
+    private static void weightTile(int[] off, int r0, int rows, float[] xpad, int xb, float[] dyT, int bi0, int ocPad,
+                                   int oh, int ow, int st, int wp, float[] acc, int v, boolean load) {
         int last = r0 + rows - 1;
         int x0 = off[r0];
         int x1 = off[Math.min(r0 + 1, last)];
@@ -770,9 +814,9 @@ public final class Conv2dKernels {
             FloatVector z = FloatVector.zero(F);
             c0 = z; c1 = z; c2 = z; c3 = z; c4 = z; c5 = z; c6 = z; c7 = z;
         }
-        int bi = v;
+        int bi = bi0;
         for (int oy = 0; oy < oh; oy++) {
-            int xr = oy * st * wp;
+            int xr = xb + oy * st * wp;
             for (int ox = 0; ox < ow; ox++, bi += ocPad, xr += st) {
                 FloatVector b = FloatVector.fromArray(F, dyT, bi);
                 // fma(dy, x, acc): the reference's operand order.
