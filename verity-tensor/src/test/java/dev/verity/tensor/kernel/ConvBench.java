@@ -5,6 +5,8 @@ import java.util.Random;
 /**
  * Manual tool (not a test): best-of-N wall time of the conv kernels on lenet5's shapes, direct
  * (vector) path vs the im2col + vector GEMM path, alternating: {@code ConvBench [threads] [reps]}.
+ * With {@code -Dabkx=true} the second column is the weight gradient's channel-lane kernel instead
+ * of im2col (the few-channel kx kernel against the one it replaced for those shapes).
  */
 public final class ConvBench {
     public static void main(String[] args) {
