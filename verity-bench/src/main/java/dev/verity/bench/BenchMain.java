@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "verity bench", mixinStandardHelpOptions = true,
         description = "Measures Verity's engine against the PyTorch/OpenBLAS CPU references.",
         subcommands = {BenchMain.Train.class, BenchMain.GemmCmd.class, BenchMain.Profile.class, BenchMain.PeakCmd.class,
-                BenchMain.Jmh.class, BenchMain.TrainChild.class})
+                BenchMain.Jmh.class, BenchMain.TrainChild.class, BenchMain.GemmChild.class})
 public final class BenchMain implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -95,6 +95,9 @@ public final class BenchMain implements Callable<Integer> {
         double seconds;
         @Option(names = "--reference", defaultValue = "openblas", description = "openblas or none")
         String reference;
+        @Option(names = "--same-jvm", description = "measure every shape in this JVM, one after another, instead of a "
+                + "fresh JVM per shape and thread count (JMH's forks); shows the JIT's profile pollution")
+        boolean sameJvm;
 
         @Override
         public Integer call() throws Exception {
@@ -114,7 +117,7 @@ public final class BenchMain implements Callable<Integer> {
             if (!(seconds > 0 && seconds <= 60)) {
                 throw new IllegalArgumentException("--seconds must be in (0, 60], got " + seconds);
             }
-            System.out.print(GemmBench.run(list, threads, reference.equals("openblas"), seconds, System.err));
+            System.out.print(GemmBench.run(list, threads, reference.equals("openblas"), seconds, !sameJvm, System.err));
             return 0;
         }
     }
@@ -198,6 +201,22 @@ public final class BenchMain implements Callable<Integer> {
                 throw new IllegalArgumentException("--steps must be >= 1 and --warmup >= 0");
             }
             System.out.println(TrainRun.run(model, threads, warmup, steps).line());
+            return 0;
+        }
+    }
+
+    @Command(name = "gemm-child", hidden = true, description = "One Verity GEMM measurement (run by 'gemm' in a child JVM).")
+    static final class GemmChild implements Callable<Integer> {
+        @Option(names = "--shape", required = true)
+        String shape;
+        @Option(names = "--threads", required = true)
+        int threads;
+        @Option(names = "--seconds", required = true)
+        double seconds;
+
+        @Override
+        public Integer call() {
+            System.out.println(GemmBench.childLine(GemmBench.verity(GemmShape.byName(shape), threads, seconds)));
             return 0;
         }
     }

@@ -118,8 +118,29 @@ public final class GemmBench {
         return m;
     }
 
-    public static String run(List<GemmShape> shapes, List<Integer> threads, boolean reference, double secs, PrintStream log)
-            throws IOException, InterruptedException {
+    /** The child's one output line. */
+    static String childLine(double gflops) {
+        return String.format(Locale.ROOT, "{\"gflops\": %.4f}", gflops);
+    }
+
+    /**
+     * Verity's GFLOP/s at one shape in a fresh JVM, as JMH forks: in one JVM that has already run
+     * other shapes, C2 compiles the shared kernels with the earlier shapes' profiles, and some
+     * shapes measured 10-30% lower depending on the order (e.g. 64x64x32 NT 51 vs 69 GFLOP/s).
+     */
+    static double forked(GemmShape s, int threads, double secs) throws IOException, InterruptedException {
+        Procs.Out out = Procs.run(Procs.java(BenchMain.class.getName(), "gemm-child", "--shape", s.name(),
+                "--threads", Integer.toString(threads), "--seconds", Double.toString(secs)), java.util.Map.of(), 600);
+        double v = Procs.jsonNumber(out.stdout(), "gflops");
+        if (out.exit() != 0 || Double.isNaN(v)) {
+            throw new IOException("gemm child for " + s.name() + " at " + threads + " thread(s) failed (exit "
+                    + out.exit() + "): " + TrainBench.lastLine(out.stderr()));
+        }
+        return v;
+    }
+
+    public static String run(List<GemmShape> shapes, List<Integer> threads, boolean reference, double secs, boolean fork,
+                             PrintStream log) throws IOException, InterruptedException {
         List<String[]> cells = new ArrayList<>();
         cells.add(new String[] {"shape", "form", "batch x MxNxK", "threads", "verity GFLOP/s", "openblas GFLOP/s",
                 "ratio", "verity % peak", "openblas % peak", "goal"});
@@ -127,13 +148,15 @@ public final class GemmBench {
         int rows = 0;
         log.printf(Locale.ROOT, "load average before the runs: %.2f (on %d cores)%n", Peak.loadAverage(),
                 Runtime.getRuntime().availableProcessors());
+        log.println(fork ? "verity: each shape and thread count in a fresh JVM (--same-jvm: all in this one)"
+                : "verity: all shapes in this JVM, one after another");
         for (int t : threads) {
             Peak.perCoreTimes(t);
             double peak = Peak.remeasure() * t;
             log.printf(Locale.ROOT, "peak: %.1f GFLOP/s fp32 FMA for %d thread(s) (one core's times %d)%n", peak, t, t);
             java.util.Map<String, Double> np = reference ? numpy(shapes, t, secs, log) : null;
             for (GemmShape s : shapes) {
-                double v = verity(s, t, secs);
+                double v = fork ? forked(s, t, secs) : verity(s, t, secs);
                 double o = np == null ? Double.NaN : np.getOrDefault(s.name(), Double.NaN);
                 double ratio = v / o;
                 boolean ok = !Double.isNaN(ratio) && ratio >= GOAL;

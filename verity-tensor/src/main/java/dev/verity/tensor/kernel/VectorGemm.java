@@ -20,6 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (they are independent outputs, so they cannot influence kept ones). Threads split output rows
  * or output columns (whichever dimension is larger), never K.
  *
+ * <p>Shapes with a small A or a narrow B skip packing A ({@link #directBlock}): the micro-kernel
+ * broadcasts A from its rows, and a last panel narrower than NR runs a one-vector kernel.
+ *
  * <p>Shapes where the row kernel would waste lanes or transpose a big B take the column path
  * ({@link #columnBlock}): the same chains with output rows in the lanes instead of columns.
  */
@@ -53,6 +56,8 @@ public final class VectorGemm {
         float[] ap = new float[0];
         float[] bp = new float[0];
         final float[] tile = new float[MR * NR];
+        /** One MRN-row tile of the one-vector kernels of {@link #directBlock}. */
+        final float[] ntile = new float[MRN * L];
         /** A panel transposed for {@link #columnBlock}: K rows of MV contiguous output rows. */
         float[] at = new float[0];
         /** One NJ x MV tile of {@link #columnBlock}, column-major (the kernel's register layout). */
@@ -192,7 +197,7 @@ public final class VectorGemm {
         if (columnFits(transA, transB, M, N, K)) {
             return Path.COLUMN;
         }
-        return directFits(M, K) ? Path.DIRECT : Path.PACKED;
+        return directFits(M, N, K) ? Path.DIRECT : Path.PACKED;
     }
 
     /** One thread's share of the output, on the given path. */
@@ -235,8 +240,9 @@ public final class VectorGemm {
         int mSpan = Math.min(mc, GemmBlocking.roundUp(m1 - m0, MR));
         int nSpan = Math.min(nc, GemmBlocking.roundUp(n1 - n0, NR));
         int kSpan = Math.min(kc, K);
-        if (s.ap.length < mSpan * kSpan) {
-            s.ap = new float[mSpan * kSpan];
+        if (s.ap.length < mSpan * kSpan + L) {
+            // L floats of slack: packA's overlapping vector copies write past the last micro-panel.
+            s.ap = new float[mSpan * kSpan + L];
         }
         if (s.bp.length < nSpan * kSpan) {
             s.bp = new float[nSpan * kSpan];
@@ -283,20 +289,33 @@ public final class VectorGemm {
      * per-head attention GEMMs, convolutions' per-image GEMMs) spend more time packing than
      * multiplying on the packed path.
      */
-    static boolean directFits(int M, int K) {
+    static boolean directFits(int M, int N, int K) {
         // With a single row tile (M < 2 MR) each B panel is used once and the packed path's
         // contiguous stream measured faster (6 x 784 x 25: 16 vs 7 GFLOP/s).
-        return K >= 1 && K <= DIRECT_MAX_K && M >= 2 * MR && (long) M * K <= DIRECT_MAX_A;
+        if (K < 1 || K > DIRECT_MAX_K || M < 2 * MR) {
+            return false;
+        }
+        // Narrow B: packing A costs L/N of the multiply-adds on the packed path (25% at N = 65), and
+        // the direct path's narrow tail saves a vector per row (1T, Zen 4: 2048x65x128 NT 58 -> 85,
+        // 2048x128x128 NT 93 -> 112, 128x10x512 NT 17 -> 37 GFLOP/s; 2048x512x128 stays packed, 105 vs 96).
+        return (long) M * K <= DIRECT_MAX_A || N <= DIRECT_MAX_N;
     }
 
+    /** Widest B the direct path takes regardless of A's size (see {@link #directFits}). */
+    static final int DIRECT_MAX_N = 256;
+
     /**
-     * Output rows [m0, m1) x columns [n0, n1) without packing A: the micro-kernel broadcasts A
-     * straight from its rows (either layout), and reads B in place when it is row-major and the
-     * whole panel is inside the array; otherwise (transposed B, or a last panel at the array's
-     * end) that one NR-column panel is packed. Each output is the same chain as on the packed
-     * path ({@code fma} over k = 0..K-1 in order from C or +0, then + bias). Partial tiles run on a
-     * private MR x NR tile; rows past M repeat the last valid row and columns past N read
-     * whatever follows in B: both only feed outputs that are discarded.
+     * Output rows [m0, m1) x columns [n0, n1) without packing A: the micro-kernels broadcast A
+     * straight from its rows (either layout). B is read in place when it is row-major and every
+     * panel lies inside the array; otherwise all of B's columns [n0, n1) are packed once, as
+     * NR-column panels. Rows go in blocks of {@link #rowBlock} (the block's rows of A stay in
+     * cache while every column panel passes over them). Full panels run the 6 x 2-vector
+     * micro-kernel; the last, narrower panel runs the one-vector {@link #kernelNarrow}, so N = 65
+     * costs 5 vectors per row rather than 6 (and N = 10 one rather than two). Each output is the same chain
+     * as on the packed path ({@code fma} over k = 0..K-1 in order from C or +0, then + bias).
+     * Partial tiles run on a private MR x NR tile (full panels) or store only their valid rows and
+     * lanes (narrow kernels); rows past M repeat the last valid row and columns past N read
+     * whatever follows in B (or the packing's zeros): both only feed outputs that are discarded.
      */
     static void directBlock(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -306,56 +325,158 @@ public final class VectorGemm {
         }
         int rs = transA ? 1 : lda;
         int ks = transA ? lda : 1;
-        if (s.bp.length < K * NR) {
-            s.bp = new float[K * NR];
+        int panels = (n1 - n0 + NR - 1) / NR;
+        boolean inPlace = !transB && bOff + (long) (K - 1) * ldb + n0 + (long) panels * NR <= b.length;
+        float[] bs = b;
+        int bstride = ldb;
+        if (!inPlace) {
+            if (s.bp.length < panels * NR * K) {
+                s.bp = new float[panels * NR * K];
+            }
+            packB(transB, b, bOff, ldb, 0, K, n0, n1 - n0, s.bp);
+            bs = s.bp;
+            bstride = NR;
         }
         float[] tile = s.tile;
-        for (int jr = n0; jr < n1; jr += NR) {
-            int nr = Math.min(NR, n1 - jr);
-            float[] bs;
-            int bo;
-            int bstride;
-            if (!transB && bOff + (long) (K - 1) * ldb + jr + NR <= b.length) {
-                bs = b;
-                bo = bOff + jr;
-                bstride = ldb;
-            } else {
-                packB(transB, b, bOff, ldb, 0, K, jr, nr, s.bp);
-                bs = s.bp;
-                bo = 0;
-                bstride = NR;
-            }
-            for (int ir = m0; ir < m1; ir += MR) {
-                int mr = Math.min(MR, m1 - ir);
-                int a0 = aOff + ir * rs;
-                int last = mr - 1;
-                int a1 = a0 + Math.min(1, last) * rs;
-                int a2 = a0 + Math.min(2, last) * rs;
-                int a3 = a0 + Math.min(3, last) * rs;
-                int a4 = a0 + Math.min(4, last) * rs;
-                int a5 = a0 + Math.min(5, last) * rs;
-                int co = cOff + ir * ldc + jr;
-                if (mr == MR && nr == NR) {
-                    kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, accumulate, bias, jr);
-                } else {
-                    for (int ii = 0; ii < MR; ii++) {
-                        for (int jj = 0; jj < NR; jj++) {
-                            tile[ii * NR + jj] = accumulate && ii < mr && jj < nr ? c[co + ii * ldc + jj] : 0.0f;
+        float[] ntile = s.ntile;
+        int mb = rowBlock(K);
+        for (int ib = m0; ib < m1; ib += mb) {
+            int ie = Math.min(m1, ib + mb);
+            for (int p = 0; p < panels; p++) {
+                int jr = n0 + p * NR;
+                int nr = Math.min(NR, n1 - jr);
+                int bo = inPlace ? bOff + jr : p * K * NR;
+                if (nr == NR) {
+                    for (int ir = ib; ir < ie; ir += MR) {
+                        int mr = Math.min(MR, ie - ir);
+                        int a0 = aOff + ir * rs;
+                        int last = mr - 1;
+                        int a1 = a0 + Math.min(1, last) * rs;
+                        int a2 = a0 + Math.min(2, last) * rs;
+                        int a3 = a0 + Math.min(3, last) * rs;
+                        int a4 = a0 + Math.min(4, last) * rs;
+                        int a5 = a0 + Math.min(5, last) * rs;
+                        int co = cOff + ir * ldc + jr;
+                        if (mr == MR) {
+                            kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, accumulate, bias,
+                                    jr);
+                        } else {
+                            for (int ii = 0; ii < MR; ii++) {
+                                for (int jj = 0; jj < NR; jj++) {
+                                    tile[ii * NR + jj] = accumulate && ii < mr ? c[co + ii * ldc + jj] : 0.0f;
+                                }
+                            }
+                            kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, tile, 0, NR, true, null, 0);
+                            for (int ii = 0; ii < mr; ii++) {
+                                for (int jj = 0; jj < NR; jj++) {
+                                    float acc = tile[ii * NR + jj];
+                                    if (bias != null) {
+                                        acc = acc + bias[jr + jj];
+                                    }
+                                    c[co + ii * ldc + jj] = acc;
+                                }
+                            }
                         }
                     }
-                    kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, tile, 0, NR, true, null, 0);
-                    for (int ii = 0; ii < mr; ii++) {
-                        for (int jj = 0; jj < nr; jj++) {
-                            float acc = tile[ii * NR + jj];
-                            if (bias != null) {
-                                acc = acc + bias[jr + jj];
+                } else {
+                    for (int j = 0; j < nr; j += L) {
+                        int w = Math.min(L, nr - j);
+                        for (int ir = ib; ir < ie; ir += MRN) {
+                            int mr = Math.min(MRN, ie - ir);
+                            int a0 = aOff + ir * rs;
+                            int last = mr - 1;
+                            int a1 = a0 + Math.min(1, last) * rs;
+                            int a2 = a0 + Math.min(2, last) * rs;
+                            int a3 = a0 + Math.min(3, last) * rs;
+                            int a4 = a0 + Math.min(4, last) * rs;
+                            int a5 = a0 + Math.min(5, last) * rs;
+                            int a6 = a0 + Math.min(6, last) * rs;
+                            int a7 = a0 + Math.min(7, last) * rs;
+                            int co = cOff + ir * ldc + jr + j;
+                            if (accumulate) {
+                                for (int ii = 0; ii < mr; ii++) {
+                                    for (int jj = 0; jj < w; jj++) {
+                                        ntile[ii * L + jj] = c[co + ii * ldc + jj];
+                                    }
+                                }
                             }
-                            c[co + ii * ldc + jj] = acc;
+                            kernelNarrow(a, a0, a1, a2, a3, a4, a5, a6, a7, ks, bs, bo + j, bstride, K, ntile,
+                                    accumulate);
+                            for (int ii = 0; ii < mr; ii++) {
+                                for (int jj = 0; jj < w; jj++) {
+                                    float acc = ntile[ii * L + jj];
+                                    if (bias != null) {
+                                        acc = acc + bias[jr + j + jj];
+                                    }
+                                    c[co + ii * ldc + jj] = acc;
+                                }
+                            }
                         }
                     }
                 }
             }
         }
+    }
+
+    /** Rows of the one-vector kernels: 8 independent chains cover the fma latency at 2 per cycle. */
+    static final int MRN = 8;
+
+    /**
+     * Rows per block of {@link #directBlock}: about 64 KB of A, a multiple of both row tiles
+     * (MR and MRN) so that only a thread's last block has partial tiles.
+     */
+    static int rowBlock(int K) {
+        int unit = 24;
+        return Math.max(unit, (1 << 14) / Math.max(1, K) / unit * unit);
+    }
+
+    /**
+     * One vector of columns x MRN rows on a private tile (row ii at t[ii * L ..]): A[ii, k] =
+     * a[o_ii + k * ks], B[k, 0..L) = b[bo + k * bstride ..]; the same chains as {@link #kernel},
+     * from the tile (load) or +0.0f, fma over k in order. No masks: the caller copies the valid
+     * rows and columns out, which keeps the kernel small enough for every JIT tier.
+     *
+     * <p>Only the species F, even where 4 lanes would do (a 128-bit fma costs half a 512-bit one
+     * on Zen 4): a second species in the JVM pollutes the type profiles of the Vector API's shared
+     * methods, and C2 then compiled {@link #kernelDirect} with boxed vectors (7 instead of 63
+     * GFLOP/s at 128x16x512, for the whole run) whenever the 128-bit kernel happened to run first.
+     */
+    private static void kernelNarrow(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int o6, int o7,
+                                     int ks, float[] b, int bo, int bstride, int kb, float[] t, boolean load) {
+        int n = L;
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
+        if (load) {
+            c0 = FloatVector.fromArray(F, t, 0);
+            c1 = FloatVector.fromArray(F, t, n);
+            c2 = FloatVector.fromArray(F, t, 2 * n);
+            c3 = FloatVector.fromArray(F, t, 3 * n);
+            c4 = FloatVector.fromArray(F, t, 4 * n);
+            c5 = FloatVector.fromArray(F, t, 5 * n);
+            c6 = FloatVector.fromArray(F, t, 6 * n);
+            c7 = FloatVector.fromArray(F, t, 7 * n);
+        } else {
+            FloatVector z = FloatVector.zero(F);
+            c0 = z; c1 = z; c2 = z; c3 = z; c4 = z; c5 = z; c6 = z; c7 = z;
+        }
+        for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
+            FloatVector y = FloatVector.fromArray(F, b, bi);
+            c0 = FloatVector.broadcast(F, a[o0 + ak]).fma(y, c0);
+            c1 = FloatVector.broadcast(F, a[o1 + ak]).fma(y, c1);
+            c2 = FloatVector.broadcast(F, a[o2 + ak]).fma(y, c2);
+            c3 = FloatVector.broadcast(F, a[o3 + ak]).fma(y, c3);
+            c4 = FloatVector.broadcast(F, a[o4 + ak]).fma(y, c4);
+            c5 = FloatVector.broadcast(F, a[o5 + ak]).fma(y, c5);
+            c6 = FloatVector.broadcast(F, a[o6 + ak]).fma(y, c6);
+            c7 = FloatVector.broadcast(F, a[o7 + ak]).fma(y, c7);
+        }
+        c0.intoArray(t, 0);
+        c1.intoArray(t, n);
+        c2.intoArray(t, 2 * n);
+        c3.intoArray(t, 3 * n);
+        c4.intoArray(t, 4 * n);
+        c5.intoArray(t, 5 * n);
+        c6.intoArray(t, 6 * n);
+        c7.intoArray(t, 7 * n);
     }
 
     /**
@@ -448,9 +569,9 @@ public final class VectorGemm {
      * transpose) and the column path's scattered stores of C (2 each). It picks the column path
      * for a layer's forward (NT) with a small batch, where the row path would transpose all of
      * B (N x K) on every call while the column path transposes only A (M x K, split between
-     * threads); and for N far from a multiple of NR (N = 10 logits), where the row kernel
-     * spends most lanes on padding. Fitted on Zen 4: 128x512x784 NT 1.17x, 128x10x512 NT 1.45x;
-     * 2048x128x128 NT and 2048x65x128 NT stay on the row path (0.73x, 0.9x on the column path).
+     * threads). Fitted on Zen 4: 128x512x784 NT 1.17x, 128x120x400 NT 1.12x; small N (10 logits,
+     * 65 vocabulary) stays on the direct row path, whose one-vector tail wastes fewer lanes than
+     * the transpose of A costs (128x10x512 NT 0.76x, 2048x65x128 NT 0.8x on the column path).
      * {@link #columnBlock} still handles a transposed A (tests call it directly), but the
      * dispatcher never sends such shapes there.
      */
@@ -460,8 +581,11 @@ public final class VectorGemm {
         if (transA || M < MV / 2 || K < 8) {
             return false;
         }
-        long fmaRow = (long) ((M + MR - 1) / MR * MR) * ((N + NR - 1) / NR * NR) * K / L;
-        long packRow = (transB ? 2L * N * K : 0) + (directFits(M, K) ? 0 : (long) M * K);
+        boolean direct = directFits(M, N, K);
+        // The direct path's last panel takes whole vectors, the packed path's whole 2-vector panels.
+        int nRow = direct ? (N + L - 1) / L * L : (N + NR - 1) / NR * NR;
+        long fmaRow = (long) ((M + MR - 1) / MR * MR) * nRow * K / L;
+        long packRow = (transB ? 2L * N * K : 0) + (direct ? 0 : (long) M * K);
         long fmaCol = (long) ((M + MV - 1) / MV * MV) * ((N + NJ - 1) / NJ * NJ) * K / L;
         long packCol = 2L * M * K + 2L * M * N;
         return fmaCol + packCol < fmaRow + packRow;
@@ -695,7 +819,17 @@ public final class VectorGemm {
                 }
             } else {
                 int src = aOff + pc * lda + ic + ir;
-                for (int k = 0; k < kb; k++, src += lda) {
+                int k = 0;
+                if (mr == MR) {
+                    // One vector per k: its first MR lanes are the micro-panel's row, the rest land
+                    // where the next k's copy (or the next micro-panel, or the slack) overwrites them.
+                    long room = (long) a.length - L - src;
+                    int kv = room < 0 ? 0 : (int) Math.min(kb, room / lda + 1);
+                    for (; k < kv; k++, src += lda) {
+                        FloatVector.fromArray(F, a, src).intoArray(ap, base + k * MR);
+                    }
+                }
+                for (; k < kb; k++, src += lda) {
                     int dst = base + k * MR;
                     for (int ii = 0; ii < mr; ii++) {
                         ap[dst + ii] = a[src + ii];

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * the reference's bits: all four transpose combinations, M tails (packed, zero rows) and N tails
  * (repeated last column), accumulate and bias, sub-blocks of the output, padded leading
  * dimensions and arrays that end at their last element; and through the dispatcher at 1, 2
- * and 4 threads on the shapes it is chosen for (a layer's NT forward, small N).
+ * and 4 threads on the shapes it is chosen for (a layer's NT forward with a small batch).
  */
 class ColumnGemmTest {
     private static boolean same(float[] x, float[] y) {
@@ -69,13 +69,19 @@ class ColumnGemmTest {
 
     @Test
     void dispatcherTakesColumnPathWithSameBitsAtAllThreadCounts() {
-        // A layer's forward with a small batch (B transposed), tiny N, vocabulary-like N, a tail in M.
-        int[][] shapes = {{128, 512, 300}, {128, 10, 512}, {130, 65, 300}, {97, 11, 1000}};
+        // A layer's forward with a small batch (B transposed), a tail in M.
+        int[][] shapes = {{128, 512, 300}, {128, 120, 400}, {97, 300, 1000}};
         for (int[] sh : shapes) {
             assertTrue(VectorGemm.columnFits(false, true, sh[0], sh[1], sh[2]), "column path for NT " + sh[0] + "x"
                     + sh[1] + "x" + sh[2]);
         }
-        assertTrue(VectorGemm.columnFits(false, false, 128, 10, 512), "column path for small N");
+        // Tiny or vocabulary-like N: the direct path's one-vector tail beats transposing A.
+        for (int[] sh : new int[][] {{128, 10, 512}, {130, 65, 300}, {97, 11, 1000}}) {
+            assertFalse(VectorGemm.columnFits(false, true, sh[0], sh[1], sh[2]), "row path for NT " + sh[0] + "x"
+                    + sh[1] + "x" + sh[2]);
+            assertTrue(VectorGemm.directFits(sh[0], sh[1], sh[2]), "direct path for N = " + sh[1]);
+        }
+        assertFalse(VectorGemm.columnFits(false, false, 128, 10, 512), "row path for small N");
         assertFalse(VectorGemm.columnFits(true, false, 128, 512, 2048), "row path for a transposed A");
         assertFalse(VectorGemm.columnFits(false, true, 2048, 128, 128), "row path when A is the bigger transpose");
         int saved = Parallel.threads();

@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The unpacked small-shape GEMM path ({@link VectorGemm#directBlock}, chosen by
  * {@link VectorGemm#directFits}) gives the reference's bits: all four transpose combinations,
- * M and N tails, accumulate and bias, B read in place or packed (a panel at the very end of the
- * array), single and batched, at 1, 2 and 4 threads.
+ * M and N tails (the one-vector tail kernel, partial row tiles at row-block ends), accumulate
+ * and bias, B read in place or packed (a panel at the very end of the array), single and
+ * batched, at 1, 2 and 4 threads.
  */
 class DirectGemmTest {
     private static boolean same(float[] x, float[] y) {
@@ -24,17 +25,21 @@ class DirectGemmTest {
 
     @Test
     void directMatchesScalar() {
-        assertTrue(VectorGemm.directFits(64, 32));
+        assertTrue(VectorGemm.directFits(64, 64, 32));
         int saved = Parallel.threads();
         Random r = new Random(42);
-        int[][] shapes = {{64, 64, 32}, {13, 5, 7}, {12, 2 * VectorGemm.NR, 1}, {37, 70, 129}, {150, 100, 16},
-            {16, 150, 100}, {25, 3, 1024}};
+        int nr = VectorGemm.NR, l = VectorGemm.lanes();
+        // the last five: several row blocks (rowBlock(128) = 120 rows) with a partial tile at the end,
+        // and the narrow tail kernel at 1, L - 1, L + 3 and L + 1 + NR columns
+        int[][] shapes = {{64, 64, 32}, {13, 5, 7}, {12, 2 * nr, 1}, {37, 70, 129}, {150, 100, 16},
+            {16, 150, 100}, {25, 3, 1024}, {2 * VectorGemm.rowBlock(128) + 5, 65, 128}, {131, 1, 200},
+            {49, l - 1, 300}, {61, l + 3, 40}, {300, nr + l + 1, 17}};
         try {
             for (int th : new int[] {1, 2, 4}) {
                 Parallel.setThreads(th);
                 for (int[] sh : shapes) {
                     int m = sh[0], n = sh[1], k = sh[2];
-                    assertTrue(VectorGemm.directFits(m, k), "shape should take the direct path");
+                    assertTrue(VectorGemm.directFits(m, n, k), "shape should take the direct path");
                     for (int combo = 0; combo < 16; combo++) {
                         boolean ta = (combo & 1) != 0, tb = (combo & 2) != 0, acc = (combo & 4) != 0;
                         float[] bias = (combo & 8) != 0 ? rand(r, n) : null;

@@ -140,6 +140,30 @@ class GemmTest {
     }
 
     @Test
+    void packedTransposedAReadsUpToTheArrayEndOnly() {
+        // A^T B with A stored K x M, ending exactly at its last element: packA copies one vector per k
+        // (overlapping) until a vector would read past the end, then element by element.
+        Random r = new Random(5);
+        GemmBlocking bk = new GemmBlocking(2 * VectorGemm.MR, VectorGemm.NR, 7);
+        for (int[] s : new int[][] {{2 * VectorGemm.MR, 40, 23}, {29, 33, 64}, {VectorGemm.MR + 1, 5, 9}}) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] a = random(r, k * m);
+            float[] b = random(r, k * n);
+            float[] c = random(r, m * n);
+            for (boolean acc : new boolean[] {false, true}) {
+                float[] want = c.clone();
+                ScalarGemm.sgemm(true, false, m, n, k, a, 0, m, b, 0, n, want, 0, n, null, acc);
+                for (GemmBlocking blocking : new GemmBlocking[] {bk, VectorGemm.DEFAULT}) {
+                    float[] got = c.clone();
+                    VectorGemm.block(true, false, 0, m, 0, n, k, a, 0, m, b, 0, n, got, 0, n, null, acc, blocking,
+                            new VectorGemm.Scratch());
+                    assertBitsEqual(want, got, "TN " + m + "x" + n + "x" + k + " acc=" + acc + " " + blocking);
+                }
+            }
+        }
+    }
+
+    @Test
     void dispatcherMatchesScalar() {
         Random r = new Random(3);
         Problem p = Problem.random(r, false, true, 33, 17, 65, true, false);
