@@ -310,7 +310,8 @@ public final class VectorGemm {
      * panel lies inside the array; otherwise all of B's columns [n0, n1) are packed once, as
      * NR-column panels. Rows go in blocks of {@link #rowBlock} (the block's rows of A stay in
      * cache while every column panel passes over them). Full panels run the 6 x 2-vector
-     * micro-kernel; the last, narrower panel runs the one-vector {@link #kernelNarrow}, so N = 65
+     * micro-kernel, two at a time with AVX-512's registers ({@link #kernelDirectPair}); the last,
+     * narrower panel (packed only as wide as it is read) runs the one-vector {@link #kernelNarrow}, so N = 65
      * costs 5 vectors per row rather than 6 (and N = 10 one rather than two). Each output is the same chain
      * as on the packed path ({@code fma} over k = 0..K-1 in order from C or +0, then + bias).
      * Partial tiles run on a private MR x NR tile (full panels) or store only their valid rows and
@@ -326,16 +327,24 @@ public final class VectorGemm {
         int rs = transA ? 1 : lda;
         int ks = transA ? lda : 1;
         int panels = (n1 - n0 + NR - 1) / NR;
+        int full = (n1 - n0) / NR;
+        // the narrow last panel is packed only as wide as its one-vector kernels read
+        int tailWidth = (n1 - n0 - full * NR + L - 1) / L * L;
         boolean inPlace = !transB && bOff + (long) (K - 1) * ldb + n0 + (long) panels * NR <= b.length;
         float[] bs = b;
         int bstride = ldb;
+        int tailStride = ldb;
         if (!inPlace) {
-            if (s.bp.length < panels * NR * K) {
-                s.bp = new float[panels * NR * K];
+            if (s.bp.length < (full * NR + tailWidth) * K) {
+                s.bp = new float[(full * NR + tailWidth) * K];
             }
-            packB(transB, b, bOff, ldb, 0, K, n0, n1 - n0, s.bp);
+            packB(transB, b, bOff, ldb, 0, K, n0, full * NR, s.bp);
+            if (tailWidth > 0) {
+                packTail(transB, b, bOff, ldb, K, n0 + full * NR, n1 - n0 - full * NR, tailWidth, s.bp, full * NR * K);
+            }
             bs = s.bp;
             bstride = NR;
+            tailStride = tailWidth;
         }
         float[] tile = s.tile;
         float[] ntile = s.ntile;
@@ -347,6 +356,9 @@ public final class VectorGemm {
                 int nr = Math.min(NR, n1 - jr);
                 int bo = inPlace ? bOff + jr : p * K * NR;
                 if (nr == NR) {
+                    // two full panels at once where the registers allow (24 accumulators)
+                    boolean pair = WIDE && p + 1 < full;
+                    int bo1 = inPlace ? bo + NR : bo + K * NR;
                     for (int ir = ib; ir < ie; ir += MR) {
                         int mr = Math.min(MR, ie - ir);
                         int a0 = aOff + ir * rs;
@@ -357,26 +369,23 @@ public final class VectorGemm {
                         int a4 = a0 + Math.min(4, last) * rs;
                         int a5 = a0 + Math.min(5, last) * rs;
                         int co = cOff + ir * ldc + jr;
-                        if (mr == MR) {
+                        if (mr == MR && pair) {
+                            kernelDirectPair(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bo1, bstride, K, c, co, ldc,
+                                    accumulate, bias, jr);
+                        } else if (mr == MR) {
                             kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, accumulate, bias,
                                     jr);
                         } else {
-                            for (int ii = 0; ii < MR; ii++) {
-                                for (int jj = 0; jj < NR; jj++) {
-                                    tile[ii * NR + jj] = accumulate && ii < mr ? c[co + ii * ldc + jj] : 0.0f;
-                                }
-                            }
-                            kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, tile, 0, NR, true, null, 0);
-                            for (int ii = 0; ii < mr; ii++) {
-                                for (int jj = 0; jj < NR; jj++) {
-                                    float acc = tile[ii * NR + jj];
-                                    if (bias != null) {
-                                        acc = acc + bias[jr + jj];
-                                    }
-                                    c[co + ii * ldc + jj] = acc;
-                                }
+                            partialDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, mr, accumulate,
+                                    bias, jr, tile);
+                            if (pair) {
+                                partialDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo1, bstride, K, c, co + NR, ldc, mr,
+                                        accumulate, bias, jr + NR, tile);
                             }
                         }
+                    }
+                    if (pair) {
+                        p++;
                     }
                 } else {
                     for (int j = 0; j < nr; j += L) {
@@ -400,7 +409,7 @@ public final class VectorGemm {
                                     }
                                 }
                             }
-                            kernelNarrow(a, a0, a1, a2, a3, a4, a5, a6, a7, ks, bs, bo + j, bstride, K, ntile,
+                            kernelNarrow(a, a0, a1, a2, a3, a4, a5, a6, a7, ks, bs, bo + j, tailStride, K, ntile,
                                     accumulate);
                             for (int ii = 0; ii < mr; ii++) {
                                 for (int jj = 0; jj < w; jj++) {
@@ -477,6 +486,152 @@ public final class VectorGemm {
         c5.intoArray(t, 5 * n);
         c6.intoArray(t, 6 * n);
         c7.intoArray(t, 7 * n);
+    }
+
+    /**
+     * True where the vector registers hold {@link #kernelDirectPair}'s 24 accumulators: 16-lane
+     * vectors mean AVX-512, which has 32 of them (AVX2's 16 would spill).
+     */
+    private static final boolean WIDE = L >= 16;
+
+    /** A partial row tile (mr < MR) of one full panel, through the private tile. */
+    private static void partialDirect(float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int ks, float[] bs,
+                                      int bo, int bstride, int K, float[] c, int co, int ldc, int mr,
+                                      boolean accumulate, float[] bias, int j0, float[] tile) {
+        if (accumulate) {
+            // rows past mr keep stale values: their outputs are discarded
+            for (int ii = 0; ii < mr; ii++) {
+                for (int jj = 0; jj < NR; jj++) {
+                    tile[ii * NR + jj] = c[co + ii * ldc + jj];
+                }
+            }
+        }
+        kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, tile, 0, NR, accumulate, null, 0);
+        for (int ii = 0; ii < mr; ii++) {
+            for (int jj = 0; jj < NR; jj++) {
+                float acc = tile[ii * NR + jj];
+                if (bias != null) {
+                    acc = acc + bias[j0 + jj];
+                }
+                c[co + ii * ldc + jj] = acc;
+            }
+        }
+    }
+
+    /**
+     * {@link #kernelDirect} on two adjacent full panels at once (B columns from bo0 and bo1, C
+     * columns co..co+2NR): 6 x 4 vectors, half the broadcasts and calls per fma.
+     */
+    private static void kernelDirectPair(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int ks,
+                                         float[] b, int bo0, int bo1, int bstride, int kb, float[] c, int co,
+                                         int ldc, boolean load, float[] bias, int j0) {
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+        if (load) {
+            c00 = FloatVector.fromArray(F, c, co + 0 * ldc + 0 * L);
+            c01 = FloatVector.fromArray(F, c, co + 0 * ldc + 1 * L);
+            c02 = FloatVector.fromArray(F, c, co + 0 * ldc + 2 * L);
+            c03 = FloatVector.fromArray(F, c, co + 0 * ldc + 3 * L);
+            c10 = FloatVector.fromArray(F, c, co + 1 * ldc + 0 * L);
+            c11 = FloatVector.fromArray(F, c, co + 1 * ldc + 1 * L);
+            c12 = FloatVector.fromArray(F, c, co + 1 * ldc + 2 * L);
+            c13 = FloatVector.fromArray(F, c, co + 1 * ldc + 3 * L);
+            c20 = FloatVector.fromArray(F, c, co + 2 * ldc + 0 * L);
+            c21 = FloatVector.fromArray(F, c, co + 2 * ldc + 1 * L);
+            c22 = FloatVector.fromArray(F, c, co + 2 * ldc + 2 * L);
+            c23 = FloatVector.fromArray(F, c, co + 2 * ldc + 3 * L);
+            c30 = FloatVector.fromArray(F, c, co + 3 * ldc + 0 * L);
+            c31 = FloatVector.fromArray(F, c, co + 3 * ldc + 1 * L);
+            c32 = FloatVector.fromArray(F, c, co + 3 * ldc + 2 * L);
+            c33 = FloatVector.fromArray(F, c, co + 3 * ldc + 3 * L);
+            c40 = FloatVector.fromArray(F, c, co + 4 * ldc + 0 * L);
+            c41 = FloatVector.fromArray(F, c, co + 4 * ldc + 1 * L);
+            c42 = FloatVector.fromArray(F, c, co + 4 * ldc + 2 * L);
+            c43 = FloatVector.fromArray(F, c, co + 4 * ldc + 3 * L);
+            c50 = FloatVector.fromArray(F, c, co + 5 * ldc + 0 * L);
+            c51 = FloatVector.fromArray(F, c, co + 5 * ldc + 1 * L);
+            c52 = FloatVector.fromArray(F, c, co + 5 * ldc + 2 * L);
+            c53 = FloatVector.fromArray(F, c, co + 5 * ldc + 3 * L);
+        } else {
+            FloatVector z = FloatVector.zero(F);
+            c00 = z; c01 = z; c02 = z; c03 = z;
+            c10 = z; c11 = z; c12 = z; c13 = z;
+            c20 = z; c21 = z; c22 = z; c23 = z;
+            c30 = z; c31 = z; c32 = z; c33 = z;
+            c40 = z; c41 = z; c42 = z; c43 = z;
+            c50 = z; c51 = z; c52 = z; c53 = z;
+        }
+        for (int k = 0, ak = 0, b0 = bo0, b1 = bo1; k < kb; k++, ak += ks, b0 += bstride, b1 += bstride) {
+            FloatVector y0 = FloatVector.fromArray(F, b, b0);
+            FloatVector y1 = FloatVector.fromArray(F, b, b0 + L);
+            FloatVector y2 = FloatVector.fromArray(F, b, b1);
+            FloatVector y3 = FloatVector.fromArray(F, b, b1 + L);
+            FloatVector x = FloatVector.broadcast(F, a[o0 + ak]);
+            c00 = x.fma(y0, c00);
+            c01 = x.fma(y1, c01);
+            c02 = x.fma(y2, c02);
+            c03 = x.fma(y3, c03);
+            x = FloatVector.broadcast(F, a[o1 + ak]);
+            c10 = x.fma(y0, c10);
+            c11 = x.fma(y1, c11);
+            c12 = x.fma(y2, c12);
+            c13 = x.fma(y3, c13);
+            x = FloatVector.broadcast(F, a[o2 + ak]);
+            c20 = x.fma(y0, c20);
+            c21 = x.fma(y1, c21);
+            c22 = x.fma(y2, c22);
+            c23 = x.fma(y3, c23);
+            x = FloatVector.broadcast(F, a[o3 + ak]);
+            c30 = x.fma(y0, c30);
+            c31 = x.fma(y1, c31);
+            c32 = x.fma(y2, c32);
+            c33 = x.fma(y3, c33);
+            x = FloatVector.broadcast(F, a[o4 + ak]);
+            c40 = x.fma(y0, c40);
+            c41 = x.fma(y1, c41);
+            c42 = x.fma(y2, c42);
+            c43 = x.fma(y3, c43);
+            x = FloatVector.broadcast(F, a[o5 + ak]);
+            c50 = x.fma(y0, c50);
+            c51 = x.fma(y1, c51);
+            c52 = x.fma(y2, c52);
+            c53 = x.fma(y3, c53);
+        }
+        if (bias != null) {
+            FloatVector v0 = FloatVector.fromArray(F, bias, j0 + 0 * L);
+            FloatVector v1 = FloatVector.fromArray(F, bias, j0 + 1 * L);
+            FloatVector v2 = FloatVector.fromArray(F, bias, j0 + 2 * L);
+            FloatVector v3 = FloatVector.fromArray(F, bias, j0 + 3 * L);
+            c00 = c00.add(v0); c01 = c01.add(v1); c02 = c02.add(v2); c03 = c03.add(v3);
+            c10 = c10.add(v0); c11 = c11.add(v1); c12 = c12.add(v2); c13 = c13.add(v3);
+            c20 = c20.add(v0); c21 = c21.add(v1); c22 = c22.add(v2); c23 = c23.add(v3);
+            c30 = c30.add(v0); c31 = c31.add(v1); c32 = c32.add(v2); c33 = c33.add(v3);
+            c40 = c40.add(v0); c41 = c41.add(v1); c42 = c42.add(v2); c43 = c43.add(v3);
+            c50 = c50.add(v0); c51 = c51.add(v1); c52 = c52.add(v2); c53 = c53.add(v3);
+        }
+        c00.intoArray(c, co + 0 * ldc + 0 * L);
+        c01.intoArray(c, co + 0 * ldc + 1 * L);
+        c02.intoArray(c, co + 0 * ldc + 2 * L);
+        c03.intoArray(c, co + 0 * ldc + 3 * L);
+        c10.intoArray(c, co + 1 * ldc + 0 * L);
+        c11.intoArray(c, co + 1 * ldc + 1 * L);
+        c12.intoArray(c, co + 1 * ldc + 2 * L);
+        c13.intoArray(c, co + 1 * ldc + 3 * L);
+        c20.intoArray(c, co + 2 * ldc + 0 * L);
+        c21.intoArray(c, co + 2 * ldc + 1 * L);
+        c22.intoArray(c, co + 2 * ldc + 2 * L);
+        c23.intoArray(c, co + 2 * ldc + 3 * L);
+        c30.intoArray(c, co + 3 * ldc + 0 * L);
+        c31.intoArray(c, co + 3 * ldc + 1 * L);
+        c32.intoArray(c, co + 3 * ldc + 2 * L);
+        c33.intoArray(c, co + 3 * ldc + 3 * L);
+        c40.intoArray(c, co + 4 * ldc + 0 * L);
+        c41.intoArray(c, co + 4 * ldc + 1 * L);
+        c42.intoArray(c, co + 4 * ldc + 2 * L);
+        c43.intoArray(c, co + 4 * ldc + 3 * L);
+        c50.intoArray(c, co + 5 * ldc + 0 * L);
+        c51.intoArray(c, co + 5 * ldc + 1 * L);
+        c52.intoArray(c, co + 5 * ldc + 2 * L);
+        c53.intoArray(c, co + 5 * ldc + 3 * L);
     }
 
     /**
@@ -796,6 +951,41 @@ public final class VectorGemm {
                     for (int k = 0; k < kb; k++) {
                         bp[base + k * NR + jj] = 0.0f;
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs B[0..K, j0..j0+nr) (nr < NR, the direct path's last panel) as K rows of {@code width}
+     * floats from {@code off}; columns past nr are zero.
+     */
+    private static void packTail(boolean transB, float[] b, int bOff, int ldb, int K, int j0, int nr, int width,
+                                 float[] bp, int off) {
+        if (!transB) {
+            for (int k = 0; k < K; k++) {
+                int src = bOff + k * ldb + j0;
+                int dst = off + k * width;
+                for (int jj = 0; jj < nr; jj++) {
+                    bp[dst + jj] = b[src + jj];
+                }
+                for (int jj = nr; jj < width; jj++) {
+                    bp[dst + jj] = 0.0f;
+                }
+            }
+        } else {
+            for (int k0 = 0; k0 < K; k0 += 16) {
+                int k1 = Math.min(K, k0 + 16);
+                for (int jj = 0; jj < nr; jj++) {
+                    int src = bOff + (j0 + jj) * ldb;
+                    for (int k = k0; k < k1; k++) {
+                        bp[off + k * width + jj] = b[src + k];
+                    }
+                }
+            }
+            for (int k = 0; k < K; k++) {
+                for (int jj = nr; jj < width; jj++) {
+                    bp[off + k * width + jj] = 0.0f;
                 }
             }
         }
