@@ -22,9 +22,11 @@ public final class TrainBench {
      * lenet5 steps the timed window still ran partly interpreted (11.6k samples/s, against 16.3k
      * after 100 steps, same machine), and with 200 one-thread lenet5 steps runs still
      * allocated boxed vectors (12 MB/step) in the timed window: a kernel awaiting its C2 compile.
+     * Likewise mlp after 60 steps (0.3 s): 27-31k samples/s and 150-180 KB/step at 2 threads,
+     * against 36k and 15 KB/step after 400.
      */
-    static final Map<String, int[]> DEFAULT_STEPS = Map.of("mlp", new int[] {60, 150}, "lenet5", new int[] {400, 120},
-            "gpt", new int[] {30, 20});
+    static final Map<String, int[]> DEFAULT_STEPS = Map.of("mlp", new int[] {400, 400}, "lenet5", new int[] {400, 120},
+            "gpt", new int[] {60, 40});
 
     private TrainBench() {
     }
