@@ -843,9 +843,10 @@ public final class Conv2dKernels {
     /**
      * Input gradient, stride 1, images [from, to), two passes per image.
      * <ol>
-     * <li>Tap sums, lanes over output positions: cols[k, p] for k = (c, ky, kx), p = (oy, ox):
-     * d = +0.0f, then fma(w[oc, c, ky, kx], dy[n, oc, oy, ox], d) over oc in order -- the
-     * reference's inner sum, computed once per (tap, output position) it belongs to.</li>
+     * <li>Tap sums: cols[k, p] for k = (c, ky, kx), p = (oy, ox): d = +0.0f, then
+     * fma(w[oc, c, ky, kx], dy[n, oc, oy, ox], d) over oc in order -- the reference's inner sum,
+     * computed once per (tap, output position) it belongs to. That is exactly the GEMM chain of
+     * w^T dy[n], so {@link VectorGemm#sequential} computes it (its direct path: no packing).</li>
      * <li>Gather, lanes over input columns ix of one input row: acc = +0.0f, then for (ky, kx) in
      * order acc = acc + cols[k, (iy + pad - ky, ix + pad - kx)]. The loaded vector is ANDed with
      * a lane mask that clears (to +0.0f) the lanes whose source lies outside dy, and
@@ -871,9 +872,6 @@ public final class Conv2dKernels {
         int pp = (p + L - 1) / L * L;
         int margin = kw + L;
         Direct d = DIRECT.get();
-        // One image of dy, with room for the last column tile's reads past its end (they only
-        // feed columns >= p, which the gather never reads).
-        float[] dyn = d.dyT = grow(d.dyT, oc * p + 2 * L);
         float[] cols = d.tile = grow(d.tile, margin + kk * pp + wd + pad + margin);
         // keep[(chunk * kw + kx) * L + i] = all ones where column ix = chunk * L + i reads a real
         // source through tap kx (0 <= ix + pad - kx < ow), else 0.
@@ -891,17 +889,8 @@ public final class Conv2dKernels {
             }
         }
         for (int n = from; n < to; n++) {
-            System.arraycopy(dy, n * oc * p, dyn, 0, oc * p);
-            for (int r0 = 0; r0 < kk; r0 += FR) {
-                int last = Math.min(kk, r0 + FR) - 1;
-                int q = 0;
-                for (; q + 2 * L <= pp; q += 2 * L) {
-                    tapTile(w, kk, r0, last, dyn, p, oc, q, cols, margin, pp);
-                }
-                if (q < pp) {
-                    tapTileNarrow(w, kk, r0, last, dyn, p, oc, q, cols, margin, pp);
-                }
-            }
+            // cols = w^T dy[n]: (kk x oc) times (oc x p), each entry the chain above
+            VectorGemm.sequential(true, false, kk, p, oc, w, 0, kk, dy, n * oc * p, p, cols, margin, pp, null, false);
             for (int c = 0; c < cs; c += 3) {
                 if (c == cs - 1) {
                     gatherOne(cols, keep, dx, d.tile2, n, c, cs, h, wd, oh, ow, kh, kw, pad, pp, margin);
@@ -989,85 +978,5 @@ public final class Conv2dKernels {
                 }
             }
         }
-    }
-
-    /**
-     * Tap rows r0..last (rows past last repeat it: same chain, same bits, stored over it) x
-     * output positions [q, q + 2L) of one image.
-     */
-    private static void tapTile(float[] w, int kk, int r0, int last, float[] dyn, int p, int oc, int q,
-                                float[] cols, int margin, int pp) {
-        int k1 = Math.min(r0 + 1, last);
-        int k2 = Math.min(r0 + 2, last);
-        int k3 = Math.min(r0 + 3, last);
-        int k4 = Math.min(r0 + 4, last);
-        int k5 = Math.min(r0 + 5, last);
-        FloatVector z = FloatVector.zero(F);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
-        FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        for (int o = 0, wo = 0, bo = q; o < oc; o++, wo += kk, bo += p) {
-            FloatVector b0 = FloatVector.fromArray(F, dyn, bo);
-            FloatVector b1 = FloatVector.fromArray(F, dyn, bo + L);
-            // fma(w, dy, d): the reference's operand order.
-            FloatVector a = FloatVector.broadcast(F, w[wo + r0]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(F, w[wo + k1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(F, w[wo + k2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(F, w[wo + k3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(F, w[wo + k4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(F, w[wo + k5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-        }
-        int base = margin + q;
-        c00.intoArray(cols, base + r0 * pp);
-        c01.intoArray(cols, base + r0 * pp + L);
-        c10.intoArray(cols, base + k1 * pp);
-        c11.intoArray(cols, base + k1 * pp + L);
-        c20.intoArray(cols, base + k2 * pp);
-        c21.intoArray(cols, base + k2 * pp + L);
-        c30.intoArray(cols, base + k3 * pp);
-        c31.intoArray(cols, base + k3 * pp + L);
-        c40.intoArray(cols, base + k4 * pp);
-        c41.intoArray(cols, base + k4 * pp + L);
-        c50.intoArray(cols, base + k5 * pp);
-        c51.intoArray(cols, base + k5 * pp + L);
-    }
-
-    /** {@link #tapTile} for the last single vector of positions [q, q + L). */
-    private static void tapTileNarrow(float[] w, int kk, int r0, int last, float[] dyn, int p, int oc, int q,
-                                      float[] cols, int margin, int pp) {
-        int k1 = Math.min(r0 + 1, last);
-        int k2 = Math.min(r0 + 2, last);
-        int k3 = Math.min(r0 + 3, last);
-        int k4 = Math.min(r0 + 4, last);
-        int k5 = Math.min(r0 + 5, last);
-        FloatVector z = FloatVector.zero(F);
-        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z;
-        for (int o = 0, wo = 0, bo = q; o < oc; o++, wo += kk, bo += p) {
-            FloatVector b = FloatVector.fromArray(F, dyn, bo);
-            c0 = FloatVector.broadcast(F, w[wo + r0]).fma(b, c0);
-            c1 = FloatVector.broadcast(F, w[wo + k1]).fma(b, c1);
-            c2 = FloatVector.broadcast(F, w[wo + k2]).fma(b, c2);
-            c3 = FloatVector.broadcast(F, w[wo + k3]).fma(b, c3);
-            c4 = FloatVector.broadcast(F, w[wo + k4]).fma(b, c4);
-            c5 = FloatVector.broadcast(F, w[wo + k5]).fma(b, c5);
-        }
-        int base = margin + q;
-        c0.intoArray(cols, base + r0 * pp);
-        c1.intoArray(cols, base + k1 * pp);
-        c2.intoArray(cols, base + k2 * pp);
-        c3.intoArray(cols, base + k3 * pp);
-        c4.intoArray(cols, base + k4 * pp);
-        c5.intoArray(cols, base + k5 * pp);
     }
 }
