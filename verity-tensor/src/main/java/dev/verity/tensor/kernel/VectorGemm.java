@@ -409,8 +409,13 @@ public final class VectorGemm {
                                     }
                                 }
                             }
-                            kernelNarrow(a, a0, a1, a2, a3, a4, a5, a6, a7, ks, bs, bo + j, tailStride, K, ntile,
-                                    accumulate);
+                            if (w == 1) {
+                                kernelOneColumn(a, a0, a1, a2, a3, a4, a5, a6, a7, ks, bs, bo + j, tailStride, K, ntile,
+                                        accumulate);
+                            } else {
+                                kernelNarrow(a, a0, a1, a2, a3, a4, a5, a6, a7, ks, bs, bo + j, tailStride, K, ntile,
+                                        accumulate);
+                            }
                             for (int ii = 0; ii < mr; ii++) {
                                 for (int jj = 0; jj < w; jj++) {
                                     float acc = ntile[ii * L + jj];
@@ -429,6 +434,45 @@ public final class VectorGemm {
 
     /** Rows of the one-vector kernels: 8 independent chains cover the fma latency at 2 per cycle. */
     static final int MRN = 8;
+
+    /**
+     * {@link #kernelNarrow} for a last single column, in scalar fmas: the same chain per row
+     * ({@code Math.fma} rounds like a vector lane's fma), at half the cost of a 16-lane vector
+     * with one useful lane (two scalar fmas issue per cycle, one 512-bit). Results in t[ii * L].
+     */
+    private static void kernelOneColumn(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int o6, int o7,
+                                        int ks, float[] b, int bo, int bstride, int kb, float[] t, boolean load) {
+        float c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f, c4 = 0.0f, c5 = 0.0f, c6 = 0.0f, c7 = 0.0f;
+        if (load) {
+            c0 = t[0];
+            c1 = t[L];
+            c2 = t[2 * L];
+            c3 = t[3 * L];
+            c4 = t[4 * L];
+            c5 = t[5 * L];
+            c6 = t[6 * L];
+            c7 = t[7 * L];
+        }
+        for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
+            float y = b[bi];
+            c0 = Math.fma(a[o0 + ak], y, c0);
+            c1 = Math.fma(a[o1 + ak], y, c1);
+            c2 = Math.fma(a[o2 + ak], y, c2);
+            c3 = Math.fma(a[o3 + ak], y, c3);
+            c4 = Math.fma(a[o4 + ak], y, c4);
+            c5 = Math.fma(a[o5 + ak], y, c5);
+            c6 = Math.fma(a[o6 + ak], y, c6);
+            c7 = Math.fma(a[o7 + ak], y, c7);
+        }
+        t[0] = c0;
+        t[L] = c1;
+        t[2 * L] = c2;
+        t[3 * L] = c3;
+        t[4 * L] = c4;
+        t[5 * L] = c5;
+        t[6 * L] = c6;
+        t[7 * L] = c7;
+    }
 
     /**
      * Rows per block of {@link #directBlock}: about 64 KB of A, a multiple of both row tiles
