@@ -3,7 +3,15 @@ package dev.verity.tensor.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.VectorShape;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,5 +84,36 @@ class DirectGemmTest {
             v[i] = r.nextInt(40) == 0 ? -0f : r.nextFloat() * 2 - 1;
         }
         return v;
+    }
+
+    /**
+     * The same kernels at each vector width the CPU has, in child JVMs (the species is fixed per
+     * JVM): 256 bits has 8 lanes, no paired panels and other tail widths; 512 bits pairs panels.
+     */
+    @Test
+    void directPathMatchesScalarAt256And512Bits() throws Exception {
+        int preferred = VectorShape.preferredShape().vectorBitSize();
+        Assumptions.assumeTrue(preferred >= 256, "this CPU has no 256-bit vectors");
+        for (String bits : preferred >= 512 ? new String[] {"256", "512"} : new String[] {"256"}) {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
+                    "-Dverity.vector.bits=" + bits, "-cp", System.getProperty("java.class.path"),
+                    GemmWidthProbe.class.getName()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            StringBuilder log = new StringBuilder();
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    log.append(line).append('\n');
+                }
+            }
+            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+            }
+            assertEquals(0, p.exitValue(), log.toString());
+            String out = log.toString();
+            assertTrue(out.contains("LANES " + Integer.parseInt(bits) / 32), bits + "-bit child ran at the wrong width: " + out);
+            assertTrue(out.contains("OK 256"), bits + "-bit child: " + out);
+        }
     }
 }
