@@ -296,8 +296,9 @@ public final class VectorGemm {
             return false;
         }
         // Narrow B: packing A costs L/N of the multiply-adds on the packed path (25% at N = 65), and
-        // the direct path's narrow tail saves a vector per row (1T, Zen 4: 2048x65x128 NT 58 -> 85,
-        // 2048x128x128 NT 93 -> 112, 128x10x512 NT 17 -> 37 GFLOP/s; 2048x512x128 stays packed, 105 vs 96).
+        // the direct path's narrow tail saves vectors per row (1T, Zen 4, packed -> direct: 2048x65x128
+        // NT 58 -> 91, 2048x128x128 NT 93 -> 111, 128x10x512 NT 17 -> 43 GFLOP/s; 2048x512x128 NT
+        // stays packed, 105 vs 96).
         return (long) M * K <= DIRECT_MAX_A || N <= DIRECT_MAX_N;
     }
 
@@ -311,12 +312,14 @@ public final class VectorGemm {
      * NR-column panels. Rows go in blocks of {@link #rowBlock} (the block's rows of A stay in
      * cache while every column panel passes over them). Full panels run the 6 x 2-vector
      * micro-kernel, two at a time with AVX-512's registers ({@link #kernelDirectPair}); the last,
-     * narrower panel (packed only as wide as it is read) runs the one-vector {@link #kernelNarrow}, so N = 65
-     * costs 5 vectors per row rather than 6 (and N = 10 one rather than two). Each output is the same chain
-     * as on the packed path ({@code fma} over k = 0..K-1 in order from C or +0, then + bias).
-     * Partial tiles run on a private MR x NR tile (full panels) or store only their valid rows and
-     * lanes (narrow kernels); rows past M repeat the last valid row and columns past N read
-     * whatever follows in B (or the packing's zeros): both only feed outputs that are discarded.
+     * narrower panel (packed only as wide as it is read) runs the one-vector {@link #kernelNarrow}
+     * and a single last column {@link #kernelOneColumn}, so N = 65 costs 4 vectors and a scalar
+     * per row rather than 6 vectors (and N = 10 one vector rather than two). Each output is the
+     * same chain as on the packed path ({@code fma} over k = 0..K-1 in order from C or +0, then
+     * + bias). Partial row tiles and the narrow kernels work on private tiles, of which only the
+     * valid rows and columns are copied out; rows past M repeat the last valid row and columns
+     * past N read whatever follows in B (or the packing's zeros): both only feed outputs that are
+     * discarded.
      */
     static void directBlock(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -569,7 +572,8 @@ public final class VectorGemm {
     private static void kernelDirectPair(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int ks,
                                          float[] b, int bo0, int bo1, int bstride, int kb, float[] c, int co,
                                          int ldc, boolean load, float[] bias, int j0) {
-        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
+        FloatVector c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
         if (load) {
             c00 = FloatVector.fromArray(F, c, co + 0 * ldc + 0 * L);
             c01 = FloatVector.fromArray(F, c, co + 0 * ldc + 1 * L);
