@@ -1058,9 +1058,10 @@ public final class VectorGemm {
             } else {
                 int src = aOff + pc * lda + ic + ir;
                 int k = 0;
-                if (mr == MR) {
+                if (mr == MR && L >= MR) {
                     // One vector per k: its first MR lanes are the micro-panel's row, the rest land
                     // where the next k's copy (or the next micro-panel, or the slack) overwrites them.
+                    // (4-lane vectors are narrower than a row: those take the element loop.)
                     long room = (long) a.length - L - src;
                     int kv = room < 0 ? 0 : (int) Math.min(kb, room / lda + 1);
                     for (; k < kv; k++, src += lda) {

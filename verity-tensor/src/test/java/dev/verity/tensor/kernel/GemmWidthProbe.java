@@ -5,7 +5,8 @@ import java.util.Random;
 /**
  * Run in a child JVM by {@link DirectGemmTest} with another {@code verity.vector.bits}: the
  * direct path's shapes (narrow tails, single last columns, paired panels, several row blocks)
- * through the dispatcher against {@link ScalarGemm}, bit for bit, at 1 and 2 threads. Prints
+ * and two packed-path ones through the dispatcher against {@link ScalarGemm}, bit for bit, at 1
+ * and 2 threads. Prints
  * {@code LANES <n>}, then {@code OK <cases>} or the first {@code MISMATCH ...}.
  */
 public final class GemmWidthProbe {
@@ -16,8 +17,9 @@ public final class GemmWidthProbe {
         System.out.println("LANES " + VectorGemm.lanes());
         int nr = VectorGemm.NR;
         int l = VectorGemm.lanes();
+        // the last two take the packed path (too few rows; A too big and B too wide for the direct one)
         int[][] shapes = {{300, 65, 128}, {131, 1, 200}, {49, l - 1, 300}, {61, l + 3, 40}, {37, 2 * nr + l + 1, 33},
-            {128, 10, 64}, {64, 64, 32}, {2 * VectorGemm.rowBlock(64) + 7, 4 * nr + 1, 64}};
+            {128, 10, 64}, {64, 64, 32}, {2 * VectorGemm.rowBlock(64) + 7, 4 * nr + 1, 64}, {7, 5, 3}, {40, 300, 1000}};
         Random r = new Random(17);
         int cases = 0;
         for (int threads : new int[] {1, 2}) {
