@@ -343,7 +343,8 @@ public final class VectorGemm {
             }
             packB(transB, b, bOff, ldb, 0, K, n0, full * NR, s.bp);
             if (tailWidth > 0) {
-                packTail(transB, b, bOff, ldb, K, n0 + full * NR, n1 - n0 - full * NR, tailWidth, s.bp, full * NR * K);
+                packPanel(transB, b, bOff, ldb, 0, K, n0 + full * NR, n1 - n0 - full * NR, tailWidth, s.bp,
+                        full * NR * K);
             }
             bs = s.bp;
             bstride = NR;
@@ -512,17 +513,16 @@ public final class VectorGemm {
      */
     private static void kernelNarrow(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int o6, int o7,
                                      int ks, float[] b, int bo, int bstride, int kb, float[] t, boolean load) {
-        int n = L;
         FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
         if (load) {
             c0 = FloatVector.fromArray(F, t, 0);
-            c1 = FloatVector.fromArray(F, t, n);
-            c2 = FloatVector.fromArray(F, t, 2 * n);
-            c3 = FloatVector.fromArray(F, t, 3 * n);
-            c4 = FloatVector.fromArray(F, t, 4 * n);
-            c5 = FloatVector.fromArray(F, t, 5 * n);
-            c6 = FloatVector.fromArray(F, t, 6 * n);
-            c7 = FloatVector.fromArray(F, t, 7 * n);
+            c1 = FloatVector.fromArray(F, t, L);
+            c2 = FloatVector.fromArray(F, t, 2 * L);
+            c3 = FloatVector.fromArray(F, t, 3 * L);
+            c4 = FloatVector.fromArray(F, t, 4 * L);
+            c5 = FloatVector.fromArray(F, t, 5 * L);
+            c6 = FloatVector.fromArray(F, t, 6 * L);
+            c7 = FloatVector.fromArray(F, t, 7 * L);
         } else {
             FloatVector z = FloatVector.zero(F);
             c0 = z; c1 = z; c2 = z; c3 = z; c4 = z; c5 = z; c6 = z; c7 = z;
@@ -539,13 +539,13 @@ public final class VectorGemm {
             c7 = FloatVector.broadcast(F, a[o7 + ak]).fma(y, c7);
         }
         c0.intoArray(t, 0);
-        c1.intoArray(t, n);
-        c2.intoArray(t, 2 * n);
-        c3.intoArray(t, 3 * n);
-        c4.intoArray(t, 4 * n);
-        c5.intoArray(t, 5 * n);
-        c6.intoArray(t, 6 * n);
-        c7.intoArray(t, 7 * n);
+        c1.intoArray(t, L);
+        c2.intoArray(t, 2 * L);
+        c3.intoArray(t, 3 * L);
+        c4.intoArray(t, 4 * L);
+        c5.intoArray(t, 5 * L);
+        c6.intoArray(t, 6 * L);
+        c7.intoArray(t, 7 * L);
     }
 
     /**
@@ -1063,78 +1063,50 @@ public final class VectorGemm {
     private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kb, int jc, int nb,
                               float[] bp) {
         for (int jr = 0; jr < nb; jr += NR) {
-            int nr = Math.min(NR, nb - jr);
-            int base = (jr / NR) * kb * NR;
-            if (!transB) {
-                int src = bOff + pc * ldb + jc + jr;
-                if (nr == NR) {
-                    for (int k = 0; k < kb; k++, src += ldb) {
-                        int dst = base + k * NR;
-                        FloatVector.fromArray(F, b, src).intoArray(bp, dst);
-                        FloatVector.fromArray(F, b, src + L).intoArray(bp, dst + L);
-                    }
-                } else {
-                    for (int k = 0; k < kb; k++, src += ldb) {
-                        int dst = base + k * NR;
-                        for (int jj = 0; jj < nr; jj++) {
-                            bp[dst + jj] = b[src + jj];
-                        }
-                        for (int jj = nr; jj < NR; jj++) {
-                            bp[dst + jj] = 0.0f;
-                        }
-                    }
-                }
-            } else {
-                // A transpose, done 16 k at a time so the touched rows of the micro-panel stay in L1
-                // (a whole kc x NR micro-panel does not).
-                for (int k0 = 0; k0 < kb; k0 += 16) {
-                    int k1 = Math.min(kb, k0 + 16);
-                    for (int jj = 0; jj < nr; jj++) {
-                        int src = bOff + (jc + jr + jj) * ldb + pc;
-                        for (int k = k0; k < k1; k++) {
-                            bp[base + k * NR + jj] = b[src + k];
-                        }
-                    }
-                }
-                for (int jj = nr; jj < NR; jj++) {
-                    for (int k = 0; k < kb; k++) {
-                        bp[base + k * NR + jj] = 0.0f;
-                    }
-                }
-            }
+            packPanel(transB, b, bOff, ldb, pc, kb, jc + jr, Math.min(NR, nb - jr), NR, bp, (jr / NR) * kb * NR);
         }
     }
 
     /**
-     * Packs B[0..K, j0..j0+nr) (nr < NR, the direct path's last panel) as K rows of {@code width}
-     * floats from {@code off}; columns past nr are zero.
+     * Packs B[pc..pc+kb, j0..j0+nr) as kb rows of {@code width} floats from {@code base} (an NR-wide
+     * micro-panel, or the direct path's narrower last panel); columns past nr are zero.
      */
-    private static void packTail(boolean transB, float[] b, int bOff, int ldb, int K, int j0, int nr, int width,
-                                 float[] bp, int off) {
+    private static void packPanel(boolean transB, float[] b, int bOff, int ldb, int pc, int kb, int j0, int nr,
+                                  int width, float[] bp, int base) {
         if (!transB) {
-            for (int k = 0; k < K; k++) {
-                int src = bOff + k * ldb + j0;
-                int dst = off + k * width;
-                for (int jj = 0; jj < nr; jj++) {
-                    bp[dst + jj] = b[src + jj];
+            int src = bOff + pc * ldb + j0;
+            if (nr == NR) {
+                for (int k = 0; k < kb; k++, src += ldb) {
+                    int dst = base + k * NR;
+                    FloatVector.fromArray(F, b, src).intoArray(bp, dst);
+                    FloatVector.fromArray(F, b, src + L).intoArray(bp, dst + L);
                 }
-                for (int jj = nr; jj < width; jj++) {
-                    bp[dst + jj] = 0.0f;
-                }
-            }
-        } else {
-            for (int k0 = 0; k0 < K; k0 += 16) {
-                int k1 = Math.min(K, k0 + 16);
-                for (int jj = 0; jj < nr; jj++) {
-                    int src = bOff + (j0 + jj) * ldb;
-                    for (int k = k0; k < k1; k++) {
-                        bp[off + k * width + jj] = b[src + k];
+            } else {
+                for (int k = 0; k < kb; k++, src += ldb) {
+                    int dst = base + k * width;
+                    for (int jj = 0; jj < nr; jj++) {
+                        bp[dst + jj] = b[src + jj];
+                    }
+                    for (int jj = nr; jj < width; jj++) {
+                        bp[dst + jj] = 0.0f;
                     }
                 }
             }
-            for (int k = 0; k < K; k++) {
-                for (int jj = nr; jj < width; jj++) {
-                    bp[off + k * width + jj] = 0.0f;
+        } else {
+            // A transpose, done 16 k at a time so the touched rows of the micro-panel stay in L1
+            // (a whole kc x NR micro-panel does not).
+            for (int k0 = 0; k0 < kb; k0 += 16) {
+                int k1 = Math.min(kb, k0 + 16);
+                for (int jj = 0; jj < nr; jj++) {
+                    int src = bOff + (j0 + jj) * ldb + pc;
+                    for (int k = k0; k < k1; k++) {
+                        bp[base + k * width + jj] = b[src + k];
+                    }
+                }
+            }
+            for (int jj = nr; jj < width; jj++) {
+                for (int k = 0; k < kb; k++) {
+                    bp[base + k * width + jj] = 0.0f;
                 }
             }
         }

@@ -77,7 +77,7 @@ class DirectGemmTest {
         assertEquals(saved, Parallel.threads());
     }
 
-    private static float[] rand(Random r, int n) {
+    static float[] rand(Random r, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = r.nextInt(40) == 0 ? -0f : r.nextFloat() * 2 - 1;

@@ -28,11 +28,11 @@ public final class GemmWidthProbe {
                 int m = sh[0], n = sh[1], k = sh[2];
                 for (int combo = 0; combo < 16; combo++) {
                     boolean ta = (combo & 1) != 0, tb = (combo & 2) != 0, acc = (combo & 4) != 0;
-                    float[] bias = (combo & 8) != 0 ? rand(r, n) : null;
+                    float[] bias = (combo & 8) != 0 ? DirectGemmTest.rand(r, n) : null;
                     int lda = ta ? m : k, ldb = tb ? k : n;
-                    float[] a = rand(r, (ta ? k : m) * lda);
-                    float[] b = rand(r, (tb ? n : k) * ldb);
-                    float[] c = rand(r, m * n);
+                    float[] a = DirectGemmTest.rand(r, (ta ? k : m) * lda);
+                    float[] b = DirectGemmTest.rand(r, (tb ? n : k) * ldb);
+                    float[] c = DirectGemmTest.rand(r, m * n);
                     float[] want = c.clone();
                     ScalarGemm.sgemm(ta, tb, m, n, k, a, 0, lda, b, 0, ldb, want, 0, n, bias, acc);
                     VectorGemm.sgemm(ta, tb, m, n, k, a, 0, lda, b, 0, ldb, c, 0, n, bias, acc);
@@ -48,13 +48,5 @@ public final class GemmWidthProbe {
             }
         }
         System.out.println("OK " + cases);
-    }
-
-    private static float[] rand(Random r, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = r.nextInt(40) == 0 ? -0f : r.nextFloat() * 2 - 1;
-        }
-        return v;
     }
 }
