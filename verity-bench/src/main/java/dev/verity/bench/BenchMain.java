@@ -3,6 +3,7 @@ package dev.verity.bench;
 import dev.verity.tensor.kernel.Parallel;
 import dev.verity.tensor.train.Trainer;
 import dev.verity.tensor.train.TrainingState;
+import dev.verity.tensor.graph.Graph;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -132,11 +133,13 @@ public final class BenchMain implements Callable<Integer> {
         int warmup;
         @Option(names = "--steps", defaultValue = "40")
         int steps;
+        @Option(names = "--nodes", defaultValue = "0", description = "Also list the N slowest nodes, with their shapes and GFLOP/s.")
+        int nodes;
 
         @Override
         public Integer call() throws Exception {
-            if (steps < 1 || warmup < 0) {
-                throw new IllegalArgumentException("--steps must be >= 1 and --warmup >= 0");
+            if (steps < 1 || warmup < 0 || nodes < 0) {
+                throw new IllegalArgumentException("--steps must be >= 1, --warmup and --nodes >= 0");
             }
             Parallel.setThreads(threads);
             Trainer t = TrainRun.trainer(model, warmup + steps);
@@ -153,6 +156,23 @@ public final class BenchMain implements Callable<Integer> {
             t.executor().profile().entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
                     .forEach(e -> System.out.printf(Locale.ROOT, "  %-22s %8.3f ms/step  %5.1f%%%n", e.getKey(),
                             e.getValue() / 1e6 / steps, 100 * e.getValue() / total));
+            if (nodes > 0) {
+                Graph g = t.trainingStep().graph();
+                System.out.printf(Locale.ROOT, "slowest %d nodes:%n", nodes);
+                g.nodes().stream().filter(n -> t.executor().profileOf(n.id()) > 0)
+                        .sorted((a, b) -> Long.compare(t.executor().profileOf(b.id()), t.executor().profileOf(a.id())))
+                        .limit(nodes).forEach(n -> {
+                            long ns = t.executor().profileOf(n.id());
+                            long fl = n.kind().op().flops(n, g.inputShapes(n));
+                            StringBuilder in = new StringBuilder();
+                            for (int[] sh : g.inputShapes(n)) {
+                                in.append(in.isEmpty() ? "" : " ").append(java.util.Arrays.toString(sh).replace(" ", ""));
+                            }
+                            System.out.printf(Locale.ROOT, "  %7.3f ms/step %6.1f GFLOP/s  %%%d %s%s %s -> %s%n", ns / 1e6 / steps,
+                                    fl * steps / (double) ns, n.id(), n.kind(), n.attrs(), in,
+                                    java.util.Arrays.toString(n.shape()).replace(" ", ""));
+                        });
+            }
             return 0;
         }
     }

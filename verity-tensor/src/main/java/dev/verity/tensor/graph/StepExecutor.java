@@ -14,7 +14,7 @@ public final class StepExecutor {
     private final Graph graph;
     private final Tensor[] values;
     private final Tensor[][] ins;
-    private long[] nanosByKind;
+    private long[] nanosByNode;
 
     public StepExecutor(Graph graph) {
         this.graph = graph;
@@ -46,12 +46,12 @@ public final class StepExecutor {
                     }
                     if (n.kind().op().isView()) {
                         values[n.id()] = new Tensor(n.shape(), in[0].data());
-                    } else if (nanosByKind == null) {
+                    } else if (nanosByNode == null) {
                         n.kind().op().forward(n, in, values[n.id()], fast);
                     } else {
                         long t0 = System.nanoTime();
                         n.kind().op().forward(n, in, values[n.id()], fast);
-                        nanosByKind[n.kind().ordinal()] += System.nanoTime() - t0;
+                        nanosByNode[n.id()] += System.nanoTime() - t0;
                     }
                 }
             }
@@ -69,22 +69,27 @@ public final class StepExecutor {
         return t;
     }
 
-    /** Starts accumulating wall time per op kind (for profiling; off by default). */
+    /** Starts accumulating wall time per node (for profiling; off by default). */
     public void profile(boolean on) {
-        nanosByKind = on ? new long[OpKind.values().length] : null;
+        nanosByNode = on ? new long[graph.size()] : null;
     }
 
     /** Nanoseconds spent per op kind since {@link #profile} was switched on. */
     public java.util.SortedMap<OpKind, Long> profile() {
         java.util.TreeMap<OpKind, Long> m = new java.util.TreeMap<>();
-        if (nanosByKind != null) {
-            for (OpKind k : OpKind.values()) {
-                if (nanosByKind[k.ordinal()] > 0) {
-                    m.put(k, nanosByKind[k.ordinal()]);
+        if (nanosByNode != null) {
+            for (Node n : graph.nodes()) {
+                if (nanosByNode[n.id()] > 0) {
+                    m.merge(n.kind(), nanosByNode[n.id()], Long::sum);
                 }
             }
         }
         return m;
+    }
+
+    /** Nanoseconds spent in node {@code id} since {@link #profile} was switched on (0 when off). */
+    public long profileOf(int id) {
+        return nanosByNode == null ? 0 : nanosByNode[id];
     }
 
     /** Copies each updated state value into the state tensors (after {@link #run}). */

@@ -100,22 +100,43 @@ public final class ReduceOps {
 
         /**
          * x = [outer, keep]: y[j] = ((+0 + x[0, j]) + x[1, j]) + ..., the reference order; lanes run
-         * across j (independent outputs) and threads split j.
+         * across j (independent outputs) and threads split j. Four vectors of columns at a time
+         * keep their sums in registers down all the rows (a sum kept in y would wait on a store
+         * and a reload per row).
          */
         private static void leading(float[] x, float[] y, int outer, int w) {
             Parallel.parallelFor(w, 64, (lo, hi) -> {
-                for (int j = lo; j < hi; j++) {
-                    y[j] = 0f;
+                int l = F.length();
+                int j = lo;
+                for (; j + 4 * l <= hi; j += 4 * l) {
+                    FloatVector s0 = FloatVector.zero(F);
+                    FloatVector s1 = s0;
+                    FloatVector s2 = s0;
+                    FloatVector s3 = s0;
+                    for (int off = j; off < outer * w; off += w) {
+                        s0 = s0.add(FloatVector.fromArray(F, x, off));
+                        s1 = s1.add(FloatVector.fromArray(F, x, off + l));
+                        s2 = s2.add(FloatVector.fromArray(F, x, off + 2 * l));
+                        s3 = s3.add(FloatVector.fromArray(F, x, off + 3 * l));
+                    }
+                    s0.intoArray(y, j);
+                    s1.intoArray(y, j + l);
+                    s2.intoArray(y, j + 2 * l);
+                    s3.intoArray(y, j + 3 * l);
                 }
-                for (int r = 0; r < outer; r++) {
-                    int off = r * w;
-                    int j = lo;
-                    for (int end = lo + F.loopBound(hi - lo); j < end; j += F.length()) {
-                        FloatVector.fromArray(F, y, j).add(FloatVector.fromArray(F, x, off + j)).intoArray(y, j);
+                for (; j + l <= hi; j += l) {
+                    FloatVector s0 = FloatVector.zero(F);
+                    for (int off = j; off < outer * w; off += w) {
+                        s0 = s0.add(FloatVector.fromArray(F, x, off));
                     }
-                    for (; j < hi; j++) {
-                        y[j] = y[j] + x[off + j];
+                    s0.intoArray(y, j);
+                }
+                for (; j < hi; j++) {
+                    float a = 0f;
+                    for (int off = j; off < outer * w; off += w) {
+                        a = a + x[off];
                     }
+                    y[j] = a;
                 }
             });
         }

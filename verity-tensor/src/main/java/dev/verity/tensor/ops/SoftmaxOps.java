@@ -16,6 +16,7 @@ import dev.verity.tensor.math.DetMathChain;
 import dev.verity.tensor.math.DetMathVector;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -42,6 +43,29 @@ public final class SoftmaxOps {
             m = Math.max(m, x[off + j]);
         }
         return m;
+    }
+
+    /**
+     * {@link #rowMax}'s value, vectorised: lanewise maxima, then across the lanes. MAX returns one
+     * of its operands (+0 above -0, NaN if any operand is NaN), so a row's maximum is the same
+     * value whatever the order (the Vector API documents the same of reduceLanes(MAX)); only a
+     * NaN's payload could differ, and every hash maps NaNs to one pattern (see DESIGN.md).
+     */
+    static float rowMaxFast(float[] x, int off, int c) {
+        int l = F.length();
+        if (c < l) {
+            return rowMax(x, off, c);
+        }
+        FloatVector m = FloatVector.fromArray(F, x, off);
+        int j = l;
+        for (; j + l <= c; j += l) {
+            m = m.max(FloatVector.fromArray(F, x, off + j));
+        }
+        float r = m.reduceLanes(VectorOperators.MAX);
+        for (; j < c; j++) {
+            r = Math.max(r, x[off + j]);
+        }
+        return r;
     }
 
     /** e[j] = exp(x[off+j] - m) into e[eoff+j]; returns the ADD chain of the e's. */
@@ -117,6 +141,24 @@ public final class SoftmaxOps {
             s = s + DetMath.exp(x[off + j] - m);
         }
         return s;
+    }
+
+    /**
+     * The ADD chains from +0 of the four rows at e[off..] (row stride c) into st[at..at+4), side
+     * by side: the CPU overlaps four chains' latencies where one chain alone waits on each add.
+     */
+    static void rowSum4(float[] e, int off, int c, float[] st, int at) {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        for (int j = off; j < off + c; j++) {
+            s0 = s0 + e[j];
+            s1 = s1 + e[j + c];
+            s2 = s2 + e[j + 2 * c];
+            s3 = s3 + e[j + 3 * c];
+        }
+        st[at] = s0;
+        st[at + 1] = s1;
+        st[at + 2] = s2;
+        st[at + 3] = s3;
     }
 
     record Chained(Operand max, Operand sum, Operand[] e) {
@@ -200,9 +242,20 @@ public final class SoftmaxOps {
                         RowLanes.untranspose(et, y, r0 * c, c);
                         continue;
                     } else {
-                        for (int i = 0; i < n; i++) {
+                        int i = 0;
+                        if (fast) {
+                            for (; i + 4 <= n; i += 4) {
+                                int off = (r0 + i) * c;
+                                for (int k = 0; k < 4; k++) {
+                                    st[i + k] = rowMaxFast(x, off + k * c, c);
+                                    expShift(x, off + k * c, c, st[i + k], y, off + k * c, true);
+                                }
+                                rowSum4(y, off, c, st, l + i);
+                            }
+                        }
+                        for (; i < n; i++) {
                             int off = (r0 + i) * c;
-                            st[i] = rowMax(x, off, c);
+                            st[i] = fast ? rowMaxFast(x, off, c) : rowMax(x, off, c);
                             st[l + i] = expShiftSum(x, off, c, st[i], y, off, fast);
                         }
                     }
@@ -302,7 +355,25 @@ public final class SoftmaxOps {
                         }
                         d.intoArray(st, 0);
                     } else {
-                        for (int i = 0; i < n; i++) {
+                        int i = 0;
+                        if (fast && !log) {
+                            // Four rows' FMA chains side by side (see rowSum4).
+                            for (; i + 4 <= n; i += 4) {
+                                int off = (r0 + i) * c;
+                                float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
+                                for (int j = off; j < off + c; j++) {
+                                    d0 = Math.fma(dy[j], y[j], d0);
+                                    d1 = Math.fma(dy[j + c], y[j + c], d1);
+                                    d2 = Math.fma(dy[j + 2 * c], y[j + 2 * c], d2);
+                                    d3 = Math.fma(dy[j + 3 * c], y[j + 3 * c], d3);
+                                }
+                                st[i] = d0;
+                                st[i + 1] = d1;
+                                st[i + 2] = d2;
+                                st[i + 3] = d3;
+                            }
+                        }
+                        for (; i < n; i++) {
                             int off = (r0 + i) * c;
                             float acc = 0f;
                             if (log) {

@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The specialised fast paths (REDUCE_TO's [outer, keep, inner] split, the vector max-pool and its
  * first-maximum gradient, the odometer transpose) against the scalar references, bit for bit, at
  * 1, 2 and 4 threads, on shapes chosen to hit each path and its tails: size-1 dimensions, all
- * dimensions reduced, planes smaller than a vector, gaps between pooling windows, and max-pool
+ * dimensions reduced, leading sums wide enough for four-vector column groups split across threads,
+ * softmax rows between one vector and the across-rows path's minimum, planes smaller than a vector, gaps between pooling windows, and max-pool
  * inputs full of ties and signed zeros (where "first maximum" and MAX's -0 < +0 matter).
  */
 class FastPathsTest {
@@ -47,7 +48,8 @@ class FastPathsTest {
         List<Case> l = new ArrayList<>();
         int[][][] red = {{{7, 6, 13, 11}, {1, 6, 1, 1}}, {{7, 6, 13, 11}, {6, 1, 1}}, {{9, 5, 1, 33}, {5, 1, 1}},
             {{3, 4, 5}, {1, 1, 1}}, {{5, 37}, {5, 1}}, {{4, 1, 3, 5}, {3, 5}}, {{2, 3, 1}, {2, 3, 1}},
-            {{6, 7, 3}, {1, 7, 1}}, {{5, 3, 4, 2}, {3, 4, 1}}, {{3, 19, 4}, {1, 19, 1}}, {{2, 17, 40}, {17, 1}}};
+            {{6, 7, 3}, {1, 7, 1}}, {{5, 3, 4, 2}, {3, 4, 1}}, {{3, 19, 4}, {1, 19, 1}}, {{2, 17, 40}, {17, 1}},
+            {{7, 200}, {200}}, {{3, 4, 150}, {150}}, {{5, 530}, {1, 530}}, {{9, 70}, {70}}};
         for (int[][] p : red) {
             l.add(OpCases.reduceTo(p[0], p[1]));
         }
@@ -58,6 +60,11 @@ class FastPathsTest {
         l.add(pool(new int[] {2, 3, 13, 16}, 2, 3));
         l.add(pool(new int[] {2, 2, 3, 4}, 2, 1));
         l.add(pool(new int[] {2, 2, 5, 5}, 1, 1));
+        // Softmax rows of 16..127 (gpt's attention): vector row maxima over ties of +-0 and -inf, and over NaN/inf.
+        l.add(OpCases.c("SOFTMAX ties [45, 70]", (g, i) -> g.softmax(i[0]), null, OpCases.x("x", ties(), 45, 70)));
+        l.add(OpCases.c("SOFTMAX [300, 70]", (g, i) -> g.softmax(i[0]), null, OpCases.x("x", OpCases.uniform(-3f, 3f), 300, 70)));
+        l.add(OpCases.c("SOFTMAX specials [3, 15, 64]", (g, i) -> g.softmax(i[0]), null,
+                OpCases.x("x", OpCases.withSpecials(), 3, 15, 64)));
         l.add(OpCases.transpose(new int[] {3, 5, 4, 7}, 0, 2, 1, 3));
         l.add(OpCases.transpose(new int[] {3, 5, 4, 7}, 3, 1, 0, 2));
         l.add(OpCases.transpose(new int[] {3, 5, 4, 7}, 1, 0, 3, 2));
