@@ -100,7 +100,7 @@ final class LinkStructureCheck {
         t.train(s, 1, true, null);
         // run step 1 without committing, so every node's inputs are still in place
         t.inputs().get("step").data()[0] = (float) s.step();
-        t.executor().run(s.tensors(), t.inputs(), true);
+        t.tracingExecutor().run(s.tensors(), t.inputs(), true);
         var g = t.trainingStep().graph();
         for (Node n : g.nodes()) {
             if (n.kind() == OpKind.STATE || n.kind() == OpKind.INPUT || n.kind().op().isView()) {
@@ -111,7 +111,7 @@ final class LinkStructureCheck {
                 shapes[i] = g.node(n.input(i)).shape();
             }
             sites.computeIfAbsent(n.kind(), k -> new ArrayList<>())
-                    .add(new Site(n, Commitments.graphRecord(g, n), LinkStructure.dims(shapes), t.executor()));
+                    .add(new Site(n, Commitments.graphRecord(g, n), LinkStructure.dims(shapes), t.tracingExecutor()));
         }
     }
 

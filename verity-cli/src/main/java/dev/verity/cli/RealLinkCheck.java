@@ -86,7 +86,7 @@ final class RealLinkCheck {
         t.train(s, 1, true, null);
         // run step 1 without committing, so every node's inputs are still in place
         t.inputs().get("step").data()[0] = (float) s.step();
-        t.executor().run(s.tensors(), t.inputs(), true);
+        t.tracingExecutor().run(s.tensors(), t.inputs(), true);
         for (Node n : t.trainingStep().graph().nodes()) {
             if (n.kind() == OpKind.STATE || n.kind() == OpKind.INPUT || n.kind().op().isView()) {
                 continue;
@@ -94,7 +94,7 @@ final class RealLinkCheck {
             List<Sample> list = byKind.computeIfAbsent(n.kind(), k -> new ArrayList<>());
             for (int tries = 0; tries < 4 && list.size() < perKind; tries++) {
                 ElementChain ch = new ElementChain();
-                t.executor().element(n.id(), rnd.nextInt((int) n.numel()), ch);
+                t.tracingExecutor().element(n.id(), rnd.nextInt((int) n.numel()), ch);
                 List<Link> links = ch.links();
                 for (int j = 0; j < Math.min(8, links.size()) && list.size() < perKind; j++) {
                     Link l = links.get(rnd.nextInt(links.size()));

@@ -18,7 +18,7 @@ public final class StepTrace {
 
     public static List<Tensor> outputs(TaskRun run, TrainingState s) {
         TrainingState copy = s.copy();
-        StepExecutor ex = run.trainer().executor();
+        StepExecutor ex = run.trainer().tracingExecutor();
         run.trainer().inputs().get(StepGraphs.STEP).data()[0] = (float) copy.step();
         ex.run(copy.tensors(), run.trainer().inputs(), true);
         Graph g = run.graph();

@@ -99,7 +99,7 @@ class TaskSpecTest {
     void workUnitsMatchACountTakenWhileTraining() throws Exception {
         TaskRun run = TaskRun.open(TaskSpec.parse(json(null)));
         TrainingState s = run.initialState(null);
-        StepExecutor ex = run.trainer().executor();
+        StepExecutor ex = run.trainer().tracingExecutor();
         run.trainer().inputs().get("step").data()[0] = 0;
         ex.run(s.tensors(), run.trainer().inputs(), true);
         long predicted = 0;

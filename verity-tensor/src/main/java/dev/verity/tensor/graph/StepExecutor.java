@@ -3,30 +3,132 @@ package dev.verity.tensor.graph;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Runs a {@link Graph}: every node's output buffer is allocated once, so the steady-state loop
- * allocates nothing but view headers. Sources are bound to the caller's tensors (no copy).
+ * Runs a {@link Graph}: output buffers are allocated once, so the steady-state loop allocates
+ * nothing but view headers. Sources are bound to the caller's tensors (no copy).
+ *
+ * <p>Two buffer plans. {@link #StepExecutor(Graph)} gives every node its own buffer, so every
+ * value can be read after {@link #run}: what tracing, disputes and op checks need.
+ * {@link #sharingBuffers(Graph)} lets a node take over the buffer of a node whose last reader has
+ * already run (same element count; assigned once, in node order, so the same for every run):
+ * gpt's step then touches 55 MB of buffers instead of 149 MB, and what it writes is still in the
+ * caches when it is read (measured: +8% samples/s at 1 thread, +11% at 2). Only graph outputs,
+ * state updates and sources stay readable there. A node's output never shares a buffer with its
+ * own inputs (a buffer is freed only after the node that last reads it has its output), so no
+ * kernel runs in place unless it did before; the bits are the same under both plans.
  */
 public final class StepExecutor {
     private final Graph graph;
     private final Tensor[] values;
     private final Tensor[][] ins;
+    /** Whether node i's value is still intact after a run (every node unless buffers are shared). */
+    private final boolean[] readable;
+    private final long bufferFloats;
     private long[] nanosByNode;
 
+    /** An executor that keeps every node's value readable after a run (one buffer per node). */
     public StepExecutor(Graph graph) {
+        this(graph, false);
+    }
+
+    /**
+     * An executor for training: nodes share buffers once their values are dead; only outputs,
+     * state updates and sources can be read after a run.
+     */
+    public static StepExecutor sharingBuffers(Graph graph) {
+        return new StepExecutor(graph, true);
+    }
+
+    private StepExecutor(Graph graph, boolean share) {
         this.graph = graph;
-        this.values = new Tensor[graph.size()];
-        this.ins = new Tensor[graph.size()][];
+        int size = graph.size();
+        this.values = new Tensor[size];
+        this.ins = new Tensor[size][];
+        this.readable = new boolean[size];
+        // root: the node whose buffer a view reads; last: the last node reading each root's buffer.
+        int[] root = new int[size];
+        int[] last = new int[size];
+        Arrays.fill(last, -1);
+        for (Node n : graph.nodes()) {
+            root[n.id()] = n.kind().op().isView() ? root[n.input(0)] : n.id();
+            for (int i = 0; i < n.arity(); i++) {
+                int r = root[n.input(i)];
+                last[r] = Math.max(last[r], n.id());
+            }
+        }
+        for (int id : graph.outputs().values()) {
+            last[root[id]] = Integer.MAX_VALUE;
+        }
+        for (int id : graph.stateUpdates().values()) {
+            last[root[id]] = Integer.MAX_VALUE;
+        }
+        // Buffers free for reuse, by element count (exact: kernels size their loops by the array).
+        Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+        List<List<Integer>> freedAfter = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            freedAfter.add(new ArrayList<>());
+        }
+        for (Node n : graph.nodes()) {
+            int i = n.id();
+            boolean owner = n.kind() != OpKind.STATE && n.kind() != OpKind.INPUT && !n.kind().op().isView();
+            if (share && owner && last[i] < size) {
+                // read last by node last[i], or never read (-1): free once node i itself has its buffer
+                freedAfter.get(Math.max(i, last[i])).add(i);
+            }
+        }
+        long floats = 0;
         for (Node n : graph.nodes()) {
             ins[n.id()] = new Tensor[n.arity()];
             boolean source = n.kind() == OpKind.STATE || n.kind() == OpKind.INPUT;
             if (!source && !n.kind().op().isView()) {
-                values[n.id()] = Tensor.zeros(n.shape());
+                ArrayDeque<float[]> q = free.get((int) n.numel());
+                float[] buf = q == null ? null : q.pollFirst();
+                if (buf == null) {
+                    buf = new float[Math.toIntExact(n.numel())];
+                    floats += buf.length;
+                }
+                values[n.id()] = new Tensor(n.shape(), buf);
+            }
+            for (int r : freedAfter.get(n.id())) {
+                free.computeIfAbsent(values[r].size(), k -> new ArrayDeque<>()).addFirst(values[r].data());
             }
         }
+        for (int i = 0; i < size; i++) {
+            OpKind rk = graph.node(root[i]).kind();
+            readable[i] = !share || last[root[i]] == Integer.MAX_VALUE || rk == OpKind.STATE || rk == OpKind.INPUT;
+        }
+        this.bufferFloats = floats;
+    }
+
+    /** Floats in the node output buffers this executor allocated (sources are the caller's). */
+    public long bufferFloats() {
+        return bufferFloats;
+    }
+
+    /** Whether node {@code id}'s value can be read after a run (always, unless buffers are shared). */
+    public boolean readable(int id) {
+        return readable[id];
+    }
+
+    /** Node {@code id}'s output array (the caller's for sources, after a run), readable or not: for tests of the plan. */
+    float[] buffer(int id) {
+        return values[id] == null ? null : values[id].data();
+    }
+
+    private Tensor readableValue(int id) {
+        if (!readable[id]) {
+            throw new IllegalStateException("node %" + id + " (" + graph.node(id).kind() + ") shares its buffer with"
+                    + " later nodes in this executor; read intermediate values from an executor made with"
+                    + " new StepExecutor(graph) (e.g. Trainer.tracingExecutor())");
+        }
+        return values[id];
     }
 
     public Graph graph() {
@@ -103,21 +205,21 @@ public final class StepExecutor {
         }
     }
 
-    /** The value of node {@code id} after {@link #run}. */
+    /** The value of node {@code id} after {@link #run}; see {@link #readable}. */
     public Tensor value(int id) {
-        return values[id];
+        return readableValue(id);
     }
 
     public Tensor output(String name) {
         return values[graph.output(name)];
     }
 
-    /** The inputs node {@code id} read in the last run. */
+    /** The inputs node {@code id} read in the last run; see {@link #readable}. */
     public Tensor[] inputsOf(int id) {
         Node n = graph.node(id);
         Tensor[] in = new Tensor[n.arity()];
         for (int i = 0; i < in.length; i++) {
-            in[i] = values[n.input(i)];
+            in[i] = readableValue(n.input(i));
         }
         return in;
     }

@@ -25,6 +25,7 @@ public final class Trainer {
     private final TrainConfig config;
     private final StepGraphs.TrainingStep step;
     private final StepExecutor executor;
+    private StepExecutor tracing;
     private final Map<String, Tensor> inputs = new HashMap<>();
     private final Tensor stepInput = Tensor.zeros(1);
     private final String dataName;
@@ -34,7 +35,7 @@ public final class Trainer {
         this.config = config;
         this.dataName = dataName;
         this.step = StepGraphs.training(model, config, shape);
-        this.executor = new StepExecutor(step.graph());
+        this.executor = StepExecutor.sharingBuffers(step.graph());
         inputs.put(StepGraphs.STEP, stepInput);
     }
 
@@ -124,8 +125,23 @@ public final class Trainer {
         }
     }
 
+    /**
+     * The executor {@link #step} runs: its nodes share buffers, so only outputs and state updates
+     * can be read after a run (see {@link StepExecutor#sharingBuffers}).
+     */
     public StepExecutor executor() {
         return executor;
+    }
+
+    /**
+     * An executor of the same step graph that keeps every node's value readable after a run (for
+     * traces, disputes and op checks); made on first use, with buffers of its own.
+     */
+    public StepExecutor tracingExecutor() {
+        if (tracing == null) {
+            tracing = new StepExecutor(step.graph());
+        }
+        return tracing;
     }
 
     public Map<String, Tensor> inputs() {

@@ -35,7 +35,9 @@ public final class NodeProfile {
         }
         TrainingState s = t.initialState();
         t.train(s, 60, true, null); // past the JIT's C2 compiles of the step's kernels
-        StepExecutor ex = t.executor();
+        // the step once more on an executor that keeps every node's inputs readable
+        StepExecutor ex = t.tracingExecutor();
+        ex.run(s.tensors(), t.inputs(), true);
         Graph g = t.trainingStep().graph();
         Map<String, double[]> by = new TreeMap<>();
         for (Node n : g.nodes()) {

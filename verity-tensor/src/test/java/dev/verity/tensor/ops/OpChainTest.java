@@ -53,7 +53,7 @@ class OpChainTest {
         t.step(s, true); // one real step: weights and optimizer state are no longer their initial values
         // run step 1 without committing, so the state tensors still hold what the step read
         t.inputs().get(StepGraphs.STEP).data()[0] = (float) s.step();
-        StepExecutor ex = t.executor();
+        StepExecutor ex = t.tracingExecutor();
         ex.run(s.tensors(), t.inputs(), true);
 
         List<String> bad = new ArrayList<>();
