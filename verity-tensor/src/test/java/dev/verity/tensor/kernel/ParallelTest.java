@@ -3,6 +3,7 @@ package dev.verity.tensor.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -45,6 +46,35 @@ class ParallelTest {
             }
             coversOnce(100_003, 7);
         }
+    }
+
+    /**
+     * A worker's part that the worker has not claimed by the time the caller is done with its own
+     * is run by the caller (a descheduled worker is not waited for): over many tiny calls, where
+     * a spinning worker and the caller race for part 1, the caller wins some, and every index is
+     * still covered exactly once.
+     */
+    @Test
+    void theCallerRunsPartsItsWorkersHaveNotStarted() {
+        Parallel.setThreads(2);
+        Thread me = Thread.currentThread();
+        int stolen = 0;
+        for (int call = 0; call < 5000; call++) {
+            AtomicIntegerArray hits = new AtomicIntegerArray(2);
+            boolean[] byCaller = new boolean[1];
+            Parallel.parallelFor(2, 1, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    hits.incrementAndGet(i);
+                }
+                if (from == 1 && Thread.currentThread() == me) {
+                    byCaller[0] = true;
+                }
+            });
+            assertEquals(1, hits.get(0));
+            assertEquals(1, hits.get(1));
+            stolen += byCaller[0] ? 1 : 0;
+        }
+        assertTrue(stolen > 0, "the caller never ran its worker's part in 5000 calls");
     }
 
     @Test
