@@ -3,6 +3,7 @@ package dev.verity.tensor.kernel;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -80,9 +81,11 @@ public final class Parallel {
         final AtomicInteger pending;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         volatile boolean callerParked;
-        /** Bit i set: part i has been claimed by a thread (parts < 64; more parts are never stolen). */
+        /** Bit i set: part i has been claimed by a thread (parts 0..63; the rest in claimedHigh). */
         @SuppressWarnings("unused") // through CLAIMED
         private volatile long claimed;
+        /** Claim bits of parts 64 and up, one per part (null when there are at most 64 parts). */
+        private final AtomicLongArray claimedHigh;
 
         Job(RangeBody body, int n, int parts) {
             this.body = body;
@@ -90,14 +93,16 @@ public final class Parallel {
             this.parts = parts;
             this.caller = Thread.currentThread();
             this.pending = new AtomicInteger(parts - 1);
+            this.claimedHigh = parts > 64 ? new AtomicLongArray((parts - 64 + 63) / 64) : null;
         }
 
         /** Claims part i for the calling thread; false if another thread has it. */
         boolean claim(int i) {
+            long bit = 1L << (i & 63);
             if (i >= 64) {
-                return true; // only its own worker ever runs a part past 63
+                int w = (i - 64) >> 6;
+                return (claimedHigh.getAndUpdate(w, c -> c | bit) & bit) == 0;
             }
-            long bit = 1L << i;
             long c = (long) CLAIMED.getVolatile(this);
             while ((c & bit) == 0) {
                 long w = (long) CLAIMED.compareAndExchange(this, c, c | bit);
@@ -219,7 +224,7 @@ public final class Parallel {
                 // A worker that has not claimed its part yet (descheduled, or still waking up) is
                 // not waited for: the caller runs that part itself. The ranges stay the same, so
                 // the results do too; only which thread computes a range changes.
-                for (int i = 1; i < Math.min(parts, 64); i++) {
+                for (int i = 1; i < parts; i++) {
                     if (j.claim(i)) {
                         j.runPart(i);
                         j.pending.decrementAndGet();

@@ -135,7 +135,9 @@ public final class Trainer {
 
     /**
      * An executor of the same step graph that keeps every node's value readable after a run (for
-     * traces, disputes and op checks); made on first use, with buffers of its own.
+     * traces, disputes and op checks); made on first use, with buffers of its own that it keeps
+     * for the trainer's life (gpt: 149 MB beside the training executor's 55 MB). Like the rest of
+     * a Trainer, not for use from several threads at once.
      */
     public StepExecutor tracingExecutor() {
         if (tracing == null) {

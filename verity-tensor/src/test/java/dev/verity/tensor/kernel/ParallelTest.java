@@ -77,6 +77,17 @@ class ParallelTest {
         assertTrue(stolen > 0, "the caller never ran its worker's part in 5000 calls");
     }
 
+    /** Past 64 parts the claims live in a second bit set: every index still exactly once. */
+    @Test
+    void moreThanSixtyFourParts() {
+        for (int t : new int[] {70, 130, 70}) {
+            Parallel.setThreads(t);
+            for (int call = 0; call < 20; call++) {
+                coversOnce(10_007 + call, 1);
+            }
+        }
+    }
+
     @Test
     void failureInAnyPartReachesCaller() {
         Parallel.setThreads(4);
