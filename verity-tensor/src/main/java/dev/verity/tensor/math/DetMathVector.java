@@ -529,7 +529,7 @@ public final class DetMathVector {
      * writes y at that index, so x == y (same offset) is fine.
      */
     private static void staged(int[] passes, float[] x, int xo, float[] y, int yo, int ub) {
-        float[] s = new float[2 * Math.min(BLOCK, ub)];
+        float[] s = SCRATCH.get();
         for (int i = 0; i < ub; i += BLOCK) {
             int m = Math.min(BLOCK, ub - i);
             for (int p : passes) {
@@ -537,6 +537,13 @@ public final class DetMathVector {
             }
         }
     }
+
+    /**
+     * Per-thread scratch of the array kernels: slots A and B of one block, then (geluGradMul) the
+     * block's results; reused so that a training step allocates nothing here. The passes never
+     * call back into an array kernel, so one array per thread is enough.
+     */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[3 * BLOCK]);
 
     /** f(x) for the passes of f, over one vector in a scratch array. */
     private static FloatVector staged(int[] passes, FloatVector x) {
@@ -650,15 +657,14 @@ public final class DetMathVector {
         Objects.requireNonNull(dy, "dy");
         Objects.checkFromIndexSize(dyoff, n, dy.length);
         if (ub > 0) {
-            int b = Math.min(BLOCK, ub);
-            float[] s = new float[3 * b]; // slots A, B, then geluGrad of the block
+            float[] s = SCRATCH.get(); // slots A, B, then geluGrad of the block
             for (int i = 0; i < ub; i += BLOCK) {
                 int m = Math.min(BLOCK, ub - i);
                 for (int p : GELU_GRAD) {
-                    run(p, v, voff + i, s, 0, s, 2 * b, m);
+                    run(p, v, voff + i, s, 0, s, 2 * BLOCK, m);
                 }
                 for (int j = 0; j < m; j += L) {
-                    load(dy, dyoff + i + j).mul(load(s, 2 * b + j)).intoArray(dst, doff + i + j);
+                    load(dy, dyoff + i + j).mul(load(s, 2 * BLOCK + j)).intoArray(dst, doff + i + j);
                 }
             }
         }
