@@ -1,8 +1,6 @@
 package dev.verity.bench;
 
 import dev.verity.tensor.graph.Graph;
-import dev.verity.tensor.graph.Node;
-import dev.verity.tensor.graph.OpKind;
 import dev.verity.tensor.kernel.Parallel;
 import dev.verity.tensor.train.Trainer;
 import dev.verity.tensor.train.TrainingState;
@@ -154,7 +152,7 @@ public final class BenchMain implements Callable<Integer> {
             long mf = TrainRun.modelFlops(t.trainingStep().graph());
             System.out.printf(Locale.ROOT, "%s, %d thread(s): %.1f steps/s, %.0f samples/s, %.1f model GFLOP/s (%.1f MFLOP/step),"
                     + " %.1f MB of node buffers (%.1f MB unshared)%n", model, threads, steps / secs, steps * t.config().batch() / secs,
-                    mf * steps / secs / 1e9, mf / 1e6, t.executor().bufferFloats() * 4e-6, unsharedFloats(t.trainingStep().graph()) * 4e-6);
+                    mf * steps / secs / 1e9, mf / 1e6, t.executor().bufferFloats() * 4e-6, t.executor().unsharedFloats() * 4e-6);
             double total = t.executor().profile().values().stream().mapToLong(Long::longValue).sum();
             t.executor().profile().entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
                     .forEach(e -> System.out.printf(Locale.ROOT, "  %-22s %8.3f ms/step  %5.1f%%%n", e.getKey(),
@@ -178,18 +176,6 @@ public final class BenchMain implements Callable<Integer> {
             }
             return 0;
         }
-    }
-
-    /** Floats the step's node outputs would take with one buffer per node. */
-    static long unsharedFloats(Graph g) {
-        long f = 0;
-        for (Node n : g.nodes()) {
-            boolean source = n.kind() == OpKind.STATE || n.kind() == OpKind.INPUT;
-            if (!source && !n.kind().op().isView()) {
-                f += n.numel();
-            }
-        }
-        return f;
     }
 
     @Command(name = "peak", mixinStandardHelpOptions = true, description = "Measured fp32 FMA peak, GFLOP/s.")

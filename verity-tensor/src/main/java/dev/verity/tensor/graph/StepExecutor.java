@@ -31,6 +31,7 @@ public final class StepExecutor {
     /** Whether node i's value is still intact after a run (every node unless buffers are shared). */
     private final boolean[] readable;
     private final long bufferFloats;
+    private final long unsharedFloats;
     private long[] nanosByNode;
 
     /** An executor that keeps every node's value readable after a run (one buffer per node). */
@@ -77,17 +78,17 @@ public final class StepExecutor {
         }
         for (Node n : graph.nodes()) {
             int i = n.id();
-            boolean owner = n.kind() != OpKind.STATE && n.kind() != OpKind.INPUT && !n.kind().op().isView();
-            if (share && owner && last[i] < size) {
+            if (share && ownsBuffer(n) && last[i] < size) {
                 // read last by node last[i], or never read (-1): free once node i itself has its buffer
                 freedAfter.get(Math.max(i, last[i])).add(i);
             }
         }
         long floats = 0;
+        long unshared = 0;
         for (Node n : graph.nodes()) {
             ins[n.id()] = new Tensor[n.arity()];
-            boolean source = n.kind() == OpKind.STATE || n.kind() == OpKind.INPUT;
-            if (!source && !n.kind().op().isView()) {
+            if (ownsBuffer(n)) {
+                unshared += n.numel();
                 ArrayDeque<float[]> q = free.get((int) n.numel());
                 float[] buf = q == null ? null : q.pollFirst();
                 if (buf == null) {
@@ -105,11 +106,22 @@ public final class StepExecutor {
             readable[i] = !share || last[root[i]] == Integer.MAX_VALUE || rk == OpKind.STATE || rk == OpKind.INPUT;
         }
         this.bufferFloats = floats;
+        this.unsharedFloats = unshared;
+    }
+
+    /** Whether node n's output gets a buffer of its own (sources are the caller's, views read their input's). */
+    private static boolean ownsBuffer(Node n) {
+        return n.kind() != OpKind.STATE && n.kind() != OpKind.INPUT && !n.kind().op().isView();
     }
 
     /** Floats in the node output buffers this executor allocated (sources are the caller's). */
     public long bufferFloats() {
         return bufferFloats;
+    }
+
+    /** Floats the node outputs would take with one buffer per node (= {@link #bufferFloats} unless shared). */
+    public long unsharedFloats() {
+        return unsharedFloats;
     }
 
     /** Whether node {@code id}'s value can be read after a run (always, unless buffers are shared). */

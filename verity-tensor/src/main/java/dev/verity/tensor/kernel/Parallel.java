@@ -3,7 +3,6 @@ package dev.verity.tensor.kernel;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -64,6 +63,7 @@ public final class Parallel {
      */
     private static final class Job {
         private static final VarHandle CLAIMED;
+        private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
 
         static {
             try {
@@ -85,7 +85,7 @@ public final class Parallel {
         @SuppressWarnings("unused") // through CLAIMED
         private volatile long claimed;
         /** Claim bits of parts 64 and up, one per part (null when there are at most 64 parts). */
-        private final AtomicLongArray claimedHigh;
+        private final long[] claimedHigh;
 
         Job(RangeBody body, int n, int parts) {
             this.body = body;
@@ -93,25 +93,15 @@ public final class Parallel {
             this.parts = parts;
             this.caller = Thread.currentThread();
             this.pending = new AtomicInteger(parts - 1);
-            this.claimedHigh = parts > 64 ? new AtomicLongArray((parts - 64 + 63) / 64) : null;
+            this.claimedHigh = parts > 64 ? new long[(parts - 64 + 63) / 64] : null;
         }
 
         /** Claims part i for the calling thread; false if another thread has it. */
         boolean claim(int i) {
             long bit = 1L << (i & 63);
-            if (i >= 64) {
-                int w = (i - 64) >> 6;
-                return (claimedHigh.getAndUpdate(w, c -> c | bit) & bit) == 0;
-            }
-            long c = (long) CLAIMED.getVolatile(this);
-            while ((c & bit) == 0) {
-                long w = (long) CLAIMED.compareAndExchange(this, c, c | bit);
-                if (w == c) {
-                    return true;
-                }
-                c = w;
-            }
-            return false;
+            long before = i < 64 ? (long) CLAIMED.getAndBitwiseOr(this, bit)
+                    : (long) WORD.getAndBitwiseOr(claimedHigh, (i - 64) >> 6, bit);
+            return (before & bit) == 0;
         }
 
         void runPart(int i) {
