@@ -49,6 +49,19 @@ public final class Tensor {
         return shape.clone();
     }
 
+    /**
+     * The shape array itself, not a copy: read it, never write it. For kernels, which read a shape
+     * once per call in every training step (a copy there is garbage per step).
+     */
+    public int[] shapeView() {
+        return shape;
+    }
+
+    /** Whether this tensor's shape equals {@code s} (no copy made). */
+    public boolean hasShape(int[] s) {
+        return Arrays.equals(shape, s);
+    }
+
     public int dim(int i) {
         return shape[i < 0 ? shape.length + i : i];
     }

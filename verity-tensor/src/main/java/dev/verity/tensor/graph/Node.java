@@ -25,6 +25,14 @@ public record Node(int id, OpKind kind, Attrs attrs, int[] inputs, int[] shape, 
         return shape.clone();
     }
 
+    /**
+     * The output shape itself, not a copy: read it, never write it. For kernels, which read it in
+     * every training step ({@link #shape()} copies, which is garbage per step).
+     */
+    public int[] shapeView() {
+        return shape;
+    }
+
     public int input(int i) {
         return inputs[i];
     }

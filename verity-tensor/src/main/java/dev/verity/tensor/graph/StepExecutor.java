@@ -30,6 +30,9 @@ public final class StepExecutor {
     private final Tensor[][] ins;
     /** Whether node i's value is still intact after a run (every node unless buffers are shared). */
     private final boolean[] readable;
+    /** graph.stateUpdates() as two arrays, so that commit walks no map views (garbage per step). */
+    private final String[] updateNames;
+    private final int[] updateNodes;
     private final long bufferFloats;
     private final long unsharedFloats;
     private long[] nanosByNode;
@@ -53,6 +56,8 @@ public final class StepExecutor {
         this.values = new Tensor[size];
         this.ins = new Tensor[size][];
         this.readable = new boolean[size];
+        this.updateNames = graph.stateUpdates().keySet().toArray(new String[0]);
+        this.updateNodes = graph.stateUpdates().values().stream().mapToInt(Integer::intValue).toArray();
         // root: the node whose buffer a view reads; last: the last node reading each root's buffer.
         int[] root = new int[size];
         int[] last = new int[size];
@@ -159,7 +164,12 @@ public final class StepExecutor {
                         in[i] = values[n.input(i)];
                     }
                     if (n.kind().op().isView()) {
-                        values[n.id()] = new Tensor(n.shape(), in[0].data());
+                        // a view shares its input's array; a new Tensor only when that array changed
+                        // (a state or input bound anew), so a steady-state step allocates none
+                        Tensor v = values[n.id()];
+                        if (v == null || v.data() != in[0].data()) {
+                            values[n.id()] = new Tensor(n.shapeView(), in[0].data());
+                        }
                     } else if (nanosByNode == null) {
                         n.kind().op().forward(n, in, values[n.id()], fast);
                     } else {
@@ -176,7 +186,7 @@ public final class StepExecutor {
         if (t == null) {
             throw new IllegalArgumentException("missing " + what + " '" + n.name() + "'");
         }
-        if (!Arrays.equals(t.shape(), n.shape())) {
+        if (!t.hasShape(n.shapeView())) {
             throw new IllegalArgumentException(what + " '" + n.name() + "' has shape " + Arrays.toString(t.shape())
                     + ", the graph expects " + Arrays.toString(n.shape()));
         }
@@ -208,9 +218,9 @@ public final class StepExecutor {
 
     /** Copies each updated state value into the state tensors (after {@link #run}). */
     public void commit(Map<String, Tensor> state) {
-        for (var e : graph.stateUpdates().entrySet()) {
-            Tensor dst = state.get(e.getKey());
-            Tensor src = values[e.getValue()];
+        for (int i = 0; i < updateNames.length; i++) {
+            Tensor dst = state.get(updateNames[i]);
+            Tensor src = values[updateNodes[i]];
             if (dst.data() != src.data()) {
                 System.arraycopy(src.data(), 0, dst.data(), 0, dst.size());
             }

@@ -2,8 +2,6 @@ package dev.verity.tensor.kernel;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -63,11 +61,16 @@ public final class Parallel {
      */
     private static final class Job {
         private static final VarHandle CLAIMED;
+        private static final VarHandle PENDING;
+        private static final VarHandle FAILURE;
         private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
 
         static {
             try {
-                CLAIMED = MethodHandles.lookup().findVarHandle(Job.class, "claimed", long.class);
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                CLAIMED = l.findVarHandle(Job.class, "claimed", long.class);
+                PENDING = l.findVarHandle(Job.class, "pending", int.class);
+                FAILURE = l.findVarHandle(Job.class, "failure", Throwable.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -77,9 +80,12 @@ public final class Parallel {
         final int n;
         final int parts;
         final Thread caller;
+        // pending and failure are fields behind VarHandles, not AtomicInteger/AtomicReference
+        // objects: a step makes hundreds of jobs, and each would bring two more objects of garbage.
         /** Parts 1..parts-1 not yet finished (part 0 is the caller's own). */
-        final AtomicInteger pending;
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private volatile int pending;
+        /** The first throwable of any part, or null. */
+        private volatile Throwable failure;
         volatile boolean callerParked;
         /** Bit i set: part i has been claimed by a thread (parts 0..63; the rest in claimedHigh). */
         @SuppressWarnings("unused") // through CLAIMED
@@ -92,7 +98,7 @@ public final class Parallel {
             this.n = n;
             this.parts = parts;
             this.caller = Thread.currentThread();
-            this.pending = new AtomicInteger(parts - 1);
+            this.pending = parts - 1;
             this.claimedHigh = parts > 64 ? new long[(parts - 64 + 63) / 64] : null;
         }
 
@@ -104,11 +110,16 @@ public final class Parallel {
             return (before & bit) == 0;
         }
 
+        /** Counts one of parts 1.. as finished; returns how many are still running. */
+        int finishPart() {
+            return (int) PENDING.getAndAdd(this, -1) - 1;
+        }
+
         void runPart(int i) {
             try {
                 body.run((int) ((long) n * i / parts), (int) ((long) n * (i + 1) / parts));
             } catch (Throwable e) {
-                failure.compareAndSet(null, e);
+                FAILURE.compareAndSet(this, (Throwable) null, e);
             }
         }
     }
@@ -142,7 +153,7 @@ public final class Parallel {
                 last = j;
                 if (part < j.parts && j.claim(part)) {
                     j.runPart(part);
-                    if (j.pending.decrementAndGet() == 0 && j.callerParked) {
+                    if (j.finishPart() == 0 && j.callerParked) {
                         LockSupport.unpark(j.caller);
                     }
                 }
@@ -217,7 +228,7 @@ public final class Parallel {
                 for (int i = 1; i < parts; i++) {
                     if (j.claim(i)) {
                         j.runPart(i);
-                        j.pending.decrementAndGet();
+                        j.finishPart();
                     }
                 }
             } finally {
@@ -227,7 +238,7 @@ public final class Parallel {
         } finally {
             LOCK.unlock();
         }
-        Throwable f = j.failure.get();
+        Throwable f = j.failure;
         if (f instanceof RuntimeException re) {
             throw re;
         } else if (f instanceof Error er) {
@@ -239,12 +250,12 @@ public final class Parallel {
 
     private static void awaitWorkers(Job j) {
         long deadline = System.nanoTime() + SPIN_NANOS;
-        while (j.pending.get() != 0) {
+        while (j.pending != 0) {
             if (System.nanoTime() - deadline < 0) {
                 Thread.onSpinWait();
             } else {
                 j.callerParked = true;
-                if (j.pending.get() != 0) {
+                if (j.pending != 0) {
                     LockSupport.park(Parallel.class);
                 }
             }

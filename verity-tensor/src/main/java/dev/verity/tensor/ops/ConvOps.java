@@ -22,9 +22,16 @@ public final class ConvOps {
     }
 
     static Conv2dShape shapeOf(Attrs a, int[] x, int[] w) {
-        Shapes.require(x.length == 4, "input must be [N, C, H, W], got " + Shapes.str(x));
-        Shapes.require(w.length == 4, "weight must be [OC, C, KH, KW], got " + Shapes.str(w));
-        Shapes.require(x[1] == w[1], "input has " + x[1] + " channels, the weight expects " + w[1]);
+        // ifs, not Shapes.require: forward calls this every step (no message built unless it fails)
+        if (x.length != 4) {
+            throw new IllegalArgumentException("input must be [N, C, H, W], got " + Shapes.str(x));
+        }
+        if (w.length != 4) {
+            throw new IllegalArgumentException("weight must be [OC, C, KH, KW], got " + Shapes.str(w));
+        }
+        if (x[1] != w[1]) {
+            throw new IllegalArgumentException("input has " + x[1] + " channels, the weight expects " + w[1]);
+        }
         return new Conv2dShape(x[0], x[1], x[2], x[3], w[0], w[2], w[3], a.getInt("stride"), a.getInt("pad"));
     }
 
@@ -42,7 +49,7 @@ public final class ConvOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            Conv2dShape s = shapeOf(node.attrs(), in[0].shape(), in[1].shape());
+            Conv2dShape s = shapeOf(node.attrs(), in[0].shapeView(), in[1].shapeView());
             float[] bias = in.length == 3 ? in[2].data() : null;
             if (fast) {
                 Conv2dKernels.forward(s, in[0].data(), in[1].data(), bias, out.data());
@@ -53,7 +60,7 @@ public final class ConvOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            Conv2dShape s = shapeOf(node.attrs(), in[0].shape(), in[1].shape());
+            Conv2dShape s = shapeOf(node.attrs(), in[0].shapeView(), in[1].shapeView());
             int ox = index % s.ow();
             int oy = (index / s.ow()) % s.oh();
             int oc = (index / s.p()) % s.oc();
@@ -105,7 +112,7 @@ public final class ConvOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            Conv2dShape s = shapeOf(node.attrs(), node.shape(), in[0].shape());
+            Conv2dShape s = shapeOf(node.attrs(), node.shapeView(), in[0].shapeView());
             if (fast) {
                 Conv2dKernels.backwardInput(s, in[0].data(), in[1].data(), out.data());
             } else {
@@ -115,8 +122,8 @@ public final class ConvOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int[] xs = node.shape();
-            Conv2dShape s = shapeOf(node.attrs(), xs, in[0].shape());
+            int[] xs = node.shapeView();
+            Conv2dShape s = shapeOf(node.attrs(), xs, in[0].shapeView());
             int ix = index % xs[3];
             int iy = (index / xs[3]) % xs[2];
             int c = (index / (xs[2] * xs[3])) % xs[1];
@@ -145,7 +152,7 @@ public final class ConvOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            Conv2dShape s = shapeOf(node.attrs(), in[0].shape(), node.shape());
+            Conv2dShape s = shapeOf(node.attrs(), in[0].shapeView(), node.shapeView());
             if (fast) {
                 Conv2dKernels.backwardWeight(s, in[0].data(), in[1].data(), out.data(), null);
             } else {
@@ -155,8 +162,8 @@ public final class ConvOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int[] ws = node.shape();
-            Conv2dShape s = shapeOf(node.attrs(), in[0].shape(), ws);
+            int[] ws = node.shapeView();
+            Conv2dShape s = shapeOf(node.attrs(), in[0].shapeView(), ws);
             int kx = index % ws[3];
             int ky = (index / ws[3]) % ws[2];
             int c = (index / (ws[2] * ws[3])) % ws[1];

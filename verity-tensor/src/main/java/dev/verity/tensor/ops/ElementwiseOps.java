@@ -73,12 +73,12 @@ public final class ElementwiseOps {
             float[] a = in[0].data();
             float[] b = in[1].data();
             float[] y = out.data();
-            int[] os = out.shape();
+            int[] os = out.shapeView();
             int n = y.length;
             boolean aFull = a.length == n;
             if (aFull && b.length == n) {
                 Parallel.parallelFor(n, GRAIN, (lo, hi) -> same(a, b, y, lo, hi, fast));
-            } else if (aFull && Shapes.isSuffix(in[1].shape(), os) || b.length == 1) {
+            } else if (aFull && Shapes.isSuffix(in[1].shapeView(), os) || b.length == 1) {
                 // b repeats along the leading dimensions (a bias row, a positional table, a scalar)
                 int w = b.length;
                 int rows = n / w;
@@ -92,8 +92,8 @@ public final class ElementwiseOps {
                     }
                 });
             } else {
-                int[] ia = Shapes.broadcastIndex(in[0].shape(), os);
-                int[] ib = Shapes.broadcastIndex(in[1].shape(), os);
+                int[] ia = Shapes.broadcastIndex(in[0].shapeView(), os);
+                int[] ib = Shapes.broadcastIndex(in[1].shapeView(), os);
                 for (int i = 0; i < n; i++) {
                     y[i] = kind.apply(a[ia[i]], b[ib[i]]);
                 }
@@ -126,9 +126,9 @@ public final class ElementwiseOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int[] os = node.shape();
-            int ia = Shapes.broadcastIndexOf(in[0].shape(), os, index);
-            int ib = Shapes.broadcastIndexOf(in[1].shape(), os, index);
+            int[] os = node.shapeView();
+            int ia = Shapes.broadcastIndexOf(in[0].shapeView(), os, index);
+            int ib = Shapes.broadcastIndexOf(in[1].shapeView(), os, index);
             return kind.apply(ch, ch.input(0, ia, in[0].data()[ia]), ch.input(1, ib, in[1].data()[ib]));
         }
 

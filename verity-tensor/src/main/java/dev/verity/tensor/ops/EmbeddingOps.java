@@ -83,8 +83,8 @@ public final class EmbeddingOps {
             float[] ids = in[0].data();
             float[] dy = in[1].data();
             float[] g = out.data();
-            int v = node.shape()[0];
-            int d = node.shape()[1];
+            int v = node.shapeView()[0];
+            int d = node.shapeView()[1];
             Arrays.fill(g, 0f);
             Parallel.parallelFor(d, 32, (lo, hi) -> {
                 for (int p = 0; p < ids.length; p++) {
@@ -105,8 +105,8 @@ public final class EmbeddingOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int v = node.shape()[0];
-            int d = node.shape()[1];
+            int v = node.shapeView()[0];
+            int d = node.shapeView()[1];
             int row = index / d;
             int j = index % d;
             float[] ids = in[0].data();

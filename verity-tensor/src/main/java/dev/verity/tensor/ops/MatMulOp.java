@@ -20,22 +20,30 @@ public final class MatMulOp implements Op {
     /** Resolved dimensions of one node. */
     record Dims(int batch, int m, int n, int k, boolean ta, boolean tb, int lda, int ldb) {
         static Dims of(Attrs a, int[] as, int[] bs) {
+            // Checks written as ifs, not Shapes.require: forward calls this every step, and a
+            // message built before the check would be garbage every step.
             boolean ta = a.getBool("transA");
             boolean tb = a.getBool("transB");
-            Shapes.require(as.length == bs.length && (as.length == 2 || as.length == 3),
-                    "operands must both be 2-D or both 3-D, got " + Shapes.str(as) + " and " + Shapes.str(bs));
+            if (as.length != bs.length || as.length != 2 && as.length != 3) {
+                throw new IllegalArgumentException("operands must both be 2-D or both 3-D, got " + Shapes.str(as)
+                        + " and " + Shapes.str(bs));
+            }
             int batch = 1;
             int o = as.length - 2;
             if (as.length == 3) {
-                Shapes.require(as[0] == bs[0], "batch sizes differ: " + Shapes.str(as) + " and " + Shapes.str(bs));
+                if (as[0] != bs[0]) {
+                    throw new IllegalArgumentException("batch sizes differ: " + Shapes.str(as) + " and " + Shapes.str(bs));
+                }
                 batch = as[0];
             }
             int m = ta ? as[o + 1] : as[o];
             int k = ta ? as[o] : as[o + 1];
             int kb = tb ? bs[o + 1] : bs[o];
             int n = tb ? bs[o] : bs[o + 1];
-            Shapes.require(k == kb, "inner dimensions differ: " + Shapes.str(as) + (ta ? "^T" : "") + " x "
-                    + Shapes.str(bs) + (tb ? "^T" : ""));
+            if (k != kb) {
+                throw new IllegalArgumentException("inner dimensions differ: " + Shapes.str(as) + (ta ? "^T" : "")
+                        + " x " + Shapes.str(bs) + (tb ? "^T" : ""));
+            }
             return new Dims(batch, m, n, k, ta, tb, as[o + 1], bs[o + 1]);
         }
     }
@@ -53,7 +61,7 @@ public final class MatMulOp implements Op {
 
     @Override
     public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-        Dims d = Dims.of(node.attrs(), in[0].shape(), in[1].shape());
+        Dims d = Dims.of(node.attrs(), in[0].shapeView(), in[1].shapeView());
         float[] bias = in.length == 3 ? in[2].data() : null;
         long sa = (long) d.m * d.k;
         long sb = (long) d.k * d.n;
@@ -69,7 +77,7 @@ public final class MatMulOp implements Op {
 
     @Override
     public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-        Dims d = Dims.of(node.attrs(), in[0].shape(), in[1].shape());
+        Dims d = Dims.of(node.attrs(), in[0].shapeView(), in[1].shapeView());
         int b = index / (d.m * d.n);
         int i = (index / d.n) % d.m;
         int j = index % d.n;

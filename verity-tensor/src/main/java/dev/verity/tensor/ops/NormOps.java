@@ -371,7 +371,7 @@ public final class NormOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int d = node.shape()[0];
+            int d = node.shapeView()[0];
             int rows = in[0].size() / d;
             float eps = node.attrs().getFloat("eps");
             Operand acc = ch.constant(0f);

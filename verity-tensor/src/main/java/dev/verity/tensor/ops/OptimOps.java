@@ -8,6 +8,7 @@ import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.Op;
 import dev.verity.tensor.kernel.Parallel;
 import dev.verity.tensor.kernel.Vectors;
+import dev.verity.tensor.math.DetMath;
 import dev.verity.tensor.math.DetMathChain;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -394,8 +395,41 @@ public final class OptimOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            ElementChain ch = new ElementChain();
-            out.data()[0] = ElementChain.value(element(node, in, 0, ch));
+            out.data()[0] = rate(node.attrs(), in[0].data()[0]);
+        }
+
+        /**
+         * The rate at step t: {@link #element}'s op sequence in plain float arithmetic (the same
+         * bits; OpChainTest checks the two against each other), so that a step builds no chain.
+         */
+        static float rate(Attrs a, float t) {
+            float lr = a.getFloat("lr");
+            int warmup = a.getInt("warmup");
+            if (t < warmup) {
+                return lr * (t + 1f) / (float) warmup;
+            }
+            switch (a.getString("schedule")) {
+                case "step" -> {
+                    int k = (int) (t / a.getInt("stepSize"));
+                    float g = a.getFloat("gamma");
+                    for (int i = 0; i < k; i++) {
+                        lr = lr * g;
+                    }
+                    return lr;
+                }
+                case "cosine" -> {
+                    int total = a.getInt("total");
+                    float minLr = a.getFloat("minLr");
+                    float q = (t - (float) warmup) / (float) Math.max(1, total - warmup);
+                    q = Math.min(1f, q);
+                    float c = DetMath.cos((float) Math.PI * q);
+                    float half = 0.5f * (1f + c);
+                    return Math.fma(lr - minLr, half, minLr);
+                }
+                default -> {
+                    return lr;
+                }
+            }
         }
 
         @Override

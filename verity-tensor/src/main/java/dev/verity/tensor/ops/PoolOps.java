@@ -238,8 +238,8 @@ public final class PoolOps {
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
             int k = node.attrs().getInt("kernel");
             int st = node.attrs().getInt("stride");
-            int[] is = in[0].shape();
-            int[] os = node.shape();
+            int[] is = in[0].shapeView();
+            int[] os = node.shapeView();
             float[] x = in[0].data();
             float[] y = out.data();
             if (fast) {
@@ -270,8 +270,8 @@ public final class PoolOps {
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
             int k = node.attrs().getInt("kernel");
             int st = node.attrs().getInt("stride");
-            int[] is = in[0].shape();
-            int[] os = node.shape();
+            int[] is = in[0].shapeView();
+            int[] os = node.shapeView();
             int ox = index % os[3];
             int oy = (index / os[3]) % os[2];
             int base = index / (os[2] * os[3]) * is[2] * is[3];
@@ -313,8 +313,8 @@ public final class PoolOps {
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
             int k = node.attrs().getInt("kernel");
             int st = node.attrs().getInt("stride");
-            int[] is = in[0].shape();
-            int[] os = in[1].shape();
+            int[] is = in[0].shapeView();
+            int[] os = in[1].shapeView();
             float[] x = in[0].data();
             float[] dy = in[1].data();
             float[] dx = out.data();
@@ -336,8 +336,8 @@ public final class PoolOps {
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
             int k = node.attrs().getInt("kernel");
             int st = node.attrs().getInt("stride");
-            int[] is = in[0].shape();
-            int[] os = in[1].shape();
+            int[] is = in[0].shapeView();
+            int[] os = in[1].shapeView();
             int per = os[2] * os[3];
             int plane = index / (is[2] * is[3]);
             Operand acc = ch.constant(0f);
@@ -361,8 +361,8 @@ public final class PoolOps {
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
             int k = node.attrs().getInt("kernel");
             int st = node.attrs().getInt("stride");
-            int[] is = in[0].shape();
-            int[] os = node.shape();
+            int[] is = in[0].shapeView();
+            int[] os = node.shapeView();
             float[] x = in[0].data();
             float[] y = out.data();
             float kk = (float) (k * k);
@@ -390,8 +390,8 @@ public final class PoolOps {
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
             int k = node.attrs().getInt("kernel");
             int st = node.attrs().getInt("stride");
-            int[] is = in[0].shape();
-            int[] os = node.shape();
+            int[] is = in[0].shapeView();
+            int[] os = node.shapeView();
             int ox = index % os[3];
             int oy = (index / os[3]) % os[2];
             int base = index / (os[2] * os[3]) * is[2] * is[3];
@@ -433,8 +433,8 @@ public final class PoolOps {
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
             int k = node.attrs().getInt("kernel");
             int st = node.attrs().getInt("stride");
-            int[] is = node.shape();
-            int[] os = in[0].shape();
+            int[] is = node.shapeView();
+            int[] os = in[0].shapeView();
             float[] dy = in[0].data();
             float[] dx = out.data();
             float kk = (float) (k * k);
@@ -462,8 +462,8 @@ public final class PoolOps {
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
             int k = node.attrs().getInt("kernel");
             int st = node.attrs().getInt("stride");
-            int[] is = node.shape();
-            int[] os = in[0].shape();
+            int[] is = node.shapeView();
+            int[] os = in[0].shapeView();
             int x = index % is[3];
             int y = (index / is[3]) % is[2];
             int plane = index / (is[2] * is[3]);

@@ -36,8 +36,8 @@ public final class ReduceOps {
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
             float[] x = in[0].data();
             float[] y = out.data();
-            int[] xs = in[0].shape();
-            int[] ys = out.shape();
+            int[] xs = in[0].shapeView();
+            int[] ys = out.shapeView();
             if (fast) {
                 long split = split(xs, ys);
                 if (split >= 0) {
@@ -195,8 +195,8 @@ public final class ReduceOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int[] xs = in[0].shape();
-            int[] ys = node.shape();
+            int[] xs = in[0].shapeView();
+            int[] ys = node.shapeView();
             float[] x = in[0].data();
             Operand acc = ch.constant(0f);
             for (int i = 0; i < x.length; i++) {

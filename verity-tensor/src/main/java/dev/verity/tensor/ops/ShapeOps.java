@@ -83,8 +83,8 @@ public final class ShapeOps {
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
             int[] p = node.attrs().getInts("perm");
-            int[] is = in[0].shape();
-            int[] os = node.shape();
+            int[] is = in[0].shapeView();
+            int[] os = node.shapeView();
             float[] x = in[0].data();
             float[] y = out.data();
             int r = os.length;
@@ -115,13 +115,13 @@ public final class ShapeOps {
         private static void transposeFast(float[] x, float[] y, int[] is, int[] os, int[] p, int rows, int inner,
                                           int innerStride) {
             int r = os.length;
+            int[] istr = Shapes.strides(is);
+            int[] step = new int[r]; // read-only in the parts
+            for (int d = 0; d < r; d++) {
+                step[d] = istr[p[d]];
+            }
             Parallel.parallelFor(rows, 64, (lo, hi) -> {
-                int[] istr = Shapes.strides(is);
-                int[] step = new int[r];
                 int[] idx = new int[r];
-                for (int d = 0; d < r; d++) {
-                    step[d] = istr[p[d]];
-                }
                 // odometer start: the multi-index of output row lo over dimensions 0..r-2
                 int rem = lo;
                 int base = 0;
@@ -153,7 +153,7 @@ public final class ShapeOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int src = source(in[0].shape(), node.attrs().getInts("perm"), node.shape(), index);
+            int src = source(in[0].shapeView(), node.attrs().getInts("perm"), node.shapeView(), index);
             return ch.input(0, src, in[0].data()[src]);
         }
 
@@ -211,9 +211,9 @@ public final class ShapeOps {
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
             int axis = node.attrs().getInt("axis");
             int start = node.attrs().getInt("start");
-            int[] is = in[0].shape();
+            int[] is = in[0].shapeView();
             int inner = inner(is, axis);
-            int len = node.shape()[axis] * inner;
+            int len = node.shapeView()[axis] * inner;
             blocks(in[0].data(), start * inner, is[axis] * inner, out.data(), 0, len, outer(is, axis), len);
         }
 
@@ -221,9 +221,9 @@ public final class ShapeOps {
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
             int axis = node.attrs().getInt("axis");
             int start = node.attrs().getInt("start");
-            int[] is = in[0].shape();
+            int[] is = in[0].shapeView();
             int inner = inner(is, axis);
-            int len = node.shape()[axis] * inner;
+            int len = node.shapeView()[axis] * inner;
             int o = index / len;
             int src = o * is[axis] * inner + start * inner + index % len;
             return ch.input(0, src, in[0].data()[src]);
@@ -256,9 +256,9 @@ public final class ShapeOps {
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
             int axis = node.attrs().getInt("axis");
             int start = node.attrs().getInt("start");
-            int[] os = node.shape();
+            int[] os = node.shapeView();
             int inner = inner(os, axis);
-            int len = in[0].shape()[axis] * inner;
+            int len = in[0].shapeView()[axis] * inner;
             Arrays.fill(out.data(), 0f);
             blocks(in[0].data(), 0, len, out.data(), start * inner, os[axis] * inner, outer(os, axis), len);
         }
@@ -267,10 +267,10 @@ public final class ShapeOps {
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
             int axis = node.attrs().getInt("axis");
             int start = node.attrs().getInt("start");
-            int[] os = node.shape();
+            int[] os = node.shapeView();
             int inner = inner(os, axis);
             int size = os[axis] * inner;
-            int len = in[0].shape()[axis] * inner;
+            int len = in[0].shapeView()[axis] * inner;
             int o = index / size;
             int r = index % size - start * inner;
             if (r < 0 || r >= len) {
@@ -305,7 +305,7 @@ public final class ShapeOps {
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
             int axis = node.attrs().getInt("axis");
-            int[] os = node.shape();
+            int[] os = node.shapeView();
             int inner = inner(os, axis);
             int outer = outer(os, axis);
             int at = 0;
@@ -319,7 +319,7 @@ public final class ShapeOps {
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
             int axis = node.attrs().getInt("axis");
-            int[] os = node.shape();
+            int[] os = node.shapeView();
             int inner = inner(os, axis);
             int size = os[axis] * inner;
             int o = index / size;
@@ -364,7 +364,7 @@ public final class ShapeOps {
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
             float fill = node.attrs().getFloat("fill");
-            int t = node.shape()[node.shape().length - 1];
+            int t = node.shapeView()[node.shapeView().length - 1];
             float[] x = in[0].data();
             float[] y = out.data();
             int mats = y.length / (t * t);
@@ -381,7 +381,7 @@ public final class ShapeOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int t = node.shape()[node.shape().length - 1];
+            int t = node.shapeView()[node.shapeView().length - 1];
             int i = (index / t) % t;
             int j = index % t;
             return j > i ? ch.constant(node.attrs().getFloat("fill")) : ch.input(0, index, in[0].data()[index]);

@@ -184,7 +184,9 @@ public final class SoftmaxOps {
     }
 
     private static int lastDim(int[] s) {
-        Shapes.require(s.length >= 1 && s[s.length - 1] > 0, "needs a non-empty last axis, got " + Shapes.str(s));
+        if (s.length < 1 || s[s.length - 1] <= 0) { // not Shapes.require: no message built per step
+            throw new IllegalArgumentException("needs a non-empty last axis, got " + Shapes.str(s));
+        }
         return s[s.length - 1];
     }
 
@@ -207,7 +209,7 @@ public final class SoftmaxOps {
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
             float[] x = in[0].data();
             float[] y = out.data();
-            int c = lastDim(node.shape());
+            int c = lastDim(node.shapeView());
             int rows = y.length / c;
             int l = F.length();
             Parallel.parallelFor((rows + l - 1) / l, Math.max(1, 4096 / (c * l)), (lo, hi) -> {
@@ -286,7 +288,7 @@ public final class SoftmaxOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int c = lastDim(node.shape());
+            int c = lastDim(node.shapeView());
             int off = index / c * c;
             int j = index % c;
             float[] x = in[0].data();
@@ -334,7 +336,7 @@ public final class SoftmaxOps {
             float[] y = in[0].data();
             float[] dy = in[1].data();
             float[] dx = out.data();
-            int c = lastDim(node.shape());
+            int c = lastDim(node.shapeView());
             int rows = dx.length / c;
             int l = F.length();
             Parallel.parallelFor((rows + l - 1) / l, Math.max(1, 4096 / (c * l)), (lo, hi) -> {
@@ -416,7 +418,7 @@ public final class SoftmaxOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int c = lastDim(node.shape());
+            int c = lastDim(node.shapeView());
             int off = index / c * c;
             float[] y = in[0].data();
             float[] dy = in[1].data();

@@ -642,7 +642,9 @@ final class OpCases {
         l.add(c("GRAD_NORM_SQ + CLIP_SCALE", (g, i) -> g.add(OpKind.CLIP_SCALE, Attrs.builder().putFloat("maxNorm", 1f).build(),
                 g.add(OpKind.GRAD_NORM_SQ, i[0], i[1])), null, data("g0", u, 37, 101), data("g1", u, 259)));
         for (String sched : new String[] {"constant", "step", "cosine"}) {
-            for (float step : new float[] {1f, 40f}) {
+            // warm-up, its last step, after it, mid-decay, the end of the decay and past it; step 20
+            // is 2 * stepSize + 6 (two gamma products)
+            for (float step : new float[] {0f, 1f, 2f, 3f, 20f, 40f, 99f, 100f, 130f}) {
                 l.add(c("LR_SCHEDULE " + sched + " at " + step, (g, i) -> g.add(OpKind.LR_SCHEDULE, Attrs.builder()
                         .put("schedule", sched).putFloat("lr", 0.05f).put("warmup", 3).put("total", 100).put("stepSize", 7)
                         .putFloat("gamma", 0.5f).putFloat("minLr", 0.001f).build(), i[0]), null, data("step", constant(step), 1)));
