@@ -86,7 +86,7 @@ public final class BenchMain implements Callable<Integer> {
     }
 
     @Command(name = "gemm", mixinStandardHelpOptions = true,
-            description = "sgemm GFLOP/s, Verity vs numpy/OpenBLAS, at square 1024 and the models' training shapes.")
+            description = "sgemm GFLOP/s, Verity vs numpy/OpenBLAS, at square 1024 and 4096 and the models' training shapes.")
     static final class GemmCmd implements Callable<Integer> {
         @Option(names = "--threads", split = ",", defaultValue = "1,2", description = "thread counts (default: ${DEFAULT-VALUE})")
         List<Integer> threads;

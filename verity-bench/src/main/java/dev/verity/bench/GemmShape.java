@@ -42,12 +42,13 @@ public record GemmShape(String name, int batch, boolean transA, boolean transB, 
     }
 
     /**
-     * Square 1024, and the shapes the three default models train with: each Linear's forward
+     * Square 1024 and 4096, and the shapes the three default models train with: each Linear's forward
      * (x W^T), input gradient (dY W) and weight gradient (dY^T X); gpt's attention as batched
      * GEMMs over batch x heads = 128 items of T=64, head size 32.
      */
     public static final List<GemmShape> DEFAULTS = List.of(
             new GemmShape("square1024", 1, false, false, 1024, 1024, 1024),
+            new GemmShape("square4096", 1, false, false, 4096, 4096, 4096),
             new GemmShape("mlp.fc0.fwd", 1, false, true, 128, 512, 784),
             new GemmShape("mlp.fc0.dW", 1, true, false, 512, 784, 128),
             new GemmShape("mlp.fc1.fwd", 1, false, true, 128, 512, 512),

@@ -121,8 +121,9 @@ public final class TrainBench {
                             ref = String.format(Locale.ROOT, ", pytorch %.0f", sps);
                         }
                     }
-                    log.printf(Locale.ROOT, "rep %d %s threads %d: verity %.0f samples/s%s, hash %s%n", rep + 1, m, t,
-                            r.samplesPerSec(), ref, r.stateHash().substring(0, 16));
+                    // alloc per rep: a JIT compile that left a kernel's vectors boxed shows as MBs per step
+                    log.printf(Locale.ROOT, "rep %d %s threads %d: verity %.0f samples/s (%d B/step)%s, hash %s%n", rep + 1,
+                            m, t, r.samplesPerSec(), r.allocPerStep(), ref, r.stateHash().substring(0, 16));
                 }
             }
         }

@@ -99,7 +99,8 @@ class TrainTableTest {
         try (InputStream in = getClass().getResourceAsStream("/META-INF/BenchmarkList")) {
             assertNotNull(in, "JMH's BenchmarkList was not generated");
             String list = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(list.contains("GemmBenchmark") && list.contains("ConvBenchmark") && list.contains("NormBenchmark"), list);
+            assertTrue(list.contains("GemmBenchmark") && list.contains("ConvBenchmark") && list.contains("NormBenchmark")
+                    && list.contains("AttentionBenchmark"), list);
         }
         try (InputStream in = getClass().getResourceAsStream("/dev/verity/bench/python/reference_train.py")) {
             assertNotNull(in, "reference_train.py is not on the classpath");

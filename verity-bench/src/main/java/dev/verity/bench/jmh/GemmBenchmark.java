@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Verity's sgemm at square 1024 and the three models' training shapes (forward, input gradient,
+ * Verity's sgemm at square 1024 and 4096 and the three models' training shapes (forward, input gradient,
  * weight gradient; gpt attention batched). GFLOP/s = {@link GemmShape#flops()} / score.
  */
 @State(Scope.Benchmark)
@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC", "-XX:MaxInlineLevel=40"})
 public class GemmBenchmark {
-    @Param({"square1024", "mlp.fc0.fwd", "mlp.fc0.dW", "mlp.fc1.fwd", "mlp.fc1.dX", "mlp.fc1.dW", "gpt.qkv.fwd",
+    @Param({"square1024", "square4096", "mlp.fc0.fwd", "mlp.fc0.dW", "mlp.fc1.fwd", "mlp.fc1.dX", "mlp.fc1.dW", "gpt.qkv.fwd",
             "gpt.qkv.dW", "gpt.fc.fwd", "gpt.proj4.dX", "gpt.att.qk", "gpt.att.av", "gpt.att.dV"})
     public String shape;
 

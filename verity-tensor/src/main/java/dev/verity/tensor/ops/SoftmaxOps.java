@@ -109,6 +109,29 @@ public final class SoftmaxOps {
         }
     }
 
+    /**
+     * For the L rows of length c transposed into xt (lane i = row i, see {@link RowLanes}): the
+     * MAX chain m from -inf into st[0..L), e_j = exp(x_j - m) into et, and the ADD chain of the
+     * e's from +0 into st[L..2L). Its own small method, not written out in the ops' lambdas: there
+     * the lambda grew past what C2 inlines, exp stayed a call and boxed its vectors (18 KB of
+     * garbage per lenet5 step from CROSS_ENTROPY_GRAD alone).
+     */
+    static void expLanes(float[] xt, int c, float[] et, float[] st) {
+        int l = F.length();
+        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < c; j++) {
+            m = m.max(FloatVector.fromArray(F, xt, j * l));
+        }
+        FloatVector s = FloatVector.zero(F);
+        for (int j = 0; j < c; j++) {
+            FloatVector e = DetMathVector.exp(FloatVector.fromArray(F, xt, j * l).sub(m));
+            e.intoArray(et, j * l);
+            s = s.add(e);
+        }
+        m.intoArray(st, 0);
+        s.intoArray(st, l);
+    }
+
     /** The ADD chain from +0 over each of the L rows of length c at a[off..], lane i = row i, into st[at..at+L). */
     static void sumLanes(float[] a, int off, int c, float[] st, int at) {
         int l = F.length();
@@ -221,16 +244,9 @@ public final class SoftmaxOps {
                         // The whole block on its transpose, one row per lane, then written back.
                         float[] xt = RowLanes.transpose(x, r0 * c, c, 0);
                         float[] et = RowLanes.buffer(1, c * l);
-                        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-                        for (int j = 0; j < c; j++) {
-                            m = m.max(FloatVector.fromArray(F, xt, j * l));
-                        }
-                        FloatVector s = FloatVector.zero(F);
-                        for (int j = 0; j < c; j++) {
-                            FloatVector e = DetMathVector.exp(FloatVector.fromArray(F, xt, j * l).sub(m));
-                            e.intoArray(et, j * l);
-                            s = s.add(e);
-                        }
+                        expLanes(xt, c, et, st);
+                        FloatVector m = FloatVector.fromArray(F, st, 0);
+                        FloatVector s = FloatVector.fromArray(F, st, l);
                         if (log) {
                             FloatVector ls = DetMathVector.log(s);
                             for (int j = 0; j < c; j++) {
@@ -562,16 +578,8 @@ public final class SoftmaxOps {
                         FloatVector labels = FloatVector.fromArray(F, st, 0);
                         float[] xt = RowLanes.transpose(x, r0 * c, c, 0);
                         float[] et = RowLanes.buffer(1, c * l);
-                        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-                        for (int j = 0; j < c; j++) {
-                            m = m.max(FloatVector.fromArray(F, xt, j * l));
-                        }
-                        FloatVector s = FloatVector.zero(F);
-                        for (int j = 0; j < c; j++) {
-                            FloatVector e = DetMathVector.exp(FloatVector.fromArray(F, xt, j * l).sub(m));
-                            e.intoArray(et, j * l);
-                            s = s.add(e);
-                        }
+                        expLanes(xt, c, et, st);
+                        FloatVector s = FloatVector.fromArray(F, st, l);
                         FloatVector zero = FloatVector.zero(F);
                         for (int j = 0; j < c; j++) {
                             FloatVector onehot = zero.blend(1f, labels.eq((float) j));
