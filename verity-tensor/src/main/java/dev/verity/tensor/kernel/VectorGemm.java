@@ -42,6 +42,25 @@ public final class VectorGemm {
 
     /** Output rows per panel of the column kernel: two vectors of rows. */
     static final int MV = 2 * L;
+
+    /**
+     * Where a micro-kernel's accumulators start when it does not accumulate into C: +0.0f, read
+     * like C (ldci 0, or the tile's layout). The kernels take this array instead of a "load"
+     * flag, and NEG_ZEROS instead of a null bias, so that they contain no branch on either: C2
+     * compiles a branch it has never seen taken as a trap, and when the trap fired (a first GEMM
+     * with a bias after 2000 without, say) the recompiled kernel was left with boxed vectors for
+     * the rest of the run: half speed and megabytes of garbage per call (about one lenet5 run in
+     * ten, depending on which GEMMs ran first).
+     */
+    private static final float[] ZEROS = new float[6 * MV];
+    /** The bias of a GEMM without one: x + -0.0f is x for every float x (+0, -0 and NaN included). */
+    private static final float[] NEG_ZEROS = negativeZeros(4 * L);
+
+    private static float[] negativeZeros(int n) {
+        float[] z = new float[n];
+        java.util.Arrays.fill(z, -0.0f);
+        return z;
+    }
     /** Output columns per tile of the column kernel (one broadcast each). */
     static final int NJ = 6;
 
@@ -256,6 +275,7 @@ public final class VectorGemm {
                 int kb = Math.min(kc, K - pc);
                 boolean load = accumulate || pc > 0;
                 float[] biasHere = pc + kb == K ? bias : null;
+                float[] bv = biasHere != null ? biasHere : NEG_ZEROS;
                 packB(transB, b, bOff, ldb, pc, kb, jc, nb, bp);
                 for (int ic = m0; ic < m1; ic += mc) {
                     int mb = Math.min(mc, m1 - ic);
@@ -268,7 +288,8 @@ public final class VectorGemm {
                             int ao = (ir / MR) * kb * MR;
                             int co = cOff + (ic + ir) * ldc + jc + jr;
                             if (mr == MR && nr == NR) {
-                                kernel(ap, ao, bp, bo, kb, c, co, ldc, load, biasHere, jc + jr);
+                                kernel(ap, ao, bp, bo, kb, c, co, ldc, load ? c : ZEROS, load ? co : 0, load ? ldc : 0, bv,
+                                        biasHere != null ? jc + jr : 0);
                             } else {
                                 edge(ap, ao, bp, bo, kb, c, co, ldc, mr, nr, load, biasHere, jc + jr, tile);
                             }
@@ -329,6 +350,10 @@ public final class VectorGemm {
         }
         int rs = transA ? 1 : lda;
         int ks = transA ? lda : 1;
+        // what the kernels start from and add (see ZEROS): C or +0, the bias or -0
+        float[] ci = accumulate ? c : ZEROS;
+        int ldci = accumulate ? ldc : 0;
+        float[] bv = bias != null ? bias : NEG_ZEROS;
         int panels = (n1 - n0 + NR - 1) / NR;
         int full = (n1 - n0) / NR;
         // the narrow last panel is packed only as wide as its one-vector kernels read
@@ -373,7 +398,8 @@ public final class VectorGemm {
                         for (; ir0 + MRN <= ie; ir0 += MRN) {
                             int a0 = aOff + ir0 * rs;
                             kernelDirect8(a, a0, a0 + rs, a0 + 2 * rs, a0 + 3 * rs, a0 + 4 * rs, a0 + 5 * rs, a0 + 6 * rs,
-                                    a0 + 7 * rs, ks, bs, bo, bstride, K, c, cOff + ir0 * ldc + jr, ldc, accumulate, bias, jr);
+                                    a0 + 7 * rs, ks, bs, bo, bstride, K, c, cOff + ir0 * ldc + jr, ldc, ci,
+                                    accumulate ? cOff + ir0 * ldc + jr : 0, ldci, bv, bias != null ? jr : 0);
                         }
                     }
                     for (int ir = ir0; ir < ie; ir += MR) {
@@ -388,10 +414,10 @@ public final class VectorGemm {
                         int co = cOff + ir * ldc + jr;
                         if (mr == MR && pair) {
                             kernelDirectPair(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bo1, bstride, K, c, co, ldc,
-                                    accumulate, bias, jr);
+                                    ci, accumulate ? co : 0, ldci, bv, bias != null ? jr : 0);
                         } else if (mr == MR) {
-                            kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, accumulate, bias,
-                                    jr);
+                            kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, ci, accumulate ? co : 0, ldci,
+                                    bv, bias != null ? jr : 0);
                         } else {
                             partialDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, mr, accumulate,
                                     bias, jr, tile);
@@ -431,7 +457,7 @@ public final class VectorGemm {
                                         accumulate);
                             } else {
                                 kernelNarrow(a, a0, a1, a2, a3, a4, a5, a6, a7, ks, bs, bo + j, tailStride, K, ntile,
-                                        accumulate);
+                                        accumulate ? ntile : ZEROS);
                             }
                             for (int ii = 0; ii < mr; ii++) {
                                 for (int jj = 0; jj < w; jj++) {
@@ -512,21 +538,17 @@ public final class VectorGemm {
      * GFLOP/s at 128x16x512, for the whole run) whenever the 128-bit kernel happened to run first.
      */
     private static void kernelNarrow(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int o6, int o7,
-                                     int ks, float[] b, int bo, int bstride, int kb, float[] t, boolean load) {
+                                     int ks, float[] b, int bo, int bstride, int kb, float[] t, float[] ci) {
         FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
-        if (load) {
-            c0 = FloatVector.fromArray(F, t, 0);
-            c1 = FloatVector.fromArray(F, t, L);
-            c2 = FloatVector.fromArray(F, t, 2 * L);
-            c3 = FloatVector.fromArray(F, t, 3 * L);
-            c4 = FloatVector.fromArray(F, t, 4 * L);
-            c5 = FloatVector.fromArray(F, t, 5 * L);
-            c6 = FloatVector.fromArray(F, t, 6 * L);
-            c7 = FloatVector.fromArray(F, t, 7 * L);
-        } else {
-            FloatVector z = FloatVector.zero(F);
-            c0 = z; c1 = z; c2 = z; c3 = z; c4 = z; c5 = z; c6 = z; c7 = z;
-        }
+        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
+        c0 = FloatVector.fromArray(F, ci, 0);
+        c1 = FloatVector.fromArray(F, ci, L);
+        c2 = FloatVector.fromArray(F, ci, 2 * L);
+        c3 = FloatVector.fromArray(F, ci, 3 * L);
+        c4 = FloatVector.fromArray(F, ci, 4 * L);
+        c5 = FloatVector.fromArray(F, ci, 5 * L);
+        c6 = FloatVector.fromArray(F, ci, 6 * L);
+        c7 = FloatVector.fromArray(F, ci, 7 * L);
         for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
             FloatVector y = FloatVector.fromArray(F, b, bi);
             c0 = FloatVector.broadcast(F, a[o0 + ak]).fma(y, c0);
@@ -566,7 +588,8 @@ public final class VectorGemm {
                 }
             }
         }
-        kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, tile, 0, NR, accumulate, null, 0);
+        kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, tile, 0, NR, accumulate ? tile : ZEROS, 0,
+                accumulate ? NR : 0, NEG_ZEROS, 0);
         for (int ii = 0; ii < mr; ii++) {
             for (int jj = 0; jj < NR; jj++) {
                 float acc = tile[ii * NR + jj];
@@ -585,33 +608,26 @@ public final class VectorGemm {
      */
     private static void kernelDirect8(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int o6, int o7,
                                       int ks, float[] b, int bo, int bstride, int kb, float[] c, int co, int ldc,
-                                      boolean load, float[] bias, int j0) {
+                                      float[] ci, int cio, int ldci, float[] bias, int j0) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         FloatVector c40, c41, c50, c51, c60, c61, c70, c71;
-        if (load) {
-            c00 = FloatVector.fromArray(F, c, co + 0 * ldc);
-            c01 = FloatVector.fromArray(F, c, co + 0 * ldc + L);
-            c10 = FloatVector.fromArray(F, c, co + 1 * ldc);
-            c11 = FloatVector.fromArray(F, c, co + 1 * ldc + L);
-            c20 = FloatVector.fromArray(F, c, co + 2 * ldc);
-            c21 = FloatVector.fromArray(F, c, co + 2 * ldc + L);
-            c30 = FloatVector.fromArray(F, c, co + 3 * ldc);
-            c31 = FloatVector.fromArray(F, c, co + 3 * ldc + L);
-            c40 = FloatVector.fromArray(F, c, co + 4 * ldc);
-            c41 = FloatVector.fromArray(F, c, co + 4 * ldc + L);
-            c50 = FloatVector.fromArray(F, c, co + 5 * ldc);
-            c51 = FloatVector.fromArray(F, c, co + 5 * ldc + L);
-            c60 = FloatVector.fromArray(F, c, co + 6 * ldc);
-            c61 = FloatVector.fromArray(F, c, co + 6 * ldc + L);
-            c70 = FloatVector.fromArray(F, c, co + 7 * ldc);
-            c71 = FloatVector.fromArray(F, c, co + 7 * ldc + L);
-        } else {
-            FloatVector z = FloatVector.zero(F);
-            c00 = z; c01 = z; c10 = z; c11 = z;
-            c20 = z; c21 = z; c30 = z; c31 = z;
-            c40 = z; c41 = z; c50 = z; c51 = z;
-            c60 = z; c61 = z; c70 = z; c71 = z;
-        }
+        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
+        c00 = FloatVector.fromArray(F, ci, cio + 0 * ldci);
+        c01 = FloatVector.fromArray(F, ci, cio + 0 * ldci + L);
+        c10 = FloatVector.fromArray(F, ci, cio + 1 * ldci);
+        c11 = FloatVector.fromArray(F, ci, cio + 1 * ldci + L);
+        c20 = FloatVector.fromArray(F, ci, cio + 2 * ldci);
+        c21 = FloatVector.fromArray(F, ci, cio + 2 * ldci + L);
+        c30 = FloatVector.fromArray(F, ci, cio + 3 * ldci);
+        c31 = FloatVector.fromArray(F, ci, cio + 3 * ldci + L);
+        c40 = FloatVector.fromArray(F, ci, cio + 4 * ldci);
+        c41 = FloatVector.fromArray(F, ci, cio + 4 * ldci + L);
+        c50 = FloatVector.fromArray(F, ci, cio + 5 * ldci);
+        c51 = FloatVector.fromArray(F, ci, cio + 5 * ldci + L);
+        c60 = FloatVector.fromArray(F, ci, cio + 6 * ldci);
+        c61 = FloatVector.fromArray(F, ci, cio + 6 * ldci + L);
+        c70 = FloatVector.fromArray(F, ci, cio + 7 * ldci);
+        c71 = FloatVector.fromArray(F, ci, cio + 7 * ldci + L);
         for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
             FloatVector y0 = FloatVector.fromArray(F, b, bi);
             FloatVector y1 = FloatVector.fromArray(F, b, bi + L);
@@ -640,14 +656,13 @@ public final class VectorGemm {
             c70 = x.fma(y0, c70);
             c71 = x.fma(y1, c71);
         }
-        if (bias != null) {
-            FloatVector v0 = FloatVector.fromArray(F, bias, j0);
-            FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
-            c00 = c00.add(v0); c01 = c01.add(v1); c10 = c10.add(v0); c11 = c11.add(v1);
-            c20 = c20.add(v0); c21 = c21.add(v1); c30 = c30.add(v0); c31 = c31.add(v1);
-            c40 = c40.add(v0); c41 = c41.add(v1); c50 = c50.add(v0); c51 = c51.add(v1);
-            c60 = c60.add(v0); c61 = c61.add(v1); c70 = c70.add(v0); c71 = c71.add(v1);
-        }
+        // always added: bias, or NEG_ZEROS (x + -0.0f is x, bit for bit)
+        FloatVector v0 = FloatVector.fromArray(F, bias, j0);
+        FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
+        c00 = c00.add(v0); c01 = c01.add(v1); c10 = c10.add(v0); c11 = c11.add(v1);
+        c20 = c20.add(v0); c21 = c21.add(v1); c30 = c30.add(v0); c31 = c31.add(v1);
+        c40 = c40.add(v0); c41 = c41.add(v1); c50 = c50.add(v0); c51 = c51.add(v1);
+        c60 = c60.add(v0); c61 = c61.add(v1); c70 = c70.add(v0); c71 = c71.add(v1);
         c00.intoArray(c, co + 0 * ldc);
         c01.intoArray(c, co + 0 * ldc + L);
         c10.intoArray(c, co + 1 * ldc);
@@ -672,43 +687,34 @@ public final class VectorGemm {
      */
     private static void kernelDirectPair(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int ks,
                                          float[] b, int bo0, int bo1, int bstride, int kb, float[] c, int co,
-                                         int ldc, boolean load, float[] bias, int j0) {
+                                         int ldc, float[] ci, int cio, int ldci, float[] bias, int j0) {
         FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
         FloatVector c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
-        if (load) {
-            c00 = FloatVector.fromArray(F, c, co + 0 * ldc + 0 * L);
-            c01 = FloatVector.fromArray(F, c, co + 0 * ldc + 1 * L);
-            c02 = FloatVector.fromArray(F, c, co + 0 * ldc + 2 * L);
-            c03 = FloatVector.fromArray(F, c, co + 0 * ldc + 3 * L);
-            c10 = FloatVector.fromArray(F, c, co + 1 * ldc + 0 * L);
-            c11 = FloatVector.fromArray(F, c, co + 1 * ldc + 1 * L);
-            c12 = FloatVector.fromArray(F, c, co + 1 * ldc + 2 * L);
-            c13 = FloatVector.fromArray(F, c, co + 1 * ldc + 3 * L);
-            c20 = FloatVector.fromArray(F, c, co + 2 * ldc + 0 * L);
-            c21 = FloatVector.fromArray(F, c, co + 2 * ldc + 1 * L);
-            c22 = FloatVector.fromArray(F, c, co + 2 * ldc + 2 * L);
-            c23 = FloatVector.fromArray(F, c, co + 2 * ldc + 3 * L);
-            c30 = FloatVector.fromArray(F, c, co + 3 * ldc + 0 * L);
-            c31 = FloatVector.fromArray(F, c, co + 3 * ldc + 1 * L);
-            c32 = FloatVector.fromArray(F, c, co + 3 * ldc + 2 * L);
-            c33 = FloatVector.fromArray(F, c, co + 3 * ldc + 3 * L);
-            c40 = FloatVector.fromArray(F, c, co + 4 * ldc + 0 * L);
-            c41 = FloatVector.fromArray(F, c, co + 4 * ldc + 1 * L);
-            c42 = FloatVector.fromArray(F, c, co + 4 * ldc + 2 * L);
-            c43 = FloatVector.fromArray(F, c, co + 4 * ldc + 3 * L);
-            c50 = FloatVector.fromArray(F, c, co + 5 * ldc + 0 * L);
-            c51 = FloatVector.fromArray(F, c, co + 5 * ldc + 1 * L);
-            c52 = FloatVector.fromArray(F, c, co + 5 * ldc + 2 * L);
-            c53 = FloatVector.fromArray(F, c, co + 5 * ldc + 3 * L);
-        } else {
-            FloatVector z = FloatVector.zero(F);
-            c00 = z; c01 = z; c02 = z; c03 = z;
-            c10 = z; c11 = z; c12 = z; c13 = z;
-            c20 = z; c21 = z; c22 = z; c23 = z;
-            c30 = z; c31 = z; c32 = z; c33 = z;
-            c40 = z; c41 = z; c42 = z; c43 = z;
-            c50 = z; c51 = z; c52 = z; c53 = z;
-        }
+        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
+        c00 = FloatVector.fromArray(F, ci, cio + 0 * ldci + 0 * L);
+        c01 = FloatVector.fromArray(F, ci, cio + 0 * ldci + 1 * L);
+        c02 = FloatVector.fromArray(F, ci, cio + 0 * ldci + 2 * L);
+        c03 = FloatVector.fromArray(F, ci, cio + 0 * ldci + 3 * L);
+        c10 = FloatVector.fromArray(F, ci, cio + 1 * ldci + 0 * L);
+        c11 = FloatVector.fromArray(F, ci, cio + 1 * ldci + 1 * L);
+        c12 = FloatVector.fromArray(F, ci, cio + 1 * ldci + 2 * L);
+        c13 = FloatVector.fromArray(F, ci, cio + 1 * ldci + 3 * L);
+        c20 = FloatVector.fromArray(F, ci, cio + 2 * ldci + 0 * L);
+        c21 = FloatVector.fromArray(F, ci, cio + 2 * ldci + 1 * L);
+        c22 = FloatVector.fromArray(F, ci, cio + 2 * ldci + 2 * L);
+        c23 = FloatVector.fromArray(F, ci, cio + 2 * ldci + 3 * L);
+        c30 = FloatVector.fromArray(F, ci, cio + 3 * ldci + 0 * L);
+        c31 = FloatVector.fromArray(F, ci, cio + 3 * ldci + 1 * L);
+        c32 = FloatVector.fromArray(F, ci, cio + 3 * ldci + 2 * L);
+        c33 = FloatVector.fromArray(F, ci, cio + 3 * ldci + 3 * L);
+        c40 = FloatVector.fromArray(F, ci, cio + 4 * ldci + 0 * L);
+        c41 = FloatVector.fromArray(F, ci, cio + 4 * ldci + 1 * L);
+        c42 = FloatVector.fromArray(F, ci, cio + 4 * ldci + 2 * L);
+        c43 = FloatVector.fromArray(F, ci, cio + 4 * ldci + 3 * L);
+        c50 = FloatVector.fromArray(F, ci, cio + 5 * ldci + 0 * L);
+        c51 = FloatVector.fromArray(F, ci, cio + 5 * ldci + 1 * L);
+        c52 = FloatVector.fromArray(F, ci, cio + 5 * ldci + 2 * L);
+        c53 = FloatVector.fromArray(F, ci, cio + 5 * ldci + 3 * L);
         for (int k = 0, ak = 0, b0 = bo0, b1 = bo1; k < kb; k++, ak += ks, b0 += bstride, b1 += bstride) {
             FloatVector y0 = FloatVector.fromArray(F, b, b0);
             FloatVector y1 = FloatVector.fromArray(F, b, b0 + L);
@@ -745,18 +751,17 @@ public final class VectorGemm {
             c52 = x.fma(y2, c52);
             c53 = x.fma(y3, c53);
         }
-        if (bias != null) {
-            FloatVector v0 = FloatVector.fromArray(F, bias, j0 + 0 * L);
-            FloatVector v1 = FloatVector.fromArray(F, bias, j0 + 1 * L);
-            FloatVector v2 = FloatVector.fromArray(F, bias, j0 + 2 * L);
-            FloatVector v3 = FloatVector.fromArray(F, bias, j0 + 3 * L);
-            c00 = c00.add(v0); c01 = c01.add(v1); c02 = c02.add(v2); c03 = c03.add(v3);
-            c10 = c10.add(v0); c11 = c11.add(v1); c12 = c12.add(v2); c13 = c13.add(v3);
-            c20 = c20.add(v0); c21 = c21.add(v1); c22 = c22.add(v2); c23 = c23.add(v3);
-            c30 = c30.add(v0); c31 = c31.add(v1); c32 = c32.add(v2); c33 = c33.add(v3);
-            c40 = c40.add(v0); c41 = c41.add(v1); c42 = c42.add(v2); c43 = c43.add(v3);
-            c50 = c50.add(v0); c51 = c51.add(v1); c52 = c52.add(v2); c53 = c53.add(v3);
-        }
+        // always added: bias, or NEG_ZEROS (x + -0.0f is x, bit for bit)
+        FloatVector v0 = FloatVector.fromArray(F, bias, j0 + 0 * L);
+        FloatVector v1 = FloatVector.fromArray(F, bias, j0 + 1 * L);
+        FloatVector v2 = FloatVector.fromArray(F, bias, j0 + 2 * L);
+        FloatVector v3 = FloatVector.fromArray(F, bias, j0 + 3 * L);
+        c00 = c00.add(v0); c01 = c01.add(v1); c02 = c02.add(v2); c03 = c03.add(v3);
+        c10 = c10.add(v0); c11 = c11.add(v1); c12 = c12.add(v2); c13 = c13.add(v3);
+        c20 = c20.add(v0); c21 = c21.add(v1); c22 = c22.add(v2); c23 = c23.add(v3);
+        c30 = c30.add(v0); c31 = c31.add(v1); c32 = c32.add(v2); c33 = c33.add(v3);
+        c40 = c40.add(v0); c41 = c41.add(v1); c42 = c42.add(v2); c43 = c43.add(v3);
+        c50 = c50.add(v0); c51 = c51.add(v1); c52 = c52.add(v2); c53 = c53.add(v3);
         c00.intoArray(c, co + 0 * ldc + 0 * L);
         c01.intoArray(c, co + 0 * ldc + 1 * L);
         c02.intoArray(c, co + 0 * ldc + 2 * L);
@@ -789,32 +794,27 @@ public final class VectorGemm {
      */
     private static void kernelDirect(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int ks,
                                      float[] b, int bo, int bstride, int kb, float[] c, int co, int ldc,
-                                     boolean load, float[] bias, int j0) {
+                                     float[] ci, int cio, int ldci, float[] bias, int j0) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (load) {
-            int r = co;
-            c00 = FloatVector.fromArray(F, c, r);
-            c01 = FloatVector.fromArray(F, c, r + L);
-            r += ldc;
-            c10 = FloatVector.fromArray(F, c, r);
-            c11 = FloatVector.fromArray(F, c, r + L);
-            r += ldc;
-            c20 = FloatVector.fromArray(F, c, r);
-            c21 = FloatVector.fromArray(F, c, r + L);
-            r += ldc;
-            c30 = FloatVector.fromArray(F, c, r);
-            c31 = FloatVector.fromArray(F, c, r + L);
-            r += ldc;
-            c40 = FloatVector.fromArray(F, c, r);
-            c41 = FloatVector.fromArray(F, c, r + L);
-            r += ldc;
-            c50 = FloatVector.fromArray(F, c, r);
-            c51 = FloatVector.fromArray(F, c, r + L);
-        } else {
-            FloatVector z = FloatVector.zero(F);
-            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z;
-            c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
-        }
+        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
+        int ri = cio;
+        c00 = FloatVector.fromArray(F, ci, ri);
+        c01 = FloatVector.fromArray(F, ci, ri + L);
+        ri += ldci;
+        c10 = FloatVector.fromArray(F, ci, ri);
+        c11 = FloatVector.fromArray(F, ci, ri + L);
+        ri += ldci;
+        c20 = FloatVector.fromArray(F, ci, ri);
+        c21 = FloatVector.fromArray(F, ci, ri + L);
+        ri += ldci;
+        c30 = FloatVector.fromArray(F, ci, ri);
+        c31 = FloatVector.fromArray(F, ci, ri + L);
+        ri += ldci;
+        c40 = FloatVector.fromArray(F, ci, ri);
+        c41 = FloatVector.fromArray(F, ci, ri + L);
+        ri += ldci;
+        c50 = FloatVector.fromArray(F, ci, ri);
+        c51 = FloatVector.fromArray(F, ci, ri + L);
         for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
@@ -837,16 +837,15 @@ public final class VectorGemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        if (bias != null) {
-            FloatVector v0 = FloatVector.fromArray(F, bias, j0);
-            FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
-            c00 = c00.add(v0); c01 = c01.add(v1);
-            c10 = c10.add(v0); c11 = c11.add(v1);
-            c20 = c20.add(v0); c21 = c21.add(v1);
-            c30 = c30.add(v0); c31 = c31.add(v1);
-            c40 = c40.add(v0); c41 = c41.add(v1);
-            c50 = c50.add(v0); c51 = c51.add(v1);
-        }
+        // always added: bias, or NEG_ZEROS (x + -0.0f is x, bit for bit)
+        FloatVector v0 = FloatVector.fromArray(F, bias, j0);
+        FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
+        c00 = c00.add(v0); c01 = c01.add(v1);
+        c10 = c10.add(v0); c11 = c11.add(v1);
+        c20 = c20.add(v0); c21 = c21.add(v1);
+        c30 = c30.add(v0); c31 = c31.add(v1);
+        c40 = c40.add(v0); c41 = c41.add(v1);
+        c50 = c50.add(v0); c51 = c51.add(v1);
         int r = co;
         c00.intoArray(c, r);
         c01.intoArray(c, r + L);
@@ -946,7 +945,7 @@ public final class VectorGemm {
                 }
                 kernelColumn(as, ao, astep, b, o0, o0 + Math.min(1, last) * js, o0 + Math.min(2, last) * js,
                         o0 + Math.min(3, last) * js, o0 + Math.min(4, last) * js, o0 + Math.min(5, last) * js, ks,
-                        K, tile, accumulate);
+                        K, tile, accumulate ? tile : ZEROS);
                 for (int ii = 0; ii < mv; ii++) {
                     int row = cOff + (ip + ii) * ldc + jt;
                     for (int jj = 0; jj < nj; jj++) {
@@ -1000,26 +999,21 @@ public final class VectorGemm {
      * result in the tile, column-major.
      */
     private static void kernelColumn(float[] as, int ao, int astep, float[] b, int o0, int o1, int o2, int o3,
-                                     int o4, int o5, int ks, int K, float[] tile, boolean load) {
+                                     int o4, int o5, int ks, int K, float[] tile, float[] ci) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (load) {
-            c00 = FloatVector.fromArray(F, tile, 0);
-            c01 = FloatVector.fromArray(F, tile, L);
-            c10 = FloatVector.fromArray(F, tile, MV);
-            c11 = FloatVector.fromArray(F, tile, MV + L);
-            c20 = FloatVector.fromArray(F, tile, 2 * MV);
-            c21 = FloatVector.fromArray(F, tile, 2 * MV + L);
-            c30 = FloatVector.fromArray(F, tile, 3 * MV);
-            c31 = FloatVector.fromArray(F, tile, 3 * MV + L);
-            c40 = FloatVector.fromArray(F, tile, 4 * MV);
-            c41 = FloatVector.fromArray(F, tile, 4 * MV + L);
-            c50 = FloatVector.fromArray(F, tile, 5 * MV);
-            c51 = FloatVector.fromArray(F, tile, 5 * MV + L);
-        } else {
-            FloatVector z = FloatVector.zero(F);
-            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z;
-            c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
-        }
+        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
+        c00 = FloatVector.fromArray(F, ci, 0);
+        c01 = FloatVector.fromArray(F, ci, L);
+        c10 = FloatVector.fromArray(F, ci, MV);
+        c11 = FloatVector.fromArray(F, ci, MV + L);
+        c20 = FloatVector.fromArray(F, ci, 2 * MV);
+        c21 = FloatVector.fromArray(F, ci, 2 * MV + L);
+        c30 = FloatVector.fromArray(F, ci, 3 * MV);
+        c31 = FloatVector.fromArray(F, ci, 3 * MV + L);
+        c40 = FloatVector.fromArray(F, ci, 4 * MV);
+        c41 = FloatVector.fromArray(F, ci, 4 * MV + L);
+        c50 = FloatVector.fromArray(F, ci, 5 * MV);
+        c51 = FloatVector.fromArray(F, ci, 5 * MV + L);
         for (int k = 0, ai = ao, bi = 0; k < K; k++, ai += astep, bi += ks) {
             FloatVector x0 = FloatVector.fromArray(F, as, ai);
             FloatVector x1 = FloatVector.fromArray(F, as, ai + L);
@@ -1184,7 +1178,7 @@ public final class VectorGemm {
                 tile[ii * NR + jj] = load && ii < mr && jj < nr ? c[co + ii * ldc + jj] : 0.0f;
             }
         }
-        kernel(ap, ao, bp, bo, kb, tile, 0, NR, true, null, 0);
+        kernel(ap, ao, bp, bo, kb, tile, 0, NR, tile, 0, NR, NEG_ZEROS, 0);
         for (int ii = 0; ii < mr; ii++) {
             for (int jj = 0; jj < nr; jj++) {
                 float acc = tile[ii * NR + jj];
@@ -1201,33 +1195,27 @@ public final class VectorGemm {
      * bias (columns j0..j0+NR) is added after the panel's last fma when given.
      */
     private static void kernel(float[] ap, int ao, float[] bp, int bo, int kb, float[] c, int co, int ldc,
-                               boolean load, float[] bias, int j0) {
+                               float[] ci, int cio, int ldci, float[] bias, int j0) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (load) {
-            int r = co;
-            c00 = FloatVector.fromArray(F, c, r);
-            c01 = FloatVector.fromArray(F, c, r + L);
-            r += ldc;
-            c10 = FloatVector.fromArray(F, c, r);
-            c11 = FloatVector.fromArray(F, c, r + L);
-            r += ldc;
-            c20 = FloatVector.fromArray(F, c, r);
-            c21 = FloatVector.fromArray(F, c, r + L);
-            r += ldc;
-            c30 = FloatVector.fromArray(F, c, r);
-            c31 = FloatVector.fromArray(F, c, r + L);
-            r += ldc;
-            c40 = FloatVector.fromArray(F, c, r);
-            c41 = FloatVector.fromArray(F, c, r + L);
-            r += ldc;
-            c50 = FloatVector.fromArray(F, c, r);
-            c51 = FloatVector.fromArray(F, c, r + L);
-        } else {
-            // +0.0f: the chain's start value when not accumulating.
-            FloatVector z = FloatVector.zero(F);
-            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z;
-            c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
-        }
+        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
+        int ri = cio;
+        c00 = FloatVector.fromArray(F, ci, ri);
+        c01 = FloatVector.fromArray(F, ci, ri + L);
+        ri += ldci;
+        c10 = FloatVector.fromArray(F, ci, ri);
+        c11 = FloatVector.fromArray(F, ci, ri + L);
+        ri += ldci;
+        c20 = FloatVector.fromArray(F, ci, ri);
+        c21 = FloatVector.fromArray(F, ci, ri + L);
+        ri += ldci;
+        c30 = FloatVector.fromArray(F, ci, ri);
+        c31 = FloatVector.fromArray(F, ci, ri + L);
+        ri += ldci;
+        c40 = FloatVector.fromArray(F, ci, ri);
+        c41 = FloatVector.fromArray(F, ci, ri + L);
+        ri += ldci;
+        c50 = FloatVector.fromArray(F, ci, ri);
+        c51 = FloatVector.fromArray(F, ci, ri + L);
         int aEnd = ao + kb * MR;
         for (int ai = ao, bi = bo; ai < aEnd; ai += MR, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(F, bp, bi);
@@ -1251,16 +1239,15 @@ public final class VectorGemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        if (bias != null) {
-            FloatVector v0 = FloatVector.fromArray(F, bias, j0);
-            FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
-            c00 = c00.add(v0); c01 = c01.add(v1);
-            c10 = c10.add(v0); c11 = c11.add(v1);
-            c20 = c20.add(v0); c21 = c21.add(v1);
-            c30 = c30.add(v0); c31 = c31.add(v1);
-            c40 = c40.add(v0); c41 = c41.add(v1);
-            c50 = c50.add(v0); c51 = c51.add(v1);
-        }
+        // always added: bias, or NEG_ZEROS (x + -0.0f is x, bit for bit)
+        FloatVector v0 = FloatVector.fromArray(F, bias, j0);
+        FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
+        c00 = c00.add(v0); c01 = c01.add(v1);
+        c10 = c10.add(v0); c11 = c11.add(v1);
+        c20 = c20.add(v0); c21 = c21.add(v1);
+        c30 = c30.add(v0); c31 = c31.add(v1);
+        c40 = c40.add(v0); c41 = c41.add(v1);
+        c50 = c50.add(v0); c51 = c51.add(v1);
         int r = co;
         c00.intoArray(c, r);
         c01.intoArray(c, r + L);
