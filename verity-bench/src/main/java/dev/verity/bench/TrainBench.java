@@ -124,6 +124,11 @@ public final class TrainBench {
                     // alloc per rep: a JIT compile that left a kernel's vectors boxed shows as MBs per step
                     log.printf(Locale.ROOT, "rep %d %s threads %d: verity %.0f samples/s (%d B/step)%s, hash %s%n", rep + 1,
                             m, t, r.samplesPerSec(), r.allocPerStep(), ref, r.stateHash().substring(0, 16));
+                    if (r.allocPerStep() > BOXED_ALLOC_PER_STEP) {
+                        log.printf(Locale.ROOT, "WARNING: this run allocated %d bytes per step: a kernel runs with boxed"
+                                + " vectors (a JIT compile fell back; a fresh run usually does not). Its samples/s is"
+                                + " not Verity's steady state.%n", r.allocPerStep());
+                    }
                 }
             }
         }
@@ -153,6 +158,12 @@ public final class TrainBench {
         return best ? xs.stream().mapToDouble(Double::doubleValue).filter(d -> !Double.isNaN(d)).max().orElse(Double.NaN)
                 : TrainTable.median(xs);
     }
+
+    /**
+     * A steady-state step allocates kilobytes (the parallel hand-off's small records); a kernel
+     * whose vectors the JIT left boxed allocates megabytes.
+     */
+    static final long BOXED_ALLOC_PER_STEP = 1L << 20;
 
     private static TrainRun.Result parseChild(Procs.Out out) {
         for (String line : out.stdout().split("\n")) {

@@ -100,6 +100,59 @@ class DetMathVectorTest {
         }
     }
 
+    /**
+     * gelu, geluGrad and geluGradMul pack the lanes on erfc's side of |x| / sqrt2 = 0.875 (AVX-512:
+     * see DetMathVector.geluCompacted), so every mix of the two sides within a vector and a block
+     * must give the scalar bits: none, all, one lane per vector at each position, alternating,
+     * random with specials, and values next to the boundary; over two blocks and a tail, in place too.
+     */
+    @Test
+    void geluKernelsMatchScalarForEveryMixOfErfAndErfcLanes() {
+        int lanes = DetMathVector.SPECIES.length();
+        int n = 2 * DetMathVector.BLOCK + 3 * lanes + 5;
+        float edge = 1.2374369f; // about 0.875 * sqrt2
+        SplittableRandom r = new SplittableRandom(2026);
+        for (int pattern = 0; pattern < 6; pattern++) {
+            float[] x = new float[n];
+            float[] dy = new float[n];
+            for (int i = 0; i < n; i++) {
+                float small = (float) r.nextDouble(-1.2, 1.2);
+                float large = (float) (r.nextBoolean() ? 1 : -1) * (float) r.nextDouble(1.3, 25);
+                x[i] = switch (pattern) {
+                    case 0 -> small;
+                    case 1 -> large;
+                    case 2 -> i % lanes == (i / lanes) % lanes ? large : small;
+                    case 3 -> i % 2 == 0 ? large : small;
+                    case 4 -> i % 13 == 0 ? input(r, i) : r.nextBoolean() ? large : small;
+                    default -> {
+                        float b = r.nextBoolean() ? edge : -edge;
+                        int ulps = r.nextInt(-3, 4);
+                        for (int k = 0; k < Math.abs(ulps); k++) {
+                            b = ulps > 0 ? Math.nextUp(b) : Math.nextDown(b);
+                        }
+                        yield b;
+                    }
+                };
+                dy[i] = (float) r.nextDouble(-2, 2);
+            }
+            float[] g = new float[n];
+            float[] gg = new float[n];
+            float[] ggm = new float[n];
+            DetMathVector.gelu(x, 0, g, 0, n);
+            DetMathVector.geluGrad(x, 0, gg, 0, n);
+            DetMathVector.geluGradMul(x, 0, dy, 0, ggm, 0, n);
+            float[] inPlace = x.clone();
+            DetMathVector.gelu(inPlace, 0, inPlace, 0, n);
+            for (int i = 0; i < n; i++) {
+                String at = "pattern " + pattern + ", x[" + i + "] = " + x[i];
+                assertTrue(sameBits(DetMath.gelu(x[i]), g[i]), "gelu, " + at);
+                assertTrue(sameBits(DetMath.geluGrad(x[i]), gg[i]), "geluGrad, " + at);
+                assertTrue(sameBits(dy[i] * DetMath.geluGrad(x[i]), ggm[i]), "geluGradMul, " + at);
+                assertTrue(sameBits(DetMath.gelu(x[i]), inPlace[i]), "gelu in place, " + at);
+            }
+        }
+    }
+
     @Test
     void arrayKernelsRejectBadRanges() {
         float[] a = new float[10];
