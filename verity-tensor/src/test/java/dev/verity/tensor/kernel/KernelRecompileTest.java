@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * already run them every way) and reads the allocation of the calls after the switch.
  */
 class KernelRecompileTest {
-    static final int M = 2048;
+    /** A multiple of 6 rows: the direct path's paired kernel only (no 8-row tiles, no partial tile). */
+    static final int M = 2046;
     static final int N = 128;
     static final int K = 128;
     /** Per call after the switch; boxed kernels allocate about 4 MB per call at this shape. */
@@ -66,9 +67,9 @@ class KernelRecompileTest {
                 }
             }
             var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-            // Phase 1: the plain GEMM (x W^T at gpt's qkv forward shape: the direct path's paired
-            // kernel), until C2 has compiled the kernels with this profile only (a round of calls
-            // allocates nothing: interpreted or C1 code boxes every vector).
+            // Phase 1: the plain GEMM (x W^T, about gpt's qkv forward shape), until C2 has compiled
+            // the kernels with this profile only: a round of calls allocates nothing (interpreted
+            // or C1 code boxes every vector).
             for (int round = 0; round < 60; round++) {
                 long a0 = mx.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < 50; i++) {
@@ -78,11 +79,13 @@ class KernelRecompileTest {
                     break;
                 }
             }
-            // Phase 2: the late feature alone, then every combination, as a training step's GEMMs
-            // come (each trap that fires makes C2 recompile; it is the recompiled code that boxed).
+            // Phase 2: the late feature alone (a trap fires where a kernel branched on it; C2
+            // recompiles, and it is the recompiled code that boxed).
             for (int i = 0; i < 450; i++) {
                 Gemm.sgemm(false, true, M, N, K, a, 0, K, b, 0, K, c, 0, N, lateBias ? bias : null, !lateBias);
             }
+            // Measured right after: every combination, as a training step's GEMMs come (the old
+            // kernels, recompiled after the traps, were boxed here).
             long a0 = mx.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 200; i++) {
                 Gemm.sgemm(false, true, M, N, K, a, 0, K, b, 0, K, c, 0, N, i % 2 == 0 ? bias : null, i % 3 == 0);
