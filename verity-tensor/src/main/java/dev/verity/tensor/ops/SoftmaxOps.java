@@ -70,18 +70,9 @@ public final class SoftmaxOps {
 
     /** e[j] = exp(x[off+j] - m) into e[eoff+j]; returns the ADD chain of the e's. */
     static float expShiftSum(float[] x, int off, int c, float m, float[] e, int eoff, boolean fast) {
-        int j = 0;
-        if (fast) {
-            FloatVector mv = FloatVector.broadcast(F, m);
-            for (int end = F.loopBound(c); j < end; j += F.length()) {
-                DetMathVector.exp(FloatVector.fromArray(F, x, off + j).sub(mv)).intoArray(e, eoff + j);
-            }
-        }
-        for (; j < c; j++) {
-            e[eoff + j] = DetMath.exp(x[off + j] - m);
-        }
+        expShift(x, off, c, m, e, eoff, fast);
         float s = 0f;
-        for (j = 0; j < c; j++) {
+        for (int j = 0; j < c; j++) {
             s = s + e[eoff + j];
         }
         return s;
@@ -101,9 +92,14 @@ public final class SoftmaxOps {
         }
         m.intoArray(st, 0);
         if (sum) {
+            float[] et = RowLanes.buffer(1, c * l);
+            for (int j = 0; j < c; j++) {
+                FloatVector.fromArray(F, xt, j * l).sub(m).intoArray(et, j * l);
+            }
+            DetMathVector.exp(et, 0, et, 0, c * l); // see expLanes
             FloatVector s = FloatVector.zero(F);
             for (int j = 0; j < c; j++) {
-                s = s.add(DetMathVector.exp(FloatVector.fromArray(F, xt, j * l).sub(m)));
+                s = s.add(FloatVector.fromArray(F, et, j * l));
             }
             s.intoArray(st, l);
         }
@@ -112,9 +108,10 @@ public final class SoftmaxOps {
     /**
      * For the L rows of length c transposed into xt (lane i = row i, see {@link RowLanes}): the
      * MAX chain m from -inf into st[0..L), e_j = exp(x_j - m) into et, and the ADD chain of the
-     * e's from +0 into st[L..2L). Its own small method, not written out in the ops' lambdas: there
-     * the lambda grew past what C2 inlines, exp stayed a call and boxed its vectors (18 KB of
-     * garbage per lenet5 step from CROSS_ENTROPY_GRAD alone).
+     * e's from +0 into st[L..2L). exp runs as DetMathVector's array kernel over all of et, never
+     * as a per-vector call: where C2 did not inline that call (a caller grown too big, or exp
+     * already compiled on its own into more code than it inlines), every vector crossing it was
+     * boxed, 15-18 KB of garbage per lenet5 step from CROSS_ENTROPY_GRAD alone, in some runs.
      */
     static void expLanes(float[] xt, int c, float[] et, float[] st) {
         int l = F.length();
@@ -122,11 +119,13 @@ public final class SoftmaxOps {
         for (int j = 0; j < c; j++) {
             m = m.max(FloatVector.fromArray(F, xt, j * l));
         }
+        for (int j = 0; j < c; j++) {
+            FloatVector.fromArray(F, xt, j * l).sub(m).intoArray(et, j * l);
+        }
+        DetMathVector.exp(et, 0, et, 0, c * l);
         FloatVector s = FloatVector.zero(F);
         for (int j = 0; j < c; j++) {
-            FloatVector e = DetMathVector.exp(FloatVector.fromArray(F, xt, j * l).sub(m));
-            e.intoArray(et, j * l);
-            s = s.add(e);
+            s = s.add(FloatVector.fromArray(F, et, j * l));
         }
         m.intoArray(st, 0);
         s.intoArray(st, l);
@@ -145,14 +144,20 @@ public final class SoftmaxOps {
 
     /** e[eoff+j] = exp(x[off+j] - m) for j in [0, c), vectorised along the row when fast. */
     static void expShift(float[] x, int off, int c, float m, float[] e, int eoff, boolean fast) {
-        int j = 0;
         if (fast) {
+            // x - m first, then exp as the array kernel (see expLanes); its scalar tail is DetMath.exp
             FloatVector mv = FloatVector.broadcast(F, m);
+            int j = 0;
             for (int end = F.loopBound(c); j < end; j += F.length()) {
-                DetMathVector.exp(FloatVector.fromArray(F, x, off + j).sub(mv)).intoArray(e, eoff + j);
+                FloatVector.fromArray(F, x, off + j).sub(mv).intoArray(e, eoff + j);
             }
+            for (; j < c; j++) {
+                e[eoff + j] = x[off + j] - m;
+            }
+            DetMathVector.exp(e, eoff, e, eoff, c);
+            return;
         }
-        for (; j < c; j++) {
+        for (int j = 0; j < c; j++) {
             e[eoff + j] = DetMath.exp(x[off + j] - m);
         }
     }
