@@ -288,8 +288,8 @@ public final class VectorGemm {
                             int ao = (ir / MR) * kb * MR;
                             int co = cOff + (ic + ir) * ldc + jc + jr;
                             if (mr == MR && nr == NR) {
-                                kernel(ap, ao, bp, bo, kb, c, co, ldc, load ? c : ZEROS, load ? co : 0, load ? ldc : 0, bv,
-                                        biasHere != null ? jc + jr : 0);
+                                kernel(ap, ao, bp, bo, kb, c, co, ldc, load ? c : ZEROS, load ? co : 0,
+                                        load ? ldc : 0, bv, biasHere != null ? jc + jr : 0);
                             } else {
                                 edge(ap, ao, bp, bo, kb, c, co, ldc, mr, nr, load, biasHere, jc + jr, tile);
                             }
@@ -400,11 +400,11 @@ public final class VectorGemm {
                             if (accumulate) {
                                 kernelDirect8(a, a0, a0 + rs, a0 + 2 * rs, a0 + 3 * rs, a0 + 4 * rs, a0 + 5 * rs,
                                         a0 + 6 * rs, a0 + 7 * rs, ks, bs, bo, bstride, K, c, cOff + ir0 * ldc + jr, ldc,
-                                        c, cOff + ir0 * ldc + jr, ldc, bv, bias != null ? jr : 0);
-                            } else {
-                                kernelDirect8FromZero(a, a0, a0 + rs, a0 + 2 * rs, a0 + 3 * rs, a0 + 4 * rs, a0 + 5 * rs,
-                                        a0 + 6 * rs, a0 + 7 * rs, ks, bs, bo, bstride, K, c, cOff + ir0 * ldc + jr, ldc,
                                         bv, bias != null ? jr : 0);
+                            } else {
+                                kernelDirect8FromZero(a, a0, a0 + rs, a0 + 2 * rs, a0 + 3 * rs, a0 + 4 * rs,
+                                        a0 + 5 * rs, a0 + 6 * rs, a0 + 7 * rs, ks, bs, bo, bstride, K, c,
+                                        cOff + ir0 * ldc + jr, ldc, bv, bias != null ? jr : 0);
                             }
                         }
                     }
@@ -422,8 +422,8 @@ public final class VectorGemm {
                             kernelDirectPair(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bo1, bstride, K, c, co, ldc,
                                     ci, accumulate ? co : 0, ldci, bv, bias != null ? jr : 0);
                         } else if (mr == MR) {
-                            kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, ci, accumulate ? co : 0, ldci,
-                                    bv, bias != null ? jr : 0);
+                            kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, ci,
+                                    accumulate ? co : 0, ldci, bv, bias != null ? jr : 0);
                         } else {
                             partialDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, mr, accumulate,
                                     bias, jr, tile);
@@ -614,26 +614,26 @@ public final class VectorGemm {
      */
     private static void kernelDirect8(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int o6, int o7,
                                       int ks, float[] b, int bo, int bstride, int kb, float[] c, int co, int ldc,
-                                      float[] ci, int cio, int ldci, float[] bias, int j0) {
+                                      float[] bias, int j0) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         FloatVector c40, c41, c50, c51, c60, c61, c70, c71;
-        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
-        c00 = FloatVector.fromArray(F, ci, cio + 0 * ldci);
-        c01 = FloatVector.fromArray(F, ci, cio + 0 * ldci + L);
-        c10 = FloatVector.fromArray(F, ci, cio + 1 * ldci);
-        c11 = FloatVector.fromArray(F, ci, cio + 1 * ldci + L);
-        c20 = FloatVector.fromArray(F, ci, cio + 2 * ldci);
-        c21 = FloatVector.fromArray(F, ci, cio + 2 * ldci + L);
-        c30 = FloatVector.fromArray(F, ci, cio + 3 * ldci);
-        c31 = FloatVector.fromArray(F, ci, cio + 3 * ldci + L);
-        c40 = FloatVector.fromArray(F, ci, cio + 4 * ldci);
-        c41 = FloatVector.fromArray(F, ci, cio + 4 * ldci + L);
-        c50 = FloatVector.fromArray(F, ci, cio + 5 * ldci);
-        c51 = FloatVector.fromArray(F, ci, cio + 5 * ldci + L);
-        c60 = FloatVector.fromArray(F, ci, cio + 6 * ldci);
-        c61 = FloatVector.fromArray(F, ci, cio + 6 * ldci + L);
-        c70 = FloatVector.fromArray(F, ci, cio + 7 * ldci);
-        c71 = FloatVector.fromArray(F, ci, cio + 7 * ldci + L);
+        // Accumulating into C: kernelDirect8FromZero is the other case (see there).
+        c00 = FloatVector.fromArray(F, c, co + 0 * ldc);
+        c01 = FloatVector.fromArray(F, c, co + 0 * ldc + L);
+        c10 = FloatVector.fromArray(F, c, co + 1 * ldc);
+        c11 = FloatVector.fromArray(F, c, co + 1 * ldc + L);
+        c20 = FloatVector.fromArray(F, c, co + 2 * ldc);
+        c21 = FloatVector.fromArray(F, c, co + 2 * ldc + L);
+        c30 = FloatVector.fromArray(F, c, co + 3 * ldc);
+        c31 = FloatVector.fromArray(F, c, co + 3 * ldc + L);
+        c40 = FloatVector.fromArray(F, c, co + 4 * ldc);
+        c41 = FloatVector.fromArray(F, c, co + 4 * ldc + L);
+        c50 = FloatVector.fromArray(F, c, co + 5 * ldc);
+        c51 = FloatVector.fromArray(F, c, co + 5 * ldc + L);
+        c60 = FloatVector.fromArray(F, c, co + 6 * ldc);
+        c61 = FloatVector.fromArray(F, c, co + 6 * ldc + L);
+        c70 = FloatVector.fromArray(F, c, co + 7 * ldc);
+        c71 = FloatVector.fromArray(F, c, co + 7 * ldc + L);
         for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
             FloatVector y0 = FloatVector.fromArray(F, b, bi);
             FloatVector y1 = FloatVector.fromArray(F, b, bi + L);

@@ -599,9 +599,9 @@ public final class DetMathVector {
     private static final int SCRATCH_FLOATS = 4 * BLOCK + L;
 
     /**
-     * Per-thread scratch of the array kernels: slots A and B of one block, then (geluGradMul) the
-     * block's results, then (gelu) the packed erfc-branch inputs (see geluCompacted); reused so that a training step allocates nothing here. The passes never
-     * call back into an array kernel, so one array per thread is enough.
+     * Per-thread scratch of the array kernels, laid out as above; reused so that a training step
+     * allocates nothing here. The passes never call back into an array kernel, so one array per
+     * thread is enough.
      */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[SCRATCH_FLOATS]);
 

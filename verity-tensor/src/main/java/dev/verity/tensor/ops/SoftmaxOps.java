@@ -79,39 +79,13 @@ public final class SoftmaxOps {
     }
 
     /**
-     * For the L rows of length c at x[off..], lane i = row i (see {@link RowLanes}): the MAX
-     * chain m from -inf into st[0..L) and, when sum, the ADD chain of exp(x_j - m) from +0 into
-     * st[L..2L): exactly {@link #rowMax} and {@link #expShiftSum}'s chains per lane.
-     */
-    static void maxSumLanes(float[] x, int off, int c, boolean sum, float[] st) {
-        int l = F.length();
-        float[] xt = RowLanes.transpose(x, off, c, 0);
-        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < c; j++) {
-            m = m.max(FloatVector.fromArray(F, xt, j * l));
-        }
-        m.intoArray(st, 0);
-        if (sum) {
-            float[] et = RowLanes.buffer(1, c * l);
-            for (int j = 0; j < c; j++) {
-                FloatVector.fromArray(F, xt, j * l).sub(m).intoArray(et, j * l);
-            }
-            DetMathVector.exp(et, 0, et, 0, c * l); // see expLanes
-            FloatVector s = FloatVector.zero(F);
-            for (int j = 0; j < c; j++) {
-                s = s.add(FloatVector.fromArray(F, et, j * l));
-            }
-            s.intoArray(st, l);
-        }
-    }
-
-    /**
      * For the L rows of length c transposed into xt (lane i = row i, see {@link RowLanes}): the
      * MAX chain m from -inf into st[0..L), e_j = exp(x_j - m) into et, and the ADD chain of the
-     * e's from +0 into st[L..2L). exp runs as DetMathVector's array kernel over all of et, never
-     * as a per-vector call: where C2 did not inline that call (a caller grown too big, or exp
-     * already compiled on its own into more code than it inlines), every vector crossing it was
-     * boxed, 15-18 KB of garbage per lenet5 step from CROSS_ENTROPY_GRAD alone, in some runs.
+     * e's from +0 into st[L..2L): exactly {@link #rowMax} and {@link #expShiftSum}'s chains per
+     * lane. exp runs as DetMathVector's array kernel over all of et, never as a per-vector call:
+     * where C2 did not inline that call (a caller grown too big, or exp already compiled on its
+     * own into more code than it inlines), every vector crossing it was boxed, 15-18 KB of garbage
+     * per lenet5 step from CROSS_ENTROPY_GRAD alone, in some runs.
      */
     static void expLanes(float[] xt, int c, float[] et, float[] st) {
         int l = F.length();
@@ -502,7 +476,8 @@ public final class SoftmaxOps {
                     int r0 = b * l;
                     int k = Math.min(l, n - r0);
                     if (fast && k == l) {
-                        maxSumLanes(x, r0 * c, c, true, st);
+                        // the e's themselves are not needed, only their sum: buffer 1 is scratch
+                        expLanes(RowLanes.transpose(x, r0 * c, c, 0), c, RowLanes.buffer(1, c * l), st);
                     } else {
                         for (int i = 0; i < k; i++) {
                             int off = (r0 + i) * c;
