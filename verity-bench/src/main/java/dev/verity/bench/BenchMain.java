@@ -146,9 +146,11 @@ public final class BenchMain implements Callable<Integer> {
             TrainingState s = t.initialState();
             t.train(s, warmup, true, null);
             t.executor().profile(true);
+            Parallel.resetStats();
             long t0 = System.nanoTime();
             t.train(s, warmup + steps, true, null);
             double secs = (System.nanoTime() - t0) / 1e9;
+            Parallel.Stats ps = Parallel.stats();
             long mf = TrainRun.modelFlops(t.trainingStep().graph());
             System.out.printf(Locale.ROOT, "%s, %d thread(s): %.1f steps/s, %.0f samples/s, %.1f model GFLOP/s (%.1f MFLOP/step),"
                     + " %.1f MB of node buffers (%.1f MB unshared)%n", model, threads, steps / secs, steps * t.config().batch() / secs,
@@ -157,6 +159,9 @@ public final class BenchMain implements Callable<Integer> {
             t.executor().profile().entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
                     .forEach(e -> System.out.printf(Locale.ROOT, "  %-22s %8.3f ms/step  %5.1f%%%n", e.getKey(),
                             e.getValue() / 1e6 / steps, 100 * e.getValue() / total));
+            System.out.printf(Locale.ROOT, "parallel hand-off: %.0f jobs/step, caller waited for workers %.3f ms/step,"
+                    + " ran %.1f ranges/step beyond its share%n", ps.jobs() / (double) steps, ps.waitNanos() / 1e6 / steps,
+                    ps.partsTakenOver() / (double) steps);
             if (nodes > 0) {
                 Graph g = t.trainingStep().graph();
                 System.out.printf(Locale.ROOT, "slowest %d nodes:%n", nodes);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -77,7 +79,7 @@ class ParallelTest {
         assertTrue(stolen > 0, "the caller never ran its worker's part in 5000 calls");
     }
 
-    /** Past 64 parts the claims live in a second bit set: every index still exactly once. */
+    /** Many ranges (one per thread at 70 and 130 threads): every index still exactly once. */
     @Test
     void moreThanSixtyFourParts() {
         for (int t : new int[] {70, 130, 70}) {
@@ -86,6 +88,82 @@ class ParallelTest {
                 coversOnce(10_007 + call, 1);
             }
         }
+    }
+
+    /**
+     * The job record is reused from call to call: a thread late for one call must never run a
+     * range of it after the call has returned, nor a range of the next call twice. Over many tiny
+     * calls, each with its own body and counters, no body runs after its call returned and every
+     * index runs exactly once.
+     */
+    @Test
+    void noRangeRunsAfterItsCallReturned() {
+        for (int t : new int[] {2, 4}) {
+            Parallel.setThreads(t);
+            AtomicInteger late = new AtomicInteger();
+            for (int call = 0; call < 20_000; call++) {
+                int n = 2 + call % 7;
+                AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                boolean[] returned = new boolean[1];
+                Parallel.parallelFor(n, 1, (from, to) -> {
+                    if (returned[0]) {
+                        late.incrementAndGet();
+                    }
+                    for (int i = from; i < to; i++) {
+                        hits.incrementAndGet(i);
+                    }
+                });
+                returned[0] = true;
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, hits.get(i), "call " + call + " index " + i + " at " + t + " threads");
+                }
+            }
+            assertEquals(0, late.get(), "ranges run after their call returned");
+        }
+    }
+
+    private static final float[] SINK = new float[64];
+
+    /**
+     * A hand-off allocates nothing (one reused job record): measured on the caller over calls
+     * whose body captures nothing (a lambda without captures is a constant). A record per call
+     * would be 10,000 x 40 B or more.
+     */
+    @Test
+    void aHandOffAllocatesNothing() {
+        Parallel.setThreads(2);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Parallel.RangeBody body = (from, to) -> {
+            for (int i = from; i < to; i++) {
+                SINK[i] += 1f;
+            }
+        };
+        for (int call = 0; call < 30_000; call++) {
+            Parallel.parallelFor(64, 1, body);
+        }
+        long id = Thread.currentThread().threadId();
+        long before = mx.getThreadAllocatedBytes(id);
+        for (int call = 0; call < 10_000; call++) {
+            Parallel.parallelFor(64, 1, body);
+        }
+        long bytes = mx.getThreadAllocatedBytes(id) - before;
+        assertTrue(bytes < 40_000, "10,000 hand-offs allocated " + bytes + " bytes on the caller");
+    }
+
+    @Test
+    void statsCountHandOffs() {
+        Parallel.setThreads(2);
+        Parallel.resetStats();
+        for (int call = 0; call < 100; call++) {
+            coversOnce(1000, 1);
+        }
+        coversOnce(1000, 1000); // one range: runs inline, no hand-off
+        Parallel.Stats s = Parallel.stats();
+        assertEquals(100, s.jobs());
+        assertTrue(s.partsTakenOver() >= 0 && s.partsTakenOver() <= 100, s.toString());
+        assertTrue(s.waitNanos() >= 0, s.toString());
+        Parallel.resetStats();
+        assertEquals(new Parallel.Stats(0, 0, 0), Parallel.stats());
     }
 
     @Test
