@@ -1,6 +1,8 @@
 package dev.verity.tensor.math;
 
 import static dev.verity.tensor.math.DetMath.*;
+import static jdk.incubator.vector.FloatVector.broadcast;
+import static jdk.incubator.vector.FloatVector.fromArray;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -50,9 +52,13 @@ import jdk.incubator.vector.VectorSpecies;
  *       recomputed there by the very same ops (so the same bits) instead of stored;
  *   <li>passes are called through method handles (see {@code PASSES}), so C2 compiles each one as
  *       its own unit instead of inlining several into one caller and running out of budget again;
- *   <li>pass loops contain their op sequence textually (a vector-valued helper could stay a call),
- *       calling only the one-line helpers {@code bc}/{@code sel}/{@code load}; only arrays cross
- *       the remaining calls. Polynomials are unrolled over {@code static final float}
+ *   <li>pass loops contain their op sequence textually and call only the Vector API itself,
+ *       whose methods the JDK marks force-inline. Even a one-line helper of ours can stay a call:
+ *       C2 skipped {@code broadcast}/{@code load} wrappers inside {@code expLoop} as "low call
+ *       site frequency" where most calls were shorter than a vector (the 10 logits of mlp's
+ *       cross-entropy), and every vector crossing them was boxed: 169 KB of garbage per mlp step
+ *       in about one run in three. Only arrays cross the remaining calls. Polynomials are
+ *       unrolled over {@code static final float}
  *       coefficients (constants to C2, unlike array elements);
  *   <li>the per-vector forms of those functions copy the vector into a scratch array and run the
  *       same passes over one vector: one source of truth per op sequence, but a fixed cost of
@@ -71,6 +77,8 @@ public final class DetMathVector {
      */
     public static final VectorSpecies<Float> SPECIES = dev.verity.tensor.kernel.Vectors.F;
 
+    /** SPECIES, short: kernels call only JDK vector methods, never a helper of ours (see the class doc). */
+    private static final VectorSpecies<Float> S = SPECIES;
     private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
     private static final int L = SPECIES.length();
 
@@ -101,34 +109,18 @@ public final class DetMathVector {
         }
     }
 
-    private static FloatVector sel(VectorMask<Float> c, FloatVector a, FloatVector b) {
-        return b.blend(a, c);
-    }
-
-    private static FloatVector bc(float v) {
-        return FloatVector.broadcast(SPECIES, v);
-    }
-
-    /** 2^n for integer lanes n in [-126, 127]. */
-    private static FloatVector pow2(IntVector n) {
-        return n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-    }
-
-    private static FloatVector load(float[] a, int i) {
-        return FloatVector.fromArray(SPECIES, a, i);
-    }
-
     // ---- exp, sigmoid, cos: short enough to stay one inlinable method ----
 
     public static FloatVector exp(FloatVector x) {
         FloatVector x1 = x.max(EXP_LO);
         FloatVector x2 = x1.min(EXP_HI);
-        FloatVector t = x2.fma(bc(LOG2E), bc(MAGIC));
+        FloatVector t = x2.fma(LOG2E, MAGIC);
         FloatVector k = t.sub(MAGIC);
-        FloatVector r = k.fma(bc(NEG_LN2_HI), x2);
-        r = k.fma(bc(NEG_LN2_LO), r);
-        FloatVector p = bc(EP0).fma(r, bc(EP1)).fma(r, bc(EP2)).fma(r, bc(EP3)).fma(r, bc(EP4))
-                .fma(r, bc(EP5));
+        FloatVector r = k.fma(broadcast(S, NEG_LN2_HI), x2);
+        r = k.fma(broadcast(S, NEG_LN2_LO), r);
+        FloatVector p = broadcast(S, EP0).fma(r, broadcast(S, EP1))
+                .fma(r, broadcast(S, EP2)).fma(r, broadcast(S, EP3)).fma(r, broadcast(S, EP4))
+                .fma(r, broadcast(S, EP5));
         FloatVector z = r.mul(r);
         FloatVector y = p.fma(z, r);
         y = y.add(1f);
@@ -136,7 +128,10 @@ public final class DetMathVector {
         IntVector ki = t.reinterpretAsInts().sub(MAGIC_BITS).max(-150).min(128);
         IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
         IntVector k2 = ki.sub(k1);
-        return y.mul(pow2(k1)).mul(pow2(k2));
+        // 2^k1 and 2^k2 (each in [-75, 64]) straight from their exponent bits
+        FloatVector p1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector p2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(p1).mul(p2);
     }
 
     /**
@@ -145,15 +140,16 @@ public final class DetMathVector {
      */
     private static void expLoop(float[] a, int ao, float[] b, int bo, int m) {
         for (int j = 0; j < m; j += L) {
-            FloatVector x = load(a, ao + j);
+            FloatVector x = fromArray(S, a, ao + j);
             FloatVector x1 = x.max(EXP_LO);
             FloatVector x2 = x1.min(EXP_HI);
-            FloatVector t = x2.fma(bc(LOG2E), bc(MAGIC));
+            FloatVector t = x2.fma(LOG2E, MAGIC);
             FloatVector k = t.sub(MAGIC);
-            FloatVector r = k.fma(bc(NEG_LN2_HI), x2);
-            r = k.fma(bc(NEG_LN2_LO), r);
-            FloatVector p = bc(EP0).fma(r, bc(EP1)).fma(r, bc(EP2)).fma(r, bc(EP3)).fma(r, bc(EP4))
-                    .fma(r, bc(EP5));
+            FloatVector r = k.fma(broadcast(S, NEG_LN2_HI), x2);
+            r = k.fma(broadcast(S, NEG_LN2_LO), r);
+            FloatVector p = broadcast(S, EP0).fma(r, broadcast(S, EP1))
+                    .fma(r, broadcast(S, EP2)).fma(r, broadcast(S, EP3)).fma(r, broadcast(S, EP4))
+                    .fma(r, broadcast(S, EP5));
             FloatVector z = r.mul(r);
             FloatVector y = p.fma(z, r);
             y = y.add(1f);
@@ -177,36 +173,36 @@ public final class DetMathVector {
         FloatVector e = exp(na);
         FloatVector d = e.add(1f);
         VectorMask<Float> neg = x.compare(VectorOperators.LT, 0f);
-        FloatVector num = sel(neg, e, bc(1f));
+        FloatVector num = broadcast(S, 1f).blend(e, neg);
         return num.div(d);
     }
 
     public static FloatVector cos(FloatVector x) {
-        FloatVector t = x.fma(bc(TWO_OVER_PI), bc(MAGIC));
+        FloatVector t = x.fma(TWO_OVER_PI, MAGIC);
         FloatVector k = t.sub(MAGIC);
-        FloatVector r = k.fma(bc(NEG_PIO2_1), x);
-        r = k.fma(bc(NEG_PIO2_2), r);
-        r = k.fma(bc(NEG_PIO2_3), r);
+        FloatVector r = k.fma(broadcast(S, NEG_PIO2_1), x);
+        r = k.fma(broadcast(S, NEG_PIO2_2), r);
+        r = k.fma(broadcast(S, NEG_PIO2_3), r);
         FloatVector z = r.mul(r);
-        FloatVector sp = bc(SS0).fma(z, bc(SS1)).fma(z, bc(SS2));
+        FloatVector sp = broadcast(S, SS0).fma(z, broadcast(S, SS1)).fma(z, broadcast(S, SS2));
         FloatVector rz = r.mul(z);
         FloatVector s = rz.fma(sp, r);
-        FloatVector cp = bc(CC0).fma(z, bc(CC1)).fma(z, bc(CC2));
+        FloatVector cp = broadcast(S, CC0).fma(z, broadcast(S, CC1)).fma(z, broadcast(S, CC2));
         FloatVector zz = z.mul(z);
-        FloatVector w = z.fma(bc(-0.5f), bc(1f));
+        FloatVector w = z.fma(broadcast(S, -0.5f), broadcast(S, 1f));
         FloatVector c = zz.fma(cp, w);
-        FloatVector j4 = k.fma(bc(0.25f), bc(MAGIC));
+        FloatVector j4 = k.fma(broadcast(S, 0.25f), broadcast(S, MAGIC));
         FloatVector j = j4.sub(MAGIC);
-        FloatVector q = j.fma(bc(-4f), k);
+        FloatVector q = j.fma(broadcast(S, -4f), k);
         FloatVector aq = q.abs();
         FloatVector ns = s.neg();
         VectorMask<Float> qpos = q.compare(VectorOperators.GT, 0f);
-        FloatVector w2 = sel(qpos, ns, s);
+        FloatVector w2 = s.blend(ns, qpos);
         FloatVector nc = c.neg();
         VectorMask<Float> two = aq.compare(VectorOperators.GT, 1.5f);
-        FloatVector t1 = sel(two, nc, w2);
+        FloatVector t1 = w2.blend(nc, two);
         VectorMask<Float> odd = aq.compare(VectorOperators.GT, 0.5f);
-        return sel(odd, t1, c);
+        return c.blend(t1, odd);
     }
 
     // ---- log: two passes ----
@@ -216,21 +212,21 @@ public final class DetMathVector {
         int fo = so;
         int ko = so + m;
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             VectorMask<Float> sub = xv.compare(VectorOperators.LT, MIN_NORMAL);
             FloatVector xb = xv.mul(TWO24);
-            FloatVector xs = sel(sub, xb, xv);
+            FloatVector xs = xv.blend(xb, sub);
             IntVector bits = xs.reinterpretAsInts();
             FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).and(0xff).sub(127)
                     .convert(VectorOperators.I2F, 0);
             FloatVector mm = bits.and(0x807fffff).or(0x3f800000).reinterpretAsFloats();
             VectorMask<Float> big = mm.compare(VectorOperators.GT, SQRT2);
             FloatVector mh = mm.mul(0.5f);
-            FloatVector m2 = sel(big, mh, mm);
-            FloatVector zero = bc(0f);
-            FloatVector ea = sel(sub, bc(-24f), zero);
+            FloatVector m2 = mm.blend(mh, big);
+            FloatVector zero = broadcast(S, 0f);
+            FloatVector ea = zero.blend(broadcast(S, -24f), sub);
             FloatVector e1 = e.add(ea);
-            FloatVector inc = sel(big, bc(1f), zero);
+            FloatVector inc = zero.blend(broadcast(S, 1f), big);
             FloatVector dk = e1.add(inc);
             FloatVector f = m2.sub(1f);
             f.intoArray(s, fo + j);
@@ -243,16 +239,16 @@ public final class DetMathVector {
         int fo = so;
         int ko = so + m;
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
-            FloatVector f = load(s, fo + j);
-            FloatVector dk = load(s, ko + j);
+            FloatVector xv = fromArray(S, x, xo + j);
+            FloatVector f = fromArray(S, s, fo + j);
+            FloatVector dk = fromArray(S, s, ko + j);
             FloatVector d = f.add(2f);
             FloatVector sv = f.div(d);
             FloatVector z = sv.mul(sv);
             FloatVector w = z.mul(z);
-            FloatVector t1 = w.fma(bc(LG4), bc(LG2));
+            FloatVector t1 = w.fma(LG4, LG2);
             t1 = w.mul(t1);
-            FloatVector t2 = w.fma(bc(LG3), bc(LG1));
+            FloatVector t2 = w.fma(LG3, LG1);
             t2 = z.mul(t2);
             FloatVector rr = t2.add(t1);
             FloatVector hf = f.mul(0.5f);
@@ -266,11 +262,11 @@ public final class DetMathVector {
             FloatVector v2 = dk.mul(LN2_HI);
             FloatVector res = u.add(v2);
             VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
-            FloatVector sp = sel(neg, bc(QNAN), bc(Float.NEGATIVE_INFINITY));
+            FloatVector sp = (broadcast(S, Float.NEGATIVE_INFINITY)).blend(broadcast(S, QNAN), neg);
             VectorMask<Float> pos = xv.compare(VectorOperators.GT, 0f);
-            res = sel(pos, res, sp);
+            res = sp.blend(res, pos);
             VectorMask<Float> fin = xv.compare(VectorOperators.LT, Float.POSITIVE_INFINITY);
-            sel(fin, res, xv).intoArray(y, yo + j);
+            xv.blend(res, fin).intoArray(y, yo + j);
         }
     }
 
@@ -279,7 +275,7 @@ public final class DetMathVector {
     /** Pass: slot A = 2 * min(|x|, TANH_CLAMP), the argument of tanh's exp. */
     private static void tanhArg(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             FloatVector a0 = xv.abs();
             FloatVector a = a0.min(TANH_CLAMP);
             a.add(a).intoArray(s, so + j);
@@ -289,25 +285,26 @@ public final class DetMathVector {
     /** Pass: y = tanh(x) from e = exp(2 min(|x|, clamp)) in slot A. */
     private static void tanhFinish(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             FloatVector a0 = xv.abs();
             FloatVector a = a0.min(TANH_CLAMP);
             FloatVector z = xv.mul(xv);
-            FloatVector p = bc(TP0).fma(z, bc(TP1)).fma(z, bc(TP2)).fma(z, bc(TP3)).fma(z, bc(TP4))
-                    .fma(z, bc(TP5)).fma(z, bc(TP6));
+            FloatVector p = broadcast(S, TP0).fma(z, broadcast(S, TP1))
+                    .fma(z, broadcast(S, TP2)).fma(z, broadcast(S, TP3)).fma(z, broadcast(S, TP4))
+                    .fma(z, broadcast(S, TP5)).fma(z, broadcast(S, TP6));
             FloatVector xz = xv.mul(z);
             FloatVector ys = xz.fma(p, xv);
             VectorMask<Float> tiny = a.compare(VectorOperators.LT, TANH_TINY);
-            ys = sel(tiny, xv, ys);
-            FloatVector e = load(s, so + j);
+            ys = ys.blend(xv, tiny);
+            FloatVector e = fromArray(S, s, so + j);
             FloatVector d = e.add(1f);
-            FloatVector q = bc(2f).div(d);
-            FloatVector yl = bc(1f).sub(q);
+            FloatVector q = broadcast(S, 2f).div(d);
+            FloatVector yl = broadcast(S, 1f).sub(q);
             FloatVector nl = yl.neg();
             VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
-            yl = sel(neg, nl, yl);
+            yl = yl.blend(nl, neg);
             VectorMask<Float> small = a.compare(VectorOperators.LT, TANH_T);
-            sel(small, ys, yl).intoArray(y, yo + j);
+            yl.blend(ys, small).intoArray(y, yo + j);
         }
     }
 
@@ -316,7 +313,7 @@ public final class DetMathVector {
     /** Pass: slot A = -(xc * xc), xc = x clamped to [-ERF_CLAMP, ERF_CLAMP]: the argument of erfc's exp. */
     private static void erfArg(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             FloatVector xc = xv.max(-ERF_CLAMP);
             xc = xc.min(ERF_CLAMP);
             FloatVector hi = xc.mul(xc);
@@ -327,23 +324,25 @@ public final class DetMathVector {
     /** Pass, in place: slot A = e0 = exp(-hi) becomes c = erfc(|xc|). */
     private static void erfErfc(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             FloatVector xc = xv.max(-ERF_CLAMP);
             xc = xc.min(ERF_CLAMP);
             FloatVector a = xc.abs();
             FloatVector hi = xc.mul(xc);
             FloatVector nhi = hi.neg();
             FloatVector lo = xc.fma(xc, nhi);
-            FloatVector e0 = load(s, so + j);
+            FloatVector e0 = fromArray(S, s, so + j);
             FloatVector nlo = lo.neg();
             FloatVector e = e0.fma(nlo, e0);
             FloatVector ar = a.max(ERF_T);
             ar = ar.min(ERFC_AMAX);
-            FloatVector t = bc(1f).div(ar);
+            FloatVector t = broadcast(S, 1f).div(ar);
             FloatVector sv = t.sub(ERFC_CENTER);
-            FloatVector r = bc(ER0).fma(sv, bc(ER1)).fma(sv, bc(ER2)).fma(sv, bc(ER3)).fma(sv, bc(ER4))
-                    .fma(sv, bc(ER5)).fma(sv, bc(ER6)).fma(sv, bc(ER7)).fma(sv, bc(ER8)).fma(sv, bc(ER9))
-                    .fma(sv, bc(ER10)).fma(sv, bc(ER11)).fma(sv, bc(ER12));
+            FloatVector r = broadcast(S, ER0).fma(sv, broadcast(S, ER1))
+                    .fma(sv, broadcast(S, ER2)).fma(sv, broadcast(S, ER3)).fma(sv, broadcast(S, ER4))
+                    .fma(sv, broadcast(S, ER5)).fma(sv, broadcast(S, ER6))
+                            .fma(sv, broadcast(S, ER7)).fma(sv, broadcast(S, ER8)).fma(sv, broadcast(S, ER9))
+                    .fma(sv, broadcast(S, ER10)).fma(sv, broadcast(S, ER11)).fma(sv, broadcast(S, ER12));
             FloatVector er = e.mul(r);
             er.div(ar).intoArray(s, so + j);
         }
@@ -352,21 +351,22 @@ public final class DetMathVector {
     /** Pass: y = erf(x) from c = erfc(|xc|) in slot A. */
     private static void erfFinish(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             FloatVector xc = xv.max(-ERF_CLAMP);
             xc = xc.min(ERF_CLAMP);
             FloatVector a = xc.abs();
             FloatVector hi = xc.mul(xc);
-            FloatVector q = bc(EQ0).fma(hi, bc(EQ1)).fma(hi, bc(EQ2)).fma(hi, bc(EQ3)).fma(hi, bc(EQ4))
-                    .fma(hi, bc(EQ5)).fma(hi, bc(EQ6));
+            FloatVector q = broadcast(S, EQ0).fma(hi, broadcast(S, EQ1))
+                    .fma(hi, broadcast(S, EQ2)).fma(hi, broadcast(S, EQ3)).fma(hi, broadcast(S, EQ4))
+                    .fma(hi, broadcast(S, EQ5)).fma(hi, broadcast(S, EQ6));
             FloatVector erfS = xc.fma(q, xc);
-            FloatVector c = load(s, so + j);
-            FloatVector erfL = bc(1f).sub(c);
+            FloatVector c = fromArray(S, s, so + j);
+            FloatVector erfL = broadcast(S, 1f).sub(c);
             FloatVector nL = erfL.neg();
             VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
-            erfL = sel(neg, nL, erfL);
+            erfL = erfL.blend(nL, neg);
             VectorMask<Float> small = a.compare(VectorOperators.LT, ERF_T);
-            sel(small, erfS, erfL).intoArray(y, yo + j);
+            erfL.blend(erfS, small).intoArray(y, yo + j);
         }
     }
 
@@ -375,7 +375,7 @@ public final class DetMathVector {
     /** Pass: slot A = -(xc^2 / 2), xc = x clamped to [-GELU_CLAMP, GELU_CLAMP]: the argument of erfc's exp. */
     private static void geluArg(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             FloatVector xl = xv.max(-GELU_CLAMP);
             FloatVector xc = xl.min(GELU_CLAMP);
             FloatVector sq = xc.mul(xc);
@@ -391,7 +391,7 @@ public final class DetMathVector {
         int eo = so;
         int co = so + m;
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             FloatVector xl = xv.max(-GELU_CLAMP);
             FloatVector xc = xl.min(GELU_CLAMP);
             FloatVector u = xc.mul(INV_SQRT2);
@@ -400,16 +400,18 @@ public final class DetMathVector {
             FloatVector sql = xc.fma(xc, nsq);
             FloatVector lo = sql.mul(0.5f);
             FloatVector a = u.abs();
-            FloatVector e0 = load(s, eo + j);
+            FloatVector e0 = fromArray(S, s, eo + j);
             FloatVector nlo = lo.neg();
             FloatVector e = e0.fma(nlo, e0);
             FloatVector ar = a.max(ERF_T);
             ar = ar.min(ERFC_AMAX);
-            FloatVector t = bc(1f).div(ar);
+            FloatVector t = broadcast(S, 1f).div(ar);
             FloatVector sv = t.sub(ERFC_CENTER);
-            FloatVector r = bc(ER0).fma(sv, bc(ER1)).fma(sv, bc(ER2)).fma(sv, bc(ER3)).fma(sv, bc(ER4))
-                    .fma(sv, bc(ER5)).fma(sv, bc(ER6)).fma(sv, bc(ER7)).fma(sv, bc(ER8)).fma(sv, bc(ER9))
-                    .fma(sv, bc(ER10)).fma(sv, bc(ER11)).fma(sv, bc(ER12));
+            FloatVector r = broadcast(S, ER0).fma(sv, broadcast(S, ER1))
+                    .fma(sv, broadcast(S, ER2)).fma(sv, broadcast(S, ER3)).fma(sv, broadcast(S, ER4))
+                    .fma(sv, broadcast(S, ER5)).fma(sv, broadcast(S, ER6))
+                            .fma(sv, broadcast(S, ER7)).fma(sv, broadcast(S, ER8)).fma(sv, broadcast(S, ER9))
+                    .fma(sv, broadcast(S, ER10)).fma(sv, broadcast(S, ER11)).fma(sv, broadcast(S, ER12));
             FloatVector er = e.mul(r);
             e.intoArray(s, eo + j);
             er.div(ar).intoArray(s, co + j);
@@ -420,29 +422,30 @@ public final class DetMathVector {
     private static void geluFinish(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
         int co = so + m;
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             FloatVector xl = xv.max(-GELU_CLAMP);
             FloatVector xc = xl.min(GELU_CLAMP);
-            FloatVector c = load(s, co + j);
+            FloatVector c = fromArray(S, s, co + j);
             // onePlusErf written out (a helper could stay a call, see the class doc)
             FloatVector u = xc.mul(INV_SQRT2);
             FloatVector sq = xc.mul(xc);
             FloatVector hi = sq.mul(0.5f);
             FloatVector a = u.abs();
-            FloatVector q = bc(EQ0).fma(hi, bc(EQ1)).fma(hi, bc(EQ2)).fma(hi, bc(EQ3)).fma(hi, bc(EQ4))
-                    .fma(hi, bc(EQ5)).fma(hi, bc(EQ6));
+            FloatVector q = broadcast(S, EQ0).fma(hi, broadcast(S, EQ1))
+                    .fma(hi, broadcast(S, EQ2)).fma(hi, broadcast(S, EQ3)).fma(hi, broadcast(S, EQ4))
+                    .fma(hi, broadcast(S, EQ5)).fma(hi, broadcast(S, EQ6));
             FloatVector erfS = u.fma(q, u);
             FloatVector opS = erfS.add(1f);
-            FloatVector twoMinusC = bc(2f).sub(c);
+            FloatVector twoMinusC = broadcast(S, 2f).sub(c);
             VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
-            FloatVector opL = sel(neg, c, twoMinusC);
+            FloatVector opL = twoMinusC.blend(c, neg);
             VectorMask<Float> small = a.compare(VectorOperators.LT, ERF_T);
-            FloatVector op = sel(small, opS, opL);
+            FloatVector op = opL.blend(opS, small);
             FloatVector phi = op.mul(0.5f);
             FloatVector g1 = xl.mul(phi);
             FloatVector xop = xl.mul(op);
             FloatVector g2 = xop.mul(0.5f);
-            sel(neg, g2, g1).intoArray(y, yo + j);
+            g1.blend(g2, neg).intoArray(y, yo + j);
         }
     }
 
@@ -451,25 +454,26 @@ public final class DetMathVector {
         int eo = so;
         int co = so + m;
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             FloatVector xl = xv.max(-GELU_CLAMP);
             FloatVector xc = xl.min(GELU_CLAMP);
-            FloatVector c = load(s, co + j);
+            FloatVector c = fromArray(S, s, co + j);
             FloatVector u = xc.mul(INV_SQRT2);
             FloatVector sq = xc.mul(xc);
             FloatVector hi = sq.mul(0.5f);
             FloatVector a = u.abs();
-            FloatVector q = bc(EQ0).fma(hi, bc(EQ1)).fma(hi, bc(EQ2)).fma(hi, bc(EQ3)).fma(hi, bc(EQ4))
-                    .fma(hi, bc(EQ5)).fma(hi, bc(EQ6));
+            FloatVector q = broadcast(S, EQ0).fma(hi, broadcast(S, EQ1))
+                    .fma(hi, broadcast(S, EQ2)).fma(hi, broadcast(S, EQ3)).fma(hi, broadcast(S, EQ4))
+                    .fma(hi, broadcast(S, EQ5)).fma(hi, broadcast(S, EQ6));
             FloatVector erfS = u.fma(q, u);
             FloatVector opS = erfS.add(1f);
-            FloatVector twoMinusC = bc(2f).sub(c);
+            FloatVector twoMinusC = broadcast(S, 2f).sub(c);
             VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
-            FloatVector opL = sel(neg, c, twoMinusC);
+            FloatVector opL = twoMinusC.blend(c, neg);
             VectorMask<Float> small = a.compare(VectorOperators.LT, ERF_T);
-            FloatVector op = sel(small, opS, opL);
+            FloatVector op = opL.blend(opS, small);
             FloatVector phi = op.mul(0.5f);
-            FloatVector e = load(s, eo + j);
+            FloatVector e = fromArray(S, s, eo + j);
             FloatVector pd = xc.mul(e);
             pd = pd.mul(INV_SQRT_2PI);
             phi.add(pd).intoArray(y, yo + j);
@@ -486,7 +490,7 @@ public final class DetMathVector {
     private static int geluLarge(float[] x, int xo, float[] d, int dOff, int m) {
         int n = 0;
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             FloatVector xl = xv.max(-GELU_CLAMP);
             FloatVector xc = xl.min(GELU_CLAMP);
             FloatVector a = xc.mul(INV_SQRT2).abs();
@@ -501,31 +505,32 @@ public final class DetMathVector {
     private static void geluFinishCompacted(float[] x, int xo, float[] s, int so, float[] y, int yo, int m) {
         int ci = so;
         for (int j = 0; j < m; j += L) {
-            FloatVector xv = load(x, xo + j);
+            FloatVector xv = fromArray(S, x, xo + j);
             FloatVector xl = xv.max(-GELU_CLAMP);
             FloatVector xc = xl.min(GELU_CLAMP);
             FloatVector u = xc.mul(INV_SQRT2);
             FloatVector a = u.abs();
             VectorMask<Float> small = a.compare(VectorOperators.LT, ERF_T);
             VectorMask<Float> large = small.not();
-            FloatVector c = load(s, ci).expand(large); // small lanes get 0, and take opS below anyway
+            FloatVector c = fromArray(S, s, ci).expand(large); // small lanes get 0, and take opS below anyway
             ci += large.trueCount();
             // from here DetMath.onePlusErf's last lines and DetMath.gelu's, as in geluFinish
             FloatVector sq = xc.mul(xc);
             FloatVector hi = sq.mul(0.5f);
-            FloatVector q = bc(EQ0).fma(hi, bc(EQ1)).fma(hi, bc(EQ2)).fma(hi, bc(EQ3)).fma(hi, bc(EQ4))
-                    .fma(hi, bc(EQ5)).fma(hi, bc(EQ6));
+            FloatVector q = broadcast(S, EQ0).fma(hi, broadcast(S, EQ1))
+                    .fma(hi, broadcast(S, EQ2)).fma(hi, broadcast(S, EQ3)).fma(hi, broadcast(S, EQ4))
+                    .fma(hi, broadcast(S, EQ5)).fma(hi, broadcast(S, EQ6));
             FloatVector erfS = u.fma(q, u);
             FloatVector opS = erfS.add(1f);
-            FloatVector twoMinusC = bc(2f).sub(c);
+            FloatVector twoMinusC = broadcast(S, 2f).sub(c);
             VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
-            FloatVector opL = sel(neg, c, twoMinusC);
-            FloatVector op = sel(small, opS, opL);
+            FloatVector opL = twoMinusC.blend(c, neg);
+            FloatVector op = opL.blend(opS, small);
             FloatVector phi = op.mul(0.5f);
             FloatVector g1 = xl.mul(phi);
             FloatVector xop = xl.mul(op);
             FloatVector g2 = xop.mul(0.5f);
-            sel(neg, g2, g1).intoArray(y, yo + j);
+            g1.blend(g2, neg).intoArray(y, yo + j);
         }
     }
 
@@ -648,7 +653,7 @@ public final class DetMathVector {
         for (int p : passes) {
             run(p, t, 0, t, L, t, 0, L);
         }
-        return load(t, 0);
+        return fromArray(S, t, 0);
     }
 
     public static FloatVector log(FloatVector x) {
@@ -712,7 +717,7 @@ public final class DetMathVector {
         int ub = check(src, off, dst, doff, n);
         int i = 0;
         for (; i < ub; i += L) {
-            sigmoid(load(src, off + i)).intoArray(dst, doff + i);
+            sigmoid(fromArray(S, src, off + i)).intoArray(dst, doff + i);
         }
         for (; i < n; i++) {
             dst[doff + i] = DetMath.sigmoid(src[off + i]);
@@ -764,7 +769,8 @@ public final class DetMathVector {
                     run(p, v, voff + i, s, 0, s, GRAD_MUL_BLOCK, m);
                 }
                 for (int j = 0; j < m; j += L) {
-                    load(dy, dyoff + i + j).mul(load(s, GRAD_MUL_BLOCK + j)).intoArray(dst, doff + i + j);
+                    fromArray(S, dy, dyoff + i + j).mul(fromArray(S, s, GRAD_MUL_BLOCK + j))
+                            .intoArray(dst, doff + i + j);
                 }
             }
         }
@@ -777,7 +783,7 @@ public final class DetMathVector {
         int ub = check(src, off, dst, doff, n);
         int i = 0;
         for (; i < ub; i += L) {
-            cos(load(src, off + i)).intoArray(dst, doff + i);
+            cos(fromArray(S, src, off + i)).intoArray(dst, doff + i);
         }
         for (; i < n; i++) {
             dst[doff + i] = DetMath.cos(src[off + i]);
