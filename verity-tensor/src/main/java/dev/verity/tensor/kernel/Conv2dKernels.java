@@ -94,7 +94,7 @@ public final class Conv2dKernels {
         int kk = s.k();
         int p = s.p();
         int oc = s.oc();
-        boolean kx = !scalar && !directDisabled && !kxDisabled && oc <= LN && s.kw() <= LN;
+        boolean kx = !scalar && !directDisabled && !kxDisabled && oc <= KX_MAX_CHANNELS && s.kw() <= L;
         if (kx) {
             int units = s.c() * ((s.kh() + KY - 1) / KY) * ((oc + KO - 1) / KO);
             Parallel.parallelFor(units, 1, (from, to) -> kxWeight(s, x, dy, dw, from, to));
@@ -301,13 +301,18 @@ public final class Conv2dKernels {
     /** Forward tile: 6 output channels x 2 vectors of positions (12 accumulators). */
     private static final int FR = 6;
     /**
-     * Narrower vectors for {@link #kxWeight}, whose lanes run over a kernel row's columns (5 for
-     * a 5x5 kernel): two 256-bit fmas per cycle do the same lane-work per cycle as one 512-bit
-     * fma (Zen 4 splits 512-bit ops in two halves). Lanes are independent chains, so the width
-     * changes no bits.
+     * Most output channels {@link #kxWeight} takes; above it, lanes over channels
+     * ({@link #directWeight}) fill more lanes (16 channels: 2x faster on Zen 5).
+     *
+     * <p>{@link #kxWeight}'s lanes run over a kernel row's columns (5 of them for a 5x5 kernel),
+     * so 256-bit vectors would waste fewer lanes there, but this class uses the engine's one
+     * species throughout: where one kernel ran on Float256Vector and the rest on Float512Vector,
+     * the Vector API's shared methods saw both classes in their type profiles, and in about one
+     * lenet5 run in four (2 threads, Zen 5) C2 compiled many kernels with boxed vectors for the
+     * whole run, 2.5-6 MB of garbage per step at half speed; with one species, 0 runs in 10. The
+     * price: conv1's weight gradient 0.41 -> 0.48 ms per step (1 thread, Zen 5), under 2% of a step.
      */
-    private static final VectorSpecies<Float> FN = L > 8 ? FloatVector.SPECIES_256 : F;
-    private static final int LN = FN.length();
+    static final int KX_MAX_CHANNELS = 8;
     /** Weight-gradient tile: 8 rows k = (c, ky, kx) x one vector of output channels. */
     static final int WR = 8;
 
@@ -624,8 +629,8 @@ public final class Conv2dKernels {
     private static final int KY = 5;
 
     /**
-     * Weight gradient for few output channels (oc <= LN) and narrow kernels (kw <= LN), any
-     * stride: lanes run over the kernel columns kx of one kernel row, so the x terms of a row of
+     * Weight gradient for few output channels (oc <= KX_MAX_CHANNELS) and narrow kernels
+     * (kw <= L), any stride: lanes run over the kernel columns kx of one kernel row, so the x terms of a row of
      * taps are one contiguous load from the padded image and dy needs no transposing (one
      * broadcast per channel and position). Each lane kx < kw of accumulator (oc, c, ky) is the
      * reference chain: acc = fma(dy[n, oc, oy, ox], xpad[n, c, oy*s + ky, ox*s + kx], acc) over
@@ -644,10 +649,10 @@ public final class Conv2dKernels {
         int kk = s.k();
         int ocTiles = (oc + KO - 1) / KO;
         int kyTiles = (kh + KY - 1) / KY;
-        int tile = KO * KY * LN;
+        int tile = KO * KY * L;
         Direct d = DIRECT.get();
-        // + LN: the last row's loads run up to LN - kw lanes past the image.
-        int xsize = s.c() * hp * wp + LN;
+        // + L: the last row's loads run up to L - kw lanes past the image.
+        int xsize = s.c() * hp * wp + L;
         float[] xpad = d.xpad = grow(d.xpad, xsize);
         java.util.Arrays.fill(xpad, 0, xsize, 0.0f);
         float[] acc = d.acc = grow(d.acc, (u1 - u0) * tile);
@@ -667,7 +672,7 @@ public final class Conv2dKernels {
             int c = u / ocTiles / kyTiles;
             for (int o = t * KO; o < Math.min(oc, t * KO + KO); o++) {
                 for (int ky = g * KY; ky < Math.min(kh, g * KY + KY); ky++) {
-                    int a = (u - u0) * tile + ((o - t * KO) * KY + ky - g * KY) * LN;
+                    int a = (u - u0) * tile + ((o - t * KO) * KY + ky - g * KY) * L;
                     System.arraycopy(acc, a, dw, o * kk + (c * kh + ky) * kw, kw);
                 }
             }
@@ -677,7 +682,7 @@ public final class Conv2dKernels {
     /**
      * Channels o0..oLast x kernel rows y0..yLast of input channel c (rows and channels past the
      * last repeat it: same chain, same bits, stored over it) over image n. acc holds the tile as
-     * [o - o0][ky - y0][LN].
+     * [o - o0][ky - y0][L].
      */
     private static void kxTile(Conv2dShape s, float[] xpad, int xc, int wp, float[] dy, int n, int o0, int oLast,
                                int y0, int yLast, float[] acc, int a0, boolean load) {
@@ -693,7 +698,7 @@ public final class Conv2dKernels {
         int r2 = xc + Math.min(y0 + 2, yLast) * wp;
         int r3 = xc + Math.min(y0 + 3, yLast) * wp;
         int r4 = xc + Math.min(y0 + 4, yLast) * wp;
-        // acc slot of (channel i, row j): a0 + (i * KY + j) * LN, with repeats mapped onto the last.
+        // acc slot of (channel i, row j): a0 + (i * KY + j) * L, with repeats mapped onto the last.
         int i1 = (o1 - o0) * KY;
         int i2 = (o2 - o0) * KY;
         int j1 = Math.min(1, yLast - y0);
@@ -702,23 +707,23 @@ public final class Conv2dKernels {
         int j4 = Math.min(4, yLast - y0);
         FloatVector c00, c01, c02, c03, c04, c10, c11, c12, c13, c14, c20, c21, c22, c23, c24;
         if (load) {
-            c00 = FloatVector.fromArray(FN, acc, a0);
-            c01 = FloatVector.fromArray(FN, acc, a0 + j1 * LN);
-            c02 = FloatVector.fromArray(FN, acc, a0 + j2 * LN);
-            c03 = FloatVector.fromArray(FN, acc, a0 + j3 * LN);
-            c04 = FloatVector.fromArray(FN, acc, a0 + j4 * LN);
-            c10 = FloatVector.fromArray(FN, acc, a0 + i1 * LN);
-            c11 = FloatVector.fromArray(FN, acc, a0 + (i1 + j1) * LN);
-            c12 = FloatVector.fromArray(FN, acc, a0 + (i1 + j2) * LN);
-            c13 = FloatVector.fromArray(FN, acc, a0 + (i1 + j3) * LN);
-            c14 = FloatVector.fromArray(FN, acc, a0 + (i1 + j4) * LN);
-            c20 = FloatVector.fromArray(FN, acc, a0 + i2 * LN);
-            c21 = FloatVector.fromArray(FN, acc, a0 + (i2 + j1) * LN);
-            c22 = FloatVector.fromArray(FN, acc, a0 + (i2 + j2) * LN);
-            c23 = FloatVector.fromArray(FN, acc, a0 + (i2 + j3) * LN);
-            c24 = FloatVector.fromArray(FN, acc, a0 + (i2 + j4) * LN);
+            c00 = FloatVector.fromArray(F, acc, a0);
+            c01 = FloatVector.fromArray(F, acc, a0 + j1 * L);
+            c02 = FloatVector.fromArray(F, acc, a0 + j2 * L);
+            c03 = FloatVector.fromArray(F, acc, a0 + j3 * L);
+            c04 = FloatVector.fromArray(F, acc, a0 + j4 * L);
+            c10 = FloatVector.fromArray(F, acc, a0 + i1 * L);
+            c11 = FloatVector.fromArray(F, acc, a0 + (i1 + j1) * L);
+            c12 = FloatVector.fromArray(F, acc, a0 + (i1 + j2) * L);
+            c13 = FloatVector.fromArray(F, acc, a0 + (i1 + j3) * L);
+            c14 = FloatVector.fromArray(F, acc, a0 + (i1 + j4) * L);
+            c20 = FloatVector.fromArray(F, acc, a0 + i2 * L);
+            c21 = FloatVector.fromArray(F, acc, a0 + (i2 + j1) * L);
+            c22 = FloatVector.fromArray(F, acc, a0 + (i2 + j2) * L);
+            c23 = FloatVector.fromArray(F, acc, a0 + (i2 + j3) * L);
+            c24 = FloatVector.fromArray(F, acc, a0 + (i2 + j4) * L);
         } else {
-            FloatVector z = FloatVector.zero(FN);
+            FloatVector z = FloatVector.zero(F);
             c00 = z; c01 = z; c02 = z; c03 = z; c04 = z;
             c10 = z; c11 = z; c12 = z; c13 = z; c14 = z;
             c20 = z; c21 = z; c22 = z; c23 = z; c24 = z;
@@ -729,25 +734,25 @@ public final class Conv2dKernels {
         for (int oy = 0, q = 0; oy < oh; oy++) {
             int xr = oy * st * wp;
             for (int ox = 0; ox < ow; ox++, q++, xr += st) {
-                FloatVector v0 = FloatVector.fromArray(FN, xpad, r0 + xr);
-                FloatVector v1 = FloatVector.fromArray(FN, xpad, r1 + xr);
-                FloatVector v2 = FloatVector.fromArray(FN, xpad, r2 + xr);
-                FloatVector v3 = FloatVector.fromArray(FN, xpad, r3 + xr);
-                FloatVector v4 = FloatVector.fromArray(FN, xpad, r4 + xr);
+                FloatVector v0 = FloatVector.fromArray(F, xpad, r0 + xr);
+                FloatVector v1 = FloatVector.fromArray(F, xpad, r1 + xr);
+                FloatVector v2 = FloatVector.fromArray(F, xpad, r2 + xr);
+                FloatVector v3 = FloatVector.fromArray(F, xpad, r3 + xr);
+                FloatVector v4 = FloatVector.fromArray(F, xpad, r4 + xr);
                 // fma(dy, x, acc): the reference's operand order.
-                FloatVector b = FloatVector.broadcast(FN, dy[d0 + q]);
+                FloatVector b = FloatVector.broadcast(F, dy[d0 + q]);
                 c00 = b.fma(v0, c00);
                 c01 = b.fma(v1, c01);
                 c02 = b.fma(v2, c02);
                 c03 = b.fma(v3, c03);
                 c04 = b.fma(v4, c04);
-                b = FloatVector.broadcast(FN, dy[d1 + q]);
+                b = FloatVector.broadcast(F, dy[d1 + q]);
                 c10 = b.fma(v0, c10);
                 c11 = b.fma(v1, c11);
                 c12 = b.fma(v2, c12);
                 c13 = b.fma(v3, c13);
                 c14 = b.fma(v4, c14);
-                b = FloatVector.broadcast(FN, dy[d2 + q]);
+                b = FloatVector.broadcast(F, dy[d2 + q]);
                 c20 = b.fma(v0, c20);
                 c21 = b.fma(v1, c21);
                 c22 = b.fma(v2, c22);
@@ -756,20 +761,20 @@ public final class Conv2dKernels {
             }
         }
         // Descending, so a repeated slot's store lands before the real one's (same bits either way).
-        c24.intoArray(acc, a0 + (i2 + j4) * LN);
-        c23.intoArray(acc, a0 + (i2 + j3) * LN);
-        c22.intoArray(acc, a0 + (i2 + j2) * LN);
-        c21.intoArray(acc, a0 + (i2 + j1) * LN);
-        c20.intoArray(acc, a0 + i2 * LN);
-        c14.intoArray(acc, a0 + (i1 + j4) * LN);
-        c13.intoArray(acc, a0 + (i1 + j3) * LN);
-        c12.intoArray(acc, a0 + (i1 + j2) * LN);
-        c11.intoArray(acc, a0 + (i1 + j1) * LN);
-        c10.intoArray(acc, a0 + i1 * LN);
-        c04.intoArray(acc, a0 + j4 * LN);
-        c03.intoArray(acc, a0 + j3 * LN);
-        c02.intoArray(acc, a0 + j2 * LN);
-        c01.intoArray(acc, a0 + j1 * LN);
+        c24.intoArray(acc, a0 + (i2 + j4) * L);
+        c23.intoArray(acc, a0 + (i2 + j3) * L);
+        c22.intoArray(acc, a0 + (i2 + j2) * L);
+        c21.intoArray(acc, a0 + (i2 + j1) * L);
+        c20.intoArray(acc, a0 + i2 * L);
+        c14.intoArray(acc, a0 + (i1 + j4) * L);
+        c13.intoArray(acc, a0 + (i1 + j3) * L);
+        c12.intoArray(acc, a0 + (i1 + j2) * L);
+        c11.intoArray(acc, a0 + (i1 + j1) * L);
+        c10.intoArray(acc, a0 + i1 * L);
+        c04.intoArray(acc, a0 + j4 * L);
+        c03.intoArray(acc, a0 + j3 * L);
+        c02.intoArray(acc, a0 + j2 * L);
+        c01.intoArray(acc, a0 + j1 * L);
         c00.intoArray(acc, a0);
     }
 
