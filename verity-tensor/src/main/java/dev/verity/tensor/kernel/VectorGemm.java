@@ -27,7 +27,7 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #columnBlock}): the same chains with output rows in the lanes instead of columns.
  */
 public final class VectorGemm {
-    private static final VectorSpecies<Float> F = species();
+    private static final VectorSpecies<Float> F = Vectors.F;
     private static final int L = F.length();
     /** Micro-kernel rows: 6 rows x 2 vectors = 12 accumulators, leaving registers for B and A. */
     static final int MR = 6;
@@ -88,28 +88,6 @@ public final class VectorGemm {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private VectorGemm() {
-    }
-
-    /**
-     * {@link Vectors#F}. On the current main, Vectors' initialiser calls
-     * {@code check(Float.class)}, which the Vector API rejects (it wants {@code float.class}), so
-     * until that is fixed the same width is derived here from the same property
-     * ({@code verity.vector.bits}); once Vectors initialises, its species is used as is.
-     */
-    private static VectorSpecies<Float> species() {
-        try {
-            return Vectors.F;
-        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
-            String bits = System.getProperty("verity.vector.bits", "");
-            return switch (bits) {
-                case "" -> FloatVector.SPECIES_PREFERRED;
-                case "128" -> FloatVector.SPECIES_128;
-                case "256" -> FloatVector.SPECIES_256;
-                case "512" -> FloatVector.SPECIES_512;
-                default -> throw new IllegalArgumentException(
-                        "verity.vector.bits must be 128, 256 or 512, got '" + bits + "'");
-            };
-        }
     }
 
     /** Float lanes of the vectors this kernel uses. */
