@@ -43,8 +43,9 @@ public record GemmShape(String name, int batch, boolean transA, boolean transB, 
 
     /**
      * Square 1024 and 4096, and the shapes the three default models train with: each Linear's forward
-     * (x W^T), input gradient (dY W) and weight gradient (dY^T X); gpt's attention as batched
-     * GEMMs over batch x heads = 128 items of T=64, head size 32.
+     * (x W^T), input gradient (dY W; none for mlp's first layer, whose input is the data) and weight
+     * gradient (dY^T X); gpt's attention as batched GEMMs over batch x heads = 128 items of T=64,
+     * head size 32.
      */
     public static final List<GemmShape> DEFAULTS = List.of(
             new GemmShape("square1024", 1, false, false, 1024, 1024, 1024),
@@ -56,14 +57,19 @@ public record GemmShape(String name, int batch, boolean transA, boolean transB, 
             new GemmShape("mlp.fc1.dW", 1, true, false, 512, 512, 128),
             new GemmShape("mlp.fc2.fwd", 1, false, true, 128, 10, 512),
             new GemmShape("mlp.fc2.dX", 1, false, false, 128, 512, 10),
+            new GemmShape("mlp.fc2.dW", 1, true, false, 10, 512, 128),
             new GemmShape("gpt.qkv.fwd", 1, false, true, 2048, 128, 128),
             new GemmShape("gpt.qkv.dX", 1, false, false, 2048, 128, 128),
             new GemmShape("gpt.qkv.dW", 1, true, false, 128, 128, 2048),
             new GemmShape("gpt.fc.fwd", 1, false, true, 2048, 512, 128),
+            new GemmShape("gpt.fc.dX", 1, false, false, 2048, 128, 512),
             new GemmShape("gpt.fc.dW", 1, true, false, 512, 128, 2048),
+            new GemmShape("gpt.proj4.dW", 1, true, false, 128, 512, 2048),
             new GemmShape("gpt.proj4.fwd", 1, false, true, 2048, 128, 512),
             new GemmShape("gpt.proj4.dX", 1, false, false, 2048, 512, 128),
             new GemmShape("gpt.head.fwd", 1, false, true, 2048, 65, 128),
+            new GemmShape("gpt.head.dX", 1, false, false, 2048, 128, 65),
+            new GemmShape("gpt.head.dW", 1, true, false, 65, 128, 2048),
             new GemmShape("gpt.att.qk", 128, false, true, 64, 64, 32),
             new GemmShape("gpt.att.av", 128, false, false, 64, 32, 64),
             new GemmShape("gpt.att.dV", 128, true, false, 64, 32, 64),
