@@ -629,13 +629,13 @@ public final class Conv2dKernels {
     private static final int KY = 5;
 
     /**
-     * Weight gradient for few output channels (oc <= KX_MAX_CHANNELS) and narrow kernels
-     * (kw <= L), any stride: lanes run over the kernel columns kx of one kernel row, so the x terms of a row of
-     * taps are one contiguous load from the padded image and dy needs no transposing (one
-     * broadcast per channel and position). Each lane kx < kw of accumulator (oc, c, ky) is the
-     * reference chain: acc = fma(dy[n, oc, oy, ox], xpad[n, c, oy*s + ky, ox*s + kx], acc) over
-     * n, then (oy, ox), from +0.0f; lanes kx >= kw read neighbouring values and are dropped.
-     * Units u = ((c * kyTiles) + kyTile) * ocTiles + ocTile, each with its own accumulators.
+     * Weight gradient for few output channels (oc <= KX_MAX_CHANNELS) and narrow kernels (kw <= L),
+     * any stride: lanes run over the kernel columns kx of one kernel row, so the x terms of a row of
+     * taps are one contiguous load from the padded image and dy needs no transposing (one broadcast
+     * per channel and position). Each lane kx < kw of accumulator (oc, c, ky) is the reference chain:
+     * acc = fma(dy[n, oc, oy, ox], xpad[n, c, oy*s + ky, ox*s + kx], acc) over n, then (oy, ox), from
+     * +0.0f; lanes kx >= kw read neighbouring values and are dropped. Units u = ((c * kyTiles) +
+     * kyTile) * ocTiles + ocTile, each with its own accumulators.
      */
     private static void kxWeight(Conv2dShape s, float[] x, float[] dy, float[] dw, int u0, int u1) {
         if (u1 <= u0) {

@@ -79,7 +79,7 @@ public final class VectorGemm {
         final float[] ntile = new float[MRN * L];
         /** A panel transposed for {@link #columnBlock}: K rows of MV contiguous output rows. */
         float[] at = new float[0];
-        /** NJ columns of a row-major B gathered for {@link #columnBlock}: NJ rows of K floats. */
+        /** A row-major B's columns gathered for {@link #columnBlock}: one row of K floats each. */
         float[] bt = new float[0];
         /** One NJ x MV tile of {@link #columnBlock}, column-major (the kernel's register layout). */
         final float[] ctile = new float[NJ * MV];
@@ -954,7 +954,7 @@ public final class VectorGemm {
      * broadcast, in that operand order), from C or +0.0f, then + bias[j]: exactly the reference
      * chain, in one pass over K. Each panel of A is copied into a K x MV panel (a transpose from
      * row-major A); B is read in place when transposed (a layer's forward, the only case the
-     * dispatcher sends here), otherwise a tile's NJ columns are gathered first. C goes through a
+     * dispatcher sends here), otherwise its columns are gathered once first. C goes through a
      * private column-major tile (gathered when accumulating, scattered afterwards), since its
      * rows are not contiguous in the lanes; rows past M are zero and columns past N repeat the
      * last valid column, both discarded.
@@ -968,8 +968,24 @@ public final class VectorGemm {
         if (s.at.length < K * MV) {
             s.at = new float[K * MV];
         }
-        if (!transB && s.bt.length < NJ * K) {
-            s.bt = new float[NJ * K];
+        // B's columns as rows contiguous in k: B^T's rows in place, or a row-major B's columns
+        // [n0, n1) gathered once
+        float[] bs = b;
+        int bBase = bOff;
+        int stride = ldb;
+        if (!transB) {
+            int nb = n1 - n0;
+            if (s.bt.length < nb * K) {
+                s.bt = new float[nb * K];
+            }
+            for (int j = 0; j < nb; j++) {
+                for (int k = 0; k < K; k++) {
+                    s.bt[j * K + k] = b[bOff + k * ldb + n0 + j];
+                }
+            }
+            bs = s.bt;
+            bBase = -n0 * K;
+            stride = K;
         }
         float[] tile = s.ctile;
         for (int ip = m0; ip < m1; ip += MV) {
@@ -978,20 +994,7 @@ public final class VectorGemm {
             for (int jt = n0; jt < n1; jt += NJ) {
                 int nj = Math.min(NJ, n1 - jt);
                 int last = nj - 1;
-                // B's columns jt.. as NJ rows contiguous in k: B^T's rows in place, else gathered
-                float[] bs = b;
-                int o0 = bOff + jt * ldb;
-                int stride = ldb;
-                if (!transB) {
-                    for (int jj = 0; jj < nj; jj++) {
-                        for (int k = 0; k < K; k++) {
-                            s.bt[jj * K + k] = b[bOff + k * ldb + jt + jj];
-                        }
-                    }
-                    bs = s.bt;
-                    o0 = 0;
-                    stride = K;
-                }
+                int o0 = bBase + jt * stride;
                 if (accumulate) {
                     for (int jj = 0; jj < NJ; jj++) {
                         for (int ii = 0; ii < MV; ii++) {
@@ -1054,7 +1057,7 @@ public final class VectorGemm {
      * B[k, jj] = b[o_jj + k]. Starts from the tile (load) or +0.0f and leaves the result in the
      * tile, column-major. Both steps are constants: C2 then hoists the range checks of all eight
      * loads out of the loop, which with the steps as arguments it checked on every k (1 thread,
-     * Zen 5: 128x512x784 NT 180 -> 189 GFLOP/s, 128x512x512 NT 177 -> 187).
+     * Zen 5: 128x512x784 NT 180 -> 194 GFLOP/s, 128x512x512 NT 177 -> 186).
      */
     private static void kernelColumn(float[] as, float[] b, int o0, int o1, int o2, int o3, int o4, int o5, int K,
                                      float[] tile, float[] ci) {

@@ -340,8 +340,8 @@ public final class DetMathVector {
             FloatVector sv = t.sub(ERFC_CENTER);
             FloatVector r = broadcast(S, ER0).fma(sv, broadcast(S, ER1))
                     .fma(sv, broadcast(S, ER2)).fma(sv, broadcast(S, ER3)).fma(sv, broadcast(S, ER4))
-                    .fma(sv, broadcast(S, ER5)).fma(sv, broadcast(S, ER6))
-                            .fma(sv, broadcast(S, ER7)).fma(sv, broadcast(S, ER8)).fma(sv, broadcast(S, ER9))
+                    .fma(sv, broadcast(S, ER5)).fma(sv, broadcast(S, ER6)).fma(sv, broadcast(S, ER7))
+                    .fma(sv, broadcast(S, ER8)).fma(sv, broadcast(S, ER9))
                     .fma(sv, broadcast(S, ER10)).fma(sv, broadcast(S, ER11)).fma(sv, broadcast(S, ER12));
             FloatVector er = e.mul(r);
             er.div(ar).intoArray(s, so + j);
@@ -409,8 +409,8 @@ public final class DetMathVector {
             FloatVector sv = t.sub(ERFC_CENTER);
             FloatVector r = broadcast(S, ER0).fma(sv, broadcast(S, ER1))
                     .fma(sv, broadcast(S, ER2)).fma(sv, broadcast(S, ER3)).fma(sv, broadcast(S, ER4))
-                    .fma(sv, broadcast(S, ER5)).fma(sv, broadcast(S, ER6))
-                            .fma(sv, broadcast(S, ER7)).fma(sv, broadcast(S, ER8)).fma(sv, broadcast(S, ER9))
+                    .fma(sv, broadcast(S, ER5)).fma(sv, broadcast(S, ER6)).fma(sv, broadcast(S, ER7))
+                    .fma(sv, broadcast(S, ER8)).fma(sv, broadcast(S, ER9))
                     .fma(sv, broadcast(S, ER10)).fma(sv, broadcast(S, ER11)).fma(sv, broadcast(S, ER12));
             FloatVector er = e.mul(r);
             e.intoArray(s, eo + j);
