@@ -119,6 +119,24 @@ library MerkleSha256 {
         return _rootOf(n, _climb(_node(a, b), uint256(index) >> meet, siblings[2 * below:])) == root;
     }
 
+    /// @notice The root of the tree over `leaves` (leaf hashes), computed on chain: lets a contract take a tree's leaves
+    /// as calldata and know their root, so whoever posts a root has opened every leaf of it. Padding is never hashed
+    /// leaf by leaf: past the last real node of a level, every node is the all-padding node of that level (ZERO, then
+    /// H(0x01 || Z || Z) one level up), so a level of m real nodes costs ceil(m / 2) hashes plus one. Overwrites
+    /// `leaves` with the levels above it.
+    function rootOf(bytes32[] memory leaves) internal view returns (bytes32) {
+        uint256 n = leaves.length;
+        if (n == 0) return _rootOf(0, bytes32(0));
+        bytes32 padding = bytes32(0);
+        for (uint256 m = n; m > 1; m = (m + 1) / 2) {
+            for (uint256 i = 0; 2 * i < m; ++i) {
+                leaves[i] = _node(leaves[2 * i], 2 * i + 1 < m ? leaves[2 * i + 1] : padding);
+            }
+            padding = _node(padding, padding);
+        }
+        return _rootOf(uint64(n), leaves[0]);
+    }
+
     /// @dev The node `siblings.length` levels above node `h` at position `idx` of its level: H(0x01 || left || right) per
     /// level, in scratch memory past the free memory pointer.
     function _climb(bytes32 h, uint256 idx, bytes32[] calldata siblings) private view returns (bytes32 top) {

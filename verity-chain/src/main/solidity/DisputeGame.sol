@@ -49,11 +49,14 @@ contract DisputeGame is ReentrancyGuard, Wired {
         bytes32 graphRoot;
         bytes32 datasetRoot; // the task's dataset root (0x30 records)
         uint64 graphOps;
+        bytes32 traceRoot; // the solver's trace root (round 2 proves the segment's ends against it)
+        uint64 traceLeaves; // entries the trace must have: segments + 1 (the root commits to its leaf count)
+        uint64 segment;
         uint64 segStartStep;
         uint64 segEndStep;
         uint64 step; // round 3: the disputed step (the agreed state is after step-1 steps)
-        bytes32 h0; // round 1 start state (checkpoint i); round 3 agreed (pre) state
-        bytes32 h1; // round 1 end state (checkpoint i+1); round 3 disputed (post) state
+        bytes32 h0; // round 2 start state (checkpoint i); round 3 agreed (pre) state
+        bytes32 h1; // round 2 end state (checkpoint i+1); round 3 disputed (post) state
         bytes32 opTraceRoot; // round 2 the segment root; round 3 the disputed step's op trace (from its segment leaf)
         uint64 opIndex; // round 3
         bytes32 graphLeafHash; // round 3
@@ -132,15 +135,19 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 segEndStep,
         bytes32 graphRoot,
         bytes32 datasetRoot,
-        bytes32 startState,
-        bytes32 endState
+        bytes32 traceRoot,
+        uint64 traceLeaves
     );
-    event SegmentRootPosted(uint256 indexed disputeId, bytes32 segmentRoot, uint64 deadline);
+    /// @notice Round 2: the segment's ends, proven against the trace root, and every leaf of the segment tree (the state
+    /// after each step s0..s1 and the root of the op trace that produced it), from which the contract computed
+    /// `segmentRoot`. The challenger reads them here: it never depends on data only the solver holds.
+    event SegmentRootPosted(
+        uint256 indexed disputeId, bytes32 segmentRoot, uint64 deadline, bytes32 startState, bytes32 endState, bytes32[] stateRoots, bytes32[] opTraceRoots
+    );
     /// @notice Round 3 names the step and, in the same move, what is wrong in it (OpDisputed or ClaimRuled follows).
     event StepDisputed(uint256 indexed disputeId, uint64 step, bytes32 preState, bytes32 postState, bytes32 opTraceRoot);
     event OpDisputed(uint256 indexed disputeId, uint64 opIndex, uint64 element, bytes32 outputRoot, uint64 outputElems, bytes32 graphLeafHash, uint64 deadline);
-    /// @notice A round-3 claim ruled at once: kind 1 record, 2 source, 3 update, 4 scalars, 5 segment ends (`node`: the
-    /// leaf index k); 0: the disputed step's segment leaf commits no op trace (a zero root), which loses for the solver.
+    /// @notice A round-3 claim ruled at once: kind 1 record, 2 source, 3 update, 4 scalars; 0: the disputed step's segment leaf commits no op trace (a zero root), which loses for the solver.
     event ClaimRuled(uint256 indexed disputeId, uint8 kind, uint64 node, bool claimRight);
     event ElementChainPosted(uint256 indexed disputeId, bytes32 chainRoot, uint64 chainLength, uint32 value, uint64 deadline);
     event LinkRuled(uint256 indexed disputeId, uint64 linkIndex, bool linkCorrect);
@@ -160,6 +167,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     ) {
         require(address(referee_) != address(0), "Game: zero referee");
         require(roundTimeout_ > 0, "Game: zero round timeout");
+        // a free challenge would let anyone delay every task's settlement at no cost
+        require(challengeBond_ > 0, "Game: zero challenge bond");
         token = token_;
         staking = staking_;
         referee = referee_;
@@ -179,7 +188,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         return uint256(openDisputes) * challengeBond;
     }
 
-    /// @notice The task's open dispute (0 = none); the market keeps it beside the task's status.
+    /// @notice The task's most recently opened dispute while any of its disputes is open (0 = none).
     function activeDisputeOf(uint256 taskId) external view returns (uint256) {
         return market.activeDisputeOf(taskId);
     }
@@ -267,37 +276,31 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     // ------------------------------------------------------------------ round 1 (challenger)
 
-    /// @notice Challenge segment `segment` (checkpoint i -> i+1): prove both trace entries against the
-    /// solver's trace root (one proof for the two neighbouring leaves, MerkleSha256.verifyPair). Pulls
-    /// `challengeBond` from the challenger (approve this contract first).
-    function open(uint256 taskId, uint64 segment, bytes32 startState, bytes32 endState, bytes32[] calldata proof)
-        external
-        nonReentrant
-        onlyWired
-        returns (uint256 disputeId)
-    {
+    /// @notice Challenge segment `segment` (checkpoint i -> i+1) of a task in verification. The challenger proves
+    /// nothing here: the solver must open the segment's two trace entries in round 2 (a trace root it cannot open, one
+    /// with another leaf count than segments + 1, or checkpoints it withholds lose by timeout). Any number of disputes
+    /// may be open against one task; each is its own game. Pulls `challengeBond` from the challenger (approve this
+    /// contract first).
+    function open(uint256 taskId, uint64 segment) external nonReentrant onlyWired returns (uint256 disputeId) {
         disputeId = ++disputeCount;
         State memory d;
-        bytes32 traceRoot;
         uint64 totalSteps;
         uint64 interval;
         uint256 solverStake;
-        (d.defender, traceRoot, d.graphRoot, d.datasetRoot, d.graphOps, totalSteps, interval, solverStake) =
+        (d.defender, d.traceRoot, d.graphRoot, d.datasetRoot, d.graphOps, totalSteps, interval, solverStake) =
             market.onDisputeOpened(taskId, msg.sender, uint64(disputeId));
         uint64 segs = (totalSteps + interval - 1) / interval;
         require(segment < segs, "Game: no such segment");
         uint64 s0 = segment * interval;
-        uint64 s1 = s0 + interval > totalSteps ? totalSteps : s0 + interval;
-        require(traceRoot.verifyPair(segs + 1, segment, _stepLeaf(s0, startState), _stepLeaf(s1, endState), proof), "Game: bad proof of segment");
         d.taskId = uint64(taskId);
         d.challenger = msg.sender;
         d.round = 2;
         d.deadline = uint64(block.timestamp) + roundTimeout;
         d.solverStake = uint128(solverStake);
+        d.traceLeaves = segs + 1;
+        d.segment = segment;
         d.segStartStep = s0;
-        d.segEndStep = s1;
-        d.h0 = startState;
-        d.h1 = endState;
+        d.segEndStep = s0 + interval > totalSteps ? totalSteps : s0 + interval;
         stateHash[disputeId] = keccak256(abi.encode(d));
         openDisputes += 1;
         // the bond waits in Staking, whose balance (holding the defender's locked stake) is never zero here
@@ -307,37 +310,58 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     function _emitOpened(uint256 disputeId, uint64 segment, State memory d) internal {
         emit DisputeOpened(disputeId, d.taskId, d.challenger, d.defender, segment, d.deadline);
-        emit DisputeParams(disputeId, d.solverStake, d.graphOps, d.segStartStep, d.segEndStep, d.graphRoot, d.datasetRoot, d.h0, d.h1);
+        emit DisputeParams(disputeId, d.solverStake, d.graphOps, d.segStartStep, d.segEndStep, d.graphRoot, d.datasetRoot, d.traceRoot, d.traceLeaves);
     }
 
     // ------------------------------------------------------------------ round 2 (solver)
 
-    /// @notice The root over the segment's steps s0..s1 (s1-s0+1 leaves `0x51 || step || stateRoot || opTraceRoot`): the
-    /// state after each step and the root of the op trace of the step that produced it (zero for leaf 0, the starting
-    /// checkpoint). Committing every step's op trace here lets round 3 name the step and the wrong op in one move (no
-    /// separate op-trace round). That the first and last leaves hold the checkpoints the challenger proved in round 1
-    /// is checked when round 3 proves them (a segment that does not start or end there loses then), not here: an
-    /// honest solver's segment always does, and this move stays a bare root. (Rounds 2-4 make no external call, so
-    /// they need no reentrancy guard.)
-    function postSegmentRoot(uint256 disputeId, State calldata s, bytes32 segmentRoot) external {
+    /// @notice Round 2: the solver opens its trace at the segment's two checkpoints (entries i and i+1, one pair proof
+    /// against the trace root with segments + 1 leaves) and posts every leaf of the segment tree: for each step
+    /// s = s0..s1 the state after it and the root of the op trace that produced it (zero for leaf 0, the starting
+    /// checkpoint). The contract computes the segment root from the leaves itself, so no root goes on chain that its
+    /// poster cannot open, and the challenger reads the leaves from the event. The first and last states must be the
+    /// two checkpoints. Committing every step's op trace here lets round 3 name the step and the wrong op in one move.
+    /// (Rounds 2-4 make no external call, so they need no reentrancy guard.)
+    function postSegment(
+        uint256 disputeId,
+        State calldata s,
+        bytes32 startState,
+        bytes32 endState,
+        bytes32[] calldata endsProof,
+        bytes32[] calldata stateRoots,
+        bytes32[] calldata opTraceRoots
+    ) external {
         State memory d = _turn(disputeId, s, 2);
-        require(segmentRoot != 0, "Game: empty segment root");
+        uint64 s0 = d.segStartStep;
+        uint64 n = d.segEndStep - s0 + 1;
+        require(
+            d.traceRoot.verifyPair(d.traceLeaves, d.segment, _stepLeaf(s0, startState), _stepLeaf(d.segEndStep, endState), endsProof),
+            "Game: bad proof of the segment's checkpoints"
+        );
+        require(stateRoots.length == n && opTraceRoots.length == n, "Game: wrong number of segment leaves");
+        require(stateRoots[0] == startState && stateRoots[n - 1] == endState, "Game: the segment must start and end at its checkpoints");
+        require(opTraceRoots[0] == 0, "Game: the starting checkpoint has no op trace");
+        bytes32[] memory leaves = new bytes32[](n);
+        for (uint64 k = 0; k < n; ++k) {
+            leaves[k] = _segmentLeaf(s0 + k, stateRoots[k], opTraceRoots[k]);
+        }
+        bytes32 segmentRoot = MerkleSha256.rootOf(leaves);
+        d.h0 = startState;
+        d.h1 = endState;
         d.opTraceRoot = segmentRoot;
-        emit SegmentRootPosted(disputeId, segmentRoot, _advance(disputeId, d));
+        emit SegmentRootPosted(disputeId, segmentRoot, _advance(disputeId, d), startState, endState, stateRoots, opTraceRoots);
     }
 
     // ------------------------------------------------------------------ round 3 (challenger)
 
     /// @dev Round 3's common part: proves the disputed step's two segment leaves (k-1 agreed, k disputed) and moves
     /// the dispute onto that step and its op trace. False if the dispute is resolved already, the challenger having
-    /// won: leaf 0 (k = 1) is not checkpoint i or leaf n-1 (k = n-1) not checkpoint i+1 (the segment contradicts the
-    /// solver's own trace), or the solver committed no op trace for the step (a zero root).
+    /// won: the solver committed no op trace for the step (a zero root). (Round 2 checked the segment's ends.)
     function _step(uint256 disputeId, State memory d, Step calldata st) internal returns (bool) {
         uint64 n = d.segEndStep - d.segStartStep + 1;
         require(st.k >= 1 && st.k < n, "Game: step outside the segment");
         uint64 step = d.segStartStep + st.k;
         bytes32 segmentRoot = d.opTraceRoot;
-        bool endsWrong = (st.k == 1 && st.preState != d.h0) || (st.k == n - 1 && st.postState != d.h1);
         require(
             segmentRoot.verifyPair(n, st.k - 1, _segmentLeaf(step - 1, st.preState, st.preOpTrace), _segmentLeaf(step, st.postState, st.postOpTrace), st.proof),
             "Game: bad proof of the step's segment leaves"
@@ -347,23 +371,11 @@ contract DisputeGame is ReentrancyGuard, Wired {
         d.h1 = st.postState;
         d.opTraceRoot = st.postOpTrace;
         emit StepDisputed(disputeId, step, st.preState, st.postState, st.postOpTrace);
-        if (endsWrong) {
-            _ruleClaim(disputeId, d, 5, st.k, true);
-            return false;
-        }
         if (st.postOpTrace == 0) {
             _ruleClaim(disputeId, d, 0, 0, true);
             return false;
         }
         return true;
-    }
-
-    /// @notice Round 3, segment-ends claim: the segment's leaf 0 (with `st.k == 1`) is not checkpoint i, or its last
-    /// leaf (with `st.k == n - 1`) not checkpoint i+1 (or, as in every round-3 move, the disputed leaf commits no op
-    /// trace). Rules at once; reverts if none of that holds.
-    function claimSegmentEnds(uint256 disputeId, State calldata s, Step calldata st) external nonReentrant {
-        State memory d = _turn(disputeId, s, 3);
-        require(!_step(disputeId, d, st), "Game: the segment starts and ends at the checkpoints");
     }
 
     /// @notice Name the first disputed step `st` and, in it, op `opIndex` (whose inputs the challenger accepts) and
@@ -777,12 +789,13 @@ contract DisputeGame is ReentrancyGuard, Wired {
         openDisputes -= 1;
         uint256 taskId = d.taskId;
         uint256 bond = challengeBond;
-        uint256 slashed = challengerWon ? d.solverStake : 0;
         uint256 forfeited = challengerWon ? 0 : bond;
+        // the market says what is left to slash: the whole locked stake for the task's first winning challenger, nothing
+        // for a later one (other disputes of the same task may have ended first)
+        uint256 slashed = market.onDisputeResolved(taskId, challengerWon);
         // one call pays everything: the slash (half to the challenger with its bond, half accrued to the
-        // treasury) or the forfeited bond to the solver
+        // treasury), a later winner's bond back, or the forfeited bond to the solver
         staking.payDispute(d.defender, d.challenger, slashed, bond, challengerWon);
-        market.onDisputeResolved(taskId, challengerWon);
         emit DisputeResolved(disputeId, taskId, challengerWon, slashed, forfeited);
     }
 }

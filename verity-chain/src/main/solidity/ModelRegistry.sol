@@ -5,8 +5,11 @@ import {Wired} from "./Common.sol";
 
 /// @title ModelRegistry: the model zoo. A settled task's final model root maps to its provenance.
 /// @notice Only the market registers (at settlement), so every entry is backed by a task that passed
-/// its challenge window. The first registration of a model root wins; a later task producing the
-/// same root (e.g. the same spec trained twice) is recorded by an event but does not overwrite.
+/// its challenge window with a quorum of attestations. A model root belongs to the earliest-posted task
+/// that produced it (the lowest task id), whatever order the tasks settle in: a squatter who copies an
+/// honest task's spec into a task of its own, with shorter windows so that it settles first, posted
+/// later and loses the entry when the honest task settles. A later task producing the same root is
+/// recorded by an event only.
 contract ModelRegistry is Wired {
     struct Model {
         uint256 taskId;
@@ -36,12 +39,14 @@ contract ModelRegistry is Wired {
         external
     {
         require(msg.sender == market, "Registry: caller is not the market");
-        if (models[modelRoot].solver != address(0)) {
+        Model storage m = models[modelRoot];
+        if (m.solver != address(0) && m.taskId < taskId) {
             emit ModelReproduced(modelRoot, taskId, solver);
             return;
         }
+        if (m.solver == address(0)) count += 1;
+        else emit ModelReproduced(modelRoot, m.taskId, m.solver); // an earlier-posted task takes the entry over
         models[modelRoot] = Model(taskId, specHash, traceRoot, parent, solver, uint64(block.timestamp));
-        count += 1;
         emit ModelRegistered(modelRoot, taskId, specHash, traceRoot, parent, solver);
     }
 

@@ -8,19 +8,25 @@ import {ModelRegistry} from "./ModelRegistry.sol";
 /// @title TaskMarket: post, match (reverse auction), commit, verifier assignment, attest, settle.
 /// @notice Lifecycle (DESIGN.md Protocol 1, 2, 4, 5, 7):
 ///  Bidding --closeAuction(no bid)--> Cancelled (escrow refunded)
-///  Bidding --closeAuction--> Assigned --commit--> Committed --settle (after window)--> Settled
-///  Assigned --timeoutCommit--> Failed (solver's locked stake slashed to the submitter, escrow refunded)
-///  Committed <--> Disputed (DisputeGame) ; challenger wins --> Failed (escrow refunded)
+///  Bidding --closeAuction--> Assigned --commit--> Committed --settle (after window, quorum)--> Settled
+///  Assigned --timeoutCommit--> Failed (solver's locked stake slashed to the treasury, escrow refunded)
+///  Committed <--> Disputed (one or more disputes open in DisputeGame) ; a challenger wins --> Failed
+///  Committed --settle (after window, no quorum of attestations)--> Failed (escrow refunded, stake unlocked)
 /// Every stage has a deadline and a permissionless call that moves the task on when a party is
-/// silent, so no funds can be stuck.
+/// silent, so no funds can be stuck. docs/threat-model.md says which attack each rule defeats:
+///  - any number of disputes may run against one task at once, each challenger in its own game, and a
+///    task settles only after every one has ended and the window has passed (one honest party suffices);
+///  - a task is paid and enters the zoo only with a quorum of attestations from its drawn verifiers;
+///  - floors no submitter can lower: windows that grow with the work, a solver stake that covers the pay.
 ///
 /// Verifier randomness (commit-reveal): at post time the submitter commits `seedCommit =
 /// keccak256(abi.encode(secret))`. After the solver commits its trace root, the submitter reveals
-/// `secret`; randomness = keccak256(secret, traceRoot, taskId). The solver fixed its trace root
+/// `secret`; randomness = keccak256(secret, traceRoot, taskId, blockhash(commit block)). The solver fixed its trace root
 /// without knowing `secret`, and the submitter fixed `secret` without knowing the trace root, so
 /// neither can choose which segments are checked. If the submitter stays silent past the reveal
-/// window, anyone may assign with blockhash-based randomness (weaker, and only the silent
-/// submitter, whose task it is, can be hurt by that).
+/// window, anyone may assign with the hash of the commit's own block, fixed before anyone could call
+/// (`randBlock`): the caller cannot grind it by choosing when to call. Once that hash is out of the
+/// EVM's 256-block reach, the first call re-targets to the next block and a later call assigns.
 contract TaskMarket is ReentrancyGuard, Wired {
     enum Status {
         None,
@@ -67,7 +73,9 @@ contract TaskMarket is ReentrancyGuard, Wired {
         bool assigned; // verifiers assigned
         bool stakeLocked; // solver's stake still locked for this task
         uint32 attestations;
-        uint64 dispute; // the open dispute's id in the game (0 = none); packed with `deadline`, so opening costs no fresh slot
+        uint32 openDisputes; // disputes of this task still open in the game (packed with `deadline`)
+        uint64 lastDispute; // the most recently opened dispute's id (0 = none)
+        uint64 randBlock; // the block whose hash is the fallback randomness (the commit's block, or a re-target)
     }
 
     struct Assignment {
@@ -79,6 +87,21 @@ contract TaskMarket is ReentrancyGuard, Wired {
     uint256 public constant MAX_VERIFIERS = 16;
     uint256 public constant MAX_WINDOW = 365 days;
     uint256 public constant BPS = 10_000;
+    /// @notice Shortest bid, reveal and verify window: every party must be able to react, so a
+    /// submitter cannot pick a window its solver or verifiers cannot meet (the 1-second commit window
+    /// that took a solver's stake).
+    uint64 public constant MIN_WINDOW = 600;
+    /// @notice The slowest solver the floors allow for: 1,000 work units (10^9 FLOPs) a second. The commit
+    /// window grows with the task's work and the verify window with one segment's (a replay).
+    uint64 public constant MIN_WORK_UNITS_PER_SECOND = 1_000;
+    /// @notice A solver's stake covers at least the most it can be paid: a cheat that is caught loses more
+    /// than a cheat that is not caught can earn.
+    uint256 public constant MIN_STAKE_BPS = 10_000;
+
+    /// @notice A window below its floor (or above MAX_WINDOW).
+    error WindowOutOfRange(string window, uint64 given, uint64 floor);
+    /// @notice A solver stake below MIN_STAKE_BPS of the most the solver can be paid.
+    error SolverStakeTooLow(uint256 given, uint256 floor);
 
     IERC20 public immutable token;
     Staking public immutable staking;
@@ -108,6 +131,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
     event Attested(uint256 indexed taskId, uint256 index, address indexed verifier);
     event CommitTimedOut(uint256 indexed taskId, address indexed solver, uint256 slashed, uint256 refund);
     event TaskFailed(uint256 indexed taskId, uint256 refund);
+    /// @notice settle() found too few attestations: the task fails, the solver is not paid and the model is not registered.
+    event QuorumMissed(uint256 indexed taskId, uint32 attestations, uint256 assigned);
+    /// @notice The fallback randomness's block was out of reach; assignWithoutReveal will use this one's hash.
+    event RandomnessRetargeted(uint256 indexed taskId, uint64 randBlock);
     event TaskSettled(uint256 indexed taskId, address indexed solver, uint256 solverPay, uint256 verifierPay, uint256 fee, uint256 refund);
     event VerifierRegistered(address indexed verifier);
     event VerifierDeregistered(address indexed verifier);
@@ -145,9 +172,20 @@ contract TaskMarket is ReentrancyGuard, Wired {
         return tasks[taskId];
     }
 
-    /// @notice The id of the task's open dispute in the dispute game (0 = none).
+    /// @notice The most recently opened dispute of the task if any of its disputes is still open (0 = none).
     function activeDisputeOf(uint256 taskId) external view returns (uint256) {
-        return tasks[taskId].dispute;
+        Task storage t = tasks[taskId];
+        return t.openDisputes == 0 ? 0 : t.lastDispute;
+    }
+
+    /// @notice How many disputes of the task are still open.
+    function openDisputesOf(uint256 taskId) external view returns (uint256) {
+        return tasks[taskId].openDisputes;
+    }
+
+    /// @notice Attestations a task needs to settle: more than half of the verifiers drawn for it.
+    function quorum(uint256 taskId) public view returns (uint256) {
+        return assignments[taskId].length / 2 + 1;
     }
 
     function statusOf(uint256 taskId) external view exists(taskId) returns (Status) {
@@ -207,11 +245,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(p.graphOps > 0, "Market: empty graph");
         require(p.numVerifiers > 0 && p.numVerifiers <= MAX_VERIFIERS, "Market: bad verifier count");
         require(p.seedCommit != bytes32(0), "Market: missing seed commitment");
-        require(
-            p.bidWindow > 0 && p.commitWindow > 0 && p.revealWindow > 0 && p.verifyWindow > 0 && p.bidWindow <= MAX_WINDOW
-                && p.commitWindow <= MAX_WINDOW && p.revealWindow <= MAX_WINDOW && p.verifyWindow <= MAX_WINDOW,
-            "Market: bad window"
-        );
+        _checkFloors(p);
         uint256 amount = requiredEscrow(p);
         taskId = ++taskCount;
         Task storage t = tasks[taskId];
@@ -223,6 +257,28 @@ contract TaskMarket is ReentrancyGuard, Wired {
         totalEscrowed += amount;
         require(token.transferFrom(msg.sender, address(this), amount), "Market: escrow transfer failed");
         emit TaskPosted(taskId, msg.sender, p.specHash, p.workUnits, p.maxPricePerUnit, amount, t.deadline);
+    }
+
+    /// @notice The floors of a task's windows: MIN_WINDOW each, the commit window also the whole work and the verify
+    /// window one segment's work at MIN_WORK_UNITS_PER_SECOND.
+    function windowFloors(PostParams calldata p) public pure returns (uint64 commitFloor, uint64 verifyFloor) {
+        uint64 segments = (p.totalSteps + p.checkpointInterval - 1) / p.checkpointInterval;
+        commitFloor = MIN_WINDOW + p.workUnits / MIN_WORK_UNITS_PER_SECOND;
+        verifyFloor = MIN_WINDOW + p.workUnits / segments / MIN_WORK_UNITS_PER_SECOND;
+    }
+
+    function _checkFloors(PostParams calldata p) private pure {
+        (uint64 commitFloor, uint64 verifyFloor) = windowFloors(p);
+        _window("bid", p.bidWindow, MIN_WINDOW);
+        _window("commit", p.commitWindow, commitFloor);
+        _window("reveal", p.revealWindow, MIN_WINDOW);
+        _window("verify", p.verifyWindow, verifyFloor);
+        uint256 stakeFloor = (uint256(p.workUnits) * p.maxPricePerUnit * MIN_STAKE_BPS) / BPS;
+        if (p.solverStake < stakeFloor || p.solverStake == 0) revert SolverStakeTooLow(p.solverStake, stakeFloor);
+    }
+
+    function _window(string memory name, uint64 given, uint64 floor) private pure {
+        if (given < floor || given > MAX_WINDOW) revert WindowOutOfRange(name, given, floor);
     }
 
     // ------------------------------------------------------------------ 2. match
@@ -279,10 +335,12 @@ contract TaskMarket is ReentrancyGuard, Wired {
         t.manifestHash = manifestHash;
         t.status = Status.Committed;
         t.deadline = uint64(block.timestamp) + t.p.revealWindow;
+        t.randBlock = uint64(block.number);
         emit TaskCommitted(taskId, traceRoot, modelRoot, manifestHash, t.deadline);
     }
 
-    /// @notice Silent solver: its locked stake goes to the submitter and the escrow is refunded.
+    /// @notice Silent solver: its locked stake goes to the treasury and the escrow is refunded. Never to the
+    /// submitter: a submitter who could pick a window its solver cannot meet would otherwise earn the stake.
     function timeoutCommit(uint256 taskId) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
         require(t.status == Status.Assigned, "Market: not awaiting a commit");
@@ -292,7 +350,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         uint256 refund = _release(t);
         uint256 slashed = t.p.solverStake;
         _pay(t.submitter, refund);
-        if (slashed > 0) staking.slash(t.solver, slashed, t.submitter);
+        if (slashed > 0) staking.slash(t.solver, slashed, treasury);
         emit CommitTimedOut(taskId, t.solver, slashed, refund);
     }
 
@@ -304,15 +362,38 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(msg.sender == t.submitter, "Market: caller is not the submitter");
         require(block.timestamp <= t.deadline, "Market: reveal window closed");
         require(keccak256(abi.encode(secret)) == t.p.seedCommit, "Market: secret does not match commitment");
+        // the commit block's hash joins the secret: a submitter who shares its secret with the solver before the commit
+        // still cannot tell the solver which segments will be drawn
+        bytes32 h = blockhash(t.randBlock);
+        require(h != 0, "Market: randomness block out of reach (reveal in the next 256 blocks, or assignWithoutReveal)");
         emit SeedRevealed(taskId, secret);
-        _assign(taskId, t, keccak256(abi.encode(secret, t.traceRoot, taskId)), true);
+        _assign(taskId, t, keccak256(abi.encode(secret, t.traceRoot, taskId, h)), true);
     }
 
+    /// @notice The randomness assignWithoutReveal would draw with now: fixed by the commit's block (or a re-target), so
+    /// anyone can read it before the call and see that calling later changes nothing. Zero while that block's hash is
+    /// out of reach.
+    function fallbackRandomness(uint256 taskId) external view exists(taskId) returns (bytes32) {
+        Task storage t = tasks[taskId];
+        bytes32 h = blockhash(t.randBlock);
+        return h == 0 ? bytes32(0) : keccak256(abi.encode(h, t.traceRoot, taskId));
+    }
+
+    /// @notice The submitter stayed silent: anyone assigns, with the hash of block `randBlock` (the commit's block,
+    /// fixed before the call: calling at another time gives the same draw). If that hash is out of the EVM's
+    /// 256-block reach, this call re-targets to its own block and assigns nothing; the next call assigns.
     function assignWithoutReveal(uint256 taskId) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
         require(t.status == Status.Committed && !t.assigned, "Market: not awaiting the reveal");
         require(block.timestamp > t.deadline, "Market: reveal window still open");
-        _assign(taskId, t, keccak256(abi.encode(blockhash(block.number - 1), t.traceRoot, taskId)), false);
+        bytes32 h = blockhash(t.randBlock);
+        if (h == 0) {
+            require(t.randBlock != block.number, "Market: randomness block not mined yet");
+            t.randBlock = uint64(block.number);
+            emit RandomnessRetargeted(taskId, t.randBlock);
+            return;
+        }
+        _assign(taskId, t, keccak256(abi.encode(h, t.traceRoot, taskId)), false);
     }
 
     function _assign(uint256 taskId, Task storage t, bytes32 randomness, bool revealed) internal {
@@ -358,8 +439,9 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     /// @notice Called by the dispute game when a challenge opens (the game is guarded and these hooks make no
     /// external call, so they need no reentrancy guard of their own; a task that does not exist has status None, so
-    /// the status checks stand for `exists`). Only one dispute at a time; only
-    /// inside the verification window; the solver cannot challenge itself.
+    /// the status checks stand for `exists`). Any number of disputes may be open at once, each challenger in its own
+    /// game, so a sybil of the solver that opens first and stays silent blocks no one; only inside the
+    /// verification window; the solver's own address cannot challenge (its other accounts can, and lose their bonds).
     function onDisputeOpened(uint256 taskId, address challenger, uint64 disputeId)
         external
         onlyGame
@@ -375,49 +457,64 @@ contract TaskMarket is ReentrancyGuard, Wired {
         )
     {
         Task storage t = tasks[taskId];
-        require(t.status == Status.Committed, "Market: task not open to challenge");
+        require(t.status == Status.Committed || t.status == Status.Disputed, "Market: task not open to challenge");
         require(t.assigned, "Market: verifiers not assigned yet");
         require(block.timestamp <= t.deadline, "Market: verification window closed");
         require(challenger != t.solver, "Market: solver cannot challenge itself");
         t.status = Status.Disputed;
-        t.dispute = disputeId;
+        t.openDisputes += 1;
+        t.lastDispute = disputeId;
         // no event of its own: the game's DisputeOpened names the task and the challenger
         return (t.solver, t.traceRoot, t.p.graphRoot, t.p.datasetRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
     }
 
-    /// @notice Called by the dispute game after it slashed the loser. A solver that lost fails the
-    /// task (attested verifiers are still paid for their replays; the rest is refunded). A solver that
-    /// won returns the task to verification; it settles after the window as usual.
-    function onDisputeResolved(uint256 taskId, bool challengerWon) external onlyGame {
+    /// @notice Called by the dispute game when one of the task's disputes ends, before it pays out; returns how much of
+    /// the solver's stake the game slashes. The first challenger to win fails the task and gets the whole locked stake
+    /// slashed (attested verifiers are still paid for their replays in settle(); the rest is refunded); a later winner
+    /// of the same task gets its bond back and nothing is left to slash. A solver that won only closes this dispute:
+    /// the task settles after its window once no dispute is open.
+    function onDisputeResolved(uint256 taskId, bool challengerWon) external onlyGame returns (uint256 slash) {
         Task storage t = tasks[taskId];
-        require(t.status == Status.Disputed, "Market: task not disputed"); // a task that does not exist has status None
-        t.dispute = 0;
-        if (!challengerWon) {
-            t.status = Status.Committed;
-            return;
+        require(t.openDisputes > 0, "Market: task not disputed"); // a task that does not exist has none open
+        t.openDisputes -= 1;
+        if (challengerWon && t.stakeLocked) {
+            // Payouts wait for settle(): the dispute's last move then costs the same however many verifiers
+            // attested (each would be one more token transfer inside the dispute).
+            t.status = Status.Failed;
+            t.stakeLocked = false; // the game slashes exactly the locked solverStake
+            return t.p.solverStake;
         }
-        // Payouts wait for settle(): the dispute's last move then costs the same however many verifiers
-        // attested (each would be one more token transfer inside the dispute).
-        t.status = Status.Failed;
-        t.stakeLocked = false; // the game slashed exactly the locked solverStake
+        if (t.status == Status.Disputed && t.openDisputes == 0) t.status = Status.Committed;
+        return 0;
     }
 
     // ------------------------------------------------------------------ 7. settle
 
-    /// @notice After the challenge window: pays the solver, the verifiers, the fee and refunds the rest.
-    /// A task failed by a dispute is settled at once: attested verifiers are paid, the rest is refunded.
+    /// @notice After the challenge window, once every dispute has ended: with a quorum of attestations, pays the
+    /// solver, the verifiers and the fee, refunds the rest and registers the model; without one, the task fails (no
+    /// payment for silence: a solver whose data nobody could check is not paid), the attested verifiers are paid,
+    /// the solver's stake is unlocked and the rest refunded. A task failed by a dispute is settled at once: attested
+    /// verifiers are paid, the rest is refunded.
     function settle(uint256 taskId) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
         if (t.status == Status.Failed && t.escrow > 0) {
-            _payVerifiers(taskId, t);
-            uint256 refunded = _release(t);
-            _pay(t.submitter, refunded);
-            emit TaskFailed(taskId, refunded);
+            _refundFailed(taskId, t);
             return;
         }
-        require(t.status == Status.Committed, "Market: task not settleable");
+        require(t.status == Status.Committed || t.status == Status.Disputed, "Market: task not settleable");
         require(t.assigned, "Market: verifiers not assigned yet");
         require(block.timestamp > t.deadline, "Market: challenge window still open");
+        require(t.openDisputes == 0, "Market: a dispute is still open");
+        if (t.attestations < quorum(taskId)) {
+            emit QuorumMissed(taskId, t.attestations, assignments[taskId].length);
+            t.status = Status.Failed;
+            if (t.stakeLocked) {
+                t.stakeLocked = false;
+                staking.unlock(t.solver, t.p.solverStake);
+            }
+            _refundFailed(taskId, t);
+            return;
+        }
         t.status = Status.Settled;
         uint256 solverPay = uint256(t.bestPrice) * t.p.workUnits;
         uint256 fee = (solverPay * feeBps) / BPS;
@@ -437,6 +534,13 @@ contract TaskMarket is ReentrancyGuard, Wired {
     }
 
     // ------------------------------------------------------------------ internals
+
+    function _refundFailed(uint256 taskId, Task storage t) private {
+        _payVerifiers(taskId, t);
+        uint256 refunded = _release(t);
+        _pay(t.submitter, refunded);
+        emit TaskFailed(taskId, refunded);
+    }
 
     function _payVerifiers(uint256 taskId, Task storage t) private returns (uint256 total) {
         Assignment[] storage list = assignments[taskId];

@@ -91,7 +91,10 @@ public final class Abi {
     private static final byte[] ERROR_SELECTOR = selector("Error(string)");
     private static final byte[] PANIC_SELECTOR = selector("Panic(uint256)");
 
-    /** Decodes revert data: Error(string) to its message, Panic(uint256) to "panic 0x..", else null. */
+    /**
+     * Decodes revert data: Error(string) to its message, Panic(uint256) to "panic 0x..", a custom error of a Verity
+     * contract to {@code Name(arg, ...)} (strings quoted, numbers in decimal), else null.
+     */
     public static String revertReason(byte[] data) {
         if (data == null || data.length < 4) return null;
         byte[] sel = Arrays.copyOf(data, 4);
@@ -105,10 +108,10 @@ public final class Abi {
             if (Arrays.equals(sel, PANIC_SELECTOR) && body.length >= 32) {
                 return "panic 0x" + word(body, 0).toString(16);
             }
+            return Artifacts.customError(sel, body);
         } catch (RuntimeException e) {
             return null;
         }
-        return null;
     }
 
     public static byte[] concat(byte[]... parts) {

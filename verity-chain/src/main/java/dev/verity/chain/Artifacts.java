@@ -32,6 +32,54 @@ public final class Artifacts {
         return code;
     }
 
+    /** The contracts whose custom errors {@link #customError} decodes. */
+    private static final java.util.List<String> WITH_ERRORS = java.util.List.of("TaskMarket", "DisputeGame", "Staking", "ModelRegistry");
+
+    private record ErrorAbi(String name, java.util.List<String> types) {}
+
+    private static volatile java.util.Map<String, ErrorAbi> errors;
+
+    private static java.util.Map<String, ErrorAbi> errors() {
+        if (errors == null) {
+            java.util.Map<String, ErrorAbi> m = new java.util.TreeMap<>();
+            for (String c : WITH_ERRORS) {
+                for (JsonNode e : load(c).get("abi")) {
+                    if (!"error".equals(e.get("type").asText())) continue;
+                    java.util.List<String> types = new java.util.ArrayList<>();
+                    for (JsonNode in : e.get("inputs")) types.add(in.get("type").asText());
+                    String sig = e.get("name").asText() + "(" + String.join(",", types) + ")";
+                    m.put(Numeric.toHexString(Abi.selector(sig)), new ErrorAbi(e.get("name").asText(), types));
+                }
+            }
+            errors = m;
+        }
+        return errors;
+    }
+
+    /** A custom error of a Verity contract as {@code Name(arg, ...)}, or null if the selector is none of theirs. */
+    static String customError(byte[] selector, byte[] body) {
+        ErrorAbi e = errors().get(Numeric.toHexString(selector));
+        if (e == null) return null;
+        java.util.List<org.web3j.abi.TypeReference<?>> refs = new java.util.ArrayList<>();
+        for (String t : e.types()) {
+            try {
+                refs.add(org.web3j.abi.TypeReference.makeTypeReference(t));
+            } catch (ClassNotFoundException ex) {
+                return e.name() + "(?)";
+            }
+        }
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        java.util.List<org.web3j.abi.datatypes.Type> values =
+                org.web3j.abi.FunctionReturnDecoder.decode(Numeric.toHexString(body), (java.util.List) refs);
+        java.util.List<String> args = new java.util.ArrayList<>();
+        for (org.web3j.abi.datatypes.Type<?> v : values) {
+            Object x = v.getValue();
+            args.add(x instanceof String str ? (v instanceof org.web3j.abi.datatypes.Address ? str : "\"" + str + "\"")
+                    : x instanceof byte[] b ? Numeric.toHexString(b) : String.valueOf(x));
+        }
+        return e.name() + "(" + String.join(", ", args) + ")";
+    }
+
     /** Creation code followed by the ABI-encoded constructor arguments. */
     public static byte[] creationCode(String contractName, org.web3j.abi.datatypes.Type<?>... ctorArgs) {
         return Abi.concat(bytecode(contractName), Abi.encodeArgs(ctorArgs));

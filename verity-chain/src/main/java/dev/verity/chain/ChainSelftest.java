@@ -12,8 +12,8 @@ import java.util.Map;
  * runs an honest task and a disputed task through every stage, checks token conservation after each
  * stage, prints gas per call and per dispute round, and ends with "selftest: ok".
  *
- * <p>The dispute uses a test referee that rules for the challenger (the binary32 referee is a later
- * issue), so the slashing path runs end to end. Against a remote node the accounts are the public
+ * <p>The dispute is decided by the real referee (BasicOpReferee recomputes the disputed fma link, whose synthetic
+ * result is wrong), so the slashing path runs end to end. Against a remote node the accounts are the public
  * development keys, so only point it at a development node (Hardhat, Anvil).
  */
 public final class ChainSelftest {
@@ -23,7 +23,7 @@ public final class ChainSelftest {
         try (Chain chain = open(rpcUrlOrNull)) {
             out.printf("chain: %s (chain id %d)%n", rpcUrlOrNull == null ? "embedded EVM (libevm, Shanghai)" : "JSON-RPC " + rpcUrlOrNull, chain.chainId());
             Actors a = Actors.of(chain);
-            Verity v = Verity.deploy(chain, a.deployer, a.treasury, Verity.Config.defaults().withReferee("AlwaysChallengerReferee"));
+            Verity v = Verity.deploy(chain, a.deployer, a.treasury, Verity.Config.defaults());
             out.printf("deployed: token %s market %s game %s%n", v.token, v.market, v.game);
             setUp(v, a);
             check(v, a, out, "setup");
@@ -92,10 +92,11 @@ public final class ChainSelftest {
     public static TaskSpec spec(SyntheticDispute syn, byte[] secret) {
         return new TaskSpec(Merkle.sha256("spec".getBytes(), secret), Merkle.sha256("data".getBytes()), syn.graphRoot(), new byte[32],
                 TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1), Verity.ether(2),
-                Verity.ether(500), 2, 3600, 86400, 3600, 86400);
+                Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
     }
 
-    static byte[] secret() {
+    /** A fresh random seed secret (a submitter's commit-reveal secret). */
+    public static byte[] secret() {
         byte[] s = new byte[32];
         new SecureRandom().nextBytes(s);
         return s;
@@ -112,23 +113,33 @@ public final class ChainSelftest {
         v.closeAuction(a.deployer(), id);
         v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("manifest".getBytes()));
         v.revealSeed(a.submitter(), id, secret);
-        List<Verity.Assignment> as = v.assignments(id);
-        for (int i = 0; i < as.size(); i++) v.attest(as.get(i).verifier(), id, i);
+        attestAll(v, id);
         v.chain.advanceTime(spec.verifyWindow() + 1);
         v.settle(a.deployer(), id);
         if (!v.modelRegistered(syn.modelRoot())) throw new IllegalStateException("model not registered");
         return id;
     }
 
+    /** Every verifier drawn for the task attests. */
+    public static void attestAll(Verity v, long taskId) {
+        List<Verity.Assignment> as = v.assignments(taskId);
+        for (int i = 0; i < as.size(); i++) v.attest(as.get(i).verifier(), taskId, i);
+    }
+
     /** A task taken to verification, ready for a challenge. */
     public static long committedTask(Verity v, Actors a, SyntheticDispute syn) {
+        return committedTask(v, a, syn, syn.traceRoot());
+    }
+
+    /** As {@link #committedTask(Verity, Actors, SyntheticDispute)}, the solver committing {@code traceRoot}. */
+    public static long committedTask(Verity v, Actors a, SyntheticDispute syn, byte[] traceRoot) {
         byte[] secret = secret();
         TaskSpec spec = spec(syn, secret);
         long id = v.post(a.submitter(), spec);
         v.bid(a.solver(), id, Verity.ether(1));
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("manifest".getBytes()));
+        v.commit(a.solver(), id, traceRoot, syn.modelRoot(), Merkle.sha256("manifest".getBytes()));
         v.revealSeed(a.submitter(), id, secret);
         return id;
     }
@@ -143,7 +154,7 @@ public final class ChainSelftest {
     }
 
     public static long playDispute(Verity v, Actors a, long taskId, SyntheticDispute syn, long seg, long k, int op, long element, int link) {
-        long d = v.openDispute(a.challenger(), taskId, syn.round1(seg));
+        long d = v.openDispute(a.challenger(), taskId, seg);
         v.round2(a.solver(), d, syn.round2(seg));
         v.round3(a.challenger(), d, syn.round3(seg, k, op, element));
         v.round4(a.solver(), d, syn.round4());

@@ -18,15 +18,27 @@ import java.util.SplittableRandom;
  * challenger names an op), that tensor's chunk tree, and one element chain.
  */
 public final class SyntheticDispute {
-    /** Round 1: the segment, its two checkpoints and one proof for both trace entries ({@link Verity#pairProof}). */
-    public record Round1(long segment, byte[] startState, byte[] endState, List<byte[]> proof) {
-        /** From the two trace entries' own proofs. */
-        public static Round1 of(long segment, byte[] startState, List<byte[]> startProof, byte[] endState, List<byte[]> endProof) {
-            return new Round1(segment, startState, endState, Verity.pairProof(startProof, endProof, segment));
+    /**
+     * Round 2: the segment's two checkpoints with one proof for both trace entries ({@link Verity#pairProof}), and every
+     * leaf of the segment tree (state root and op-trace root after each step s0..s1); the contract computes the root.
+     */
+    public record Round2(byte[] startState, byte[] endState, List<byte[]> endsProof, List<byte[]> stateRoots, List<byte[]> opTraceRoots) {
+        public Round2 {
+            endsProof = List.copyOf(endsProof);
+            stateRoots = List.copyOf(stateRoots);
+            opTraceRoots = List.copyOf(opTraceRoots);
+            if (stateRoots.size() != opTraceRoots.size()) {
+                throw new IllegalArgumentException("a segment has as many op-trace roots as states: " + stateRoots.size() + " and " + opTraceRoots.size());
+            }
+        }
+
+        /** The segment tree's root, as the contract computes it from the leaves. */
+        public byte[] segmentRoot(long firstStep) {
+            List<byte[]> l = new ArrayList<>();
+            for (int k = 0; k < stateRoots.size(); k++) l.add(segmentLeaf(firstStep + k, stateRoots.get(k), opTraceRoots.get(k)));
+            return Merkle.build(l).root();
         }
     }
-    /** Round 2: the segment root. */
-    public record Round2(byte[] segmentRoot) {}
     /** Round 3's element claim: the disputed step, and in it op {@code opIndex} and output element {@code element}. */
     public record Round3(Verity.Step step, long opIndex, byte[] graphRecord, byte[] outputRoot, long outputElems, List<byte[]> opTraceProof,
             long element) {}
@@ -100,7 +112,7 @@ public final class SyntheticDispute {
     }
 
     /** Segment step entry 0x51: the state after {@code step} steps and the op trace of the step that produced it. */
-    static byte[] segmentLeaf(long step, byte[] stateRoot, byte[] opTraceRoot) {
+    public static byte[] segmentLeaf(long step, byte[] stateRoot, byte[] opTraceRoot) {
         return Merkle.leafHash(Abi.concat(new byte[] {0x51}, Merkle.u64(step), stateRoot, opTraceRoot));
     }
 
@@ -137,17 +149,24 @@ public final class SyntheticDispute {
         return Merkle.build(l);
     }
 
-    public Round1 round1(long seg) {
-        return Round1.of(seg, stateRoot(segStart(seg)), trace.proof(seg), stateRoot(segEnd(seg)), trace.proof(seg + 1));
-    }
-
     public Round2 round2(long seg) {
-        return new Round2(segmentTree(seg, false).root());
+        return round2(seg, false);
     }
 
     /** A solver's round 2 whose segment does not start at its own checkpoint (leaf 0 holds another state root). */
     public Round2 round2ForgedStart(long seg) {
-        return new Round2(segmentTree(seg, true).root());
+        return round2(seg, true);
+    }
+
+    private Round2 round2(long seg, boolean forgedStart) {
+        List<byte[]> states = new ArrayList<>();
+        List<byte[]> opTraces = new ArrayList<>();
+        for (long s = segStart(seg); s <= segEnd(seg); s++) {
+            states.add(segmentState(seg, s, forgedStart));
+            opTraces.add(opTraceRootAt(seg, s));
+        }
+        List<byte[]> ends = Verity.pairProof(trace.proof(seg), trace.proof(seg + 1), seg);
+        return new Round2(stateRoot(segStart(seg)), stateRoot(segEnd(seg)), ends, states, opTraces);
     }
 
     /** The step a round-3 move disputes: leaf {@code k} of segment {@code seg} (leaf k-1 agreed). */

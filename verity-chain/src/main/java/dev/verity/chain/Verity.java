@@ -36,7 +36,7 @@ public final class Verity {
     public record Config(BigInteger initialSupply, long unbondingDelay, int feeBps, BigInteger minVerifierStake, BigInteger challengeBond,
             long roundTimeout, String refereeContract) {
         public static Config defaults() {
-            return new Config(BigInteger.TEN.pow(27), 7 * 86400, 250, ether(100), ether(50), 86400, "AlwaysDefenderReferee");
+            return new Config(BigInteger.TEN.pow(27), 7 * 86400, 250, ether(100), ether(50), 86400, "BasicOpReferee");
         }
 
         public Config withReferee(String referee) {
@@ -158,11 +158,34 @@ public final class Verity {
     // ------------------------------------------------------------------ plumbing
 
     public Receipt tx(String from, String to, String label, String signature, Type<?>... args) {
-        Receipt r = chain.send(from, to, Abi.call(signature, args));
+        Receipt r;
+        try {
+            r = chain.send(from, to, Abi.call(signature, args));
+        } catch (Chain.RevertException e) {
+            // a reverted transaction is paid for too (the embedded chain mines it)
+            if (e.receipt() != null) addSenderGas(from, e.receipt().gasUsed());
+            throw e;
+        }
         synchronized (gas) {
             gas.computeIfAbsent(label, k -> new ArrayList<>()).add(r.gasUsed());
         }
+        addSenderGas(from, r.gasUsed());
         return r;
+    }
+
+    private final Map<String, Long> gasBySender = new TreeMap<>();
+
+    private void addSenderGas(String from, long used) {
+        synchronized (gasBySender) {
+            gasBySender.merge(from.toLowerCase(java.util.Locale.ROOT), used, Long::sum);
+        }
+    }
+
+    /** Gas of every transaction {@code who} sent through this binding, reverted ones included. */
+    public long gasSentBy(String who) {
+        synchronized (gasBySender) {
+            return gasBySender.getOrDefault(who.toLowerCase(java.util.Locale.ROOT), 0L);
+        }
     }
 
     public byte[] view(String to, String signature, Type<?>... args) {
@@ -305,6 +328,11 @@ public final class Verity {
         return tx(who, market, "TaskMarket.assignWithoutReveal", "assignWithoutReveal(uint256)", u256(taskId));
     }
 
+    /** The draw assignWithoutReveal would make now (TaskMarket.fallbackRandomness): fixed by the commit's block. */
+    public byte[] fallbackRandomness(long taskId) {
+        return Abi.wordBytes(view(market, "fallbackRandomness(uint256)", u256(taskId)), 0);
+    }
+
     public Receipt attest(String verifier, long taskId, long index) {
         return tx(verifier, market, "TaskMarket.attest", "attest(uint256,uint256)", u256(taskId), u256(index));
     }
@@ -374,23 +402,24 @@ public final class Verity {
      * Every move resends it; this rebuilds it from the dispute's events, which carry every field.
      */
     public record GameState(long taskId, String challenger, String defender, int round, boolean challengerWon, long deadline,
-            BigInteger solverStake, byte[] graphRoot, byte[] datasetRoot, long graphOps, long segStartStep, long segEndStep, long step, byte[] h0,
-            byte[] h1, byte[] opTraceRoot, long opIndex, byte[] graphLeafHash, byte[] outputRoot, long outputElems, long element, long links,
-            long claimedValue) {
+            BigInteger solverStake, byte[] graphRoot, byte[] datasetRoot, long graphOps, byte[] traceRoot, long traceLeaves, long segment,
+            long segStartStep, long segEndStep, long step, byte[] h0, byte[] h1, byte[] opTraceRoot, long opIndex, byte[] graphLeafHash,
+            byte[] outputRoot, long outputElems, long element, long links, long claimedValue) {
         StaticStruct toAbi() {
             return new StaticStruct(u64(taskId), addr(challenger), addr(defender), u8(round), bool(challengerWon), u64(deadline), u128(solverStake),
-                    b32(graphRoot), b32(datasetRoot), u64(graphOps), u64(segStartStep), u64(segEndStep), u64(step), b32(h0), b32(h1), b32(opTraceRoot),
-                    u64(opIndex), b32(graphLeafHash), b32(outputRoot), u64(outputElems), u64(element), u64(links), Abi.u32(claimedValue));
+                    b32(graphRoot), b32(datasetRoot), u64(graphOps), b32(traceRoot), u64(traceLeaves), u64(segment), u64(segStartStep),
+                    u64(segEndStep), u64(step), b32(h0), b32(h1), b32(opTraceRoot), u64(opIndex), b32(graphLeafHash), b32(outputRoot),
+                    u64(outputElems), u64(element), u64(links), Abi.u32(claimedValue));
         }
     }
 
     /** ABI type of DisputeGame.State. */
-    public static final String STATE = "(uint64,address,address,uint8,bool,uint64,uint128,bytes32,bytes32,uint64,uint64,uint64,uint64,bytes32,bytes32,"
-            + "bytes32,uint64,bytes32,bytes32,uint64,uint64,uint64,uint32)";
+    public static final String STATE = "(uint64,address,address,uint8,bool,uint64,uint128,bytes32,bytes32,uint64,bytes32,uint64,uint64,uint64,uint64,"
+            + "uint64,bytes32,bytes32,bytes32,uint64,bytes32,bytes32,uint64,uint64,uint64,uint32)";
 
     private static final String EV_OPENED = Abi.eventTopic("DisputeOpened(uint256,uint256,address,address,uint64,uint64)");
-    private static final String EV_PARAMS = Abi.eventTopic("DisputeParams(uint256,uint128,uint64,uint64,uint64,bytes32,bytes32,bytes32,bytes32)");
-    private static final String EV_SEGMENT = Abi.eventTopic("SegmentRootPosted(uint256,bytes32,uint64)");
+    private static final String EV_PARAMS = Abi.eventTopic("DisputeParams(uint256,uint128,uint64,uint64,uint64,bytes32,bytes32,bytes32,uint64)");
+    private static final String EV_SEGMENT = Abi.eventTopic("SegmentRootPosted(uint256,bytes32,uint64,bytes32,bytes32,bytes32[],bytes32[])");
     private static final String EV_STEP = Abi.eventTopic("StepDisputed(uint256,uint64,bytes32,bytes32,bytes32)");
     private static final String EV_OP = Abi.eventTopic("OpDisputed(uint256,uint64,uint64,bytes32,uint64,bytes32,uint64)");
     private static final String EV_CHAIN = Abi.eventTopic("ElementChainPosted(uint256,bytes32,uint64,uint32,uint64)");
@@ -404,12 +433,13 @@ public final class Verity {
     /** Folds the dispute's events, in order, into its current state. */
     public GameState disputeState(long disputeId) {
         long taskId = 0, deadline = 0, graphOps = 0, s0 = 0, s1 = 0, step = 0, opIndex = 0, outputElems = 0, element = 0, links = 0, value = 0;
+        long traceLeaves = 0, segment = 0;
         String challenger = null, defender = null;
         int round = -1;
         boolean won = false;
         BigInteger stake = BigInteger.ZERO;
         byte[] z = new byte[32];
-        byte[] graphRoot = z, datasetRoot = z, h0 = z, h1 = z, opTraceRoot = z, graphLeafHash = z, outputRoot = z;
+        byte[] graphRoot = z, datasetRoot = z, traceRoot = z, h0 = z, h1 = z, opTraceRoot = z, graphLeafHash = z, outputRoot = z;
         for (Receipt.Log l : disputeLogs(disputeId)) {
             byte[] w = l.data();
             String t = l.topic0();
@@ -417,6 +447,7 @@ public final class Verity {
                 taskId = new BigInteger(l.topics().get(2).substring(2), 16).longValueExact();
                 challenger = "0x" + l.topics().get(3).substring(l.topics().get(3).length() - 40);
                 defender = Abi.wordAddress(w, 0);
+                segment = Abi.wordLong(w, 1);
                 deadline = Abi.wordLong(w, 2);
                 round = 2;
             } else if (EV_PARAMS.equals(t)) {
@@ -426,11 +457,13 @@ public final class Verity {
                 s1 = Abi.wordLong(w, 3);
                 graphRoot = Abi.wordBytes(w, 4);
                 datasetRoot = Abi.wordBytes(w, 5);
-                h0 = Abi.wordBytes(w, 6);
-                h1 = Abi.wordBytes(w, 7);
+                traceRoot = Abi.wordBytes(w, 6);
+                traceLeaves = Abi.wordLong(w, 7);
             } else if (EV_SEGMENT.equals(t)) {
                 opTraceRoot = Abi.wordBytes(w, 0); // the segment root, until round 3 names the step
                 deadline = Abi.wordLong(w, 1);
+                h0 = Abi.wordBytes(w, 2);
+                h1 = Abi.wordBytes(w, 3);
                 round = 3;
             } else if (EV_STEP.equals(t)) {
                 // round 3 names the step and what is wrong in it in one move: OpDisputed (or the ruling) follows
@@ -458,27 +491,65 @@ public final class Verity {
             }
         }
         if (round < 0) throw new IllegalArgumentException("no dispute " + disputeId + " (no DisputeOpened event)");
-        return new GameState(taskId, challenger, defender, round, won, deadline, stake, graphRoot, datasetRoot, graphOps, s0, s1, step, h0, h1,
-                opTraceRoot, opIndex, graphLeafHash, outputRoot, outputElems, element, links, value);
+        return new GameState(taskId, challenger, defender, round, won, deadline, stake, graphRoot, datasetRoot, graphOps, traceRoot, traceLeaves,
+                segment, s0, s1, step, h0, h1, opTraceRoot, opIndex, graphLeafHash, outputRoot, outputElems, element, links, value);
     }
 
     private StaticStruct state(long disputeId) {
         return disputeState(disputeId).toAbi();
     }
 
-    /** Round 1. Returns the dispute id. */
-    public long openDispute(String challenger, long taskId, SyntheticDispute.Round1 r) {
-        Receipt rc = tx(challenger, game, "DisputeGame.open (round 1)", "open(uint256,uint64,bytes32,bytes32,bytes32[])", u256(taskId),
-                u64(r.segment()), b32(r.startState()), b32(r.endState()), b32s(r.proof()));
+    /** Round 1: challenges segment {@code segment} of the task (nothing to prove; the solver opens it in round 2). Returns the dispute id. */
+    public long openDispute(String challenger, long taskId, long segment) {
+        Receipt rc = tx(challenger, game, "DisputeGame.open (round 1)", "open(uint256,uint64)", u256(taskId), u64(segment));
         for (Receipt.Log l : rc.logs()) {
             if (l.address().equalsIgnoreCase(game) && EV_OPENED.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
         }
         throw new IllegalStateException("open emitted no DisputeOpened event");
     }
 
+    /** Round 2: the segment's checkpoints, proven against the trace root, and every leaf of the segment tree. */
     public Receipt round2(String solver, long id, SyntheticDispute.Round2 r) {
-        return tx(solver, game, "DisputeGame.postSegmentRoot (round 2)", "postSegmentRoot(uint256," + STATE + ",bytes32)", u256(id), state(id),
-                b32(r.segmentRoot()));
+        return tx(solver, game, "DisputeGame.postSegment (round 2)", "postSegment(uint256," + STATE + ",bytes32,bytes32,bytes32[],bytes32[],bytes32[])",
+                u256(id), state(id), b32(r.startState()), b32(r.endState()), b32s(r.endsProof()), b32s(r.stateRoots()), b32s(r.opTraceRoots()));
+    }
+
+    /** What round 2 posted: the segment root the contract computed and the leaves, read from the SegmentRootPosted event. */
+    public record PostedSegment(byte[] segmentRoot, byte[] startState, byte[] endState, List<byte[]> stateRoots, List<byte[]> opTraceRoots) {}
+
+    /** The segment the solver posted in round 2 of dispute {@code disputeId}, or empty before round 2. */
+    public java.util.Optional<PostedSegment> postedSegment(long disputeId) {
+        for (Receipt.Log l : disputeLogs(disputeId)) {
+            if (!EV_SEGMENT.equals(l.topic0())) continue;
+            byte[] w = l.data();
+            return java.util.Optional.of(new PostedSegment(Abi.wordBytes(w, 0), Abi.wordBytes(w, 2), Abi.wordBytes(w, 3), words(w, 4),
+                    words(w, 5)));
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The bytes32[] whose ABI offset is in word {@code head} of {@code w}. */
+    private static List<byte[]> words(byte[] w, int head) {
+        int base = Abi.word(w, head).intValueExact() / 32;
+        int n = Abi.word(w, base).intValueExact();
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(Abi.wordBytes(w, base + 1 + i));
+        return out;
+    }
+
+    /** Every dispute ever opened on task {@code taskId}, in order (DisputeOpened events). */
+    public List<Long> disputesOf(long taskId) {
+        List<Long> out = new ArrayList<>();
+        String topic = Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(taskId), 64);
+        for (Receipt.Log l : chain.logs(game, EV_OPENED, deployBlock, chain.blockNumber())) {
+            if (l.topics().get(2).equalsIgnoreCase(topic)) out.add(new BigInteger(l.topics().get(1).substring(2), 16).longValueExact());
+        }
+        return out;
+    }
+
+    /** How many disputes of the task are open (TaskMarket.openDisputesOf). */
+    public long openDisputes(long taskId) {
+        return Abi.wordLong(view(market, "openDisputesOf(uint256)", u256(taskId)), 0);
     }
 
     /**
@@ -646,12 +717,6 @@ public final class Verity {
         }
     }
 
-    /** Round 3, segment-ends claim: leaf 0 ({@code st.k() == 1}) or the last leaf of the segment is not the checkpoint. */
-    public Receipt claimSegmentEnds(String challenger, long id, Step st) {
-        return tx(challenger, game, "DisputeGame.claimSegmentEnds (round 3)", "claimSegmentEnds(uint256," + STATE + "," + STEP + ")", u256(id),
-                state(id), st.toAbi());
-    }
-
     /** Round 3, record claim in the disputed step {@code st}. */
     public Receipt claimRecord(String challenger, long id, Step st, OpEntry e, byte[] graphLeaf, List<byte[]> graphProof) {
         return tx(challenger, game, "DisputeGame.claimRecord (round 3)", "claimRecord(uint256," + STATE + "," + STEP + "," + OP_ENTRY + ",bytes32,bytes32[])",
@@ -703,14 +768,18 @@ public final class Verity {
     }
 
     /**
-     * Every zoo entry in registration order. The registry keeps no list (a mapping plus a count), so
+     * Every zoo entry in order of first registration. The registry keeps no list (a mapping plus a count), so
      * the roots come from its ModelRegistered events and each entry is read back from its storage.
      */
     public List<ModelEntry> models() {
         List<ModelEntry> out = new ArrayList<>();
         String topic = Abi.eventTopic("ModelRegistered(bytes32,uint256,bytes32,bytes32,bytes32,address)");
+        // a root registers again when an earlier-posted task that produced it settles later (ModelRegistry): list it once
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (Receipt.Log l : chain.logs(registry, topic, deployBlock, chain.blockNumber())) {
-            model(org.web3j.utils.Numeric.hexStringToByteArray(l.topics().get(1))).ifPresent(out::add);
+            if (seen.add(l.topics().get(1).toLowerCase(java.util.Locale.ROOT))) {
+                model(org.web3j.utils.Numeric.hexStringToByteArray(l.topics().get(1))).ifPresent(out::add);
+            }
         }
         return out;
     }

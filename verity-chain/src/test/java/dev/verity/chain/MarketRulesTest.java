@@ -64,8 +64,10 @@ class MarketRulesTest {
         reverts("Market: caller is not this verifier", () -> v.attest(a.solver(), id, 0));
         // locked stake cannot leave while the task is open
         reverts("Staking: amount exceeds unlocked stake", () -> v.requestUnbond(a.solver(), Verity.ether(10_000)));
+        ChainSelftest.attestAll(v, id);
         v.chain.advanceTime(spec.verifyWindow() + 1);
         v.settle(a.deployer(), id);
+        assertEquals(Verity.Status.SETTLED, v.task(id).status());
         reverts("Market: task not settleable", () -> v.settle(a.deployer(), id)); // no double payout
         ChainSelftest.checkConservation(v, a);
         // unbonding delay
@@ -87,8 +89,11 @@ class MarketRulesTest {
         v.closeAuction(a.deployer(), id);
         v.chain.advanceTime(spec.commitWindow() + 1);
         reverts("Market: commit deadline passed", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
+        BigInteger treasury = v.balanceOf(v.treasury);
         v.timeoutCommit(a.deployer(), id);
-        assertEquals(before.add(spec.solverStake()), v.balanceOf(a.submitter()));
+        // the stake goes to the treasury, never to the submitter who chose the window: the submitter only gets its escrow back
+        assertEquals(before, v.balanceOf(a.submitter()));
+        assertEquals(treasury.add(spec.solverStake()), v.balanceOf(v.treasury));
         assertEquals(Verity.Status.FAILED, v.task(id).status());
         assertEquals(BigInteger.ZERO, v.locked(a.solver()));
         ChainSelftest.checkConservation(v, a);
@@ -110,20 +115,27 @@ class MarketRulesTest {
     void disputeTurnOrderAndProofs() {
         deploy("AlwaysDefenderReferee");
         long id = ChainSelftest.committedTask(v, a, syn);
-        reverts("Market: solver cannot challenge itself", () -> v.openDispute(a.solver(), id, syn.round1(1)));
-        SyntheticDispute.Round1 r1 = syn.round1(1);
-        SyntheticDispute.Round1 bad = new SyntheticDispute.Round1(1, r1.endState(), r1.endState(), r1.proof());
-        reverts("Game: bad proof of segment", () -> v.openDispute(a.challenger(), id, bad));
-        long d = v.openDispute(a.challenger(), id, r1);
-        reverts("Market: task not open to challenge", () -> v.openDispute(a.verifiers().get(0), id, syn.round1(0)));
+        reverts("Market: solver cannot challenge itself", () -> v.openDispute(a.solver(), id, 1));
+        reverts("Game: no such segment", () -> v.openDispute(a.challenger(), id, syn.numSegments()));
+        long d = v.openDispute(a.challenger(), id, 1);
+        // any number of disputes may run at once: a second challenger opens its own game on the same task
+        long d2 = v.openDispute(a.verifiers().get(0), id, 0);
+        assertEquals(2, v.openDisputes(id));
+        assertEquals(List.of(d, d2), v.disputesOf(id));
         reverts("Game: caller is not the solver", () -> v.round2(a.challenger(), d, syn.round2(1)));
         reverts("Game: out of turn", () -> v.round3(a.challenger(), d, syn.round3(1, 2, 1, 7)));
+        // round 2 opens the trace at the segment's checkpoints: another segment's ends, a forged start or a short segment do not prove
+        reverts("Game: bad proof of the segment's checkpoints", () -> v.round2(a.solver(), d, syn.round2(2)));
+        reverts("Game: the segment must start and end at its checkpoints", () -> v.round2(a.solver(), d, syn.round2ForgedStart(1)));
         SyntheticDispute.Round2 r2 = syn.round2(1);
+        reverts("Game: wrong number of segment leaves", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(), r2.endState(),
+                r2.endsProof(), r2.stateRoots().subList(0, 4), r2.opTraceRoots().subList(0, 4))));
         v.round2(a.solver(), d, r2);
         reverts("Game: out of turn", () -> v.round2(a.solver(), d, syn.round2(1))); // replay
-        // an honest segment starts and ends at the checkpoints: a segment-ends claim is refused
-        reverts("Game: the segment starts and ends at the checkpoints", () -> v.claimSegmentEnds(a.challenger(), d, syn.step(1, 1)));
-        reverts("Game: the segment starts and ends at the checkpoints", () -> v.claimSegmentEnds(a.challenger(), d, syn.step(1, syn.interval)));
+        // the challenger reads every leaf from the chain, and the root the contract computed is the segment tree's
+        Verity.PostedSegment posted = v.postedSegment(d).orElseThrow();
+        assertEquals(r2.stateRoots().size(), posted.stateRoots().size());
+        assertTrue(java.util.Arrays.equals(r2.segmentRoot(8), posted.segmentRoot()));
         SyntheticDispute.Round3 r3 = syn.round3(1, 2, 1, 7);
         Verity.Step st = r3.step();
         reverts("Game: step outside the segment", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(0, st.preState(),
@@ -141,10 +153,13 @@ class MarketRulesTest {
         reverts("Game: caller is not the challenger", () -> v.round5(a.solver(), d, syn.round5(2)));
         v.round5(a.challenger(), d, syn.round5(2));
         reverts("Game: dispute already resolved", () -> v.round5(a.challenger(), d, syn.round5(2)));
-        // defender won: bond to solver, task back in verification, then settles normally
-        assertEquals(Verity.Status.COMMITTED, v.task(id).status());
-        ChainSelftest.checkConservation(v, a);
+        // defender won the first dispute; the second is still open, so the task cannot settle yet
+        assertEquals(Verity.Status.DISPUTED, v.task(id).status());
         v.chain.advanceTime(86400 + 1);
+        reverts("Market: a dispute is still open", () -> v.settle(a.deployer(), id));
+        v.timeoutDispute(a.deployer(), d2); // the second challenger's solver stayed silent at round 2: it loses
+        assertEquals(Verity.Status.FAILED, v.task(id).status());
+        ChainSelftest.checkConservation(v, a);
         v.settle(a.deployer(), id);
         ChainSelftest.checkConservation(v, a);
     }
@@ -159,26 +174,29 @@ class MarketRulesTest {
         SyntheticDispute wide = new SyntheticDispute(64, 8, 4, 300, 4, 5);
         for (long seg = 0; seg < wide.numSegments(); seg++) {
             long id = ChainSelftest.committedTask(v, a, wide);
-            SyntheticDispute.Round1 r1 = wide.round1(seg);
-            for (int j = 0; j < r1.proof().size(); j++) {
-                List<byte[]> bad = new ArrayList<>(r1.proof());
+            long d = v.openDispute(a.challenger(), id, seg);
+            SyntheticDispute.Round2 r2 = wide.round2(seg);
+            for (int j = 0; j < r2.endsProof().size(); j++) {
+                List<byte[]> bad = new ArrayList<>(r2.endsProof());
                 bad.set(j, wide.stateRoot(1000 + j));
                 // the same leaves with a forged pair proof: each sibling is needed
-                reverts("Game: bad proof of segment", () -> v.openDispute(a.challenger(), id, new SyntheticDispute.Round1(r1.segment(),
-                        r1.startState(), r1.endState(), bad)));
+                reverts("Game: bad proof of the segment's checkpoints", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(),
+                        r2.endState(), bad, r2.stateRoots(), r2.opTraceRoots())));
             }
-            reverts("Game: bad proof of segment", () -> v.openDispute(a.challenger(), id, new SyntheticDispute.Round1(r1.segment(),
-                    r1.startState(), r1.endState(), r1.proof().subList(0, r1.proof().size() - 1))));
-            long d = v.openDispute(a.challenger(), id, r1);
-            v.round2(a.solver(), d, wide.round2(seg));
+            reverts("Game: bad proof of the segment's checkpoints", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(),
+                    r2.endState(), r2.endsProof().subList(0, r2.endsProof().size() - 1), r2.stateRoots(), r2.opTraceRoots())));
+            v.round2(a.solver(), d, r2);
             for (long k = 1; k <= wide.interval; k++) {
                 Verity.Step st = wide.step(seg, k);
-                // the proof verifies (the contract gets as far as the segment's ends, which are the checkpoints)
-                reverts("Game: the segment starts and ends at the checkpoints", () -> v.claimSegmentEnds(a.challenger(), d, st));
                 List<byte[]> bad = new ArrayList<>(st.proof());
                 bad.set(bad.size() - 1, wide.stateRoot(999));
                 Verity.Step forged = new Verity.Step(st.k(), st.preState(), st.preOpTrace(), st.postState(), st.postOpTrace(), bad);
-                reverts("Game: bad proof of the step's segment leaves", () -> v.claimSegmentEnds(a.challenger(), d, forged));
+                SyntheticDispute.Round3 r3 = wide.round3(seg, k, 1, 7);
+                reverts("Game: bad proof of the step's segment leaves", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(forged, 1,
+                        r3.graphRecord(), r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), 7)));
+                // the real pair proof gets past the step, as far as the op entry (here proven with a wrong opIndex)
+                reverts("Game: bad proof of op-trace entry", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(st, 2,
+                        r3.graphRecord(), r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), 7)));
             }
         }
     }
@@ -188,7 +206,7 @@ class MarketRulesTest {
         deploy("AlwaysDefenderReferee");
         SyntheticDispute holey = new SyntheticDispute(32, 8, 4, 300, 4, 5).withoutOpTraceAt(8 + 3);
         long id = ChainSelftest.committedTask(v, a, holey);
-        long d = v.openDispute(a.challenger(), id, holey.round1(1));
+        long d = v.openDispute(a.challenger(), id, 1);
         v.round2(a.solver(), d, holey.round2(1));
         // the disputed step (leaf 3 of segment 1) commits no op trace: no op claim can be proven, the challenger wins
         v.round3(a.challenger(), d, holey.round3(1, 3, 1, 7));
@@ -198,16 +216,16 @@ class MarketRulesTest {
     }
 
     @Test
-    void aSegmentThatDoesNotStartAtTheCheckpointLoses() {
+    void aSolverThatCannotOpenItsTraceLoses() {
         deploy("AlwaysDefenderReferee");
-        long id = ChainSelftest.committedTask(v, a, syn);
-        long d = v.openDispute(a.challenger(), id, syn.round1(1));
-        v.round2(a.solver(), d, syn.round2ForgedStart(1));
-        // leaf 1 is the solver's own: naming it is no claim; leaf 0 is not checkpoint 1: the challenger wins at once
-        reverts("Game: the segment starts and ends at the checkpoints", () -> v.claimSegmentEnds(a.challenger(), d, syn.step(1, 2, true)));
+        // the solver commits a made-up trace root (or a tree with the wrong leaf count): nobody can prove against it, so the
+        // challenger opens without a proof and the solver, who cannot open the segment's checkpoints, loses by timeout
+        long id = ChainSelftest.committedTask(v, a, syn, syn.stateRoot(4242));
+        long d = v.openDispute(a.challenger(), id, 1);
+        reverts("Game: bad proof of the segment's checkpoints", () -> v.round2(a.solver(), d, syn.round2(1)));
+        v.chain.advanceTime(v.config.roundTimeout() + 1);
         BigInteger before = v.balanceOf(a.challenger());
-        v.claimSegmentEnds(a.challenger(), d, syn.step(1, 1, true));
-        assertEquals(0, v.dispute(d).nextRound());
+        v.timeoutDispute(a.deployer(), d);
         assertTrue(v.dispute(d).challengerWon());
         assertEquals(Verity.Status.FAILED, v.task(id).status());
         BigInteger stake = v.task(id).spec().solverStake();
@@ -220,7 +238,7 @@ class MarketRulesTest {
         deploy("AlwaysDefenderReferee");
         // silent solver at round 2
         long t1 = ChainSelftest.committedTask(v, a, syn);
-        long d1 = v.openDispute(a.challenger(), t1, syn.round1(0));
+        long d1 = v.openDispute(a.challenger(), t1, 0);
         reverts("Game: round deadline not passed", () -> v.timeoutDispute(a.deployer(), d1));
         v.chain.advanceTime(v.config.roundTimeout() + 1);
         reverts("Game: round deadline passed", () -> v.round2(a.solver(), d1, syn.round2(0)));
@@ -246,7 +264,8 @@ class MarketRulesTest {
         reverts("Market: task not settleable", () -> v.settle(a.deployer(), t1));
         // silent challenger at round 3
         long t2 = ChainSelftest.committedTask(v, a, syn);
-        long d2 = v.openDispute(a.challenger(), t2, syn.round1(2));
+        ChainSelftest.attestAll(v, t2);
+        long d2 = v.openDispute(a.challenger(), t2, 2);
         v.round2(a.solver(), d2, syn.round2(2));
         v.chain.advanceTime(v.config.roundTimeout() + 1);
         BigInteger solverBefore = v.balanceOf(a.solver());
@@ -258,6 +277,47 @@ class MarketRulesTest {
         assertEquals(BigInteger.ZERO, v.balanceOf(v.game));
         assertEquals(BigInteger.ZERO, v.locked(a.solver()));
         ChainSelftest.checkConservation(v, a);
+    }
+
+    @Test
+    void noQuorumNoPayment() {
+        deploy("AlwaysDefenderReferee");
+        long id = ChainSelftest.committedTask(v, a, syn);
+        List<Verity.Assignment> as = v.assignments(id);
+        assertEquals(2, as.size());
+        v.attest(as.get(0).verifier(), id, 0); // one of two: no majority
+        TaskSpec spec = v.task(id).spec();
+        BigInteger submitter = v.balanceOf(a.submitter());
+        BigInteger solver = v.balanceOf(a.solver());
+        BigInteger escrow = v.task(id).escrow();
+        v.chain.advanceTime(spec.verifyWindow() + 1);
+        v.settle(a.deployer(), id);
+        assertEquals(Verity.Status.FAILED, v.task(id).status());
+        assertEquals(solver, v.balanceOf(a.solver())); // not paid
+        assertEquals(BigInteger.ZERO, v.locked(a.solver())); // not slashed either: the verifiers were silent, not the solver
+        assertEquals(submitter.add(escrow).subtract(spec.replayFee()), v.balanceOf(a.submitter())); // the attested replay is paid
+        assertTrue(!v.modelRegistered(syn.modelRoot()));
+        ChainSelftest.checkConservation(v, a);
+    }
+
+    @Test
+    void floorsTheSubmitterCannotLower() {
+        deploy("AlwaysDefenderReferee");
+        TaskSpec ok = ChainSelftest.spec(syn, ChainSelftest.secret());
+        reverts("WindowOutOfRange(\"commit\", 1, 601)", () -> v.post(a.submitter(), withWindows(ok, 3600, 1, 3600, 86400)));
+        reverts("WindowOutOfRange(\"bid\", 599, 600)", () -> v.post(a.submitter(), withWindows(ok, 599, 86400, 3600, 86400)));
+        reverts("WindowOutOfRange(\"verify\", 1, 600)", () -> v.post(a.submitter(), withWindows(ok, 3600, 86400, 3600, 1)));
+        // the stake must cover the most the solver can be paid (1000 work units at 1 VRT)
+        TaskSpec cheap = new TaskSpec(ok.specHash(), ok.datasetRoot(), ok.graphRoot(), ok.parentModel(), ok.seedCommit(), ok.graphOps(),
+                ok.totalSteps(), ok.checkpointInterval(), ok.workUnits(), ok.maxPricePerUnit(), ok.replayFee(), Verity.ether(999), ok.numVerifiers(),
+                ok.bidWindow(), ok.commitWindow(), ok.revealWindow(), ok.verifyWindow());
+        reverts("SolverStakeTooLow(" + Verity.ether(999) + ", " + Verity.ether(1000) + ")", () -> v.post(a.submitter(), cheap));
+        v.post(a.submitter(), ok);
+    }
+
+    private static TaskSpec withWindows(TaskSpec s, long bid, long commit, long reveal, long verify) {
+        return new TaskSpec(s.specHash(), s.datasetRoot(), s.graphRoot(), s.parentModel(), s.seedCommit(), s.graphOps(), s.totalSteps(),
+                s.checkpointInterval(), s.workUnits(), s.maxPricePerUnit(), s.replayFee(), s.solverStake(), s.numVerifiers(), bid, commit, reveal, verify);
     }
 
     @Test

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** {@code verity chain ...}: the settlement contracts on the embedded EVM or any Ethereum node. */
 @Command(name = "chain", mixinStandardHelpOptions = true, description = "Settlement contracts: deploy and exercise them.",
-        subcommands = {ChainCommand.Selftest.class, ChainCommand.RefereeCheckCommand.class})
+        subcommands = {ChainCommand.Selftest.class, ChainCommand.RefereeCheckCommand.class, ChainCommand.AttackCheckCommand.class})
 public final class ChainCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -29,6 +29,24 @@ public final class ChainCommand implements Runnable {
                 throw new IllegalArgumentException("--rpc must be an http(s) URL, got '" + rpc + "'");
             }
             return ChainSelftest.run(rpc, System.out);
+        }
+    }
+
+    @Command(name = "attack-check", mixinStandardHelpOptions = true,
+            description = "Attacks on the protocol's rules (sybils, withholding, front-running, griefing, squatting, grinding), each on a "
+                    + "fresh deployment of the real contracts on the embedded EVM: one row per attack with the attacker's and the honest "
+                    + "parties' net tokens; exit 1 if any attack profits, costs an honest party or breaks its rule.")
+    static final class AttackCheckCommand implements Callable<Integer> {
+        @Option(names = "--only", paramLabel = "NAME", description = "run only the attacks whose name contains NAME")
+        String only;
+
+        @Override
+        public Integer call() {
+            java.util.List<dev.verity.chain.attack.AttackCheck.Row> rows = dev.verity.chain.attack.AttackCheck.runAll(only, System.out);
+            if (rows.isEmpty()) {
+                throw new IllegalArgumentException("no attack's name contains '" + only + "'");
+            }
+            return rows.stream().allMatch(dev.verity.chain.attack.AttackCheck.Row::defended) ? 0 : 1;
         }
     }
 

@@ -69,7 +69,7 @@ class UserCommandsTest {
         net = LocalNet.start(dir);
         Verity v = net.verity;
         Submitter sub = new Submitter(new Submitter.Config("submitter", net.account(0), MILLI.multiply(BigInteger.TEN), MILLI, Verity.ether(500), 1,
-                60, 3600, 600, 600), v, net.store, dir.resolve("submitter"), LOG);
+                600, 3600, 600, 600), v, net.store, dir.resolve("submitter"), LOG);
         Solver solver = new Solver(new Solver.Config("solver", net.account(1), MILLI, 1_000_000, 2, Verity.ether(1_000)), v, net.store,
                 dir.resolve("solver"), LOG);
         Verifier verifier = new Verifier(new Verifier.Config("verifier", net.account(2), Verity.ether(100), false), v, net.store, LOG);
@@ -263,7 +263,7 @@ class UserCommandsTest {
         assertEquals(spec.hashHex(), j.get("specHash").asText());
 
         // a submitter node started later with the same account and home reveals the kept secret; the task settles
-        Submitter node = new Submitter(new Submitter.Config("alice", alice, MILLI.multiply(BigInteger.TEN), MILLI, Verity.ether(500), 1, 60, 3600,
+        Submitter node = new Submitter(new Submitter.Config("alice", alice, MILLI.multiply(BigInteger.TEN), MILLI, Verity.ether(500), 1, 600, 3600,
                 600, 600), net.verity, net.store, home, LOG);
         Solver solver = new Solver(new Solver.Config("solver", net.account(1), MILLI, 1_000_000, 2, Verity.ether(1_000)), net.verity, net.store,
                 dir.resolve("solver"), LOG);

@@ -65,7 +65,7 @@ public final class ChainDispute {
         long steps = m.checkpoints().get(m.checkpoints().size() - 1).step();
         TaskSpec spec = new TaskSpec(Sha256.hash("spec".getBytes(), secret), Sha256.unhex(m.datasetRoot()), run.graphTree().root(), new byte[32],
                 TaskSpec.seedCommitment(secret), run.graph().size(), steps, run.spec().checkpointInterval(), 1000, Verity.ether(1), Verity.ether(2),
-                Verity.ether(500), 2, 3600, 86400, 3600, 86400);
+                Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
         // each dispute a cheater loses slashes, and each task bid on locks, the task's solver stake: stake it afresh,
         // so any number of tasks can be played on one deployment
         v.stake(a.solver(), spec.solverStake());

@@ -121,11 +121,11 @@ public final class Challenger implements Role {
 
     private boolean open(Pending p) throws IOException {
         Verity.TaskView t = v.task(p.taskId());
-        if (t.status() != Verity.Status.COMMITTED || !t.assigned() || v.chain.timestamp() > t.deadline() || v.activeDispute(p.taskId()) != 0) {
-            if (t.status() != Verity.Status.DISPUTED) {
-                pending.remove(p.taskId());
-                log.accept(name() + " cannot challenge task " + p.taskId() + " (status " + t.status() + ")");
-            }
+        // disputes of other challengers do not block this one: each plays its own game against the solver
+        boolean open = t.status() == Verity.Status.COMMITTED || t.status() == Verity.Status.DISPUTED;
+        if (!open || !t.assigned() || v.chain.timestamp() > t.deadline()) {
+            pending.remove(p.taskId());
+            log.accept(name() + " cannot challenge task " + p.taskId() + " (status " + t.status() + ")");
             return false;
         }
         if (v.balanceOf(cfg.account()).compareTo(v.config.challengeBond()) < 0) {
@@ -136,15 +136,7 @@ public final class Challenger implements Role {
         TaskRun run = run(store, t);
         Manifest m = Manifest.fromJson(store.get(Sha256.hex(t.manifestHash())));
         DisputeParty.ChallengerSide side;
-        try {
-            side = DisputeParty.ChallengerSide.open(v, cfg.account(), store, run, m, strategy.moves(run, store, m), p.taskId(), p.segment());
-        } catch (dev.verity.chain.Chain.RevertException e) {
-            // another challenger (in another process) opened its dispute first: wait, as when the task is already disputed
-            if (!"Market: task not open to challenge".equals(e.reason())) {
-                throw e;
-            }
-            return false;
-        }
+        side = DisputeParty.ChallengerSide.open(v, cfg.account(), store, run, m, strategy.moves(run, store, m), p.taskId(), p.segment());
         pending.remove(p.taskId());
         sides.put(side.dispute(), side);
         disputes.add(side.dispute());

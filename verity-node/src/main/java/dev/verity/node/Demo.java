@@ -50,7 +50,7 @@ public final class Demo {
             java.util.function.Consumer<String> log = out::println;
             BigInteger milli = BigInteger.TEN.pow(15);
             Submitter sub = new Submitter(new Submitter.Config("alice (submitter)", net.account(0), milli.multiply(BigInteger.TEN), milli,
-                    Verity.ether(500), 3, 60, 3600, 600, 600), v, net.store, work.resolve("alice"), log);
+                    Verity.ether(500), 3, 600, 3600, 600, 600), v, net.store, work.resolve("alice"), log);
             List<Solver> solvers = new ArrayList<>();
             String[] names = {"bob", "carol", "dave"};
             long[] prices = {4, 3, 2};

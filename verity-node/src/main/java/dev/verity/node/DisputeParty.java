@@ -265,8 +265,19 @@ public final class DisputeParty {
             if (!Arrays.equals(published, roots.root())) {
                 throw new IllegalStateException("published segment tree root differs from the segment root");
             }
-            record(2, "postSegmentRoot", v.round2(account, dispute, new SyntheticDispute.Round2(roots.root())));
-            return "posted the roots of the " + n + " states and " + (n - 1) + " op traces of segment " + segment();
+            // the segment's two checkpoints, opened against the committed trace root (entries seg and seg + 1), and every
+            // leaf as calldata: the contract computes the segment root itself
+            int seg = segment();
+            MerkleTree trace = m.traceTree();
+            List<byte[]> ends = Verity.pairProof(sib(trace.proof(seg)), sib(trace.proof(seg + 1)), seg);
+            SyntheticDispute.Round2 r2 = new SyntheticDispute.Round2(roots.stateRoots().get(0), roots.stateRoots().get(n - 1), ends,
+                    roots.stateRoots(), roots.opTraceRoots());
+            if (!Arrays.equals(r2.segmentRoot(roots.firstStep()), roots.root())) {
+                throw new IllegalStateException("the segment leaves do not hash to the segment root");
+            }
+            record(2, "postSegment", v.round2(account, dispute, r2));
+            return "opened checkpoints " + seg + " and " + (seg + 1) + " and posted the " + n + " states and " + (n - 1) + " op-trace roots of segment "
+                    + seg;
         }
 
         private void ensureTrace() throws IOException {
@@ -316,8 +327,6 @@ public final class DisputeParty {
         private TrainingState pre;
         private TrainingState post;
         private Messages.Claim claim;
-        /** Round 3 claims the segment's first or last leaf is not the solver's checkpoint (no step replayed). */
-        private boolean endsClaim;
         /** What the referee was asked to rule on, in words (filled in rounds 3 and 5). */
         private String ruledOn = "";
 
@@ -330,11 +339,9 @@ public final class DisputeParty {
         public static ChallengerSide open(Verity v, String account, BlobStore store, TaskRun run, Manifest m, ChallengerMoves moves,
                                           long taskId, int segment) {
             Messages.OpenDispute open = moves.open(segment);
-            MerkleTree trace = m.traceTree();
             int seg = open.segment();
-            byte[] start = Sha256.unhex(m.checkpoints().get(seg).stateRoot());
-            byte[] end = Sha256.unhex(m.checkpoints().get(seg + 1).stateRoot());
-            long id = v.openDispute(account, taskId, SyntheticDispute.Round1.of(seg, start, sib(trace.proof(seg)), end, sib(trace.proof(seg + 1))));
+            // nothing to prove: the solver must open its trace at the segment's checkpoints in round 2
+            long id = v.openDispute(account, taskId, seg);
             ChallengerSide side = new ChallengerSide(v, account, store, run, m, id, moves);
             side.open = open;
             List<Long> g = v.gasTable().get("DisputeGame.open (round 1)");
@@ -372,39 +379,15 @@ public final class DisputeParty {
 
         private void ensureStep() throws Exception {
             if (roots == null) {
-                byte[] segRoot = event("SegmentRootPosted").wordBytes(0);
-                List<byte[]> leaves = TreeBlobs.get(store, segRoot);
-                List<byte[]> stateRoots = new ArrayList<>();
-                List<byte[]> opTraceRoots = new ArrayList<>();
-                long first = -1;
-                for (byte[] l : leaves) {
-                    ByteBuffer b = ByteBuffer.wrap(l);
-                    if (l.length != 73 || b.get() != Commitments.SEGMENT_STEP_ENTRY) {
-                        throw new IOException("segment tree leaf is not a segment step entry");
-                    }
-                    long step = b.getLong();
-                    if (first < 0) {
-                        first = step;
-                    }
-                    stateRoots.add(Arrays.copyOfRange(l, 9, 41));
-                    opTraceRoots.add(Arrays.copyOfRange(l, 41, 73));
-                }
-                roots = new Messages.SegmentRoots(first, stateRoots, opTraceRoots, segRoot);
+                // every leaf is on chain (round 2's calldata, in its event): the challenger needs nothing the solver holds
+                Verity.PostedSegment posted = v.postedSegment(dispute)
+                        .orElseThrow(() -> new IllegalStateException("dispute " + dispute + " has no posted segment"));
+                long first = v.disputeState(dispute).segStartStep();
+                roots = new Messages.SegmentRoots(first, posted.stateRoots(), posted.opTraceRoots(), posted.segmentRoot());
             }
             if (ds == null) {
-                // the contract checks the segment's ends only when round 3 proves them: a segment that does not start or
-                // end at the solver's own checkpoints is the claim, before any step of it is replayed
-                int seg = segment();
-                int n = roots.stateRoots().size();
-                if (!Arrays.equals(roots.stateRoots().get(0), Sha256.unhex(m.checkpoints().get(seg).stateRoot()))) {
-                    endsClaim = true;
-                    ds = new Messages.DisputeStep(roots.firstStep());
-                } else if (n >= 2 && !Arrays.equals(roots.stateRoots().get(n - 1), Sha256.unhex(m.checkpoints().get(seg + 1).stateRoot()))) {
-                    endsClaim = true;
-                    ds = new Messages.DisputeStep(roots.firstStep() + n - 2);
-                } else {
-                    ds = strategy.step(open, roots);
-                }
+                // round 2 proved the segment's ends against the solver's trace: the first wrong step is the strategy's to find
+                ds = strategy.step(open, roots);
             }
         }
 
@@ -461,12 +444,6 @@ public final class DisputeParty {
 
         /** Round 3: the first wrong step and, in the op trace its segment leaf committed, what is wrong. */
         private String round3() throws Exception {
-            ensureStep();
-            if (endsClaim) {
-                record(3, "claimSegmentEnds", v.claimSegmentEnds(account, dispute, disputedStep()));
-                ruledOn = "the segment's " + (k() == 1 ? "first" : "last") + " state (not the solver's checkpoint)";
-                return "claims the segment does not " + (k() == 1 ? "start" : "end") + " at the solver's checkpoint";
-            }
             ensureClaim();
             Verity.Step st = disputedStep();
             String stepWords = "agrees with the state after step " + ds.agreedStep() + ", disputes step " + (ds.agreedStep() + 1) + ": ";

@@ -65,8 +65,15 @@ public final class Network {
             long d = switch (t.status()) {
                 case BIDDING, ASSIGNED, COMMITTED -> t.deadline();
                 case DISPUTED -> {
-                    long dispute = v.activeDispute(id);
-                    yield dispute == 0 ? -1 : v.dispute(dispute).deadline();
+                    // the earliest of the task's verification deadline and its open disputes' (any number may be open at once)
+                    long first = t.deadline();
+                    for (long dispute : v.disputesOf(id)) {
+                        Verity.DisputeView dv = v.dispute(dispute);
+                        if (dv.nextRound() != 0 && (first < 0 || dv.deadline() < first)) {
+                            first = dv.deadline();
+                        }
+                    }
+                    yield first;
                 }
                 default -> -1;
             };

@@ -40,7 +40,7 @@ class NetworkTest {
 
     Submitter submitter(LocalNet net, Path dir) throws Exception {
         Submitter s = new Submitter(new Submitter.Config("submitter", net.account(0), MILLI.multiply(BigInteger.TEN), MILLI,
-                Verity.ether(500), 3, 60, 3600, 600, 600), net.verity, net.store, dir.resolve("submitter"), log);
+                Verity.ether(500), 3, 600, 3600, 600, 600), net.verity, net.store, dir.resolve("submitter"), log);
         net.fund(s.account(), Verity.ether(100_000));
         return s;
     }

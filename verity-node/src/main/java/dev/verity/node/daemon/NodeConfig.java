@@ -182,7 +182,7 @@ public record NodeConfig(@JsonProperty("role") String role, @JsonProperty("name"
             if (numVerifiers == null) {
                 numVerifiers = 3;
             }
-            bidWindow = window("bidWindow", bidWindow, 60);
+            bidWindow = window("bidWindow", bidWindow, 600);
             commitWindow = window("commitWindow", commitWindow, 3600);
             revealWindow = window("revealWindow", revealWindow, 600);
             verifyWindow = window("verifyWindow", verifyWindow, 600);

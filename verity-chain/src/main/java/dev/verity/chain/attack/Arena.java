@@ -1,0 +1,113 @@
+package dev.verity.chain.attack;
+
+import dev.verity.chain.ChainSelftest;
+import dev.verity.chain.DevAccounts;
+import dev.verity.chain.EmbeddedChain;
+import dev.verity.chain.Merkle;
+import dev.verity.chain.SyntheticDispute;
+import dev.verity.chain.TaskSpec;
+import dev.verity.chain.Verity;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A fresh deployment of the real contracts (default parameters, the real referees) on the embedded EVM, with the
+ * self-test's funded actors and five more funded accounts for sybils, copycats and squatters. It remembers every
+ * account's holdings (wallet + stake + unbonding) when an attack starts, so an attack ends with each party's net tokens.
+ */
+public final class Arena implements AutoCloseable {
+    /** Accounts the actors do not use: an attacker's other accounts. */
+    public static final int EXTRA = 5;
+
+    public final EmbeddedChain chain;
+    public final Verity v;
+    public final ChainSelftest.Actors a;
+    public final List<String> extra;
+    private final Map<String, BigInteger> start = new LinkedHashMap<>();
+
+    public Arena() {
+        List<String> accounts = DevAccounts.addresses(9 + EXTRA);
+        chain = new EmbeddedChain(accounts);
+        a = ChainSelftest.Actors.of(chain);
+        v = Verity.deploy(chain, a.deployer(), a.treasury(), Verity.Config.defaults());
+        ChainSelftest.setUp(v, a);
+        extra = List.copyOf(accounts.subList(9, 9 + EXTRA));
+        BigInteger max = BigInteger.TWO.pow(256).subtract(BigInteger.ONE);
+        for (String x : extra) {
+            v.transfer(a.deployer(), x, Verity.ether(100_000));
+            v.approve(x, v.market, max);
+            v.approve(x, v.staking, max);
+            v.approve(x, v.game, max);
+        }
+        mark();
+    }
+
+    /** Every account of the arena. */
+    public List<String> everyone() {
+        List<String> all = new ArrayList<>(a.all());
+        all.addAll(extra);
+        return all;
+    }
+
+    /** Tokens {@code who} holds anywhere: its wallet, its stake (locked or not) and its unbonding stake. */
+    public BigInteger holdings(String who) {
+        return v.balanceOf(who).add(v.staked(who)).add(v.unbonding(who));
+    }
+
+    /** From now on, nets are counted from here. */
+    public void mark() {
+        start.clear();
+        for (String who : everyone()) start.put(who, holdings(who));
+    }
+
+    /** The net token change of {@code who} since {@link #mark}. */
+    public BigInteger net(String who) {
+        return holdings(who).subtract(start.get(who));
+    }
+
+    /** The task spec the arena's tasks use: {@code syn}'s roots, 1000 work units at 1 VRT at most, a 1000 VRT stake. */
+    public TaskSpec spec(SyntheticDispute syn, byte[] secret, long verifyWindow) {
+        return new TaskSpec(Merkle.sha256("spec".getBytes(), Merkle.u64(syn.totalSteps)), Merkle.sha256("data".getBytes()), syn.graphRoot(),
+                new byte[32], TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1), Verity.ether(2),
+                Verity.ether(1000), 2, 3600, 86400, 3600, verifyWindow);
+    }
+
+    /** A task of {@code submitter} won by {@code solver}, committed with {@code traceRoot} and {@code modelRoot}; {@code reveal}: the seed is revealed. */
+    public long committed(String submitter, String solver, SyntheticDispute syn, byte[] traceRoot, byte[] modelRoot, long verifyWindow,
+            boolean reveal) {
+        byte[] secret = ChainSelftest.secret();
+        TaskSpec spec = spec(syn, secret, verifyWindow);
+        long id = v.post(submitter, spec);
+        v.bid(solver, id, Verity.ether(1));
+        chain.advanceTime(spec.bidWindow() + 1);
+        v.closeAuction(a.deployer(), id);
+        v.commit(solver, id, traceRoot, modelRoot, Merkle.sha256("manifest".getBytes()));
+        if (reveal) v.revealSeed(submitter, id, secret);
+        return id;
+    }
+
+    /** The usual task: the actors' submitter and solver, {@code syn}'s own roots, the seed revealed. */
+    public long committed(SyntheticDispute syn) {
+        return committed(a.submitter(), a.solver(), syn, syn.traceRoot(), syn.modelRoot(), 86400, true);
+    }
+
+    /** Past every deadline of the task's verification window. */
+    public void pastWindow(long taskId) {
+        long wait = v.task(taskId).deadline() - chain.timestamp() + 1;
+        if (wait > 0) chain.advanceTime(wait);
+    }
+
+    /** Past the dispute's round deadline. */
+    public void pastRound(long disputeId) {
+        long wait = v.dispute(disputeId).deadline() - chain.timestamp() + 1;
+        if (wait > 0) chain.advanceTime(wait);
+    }
+
+    @Override
+    public void close() {
+        chain.close();
+    }
+}

@@ -1,0 +1,376 @@
+package dev.verity.chain.attack;
+
+import dev.verity.chain.Chain;
+import dev.verity.chain.Merkle;
+import dev.verity.chain.SyntheticDispute;
+import dev.verity.chain.TaskSpec;
+import dev.verity.chain.Verity;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Attacks on the rules of the protocol (docs/threat-model.md), each the cheapest real strategy of a rational attacker
+ * with as many accounts as it likes, played by real accounts through the real contracts on the embedded EVM. Compute
+ * cheats are the cheat library's ({@code verity proof check}); these attack what the contracts let a party do.
+ *
+ * <p>A cheating solver's commitments are {@link SyntheticDispute}'s: consistent trees whose element chains are made
+ * up, so the real referee (BasicOpReferee) rules a disputed link wrong, as it does for a real cheat.
+ */
+public final class AttackLibrary {
+    private AttackLibrary() {}
+
+    /** What an attack did: who attacked, whom it targeted, what happened, and whether the rule held. */
+    public record Outcome(List<String> attackers, List<String> honest, String what, boolean ruleHeld) {}
+
+    /** One attack: its name, the attacker in words, the rule that should defeat it, and the play. */
+    public record Attack(String name, String attacker, String rule, Function<Arena, Outcome> play) {}
+
+    /** A cheap cheating task: 32 steps, checkpoints every 8 (4 segments), 4 graph ops, a 4-link chain. */
+    static SyntheticDispute cheat(long salt) {
+        return new SyntheticDispute(32, 8, 4, 300, 4, salt);
+    }
+
+    public static List<Attack> all() {
+        return List.of(
+                new Attack("sybil-silent-dispute", "solver + its second account",
+                        "any number of disputes at once; settlement waits for every one", AttackLibrary::sybilSilentDispute),
+                new Attack("sybil-self-slash", "solver + its second account",
+                        "the first winner takes half the stake, the treasury the rest", AttackLibrary::sybilSelfSlash),
+                new Attack("random-trace-root", "solver", "whoever posts a root opens it on demand, or loses", AttackLibrary::randomTraceRoot),
+                new Attack("short-trace", "solver", "the trace has segments + 1 leaves (the root commits its count)", AttackLibrary::shortTrace),
+                new Attack("forged-segment-start", "solver", "round 2's leaves start and end at the proven checkpoints",
+                        AttackLibrary::forgedSegmentStart),
+                new Attack("silent-mid-dispute", "solver", "silence at a round loses the dispute", AttackLibrary::silentMidDispute),
+                new Attack("withheld-data", "solver", "no payment without a quorum of attestations", AttackLibrary::withheldData),
+                new Attack("one-second-commit-window", "submitter", "window floors; timeout slashes go to the treasury",
+                        AttackLibrary::oneSecondCommitWindow),
+                new Attack("zero-stake-task", "submitter + solver", "a solver stake that covers the pay", AttackLibrary::zeroStakeTask),
+                new Attack("registry-squat", "squatter (submitter + solver accounts)", "a model root belongs to the earliest-posted task",
+                        AttackLibrary::registrySquat),
+                new Attack("copycat-open", "copycat", "each challenger plays its own game; nobody can own another's dispute",
+                        AttackLibrary::copycatOpen),
+                new Attack("griefing-disputes", "griefer (3 accounts)", "every dispute costs a bond its loser forfeits",
+                        AttackLibrary::griefingDisputes),
+                new Attack("grind-fallback-randomness", "caller of assignWithoutReveal", "the fallback draw is fixed by the commit's block",
+                        AttackLibrary::grindFallbackRandomness),
+                new Attack("submitter-never-reveals", "submitter", "anyone assigns after the reveal window; the solver is paid",
+                        AttackLibrary::submitterNeverReveals),
+                new Attack("leaked-seed-secret", "submitter + solver", "the draw mixes the commit block's hash; anyone may challenge any segment",
+                        AttackLibrary::leakedSeedSecret),
+                new Attack("double-settle", "solver", "a task pays once", AttackLibrary::doubleSettle),
+                new Attack("dispute-after-window", "griefer", "disputes open only inside the verification window",
+                        AttackLibrary::disputeAfterWindow));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** The whole dispute on segment {@code seg} as an honest challenger plays it against a cheat; returns the dispute id. */
+    static long challengeAndWin(Arena x, String challenger, long taskId, SyntheticDispute syn, long seg) {
+        long d = x.v.openDispute(challenger, taskId, seg);
+        playFromRound2(x, challenger, d, syn, seg);
+        return d;
+    }
+
+    static void playFromRound2(Arena x, String challenger, long d, SyntheticDispute syn, long seg) {
+        x.v.round2(x.v.dispute(d).defender(), d, syn.round2(seg));
+        x.v.round3(challenger, d, syn.round3(seg, 3, syn.graphOps - 1, syn.outputElems - 1));
+        x.v.round4(x.v.dispute(d).defender(), d, syn.round4());
+        x.v.round5(challenger, d, syn.round5(syn.chainLength - 1));
+    }
+
+    static boolean reverts(Runnable r) {
+        try {
+            r.run();
+            return false;
+        } catch (Chain.RevertException e) {
+            return true;
+        }
+    }
+
+    static String tokens(BigInteger wei) {
+        return new java.math.BigDecimal(wei).movePointLeft(18).stripTrailingZeros().toPlainString();
+    }
+
+    /** Ends every open dispute of the task by timeout, then settles it. */
+    static void finish(Arena x, long taskId) {
+        for (long d : x.v.disputesOf(taskId)) {
+            if (x.v.dispute(d).nextRound() != 0) {
+                x.pastRound(d);
+                x.v.timeoutDispute(x.a.deployer(), d);
+            }
+        }
+        x.pastWindow(taskId);
+        if (x.v.task(taskId).escrow().signum() > 0) x.v.settle(x.a.deployer(), taskId);
+    }
+
+    // ------------------------------------------------------------------ the attacks
+
+    /** The solver commits a cheat; its second account opens first and stays silent; an honest verifier opens its own. */
+    static Outcome sybilSilentDispute(Arena x) {
+        SyntheticDispute syn = cheat(11);
+        String solver = x.a.solver(), sybil = x.extra.get(0), honest = x.a.verifiers().get(0);
+        long id = x.committed(syn);
+        long sybilDispute = x.v.openDispute(sybil, id, 1);
+        x.v.round2(solver, sybilDispute, syn.round2(1));
+        long d = x.v.openDispute(honest, id, 1);
+        x.v.round2(solver, d, syn.round2(1));
+        x.v.round3(honest, d, syn.round3(1, 3, syn.graphOps - 1, syn.outputElems - 1));
+        x.v.round4(solver, d, syn.round4());
+        // the verification window ends while both disputes are open: the solver cannot settle past them
+        x.pastWindow(id);
+        boolean settleBlocked = reverts(() -> x.v.settle(solver, id)) && x.v.openDisputes(id) == 2;
+        x.v.round5(honest, d, syn.round5(syn.chainLength - 1));
+        finish(x, id);
+        boolean held = x.v.dispute(d).challengerWon() && settleBlocked && x.v.task(id).status() == Verity.Status.FAILED
+                && !x.v.modelRegistered(syn.modelRoot());
+        return new Outcome(List.of(solver, sybil), List.of(honest, x.a.submitter()),
+                "honest dispute won in round 5; settle refused while the sybil's was open; task failed, nothing registered", held);
+    }
+
+    /** A caught cheater's second account wins a dispute first (the solver concedes it) to take back half the stake. */
+    static Outcome sybilSelfSlash(Arena x) {
+        SyntheticDispute syn = cheat(12);
+        String solver = x.a.solver(), sybil = x.extra.get(0), honest = x.a.verifiers().get(0);
+        long id = x.committed(syn);
+        long honestDispute = x.v.openDispute(honest, id, 2);
+        long sybilDispute = x.v.openDispute(sybil, id, 2);
+        x.chain.advanceTime(100);
+        x.v.round2(solver, honestDispute, syn.round2(2));
+        x.pastRound(sybilDispute); // the solver lets its sybil win by silence, before the honest game ends
+        x.v.timeoutDispute(sybil, sybilDispute);
+        x.v.round3(honest, honestDispute, syn.round3(2, 3, syn.graphOps - 1, syn.outputElems - 1));
+        x.v.round4(solver, honestDispute, syn.round4());
+        x.v.round5(honest, honestDispute, syn.round5(syn.chainLength - 1));
+        finish(x, id);
+        boolean held = x.v.dispute(sybilDispute).challengerWon() && x.v.dispute(honestDispute).challengerWon()
+                && x.v.task(id).status() == Verity.Status.FAILED;
+        return new Outcome(List.of(solver, sybil), List.of(honest, x.a.submitter()),
+                "both win; the sybil got half the stake, the treasury the other half; the honest challenger its bond back", held);
+    }
+
+    /** The solver commits 32 random bytes as its trace root and publishes nothing. */
+    static Outcome randomTraceRoot(Arena x) {
+        SyntheticDispute syn = cheat(13);
+        String solver = x.a.solver(), honest = x.a.challenger();
+        long id = x.committed(x.a.submitter(), solver, syn, Merkle.sha256("made up".getBytes()), syn.modelRoot(), 86400, true);
+        long d = x.v.openDispute(honest, id, 0);
+        boolean cannotOpen = reverts(() -> x.v.round2(solver, d, syn.round2(0)));
+        finish(x, id);
+        boolean held = cannotOpen && x.v.dispute(d).challengerWon() && !x.v.modelRegistered(syn.modelRoot());
+        return new Outcome(List.of(solver), List.of(honest, x.a.submitter()),
+                "the challenger opened without a proof; the solver could not open the trace, lost by timeout", held);
+    }
+
+    /** The solver stops early: its trace has one checkpoint fewer than the task's segments + 1. */
+    static Outcome shortTrace(Arena x) {
+        SyntheticDispute full = cheat(14);
+        SyntheticDispute stopped = new SyntheticDispute(24, 8, 4, 300, 4, 14); // the same states, one segment short
+        String solver = x.a.solver(), honest = x.a.challenger();
+        long id = x.committed(x.a.submitter(), solver, full, stopped.traceRoot(), full.modelRoot(), 86400, true);
+        long d = x.v.openDispute(honest, id, 2);
+        boolean cannotOpen = reverts(() -> x.v.round2(solver, d, stopped.round2(2)));
+        finish(x, id);
+        boolean held = cannotOpen && x.v.dispute(d).challengerWon();
+        return new Outcome(List.of(solver), List.of(honest, x.a.submitter()),
+                "a 4-leaf trace does not prove against the 5 leaves 32 steps need; lost by timeout", held);
+    }
+
+    /** In round 2 the solver posts a segment that does not start at its own checkpoint. */
+    static Outcome forgedSegmentStart(Arena x) {
+        SyntheticDispute syn = cheat(15);
+        String solver = x.a.solver(), honest = x.a.challenger();
+        long id = x.committed(syn);
+        long d = x.v.openDispute(honest, id, 1);
+        boolean refused = reverts(() -> x.v.round2(solver, d, syn.round2ForgedStart(1)));
+        finish(x, id);
+        return new Outcome(List.of(solver), List.of(honest, x.a.submitter()), "forged segment refused; lost by timeout",
+                refused && x.v.dispute(d).challengerWon());
+    }
+
+    /** The cheating solver plays rounds 2 and then stays silent where it would have to post the element chain. */
+    static Outcome silentMidDispute(Arena x) {
+        SyntheticDispute syn = cheat(16);
+        String solver = x.a.solver(), honest = x.a.verifiers().get(1);
+        long id = x.committed(syn);
+        long d = x.v.openDispute(honest, id, 3);
+        x.v.round2(solver, d, syn.round2(3));
+        x.v.round3(honest, d, syn.round3(3, 2, 1, 5));
+        finish(x, id);
+        return new Outcome(List.of(solver), List.of(honest, x.a.submitter()), "silent at round 4: lost by timeout, stake slashed",
+                x.v.dispute(d).challengerWon() && x.v.task(id).status() == Verity.Status.FAILED);
+    }
+
+    /** The solver commits and withholds its checkpoints: no verifier can replay, so none attests, and nobody disputes. */
+    static Outcome withheldData(Arena x) {
+        SyntheticDispute syn = cheat(17);
+        String solver = x.a.solver();
+        long id = x.committed(syn);
+        finish(x, id);
+        boolean held = x.v.task(id).status() == Verity.Status.FAILED && !x.v.modelRegistered(syn.modelRoot());
+        return new Outcome(List.of(solver), List.of(x.a.submitter()), "no attestation: the task failed, escrow refunded, nothing registered",
+                held);
+    }
+
+    /** The submitter sets a 1-second commit window to take the solver's stake through timeoutCommit. */
+    static Outcome oneSecondCommitWindow(Arena x) {
+        SyntheticDispute syn = cheat(18);
+        String submitter = x.a.submitter();
+        TaskSpec ok = x.spec(syn, dev.verity.chain.ChainSelftest.secret(), 86400);
+        TaskSpec greedy = new TaskSpec(ok.specHash(), ok.datasetRoot(), ok.graphRoot(), ok.parentModel(), ok.seedCommit(), ok.graphOps(),
+                ok.totalSteps(), ok.checkpointInterval(), ok.workUnits(), ok.maxPricePerUnit(), ok.replayFee(), ok.solverStake(), ok.numVerifiers(),
+                ok.bidWindow(), 1, ok.revealWindow(), ok.verifyWindow());
+        boolean refused = reverts(() -> x.v.post(submitter, greedy));
+        // with a window the floor allows, a solver that really is silent is slashed to the treasury, not to the submitter
+        long id = x.v.post(submitter, ok);
+        x.v.bid(x.a.solver2(), id, Verity.ether(1));
+        x.chain.advanceTime(ok.bidWindow() + 1);
+        x.v.closeAuction(submitter, id);
+        x.chain.advanceTime(ok.commitWindow() + 1);
+        BigInteger treasury = x.v.balanceOf(x.v.treasury);
+        x.v.timeoutCommit(submitter, id);
+        boolean toTreasury = x.v.balanceOf(x.v.treasury).subtract(treasury).equals(ok.solverStake());
+        return new Outcome(List.of(submitter), List.of(), "1-second window refused (WindowOutOfRange); a timeout slash went to the treasury",
+                refused && toTreasury);
+    }
+
+    /** Submitter and solver collude on a zero-stake task: a zoo entry for a model nobody risked anything on. */
+    static Outcome zeroStakeTask(Arena x) {
+        SyntheticDispute syn = cheat(19);
+        TaskSpec ok = x.spec(syn, dev.verity.chain.ChainSelftest.secret(), 86400);
+        TaskSpec free = new TaskSpec(ok.specHash(), ok.datasetRoot(), ok.graphRoot(), ok.parentModel(), ok.seedCommit(), ok.graphOps(),
+                ok.totalSteps(), ok.checkpointInterval(), ok.workUnits(), ok.maxPricePerUnit(), ok.replayFee(), BigInteger.ZERO, ok.numVerifiers(),
+                ok.bidWindow(), ok.commitWindow(), ok.revealWindow(), ok.verifyWindow());
+        boolean refused = reverts(() -> x.v.post(x.a.submitter(), free));
+        return new Outcome(List.of(x.a.submitter(), x.a.solver()), List.of(), "refused at post (SolverStakeTooLow)", refused);
+    }
+
+    /** A squatter copies an honest task into a later task of its own with short windows, settles first, and claims the model root. */
+    static Outcome registrySquat(Arena x) {
+        SyntheticDispute syn = cheat(20);
+        String honestSolver = x.a.solver(), squatter = x.extra.get(1), squatterSolver = x.extra.get(2);
+        x.v.stake(squatterSolver, Verity.ether(2_000));
+        long honestTask = x.committed(x.a.submitter(), honestSolver, syn, syn.traceRoot(), syn.modelRoot(), 86400, true);
+        long squat = x.committed(squatter, squatterSolver, syn, syn.traceRoot(), syn.modelRoot(), 600, true);
+        dev.verity.chain.ChainSelftest.attestAll(x.v, squat);
+        dev.verity.chain.ChainSelftest.attestAll(x.v, honestTask);
+        finish(x, squat);
+        boolean squatted = x.v.model(syn.modelRoot()).orElseThrow().taskId() == squat;
+        finish(x, honestTask);
+        Verity.ModelEntry entry = x.v.model(syn.modelRoot()).orElseThrow();
+        boolean held = squatted && entry.taskId() == honestTask && entry.solver().equalsIgnoreCase(honestSolver) && x.v.models().size() == 1;
+        return new Outcome(List.of(squatter, squatterSolver), List.of(honestSolver),
+                "the squat registered first; the earlier-posted honest task took the entry back when it settled", held);
+    }
+
+    /** A copycat front-runs an honest challenger's open with the same calldata and mirrors its moves. */
+    static Outcome copycatOpen(Arena x) {
+        SyntheticDispute syn = cheat(21);
+        String solver = x.a.solver(), honest = x.a.verifiers().get(2), copycat = x.extra.get(3);
+        long id = x.committed(syn);
+        long copy = x.v.openDispute(copycat, id, 2); // mined before the honest open it copied
+        long own = x.v.openDispute(honest, id, 2);
+        x.v.round2(solver, copy, syn.round2(2));
+        x.v.round2(solver, own, syn.round2(2));
+        SyntheticDispute.Round3 r3 = syn.round3(2, 3, syn.graphOps - 1, syn.outputElems - 1);
+        x.v.round3(honest, own, r3);
+        x.v.round3(copycat, copy, r3);
+        x.v.round4(solver, own, syn.round4());
+        x.v.round4(solver, copy, syn.round4());
+        x.v.round5(honest, own, syn.round5(syn.chainLength - 1));
+        x.v.round5(copycat, copy, syn.round5(syn.chainLength - 1));
+        finish(x, id);
+        boolean held = x.v.dispute(own).challengerWon() && x.v.dispute(own).challenger().equalsIgnoreCase(honest);
+        return new Outcome(List.of(copycat), List.of(honest, x.a.submitter()),
+                "the honest challenger kept its own game and won the slash; the copycat's game only returned its bond", held);
+    }
+
+    /** A griefer opens three disputes against an honest solver and stays silent, to delay its pay. */
+    static Outcome griefingDisputes(Arena x) {
+        SyntheticDispute syn = cheat(22);
+        String solver = x.a.solver();
+        List<String> griefers = List.of(x.extra.get(0), x.extra.get(1), x.extra.get(2));
+        long id = x.committed(syn);
+        dev.verity.chain.ChainSelftest.attestAll(x.v, id);
+        for (int i = 0; i < griefers.size(); i++) {
+            long d = x.v.openDispute(griefers.get(i), id, i);
+            x.v.round2(solver, d, syn.round2(i));
+        }
+        finish(x, id);
+        boolean held = x.v.task(id).status() == Verity.Status.SETTLED && x.v.modelRegistered(syn.modelRoot());
+        return new Outcome(griefers, List.of(solver), "three bonds forfeited to the solver; the task settled once the disputes ended", held);
+    }
+
+    /** The caller of assignWithoutReveal waits for blocks whose draw it likes. */
+    static Outcome grindFallbackRandomness(Arena x) {
+        SyntheticDispute syn = cheat(23);
+        String caller = x.extra.get(4);
+        long id = x.committed(x.a.submitter(), x.a.solver(), syn, syn.traceRoot(), syn.modelRoot(), 86400, false);
+        byte[] before = x.v.fallbackRandomness(id);
+        x.chain.advanceTime(3600 + 1);
+        for (int i = 0; i < 5; i++) x.chain.advanceTime(13); // five more blocks to choose from
+        byte[] later = x.v.fallbackRandomness(id);
+        dev.verity.chain.Receipt r = x.v.assignWithoutReveal(caller, id);
+        byte[] drawn = null;
+        String topic = dev.verity.chain.Abi.eventTopic("VerificationOpened(uint256,bytes32,bool,uint64)");
+        for (dev.verity.chain.Receipt.Log l : r.logs()) {
+            if (topic.equals(l.topic0())) drawn = java.util.Arrays.copyOfRange(l.data(), 0, 32);
+        }
+        boolean held = java.util.Arrays.equals(before, later) && java.util.Arrays.equals(before, drawn);
+        return new Outcome(List.of(caller), List.of(), "the draw read before the window ended is the draw made blocks later", held);
+    }
+
+    /** The submitter never reveals its seed, hoping the trained task stalls and its escrow comes back. */
+    static Outcome submitterNeverReveals(Arena x) {
+        SyntheticDispute syn = cheat(24);
+        String submitter = x.a.submitter(), solver = x.a.solver();
+        long id = x.committed(submitter, solver, syn, syn.traceRoot(), syn.modelRoot(), 86400, false);
+        x.chain.advanceTime(3600 + 1);
+        x.v.assignWithoutReveal(x.a.deployer(), id);
+        dev.verity.chain.ChainSelftest.attestAll(x.v, id);
+        finish(x, id);
+        return new Outcome(List.of(submitter), List.of(solver), "anyone assigned after the reveal window; the solver was paid",
+                x.v.task(id).status() == Verity.Status.SETTLED);
+    }
+
+    /**
+     * The submitter gives its seed secret to the solver before the commit. The solver computes the draw the secret alone
+     * would give and cheats on a segment outside it; the commit block's hash changes the draw, and an auditor who checks
+     * every segment challenges the cheated one anyway.
+     */
+    static Outcome leakedSeedSecret(Arena x) {
+        SyntheticDispute syn = cheat(25);
+        String solver = x.a.solver(), auditor = x.a.challenger();
+        long id = x.committed(syn);
+        long d = challengeAndWin(x, auditor, id, syn, 3);
+        finish(x, id);
+        return new Outcome(List.of(x.a.submitter(), solver), List.of(auditor), "the auditor's dispute on the cheated segment won",
+                x.v.dispute(d).challengerWon() && !x.v.modelRegistered(syn.modelRoot()));
+    }
+
+    /** The solver calls settle twice for a second payment. */
+    static Outcome doubleSettle(Arena x) {
+        SyntheticDispute syn = cheat(26);
+        String solver = x.a.solver();
+        long id = x.committed(syn);
+        dev.verity.chain.ChainSelftest.attestAll(x.v, id);
+        x.pastWindow(id);
+        x.v.settle(solver, id);
+        x.mark(); // the first payment is the solver's due; the attack is the second
+        boolean refused = reverts(() -> x.v.settle(solver, id));
+        return new Outcome(List.of(solver), List.of(x.a.submitter()), "the second settle reverted", refused);
+    }
+
+    /** After the window, the solver's second account opens a dispute to hold the task (and its pay) hostage. */
+    static Outcome disputeAfterWindow(Arena x) {
+        SyntheticDispute syn = cheat(27);
+        String sybil = x.extra.get(0);
+        long id = x.committed(syn);
+        dev.verity.chain.ChainSelftest.attestAll(x.v, id);
+        x.pastWindow(id);
+        boolean refused = reverts(() -> x.v.openDispute(sybil, id, 0));
+        x.v.settle(x.a.deployer(), id);
+        return new Outcome(List.of(sybil), List.of(x.a.solver()), "refused after the window; the task settled",
+                refused && x.v.task(id).status() == Verity.Status.SETTLED);
+    }
+}
