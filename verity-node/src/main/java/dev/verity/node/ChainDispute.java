@@ -62,7 +62,8 @@ public final class ChainDispute {
     public long commitTask(TaskRun run, Manifest m) {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
-        long steps = m.checkpoints().get(m.checkpoints().size() - 1).step();
+        // the task's steps come from its spec, not from the solver's manifest (a solver that stopped early has fewer)
+        long steps = run.spec().train().steps();
         TaskSpec spec = new TaskSpec(Sha256.hash("spec".getBytes(), secret), Sha256.unhex(m.datasetRoot()), run.graphTree().root(), new byte[32],
                 TaskSpec.seedCommitment(secret), run.graph().size(), steps, run.spec().checkpointInterval(), 1000, Verity.ether(1), Verity.ether(2),
                 Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
