@@ -153,8 +153,8 @@ public final class Demo {
                     slashed++;
                 }
             }
-            if (disputes != 1 || won != 1) {
-                failures.add(disputes + " disputes, " + won + " won by the challenger (expected 1 and 1)");
+            if (disputes < 1 || won != disputes) {
+                failures.add(disputes + " disputes, " + won + " won by the challenger (expected at least 1, each won by its challenger: every verifier that finds the cheat plays its own game)");
             }
             if (slashed != 1 || v.staked(mallory.account()).compareTo(stakesBefore.get(mallory.account())) >= 0) {
                 failures.add(slashed + " solvers slashed; the cheater's stake went from " + Accounts.tokens(stakesBefore.get(mallory.account()))

@@ -138,7 +138,7 @@ public final class Submitter implements Role {
             case ASSIGNED -> {
                 if (now > t.deadline()) {
                     v.timeoutCommit(cfg.account(), id);
-                    log.accept(name() + ": the solver of task " + id + " missed its commit deadline; its stake is slashed to the submitter");
+                    log.accept(name() + ": the solver of task " + id + " missed its commit deadline; its stake is slashed to the treasury");
                     return true;
                 }
             }
@@ -160,7 +160,9 @@ public final class Submitter implements Role {
                 }
                 if (now > t.deadline()) {
                     v.settle(cfg.account(), id);
-                    log.accept(name() + " settles task " + id + " after its challenge window (" + t.attestations() + " attestations)");
+                    log.accept(name() + " settles task " + id + " after its challenge window (" + t.attestations() + " attestations): "
+                            + (v.task(id).status() == Verity.Status.SETTLED ? "paid and registered"
+                                    : "too few attestations for a quorum, so it fails and the escrow is refunded"));
                     return true;
                 }
             }

@@ -51,12 +51,21 @@ class ZooTest {
         dev.verity.chain.TaskSpec spec = new dev.verity.chain.TaskSpec(Sha256.hash(secret), Sha256.hash(new byte[] {1}),
                 Sha256.hash(new byte[] {2}), new byte[32], dev.verity.chain.TaskSpec.seedCommitment(secret), 10, 10, 5, 100,
                 BigInteger.TEN.pow(15), BigInteger.ZERO, Verity.ether(10), 1, 600, 3600, 600, 600);
+        // a task is paid and registered only with a quorum of attestations: one registered verifier, drawn and attesting
+        String verifier = net.account(5);
+        if (!v.verifierPool().contains(verifier)) {
+            net.fund(verifier, Verity.ether(1_000));
+            v.approve(verifier, v.staking, Verity.ether(1_000));
+            v.stake(verifier, Verity.ether(100));
+            v.registerVerifier(verifier);
+        }
         long id = v.post(submitter, spec);
         v.bid(solver, id, BigInteger.TEN.pow(14));
-        net.chain.advanceTime(61);
+        net.chain.advanceTime(601);
         v.closeAuction(submitter, id);
         v.commit(solver, id, traceRoot, modelRoot, Sha256.unhex(manifestKey));
         v.revealSeed(submitter, id, secret);
+        dev.verity.chain.ChainSelftest.attestAll(v, id);
         net.chain.advanceTime(601);
         v.settle(submitter, id);
         assertEquals(Verity.Status.SETTLED, v.task(id).status());
