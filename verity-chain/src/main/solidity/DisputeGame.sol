@@ -33,6 +33,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
     uint16 internal constant OP_INPUT = 2;
     uint16 internal constant OP_GATHER_ROWS = 10;
     uint16 internal constant OP_GATHER_WINDOWS = 11;
+    /// @notice No opening is due.
+    uint8 public constant DEMAND_NONE = 0;
+    /// @notice Round 3: the solver must post every entry of the disputed step's op trace (`postOpTrace`).
+    uint8 public constant DEMAND_OP_TRACE = 1;
+    /// @notice Round 5: the solver must post every leaf of the element chain (`postChain`).
+    uint8 public constant DEMAND_CHAIN = 2;
 
     /// @notice The whole state of a dispute. Storage holds only its hash (`stateHash`); every move
     /// resends it as calldata (checked against the hash) and the events of the earlier moves carry every
@@ -65,6 +71,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 element; // round 3
         uint64 links; // round 4: links in the chain (the tree has links + 1 leaves: the 0x71 result last)
         uint32 claimedValue; // round 4
+        uint8 demand; // an opening the challenger demanded, due from the solver before the round goes on (DEMAND_*)
     }
 
     /// @notice The step a round-3 move disputes: leaves k-1 (agreed) and k (disputed) of the round-2 segment tree,
@@ -154,6 +161,14 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice Round 5 with a structure bundle: the structure referee's answer (covered false: op kind not known,
     /// nothing ruled; matches false: the link is not the one the op prescribes, the challenger wins).
     event StructureRuled(uint256 indexed disputeId, uint64 linkIndex, bool covered, bool matches, string why);
+    /// @notice The challenger could not get the disputed step's op trace: the solver must post its entries.
+    event OpTraceDemanded(uint256 indexed disputeId, uint64 step, uint64 deadline);
+    /// @notice The disputed step's op trace, every entry; the contract computed its root from them.
+    event OpTracePosted(uint256 indexed disputeId, uint64 deadline, bytes32[] graphLeaves, bytes32[] outputRoots, uint64[] outputElems);
+    /// @notice The challenger could not get the element chain: the solver must post its leaves.
+    event ChainDemanded(uint256 indexed disputeId, uint64 deadline);
+    /// @notice The element chain's leaves (links, then the result leaf); the contract computed its root from them.
+    event ChainPosted(uint256 indexed disputeId, uint64 deadline, bytes[] leaves);
     event DisputeTimedOut(uint256 indexed disputeId, uint8 round, address indexed silentParty);
     event DisputeResolved(uint256 indexed disputeId, uint256 indexed taskId, bool challengerWon, uint256 slashed, uint256 bondForfeited);
 
@@ -198,6 +213,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     function _turn(uint256 disputeId, State calldata s, uint8 round) internal view returns (State memory d) {
         d = _load(disputeId, s);
         require(d.round == round, "Game: out of turn");
+        require(d.demand == DEMAND_NONE, "Game: an opening is due from the solver first");
         address mover = round % 2 == 1 ? d.challenger : d.defender;
         require(msg.sender == mover, round % 2 == 1 ? "Game: caller is not the challenger" : "Game: caller is not the solver");
         require(block.timestamp <= d.deadline, "Game: round deadline passed");
@@ -210,6 +226,21 @@ contract DisputeGame is ReentrancyGuard, Wired {
         d = s;
         require(keccak256(abi.encode(d)) == h, "Game: not the dispute's state");
         require(d.round != 0, "Game: dispute already resolved");
+    }
+
+    /// @dev Checks `s` is the state of open dispute `disputeId`, opening `demand` is due and the caller is the solver.
+    function _opening(uint256 disputeId, State calldata s, uint8 demand) internal view returns (State memory d) {
+        d = _load(disputeId, s);
+        require(d.demand == demand, "Game: no such opening is due");
+        require(msg.sender == d.defender, "Game: caller is not the solver");
+        require(block.timestamp <= d.deadline, "Game: round deadline passed");
+    }
+
+    /// @dev The same round, a new deadline (an opening demanded, or one posted), and the new state's hash stored.
+    function _renew(uint256 disputeId, State memory d) internal returns (uint64 deadline) {
+        deadline = uint64(block.timestamp) + roundTimeout;
+        d.deadline = deadline;
+        stateHash[disputeId] = keccak256(abi.encode(d));
     }
 
     /// @dev Next round: new deadline, and the new state's hash stored.
@@ -358,6 +389,11 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// the dispute onto that step and its op trace. False if the dispute is resolved already, the challenger having
     /// won: the solver committed no op trace for the step (a zero root). (Round 2 checked the segment's ends.)
     function _step(uint256 disputeId, State memory d, Step calldata st) internal returns (bool) {
+        if (d.step != 0) {
+            // a demanded op trace fixed the step already (and its leaves were proven then)
+            require(st.k == d.step - d.segStartStep, "Game: the step is fixed by the demanded op trace");
+            return true;
+        }
         uint64 n = d.segEndStep - d.segStartStep + 1;
         require(st.k >= 1 && st.k < n, "Game: step outside the segment");
         uint64 step = d.segStartStep + st.k;
@@ -376,6 +412,39 @@ contract DisputeGame is ReentrancyGuard, Wired {
             return false;
         }
         return true;
+    }
+
+    /// @notice Round 3 when the solver did not publish the disputed step's op trace: names the step (its segment leaves
+    /// proven, as in every round-3 move) and demands the op trace's entries. The solver must post them (`postOpTrace`)
+    /// before the deadline or lose; then it is the challenger's round 3 again, on this step.
+    function demandOpTrace(uint256 disputeId, State calldata s, Step calldata st) external {
+        State memory d = _turn(disputeId, s, 3);
+        require(d.step == 0, "Game: the op trace was posted already");
+        if (!_step(disputeId, d, st)) return;
+        d.demand = DEMAND_OP_TRACE;
+        emit OpTraceDemanded(disputeId, d.step, _renew(disputeId, d));
+    }
+
+    /// @notice The solver opens the disputed step's op trace: for every op of the graph, its entry's graph leaf hash,
+    /// output root and output size. The contract computes the root of the `0x60` entries and requires it to be the op
+    /// trace the segment committed, and emits the entries for the challenger.
+    function postOpTrace(
+        uint256 disputeId,
+        State calldata s,
+        bytes32[] calldata graphLeaves,
+        bytes32[] calldata outputRoots,
+        uint64[] calldata outputElems
+    ) external {
+        State memory d = _opening(disputeId, s, DEMAND_OP_TRACE);
+        uint64 n = d.graphOps;
+        require(graphLeaves.length == n && outputRoots.length == n && outputElems.length == n, "Game: an op trace has one entry per graph op");
+        bytes32[] memory leaves = new bytes32[](n);
+        for (uint64 i = 0; i < n; ++i) {
+            leaves[i] = _opLeafOf(i, graphLeaves[i], outputRoots[i], outputElems[i]);
+        }
+        require(MerkleSha256.rootOf(leaves) == d.opTraceRoot, "Game: the entries are not the committed op trace");
+        d.demand = DEMAND_NONE;
+        emit OpTracePosted(disputeId, _renew(disputeId, d), graphLeaves, outputRoots, outputElems);
     }
 
     /// @notice Name the first disputed step `st` and, in it, op `opIndex` (whose inputs the challenger accepts) and
@@ -556,6 +625,28 @@ contract DisputeGame is ReentrancyGuard, Wired {
     }
 
     // ------------------------------------------------------------------ round 5 (challenger)
+
+    /// @notice Round 5 when the solver did not publish the element chain: the solver must post its leaves (`postChain`)
+    /// before the deadline or lose; then it is the challenger's round 5 again.
+    function demandChain(uint256 disputeId, State calldata s) external {
+        State memory d = _turn(disputeId, s, 5);
+        d.demand = DEMAND_CHAIN;
+        emit ChainDemanded(disputeId, _renew(disputeId, d));
+    }
+
+    /// @notice The solver opens the element chain: its `links` 0x70 link leaves and the 0x71 result leaf. The contract
+    /// computes the chain root from them and requires it to be the one round 4 posted, and emits them for the challenger.
+    function postChain(uint256 disputeId, State calldata s, bytes[] calldata leaves) external {
+        State memory d = _opening(disputeId, s, DEMAND_CHAIN);
+        require(leaves.length == d.links + 1, "Game: a chain has its links and the result leaf");
+        bytes32[] memory hashes = new bytes32[](leaves.length);
+        for (uint256 i = 0; i < leaves.length; ++i) {
+            hashes[i] = MerkleSha256.leafHashCd(leaves[i]);
+        }
+        require(MerkleSha256.rootOf(hashes) == d.outputRoot, "Game: the leaves are not the committed chain");
+        d.demand = DEMAND_NONE;
+        emit ChainPosted(disputeId, _renew(disputeId, d), leaves);
+    }
 
     /// @notice Name the first wrong word of the chain: link `t < links` (a 0x70 leaf) or `t == links`
     /// (the 0x71 result leaf), proven against the chain root. `evidence` may show that an operand
@@ -777,7 +868,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     function timeout(uint256 disputeId, State calldata s) external nonReentrant {
         State memory d = _load(disputeId, s);
         require(block.timestamp > d.deadline, "Game: round deadline not passed");
-        bool challengerSilent = d.round % 2 == 1;
+        // a demanded opening is the solver's to post, whatever the round
+        bool challengerSilent = d.demand == DEMAND_NONE && d.round % 2 == 1;
         emit DisputeTimedOut(disputeId, d.round, challengerSilent ? d.challenger : d.defender);
         _resolve(disputeId, d, !challengerSilent);
     }

@@ -197,6 +197,28 @@ public final class SyntheticDispute {
         return opTraceCache;
     }
 
+    /** Every entry of a step's op trace, as the solver opens it when the challenger demands it. */
+    public Verity.OpTraceEntries opTraceEntries() {
+        List<byte[]> graphLeaves = new ArrayList<>();
+        List<byte[]> outputRoots = new ArrayList<>();
+        List<Long> elems = new ArrayList<>();
+        for (int k = 0; k < graphOps; k++) {
+            graphLeaves.add(Merkle.leafHash(graphRecords.get(k)));
+            outputRoots.add(outputTree().root());
+            elems.add(outputElems);
+        }
+        return new Verity.OpTraceEntries(graphLeaves, outputRoots, elems);
+    }
+
+    /** Every leaf of the element chain (links, then the result leaf), as the solver opens it when the challenger demands it. */
+    public List<byte[]> chainLeaves() {
+        List<Verity.Link> links = links();
+        List<byte[]> out = new ArrayList<>();
+        for (int t = 0; t < links.size(); t++) out.add(links.get(t).leafBytes(t));
+        out.add(resultLeaf());
+        return out;
+    }
+
     /** Round 3: disputes step {@code k} of segment {@code seg}, op {@code op}'s output element {@code element}. */
     public Round3 round3(long seg, long k, int op, long element) {
         this.element(element);

@@ -56,8 +56,17 @@ public final class Verity {
 
     public record Assignment(String verifier, long segment, boolean attested) {}
 
+    /**
+     * A dispute: {@code nextRound} is the round to play (0 once resolved); {@code demand} an opening the challenger demanded
+     * (DisputeGame.DEMAND_*: 1 the op trace, 2 the element chain), due from the solver whatever the round's parity.
+     */
     public record DisputeView(long taskId, String challenger, String defender, int nextRound, long deadline, boolean challengerWon,
-            BigInteger bond, BigInteger solverStake) {}
+            BigInteger bond, BigInteger solverStake, int demand) {
+        /** Whether it is the solver's turn (an even round, or a demanded opening). */
+        public boolean solversTurn() {
+            return nextRound != 0 && (demand != 0 || nextRound % 2 == 0);
+        }
+    }
 
     public final Chain chain;
     public final Config config;
@@ -386,7 +395,7 @@ public final class Verity {
     public DisputeView dispute(long disputeId) {
         GameState s = disputeState(disputeId);
         return new DisputeView(s.taskId(), s.challenger(), s.defender(), s.round(), s.deadline(), s.challengerWon(), config.challengeBond(),
-                s.solverStake());
+                s.solverStake(), s.demand());
     }
 
     /** The segment a dispute is about (from its DisputeOpened event). */
@@ -404,18 +413,18 @@ public final class Verity {
     public record GameState(long taskId, String challenger, String defender, int round, boolean challengerWon, long deadline,
             BigInteger solverStake, byte[] graphRoot, byte[] datasetRoot, long graphOps, byte[] traceRoot, long traceLeaves, long segment,
             long segStartStep, long segEndStep, long step, byte[] h0, byte[] h1, byte[] opTraceRoot, long opIndex, byte[] graphLeafHash,
-            byte[] outputRoot, long outputElems, long element, long links, long claimedValue) {
+            byte[] outputRoot, long outputElems, long element, long links, long claimedValue, int demand) {
         StaticStruct toAbi() {
             return new StaticStruct(u64(taskId), addr(challenger), addr(defender), u8(round), bool(challengerWon), u64(deadline), u128(solverStake),
                     b32(graphRoot), b32(datasetRoot), u64(graphOps), b32(traceRoot), u64(traceLeaves), u64(segment), u64(segStartStep),
                     u64(segEndStep), u64(step), b32(h0), b32(h1), b32(opTraceRoot), u64(opIndex), b32(graphLeafHash), b32(outputRoot),
-                    u64(outputElems), u64(element), u64(links), Abi.u32(claimedValue));
+                    u64(outputElems), u64(element), u64(links), Abi.u32(claimedValue), u8(demand));
         }
     }
 
     /** ABI type of DisputeGame.State. */
     public static final String STATE = "(uint64,address,address,uint8,bool,uint64,uint128,bytes32,bytes32,uint64,bytes32,uint64,uint64,uint64,uint64,"
-            + "uint64,bytes32,bytes32,bytes32,uint64,bytes32,bytes32,uint64,uint64,uint64,uint32)";
+            + "uint64,bytes32,bytes32,bytes32,uint64,bytes32,bytes32,uint64,uint64,uint64,uint32,uint8)";
 
     private static final String EV_OPENED = Abi.eventTopic("DisputeOpened(uint256,uint256,address,address,uint64,uint64)");
     private static final String EV_PARAMS = Abi.eventTopic("DisputeParams(uint256,uint128,uint64,uint64,uint64,bytes32,bytes32,bytes32,uint64)");
@@ -423,6 +432,10 @@ public final class Verity {
     private static final String EV_STEP = Abi.eventTopic("StepDisputed(uint256,uint64,bytes32,bytes32,bytes32)");
     private static final String EV_OP = Abi.eventTopic("OpDisputed(uint256,uint64,uint64,bytes32,uint64,bytes32,uint64)");
     private static final String EV_CHAIN = Abi.eventTopic("ElementChainPosted(uint256,bytes32,uint64,uint32,uint64)");
+    private static final String EV_OT_DEMANDED = Abi.eventTopic("OpTraceDemanded(uint256,uint64,uint64)");
+    private static final String EV_OT_POSTED = Abi.eventTopic("OpTracePosted(uint256,uint64,bytes32[],bytes32[],uint64[])");
+    private static final String EV_CHAIN_DEMANDED = Abi.eventTopic("ChainDemanded(uint256,uint64)");
+    private static final String EV_CHAIN_POSTED = Abi.eventTopic("ChainPosted(uint256,uint64,bytes[])");
     private static final String EV_RESOLVED = Abi.eventTopic("DisputeResolved(uint256,uint256,bool,uint256,uint256)");
 
     private List<Receipt.Log> disputeLogs(long disputeId) {
@@ -434,6 +447,7 @@ public final class Verity {
     public GameState disputeState(long disputeId) {
         long taskId = 0, deadline = 0, graphOps = 0, s0 = 0, s1 = 0, step = 0, opIndex = 0, outputElems = 0, element = 0, links = 0, value = 0;
         long traceLeaves = 0, segment = 0;
+        int demand = 0;
         String challenger = null, defender = null;
         int round = -1;
         boolean won = false;
@@ -485,6 +499,15 @@ public final class Verity {
                 value = Abi.wordLong(w, 2);
                 deadline = Abi.wordLong(w, 3);
                 round = 5;
+            } else if (EV_OT_DEMANDED.equals(t)) {
+                demand = 1;
+                deadline = Abi.wordLong(w, 1);
+            } else if (EV_CHAIN_DEMANDED.equals(t)) {
+                demand = 2;
+                deadline = Abi.wordLong(w, 0);
+            } else if (EV_OT_POSTED.equals(t) || EV_CHAIN_POSTED.equals(t)) {
+                demand = 0;
+                deadline = Abi.wordLong(w, 0);
             } else if (EV_RESOLVED.equals(t)) {
                 won = Abi.wordBool(w, 0);
                 round = 0;
@@ -492,7 +515,7 @@ public final class Verity {
         }
         if (round < 0) throw new IllegalArgumentException("no dispute " + disputeId + " (no DisputeOpened event)");
         return new GameState(taskId, challenger, defender, round, won, deadline, stake, graphRoot, datasetRoot, graphOps, traceRoot, traceLeaves,
-                segment, s0, s1, step, h0, h1, opTraceRoot, opIndex, graphLeafHash, outputRoot, outputElems, element, links, value);
+                segment, s0, s1, step, h0, h1, opTraceRoot, opIndex, graphLeafHash, outputRoot, outputElems, element, links, value, demand);
     }
 
     private StaticStruct state(long disputeId) {
@@ -535,6 +558,73 @@ public final class Verity {
         List<byte[]> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(Abi.wordBytes(w, base + 1 + i));
         return out;
+    }
+
+    /** Round 3 without the step's op trace: names the step and demands its entries from the solver. */
+    public Receipt demandOpTrace(String challenger, long id, Step st) {
+        return tx(challenger, game, "DisputeGame.demandOpTrace (round 3)", "demandOpTrace(uint256," + STATE + "," + STEP + ")", u256(id), state(id),
+                st.toAbi());
+    }
+
+    /** An op trace's entries: per graph op, its graph leaf hash, output root and output size. */
+    public record OpTraceEntries(List<byte[]> graphLeaves, List<byte[]> outputRoots, List<Long> outputElems) {
+        public OpTraceEntries {
+            graphLeaves = List.copyOf(graphLeaves);
+            outputRoots = List.copyOf(outputRoots);
+            outputElems = List.copyOf(outputElems);
+        }
+    }
+
+    /** The solver opens the demanded op trace (the contract recomputes its root). */
+    public Receipt postOpTrace(String solver, long id, OpTraceEntries e) {
+        List<org.web3j.abi.datatypes.generated.Uint64> elems = new ArrayList<>();
+        for (long x : e.outputElems()) elems.add(u64(x));
+        return tx(solver, game, "DisputeGame.postOpTrace (round 3, demanded)", "postOpTrace(uint256," + STATE + ",bytes32[],bytes32[],uint64[])",
+                u256(id), state(id), b32s(e.graphLeaves()), b32s(e.outputRoots()),
+                new DynamicArray<>(org.web3j.abi.datatypes.generated.Uint64.class, elems));
+    }
+
+    /** The op trace the solver opened on chain in dispute {@code id}, if it did. */
+    public java.util.Optional<OpTraceEntries> postedOpTrace(long id) {
+        for (Receipt.Log l : disputeLogs(id)) {
+            if (!EV_OT_POSTED.equals(l.topic0())) continue;
+            byte[] w = l.data();
+            List<Long> elems = new ArrayList<>();
+            for (byte[] x : words(w, 3)) elems.add(new BigInteger(1, x).longValueExact());
+            return java.util.Optional.of(new OpTraceEntries(words(w, 1), words(w, 2), elems));
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Round 5 without the element chain: demands its leaves from the solver. */
+    public Receipt demandChain(String challenger, long id) {
+        return tx(challenger, game, "DisputeGame.demandChain (round 5)", "demandChain(uint256," + STATE + ")", u256(id), state(id));
+    }
+
+    /** The solver opens the demanded element chain: its link leaves, then the result leaf. */
+    public Receipt postChain(String solver, long id, List<byte[]> leaves) {
+        List<DynamicBytes> l = new ArrayList<>();
+        for (byte[] x : leaves) l.add(bytes(x));
+        return tx(solver, game, "DisputeGame.postChain (round 5, demanded)", "postChain(uint256," + STATE + ",bytes[])", u256(id), state(id),
+                new DynamicArray<>(DynamicBytes.class, l));
+    }
+
+    /** The chain leaves the solver opened on chain in dispute {@code id}, if it did. */
+    public java.util.Optional<List<byte[]>> postedChain(long id) {
+        for (Receipt.Log l : disputeLogs(id)) {
+            if (!EV_CHAIN_POSTED.equals(l.topic0())) continue;
+            byte[] w = l.data();
+            int base = Abi.word(w, 1).intValueExact() / 32;
+            int n = Abi.word(w, base).intValueExact();
+            List<byte[]> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                int at = base + 1 + Abi.word(w, base + 1 + i).intValueExact() / 32;
+                int len = Abi.word(w, at).intValueExact();
+                out.add(java.util.Arrays.copyOfRange(w, 32 * (at + 1), 32 * (at + 1) + len));
+            }
+            return java.util.Optional.of(out);
+        }
+        return java.util.Optional.empty();
     }
 
     /** Every dispute ever opened on task {@code taskId}, in order (DisputeOpened events). */

@@ -62,6 +62,45 @@ class GasTest {
     }
 
     /**
+     * The withholding path at gpt size: the solver published neither the disputed step's op trace (512 entries) nor the
+     * element chain (1025 leaves), so the challenger demands both and the solver posts them as calldata. The solver pays
+     * for the openings; every transaction must fit a block (30M gas).
+     */
+    @Test
+    void demandedOpeningsAtGptSize() {
+        SyntheticDispute syn = gptSized();
+        try (EmbeddedChain chain = new EmbeddedChain()) {
+            ChainSelftest.Actors a = ChainSelftest.Actors.of(chain);
+            Verity v = Verity.deploy(chain, a.deployer(), a.treasury(), Verity.Config.defaults());
+            ChainSelftest.setUp(v, a);
+            long id = ChainSelftest.committedTask(v, a, syn);
+            long seg = syn.numSegments() - 1;
+            v.clearGas();
+            long d = v.openDispute(a.challenger(), id, seg);
+            v.round2(a.solver(), d, syn.round2(seg));
+            v.demandOpTrace(a.challenger(), d, syn.step(seg, 3));
+            v.postOpTrace(a.solver(), d, syn.opTraceEntries());
+            v.round3(a.challenger(), d, syn.round3(seg, 3, syn.graphOps - 1, syn.outputElems - 1));
+            v.round4(a.solver(), d, syn.round4());
+            v.demandChain(a.challenger(), d);
+            v.postChain(a.solver(), d, syn.chainLeaves());
+            v.round5(a.challenger(), d, syn.round5(syn.chainLength - 1));
+            org.junit.jupiter.api.Assertions.assertTrue(v.dispute(d).challengerWon());
+            ChainSelftest.checkConservation(v, a);
+            Map<String, List<Long>> table = v.gasTable();
+            System.out.println("== 2^17 steps, gpt-sized graph: the op trace and the element chain demanded and posted on chain");
+            ChainSelftest.printGas(table, System.out);
+            long total = 0;
+            for (var e : table.entrySet()) {
+                long max = e.getValue().stream().mapToLong(Long::longValue).max().orElse(0);
+                assertTrue(max <= 30_000_000, e.getKey() + " does not fit a block: " + max);
+                if (e.getKey().contains("(round")) total += max;
+            }
+            System.out.println("whole dispute with both openings demanded: " + total + " gas");
+        }
+    }
+
+    /**
      * The whole dispute of a 2^17-step gpt-sized task with a million-parameter output, decided by the real
      * referee (BasicOpReferee recomputing the disputed fma from a 0x70 link leaf). The synthetic
      * chain's links are random, so the challenger must win.

@@ -201,6 +201,60 @@ class MarketRulesTest {
         }
     }
 
+    /**
+     * Data the solver did not publish is demanded on chain: the op trace of the disputed step (round 3) and the element
+     * chain (round 5). The solver must post every leaf, the contract recomputes the root, the challenger reads the leaves
+     * from the events and plays on; while an opening is due only the solver may move, and its silence loses.
+     */
+    @Test
+    void demandedOpeningsAndTurns() {
+        deploy("AlwaysDefenderReferee");
+        long id = ChainSelftest.committedTask(v, a, syn);
+        long d = v.openDispute(a.challenger(), id, 1);
+        v.round2(a.solver(), d, syn.round2(1));
+        reverts("Game: no such opening is due", () -> v.postOpTrace(a.solver(), d, syn.opTraceEntries()));
+        v.demandOpTrace(a.challenger(), d, syn.step(1, 2));
+        assertEquals(1, v.dispute(d).demand());
+        assertTrue(v.dispute(d).solversTurn());
+        reverts("Game: an opening is due from the solver first", () -> v.round3(a.challenger(), d, syn.round3(1, 2, 1, 7)));
+        reverts("Game: caller is not the solver", () -> v.postOpTrace(a.challenger(), d, syn.opTraceEntries()));
+        Verity.OpTraceEntries e = syn.opTraceEntries();
+        List<byte[]> roots = new ArrayList<>(e.outputRoots());
+        roots.set(1, syn.stateRoot(77));
+        reverts("Game: the entries are not the committed op trace", () -> v.postOpTrace(a.solver(), d, new Verity.OpTraceEntries(e.graphLeaves(),
+                roots, e.outputElems())));
+        v.postOpTrace(a.solver(), d, e);
+        assertEquals(0, v.dispute(d).demand());
+        assertEquals(syn.graphOps, v.postedOpTrace(d).orElseThrow().outputRoots().size());
+        reverts("Game: the op trace was posted already", () -> v.demandOpTrace(a.challenger(), d, syn.step(1, 2)));
+        // the step is fixed: another one is refused, the demanded one goes on to the op
+        reverts("Game: the step is fixed by the demanded op trace", () -> v.round3(a.challenger(), d, syn.round3(1, 3, 1, 7)));
+        v.round3(a.challenger(), d, syn.round3(1, 2, 1, 7));
+        v.round4(a.solver(), d, syn.round4());
+        v.demandChain(a.challenger(), d);
+        reverts("Game: a chain has its links and the result leaf", () -> v.postChain(a.solver(), d, syn.chainLeaves().subList(0, syn.chainLength)));
+        List<byte[]> tampered = new ArrayList<>(syn.chainLeaves());
+        byte[] leaf1 = tampered.get(1).clone();
+        leaf1[leaf1.length - 1] ^= 1;
+        tampered.set(1, leaf1);
+        reverts("Game: the leaves are not the committed chain", () -> v.postChain(a.solver(), d, tampered));
+        v.postChain(a.solver(), d, syn.chainLeaves());
+        List<byte[]> posted = v.postedChain(d).orElseThrow();
+        assertTrue(java.util.Arrays.equals(syn.chainLeaves().get(2), posted.get(2)));
+        v.round5(a.challenger(), d, syn.round5(2));
+        assertEquals(0, v.dispute(d).nextRound());
+        ChainSelftest.checkConservation(v, a);
+        // a solver silent after a demand loses, whatever the round's parity
+        long t2 = ChainSelftest.committedTask(v, a, syn);
+        long d2 = v.openDispute(a.challenger(), t2, 0);
+        v.round2(a.solver(), d2, syn.round2(0));
+        v.demandOpTrace(a.challenger(), d2, syn.step(0, 1));
+        v.chain.advanceTime(v.config.roundTimeout() + 1);
+        v.timeoutDispute(a.challenger(), d2);
+        assertTrue(v.dispute(d2).challengerWon());
+        ChainSelftest.checkConservation(v, a);
+    }
+
     @Test
     void aStepWithoutAnOpTraceLoses() {
         deploy("AlwaysDefenderReferee");

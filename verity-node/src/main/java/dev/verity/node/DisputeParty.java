@@ -89,9 +89,10 @@ public final class DisputeParty {
             this.dispute = dispute;
         }
 
-        abstract boolean mine(int round);
+        /** Whether it is this side's turn (the solver's: an even round, or an opening the challenger demanded). */
+        abstract boolean mine(Verity.DisputeView d);
 
-        abstract String play(int round) throws Exception;
+        abstract String play(Verity.DisputeView d) throws Exception;
 
         public long dispute() {
             return dispute;
@@ -116,7 +117,7 @@ public final class DisputeParty {
                 return false;
             }
             long now = v.chain.timestamp();
-            if (!mine(round)) {
+            if (!mine(d)) {
                 if (now > d.deadline()) {
                     Receipt r = v.timeoutDispute(account, dispute);
                     moves.add(new Move(round, "timeout", r.gasUsed()));
@@ -129,7 +130,7 @@ public final class DisputeParty {
                 return false;
             }
             try {
-                lastHow = play(round);
+                lastHow = play(d);
                 return true;
             } catch (Chain.RevertException e) {
                 moves.add(new Move(round, "reverted: " + e.reason(), e.receipt() == null ? 0 : e.receipt().gasUsed()));
@@ -200,17 +201,48 @@ public final class DisputeParty {
         }
 
         @Override
-        boolean mine(int round) {
-            return round % 2 == 0;
+        boolean mine(Verity.DisputeView d) {
+            return d.solversTurn();
         }
 
         @Override
-        String play(int round) throws Exception {
-            return switch (round) {
+        String play(Verity.DisputeView d) throws Exception {
+            if (d.demand() == 1) {
+                return postOpTrace();
+            }
+            if (d.demand() == 2) {
+                return postChain();
+            }
+            return switch (d.nextRound()) {
                 case 2 -> round2();
                 case 4 -> round4();
-                default -> throw new IllegalStateException("round " + round + " is not the defender's");
+                default -> throw new IllegalStateException("round " + d.nextRound() + " is not the defender's");
             };
+        }
+
+        /** The challenger demanded the disputed step's op trace on chain: every entry, as calldata. */
+        private String postOpTrace() throws IOException {
+            ensureTrace();
+            List<Long> elems = new ArrayList<>();
+            for (Tensor t : ot.outputs()) {
+                elems.add((long) t.size());
+            }
+            record(3, "postOpTrace", v.postOpTrace(account, dispute, new Verity.OpTraceEntries(ot.recordHashes(), ot.outputRoots(), elems)));
+            return "opened the op trace of step " + (ds.agreedStep() + 1) + " on chain (" + elems.size() + " entries), as demanded";
+        }
+
+        /** The challenger demanded the element chain on chain: its link leaves and result leaf, as calldata. */
+        private String postChain() throws IOException {
+            ensureTrace();
+            ChainEvents.Event e = event("OpDisputed");
+            Messages.ElementChainMsg chain = defender.chain(new Messages.ElementClaim(Math.toIntExact(e.wordLong(0)), Math.toIntExact(e.wordLong(1))));
+            List<byte[]> leaves = new ArrayList<>();
+            for (int t = 0; t < chain.links().size(); t++) {
+                leaves.add(Commitments.linkLeaf(t, chain.links().get(t)));
+            }
+            leaves.add(Commitments.resultLeaf(chain.result()));
+            record(5, "postChain", v.postChain(account, dispute, leaves));
+            return "opened the " + chain.links().size() + "-link element chain on chain, as demanded";
         }
 
         /** Its segment (states and op traces), recomputed without publishing (a restarted solver after round 2). */
@@ -364,12 +396,13 @@ public final class DisputeParty {
         }
 
         @Override
-        boolean mine(int round) {
-            return round % 2 == 1;
+        boolean mine(Verity.DisputeView d) {
+            return !d.solversTurn();
         }
 
         @Override
-        String play(int round) throws Exception {
+        String play(Verity.DisputeView d) throws Exception {
+            int round = d.nextRound();
             return switch (round) {
                 case 3 -> round3();
                 case 5 -> round5();
@@ -411,7 +444,7 @@ public final class DisputeParty {
             ensureStep();
             if (ot == null) {
                 byte[] otRoot = roots.opTraceRoots().get(k());
-                List<byte[]> leaves = TreeBlobs.get(store, otRoot);
+                List<byte[]> leaves = opTraceLeaves(otRoot);
                 List<byte[]> recs = new ArrayList<>();
                 List<byte[]> outRoots = new ArrayList<>();
                 List<Tensor> outs = new ArrayList<>();
@@ -442,8 +475,39 @@ public final class DisputeParty {
             }
         }
 
+        /**
+         * The disputed step's op-trace entries: from the blob store, else from the chain where the solver opened them on
+         * demand.
+         */
+        private List<byte[]> opTraceLeaves(byte[] otRoot) throws IOException {
+            try {
+                return TreeBlobs.get(store, otRoot);
+            } catch (IOException missing) {
+                java.util.Optional<Verity.OpTraceEntries> posted = v.postedOpTrace(dispute);
+                if (posted.isEmpty()) {
+                    throw missing;
+                }
+                Verity.OpTraceEntries e = posted.get();
+                List<byte[]> leaves = new ArrayList<>();
+                for (int i = 0; i < e.outputRoots().size(); i++) {
+                    leaves.add(StepTrace.entry(i, e.graphLeaves().get(i), e.outputRoots().get(i), e.outputElems().get(i)));
+                }
+                return leaves;
+            }
+        }
+
         /** Round 3: the first wrong step and, in the op trace its segment leaf committed, what is wrong. */
         private String round3() throws Exception {
+            ensureStep();
+            if (ot == null) {
+                try {
+                    opTraceLeaves(roots.opTraceRoots().get(k()));
+                } catch (IOException missing) {
+                    // the solver did not publish the step's op trace: it must open it on chain, or lose
+                    record(3, "demandOpTrace", v.demandOpTrace(account, dispute, disputedStep()));
+                    return "cannot fetch the op trace of step " + (ds.agreedStep() + 1) + " (" + missing.getMessage() + "): demands it on chain";
+                }
+            }
             ensureClaim();
             Verity.Step st = disputedStep();
             String stepWords = "agrees with the state after step " + ds.agreedStep() + ", disputes step " + (ds.agreedStep() + 1) + ": ";
@@ -508,9 +572,15 @@ public final class DisputeParty {
             }
         }
 
+        /** The element chain's leaves: from the blob store, else from the chain where the solver opened them on demand. */
         private Messages.ElementChainMsg fetchChain() throws IOException {
             byte[] root = event("ElementChainPosted").wordBytes(0);
-            List<byte[]> leaves = TreeBlobs.get(store, root);
+            List<byte[]> leaves;
+            try {
+                leaves = TreeBlobs.get(store, root);
+            } catch (IOException missing) {
+                leaves = v.postedChain(dispute).orElseThrow(() -> missing);
+            }
             List<Link> links = new ArrayList<>();
             for (int t = 0; t < leaves.size() - 1; t++) {
                 ByteBuffer b = ByteBuffer.wrap(leaves.get(t));
@@ -554,7 +624,14 @@ public final class DisputeParty {
             if (!(claim instanceof Messages.ElementClaim ec)) {
                 throw new IllegalStateException("round 5 follows an element claim only");
             }
-            Messages.ElementChainMsg chain = fetchChain();
+            Messages.ElementChainMsg chain;
+            try {
+                chain = fetchChain();
+            } catch (IOException missing) {
+                // the solver did not publish the chain it posted the root of: it must open it on chain, or lose
+                record(5, "demandChain", v.demandChain(account, dispute));
+                return "cannot fetch the element chain (" + missing.getMessage() + "): demands it on chain";
+            }
             Messages.DisputeLink dl = strategy.link(ec, chain);
             List<Link> links = chain.links();
             int t = dl.link();

@@ -58,7 +58,7 @@ public final class Verifier implements Role {
         this.events = new ChainEvents(v);
     }
 
-    /** A verifier that registers but never acts (a node that went down): tests that tasks settle without it. */
+    /** A verifier that registers but never acts (a node that went down): tests that a task without a quorum is not paid. */
     public Verifier silent() {
         this.silent = true;
         return this;
@@ -141,6 +141,11 @@ public final class Verifier implements Role {
         SegmentReplayer.Verdict mv = r.checkManifest();
         if (!mv.ok()) {
             log.accept(name() + " will not attest task " + j.taskId() + ": manifest check '" + mv.check() + "' failed: " + mv.reason());
+            if (mv.check().equals("checkpoints")) {
+                // a trace with another number of checkpoints than the task's segments + 1 cannot be opened at any segment
+                // (its root commits its leaf count): the solver loses the dispute by timeout
+                challenger.challenge(j.taskId(), j.segment(), "the trace has the wrong number of checkpoints: " + mv.reason());
+            }
             return true;
         }
         SegmentReplayer.Verdict verdict = r.replay(j.segment());

@@ -104,15 +104,16 @@ class NetworkTest {
             for (Verifier v : List.of(v1, v2, v3)) {
                 outcomes.addAll(v.challenger().outcomes());
             }
-            assertEquals(1, outcomes.size());
-            assertTrue(outcomes.get(0).challengerWon());
+            // every verifier that finds the cheat plays its own game (one honest party suffices); each wins, one slash
+            assertTrue(outcomes.size() >= 1, "the cheat is disputed");
+            assertTrue(outcomes.stream().allMatch(Challenger.Outcome::challengerWon), "every challenger wins");
             assertFalse(net.verity.modelRegistered(f.modelRoot()), "a cheater's model never enters the zoo");
             net.checkConservation();
         }
     }
 
     @Test
-    void restartedSolverResumesAndSilentVerifierDoesNotBlockSettlement(@TempDir Path dir) throws Exception {
+    void restartedSolverResumesAndASilentVerifierMeansNoPayment(@TempDir Path dir) throws Exception {
         TaskSpec spec = spec(dir, 3);
         Manifest uninterrupted = ProvenTraining.train(TaskRun.open(spec), new LocalBlobStore(dir.resolve("reference")), ProvenTraining.HONEST, null)
                 .manifest();
@@ -140,10 +141,14 @@ class NetworkTest {
             n.runUntilFinal(id, 100);
             assertTrue(story.stream().anyMatch(l -> l.contains("resumes task " + id + " from its checkpoint at step 5")), "resumed from step 5");
             Verity.TaskView t = net.verity.task(id);
-            assertEquals(Verity.Status.SETTLED, t.status(), "the task settles though its only verifier never acted");
-            assertEquals(0, t.attestations());
             assertEquals(uninterrupted.traceRoot(), Sha256.hex(t.traceRoot()), "the resumed run commits the uninterrupted trace root");
-            assertTrue(net.verity.modelRegistered(t.modelRoot()));
+            // no payment for silence: with its only verifier silent the task has no quorum, so it fails, unpaid and
+            // unregistered, and the solver's stake is unlocked (it did nothing wrong)
+            assertEquals(Verity.Status.FAILED, t.status(), "a task nobody attested is not paid");
+            assertEquals(0, t.attestations());
+            assertFalse(net.verity.modelRegistered(t.modelRoot()));
+            assertEquals(java.math.BigInteger.ZERO, net.verity.locked(s1b.account()));
+            assertEquals(java.math.BigInteger.ZERO, t.escrow());
             net.checkConservation();
         }
     }

@@ -42,6 +42,10 @@ public final class AttackLibrary {
                 new Attack("forged-segment-start", "solver", "round 2's leaves start and end at the proven checkpoints",
                         AttackLibrary::forgedSegmentStart),
                 new Attack("silent-mid-dispute", "solver", "silence at a round loses the dispute", AttackLibrary::silentMidDispute),
+                new Attack("withheld-op-trace", "solver", "a demanded op trace is posted as calldata, or the solver loses",
+                        AttackLibrary::withheldOpTrace),
+                new Attack("withheld-element-chain", "solver", "a demanded element chain is posted as calldata, or the solver loses",
+                        AttackLibrary::withheldElementChain),
                 new Attack("withheld-data", "solver", "no payment without a quorum of attestations", AttackLibrary::withheldData),
                 new Attack("one-second-commit-window", "submitter", "window floors; timeout slashes go to the treasury",
                         AttackLibrary::oneSecondCommitWindow),
@@ -199,6 +203,41 @@ public final class AttackLibrary {
         finish(x, id);
         return new Outcome(List.of(solver), List.of(honest, x.a.submitter()), "silent at round 4: lost by timeout, stake slashed",
                 x.v.dispute(d).challengerWon() && x.v.task(id).status() == Verity.Status.FAILED);
+    }
+
+    /** The solver publishes no op trace for the disputed step, so the challenger cannot prove an entry; it demands them. */
+    static Outcome withheldOpTrace(Arena x) {
+        SyntheticDispute syn = cheat(28);
+        String solver = x.a.solver(), honest = x.a.verifiers().get(0);
+        long id = x.committed(syn);
+        long d = x.v.openDispute(honest, id, 1);
+        x.v.round2(solver, d, syn.round2(1));
+        x.v.demandOpTrace(honest, d, syn.step(1, 3));
+        boolean wrongOpening = reverts(() -> x.v.postOpTrace(solver, d, new Verity.OpTraceEntries(syn.opTraceEntries().graphLeaves(),
+                syn.opTraceEntries().graphLeaves(), syn.opTraceEntries().outputElems())));
+        finish(x, id); // the solver would rather stay silent than open a trace that shows its cheat: it loses by timeout
+        return new Outcome(List.of(solver), List.of(honest, x.a.submitter()),
+                "entries that do not hash to the committed op trace refused; silent after the demand: lost by timeout",
+                wrongOpening && x.v.dispute(d).challengerWon());
+    }
+
+    /** The solver posts an element chain's root in round 4 and publishes no leaf of it; the challenger demands them. */
+    static Outcome withheldElementChain(Arena x) {
+        SyntheticDispute syn = cheat(29);
+        String solver = x.a.solver(), honest = x.a.verifiers().get(1);
+        long id = x.committed(syn);
+        long d = x.v.openDispute(honest, id, 2);
+        x.v.round2(solver, d, syn.round2(2));
+        x.v.round3(honest, d, syn.round3(2, 3, syn.graphOps - 1, syn.outputElems - 1));
+        x.v.round4(solver, d, syn.round4());
+        x.v.demandChain(honest, d);
+        // forced to open, the solver posts the leaves; the challenger reads them from the chain and disputes the wrong link
+        x.v.postChain(solver, d, syn.chainLeaves());
+        boolean readable = x.v.postedChain(d).orElseThrow().size() == syn.chainLength + 1;
+        x.v.round5(honest, d, syn.round5(syn.chainLength - 1));
+        finish(x, id);
+        return new Outcome(List.of(solver), List.of(honest, x.a.submitter()),
+                "forced to post the chain's leaves, the solver lost at round 5 on the link they showed", readable && x.v.dispute(d).challengerWon());
     }
 
     /** The solver commits and withholds its checkpoints: no verifier can replay, so none attests, and nobody disputes. */
