@@ -118,6 +118,141 @@ contract DisputeGame is ReentrancyGuard, Wired {
         bytes32[] linkProof;
     }
 
+    // Every revert of the game is a custom error (its selector instead of a string keeps the contract within EIP-170's
+    // 24 KiB); `verity` decodes them to their names (Abi.revertReason).
+    /// @notice A chain has its links and the result leaf.
+    error AChainHasItsLinksAndTheResultLeaf();
+    /// @notice A constant has no source to prove.
+    error AConstantHasNoSourceToProve();
+    /// @notice A source has no element chain.
+    error ASourceHasNoElementChain();
+    /// @notice A step is named already.
+    error AStepIsNamedAlready();
+    /// @notice An op trace has one entry per graph op.
+    error AnOpTraceHasOneEntryPerGraphOp();
+    /// @notice An opening is due from the solver first.
+    error AnOpeningIsDueFromTheSolverFirst();
+    /// @notice Bad proof of agreed scalars.
+    error BadProofOfAgreedScalars();
+    /// @notice Bad proof of chunk.
+    error BadProofOfChunk();
+    /// @notice Bad proof of dataset record.
+    error BadProofOfDatasetRecord();
+    /// @notice Bad proof of disputed scalars.
+    error BadProofOfDisputedScalars();
+    /// @notice Bad proof of earlier link.
+    error BadProofOfEarlierLink();
+    /// @notice Bad proof of final state record.
+    error BadProofOfFinalStateRecord();
+    /// @notice Bad proof of graph op.
+    error BadProofOfGraphOp();
+    /// @notice Bad proof of link.
+    error BadProofOfLink();
+    /// @notice Bad proof of model record.
+    error BadProofOfModelRecord();
+    /// @notice Bad proof of op-trace entry.
+    error BadProofOfOpTraceEntry();
+    /// @notice Bad proof of state record.
+    error BadProofOfStateRecord();
+    /// @notice Bad proof of the chain result.
+    error BadProofOfTheChainResult();
+    /// @notice Bad proof of the segment's checkpoints.
+    error BadProofOfTheSegmentSCheckpoints();
+    /// @notice Bad proof of the step's segment leaves.
+    error BadProofOfTheStepSSegmentLeaves();
+    /// @notice Bond transfer failed.
+    error BondTransferFailed();
+    /// @notice Caller is not the challenger.
+    error CallerIsNotTheChallenger();
+    /// @notice Caller is not the solver.
+    error CallerIsNotTheSolver();
+    /// @notice Dispute already resolved.
+    error DisputeAlreadyResolved();
+    /// @notice Element outside the output.
+    error ElementOutsideTheOutput();
+    /// @notice Element outside the tensor.
+    error ElementOutsideTheTensor();
+    /// @notice Entry and record differ (make a record claim).
+    error EntryAndRecordDifferMakeARecordClaim();
+    /// @notice No batch attribute.
+    error NoBatchAttribute();
+    /// @notice No structure referee.
+    error NoStructureReferee();
+    /// @notice No such dispute.
+    error NoSuchDispute();
+    /// @notice No such input.
+    error NoSuchInput();
+    /// @notice No such link.
+    error NoSuchLink();
+    /// @notice No such opening is due.
+    error NoSuchOpeningIsDue();
+    /// @notice No such operand.
+    error NoSuchOperand();
+    /// @notice No such segment.
+    error NoSuchSegment();
+    /// @notice Not a chain result leaf.
+    error NotAChainResultLeaf();
+    /// @notice Not a data gather op.
+    error NotADataGatherOp();
+    /// @notice Not a graph op record.
+    error NotAGraphOpRecord();
+    /// @notice Not a scalars record.
+    error NotAScalarsRecord();
+    /// @notice Not a source node.
+    error NotASourceNode();
+    /// @notice Not a state tensor record.
+    error NotAStateTensorRecord();
+    /// @notice Not link t.
+    error NotLinkT();
+    /// @notice Not that input's op-trace entry.
+    error NotThatInputSOpTraceEntry();
+    /// @notice Not that link.
+    error NotThatLink();
+    /// @notice Not the dataset record of that name.
+    error NotTheDatasetRecordOfThatName();
+    /// @notice Not the dispute's state.
+    error NotTheDisputeSState();
+    /// @notice Not the disputed op's record.
+    error NotTheDisputedOpSRecord();
+    /// @notice Not the state record of that name.
+    error NotTheStateRecordOfThatName();
+    /// @notice Out of turn.
+    error OutOfTurn();
+    /// @notice Round deadline not passed.
+    error RoundDeadlineNotPassed();
+    /// @notice Round deadline passed.
+    error RoundDeadlinePassed();
+    /// @notice Step outside the segment.
+    error StepOutsideTheSegment();
+    /// @notice The chain's result is not the committed element.
+    error TheChainSResultIsNotTheCommittedElement();
+    /// @notice The entries are not the committed op trace.
+    error TheEntriesAreNotTheCommittedOpTrace();
+    /// @notice The leaves are not the committed chain.
+    error TheLeavesAreNotTheCommittedChain();
+    /// @notice The model claim disputes the last segment.
+    error TheModelClaimDisputesTheLastSegment();
+    /// @notice The op trace was posted already.
+    error TheOpTraceWasPostedAlready();
+    /// @notice The segment must start and end at its checkpoints.
+    error TheSegmentMustStartAndEndAtItsCheckpoints();
+    /// @notice The starting checkpoint has no op trace.
+    error TheStartingCheckpointHasNoOpTrace();
+    /// @notice The step is fixed by the demanded op trace.
+    error TheStepIsFixedByTheDemandedOpTrace();
+    /// @notice Wrong chunk length.
+    error WrongChunkLength();
+    /// @notice Wrong number of segment leaves.
+    error WrongNumberOfSegmentLeaves();
+    /// @notice Zero challenge bond.
+    error ZeroChallengeBond();
+    /// @notice Zero market.
+    error ZeroMarket();
+    /// @notice Zero referee.
+    error ZeroReferee();
+    /// @notice Zero round timeout.
+    error ZeroRoundTimeout();
+
     IERC20 public immutable token;
     Staking public immutable staking;
     IReferee public immutable referee;
@@ -154,7 +289,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice Round 3 names the step and, in the same move, what is wrong in it (OpDisputed or ClaimRuled follows).
     event StepDisputed(uint256 indexed disputeId, uint64 step, bytes32 preState, bytes32 postState, bytes32 opTraceRoot);
     event OpDisputed(uint256 indexed disputeId, uint64 opIndex, uint64 element, bytes32 outputRoot, uint64 outputElems, bytes32 graphLeafHash, uint64 deadline);
-    /// @notice A round-3 claim ruled at once: kind 1 record, 2 source, 3 update, 4 scalars; 0: the disputed step's segment leaf commits no op trace (a zero root), which loses for the solver.
+    /// @notice A round-3 claim ruled at once: kind 1 record, 2 source, 3 update, 4 scalars, 6 model (`node`: the model
+    /// record's index); 0: the disputed step's segment leaf commits no op trace (a zero root), which loses for the solver.
     event ClaimRuled(uint256 indexed disputeId, uint8 kind, uint64 node, bool claimRight);
     event ElementChainPosted(uint256 indexed disputeId, bytes32 chainRoot, uint64 chainLength, uint32 value, uint64 deadline);
     event LinkRuled(uint256 indexed disputeId, uint64 linkIndex, bool linkCorrect);
@@ -180,10 +316,10 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint256 challengeBond_,
         uint64 roundTimeout_
     ) {
-        require(address(referee_) != address(0), "Game: zero referee");
-        require(roundTimeout_ > 0, "Game: zero round timeout");
+        require(address(referee_) != address(0), ZeroReferee());
+        require(roundTimeout_ > 0, ZeroRoundTimeout());
         // a free challenge would let anyone delay every task's settlement at no cost
-        require(challengeBond_ > 0, "Game: zero challenge bond");
+        require(challengeBond_ > 0, ZeroChallengeBond());
         token = token_;
         staking = staking_;
         referee = referee_;
@@ -193,7 +329,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     }
 
     function wire(TaskMarket market_) external onlyDuringWiring {
-        require(address(market_) != address(0), "Game: zero market");
+        require(address(market_) != address(0), ZeroMarket());
         market = market_;
         _finishWiring();
     }
@@ -212,28 +348,31 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// move and the deadline has not passed; returns a memory copy to update.
     function _turn(uint256 disputeId, State calldata s, uint8 round) internal view returns (State memory d) {
         d = _load(disputeId, s);
-        require(d.round == round, "Game: out of turn");
-        require(d.demand == DEMAND_NONE, "Game: an opening is due from the solver first");
+        require(d.round == round, OutOfTurn());
+        require(d.demand == DEMAND_NONE, AnOpeningIsDueFromTheSolverFirst());
         address mover = round % 2 == 1 ? d.challenger : d.defender;
-        require(msg.sender == mover, round % 2 == 1 ? "Game: caller is not the challenger" : "Game: caller is not the solver");
-        require(block.timestamp <= d.deadline, "Game: round deadline passed");
+        if (msg.sender != mover) {
+            if (round % 2 == 1) revert CallerIsNotTheChallenger();
+            revert CallerIsNotTheSolver();
+        }
+        require(block.timestamp <= d.deadline, RoundDeadlinePassed());
     }
 
     /// @dev Checks `s` is the state of open dispute `disputeId`; returns a memory copy.
     function _load(uint256 disputeId, State calldata s) internal view returns (State memory d) {
         bytes32 h = stateHash[disputeId]; // 0 for an id never opened (a state hash is never 0)
-        require(h != 0, "Game: no such dispute");
+        require(h != 0, NoSuchDispute());
         d = s;
-        require(keccak256(abi.encode(d)) == h, "Game: not the dispute's state");
-        require(d.round != 0, "Game: dispute already resolved");
+        require(keccak256(abi.encode(d)) == h, NotTheDisputeSState());
+        require(d.round != 0, DisputeAlreadyResolved());
     }
 
     /// @dev Checks `s` is the state of open dispute `disputeId`, opening `demand` is due and the caller is the solver.
     function _opening(uint256 disputeId, State calldata s, uint8 demand) internal view returns (State memory d) {
         d = _load(disputeId, s);
-        require(d.demand == demand, "Game: no such opening is due");
-        require(msg.sender == d.defender, "Game: caller is not the solver");
-        require(block.timestamp <= d.deadline, "Game: round deadline passed");
+        require(d.demand == demand, NoSuchOpeningIsDue());
+        require(msg.sender == d.defender, CallerIsNotTheSolver());
+        require(block.timestamp <= d.deadline, RoundDeadlinePassed());
     }
 
     /// @dev The same round, a new deadline (an opening demanded, or one posted), and the new state's hash stored.
@@ -298,7 +437,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     }
 
     function _proveOp(State memory d, OpEntry calldata e) internal view {
-        require(d.opTraceRoot.verify(d.graphOps, e.opIndex, _opLeaf(e), e.proof), "Game: bad proof of op-trace entry");
+        require(d.opTraceRoot.verify(d.graphOps, e.opIndex, _opLeaf(e), e.proof), BadProofOfOpTraceEntry());
     }
 
     function _proveLeaf(bytes32 root, Leaf calldata l) internal view returns (bool) {
@@ -321,7 +460,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         (d.defender, d.traceRoot, d.graphRoot, d.datasetRoot, d.graphOps, totalSteps, interval, solverStake) =
             market.onDisputeOpened(taskId, msg.sender, uint64(disputeId));
         uint64 segs = (totalSteps + interval - 1) / interval;
-        require(segment < segs, "Game: no such segment");
+        require(segment < segs, NoSuchSegment());
         uint64 s0 = segment * interval;
         d.taskId = uint64(taskId);
         d.challenger = msg.sender;
@@ -335,7 +474,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         stateHash[disputeId] = keccak256(abi.encode(d));
         openDisputes += 1;
         // the bond waits in Staking, whose balance (holding the defender's locked stake) is never zero here
-        require(token.transferFrom(msg.sender, address(staking), challengeBond), "Game: bond transfer failed");
+        require(token.transferFrom(msg.sender, address(staking), challengeBond), BondTransferFailed());
         _emitOpened(disputeId, segment, d);
     }
 
@@ -367,11 +506,11 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 n = d.segEndStep - s0 + 1;
         require(
             d.traceRoot.verifyPair(d.traceLeaves, d.segment, _stepLeaf(s0, startState), _stepLeaf(d.segEndStep, endState), endsProof),
-            "Game: bad proof of the segment's checkpoints"
+            BadProofOfTheSegmentSCheckpoints()
         );
-        require(stateRoots.length == n && opTraceRoots.length == n, "Game: wrong number of segment leaves");
-        require(stateRoots[0] == startState && stateRoots[n - 1] == endState, "Game: the segment must start and end at its checkpoints");
-        require(opTraceRoots[0] == 0, "Game: the starting checkpoint has no op trace");
+        require(stateRoots.length == n && opTraceRoots.length == n, WrongNumberOfSegmentLeaves());
+        require(stateRoots[0] == startState && stateRoots[n - 1] == endState, TheSegmentMustStartAndEndAtItsCheckpoints());
+        require(opTraceRoots[0] == 0, TheStartingCheckpointHasNoOpTrace());
         bytes32[] memory leaves = new bytes32[](n);
         for (uint64 k = 0; k < n; ++k) {
             leaves[k] = _segmentLeaf(s0 + k, stateRoots[k], opTraceRoots[k]);
@@ -391,16 +530,16 @@ contract DisputeGame is ReentrancyGuard, Wired {
     function _step(uint256 disputeId, State memory d, Step calldata st) internal returns (bool) {
         if (d.step != 0) {
             // a demanded op trace fixed the step already (and its leaves were proven then)
-            require(st.k == d.step - d.segStartStep, "Game: the step is fixed by the demanded op trace");
+            require(st.k == d.step - d.segStartStep, TheStepIsFixedByTheDemandedOpTrace());
             return true;
         }
         uint64 n = d.segEndStep - d.segStartStep + 1;
-        require(st.k >= 1 && st.k < n, "Game: step outside the segment");
+        require(st.k >= 1 && st.k < n, StepOutsideTheSegment());
         uint64 step = d.segStartStep + st.k;
         bytes32 segmentRoot = d.opTraceRoot;
         require(
             segmentRoot.verifyPair(n, st.k - 1, _segmentLeaf(step - 1, st.preState, st.preOpTrace), _segmentLeaf(step, st.postState, st.postOpTrace), st.proof),
-            "Game: bad proof of the step's segment leaves"
+            BadProofOfTheStepSSegmentLeaves()
         );
         d.step = step;
         d.h0 = st.preState;
@@ -419,7 +558,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// before the deadline or lose; then it is the challenger's round 3 again, on this step.
     function demandOpTrace(uint256 disputeId, State calldata s, Step calldata st) external {
         State memory d = _turn(disputeId, s, 3);
-        require(d.step == 0, "Game: the op trace was posted already");
+        require(d.step == 0, TheOpTraceWasPostedAlready());
         if (!_step(disputeId, d, st)) return;
         d.demand = DEMAND_OP_TRACE;
         emit OpTraceDemanded(disputeId, d.step, _renew(disputeId, d));
@@ -437,12 +576,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
     ) external {
         State memory d = _opening(disputeId, s, DEMAND_OP_TRACE);
         uint64 n = d.graphOps;
-        require(graphLeaves.length == n && outputRoots.length == n && outputElems.length == n, "Game: an op trace has one entry per graph op");
+        require(graphLeaves.length == n && outputRoots.length == n && outputElems.length == n, AnOpTraceHasOneEntryPerGraphOp());
         bytes32[] memory leaves = new bytes32[](n);
         for (uint64 i = 0; i < n; ++i) {
             leaves[i] = _opLeafOf(i, graphLeaves[i], outputRoots[i], outputElems[i]);
         }
-        require(MerkleSha256.rootOf(leaves) == d.opTraceRoot, "Game: the entries are not the committed op trace");
+        require(MerkleSha256.rootOf(leaves) == d.opTraceRoot, TheEntriesAreNotTheCommittedOpTrace());
         d.demand = DEMAND_NONE;
         emit OpTracePosted(disputeId, _renew(disputeId, d), graphLeaves, outputRoots, outputElems);
     }
@@ -466,12 +605,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
     ) external nonReentrant {
         State memory d = _turn(disputeId, s, 3);
         if (!_step(disputeId, d, st)) return;
-        require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
+        require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, NotAGraphOpRecord());
         bytes32 graphLeaf = MerkleSha256.leafHashCd(graphRecord);
         uint16 kind = _opCode(graphRecord);
-        require(kind != OP_STATE && kind != OP_INPUT, "Game: a source has no element chain");
-        require(d.opTraceRoot.verify(d.graphOps, opIndex, _opLeafOf(opIndex, graphLeaf, outputRoot, outputElems), opTraceProof), "Game: bad proof of op-trace entry");
-        require(element < outputElems, "Game: element outside the output");
+        require(kind != OP_STATE && kind != OP_INPUT, ASourceHasNoElementChain());
+        require(d.opTraceRoot.verify(d.graphOps, opIndex, _opLeafOf(opIndex, graphLeaf, outputRoot, outputElems), opTraceProof), BadProofOfOpTraceEntry());
+        require(element < outputElems, ElementOutsideTheOutput());
         d.opIndex = opIndex;
         d.graphLeafHash = graphLeaf;
         d.outputRoot = outputRoot;
@@ -489,7 +628,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         State memory d = _turn(disputeId, s, 3);
         if (!_step(disputeId, d, st)) return;
         _proveOp(d, e);
-        require(d.graphRoot.verify(d.graphOps, e.opIndex, graphLeaf, graphProof), "Game: bad proof of graph op");
+        require(d.graphRoot.verify(d.graphOps, e.opIndex, graphLeaf, graphProof), BadProofOfGraphOp());
         _ruleClaim(disputeId, d, 1, e.opIndex, graphLeaf != e.graphLeafHash);
     }
 
@@ -510,27 +649,27 @@ contract DisputeGame is ReentrancyGuard, Wired {
         State memory d = _turn(disputeId, s, 3);
         if (!_step(disputeId, d, st)) return;
         _proveOp(d, e);
-        require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
+        require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, NotAGraphOpRecord());
         bytes32 graphLeaf = MerkleSha256.leafHashCd(graphRecord);
-        require(graphLeaf == e.graphLeafHash, "Game: entry and record differ (make a record claim)");
-        require(d.graphRoot.verify(d.graphOps, e.opIndex, graphLeaf, graphProof), "Game: bad proof of graph op");
+        require(graphLeaf == e.graphLeafHash, EntryAndRecordDifferMakeARecordClaim());
+        require(d.graphRoot.verify(d.graphOps, e.opIndex, graphLeaf, graphProof), BadProofOfGraphOp());
         uint16 kind = _opCode(graphRecord);
         bytes calldata name = _nodeName(graphRecord);
         bytes32 want;
         if (kind == OP_STATE) {
-            require(_isNamedRecord(stateRecord.data, TAG_STATE_TENSOR, name), "Game: not the state record of that name");
-            require(_proveLeaf(d.h0, stateRecord), "Game: bad proof of state record");
+            require(_isNamedRecord(stateRecord.data, TAG_STATE_TENSOR, name), NotTheStateRecordOfThatName());
+            require(_proveLeaf(d.h0, stateRecord), BadProofOfStateRecord());
             want = bytes32(stateRecord.data[stateRecord.data.length - 32:]);
         } else if (kind == OP_INPUT && keccak256(name) == keccak256("step")) {
             bytes32 leaf = MerkleSha256.leafHash(abi.encodePacked(bytes1(TAG_TENSOR_CHUNK), _le32(_u64ToF32(d.step - 1))));
             want = sha256(abi.encodePacked(bytes1(0x02), uint64(1), leaf));
         } else if (kind == OP_INPUT) {
             // a dataset array: the task's 0x30 record of the same name, proven against the dataset root the task was posted with
-            require(_isNamedRecord(stateRecord.data, TAG_DATASET_ARRAY, name), "Game: not the dataset record of that name");
-            require(_proveLeaf(d.datasetRoot, stateRecord), "Game: bad proof of dataset record");
+            require(_isNamedRecord(stateRecord.data, TAG_DATASET_ARRAY, name), NotTheDatasetRecordOfThatName());
+            require(_proveLeaf(d.datasetRoot, stateRecord), BadProofOfDatasetRecord());
             want = bytes32(stateRecord.data[stateRecord.data.length - 32:]);
         } else {
-            revert("Game: not a source node");
+            revert NotASourceNode();
         }
         _ruleClaim(disputeId, d, 2, e.opIndex, want != e.outputRoot);
     }
@@ -552,13 +691,13 @@ contract DisputeGame is ReentrancyGuard, Wired {
         State memory d = _turn(disputeId, s, 3);
         if (!_step(disputeId, d, st)) return;
         _proveOp(d, e);
-        require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
-        require(d.graphRoot.verify(d.graphOps, e.opIndex, MerkleSha256.leafHashCd(graphRecord), graphProof), "Game: bad proof of graph op");
+        require(graphRecord.length > 0 && uint8(graphRecord[0]) == TAG_GRAPH_OP, NotAGraphOpRecord());
+        require(d.graphRoot.verify(d.graphOps, e.opIndex, MerkleSha256.leafHashCd(graphRecord), graphProof), BadProofOfGraphOp());
         bytes calldata rec = stateRecord.data;
-        require(rec.length > 35 && uint8(rec[0]) == TAG_STATE_TENSOR, "Game: not a state tensor record");
-        require(_proveLeaf(d.h1, stateRecord), "Game: bad proof of state record");
+        require(rec.length > 35 && uint8(rec[0]) == TAG_STATE_TENSOR, NotAStateTensorRecord());
+        require(_proveLeaf(d.h1, stateRecord), BadProofOfStateRecord());
         uint256 nameLen = uint16(bytes2(rec[1:3]));
-        require(rec.length >= 3 + nameLen + 1 + 32, "Game: not a state tensor record");
+        require(rec.length >= 3 + nameLen + 1 + 32, NotAStateTensorRecord());
         bool updates = _updates(graphRecord, rec[3:3 + nameLen]);
         _ruleClaim(disputeId, d, 3, e.opIndex, updates && bytes32(rec[rec.length - 32:]) != e.outputRoot);
     }
@@ -578,18 +717,36 @@ contract DisputeGame is ReentrancyGuard, Wired {
     ) external nonReentrant {
         State memory d = _turn(disputeId, s, 3);
         if (!_step(disputeId, d, st)) return;
-        require(pre.data.length == 25 && uint8(pre.data[0]) == TAG_STATE_SCALARS, "Game: not a scalars record");
-        require(post.data.length == 25 && uint8(post.data[0]) == TAG_STATE_SCALARS, "Game: not a scalars record");
-        require(_proveLeaf(d.h0, pre), "Game: bad proof of agreed scalars");
-        require(_proveLeaf(d.h1, post), "Game: bad proof of disputed scalars");
-        require(gatherRecord.length > 0 && uint8(gatherRecord[0]) == TAG_GRAPH_OP, "Game: not a graph op record");
-        require(d.graphRoot.verify(d.graphOps, gatherIndex, MerkleSha256.leafHashCd(gatherRecord), gatherProof), "Game: bad proof of graph op");
+        require(pre.data.length == 25 && uint8(pre.data[0]) == TAG_STATE_SCALARS, NotAScalarsRecord());
+        require(post.data.length == 25 && uint8(post.data[0]) == TAG_STATE_SCALARS, NotAScalarsRecord());
+        require(_proveLeaf(d.h0, pre), BadProofOfAgreedScalars());
+        require(_proveLeaf(d.h1, post), BadProofOfDisputedScalars());
+        require(gatherRecord.length > 0 && uint8(gatherRecord[0]) == TAG_GRAPH_OP, NotAGraphOpRecord());
+        require(d.graphRoot.verify(d.graphOps, gatherIndex, MerkleSha256.leafHashCd(gatherRecord), gatherProof), BadProofOfGraphOp());
         uint64 batch = _batchAttr(gatherRecord);
         uint64 step = uint64(bytes8(pre.data[1:9]));
         uint64 cursor = uint64(bytes8(pre.data[9:17]));
         bool advanced = uint64(bytes8(post.data[1:9])) == step + 1 && uint64(bytes8(post.data[9:17])) == cursor + batch
             && uint64(bytes8(post.data[17:25])) == step + 1;
         _ruleClaim(disputeId, d, 4, gatherIndex, !advanced);
+    }
+
+    /// @notice Round 3, model claim, in a dispute of the last segment before any step is named: the task's model root
+    /// holds a `0x20` record (proven against the committed model root, whose leaf count the root commits) that is not
+    /// the final state's record of the same name (proven against the last checkpoint, which round 2 opened): another
+    /// tensor root or shape. The model is the last checkpoint's weights, so the challenger is right exactly when the two
+    /// records differ. Rules at once.
+    function claimModel(uint256 disputeId, State calldata s, Leaf calldata modelRecord, Leaf calldata stateRecord) external nonReentrant {
+        State memory d = _turn(disputeId, s, 3);
+        require(d.step == 0, AStepIsNamedAlready());
+        require(d.segment + 2 == d.traceLeaves, TheModelClaimDisputesTheLastSegment());
+        bytes calldata m = modelRecord.data;
+        require(m.length > 3 && uint8(m[0]) == TAG_STATE_TENSOR, NotAStateTensorRecord());
+        bytes calldata name = m[3:3 + uint16(bytes2(m[1:3]))];
+        require(_isNamedRecord(stateRecord.data, TAG_STATE_TENSOR, name), NotTheStateRecordOfThatName());
+        require(_proveLeaf(market.modelRootOf(d.taskId), modelRecord), BadProofOfModelRecord());
+        require(_proveLeaf(d.h1, stateRecord), BadProofOfFinalStateRecord());
+        _ruleClaim(disputeId, d, 6, modelRecord.index, keccak256(m) != keccak256(stateRecord.data));
     }
 
     function _ruleClaim(uint256 disputeId, State memory d, uint8 kind, uint64 node, bool claimRight) internal {
@@ -615,9 +772,9 @@ contract DisputeGame is ReentrancyGuard, Wired {
     ) external {
         State memory d = _turn(disputeId, s, 4);
         uint32 value = _element(d.outputRoot, d.outputElems, d.element, chunk, chunkProof);
-        require(resultLeaf.length == 1 + OPERAND_BYTES && uint8(resultLeaf[0]) == TAG_RESULT, "Game: not a chain result leaf");
-        require(_same(uint32(bytes4(resultLeaf[10:14])), value), "Game: the chain's result is not the committed element");
-        require(chainRoot.verify(links + 1, links, MerkleSha256.leafHashCd(resultLeaf), resultProof), "Game: bad proof of the chain result");
+        require(resultLeaf.length == 1 + OPERAND_BYTES && uint8(resultLeaf[0]) == TAG_RESULT, NotAChainResultLeaf());
+        require(_same(uint32(bytes4(resultLeaf[10:14])), value), TheChainSResultIsNotTheCommittedElement());
+        require(chainRoot.verify(links + 1, links, MerkleSha256.leafHashCd(resultLeaf), resultProof), BadProofOfTheChainResult());
         d.outputRoot = chainRoot;
         d.links = links;
         d.claimedValue = value;
@@ -638,12 +795,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// computes the chain root from them and requires it to be the one round 4 posted, and emits them for the challenger.
     function postChain(uint256 disputeId, State calldata s, bytes[] calldata leaves) external {
         State memory d = _opening(disputeId, s, DEMAND_CHAIN);
-        require(leaves.length == d.links + 1, "Game: a chain has its links and the result leaf");
+        require(leaves.length == d.links + 1, AChainHasItsLinksAndTheResultLeaf());
         bytes32[] memory hashes = new bytes32[](leaves.length);
         for (uint256 i = 0; i < leaves.length; ++i) {
             hashes[i] = MerkleSha256.leafHashCd(leaves[i]);
         }
-        require(MerkleSha256.rootOf(hashes) == d.outputRoot, "Game: the leaves are not the committed chain");
+        require(MerkleSha256.rootOf(hashes) == d.outputRoot, TheLeavesAreNotTheCommittedChain());
         d.demand = DEMAND_NONE;
         emit ChainPosted(disputeId, _renew(disputeId, d), leaves);
     }
@@ -666,8 +823,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     ) external nonReentrant {
         State memory d = _turn(disputeId, s, 5);
         uint64 links = d.links;
-        require(t <= links, "Game: no such link");
-        require(d.outputRoot.verify(links + 1, t, MerkleSha256.leafHashCd(leaf), proof), "Game: bad proof of link");
+        require(t <= links, NoSuchLink());
+        require(d.outputRoot.verify(links + 1, t, MerkleSha256.leafHashCd(leaf), proof), BadProofOfLink());
         bool isResult = t == links;
         uint256 nOps;
         uint256 first; // offset of the first operand
@@ -675,7 +832,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
             nOps = 1;
             first = 1;
         } else {
-            require(leaf.length >= 7 && uint8(leaf[0]) == TAG_LINK && uint32(bytes4(leaf[1:5])) == t, "Game: not link t");
+            require(leaf.length >= 7 && uint8(leaf[0]) == TAG_LINK && uint32(bytes4(leaf[1:5])) == t, NotLinkT());
             nOps = uint8(leaf[6]);
             first = 7;
             if (leaf.length != 7 + OPERAND_BYTES * nOps + 4) return _ruleLink(disputeId, d, t, false);
@@ -696,7 +853,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     /// @dev The structure referee's answer on leaf `t` (proofs that do not verify revert inside it).
     function _structureWrong(uint256 disputeId, State memory d, uint64 t, bytes calldata leaf, bytes calldata structure) internal returns (bool) {
-        require(address(structureReferee) != address(0), "Game: no structure referee");
+        require(address(structureReferee) != address(0), NoStructureReferee());
         IStructureReferee.Site memory site = IStructureReferee.Site(
             d.graphRoot, d.graphOps, d.graphLeafHash, d.opTraceRoot, d.outputRoot, d.links, d.element, t
         );
@@ -729,36 +886,36 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @dev True iff `ev` proves that operand `ev.operand` of the leaf quotes other bits than its source.
     /// Reverts on evidence that does not verify (the challenger may send it again before the deadline).
     function _misquoted(State memory d, bytes calldata leaf, uint256 first, uint256 nOps, Evidence calldata ev) internal view returns (bool) {
-        require(ev.operand < nOps, "Game: no such operand");
+        require(ev.operand < nOps, NoSuchOperand());
         uint256 o = first + OPERAND_BYTES * ev.operand;
         uint8 kind = uint8(leaf[o]);
         uint32 number = uint32(bytes4(leaf[o + 1:o + 5]));
         uint32 index = uint32(bytes4(leaf[o + 5:o + 9]));
         uint32 bits = uint32(bytes4(leaf[o + 9:o + 13]));
         if (kind == 0) {
-            require(MerkleSha256.leafHashCd(ev.graphRecord) == d.graphLeafHash, "Game: not the disputed op's record");
-            require(number < _nInputs(ev.graphRecord), "Game: no such input");
-            require(ev.input.opIndex == _inputId(ev.graphRecord, number), "Game: not that input's op-trace entry");
+            require(MerkleSha256.leafHashCd(ev.graphRecord) == d.graphLeafHash, NotTheDisputedOpSRecord());
+            require(number < _nInputs(ev.graphRecord), NoSuchInput());
+            require(ev.input.opIndex == _inputId(ev.graphRecord, number), NotThatInputSOpTraceEntry());
             _proveOp(d, ev.input);
             uint32 actual = _element(ev.input.outputRoot, ev.input.outputElems, index, ev.chunk, ev.chunkProof);
             return !_same(actual, bits);
         } else if (kind == 1) {
-            require(ev.link.length >= 11 && uint8(ev.link[0]) == TAG_LINK && uint32(bytes4(ev.link[1:5])) == number, "Game: not that link");
-            require(d.outputRoot.verify(d.links + 1, number, MerkleSha256.leafHashCd(ev.link), ev.linkProof), "Game: bad proof of earlier link");
+            require(ev.link.length >= 11 && uint8(ev.link[0]) == TAG_LINK && uint32(bytes4(ev.link[1:5])) == number, NotThatLink());
+            require(d.outputRoot.verify(d.links + 1, number, MerkleSha256.leafHashCd(ev.link), ev.linkProof), BadProofOfEarlierLink());
             return uint32(bytes4(ev.link[ev.link.length - 4:])) != bits;
         }
-        revert("Game: a constant has no source to prove");
+        revert AConstantHasNoSourceToProve();
     }
 
     // ------------------------------------------------------------------ helpers
 
     /// @dev Element `e` of the tensor with root `root` and `elems` elements, read from its proven chunk.
     function _element(bytes32 root, uint64 elems, uint64 e, bytes calldata chunk, bytes32[] calldata chunkProof) internal view returns (uint32) {
-        require(e < elems, "Game: element outside the tensor");
+        require(e < elems, ElementOutsideTheTensor());
         uint64 chunkIndex = e / uint64(CHUNK_ELEMS);
         uint64 chunks = (elems + uint64(CHUNK_ELEMS) - 1) / uint64(CHUNK_ELEMS);
         uint256 expectedLen = chunkIndex + 1 < chunks ? CHUNK_ELEMS : elems - chunkIndex * CHUNK_ELEMS;
-        require(chunk.length == 4 * expectedLen, "Game: wrong chunk length");
+        require(chunk.length == 4 * expectedLen, WrongChunkLength());
         bytes32 chunkLeaf;
         assembly ("memory-safe") {
             // H(0x00 || 0x10 || chunk) in scratch memory
@@ -769,7 +926,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
             if iszero(staticcall(gas(), 2, p, add(chunk.length, 2), 0, 32)) { revert(0, 0) }
             chunkLeaf := mload(0)
         }
-        require(root.verify(chunks, chunkIndex, chunkLeaf, chunkProof), "Game: bad proof of chunk");
+        require(root.verify(chunks, chunkIndex, chunkLeaf, chunkProof), BadProofOfChunk());
         uint256 o = 4 * (e % CHUNK_ELEMS);
         // float32 little-endian in the chunk -> uint32 bit pattern
         return uint32(uint8(chunk[o])) | (uint32(uint8(chunk[o + 1])) << 8) | (uint32(uint8(chunk[o + 2])) << 16) | (uint32(uint8(chunk[o + 3])) << 24);
@@ -849,9 +1006,9 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// and `batch` sorts first (batch, seed, window): uint32 count | uint16 5 | "batch" | 0x01 | int64.
     function _batchAttr(bytes calldata r) internal pure returns (uint64) {
         uint16 code = _opCode(r);
-        require(code == OP_GATHER_ROWS || code == OP_GATHER_WINDOWS, "Game: not a data gather op");
+        require(code == OP_GATHER_ROWS || code == OP_GATHER_WINDOWS, NotADataGatherOp());
         uint256 o = GraphRecord.attrsAt(r) + 8;
-        require(uint16(bytes2(r[o:o + 2])) == 5 && bytes5(r[o + 2:o + 7]) == bytes5("batch") && uint8(r[o + 7]) == 1, "Game: no batch attribute");
+        require(uint16(bytes2(r[o:o + 2])) == 5 && bytes5(r[o + 2:o + 7]) == bytes5("batch") && uint8(r[o + 7]) == 1, NoBatchAttribute());
         return uint64(bytes8(r[o + 8:o + 16]));
     }
 
@@ -867,7 +1024,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice After a missed deadline anyone may end the dispute: the party whose turn it was loses.
     function timeout(uint256 disputeId, State calldata s) external nonReentrant {
         State memory d = _load(disputeId, s);
-        require(block.timestamp > d.deadline, "Game: round deadline not passed");
+        require(block.timestamp > d.deadline, RoundDeadlineNotPassed());
         // a demanded opening is the solver's to post, whatever the round
         bool challengerSilent = d.demand == DEMAND_NONE && d.round % 2 == 1;
         emit DisputeTimedOut(disputeId, d.round, challengerSilent ? d.challenger : d.defender);

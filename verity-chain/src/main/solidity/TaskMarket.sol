@@ -178,6 +178,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
         return t.openDisputes == 0 ? 0 : t.lastDispute;
     }
 
+    /// @notice The model root the task's solver committed (the dispute game's model claim proves records against it).
+    function modelRootOf(uint256 taskId) external view returns (bytes32) {
+        return tasks[taskId].modelRoot;
+    }
+
     /// @notice How many disputes of the task are still open.
     function openDisputesOf(uint256 taskId) external view returns (uint256) {
         return tasks[taskId].openDisputes;

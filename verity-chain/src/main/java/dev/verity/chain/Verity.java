@@ -828,6 +828,15 @@ public final class Verity {
                 u256(id), state(id), st.toAbi(), e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
     }
 
+    /**
+     * Round 3, model claim (a dispute of the last segment, before a step is named): the model root's record
+     * {@code modelRecord} is not the final state's record of the same name {@code stateRecord}.
+     */
+    public Receipt claimModel(String challenger, long id, Leaf modelRecord, Leaf stateRecord) {
+        return tx(challenger, game, "DisputeGame.claimModel (round 3)", "claimModel(uint256," + STATE + "," + LEAF + "," + LEAF + ")", u256(id),
+                state(id), modelRecord.toAbi(), stateRecord.toAbi());
+    }
+
     /** Round 3, scalars claim in the disputed step {@code st}. */
     public Receipt claimScalars(String challenger, long id, Step st, Leaf pre, Leaf post, byte[] gatherRecord, long gatherIndex,
             List<byte[]> gatherProof) {

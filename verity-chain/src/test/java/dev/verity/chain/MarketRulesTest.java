@@ -116,43 +116,43 @@ class MarketRulesTest {
         deploy("AlwaysDefenderReferee");
         long id = ChainSelftest.committedTask(v, a, syn);
         reverts("Market: solver cannot challenge itself", () -> v.openDispute(a.solver(), id, 1));
-        reverts("Game: no such segment", () -> v.openDispute(a.challenger(), id, syn.numSegments()));
+        reverts("NoSuchSegment()", () -> v.openDispute(a.challenger(), id, syn.numSegments()));
         long d = v.openDispute(a.challenger(), id, 1);
         // any number of disputes may run at once: a second challenger opens its own game on the same task
         long d2 = v.openDispute(a.verifiers().get(0), id, 0);
         assertEquals(2, v.openDisputes(id));
         assertEquals(List.of(d, d2), v.disputesOf(id));
-        reverts("Game: caller is not the solver", () -> v.round2(a.challenger(), d, syn.round2(1)));
-        reverts("Game: out of turn", () -> v.round3(a.challenger(), d, syn.round3(1, 2, 1, 7)));
+        reverts("CallerIsNotTheSolver()", () -> v.round2(a.challenger(), d, syn.round2(1)));
+        reverts("OutOfTurn()", () -> v.round3(a.challenger(), d, syn.round3(1, 2, 1, 7)));
         // round 2 opens the trace at the segment's checkpoints: another segment's ends, a forged start or a short segment do not prove
-        reverts("Game: bad proof of the segment's checkpoints", () -> v.round2(a.solver(), d, syn.round2(2)));
-        reverts("Game: the segment must start and end at its checkpoints", () -> v.round2(a.solver(), d, syn.round2ForgedStart(1)));
+        reverts("BadProofOfTheSegmentSCheckpoints()", () -> v.round2(a.solver(), d, syn.round2(2)));
+        reverts("TheSegmentMustStartAndEndAtItsCheckpoints()", () -> v.round2(a.solver(), d, syn.round2ForgedStart(1)));
         SyntheticDispute.Round2 r2 = syn.round2(1);
-        reverts("Game: wrong number of segment leaves", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(), r2.endState(),
+        reverts("WrongNumberOfSegmentLeaves()", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(), r2.endState(),
                 r2.endsProof(), r2.stateRoots().subList(0, 4), r2.opTraceRoots().subList(0, 4))));
         v.round2(a.solver(), d, r2);
-        reverts("Game: out of turn", () -> v.round2(a.solver(), d, syn.round2(1))); // replay
+        reverts("OutOfTurn()", () -> v.round2(a.solver(), d, syn.round2(1))); // replay
         // the challenger reads every leaf from the chain, and the root the contract computed is the segment tree's
         Verity.PostedSegment posted = v.postedSegment(d).orElseThrow();
         assertEquals(r2.stateRoots().size(), posted.stateRoots().size());
         assertTrue(java.util.Arrays.equals(r2.segmentRoot(8), posted.segmentRoot()));
         SyntheticDispute.Round3 r3 = syn.round3(1, 2, 1, 7);
         Verity.Step st = r3.step();
-        reverts("Game: step outside the segment", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(0, st.preState(),
+        reverts("StepOutsideTheSegment()", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(0, st.preState(),
                 st.preOpTrace(), st.postState(), st.postOpTrace(), st.proof()), 1, r3.graphRecord(), r3.outputRoot(),
                 r3.outputElems(), r3.opTraceProof(), 7)));
         // the disputed step's op trace comes from its segment leaf: another root does not prove
-        reverts("Game: bad proof of the step's segment leaves", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(st.k(),
+        reverts("BadProofOfTheStepSSegmentLeaves()", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(st.k(),
                 st.preState(), st.preOpTrace(), st.postState(), syn.stateRoot(99), st.proof()), 1, r3.graphRecord(), r3.outputRoot(),
                 r3.outputElems(), r3.opTraceProof(), 7)));
-        reverts("Game: element outside the output", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(st, r3.opIndex(), r3.graphRecord(),
+        reverts("ElementOutsideTheOutput()", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(st, r3.opIndex(), r3.graphRecord(),
                 r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), syn.outputElems)));
-        reverts("Game: caller is not the challenger", () -> v.round3(a.solver(), d, r3));
+        reverts("CallerIsNotTheChallenger()", () -> v.round3(a.solver(), d, r3));
         v.round3(a.challenger(), d, r3);
         v.round4(a.solver(), d, syn.round4());
-        reverts("Game: caller is not the challenger", () -> v.round5(a.solver(), d, syn.round5(2)));
+        reverts("CallerIsNotTheChallenger()", () -> v.round5(a.solver(), d, syn.round5(2)));
         v.round5(a.challenger(), d, syn.round5(2));
-        reverts("Game: dispute already resolved", () -> v.round5(a.challenger(), d, syn.round5(2)));
+        reverts("DisputeAlreadyResolved()", () -> v.round5(a.challenger(), d, syn.round5(2)));
         // defender won the first dispute; the second is still open, so the task cannot settle yet
         assertEquals(Verity.Status.DISPUTED, v.task(id).status());
         v.chain.advanceTime(86400 + 1);
@@ -180,10 +180,10 @@ class MarketRulesTest {
                 List<byte[]> bad = new ArrayList<>(r2.endsProof());
                 bad.set(j, wide.stateRoot(1000 + j));
                 // the same leaves with a forged pair proof: each sibling is needed
-                reverts("Game: bad proof of the segment's checkpoints", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(),
+                reverts("BadProofOfTheSegmentSCheckpoints()", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(),
                         r2.endState(), bad, r2.stateRoots(), r2.opTraceRoots())));
             }
-            reverts("Game: bad proof of the segment's checkpoints", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(),
+            reverts("BadProofOfTheSegmentSCheckpoints()", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(),
                     r2.endState(), r2.endsProof().subList(0, r2.endsProof().size() - 1), r2.stateRoots(), r2.opTraceRoots())));
             v.round2(a.solver(), d, r2);
             for (long k = 1; k <= wide.interval; k++) {
@@ -192,10 +192,10 @@ class MarketRulesTest {
                 bad.set(bad.size() - 1, wide.stateRoot(999));
                 Verity.Step forged = new Verity.Step(st.k(), st.preState(), st.preOpTrace(), st.postState(), st.postOpTrace(), bad);
                 SyntheticDispute.Round3 r3 = wide.round3(seg, k, 1, 7);
-                reverts("Game: bad proof of the step's segment leaves", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(forged, 1,
+                reverts("BadProofOfTheStepSSegmentLeaves()", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(forged, 1,
                         r3.graphRecord(), r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), 7)));
                 // the real pair proof gets past the step, as far as the op entry (here proven with a wrong opIndex)
-                reverts("Game: bad proof of op-trace entry", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(st, 2,
+                reverts("BadProofOfOpTraceEntry()", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(st, 2,
                         r3.graphRecord(), r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), 7)));
             }
         }
@@ -212,32 +212,32 @@ class MarketRulesTest {
         long id = ChainSelftest.committedTask(v, a, syn);
         long d = v.openDispute(a.challenger(), id, 1);
         v.round2(a.solver(), d, syn.round2(1));
-        reverts("Game: no such opening is due", () -> v.postOpTrace(a.solver(), d, syn.opTraceEntries()));
+        reverts("NoSuchOpeningIsDue()", () -> v.postOpTrace(a.solver(), d, syn.opTraceEntries()));
         v.demandOpTrace(a.challenger(), d, syn.step(1, 2));
         assertEquals(1, v.dispute(d).demand());
         assertTrue(v.dispute(d).solversTurn());
-        reverts("Game: an opening is due from the solver first", () -> v.round3(a.challenger(), d, syn.round3(1, 2, 1, 7)));
-        reverts("Game: caller is not the solver", () -> v.postOpTrace(a.challenger(), d, syn.opTraceEntries()));
+        reverts("AnOpeningIsDueFromTheSolverFirst()", () -> v.round3(a.challenger(), d, syn.round3(1, 2, 1, 7)));
+        reverts("CallerIsNotTheSolver()", () -> v.postOpTrace(a.challenger(), d, syn.opTraceEntries()));
         Verity.OpTraceEntries e = syn.opTraceEntries();
         List<byte[]> roots = new ArrayList<>(e.outputRoots());
         roots.set(1, syn.stateRoot(77));
-        reverts("Game: the entries are not the committed op trace", () -> v.postOpTrace(a.solver(), d, new Verity.OpTraceEntries(e.graphLeaves(),
+        reverts("TheEntriesAreNotTheCommittedOpTrace()", () -> v.postOpTrace(a.solver(), d, new Verity.OpTraceEntries(e.graphLeaves(),
                 roots, e.outputElems())));
         v.postOpTrace(a.solver(), d, e);
         assertEquals(0, v.dispute(d).demand());
         assertEquals(syn.graphOps, v.postedOpTrace(d).orElseThrow().outputRoots().size());
-        reverts("Game: the op trace was posted already", () -> v.demandOpTrace(a.challenger(), d, syn.step(1, 2)));
+        reverts("TheOpTraceWasPostedAlready()", () -> v.demandOpTrace(a.challenger(), d, syn.step(1, 2)));
         // the step is fixed: another one is refused, the demanded one goes on to the op
-        reverts("Game: the step is fixed by the demanded op trace", () -> v.round3(a.challenger(), d, syn.round3(1, 3, 1, 7)));
+        reverts("TheStepIsFixedByTheDemandedOpTrace()", () -> v.round3(a.challenger(), d, syn.round3(1, 3, 1, 7)));
         v.round3(a.challenger(), d, syn.round3(1, 2, 1, 7));
         v.round4(a.solver(), d, syn.round4());
         v.demandChain(a.challenger(), d);
-        reverts("Game: a chain has its links and the result leaf", () -> v.postChain(a.solver(), d, syn.chainLeaves().subList(0, syn.chainLength)));
+        reverts("AChainHasItsLinksAndTheResultLeaf()", () -> v.postChain(a.solver(), d, syn.chainLeaves().subList(0, syn.chainLength)));
         List<byte[]> tampered = new ArrayList<>(syn.chainLeaves());
         byte[] leaf1 = tampered.get(1).clone();
         leaf1[leaf1.length - 1] ^= 1;
         tampered.set(1, leaf1);
-        reverts("Game: the leaves are not the committed chain", () -> v.postChain(a.solver(), d, tampered));
+        reverts("TheLeavesAreNotTheCommittedChain()", () -> v.postChain(a.solver(), d, tampered));
         v.postChain(a.solver(), d, syn.chainLeaves());
         List<byte[]> posted = v.postedChain(d).orElseThrow();
         assertTrue(java.util.Arrays.equals(syn.chainLeaves().get(2), posted.get(2)));
@@ -276,7 +276,7 @@ class MarketRulesTest {
         // challenger opens without a proof and the solver, who cannot open the segment's checkpoints, loses by timeout
         long id = ChainSelftest.committedTask(v, a, syn, syn.stateRoot(4242));
         long d = v.openDispute(a.challenger(), id, 1);
-        reverts("Game: bad proof of the segment's checkpoints", () -> v.round2(a.solver(), d, syn.round2(1)));
+        reverts("BadProofOfTheSegmentSCheckpoints()", () -> v.round2(a.solver(), d, syn.round2(1)));
         v.chain.advanceTime(v.config.roundTimeout() + 1);
         BigInteger before = v.balanceOf(a.challenger());
         v.timeoutDispute(a.deployer(), d);
@@ -293,9 +293,9 @@ class MarketRulesTest {
         // silent solver at round 2
         long t1 = ChainSelftest.committedTask(v, a, syn);
         long d1 = v.openDispute(a.challenger(), t1, 0);
-        reverts("Game: round deadline not passed", () -> v.timeoutDispute(a.deployer(), d1));
+        reverts("RoundDeadlineNotPassed()", () -> v.timeoutDispute(a.deployer(), d1));
         v.chain.advanceTime(v.config.roundTimeout() + 1);
-        reverts("Game: round deadline passed", () -> v.round2(a.solver(), d1, syn.round2(0)));
+        reverts("RoundDeadlinePassed()", () -> v.round2(a.solver(), d1, syn.round2(0)));
         BigInteger before = v.balanceOf(a.challenger());
         v.timeoutDispute(a.deployer(), d1);
         assertEquals(Verity.Status.FAILED, v.task(t1).status());

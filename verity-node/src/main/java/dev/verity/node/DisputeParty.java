@@ -30,6 +30,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.TreeMap;
 
 /**
  * One party of an on-chain dispute, each playing only its own rounds: {@link DefenderSide} (the
@@ -411,16 +412,20 @@ public final class DisputeParty {
         }
 
         private void ensureStep() throws Exception {
+            ensureRoots();
+            if (ds == null) {
+                // round 2 proved the segment's ends against the solver's trace: the first wrong step is the strategy's to find
+                ds = strategy.step(open, roots);
+            }
+        }
+
+        private void ensureRoots() {
             if (roots == null) {
                 // every leaf is on chain (round 2's calldata, in its event): the challenger needs nothing the solver holds
                 Verity.PostedSegment posted = v.postedSegment(dispute)
                         .orElseThrow(() -> new IllegalStateException("dispute " + dispute + " has no posted segment"));
                 long first = v.disputeState(dispute).segStartStep();
                 roots = new Messages.SegmentRoots(first, posted.stateRoots(), posted.opTraceRoots(), posted.segmentRoot());
-            }
-            if (ds == null) {
-                // round 2 proved the segment's ends against the solver's trace: the first wrong step is the strategy's to find
-                ds = strategy.step(open, roots);
             }
         }
 
@@ -496,8 +501,51 @@ public final class DisputeParty {
             }
         }
 
+        /**
+         * In a dispute of the last segment: the first weight whose record in the committed model is not the final state's
+         * (the model is the last checkpoint's weights), as the model claim's two proven records; null if they agree.
+         */
+        private Verity.Leaf[] modelMismatch() throws IOException {
+            Verity.GameState gs = v.disputeState(dispute);
+            if (gs.segment() + 2 != gs.traceLeaves()) {
+                return null;
+            }
+            TreeMap<String, Tensor> model;
+            StateCommitment fin;
+            try {
+                model = new TreeMap<>(dev.verity.tensor.io.SafeTensors.fromBytes(store.get(m.modelBlob())).tensors());
+                fin = StateCommitment.of(TreeBlobs.getState(store, roots.stateRoots().get(roots.stateRoots().size() - 1)));
+            } catch (IOException | RuntimeException unreadable) {
+                // no model to compare (the task then has no quorum either): dispute the steps as usual
+                lastHow = "could not read the model or the final state (" + unreadable + ")";
+                return null;
+            }
+            MerkleTree modelTree = Commitments.namedTree(Commitments.STATE_TENSOR, model);
+            int i = 0;
+            for (var e : model.entrySet()) {
+                byte[] rec = Commitments.namedTensorRecord(Commitments.STATE_TENSOR, e.getKey(), e.getValue().shape(),
+                        Commitments.tensorRoot(e.getValue().data()));
+                if (fin.has(e.getKey()) && !Arrays.equals(rec, fin.record(e.getKey()).leaf())) {
+                    MerkleProof p = modelTree.proof(i);
+                    return new Verity.Leaf[] {new Verity.Leaf(rec, p.n(), p.index(), sib(p)), leaf(fin.record(e.getKey()))};
+                }
+                i++;
+            }
+            return null;
+        }
+
         /** Round 3: the first wrong step and, in the op trace its segment leaf committed, what is wrong. */
         private String round3() throws Exception {
+            ensureRoots();
+            if (ds == null) {
+                // in the last segment, a committed model that is not the final state's weights is the claim, before any step
+                Verity.Leaf[] model = modelMismatch();
+                if (model != null) {
+                    record(3, "claimModel", v.claimModel(account, dispute, model[0], model[1]));
+                    ruledOn = "the model's record of a weight against the final checkpoint's";
+                    return "claims the committed model is not the last checkpoint's weights";
+                }
+            }
             ensureStep();
             if (ot == null) {
                 try {

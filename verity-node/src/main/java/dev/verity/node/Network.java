@@ -62,23 +62,25 @@ public final class Network {
         long best = -1;
         for (long id = 1; id <= v.taskCount(); id++) {
             Verity.TaskView t = v.task(id);
-            long d = switch (t.status()) {
-                case BIDDING, ASSIGNED, COMMITTED -> t.deadline();
-                case DISPUTED -> {
-                    // the earliest of the task's verification deadline and its open disputes' (any number may be open at once)
-                    long first = t.deadline();
-                    for (long dispute : v.disputesOf(id)) {
-                        Verity.DisputeView dv = v.dispute(dispute);
-                        if (dv.nextRound() != 0 && (first < 0 || dv.deadline() < first)) {
-                            first = dv.deadline();
-                        }
-                    }
-                    yield first;
+            List<Long> candidates = new ArrayList<>();
+            switch (t.status()) {
+                case BIDDING, ASSIGNED, COMMITTED, DISPUTED -> candidates.add(t.deadline());
+                default -> {
                 }
-                default -> -1;
-            };
-            if (d >= now && (best < 0 || d < best)) {
-                best = d;
+            }
+            // any number of disputes may be open at once, and they outlive a task that an earlier one failed
+            if ((t.status() == Verity.Status.DISPUTED || t.status() == Verity.Status.FAILED) && v.openDisputes(id) > 0) {
+                for (long dispute : v.disputesOf(id)) {
+                    Verity.DisputeView dv = v.dispute(dispute);
+                    if (dv.nextRound() != 0) {
+                        candidates.add(dv.deadline());
+                    }
+                }
+            }
+            for (long d : candidates) {
+                if (d >= now && (best < 0 || d < best)) {
+                    best = d;
+                }
             }
         }
         return best;
@@ -93,7 +95,8 @@ public final class Network {
             Verity.TaskView t = v.task(taskId);
             return switch (t.status()) {
                 case SETTLED, CANCELLED -> true;
-                case FAILED -> t.escrow().signum() == 0;
+                // a failed task is final once refunded and once every dispute of it has ended (later challengers get their bonds back)
+                case FAILED -> t.escrow().signum() == 0 && v.openDisputes(taskId) == 0;
                 default -> false;
             };
         }, maxRounds);

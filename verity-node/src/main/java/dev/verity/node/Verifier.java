@@ -145,6 +145,12 @@ public final class Verifier implements Role {
                 // a trace with another number of checkpoints than the task's segments + 1 cannot be opened at any segment
                 // (its root commits its leaf count): the solver loses the dispute by timeout
                 challenger.challenge(j.taskId(), j.segment(), "the trace has the wrong number of checkpoints: " + mv.reason());
+            } else if (mv.check().equals("graph") || mv.check().equals("initial state")) {
+                // another run's proof (another seed or start): no step of this task's graph leads from its checkpoint 0
+                challenger.challenge(j.taskId(), 0, "the proof is not this task's run: " + mv.reason());
+            } else if (mv.check().equals("final model")) {
+                // the model claim: in a dispute of the last segment, a model record that is not the final state's
+                challenger.challenge(j.taskId(), r.segments() - 1, "the committed model is not the last checkpoint's weights: " + mv.reason());
             }
             return true;
         }

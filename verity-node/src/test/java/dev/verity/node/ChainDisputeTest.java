@@ -98,6 +98,35 @@ class ChainDisputeTest {
                         rows.add(new Row(cheat.name(), true, "manifest: " + verifier.checkManifest().check(), onChain));
                         continue;
                     }
+                    if (verifier.checkManifest().check().equals("final model")) {
+                        // the model claim: a dispute of the last segment, where the committed model's record of a weight is
+                        // not the final checkpoint's
+                        long task = cd.commitTask(run, m);
+                        ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn,
+                                cheat.defenderLie()), new Challenger(run, store, m), verifier.segments() - 1);
+                        assertTrue(onChain.challengerWon(), cheat.name() + ": the forged model survived the model claim: " + onChain.how());
+                        rows.add(new Row(cheat.name(), true, "manifest: " + verifier.checkManifest().check(), onChain));
+                        continue;
+                    }
+                    // another run's proof (another seed, so another graph): its checkpoints were saved by that run (the
+                    // replayer refuses them as this task's), and no step of this task's graph leads from them to the next;
+                    // the first such segment is disputed as any other cheat's
+                    int mismatch = -1;
+                    for (int i = 0; i < verifier.segments() && mismatch < 0; i++) {
+                        String check = verifier.replay(i).check();
+                        if (check.equals("replay") || check.equals("data")) {
+                            mismatch = i;
+                        }
+                    }
+                    if (mismatch >= 0) {
+                        long task = cd.commitTask(run, m);
+                        ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn,
+                                cheat.defenderLie()), new Challenger(run, store, m), mismatch);
+                        assertTrue(onChain.challengerWon(), cheat.name() + ": survived a dispute of segment " + mismatch + ": " + onChain.how());
+                        rows.add(new Row(cheat.name(), true, "manifest: " + verifier.checkManifest().check() + ", replay of segment " + mismatch,
+                                onChain));
+                        continue;
+                    }
                     notDisputed.add(cheat.name() + " (manifest: " + verifier.checkManifest().check() + ")");
                     continue;
                 }
@@ -146,6 +175,7 @@ class ChainDisputeTest {
                     c.totalGas(), c.how());
         }
         System.out.println("not disputed (caught before a dispute): " + notDisputed);
+        assertTrue(notDisputed.isEmpty(), "every cheat must be won on chain, not only refused an attestation: " + notDisputed);
         if (withoutStructure != null) {
             System.out.println(control + " without the structure check: " + winner(withoutStructure.challengerWon()) + " wins ("
                     + withoutStructure.how() + ")");

@@ -443,7 +443,7 @@ public final class Localnet {
         children.add(mallory);
         stakesBefore.put(account(mallory), Verity.ether(1_000)); // what it stakes when it joins
         boolean[] restarted = {false};
-        drive(() -> v.taskCount() >= 2 && SubmitterNode.isFinal(v.task(2)), () -> {
+        drive(() -> v.taskCount() >= 2 && SubmitterNode.isFinal(v.task(2)) && v.openDisputes(2) == 0, () -> {
             if (o.faults() && !restarted[0] && v.taskCount() >= 2 && v.task(2).status() == Verity.Status.BIDDING) {
                 restarted[0] = true;
                 long pid = alice.pid();
