@@ -27,20 +27,6 @@ interface IReferee {
     function rule(Claim calldata claim, bytes calldata operandProofs) external view returns (bool linkCorrect);
 }
 
-/// @notice Test referee: the solver's link is always right (the defender wins every final round).
-contract AlwaysDefenderReferee is IReferee {
-    function rule(Claim calldata, bytes calldata) external pure returns (bool) {
-        return true;
-    }
-}
-
-/// @notice Test referee: the solver's link is always wrong (the challenger wins every final round).
-contract AlwaysChallengerReferee is IReferee {
-    function rule(Claim calldata, bytes calldata) external pure returns (bool) {
-        return false;
-    }
-}
-
 /// @title IStructureReferee: whether the disputed link (or result leaf) is the one the op prescribes there.
 /// The game hands it what its state already proved (graph root, the disputed op's record hash, op-trace root, chain
 /// root and length, element, link index) and the challenger's bundle of further proofs: the op's record, its inputs'

@@ -80,6 +80,27 @@ public final class Artifacts {
         return e.name() + "(" + String.join(", ", args) + ")";
     }
 
+    /**
+     * Whether {@code code} (runtime code read from a chain) is contract {@code contractName}'s compiled runtime code. The
+     * bytes of immutables (constructor arguments baked into the code, such as a token address) are left out of the
+     * comparison on both sides; everything else must be equal.
+     */
+    public static boolean runtimeMatches(String contractName, byte[] code) {
+        JsonNode a = load(contractName);
+        byte[] want = Numeric.hexStringToByteArray(a.get("deployedBytecode").asText());
+        if (want.length == 0 || code.length != want.length) return false;
+        byte[] got = code.clone();
+        for (JsonNode refs : a.get("immutableReferences")) {
+            for (JsonNode r : refs) {
+                int start = r.get("start").asInt();
+                int len = r.get("length").asInt();
+                java.util.Arrays.fill(got, start, start + len, (byte) 0);
+                java.util.Arrays.fill(want, start, start + len, (byte) 0);
+            }
+        }
+        return java.util.Arrays.equals(got, want);
+    }
+
     /** Creation code followed by the ABI-encoded constructor arguments. */
     public static byte[] creationCode(String contractName, org.web3j.abi.datatypes.Type<?>... ctorArgs) {
         return Abi.concat(bytecode(contractName), Abi.encodeArgs(ctorArgs));

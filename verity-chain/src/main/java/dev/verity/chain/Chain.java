@@ -61,6 +61,9 @@ public interface Chain extends AutoCloseable {
 
     BigInteger etherBalance(String address);
 
+    /** The runtime code at {@code address} (empty for an account without code). */
+    byte[] code(String address);
+
     @Override
     void close();
 

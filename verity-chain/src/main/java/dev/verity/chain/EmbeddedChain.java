@@ -237,6 +237,12 @@ public final class EmbeddedChain implements Chain {
         return state.getBalance(new Address(address));
     }
 
+    @Override
+    public synchronized byte[] code(String address) {
+        byte[] c = state.getCode(new Address(address));
+        return c == null ? new byte[0] : c;
+    }
+
     private void ensureOpen() {
         if (closed) throw new IllegalStateException("chain closed");
     }

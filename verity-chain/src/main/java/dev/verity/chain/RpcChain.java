@@ -291,6 +291,11 @@ public final class RpcChain implements Chain {
     }
 
     @Override
+    public byte[] code(String address) {
+        return org.web3j.utils.Numeric.hexStringToByteArray(send(web3.ethGetCode(address, DefaultBlockParameterName.LATEST)).getCode());
+    }
+
+    @Override
     public void close() {
         web3.shutdown();
     }

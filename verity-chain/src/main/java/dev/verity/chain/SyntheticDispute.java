@@ -18,34 +18,6 @@ import java.util.SplittableRandom;
  * challenger names an op), that tensor's chunk tree, and one element chain.
  */
 public final class SyntheticDispute {
-    /**
-     * Round 2: the segment's two checkpoints with one proof for both trace entries ({@link Verity#pairProof}), and every
-     * leaf of the segment tree (state root and op-trace root after each step s0..s1); the contract computes the root.
-     */
-    public record Round2(byte[] startState, byte[] endState, List<byte[]> endsProof, List<byte[]> stateRoots, List<byte[]> opTraceRoots) {
-        public Round2 {
-            endsProof = List.copyOf(endsProof);
-            stateRoots = List.copyOf(stateRoots);
-            opTraceRoots = List.copyOf(opTraceRoots);
-            if (stateRoots.size() != opTraceRoots.size()) {
-                throw new IllegalArgumentException("a segment has as many op-trace roots as states: " + stateRoots.size() + " and " + opTraceRoots.size());
-            }
-        }
-
-        /** The segment tree's root, as the contract computes it from the leaves. */
-        public byte[] segmentRoot(long firstStep) {
-            List<byte[]> l = new ArrayList<>();
-            for (int k = 0; k < stateRoots.size(); k++) l.add(segmentLeaf(firstStep + k, stateRoots.get(k), opTraceRoots.get(k)));
-            return Merkle.build(l).root();
-        }
-    }
-    /** Round 3's element claim: the disputed step, and in it op {@code opIndex} and output element {@code element}. */
-    public record Round3(Verity.Step step, long opIndex, byte[] graphRecord, byte[] outputRoot, long outputElems, List<byte[]> opTraceProof,
-            long element) {}
-    public record Round4(byte[] chainRoot, long links, byte[] chunk, List<byte[]> chunkProof, byte[] resultLeaf, List<byte[]> resultProof) {}
-    /** Link {@code t} (or the result leaf, t == links): its leaf bytes, proof, and the link itself (null for the result). */
-    public record Round5(long t, byte[] leaf, List<byte[]> proof, Verity.Link link) {}
-
     /** BasicOp.FMA's ordinal (docs/referee.md). */
     public static final int OP_FMA = 4;
 
@@ -149,16 +121,16 @@ public final class SyntheticDispute {
         return Merkle.build(l);
     }
 
-    public Round2 round2(long seg) {
+    public DisputeMoves.SegmentPost round2(long seg) {
         return round2(seg, false);
     }
 
     /** A solver's round 2 whose segment does not start at its own checkpoint (leaf 0 holds another state root). */
-    public Round2 round2ForgedStart(long seg) {
+    public DisputeMoves.SegmentPost round2ForgedStart(long seg) {
         return round2(seg, true);
     }
 
-    private Round2 round2(long seg, boolean forgedStart) {
+    private DisputeMoves.SegmentPost round2(long seg, boolean forgedStart) {
         List<byte[]> states = new ArrayList<>();
         List<byte[]> opTraces = new ArrayList<>();
         for (long s = segStart(seg); s <= segEnd(seg); s++) {
@@ -166,7 +138,7 @@ public final class SyntheticDispute {
             opTraces.add(opTraceRootAt(seg, s));
         }
         List<byte[]> ends = Verity.pairProof(trace.proof(seg), trace.proof(seg + 1), seg);
-        return new Round2(stateRoot(segStart(seg)), stateRoot(segEnd(seg)), ends, states, opTraces);
+        return new DisputeMoves.SegmentPost(stateRoot(segStart(seg)), stateRoot(segEnd(seg)), ends, states, opTraces);
     }
 
     /** The step a round-3 move disputes: leaf {@code k} of segment {@code seg} (leaf k-1 agreed). */
@@ -220,9 +192,9 @@ public final class SyntheticDispute {
     }
 
     /** Round 3: disputes step {@code k} of segment {@code seg}, op {@code op}'s output element {@code element}. */
-    public Round3 round3(long seg, long k, int op, long element) {
+    public DisputeMoves.OpClaim round3(long seg, long k, int op, long element) {
         this.element(element);
-        return new Round3(step(seg, k), op, graphRecords.get(op), outputTree().root(), outputElems, opTrace().proof(op), element);
+        return new DisputeMoves.OpClaim(step(seg, k), op, graphRecords.get(op), outputTree().root(), outputElems, opTrace().proof(op), element);
     }
 
     private Merkle.Tree outputCache;
@@ -287,16 +259,21 @@ public final class SyntheticDispute {
         return Merkle.build(l);
     }
 
-    public Round4 round4() {
+    public DisputeMoves.ChainPost round4() {
         List<Verity.Link> links = links();
         Merkle.Tree ct = chainTree(links);
         Merkle.Tree ot = outputTree();
-        return new Round4(ct.root(), chainLength, chunk(element / 256), ot.proof(element / 256), resultLeaf(), ct.proof(chainLength));
+        return new DisputeMoves.ChainPost(ct.root(), chainLength, chunk(element / 256), ot.proof(element / 256), resultLeaf(), ct.proof(chainLength));
     }
 
-    public Round5 round5(int t) {
+    public DisputeMoves.LinkPick round5(int t) {
         List<Verity.Link> links = links();
         Merkle.Tree ct = chainTree(links);
-        return t < chainLength ? new Round5(t, links.get(t).leafBytes(t), ct.proof(t), links.get(t)) : new Round5(t, resultLeaf(), ct.proof(t), null);
+        return new DisputeMoves.LinkPick(t, t < chainLength ? links.get(t).leafBytes(t) : resultLeaf(), ct.proof(t));
+    }
+
+    /** Link {@code t} of the element chain (t < chainLength). */
+    public Verity.Link link(int t) {
+        return links().get(t);
     }
 }

@@ -135,7 +135,18 @@ public final class Verity {
         }
         Verity v = new Verity(chain, d.config(), d.deployer(), d.treasury(), d.token(), d.staking(), d.registry(), d.market(), d.game(),
                 d.referee(), d.deployBlock());
+        if (!PRODUCTION_REFEREES.contains(d.refereeContract())) {
+            throw new IllegalArgumentException("deployment uses referee " + d.refereeContract() + ", which is not one of Verity's referees "
+                    + PRODUCTION_REFEREES + " (a test referee rules the same way whatever the link, so it would pay every cheat or every liar)");
+        }
         try {
+            checkCode(chain, d.token(), "VerityToken");
+            checkCode(chain, d.staking(), "Staking");
+            checkCode(chain, d.registry(), "ModelRegistry");
+            checkCode(chain, d.market(), "TaskMarket");
+            checkCode(chain, d.game(), "DisputeGame");
+            checkCode(chain, d.referee(), d.refereeContract());
+            checkWiring(v, d);
             check(Abi.wordLong(v.view(d.market(), "feeBps()"), 0) == d.feeBps(), "market " + d.market() + " has another fee");
             check(Abi.word(v.view(d.market(), "minVerifierStake()"), 0).equals(d.minVerifierStake()), "market has another verifier stake");
             check(Abi.word(v.view(d.game(), "challengeBond()"), 0).equals(d.challengeBond()), "game " + d.game() + " has another bond");
@@ -149,6 +160,39 @@ public final class Verity {
 
     private static void check(boolean ok, String what) {
         if (!ok) throw new IllegalStateException(what);
+    }
+
+    /** The referees a deployment may use; the test referees exist only in the tests' artifacts. */
+    public static final List<String> PRODUCTION_REFEREES = List.of("BasicOpReferee");
+
+    private static void checkCode(Chain chain, String address, String contract) {
+        check(Artifacts.runtimeMatches(contract, chain.code(address)), address + " does not hold " + contract + "'s code");
+    }
+
+    private String addressAt(String contract, String getter) {
+        return Abi.wordAddress(view(contract, getter + "()"), 0).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Every contract points at the others of the deployment, is wired, and the game's structure referee is Verity's. */
+    private static void checkWiring(Verity v, Deployment d) {
+        String[][] links = {
+            {d.market(), "disputeGame", d.game()}, {d.market(), "token", d.token()}, {d.market(), "staking", d.staking()},
+            {d.market(), "registry", d.registry()}, {d.market(), "treasury", d.treasury()},
+            {d.game(), "market", d.market()}, {d.game(), "referee", d.referee()}, {d.game(), "token", d.token()},
+            {d.game(), "staking", d.staking()}, {d.staking(), "market", d.market()}, {d.staking(), "disputeGame", d.game()},
+            {d.staking(), "token", d.token()}, {d.staking(), "treasury", d.treasury()}, {d.registry(), "market", d.market()}};
+        for (String[] l : links) {
+            check(v.addressAt(l[0], l[1]).equals(l[2]), l[0] + "." + l[1] + "() is " + v.addressAt(l[0], l[1]) + ", the deployment says " + l[2]);
+        }
+        for (String c : List.of(d.market(), d.game(), d.staking(), d.registry())) {
+            check(Abi.wordBool(v.view(c, "wired()"), 0), c + " is not wired yet");
+        }
+        String structure = v.addressAt(d.game(), "structureReferee");
+        checkCode(v.chain, structure, "StructureReferee");
+        String linkStructure = v.addressAt(structure, "structure");
+        checkCode(v.chain, linkStructure, "LinkStructure");
+        checkCode(v.chain, v.addressAt(linkStructure, "rows"), "LinkStructureRows");
+        checkCode(v.chain, v.addressAt(linkStructure, "norm"), "LinkStructureNorm");
     }
 
     /** This binding's addresses and parameters, to hand to other processes. */
@@ -532,7 +576,7 @@ public final class Verity {
     }
 
     /** Round 2: the segment's checkpoints, proven against the trace root, and every leaf of the segment tree. */
-    public Receipt round2(String solver, long id, SyntheticDispute.Round2 r) {
+    public Receipt round2(String solver, long id, DisputeMoves.SegmentPost r) {
         return tx(solver, game, "DisputeGame.postSegment (round 2)", "postSegment(uint256," + STATE + ",bytes32,bytes32,bytes32[],bytes32[],bytes32[])",
                 u256(id), state(id), b32(r.startState()), b32(r.endState()), b32s(r.endsProof()), b32s(r.stateRoots()), b32s(r.opTraceRoots()));
     }
@@ -679,20 +723,20 @@ public final class Verity {
     }
 
     /** Round 3, element claim: the disputed step, and in it op {@code r.opIndex()} and one output element. */
-    public Receipt round3(String challenger, long id, SyntheticDispute.Round3 r) {
+    public Receipt round3(String challenger, long id, DisputeMoves.OpClaim r) {
         return tx(challenger, game, "DisputeGame.disputeOp (round 3)",
                 "disputeOp(uint256," + STATE + "," + STEP + ",uint64,bytes,bytes32,uint64,bytes32[],uint64)", u256(id), state(id),
                 r.step().toAbi(), u64(r.opIndex()), bytes(r.graphRecord()), b32(r.outputRoot()), u64(r.outputElems()),
                 b32s(r.opTraceProof()), u64(r.element()));
     }
 
-    public Receipt round4(String solver, long id, SyntheticDispute.Round4 r) {
+    public Receipt round4(String solver, long id, DisputeMoves.ChainPost r) {
         return tx(solver, game, "DisputeGame.postElementChain (round 4)", "postElementChain(uint256," + STATE + ",bytes32,uint64,bytes,bytes32[],bytes,bytes32[])",
                 u256(id), state(id), b32(r.chainRoot()), u64(r.links()), bytes(r.chunk()), b32s(r.chunkProof()), bytes(r.resultLeaf()), b32s(r.resultProof()));
     }
 
     /** Round 5 without operand evidence: link (or result leaf) {@code t} of the chain, proven. */
-    public Receipt round5(String challenger, long id, SyntheticDispute.Round5 r) {
+    public Receipt round5(String challenger, long id, DisputeMoves.LinkPick r) {
         return round5(challenger, id, r.t(), r.leaf(), r.proof(), List.of());
     }
 

@@ -33,22 +33,27 @@ class ArtifactsTest {
             Assumptions.abort("skipped: node_modules/solc absent in " + dir + "; run verity-chain/setup-node-packages.sh to check the artifacts");
         }
         Path out = dir.resolve("target/recompiled-contracts");
-        Process p = new ProcessBuilder("node", "scripts/compile.js", "src/main/solidity", out.toString()).directory(dir.toFile())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("target/recompile.log").toFile()).start();
+        Process p = new ProcessBuilder("node", "scripts/compile.js", "src/main/solidity", out.resolve("main").toString(), "src/test/solidity",
+                out.resolve("test").toString()).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("target/recompile.log").toFile()).start();
         if (!p.waitFor(180, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("solc took longer than 180 s");
         }
         assertEquals(0, p.exitValue(), Files.readString(dir.resolve("target/recompile.log")));
-        Path committed = dir.resolve("src/main/resources/dev/verity/chain/contracts");
-        List<String> fresh, old;
-        try (Stream<Path> a = Files.list(out); Stream<Path> b = Files.list(committed)) {
-            fresh = a.map(x -> x.getFileName().toString()).sorted().toList();
-            old = b.map(x -> x.getFileName().toString()).sorted().toList();
+        sameFiles(out.resolve("main"), dir.resolve("src/main/resources/dev/verity/chain/contracts"));
+        sameFiles(out.resolve("test"), dir.resolve("src/test/resources/dev/verity/chain/contracts"));
+    }
+
+    private static void sameFiles(Path fresh, Path committed) throws Exception {
+        List<String> a, b;
+        try (Stream<Path> x = Files.list(fresh); Stream<Path> y = Files.list(committed)) {
+            a = x.map(f -> f.getFileName().toString()).sorted().toList();
+            b = y.map(f -> f.getFileName().toString()).sorted().toList();
         }
-        assertEquals(fresh, old, "artifact set differs: run verity-chain/compile-contracts.sh");
-        for (String f : fresh) {
-            assertArrayEquals(Files.readAllBytes(out.resolve(f)), Files.readAllBytes(committed.resolve(f)),
+        assertEquals(a, b, "artifact set differs in " + committed + ": run verity-chain/compile-contracts.sh");
+        for (String f : a) {
+            assertArrayEquals(Files.readAllBytes(fresh.resolve(f)), Files.readAllBytes(committed.resolve(f)),
                     f + " is stale: run verity-chain/compile-contracts.sh and commit the result");
         }
     }

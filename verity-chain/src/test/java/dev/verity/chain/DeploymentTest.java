@@ -89,6 +89,24 @@ class DeploymentTest {
             Deployment otherFee = Deployment.fromJson(json.replace("\"feeBps\" : " + d.feeBps(), "\"feeBps\" : " + (d.feeBps() + 1)).getBytes());
             IllegalArgumentException fee = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, otherFee));
             assertTrue(fee.getMessage().contains("has another fee"), fee.getMessage());
+            // an address that holds another contract's code (here the market's where the game should be)
+            Deployment swapped = Deployment.fromJson(json.replace("\"game\" : \"" + d.game() + "\"", "\"game\" : \"" + d.market() + "\"").getBytes());
+            IllegalArgumentException code = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, swapped));
+            assertTrue(code.getMessage().contains(d.market() + " does not hold DisputeGame's code"), code.getMessage());
+            // the right code, but not wired to this deployment: another deployment's registry
+            Deployment other = Verity.deploy(chain, acc.get(0), acc.get(1), Verity.Config.defaults()).deployment();
+            Deployment rewired = Deployment.fromJson(json.replace(d.registry(), other.registry()).getBytes());
+            IllegalArgumentException wiring = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, rewired));
+            assertTrue(wiring.getMessage().contains(".registry() is " + d.registry() + ", the deployment says " + other.registry()), wiring.getMessage());
+            // a test referee (it rules the same way whatever the link) is refused, whatever its code
+            Deployment rigged = Verity.deploy(chain, acc.get(0), acc.get(1), Verity.Config.defaults().withReferee("AlwaysDefenderReferee")).deployment();
+            IllegalArgumentException referee = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, rigged));
+            assertTrue(referee.getMessage().startsWith("deployment uses referee AlwaysDefenderReferee, which is not one of Verity's referees"),
+                    referee.getMessage());
+            // the real referee's name over a test referee's code
+            Deployment disguised = Deployment.fromJson(json.replace(d.referee(), rigged.referee()).getBytes());
+            IllegalArgumentException disguise = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, disguised));
+            assertTrue(disguise.getMessage().contains(rigged.referee() + " does not hold BasicOpReferee's code"), disguise.getMessage());
         }
     }
 }

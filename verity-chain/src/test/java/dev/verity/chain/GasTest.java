@@ -119,8 +119,8 @@ class GasTest {
             v.round2(a.solver(), d, syn.round2(seg));
             v.round3(a.challenger(), d, syn.round3(seg, 3, syn.graphOps - 1, syn.outputElems - 1));
             v.round4(a.solver(), d, syn.round4());
-            SyntheticDispute.Round5 r5 = syn.round5(t);
-            Verity.Link l = r5.link();
+            DisputeMoves.LinkPick r5 = syn.round5(t);
+            Verity.Link l = syn.link(t);
             v.round5(a.challenger(), d, r5);
             ChainSelftest.checkConservation(v, a);
             boolean fmaRight = Float.floatToRawIntBits(Math.fma(Float.intBitsToFloat((int) l.x()), Float.intBitsToFloat((int) l.y()),

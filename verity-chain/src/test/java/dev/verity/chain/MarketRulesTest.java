@@ -127,8 +127,8 @@ class MarketRulesTest {
         // round 2 opens the trace at the segment's checkpoints: another segment's ends, a forged start or a short segment do not prove
         reverts("BadProofOfTheSegmentSCheckpoints()", () -> v.round2(a.solver(), d, syn.round2(2)));
         reverts("TheSegmentMustStartAndEndAtItsCheckpoints()", () -> v.round2(a.solver(), d, syn.round2ForgedStart(1)));
-        SyntheticDispute.Round2 r2 = syn.round2(1);
-        reverts("WrongNumberOfSegmentLeaves()", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(), r2.endState(),
+        DisputeMoves.SegmentPost r2 = syn.round2(1);
+        reverts("WrongNumberOfSegmentLeaves()", () -> v.round2(a.solver(), d, new DisputeMoves.SegmentPost(r2.startState(), r2.endState(),
                 r2.endsProof(), r2.stateRoots().subList(0, 4), r2.opTraceRoots().subList(0, 4))));
         v.round2(a.solver(), d, r2);
         reverts("OutOfTurn()", () -> v.round2(a.solver(), d, syn.round2(1))); // replay
@@ -136,16 +136,16 @@ class MarketRulesTest {
         Verity.PostedSegment posted = v.postedSegment(d).orElseThrow();
         assertEquals(r2.stateRoots().size(), posted.stateRoots().size());
         assertTrue(java.util.Arrays.equals(r2.segmentRoot(8), posted.segmentRoot()));
-        SyntheticDispute.Round3 r3 = syn.round3(1, 2, 1, 7);
+        DisputeMoves.OpClaim r3 = syn.round3(1, 2, 1, 7);
         Verity.Step st = r3.step();
-        reverts("StepOutsideTheSegment()", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(0, st.preState(),
+        reverts("StepOutsideTheSegment()", () -> v.round3(a.challenger(), d, new DisputeMoves.OpClaim(new Verity.Step(0, st.preState(),
                 st.preOpTrace(), st.postState(), st.postOpTrace(), st.proof()), 1, r3.graphRecord(), r3.outputRoot(),
                 r3.outputElems(), r3.opTraceProof(), 7)));
         // the disputed step's op trace comes from its segment leaf: another root does not prove
-        reverts("BadProofOfTheStepSSegmentLeaves()", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(new Verity.Step(st.k(),
+        reverts("BadProofOfTheStepSSegmentLeaves()", () -> v.round3(a.challenger(), d, new DisputeMoves.OpClaim(new Verity.Step(st.k(),
                 st.preState(), st.preOpTrace(), st.postState(), syn.stateRoot(99), st.proof()), 1, r3.graphRecord(), r3.outputRoot(),
                 r3.outputElems(), r3.opTraceProof(), 7)));
-        reverts("ElementOutsideTheOutput()", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(st, r3.opIndex(), r3.graphRecord(),
+        reverts("ElementOutsideTheOutput()", () -> v.round3(a.challenger(), d, new DisputeMoves.OpClaim(st, r3.opIndex(), r3.graphRecord(),
                 r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), syn.outputElems)));
         reverts("CallerIsNotTheChallenger()", () -> v.round3(a.solver(), d, r3));
         v.round3(a.challenger(), d, r3);
@@ -175,15 +175,15 @@ class MarketRulesTest {
         for (long seg = 0; seg < wide.numSegments(); seg++) {
             long id = ChainSelftest.committedTask(v, a, wide);
             long d = v.openDispute(a.challenger(), id, seg);
-            SyntheticDispute.Round2 r2 = wide.round2(seg);
+            DisputeMoves.SegmentPost r2 = wide.round2(seg);
             for (int j = 0; j < r2.endsProof().size(); j++) {
                 List<byte[]> bad = new ArrayList<>(r2.endsProof());
                 bad.set(j, wide.stateRoot(1000 + j));
                 // the same leaves with a forged pair proof: each sibling is needed
-                reverts("BadProofOfTheSegmentSCheckpoints()", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(),
+                reverts("BadProofOfTheSegmentSCheckpoints()", () -> v.round2(a.solver(), d, new DisputeMoves.SegmentPost(r2.startState(),
                         r2.endState(), bad, r2.stateRoots(), r2.opTraceRoots())));
             }
-            reverts("BadProofOfTheSegmentSCheckpoints()", () -> v.round2(a.solver(), d, new SyntheticDispute.Round2(r2.startState(),
+            reverts("BadProofOfTheSegmentSCheckpoints()", () -> v.round2(a.solver(), d, new DisputeMoves.SegmentPost(r2.startState(),
                     r2.endState(), r2.endsProof().subList(0, r2.endsProof().size() - 1), r2.stateRoots(), r2.opTraceRoots())));
             v.round2(a.solver(), d, r2);
             for (long k = 1; k <= wide.interval; k++) {
@@ -191,11 +191,11 @@ class MarketRulesTest {
                 List<byte[]> bad = new ArrayList<>(st.proof());
                 bad.set(bad.size() - 1, wide.stateRoot(999));
                 Verity.Step forged = new Verity.Step(st.k(), st.preState(), st.preOpTrace(), st.postState(), st.postOpTrace(), bad);
-                SyntheticDispute.Round3 r3 = wide.round3(seg, k, 1, 7);
-                reverts("BadProofOfTheStepSSegmentLeaves()", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(forged, 1,
+                DisputeMoves.OpClaim r3 = wide.round3(seg, k, 1, 7);
+                reverts("BadProofOfTheStepSSegmentLeaves()", () -> v.round3(a.challenger(), d, new DisputeMoves.OpClaim(forged, 1,
                         r3.graphRecord(), r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), 7)));
                 // the real pair proof gets past the step, as far as the op entry (here proven with a wrong opIndex)
-                reverts("BadProofOfOpTraceEntry()", () -> v.round3(a.challenger(), d, new SyntheticDispute.Round3(st, 2,
+                reverts("BadProofOfOpTraceEntry()", () -> v.round3(a.challenger(), d, new DisputeMoves.OpClaim(st, 2,
                         r3.graphRecord(), r3.outputRoot(), r3.outputElems(), r3.opTraceProof(), 7)));
             }
         }

@@ -70,8 +70,9 @@ class LocalnetTest {
         assertEquals(2, o.tasksPosted());
         assertTrue(text.contains("zoo entry: model "), "the settled model is in the zoo");
         assertTrue(text.contains("dispute 1 resolved: the challenger wins"), text);
-        assertTrue(o.finalLine().startsWith("localnet: 2 tasks run to their final status (1 settled into the zoo, 1 failed and refunded), "
-                + "1 dispute won by the challenger, 1 solver slashed, tokens conserved"), o.finalLine());
+        // every verifier that finds the cheat plays its own dispute, so one or more, each won by its challenger
+        assertTrue(o.finalLine().matches("localnet: 2 tasks run to their final status \\(1 settled into the zoo, 1 failed and refunded\\), "
+                + "[1-9][0-9]* disputes? won by the challenger, 1 solver slashed, tokens conserved.*"), o.finalLine());
         assertAllDead(o);
         // every node logged JSON lines with the fields docs/node.md promises
         String line = Files.readAllLines(dir.resolve("dave/node.log")).stream().filter(l -> l.contains("\"event\":\"committed\"")).findFirst().orElseThrow();

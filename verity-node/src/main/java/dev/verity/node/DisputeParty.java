@@ -2,7 +2,7 @@ package dev.verity.node;
 
 import dev.verity.chain.Chain;
 import dev.verity.chain.Receipt;
-import dev.verity.chain.SyntheticDispute;
+import dev.verity.chain.DisputeMoves;
 import dev.verity.chain.Verity;
 import dev.verity.proof.commit.Commitments;
 import dev.verity.proof.commit.StateCommitment;
@@ -303,7 +303,7 @@ public final class DisputeParty {
             int seg = segment();
             MerkleTree trace = m.traceTree();
             List<byte[]> ends = Verity.pairProof(sib(trace.proof(seg)), sib(trace.proof(seg + 1)), seg);
-            SyntheticDispute.Round2 r2 = new SyntheticDispute.Round2(roots.stateRoots().get(0), roots.stateRoots().get(n - 1), ends,
+            DisputeMoves.SegmentPost r2 = new DisputeMoves.SegmentPost(roots.stateRoots().get(0), roots.stateRoots().get(n - 1), ends,
                     roots.stateRoots(), roots.opTraceRoots());
             if (!Arrays.equals(r2.segmentRoot(roots.firstStep()), roots.root())) {
                 throw new IllegalStateException("the segment leaves do not hash to the segment root");
@@ -341,7 +341,7 @@ public final class DisputeParty {
             int c = ec.element() / Commitments.CHUNK;
             byte[] chunk = Commitments.canonicalBytes(out, c * Commitments.CHUNK, Math.min(out.length, (c + 1) * Commitments.CHUNK));
             MerkleTree outTree = Commitments.tensorTree(out);
-            record(4, "postElementChain", v.round4(account, dispute, new SyntheticDispute.Round4(chain.root(), links.size(), chunk,
+            record(4, "postElementChain", v.round4(account, dispute, new DisputeMoves.ChainPost(chain.root(), links.size(), chunk,
                     sib(outTree.proof(c)), Commitments.resultLeaf(chain.result()), sib(chainTree.proof(links.size())))));
             return "posted the " + links.size() + "-link chain of element " + ec.element() + " of op " + ec.node();
         }
@@ -610,7 +610,7 @@ public final class DisputeParty {
                 }
                 case Messages.ElementClaim ec -> {
                     int i = ec.node();
-                    record(3, "disputeOp", v.round3(account, dispute, new SyntheticDispute.Round3(st, i, Commitments.graphRecord(run.graph(), run.graph().node(i)),
+                    record(3, "disputeOp", v.round3(account, dispute, new DisputeMoves.OpClaim(st, i, Commitments.graphRecord(run.graph(), run.graph().node(i)),
                             ot.outputRoots().get(i), ot.outputs().get(i).size(), sib(opTree.proof(i)), ec.element())));
                     Node n = run.graph().node(i);
                     ruledOn = "op " + i + " (" + n.kind() + (n.name() == null || n.name().isEmpty() ? "" : " " + n.name()) + "), element "

@@ -1,6 +1,7 @@
 package dev.verity.chain.attack;
 
 import dev.verity.chain.Chain;
+import dev.verity.chain.DisputeMoves;
 import dev.verity.chain.Merkle;
 import dev.verity.chain.SyntheticDispute;
 import dev.verity.chain.TaskSpec;
@@ -311,7 +312,7 @@ public final class AttackLibrary {
         long own = x.v.openDispute(honest, id, 2);
         x.v.round2(solver, copy, syn.round2(2));
         x.v.round2(solver, own, syn.round2(2));
-        SyntheticDispute.Round3 r3 = syn.round3(2, 3, syn.graphOps - 1, syn.outputElems - 1);
+        DisputeMoves.OpClaim r3 = syn.round3(2, 3, syn.graphOps - 1, syn.outputElems - 1);
         x.v.round3(honest, own, r3);
         x.v.round3(copycat, copy, r3);
         x.v.round4(solver, own, syn.round4());
