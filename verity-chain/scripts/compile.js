@@ -45,7 +45,15 @@ const settings = {
   outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'evm.deployedBytecode.immutableReferences'] } },
 };
 const input = { language: 'Solidity', sources, settings };
-const output = JSON.parse(solc.compile(JSON.stringify(input)));
+// Imports of the pinned npm libraries (@openzeppelin/contracts) resolve to node_modules; their contracts get no artifact.
+const libraries = new Set();
+function findImports(importPath) {
+  if (!importPath.startsWith('@openzeppelin/')) return { error: 'not found: ' + importPath };
+  libraries.add(importPath);
+  return { contents: fs.readFileSync(path.join(__dirname, '..', 'node_modules', importPath), 'utf8') };
+}
+const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+const openzeppelin = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'node_modules', '@openzeppelin', 'contracts', 'package.json'), 'utf8')).version;
 let failed = false;
 for (const e of output.errors || []) {
   if (e.severity === 'error') failed = true;
@@ -59,6 +67,7 @@ for (const dir of outs) {
 }
 const names = [];
 for (const sourceName of Object.keys(output.contracts).sort()) {
+  if (libraries.has(sourceName)) continue;
   const isTest = testFiles.has(sourceName);
   for (const contractName of Object.keys(output.contracts[sourceName]).sort()) {
     const c = output.contracts[sourceName][contractName];
@@ -66,7 +75,7 @@ for (const sourceName of Object.keys(output.contracts).sort()) {
       contractName,
       sourceName,
       sourcesSha256: isTest ? sourcesSha256 + '+' + testSourcesSha256 : sourcesSha256,
-      compiler: { solc: solc.version(), evmVersion: settings.evmVersion, optimizerRuns: settings.optimizer.runs, viaIR: settings.viaIR },
+      compiler: { solc: solc.version(), evmVersion: settings.evmVersion, optimizerRuns: settings.optimizer.runs, viaIR: settings.viaIR, openzeppelin },
       abi: c.abi,
       bytecode: '0x' + c.evm.bytecode.object,
       deployedBytecode: '0x' + c.evm.deployedBytecode.object,

@@ -48,6 +48,7 @@ library Binary32 {
 
     /// Index of the most significant set bit of m > 0.
     function _msb(uint256 m) private pure returns (uint256 r) {
+        // unchecked: r only adds 1 + 2 + ... + 128 = 255 and m only shifts right; nothing can overflow or underflow
         unchecked {
             if (m >= 1 << 128) { m >>= 128; r += 128; }
             if (m >= 1 << 64) { m >>= 64; r += 64; }
@@ -115,6 +116,8 @@ library Binary32 {
     function _isqrt(uint256 m) private pure returns (uint256 x) {
         // Newton from above: x0 = 2^(floor(msb/2)+1) > sqrt(m); decreases monotonically to floor(sqrt(m)).
         x = 1 << ((_msb(m) >> 1) + 1);
+        // unchecked: Newton from above keeps x >= floor(sqrt(m)) >= 1, so m / x is defined and at most about 2 sqrt(m) <= 2^129,
+        // and x <= x0 <= 2^128: x + m / x stays far below 2^256
         unchecked {
             while (true) {
                 uint256 y = (x + m / x) >> 1;

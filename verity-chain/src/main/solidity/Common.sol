@@ -1,36 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-/// @notice Minimal ERC-20 surface the Verity contracts use.
-interface IERC20 {
-    event Transfer(address indexed from, address indexed to, uint256 value);
-    event Approval(address indexed owner, address indexed spender, uint256 value);
-
-    function totalSupply() external view returns (uint256);
-    function balanceOf(address account) external view returns (uint256);
-    function transfer(address to, uint256 value) external returns (bool);
-    function allowance(address owner, address spender) external view returns (uint256);
-    function approve(address spender, uint256 value) external returns (bool);
-    function transferFrom(address from, address to, uint256 value) external returns (bool);
-}
-
-/// @notice Reentrancy guard in the style of OpenZeppelin's: one storage slot, 1 = free, 2 = entered.
-/// Every external function that moves tokens or changes task/dispute state is `nonReentrant`, so a
-/// malicious token, referee or registry cannot call back into a half-updated contract.
-abstract contract ReentrancyGuard {
-    uint256 private _status = 1;
-
-    modifier nonReentrant() {
-        require(_status == 1, "ReentrancyGuard: reentrant call");
-        _status = 2;
-        _;
-        _status = 1;
-    }
-}
-
 /// @notice Deployer-owned one-time wiring. The owner can only connect contracts once (the addresses
 /// of the market and the dispute game depend on each other); after `_finishWiring` it has no powers.
 abstract contract Wired {
+
+    /// @notice Already wired.
+    error AlreadyWired();
+    /// @notice Not deployer.
+    error NotDeployer();
+    /// @notice Not wired yet.
+    error NotWiredYet();
     address public immutable deployer;
     bool public wired;
 
@@ -41,13 +21,13 @@ abstract contract Wired {
     }
 
     modifier onlyDuringWiring() {
-        require(msg.sender == deployer, "Wired: not deployer");
-        require(!wired, "Wired: already wired");
+        require(msg.sender == deployer, NotDeployer());
+        require(!wired, AlreadyWired());
         _;
     }
 
     modifier onlyWired() {
-        require(wired, "Wired: not wired yet");
+        require(wired, NotWiredYet());
         _;
     }
 

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {IERC20, ReentrancyGuard, Wired, MerkleSha256, GraphRecord} from "./Common.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Wired, MerkleSha256, GraphRecord} from "./Common.sol";
 import {Staking} from "./Staking.sol";
 import {TaskMarket} from "./TaskMarket.sol";
 import {IReferee, IStructureReferee} from "./Referee.sol";
@@ -16,6 +20,7 @@ import {IReferee, IStructureReferee} from "./Referee.sol";
 /// bond to the solver. A winning challenger also gets its bond back. Bonds are held by Staking.
 contract DisputeGame is ReentrancyGuard, Wired {
     using MerkleSha256 for bytes32;
+    using SafeERC20 for IERC20;
 
     uint8 internal constant TAG_TENSOR_CHUNK = 0x10;
     uint8 internal constant TAG_STATE_TENSOR = 0x20;
@@ -160,8 +165,6 @@ contract DisputeGame is ReentrancyGuard, Wired {
     error BadProofOfTheSegmentSCheckpoints();
     /// @notice Bad proof of the step's segment leaves.
     error BadProofOfTheStepSSegmentLeaves();
-    /// @notice Bond transfer failed.
-    error BondTransferFailed();
     /// @notice Caller is not the challenger.
     error CallerIsNotTheChallenger();
     /// @notice Caller is not the solver.
@@ -459,7 +462,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint256 solverStake;
         (d.defender, d.traceRoot, d.graphRoot, d.datasetRoot, d.graphOps, totalSteps, interval, solverStake) =
             market.onDisputeOpened(taskId, msg.sender, uint64(disputeId));
-        uint64 segs = (totalSteps + interval - 1) / interval;
+        uint64 segs = uint64(Math.ceilDiv(totalSteps, interval));
         require(segment < segs, NoSuchSegment());
         uint64 s0 = segment * interval;
         d.taskId = uint64(taskId);
@@ -470,11 +473,11 @@ contract DisputeGame is ReentrancyGuard, Wired {
         d.traceLeaves = segs + 1;
         d.segment = segment;
         d.segStartStep = s0;
-        d.segEndStep = s0 + interval > totalSteps ? totalSteps : s0 + interval;
+        d.segEndStep = uint64(Math.min(s0 + interval, totalSteps));
         stateHash[disputeId] = keccak256(abi.encode(d));
         openDisputes += 1;
         // the bond waits in Staking, whose balance (holding the defender's locked stake) is never zero here
-        require(token.transferFrom(msg.sender, address(staking), challengeBond), BondTransferFailed());
+        token.safeTransferFrom(msg.sender, address(staking), challengeBond);
         _emitOpened(disputeId, segment, d);
     }
 

@@ -11,6 +11,13 @@ import {Wired} from "./Common.sol";
 /// later and loses the entry when the honest task settles. A later task producing the same root is
 /// recorded by an event only.
 contract ModelRegistry is Wired {
+
+    /// @notice Caller is not the market.
+    error CallerIsNotTheMarket();
+    /// @notice Unknown model.
+    error UnknownModel();
+    /// @notice Zero market.
+    error ZeroMarket();
     struct Model {
         uint256 taskId;
         bytes32 specHash;
@@ -30,7 +37,7 @@ contract ModelRegistry is Wired {
     event ModelReproduced(bytes32 indexed modelRoot, uint256 indexed taskId, address solver);
 
     function wire(address market_) external onlyDuringWiring {
-        require(market_ != address(0), "Registry: zero market");
+        require(market_ != address(0), ZeroMarket());
         market = market_;
         _finishWiring();
     }
@@ -38,7 +45,7 @@ contract ModelRegistry is Wired {
     function register(bytes32 modelRoot, uint256 taskId, bytes32 specHash, bytes32 traceRoot, bytes32 parent, address solver)
         external
     {
-        require(msg.sender == market, "Registry: caller is not the market");
+        require(msg.sender == market, CallerIsNotTheMarket());
         Model storage m = models[modelRoot];
         if (m.solver != address(0) && m.taskId < taskId) {
             emit ModelReproduced(modelRoot, taskId, solver);
@@ -60,7 +67,7 @@ contract ModelRegistry is Wired {
         returns (uint256 taskId, bytes32 specHash, bytes32 traceRoot, bytes32 parent, address solver, uint64 registeredAt)
     {
         Model storage m = models[modelRoot];
-        require(m.solver != address(0), "Registry: unknown model");
+        require(m.solver != address(0), UnknownModel());
         return (m.taskId, m.specHash, m.traceRoot, m.parent, m.solver, m.registeredAt);
     }
 }

@@ -19,6 +19,8 @@ library Philox {
         pure
         returns (uint32, uint32, uint32, uint32)
     {
+        // unchecked: every word is masked to 32 bits, so the 32x32-bit products fit 64 bits and the key additions
+        // stay below 2^33 before their own mask; Philox's arithmetic is modulo 2^32 by definition
         unchecked {
             for (uint256 r = 0; r < 10; ++r) {
                 uint256 p0 = M0 * c0;
@@ -52,6 +54,7 @@ library Philox {
         uint256 half = (bits + 1) / 2;
         uint256 mask = (1 << half) - 1;
         uint256 x = position;
+        // unchecked: x, left and right are below 2^32 (masked), the shifts are by at most 16, the round counter by 4
         unchecked {
             do {
                 uint256 left = x >> half;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {IERC20, ReentrancyGuard, Wired} from "./Common.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Wired} from "./Common.sol";
 
 /// @title Staking: solvers and verifiers bond tokens here.
 /// @notice Stake can be locked by the market (a solver's stake while it holds a task) and slashed
@@ -14,6 +17,40 @@ import {IERC20, ReentrancyGuard, Wired} from "./Common.sol";
 /// and `totalStaked` are never zero, and neither the bond nor the slash has to pay for a fresh storage
 /// slot (20k gas each) as a game or a treasury with an empty balance would (docs/dispute-protocol.md, Gas).
 contract Staking is ReentrancyGuard, Wired {
+    using SafeERC20 for IERC20;
+
+    /// @notice Amount exceeds unlocked stake.
+    error AmountExceedsUnlockedStake();
+    /// @notice Amount too large.
+    error AmountTooLarge();
+    /// @notice Caller is not the dispute game.
+    error CallerIsNotTheDisputeGame();
+    /// @notice Caller is not the market.
+    error CallerIsNotTheMarket();
+    /// @notice Caller may not slash.
+    error CallerMayNotSlash();
+    /// @notice Insufficient unlocked stake.
+    error InsufficientUnlockedStake();
+    /// @notice Nothing accrued.
+    error NothingAccrued();
+    /// @notice Nothing unbonding.
+    error NothingUnbonding();
+    /// @notice Slash exceeds locked stake.
+    error SlashExceedsLockedStake();
+    /// @notice Slash to zero address.
+    error SlashToZeroAddress();
+    /// @notice Still unbonding.
+    error StillUnbonding();
+    /// @notice Unlock exceeds locked.
+    error UnlockExceedsLocked();
+    /// @notice Zero address.
+    error ZeroAddress();
+    /// @notice Zero amount.
+    error ZeroAmount();
+    /// @notice Zero token.
+    error ZeroToken();
+    /// @notice Zero treasury.
+    error ZeroTreasury();
     IERC20 public immutable token;
     uint64 public immutable unbondingDelay;
     /// @notice Receives the accrued half of dispute slashes (`collectTreasury`).
@@ -42,32 +79,32 @@ contract Staking is ReentrancyGuard, Wired {
     event TreasuryCollected(address indexed treasury, uint256 amount);
 
     constructor(IERC20 token_, uint64 unbondingDelay_, address treasury_) {
-        require(address(token_) != address(0), "Staking: zero token");
-        require(treasury_ != address(0), "Staking: zero treasury");
+        require(address(token_) != address(0), ZeroToken());
+        require(treasury_ != address(0), ZeroTreasury());
         token = token_;
         unbondingDelay = unbondingDelay_;
         treasury = treasury_;
     }
 
     function wire(address market_, address disputeGame_) external onlyDuringWiring {
-        require(market_ != address(0) && disputeGame_ != address(0), "Staking: zero address");
+        require(market_ != address(0) && disputeGame_ != address(0), ZeroAddress());
         market = market_;
         disputeGame = disputeGame_;
         _finishWiring();
     }
 
     modifier onlyMarket() {
-        require(msg.sender == market, "Staking: caller is not the market");
+        require(msg.sender == market, CallerIsNotTheMarket());
         _;
     }
 
     modifier onlyGame() {
-        require(msg.sender == disputeGame, "Staking: caller is not the dispute game");
+        require(msg.sender == disputeGame, CallerIsNotTheDisputeGame());
         _;
     }
 
     modifier onlySlasher() {
-        require(msg.sender == market || msg.sender == disputeGame, "Staking: caller may not slash");
+        require(msg.sender == market || msg.sender == disputeGame, CallerMayNotSlash());
         _;
     }
 
@@ -76,18 +113,18 @@ contract Staking is ReentrancyGuard, Wired {
     }
 
     function stake(uint256 amount) external nonReentrant onlyWired {
-        require(amount > 0, "Staking: zero amount");
+        require(amount > 0, ZeroAmount());
         staked[msg.sender] += amount;
         totalStaked += _u128(amount);
-        require(token.transferFrom(msg.sender, address(this), amount), "Staking: transfer failed");
+        token.safeTransferFrom(msg.sender, address(this), amount);
         emit Staked(msg.sender, amount, staked[msg.sender]);
     }
 
     /// @notice Moves `amount` of unlocked stake to unbonding; a new request adds to the pending
     /// amount and restarts the delay (so the delay always covers the most recent stake leaving).
     function requestUnbond(uint256 amount) external nonReentrant {
-        require(amount > 0, "Staking: zero amount");
-        require(available(msg.sender) >= amount, "Staking: amount exceeds unlocked stake");
+        require(amount > 0, ZeroAmount());
+        require(available(msg.sender) >= amount, AmountExceedsUnlockedStake());
         staked[msg.sender] -= amount;
         totalStaked -= _u128(amount);
         unbondingAmount[msg.sender] += amount;
@@ -99,22 +136,22 @@ contract Staking is ReentrancyGuard, Wired {
 
     function withdraw() external nonReentrant {
         uint256 amount = unbondingAmount[msg.sender];
-        require(amount > 0, "Staking: nothing unbonding");
-        require(block.timestamp >= unbondingReleaseAt[msg.sender], "Staking: still unbonding");
+        require(amount > 0, NothingUnbonding());
+        require(block.timestamp >= unbondingReleaseAt[msg.sender], StillUnbonding());
         unbondingAmount[msg.sender] = 0;
         totalUnbonding -= amount;
-        require(token.transfer(msg.sender, amount), "Staking: transfer failed");
+        token.safeTransfer(msg.sender, amount);
         emit Withdrawn(msg.sender, amount);
     }
 
     function lock(address who, uint256 amount) external onlyMarket {
-        require(available(who) >= amount, "Staking: insufficient unlocked stake");
+        require(available(who) >= amount, InsufficientUnlockedStake());
         locked[who] += amount;
         emit Locked(who, amount, locked[who]);
     }
 
     function unlock(address who, uint256 amount) external onlyMarket {
-        require(locked[who] >= amount, "Staking: unlock exceeds locked");
+        require(locked[who] >= amount, UnlockExceedsLocked());
         locked[who] -= amount;
         emit Unlocked(who, amount, locked[who]);
     }
@@ -122,12 +159,12 @@ contract Staking is ReentrancyGuard, Wired {
     /// @notice Takes `amount` of `who`'s locked stake and sends it to `to`. Only locked stake can be
     /// slashed: it is exactly the stake a task put at risk.
     function slash(address who, uint256 amount, address to) external nonReentrant onlySlasher {
-        require(to != address(0), "Staking: slash to zero address");
-        require(locked[who] >= amount, "Staking: slash exceeds locked stake");
+        require(to != address(0), SlashToZeroAddress());
+        require(locked[who] >= amount, SlashExceedsLockedStake());
         locked[who] -= amount;
         staked[who] -= amount;
         totalStaked -= _u128(amount);
-        require(token.transfer(to, amount), "Staking: transfer failed");
+        token.safeTransfer(to, amount);
         emit Slashed(who, amount, to, msg.sender);
     }
 
@@ -138,31 +175,31 @@ contract Staking is ReentrancyGuard, Wired {
     /// external call (the token) comes after every write, so no reentrancy guard is needed.
     function payDispute(address defender, address challenger, uint256 slashed, uint256 bond, bool challengerWon) external onlyGame {
         if (challengerWon) {
-            require(locked[defender] >= slashed, "Staking: slash exceeds locked stake");
+            require(locked[defender] >= slashed, SlashExceedsLockedStake());
             locked[defender] -= slashed;
             staked[defender] -= slashed;
             uint256 toChallenger = slashed / 2;
             totalStaked -= _u128(slashed);
             treasuryAccrued += _u128(slashed - toChallenger);
             emit DisputePaid(defender, challenger, true, slashed, bond);
-            require(token.transfer(challenger, bond + toChallenger), "Staking: transfer failed");
+            token.safeTransfer(challenger, bond + toChallenger);
         } else {
             emit DisputePaid(defender, challenger, false, 0, bond);
-            require(token.transfer(defender, bond), "Staking: transfer failed");
+            token.safeTransfer(defender, bond);
         }
     }
 
     /// @notice Sends the accrued treasury share of dispute slashes to the treasury (anyone may call).
     function collectTreasury() external nonReentrant {
         uint256 amount = treasuryAccrued;
-        require(amount > 0, "Staking: nothing accrued");
+        require(amount > 0, NothingAccrued());
         treasuryAccrued = 0;
-        require(token.transfer(treasury, amount), "Staking: transfer failed");
+        token.safeTransfer(treasury, amount);
         emit TreasuryCollected(treasury, amount);
     }
 
     function _u128(uint256 x) private pure returns (uint128) {
-        require(x <= type(uint128).max, "Staking: amount too large");
+        require(x <= type(uint128).max, AmountTooLarge());
         return uint128(x);
     }
 }

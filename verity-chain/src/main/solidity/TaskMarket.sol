@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {IERC20, ReentrancyGuard, Wired} from "./Common.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Wired} from "./Common.sol";
 import {Staking} from "./Staking.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 
@@ -28,6 +32,96 @@ import {ModelRegistry} from "./ModelRegistry.sol";
 /// (`randBlock`): the caller cannot grind it by choosing when to call. Once that hash is out of the
 /// EVM's 256-block reach, the first call re-targets to the next block and a later call assigns.
 contract TaskMarket is ReentrancyGuard, Wired {
+    using SafeERC20 for IERC20;
+
+    /// @notice A dispute is still open.
+    error ADisputeIsStillOpen();
+    /// @notice Already a verifier.
+    error AlreadyAVerifier();
+    /// @notice Already attested.
+    error AlreadyAttested();
+    /// @notice Bad step counts.
+    error BadStepCounts();
+    /// @notice Bad verifier count.
+    error BadVerifierCount();
+    /// @notice Bid not lower than best.
+    error BidNotLowerThanBest();
+    /// @notice Bid window closed.
+    error BidWindowClosed();
+    /// @notice Bid window still open.
+    error BidWindowStillOpen();
+    /// @notice Caller is not the dispute game.
+    error CallerIsNotTheDisputeGame();
+    /// @notice Caller is not the solver.
+    error CallerIsNotTheSolver();
+    /// @notice Caller is not the submitter.
+    error CallerIsNotTheSubmitter();
+    /// @notice Caller is not this verifier.
+    error CallerIsNotThisVerifier();
+    /// @notice Challenge window still open.
+    error ChallengeWindowStillOpen();
+    /// @notice Commit deadline not passed.
+    error CommitDeadlineNotPassed();
+    /// @notice Commit deadline passed.
+    error CommitDeadlinePassed();
+    /// @notice Empty graph.
+    error EmptyGraph();
+    /// @notice Empty root.
+    error EmptyRoot();
+    /// @notice Empty task.
+    error EmptyTask();
+    /// @notice Fee above 20%.
+    error FeeAbove20();
+    /// @notice Missing seed commitment.
+    error MissingSeedCommitment();
+    /// @notice No such assignment.
+    error NoSuchAssignment();
+    /// @notice No such task.
+    error NoSuchTask();
+    /// @notice Not a verifier.
+    error NotAVerifier();
+    /// @notice Not accepting bids.
+    error NotAcceptingBids();
+    /// @notice Not awaiting a commit.
+    error NotAwaitingACommit();
+    /// @notice Not awaiting the reveal.
+    error NotAwaitingTheReveal();
+    /// @notice Not in bidding.
+    error NotInBidding();
+    /// @notice Not in verification.
+    error NotInVerification();
+    /// @notice Price above maximum.
+    error PriceAboveMaximum();
+    /// @notice Randomness block not mined yet.
+    error RandomnessBlockNotMinedYet();
+    /// @notice Randomness block out of reach (reveal in the next 256 blocks, or assignWithoutReveal).
+    error RandomnessBlockOutOfReachRevealInTheNext256BlocksOrAssignWithoutReveal();
+    /// @notice Reveal window closed.
+    error RevealWindowClosed();
+    /// @notice Reveal window still open.
+    error RevealWindowStillOpen();
+    /// @notice Secret does not match commitment.
+    error SecretDoesNotMatchCommitment();
+    /// @notice Solver cannot challenge itself.
+    error SolverCannotChallengeItself();
+    /// @notice Submitter cannot bid.
+    error SubmitterCannotBid();
+    /// @notice Task not disputed.
+    error TaskNotDisputed();
+    /// @notice Task not open to challenge.
+    error TaskNotOpenToChallenge();
+    /// @notice Task not settleable.
+    error TaskNotSettleable();
+    /// @notice Verification window closed.
+    error VerificationWindowClosed();
+    /// @notice Verifier stake too low.
+    error VerifierStakeTooLow();
+    /// @notice Verifiers not assigned yet.
+    error VerifiersNotAssignedYet();
+    /// @notice Zero dispute game.
+    error ZeroDisputeGame();
+    /// @notice Zero treasury.
+    error ZeroTreasury();
     enum Status {
         None,
         Bidding,
@@ -140,8 +234,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
     event VerifierDeregistered(address indexed verifier);
 
     constructor(IERC20 token_, Staking staking_, ModelRegistry registry_, address treasury_, uint16 feeBps_, uint256 minVerifierStake_) {
-        require(treasury_ != address(0), "Market: zero treasury");
-        require(feeBps_ <= 2_000, "Market: fee above 20%");
+        require(treasury_ != address(0), ZeroTreasury());
+        require(feeBps_ <= 2_000, FeeAbove20());
         token = token_;
         staking = staking_;
         registry = registry_;
@@ -151,18 +245,18 @@ contract TaskMarket is ReentrancyGuard, Wired {
     }
 
     function wire(address disputeGame_) external onlyDuringWiring {
-        require(disputeGame_ != address(0), "Market: zero dispute game");
+        require(disputeGame_ != address(0), ZeroDisputeGame());
         disputeGame = disputeGame_;
         _finishWiring();
     }
 
     modifier onlyGame() {
-        require(msg.sender == disputeGame, "Market: caller is not the dispute game");
+        require(msg.sender == disputeGame, CallerIsNotTheDisputeGame());
         _;
     }
 
     modifier exists(uint256 taskId) {
-        require(taskId > 0 && taskId <= taskCount, "Market: no such task");
+        require(taskId > 0 && taskId <= taskCount, NoSuchTask());
         _;
     }
 
@@ -212,7 +306,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// @notice Number of checkpoint segments: the trace has numSegments + 1 entries (steps 0, c, 2c, ..., total).
     function numSegments(uint256 taskId) public view exists(taskId) returns (uint64) {
         PostParams storage p = tasks[taskId].p;
-        return (p.totalSteps + p.checkpointInterval - 1) / p.checkpointInterval;
+        return uint64(Math.ceilDiv(p.totalSteps, p.checkpointInterval));
     }
 
     /// @notice Escrow a post needs: the maximum solver pay, the fee on it, and every replay fee.
@@ -224,8 +318,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
     // ------------------------------------------------------------------ verifier pool
 
     function registerVerifier() external nonReentrant {
-        require(poolIndexPlusOne[msg.sender] == 0, "Market: already a verifier");
-        require(staking.staked(msg.sender) >= minVerifierStake, "Market: verifier stake too low");
+        require(poolIndexPlusOne[msg.sender] == 0, AlreadyAVerifier());
+        require(staking.staked(msg.sender) >= minVerifierStake, VerifierStakeTooLow());
         verifierPool.push(msg.sender);
         poolIndexPlusOne[msg.sender] = verifierPool.length;
         emit VerifierRegistered(msg.sender);
@@ -233,7 +327,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     function deregisterVerifier() external nonReentrant {
         uint256 ip1 = poolIndexPlusOne[msg.sender];
-        require(ip1 != 0, "Market: not a verifier");
+        require(ip1 != 0, NotAVerifier());
         address last = verifierPool[verifierPool.length - 1];
         verifierPool[ip1 - 1] = last;
         poolIndexPlusOne[last] = ip1;
@@ -245,11 +339,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
     // ------------------------------------------------------------------ 1. post
 
     function post(PostParams calldata p) external nonReentrant onlyWired returns (uint256 taskId) {
-        require(p.workUnits > 0 && p.maxPricePerUnit > 0, "Market: empty task");
-        require(p.totalSteps > 0 && p.checkpointInterval > 0, "Market: bad step counts");
-        require(p.graphOps > 0, "Market: empty graph");
-        require(p.numVerifiers > 0 && p.numVerifiers <= MAX_VERIFIERS, "Market: bad verifier count");
-        require(p.seedCommit != bytes32(0), "Market: missing seed commitment");
+        require(p.workUnits > 0 && p.maxPricePerUnit > 0, EmptyTask());
+        require(p.totalSteps > 0 && p.checkpointInterval > 0, BadStepCounts());
+        require(p.graphOps > 0, EmptyGraph());
+        require(p.numVerifiers > 0 && p.numVerifiers <= MAX_VERIFIERS, BadVerifierCount());
+        require(p.seedCommit != bytes32(0), MissingSeedCommitment());
         _checkFloors(p);
         uint256 amount = requiredEscrow(p);
         taskId = ++taskCount;
@@ -260,14 +354,14 @@ contract TaskMarket is ReentrancyGuard, Wired {
         t.escrow = amount;
         t.deadline = uint64(block.timestamp) + p.bidWindow;
         totalEscrowed += amount;
-        require(token.transferFrom(msg.sender, address(this), amount), "Market: escrow transfer failed");
+        token.safeTransferFrom(msg.sender, address(this), amount);
         emit TaskPosted(taskId, msg.sender, p.specHash, p.workUnits, p.maxPricePerUnit, amount, t.deadline);
     }
 
     /// @notice The floors of a task's windows: MIN_WINDOW each, the commit window also the whole work and the verify
     /// window one segment's work at MIN_WORK_UNITS_PER_SECOND.
     function windowFloors(PostParams calldata p) public pure returns (uint64 commitFloor, uint64 verifyFloor) {
-        uint64 segments = (p.totalSteps + p.checkpointInterval - 1) / p.checkpointInterval;
+        uint64 segments = uint64(Math.ceilDiv(p.totalSteps, p.checkpointInterval));
         commitFloor = MIN_WINDOW + p.workUnits / MIN_WORK_UNITS_PER_SECOND;
         verifyFloor = MIN_WINDOW + p.workUnits / segments / MIN_WORK_UNITS_PER_SECOND;
     }
@@ -292,11 +386,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// The best bidder's stake is locked; an outbid solver's stake is unlocked at once.
     function bid(uint256 taskId, uint128 pricePerUnit) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
-        require(t.status == Status.Bidding, "Market: not accepting bids");
-        require(block.timestamp <= t.deadline, "Market: bid window closed");
-        require(msg.sender != t.submitter, "Market: submitter cannot bid");
-        require(pricePerUnit > 0 && pricePerUnit <= t.p.maxPricePerUnit, "Market: price above maximum");
-        require(t.solver == address(0) || pricePerUnit < t.bestPrice, "Market: bid not lower than best");
+        require(t.status == Status.Bidding, NotAcceptingBids());
+        require(block.timestamp <= t.deadline, BidWindowClosed());
+        require(msg.sender != t.submitter, SubmitterCannotBid());
+        require(pricePerUnit > 0 && pricePerUnit <= t.p.maxPricePerUnit, PriceAboveMaximum());
+        require(t.solver == address(0) || pricePerUnit < t.bestPrice, BidNotLowerThanBest());
         address previous = t.solver;
         t.solver = msg.sender;
         t.bestPrice = pricePerUnit;
@@ -308,8 +402,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     function closeAuction(uint256 taskId) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
-        require(t.status == Status.Bidding, "Market: not in bidding");
-        require(block.timestamp > t.deadline, "Market: bid window still open");
+        require(t.status == Status.Bidding, NotInBidding());
+        require(block.timestamp > t.deadline, BidWindowStillOpen());
         if (t.solver == address(0)) {
             t.status = Status.Cancelled;
             uint256 refund = _release(t);
@@ -331,10 +425,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
         exists(taskId)
     {
         Task storage t = tasks[taskId];
-        require(t.status == Status.Assigned, "Market: not awaiting a commit");
-        require(msg.sender == t.solver, "Market: caller is not the solver");
-        require(block.timestamp <= t.deadline, "Market: commit deadline passed");
-        require(traceRoot != bytes32(0) && modelRoot != bytes32(0), "Market: empty root");
+        require(t.status == Status.Assigned, NotAwaitingACommit());
+        require(msg.sender == t.solver, CallerIsNotTheSolver());
+        require(block.timestamp <= t.deadline, CommitDeadlinePassed());
+        require(traceRoot != bytes32(0) && modelRoot != bytes32(0), EmptyRoot());
         t.traceRoot = traceRoot;
         t.modelRoot = modelRoot;
         t.manifestHash = manifestHash;
@@ -348,8 +442,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// submitter: a submitter who could pick a window its solver cannot meet would otherwise earn the stake.
     function timeoutCommit(uint256 taskId) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
-        require(t.status == Status.Assigned, "Market: not awaiting a commit");
-        require(block.timestamp > t.deadline, "Market: commit deadline not passed");
+        require(t.status == Status.Assigned, NotAwaitingACommit());
+        require(block.timestamp > t.deadline, CommitDeadlineNotPassed());
         t.status = Status.Failed;
         t.stakeLocked = false;
         uint256 refund = _release(t);
@@ -363,14 +457,14 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     function revealSeed(uint256 taskId, bytes32 secret) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
-        require(t.status == Status.Committed && !t.assigned, "Market: not awaiting the reveal");
-        require(msg.sender == t.submitter, "Market: caller is not the submitter");
-        require(block.timestamp <= t.deadline, "Market: reveal window closed");
-        require(keccak256(abi.encode(secret)) == t.p.seedCommit, "Market: secret does not match commitment");
+        require(t.status == Status.Committed && !t.assigned, NotAwaitingTheReveal());
+        require(msg.sender == t.submitter, CallerIsNotTheSubmitter());
+        require(block.timestamp <= t.deadline, RevealWindowClosed());
+        require(keccak256(abi.encode(secret)) == t.p.seedCommit, SecretDoesNotMatchCommitment());
         // the commit block's hash joins the secret: a submitter who shares its secret with the solver before the commit
         // still cannot tell the solver which segments will be drawn
         bytes32 h = blockhash(t.randBlock);
-        require(h != 0, "Market: randomness block out of reach (reveal in the next 256 blocks, or assignWithoutReveal)");
+        require(h != 0, RandomnessBlockOutOfReachRevealInTheNext256BlocksOrAssignWithoutReveal());
         emit SeedRevealed(taskId, secret);
         _assign(taskId, t, keccak256(abi.encode(secret, t.traceRoot, taskId, h)), true);
     }
@@ -389,11 +483,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// 256-block reach, this call re-targets to its own block and assigns nothing; the next call assigns.
     function assignWithoutReveal(uint256 taskId) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
-        require(t.status == Status.Committed && !t.assigned, "Market: not awaiting the reveal");
-        require(block.timestamp > t.deadline, "Market: reveal window still open");
+        require(t.status == Status.Committed && !t.assigned, NotAwaitingTheReveal());
+        require(block.timestamp > t.deadline, RevealWindowStillOpen());
         bytes32 h = blockhash(t.randBlock);
         if (h == 0) {
-            require(t.randBlock != block.number, "Market: randomness block not mined yet");
+            require(t.randBlock != block.number, RandomnessBlockNotMinedYet());
             t.randBlock = uint64(block.number);
             emit RandomnessRetargeted(taskId, t.randBlock);
             return;
@@ -428,13 +522,13 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     function attest(uint256 taskId, uint256 index) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
-        require(t.status == Status.Committed || t.status == Status.Disputed, "Market: not in verification");
-        require(t.assigned, "Market: verifiers not assigned yet");
-        require(block.timestamp <= t.deadline, "Market: verification window closed");
-        require(index < assignments[taskId].length, "Market: no such assignment");
+        require(t.status == Status.Committed || t.status == Status.Disputed, NotInVerification());
+        require(t.assigned, VerifiersNotAssignedYet());
+        require(block.timestamp <= t.deadline, VerificationWindowClosed());
+        require(index < assignments[taskId].length, NoSuchAssignment());
         Assignment storage a = assignments[taskId][index];
-        require(a.verifier == msg.sender, "Market: caller is not this verifier");
-        require(!a.attested, "Market: already attested");
+        require(a.verifier == msg.sender, CallerIsNotThisVerifier());
+        require(!a.attested, AlreadyAttested());
         a.attested = true;
         t.attestations += 1;
         emit Attested(taskId, index, msg.sender);
@@ -462,10 +556,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
         )
     {
         Task storage t = tasks[taskId];
-        require(t.status == Status.Committed || t.status == Status.Disputed, "Market: task not open to challenge");
-        require(t.assigned, "Market: verifiers not assigned yet");
-        require(block.timestamp <= t.deadline, "Market: verification window closed");
-        require(challenger != t.solver, "Market: solver cannot challenge itself");
+        require(t.status == Status.Committed || t.status == Status.Disputed, TaskNotOpenToChallenge());
+        require(t.assigned, VerifiersNotAssignedYet());
+        require(block.timestamp <= t.deadline, VerificationWindowClosed());
+        require(challenger != t.solver, SolverCannotChallengeItself());
         t.status = Status.Disputed;
         t.openDisputes += 1;
         t.lastDispute = disputeId;
@@ -480,7 +574,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// the task settles after its window once no dispute is open.
     function onDisputeResolved(uint256 taskId, bool challengerWon) external onlyGame returns (uint256 slash) {
         Task storage t = tasks[taskId];
-        require(t.openDisputes > 0, "Market: task not disputed"); // a task that does not exist has none open
+        require(t.openDisputes > 0, TaskNotDisputed()); // a task that does not exist has none open
         t.openDisputes -= 1;
         if (challengerWon && t.stakeLocked) {
             // Payouts wait for settle(): the dispute's last move then costs the same however many verifiers
@@ -506,10 +600,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
             _refundFailed(taskId, t);
             return;
         }
-        require(t.status == Status.Committed || t.status == Status.Disputed, "Market: task not settleable");
-        require(t.assigned, "Market: verifiers not assigned yet");
-        require(block.timestamp > t.deadline, "Market: challenge window still open");
-        require(t.openDisputes == 0, "Market: a dispute is still open");
+        require(t.status == Status.Committed || t.status == Status.Disputed, TaskNotSettleable());
+        require(t.assigned, VerifiersNotAssignedYet());
+        require(block.timestamp > t.deadline, ChallengeWindowStillOpen());
+        require(t.openDisputes == 0, ADisputeIsStillOpen());
         if (t.attestations < quorum(taskId)) {
             emit QuorumMissed(taskId, t.attestations, assignments[taskId].length);
             t.status = Status.Failed;
@@ -567,6 +661,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
     }
 
     function _pay(address to, uint256 amount) private {
-        if (amount > 0) require(token.transfer(to, amount), "Market: transfer failed");
+        if (amount > 0) token.safeTransfer(to, amount);
     }
 }

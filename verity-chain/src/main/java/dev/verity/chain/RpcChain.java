@@ -95,10 +95,10 @@ public final class RpcChain implements Chain {
     private static RevertException revert(Response.Error error) {
         String data = error.getData();
         String reason = null;
-        if (data != null && data.startsWith("0x")) {
-            reason = Abi.revertReason(Numeric.hexStringToByteArray(data));
-        } else if (data != null && data.startsWith("\"0x")) {
-            reason = Abi.revertReason(Numeric.hexStringToByteArray(data.replace("\"", "")));
+        if (data != null) {
+            // the revert data: a bare hex string, or (Hardhat, for custom errors) inside an object as its "data" field
+            java.util.regex.Matcher hex = java.util.regex.Pattern.compile("0x[0-9a-fA-F]{8,}").matcher(data);
+            if (hex.find()) reason = Abi.revertReason(Numeric.hexStringToByteArray(hex.group()));
         }
         if (reason == null) reason = reasonFromMessage(error.getMessage());
         return new RevertException(reason, error.getMessage(), null);

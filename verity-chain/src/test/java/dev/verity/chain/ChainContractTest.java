@@ -73,10 +73,11 @@ abstract class ChainContractTest {
         String token = deployToken(c, a);
         Chain.RevertException e = assertThrows(Chain.RevertException.class,
                 () -> c.send(b, token, Abi.call("transfer(address,uint256)", addr(a), u256(1))));
-        assertEquals("VerityToken: insufficient balance", e.reason());
+        // OpenZeppelin's ERC-20 errors carry their values: sender, balance, needed
+        assertEquals("ERC20InsufficientBalance(" + b + ", 0, 1)", e.reason());
         Chain.RevertException e2 = assertThrows(Chain.RevertException.class,
                 () -> c.call(b, token, Abi.call("transferFrom(address,address,uint256)", addr(a), addr(b), u256(1))));
-        assertEquals("VerityToken: insufficient allowance", e2.reason());
+        assertEquals("ERC20InsufficientAllowance(" + b + ", 0, 1)", e2.reason());
         // state unchanged by the failed transaction
         assertEquals(BigInteger.ZERO, Abi.word(c.call(a, token, Abi.call("balanceOf(address)", addr(b))), 0));
     }

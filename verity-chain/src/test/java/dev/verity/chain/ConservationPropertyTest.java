@@ -133,7 +133,7 @@ class ConservationPropertyTest {
                 assertTrue(st == Verity.Status.SETTLED || st == Verity.Status.FAILED || st == Verity.Status.CANCELLED, "task " + t + " " + st);
                 if (st == Verity.Status.SETTLED) {
                     Chain.RevertException e = org.junit.jupiter.api.Assertions.assertThrows(Chain.RevertException.class, () -> v.settle(a.deployer(), t));
-                    assertEquals("Market: task not settleable", e.reason());
+                    assertEquals("TaskNotSettleable()", e.reason());
                 }
             }
             Map<Verity.Status, Integer> byStatus = new java.util.TreeMap<>();

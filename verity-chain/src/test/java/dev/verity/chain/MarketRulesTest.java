@@ -42,37 +42,37 @@ class MarketRulesTest {
         byte[] secret = ChainSelftest.secret();
         TaskSpec spec = ChainSelftest.spec(syn, secret);
         long id = v.post(a.submitter(), spec);
-        reverts("Market: submitter cannot bid", () -> v.bid(a.submitter(), id, Verity.ether(1)));
-        reverts("Market: price above maximum", () -> v.bid(a.solver(), id, Verity.ether(2)));
+        reverts("SubmitterCannotBid()", () -> v.bid(a.submitter(), id, Verity.ether(1)));
+        reverts("PriceAboveMaximum()", () -> v.bid(a.solver(), id, Verity.ether(2)));
         v.bid(a.solver(), id, Verity.ether(1));
-        reverts("Market: bid not lower than best", () -> v.bid(a.solver2(), id, Verity.ether(1)));
-        reverts("Staking: insufficient unlocked stake", () -> v.bid(a.challenger(), id, BigInteger.ONE));
-        reverts("Market: bid window still open", () -> v.closeAuction(a.deployer(), id));
+        reverts("BidNotLowerThanBest()", () -> v.bid(a.solver2(), id, Verity.ether(1)));
+        reverts("InsufficientUnlockedStake()", () -> v.bid(a.challenger(), id, BigInteger.ONE));
+        reverts("BidWindowStillOpen()", () -> v.closeAuction(a.deployer(), id));
         v.chain.advanceTime(spec.bidWindow() + 1);
-        reverts("Market: bid window closed", () -> v.bid(a.solver2(), id, BigInteger.ONE));
+        reverts("BidWindowClosed()", () -> v.bid(a.solver2(), id, BigInteger.ONE));
         v.closeAuction(a.deployer(), id);
-        reverts("Market: caller is not the solver", () -> v.commit(a.solver2(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
-        reverts("Market: commit deadline not passed", () -> v.timeoutCommit(a.deployer(), id));
+        reverts("CallerIsNotTheSolver()", () -> v.commit(a.solver2(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
+        reverts("CommitDeadlineNotPassed()", () -> v.timeoutCommit(a.deployer(), id));
         v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]);
-        reverts("Market: not awaiting a commit", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
-        reverts("Market: caller is not the submitter", () -> v.revealSeed(a.solver(), id, secret));
-        reverts("Market: secret does not match commitment", () -> v.revealSeed(a.submitter(), id, new byte[32]));
-        reverts("Market: reveal window still open", () -> v.assignWithoutReveal(a.deployer(), id));
-        reverts("Market: verifiers not assigned yet", () -> v.settle(a.deployer(), id));
+        reverts("NotAwaitingACommit()", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
+        reverts("CallerIsNotTheSubmitter()", () -> v.revealSeed(a.solver(), id, secret));
+        reverts("SecretDoesNotMatchCommitment()", () -> v.revealSeed(a.submitter(), id, new byte[32]));
+        reverts("RevealWindowStillOpen()", () -> v.assignWithoutReveal(a.deployer(), id));
+        reverts("VerifiersNotAssignedYet()", () -> v.settle(a.deployer(), id));
         v.revealSeed(a.submitter(), id, secret);
-        reverts("Market: challenge window still open", () -> v.settle(a.deployer(), id));
-        reverts("Market: caller is not this verifier", () -> v.attest(a.solver(), id, 0));
+        reverts("ChallengeWindowStillOpen()", () -> v.settle(a.deployer(), id));
+        reverts("CallerIsNotThisVerifier()", () -> v.attest(a.solver(), id, 0));
         // locked stake cannot leave while the task is open
-        reverts("Staking: amount exceeds unlocked stake", () -> v.requestUnbond(a.solver(), Verity.ether(10_000)));
+        reverts("AmountExceedsUnlockedStake()", () -> v.requestUnbond(a.solver(), Verity.ether(10_000)));
         ChainSelftest.attestAll(v, id);
         v.chain.advanceTime(spec.verifyWindow() + 1);
         v.settle(a.deployer(), id);
         assertEquals(Verity.Status.SETTLED, v.task(id).status());
-        reverts("Market: task not settleable", () -> v.settle(a.deployer(), id)); // no double payout
+        reverts("TaskNotSettleable()", () -> v.settle(a.deployer(), id)); // no double payout
         ChainSelftest.checkConservation(v, a);
         // unbonding delay
         v.requestUnbond(a.solver(), Verity.ether(10_000));
-        reverts("Staking: still unbonding", () -> v.withdraw(a.solver()));
+        reverts("StillUnbonding()", () -> v.withdraw(a.solver()));
         v.chain.advanceTime(v.config.unbondingDelay());
         v.withdraw(a.solver());
         ChainSelftest.checkConservation(v, a);
@@ -88,7 +88,7 @@ class MarketRulesTest {
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
         v.chain.advanceTime(spec.commitWindow() + 1);
-        reverts("Market: commit deadline passed", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
+        reverts("CommitDeadlinePassed()", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
         BigInteger treasury = v.balanceOf(v.treasury);
         v.timeoutCommit(a.deployer(), id);
         // the stake goes to the treasury, never to the submitter who chose the window: the submitter only gets its escrow back
@@ -115,7 +115,7 @@ class MarketRulesTest {
     void disputeTurnOrderAndProofs() {
         deploy("AlwaysDefenderReferee");
         long id = ChainSelftest.committedTask(v, a, syn);
-        reverts("Market: solver cannot challenge itself", () -> v.openDispute(a.solver(), id, 1));
+        reverts("SolverCannotChallengeItself()", () -> v.openDispute(a.solver(), id, 1));
         reverts("NoSuchSegment()", () -> v.openDispute(a.challenger(), id, syn.numSegments()));
         long d = v.openDispute(a.challenger(), id, 1);
         // any number of disputes may run at once: a second challenger opens its own game on the same task
@@ -156,7 +156,7 @@ class MarketRulesTest {
         // defender won the first dispute; the second is still open, so the task cannot settle yet
         assertEquals(Verity.Status.DISPUTED, v.task(id).status());
         v.chain.advanceTime(86400 + 1);
-        reverts("Market: a dispute is still open", () -> v.settle(a.deployer(), id));
+        reverts("ADisputeIsStillOpen()", () -> v.settle(a.deployer(), id));
         v.timeoutDispute(a.deployer(), d2); // the second challenger's solver stayed silent at round 2: it loses
         assertEquals(Verity.Status.FAILED, v.task(id).status());
         ChainSelftest.checkConservation(v, a);
@@ -308,14 +308,14 @@ class MarketRulesTest {
         v.collectTreasury(a.submitter());
         assertEquals(treasuryBefore.add(stake.subtract(stake.divide(BigInteger.TWO))), v.balanceOf(v.treasury));
         assertEquals(BigInteger.ZERO, v.treasuryAccrued());
-        reverts("Staking: nothing accrued", () -> v.collectTreasury(a.submitter()));
+        reverts("NothingAccrued()", () -> v.collectTreasury(a.submitter()));
         ChainSelftest.checkConservation(v, a);
         // the failed task's escrow waits for settle(), which refunds the submitter once
         BigInteger submitterBefore = v.balanceOf(a.submitter());
         BigInteger escrow = v.task(t1).escrow();
         v.settle(a.deployer(), t1);
         assertEquals(submitterBefore.add(escrow), v.balanceOf(a.submitter()));
-        reverts("Market: task not settleable", () -> v.settle(a.deployer(), t1));
+        reverts("TaskNotSettleable()", () -> v.settle(a.deployer(), t1));
         // silent challenger at round 3
         long t2 = ChainSelftest.committedTask(v, a, syn);
         ChainSelftest.attestAll(v, t2);
@@ -380,6 +380,7 @@ class MarketRulesTest {
         BigInteger s = v.totalSupply();
         v.faucet(a.challenger(), Verity.ether(5));
         assertEquals(s.add(Verity.ether(5)), v.totalSupply());
-        reverts("VerityToken: faucet amount too large", () -> v.faucet(a.challenger(), Verity.ether(2_000_000)));
+        reverts("FaucetAmountTooLarge(" + Verity.ether(2_000_000) + ", " + Verity.ether(1_000_000) + ")",
+                () -> v.faucet(a.challenger(), Verity.ether(2_000_000)));
     }
 }

@@ -171,7 +171,7 @@ public final class Solver implements Role {
                     v.bid(cfg.account(), id, cfg.pricePerUnit());
                 } catch (dev.verity.chain.Chain.RevertException e) {
                     // another solver's lower bid landed first (solvers in other processes bid at once): not an error
-                    if (!"Market: bid not lower than best".equals(e.reason())) {
+                    if (!"BidNotLowerThanBest()".equals(e.reason())) {
                         throw e;
                     }
                     log.accept(name() + " is outbid on task " + id + " before its bid lands");

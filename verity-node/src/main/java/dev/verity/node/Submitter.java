@@ -122,7 +122,7 @@ public final class Submitter implements Role {
                         v.closeAuction(cfg.account(), id);
                     } catch (Chain.RevertException e) {
                         // anyone may close an auction: the leading solver's close landed first (nodes in other processes act at once)
-                        if (!"Market: not in bidding".equals(e.reason())) {
+                        if (!"NotInBidding()".equals(e.reason())) {
                             throw e;
                         }
                         log.accept(name() + ": the auction of task " + id + " was closed by another party first");

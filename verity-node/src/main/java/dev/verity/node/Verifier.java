@@ -89,7 +89,7 @@ public final class Verifier implements Role {
         try {
             v.registerVerifier(cfg.account());
         } catch (dev.verity.chain.Chain.RevertException e) {
-            if (!"Market: already a verifier".equals(e.reason())) {
+            if (!"AlreadyAVerifier()".equals(e.reason())) {
                 throw e;
             }
         }
