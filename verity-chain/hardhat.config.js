@@ -12,7 +12,7 @@ module.exports = {
       chainId: 31337,
       hardfork: "shanghai",
       // Same dev accounts as DevAccounts.java (the public test mnemonic), generously funded.
-      accounts: { mnemonic: "test test test test test test test test test test test junk", count: 10, accountsBalance: "10000000000000000000000" },
+      accounts: { mnemonic: "test test test test test test test test test test test junk", count: 16, accountsBalance: "10000000000000000000000" },
     },
   },
 };

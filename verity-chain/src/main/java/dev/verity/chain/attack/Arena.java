@@ -1,5 +1,6 @@
 package dev.verity.chain.attack;
 
+import dev.verity.chain.Chain;
 import dev.verity.chain.ChainSelftest;
 import dev.verity.chain.DevAccounts;
 import dev.verity.chain.EmbeddedChain;
@@ -14,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A fresh deployment of the real contracts (default parameters, the real referees) on the embedded EVM, with the
+ * A fresh deployment of the real contracts (default parameters, the real referees) on the embedded EVM or a node, with the
  * self-test's funded actors and five more funded accounts for sybils, copycats and squatters. It remembers every
  * account's holdings (wallet + stake + unbonding) when an attack starts, so an attack ends with each party's net tokens.
  */
@@ -22,19 +23,35 @@ public final class Arena implements AutoCloseable {
     /** Accounts the actors do not use: an attacker's other accounts. */
     public static final int EXTRA = 5;
 
-    public final EmbeddedChain chain;
+    public final Chain chain;
     public final Verity v;
     public final ChainSelftest.Actors a;
     public final List<String> extra;
     private final Map<String, BigInteger> start = new LinkedHashMap<>();
 
+    /** Accounts an arena uses: the self-test's nine actors and {@link #EXTRA} more. */
+    public static List<String> accounts() {
+        return DevAccounts.addresses(9 + EXTRA);
+    }
+
+    /** On a fresh embedded EVM. */
     public Arena() {
-        List<String> accounts = DevAccounts.addresses(9 + EXTRA);
-        chain = new EmbeddedChain(accounts);
+        this(new EmbeddedChain(accounts()));
+    }
+
+    /**
+     * On {@code chain}, whose first {@code 9 + EXTRA} accounts must be {@link #accounts()} (a development node signing
+     * with the public development keys, each funded with ether for gas). A fresh deployment of the contracts either way.
+     */
+    public Arena(Chain chain) {
+        this.chain = chain;
+        if (!chain.accounts().subList(0, 9 + EXTRA).equals(accounts())) {
+            throw new IllegalArgumentException("an arena needs the first " + (9 + EXTRA) + " development accounts, in order");
+        }
         a = ChainSelftest.Actors.of(chain);
         v = Verity.deploy(chain, a.deployer(), a.treasury(), Verity.Config.defaults());
         ChainSelftest.setUp(v, a);
-        extra = List.copyOf(accounts.subList(9, 9 + EXTRA));
+        extra = List.copyOf(accounts().subList(9, 9 + EXTRA));
         BigInteger max = BigInteger.TWO.pow(256).subtract(BigInteger.ONE);
         for (String x : extra) {
             v.transfer(a.deployer(), x, Verity.ether(100_000));

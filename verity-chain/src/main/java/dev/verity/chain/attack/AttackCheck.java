@@ -32,26 +32,31 @@ public final class AttackCheck {
 
     public static Row run(AttackLibrary.Attack attack) {
         try (Arena x = new Arena()) {
-            x.mark();
-            java.util.Map<String, Long> gasBefore = new java.util.HashMap<>();
-            for (String who : x.everyone()) gasBefore.put(who, x.v.gasSentBy(who));
-            AttackLibrary.Outcome o = attack.play().apply(x);
-            BigInteger attackerNet = BigInteger.ZERO;
-            long gas = 0;
-            for (String who : o.attackers()) {
-                attackerNet = attackerNet.add(x.net(who));
-                gas += x.v.gasSentBy(who) - gasBefore.get(who);
-            }
-            BigInteger honestNet = BigInteger.ZERO;
-            BigInteger honestMin = BigInteger.ZERO;
-            for (String who : o.honest()) {
-                BigInteger n = x.net(who);
-                honestNet = honestNet.add(n);
-                honestMin = honestMin.min(n);
-            }
-            dev.verity.chain.ChainSelftest.checkConservation(x.v, x.everyone());
-            return new Row(attack.name(), attack.attacker(), attackerNet, honestNet, honestMin, gas, o.what(), o.ruleHeld());
+            return run(attack, x);
         }
+    }
+
+    /** Plays {@code attack} in {@code x} (a fresh arena: the nets count from its deployment). */
+    public static Row run(AttackLibrary.Attack attack, Arena x) {
+        x.mark();
+        java.util.Map<String, Long> gasBefore = new java.util.HashMap<>();
+        for (String who : x.everyone()) gasBefore.put(who, x.v.gasSentBy(who));
+        AttackLibrary.Outcome o = attack.play().apply(x);
+        BigInteger attackerNet = BigInteger.ZERO;
+        long gas = 0;
+        for (String who : o.attackers()) {
+            attackerNet = attackerNet.add(x.net(who));
+            gas += x.v.gasSentBy(who) - gasBefore.get(who);
+        }
+        BigInteger honestNet = BigInteger.ZERO;
+        BigInteger honestMin = BigInteger.ZERO;
+        for (String who : o.honest()) {
+            BigInteger n = x.net(who);
+            honestNet = honestNet.add(n);
+            honestMin = honestMin.min(n);
+        }
+        dev.verity.chain.ChainSelftest.checkConservation(x.v, x.everyone());
+        return new Row(attack.name(), attack.attacker(), attackerNet, honestNet, honestMin, gas, o.what(), o.ruleHeld());
     }
 
     /** Runs every attack (or those whose name contains {@code only}), prints the table; returns the rows. */

@@ -346,6 +346,7 @@ public final class AttackLibrary {
         SyntheticDispute syn = cheat(23);
         String caller = x.extra.get(4);
         long id = x.committed(x.a.submitter(), x.a.solver(), syn, syn.traceRoot(), syn.modelRoot(), 86400, false);
+        x.chain.advanceTime(13); // one block on: the commit block's hash is readable from the next block
         byte[] before = x.v.fallbackRandomness(id);
         x.chain.advanceTime(3600 + 1);
         for (int i = 0; i < 5; i++) x.chain.advanceTime(13); // five more blocks to choose from
@@ -356,7 +357,8 @@ public final class AttackLibrary {
         for (dev.verity.chain.Receipt.Log l : r.logs()) {
             if (topic.equals(l.topic0())) drawn = java.util.Arrays.copyOfRange(l.data(), 0, 32);
         }
-        boolean held = java.util.Arrays.equals(before, later) && java.util.Arrays.equals(before, drawn);
+        boolean held = !java.util.Arrays.equals(before, new byte[32]) && java.util.Arrays.equals(before, later)
+                && java.util.Arrays.equals(before, drawn);
         return new Outcome(List.of(caller), List.of(), "the draw read before the window ended is the draw made blocks later", held);
     }
 
