@@ -44,6 +44,14 @@ contract DisputeGame is ReentrancyGuard, Wired {
     uint8 public constant DEMAND_OP_TRACE = 1;
     /// @notice Round 5: the solver must post every leaf of the element chain (`postChain`).
     uint8 public constant DEMAND_CHAIN = 2;
+    /// @notice Bit set in `demand` once the chain was opened: it cannot be demanded again (each demand makes the solver
+    /// post every leaf; repeated, it would keep the dispute, and the task's pay and stake, open forever).
+    uint8 public constant CHAIN_OPENED = 4;
+    /// @notice The low bits of `demand`: the opening due, if any.
+    uint8 internal constant DEMAND_DUE = 3;
+    /// @notice The most leaves the solver can be made to post in one opening: about 3.8k gas a leaf keeps it below 16M gas,
+    /// inside a block. Longer chains cannot be demanded (docs/threat-model.md).
+    uint64 public constant MAX_OPENING_LEAVES = 4096;
 
     /// @notice The whole state of a dispute. Storage holds only its hash (`stateHash`); every move
     /// resends it as calldata (checked against the hash) and the events of the earlier moves carry every
@@ -187,6 +195,10 @@ contract DisputeGame is ReentrancyGuard, Wired {
     error NoSuchInput();
     /// @notice No such link.
     error NoSuchLink();
+    /// @notice The element chain was opened already in this dispute.
+    error TheChainWasOpenedAlready();
+    /// @notice The element chain has more leaves than one opening may post (MAX_OPENING_LEAVES).
+    error TheChainIsTooLongToOpen();
     /// @notice No such opening is due.
     error NoSuchOpeningIsDue();
     /// @notice No such operand.
@@ -352,7 +364,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     function _turn(uint256 disputeId, State calldata s, uint8 round) internal view returns (State memory d) {
         d = _load(disputeId, s);
         require(d.round == round, OutOfTurn());
-        require(d.demand == DEMAND_NONE, AnOpeningIsDueFromTheSolverFirst());
+        require(d.demand & DEMAND_DUE == DEMAND_NONE, AnOpeningIsDueFromTheSolverFirst());
         address mover = round % 2 == 1 ? d.challenger : d.defender;
         if (msg.sender != mover) {
             if (round % 2 == 1) revert CallerIsNotTheChallenger();
@@ -373,7 +385,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @dev Checks `s` is the state of open dispute `disputeId`, opening `demand` is due and the caller is the solver.
     function _opening(uint256 disputeId, State calldata s, uint8 demand) internal view returns (State memory d) {
         d = _load(disputeId, s);
-        require(d.demand == demand, NoSuchOpeningIsDue());
+        require(d.demand & DEMAND_DUE == demand, NoSuchOpeningIsDue());
         require(msg.sender == d.defender, CallerIsNotTheSolver());
         require(block.timestamp <= d.deadline, RoundDeadlinePassed());
     }
@@ -563,7 +575,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         State memory d = _turn(disputeId, s, 3);
         require(d.step == 0, TheOpTraceWasPostedAlready());
         if (!_step(disputeId, d, st)) return;
-        d.demand = DEMAND_OP_TRACE;
+        d.demand |= DEMAND_OP_TRACE;
         emit OpTraceDemanded(disputeId, d.step, _renew(disputeId, d));
     }
 
@@ -585,7 +597,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
             leaves[i] = _opLeafOf(i, graphLeaves[i], outputRoots[i], outputElems[i]);
         }
         require(MerkleSha256.rootOf(leaves) == d.opTraceRoot, TheEntriesAreNotTheCommittedOpTrace());
-        d.demand = DEMAND_NONE;
+        d.demand &= ~DEMAND_DUE;
         emit OpTracePosted(disputeId, _renew(disputeId, d), graphLeaves, outputRoots, outputElems);
     }
 
@@ -790,7 +802,9 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// before the deadline or lose; then it is the challenger's round 5 again.
     function demandChain(uint256 disputeId, State calldata s) external {
         State memory d = _turn(disputeId, s, 5);
-        d.demand = DEMAND_CHAIN;
+        require(d.demand & CHAIN_OPENED == 0, TheChainWasOpenedAlready());
+        require(d.links < MAX_OPENING_LEAVES, TheChainIsTooLongToOpen());
+        d.demand |= DEMAND_CHAIN;
         emit ChainDemanded(disputeId, _renew(disputeId, d));
     }
 
@@ -804,7 +818,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
             hashes[i] = MerkleSha256.leafHashCd(leaves[i]);
         }
         require(MerkleSha256.rootOf(hashes) == d.outputRoot, TheLeavesAreNotTheCommittedChain());
-        d.demand = DEMAND_NONE;
+        d.demand = (d.demand & ~DEMAND_DUE) | CHAIN_OPENED;
         emit ChainPosted(disputeId, _renew(disputeId, d), leaves);
     }
 
@@ -1029,7 +1043,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         State memory d = _load(disputeId, s);
         require(block.timestamp > d.deadline, RoundDeadlineNotPassed());
         // a demanded opening is the solver's to post, whatever the round
-        bool challengerSilent = d.demand == DEMAND_NONE && d.round % 2 == 1;
+        bool challengerSilent = d.demand & DEMAND_DUE == DEMAND_NONE && d.round % 2 == 1;
         emit DisputeTimedOut(disputeId, d.round, challengerSilent ? d.challenger : d.defender);
         _resolve(disputeId, d, !challengerSilent);
     }

@@ -170,6 +170,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         uint32 openDisputes; // disputes of this task still open in the game (packed with `deadline`)
         uint64 lastDispute; // the most recently opened dispute's id (0 = none)
         uint64 randBlock; // the block whose hash is the fallback randomness (the commit's block, or a re-target)
+        bool retargeted; // the fallback randomness was re-targeted once (a second miss fails the task)
     }
 
     struct Assignment {
@@ -191,6 +192,15 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// @notice A solver's stake covers at least the most it can be paid: a cheat that is caught loses more
     /// than a cheat that is not caught can earn.
     uint256 public constant MIN_STAKE_BPS = 10_000;
+    /// @notice Upper bounds that keep every answer a solver may owe in a dispute inside one block: round 2 posts
+    /// checkpointInterval + 1 leaves, a demanded op trace graphOps entries (about 3.8k gas each), and step counts fit
+    /// the game's uint64 arithmetic with room to spare.
+    uint64 public constant MAX_CHECKPOINT_INTERVAL = 1024;
+    uint64 public constant MAX_GRAPH_OPS = 4096;
+    uint64 public constant MAX_STEPS = 2 ** 32;
+
+    /// @notice A task larger than a dispute can handle: `what` is over its bound.
+    error TaskTooLarge(string what, uint256 given, uint256 max);
 
     /// @notice A window below its floor (or above MAX_WINDOW).
     error WindowOutOfRange(string window, uint64 given, uint64 floor);
@@ -367,6 +377,9 @@ contract TaskMarket is ReentrancyGuard, Wired {
     }
 
     function _checkFloors(PostParams calldata p) private pure {
+        if (p.checkpointInterval > MAX_CHECKPOINT_INTERVAL) revert TaskTooLarge("checkpointInterval", p.checkpointInterval, MAX_CHECKPOINT_INTERVAL);
+        if (p.graphOps > MAX_GRAPH_OPS) revert TaskTooLarge("graphOps", p.graphOps, MAX_GRAPH_OPS);
+        if (p.totalSteps > MAX_STEPS) revert TaskTooLarge("totalSteps", p.totalSteps, MAX_STEPS);
         (uint64 commitFloor, uint64 verifyFloor) = windowFloors(p);
         _window("bid", p.bidWindow, MIN_WINDOW);
         _window("commit", p.commitWindow, commitFloor);
@@ -480,7 +493,9 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     /// @notice The submitter stayed silent: anyone assigns, with the hash of block `randBlock` (the commit's block,
     /// fixed before the call: calling at another time gives the same draw). If that hash is out of the EVM's
-    /// 256-block reach, this call re-targets to its own block and assigns nothing; the next call assigns.
+    /// 256-block reach, this call re-targets to its own block and assigns nothing; the next call assigns. Only once: a
+    /// second miss fails the task (escrow refunded, stake unlocked), so nobody can re-draw until a draw suits them; the
+    /// solver, who wants its pay, has every reason to call in time.
     function assignWithoutReveal(uint256 taskId) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
         require(t.status == Status.Committed && !t.assigned, NotAwaitingTheReveal());
@@ -488,6 +503,16 @@ contract TaskMarket is ReentrancyGuard, Wired {
         bytes32 h = blockhash(t.randBlock);
         if (h == 0) {
             require(t.randBlock != block.number, RandomnessBlockNotMinedYet());
+            if (t.retargeted) {
+                t.status = Status.Failed;
+                if (t.stakeLocked) {
+                    t.stakeLocked = false;
+                    staking.unlock(t.solver, t.p.solverStake);
+                }
+                _refundFailed(taskId, t);
+                return;
+            }
+            t.retargeted = true;
             t.randBlock = uint64(block.number);
             emit RandomnessRetargeted(taskId, t.randBlock);
             return;

@@ -57,14 +57,15 @@ public final class Verity {
     public record Assignment(String verifier, long segment, boolean attested) {}
 
     /**
-     * A dispute: {@code nextRound} is the round to play (0 once resolved); {@code demand} an opening the challenger demanded
-     * (DisputeGame.DEMAND_*: 1 the op trace, 2 the element chain), due from the solver whatever the round's parity.
+     * A dispute: {@code nextRound} is the round to play (0 once resolved); {@code demand & 3} an opening the challenger
+     * demanded (DisputeGame.DEMAND_*: 1 the op trace, 2 the element chain), due from the solver whatever the round's parity;
+     * bit 4 (CHAIN_OPENED): the chain was opened already and cannot be demanded again.
      */
     public record DisputeView(long taskId, String challenger, String defender, int nextRound, long deadline, boolean challengerWon,
             BigInteger bond, BigInteger solverStake, int demand) {
         /** Whether it is the solver's turn (an even round, or a demanded opening). */
         public boolean solversTurn() {
-            return nextRound != 0 && (demand != 0 || nextRound % 2 == 0);
+            return nextRound != 0 && ((demand & 3) != 0 || nextRound % 2 == 0);
         }
     }
 
@@ -544,13 +545,16 @@ public final class Verity {
                 deadline = Abi.wordLong(w, 3);
                 round = 5;
             } else if (EV_OT_DEMANDED.equals(t)) {
-                demand = 1;
+                demand |= 1;
                 deadline = Abi.wordLong(w, 1);
             } else if (EV_CHAIN_DEMANDED.equals(t)) {
-                demand = 2;
+                demand |= 2;
                 deadline = Abi.wordLong(w, 0);
-            } else if (EV_OT_POSTED.equals(t) || EV_CHAIN_POSTED.equals(t)) {
-                demand = 0;
+            } else if (EV_OT_POSTED.equals(t)) {
+                demand &= ~3;
+                deadline = Abi.wordLong(w, 0);
+            } else if (EV_CHAIN_POSTED.equals(t)) {
+                demand = (demand & ~3) | 4;
                 deadline = Abi.wordLong(w, 0);
             } else if (EV_RESOLVED.equals(t)) {
                 won = Abi.wordBool(w, 0);

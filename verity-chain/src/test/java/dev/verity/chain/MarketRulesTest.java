@@ -239,6 +239,8 @@ class MarketRulesTest {
         tampered.set(1, leaf1);
         reverts("TheLeavesAreNotTheCommittedChain()", () -> v.postChain(a.solver(), d, tampered));
         v.postChain(a.solver(), d, syn.chainLeaves());
+        assertEquals(4, v.dispute(d).demand()); // opened: a second demand would only keep the dispute open
+        reverts("TheChainWasOpenedAlready()", () -> v.demandChain(a.challenger(), d));
         List<byte[]> posted = v.postedChain(d).orElseThrow();
         assertTrue(java.util.Arrays.equals(syn.chainLeaves().get(2), posted.get(2)));
         v.round5(a.challenger(), d, syn.round5(2));
@@ -366,7 +368,41 @@ class MarketRulesTest {
                 ok.totalSteps(), ok.checkpointInterval(), ok.workUnits(), ok.maxPricePerUnit(), ok.replayFee(), Verity.ether(999), ok.numVerifiers(),
                 ok.bidWindow(), ok.commitWindow(), ok.revealWindow(), ok.verifyWindow());
         reverts("SolverStakeTooLow(" + Verity.ether(999) + ", " + Verity.ether(1000) + ")", () -> v.post(a.submitter(), cheap));
+        // and bounds that keep every answer a solver may owe in a dispute inside one block
+        TaskSpec wide = new TaskSpec(ok.specHash(), ok.datasetRoot(), ok.graphRoot(), ok.parentModel(), ok.seedCommit(), ok.graphOps(),
+                100_000, 100_000, ok.workUnits(), ok.maxPricePerUnit(), ok.replayFee(), ok.solverStake(), ok.numVerifiers(), ok.bidWindow(),
+                ok.commitWindow(), ok.revealWindow(), ok.verifyWindow());
+        reverts("TaskTooLarge(\"checkpointInterval\", 100000, 1024)", () -> v.post(a.submitter(), wide));
+        TaskSpec huge = new TaskSpec(ok.specHash(), ok.datasetRoot(), ok.graphRoot(), ok.parentModel(), ok.seedCommit(), 5000, ok.totalSteps(),
+                ok.checkpointInterval(), ok.workUnits(), ok.maxPricePerUnit(), ok.replayFee(), ok.solverStake(), ok.numVerifiers(), ok.bidWindow(),
+                ok.commitWindow(), ok.revealWindow(), ok.verifyWindow());
+        reverts("TaskTooLarge(\"graphOps\", 5000, 4096)", () -> v.post(a.submitter(), huge));
         v.post(a.submitter(), ok);
+    }
+
+    /** The fallback draw can be re-targeted once when its block's hash is out of reach; a second miss fails the task. */
+    @Test
+    void fallbackRandomnessIsRetargetedOnceThenTheTaskFails() {
+        deploy("AlwaysDefenderReferee");
+        byte[] secret = ChainSelftest.secret();
+        TaskSpec spec = ChainSelftest.spec(syn, secret);
+        long id = v.post(a.submitter(), spec);
+        v.bid(a.solver(), id, Verity.ether(1));
+        v.chain.advanceTime(spec.bidWindow() + 1);
+        v.closeAuction(a.deployer(), id);
+        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]);
+        BigInteger submitter = v.balanceOf(a.submitter());
+        BigInteger escrow = v.task(id).escrow();
+        v.chain.advanceTime(spec.revealWindow() + 1);
+        for (int i = 0; i < 257; i++) v.chain.advanceTime(1); // the commit block's hash leaves the EVM's reach
+        v.assignWithoutReveal(a.deployer(), id); // re-targets to its own block
+        assertTrue(!v.task(id).assigned());
+        for (int i = 0; i < 257; i++) v.chain.advanceTime(1); // nobody assigned in time, again
+        v.assignWithoutReveal(a.deployer(), id);
+        assertEquals(Verity.Status.FAILED, v.task(id).status());
+        assertEquals(submitter.add(escrow), v.balanceOf(a.submitter()));
+        assertEquals(BigInteger.ZERO, v.locked(a.solver()));
+        ChainSelftest.checkConservation(v, a);
     }
 
     private static TaskSpec withWindows(TaskSpec s, long bid, long commit, long reveal, long verify) {

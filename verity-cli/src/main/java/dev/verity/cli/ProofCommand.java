@@ -24,7 +24,7 @@ public final class ProofCommand implements Runnable {
             description = "Run every cheat through verification and dispute, every dishonest challenger against an honest "
                     + "solver, and honest runs at 1, 2 and 4 threads; print who was caught where.")
     static final class Check implements Callable<Integer> {
-        @Option(names = "--honest-runs", defaultValue = "6", description = "honest runs (seeds), default ${DEFAULT-VALUE}")
+        @Option(names = "--honest-runs", defaultValue = "10", description = "honest runs (seeds), default ${DEFAULT-VALUE}")
         int honest;
 
         @Override

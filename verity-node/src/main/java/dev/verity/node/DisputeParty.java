@@ -208,10 +208,10 @@ public final class DisputeParty {
 
         @Override
         String play(Verity.DisputeView d) throws Exception {
-            if (d.demand() == 1) {
+            if ((d.demand() & 3) == 1) {
                 return postOpTrace();
             }
-            if (d.demand() == 2) {
+            if ((d.demand() & 3) == 2) {
                 return postChain();
             }
             return switch (d.nextRound()) {
