@@ -504,12 +504,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         if (h == 0) {
             require(t.randBlock != block.number, RandomnessBlockNotMinedYet());
             if (t.retargeted) {
-                t.status = Status.Failed;
-                if (t.stakeLocked) {
-                    t.stakeLocked = false;
-                    staking.unlock(t.solver, t.p.solverStake);
-                }
-                _refundFailed(taskId, t);
+                _failUnpaid(taskId, t);
                 return;
             }
             t.retargeted = true;
@@ -631,12 +626,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(t.openDisputes == 0, ADisputeIsStillOpen());
         if (t.attestations < quorum(taskId)) {
             emit QuorumMissed(taskId, t.attestations, assignments[taskId].length);
-            t.status = Status.Failed;
-            if (t.stakeLocked) {
-                t.stakeLocked = false;
-                staking.unlock(t.solver, t.p.solverStake);
-            }
-            _refundFailed(taskId, t);
+            _failUnpaid(taskId, t);
             return;
         }
         t.status = Status.Settled;
@@ -658,6 +648,16 @@ contract TaskMarket is ReentrancyGuard, Wired {
     }
 
     // ------------------------------------------------------------------ internals
+
+    /// @dev A task that fails through nobody's proven fault (no quorum, no draw): the solver is not paid and not slashed.
+    function _failUnpaid(uint256 taskId, Task storage t) private {
+        t.status = Status.Failed;
+        if (t.stakeLocked) {
+            t.stakeLocked = false;
+            staking.unlock(t.solver, t.p.solverStake);
+        }
+        _refundFailed(taskId, t);
+    }
 
     function _refundFailed(uint256 taskId, Task storage t) private {
         _payVerifiers(taskId, t);
