@@ -217,12 +217,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     error NotASourceNode();
     /// @notice Not a state tensor record.
     error NotAStateTensorRecord();
-    /// @notice Not link t.
-    error NotLinkT();
     /// @notice Not that input's op-trace entry.
     error NotThatInputSOpTraceEntry();
-    /// @notice Not that link.
-    error NotThatLink();
     /// @notice Not the dataset record of that name.
     error NotTheDatasetRecordOfThatName();
     /// @notice Not the dispute's state.
@@ -849,7 +845,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
             nOps = 1;
             first = 1;
         } else {
-            require(leaf.length >= 7 && uint8(leaf[0]) == TAG_LINK && uint32(bytes4(leaf[1:5])) == t, NotLinkT());
+            // the leaf is proven at index t of the solver's chain: one that is not link t is the solver's malformed chain
+            if (leaf.length < 7 || uint8(leaf[0]) != TAG_LINK || uint32(bytes4(leaf[1:5])) != t) return _ruleLink(disputeId, d, t, false);
             nOps = uint8(leaf[6]);
             first = 7;
             if (leaf.length != 7 + OPERAND_BYTES * nOps + 4) return _ruleLink(disputeId, d, t, false);
@@ -917,8 +914,9 @@ contract DisputeGame is ReentrancyGuard, Wired {
             uint32 actual = _element(ev.input.outputRoot, ev.input.outputElems, index, ev.chunk, ev.chunkProof);
             return !_same(actual, bits);
         } else if (kind == 1) {
-            require(ev.link.length >= 11 && uint8(ev.link[0]) == TAG_LINK && uint32(bytes4(ev.link[1:5])) == number, NotThatLink());
             require(d.outputRoot.verify(d.links + 1, number, MerkleSha256.leafHashCd(ev.link), ev.linkProof), BadProofOfEarlierLink());
+            // proven at index `number` of the solver's chain: a leaf that is not link `number` cannot be what the operand quotes
+            if (ev.link.length < 11 || uint8(ev.link[0]) != TAG_LINK || uint32(bytes4(ev.link[1:5])) != number) return true;
             return uint32(bytes4(ev.link[ev.link.length - 4:])) != bits;
         }
         revert AConstantHasNoSourceToProve();

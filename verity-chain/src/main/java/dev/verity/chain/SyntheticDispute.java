@@ -186,7 +186,7 @@ public final class SyntheticDispute {
     public List<byte[]> chainLeaves() {
         List<Verity.Link> links = links();
         List<byte[]> out = new ArrayList<>();
-        for (int t = 0; t < links.size(); t++) out.add(links.get(t).leafBytes(t));
+        for (int t = 0; t < links.size(); t++) out.add(linkLeaf(links, t));
         out.add(resultLeaf());
         return out;
     }
@@ -247,6 +247,21 @@ public final class SyntheticDispute {
         return out;
     }
 
+    /** A link whose leaf is not a 0x70 leaf (a solver's malformed chain), or -1. */
+    private long malformedLink = -1;
+
+    /** From now on link {@code t}'s leaf is malformed (tagged 0x72): the chain still hashes to its root, as a solver's would. */
+    public SyntheticDispute withMalformedLink(long t) {
+        malformedLink = t;
+        return this;
+    }
+
+    private byte[] linkLeaf(List<Verity.Link> links, int t) {
+        byte[] leaf = links.get(t).leafBytes(t);
+        if (t == malformedLink) leaf[0] = 0x72;
+        return leaf;
+    }
+
     /** 0x71 result leaf: the last link's result. */
     private byte[] resultLeaf() {
         return java.nio.ByteBuffer.allocate(14).put((byte) 0x71).put((byte) 1).putInt(chainLength - 1).putInt(0).putInt((int) elementBits()).array();
@@ -254,7 +269,7 @@ public final class SyntheticDispute {
 
     private Merkle.Tree chainTree(List<Verity.Link> links) {
         List<byte[]> l = new ArrayList<>();
-        for (int t = 0; t < links.size(); t++) l.add(Merkle.leafHash(links.get(t).leafBytes(t)));
+        for (int t = 0; t < links.size(); t++) l.add(Merkle.leafHash(linkLeaf(links, t)));
         l.add(Merkle.leafHash(resultLeaf()));
         return Merkle.build(l);
     }
@@ -269,7 +284,7 @@ public final class SyntheticDispute {
     public DisputeMoves.LinkPick round5(int t) {
         List<Verity.Link> links = links();
         Merkle.Tree ct = chainTree(links);
-        return new DisputeMoves.LinkPick(t, t < chainLength ? links.get(t).leafBytes(t) : resultLeaf(), ct.proof(t));
+        return new DisputeMoves.LinkPick(t, t < chainLength ? linkLeaf(links, t) : resultLeaf(), ct.proof(t));
     }
 
     /** Link {@code t} of the element chain (t < chainLength). */

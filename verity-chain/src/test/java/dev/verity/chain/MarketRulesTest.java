@@ -257,6 +257,21 @@ class MarketRulesTest {
         ChainSelftest.checkConservation(v, a);
     }
 
+    /** A chain leaf that is not the link its index says (here another tag) loses for the solver; it used to revert. */
+    @Test
+    void aMalformedChainLinkLoses() {
+        deploy("AlwaysDefenderReferee"); // a referee that would call any well-formed link right
+        SyntheticDispute bad = new SyntheticDispute(32, 8, 4, 300, 4, 5).withMalformedLink(2);
+        long id = ChainSelftest.committedTask(v, a, bad);
+        long d = v.openDispute(a.challenger(), id, 1);
+        v.round2(a.solver(), d, bad.round2(1));
+        v.round3(a.challenger(), d, bad.round3(1, 2, 1, 7));
+        v.round4(a.solver(), d, bad.round4());
+        v.round5(a.challenger(), d, bad.round5(2));
+        assertTrue(v.dispute(d).challengerWon());
+        ChainSelftest.checkConservation(v, a);
+    }
+
     @Test
     void aStepWithoutAnOpTraceLoses() {
         deploy("AlwaysDefenderReferee");

@@ -676,7 +676,11 @@ public final class DisputeParty {
             try {
                 chain = fetchChain();
             } catch (IOException missing) {
-                // the solver did not publish the chain it posted the root of: it must open it on chain, or lose
+                // the solver did not publish the chain it posted the root of: it must open it on chain, or lose; a chain
+                // opened already (and still unreadable) or too long to open cannot be demanded: say so, do not send a revert
+                if ((v.dispute(dispute).demand() & 4) != 0 || v.disputeState(dispute).links() + 1 > 4096) {
+                    throw new IllegalStateException("the element chain cannot be fetched (" + missing.getMessage() + ") and cannot be demanded");
+                }
                 record(5, "demandChain", v.demandChain(account, dispute));
                 return "cannot fetch the element chain (" + missing.getMessage() + "): demands it on chain";
             }
