@@ -488,7 +488,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
     function fallbackRandomness(uint256 taskId) external view exists(taskId) returns (bytes32) {
         Task storage t = tasks[taskId];
         bytes32 h = blockhash(t.randBlock);
-        return h == 0 ? bytes32(0) : keccak256(abi.encode(h, t.traceRoot, taskId));
+        return h == 0 ? bytes32(0) : _fallbackDraw(h, t.traceRoot, taskId);
     }
 
     /// @notice The submitter stayed silent: anyone assigns, with the hash of block `randBlock` (the commit's block,
@@ -512,7 +512,12 @@ contract TaskMarket is ReentrancyGuard, Wired {
             emit RandomnessRetargeted(taskId, t.randBlock);
             return;
         }
-        _assign(taskId, t, keccak256(abi.encode(h, t.traceRoot, taskId)), false);
+        _assign(taskId, t, _fallbackDraw(h, t.traceRoot, taskId), false);
+    }
+
+    /// @dev The fallback draw: one formula for the draw and for its preview (`fallbackRandomness`).
+    function _fallbackDraw(bytes32 blockHash, bytes32 traceRoot, uint256 taskId) private pure returns (bytes32) {
+        return keccak256(abi.encode(blockHash, traceRoot, taskId));
     }
 
     function _assign(uint256 taskId, Task storage t, bytes32 randomness, bool revealed) internal {

@@ -27,9 +27,14 @@ public final class DisputeMoves {
         /** The segment tree's root, as the contract computes it from the leaves. */
         public byte[] segmentRoot(long firstStep) {
             List<byte[]> l = new ArrayList<>();
-            for (int k = 0; k < stateRoots.size(); k++) l.add(SyntheticDispute.segmentLeaf(firstStep + k, stateRoots.get(k), opTraceRoots.get(k)));
+            for (int k = 0; k < stateRoots.size(); k++) l.add(segmentLeaf(firstStep + k, stateRoots.get(k), opTraceRoots.get(k)));
             return Merkle.build(l).root();
         }
+    }
+
+    /** Leaf hash of segment step entry 0x51: the state after {@code step} steps and the op trace of the step that produced it. */
+    public static byte[] segmentLeaf(long step, byte[] stateRoot, byte[] opTraceRoot) {
+        return Merkle.leafHash(Abi.concat(new byte[] {0x51}, Merkle.u64(step), stateRoot, opTraceRoot));
     }
 
     /** Round 3's element claim: the disputed step, and in it op {@code opIndex} and output element {@code element}. */

@@ -83,11 +83,6 @@ public final class SyntheticDispute {
         return Merkle.leafHash(Abi.concat(new byte[] {0x50}, Merkle.u64(step), stateRoot));
     }
 
-    /** Segment step entry 0x51: the state after {@code step} steps and the op trace of the step that produced it. */
-    public static byte[] segmentLeaf(long step, byte[] stateRoot, byte[] opTraceRoot) {
-        return Merkle.leafHash(Abi.concat(new byte[] {0x51}, Merkle.u64(step), stateRoot, opTraceRoot));
-    }
-
     private long segStart(long seg) {
         return seg * interval;
     }
@@ -117,7 +112,7 @@ public final class SyntheticDispute {
 
     private Merkle.Tree segmentTree(long seg, boolean forgedStart) {
         List<byte[]> l = new ArrayList<>();
-        for (long s = segStart(seg); s <= segEnd(seg); s++) l.add(segmentLeaf(s, segmentState(seg, s, forgedStart), opTraceRootAt(seg, s)));
+        for (long s = segStart(seg); s <= segEnd(seg); s++) l.add(DisputeMoves.segmentLeaf(s, segmentState(seg, s, forgedStart), opTraceRootAt(seg, s)));
         return Merkle.build(l);
     }
 

@@ -22,6 +22,24 @@ public record TaskSpec(byte[] specHash, byte[] datasetRoot, byte[] graphRoot, by
                 u64(bidWindow), u64(commitWindow), u64(revealWindow), u64(verifyWindow));
     }
 
+    /** This spec with other windows (seconds). */
+    public TaskSpec withWindows(long bid, long commit, long reveal, long verify) {
+        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
+                maxPricePerUnit, replayFee, solverStake, numVerifiers, bid, commit, reveal, verify);
+    }
+
+    /** This spec with another solver stake. */
+    public TaskSpec withSolverStake(BigInteger stake) {
+        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
+                maxPricePerUnit, replayFee, stake, numVerifiers, bidWindow, commitWindow, revealWindow, verifyWindow);
+    }
+
+    /** This spec with another graph size and step counts. */
+    public TaskSpec withShape(long ops, long steps, long interval) {
+        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, seedCommit, ops, steps, interval, workUnits, maxPricePerUnit, replayFee,
+                solverStake, numVerifiers, bidWindow, commitWindow, revealWindow, verifyWindow);
+    }
+
     public long numSegments() {
         return (totalSteps + checkpointInterval - 1) / checkpointInterval;
     }

@@ -13,11 +13,24 @@ import org.junit.jupiter.api.Test;
  * budget however large the task.
  */
 class GasTest {
+    /** The contracts with the defaults (real referees), the actors funded, staked and registered. */
+    private static Verity deployed(EmbeddedChain chain, ChainSelftest.Actors a) {
+        Verity v = Verity.deploy(chain, a.deployer(), a.treasury(), Verity.Config.defaults());
+        ChainSelftest.setUp(v, a);
+        return v;
+    }
+
+    /** The whole dispute's gas: the costliest call of each dispute move ("... (round n...)"). */
+    private static long wholeDispute(Map<String, List<Long>> table) {
+        long total = 0;
+        for (var e : table.entrySet()) if (e.getKey().contains("(round")) total += e.getValue().stream().mapToLong(Long::longValue).max().orElse(0);
+        return total;
+    }
+
     private static long disputeGas(SyntheticDispute syn, String label) {
         try (EmbeddedChain chain = new EmbeddedChain()) {
             ChainSelftest.Actors a = ChainSelftest.Actors.of(chain);
-            Verity v = Verity.deploy(chain, a.deployer(), a.treasury(), Verity.Config.defaults());
-            ChainSelftest.setUp(v, a);
+            Verity v = deployed(chain, a);
             ChainSelftest.honestTask(v, a, syn);
             long id = ChainSelftest.committedTask(v, a, syn);
             ChainSelftest.playDispute(v, a, id, syn, syn.numSegments() - 1, 3, syn.graphOps - 1, syn.outputElems - 1, syn.chainLength - 1);
@@ -26,8 +39,7 @@ class GasTest {
             System.out.println("== " + label + ": " + syn.totalSteps + " steps, c=" + syn.interval + ", " + syn.graphOps + " ops, "
                     + syn.outputElems + " output elements, chain " + syn.chainLength);
             ChainSelftest.printGas(table, System.out);
-            long total = 0;
-            for (var e : table.entrySet()) if (e.getKey().contains("(round")) total += e.getValue().stream().mapToLong(Long::longValue).max().orElse(0);
+            long total = wholeDispute(table);
             return total;
         }
     }
@@ -71,8 +83,7 @@ class GasTest {
         SyntheticDispute syn = gptSized();
         try (EmbeddedChain chain = new EmbeddedChain()) {
             ChainSelftest.Actors a = ChainSelftest.Actors.of(chain);
-            Verity v = Verity.deploy(chain, a.deployer(), a.treasury(), Verity.Config.defaults());
-            ChainSelftest.setUp(v, a);
+            Verity v = deployed(chain, a);
             long id = ChainSelftest.committedTask(v, a, syn);
             long seg = syn.numSegments() - 1;
             v.clearGas();
@@ -110,8 +121,7 @@ class GasTest {
         SyntheticDispute syn = gptSized();
         try (EmbeddedChain chain = new EmbeddedChain()) {
             ChainSelftest.Actors a = ChainSelftest.Actors.of(chain);
-            Verity v = Verity.deploy(chain, a.deployer(), a.treasury(), Verity.Config.defaults());
-            ChainSelftest.setUp(v, a);
+            Verity v = deployed(chain, a);
             long id = ChainSelftest.committedTask(v, a, syn);
             long seg = syn.numSegments() - 1;
             int t = syn.chainLength - 1;
@@ -129,8 +139,7 @@ class GasTest {
             Map<String, List<Long>> table = v.gasTable();
             System.out.println("== 2^17 steps, gpt-sized graph, 1M parameters, real referee (BasicOpReferee recomputing the proven 0x70 fma link)");
             ChainSelftest.printGas(table, System.out);
-            long total = 0;
-            for (var e : table.entrySet()) if (e.getKey().contains("(round")) total += e.getValue().stream().mapToLong(Long::longValue).max().orElse(0);
+            long total = wholeDispute(table);
             System.out.println("whole dispute with the real referee: " + total + " gas");
             assertTrue(total <= GOAL, "whole dispute must fit the " + GOAL + " gas goal: " + total);
         }

@@ -375,22 +375,16 @@ class MarketRulesTest {
     void floorsTheSubmitterCannotLower() {
         deploy("AlwaysDefenderReferee");
         TaskSpec ok = ChainSelftest.spec(syn, ChainSelftest.secret());
-        reverts("WindowOutOfRange(\"commit\", 1, 601)", () -> v.post(a.submitter(), withWindows(ok, 3600, 1, 3600, 86400)));
-        reverts("WindowOutOfRange(\"bid\", 599, 600)", () -> v.post(a.submitter(), withWindows(ok, 599, 86400, 3600, 86400)));
-        reverts("WindowOutOfRange(\"verify\", 1, 600)", () -> v.post(a.submitter(), withWindows(ok, 3600, 86400, 3600, 1)));
+        reverts("WindowOutOfRange(\"commit\", 1, 601)", () -> v.post(a.submitter(), ok.withWindows(3600, 1, 3600, 86400)));
+        reverts("WindowOutOfRange(\"bid\", 599, 600)", () -> v.post(a.submitter(), ok.withWindows(599, 86400, 3600, 86400)));
+        reverts("WindowOutOfRange(\"verify\", 1, 600)", () -> v.post(a.submitter(), ok.withWindows(3600, 86400, 3600, 1)));
         // the stake must cover the most the solver can be paid (1000 work units at 1 VRT)
-        TaskSpec cheap = new TaskSpec(ok.specHash(), ok.datasetRoot(), ok.graphRoot(), ok.parentModel(), ok.seedCommit(), ok.graphOps(),
-                ok.totalSteps(), ok.checkpointInterval(), ok.workUnits(), ok.maxPricePerUnit(), ok.replayFee(), Verity.ether(999), ok.numVerifiers(),
-                ok.bidWindow(), ok.commitWindow(), ok.revealWindow(), ok.verifyWindow());
+        TaskSpec cheap = ok.withSolverStake(Verity.ether(999));
         reverts("SolverStakeTooLow(" + Verity.ether(999) + ", " + Verity.ether(1000) + ")", () -> v.post(a.submitter(), cheap));
         // and bounds that keep every answer a solver may owe in a dispute inside one block
-        TaskSpec wide = new TaskSpec(ok.specHash(), ok.datasetRoot(), ok.graphRoot(), ok.parentModel(), ok.seedCommit(), ok.graphOps(),
-                100_000, 100_000, ok.workUnits(), ok.maxPricePerUnit(), ok.replayFee(), ok.solverStake(), ok.numVerifiers(), ok.bidWindow(),
-                ok.commitWindow(), ok.revealWindow(), ok.verifyWindow());
+        TaskSpec wide = ok.withShape(ok.graphOps(), 100_000, 100_000);
         reverts("TaskTooLarge(\"checkpointInterval\", 100000, 1024)", () -> v.post(a.submitter(), wide));
-        TaskSpec huge = new TaskSpec(ok.specHash(), ok.datasetRoot(), ok.graphRoot(), ok.parentModel(), ok.seedCommit(), 5000, ok.totalSteps(),
-                ok.checkpointInterval(), ok.workUnits(), ok.maxPricePerUnit(), ok.replayFee(), ok.solverStake(), ok.numVerifiers(), ok.bidWindow(),
-                ok.commitWindow(), ok.revealWindow(), ok.verifyWindow());
+        TaskSpec huge = ok.withShape(5000, ok.totalSteps(), ok.checkpointInterval());
         reverts("TaskTooLarge(\"graphOps\", 5000, 4096)", () -> v.post(a.submitter(), huge));
         v.post(a.submitter(), ok);
     }
@@ -418,11 +412,6 @@ class MarketRulesTest {
         assertEquals(submitter.add(escrow), v.balanceOf(a.submitter()));
         assertEquals(BigInteger.ZERO, v.locked(a.solver()));
         ChainSelftest.checkConservation(v, a);
-    }
-
-    private static TaskSpec withWindows(TaskSpec s, long bid, long commit, long reveal, long verify) {
-        return new TaskSpec(s.specHash(), s.datasetRoot(), s.graphRoot(), s.parentModel(), s.seedCommit(), s.graphOps(), s.totalSteps(),
-                s.checkpointInterval(), s.workUnits(), s.maxPricePerUnit(), s.replayFee(), s.solverStake(), s.numVerifiers(), bid, commit, reveal, verify);
     }
 
     @Test

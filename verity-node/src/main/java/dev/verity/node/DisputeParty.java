@@ -360,6 +360,8 @@ public final class DisputeParty {
         private TrainingState pre;
         private TrainingState post;
         private Messages.Claim claim;
+        /** The disputed step's op-trace entries, once read (round 3 checks it can read them, then builds its claim from them). */
+        private List<byte[]> otLeaves;
         /** What the referee was asked to rule on, in words (filled in rounds 3 and 5). */
         private String ruledOn = "";
 
@@ -485,8 +487,12 @@ public final class DisputeParty {
          * demand.
          */
         private List<byte[]> opTraceLeaves(byte[] otRoot) throws IOException {
+            if (otLeaves != null) {
+                return otLeaves;
+            }
             try {
-                return TreeBlobs.get(store, otRoot);
+                otLeaves = TreeBlobs.get(store, otRoot);
+                return otLeaves;
             } catch (IOException missing) {
                 java.util.Optional<Verity.OpTraceEntries> posted = v.postedOpTrace(dispute);
                 if (posted.isEmpty()) {
@@ -497,7 +503,8 @@ public final class DisputeParty {
                 for (int i = 0; i < e.outputRoots().size(); i++) {
                     leaves.add(StepTrace.entry(i, e.graphLeaves().get(i), e.outputRoots().get(i), e.outputElems().get(i)));
                 }
-                return leaves;
+                otLeaves = leaves;
+                return otLeaves;
             }
         }
 

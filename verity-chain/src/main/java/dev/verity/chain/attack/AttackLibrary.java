@@ -257,9 +257,7 @@ public final class AttackLibrary {
         SyntheticDispute syn = cheat(18);
         String submitter = x.a.submitter();
         TaskSpec ok = x.spec(syn, dev.verity.chain.ChainSelftest.secret(), 86400);
-        TaskSpec greedy = new TaskSpec(ok.specHash(), ok.datasetRoot(), ok.graphRoot(), ok.parentModel(), ok.seedCommit(), ok.graphOps(),
-                ok.totalSteps(), ok.checkpointInterval(), ok.workUnits(), ok.maxPricePerUnit(), ok.replayFee(), ok.solverStake(), ok.numVerifiers(),
-                ok.bidWindow(), 1, ok.revealWindow(), ok.verifyWindow());
+        TaskSpec greedy = ok.withWindows(ok.bidWindow(), 1, ok.revealWindow(), ok.verifyWindow());
         boolean refused = reverts(() -> x.v.post(submitter, greedy));
         // with a window the floor allows, a solver that really is silent is slashed to the treasury, not to the submitter
         long id = x.v.post(submitter, ok);
@@ -278,9 +276,7 @@ public final class AttackLibrary {
     static Outcome zeroStakeTask(Arena x) {
         SyntheticDispute syn = cheat(19);
         TaskSpec ok = x.spec(syn, dev.verity.chain.ChainSelftest.secret(), 86400);
-        TaskSpec free = new TaskSpec(ok.specHash(), ok.datasetRoot(), ok.graphRoot(), ok.parentModel(), ok.seedCommit(), ok.graphOps(),
-                ok.totalSteps(), ok.checkpointInterval(), ok.workUnits(), ok.maxPricePerUnit(), ok.replayFee(), BigInteger.ZERO, ok.numVerifiers(),
-                ok.bidWindow(), ok.commitWindow(), ok.revealWindow(), ok.verifyWindow());
+        TaskSpec free = ok.withSolverStake(BigInteger.ZERO);
         boolean refused = reverts(() -> x.v.post(x.a.submitter(), free));
         return new Outcome(List.of(x.a.submitter(), x.a.solver()), List.of(), "refused at post (SolverStakeTooLow)", refused);
     }
