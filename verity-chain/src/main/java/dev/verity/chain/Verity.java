@@ -57,9 +57,16 @@ public final class Verity {
 
     /**
      * A verifier's seat: {@code challenged}, it opened a dispute against the task; {@code slashed}, its seat stake is gone
-     * (it attested a segment a ruling proved wrong, or stayed silent where its vote was needed).
+     * (it stayed silent in a task that settled); {@code replayRoot} its attestation (a {@link ReplayProbe} root), the step
+     * {@code probe} drawn from its block, the solver's {@code answer} and the verifier's {@code reveal} there.
      */
-    public record Assignment(String verifier, long segment, boolean attested, boolean challenged, boolean slashed) {}
+    public record Assignment(String verifier, long segment, boolean attested, boolean challenged, boolean slashed, byte[] replayRoot,
+            long attestBlock, long probe, int answer, int reveal, boolean answered, boolean revealed) {
+        /** The seat counts toward the quorum and is paid: the solver's answer and the verifier's replay agree. */
+        public boolean proven() {
+            return answered && revealed && answer == reveal;
+        }
+    }
 
     /**
      * A dispute: {@code nextRound} is the round to play (0 once resolved); {@code demand & 3} an opening the challenger
@@ -342,30 +349,25 @@ public final class Verity {
 
     // ------------------------------------------------------------------ market
 
-    /** Sets {@code who}'s draw weight to its free stake now. */
-    public Receipt refreshVerifier(String who) {
-        return tx(who, market, "TaskMarket.refreshVerifier", "refreshVerifier()");
-    }
-
-    /** A pooled verifier's draw weight (0 outside the pool). */
+    /** A pooled verifier's draw weight, its stake (0 outside the pool). */
     public BigInteger drawWeight(String who) {
-        return Abi.word(view(market, "drawWeight(address)", addr(who)), 0);
+        return Abi.word(view(staking, "drawWeight(address)", addr(who)), 0);
     }
 
     /** The pool's total draw weight. */
     public BigInteger totalDrawWeight() {
-        return Abi.word(view(market, "totalDrawWeight()"), 0);
+        return Abi.word(view(staking, "totalDrawWeight()"), 0);
     }
 
     public Receipt registerVerifier(String who) {
-        return tx(who, market, "TaskMarket.registerVerifier", "registerVerifier()");
+        return tx(who, staking, "Staking.registerVerifier", "registerVerifier()");
     }
 
     /** The registered verifiers (TaskMarket.verifierPool), in pool order. */
     public List<String> verifierPool() {
-        long n = Abi.wordLong(view(market, "verifierPoolSize()"), 0);
+        long n = Abi.wordLong(view(staking, "verifierPoolSize()"), 0);
         List<String> out = new ArrayList<>();
-        for (long i = 0; i < n; i++) out.add(Abi.wordAddress(view(market, "verifierPool(uint256)", u256(i)), 0).toLowerCase(java.util.Locale.ROOT));
+        for (long i = 0; i < n; i++) out.add(Abi.wordAddress(view(staking, "verifierPool(uint256)", u256(i)), 0).toLowerCase(java.util.Locale.ROOT));
         return out;
     }
 
@@ -409,8 +411,34 @@ public final class Verity {
         return Abi.wordBytes(view(market, "fallbackRandomness(uint256)", u256(taskId)), 0);
     }
 
-    public Receipt attest(String verifier, long taskId, long index) {
-        return tx(verifier, market, "TaskMarket.attest", "attest(uint256,uint256)", u256(taskId), u256(index));
+    /** Attests seat {@code index}: {@code replayRoot} is the root of the verifier's replay ({@link ReplayProbe}). */
+    public Receipt attest(String verifier, long taskId, long index, byte[] replayRoot) {
+        return tx(verifier, market, "TaskMarket.attest", "attest(uint256,uint256,bytes32)", u256(taskId), u256(index), b32(replayRoot));
+    }
+
+    private volatile long probeWindow = -1;
+
+    /** TaskMarket.PROBE_WINDOW: seconds after the verify deadline for probe answers and reveals; a task settles after it. */
+    public long probeWindow() {
+        if (probeWindow < 0) probeWindow = Abi.wordLong(view(market, "PROBE_WINDOW()"), 0);
+        return probeWindow;
+    }
+
+    /** The seat's probed step if it can be drawn now, else 0. */
+    public long probeStep(long taskId, long index) {
+        return Abi.wordLong(view(market, "probeStep(uint256,uint256)", u256(taskId), u256(index)), 0);
+    }
+
+    /** The solver's loss bits at the seat's probed step. */
+    public Receipt answerProbe(String solver, long taskId, long index, int lossBits) {
+        return tx(solver, market, "TaskMarket.answerProbe", "answerProbe(uint256,uint256,uint32)", u256(taskId), u256(index),
+                u32(Integer.toUnsignedLong(lossBits)));
+    }
+
+    /** The verifier's replay leaf at the seat's probed step {@code k}. */
+    public Receipt revealProbe(String verifier, long taskId, long index, ReplayProbe replay, long k) {
+        return tx(verifier, market, "TaskMarket.revealProbe", "revealProbe(uint256,uint256,uint32,bytes32[])", u256(taskId), u256(index),
+                u32(Integer.toUnsignedLong(replay.at(k))), b32s(replay.proof(k)));
     }
 
     public Receipt settle(String who, long taskId) {
@@ -443,9 +471,10 @@ public final class Verity {
         int n = Abi.word(w, base).intValueExact();
         List<Assignment> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int o = base + 1 + 5 * i;
+            int o = base + 1 + 12 * i;
             out.add(new Assignment(Abi.wordAddress(w, o), Abi.wordLong(w, o + 1), Abi.wordBool(w, o + 2), Abi.wordBool(w, o + 3),
-                    Abi.wordBool(w, o + 4)));
+                    Abi.wordBool(w, o + 4), Abi.wordBytes(w, o + 5), Abi.wordLong(w, o + 6), Abi.wordLong(w, o + 7),
+                    (int) Abi.wordLong(w, o + 8), (int) Abi.wordLong(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordBool(w, o + 11)));
         }
         return out;
     }

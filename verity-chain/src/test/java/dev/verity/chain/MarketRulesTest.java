@@ -61,11 +61,13 @@ class MarketRulesTest {
         reverts("VerifiersNotAssignedYet()", () -> v.settle(a.deployer(), id));
         v.revealSeed(a.submitter(), id, secret);
         reverts("ChallengeWindowStillOpen()", () -> v.settle(a.deployer(), id));
-        reverts("CallerIsNotThisVerifier()", () -> v.attest(a.solver(), id, 0));
+        reverts("CallerIsNotThisVerifier()", () -> v.attest(a.solver(), id, 0, Merkle.sha256("replay".getBytes())));
         // locked stake cannot leave while the task is open
         reverts("AmountExceedsUnlockedStake()", () -> v.requestUnbond(a.solver(), Verity.ether(10_000)));
         ChainSelftest.attestAll(v, id);
         v.chain.advanceTime(spec.verifyWindow() + 1);
+        reverts("ChallengeWindowStillOpen()", () -> v.settle(a.deployer(), id)); // the probe window follows the verify window
+        v.chain.advanceTime(600);
         v.settle(a.deployer(), id);
         assertEquals(Verity.Status.SETTLED, v.task(id).status());
         reverts("TaskNotSettleable()", () -> v.settle(a.deployer(), id)); // no double payout
@@ -155,7 +157,7 @@ class MarketRulesTest {
         reverts("DisputeAlreadyResolved()", () -> v.round5(a.challenger(), d, syn.round5(2)));
         // defender won the first dispute; the second is still open, so the task cannot settle yet
         assertEquals(Verity.Status.DISPUTED, v.task(id).status());
-        v.chain.advanceTime(86400 + 1);
+        v.chain.advanceTime(86400 + 601); // past the verify and probe windows (the second dispute's round deadline too)
         reverts("ADisputeIsStillOpen()", () -> v.settle(a.deployer(), id));
         v.timeoutDispute(a.deployer(), d2); // the second challenger's solver stayed silent at round 2: it loses
         assertEquals(Verity.Status.FAILED, v.task(id).status());
@@ -343,7 +345,8 @@ class MarketRulesTest {
         v.timeoutDispute(a.challenger(), d2);
         assertEquals(solverBefore.add(v.config.challengeBond()), v.balanceOf(a.solver()));
         assertEquals(Verity.Status.COMMITTED, v.task(t2).status());
-        v.settle(a.deployer(), t2); // the window passed during the dispute: settles at once
+        v.chain.advanceTime(600); // the probe window follows the verify window
+        v.settle(a.deployer(), t2); // the windows passed during the dispute: settles at once
         assertEquals(BigInteger.ZERO, v.balanceOf(v.market));
         assertEquals(BigInteger.ZERO, v.balanceOf(v.game));
         assertEquals(BigInteger.ZERO, v.locked(a.solver()));
@@ -356,18 +359,69 @@ class MarketRulesTest {
         long id = ChainSelftest.committedTask(v, a, syn);
         List<Verity.Assignment> as = v.assignments(id);
         assertEquals(2, as.size());
-        v.attest(as.get(0).verifier(), id, 0); // one of two: no majority
+        prove(id, 0, ChainSelftest.syntheticReplay(v, id, as.get(0))); // one of two: no majority
         TaskSpec spec = v.task(id).spec();
         BigInteger submitter = v.balanceOf(a.submitter());
         BigInteger solver = v.balanceOf(a.solver());
         BigInteger escrow = v.task(id).escrow();
-        v.chain.advanceTime(spec.verifyWindow() + 1);
+        v.chain.advanceTime(spec.verifyWindow() + 601);
         v.settle(a.deployer(), id);
         assertEquals(Verity.Status.FAILED, v.task(id).status());
         assertEquals(solver, v.balanceOf(a.solver())); // not paid
         assertEquals(BigInteger.ZERO, v.locked(a.solver())); // not slashed either: the verifiers were silent, not the solver
         assertEquals(submitter.add(escrow).subtract(spec.replayFee()), v.balanceOf(a.submitter())); // the attested replay is paid
         assertTrue(!v.modelRegistered(syn.modelRoot()));
+        ChainSelftest.checkConservation(v, a);
+    }
+
+    /** Seat {@code i} attests with {@code replay}, the solver answers the synthetic loss at the probe, the verifier reveals. */
+    private void prove(long id, int i, ReplayProbe replay) {
+        Verity.Assignment seat = v.assignments(id).get(i);
+        v.attest(seat.verifier(), id, i, replay.root());
+        long k = v.probeStep(id, i);
+        v.answerProbe(a.solver(), id, i, ChainSelftest.syntheticLoss(k));
+        v.revealProbe(seat.verifier(), id, i, replay, k);
+    }
+
+    /**
+     * An attestation proves a replay: the verifier commits to its replay's per-step losses before the probed step is
+     * drawn (from the attestation's block), and the seat counts and is paid only if its leaf there matches the solver's
+     * answer. A verifier that attests a made-up replay earns nothing and frees its seat; a reveal that is not a leaf of the
+     * committed root is refused.
+     */
+    @Test
+    void anAttestationCountsOnlyWhenItsReplayMatchesTheSolversAnswer() {
+        deploy("AlwaysDefenderReferee");
+        long id = ChainSelftest.committedTask(v, a, syn);
+        List<Verity.Assignment> as = v.assignments(id);
+        ReplayProbe honest = ChainSelftest.syntheticReplay(v, id, as.get(0));
+        int n = (int) syn.interval;
+        long s0 = as.get(1).segment() * syn.interval;
+        ReplayProbe madeUp = new ReplayProbe(as.get(1).verifier(), s0 + 1, new int[n]); // never replayed: all zeros
+        reverts("NothingToProbe()", () -> v.answerProbe(a.solver(), id, 0, 0)); // nothing attested yet
+        v.attest(as.get(0).verifier(), id, 0, honest.root());
+        v.attest(as.get(1).verifier(), id, 1, madeUp.root());
+        assertEquals(BigInteger.ZERO, v.locked(as.get(1).verifier()), "a seat that attested is free again");
+        long k0 = v.probeStep(id, 0);
+        long k1 = v.probeStep(id, 1);
+        assertTrue(k0 > as.get(0).segment() * syn.interval && k1 > s0, "probes fall inside the seats' segments");
+        // a reveal that is not the committed root's leaf at the probe is refused
+        ReplayProbe other = new ReplayProbe(as.get(0).verifier(), as.get(0).segment() * syn.interval + 1, new int[n]);
+        reverts("BadProofOfReplay()", () -> v.revealProbe(as.get(0).verifier(), id, 0, other, k0));
+        reverts("CallerIsNotTheSolver()", () -> v.answerProbe(as.get(0).verifier(), id, 0, 0));
+        v.answerProbe(a.solver(), id, 0, ChainSelftest.syntheticLoss(k0));
+        v.answerProbe(a.solver(), id, 1, ChainSelftest.syntheticLoss(k1));
+        v.revealProbe(as.get(0).verifier(), id, 0, honest, k0);
+        v.revealProbe(as.get(1).verifier(), id, 1, madeUp, k1);
+        assertTrue(v.assignments(id).get(0).proven());
+        assertTrue(!v.assignments(id).get(1).proven(), "a made-up replay does not match the solver's loss");
+        assertEquals(1, v.task(id).attestations());
+        BigInteger lazy = v.balanceOf(as.get(1).verifier());
+        v.chain.advanceTime(v.task(id).spec().verifyWindow() + 601);
+        v.settle(a.deployer(), id); // one proven seat of two: no quorum
+        assertEquals(Verity.Status.FAILED, v.task(id).status());
+        assertEquals(lazy, v.balanceOf(as.get(1).verifier()), "the made-up replay is not paid");
+        assertEquals(Verity.ether(300), v.staked(as.get(1).verifier()), "nor slashed: it attested");
         ChainSelftest.checkConservation(v, a);
     }
 

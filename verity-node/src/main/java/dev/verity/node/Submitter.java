@@ -162,7 +162,7 @@ public final class Submitter implements Role {
                     }
                     return true;
                 }
-                if (now > t.deadline()) {
+                if (now > t.deadline() + v.probeWindow()) {
                     v.settle(cfg.account(), id);
                     log.accept(name() + " settles task " + id + " after its challenge window (" + t.attestations() + " attestations): "
                             + (v.task(id).status() == Verity.Status.SETTLED ? "paid and registered"

@@ -28,9 +28,10 @@ class TaskQuoteTest {
             Verity v = Verity.deploy(evm, a.deployer(), a.treasury(), Verity.Config.defaults());
             ChainSelftest.setUp(v, a);
             TaskSpec base = ChainSelftest.spec(syn, ChainSelftest.secret());
-            TaskQuote q = new TaskQuote(base.workUnits(), base.numSegments(), base.numVerifiers(), base.maxPricePerUnit(), v.config.feeBps());
+            TaskQuote q = new TaskQuote(base.workUnits(), base.totalSteps(), base.checkpointInterval(), base.numVerifiers(),
+                    base.maxPricePerUnit(), v.config.feeBps());
             BigInteger floor = q.replayFeeFloor();
-            assertEquals(Verity.ether(84), floor, "ceil(1000 / 12) work units at 1 VRT");
+            assertEquals(Verity.ether(84), floor, "ceil(1000 · 8 / 96) work units at 1 VRT");
             TaskSpec low = withReplayFee(base, floor.subtract(BigInteger.ONE));
             Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> v.post(a.submitter(), low));
             assertEquals("ReplayFeeTooLow(" + floor.subtract(BigInteger.ONE) + ", " + floor + ")", e.reason());
@@ -40,17 +41,23 @@ class TaskQuoteTest {
     }
 
     @Test
+    void aShortLastSegmentDoesNotLowerTheFloor() {
+        // 11 steps at c = 10: two segments, but a replay of the first costs 10/11 of the work, not half of it
+        assertEquals(BigInteger.valueOf(910), TaskSpec.replayFeeFloor(1000, 11, 10, BigInteger.ONE));
+    }
+
+    @Test
     void noSkippedFractionPaysAtTheFloors() {
         for (long segments : new long[] {1, 2, 7, 100, 1000}) {
             for (int n = 1; n <= 16; n++) {
-                TaskQuote q = new TaskQuote(1_000_000, segments, n, BigInteger.ONE, 250);
+                TaskQuote q = new TaskQuote(1_000_000, segments * 10, 10, n, BigInteger.ONE, 250);
                 for (long k = 1; k <= segments; k += Math.max(1, segments / 50)) {
                     assertTrue(q.cheaterGain(k, 0, 1) < 0, segments + " segments, " + n + " seats, " + k + " skipped");
                     assertTrue(q.cheaterGain(k, 1.0 / 3, 1) <= 1e-12, segments + " segments, " + n + " seats, " + k + " skipped, 1/3 lazy");
                 }
             }
         }
-        TaskQuote weak = new TaskQuote(1_000_000, 100, 1, BigInteger.ONE, 250);
+        TaskQuote weak = new TaskQuote(1_000_000, 1000, 10, 1, BigInteger.ONE, 250);
         assertTrue(weak.cheaterGain(100, 0.5, 0.5) > 0, "half the verifiers lazy and half the stake: skipping everything pays");
     }
 
