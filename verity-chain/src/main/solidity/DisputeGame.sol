@@ -47,8 +47,18 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice Bit set in `demand` once the chain was opened: it cannot be demanded again (each demand makes the solver
     /// post every leaf; repeated, it would keep the dispute, and the task's pay and stake, open forever).
     uint8 public constant CHAIN_OPENED = 4;
+    /// @notice Round 3: the solver must post every record of a state or of the model (`postState`); bits 6-7 of `demand`
+    /// say which (STATE_AGREED, STATE_DISPUTED, STATE_MODEL).
+    uint8 public constant DEMAND_STATE = 3;
     /// @notice The low bits of `demand`: the opening due, if any.
     uint8 internal constant DEMAND_DUE = 3;
+    /// @notice Which root a state demand opens: the disputed step's agreed state (h0), its disputed state (h1), or the
+    /// task's committed model. Each opens at most once a dispute (bits 3, 4, 5 of `demand` record it).
+    uint8 public constant STATE_AGREED = 0;
+    uint8 public constant STATE_DISPUTED = 1;
+    uint8 public constant STATE_MODEL = 2;
+    uint8 internal constant STATE_OPENED = 8;
+    uint8 internal constant STATE_WHICH_SHIFT = 6;
     /// @notice The most leaves the solver can be made to post in one opening: about 3.8k gas a leaf keeps it below 16M gas,
     /// inside a block. Longer chains cannot be demanded (docs/threat-model.md).
     uint64 public constant MAX_OPENING_LEAVES = 4096;
@@ -245,6 +255,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
     error TheModelClaimDisputesTheLastSegment();
     /// @notice The op trace was posted already.
     error TheOpTraceWasPostedAlready();
+    /// @notice No such state to open (which is 0 agreed, 1 disputed, 2 model).
+    error NoSuchState(uint8 which);
+    /// @notice That state was opened in this dispute already.
+    error TheStateWasOpenedAlready(uint8 which);
+    /// @notice The records do not hash to the demanded root (or are more than an opening may hold).
+    error TheRecordsAreNotTheDemandedState(uint8 which);
     /// @notice The segment must start and end at its checkpoints.
     error TheSegmentMustStartAndEndAtItsCheckpoints();
     /// @notice The starting checkpoint has no op trace.
@@ -317,6 +333,10 @@ contract DisputeGame is ReentrancyGuard, Wired {
     event ChainDemanded(uint256 indexed disputeId, uint64 deadline);
     /// @notice The element chain's leaves (links, then the result leaf); the contract computed its root from them.
     event ChainPosted(uint256 indexed disputeId, uint64 deadline, bytes[] leaves);
+    /// @notice The challenger demanded every record under `root` (`which`: STATE_*).
+    event StateDemanded(uint256 indexed disputeId, uint8 which, bytes32 root, uint64 deadline);
+    /// @notice The solver opened a state or the model: every `0x20` record (and a state's `0x21` scalars record last).
+    event StatePosted(uint256 indexed disputeId, uint8 which, uint64 deadline, bytes[] records);
     event DisputeTimedOut(uint256 indexed disputeId, uint8 round, address indexed silentParty);
     event DisputeResolved(uint256 indexed disputeId, uint256 indexed taskId, bool challengerWon, uint256 slashed, uint256 bondForfeited);
 
@@ -580,6 +600,39 @@ contract DisputeGame is ReentrancyGuard, Wired {
         if (!_step(disputeId, d, st)) return;
         d.demand |= DEMAND_OP_TRACE;
         emit OpTraceDemanded(disputeId, d.step, _renew(disputeId, d));
+    }
+
+    /// @notice Round 3 when the solver did not publish the records of a state its claims need: demands every record of the
+    /// disputed step's agreed state (`which` 0: the sources' records), its disputed state (1: the updates' and the
+    /// scalars'), or the committed model (2: the model claim's). The step is named (its segment leaves proven) for 0 and
+    /// 1; the model needs none. The solver must post them (`postState`) before the deadline or lose; each root opens once.
+    function demandState(uint256 disputeId, State calldata s, Step calldata st, uint8 which) external {
+        State memory d = _turn(disputeId, s, 3);
+        require(which <= STATE_MODEL, NoSuchState(which));
+        uint8 opened = uint8(STATE_OPENED << which);
+        require(d.demand & opened == 0, TheStateWasOpenedAlready(which));
+        if (which != STATE_MODEL && !_step(disputeId, d, st)) return;
+        d.demand = (d.demand & ~(DEMAND_DUE | uint8(3 << STATE_WHICH_SHIFT))) | DEMAND_STATE | (which << STATE_WHICH_SHIFT) | opened;
+        emit StateDemanded(disputeId, which, _stateRoot(d, which), _renew(disputeId, d));
+    }
+
+    /// @notice The solver opens the demanded state: every record, in the tree's order. The contract computes their root and
+    /// requires it to be the demanded one (at most MAX_OPENING_LEAVES records: a state has one per STATE op of the graph,
+    /// plus the scalars), and emits them for the challenger, who proves its claim's records against them.
+    function postState(uint256 disputeId, State calldata s, bytes[] calldata records) external {
+        State memory d = _opening(disputeId, s, DEMAND_STATE);
+        uint8 which = d.demand >> STATE_WHICH_SHIFT;
+        uint256 n = records.length;
+        require(n > 0 && n <= MAX_OPENING_LEAVES, TheRecordsAreNotTheDemandedState(which));
+        bytes32[] memory leaves = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) leaves[i] = MerkleSha256.leafHashCd(records[i]);
+        require(MerkleSha256.rootOf(leaves) == _stateRoot(d, which), TheRecordsAreNotTheDemandedState(which));
+        d.demand &= ~(DEMAND_DUE | uint8(3 << STATE_WHICH_SHIFT));
+        emit StatePosted(disputeId, which, _renew(disputeId, d), records);
+    }
+
+    function _stateRoot(State memory d, uint8 which) internal view returns (bytes32) {
+        return which == STATE_AGREED ? d.h0 : which == STATE_DISPUTED ? d.h1 : market.modelRootOf(d.taskId);
     }
 
     /// @notice The solver opens the disputed step's op trace: for every op of the graph, its entry's graph leaf hash,

@@ -535,6 +535,8 @@ public final class Verity {
     private static final String EV_OT_POSTED = Abi.eventTopic("OpTracePosted(uint256,uint64,bytes32[],bytes32[],uint64[])");
     private static final String EV_CHAIN_DEMANDED = Abi.eventTopic("ChainDemanded(uint256,uint64)");
     private static final String EV_CHAIN_POSTED = Abi.eventTopic("ChainPosted(uint256,uint64,bytes[])");
+    private static final String EV_STATE_DEMANDED = Abi.eventTopic("StateDemanded(uint256,uint8,bytes32,uint64)");
+    private static final String EV_STATE_POSTED = Abi.eventTopic("StatePosted(uint256,uint8,uint64,bytes[])");
     private static final String EV_RESOLVED = Abi.eventTopic("DisputeResolved(uint256,uint256,bool,uint256,uint256)");
 
     private List<Receipt.Log> disputeLogs(long disputeId) {
@@ -610,6 +612,13 @@ public final class Verity {
             } else if (EV_CHAIN_POSTED.equals(t)) {
                 demand = (demand & ~3) | 4;
                 deadline = Abi.wordLong(w, 0);
+            } else if (EV_STATE_DEMANDED.equals(t)) {
+                int which = (int) Abi.wordLong(w, 0);
+                demand = (demand & ~(3 | 0xC0)) | 3 | (which << 6) | (8 << which); // DisputeGame.DEMAND_STATE, its root, opened
+                deadline = Abi.wordLong(w, 2);
+            } else if (EV_STATE_POSTED.equals(t)) {
+                demand &= ~(3 | 0xC0);
+                deadline = Abi.wordLong(w, 1);
             } else if (EV_RESOLVED.equals(t)) {
                 won = Abi.wordBool(w, 0);
                 round = 0;
@@ -711,20 +720,54 @@ public final class Verity {
                 new DynamicArray<>(DynamicBytes.class, l));
     }
 
+    /** DisputeGame.STATE_*: which root a state demand opens. */
+    public static final int STATE_AGREED = 0;
+    public static final int STATE_DISPUTED = 1;
+    public static final int STATE_MODEL = 2;
+
+    /**
+     * Round 3, demanded opening: every record of the disputed step's agreed state ({@link #STATE_AGREED}), its disputed
+     * state ({@link #STATE_DISPUTED}; both name the step {@code st}) or the committed model ({@link #STATE_MODEL}).
+     */
+    public Receipt demandState(String challenger, long id, Step st, int which) {
+        return tx(challenger, game, "DisputeGame.demandState (round 3)", "demandState(uint256," + STATE + "," + STEP + ",uint8)", u256(id),
+                state(id), st.toAbi(), u8(which));
+    }
+
+    /** The solver opens the demanded state: every record, in the tree's order (the contract recomputes the root). */
+    public Receipt postState(String solver, long id, List<byte[]> records) {
+        List<DynamicBytes> l = new ArrayList<>();
+        for (byte[] x : records) l.add(bytes(x));
+        return tx(solver, game, "DisputeGame.postState (round 3, demanded)", "postState(uint256," + STATE + ",bytes[])", u256(id), state(id),
+                new DynamicArray<>(DynamicBytes.class, l));
+    }
+
+    /** The records the solver opened on chain in dispute {@code id} for state {@code which}, if it did. */
+    public java.util.Optional<List<byte[]>> postedState(long id, int which) {
+        for (Receipt.Log l : disputeLogs(id)) {
+            if (!EV_STATE_POSTED.equals(l.topic0()) || Abi.wordLong(l.data(), 0) != which) continue;
+            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 2).intValueExact() / 32));
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** A {@code bytes[]} whose head is at word {@code base} of ABI-encoded {@code w}. */
+    private static List<byte[]> bytesArray(byte[] w, int base) {
+        int n = Abi.word(w, base).intValueExact();
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int at = base + 1 + Abi.word(w, base + 1 + i).intValueExact() / 32;
+            int len = Abi.word(w, at).intValueExact();
+            out.add(java.util.Arrays.copyOfRange(w, 32 * (at + 1), 32 * (at + 1) + len));
+        }
+        return out;
+    }
+
     /** The chain leaves the solver opened on chain in dispute {@code id}, if it did. */
     public java.util.Optional<List<byte[]>> postedChain(long id) {
         for (Receipt.Log l : disputeLogs(id)) {
             if (!EV_CHAIN_POSTED.equals(l.topic0())) continue;
-            byte[] w = l.data();
-            int base = Abi.word(w, 1).intValueExact() / 32;
-            int n = Abi.word(w, base).intValueExact();
-            List<byte[]> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                int at = base + 1 + Abi.word(w, base + 1 + i).intValueExact() / 32;
-                int len = Abi.word(w, at).intValueExact();
-                out.add(java.util.Arrays.copyOfRange(w, 32 * (at + 1), 32 * (at + 1) + len));
-            }
-            return java.util.Optional.of(out);
+            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 1).intValueExact() / 32));
         }
         return java.util.Optional.empty();
     }

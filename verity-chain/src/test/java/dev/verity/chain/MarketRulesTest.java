@@ -425,6 +425,41 @@ class MarketRulesTest {
         ChainSelftest.checkConservation(v, a);
     }
 
+    /**
+     * Whoever posts a root opens any leaf on demand: the challenger demands the records of the disputed step's agreed
+     * state, of its disputed state and of the model; the solver must post every record under each (the contract recomputes
+     * the root), the challenger reads them from the chain and proves a record against the root; each root opens once.
+     */
+    @Test
+    void demandedStatesAreOpenedOnChain() {
+        deploy("AlwaysDefenderReferee");
+        long id = ChainSelftest.committedTask(v, a, syn);
+        long d = v.openDispute(a.challenger(), id, 1);
+        v.round2(a.solver(), d, syn.round2(1));
+        Verity.Step st = syn.step(1, 3);
+        long step = syn.interval + 3;
+        reverts("NoSuchState(3)", () -> v.demandState(a.challenger(), d, st, 3));
+        v.demandState(a.challenger(), d, st, Verity.STATE_AGREED);
+        reverts("TheRecordsAreNotTheDemandedState(0)", () -> v.postState(a.solver(), d, syn.stateRecords(step)));
+        reverts("CallerIsNotTheSolver()", () -> v.postState(a.challenger(), d, syn.stateRecords(step - 1)));
+        v.postState(a.solver(), d, syn.stateRecords(step - 1));
+        v.demandState(a.challenger(), d, st, Verity.STATE_DISPUTED);
+        v.postState(a.solver(), d, syn.stateRecords(step));
+        reverts("TheStateWasOpenedAlready(1)", () -> v.demandState(a.challenger(), d, st, Verity.STATE_DISPUTED));
+        List<byte[]> posted = v.postedState(d, Verity.STATE_DISPUTED).orElseThrow();
+        assertEquals(2, posted.size());
+        List<byte[]> hashes = new ArrayList<>();
+        for (byte[] r : posted) hashes.add(Merkle.leafHash(r));
+        Merkle.Tree t = Merkle.build(hashes);
+        assertTrue(java.util.Arrays.equals(syn.stateRoot(step), t.root()), "the posted records are the disputed state's");
+        assertTrue(Merkle.verify(syn.stateRoot(step), 2, 0, Merkle.leafHash(posted.get(0)), t.proof(0)), "a record proves against it");
+        assertEquals(Verity.STATE_AGREED, 0);
+        assertTrue(v.postedState(d, Verity.STATE_AGREED).isPresent());
+        // the dispute goes on: it is the challenger's round 3 again, on the step the demand named
+        assertEquals(3, v.dispute(d).nextRound());
+        assertTrue(!v.dispute(d).solversTurn());
+    }
+
     @Test
     void floorsTheSubmitterCannotLower() {
         deploy("AlwaysDefenderReferee");

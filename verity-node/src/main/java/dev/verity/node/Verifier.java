@@ -158,6 +158,18 @@ public final class Verifier implements Role {
             return false;
         }
         SegmentReplayer r = replayer(j.taskId(), t);
+        // the manifest must be the commit's: the roots on chain, not the ones a manifest claims, are what a dispute opens
+        if (!Arrays.equals(t.traceRoot(), Sha256.unhex(r.manifest().traceRoot())) || !Arrays.equals(t.modelRoot(), Sha256.unhex(r.manifest().modelRoot()))) {
+            log.accept(name() + " will not attest task " + j.taskId() + ": its manifest's roots are not the committed ones");
+            challenger.challenge(j.taskId(), j.segment(), "the committed trace or model root is not the published manifest's");
+            return true;
+        }
+        if (!Arrays.equals(v.initRootOf(j.taskId()), r.run().initRoot(store))) {
+            // the posted init root is not the spec's checkpoint 0: a task whose rules its own spec contradicts
+            log.accept(name() + " will not attest task " + j.taskId() + ": its posted init root is not the spec's checkpoint 0");
+            challengeInitialState(j.taskId(), r, "the posted init root is not the spec's checkpoint 0");
+            return true;
+        }
         SegmentReplayer.Verdict mv = r.checkManifest();
         if (!mv.ok()) {
             log.accept(name() + " will not attest task " + j.taskId() + ": manifest check '" + mv.check() + "' failed: " + mv.reason());
@@ -212,7 +224,8 @@ public final class Verifier implements Role {
         }
         Verity.InitClaim claim = InitClaims.find(r.run(), store, r.load(0));
         if (claim == null) {
-            log.accept(name() + " found no tensor of task " + taskId + "'s checkpoint 0 to claim against");
+            // no element of checkpoint 0 differs (a missing or extra record): the dispute of segment 0 is the way left
+            challenger.challenge(taskId, 0, "checkpoint 0 is not the spec's initial state, and no element of it can be claimed: " + reason);
             return;
         }
         v.challengeInit(cfg.account(), taskId, claim);

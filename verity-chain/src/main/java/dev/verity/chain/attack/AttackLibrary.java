@@ -47,6 +47,8 @@ public final class AttackLibrary {
                         AttackLibrary::withheldOpTrace),
                 new Attack("withheld-element-chain", "solver", "a demanded element chain is posted as calldata, or the solver loses",
                         AttackLibrary::withheldElementChain),
+                new Attack("withheld-state-records", "solver", "a demanded state's records are posted as calldata, or the solver loses",
+                        AttackLibrary::withheldStateRecords),
                 new Attack("withheld-data", "solver", "no payment without a quorum of attestations", AttackLibrary::withheldData),
                 new Attack("one-second-commit-window", "submitter", "window floors; timeout slashes go to the treasury",
                         AttackLibrary::oneSecondCommitWindow),
@@ -557,5 +559,24 @@ public final class AttackLibrary {
         finish(x, id); // whoever was drawn, the split gained no weight (nobody attests: no fee is earned for work here)
         return new Outcome(x.extra.subList(0, 4), List.of(),
                 "four accounts of 250 weigh " + tokens(split) + " in the draw, one of 1000 weighs " + tokens(x.v.drawWeight(whole)), proportional);
+    }
+
+    /**
+     * The solver publishes no records of the states its claims would be proven against; the challenger demands the
+     * disputed step's state. Forced to open it, a solver that posts records of another state is refused; silent, it loses.
+     */
+    static Outcome withheldStateRecords(Arena x) {
+        SyntheticDispute syn = cheat(47);
+        String solver = x.a.solver(), honest = x.a.verifiers().get(0);
+        long id = x.committed(syn);
+        long d = x.v.openDispute(honest, id, 1);
+        x.v.round2(solver, d, syn.round2(1));
+        Verity.Step st = syn.step(1, 3);
+        x.v.demandState(honest, d, st, Verity.STATE_DISPUTED);
+        boolean wrongRefused = reverts(() -> x.v.postState(solver, d, syn.stateRecords(syn.interval + 2)));
+        boolean again = reverts(() -> x.v.demandState(honest, d, st, Verity.STATE_DISPUTED)); // an opening is due: not the challenger's move
+        finish(x, id); // the solver would rather stay silent than show the state its cheat produced: it loses by timeout
+        return new Outcome(List.of(solver), List.of(honest, x.a.submitter()),
+                "records of another state refused; silent after the demand: lost by timeout", wrongRefused && again && x.v.dispute(d).challengerWon());
     }
 }
