@@ -62,6 +62,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice The most leaves the solver can be made to post in one opening: about 3.8k gas a leaf keeps it below 16M gas,
     /// inside a block. Longer chains cannot be demanded (docs/threat-model.md).
     uint64 public constant MAX_OPENING_LEAVES = 4096;
+    /// @notice A longer chain opens a page at a time: page p is the aligned subtree of its leaves [p · 4096, (p + 1) · 4096).
+    uint256 public constant PAGE_HEIGHT = 12;
 
     /// @notice The whole state of a dispute. Storage holds only its hash (`stateHash`); every move
     /// resends it as calldata (checked against the hash) and the events of the earlier moves carry every
@@ -255,6 +257,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
     error TheModelClaimDisputesTheLastSegment();
     /// @notice The op trace was posted already.
     error TheOpTraceWasPostedAlready();
+    /// @notice The chain fits one opening: demand it whole (demandChain).
+    error TheChainFitsOneOpening();
+    /// @notice No such page of the chain, or that page was opened already.
+    error NoSuchPage(uint64 page);
+    /// @notice The leaves and path do not open that page of the committed chain.
+    error ThePageIsNotTheCommittedChain(uint64 page);
     /// @notice No such state to open (which is 0 agreed, 1 disputed, 2 model).
     error NoSuchState(uint8 which);
     /// @notice That state was opened in this dispute already.
@@ -293,6 +301,9 @@ contract DisputeGame is ReentrancyGuard, Wired {
     uint56 public disputeCount;
     uint32 public openDisputes;
     mapping(uint256 => bytes32) public stateHash; // disputeId => keccak256(abi.encode(State))
+    /// @notice The page of a long chain whose opening is due, plus one (0: none); and the pages opened so far.
+    mapping(uint256 => uint256) public chainPageDue;
+    mapping(uint256 => mapping(uint64 => bool)) public chainPageOpened;
 
     event DisputeOpened(uint256 indexed disputeId, uint256 indexed taskId, address indexed challenger, address defender, uint64 segment, uint64 deadline);
     /// @notice The rest of the opening state (DisputeOpened and this rebuild the round-2 state).
@@ -333,6 +344,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     event ChainDemanded(uint256 indexed disputeId, uint64 deadline);
     /// @notice The element chain's leaves (links, then the result leaf); the contract computed its root from them.
     event ChainPosted(uint256 indexed disputeId, uint64 deadline, bytes[] leaves);
+    event ChainPageDemanded(uint256 indexed disputeId, uint64 page, uint64 deadline);
+    event ChainPagePosted(uint256 indexed disputeId, uint64 page, uint64 deadline, bytes[] leaves);
     /// @notice The challenger demanded every record under `root` (`which`: STATE_*).
     event StateDemanded(uint256 indexed disputeId, uint8 which, bytes32 root, uint64 deadline);
     /// @notice The solver opened a state or the model: every `0x20` record (and a state's `0x21` scalars record last).
@@ -864,10 +877,38 @@ contract DisputeGame is ReentrancyGuard, Wired {
         emit ChainDemanded(disputeId, _renew(disputeId, d));
     }
 
+    /// @notice Round 5 on a chain too long for one opening (more than MAX_OPENING_LEAVES leaves): demands page `page`. The
+    /// solver posts its leaves with the path from the page's subtree up to the chain root (`postChainPage`) or loses. Each
+    /// page opens once, so a chain of L leaves can be opened whole in ceil(L / 4096) demands, each inside a block.
+    function demandChainPage(uint256 disputeId, State calldata s, uint64 page) external {
+        State memory d = _turn(disputeId, s, 5);
+        require(d.links >= MAX_OPENING_LEAVES, TheChainFitsOneOpening());
+        require(uint256(page) << PAGE_HEIGHT <= d.links && !chainPageOpened[disputeId][page], NoSuchPage(page));
+        chainPageOpened[disputeId][page] = true;
+        chainPageDue[disputeId] = uint256(page) + 1;
+        d.demand |= DEMAND_CHAIN;
+        emit ChainPageDemanded(disputeId, page, _renew(disputeId, d));
+    }
+
+    /// @notice The solver opens the demanded page of the element chain (the contract checks it against the chain root).
+    function postChainPage(uint256 disputeId, State calldata s, bytes[] calldata leaves, bytes32[] calldata path) external {
+        State memory d = _opening(disputeId, s, DEMAND_CHAIN);
+        uint256 due = chainPageDue[disputeId];
+        require(due != 0, NoSuchOpeningIsDue());
+        uint64 page = uint64(due - 1);
+        bytes32[] memory hashes = new bytes32[](leaves.length);
+        for (uint256 i = 0; i < leaves.length; ++i) hashes[i] = MerkleSha256.leafHashCd(leaves[i]);
+        require(MerkleSha256.verifyPage(d.outputRoot, d.links + 1, PAGE_HEIGHT, page, hashes, path), ThePageIsNotTheCommittedChain(page));
+        chainPageDue[disputeId] = 0;
+        d.demand &= ~DEMAND_DUE;
+        emit ChainPagePosted(disputeId, page, _renew(disputeId, d), leaves);
+    }
+
     /// @notice The solver opens the element chain: its `links` 0x70 link leaves and the 0x71 result leaf. The contract
     /// computes the chain root from them and requires it to be the one round 4 posted, and emits them for the challenger.
     function postChain(uint256 disputeId, State calldata s, bytes[] calldata leaves) external {
         State memory d = _opening(disputeId, s, DEMAND_CHAIN);
+        require(chainPageDue[disputeId] == 0, NoSuchOpeningIsDue()); // a page is due, not the whole chain
         require(leaves.length == d.links + 1, AChainHasItsLinksAndTheResultLeaf());
         bytes32[] memory hashes = new bytes32[](leaves.length);
         for (uint256 i = 0; i < leaves.length; ++i) {

@@ -198,6 +198,15 @@ public final class SyntheticDispute {
         return out;
     }
 
+    /** Page {@code page} of the element chain (its leaves, and the path from its subtree to the chain root), as the solver opens it. */
+    public DisputeMoves.ChainPage chainPage(long page) {
+        List<byte[]> all = chainLeaves();
+        int size = 1 << Verity.CHAIN_PAGE_HEIGHT;
+        int from = (int) (page * size);
+        return new DisputeMoves.ChainPage(List.copyOf(all.subList(from, Math.min(all.size(), from + size))),
+                chainTree(links()).pagePath(page, Verity.CHAIN_PAGE_HEIGHT));
+    }
+
     /** Round 3: disputes step {@code k} of segment {@code seg}, op {@code op}'s output element {@code element}. */
     public DisputeMoves.OpClaim round3(long seg, long k, int op, long element) {
         this.element(element);

@@ -535,6 +535,8 @@ public final class Verity {
     private static final String EV_OT_POSTED = Abi.eventTopic("OpTracePosted(uint256,uint64,bytes32[],bytes32[],uint64[])");
     private static final String EV_CHAIN_DEMANDED = Abi.eventTopic("ChainDemanded(uint256,uint64)");
     private static final String EV_CHAIN_POSTED = Abi.eventTopic("ChainPosted(uint256,uint64,bytes[])");
+    private static final String EV_PAGE_DEMANDED = Abi.eventTopic("ChainPageDemanded(uint256,uint64,uint64)");
+    private static final String EV_PAGE_POSTED = Abi.eventTopic("ChainPagePosted(uint256,uint64,uint64,bytes[])");
     private static final String EV_STATE_DEMANDED = Abi.eventTopic("StateDemanded(uint256,uint8,bytes32,uint64)");
     private static final String EV_STATE_POSTED = Abi.eventTopic("StatePosted(uint256,uint8,uint64,bytes[])");
     private static final String EV_RESOLVED = Abi.eventTopic("DisputeResolved(uint256,uint256,bool,uint256,uint256)");
@@ -612,6 +614,12 @@ public final class Verity {
             } else if (EV_CHAIN_POSTED.equals(t)) {
                 demand = (demand & ~3) | 4;
                 deadline = Abi.wordLong(w, 0);
+            } else if (EV_PAGE_DEMANDED.equals(t)) {
+                demand |= 2;
+                deadline = Abi.wordLong(w, 1);
+            } else if (EV_PAGE_POSTED.equals(t)) {
+                demand &= ~3;
+                deadline = Abi.wordLong(w, 1);
             } else if (EV_STATE_DEMANDED.equals(t)) {
                 int which = (int) Abi.wordLong(w, 0);
                 demand = (demand & ~(3 | 0xC0)) | 3 | (which << 6) | (8 << which); // DisputeGame.DEMAND_STATE, its root, opened
@@ -761,6 +769,37 @@ public final class Verity {
             out.add(java.util.Arrays.copyOfRange(w, 32 * (at + 1), 32 * (at + 1) + len));
         }
         return out;
+    }
+
+    /** DisputeGame.PAGE_HEIGHT: a long chain opens in pages of 2^12 leaves. */
+    public static final int CHAIN_PAGE_HEIGHT = 12;
+
+    /** Round 5, demanded opening of a chain longer than one opening: page {@code page} of its leaves. */
+    public Receipt demandChainPage(String challenger, long id, long page) {
+        return tx(challenger, game, "DisputeGame.demandChainPage (round 5)", "demandChainPage(uint256," + STATE + ",uint64)", u256(id), state(id),
+                u64(page));
+    }
+
+    /** The page of a long chain whose opening is due in dispute {@code id}, or -1. */
+    public long chainPageDue(long id) {
+        return Abi.wordLong(view(game, "chainPageDue(uint256)", u256(id)), 0) - 1;
+    }
+
+    /** The solver opens the demanded page: its leaves and the path from the page's subtree to the chain root. */
+    public Receipt postChainPage(String solver, long id, List<byte[]> leaves, List<byte[]> path) {
+        List<DynamicBytes> l = new ArrayList<>();
+        for (byte[] x : leaves) l.add(bytes(x));
+        return tx(solver, game, "DisputeGame.postChainPage (round 5, demanded)", "postChainPage(uint256," + STATE + ",bytes[],bytes32[])", u256(id),
+                state(id), new DynamicArray<>(DynamicBytes.class, l), b32s(path));
+    }
+
+    /** The leaves of page {@code page} of the chain the solver opened on chain in dispute {@code id}, if it did. */
+    public java.util.Optional<List<byte[]>> postedChainPage(long id, long page) {
+        for (Receipt.Log l : disputeLogs(id)) {
+            if (!EV_PAGE_POSTED.equals(l.topic0()) || Abi.wordLong(l.data(), 0) != page) continue;
+            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 2).intValueExact() / 32));
+        }
+        return java.util.Optional.empty();
     }
 
     /** The chain leaves the solver opened on chain in dispute {@code id}, if it did. */

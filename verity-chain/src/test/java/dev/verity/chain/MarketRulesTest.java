@@ -460,6 +460,38 @@ class MarketRulesTest {
         assertTrue(!v.dispute(d).solversTurn());
     }
 
+    /**
+     * A chain longer than one opening opens a page of 4,096 leaves at a time: each page once, checked against the chain
+     * root through its subtree's path; the challenger reads every page back and disputes a link of the last one.
+     */
+    @Test
+    void aLongChainOpensPageByPage() {
+        deploy("AlwaysChallengerReferee");
+        SyntheticDispute longChain = new SyntheticDispute(32, 8, 4, 300, 5000, 9);
+        long id = ChainSelftest.committedTask(v, a, longChain);
+        long d = v.openDispute(a.challenger(), id, 1);
+        v.round2(a.solver(), d, longChain.round2(1));
+        v.round3(a.challenger(), d, longChain.round3(1, 3, longChain.graphOps - 1, longChain.outputElems - 1));
+        v.round4(a.solver(), d, longChain.round4());
+        reverts("TheChainIsTooLongToOpen()", () -> v.demandChain(a.challenger(), d));
+        reverts("NoSuchPage(2)", () -> v.demandChainPage(a.challenger(), d, 2)); // 5,001 leaves: pages 0 and 1
+        v.demandChainPage(a.challenger(), d, 1);
+        assertEquals(1, v.chainPageDue(d));
+        DisputeMoves.ChainPage p0 = longChain.chainPage(0);
+        reverts("ThePageIsNotTheCommittedChain(1)", () -> v.postChainPage(a.solver(), d, p0.leaves(), longChain.chainPage(1).path()));
+        reverts("NoSuchOpeningIsDue()", () -> v.postChain(a.solver(), d, longChain.chainLeaves())); // a page is due, not the chain
+        v.postChainPage(a.solver(), d, longChain.chainPage(1).leaves(), longChain.chainPage(1).path());
+        reverts("NoSuchPage(1)", () -> v.demandChainPage(a.challenger(), d, 1)); // once
+        v.demandChainPage(a.challenger(), d, 0);
+        v.postChainPage(a.solver(), d, p0.leaves(), p0.path());
+        List<byte[]> all = new ArrayList<>(v.postedChainPage(d, 0).orElseThrow());
+        all.addAll(v.postedChainPage(d, 1).orElseThrow());
+        assertEquals(5001, all.size());
+        for (int i = 0; i < all.size(); i++) assertTrue(java.util.Arrays.equals(longChain.chainLeaves().get(i), all.get(i)), "leaf " + i);
+        v.round5(a.challenger(), d, longChain.round5(4500));
+        assertTrue(v.dispute(d).challengerWon());
+    }
+
     @Test
     void floorsTheSubmitterCannotLower() {
         deploy("AlwaysDefenderReferee");

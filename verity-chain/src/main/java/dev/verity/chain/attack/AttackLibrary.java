@@ -47,6 +47,8 @@ public final class AttackLibrary {
                         AttackLibrary::withheldOpTrace),
                 new Attack("withheld-element-chain", "solver", "a demanded element chain is posted as calldata, or the solver loses",
                         AttackLibrary::withheldElementChain),
+                new Attack("withheld-long-chain", "solver", "a chain too long for one opening is demanded a page at a time",
+                        AttackLibrary::withheldLongChain),
                 new Attack("withheld-state-records", "solver", "a demanded state's records are posted as calldata, or the solver loses",
                         AttackLibrary::withheldStateRecords),
                 new Attack("withheld-data", "solver", "no payment without a quorum of attestations", AttackLibrary::withheldData),
@@ -578,5 +580,23 @@ public final class AttackLibrary {
         finish(x, id); // the solver would rather stay silent than show the state its cheat produced: it loses by timeout
         return new Outcome(List.of(solver), List.of(honest, x.a.submitter()),
                 "records of another state refused; silent after the demand: lost by timeout", wrongRefused && again && x.v.dispute(d).challengerWon());
+    }
+
+    /** The solver posts the root of a 5,000-link chain (a wide reduction) and publishes no leaf, counting on its length. */
+    static Outcome withheldLongChain(Arena x) {
+        SyntheticDispute syn = new SyntheticDispute(32, 8, 4, 300, 5000, 48);
+        String solver = x.a.solver(), honest = x.a.verifiers().get(1);
+        long id = x.committed(syn);
+        long d = x.v.openDispute(honest, id, 2);
+        x.v.round2(solver, d, syn.round2(2));
+        x.v.round3(honest, d, syn.round3(2, 3, syn.graphOps - 1, syn.outputElems - 1));
+        x.v.round4(solver, d, syn.round4());
+        boolean whole = reverts(() -> x.v.demandChain(honest, d));
+        x.v.demandChainPage(honest, d, 1);
+        boolean wrong = reverts(() -> x.v.postChainPage(solver, d, syn.chainPage(0).leaves(), syn.chainPage(1).path()));
+        finish(x, id); // silent after the page demand: it loses by timeout
+        return new Outcome(List.of(solver), List.of(honest, x.a.submitter()),
+                "too long to open whole, so a page was demanded; another page's leaves were refused; silent: lost by timeout",
+                whole && wrong && x.v.dispute(d).challengerWon());
     }
 }
