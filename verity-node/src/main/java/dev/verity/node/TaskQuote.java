@@ -124,6 +124,20 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
         return new BigDecimal(wei).movePointLeft(18).stripTrailingZeros().toPlainString();
     }
 
+    /** TaskMarket.MIN_WINDOW and MIN_WORK_UNITS_PER_SECOND: the floors of a task's windows. */
+    public static final long MIN_WINDOW = 600;
+    public static final long MIN_WORK_UNITS_PER_SECOND = 1_000;
+
+    /** The commit window's floor (TaskMarket.windowFloors): the whole work at the slowest solver the floors allow for. */
+    public long commitWindowFloor() {
+        return MIN_WINDOW + workUnits / MIN_WORK_UNITS_PER_SECOND;
+    }
+
+    /** The verify window's floor: one full segment's replay at that speed. */
+    public long verifyWindowFloor() {
+        return MIN_WINDOW + segmentWork() / MIN_WORK_UNITS_PER_SECOND;
+    }
+
     /** {@code replayFee} raised to the floor if below it. */
     public BigInteger atLeastReplayFloor(BigInteger replayFee) {
         return replayFee.max(replayFeeFloor());

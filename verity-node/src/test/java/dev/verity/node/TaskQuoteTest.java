@@ -41,6 +41,27 @@ class TaskQuoteTest {
     }
 
     @Test
+    void theWindowFloorsAreTheMarketsFloors() {
+        SyntheticDispute syn = new SyntheticDispute(96, 8, 4, 300, 4, 3);
+        try (EmbeddedChain evm = new EmbeddedChain()) {
+            ChainSelftest.Actors a = ChainSelftest.Actors.of(evm);
+            Verity v = Verity.deploy(evm, a.deployer(), a.treasury(), Verity.Config.defaults());
+            ChainSelftest.setUp(v, a);
+            TaskSpec base = ChainSelftest.spec(syn, ChainSelftest.secret()).withShape(4, 96, 8);
+            TaskSpec big = new TaskSpec(base.specHash(), base.datasetRoot(), base.graphRoot(), base.parentModel(), base.initRoot(), base.seedCommit(),
+                    base.graphOps(), base.totalSteps(), base.checkpointInterval(), 1_999_000, BigInteger.ONE, Verity.ether(1), Verity.ether(10_000),
+                    2, 600, 600, 600, 600);
+            TaskQuote q = new TaskQuote(big.workUnits(), big.totalSteps(), big.checkpointInterval(), 2, BigInteger.ONE, v.config.feeBps());
+            Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> v.post(a.submitter(), big));
+            assertEquals("WindowOutOfRange(\"commit\", 600, " + q.commitWindowFloor() + ")", e.reason());
+            TaskSpec commitOk = big.withWindows(600, q.commitWindowFloor(), 600, 600);
+            e = assertThrows(Chain.RevertException.class, () -> v.post(a.submitter(), commitOk));
+            assertEquals("WindowOutOfRange(\"verify\", 600, " + q.verifyWindowFloor() + ")", e.reason());
+            v.post(a.submitter(), big.withWindows(600, q.commitWindowFloor(), 600, q.verifyWindowFloor()));
+        }
+    }
+
+    @Test
     void aShortLastSegmentDoesNotLowerTheFloor() {
         // 11 steps at c = 10: two segments, but a replay of the first costs 10/11 of the work, not half of it
         assertEquals(BigInteger.valueOf(910), TaskSpec.replayFeeFloor(1000, 11, 10, BigInteger.ONE));
