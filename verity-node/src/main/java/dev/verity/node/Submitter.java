@@ -175,7 +175,10 @@ public final class Submitter implements Role {
             case FAILED -> {
                 // a dispute or an init claim failed the task: settle() pays the verifiers and refunds the escrow, once no
                 // dispute of it is open (their rulings may still slash verifiers who attested a wrong segment)
-                if (t.escrow().signum() > 0 && v.openDisputes(id) == 0) {
+                if (t.escrow().signum() > 0) {
+                    if (v.openDisputes(id) > 0) {
+                        return false; // wait: the task is refunded once its last dispute has ended
+                    }
                     v.settle(cfg.account(), id);
                     log.accept(name() + " settles failed task " + id + ": verifiers paid, escrow refunded");
                     return true;
