@@ -21,7 +21,7 @@ import java.util.TreeSet;
  * window of blocks at a time (as the nodes read history: a JSON-RPC provider answers bounded ranges).
  * Each window is written in one transaction together with the cursor, so a restart resumes at the
  * first unread block and no log is stored twice (a log's key is its block and its position in the
- * block). Before every poll it checks that the chain still holds the last log it indexed: a chain
+ * block). Before every poll it checks that the chain still holds the last logs it indexed: a chain
  * that was restarted, reorganised past it or is another chain altogether (another chain id or
  * deployment) makes it empty the index and read again from the deployment block.
  */
@@ -85,6 +85,11 @@ final class Indexer {
      * chain throws when it is unreachable (the caller retries; nothing half-written stays).
      */
     int poll() {
+        return poll(Integer.MAX_VALUE);
+    }
+
+    /** As {@link #poll()}, reading at most {@code maxWindows} windows (a test stops the indexer between windows with it). */
+    int poll(int maxWindows) {
         long head = v.chain.blockNumber();
         String why = differentChain(head);
         if (why != null) {
@@ -94,7 +99,7 @@ final class Indexer {
             db.putMeta("identity", identity());
         }
         int stored = 0;
-        for (long lo = cursor(); lo <= head; lo = cursor()) {
+        for (long lo = cursor(), n = 0; lo <= head && n < maxWindows; lo = cursor(), n++) {
             long hi = Math.min(head, lo + window - 1);
             stored += indexWindow(lo, hi);
         }
@@ -114,14 +119,14 @@ final class Indexer {
         if (cursor() > head + 1) {
             return "the chain's head " + head + " is behind the indexed block " + (cursor() - 1) + " (a restarted or reorganised chain)";
         }
-        if (db.meta("lastBlock").isEmpty()) {
-            return null;
-        }
-        long block = Long.parseLong(db.meta("lastBlock").orElseThrow());
-        int ord = Integer.parseInt(db.meta("lastOrd").orElseThrow());
-        List<Receipt.Log> logs = v.chain.logs(null, null, block, block);
-        if (logs.size() <= ord || !logHash(logs.get(ord)).equals(db.meta("lastHash").orElseThrow())) {
-            return "block " + block + " no longer holds the last indexed event (another chain, or a reorganisation)";
+        Map<Long, List<Receipt.Log>> blocks = new HashMap<>();
+        for (Object[] t : tail()) {
+            long block = (Long) t[0];
+            int ord = (Integer) t[1];
+            List<Receipt.Log> logs = blocks.computeIfAbsent(block, b -> v.chain.logs(null, null, b, b));
+            if (logs.size() <= ord || !logHash(logs.get(ord)).equals(t[2])) {
+                return "block " + block + " no longer holds the event indexed there (another chain, or a reorganisation)";
+            }
         }
         return null;
     }
@@ -133,7 +138,7 @@ final class Indexer {
         Set<Long> touched = new TreeSet<>();
         Set<String> txs = new LinkedHashSet<>();
         Map<Long, Integer> ords = new HashMap<>();
-        Object[] last = null;
+        List<Object[]> newTail = new ArrayList<>(tail());
         for (Receipt.Log l : logs) {
             int ord = ords.merge(l.blockNumber(), 1, Integer::sum) - 1;
             String contract = contracts.get(l.address().toLowerCase(Locale.ROOT));
@@ -143,7 +148,7 @@ final class Indexer {
             Object[] row = row(l, ord, contract, accounts);
             rows.add(row);
             txs.add(l.txHash());
-            last = new Object[] {l.blockNumber(), ord, row[9]};
+            newTail.add(new Object[] {l.blockNumber(), ord, row[9]});
         }
         inheritTaskIds(rows);
         for (Object[] r : rows) {
@@ -152,18 +157,14 @@ final class Indexer {
             }
         }
         Map<String, Long> gas = gasOf(txs);
-        Object[] lastRow = last;
+        String tailText = tailText(newTail);
         db.inTransaction(() -> {
             store(rows, accounts, gas);
             for (long task : touched) {
                 refreshTask(task, hi);
             }
             db.putMeta("cursor", Long.toString(hi + 1));
-            if (lastRow != null) {
-                db.putMeta("lastBlock", lastRow[0].toString());
-                db.putMeta("lastOrd", lastRow[1].toString());
-                db.putMeta("lastHash", lastRow[2].toString());
-            }
+            db.putMeta("tail", tailText);
         });
         return rows.size();
     }
@@ -265,6 +266,28 @@ final class Indexer {
                 + " price = excluded.price, read_block = excluded.read_block",
                 id, t.submitter(), assigned ? t.solver() : null, t.status().name(), "0x" + Sha256.hex(t.spec().specHash()), t.spec().workUnits(),
                 t.spec().maxPricePerUnit().toString(), assigned ? t.bestPrice().toString() : null, posted, block);
+    }
+
+    /** How many of the last indexed events each poll checks the chain still holds. */
+    static final int TAIL = 16;
+
+    /** The last {@link #TAIL} indexed events as (block, ord, log hash), oldest first. */
+    private List<Object[]> tail() {
+        List<Object[]> out = new ArrayList<>();
+        String t = db.meta("tail").orElse("");
+        for (String e : t.isEmpty() ? new String[0] : t.split(";")) {
+            String[] f = e.split(",");
+            out.add(new Object[] {Long.parseLong(f[0]), Integer.parseInt(f[1]), f[2]});
+        }
+        return out;
+    }
+
+    private static String tailText(List<Object[]> events) {
+        List<String> parts = new ArrayList<>();
+        for (Object[] e : events.subList(Math.max(0, events.size() - TAIL), events.size())) {
+            parts.add(e[0] + "," + e[1] + "," + e[2]);
+        }
+        return String.join(";", parts);
     }
 
     /** A log's identity: SHA-256 over its address, topics, data and transaction. */
