@@ -188,8 +188,16 @@ final class EntityPages {
             rows.add(List.of("fine-tune", Html.model(c)));
         }
         b.append("<h2>Lineage</h2>").append(table("lineage", List.of("relation", "model"), rows));
-        b.append("<h2>Registry events</h2>").append(ExplorerPages.timeline(castList(m.get("events")), false));
+        b.append("<h2>Registry events</h2>").append(latest(m, "events")).append(ExplorerPages.timeline(castList(m.get("events")), false));
         return Html.page("Model", b.toString(), null, false);
+    }
+
+    /** "latest N of M" above a list the data cut, with the total in a fact a test can read. */
+    private static String latest(Map<String, Object> m, String key) {
+        Object total = m.get(key + "Count");
+        int shown = ((List<?>) m.get(key)).size();
+        return "<p class=\"note\" data-fact=\"" + esc(key) + "Count\">" + esc(total) + " in all" + (total instanceof Number n && n.longValue() > shown
+                ? ", the latest " + shown + " shown" : "") + "</p>";
     }
 
     static String accountPage(Map<String, Object> a) {
@@ -200,10 +208,10 @@ final class EntityPages {
                 fact("locked stake", amount(a.get("locked")), "locked"), fact("unbonding", amount(a.get("unbonding")), "unbonding"),
                 fact("unbonding release (unix time)", esc(a.get("unbondingReleaseAt")), "unbondingReleaseAt"),
                 fact("registered verifier", esc(a.get("verifier")), "verifier"))));
-        b.append("<h2>Tasks submitted</h2>").append(ExplorerPages.taskTable(castList(a.get("tasksSubmitted"))));
-        b.append("<h2>Tasks solved</h2>").append(ExplorerPages.taskTable(castList(a.get("tasksSolved"))));
-        b.append("<h2>Bids</h2>").append(ExplorerPages.timeline(castList(a.get("bids")), false));
-        b.append("<h2>Attestations</h2>").append(ExplorerPages.timeline(castList(a.get("attestations")), false));
+        b.append("<h2>Tasks submitted</h2>").append(latest(a, "tasksSubmitted")).append(ExplorerPages.taskTable(castList(a.get("tasksSubmitted"))));
+        b.append("<h2>Tasks solved</h2>").append(latest(a, "tasksSolved")).append(ExplorerPages.taskTable(castList(a.get("tasksSolved"))));
+        b.append("<h2>Bids</h2>").append(latest(a, "bids")).append(ExplorerPages.timeline(castList(a.get("bids")), false));
+        b.append("<h2>Attestations</h2>").append(latest(a, "attestations")).append(ExplorerPages.timeline(castList(a.get("attestations")), false));
         b.append("<h2>Disputes</h2>").append(ExplorerPages.disputeTable(castList(a.get("disputes"))));
         b.append("<h2>Recent events</h2>").append(ExplorerPages.timeline(castList(a.get("recentEvents")), false));
         return Html.page("Account", b.toString(), null, true);

@@ -37,6 +37,9 @@ final class ExplorerData {
         }
     }
 
+    /** Rows of one kind a page lists at most (the latest); counts are of all. */
+    static final int LIMIT = 100;
+
     final Verity v;
     final ExplorerDb db;
     final BlobStore store;
@@ -206,7 +209,8 @@ final class ExplorerData {
             }
         }
         m.put("children", children);
-        m.put("events", events("SELECT * FROM events WHERE model_root = ? ORDER BY block, ord", "0x" + h));
+        m.put("eventsCount", db.count("SELECT COUNT(*) FROM events WHERE model_root = ?", "0x" + h));
+        m.put("events", events("SELECT * FROM events WHERE model_root = ? ORDER BY block DESC, ord DESC LIMIT " + LIMIT, "0x" + h));
         m.put("weights", "/model/0x" + h + "/weights");
         return m;
     }
@@ -224,15 +228,23 @@ final class ExplorerData {
         m.put("freeStake", free.max(BigInteger.ZERO).toString());
         m.put("verifier", v.verifierPool().contains(a));
         m.put("role", a.equals(v.treasury) ? "treasury" : a.equals(v.deployer) ? "deployer" : null);
-        m.put("tasksSubmitted", db.query("SELECT id, status, solver, work_units AS workUnits, price FROM tasks WHERE submitter = ? ORDER BY id", a));
-        m.put("tasksSolved", db.query("SELECT id, status, submitter, work_units AS workUnits, price FROM tasks WHERE solver = ? ORDER BY id", a));
+        // long histories are cut to the latest LIMIT rows of each kind; the counts are of all of them
+        m.put("tasksSubmittedCount", db.count("SELECT COUNT(*) FROM tasks WHERE submitter = ?", a));
+        m.put("tasksSubmitted", db.query("SELECT id, status, solver, work_units AS workUnits, price FROM tasks WHERE submitter = ? ORDER BY id DESC LIMIT ?",
+                a, LIMIT));
+        m.put("tasksSolvedCount", db.count("SELECT COUNT(*) FROM tasks WHERE solver = ?", a));
+        m.put("tasksSolved", db.query("SELECT id, status, submitter, work_units AS workUnits, price FROM tasks WHERE solver = ? ORDER BY id DESC LIMIT ?",
+                a, LIMIT));
         String mine = "SELECT e.* FROM events e JOIN event_accounts x ON x.block = e.block AND x.ord = e.ord WHERE x.account = ? AND e.name = ?"
-                + " ORDER BY e.block, e.ord";
+                + " ORDER BY e.block DESC, e.ord DESC LIMIT " + LIMIT;
+        String count = "SELECT COUNT(*) FROM events e JOIN event_accounts x ON x.block = e.block AND x.ord = e.ord WHERE x.account = ? AND e.name = ?";
+        m.put("bidsCount", db.count(count, a, "BidPlaced"));
         m.put("bids", events(mine, a, "BidPlaced"));
+        m.put("attestationsCount", db.count(count, a, "Attested"));
         m.put("attestations", events(mine, a, "Attested"));
         m.put("disputes", disputeList(mine, a, "DisputeOpened"));
         m.put("recentEvents", events("SELECT e.* FROM events e JOIN event_accounts x ON x.block = e.block AND x.ord = e.ord WHERE x.account = ?"
-                + " ORDER BY e.block DESC, e.ord DESC LIMIT 50", a));
+                + " ORDER BY e.block DESC, e.ord DESC LIMIT 30", a));
         return m;
     }
 
