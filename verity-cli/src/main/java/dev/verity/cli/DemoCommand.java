@@ -61,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Serves the explorer on the demo's network until the JVM is asked to stop; the stop hook closes it all and removes a temp dir. */
     private void serve(LocalNet net, Path work) throws Exception {
-        Explorer e = Explorer.start(net.verity, net.store, Explorer.Options.local(port, work.resolve("explorer.db")));
+        Explorer e = Explorer.start(net.verity, net.store, Explorer.Settings.local(port, work.resolve("explorer.db")));
         System.out.println();
         System.out.println("explorer: " + e.url() + " (the demo's network keeps running; Ctrl-C or SIGTERM stops everything)");
         System.out.flush();

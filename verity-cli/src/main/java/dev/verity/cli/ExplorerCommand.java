@@ -36,7 +36,7 @@ final class ExplorerCommand implements Callable<Integer> {
             BlobStore store = net.openStore();
             Path db = index != null ? index : Path.of(System.getProperty("user.home"), ".verity", "explorer",
                     c.verity().chain.chainId() + "-" + c.verity().market + ".db");
-            e = Explorer.start(c.verity(), store, Explorer.Options.local(port, db).withWindow(window));
+            e = Explorer.start(c.verity(), store, Explorer.Settings.local(port, db).withWindow(window));
         } catch (RuntimeException | java.io.IOException ex) {
             c.close();
             throw ex;

@@ -43,7 +43,7 @@ public final class Demo {
 
     /** What to do with the network once the story is told, before it is closed (e.g. serve the explorer on it). */
     @FunctionalInterface
-    public interface After {
+    public interface AfterStory {
         void accept(LocalNet net) throws Exception;
     }
 
@@ -52,7 +52,7 @@ public final class Demo {
     }
 
     /** The story; then {@code after} (if not null) with the network still running, whatever the checks found. */
-    public static int run(PrintStream out, Path work, Solver.Progress progress, After after) throws Exception {
+    public static int run(PrintStream out, Path work, Solver.Progress progress, AfterStory after) throws Exception {
         try (LocalNet net = LocalNet.start(work)) {
             int rc = story(out, work, progress, net);
             if (after != null) {

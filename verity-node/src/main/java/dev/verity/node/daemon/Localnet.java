@@ -844,7 +844,7 @@ public final class Localnet {
      */
     private void serveExplorer(Path work) throws Exception {
         checkTime("the story");
-        explorer = Explorer.start(v, BlobStores.open(blobUrl), Explorer.Options.local(o.explorerPort(), work.resolve("explorer.db")));
+        explorer = Explorer.start(v, BlobStores.open(blobUrl), Explorer.Settings.local(o.explorerPort(), work.resolve("explorer.db")));
         say("");
         say("explorer: " + explorer.url() + " (the network keeps running: chain " + hardhat.url + ", blob store " + blobUrl
                 + ", deployment " + work.resolve("deployment.json") + "; Ctrl-C or SIGTERM stops everything)");

@@ -23,8 +23,8 @@ public final class Explorer implements AutoCloseable {
      * @param poll               how often the indexer asks for new blocks
      * @param maxReplayWorkUnits the largest task (work units) whose loss curve the explorer replays
      */
-    public record Options(String host, int port, Path database, long window, Duration poll, long maxReplayWorkUnits) {
-        public Options {
+    public record Settings(String host, int port, Path database, long window, Duration poll, long maxReplayWorkUnits) {
+        public Settings {
             if (host == null || host.isBlank()) {
                 throw new IllegalArgumentException("explorer: a host to listen on is required (e.g. 127.0.0.1)");
             }
@@ -46,20 +46,20 @@ public final class Explorer implements AutoCloseable {
         }
 
         /** 127.0.0.1, the given port and database, 2,000-block windows, a poll a second, replays up to 10^7 work units. */
-        public static Options local(int port, Path database) {
-            return new Options("127.0.0.1", port, database, 2_000, Duration.ofSeconds(1), 10_000_000L);
+        public static Settings local(int port, Path database) {
+            return new Settings("127.0.0.1", port, database, 2_000, Duration.ofSeconds(1), 10_000_000L);
         }
 
-        public Options withPoll(Duration p) {
-            return new Options(host, port, database, window, p, maxReplayWorkUnits);
+        public Settings withPoll(Duration p) {
+            return new Settings(host, port, database, window, p, maxReplayWorkUnits);
         }
 
-        public Options withWindow(long w) {
-            return new Options(host, port, database, w, poll, maxReplayWorkUnits);
+        public Settings withWindow(long w) {
+            return new Settings(host, port, database, w, poll, maxReplayWorkUnits);
         }
     }
 
-    private final Options options;
+    private final Settings options;
     private final ExplorerDb db;
     private final Indexer indexer;
     private final LossCurves losses;
@@ -70,7 +70,7 @@ public final class Explorer implements AutoCloseable {
     private volatile String lastError;
     private volatile long head = -1;
 
-    private Explorer(Verity v, BlobStore store, Options o) throws IOException {
+    private Explorer(Verity v, BlobStore store, Settings o) throws IOException {
         this.options = o;
         this.db = new ExplorerDb(o.database());
         try {
@@ -86,7 +86,7 @@ public final class Explorer implements AutoCloseable {
     }
 
     /** Opens (or resumes) the index, starts the web server and the indexer thread. */
-    public static Explorer start(Verity v, BlobStore store, Options o) throws IOException {
+    public static Explorer start(Verity v, BlobStore store, Settings o) throws IOException {
         Explorer e = new Explorer(v, store, o);
         e.loop.start();
         return e;

@@ -46,7 +46,7 @@ public final class ExplorerBench {
             long disputed = ChainSelftest.disputedTask(v, a, new SyntheticDispute(64, 8, 8, 1024, 16, 2), 3);
             out.printf(Locale.ROOT, "network: %d settled tasks and a disputed one on the embedded EVM, %d blocks, in %.1f s%n", tasks,
                     chain.blockNumber(), (System.nanoTime() - t0) / 1e9);
-            try (Explorer e = Explorer.start(v, new LocalBlobStore(dir.resolve("blobs")), Explorer.Options.local(0, dir.resolve("index.db"))
+            try (Explorer e = Explorer.start(v, new LocalBlobStore(dir.resolve("blobs")), Explorer.Settings.local(0, dir.resolve("index.db"))
                     .withPoll(java.time.Duration.ofHours(1)))) {
                 long t1 = System.nanoTime();
                 e.pollNow();

@@ -108,7 +108,7 @@ class ExplorerBrowserTest {
             try {
                 int rc = Demo.run(log, work, null, n -> {
                     net = n;
-                    explorer = Explorer.start(n.verity, n.store, Explorer.Options.local(0, work.resolve("explorer.db")).withPoll(Duration.ofMillis(200)));
+                    explorer = Explorer.start(n.verity, n.store, Explorer.Settings.local(0, work.resolve("explorer.db")).withPoll(Duration.ofMillis(200)));
                     READY.countDown();
                     RELEASE.await();
                     explorer.close();

@@ -77,7 +77,7 @@ class IndexerTest {
             }
             // the explorer serves the index (and says the chain is unavailable) while the chain is down, then catches up
             ChainSelftest.honestTask(deployed, a, new SyntheticDispute(64, 8, 8, 1024, 16, 3));
-            try (Explorer e = Explorer.start(v, new LocalBlobStore(dir.resolve("blobs")), Explorer.Options.local(0, db).withPoll(Duration.ofHours(1)))) {
+            try (Explorer e = Explorer.start(v, new LocalBlobStore(dir.resolve("blobs")), Explorer.Settings.local(0, db).withPoll(Duration.ofHours(1)))) {
                 chain.down = true;
                 assertEquals(503, get(e.url() + "task/1").statusCode());
                 HttpResponse<String> api = get(e.url() + "api/task/1");
