@@ -300,7 +300,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice Round 3 names the step and, in the same move, what is wrong in it (OpDisputed or ClaimRuled follows).
     event StepDisputed(uint256 indexed disputeId, uint64 step, bytes32 preState, bytes32 postState, bytes32 opTraceRoot);
     event OpDisputed(uint256 indexed disputeId, uint64 opIndex, uint64 element, bytes32 outputRoot, uint64 outputElems, bytes32 graphLeafHash, uint64 deadline);
-    /// @notice A round-3 claim ruled at once: kind 1 record, 2 source, 3 update, 4 scalars, 6 model (`node`: the model
+    /// @notice A claim ruled at once: round 2's kind 7 (checkpoint 0 is not the task's init root), round 3's kind 1 record,
+    /// 2 source, 3 update, 4 scalars, 6 model (`node`: the model
     /// record's index); 0: the disputed step's segment leaf commits no op trace (a zero root), which loses for the solver.
     event ClaimRuled(uint256 indexed disputeId, uint8 kind, uint64 node, bool claimRight);
     event ElementChainPosted(uint256 indexed disputeId, bytes32 chainRoot, uint64 chainLength, uint32 value, uint64 deadline);
@@ -502,7 +503,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// checkpoint). The contract computes the segment root from the leaves itself, so no root goes on chain that its
     /// poster cannot open, and the challenger reads the leaves from the event. The first and last states must be the
     /// two checkpoints. Committing every step's op trace here lets round 3 name the step and the wrong op in one move.
-    /// (Rounds 2-4 make no external call, so they need no reentrancy guard.)
+    /// In a dispute of segment 0 the starting checkpoint must be the task's init root, or the solver loses at once (so
+    /// this round can pay out, and is guarded; rounds 3-4 make no external call and need no guard).
     function postSegment(
         uint256 disputeId,
         State calldata s,
@@ -511,7 +513,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         bytes32[] calldata endsProof,
         bytes32[] calldata stateRoots,
         bytes32[] calldata opTraceRoots
-    ) external {
+    ) external nonReentrant {
         State memory d = _turn(disputeId, s, 2);
         uint64 s0 = d.segStartStep;
         uint64 n = d.segEndStep - s0 + 1;
@@ -522,6 +524,11 @@ contract DisputeGame is ReentrancyGuard, Wired {
         require(stateRoots.length == n && opTraceRoots.length == n, WrongNumberOfSegmentLeaves());
         require(stateRoots[0] == startState && stateRoots[n - 1] == endState, TheSegmentMustStartAndEndAtItsCheckpoints());
         require(opTraceRoots[0] == 0, TheStartingCheckpointHasNoOpTrace());
+        if (d.segment == 0 && startState != market.initRootOf(d.taskId)) {
+            // checkpoint 0 is not the task's init root (the state the graph's init rules or the parent model give)
+            _ruleClaim(disputeId, d, 7, 0, true);
+            return;
+        }
         bytes32[] memory leaves = new bytes32[](n);
         for (uint64 k = 0; k < n; ++k) {
             leaves[k] = _segmentLeaf(s0 + k, stateRoots[k], opTraceRoots[k]);

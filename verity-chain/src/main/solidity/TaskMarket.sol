@@ -8,6 +8,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Wired} from "./Common.sol";
 import {Staking} from "./Staking.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
+import {InitRule, InitReferee} from "./InitRule.sol";
 
 /// @title TaskMarket: post, match (reverse auction), commit, verifier assignment, attest, settle.
 /// @notice Lifecycle (DESIGN.md Protocol 1, 2, 4, 5, 7):
@@ -74,6 +75,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
     error FeeAbove20();
     /// @notice Missing seed commitment.
     error MissingSeedCommitment();
+    /// @notice Missing init root (the state root of checkpoint 0).
+    error MissingInitRoot();
+    /// @notice The init claim's tensor is what its STATE node prescribes: nothing to rule.
+    error InitRootMatchesTheGraph();
     /// @notice No such assignment.
     error NoSuchAssignment();
     /// @notice No such task.
@@ -138,6 +143,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         bytes32 datasetRoot;
         bytes32 graphRoot;
         bytes32 parentModel; // 0 for training from scratch
+        bytes32 initRoot; // state root of checkpoint 0 (the graph's init rules, or the parent's weights): trace entry 0
         bytes32 seedCommit; // keccak256(abi.encode(secret)) for verifier randomness
         uint64 graphOps; // number of op records under graphRoot
         uint64 totalSteps;
@@ -213,6 +219,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
     address public immutable treasury;
     uint16 public immutable feeBps;
     uint256 public immutable minVerifierStake;
+    /// @notice Rules on init claims (challengeInit).
+    InitReferee public immutable initReferee;
     address public disputeGame;
 
     uint256 public taskCount;
@@ -235,6 +243,9 @@ contract TaskMarket is ReentrancyGuard, Wired {
     event Attested(uint256 indexed taskId, uint256 index, address indexed verifier);
     event CommitTimedOut(uint256 indexed taskId, address indexed solver, uint256 slashed, uint256 refund);
     event TaskFailed(uint256 indexed taskId, uint256 refund);
+    /// @notice challengeInit proved that the task's init root is not the state its graph prescribes (graph node
+    /// `node`): the task fails and the solver, who trained from it, is slashed (half to the challenger).
+    event InitRootDisproved(uint256 indexed taskId, address indexed challenger, uint64 node, uint256 slashed);
     /// @notice settle() found too few attestations: the task fails, the solver is not paid and the model is not registered.
     event QuorumMissed(uint256 indexed taskId, uint32 attestations, uint256 assigned);
     /// @notice The fallback randomness's block was out of reach; assignWithoutReveal will use this one's hash.
@@ -243,7 +254,15 @@ contract TaskMarket is ReentrancyGuard, Wired {
     event VerifierRegistered(address indexed verifier);
     event VerifierDeregistered(address indexed verifier);
 
-    constructor(IERC20 token_, Staking staking_, ModelRegistry registry_, address treasury_, uint16 feeBps_, uint256 minVerifierStake_) {
+    constructor(
+        IERC20 token_,
+        Staking staking_,
+        ModelRegistry registry_,
+        address treasury_,
+        uint16 feeBps_,
+        uint256 minVerifierStake_,
+        InitReferee initReferee_
+    ) {
         require(treasury_ != address(0), ZeroTreasury());
         require(feeBps_ <= 2_000, FeeAbove20());
         token = token_;
@@ -252,6 +271,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         treasury = treasury_;
         feeBps = feeBps_;
         minVerifierStake = minVerifierStake_;
+        initReferee = initReferee_;
     }
 
     function wire(address disputeGame_) external onlyDuringWiring {
@@ -285,6 +305,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// @notice The model root the task's solver committed (the dispute game's model claim proves records against it).
     function modelRootOf(uint256 taskId) external view returns (bytes32) {
         return tasks[taskId].modelRoot;
+    }
+
+    /// @notice The state root the task's checkpoint 0 must be (the dispute game checks trace entry 0 against it).
+    function initRootOf(uint256 taskId) external view returns (bytes32) {
+        return tasks[taskId].p.initRoot;
     }
 
     /// @notice How many disputes of the task are still open.
@@ -354,6 +379,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(p.graphOps > 0, EmptyGraph());
         require(p.numVerifiers > 0 && p.numVerifiers <= MAX_VERIFIERS, BadVerifierCount());
         require(p.seedCommit != bytes32(0), MissingSeedCommitment());
+        require(p.initRoot != bytes32(0), MissingInitRoot());
         _checkFloors(p);
         uint256 amount = requiredEscrow(p);
         taskId = ++taskCount;
@@ -557,6 +583,30 @@ contract TaskMarket is ReentrancyGuard, Wired {
         a.attested = true;
         t.attestations += 1;
         emit Attested(taskId, index, msg.sender);
+    }
+
+    /// @notice The init claim: the task's init root (checkpoint 0, which the game holds the solver's trace to) is not
+    /// the state its graph prescribes, shown by one tensor's record and one element recomputed from the seed with
+    /// Philox, or a fine-tuned parameter's record that is not the parent model's (InitRule). Anyone but the solver may
+    /// claim while the task can still be challenged. A solver checks the init root against the spec before it bids
+    /// (as it checks the graph root), so only one that trained from a made-up start (a submitter's pretrained weights
+    /// passed off as this spec's run) loses: the task fails, the escrow is refunded, and the locked stake is slashed,
+    /// half to the claimant and half to the treasury. A claim that does not hold reverts and costs only gas.
+    function challengeInit(uint256 taskId, InitRule.Claim calldata c) external nonReentrant exists(taskId) {
+        Task storage t = tasks[taskId];
+        require(t.status == Status.Committed || t.status == Status.Disputed, TaskNotOpenToChallenge());
+        require(!t.assigned || block.timestamp <= t.deadline, VerificationWindowClosed());
+        require(msg.sender != t.solver, SolverCannotChallengeItself());
+        require(initReferee.violated(c, t.p.graphRoot, t.p.graphOps, t.p.initRoot, t.p.parentModel), InitRootMatchesTheGraph());
+        t.status = Status.Failed;
+        uint256 slashed = t.stakeLocked ? t.p.solverStake : 0;
+        t.stakeLocked = false;
+        emit InitRootDisproved(taskId, msg.sender, c.node.index, slashed);
+        if (slashed > 0) {
+            staking.slash(t.solver, slashed / 2, msg.sender);
+            staking.slash(t.solver, slashed - slashed / 2, treasury);
+        }
+        _refundFailed(taskId, t);
     }
 
     // ------------------------------------------------------------------ 6. dispute hooks

@@ -176,7 +176,9 @@ public final class EmbeddedChain implements Chain {
         allLogs.addAll(logs);
         if (!ok) {
             String reason = r.reverted ? Abi.revertReason(r.returnData) : null;
-            throw new RevertException(reason, r.executionError, receipt);
+            String detail = r.returnData == null || r.returnData.length == 0 ? r.executionError
+                    : r.executionError + " (undecoded revert data " + Numeric.toHexString(r.returnData) + ")";
+            throw new RevertException(reason, detail, receipt);
         }
         return receipt;
     }

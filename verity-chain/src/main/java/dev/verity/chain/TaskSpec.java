@@ -8,36 +8,46 @@ import static dev.verity.chain.Abi.u64;
 import java.math.BigInteger;
 import org.web3j.abi.datatypes.StaticStruct;
 
-/** TaskMarket.PostParams: what a submitter posts (DESIGN.md Protocol step 1). */
-public record TaskSpec(byte[] specHash, byte[] datasetRoot, byte[] graphRoot, byte[] parentModel, byte[] seedCommit, long graphOps,
+/**
+ * TaskMarket.PostParams: what a submitter posts (DESIGN.md Protocol step 1). {@code initRoot} is the state root of
+ * checkpoint 0 (a function of the spec, as the graph root is): the game holds the solver's trace entry 0 to it, and
+ * TaskMarket.challengeInit holds it to the graph's init rules.
+ */
+public record TaskSpec(byte[] specHash, byte[] datasetRoot, byte[] graphRoot, byte[] parentModel, byte[] initRoot, byte[] seedCommit, long graphOps,
         long totalSteps, long checkpointInterval, long workUnits, BigInteger maxPricePerUnit, BigInteger replayFee, BigInteger solverStake,
         int numVerifiers, long bidWindow, long commitWindow, long revealWindow, long verifyWindow) {
 
     public static final String TUPLE =
-            "(bytes32,bytes32,bytes32,bytes32,bytes32,uint64,uint64,uint64,uint64,uint128,uint128,uint128,uint32,uint64,uint64,uint64,uint64)";
+            "(bytes32,bytes32,bytes32,bytes32,bytes32,bytes32,uint64,uint64,uint64,uint64,uint128,uint128,uint128,uint32,uint64,uint64,uint64,uint64)";
 
     StaticStruct toAbi() {
-        return Abi.tuple(b32(specHash), b32(datasetRoot), b32(graphRoot), b32(parentModel), b32(seedCommit), u64(graphOps), u64(totalSteps),
+        return Abi.tuple(b32(specHash), b32(datasetRoot), b32(graphRoot), b32(parentModel), b32(initRoot), b32(seedCommit), u64(graphOps), u64(totalSteps),
                 u64(checkpointInterval), u64(workUnits), u128(maxPricePerUnit), u128(replayFee), u128(solverStake), u32(numVerifiers),
                 u64(bidWindow), u64(commitWindow), u64(revealWindow), u64(verifyWindow));
     }
 
     /** This spec with other windows (seconds). */
     public TaskSpec withWindows(long bid, long commit, long reveal, long verify) {
-        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
+        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
                 maxPricePerUnit, replayFee, solverStake, numVerifiers, bid, commit, reveal, verify);
     }
 
     /** This spec with another solver stake. */
     public TaskSpec withSolverStake(BigInteger stake) {
-        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
+        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
                 maxPricePerUnit, replayFee, stake, numVerifiers, bidWindow, commitWindow, revealWindow, verifyWindow);
     }
 
     /** This spec with another graph size and step counts. */
     public TaskSpec withShape(long ops, long steps, long interval) {
-        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, seedCommit, ops, steps, interval, workUnits, maxPricePerUnit, replayFee,
+        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, ops, steps, interval, workUnits, maxPricePerUnit, replayFee,
                 solverStake, numVerifiers, bidWindow, commitWindow, revealWindow, verifyWindow);
+    }
+
+    /** This spec with another graph (root and op count) and init root. */
+    public TaskSpec withGraph(byte[] root, long ops, byte[] init) {
+        return new TaskSpec(specHash, datasetRoot, root, parentModel, init, seedCommit, ops, totalSteps, checkpointInterval, workUnits,
+                maxPricePerUnit, replayFee, solverStake, numVerifiers, bidWindow, commitWindow, revealWindow, verifyWindow);
     }
 
     public long numSegments() {

@@ -8,6 +8,7 @@ import static dev.verity.chain.Abi.bytes;
 import static dev.verity.chain.Abi.u128;
 import static dev.verity.chain.Abi.u16;
 import static dev.verity.chain.Abi.u256;
+import static dev.verity.chain.Abi.u32;
 import static dev.verity.chain.Abi.u64;
 import static dev.verity.chain.Abi.u8;
 
@@ -105,8 +106,9 @@ public final class Verity {
         String token = create(chain, deployer, deployGas, "VerityToken", u256(cfg.initialSupply()), bool(false));
         String staking = create(chain, deployer, deployGas, "Staking", addr(token), u64(cfg.unbondingDelay()), addr(treasury));
         String registry = create(chain, deployer, deployGas, "ModelRegistry");
+        String initReferee = create(chain, deployer, deployGas, "InitReferee");
         String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
-                u16(cfg.feeBps()), u256(cfg.minVerifierStake()));
+                u16(cfg.feeBps()), u256(cfg.minVerifierStake()), addr(initReferee));
         String referee = create(chain, deployer, deployGas, cfg.refereeContract());
         // round 5's structure check: LinkStructure (with LinkStructureRows, LinkStructureNorm) behind StructureReferee,
         // which proves its inputs
@@ -188,6 +190,7 @@ public final class Verity {
         for (String c : List.of(d.market(), d.game(), d.staking(), d.registry())) {
             check(Abi.wordBool(v.view(c, "wired()"), 0), c + " is not wired yet");
         }
+        checkCode(v.chain, v.addressAt(d.market(), "initReferee"), "InitReferee");
         String structure = v.addressAt(d.game(), "structureReferee");
         checkCode(v.chain, structure, "StructureReferee");
         String linkStructure = v.addressAt(structure, "structure");
@@ -406,11 +409,13 @@ public final class Verity {
     public TaskView task(long taskId) {
         byte[] w = view(market, "getTask(uint256)", u256(taskId));
         TaskSpec spec = new TaskSpec(Abi.wordBytes(w, 0), Abi.wordBytes(w, 1), Abi.wordBytes(w, 2), Abi.wordBytes(w, 3), Abi.wordBytes(w, 4),
-                Abi.wordLong(w, 5), Abi.wordLong(w, 6), Abi.wordLong(w, 7), Abi.wordLong(w, 8), Abi.word(w, 9), Abi.word(w, 10), Abi.word(w, 11),
-                (int) Abi.wordLong(w, 12), Abi.wordLong(w, 13), Abi.wordLong(w, 14), Abi.wordLong(w, 15), Abi.wordLong(w, 16));
-        return new TaskView(spec, Abi.wordAddress(w, 17), Status.values()[(int) Abi.wordLong(w, 18)], Abi.wordAddress(w, 19), Abi.word(w, 20),
-                Abi.word(w, 21), Abi.wordBytes(w, 22), Abi.wordBytes(w, 23), Abi.wordBytes(w, 24), Abi.wordLong(w, 25), Abi.wordBool(w, 26),
-                Abi.wordBool(w, 27), Abi.wordLong(w, 28));
+                Abi.wordBytes(w, 5), Abi.wordLong(w, 6), Abi.wordLong(w, 7), Abi.wordLong(w, 8), Abi.wordLong(w, 9), Abi.word(w, 10),
+                Abi.word(w, 11), Abi.word(w, 12), (int) Abi.wordLong(w, 13), Abi.wordLong(w, 14), Abi.wordLong(w, 15), Abi.wordLong(w, 16),
+                Abi.wordLong(w, 17));
+        int o = 18; // the Task's own fields follow its PostParams
+        return new TaskView(spec, Abi.wordAddress(w, o), Status.values()[(int) Abi.wordLong(w, o + 1)], Abi.wordAddress(w, o + 2),
+                Abi.word(w, o + 3), Abi.word(w, o + 4), Abi.wordBytes(w, o + 5), Abi.wordBytes(w, o + 6), Abi.wordBytes(w, o + 7),
+                Abi.wordLong(w, o + 8), Abi.wordBool(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordLong(w, o + 11));
     }
 
     public List<Assignment> assignments(long taskId) {
@@ -883,6 +888,28 @@ public final class Verity {
     public Receipt claimModel(String challenger, long id, Leaf modelRecord, Leaf stateRecord) {
         return tx(challenger, game, "DisputeGame.claimModel (round 3)", "claimModel(uint256," + STATE + "," + LEAF + "," + LEAF + ")", u256(id),
                 state(id), modelRecord.toAbi(), stateRecord.toAbi());
+    }
+
+    /**
+     * The init claim ({@code TaskMarket.challengeInit}): the task's init root holds a tensor that its STATE node
+     * ({@code node}, against the graph root) does not prescribe: {@code record} is that tensor's record in the init root,
+     * {@code value} the chunk holding element {@code value.index * 256 + offset} (or, for a fine-tuned parameter, the
+     * parent model's record of the same name).
+     */
+    public record InitClaim(Leaf node, Leaf record, Leaf value, int offset) {
+        DynamicStruct toAbi() {
+            return new DynamicStruct(node.toAbi(), record.toAbi(), value.toAbi(), u32(offset));
+        }
+    }
+
+    public Receipt challengeInit(String challenger, long taskId, InitClaim c) {
+        return tx(challenger, market, "TaskMarket.challengeInit", "challengeInit(uint256,(" + LEAF + "," + LEAF + "," + LEAF + ",uint32))",
+                u256(taskId), c.toAbi());
+    }
+
+    /** The state root the task's checkpoint 0 must be. */
+    public byte[] initRootOf(long taskId) {
+        return Abi.wordBytes(view(market, "initRootOf(uint256)", u256(taskId)), 0);
     }
 
     /** Round 3, scalars claim in the disputed step {@code st}. */

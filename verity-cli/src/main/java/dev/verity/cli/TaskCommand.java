@@ -160,7 +160,7 @@ public final class TaskCommand implements Runnable {
                 Submitter.Config cfg = new Submitter.Config("submitter", account, maxPrice, replayFee, solverStake, verifiers, bidWindow,
                         commitWindow, revealWindow, verifyWindow);
                 // The escrow the market will take, checked first so an unfunded key gets a plain answer, not a revert.
-                BigInteger escrow = new dev.verity.chain.TaskSpec(new byte[32], new byte[32], new byte[32], new byte[32], new byte[32],
+                BigInteger escrow = new dev.verity.chain.TaskSpec(new byte[32], new byte[32], new byte[32], new byte[32], new byte[32], new byte[32],
                         run.graph().size(), spec.train().steps(), spec.checkpointInterval(), run.workUnits(), maxPrice, replayFee, solverStake,
                         verifiers, bidWindow, commitWindow, revealWindow, verifyWindow).requiredEscrow(v.config.feeBps());
                 BigInteger balance = v.balanceOf(account);

@@ -58,14 +58,22 @@ public final class ChainDispute {
         return v;
     }
 
-    /** Posts the task (graph root and size from {@code run}), lets the solver win it and commit the manifest's trace root. */
-    public long commitTask(TaskRun run, Manifest m) {
+    /**
+     * Posts the task (graph root, size and init root from {@code run}: the spec's, whatever the solver published), lets the
+     * solver win it and commit the manifest's trace root.
+     */
+    public long commitTask(TaskRun run, Manifest m, BlobStore store) throws java.io.IOException {
+        return commitTask(run, m, run.initRoot(store));
+    }
+
+    /** As above, with the init root {@code initRoot} posted (a submitter who passes made-up weights off as the spec's). */
+    public long commitTask(TaskRun run, Manifest m, byte[] initRoot) {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         // the task's steps come from its spec, not from the solver's manifest (a solver that stopped early has fewer)
         long steps = run.spec().train().steps();
         TaskSpec spec = new TaskSpec(Sha256.hash("spec".getBytes(), secret), Sha256.unhex(m.datasetRoot()), run.graphTree().root(), new byte[32],
-                TaskSpec.seedCommitment(secret), run.graph().size(), steps, run.spec().checkpointInterval(), 1000, Verity.ether(1), Verity.ether(2),
+                initRoot, TaskSpec.seedCommitment(secret), run.graph().size(), steps, run.spec().checkpointInterval(), 1000, Verity.ether(1), Verity.ether(2),
                 Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
         // each dispute a cheater loses slashes, and each task bid on locks, the task's solver stake: stake it afresh,
         // so any number of tasks can be played on one deployment

@@ -309,6 +309,9 @@ public final class DisputeParty {
                 throw new IllegalStateException("the segment leaves do not hash to the segment root");
             }
             record(2, "postSegment", v.round2(account, dispute, r2));
+            if (seg == 0 && !Arrays.equals(roots.stateRoots().get(0), v.initRootOf(v.dispute(dispute).taskId()))) {
+                return "opened checkpoint 0, which is not the task's init root: lost at round 2 (claim kind 7)";
+            }
             return "opened checkpoints " + seg + " and " + (seg + 1) + " and posted the " + n + " states and " + (n - 1) + " op-trace roots of segment "
                     + seg;
         }

@@ -230,6 +230,11 @@ public final class Solver implements Role {
             if (!Arrays.equals(run.datasetRoot(), c.datasetRoot())) {
                 return "the posted dataset root is not the spec's";
             }
+            if (!Arrays.equals(run.initRoot(store), c.initRoot())) {
+                // the game holds the trace's checkpoint 0 to the posted init root, and an init claim slashes a solver that
+                // trained from one the graph does not prescribe
+                return "the posted init root is not the spec's checkpoint 0";
+            }
             if (run.spec().train().steps() != c.totalSteps() || run.spec().checkpointInterval() != c.checkpointInterval()) {
                 return "the posted steps or checkpoint interval are not the spec's";
             }

@@ -87,7 +87,7 @@ public final class Submitter implements Role {
         byte[] commit = dev.verity.chain.TaskSpec.seedCommitment(secret);
         Files.write(home.resolve("secret-" + Sha256.hex(commit)), secret);
         dev.verity.chain.TaskSpec onChain = new dev.verity.chain.TaskSpec(spec.hash(), run.datasetRoot(), run.graphRoot(),
-                spec.parentRoot() == null ? new byte[32] : Sha256.unhex(spec.parentRoot()), commit, run.graph().size(),
+                spec.parentRoot() == null ? new byte[32] : Sha256.unhex(spec.parentRoot()), run.initRoot(store), commit, run.graph().size(),
                 spec.train().steps(), spec.checkpointInterval(), run.workUnits(), cfg.maxPricePerUnit(), cfg.replayFee(), cfg.solverStake(),
                 cfg.numVerifiers(), cfg.bidWindow(), cfg.commitWindow(), cfg.revealWindow(), cfg.verifyWindow());
         long id = v.post(cfg.account(), onChain);

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,9 +146,12 @@ public final class Verifier implements Role {
                 // a trace with another number of checkpoints than the task's segments + 1 cannot be opened at any segment
                 // (its root commits its leaf count): the solver loses the dispute by timeout
                 challenger.challenge(j.taskId(), j.segment(), "the trace has the wrong number of checkpoints: " + mv.reason());
-            } else if (mv.check().equals("graph") || mv.check().equals("initial state")) {
-                // another run's proof (another seed or start): no step of this task's graph leads from its checkpoint 0
+            } else if (mv.check().equals("graph")) {
+                // another run's proof (another seed): its checkpoint 0 is not the task's init root, which round 2 of a
+                // dispute of segment 0 checks
                 challenger.challenge(j.taskId(), 0, "the proof is not this task's run: " + mv.reason());
+            } else if (mv.check().equals("initial state")) {
+                challengeInitialState(j.taskId(), r, mv.reason());
             } else if (mv.check().equals("final model")) {
                 // the model claim: in a dispute of the last segment, a model record that is not the final state's
                 challenger.challenge(j.taskId(), r.segments() - 1, "the committed model is not the last checkpoint's weights: " + mv.reason());
@@ -165,6 +169,27 @@ public final class Verifier implements Role {
             }
         }
         return true;
+    }
+
+    /**
+     * Checkpoint 0 is not the spec's initial state. If it is not the task's posted init root either, a dispute of segment 0
+     * wins at round 2; if it is, the posted init root itself is wrong, and the init claim proves it from checkpoint 0's
+     * own tensors (which the solver published).
+     */
+    private void challengeInitialState(long taskId, SegmentReplayer r, String reason) throws IOException {
+        byte[] posted = v.initRootOf(taskId);
+        if (!Arrays.equals(posted, Sha256.unhex(r.manifest().checkpoints().get(0).stateRoot()))) {
+            challenger.challenge(taskId, 0, "checkpoint 0 is not the task's init root: " + reason);
+            return;
+        }
+        Verity.InitClaim claim = InitClaims.find(r.run(), store, r.load(0));
+        if (claim == null) {
+            log.accept(name() + " found no tensor of task " + taskId + "'s checkpoint 0 to claim against");
+            return;
+        }
+        v.challengeInit(cfg.account(), taskId, claim);
+        log.accept(name() + " proves task " + taskId + "'s init root wrong on chain (one element recomputed from the seed): "
+                + "the task fails and its solver is slashed");
     }
 
     private boolean audit(long taskId) throws IOException {

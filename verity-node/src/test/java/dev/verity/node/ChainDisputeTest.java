@@ -90,7 +90,7 @@ class ChainDisputeTest {
                     if (verifier.checkManifest().check().equals("checkpoints")) {
                         // a trace with another leaf count than segments + 1: the challenger opens the task's last segment
                         // without a proof, and the solver cannot open its trace there (round 2) and loses by timeout
-                        long task = cd.commitTask(run, m);
+                        long task = cd.commitTask(run, m, store);
                         int last = Math.toIntExact(Math.ceilDiv(run.spec().train().steps(), (long) run.spec().checkpointInterval())) - 1;
                         ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn,
                                 cheat.defenderLie()), new Challenger(run, store, m), last);
@@ -101,11 +101,21 @@ class ChainDisputeTest {
                     if (verifier.checkManifest().check().equals("final model")) {
                         // the model claim: a dispute of the last segment, where the committed model's record of a weight is
                         // not the final checkpoint's
-                        long task = cd.commitTask(run, m);
+                        long task = cd.commitTask(run, m, store);
                         ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn,
                                 cheat.defenderLie()), new Challenger(run, store, m), verifier.segments() - 1);
                         assertTrue(onChain.challengerWon(), cheat.name() + ": the forged model survived the model claim: " + onChain.how());
                         rows.add(new Row(cheat.name(), true, "manifest: " + verifier.checkManifest().check(), onChain));
+                        continue;
+                    }
+                    if (verifier.checkManifest().check().equals("initial state")) {
+                        // a made-up start: checkpoint 0 is not the task's init root, which round 2 of a dispute of segment 0
+                        // checks (the replays of every segment may well match: the training from it is honest)
+                        long task = cd.commitTask(run, m, store);
+                        ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn,
+                                cheat.defenderLie()), new Challenger(run, store, m), 0);
+                        assertTrue(onChain.challengerWon(), cheat.name() + ": a made-up checkpoint 0 survived round 2: " + onChain.how());
+                        rows.add(new Row(cheat.name(), true, "manifest: initial state", onChain));
                         continue;
                     }
                     // another run's proof (another seed, so another graph): its checkpoints were saved by that run (the
@@ -119,7 +129,7 @@ class ChainDisputeTest {
                         }
                     }
                     if (mismatch >= 0) {
-                        long task = cd.commitTask(run, m);
+                        long task = cd.commitTask(run, m, store);
                         ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn,
                                 cheat.defenderLie()), new Challenger(run, store, m), mismatch);
                         assertTrue(onChain.challengerWon(), cheat.name() + ": survived a dispute of segment " + mismatch + ": " + onChain.how());
@@ -139,13 +149,13 @@ class ChainDisputeTest {
                 assertTrue(seg >= 0, cheat.name() + " was not caught by replay");
                 Dispute.Result java = Dispute.run(run, m, new Defender(run, cheat.defenderRun(run), store, m, fn, cheat.defenderLie()),
                         new Challenger(run, store, m), seg, null);
-                long task = cd.commitTask(run, m);
+                long task = cd.commitTask(run, m, store);
                 ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn, cheat.defenderLie()),
                         new Challenger(run, store, m), seg);
                 rows.add(new Row(cheat.name(), java.ruling().defenderLost(), java.ruling().toString(), onChain));
                 if (cheat.name().equals(control)) {
                     // the control: without the structure check the same lie survives on chain (the link recomputes)
-                    long again = cd.commitTask(run, m);
+                    long again = cd.commitTask(run, m, store);
                     withoutStructure = cd.play(again, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn, cheat.defenderLie()),
                             noStructure(new Challenger(run, store, m)), seg);
                 }
@@ -159,7 +169,7 @@ class ChainDisputeTest {
                 }
                 Dispute.Result java = Dispute.run(run, m, new Defender(run, store, m, ProvenTraining.HONEST, false),
                         new LyingChallenger(run, lie), 1, null);
-                long task = cd.commitTask(run, m);
+                long task = cd.commitTask(run, m, store);
                 ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, store, m, ProvenTraining.HONEST, false),
                         new LyingChallenger(run, lie), 1);
                 rows.add(new Row("challenger-lies-" + lie.name().toLowerCase(Locale.ROOT), java.ruling().defenderLost(),

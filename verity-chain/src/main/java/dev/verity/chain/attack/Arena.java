@@ -88,7 +88,7 @@ public final class Arena implements AutoCloseable {
     /** The task spec the arena's tasks use: {@code syn}'s roots, 1000 work units at 1 VRT at most, a 1000 VRT stake. */
     public TaskSpec spec(SyntheticDispute syn, byte[] secret, long verifyWindow) {
         return new TaskSpec(Merkle.sha256("spec".getBytes(), Merkle.u64(syn.totalSteps)), Merkle.sha256("data".getBytes()), syn.graphRoot(),
-                new byte[32], TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1), Verity.ether(2),
+                new byte[32], syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1), Verity.ether(2),
                 Verity.ether(1000), 2, 3600, 86400, 3600, verifyWindow);
     }
 
@@ -96,7 +96,11 @@ public final class Arena implements AutoCloseable {
     public long committed(String submitter, String solver, SyntheticDispute syn, byte[] traceRoot, byte[] modelRoot, long verifyWindow,
             boolean reveal) {
         byte[] secret = ChainSelftest.secret();
-        TaskSpec spec = spec(syn, secret, verifyWindow);
+        return committed(submitter, solver, spec(syn, secret, verifyWindow), secret, traceRoot, modelRoot, reveal);
+    }
+
+    /** A task of {@code submitter} posted as {@code spec} (its seed commitment is {@code secret}'s), then as above. */
+    public long committed(String submitter, String solver, TaskSpec spec, byte[] secret, byte[] traceRoot, byte[] modelRoot, boolean reveal) {
         long id = v.post(submitter, spec);
         v.bid(solver, id, Verity.ether(1));
         chain.advanceTime(spec.bidWindow() + 1);

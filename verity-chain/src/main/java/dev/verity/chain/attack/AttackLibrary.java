@@ -65,7 +65,17 @@ public final class AttackLibrary {
                         AttackLibrary::leakedSeedSecret),
                 new Attack("double-settle", "solver", "a task pays once", AttackLibrary::doubleSettle),
                 new Attack("dispute-after-window", "griefer", "disputes open only inside the verification window",
-                        AttackLibrary::disputeAfterWindow));
+                        AttackLibrary::disputeAfterWindow),
+                new Attack("made-up-init-root", "submitter + solver", "checkpoint 0 is the graph's init, recomputed on chain (init claim)",
+                        AttackLibrary::madeUpInitRoot),
+                new Attack("false-init-claim", "griefer", "an init claim on a right init root is refused", AttackLibrary::falseInitClaim));
+    }
+
+    /** A task over {@link InitFixture}'s graph posted with the init root of a state filled with {@code value}. */
+    private static long initTask(Arena x, SyntheticDispute syn, InitFixture f, float value) {
+        byte[] secret = dev.verity.chain.ChainSelftest.secret();
+        TaskSpec spec = x.spec(syn, secret, 86400).withGraph(f.graph.root(), 1, f.initRoot(value));
+        return x.committed(x.a.submitter(), x.a.solver(), spec, secret, syn.traceRoot(), syn.modelRoot(), true);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -410,5 +420,36 @@ public final class AttackLibrary {
         x.v.settle(x.a.deployer(), id);
         return new Outcome(List.of(sybil), List.of(x.a.solver()), "refused after the window; the task settled",
                 refused && x.v.task(id).status() == Verity.Status.SETTLED);
+    }
+
+    /**
+     * The submitter passes made-up weights off as the spec's start (a gain of 0.9 where the graph's rule says ones) and its
+     * solver trains from them, so the zoo would list a model whose provenance is false. A verifier proves one element wrong.
+     */
+    static Outcome madeUpInitRoot(Arena x) {
+        SyntheticDispute syn = cheat(41);
+        InitFixture f = new InitFixture();
+        long id = initTask(x, syn, f, 0.9f);
+        String honest = x.a.verifiers().get(2);
+        x.v.challengeInit(honest, id, f.claim(0.9f, 299));
+        finish(x, id);
+        boolean held = x.v.task(id).status() == Verity.Status.FAILED && !x.v.modelRegistered(syn.modelRoot());
+        return new Outcome(List.of(x.a.submitter(), x.a.solver()), List.of(honest),
+                "element 299 recomputed on chain is 1, not 0.9: the task failed, the solver's stake slashed (half to the claimant)", held);
+    }
+
+    /** A griefer claims against a task whose init root is right, to fail it and take the solver's stake. */
+    static Outcome falseInitClaim(Arena x) {
+        SyntheticDispute syn = cheat(42);
+        InitFixture f = new InitFixture();
+        long id = initTask(x, syn, f, 1f);
+        String griefer = x.extra.get(0);
+        boolean refused = reverts(() -> x.v.challengeInit(griefer, id, f.claim(1f, 7)))
+                && reverts(() -> x.v.challengeInit(griefer, id, f.claim(0.9f, 7))); // a claim on another state does not prove
+        dev.verity.chain.ChainSelftest.attestAll(x.v, id); // the verifiers replayed and agree
+        finish(x, id);
+        boolean held = refused && x.v.task(id).status() == Verity.Status.SETTLED;
+        return new Outcome(List.of(griefer), List.of(x.a.solver()),
+                "both claims refused (the element is right; the other state's record does not prove): the task settled", held);
     }
 }

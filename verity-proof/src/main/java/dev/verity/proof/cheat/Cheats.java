@@ -250,6 +250,12 @@ public final class Cheats {
                     return new Manifest(m.task(), theirs.datasetRoot(), theirs.graphRoot(), theirs.checkpoints(),
                             theirs.traceRoot(), theirs.modelRoot(), theirs.modelBlob());
                 }));
+        list.add(new Tamper("made-up-init",
+                "starts from weights the spec does not prescribe (another seed's init) and trains this task's graph honestly from them",
+                (run, store, m) -> {
+                    TrainingState start = withSeed(run, run.spec().train().seed() + 7).initialState(store);
+                    return ProvenTraining.trainFrom(run, store, start, new ArrayList<>(), ProvenTraining.HONEST, null).manifest();
+                }));
         list.add(new Tamper("withheld-checkpoint", "trains honestly but never serves one checkpoint (hopes nobody asks)",
                 (run, store, m) -> {
                     store.delete(m.checkpoints().get(1).blob());

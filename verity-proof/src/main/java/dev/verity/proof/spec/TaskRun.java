@@ -185,6 +185,14 @@ public final class TaskRun {
     }
 
     /** The model root: records 0x20 of the parameters only (no optimizer state), in name order. */
+    /**
+     * The init root: the state root of checkpoint 0 ({@link #initialState}), which the task posts and the game holds the
+     * solver's trace entry 0 to. A function of the spec (and the parent's weights), as the graph root is.
+     */
+    public byte[] initRoot(BlobStore store) throws IOException {
+        return StateCommitment.rootOf(initialState(store));
+    }
+
     public static byte[] modelRoot(TreeMap<String, Tensor> params) {
         return Commitments.namedTree(Commitments.STATE_TENSOR, params).root();
     }

@@ -42,6 +42,16 @@ public final class SegmentReplayer {
         return manifest.checkpoints().size() - 1;
     }
 
+    /** The task's run this replayer checks against. */
+    public TaskRun run() {
+        return run;
+    }
+
+    /** The solver's manifest this replayer checks. */
+    public Manifest manifest() {
+        return manifest;
+    }
+
     /**
      * Checks that need no training: the manifest answers this task (spec hash, dataset and graph
      * roots), lists the right checkpoint steps, its trace root is the root of its entries, the

@@ -70,8 +70,16 @@ public final class GraphBuilder {
 
     // ---- sources -------------------------------------------------------------------------
 
-    /** Reads the state tensor {@code name} (a weight or optimizer state). */
+    /** Reads the state tensor {@code name} (a weight or optimizer state), with no init rule (test and bench graphs). */
     public int state(String name, int... shape) {
+        return state(name, Attrs.NONE, shape);
+    }
+
+    /**
+     * Reads the state tensor {@code name}; {@code init} are the attributes that say how it starts
+     * ({@code nn.Init.stateAttrs}), committed with the node so checkpoint 0 is a function of the graph.
+     */
+    public int state(String name, Attrs init, int... shape) {
         Integer have = stateInputs.get(name);
         if (have != null) {
             if (!Arrays.equals(nodes.get(have).shape(), shape)) {
@@ -79,7 +87,15 @@ public final class GraphBuilder {
             }
             return have;
         }
-        int id = add(OpKind.STATE, Attrs.builder().put("shape", shape).build(), name);
+        Attrs.Builder a = Attrs.builder().put("shape", shape);
+        for (var e : init.asMap().entrySet()) {
+            switch (e.getValue()) {
+                case Long l -> a.put(e.getKey(), l);
+                case Float f -> a.putFloat(e.getKey(), f);
+                default -> throw new IllegalArgumentException("init attribute '" + e.getKey() + "' must be a long or a float");
+            }
+        }
+        int id = add(OpKind.STATE, a.build(), name);
         stateInputs.put(name, id);
         return id;
     }

@@ -1,5 +1,6 @@
 package dev.verity.tensor.nn;
 
+import dev.verity.tensor.graph.Attrs;
 import dev.verity.tensor.rng.Philox;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,12 +11,40 @@ import java.security.NoSuchAlgorithmException;
  * counter (PURPOSE, nameId, i / 4, 0) and word i % 4, where nameId is the first 4 bytes of
  * SHA-256(name): any single initial value can be recomputed alone, and it does not depend on the
  * order in which parameters are declared.
+ *
+ * <p>The graph carries each state tensor's init in its STATE node's attributes ({@link #stateAttrs}): {@code init}
+ * (the kind's code), {@code bound} and {@code seed} for a uniform init, and {@code param} (1 for a model parameter).
+ * So the graph root commits to checkpoint 0, and a contract can recompute one initial value of any state tensor from
+ * the node's record alone (TaskMarket.challengeInit).
  */
 public record Init(Kind kind, float bound) {
-    public enum Kind { ZEROS, ONES, UNIFORM }
+    /** How a tensor starts; the code is on the wire (graph records, TaskMarket's init claim), never the ordinal. */
+    public enum Kind {
+        ZEROS(0), ONES(1), UNIFORM(2);
+
+        public final int code;
+
+        Kind(int code) {
+            this.code = code;
+        }
+
+        public static Kind ofCode(long code) {
+            for (Kind k : values()) {
+                if (k.code == code) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown init code " + code + " (0 zeros, 1 ones, 2 uniform)");
+        }
+    }
 
     /** Philox purpose word for parameter init ("INIT"). */
     public static final int PURPOSE = 0x494e4954;
+    /** STATE node attribute names (docs/commitments.md, {@code 0x40} records). */
+    public static final String ATTR_INIT = "init";
+    public static final String ATTR_BOUND = "bound";
+    public static final String ATTR_SEED = "seed";
+    public static final String ATTR_PARAM = "param";
 
     public Init {
         if (kind == Kind.UNIFORM && !(bound > 0f && Float.isFinite(bound))) {
@@ -38,6 +67,21 @@ public record Init(Kind kind, float bound) {
     /** PyTorch's default for Linear and Conv weights and biases: U(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
     public static Init fanIn(int fanIn) {
         return uniform(1f / (float) Math.sqrt(fanIn));
+    }
+
+    /** The attributes of a STATE node that starts with this init under {@code seed}: see the class comment. */
+    public Attrs stateAttrs(long seed, boolean param) {
+        Attrs.Builder b = Attrs.builder().put(ATTR_INIT, kind.code).put(ATTR_PARAM, param);
+        if (kind == Kind.UNIFORM) {
+            b.putFloat(ATTR_BOUND, bound).put(ATTR_SEED, seed);
+        }
+        return b.build();
+    }
+
+    /** The init a STATE node's attributes prescribe. */
+    public static Init ofStateAttrs(Attrs a) {
+        Kind k = Kind.ofCode(a.getLong(ATTR_INIT));
+        return k == Kind.UNIFORM ? uniform(a.getFloat(ATTR_BOUND)) : new Init(k, 0f);
     }
 
     public static int nameId(String name) {

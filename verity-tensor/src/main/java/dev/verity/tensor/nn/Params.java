@@ -26,9 +26,12 @@ public final class Params {
     private final TreeMap<String, Spec> specs = new TreeMap<>();
     private final TreeMap<String, Integer> nodes = new TreeMap<>();
     private final GraphBuilder g;
+    private final long seed;
 
-    public Params(GraphBuilder g) {
+    /** Parameters of graph {@code g}; {@code seed} keys their random init (it goes into each STATE node). */
+    public Params(GraphBuilder g, long seed) {
         this.g = g;
+        this.seed = seed;
     }
 
     public GraphBuilder graph() {
@@ -45,7 +48,7 @@ public final class Params {
             return nodes.get(name);
         }
         specs.put(name, new Spec(name, shape, init));
-        int id = g.state(name, shape);
+        int id = g.state(name, init.stateAttrs(seed, true), shape);
         nodes.put(name, id);
         return id;
     }

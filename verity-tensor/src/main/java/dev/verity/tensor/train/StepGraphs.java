@@ -8,6 +8,7 @@ import dev.verity.tensor.graph.GraphBuilder;
 import dev.verity.tensor.graph.OpKind;
 import dev.verity.tensor.graph.Role;
 import dev.verity.tensor.model.ModelConfig;
+import dev.verity.tensor.nn.Init;
 import dev.verity.tensor.nn.Params;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -39,10 +40,12 @@ public final class StepGraphs {
     public static final String FEATURES = "data.features";
     public static final String LABELS = "data.labels";
     public static final String TOKENS = "data.tokens";
+    /** Optimizer state (momentum, Adam moments) starts at zero. */
+    private static final Attrs OPTIMIZER_ZEROS = Init.zeros().stateAttrs(0, false);
 
     public static TrainingStep training(ModelConfig model, TrainConfig cfg, DataShape data) {
         GraphBuilder g = new GraphBuilder();
-        Params p = new Params(g);
+        Params p = new Params(g, cfg.seed());
         int step = g.input(STEP, 1);
         g.role(Role.DATA);
         int x;
@@ -98,7 +101,7 @@ public final class StepGraphs {
                     int param = e.getValue();
                     int dir = grads.get(name);
                     if (sgd.momentum() > 0f || sgd.weightDecay() > 0f) {
-                        int buf = g.state(name + ".momentum", g.shape(param));
+                        int buf = g.state(name + ".momentum", OPTIMIZER_ZEROS, g.shape(param));
                         dir = g.add(OpKind.SGD_BUF, Attrs.builder().putFloat("momentum", sgd.momentum())
                                 .putFloat("weightDecay", sgd.weightDecay()).build(), name + ".momentum", buf, dir, param);
                         g.updateState(name + ".momentum", dir);
@@ -107,7 +110,7 @@ public final class StepGraphs {
                 }
             }
             case TrainConfig.Optimizer.AdamW a -> {
-                int pows = g.state("adamw.pows", 2);
+                int pows = g.state("adamw.pows", Init.ones().stateAttrs(0, false), 2);
                 int powsNext = g.add(OpKind.POW_UPDATE, Attrs.builder().putFloat("beta1", a.beta1())
                         .putFloat("beta2", a.beta2()).build(), "adamw.pows", pows);
                 g.updateState("adamw.pows", powsNext);
@@ -116,9 +119,9 @@ public final class StepGraphs {
                     int param = e.getValue();
                     int grad = grads.get(name);
                     int m = g.add(OpKind.ADAM_M, Attrs.builder().putFloat("beta1", a.beta1()).build(), name + ".adam_m",
-                            g.state(name + ".adam_m", g.shape(param)), grad);
+                            g.state(name + ".adam_m", OPTIMIZER_ZEROS, g.shape(param)), grad);
                     int v = g.add(OpKind.ADAM_V, Attrs.builder().putFloat("beta2", a.beta2()).build(), name + ".adam_v",
-                            g.state(name + ".adam_v", g.shape(param)), grad);
+                            g.state(name + ".adam_v", OPTIMIZER_ZEROS, g.shape(param)), grad);
                     float wd = g.shape(param).length >= 2 ? a.weightDecay() : 0f;
                     int upd = g.add(OpKind.ADAMW_PARAM, Attrs.builder().putFloat("eps", a.eps()).putFloat("weightDecay", wd)
                             .build(), name, param, m, v, lr, powsNext);
@@ -132,23 +135,15 @@ public final class StepGraphs {
         return new TrainingStep(g.build(), p.specs(), p.count());
     }
 
-    /** The state before step 0: parameters from the seed, optimizer state at its start values. */
-    public static TreeMap<String, Tensor> initialTensors(TrainingStep step, long seed) {
+    /** The state before step 0, as the graph's STATE nodes prescribe it (their init attributes). */
+    public static TreeMap<String, Tensor> initialTensors(TrainingStep step) {
         TreeMap<String, Tensor> out = new TreeMap<>();
-        for (Params.Spec s : step.params().values()) {
-            Tensor t = Tensor.zeros(s.shape());
-            s.init().fill(s.name(), seed, t.data());
-            out.put(s.name(), t);
-        }
         for (var e : step.graph().stateInputs().entrySet()) {
-            if (!out.containsKey(e.getKey())) {
-                Tensor t = Tensor.zeros(step.graph().node(e.getValue()).shape());
-                if (e.getKey().equals("adamw.pows")) {
-                    t.data()[0] = 1f;
-                    t.data()[1] = 1f;
-                }
-                out.put(e.getKey(), t);
-            }
+            var node = step.graph().node(e.getValue());
+            Tensor t = Tensor.zeros(node.shape());
+            Init init = Init.ofStateAttrs(node.attrs());
+            init.fill(e.getKey(), init.kind() == Init.Kind.UNIFORM ? node.attrs().getLong(Init.ATTR_SEED) : 0, t.data());
+            out.put(e.getKey(), t);
         }
         return out;
     }
@@ -161,7 +156,7 @@ public final class StepGraphs {
     /** As above; {@code withLoss} adds input "y" and output "loss" for text models. */
     public static Graph evaluation(ModelConfig model, int batch, int[] sampleShape, int seqLen, boolean withLoss) {
         GraphBuilder g = new GraphBuilder();
-        Params p = new Params(g);
+        Params p = new Params(g, 0);
         int step = g.input(STEP, 1);
         int x;
         if (model.isText()) {

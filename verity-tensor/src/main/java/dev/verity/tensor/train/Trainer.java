@@ -99,7 +99,7 @@ public final class Trainer {
     }
 
     public TrainingState initialState() {
-        return new TrainingState(StepGraphs.initialTensors(step, config.seed()), 0, 0, 0);
+        return new TrainingState(StepGraphs.initialTensors(step), 0, 0, 0);
     }
 
     /** Runs one step on {@code state} and returns the step's loss. */
