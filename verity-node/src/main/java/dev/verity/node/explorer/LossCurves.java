@@ -53,8 +53,10 @@ final class LossCurves implements AutoCloseable {
     Map<String, Object> curve(long taskId) {
         List<Map<String, Object>> st = db.query("SELECT state, detail FROM loss_status WHERE task_id = ?", taskId);
         if (st.isEmpty()) {
-            db.update("INSERT OR IGNORE INTO loss_status(task_id, state, detail) VALUES(?, 'computing', 'replaying the segments')", taskId);
-            worker.submit(() -> compute(taskId));
+            // two first requests at once: only the one whose insert lands starts the replay
+            if (db.update("INSERT OR IGNORE INTO loss_status(task_id, state, detail) VALUES(?, 'computing', 'replaying the segments')", taskId) == 1) {
+                worker.submit(() -> compute(taskId));
+            }
             return row("state", "computing", "detail", "replaying the segments from the solver's checkpoints");
         }
         Map<String, Object> m = row("state", st.get(0).get("state"), "detail", st.get(0).get("detail"));
