@@ -64,7 +64,7 @@ public final class Demo {
 
     private static int story(PrintStream out, Path work, Solver.Progress progress, LocalNet net) throws Exception {
         List<String> failures = new ArrayList<>();
-        {
+        { // the story's locals, scoped as they were when the network was opened here
             Verity v = net.verity;
             out.println("== Verity demo: one network in one JVM (embedded EVM, blob store in " + work + ")");
             out.println("contracts: token " + v.token + ", market " + v.market + ", game " + v.game + " (referee: BasicOpReferee)");
