@@ -769,7 +769,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     function _ruleClaim(uint256 disputeId, State memory d, uint8 kind, uint64 node, bool claimRight) internal {
         emit ClaimRuled(disputeId, kind, node, claimRight);
-        _resolve(disputeId, d, claimRight);
+        _resolve(disputeId, d, claimRight, true);
     }
 
     // ------------------------------------------------------------------ round 4 (solver)
@@ -901,7 +901,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     function _ruleLink(uint256 disputeId, State memory d, uint64 t, bool correct) internal {
         emit LinkRuled(disputeId, t, correct);
-        _resolve(disputeId, d, !correct);
+        _resolve(disputeId, d, !correct, true);
     }
 
     /// @dev True iff `ev` proves that operand `ev.operand` of the leaf quotes other bits than its source.
@@ -1050,10 +1050,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
         // a demanded opening is the solver's to post, whatever the round
         bool challengerSilent = d.demand & DEMAND_DUE == DEMAND_NONE && d.round % 2 == 1;
         emit DisputeTimedOut(disputeId, d.round, challengerSilent ? d.challenger : d.defender);
-        _resolve(disputeId, d, !challengerSilent);
+        _resolve(disputeId, d, !challengerSilent, false);
     }
 
-    function _resolve(uint256 disputeId, State memory d, bool challengerWon) internal {
+    /// @dev `ruled`: the contract decided on the merits (a claim or a link), not by a timeout; only a ruling proves the
+    /// disputed segment wrong, so only a ruling slashes the verifiers who attested it.
+    function _resolve(uint256 disputeId, State memory d, bool challengerWon, bool ruled) internal {
         d.round = 0;
         d.challengerWon = challengerWon;
         stateHash[disputeId] = keccak256(abi.encode(d));
@@ -1063,7 +1065,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint256 forfeited = challengerWon ? 0 : bond;
         // the market says what is left to slash: the whole locked stake for the task's first winning challenger, nothing
         // for a later one (other disputes of the same task may have ended first)
-        uint256 slashed = market.onDisputeResolved(taskId, challengerWon);
+        uint256 slashed = market.onDisputeResolved(taskId, d.segment, challengerWon, ruled);
         // one call pays everything: the slash (half to the challenger with its bond, half accrued to the
         // treasury), a later winner's bond back, or the forfeited bond to the solver
         staking.payDispute(d.defender, d.challenger, slashed, bond, challengerWon);

@@ -177,12 +177,18 @@ contract TaskMarket is ReentrancyGuard, Wired {
         uint64 lastDispute; // the most recently opened dispute's id (0 = none)
         uint64 randBlock; // the block whose hash is the fallback randomness (the commit's block, or a re-target)
         bool retargeted; // the fallback randomness was re-targeted once (a second miss fails the task)
+        bool seatsReleased; // the verifiers' seat stakes were unlocked or slashed (at the task's end)
     }
 
+    /// @notice A verifier's seat: its segment, and what it did. A seat locks `minVerifierStake` of the verifier's stake
+    /// from the draw to the task's end: unlocked if it attested or challenged, slashed if it attested a segment a ruling
+    /// proved wrong, or (in a task that settles or misses its quorum) if it did neither.
     struct Assignment {
         address verifier;
         uint64 segment;
         bool attested;
+        bool challenged; // opened a dispute against the task
+        bool slashed; // its seat stake is gone
     }
 
     uint256 public constant MAX_VERIFIERS = 16;
@@ -212,6 +218,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
     error WindowOutOfRange(string window, uint64 given, uint64 floor);
     /// @notice A solver stake below MIN_STAKE_BPS of the most the solver can be paid.
     error SolverStakeTooLow(uint256 given, uint256 floor);
+    /// @notice A replay fee below what replaying one segment costs: its work units at the task's maximum price.
+    error ReplayFeeTooLow(uint256 given, uint256 floor);
 
     IERC20 public immutable token;
     Staking public immutable staking;
@@ -229,6 +237,12 @@ contract TaskMarket is ReentrancyGuard, Wired {
     mapping(uint256 => Assignment[]) private assignments;
     address[] public verifierPool;
     mapping(address => uint256) private poolIndexPlusOne;
+    /// @notice A pooled verifier's draw weight: its free stake when it registered or last refreshed. Seats are drawn in
+    /// proportion to it, so splitting one stake over many accounts draws no more seats than keeping it in one.
+    mapping(address => uint256) public drawWeight;
+    /// @dev Fenwick tree over the pool's draw weights (node i, 1-based, is drawTree[i - 1]): a weighted draw and a weight
+    /// change cost O(log n) reads and writes, however large the pool.
+    uint256[] private drawTree;
 
     event TaskPosted(uint256 indexed taskId, address indexed submitter, bytes32 specHash, uint64 workUnits, uint128 maxPricePerUnit, uint256 escrow, uint64 bidDeadline);
     event BidPlaced(uint256 indexed taskId, address indexed solver, uint128 pricePerUnit);
@@ -253,6 +267,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
     event TaskSettled(uint256 indexed taskId, address indexed solver, uint256 solverPay, uint256 verifierPay, uint256 fee, uint256 refund);
     event VerifierRegistered(address indexed verifier);
     event VerifierDeregistered(address indexed verifier);
+    /// @notice A pooled verifier's draw weight is now `weight` (registered or refreshed).
+    event VerifierWeight(address indexed verifier, uint256 weight);
+    /// @notice A verifier's seat stake was slashed to `to` (the treasury): `why` 1, it attested a segment a ruling proved
+    /// wrong; 2, it neither attested nor challenged a task that settled.
+    event VerifierSlashed(uint256 indexed taskId, uint256 index, address indexed verifier, uint8 why, uint256 amount, address to);
 
     constructor(
         IERC20 token_,
@@ -352,23 +371,91 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     // ------------------------------------------------------------------ verifier pool
 
+    /// @notice Joins the verifier pool with a draw weight of the caller's free stake (at least `minVerifierStake`, the
+    /// stake each seat locks).
     function registerVerifier() external nonReentrant {
         require(poolIndexPlusOne[msg.sender] == 0, AlreadyAVerifier());
-        require(staking.staked(msg.sender) >= minVerifierStake, VerifierStakeTooLow());
+        uint256 w = staking.available(msg.sender);
+        require(w >= minVerifierStake && w > 0, VerifierStakeTooLow());
         verifierPool.push(msg.sender);
         poolIndexPlusOne[msg.sender] = verifierPool.length;
+        drawWeight[msg.sender] = w;
+        _treeAppend(w);
         emit VerifierRegistered(msg.sender);
+        emit VerifierWeight(msg.sender, w);
+    }
+
+    /// @notice Sets the caller's draw weight to its free stake now (after staking more, or after seats were unlocked).
+    function refreshVerifier() external nonReentrant {
+        uint256 ip1 = poolIndexPlusOne[msg.sender];
+        require(ip1 != 0, NotAVerifier());
+        uint256 w = staking.available(msg.sender);
+        require(w >= minVerifierStake && w > 0, VerifierStakeTooLow());
+        uint256 old = drawWeight[msg.sender];
+        if (w > old) _treeAdd(ip1, w - old, true);
+        else _treeAdd(ip1, old - w, false);
+        drawWeight[msg.sender] = w;
+        emit VerifierWeight(msg.sender, w);
     }
 
     function deregisterVerifier() external nonReentrant {
-        uint256 ip1 = poolIndexPlusOne[msg.sender];
-        require(ip1 != 0, NotAVerifier());
-        address last = verifierPool[verifierPool.length - 1];
-        verifierPool[ip1 - 1] = last;
-        poolIndexPlusOne[last] = ip1;
+        require(poolIndexPlusOne[msg.sender] != 0, NotAVerifier());
+        _removeFromPool(msg.sender);
+    }
+
+    /// @notice The pool's total draw weight.
+    function totalDrawWeight() public view returns (uint256) {
+        return _treeSum(verifierPool.length);
+    }
+
+    /// @dev Swap-and-pop: the last verifier takes the removed one's place (and its tree node its weight); the tree's
+    /// last node covers no other element, so it is dropped with it.
+    function _removeFromPool(address v) private {
+        uint256 ip1 = poolIndexPlusOne[v];
+        uint256 n = verifierPool.length;
+        address last = verifierPool[n - 1];
+        if (ip1 != n) {
+            uint256 wv = drawWeight[v];
+            uint256 wl = drawWeight[last];
+            if (wl > wv) _treeAdd(ip1, wl - wv, true);
+            else _treeAdd(ip1, wv - wl, false);
+            verifierPool[ip1 - 1] = last;
+            poolIndexPlusOne[last] = ip1;
+        }
         verifierPool.pop();
-        poolIndexPlusOne[msg.sender] = 0;
-        emit VerifierDeregistered(msg.sender);
+        drawTree.pop();
+        poolIndexPlusOne[v] = 0;
+        drawWeight[v] = 0;
+        emit VerifierDeregistered(v);
+    }
+
+    /// @dev Sum of the first `i` weights.
+    function _treeSum(uint256 i) private view returns (uint256 s) {
+        for (; i > 0; i -= i & (~i + 1)) s += drawTree[i - 1];
+    }
+
+    /// @dev Adds (or subtracts) `w` to element `i` (1-based).
+    function _treeAdd(uint256 i, uint256 w, bool up) private {
+        for (uint256 n = drawTree.length; i <= n; i += i & (~i + 1)) drawTree[i - 1] = up ? drawTree[i - 1] + w : drawTree[i - 1] - w;
+    }
+
+    /// @dev Appends element n + 1 of weight `w`: its node covers the `lowbit(n + 1)` elements ending with it.
+    function _treeAppend(uint256 w) private {
+        uint256 n = drawTree.length + 1;
+        drawTree.push(w + _treeSum(n - 1) - _treeSum(n - (n & (~n + 1))));
+    }
+
+    /// @dev The 0-based index of the element whose weight interval holds `point` (< the total weight).
+    function _treeFind(uint256 point) private view returns (uint256 pos) {
+        uint256 n = drawTree.length;
+        uint256 step = 1;
+        while (step * 2 <= n) step *= 2;
+        for (; step > 0; step >>= 1) {
+            if (pos + step <= n && drawTree[pos + step - 1] <= point) {
+                pos += step;
+                point -= drawTree[pos - 1];
+            }
+        }
     }
 
     // ------------------------------------------------------------------ 1. post
@@ -413,6 +500,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
         _window("verify", p.verifyWindow, verifyFloor);
         uint256 stakeFloor = (uint256(p.workUnits) * p.maxPricePerUnit * MIN_STAKE_BPS) / BPS;
         if (p.solverStake < stakeFloor || p.solverStake == 0) revert SolverStakeTooLow(p.solverStake, stakeFloor);
+        // a verifier replays one segment: the fee pays that work at the price the solver may be paid for it, so checking
+        // is never a loss (docs/incentives.md)
+        uint256 feeFloor = Math.ceilDiv(p.workUnits, Math.ceilDiv(p.totalSteps, p.checkpointInterval)) * p.maxPricePerUnit;
+        if (p.replayFee < feeFloor) revert ReplayFeeTooLow(p.replayFee, feeFloor);
     }
 
     function _window(string memory name, uint64 given, uint64 floor) private pure {
@@ -550,15 +641,22 @@ contract TaskMarket is ReentrancyGuard, Wired {
         t.assigned = true;
         t.deadline = uint64(block.timestamp) + t.p.verifyWindow;
         uint64 segs = numSegments(taskId);
-        uint256 pool = verifierPool.length;
         Assignment[] storage list = assignments[taskId];
-        // Bounded draws: at most 4 tries per seat; solver, submitter and repeats are skipped, so a
-        // small pool may yield fewer verifiers (their unused replay fees are refunded at the end).
-        for (uint256 draw = 0; draw < 4 * uint256(t.p.numVerifiers) && list.length < t.p.numVerifiers && pool > 0; draw++) {
-            address v = verifierPool[uint256(keccak256(abi.encode(randomness, "verifier", draw))) % pool];
+        // Bounded draws, in proportion to stake: at most 4 tries per seat; solver, submitter and repeats are skipped, and a
+        // verifier whose free stake no longer covers a seat (it unbonded) leaves the pool, so a small pool may yield fewer
+        // verifiers (their unused replay fees are refunded at the end).
+        for (uint256 draw = 0; draw < 4 * uint256(t.p.numVerifiers) && list.length < t.p.numVerifiers; draw++) {
+            uint256 total = totalDrawWeight();
+            if (total == 0) break;
+            address v = verifierPool[_treeFind(uint256(keccak256(abi.encode(randomness, "verifier", draw))) % total)];
             if (v == t.solver || v == t.submitter || _isAssigned(list, v)) continue;
+            if (staking.available(v) < minVerifierStake) {
+                _removeFromPool(v);
+                continue;
+            }
+            staking.lock(v, minVerifierStake);
             uint64 segment = uint64(uint256(keccak256(abi.encode(randomness, "segment", draw))) % segs);
-            list.push(Assignment(v, segment, false));
+            list.push(Assignment(v, segment, false, false, false));
             emit VerifierAssigned(taskId, list.length - 1, v, segment);
         }
         emit VerificationOpened(taskId, randomness, revealed, t.deadline);
@@ -606,7 +704,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
             staking.slash(t.solver, slashed / 2, msg.sender);
             staking.slash(t.solver, slashed - slashed / 2, treasury);
         }
-        _refundFailed(taskId, t);
+        // the escrow is refunded by settle(), once no dispute of the task is open
     }
 
     // ------------------------------------------------------------------ 6. dispute hooks
@@ -638,6 +736,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
         t.status = Status.Disputed;
         t.openDisputes += 1;
         t.lastDispute = disputeId;
+        Assignment[] storage list = assignments[taskId];
+        for (uint256 i = 0; i < list.length; i++) {
+            if (list[i].verifier == challenger) list[i].challenged = true;
+        }
         // no event of its own: the game's DisputeOpened names the task and the challenger
         return (t.solver, t.traceRoot, t.p.graphRoot, t.p.datasetRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
     }
@@ -647,10 +749,12 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// slashed (attested verifiers are still paid for their replays in settle(); the rest is refunded); a later winner
     /// of the same task gets its bond back and nothing is left to slash. A solver that won only closes this dispute:
     /// the task settles after its window once no dispute is open.
-    function onDisputeResolved(uint256 taskId, bool challengerWon) external onlyGame returns (uint256 slash) {
+    function onDisputeResolved(uint256 taskId, uint64 segment, bool challengerWon, bool ruled) external onlyGame returns (uint256 slash) {
         Task storage t = tasks[taskId];
         require(t.openDisputes > 0, TaskNotDisputed()); // a task that does not exist has none open
         t.openDisputes -= 1;
+        // a ruling (not a timeout) proved the segment wrong: whoever attested it vouched for a wrong segment
+        if (challengerWon && ruled) _slashAttesters(taskId, segment);
         if (challengerWon && t.stakeLocked) {
             // Payouts wait for settle(): the dispute's last move then costs the same however many verifiers
             // attested (each would be one more token transfer inside the dispute).
@@ -662,16 +766,34 @@ contract TaskMarket is ReentrancyGuard, Wired {
         return 0;
     }
 
+    function _slashAttesters(uint256 taskId, uint64 segment) private {
+        if (tasks[taskId].seatsReleased) return; // cannot happen: seats are released only once no dispute is open
+        Assignment[] storage list = assignments[taskId];
+        for (uint256 i = 0; i < list.length; i++) {
+            Assignment storage a = list[i];
+            if (a.attested && a.segment == segment && !a.slashed) {
+                a.slashed = true;
+                staking.slash(a.verifier, minVerifierStake, treasury);
+                emit VerifierSlashed(taskId, i, a.verifier, 1, minVerifierStake, treasury);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ 7. settle
 
     /// @notice After the challenge window, once every dispute has ended: with a quorum of attestations, pays the
     /// solver, the verifiers and the fee, refunds the rest and registers the model; without one, the task fails (no
     /// payment for silence: a solver whose data nobody could check is not paid), the attested verifiers are paid,
-    /// the solver's stake is unlocked and the rest refunded. A task failed by a dispute is settled at once: attested
-    /// verifiers are paid, the rest is refunded.
+    /// the solver's stake is unlocked and the rest refunded. A task failed by a dispute or an init claim is settled once no
+    /// dispute of it is open: verifiers who attested a segment no ruling proved wrong are paid, the rest is refunded.
+    /// Every seat ends here (`_releaseSeats`): in a task that settles, a drawn verifier that neither attested nor
+    /// challenged loses its seat stake to the treasury.
     function settle(uint256 taskId) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
         if (t.status == Status.Failed && t.escrow > 0) {
+            // the rulings of disputes still open may yet slash verifiers who attested a wrong segment
+            require(t.openDisputes == 0, ADisputeIsStillOpen());
+            _releaseSeats(taskId, t, false, treasury);
             _refundFailed(taskId, t);
             return;
         }
@@ -681,10 +803,14 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(t.openDisputes == 0, ADisputeIsStillOpen());
         if (t.attestations < quorum(taskId)) {
             emit QuorumMissed(taskId, t.attestations, assignments[taskId].length);
+            // no seat is slashed for silence here: a solver that withheld its data leaves honest verifiers nothing to attest
+            // (their silence would pay the withholder, or the treasury at their cost), and silence cannot be told from that
+            _releaseSeats(taskId, t, false, treasury);
             _failUnpaid(taskId, t);
             return;
         }
         t.status = Status.Settled;
+        _releaseSeats(taskId, t, true, treasury);
         uint256 solverPay = uint256(t.bestPrice) * t.p.workUnits;
         uint256 fee = (solverPay * feeBps) / BPS;
         t.escrow -= solverPay + fee; // checked: escrow always covers max pay + max fee
@@ -721,10 +847,30 @@ contract TaskMarket is ReentrancyGuard, Wired {
         emit TaskFailed(taskId, refunded);
     }
 
+    /// @dev Ends every seat of the task: a slashed one is gone; one that attested or challenged is unlocked; a silent one
+    /// (neither) is slashed to `silentTo` when `penalizeSilence` (the task settled: a quorum replayed it, so its data was
+    /// there and the silent seat was lazy or away), else unlocked.
+    function _releaseSeats(uint256 taskId, Task storage t, bool penalizeSilence, address silentTo) private {
+        if (t.seatsReleased) return;
+        t.seatsReleased = true;
+        Assignment[] storage list = assignments[taskId];
+        for (uint256 i = 0; i < list.length; i++) {
+            Assignment storage a = list[i];
+            if (a.slashed) continue;
+            if (penalizeSilence && !a.attested && !a.challenged) {
+                a.slashed = true;
+                staking.slash(a.verifier, minVerifierStake, silentTo);
+                emit VerifierSlashed(taskId, i, a.verifier, 2, minVerifierStake, silentTo);
+            } else {
+                staking.unlock(a.verifier, minVerifierStake);
+            }
+        }
+    }
+
     function _payVerifiers(uint256 taskId, Task storage t) private returns (uint256 total) {
         Assignment[] storage list = assignments[taskId];
         for (uint256 i = 0; i < list.length; i++) {
-            if (list[i].attested) {
+            if (list[i].attested && !list[i].slashed) {
                 t.escrow -= t.p.replayFee;
                 totalEscrowed -= t.p.replayFee;
                 total += t.p.replayFee;

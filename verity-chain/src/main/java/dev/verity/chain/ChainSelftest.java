@@ -91,7 +91,8 @@ public final class ChainSelftest {
 
     public static TaskSpec spec(SyntheticDispute syn, byte[] secret) {
         return new TaskSpec(Merkle.sha256("spec".getBytes(), secret), Merkle.sha256("data".getBytes()), syn.graphRoot(), new byte[32],
-                syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1), Verity.ether(2),
+                syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
+                TaskSpec.replayFeeFloor(1000, syn.numSegments(), Verity.ether(1)),
                 Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
     }
 

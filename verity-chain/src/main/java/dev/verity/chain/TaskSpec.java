@@ -44,10 +44,25 @@ public record TaskSpec(byte[] specHash, byte[] datasetRoot, byte[] graphRoot, by
                 solverStake, numVerifiers, bidWindow, commitWindow, revealWindow, verifyWindow);
     }
 
+    /** This spec with {@code n} verifier seats. */
+    public TaskSpec withVerifiers(int n) {
+        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
+                maxPricePerUnit, replayFee, solverStake, n, bidWindow, commitWindow, revealWindow, verifyWindow);
+    }
+
     /** This spec with another graph (root and op count) and init root. */
     public TaskSpec withGraph(byte[] root, long ops, byte[] init) {
         return new TaskSpec(specHash, datasetRoot, root, parentModel, init, seedCommit, ops, totalSteps, checkpointInterval, workUnits,
                 maxPricePerUnit, replayFee, solverStake, numVerifiers, bidWindow, commitWindow, revealWindow, verifyWindow);
+    }
+
+    /**
+     * The lowest replay fee a task may post (TaskMarket's {@code ReplayFeeTooLow}): one segment's work units,
+     * {@code ceil(workUnits / segments)}, at the maximum price per unit; a verifier's replay of one segment is then paid
+     * what training it would earn.
+     */
+    public static BigInteger replayFeeFloor(long workUnits, long segments, BigInteger maxPricePerUnit) {
+        return BigInteger.valueOf((workUnits + segments - 1) / segments).multiply(maxPricePerUnit);
     }
 
     public long numSegments() {

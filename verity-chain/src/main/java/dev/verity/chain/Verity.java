@@ -55,7 +55,11 @@ public final class Verity {
     public record TaskView(TaskSpec spec, String submitter, Status status, String solver, BigInteger bestPrice, BigInteger escrow,
             byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, long deadline, boolean assigned, boolean stakeLocked, long attestations) {}
 
-    public record Assignment(String verifier, long segment, boolean attested) {}
+    /**
+     * A verifier's seat: {@code challenged}, it opened a dispute against the task; {@code slashed}, its seat stake is gone
+     * (it attested a segment a ruling proved wrong, or stayed silent where its vote was needed).
+     */
+    public record Assignment(String verifier, long segment, boolean attested, boolean challenged, boolean slashed) {}
 
     /**
      * A dispute: {@code nextRound} is the round to play (0 once resolved); {@code demand & 3} an opening the challenger
@@ -338,6 +342,21 @@ public final class Verity {
 
     // ------------------------------------------------------------------ market
 
+    /** Sets {@code who}'s draw weight to its free stake now. */
+    public Receipt refreshVerifier(String who) {
+        return tx(who, market, "TaskMarket.refreshVerifier", "refreshVerifier()");
+    }
+
+    /** A pooled verifier's draw weight (0 outside the pool). */
+    public BigInteger drawWeight(String who) {
+        return Abi.word(view(market, "drawWeight(address)", addr(who)), 0);
+    }
+
+    /** The pool's total draw weight. */
+    public BigInteger totalDrawWeight() {
+        return Abi.word(view(market, "totalDrawWeight()"), 0);
+    }
+
     public Receipt registerVerifier(String who) {
         return tx(who, market, "TaskMarket.registerVerifier", "registerVerifier()");
     }
@@ -424,8 +443,9 @@ public final class Verity {
         int n = Abi.word(w, base).intValueExact();
         List<Assignment> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int o = base + 1 + 3 * i;
-            out.add(new Assignment(Abi.wordAddress(w, o), Abi.wordLong(w, o + 1), Abi.wordBool(w, o + 2)));
+            int o = base + 1 + 5 * i;
+            out.add(new Assignment(Abi.wordAddress(w, o), Abi.wordLong(w, o + 1), Abi.wordBool(w, o + 2), Abi.wordBool(w, o + 3),
+                    Abi.wordBool(w, o + 4)));
         }
         return out;
     }

@@ -128,6 +128,7 @@ class ConservationPropertyTest {
             assertEquals(BigInteger.ZERO, v.balanceOf(v.market), "escrow stuck in the market");
             assertEquals(BigInteger.ZERO, v.balanceOf(v.game), "bond stuck in the game");
             for (String s : solvers) assertEquals(BigInteger.ZERO, v.locked(s), "stake stuck locked");
+            for (String ver : a.verifiers()) assertEquals(BigInteger.ZERO, v.locked(ver), "a verifier's seat stake stuck locked");
             for (long t : tasks.keySet()) {
                 Verity.Status st = v.task(t).status();
                 assertTrue(st == Verity.Status.SETTLED || st == Verity.Status.FAILED || st == Verity.Status.CANCELLED, "task " + t + " " + st);
@@ -161,6 +162,13 @@ class ConservationPropertyTest {
     }
 
     /** Only permissionless calls after the deadlines: every task must reach a terminal state. */
+    /** Several disputes may be open at once; each ends by timeout on its own. */
+    private static void timeOutDisputes(Verity v, String anyone, long t) {
+        for (long each : v.disputesOf(t)) {
+            if (v.dispute(each).nextRound() != 0) v.timeoutDispute(anyone, each);
+        }
+    }
+
     private static void drain(Verity v, ChainSelftest.Actors a, Map<Long, Open> tasks) {
         String anyone = a.deployer();
         for (int pass = 0; pass < 6; pass++) {
@@ -174,13 +182,10 @@ class ConservationPropertyTest {
                             if (!v.task(t).assigned()) v.assignWithoutReveal(anyone, t);
                             else v.settle(anyone, t);
                         }
-                        case DISPUTED -> {
-                            // several disputes may be open at once; each ends by timeout on its own
-                            for (long each : v.disputesOf(t)) {
-                                if (v.dispute(each).nextRound() != 0) v.timeoutDispute(anyone, each);
-                            }
-                        }
+                        case DISPUTED -> timeOutDisputes(v, anyone, t);
                         case FAILED -> {
+                            // a failed task is refunded once none of its disputes is open (their rulings may slash attesters)
+                            timeOutDisputes(v, anyone, t);
                             if (v.task(t).escrow().signum() > 0) v.settle(anyone, t);
                         }
                         default -> { }

@@ -43,7 +43,7 @@ class DeploymentTest {
             byte[] secret = new byte[32];
             new SecureRandom().nextBytes(secret);
             TaskSpec spec = new TaskSpec(Merkle.sha256("spec".getBytes()), Merkle.sha256("data".getBytes()), Merkle.sha256("graph".getBytes()),
-                    new byte[32], Merkle.sha256("init".getBytes()), TaskSpec.seedCommitment(secret), 10, 100, 10, 1000, Verity.ether(1), Verity.ether(2), Verity.ether(1000), 2, 3600,
+                    new byte[32], Merkle.sha256("init".getBytes()), TaskSpec.seedCommitment(secret), 10, 100, 10, 1000, Verity.ether(1), Verity.ether(100), Verity.ether(1000), 2, 3600,
                     86400, 3600, 86400);
             long id = first.post(submitter, spec);
             assertEquals(1, second.taskCount(), "the second binding sees the task the first posted");

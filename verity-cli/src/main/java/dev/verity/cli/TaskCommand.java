@@ -7,6 +7,7 @@ import dev.verity.chain.Verity;
 import dev.verity.node.Accounts;
 import dev.verity.node.ChainEvents;
 import dev.verity.node.Submitter;
+import dev.verity.node.TaskQuote;
 import dev.verity.proof.merkle.Sha256;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;
@@ -36,7 +37,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code verity task ...}: post a training task, read a task's state. */
 @Command(name = "task", mixinStandardHelpOptions = true, description = "Post training tasks and read their state on chain.",
-        subcommands = {TaskCommand.Post.class, TaskCommand.Status.class})
+        subcommands = {TaskCommand.Post.class, TaskCommand.Status.class, TaskCommand.Quote.class})
 public final class TaskCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,7 +49,7 @@ public final class TaskCommand implements Runnable {
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** A token amount in VTY (18 decimals), e.g. "0.01" or "500". */
+    /** A token amount in VRT (18 decimals), e.g. "0.01" or "500". */
     static final class Amount implements CommandLine.ITypeConverter<BigInteger> {
         @Override
         public BigInteger convert(String value) {
@@ -61,7 +62,7 @@ public final class TaskCommand implements Runnable {
         try {
             d = new BigDecimal(value.strip());
         } catch (NumberFormatException e) {
-            throw new CommandLine.TypeConversionException("'" + value + "' is not an amount of VTY (e.g. 0.01 or 500)");
+            throw new CommandLine.TypeConversionException("'" + value + "' is not an amount of VRT (e.g. 0.01 or 500)");
         }
         if (d.signum() < 0) {
             throw new CommandLine.TypeConversionException("'" + value + "' is negative");
@@ -90,6 +91,46 @@ public final class TaskCommand implements Runnable {
         }
     }
 
+    @Command(name = "quote", mixinStandardHelpOptions = true,
+            description = {"What a task costs and how well it is checked, from its spec alone (docs/incentives.md): work units, "
+                    + "segments, the market's floors for the replay fee and the solver stake, the verification overhead, and for each "
+                    + "fraction of the work a cheater could skip the chance a verifier replays it and the cheater's expected gain."})
+    static final class Quote implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "SPEC", description = "task spec JSON (as `verity train --prove` writes it)")
+        Path specFile;
+
+        @Option(names = "--max-price", paramLabel = "P", defaultValue = "0.01", converter = Amount.class,
+                description = "most paid per work unit, in VRT (default ${DEFAULT-VALUE})")
+        BigInteger maxPrice;
+
+        @Option(names = "--verifiers", defaultValue = "3", description = "verifier seats, 1 to 16 (default ${DEFAULT-VALUE})")
+        int verifiers;
+
+        @Option(names = "--fee-bps", defaultValue = "250", description = "the market's fee in basis points (default ${DEFAULT-VALUE})")
+        int feeBps;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec cmd;
+
+        @Override
+        public Integer call() throws Exception {
+            TaskSpec spec = readSpec(specFile);
+            TaskRun run;
+            try {
+                run = TaskRun.open(spec);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(specFile + ": " + e.getMessage(), e);
+            }
+            TaskQuote q = TaskQuote.of(run, maxPrice, verifiers, feeBps);
+            PrintWriter out = cmd.commandLine().getOut();
+            out.println("task quote: " + specFile + " (" + spec.model().describe() + ", " + spec.train().steps() + " steps, checkpoint every "
+                    + spec.checkpointInterval() + ")");
+            q.print(out, q.replayFeeFloor(), q.stakeFloor());
+            out.flush();
+            return 0;
+        }
+    }
+
     @Command(name = "post", mixinStandardHelpOptions = true,
             description = {"Post a training task: store its spec in the blob store, escrow its price on chain, commit to a secret seed.",
                     "The secret is kept under --home (by its commitment) so a submitter node with the same home reveals it after the solver commits.",
@@ -102,15 +143,15 @@ public final class TaskCommand implements Runnable {
         NetworkOptions net;
 
         @Option(names = "--max-price", paramLabel = "P", defaultValue = "0.01", converter = Amount.class,
-                description = "most you pay per work unit, in VTY (default ${DEFAULT-VALUE})")
+                description = "most you pay per work unit, in VRT (default ${DEFAULT-VALUE})")
         BigInteger maxPrice;
 
         @Option(names = "--replay-fee", paramLabel = "F", defaultValue = "0.001", converter = Amount.class,
-                description = "paid to each verifier per attested replay, in VTY (default ${DEFAULT-VALUE})")
+                description = "paid to each verifier per attested replay, in VRT (default ${DEFAULT-VALUE})")
         BigInteger replayFee;
 
         @Option(names = "--solver-stake", paramLabel = "S", defaultValue = "100", converter = Amount.class,
-                description = "stake the solver locks for this task, slashed if it cheats, in VTY (default ${DEFAULT-VALUE})")
+                description = "stake the solver locks for this task, slashed if it cheats, in VRT (default ${DEFAULT-VALUE})")
         BigInteger solverStake;
 
         @Option(names = "--verifiers", defaultValue = "3", description = "verifiers drawn to replay segments, 1 to 16 (default ${DEFAULT-VALUE})")
@@ -160,9 +201,9 @@ public final class TaskCommand implements Runnable {
                 Submitter.Config cfg = new Submitter.Config("submitter", account, maxPrice, replayFee, solverStake, verifiers, bidWindow,
                         commitWindow, revealWindow, verifyWindow);
                 // The escrow the market will take, checked first so an unfunded key gets a plain answer, not a revert.
-                BigInteger escrow = new dev.verity.chain.TaskSpec(new byte[32], new byte[32], new byte[32], new byte[32], new byte[32], new byte[32],
-                        run.graph().size(), spec.train().steps(), spec.checkpointInterval(), run.workUnits(), maxPrice, replayFee, solverStake,
-                        verifiers, bidWindow, commitWindow, revealWindow, verifyWindow).requiredEscrow(v.config.feeBps());
+                // (the submitter raises a replay fee or stake below the market's floors to them)
+                BigInteger escrow = TaskQuote.of(run, maxPrice, verifiers, v.config.feeBps()).escrow(
+                        TaskQuote.of(run, maxPrice, verifiers, v.config.feeBps()).atLeastReplayFloor(replayFee));
                 BigInteger balance = v.balanceOf(account);
                 if (balance.compareTo(escrow) < 0) {
                     throw new IllegalArgumentException("account " + account + " holds " + Accounts.tokens(balance) + "; this task escrows "

@@ -310,9 +310,9 @@ class UserCommandsTest {
                 "--key-file: no such file");
         // a key of an account with no tokens (never funded on this network)
         assertFails(cli("task", "post", good.toString(), "--key", key(9), "--store", store.toString(), "--home", home.toString()),
-                "holds 0 VTY; this task escrows");
+                "holds 0 VRT; this task escrows");
         assertFails(cli("task", "post", good.toString(), "--key", k, "--store", store.toString(), "--max-price", "cheap"),
-                "'cheap' is not an amount of VTY");
+                "'cheap' is not an amount of VRT");
         assertFails(cli("task", "post", good.toString(), "--key", k, "--home", home.toString()), "needs the network's blob store");
         assertEquals(before, net.verity.taskCount(), "no bad input posted a task");
 
@@ -349,7 +349,7 @@ class UserCommandsTest {
         assertEquals(0, mine.code(), mine.err());
         assertTrue(mine.out().contains("account        " + net.account(2)), mine.out());
         assertTrue(mine.out().contains("verifier       registered"), mine.out());
-        assertTrue(mine.out().contains("stake          100 VTY"), mine.out());
+        assertTrue(mine.out().contains("stake          100 VRT"), mine.out());
 
         // unbonding shows up with its release time
         String carol = net.account(5);
@@ -361,7 +361,7 @@ class UserCommandsTest {
         assertEquals(Verity.ether(30).toString(), c.get("staked").asText());
         assertEquals(Verity.ether(20).toString(), c.get("unbonding").asText());
         assertEquals(v.unbondingReleaseAt(carol), c.get("unbondingReleaseAt").asLong());
-        assertTrue(cli("account", carol).out().contains("unbonding      20 VTY, withdrawable"));
+        assertTrue(cli("account", carol).out().contains("unbonding      20 VRT, withdrawable"));
     }
 
     @Test

@@ -35,10 +35,10 @@ public final class Accounts {
         return n != null ? n : account.substring(0, 10) + "…";
     }
 
-    /** 18-decimal token amount as "12.5 VTY". */
+    /** 18-decimal token amount as "12.5 VRT". */
     public static String tokens(BigInteger wei) {
         BigDecimal d = new BigDecimal(wei).divide(BigDecimal.TEN.pow(18), 6, RoundingMode.HALF_EVEN).stripTrailingZeros();
-        return d.toPlainString() + " VTY";
+        return d.toPlainString() + " VRT";
     }
 
     static String assignments(List<Verity.Assignment> as) {

@@ -86,10 +86,14 @@ public final class Submitter implements Role {
         new SecureRandom().nextBytes(secret);
         byte[] commit = dev.verity.chain.TaskSpec.seedCommitment(secret);
         Files.write(home.resolve("secret-" + Sha256.hex(commit)), secret);
+        // the market's floors come from the task's measured work: a replay fee that pays one segment's replay at the price,
+        // a stake that covers the pay (docs/incentives.md); a configured value below them is raised to them
+        TaskQuote q = TaskQuote.of(run, cfg.maxPricePerUnit(), cfg.numVerifiers(), v.config.feeBps());
         dev.verity.chain.TaskSpec onChain = new dev.verity.chain.TaskSpec(spec.hash(), run.datasetRoot(), run.graphRoot(),
                 spec.parentRoot() == null ? new byte[32] : Sha256.unhex(spec.parentRoot()), run.initRoot(store), commit, run.graph().size(),
-                spec.train().steps(), spec.checkpointInterval(), run.workUnits(), cfg.maxPricePerUnit(), cfg.replayFee(), cfg.solverStake(),
-                cfg.numVerifiers(), cfg.bidWindow(), cfg.commitWindow(), cfg.revealWindow(), cfg.verifyWindow());
+                spec.train().steps(), spec.checkpointInterval(), run.workUnits(), cfg.maxPricePerUnit(), q.atLeastReplayFloor(cfg.replayFee()),
+                q.atLeastStakeFloor(cfg.solverStake()), cfg.numVerifiers(), cfg.bidWindow(), cfg.commitWindow(), cfg.revealWindow(),
+                cfg.verifyWindow());
         long id = v.post(cfg.account(), onChain);
         open.add(id);
         log.accept(String.format(Locale.ROOT, "%s posts task %d: %s, %d steps, checkpoint every %d, %,d work units, max price %s/unit, escrow %s",
@@ -167,8 +171,9 @@ public final class Submitter implements Role {
                 }
             }
             case FAILED -> {
-                // a dispute failed the task: settle() pays the verifiers and refunds the escrow, once
-                if (t.escrow().signum() > 0) {
+                // a dispute or an init claim failed the task: settle() pays the verifiers and refunds the escrow, once no
+                // dispute of it is open (their rulings may still slash verifiers who attested a wrong segment)
+                if (t.escrow().signum() > 0 && v.openDisputes(id) == 0) {
                     v.settle(cfg.account(), id);
                     log.accept(name() + " settles failed task " + id + ": verifiers paid, escrow refunded");
                     return true;

@@ -49,6 +49,8 @@ public final class Verifier implements Role {
     private final TreeSet<Long> audits = new TreeSet<>();
     private final Map<Long, SegmentReplayer> replayers = new HashMap<>();
     private boolean silent;
+    /** It left the pool (drawn while its free stake could not cover a seat) and registers again once it can. */
+    private boolean rejoin;
 
     public Verifier(Config cfg, Verity v, BlobStore store, Consumer<String> log) {
         this.cfg = cfg;
@@ -102,13 +104,21 @@ public final class Verifier implements Role {
             return false;
         }
         for (ChainEvents.Event e : events.poll()) {
-            if (e.name().equals("VerifierAssigned") && e.topicAddress(2).equals(cfg.account())) {
+            if (e.name().equals("VerifierDeregistered") && e.topicAddress(1).equals(cfg.account())) {
+                rejoin = true; // drawn while its free stake could not cover another seat: it left the pool
+            } else if (e.name().equals("VerifierAssigned") && e.topicAddress(2).equals(cfg.account())) {
                 jobs.add(new Job(e.topicLong(1), e.wordLong(0), Math.toIntExact(e.wordLong(1))));
             } else if (e.name().equals("VerificationOpened") && cfg.auditAll()) {
                 audits.add(e.topicLong(1));
             }
         }
         boolean acted = false;
+        if (rejoin && v.staked(cfg.account()).subtract(v.locked(cfg.account())).compareTo(v.config.minVerifierStake()) >= 0
+                && v.drawWeight(cfg.account()).signum() == 0) {
+            v.registerVerifier(cfg.account());
+            rejoin = false;
+            acted = true;
+        }
         for (Job j : new ArrayList<>(jobs)) {
             jobs.remove(j);
             acted |= verify(j);

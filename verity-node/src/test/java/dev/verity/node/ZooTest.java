@@ -50,7 +50,7 @@ class ZooTest {
         new SecureRandom().nextBytes(secret);
         dev.verity.chain.TaskSpec spec = new dev.verity.chain.TaskSpec(Sha256.hash(secret), Sha256.hash(new byte[] {1}),
                 Sha256.hash(new byte[] {2}), new byte[32], Sha256.hash(new byte[] {3}), dev.verity.chain.TaskSpec.seedCommitment(secret), 10, 10, 5, 100,
-                BigInteger.TEN.pow(15), BigInteger.ZERO, Verity.ether(10), 1, 600, 3600, 600, 600);
+                BigInteger.TEN.pow(15), dev.verity.chain.TaskSpec.replayFeeFloor(100, 2, BigInteger.TEN.pow(15)), Verity.ether(10), 1, 600, 3600, 600, 600);
         // a task is paid and registered only with a quorum of attestations: one registered verifier, drawn and attesting
         String verifier = net.account(5);
         if (!v.verifierPool().contains(verifier)) {

@@ -88,7 +88,8 @@ public final class Arena implements AutoCloseable {
     /** The task spec the arena's tasks use: {@code syn}'s roots, 1000 work units at 1 VRT at most, a 1000 VRT stake. */
     public TaskSpec spec(SyntheticDispute syn, byte[] secret, long verifyWindow) {
         return new TaskSpec(Merkle.sha256("spec".getBytes(), Merkle.u64(syn.totalSteps)), Merkle.sha256("data".getBytes()), syn.graphRoot(),
-                new byte[32], syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1), Verity.ether(2),
+                new byte[32], syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
+                TaskSpec.replayFeeFloor(1000, syn.numSegments(), Verity.ether(1)),
                 Verity.ether(1000), 2, 3600, 86400, 3600, verifyWindow);
     }
 

@@ -68,7 +68,15 @@ public final class AttackLibrary {
                         AttackLibrary::disputeAfterWindow),
                 new Attack("made-up-init-root", "submitter + solver", "checkpoint 0 is the graph's init, recomputed on chain (init claim)",
                         AttackLibrary::madeUpInitRoot),
-                new Attack("false-init-claim", "griefer", "an init claim on a right init root is refused", AttackLibrary::falseInitClaim));
+                new Attack("false-init-claim", "griefer", "an init claim on a right init root is refused", AttackLibrary::falseInitClaim),
+                new Attack("lazy-verifier", "verifier", "a seat locks stake; attesting a segment a ruling proves wrong loses it",
+                        AttackLibrary::lazyVerifier),
+                new Attack("absent-verifier", "verifier", "a drawn verifier that neither attests nor challenges a task that settles loses its seat stake",
+                        AttackLibrary::absentVerifier),
+                new Attack("verifier-unbonding", "verifier", "a verifier whose free stake cannot cover a seat is not drawn, and a seat's stake cannot unbond",
+                        AttackLibrary::verifierUnbonding),
+                new Attack("verifier-sybil", "verifier (4 accounts)", "seats are drawn in proportion to stake, not per account",
+                        AttackLibrary::verifierSybil));
     }
 
     /** A task over {@link InitFixture}'s graph posted with the init root of a state filled with {@code value}. */
@@ -451,5 +459,76 @@ public final class AttackLibrary {
         boolean held = refused && x.v.task(id).status() == Verity.Status.SETTLED;
         return new Outcome(List.of(griefer), List.of(x.a.solver()),
                 "both claims refused (the element is right; the other state's record does not prove): the task settled", held);
+    }
+
+    /** A drawn verifier attests its segment of a cheating task without replaying it; an honest challenger proves the segment wrong. */
+    static Outcome lazyVerifier(Arena x) {
+        SyntheticDispute syn = cheat(43);
+        long id = x.committed(syn);
+        Verity.Assignment seat = x.v.assignments(id).get(0);
+        String lazy = seat.verifier(), honest = x.a.challenger();
+        x.v.attest(lazy, id, 0);
+        long d = challengeAndWin(x, honest, id, syn, seat.segment());
+        finish(x, id);
+        boolean held = x.v.dispute(d).challengerWon() && x.v.assignments(id).get(0).slashed() && x.v.locked(lazy).signum() == 0;
+        return new Outcome(List.of(lazy), List.of(honest, x.a.submitter()),
+                "the ruling on segment " + seat.segment() + " slashed the seat stake of the verifier who attested it, and its replay fee was not paid", held);
+    }
+
+    /** A drawn verifier never shows up (it registered for the replay fees, not the work); the others replay and attest. */
+    static Outcome absentVerifier(Arena x) {
+        SyntheticDispute syn = cheat(44);
+        byte[] secret = dev.verity.chain.ChainSelftest.secret();
+        long id = x.committed(x.a.submitter(), x.a.solver(), x.spec(syn, secret, 86400).withVerifiers(3), secret, syn.traceRoot(),
+                syn.modelRoot(), true);
+        List<Verity.Assignment> seats = x.v.assignments(id);
+        String absent = seats.get(2).verifier();
+        x.v.attest(seats.get(0).verifier(), id, 0);
+        x.v.attest(seats.get(1).verifier(), id, 1);
+        finish(x, id);
+        boolean held = seats.size() == 3 && x.v.task(id).status() == Verity.Status.SETTLED && x.v.assignments(id).get(2).slashed();
+        return new Outcome(List.of(absent), List.of(x.a.solver()),
+                "two of three seats attested and the task settled; the absent seat's stake went to the treasury (a task that misses its "
+                        + "quorum slashes no one: silence cannot be told from withheld data)", held);
+    }
+
+    /** A verifier stakes big, registers (a big draw weight), unbonds everything and hopes to be drawn and paid anyway. */
+    static Outcome verifierUnbonding(Arena x) {
+        SyntheticDispute syn = cheat(45);
+        String quitter = x.extra.get(0);
+        x.v.stake(quitter, Verity.ether(10_000));
+        x.v.registerVerifier(quitter);
+        x.mark();
+        x.v.requestUnbond(quitter, Verity.ether(10_000));
+        long id = x.committed(syn);
+        boolean notSeated = x.v.assignments(id).stream().noneMatch(s -> s.verifier().equalsIgnoreCase(quitter))
+                && !x.v.verifierPool().contains(quitter.toLowerCase(java.util.Locale.ROOT));
+        // a seated verifier cannot unbond the stake its seat locks
+        Verity.Assignment seat = x.v.assignments(id).get(0);
+        boolean locked = reverts(() -> x.v.requestUnbond(seat.verifier(), x.v.staked(seat.verifier())));
+        dev.verity.chain.ChainSelftest.attestAll(x.v, id);
+        finish(x, id);
+        return new Outcome(List.of(quitter), List.of(x.a.solver()),
+                "its stale weight drew it, it could not lock a seat and left the pool; a seated verifier's unbond reverted", notSeated && locked);
+    }
+
+    /** One stake split over four accounts, to take more of the draw than one account with the same stake. */
+    static Outcome verifierSybil(Arena x) {
+        SyntheticDispute syn = cheat(46);
+        java.math.BigInteger each = Verity.ether(250);
+        for (int i = 0; i < 4; i++) {
+            x.v.stake(x.extra.get(i), each);
+            x.v.registerVerifier(x.extra.get(i));
+        }
+        String whole = x.extra.get(4);
+        x.v.stake(whole, each.multiply(java.math.BigInteger.valueOf(4)));
+        x.v.registerVerifier(whole);
+        java.math.BigInteger split = java.math.BigInteger.ZERO;
+        for (int i = 0; i < 4; i++) split = split.add(x.v.drawWeight(x.extra.get(i)));
+        boolean proportional = split.equals(x.v.drawWeight(whole));
+        long id = x.committed(syn);
+        finish(x, id); // whoever was drawn, the split gained no weight (nobody attests: no fee is earned for work here)
+        return new Outcome(x.extra.subList(0, 4), List.of(),
+                "four accounts of 250 weigh " + tokens(split) + " in the draw, one of 1000 weighs " + tokens(x.v.drawWeight(whole)), proportional);
     }
 }

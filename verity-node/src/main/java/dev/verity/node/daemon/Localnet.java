@@ -486,7 +486,7 @@ public final class Localnet {
             failures.add(disputes + " disputes, " + won + " won by the challenger (expected at least 1, each won by its challenger: every verifier that finds the cheat plays its own game)");
         }
         if (slashed != 1 || v.staked(account(mallory)).compareTo(Verity.ether(1_000)) >= 0) {
-            failures.add(slashed + " solvers slashed; the cheater's stake is " + NodeDaemon.vty(v.staked(account(mallory))) + " VTY");
+            failures.add(slashed + " solvers slashed; the cheater's stake is " + NodeDaemon.vty(v.staked(account(mallory))) + " VRT");
         }
         long posted = v.taskCount();
         if (posted != 2) {

@@ -27,7 +27,7 @@ import org.web3j.crypto.Credentials;
  * chain and the blob store are, its key, its local home directory, its status API and the role's
  * parameters. Read from JSON; unknown fields are errors (a typo must not silently fall back to a
  * default). Relative paths are relative to the config file's directory. Amounts of tokens are
- * decimal strings in VTY ("0.002", "1000"), converted exactly to the token's 18 decimals.
+ * decimal strings in VRT ("0.002", "1000"), converted exactly to the token's 18 decimals.
  *
  * <p>Exactly the section of the node's role may be present ({@code solver}, {@code verifier},
  * {@code submitter} or {@code challenger}); the key is either {@code privateKey} (hex) or
@@ -213,11 +213,11 @@ public record NodeConfig(@JsonProperty("role") String role, @JsonProperty("name"
         }
     }
 
-    /** Exact VTY decimal (up to 18 decimals) to the token's base unit; null if absent and optional. */
+    /** Exact VRT decimal (up to 18 decimals) to the token's base unit; null if absent and optional. */
     public static BigInteger tokens(String what, String amount, boolean required) {
         if (amount == null) {
             if (required) {
-                throw new IllegalArgumentException("node config: " + what + " is required (an amount of VTY, e.g. \"0.002\")");
+                throw new IllegalArgumentException("node config: " + what + " is required (an amount of VRT, e.g. \"0.002\")");
             }
             return null;
         }
@@ -225,7 +225,7 @@ public record NodeConfig(@JsonProperty("role") String role, @JsonProperty("name"
         try {
             d = new BigDecimal(amount.strip());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("node config: " + what + " must be an amount of VTY such as \"0.002\", got '" + amount + "'");
+            throw new IllegalArgumentException("node config: " + what + " must be an amount of VRT such as \"0.002\", got '" + amount + "'");
         }
         if (d.signum() < 0 || (required && d.signum() == 0)) {
             throw new IllegalArgumentException("node config: " + what + " must be " + (required ? "positive" : "non-negative") + ", got " + amount);

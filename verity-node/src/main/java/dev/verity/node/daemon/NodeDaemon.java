@@ -262,7 +262,7 @@ public final class NodeDaemon implements AutoCloseable {
                 role.join();
                 joined = true;
                 refreshBalances(true);
-                log.info("joined", name() + " joined: staked " + staked + " VTY, holds " + tokens + " VTY", null);
+                log.info("joined", name() + " joined: staked " + staked + " VRT, holds " + tokens + " VRT", null);
                 return;
             } catch (RuntimeException e) {
                 attempt++;

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * What {@code GET /status} answers: who the node is, what it holds, how its loop is doing and the
- * tasks it takes part in. Amounts are exact decimal VTY strings.
+ * tasks it takes part in. Amounts are exact decimal VRT strings.
  *
  * @param idleAtBlock the chain block at whose state the node last looked and found nothing to do
  *                    (its last tick started at that block, succeeded and sent nothing); null while

@@ -17,7 +17,7 @@ class JsonLogTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         JsonLog log = new JsonLog(new PrintStream(bytes, true, StandardCharsets.UTF_8), "solver bob", "solver");
         log.story("solver bob commits task 12: trace root 78bf…, model root 94f3…, 7 checkpoints in the blob store");
-        log.story("verifier victor opens dispute 3 on task 2, segment 4 (bond 50 VTY): \"quoted\"\nsecond line");
+        log.story("verifier victor opens dispute 3 on task 2, segment 4 (bond 50 VRT): \"quoted\"\nsecond line");
         log.error("tick-failed", "boom", Map.of("failedInARow", 2));
         String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
         assertEquals(3, lines.length, "a newline inside a message is escaped, not a new line");
@@ -41,7 +41,7 @@ class JsonLogTest {
 
     @Test
     void rolesSentencesMapToEvents() {
-        assertEquals("bid", JsonLog.eventOf("solver dave bids 0.002 VTY/unit on task 1"));
+        assertEquals("bid", JsonLog.eventOf("solver dave bids 0.002 VRT/unit on task 1"));
         assertEquals("outbid", JsonLog.eventOf("solver bob is outbid on task 1 before its bid lands"));
         assertEquals("training-resumed", JsonLog.eventOf("solver dave resumes task 1 from its checkpoint at step 60"));
         assertEquals("seed-revealed", JsonLog.eventOf("alice reveals the seed of task 2: verifiers and segments are drawn: …"));

@@ -42,7 +42,7 @@ class NodeConfigTest {
         assertEquals(0, c.statusPort());
         assertEquals("127.0.0.1", c.statusHost());
         assertEquals(NodeConfig.DEFAULT_POLL_MILLIS, c.pollMillis());
-        assertEquals(new BigInteger("2000000000000000"), c.solverPrice(), "0.002 VTY in base units, exactly");
+        assertEquals(new BigInteger("2000000000000000"), c.solverPrice(), "0.002 VRT in base units, exactly");
         assertEquals(1_000_000L, c.solver().capacityWorkUnits());
         assertEquals("0x70997970c51812dc3a010c7d01b50e0d17dc79c8", c.account());
         NodeConfig again = NodeConfig.fromJson(c.toJson(), Path.of("/elsewhere"));
@@ -57,7 +57,7 @@ class NodeConfigTest {
         assertTrue(error(solver(", \"statusPort\": 70000")).contains("statusPort must be 0..65535"));
         assertTrue(error(solver(", \"keyFile\": \"k\"")).contains("exactly one of privateKey (hex) and keyFile"));
         assertTrue(error(solver(", \"verifier\": {\"stake\": \"1\"}")).contains("a solver node takes a 'solver' section, not a 'verifier' section"));
-        assertTrue(error(solver("").replace("\"0.002\"", "\"two\"")).contains("solver.pricePerUnit must be an amount of VTY"));
+        assertTrue(error(solver("").replace("\"0.002\"", "\"two\"")).contains("solver.pricePerUnit must be an amount of VRT"));
         assertTrue(error(solver("").replace("\"0.002\"", "\"0.0000000000000000001\"")).contains("more than 18 decimals"));
         assertTrue(error(solver("").replace("\"0.002\"", "\"-1\"")).contains("solver.pricePerUnit must be positive"));
         assertTrue(error(solver("").replace("\"solver\", \"name\"", "\"miner\", \"name\"")).contains("role must be one of [solver, verifier, submitter, challenger]"));

@@ -1,0 +1,127 @@
+package dev.verity.node;
+
+import dev.verity.chain.TaskSpec;
+import dev.verity.proof.spec.TaskRun;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Locale;
+
+/**
+ * What a task costs and how well it is checked (docs/incentives.md): its work units, the segments a verifier replays one
+ * of, the floors the market enforces (a replay fee that pays one segment's work at the maximum price, a solver stake that
+ * covers the most it can be paid), the verification overhead, and for each fraction of the work a cheater could skip the
+ * probability that a drawn verifier replays a skipped segment and the cheater's expected gain over training honestly.
+ *
+ * @param workUnits        the task's work units (its graph's FLOPs times its steps)
+ * @param segments         checkpoint segments; a verifier replays one, drawn uniformly
+ * @param verifiers        seats drawn
+ * @param maxPricePerUnit  the most the submitter pays per work unit
+ * @param feeBps           the market's fee on the solver's pay
+ */
+public record TaskQuote(long workUnits, long segments, int verifiers, BigInteger maxPricePerUnit, int feeBps) {
+    public TaskQuote {
+        if (workUnits < 1 || segments < 1) {
+            throw new IllegalArgumentException("a task has at least one work unit and one segment");
+        }
+        if (verifiers < 1 || verifiers > 16) {
+            throw new IllegalArgumentException("verifiers must be 1 to 16, got " + verifiers);
+        }
+        if (maxPricePerUnit == null || maxPricePerUnit.signum() <= 0) {
+            throw new IllegalArgumentException("the maximum price per work unit must be positive");
+        }
+    }
+
+    public static TaskQuote of(TaskRun run, BigInteger maxPricePerUnit, int verifiers, int feeBps) {
+        return new TaskQuote(run.workUnits(), run.spec().segments(), verifiers, maxPricePerUnit, feeBps);
+    }
+
+    /** The most the solver can be paid. */
+    public BigInteger maxPay() {
+        return BigInteger.valueOf(workUnits).multiply(maxPricePerUnit);
+    }
+
+    /** The replay fee floor (TaskMarket's {@code ReplayFeeTooLow}): one segment's work at the maximum price. */
+    public BigInteger replayFeeFloor() {
+        return TaskSpec.replayFeeFloor(workUnits, segments, maxPricePerUnit);
+    }
+
+    /** The solver stake floor (TaskMarket's {@code SolverStakeTooLow}): the most it can be paid. */
+    public BigInteger stakeFloor() {
+        return maxPay();
+    }
+
+    /** Replayed work over trained work: each seat replays one segment. */
+    public double verificationOverhead() {
+        return verifiers * (double) Math.ceilDiv(workUnits, segments) / workUnits;
+    }
+
+    /** The escrow a post takes at {@code replayFee}: the most pay, the fee on it, every replay fee. */
+    public BigInteger escrow(BigInteger replayFee) {
+        return maxPay().add(maxPay().multiply(BigInteger.valueOf(feeBps)).divide(BigInteger.valueOf(10_000)))
+                .add(BigInteger.valueOf(verifiers).multiply(replayFee));
+    }
+
+    /**
+     * The probability that at least one of the seats replays one of {@code skipped} cheated segments, when a share
+     * {@code lazy} of the verifiers attests without replaying: each seat's segment is drawn uniformly and independently.
+     */
+    public double detection(long skipped, double lazy) {
+        double hit = (1 - lazy) * Math.min(skipped, segments) / segments;
+        return 1 - Math.pow(1 - hit, verifiers);
+    }
+
+    /**
+     * A cheater's expected gain over training honestly, in units of the most it can be paid, for skipping {@code skipped}
+     * segments whose compute costs it as much as it is paid (the worst case for the protocol): it saves that work, and when
+     * caught loses the pay and at least half its stake ({@code stake} in units of the pay: a caught cheater's own account
+     * can win the dispute first and take the challenger's half back).
+     */
+    public double cheaterGain(long skipped, double lazy, double stake) {
+        double f = Math.min(skipped, segments) / (double) segments;
+        return f - detection(skipped, lazy) * (1 + stake / 2);
+    }
+
+    /** Prints the quote as {@code verity task quote} does. */
+    public void print(PrintWriter out, BigInteger replayFee, BigInteger solverStake) {
+        long perSegment = Math.ceilDiv(workUnits, segments);
+        out.printf(Locale.ROOT, "work:          %,d work units in %,d segments of %,d%n", workUnits, segments, perSegment);
+        out.printf(Locale.ROOT, "price:         at most %s VRT a unit: the solver is paid at most %s VRT, the market's fee %s%n",
+                vrt(maxPricePerUnit), vrt(maxPay()), vrt(maxPay().multiply(BigInteger.valueOf(feeBps)).divide(BigInteger.valueOf(10_000))));
+        out.printf(Locale.ROOT, "verifiers:     %d seats, each replays one segment: %.2f%% of the work replayed%n", verifiers,
+                100 * verificationOverhead());
+        out.printf(Locale.ROOT, "replay fee:    %s VRT a seat (floor %s: one segment's work at the maximum price)%n", vrt(replayFee),
+                vrt(replayFeeFloor()));
+        out.printf(Locale.ROOT, "solver stake:  %s VRT (floor %s: the most it can be paid)%n", vrt(solverStake), vrt(stakeFloor()));
+        out.printf(Locale.ROOT, "escrow:        %s VRT%n", vrt(escrow(replayFee)));
+        double stake = new BigDecimal(solverStake).divide(new BigDecimal(maxPay()), 6, java.math.RoundingMode.HALF_EVEN).doubleValue();
+        out.println("a cheater skipping part of the work, its compute costing what it is paid (gain over honest training, in units of the pay):");
+        out.printf(Locale.ROOT, "  %-10s %9s %14s %14s %14s %14s%n", "skipped", "segments", "P(caught)", "gain", "P(1/3 lazy)", "gain");
+        boolean pays = false;
+        for (double f : new double[] {0, 0.01, 0.1, 0.5, 1}) {
+            long k = f == 0 ? 1 : Math.max(1, Math.round(f * segments));
+            String label = f == 0 ? "1 segment" : String.format(Locale.ROOT, "%.0f%%", 100 * f);
+            double g0 = cheaterGain(k, 0, stake);
+            double g1 = cheaterGain(k, 1.0 / 3, stake);
+            pays |= g0 > 1e-9 || g1 > 1e-9; // break-even (one seat, a third lazy) is not a gain; rounding noise is not either
+            out.printf(Locale.ROOT, "  %-10s %9d %14.4f %+14.4f %14.4f %+14.4f%n", label, k, detection(k, 0), g0, detection(k, 1.0 / 3), g1);
+        }
+        out.println(pays ? "some skipped fraction pays at these parameters: raise the stake or the verifiers"
+                : "no skipped fraction pays, with diligent verifiers or a third of them lazy");
+    }
+
+    static String vrt(BigInteger wei) {
+        return new BigDecimal(wei).movePointLeft(18).stripTrailingZeros().toPlainString();
+    }
+
+    /** {@code replayFee} raised to the floor if below it. */
+    public BigInteger atLeastReplayFloor(BigInteger replayFee) {
+        return replayFee.max(replayFeeFloor());
+    }
+
+    /** {@code stake} raised to the floor if below it. */
+    public BigInteger atLeastStakeFloor(BigInteger stake) {
+        return stake.max(stakeFloor());
+    }
+
+}

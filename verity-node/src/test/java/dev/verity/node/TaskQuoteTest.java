@@ -1,0 +1,62 @@
+package dev.verity.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.verity.chain.Chain;
+import dev.verity.chain.ChainSelftest;
+import dev.verity.chain.EmbeddedChain;
+import dev.verity.chain.SyntheticDispute;
+import dev.verity.chain.TaskSpec;
+import dev.verity.chain.Verity;
+import java.math.BigInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The quote's floors are the market's (a post at the replay-fee floor is taken, one wei less is refused), and the
+ * incentive argument of docs/incentives.md holds at them: with a stake of the whole pay, no number of skipped segments
+ * gives a cheater a positive expected gain, with diligent verifiers or a third of them lazy; at half that stake and half
+ * the verifiers lazy, some does (the check can fail).
+ */
+class TaskQuoteTest {
+    @Test
+    void theReplayFeeFloorIsTheMarketsFloor() {
+        SyntheticDispute syn = new SyntheticDispute(96, 8, 4, 300, 4, 3);
+        try (EmbeddedChain evm = new EmbeddedChain()) {
+            ChainSelftest.Actors a = ChainSelftest.Actors.of(evm);
+            Verity v = Verity.deploy(evm, a.deployer(), a.treasury(), Verity.Config.defaults());
+            ChainSelftest.setUp(v, a);
+            TaskSpec base = ChainSelftest.spec(syn, ChainSelftest.secret());
+            TaskQuote q = new TaskQuote(base.workUnits(), base.numSegments(), base.numVerifiers(), base.maxPricePerUnit(), v.config.feeBps());
+            BigInteger floor = q.replayFeeFloor();
+            assertEquals(Verity.ether(84), floor, "ceil(1000 / 12) work units at 1 VRT");
+            TaskSpec low = withReplayFee(base, floor.subtract(BigInteger.ONE));
+            Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> v.post(a.submitter(), low));
+            assertEquals("ReplayFeeTooLow(" + floor.subtract(BigInteger.ONE) + ", " + floor + ")", e.reason());
+            long id = v.post(a.submitter(), withReplayFee(base, floor));
+            assertEquals(q.escrow(floor), v.task(id).escrow(), "the quote's escrow is the market's");
+        }
+    }
+
+    @Test
+    void noSkippedFractionPaysAtTheFloors() {
+        for (long segments : new long[] {1, 2, 7, 100, 1000}) {
+            for (int n = 1; n <= 16; n++) {
+                TaskQuote q = new TaskQuote(1_000_000, segments, n, BigInteger.ONE, 250);
+                for (long k = 1; k <= segments; k += Math.max(1, segments / 50)) {
+                    assertTrue(q.cheaterGain(k, 0, 1) < 0, segments + " segments, " + n + " seats, " + k + " skipped");
+                    assertTrue(q.cheaterGain(k, 1.0 / 3, 1) <= 1e-12, segments + " segments, " + n + " seats, " + k + " skipped, 1/3 lazy");
+                }
+            }
+        }
+        TaskQuote weak = new TaskQuote(1_000_000, 100, 1, BigInteger.ONE, 250);
+        assertTrue(weak.cheaterGain(100, 0.5, 0.5) > 0, "half the verifiers lazy and half the stake: skipping everything pays");
+    }
+
+    private static TaskSpec withReplayFee(TaskSpec s, BigInteger fee) {
+        return new TaskSpec(s.specHash(), s.datasetRoot(), s.graphRoot(), s.parentModel(), s.initRoot(), s.seedCommit(), s.graphOps(),
+                s.totalSteps(), s.checkpointInterval(), s.workUnits(), s.maxPricePerUnit(), fee, s.solverStake(), s.numVerifiers(), s.bidWindow(),
+                s.commitWindow(), s.revealWindow(), s.verifyWindow());
+    }
+}
