@@ -139,7 +139,9 @@ final class ExplorerData {
         List<Map<String, Object>> draw = new ArrayList<>();
         List<Verity.Assignment> as = v.assignments(id);
         for (int i = 0; i < as.size(); i++) {
-            draw.add(row("index", i, "verifier", as.get(i).verifier(), "segment", as.get(i).segment(), "attested", as.get(i).attested()));
+            Verity.Assignment seat = as.get(i);
+            draw.add(row("index", i, "verifier", seat.verifier(), "segment", seat.segment(), "attested", seat.attested(), "challenged",
+                    seat.challenged(), "slashed", seat.slashed()));
         }
         m.put("verifiers", draw);
         List<Map<String, Object>> timeline = events("SELECT * FROM events WHERE task_id = ? ORDER BY block, ord", id);

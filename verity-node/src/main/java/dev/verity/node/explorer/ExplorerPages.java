@@ -65,7 +65,7 @@ final class ExplorerPages {
         Map<String, Object> chart = new LinkedHashMap<>();
         List<Object[]> prices = new ArrayList<>();
         for (Map<String, Object> p : (List<Map<String, Object>>) n.get("clearingPrices")) {
-            prices.add(new Object[] {((Number) p.get("timestamp")).longValue() * 1000, vty(p.get("pricePerUnit")), p.get("taskId")});
+            prices.add(new Object[] {((Number) p.get("timestamp")).longValue() * 1000, vrt(p.get("pricePerUnit")), p.get("taskId")});
         }
         chart.put("prices", prices);
         chart.put("status", n.get("tasksByStatus"));
@@ -149,8 +149,8 @@ final class ExplorerPages {
         return (Map<String, Object>) o;
     }
 
-    /** wei to VTY as a double, for charts only (the pages print exact amounts). */
-    static double vty(Object wei) {
+    /** wei to VRT as a double, for charts only (the pages print exact amounts). */
+    static double vrt(Object wei) {
         return new BigDecimal(new BigInteger(String.valueOf(wei))).movePointLeft(18).doubleValue();
     }
 

@@ -46,7 +46,7 @@ final class Html {
 
     private static final BigDecimal WEI = BigDecimal.TEN.pow(18);
 
-    /** A token amount (wei, decimal) as VTY with 4 decimals; the exact wei in the title. */
+    /** A token amount (wei, decimal) as VRT with 4 decimals; the exact wei in the title. */
     static String amount(Object wei) {
         if (wei == null) {
             return "–";
@@ -56,7 +56,7 @@ final class Html {
             return esc(s);
         }
         BigDecimal v = new BigDecimal(new BigInteger(s)).divide(WEI).setScale(4, RoundingMode.HALF_EVEN);
-        return "<span class=\"amt\" title=\"" + s + " wei\">" + String.format(java.util.Locale.ROOT, "%,.4f", v) + " VTY</span>";
+        return "<span class=\"amt\" title=\"" + s + " wei\">" + String.format(java.util.Locale.ROOT, "%,.4f", v) + " VRT</span>";
     }
 
     static String account(Object a) {
@@ -104,7 +104,7 @@ final class Html {
     private static final Set<String> AMOUNTS = Set.of("amount", "value", "escrow", "refund", "solverPay", "verifierPay", "fee", "slashed", "bond",
             "bondForfeited", "newStake", "totalLocked", "pricePerUnit", "maxPricePerUnit", "solverStake", "stake");
 
-    /** An event argument, by its name: accounts, tasks, disputes, models, blobs and amounts become links or VTY. */
+    /** An event argument, by its name: accounts, tasks, disputes, models, blobs and amounts become links or VRT. */
     static String arg(String contract, String name, Object value) {
         if (value instanceof String s && s.matches("0x[0-9a-f]{40}")) {
             return account(s);

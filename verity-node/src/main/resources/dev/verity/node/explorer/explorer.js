@@ -8,12 +8,12 @@
     var box = document.querySelector('[data-chart="' + name + '"] .plot');
     return box && window.echarts ? window.echarts.init(box) : null;
   }
-  function vty(v) { return v.toPrecision(4) + ' VTY'; }
+  function vrt(v) { return v.toPrecision(4) + ' VRT'; }
   var c;
   if (data.prices && (c = plot('prices'))) {
     c.setOption({
-      animation: false, tooltip: { trigger: 'item', formatter: function (p) { return 'task ' + p.data[2] + ': ' + vty(p.data[1]) + ' per work unit'; } },
-      xAxis: { type: 'time' }, yAxis: { type: 'value', name: 'VTY per work unit', scale: true },
+      animation: false, tooltip: { trigger: 'item', formatter: function (p) { return 'task ' + p.data[2] + ': ' + vrt(p.data[1]) + ' per work unit'; } },
+      xAxis: { type: 'time' }, yAxis: { type: 'value', name: 'VRT per work unit', scale: true },
       series: [{ type: 'line', showSymbol: true, symbolSize: 7, data: data.prices }]
     });
   }
