@@ -117,6 +117,31 @@ library MerkleSha256 {
         return _rootOf(uint64(n), leaves[0]);
     }
 
+    /// @notice True iff `leaves` (leaf hashes) are the leaves of page `page` of the `n`-leaf tree with `root`: the aligned
+    /// subtree of height `height` holding leaves [page · 2^height, (page + 1) · 2^height), its missing leaves padding, with
+    /// `siblings` the path from the subtree's top up (depth(n) − height hashes). Opens a tree too long for one transaction
+    /// a page at a time. Overwrites `leaves`.
+    function verifyPage(bytes32 root, uint64 n, uint256 height, uint64 page, bytes32[] memory leaves, bytes32[] calldata siblings)
+        internal
+        view
+        returns (bool)
+    {
+        uint256 d = depth(n);
+        uint256 first = uint256(page) << height;
+        if (d < height || siblings.length != d - height || first >= n) return false;
+        uint256 m = n - first < (1 << height) ? n - first : 1 << height;
+        if (leaves.length != m) return false;
+        bytes32 padding = bytes32(0);
+        for (uint256 l = 0; l < height; ++l) {
+            for (uint256 i = 0; 2 * i < m; ++i) {
+                leaves[i] = _node(leaves[2 * i], 2 * i + 1 < m ? leaves[2 * i + 1] : padding);
+            }
+            m = (m + 1) / 2;
+            padding = _node(padding, padding);
+        }
+        return _rootOf(n, _climb(leaves[0], page, siblings)) == root;
+    }
+
     /// @dev The node `siblings.length` levels above node `h` at position `idx` of its level: H(0x01 || left || right) per
     /// level, in scratch memory past the free memory pointer.
     function _climb(bytes32 h, uint256 idx, bytes32[] calldata siblings) private view returns (bytes32 top) {

@@ -47,11 +47,23 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice Bit set in `demand` once the chain was opened: it cannot be demanded again (each demand makes the solver
     /// post every leaf; repeated, it would keep the dispute, and the task's pay and stake, open forever).
     uint8 public constant CHAIN_OPENED = 4;
+    /// @notice Round 3: the solver must post every record of a state or of the model (`postState`); bits 6-7 of `demand`
+    /// say which (STATE_AGREED, STATE_DISPUTED, STATE_MODEL).
+    uint8 public constant DEMAND_STATE = 3;
     /// @notice The low bits of `demand`: the opening due, if any.
     uint8 internal constant DEMAND_DUE = 3;
+    /// @notice Which root a state demand opens: the disputed step's agreed state (h0), its disputed state (h1), or the
+    /// task's committed model. Each opens at most once a dispute (bits 3, 4, 5 of `demand` record it).
+    uint8 public constant STATE_AGREED = 0;
+    uint8 public constant STATE_DISPUTED = 1;
+    uint8 public constant STATE_MODEL = 2;
+    uint8 internal constant STATE_OPENED = 8;
+    uint8 internal constant STATE_WHICH_SHIFT = 6;
     /// @notice The most leaves the solver can be made to post in one opening: about 3.8k gas a leaf keeps it below 16M gas,
     /// inside a block. Longer chains cannot be demanded (docs/threat-model.md).
     uint64 public constant MAX_OPENING_LEAVES = 4096;
+    /// @notice A longer chain opens a page at a time: page p is the aligned subtree of its leaves [p · 4096, (p + 1) · 4096).
+    uint256 public constant PAGE_HEIGHT = 12;
 
     /// @notice The whole state of a dispute. Storage holds only its hash (`stateHash`); every move
     /// resends it as calldata (checked against the hash) and the events of the earlier moves carry every
@@ -245,6 +257,18 @@ contract DisputeGame is ReentrancyGuard, Wired {
     error TheModelClaimDisputesTheLastSegment();
     /// @notice The op trace was posted already.
     error TheOpTraceWasPostedAlready();
+    /// @notice The chain fits one opening: demand it whole (demandChain).
+    error TheChainFitsOneOpening();
+    /// @notice No such page of the chain, or that page was opened already.
+    error NoSuchPage(uint64 page);
+    /// @notice The leaves and path do not open that page of the committed chain.
+    error ThePageIsNotTheCommittedChain(uint64 page);
+    /// @notice No such state to open (which is 0 agreed, 1 disputed, 2 model).
+    error NoSuchState(uint8 which);
+    /// @notice That state was opened in this dispute already.
+    error TheStateWasOpenedAlready(uint8 which);
+    /// @notice The records do not hash to the demanded root (or are more than an opening may hold).
+    error TheRecordsAreNotTheDemandedState(uint8 which);
     /// @notice The segment must start and end at its checkpoints.
     error TheSegmentMustStartAndEndAtItsCheckpoints();
     /// @notice The starting checkpoint has no op trace.
@@ -277,6 +301,9 @@ contract DisputeGame is ReentrancyGuard, Wired {
     uint56 public disputeCount;
     uint32 public openDisputes;
     mapping(uint256 => bytes32) public stateHash; // disputeId => keccak256(abi.encode(State))
+    /// @notice The page of a long chain whose opening is due, plus one (0: none); and the pages opened so far.
+    mapping(uint256 => uint256) public chainPageDue;
+    mapping(uint256 => mapping(uint64 => bool)) public chainPageOpened;
 
     event DisputeOpened(uint256 indexed disputeId, uint256 indexed taskId, address indexed challenger, address defender, uint64 segment, uint64 deadline);
     /// @notice The rest of the opening state (DisputeOpened and this rebuild the round-2 state).
@@ -317,6 +344,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
     event ChainDemanded(uint256 indexed disputeId, uint64 deadline);
     /// @notice The element chain's leaves (links, then the result leaf); the contract computed its root from them.
     event ChainPosted(uint256 indexed disputeId, uint64 deadline, bytes[] leaves);
+    event ChainPageDemanded(uint256 indexed disputeId, uint64 page, uint64 deadline);
+    event ChainPagePosted(uint256 indexed disputeId, uint64 page, uint64 deadline, bytes[] leaves);
+    /// @notice The challenger demanded every record under `root` (`which`: STATE_*).
+    event StateDemanded(uint256 indexed disputeId, uint8 which, bytes32 root, uint64 deadline);
+    /// @notice The solver opened a state or the model: every `0x20` record (and a state's `0x21` scalars record last).
+    event StatePosted(uint256 indexed disputeId, uint8 which, uint64 deadline, bytes[] records);
     event DisputeTimedOut(uint256 indexed disputeId, uint8 round, address indexed silentParty);
     event DisputeResolved(uint256 indexed disputeId, uint256 indexed taskId, bool challengerWon, uint256 slashed, uint256 bondForfeited);
 
@@ -582,6 +615,39 @@ contract DisputeGame is ReentrancyGuard, Wired {
         emit OpTraceDemanded(disputeId, d.step, _renew(disputeId, d));
     }
 
+    /// @notice Round 3 when the solver did not publish the records of a state its claims need: demands every record of the
+    /// disputed step's agreed state (`which` 0: the sources' records), its disputed state (1: the updates' and the
+    /// scalars'), or the committed model (2: the model claim's). The step is named (its segment leaves proven) for 0 and
+    /// 1; the model needs none. The solver must post them (`postState`) before the deadline or lose; each root opens once.
+    function demandState(uint256 disputeId, State calldata s, Step calldata st, uint8 which) external {
+        State memory d = _turn(disputeId, s, 3);
+        require(which <= STATE_MODEL, NoSuchState(which));
+        uint8 opened = uint8(STATE_OPENED << which);
+        require(d.demand & opened == 0, TheStateWasOpenedAlready(which));
+        if (which != STATE_MODEL && !_step(disputeId, d, st)) return;
+        d.demand = (d.demand & ~(DEMAND_DUE | uint8(3 << STATE_WHICH_SHIFT))) | DEMAND_STATE | (which << STATE_WHICH_SHIFT) | opened;
+        emit StateDemanded(disputeId, which, _stateRoot(d, which), _renew(disputeId, d));
+    }
+
+    /// @notice The solver opens the demanded state: every record, in the tree's order. The contract computes their root and
+    /// requires it to be the demanded one (at most MAX_OPENING_LEAVES records: a state has one per STATE op of the graph,
+    /// plus the scalars), and emits them for the challenger, who proves its claim's records against them.
+    function postState(uint256 disputeId, State calldata s, bytes[] calldata records) external {
+        State memory d = _opening(disputeId, s, DEMAND_STATE);
+        uint8 which = d.demand >> STATE_WHICH_SHIFT;
+        uint256 n = records.length;
+        require(n > 0 && n <= MAX_OPENING_LEAVES, TheRecordsAreNotTheDemandedState(which));
+        bytes32[] memory leaves = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) leaves[i] = MerkleSha256.leafHashCd(records[i]);
+        require(MerkleSha256.rootOf(leaves) == _stateRoot(d, which), TheRecordsAreNotTheDemandedState(which));
+        d.demand &= ~(DEMAND_DUE | uint8(3 << STATE_WHICH_SHIFT));
+        emit StatePosted(disputeId, which, _renew(disputeId, d), records);
+    }
+
+    function _stateRoot(State memory d, uint8 which) internal view returns (bytes32) {
+        return which == STATE_AGREED ? d.h0 : which == STATE_DISPUTED ? d.h1 : market.modelRootOf(d.taskId);
+    }
+
     /// @notice The solver opens the disputed step's op trace: for every op of the graph, its entry's graph leaf hash,
     /// output root and output size. The contract computes the root of the `0x60` entries and requires it to be the op
     /// trace the segment committed, and emits the entries for the challenger.
@@ -769,7 +835,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     function _ruleClaim(uint256 disputeId, State memory d, uint8 kind, uint64 node, bool claimRight) internal {
         emit ClaimRuled(disputeId, kind, node, claimRight);
-        _resolve(disputeId, d, claimRight, true);
+        _resolve(disputeId, d, claimRight);
     }
 
     // ------------------------------------------------------------------ round 4 (solver)
@@ -811,10 +877,38 @@ contract DisputeGame is ReentrancyGuard, Wired {
         emit ChainDemanded(disputeId, _renew(disputeId, d));
     }
 
+    /// @notice Round 5 on a chain too long for one opening (more than MAX_OPENING_LEAVES leaves): demands page `page`. The
+    /// solver posts its leaves with the path from the page's subtree up to the chain root (`postChainPage`) or loses. Each
+    /// page opens once, so a chain of L leaves can be opened whole in ceil(L / 4096) demands, each inside a block.
+    function demandChainPage(uint256 disputeId, State calldata s, uint64 page) external {
+        State memory d = _turn(disputeId, s, 5);
+        require(d.links >= MAX_OPENING_LEAVES, TheChainFitsOneOpening());
+        require(uint256(page) << PAGE_HEIGHT <= d.links && !chainPageOpened[disputeId][page], NoSuchPage(page));
+        chainPageOpened[disputeId][page] = true;
+        chainPageDue[disputeId] = uint256(page) + 1;
+        d.demand |= DEMAND_CHAIN;
+        emit ChainPageDemanded(disputeId, page, _renew(disputeId, d));
+    }
+
+    /// @notice The solver opens the demanded page of the element chain (the contract checks it against the chain root).
+    function postChainPage(uint256 disputeId, State calldata s, bytes[] calldata leaves, bytes32[] calldata path) external {
+        State memory d = _opening(disputeId, s, DEMAND_CHAIN);
+        uint256 due = chainPageDue[disputeId];
+        require(due != 0, NoSuchOpeningIsDue());
+        uint64 page = uint64(due - 1);
+        bytes32[] memory hashes = new bytes32[](leaves.length);
+        for (uint256 i = 0; i < leaves.length; ++i) hashes[i] = MerkleSha256.leafHashCd(leaves[i]);
+        require(MerkleSha256.verifyPage(d.outputRoot, d.links + 1, PAGE_HEIGHT, page, hashes, path), ThePageIsNotTheCommittedChain(page));
+        chainPageDue[disputeId] = 0;
+        d.demand &= ~DEMAND_DUE;
+        emit ChainPagePosted(disputeId, page, _renew(disputeId, d), leaves);
+    }
+
     /// @notice The solver opens the element chain: its `links` 0x70 link leaves and the 0x71 result leaf. The contract
     /// computes the chain root from them and requires it to be the one round 4 posted, and emits them for the challenger.
     function postChain(uint256 disputeId, State calldata s, bytes[] calldata leaves) external {
         State memory d = _opening(disputeId, s, DEMAND_CHAIN);
+        require(chainPageDue[disputeId] == 0, NoSuchOpeningIsDue()); // a page is due, not the whole chain
         require(leaves.length == d.links + 1, AChainHasItsLinksAndTheResultLeaf());
         bytes32[] memory hashes = new bytes32[](leaves.length);
         for (uint256 i = 0; i < leaves.length; ++i) {
@@ -901,7 +995,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     function _ruleLink(uint256 disputeId, State memory d, uint64 t, bool correct) internal {
         emit LinkRuled(disputeId, t, correct);
-        _resolve(disputeId, d, !correct, true);
+        _resolve(disputeId, d, !correct);
     }
 
     /// @dev True iff `ev` proves that operand `ev.operand` of the leaf quotes other bits than its source.
@@ -1050,12 +1144,10 @@ contract DisputeGame is ReentrancyGuard, Wired {
         // a demanded opening is the solver's to post, whatever the round
         bool challengerSilent = d.demand & DEMAND_DUE == DEMAND_NONE && d.round % 2 == 1;
         emit DisputeTimedOut(disputeId, d.round, challengerSilent ? d.challenger : d.defender);
-        _resolve(disputeId, d, !challengerSilent, false);
+        _resolve(disputeId, d, !challengerSilent);
     }
 
-    /// @dev `ruled`: the contract decided on the merits (a claim or a link), not by a timeout; only a ruling proves the
-    /// disputed segment wrong, so only a ruling slashes the verifiers who attested it.
-    function _resolve(uint256 disputeId, State memory d, bool challengerWon, bool ruled) internal {
+    function _resolve(uint256 disputeId, State memory d, bool challengerWon) internal {
         d.round = 0;
         d.challengerWon = challengerWon;
         stateHash[disputeId] = keccak256(abi.encode(d));
@@ -1065,7 +1157,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint256 forfeited = challengerWon ? 0 : bond;
         // the market says what is left to slash: the whole locked stake for the task's first winning challenger, nothing
         // for a later one (other disputes of the same task may have ended first)
-        uint256 slashed = market.onDisputeResolved(taskId, d.segment, challengerWon, ruled);
+        uint256 slashed = market.onDisputeResolved(taskId, challengerWon);
         // one call pays everything: the slash (half to the challenger with its bond, half accrued to the
         // treasury), a later winner's bond back, or the forfeited bond to the solver
         staking.payDispute(d.defender, d.challenger, slashed, bond, challengerWon);

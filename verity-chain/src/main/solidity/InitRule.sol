@@ -59,7 +59,7 @@ library InitRule {
     {
         bytes calldata r = c.node.data;
         require(
-            r.length > 12 && uint8(r[0]) == TAG_GRAPH_OP && uint16(bytes2(r[5:7])) == OP_STATE
+            r.length > 16 && uint8(r[0]) == TAG_GRAPH_OP && uint16(bytes2(r[5:7])) == OP_STATE && GraphRecord.nInputs(r) == 0
                 && MerkleSha256.verify(graphRoot, graphOps, c.node.index, MerkleSha256.leafHashCd(r), c.node.proof),
             NotAStateNodeOfTheGraph(c.node.index)
         );
@@ -75,7 +75,9 @@ library InitRule {
         require(has && kind <= 2, NoInitRule(c.node.index));
         (, uint256 param) = _attrLong(r, "param");
         if (parentModel != 0 && param == 1) return _differsFromParent(c, s, name, parentModel);
-        uint32 got = _element(c, bytes32(s[s.length - 32:]), elems);
+        (bool canonical, uint32 got) = _element(c, bytes32(s[s.length - 32:]), elems);
+        // a tensor root over another chunk count, or a chunk of another length, is not the tensor of any init
+        if (!canonical) return true;
         return got != _initValue(r, kind, name, c.value.index * CHUNK_ELEMS + c.offset);
     }
 
@@ -101,18 +103,27 @@ library InitRule {
         return Binary32.fma(Binary32.uniform(w), Binary32.mul(TWO, b), Binary32.neg(b));
     }
 
-    /// @dev Element `value.index * 256 + offset` of the tensor with root `root` and `elems` elements, from its chunk.
-    function _element(Claim calldata c, bytes32 root, uint256 elems) private view returns (uint32) {
+    /// @dev Element `value.index * 256 + offset` of the tensor with root `root` and `elems` elements, from its chunk,
+    /// proven against the root with the leaf count the claim gives; `canonical` is false if that count or the chunk's
+    /// length is not what `elems` elements make (the root is then not any init's).
+    function _element(Claim calldata c, bytes32 root, uint256 elems) private view returns (bool canonical, uint32 value) {
         bytes calldata chunk = c.value.data;
+        require(
+            c.value.index < c.value.n && MerkleSha256.verify(root, c.value.n, c.value.index,
+                MerkleSha256.leafHash(abi.encodePacked(bytes1(0x10), chunk)), c.value.proof),
+            BadProofOfInitElement(c.value.index, c.offset)
+        );
         uint256 chunks = (elems + CHUNK_ELEMS - 1) / CHUNK_ELEMS;
         uint256 ci = c.value.index;
+        if (c.value.n != chunks) return (false, 0);
         uint256 len = ci + 1 < chunks ? CHUNK_ELEMS : elems - ci * CHUNK_ELEMS;
-        bool ok = ci < chunks && c.offset < len && chunk.length == 4 * len
-            && MerkleSha256.verify(root, uint64(chunks), uint64(ci), MerkleSha256.leafHash(abi.encodePacked(bytes1(0x10), chunk)), c.value.proof);
-        require(ok, BadProofOfInitElement(c.value.index, c.offset));
+        if (chunk.length != 4 * len) return (false, 0);
+        require(c.offset < len, BadProofOfInitElement(c.value.index, c.offset));
         uint256 o = 4 * uint256(c.offset);
         // float32 little-endian in the chunk -> uint32 bit pattern
-        return uint32(uint8(chunk[o])) | (uint32(uint8(chunk[o + 1])) << 8) | (uint32(uint8(chunk[o + 2])) << 16) | (uint32(uint8(chunk[o + 3])) << 24);
+        value = uint32(uint8(chunk[o])) | (uint32(uint8(chunk[o + 1])) << 8) | (uint32(uint8(chunk[o + 2])) << 16)
+            | (uint32(uint8(chunk[o + 3])) << 24);
+        return (true, value);
     }
 
     /// @dev The node's name (`uint16 nameLen | name` after the attributes).
@@ -128,18 +139,19 @@ library InitRule {
         return s.length == 3 + name.length + 1 + 4 * uint256(uint8(s[3 + name.length])) + 32;
     }
 
-    /// @dev Whether the record's shape is the node's (a STATE node has no inputs: its rank sits at offset 12), and the
-    /// record's element count.
+    /// @dev Whether the record's shape is the node's (a STATE node has no inputs: its rank sits at offset 12), and then the
+    /// element count (not computed for another shape, whose dimensions could overflow it).
     function _sameShape(bytes calldata r, bytes calldata s, uint256 nameLen) private pure returns (bool same, uint256 elems) {
         uint256 rank = uint32(bytes4(r[12:16]));
         uint256 o = 3 + nameLen;
-        same = uint8(s[o]) == rank;
+        if (uint8(s[o]) != rank || r.length < 16 + 4 * rank) return (false, 0);
         elems = 1;
-        for (uint256 i = 0; i < uint8(s[o]); ++i) {
+        for (uint256 i = 0; i < rank; ++i) {
             uint256 dim = uint32(bytes4(s[o + 1 + 4 * i:o + 5 + 4 * i]));
+            if (dim != uint32(bytes4(r[16 + 4 * i:20 + 4 * i]))) return (false, 0);
             elems *= dim;
-            if (same && dim != uint32(bytes4(r[16 + 4 * i:20 + 4 * i]))) same = false;
         }
+        return (true, elems);
     }
 
     function _attrLong(bytes calldata r, bytes memory key) private pure returns (bool, uint256) {

@@ -6,7 +6,12 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Wired} from "./Common.sol";
 
-/// @title Staking: solvers and verifiers bond tokens here.
+/// @notice What Staking reads from the market: the stake one verifier seat locks.
+interface ISeatStake {
+    function minVerifierStake() external view returns (uint256);
+}
+
+/// @title Staking: solvers and verifiers bond tokens here, and verifiers join the pool seats are drawn from.
 /// @notice Stake can be locked by the market (a solver's stake while it holds a task) and slashed
 /// only by the market (missed commit deadline) or the dispute game (lost dispute). Unbonding takes
 /// `unbondingDelay` seconds, so a solver cannot withdraw between a misdeed and its punishment;
@@ -19,6 +24,12 @@ import {Wired} from "./Common.sol";
 contract Staking is ReentrancyGuard, Wired {
     using SafeERC20 for IERC20;
 
+    /// @notice Already a verifier.
+    error AlreadyAVerifier();
+    /// @notice Not a verifier.
+    error NotAVerifier();
+    /// @notice Free stake below the market's seat stake (minVerifierStake).
+    error VerifierStakeTooLow(uint256 free, uint256 seat);
     /// @notice Amount exceeds unlocked stake.
     error AmountExceedsUnlockedStake();
     /// @notice Amount too large.
@@ -67,6 +78,16 @@ contract Staking is ReentrancyGuard, Wired {
     uint128 public treasuryAccrued;
     uint256 public totalUnbonding;
 
+    /// @notice The verifier pool the market draws seats from.
+    address[] public verifierPool;
+    mapping(address => uint256) private poolIndexPlusOne;
+    /// @notice A pooled verifier's draw weight: its free stake when it registered or last refreshed. Seats are drawn in
+    /// proportion to it, so splitting one stake over many accounts draws no more seats than keeping it in one.
+    mapping(address => uint256) public drawWeight;
+    /// @dev Fenwick tree over the pool's draw weights (node i, 1-based, is drawTree[i - 1]): a weighted draw and a weight
+    /// change cost O(log n) reads and writes, however large the pool.
+    uint256[] private drawTree;
+
     event Staked(address indexed who, uint256 amount, uint256 newStake);
     event UnbondRequested(address indexed who, uint256 amount, uint64 releaseAt);
     event Withdrawn(address indexed who, uint256 amount);
@@ -77,6 +98,10 @@ contract Staking is ReentrancyGuard, Wired {
     /// half accrued to the treasury) when the challenger won, else the bond to the defender.
     event DisputePaid(address indexed defender, address indexed challenger, bool challengerWon, uint256 slashed, uint256 bond);
     event TreasuryCollected(address indexed treasury, uint256 amount);
+    event VerifierRegistered(address indexed verifier);
+    event VerifierDeregistered(address indexed verifier);
+    /// @notice A pooled verifier's draw weight is now `weight` (registered or refreshed).
+    event VerifierWeight(address indexed verifier, uint256 weight);
 
     constructor(IERC20 token_, uint64 unbondingDelay_, address treasury_) {
         require(address(token_) != address(0), ZeroToken());
@@ -116,6 +141,7 @@ contract Staking is ReentrancyGuard, Wired {
         require(amount > 0, ZeroAmount());
         staked[msg.sender] += amount;
         totalStaked += _u128(amount);
+        _syncWeight(msg.sender);
         token.safeTransferFrom(msg.sender, address(this), amount);
         emit Staked(msg.sender, amount, staked[msg.sender]);
     }
@@ -127,6 +153,7 @@ contract Staking is ReentrancyGuard, Wired {
         require(available(msg.sender) >= amount, AmountExceedsUnlockedStake());
         staked[msg.sender] -= amount;
         totalStaked -= _u128(amount);
+        _syncWeight(msg.sender);
         unbondingAmount[msg.sender] += amount;
         totalUnbonding += amount;
         uint64 releaseAt = uint64(block.timestamp) + unbondingDelay;
@@ -164,6 +191,7 @@ contract Staking is ReentrancyGuard, Wired {
         locked[who] -= amount;
         staked[who] -= amount;
         totalStaked -= _u128(amount);
+        _syncWeight(who);
         token.safeTransfer(to, amount);
         emit Slashed(who, amount, to, msg.sender);
     }
@@ -178,6 +206,7 @@ contract Staking is ReentrancyGuard, Wired {
             require(locked[defender] >= slashed, SlashExceedsLockedStake());
             locked[defender] -= slashed;
             staked[defender] -= slashed;
+            _syncWeight(defender);
             uint256 toChallenger = slashed / 2;
             totalStaked -= _u128(slashed);
             treasuryAccrued += _u128(slashed - toChallenger);
@@ -196,6 +225,112 @@ contract Staking is ReentrancyGuard, Wired {
         treasuryAccrued = 0;
         token.safeTransfer(treasury, amount);
         emit TreasuryCollected(treasury, amount);
+    }
+
+    /// @notice Joins the verifier pool. A pooled verifier's draw weight is its stake, kept equal to it whenever the stake
+    /// changes (stake, unbond, slash), so a weight can never stand for stake that left; at least `minVerifierStake`, the
+    /// stake one seat locks, or the verifier leaves the pool.
+    function registerVerifier() external nonReentrant onlyWired {
+        require(poolIndexPlusOne[msg.sender] == 0, AlreadyAVerifier());
+        uint256 w = staked[msg.sender];
+        _checkSeat(w);
+        verifierPool.push(msg.sender);
+        poolIndexPlusOne[msg.sender] = verifierPool.length;
+        drawWeight[msg.sender] = w;
+        _treeAppend(w);
+        emit VerifierRegistered(msg.sender);
+        emit VerifierWeight(msg.sender, w);
+    }
+
+    function deregisterVerifier() external nonReentrant {
+        require(poolIndexPlusOne[msg.sender] != 0, NotAVerifier());
+        _removeFromPool(msg.sender);
+    }
+
+    function verifierPoolSize() external view returns (uint256) {
+        return verifierPool.length;
+    }
+
+    /// @notice The verifier whose weight interval holds `point` (< totalDrawWeight()): a draw in proportion to weight.
+    function verifierAt(uint256 point) external view returns (address) {
+        return verifierPool[_treeFind(point)];
+    }
+
+    function _checkSeat(uint256 w) private view {
+        uint256 seat = ISeatStake(market).minVerifierStake();
+        require(w >= seat && w > 0, VerifierStakeTooLow(w, seat));
+    }
+
+    /// @dev A pooled verifier's weight follows its stake; below one seat's stake it leaves the pool.
+    function _syncWeight(address who) private {
+        uint256 ip1 = poolIndexPlusOne[who];
+        if (ip1 == 0) return;
+        uint256 w = staked[who];
+        uint256 seat = ISeatStake(market).minVerifierStake();
+        if (w < seat || w == 0) {
+            _removeFromPool(who);
+            return;
+        }
+        uint256 old = drawWeight[who];
+        if (w > old) _treeAdd(ip1, w - old, true);
+        else _treeAdd(ip1, old - w, false);
+        drawWeight[who] = w;
+        emit VerifierWeight(who, w);
+    }
+
+    /// @notice The pool's total draw weight.
+    function totalDrawWeight() public view returns (uint256) {
+        return _treeSum(verifierPool.length);
+    }
+
+    /// @dev Swap-and-pop: the last verifier takes the removed one's place (and its tree node its weight); the tree's
+    /// last node covers no other element, so it is dropped with it.
+    function _removeFromPool(address v) private {
+        uint256 ip1 = poolIndexPlusOne[v];
+        uint256 n = verifierPool.length;
+        address last = verifierPool[n - 1];
+        if (ip1 != n) {
+            uint256 wv = drawWeight[v];
+            uint256 wl = drawWeight[last];
+            if (wl > wv) _treeAdd(ip1, wl - wv, true);
+            else _treeAdd(ip1, wv - wl, false);
+            verifierPool[ip1 - 1] = last;
+            poolIndexPlusOne[last] = ip1;
+        }
+        verifierPool.pop();
+        drawTree.pop();
+        poolIndexPlusOne[v] = 0;
+        drawWeight[v] = 0;
+        emit VerifierDeregistered(v);
+    }
+
+    /// @dev Sum of the first `i` weights.
+    function _treeSum(uint256 i) private view returns (uint256 s) {
+        for (; i > 0; i -= i & (~i + 1)) s += drawTree[i - 1];
+    }
+
+    /// @dev Adds (or subtracts) `w` to element `i` (1-based).
+    function _treeAdd(uint256 i, uint256 w, bool up) private {
+        for (uint256 n = drawTree.length; i <= n; i += i & (~i + 1)) drawTree[i - 1] = up ? drawTree[i - 1] + w : drawTree[i - 1] - w;
+    }
+
+    /// @dev Appends element n + 1 of weight `w`: its node covers the `lowbit(n + 1)` elements ending with it.
+    function _treeAppend(uint256 w) private {
+        uint256 n = drawTree.length + 1;
+        drawTree.push(w + _treeSum(n - 1) - _treeSum(n - (n & (~n + 1))));
+    }
+
+    /// @dev The 0-based index of the element whose weight interval holds `point` (< the total weight).
+    function _treeFind(uint256 point) private view returns (uint256 pos) {
+        uint256 n = drawTree.length;
+        uint256 step = 1;
+        while (step * 2 <= n) step *= 2;
+        for (; step > 0; step >>= 1) {
+            if (pos + step <= n && drawTree[pos + step - 1] <= point) {
+                pos += step;
+                point -= drawTree[pos - 1];
+            }
+        }
     }
 
     function _u128(uint256 x) private pure returns (uint128) {

@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {Wired} from "./Common.sol";
+import {Wired, MerkleSha256} from "./Common.sol";
 import {Staking} from "./Staking.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {InitRule, InitReferee} from "./InitRule.sol";
@@ -37,10 +37,16 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     /// @notice A dispute is still open.
     error ADisputeIsStillOpen();
-    /// @notice Already a verifier.
-    error AlreadyAVerifier();
     /// @notice Already attested.
     error AlreadyAttested();
+    /// @notice The probe of this seat is answered or revealed already, or its seat has not attested.
+    error NothingToProbe();
+    /// @notice The probed step is not drawn yet: the attestation's block hash is not known (call again in a later block).
+    error ProbeNotDrawnYet();
+    /// @notice The probe window (the verify window plus PROBE_WINDOW) is over.
+    error ProbeWindowClosed();
+    /// @notice The reveal does not prove against the seat's replay root at the probed step.
+    error BadProofOfReplay();
     /// @notice Bad step counts.
     error BadStepCounts();
     /// @notice Bad verifier count.
@@ -83,8 +89,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
     error NoSuchAssignment();
     /// @notice No such task.
     error NoSuchTask();
-    /// @notice Not a verifier.
-    error NotAVerifier();
     /// @notice Not accepting bids.
     error NotAcceptingBids();
     /// @notice Not awaiting a commit.
@@ -119,8 +123,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
     error TaskNotSettleable();
     /// @notice Verification window closed.
     error VerificationWindowClosed();
-    /// @notice Verifier stake too low.
-    error VerifierStakeTooLow();
     /// @notice Verifiers not assigned yet.
     error VerifiersNotAssignedYet();
     /// @notice Zero dispute game.
@@ -172,7 +174,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         uint64 deadline; // deadline of the current stage
         bool assigned; // verifiers assigned
         bool stakeLocked; // solver's stake still locked for this task
-        uint32 attestations;
+        uint32 attestations; // proven seats: the solver's answer and the verifier's replay agree at the probed step
         uint32 openDisputes; // disputes of this task still open in the game (packed with `deadline`)
         uint64 lastDispute; // the most recently opened dispute's id (0 = none)
         uint64 randBlock; // the block whose hash is the fallback randomness (the commit's block, or a re-target)
@@ -181,14 +183,22 @@ contract TaskMarket is ReentrancyGuard, Wired {
     }
 
     /// @notice A verifier's seat: its segment, and what it did. A seat locks `minVerifierStake` of the verifier's stake
-    /// from the draw to the task's end: unlocked if it attested or challenged, slashed if it attested a segment a ruling
-    /// proved wrong, or (in a task that settles or misses its quorum) if it did neither.
+    /// from the draw until it attests or challenges; a seat that did neither by the end of a task that settles is slashed.
+    /// (A ruling against the solver is not held against the seats that attested the segment: a solver can lose a
+    /// dispute of a right segment on purpose, and would use that to slash honest attesters.)
     struct Assignment {
         address verifier;
         uint64 segment;
         bool attested;
         bool challenged; // opened a dispute against the task
         bool slashed; // its seat stake is gone
+        bytes32 replayRoot; // the attestation: the root of the verifier's replay (ReplayProbe leaves), committed blind
+        uint64 attestBlock; // the block whose hash draws the probed step (re-targeted if it fell out of reach)
+        uint64 probe; // the probed step, once drawn (0: not yet)
+        uint32 answer; // the solver's loss bits at the probed step
+        uint32 reveal; // the verifier's loss bits at the probed step, proven against its replay root
+        bool answered;
+        bool revealed;
     }
 
     uint256 public constant MAX_VERIFIERS = 16;
@@ -210,6 +220,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
     uint64 public constant MAX_CHECKPOINT_INTERVAL = 1024;
     uint64 public constant MAX_GRAPH_OPS = 4096;
     uint64 public constant MAX_STEPS = 2 ** 32;
+    /// @notice After the verify window, how long the solver has to answer the probes of the attestations and the verifiers
+    /// to reveal their replays at them; a task settles after it.
+    uint64 public constant PROBE_WINDOW = 600;
+    /// @notice Leaf tag of a replay leaf: `0x52 | uint64 step | uint32 lossBits | address verifier` (docs/commitments.md).
+    uint8 internal constant TAG_REPLAY = 0x52;
 
     /// @notice A task larger than a dispute can handle: `what` is over its bound.
     error TaskTooLarge(string what, uint256 given, uint256 max);
@@ -235,14 +250,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
     uint256 public totalEscrowed; // sum of `escrow` over all tasks == token.balanceOf(this)
     mapping(uint256 => Task) private tasks;
     mapping(uint256 => Assignment[]) private assignments;
-    address[] public verifierPool;
-    mapping(address => uint256) private poolIndexPlusOne;
-    /// @notice A pooled verifier's draw weight: its free stake when it registered or last refreshed. Seats are drawn in
-    /// proportion to it, so splitting one stake over many accounts draws no more seats than keeping it in one.
-    mapping(address => uint256) public drawWeight;
-    /// @dev Fenwick tree over the pool's draw weights (node i, 1-based, is drawTree[i - 1]): a weighted draw and a weight
-    /// change cost O(log n) reads and writes, however large the pool.
-    uint256[] private drawTree;
 
     event TaskPosted(uint256 indexed taskId, address indexed submitter, bytes32 specHash, uint64 workUnits, uint128 maxPricePerUnit, uint256 escrow, uint64 bidDeadline);
     event BidPlaced(uint256 indexed taskId, address indexed solver, uint128 pricePerUnit);
@@ -255,6 +262,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
     event VerifierAssigned(uint256 indexed taskId, uint256 index, address indexed verifier, uint64 segment);
     event VerificationOpened(uint256 indexed taskId, bytes32 randomness, bool revealed, uint64 verifyDeadline);
     event Attested(uint256 indexed taskId, uint256 index, address indexed verifier);
+    /// @notice The probed step of an attested seat is drawn (or, its block's hash out of reach, re-targeted: step 0).
+    event ProbeDrawn(uint256 indexed taskId, uint256 index, uint64 step);
+    event ProbeAnswered(uint256 indexed taskId, uint256 index, uint32 lossBits);
+    /// @notice The verifier's replay at the probed step; `matches`: it equals the solver's answer (the seat is proven).
+    event ProbeRevealed(uint256 indexed taskId, uint256 index, uint32 lossBits, bool matches);
     event CommitTimedOut(uint256 indexed taskId, address indexed solver, uint256 slashed, uint256 refund);
     event TaskFailed(uint256 indexed taskId, uint256 refund);
     /// @notice challengeInit proved that the task's init root is not the state its graph prescribes (graph node
@@ -265,12 +277,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// @notice The fallback randomness's block was out of reach; assignWithoutReveal will use this one's hash.
     event RandomnessRetargeted(uint256 indexed taskId, uint64 randBlock);
     event TaskSettled(uint256 indexed taskId, address indexed solver, uint256 solverPay, uint256 verifierPay, uint256 fee, uint256 refund);
-    event VerifierRegistered(address indexed verifier);
-    event VerifierDeregistered(address indexed verifier);
-    /// @notice A pooled verifier's draw weight is now `weight` (registered or refreshed).
-    event VerifierWeight(address indexed verifier, uint256 weight);
-    /// @notice A verifier's seat stake was slashed to `to` (the treasury): `why` 1, it attested a segment a ruling proved
-    /// wrong; 2, it neither attested nor challenged a task that settled.
+    /// @notice A verifier's seat stake was slashed to `to` (the treasury): `why` 2, it neither attested nor challenged a
+    /// task that settled.
     event VerifierSlashed(uint256 indexed taskId, uint256 index, address indexed verifier, uint8 why, uint256 amount, address to);
 
     constructor(
@@ -353,9 +361,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
         return assignments[taskId];
     }
 
-    function verifierPoolSize() external view returns (uint256) {
-        return verifierPool.length;
-    }
 
     /// @notice Number of checkpoint segments: the trace has numSegments + 1 entries (steps 0, c, 2c, ..., total).
     function numSegments(uint256 taskId) public view exists(taskId) returns (uint64) {
@@ -370,93 +375,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
     }
 
     // ------------------------------------------------------------------ verifier pool
-
-    /// @notice Joins the verifier pool with a draw weight of the caller's free stake (at least `minVerifierStake`, the
-    /// stake each seat locks).
-    function registerVerifier() external nonReentrant {
-        require(poolIndexPlusOne[msg.sender] == 0, AlreadyAVerifier());
-        uint256 w = staking.available(msg.sender);
-        require(w >= minVerifierStake && w > 0, VerifierStakeTooLow());
-        verifierPool.push(msg.sender);
-        poolIndexPlusOne[msg.sender] = verifierPool.length;
-        drawWeight[msg.sender] = w;
-        _treeAppend(w);
-        emit VerifierRegistered(msg.sender);
-        emit VerifierWeight(msg.sender, w);
-    }
-
-    /// @notice Sets the caller's draw weight to its free stake now (after staking more, or after seats were unlocked).
-    function refreshVerifier() external nonReentrant {
-        uint256 ip1 = poolIndexPlusOne[msg.sender];
-        require(ip1 != 0, NotAVerifier());
-        uint256 w = staking.available(msg.sender);
-        require(w >= minVerifierStake && w > 0, VerifierStakeTooLow());
-        uint256 old = drawWeight[msg.sender];
-        if (w > old) _treeAdd(ip1, w - old, true);
-        else _treeAdd(ip1, old - w, false);
-        drawWeight[msg.sender] = w;
-        emit VerifierWeight(msg.sender, w);
-    }
-
-    function deregisterVerifier() external nonReentrant {
-        require(poolIndexPlusOne[msg.sender] != 0, NotAVerifier());
-        _removeFromPool(msg.sender);
-    }
-
-    /// @notice The pool's total draw weight.
-    function totalDrawWeight() public view returns (uint256) {
-        return _treeSum(verifierPool.length);
-    }
-
-    /// @dev Swap-and-pop: the last verifier takes the removed one's place (and its tree node its weight); the tree's
-    /// last node covers no other element, so it is dropped with it.
-    function _removeFromPool(address v) private {
-        uint256 ip1 = poolIndexPlusOne[v];
-        uint256 n = verifierPool.length;
-        address last = verifierPool[n - 1];
-        if (ip1 != n) {
-            uint256 wv = drawWeight[v];
-            uint256 wl = drawWeight[last];
-            if (wl > wv) _treeAdd(ip1, wl - wv, true);
-            else _treeAdd(ip1, wv - wl, false);
-            verifierPool[ip1 - 1] = last;
-            poolIndexPlusOne[last] = ip1;
-        }
-        verifierPool.pop();
-        drawTree.pop();
-        poolIndexPlusOne[v] = 0;
-        drawWeight[v] = 0;
-        emit VerifierDeregistered(v);
-    }
-
-    /// @dev Sum of the first `i` weights.
-    function _treeSum(uint256 i) private view returns (uint256 s) {
-        for (; i > 0; i -= i & (~i + 1)) s += drawTree[i - 1];
-    }
-
-    /// @dev Adds (or subtracts) `w` to element `i` (1-based).
-    function _treeAdd(uint256 i, uint256 w, bool up) private {
-        for (uint256 n = drawTree.length; i <= n; i += i & (~i + 1)) drawTree[i - 1] = up ? drawTree[i - 1] + w : drawTree[i - 1] - w;
-    }
-
-    /// @dev Appends element n + 1 of weight `w`: its node covers the `lowbit(n + 1)` elements ending with it.
-    function _treeAppend(uint256 w) private {
-        uint256 n = drawTree.length + 1;
-        drawTree.push(w + _treeSum(n - 1) - _treeSum(n - (n & (~n + 1))));
-    }
-
-    /// @dev The 0-based index of the element whose weight interval holds `point` (< the total weight).
-    function _treeFind(uint256 point) private view returns (uint256 pos) {
-        uint256 n = drawTree.length;
-        uint256 step = 1;
-        while (step * 2 <= n) step *= 2;
-        for (; step > 0; step >>= 1) {
-            if (pos + step <= n && drawTree[pos + step - 1] <= point) {
-                pos += step;
-                point -= drawTree[pos - 1];
-            }
-        }
-    }
 
     // ------------------------------------------------------------------ 1. post
 
@@ -484,9 +402,13 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// @notice The floors of a task's windows: MIN_WINDOW each, the commit window also the whole work and the verify
     /// window one segment's work at MIN_WORK_UNITS_PER_SECOND.
     function windowFloors(PostParams calldata p) public pure returns (uint64 commitFloor, uint64 verifyFloor) {
-        uint64 segments = uint64(Math.ceilDiv(p.totalSteps, p.checkpointInterval));
         commitFloor = MIN_WINDOW + p.workUnits / MIN_WORK_UNITS_PER_SECOND;
-        verifyFloor = MIN_WINDOW + p.workUnits / segments / MIN_WORK_UNITS_PER_SECOND;
+        verifyFloor = MIN_WINDOW + uint64(_segmentWork(p) / MIN_WORK_UNITS_PER_SECOND);
+    }
+
+    /// @dev The work units of a full segment (c steps, or all of them if fewer): what a verifier's replay costs.
+    function _segmentWork(PostParams calldata p) private pure returns (uint256) {
+        return Math.ceilDiv(uint256(p.workUnits) * Math.min(p.checkpointInterval, p.totalSteps), p.totalSteps);
     }
 
     function _checkFloors(PostParams calldata p) private pure {
@@ -502,7 +424,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         if (p.solverStake < stakeFloor || p.solverStake == 0) revert SolverStakeTooLow(p.solverStake, stakeFloor);
         // a verifier replays one segment: the fee pays that work at the price the solver may be paid for it, so checking
         // is never a loss (docs/incentives.md)
-        uint256 feeFloor = Math.ceilDiv(p.workUnits, Math.ceilDiv(p.totalSteps, p.checkpointInterval)) * p.maxPricePerUnit;
+        uint256 feeFloor = _segmentWork(p) * p.maxPricePerUnit;
         if (p.replayFee < feeFloor) revert ReplayFeeTooLow(p.replayFee, feeFloor);
     }
 
@@ -642,21 +564,18 @@ contract TaskMarket is ReentrancyGuard, Wired {
         t.deadline = uint64(block.timestamp) + t.p.verifyWindow;
         uint64 segs = numSegments(taskId);
         Assignment[] storage list = assignments[taskId];
-        // Bounded draws, in proportion to stake: at most 4 tries per seat; solver, submitter and repeats are skipped, and a
-        // verifier whose free stake no longer covers a seat (it unbonded) leaves the pool, so a small pool may yield fewer
-        // verifiers (their unused replay fees are refunded at the end).
+        // Bounded draws, in proportion to stake (Staking keeps each pooled verifier's weight equal to its stake): at most 4
+        // tries per seat; solver, submitter, repeats and verifiers whose free stake backs other seats are skipped, so a small
+        // pool may yield fewer verifiers (their unused replay fees are refunded at the end).
         for (uint256 draw = 0; draw < 4 * uint256(t.p.numVerifiers) && list.length < t.p.numVerifiers; draw++) {
-            uint256 total = totalDrawWeight();
+            uint256 total = staking.totalDrawWeight();
             if (total == 0) break;
-            address v = verifierPool[_treeFind(uint256(keccak256(abi.encode(randomness, "verifier", draw))) % total)];
+            address v = staking.verifierAt(uint256(keccak256(abi.encode(randomness, "verifier", draw))) % total);
             if (v == t.solver || v == t.submitter || _isAssigned(list, v)) continue;
-            if (staking.available(v) < minVerifierStake) {
-                _removeFromPool(v);
-                continue;
-            }
+            if (staking.available(v) < minVerifierStake) continue; // busy: its stake backs other seats
             staking.lock(v, minVerifierStake);
             uint64 segment = uint64(uint256(keccak256(abi.encode(randomness, "segment", draw))) % segs);
-            list.push(Assignment(v, segment, false, false, false));
+            list.push(Assignment(v, segment, false, false, false, 0, 0, 0, 0, 0, false, false));
             emit VerifierAssigned(taskId, list.length - 1, v, segment);
         }
         emit VerificationOpened(taskId, randomness, revealed, t.deadline);
@@ -669,7 +588,14 @@ contract TaskMarket is ReentrancyGuard, Wired {
         return false;
     }
 
-    function attest(uint256 taskId, uint256 index) external nonReentrant exists(taskId) {
+    /// @notice A seat's attestation, which must show that a replay happened: `replayRoot` is the root of one
+    /// `0x52 | uint64 step | uint32 lossBits | address verifier` leaf per step s0+1..s1 of its segment (the loss each step
+    /// computed; a replay of the segment is the only way to know them, as the solver publishes checkpoints only), committed
+    /// before anyone knows which step will be probed. The hash of the block that mines it draws the step; the solver
+    /// answers its loss there and the verifier reveals its leaf: a seat counts toward the quorum, and is paid, only when
+    /// the two agree. A verifier that attests without replaying earns nothing; one that attests a segment a ruling proves
+    /// wrong loses its seat stake.
+    function attest(uint256 taskId, uint256 index, bytes32 replayRoot) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
         require(t.status == Status.Committed || t.status == Status.Disputed, NotInVerification());
         require(t.assigned, VerifiersNotAssignedYet());
@@ -678,9 +604,85 @@ contract TaskMarket is ReentrancyGuard, Wired {
         Assignment storage a = assignments[taskId][index];
         require(a.verifier == msg.sender, CallerIsNotThisVerifier());
         require(!a.attested, AlreadyAttested());
+        require(replayRoot != 0, EmptyRoot());
         a.attested = true;
-        t.attestations += 1;
+        a.replayRoot = replayRoot;
+        a.attestBlock = uint64(block.number);
+        // the seat did its part: its stake is free again (a long verify window locks only the stake of seats that do not act)
+        if (!a.challenged) staking.unlock(a.verifier, minVerifierStake);
         emit Attested(taskId, index, msg.sender);
+    }
+
+    /// @notice The solver's loss bits at the seat's probed step (from its own training).
+    function answerProbe(uint256 taskId, uint256 index, uint32 lossBits) external nonReentrant exists(taskId) {
+        Task storage t = tasks[taskId];
+        require(msg.sender == t.solver, CallerIsNotTheSolver());
+        Assignment storage a = _probing(taskId, index, t);
+        require(!a.answered, NothingToProbe());
+        if (_drawProbe(taskId, index, a) == 0) return;
+        a.answered = true;
+        a.answer = lossBits;
+        emit ProbeAnswered(taskId, index, lossBits);
+        _proven(t, a);
+    }
+
+    /// @notice The verifier's leaf of its replay root at the probed step, with its proof (the segment's c leaves).
+    function revealProbe(uint256 taskId, uint256 index, uint32 lossBits, bytes32[] calldata proof) external nonReentrant exists(taskId) {
+        Task storage t = tasks[taskId];
+        Assignment storage a = _probing(taskId, index, t);
+        require(msg.sender == a.verifier, CallerIsNotThisVerifier());
+        require(!a.revealed, NothingToProbe());
+        uint64 k = _drawProbe(taskId, index, a);
+        if (k == 0) return;
+        uint64 s0 = a.segment * t.p.checkpointInterval;
+        uint64 len = uint64(Math.min(s0 + t.p.checkpointInterval, t.p.totalSteps)) - s0;
+        bytes32 leaf = MerkleSha256.leafHash(abi.encodePacked(TAG_REPLAY, k, lossBits, a.verifier));
+        require(MerkleSha256.verify(a.replayRoot, len, k - s0 - 1, leaf, proof), BadProofOfReplay());
+        a.revealed = true;
+        a.reveal = lossBits;
+        emit ProbeRevealed(taskId, index, lossBits, a.answered && a.answer == lossBits);
+        _proven(t, a);
+    }
+
+    function _probing(uint256 taskId, uint256 index, Task storage t) private view returns (Assignment storage a) {
+        require(index < assignments[taskId].length, NoSuchAssignment());
+        require(t.status == Status.Committed || t.status == Status.Disputed, NotInVerification());
+        require(block.timestamp <= uint256(t.deadline) + PROBE_WINDOW, ProbeWindowClosed());
+        a = assignments[taskId][index];
+        require(a.attested, NothingToProbe());
+    }
+
+    /// @notice The seat's probed step if it can be drawn now (0 if not: not attested, its block not yet mined, or its hash
+    /// out of reach until a probe call re-targets it). The solver reads it to answer, the verifier to reveal.
+    function probeStep(uint256 taskId, uint256 index) public view exists(taskId) returns (uint64) {
+        require(index < assignments[taskId].length, NoSuchAssignment());
+        Assignment storage a = assignments[taskId][index];
+        if (a.probe != 0) return a.probe;
+        if (!a.attested || a.attestBlock >= block.number) return 0;
+        bytes32 h = blockhash(a.attestBlock);
+        if (h == 0) return 0;
+        PostParams storage p = tasks[taskId].p;
+        uint64 s0 = a.segment * p.checkpointInterval;
+        uint64 len = uint64(Math.min(s0 + p.checkpointInterval, p.totalSteps)) - s0;
+        return s0 + 1 + uint64(uint256(keccak256(abi.encode(h, taskId, index))) % len);
+    }
+
+    /// @dev The seat's probed step, drawn once from the hash of its attestation's block (which nobody knew when the root was
+    /// committed): a step of s0+1..s1. If that hash is out of the EVM's 256-block reach, re-targets to this block and
+    /// returns 0 (the caller tries again in a later block).
+    function _drawProbe(uint256 taskId, uint256 index, Assignment storage a) private returns (uint64) {
+        if (a.probe != 0) return a.probe;
+        require(a.attestBlock < block.number, ProbeNotDrawnYet());
+        uint64 k = probeStep(taskId, index);
+        if (k == 0) a.attestBlock = uint64(block.number); // out of reach: re-target
+        else a.probe = k;
+        emit ProbeDrawn(taskId, index, k);
+        return k;
+    }
+
+    /// @dev A seat whose answer and reveal agree is proven: it counts toward the quorum and is paid.
+    function _proven(Task storage t, Assignment storage a) private {
+        if (a.answered && a.revealed && a.answer == a.reveal) t.attestations += 1;
     }
 
     /// @notice The init claim: the task's init root (checkpoint 0, which the game holds the solver's trace to) is not
@@ -738,7 +740,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
         t.lastDispute = disputeId;
         Assignment[] storage list = assignments[taskId];
         for (uint256 i = 0; i < list.length; i++) {
-            if (list[i].verifier == challenger) list[i].challenged = true;
+            Assignment storage a = list[i];
+            if (a.verifier == challenger && !a.challenged) {
+                a.challenged = true;
+                if (!a.attested && !a.slashed && !t.seatsReleased) staking.unlock(challenger, minVerifierStake); // it acted
+            }
         }
         // no event of its own: the game's DisputeOpened names the task and the challenger
         return (t.solver, t.traceRoot, t.p.graphRoot, t.p.datasetRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
@@ -749,12 +755,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// slashed (attested verifiers are still paid for their replays in settle(); the rest is refunded); a later winner
     /// of the same task gets its bond back and nothing is left to slash. A solver that won only closes this dispute:
     /// the task settles after its window once no dispute is open.
-    function onDisputeResolved(uint256 taskId, uint64 segment, bool challengerWon, bool ruled) external onlyGame returns (uint256 slash) {
+    function onDisputeResolved(uint256 taskId, bool challengerWon) external onlyGame returns (uint256 slash) {
         Task storage t = tasks[taskId];
         require(t.openDisputes > 0, TaskNotDisputed()); // a task that does not exist has none open
         t.openDisputes -= 1;
-        // a ruling (not a timeout) proved the segment wrong: whoever attested it vouched for a wrong segment
-        if (challengerWon && ruled) _slashAttesters(taskId, segment);
         if (challengerWon && t.stakeLocked) {
             // Payouts wait for settle(): the dispute's last move then costs the same however many verifiers
             // attested (each would be one more token transfer inside the dispute).
@@ -764,19 +768,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
         }
         if (t.status == Status.Disputed && t.openDisputes == 0) t.status = Status.Committed;
         return 0;
-    }
-
-    function _slashAttesters(uint256 taskId, uint64 segment) private {
-        if (tasks[taskId].seatsReleased) return; // cannot happen: seats are released only once no dispute is open
-        Assignment[] storage list = assignments[taskId];
-        for (uint256 i = 0; i < list.length; i++) {
-            Assignment storage a = list[i];
-            if (a.attested && a.segment == segment && !a.slashed) {
-                a.slashed = true;
-                staking.slash(a.verifier, minVerifierStake, treasury);
-                emit VerifierSlashed(taskId, i, a.verifier, 1, minVerifierStake, treasury);
-            }
-        }
     }
 
     // ------------------------------------------------------------------ 7. settle
@@ -799,7 +790,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         }
         require(t.status == Status.Committed || t.status == Status.Disputed, TaskNotSettleable());
         require(t.assigned, VerifiersNotAssignedYet());
-        require(block.timestamp > t.deadline, ChallengeWindowStillOpen());
+        require(block.timestamp > uint256(t.deadline) + PROBE_WINDOW, ChallengeWindowStillOpen());
         require(t.openDisputes == 0, ADisputeIsStillOpen());
         if (t.attestations < quorum(taskId)) {
             emit QuorumMissed(taskId, t.attestations, assignments[taskId].length);
@@ -856,8 +847,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
         Assignment[] storage list = assignments[taskId];
         for (uint256 i = 0; i < list.length; i++) {
             Assignment storage a = list[i];
-            if (a.slashed) continue;
-            if (penalizeSilence && !a.attested && !a.challenged) {
+            if (a.slashed || a.attested || a.challenged) continue; // a seat that acted was unlocked then
+            if (penalizeSilence) {
                 a.slashed = true;
                 staking.slash(a.verifier, minVerifierStake, silentTo);
                 emit VerifierSlashed(taskId, i, a.verifier, 2, minVerifierStake, silentTo);
@@ -870,7 +861,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
     function _payVerifiers(uint256 taskId, Task storage t) private returns (uint256 total) {
         Assignment[] storage list = assignments[taskId];
         for (uint256 i = 0; i < list.length; i++) {
-            if (list[i].attested && !list[i].slashed) {
+            Assignment storage a = list[i];
+            if (a.answered && a.revealed && a.answer == a.reveal && !a.slashed) {
                 t.escrow -= t.p.replayFee;
                 totalEscrowed -= t.p.replayFee;
                 total += t.p.replayFee;

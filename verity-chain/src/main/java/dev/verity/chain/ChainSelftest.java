@@ -84,7 +84,7 @@ public final class ChainSelftest {
         v.stake(a.solver(), Verity.ether(10_000));
         v.stake(a.solver2(), Verity.ether(10_000));
         for (String ver : a.verifiers()) {
-            v.stake(ver, Verity.ether(100));
+            v.stake(ver, Verity.ether(300)); // three seats' stake each, so overlapping tasks can all draw verifiers
             v.registerVerifier(ver);
         }
     }
@@ -92,7 +92,7 @@ public final class ChainSelftest {
     public static TaskSpec spec(SyntheticDispute syn, byte[] secret) {
         return new TaskSpec(Merkle.sha256("spec".getBytes(), secret), Merkle.sha256("data".getBytes()), syn.graphRoot(), new byte[32],
                 syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
-                TaskSpec.replayFeeFloor(1000, syn.numSegments(), Verity.ether(1)),
+                TaskSpec.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)),
                 Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
     }
 
@@ -115,16 +115,45 @@ public final class ChainSelftest {
         v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("manifest".getBytes()));
         v.revealSeed(a.submitter(), id, secret);
         attestAll(v, id);
-        v.chain.advanceTime(spec.verifyWindow() + 1);
+        v.chain.advanceTime(spec.verifyWindow() + 601); // past the verify window and the probe window
         v.settle(a.deployer(), id);
         if (!v.modelRegistered(syn.modelRoot())) throw new IllegalStateException("model not registered");
         return id;
     }
 
-    /** Every verifier drawn for the task attests. */
+    /**
+     * Every verifier drawn for the task attests with a replay of the synthetic losses {@link #syntheticLoss} gives, and
+     * once each probe is drawn the solver answers the same loss and the verifier reveals its leaf: every seat is proven.
+     */
     public static void attestAll(Verity v, long taskId) {
         List<Verity.Assignment> as = v.assignments(taskId);
-        for (int i = 0; i < as.size(); i++) v.attest(as.get(i).verifier(), taskId, i);
+        List<ReplayProbe> replays = new java.util.ArrayList<>();
+        for (int i = 0; i < as.size(); i++) {
+            ReplayProbe r = syntheticReplay(v, taskId, as.get(i));
+            replays.add(r);
+            v.attest(as.get(i).verifier(), taskId, i, r.root());
+        }
+        String solver = v.task(taskId).solver();
+        for (int i = 0; i < as.size(); i++) {
+            long k = v.probeStep(taskId, i);
+            v.answerProbe(solver, taskId, i, syntheticLoss(k));
+            v.revealProbe(as.get(i).verifier(), taskId, i, replays.get(i), k);
+        }
+    }
+
+    /** The loss bits a synthetic task's step {@code k} computes (an honest solver and an honest replay agree on them). */
+    public static int syntheticLoss(long k) {
+        return ReplayProbe.bits(1f / (1 + k));
+    }
+
+    /** The replay of seat {@code seat}'s segment that {@link #syntheticLoss} gives. */
+    public static ReplayProbe syntheticReplay(Verity v, long taskId, Verity.Assignment seat) {
+        TaskSpec spec = v.task(taskId).spec();
+        long s0 = seat.segment() * spec.checkpointInterval();
+        int n = (int) (Math.min(s0 + spec.checkpointInterval(), spec.totalSteps()) - s0);
+        int[] bits = new int[n];
+        for (int i = 0; i < n; i++) bits[i] = syntheticLoss(s0 + 1 + i);
+        return new ReplayProbe(seat.verifier(), s0 + 1, bits);
     }
 
     /** A task taken to verification, ready for a challenge. */

@@ -42,6 +42,9 @@ public final class DisputeMoves {
             long element) {}
 
     /** Round 4: the element chain's root and length, the element's chunk and the result leaf, each with its proof. */
+    /** A page of a long element chain: its leaves, and the path from the page's subtree to the chain root. */
+    public record ChainPage(List<byte[]> leaves, List<byte[]> path) {}
+
     public record ChainPost(byte[] chainRoot, long links, byte[] chunk, List<byte[]> chunkProof, byte[] resultLeaf, List<byte[]> resultProof) {}
 
     /** Round 5: link {@code t} of the chain (or the result leaf, t == links), its leaf bytes and proof. */

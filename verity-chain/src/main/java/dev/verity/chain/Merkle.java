@@ -70,6 +70,15 @@ public final class Merkle {
             }
             return sib;
         }
+
+        /**
+         * The path from page {@code page}'s subtree (height {@code height}: leaves [page · 2^height, (page + 1) · 2^height))
+         * up to the root: the proof of its first leaf above level {@code height} (DisputeGame.postChainPage).
+         */
+        public List<byte[]> pagePath(long page, int height) {
+            List<byte[]> p = proof(page << height);
+            return List.copyOf(p.subList(Math.min(height, p.size()), p.size()));
+        }
     }
 
     public static Tree build(List<byte[]> leafHashes) {

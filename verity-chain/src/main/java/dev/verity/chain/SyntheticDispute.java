@@ -74,9 +74,21 @@ public final class SyntheticDispute {
         return Merkle.sha256(tag.getBytes(), Merkle.u64(salt), Merkle.u64(v));
     }
 
-    /** The (fake) state root after {@code step} steps. */
+    /** The state root after {@code step} steps: a real tree over {@link #stateRecords}, so a demanded state can be opened. */
     public byte[] stateRoot(long step) {
-        return hash("state", step);
+        List<byte[]> leaves = new ArrayList<>();
+        for (byte[] r : stateRecords(step)) leaves.add(Merkle.leafHash(r));
+        return Merkle.build(leaves).root();
+    }
+
+    /**
+     * The records of the state after {@code step} steps (docs/commitments.md): one {@code 0x20} record of a 4-element tensor
+     * "w" (its tensor root pseudo-random), then the {@code 0x21} scalars record.
+     */
+    public List<byte[]> stateRecords(long step) {
+        byte[] w = Abi.concat(new byte[] {0x20, 0, 1, 'w', 1, 0, 0, 0, 4}, hash("w", step));
+        byte[] scalars = Abi.concat(new byte[] {0x21}, Merkle.u64(step), Merkle.u64(0), Merkle.u64(0));
+        return List.of(w, scalars);
     }
 
     static byte[] stepLeaf(long step, byte[] stateRoot) {
@@ -184,6 +196,15 @@ public final class SyntheticDispute {
         for (int t = 0; t < links.size(); t++) out.add(linkLeaf(links, t));
         out.add(resultLeaf());
         return out;
+    }
+
+    /** Page {@code page} of the element chain (its leaves, and the path from its subtree to the chain root), as the solver opens it. */
+    public DisputeMoves.ChainPage chainPage(long page) {
+        List<byte[]> all = chainLeaves();
+        int size = 1 << Verity.CHAIN_PAGE_HEIGHT;
+        int from = (int) (page * size);
+        return new DisputeMoves.ChainPage(List.copyOf(all.subList(from, Math.min(all.size(), from + size))),
+                chainTree(links()).pagePath(page, Verity.CHAIN_PAGE_HEIGHT));
     }
 
     /** Round 3: disputes step {@code k} of segment {@code seg}, op {@code op}'s output element {@code element}. */

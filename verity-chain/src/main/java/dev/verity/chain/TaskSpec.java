@@ -57,12 +57,14 @@ public record TaskSpec(byte[] specHash, byte[] datasetRoot, byte[] graphRoot, by
     }
 
     /**
-     * The lowest replay fee a task may post (TaskMarket's {@code ReplayFeeTooLow}): one segment's work units,
-     * {@code ceil(workUnits / segments)}, at the maximum price per unit; a verifier's replay of one segment is then paid
-     * what training it would earn.
+     * The lowest replay fee a task may post (TaskMarket's {@code ReplayFeeTooLow}): the work units of a full segment
+     * ({@code ceil(workUnits · min(c, steps) / steps)}) at the maximum price per unit; a verifier's replay of one segment
+     * is then paid what training it would earn.
      */
-    public static BigInteger replayFeeFloor(long workUnits, long segments, BigInteger maxPricePerUnit) {
-        return BigInteger.valueOf((workUnits + segments - 1) / segments).multiply(maxPricePerUnit);
+    public static BigInteger replayFeeFloor(long workUnits, long totalSteps, long interval, BigInteger maxPricePerUnit) {
+        BigInteger work = BigInteger.valueOf(workUnits).multiply(BigInteger.valueOf(Math.min(interval, totalSteps)));
+        BigInteger[] qr = work.divideAndRemainder(BigInteger.valueOf(totalSteps));
+        return (qr[1].signum() > 0 ? qr[0].add(BigInteger.ONE) : qr[0]).multiply(maxPricePerUnit);
     }
 
     public long numSegments() {

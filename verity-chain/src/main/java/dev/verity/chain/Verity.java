@@ -57,9 +57,16 @@ public final class Verity {
 
     /**
      * A verifier's seat: {@code challenged}, it opened a dispute against the task; {@code slashed}, its seat stake is gone
-     * (it attested a segment a ruling proved wrong, or stayed silent where its vote was needed).
+     * (it stayed silent in a task that settled); {@code replayRoot} its attestation (a {@link ReplayProbe} root), the step
+     * {@code probe} drawn from its block, the solver's {@code answer} and the verifier's {@code reveal} there.
      */
-    public record Assignment(String verifier, long segment, boolean attested, boolean challenged, boolean slashed) {}
+    public record Assignment(String verifier, long segment, boolean attested, boolean challenged, boolean slashed, byte[] replayRoot,
+            long attestBlock, long probe, int answer, int reveal, boolean answered, boolean revealed) {
+        /** The seat counts toward the quorum and is paid: the solver's answer and the verifier's replay agree. */
+        public boolean proven() {
+            return answered && revealed && answer == reveal;
+        }
+    }
 
     /**
      * A dispute: {@code nextRound} is the round to play (0 once resolved); {@code demand & 3} an opening the challenger
@@ -342,30 +349,25 @@ public final class Verity {
 
     // ------------------------------------------------------------------ market
 
-    /** Sets {@code who}'s draw weight to its free stake now. */
-    public Receipt refreshVerifier(String who) {
-        return tx(who, market, "TaskMarket.refreshVerifier", "refreshVerifier()");
-    }
-
-    /** A pooled verifier's draw weight (0 outside the pool). */
+    /** A pooled verifier's draw weight, its stake (0 outside the pool). */
     public BigInteger drawWeight(String who) {
-        return Abi.word(view(market, "drawWeight(address)", addr(who)), 0);
+        return Abi.word(view(staking, "drawWeight(address)", addr(who)), 0);
     }
 
     /** The pool's total draw weight. */
     public BigInteger totalDrawWeight() {
-        return Abi.word(view(market, "totalDrawWeight()"), 0);
+        return Abi.word(view(staking, "totalDrawWeight()"), 0);
     }
 
     public Receipt registerVerifier(String who) {
-        return tx(who, market, "TaskMarket.registerVerifier", "registerVerifier()");
+        return tx(who, staking, "Staking.registerVerifier", "registerVerifier()");
     }
 
     /** The registered verifiers (TaskMarket.verifierPool), in pool order. */
     public List<String> verifierPool() {
-        long n = Abi.wordLong(view(market, "verifierPoolSize()"), 0);
+        long n = Abi.wordLong(view(staking, "verifierPoolSize()"), 0);
         List<String> out = new ArrayList<>();
-        for (long i = 0; i < n; i++) out.add(Abi.wordAddress(view(market, "verifierPool(uint256)", u256(i)), 0).toLowerCase(java.util.Locale.ROOT));
+        for (long i = 0; i < n; i++) out.add(Abi.wordAddress(view(staking, "verifierPool(uint256)", u256(i)), 0).toLowerCase(java.util.Locale.ROOT));
         return out;
     }
 
@@ -409,8 +411,34 @@ public final class Verity {
         return Abi.wordBytes(view(market, "fallbackRandomness(uint256)", u256(taskId)), 0);
     }
 
-    public Receipt attest(String verifier, long taskId, long index) {
-        return tx(verifier, market, "TaskMarket.attest", "attest(uint256,uint256)", u256(taskId), u256(index));
+    /** Attests seat {@code index}: {@code replayRoot} is the root of the verifier's replay ({@link ReplayProbe}). */
+    public Receipt attest(String verifier, long taskId, long index, byte[] replayRoot) {
+        return tx(verifier, market, "TaskMarket.attest", "attest(uint256,uint256,bytes32)", u256(taskId), u256(index), b32(replayRoot));
+    }
+
+    private volatile long probeWindow = -1;
+
+    /** TaskMarket.PROBE_WINDOW: seconds after the verify deadline for probe answers and reveals; a task settles after it. */
+    public long probeWindow() {
+        if (probeWindow < 0) probeWindow = Abi.wordLong(view(market, "PROBE_WINDOW()"), 0);
+        return probeWindow;
+    }
+
+    /** The seat's probed step if it can be drawn now, else 0. */
+    public long probeStep(long taskId, long index) {
+        return Abi.wordLong(view(market, "probeStep(uint256,uint256)", u256(taskId), u256(index)), 0);
+    }
+
+    /** The solver's loss bits at the seat's probed step. */
+    public Receipt answerProbe(String solver, long taskId, long index, int lossBits) {
+        return tx(solver, market, "TaskMarket.answerProbe", "answerProbe(uint256,uint256,uint32)", u256(taskId), u256(index),
+                u32(Integer.toUnsignedLong(lossBits)));
+    }
+
+    /** The verifier's replay leaf at the seat's probed step {@code k}. */
+    public Receipt revealProbe(String verifier, long taskId, long index, ReplayProbe replay, long k) {
+        return tx(verifier, market, "TaskMarket.revealProbe", "revealProbe(uint256,uint256,uint32,bytes32[])", u256(taskId), u256(index),
+                u32(Integer.toUnsignedLong(replay.at(k))), b32s(replay.proof(k)));
     }
 
     public Receipt settle(String who, long taskId) {
@@ -443,9 +471,10 @@ public final class Verity {
         int n = Abi.word(w, base).intValueExact();
         List<Assignment> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int o = base + 1 + 5 * i;
+            int o = base + 1 + 12 * i;
             out.add(new Assignment(Abi.wordAddress(w, o), Abi.wordLong(w, o + 1), Abi.wordBool(w, o + 2), Abi.wordBool(w, o + 3),
-                    Abi.wordBool(w, o + 4)));
+                    Abi.wordBool(w, o + 4), Abi.wordBytes(w, o + 5), Abi.wordLong(w, o + 6), Abi.wordLong(w, o + 7),
+                    (int) Abi.wordLong(w, o + 8), (int) Abi.wordLong(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordBool(w, o + 11)));
         }
         return out;
     }
@@ -506,6 +535,10 @@ public final class Verity {
     private static final String EV_OT_POSTED = Abi.eventTopic("OpTracePosted(uint256,uint64,bytes32[],bytes32[],uint64[])");
     private static final String EV_CHAIN_DEMANDED = Abi.eventTopic("ChainDemanded(uint256,uint64)");
     private static final String EV_CHAIN_POSTED = Abi.eventTopic("ChainPosted(uint256,uint64,bytes[])");
+    private static final String EV_PAGE_DEMANDED = Abi.eventTopic("ChainPageDemanded(uint256,uint64,uint64)");
+    private static final String EV_PAGE_POSTED = Abi.eventTopic("ChainPagePosted(uint256,uint64,uint64,bytes[])");
+    private static final String EV_STATE_DEMANDED = Abi.eventTopic("StateDemanded(uint256,uint8,bytes32,uint64)");
+    private static final String EV_STATE_POSTED = Abi.eventTopic("StatePosted(uint256,uint8,uint64,bytes[])");
     private static final String EV_RESOLVED = Abi.eventTopic("DisputeResolved(uint256,uint256,bool,uint256,uint256)");
 
     private List<Receipt.Log> disputeLogs(long disputeId) {
@@ -581,6 +614,19 @@ public final class Verity {
             } else if (EV_CHAIN_POSTED.equals(t)) {
                 demand = (demand & ~3) | 4;
                 deadline = Abi.wordLong(w, 0);
+            } else if (EV_PAGE_DEMANDED.equals(t)) {
+                demand |= 2;
+                deadline = Abi.wordLong(w, 1);
+            } else if (EV_PAGE_POSTED.equals(t)) {
+                demand &= ~3;
+                deadline = Abi.wordLong(w, 1);
+            } else if (EV_STATE_DEMANDED.equals(t)) {
+                int which = (int) Abi.wordLong(w, 0);
+                demand = (demand & ~(3 | 0xC0)) | 3 | (which << 6) | (8 << which); // DisputeGame.DEMAND_STATE, its root, opened
+                deadline = Abi.wordLong(w, 2);
+            } else if (EV_STATE_POSTED.equals(t)) {
+                demand &= ~(3 | 0xC0);
+                deadline = Abi.wordLong(w, 1);
             } else if (EV_RESOLVED.equals(t)) {
                 won = Abi.wordBool(w, 0);
                 round = 0;
@@ -682,20 +728,85 @@ public final class Verity {
                 new DynamicArray<>(DynamicBytes.class, l));
     }
 
+    /** DisputeGame.STATE_*: which root a state demand opens. */
+    public static final int STATE_AGREED = 0;
+    public static final int STATE_DISPUTED = 1;
+    public static final int STATE_MODEL = 2;
+
+    /**
+     * Round 3, demanded opening: every record of the disputed step's agreed state ({@link #STATE_AGREED}), its disputed
+     * state ({@link #STATE_DISPUTED}; both name the step {@code st}) or the committed model ({@link #STATE_MODEL}).
+     */
+    public Receipt demandState(String challenger, long id, Step st, int which) {
+        return tx(challenger, game, "DisputeGame.demandState (round 3)", "demandState(uint256," + STATE + "," + STEP + ",uint8)", u256(id),
+                state(id), st.toAbi(), u8(which));
+    }
+
+    /** The solver opens the demanded state: every record, in the tree's order (the contract recomputes the root). */
+    public Receipt postState(String solver, long id, List<byte[]> records) {
+        List<DynamicBytes> l = new ArrayList<>();
+        for (byte[] x : records) l.add(bytes(x));
+        return tx(solver, game, "DisputeGame.postState (round 3, demanded)", "postState(uint256," + STATE + ",bytes[])", u256(id), state(id),
+                new DynamicArray<>(DynamicBytes.class, l));
+    }
+
+    /** The records the solver opened on chain in dispute {@code id} for state {@code which}, if it did. */
+    public java.util.Optional<List<byte[]>> postedState(long id, int which) {
+        for (Receipt.Log l : disputeLogs(id)) {
+            if (!EV_STATE_POSTED.equals(l.topic0()) || Abi.wordLong(l.data(), 0) != which) continue;
+            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 2).intValueExact() / 32));
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** A {@code bytes[]} whose head is at word {@code base} of ABI-encoded {@code w}. */
+    private static List<byte[]> bytesArray(byte[] w, int base) {
+        int n = Abi.word(w, base).intValueExact();
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int at = base + 1 + Abi.word(w, base + 1 + i).intValueExact() / 32;
+            int len = Abi.word(w, at).intValueExact();
+            out.add(java.util.Arrays.copyOfRange(w, 32 * (at + 1), 32 * (at + 1) + len));
+        }
+        return out;
+    }
+
+    /** DisputeGame.PAGE_HEIGHT: a long chain opens in pages of 2^12 leaves. */
+    public static final int CHAIN_PAGE_HEIGHT = 12;
+
+    /** Round 5, demanded opening of a chain longer than one opening: page {@code page} of its leaves. */
+    public Receipt demandChainPage(String challenger, long id, long page) {
+        return tx(challenger, game, "DisputeGame.demandChainPage (round 5)", "demandChainPage(uint256," + STATE + ",uint64)", u256(id), state(id),
+                u64(page));
+    }
+
+    /** The page of a long chain whose opening is due in dispute {@code id}, or -1. */
+    public long chainPageDue(long id) {
+        return Abi.wordLong(view(game, "chainPageDue(uint256)", u256(id)), 0) - 1;
+    }
+
+    /** The solver opens the demanded page: its leaves and the path from the page's subtree to the chain root. */
+    public Receipt postChainPage(String solver, long id, List<byte[]> leaves, List<byte[]> path) {
+        List<DynamicBytes> l = new ArrayList<>();
+        for (byte[] x : leaves) l.add(bytes(x));
+        return tx(solver, game, "DisputeGame.postChainPage (round 5, demanded)", "postChainPage(uint256," + STATE + ",bytes[],bytes32[])", u256(id),
+                state(id), new DynamicArray<>(DynamicBytes.class, l), b32s(path));
+    }
+
+    /** The leaves of page {@code page} of the chain the solver opened on chain in dispute {@code id}, if it did. */
+    public java.util.Optional<List<byte[]>> postedChainPage(long id, long page) {
+        for (Receipt.Log l : disputeLogs(id)) {
+            if (!EV_PAGE_POSTED.equals(l.topic0()) || Abi.wordLong(l.data(), 0) != page) continue;
+            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 2).intValueExact() / 32));
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The chain leaves the solver opened on chain in dispute {@code id}, if it did. */
     public java.util.Optional<List<byte[]>> postedChain(long id) {
         for (Receipt.Log l : disputeLogs(id)) {
             if (!EV_CHAIN_POSTED.equals(l.topic0())) continue;
-            byte[] w = l.data();
-            int base = Abi.word(w, 1).intValueExact() / 32;
-            int n = Abi.word(w, base).intValueExact();
-            List<byte[]> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                int at = base + 1 + Abi.word(w, base + 1 + i).intValueExact() / 32;
-                int len = Abi.word(w, at).intValueExact();
-                out.add(java.util.Arrays.copyOfRange(w, 32 * (at + 1), 32 * (at + 1) + len));
-            }
-            return java.util.Optional.of(out);
+            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 1).intValueExact() / 32));
         }
         return java.util.Optional.empty();
     }

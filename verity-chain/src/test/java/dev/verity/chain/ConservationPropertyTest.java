@@ -96,7 +96,12 @@ class ConservationPropertyTest {
                                 List<Verity.Assignment> as = v.assignments(id);
                                 if (!as.isEmpty()) {
                                     int i = rnd.nextInt(as.size());
-                                    v.attest(rnd.nextInt(4) == 0 ? anyone : as.get(i).verifier(), id, i);
+                                    String who = rnd.nextInt(4) == 0 ? anyone : as.get(i).verifier();
+                                    ReplayProbe r = ChainSelftest.syntheticReplay(v, id, as.get(i));
+                                    if (!as.get(i).attested()) v.attest(who, id, i, r.root());
+                                    else if (rnd.nextBoolean()) v.answerProbe(rnd.nextInt(4) == 0 ? anyone : v.task(id).solver(), id, i,
+                                            ChainSelftest.syntheticLoss(v.probeStep(id, i)));
+                                    else if (v.probeStep(id, i) != 0) v.revealProbe(who, id, i, r, v.probeStep(id, i));
                                 }
                             }
                             case 7 -> {

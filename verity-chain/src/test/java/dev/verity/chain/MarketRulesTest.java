@@ -61,11 +61,13 @@ class MarketRulesTest {
         reverts("VerifiersNotAssignedYet()", () -> v.settle(a.deployer(), id));
         v.revealSeed(a.submitter(), id, secret);
         reverts("ChallengeWindowStillOpen()", () -> v.settle(a.deployer(), id));
-        reverts("CallerIsNotThisVerifier()", () -> v.attest(a.solver(), id, 0));
+        reverts("CallerIsNotThisVerifier()", () -> v.attest(a.solver(), id, 0, Merkle.sha256("replay".getBytes())));
         // locked stake cannot leave while the task is open
         reverts("AmountExceedsUnlockedStake()", () -> v.requestUnbond(a.solver(), Verity.ether(10_000)));
         ChainSelftest.attestAll(v, id);
         v.chain.advanceTime(spec.verifyWindow() + 1);
+        reverts("ChallengeWindowStillOpen()", () -> v.settle(a.deployer(), id)); // the probe window follows the verify window
+        v.chain.advanceTime(600);
         v.settle(a.deployer(), id);
         assertEquals(Verity.Status.SETTLED, v.task(id).status());
         reverts("TaskNotSettleable()", () -> v.settle(a.deployer(), id)); // no double payout
@@ -155,7 +157,7 @@ class MarketRulesTest {
         reverts("DisputeAlreadyResolved()", () -> v.round5(a.challenger(), d, syn.round5(2)));
         // defender won the first dispute; the second is still open, so the task cannot settle yet
         assertEquals(Verity.Status.DISPUTED, v.task(id).status());
-        v.chain.advanceTime(86400 + 1);
+        v.chain.advanceTime(86400 + 601); // past the verify and probe windows (the second dispute's round deadline too)
         reverts("ADisputeIsStillOpen()", () -> v.settle(a.deployer(), id));
         v.timeoutDispute(a.deployer(), d2); // the second challenger's solver stayed silent at round 2: it loses
         assertEquals(Verity.Status.FAILED, v.task(id).status());
@@ -343,7 +345,8 @@ class MarketRulesTest {
         v.timeoutDispute(a.challenger(), d2);
         assertEquals(solverBefore.add(v.config.challengeBond()), v.balanceOf(a.solver()));
         assertEquals(Verity.Status.COMMITTED, v.task(t2).status());
-        v.settle(a.deployer(), t2); // the window passed during the dispute: settles at once
+        v.chain.advanceTime(600); // the probe window follows the verify window
+        v.settle(a.deployer(), t2); // the windows passed during the dispute: settles at once
         assertEquals(BigInteger.ZERO, v.balanceOf(v.market));
         assertEquals(BigInteger.ZERO, v.balanceOf(v.game));
         assertEquals(BigInteger.ZERO, v.locked(a.solver()));
@@ -356,12 +359,12 @@ class MarketRulesTest {
         long id = ChainSelftest.committedTask(v, a, syn);
         List<Verity.Assignment> as = v.assignments(id);
         assertEquals(2, as.size());
-        v.attest(as.get(0).verifier(), id, 0); // one of two: no majority
+        prove(id, 0, ChainSelftest.syntheticReplay(v, id, as.get(0))); // one of two: no majority
         TaskSpec spec = v.task(id).spec();
         BigInteger submitter = v.balanceOf(a.submitter());
         BigInteger solver = v.balanceOf(a.solver());
         BigInteger escrow = v.task(id).escrow();
-        v.chain.advanceTime(spec.verifyWindow() + 1);
+        v.chain.advanceTime(spec.verifyWindow() + 601);
         v.settle(a.deployer(), id);
         assertEquals(Verity.Status.FAILED, v.task(id).status());
         assertEquals(solver, v.balanceOf(a.solver())); // not paid
@@ -369,6 +372,124 @@ class MarketRulesTest {
         assertEquals(submitter.add(escrow).subtract(spec.replayFee()), v.balanceOf(a.submitter())); // the attested replay is paid
         assertTrue(!v.modelRegistered(syn.modelRoot()));
         ChainSelftest.checkConservation(v, a);
+    }
+
+    /** Seat {@code i} attests with {@code replay}, the solver answers the synthetic loss at the probe, the verifier reveals. */
+    private void prove(long id, int i, ReplayProbe replay) {
+        Verity.Assignment seat = v.assignments(id).get(i);
+        v.attest(seat.verifier(), id, i, replay.root());
+        long k = v.probeStep(id, i);
+        v.answerProbe(a.solver(), id, i, ChainSelftest.syntheticLoss(k));
+        v.revealProbe(seat.verifier(), id, i, replay, k);
+    }
+
+    /**
+     * An attestation proves a replay: the verifier commits to its replay's per-step losses before the probed step is
+     * drawn (from the attestation's block), and the seat counts and is paid only if its leaf there matches the solver's
+     * answer. A verifier that attests a made-up replay earns nothing and frees its seat; a reveal that is not a leaf of the
+     * committed root is refused.
+     */
+    @Test
+    void anAttestationCountsOnlyWhenItsReplayMatchesTheSolversAnswer() {
+        deploy("AlwaysDefenderReferee");
+        long id = ChainSelftest.committedTask(v, a, syn);
+        List<Verity.Assignment> as = v.assignments(id);
+        ReplayProbe honest = ChainSelftest.syntheticReplay(v, id, as.get(0));
+        int n = (int) syn.interval;
+        long s0 = as.get(1).segment() * syn.interval;
+        ReplayProbe madeUp = new ReplayProbe(as.get(1).verifier(), s0 + 1, new int[n]); // never replayed: all zeros
+        reverts("NothingToProbe()", () -> v.answerProbe(a.solver(), id, 0, 0)); // nothing attested yet
+        v.attest(as.get(0).verifier(), id, 0, honest.root());
+        v.attest(as.get(1).verifier(), id, 1, madeUp.root());
+        assertEquals(BigInteger.ZERO, v.locked(as.get(1).verifier()), "a seat that attested is free again");
+        long k0 = v.probeStep(id, 0);
+        long k1 = v.probeStep(id, 1);
+        assertTrue(k0 > as.get(0).segment() * syn.interval && k1 > s0, "probes fall inside the seats' segments");
+        // a reveal that is not the committed root's leaf at the probe is refused
+        ReplayProbe other = new ReplayProbe(as.get(0).verifier(), as.get(0).segment() * syn.interval + 1, new int[n]);
+        reverts("BadProofOfReplay()", () -> v.revealProbe(as.get(0).verifier(), id, 0, other, k0));
+        reverts("CallerIsNotTheSolver()", () -> v.answerProbe(as.get(0).verifier(), id, 0, 0));
+        v.answerProbe(a.solver(), id, 0, ChainSelftest.syntheticLoss(k0));
+        v.answerProbe(a.solver(), id, 1, ChainSelftest.syntheticLoss(k1));
+        v.revealProbe(as.get(0).verifier(), id, 0, honest, k0);
+        v.revealProbe(as.get(1).verifier(), id, 1, madeUp, k1);
+        assertTrue(v.assignments(id).get(0).proven());
+        assertTrue(!v.assignments(id).get(1).proven(), "a made-up replay does not match the solver's loss");
+        assertEquals(1, v.task(id).attestations());
+        BigInteger lazy = v.balanceOf(as.get(1).verifier());
+        v.chain.advanceTime(v.task(id).spec().verifyWindow() + 601);
+        v.settle(a.deployer(), id); // one proven seat of two: no quorum
+        assertEquals(Verity.Status.FAILED, v.task(id).status());
+        assertEquals(lazy, v.balanceOf(as.get(1).verifier()), "the made-up replay is not paid");
+        assertEquals(Verity.ether(300), v.staked(as.get(1).verifier()), "nor slashed: it attested");
+        ChainSelftest.checkConservation(v, a);
+    }
+
+    /**
+     * Whoever posts a root opens any leaf on demand: the challenger demands the records of the disputed step's agreed
+     * state, of its disputed state and of the model; the solver must post every record under each (the contract recomputes
+     * the root), the challenger reads them from the chain and proves a record against the root; each root opens once.
+     */
+    @Test
+    void demandedStatesAreOpenedOnChain() {
+        deploy("AlwaysDefenderReferee");
+        long id = ChainSelftest.committedTask(v, a, syn);
+        long d = v.openDispute(a.challenger(), id, 1);
+        v.round2(a.solver(), d, syn.round2(1));
+        Verity.Step st = syn.step(1, 3);
+        long step = syn.interval + 3;
+        reverts("NoSuchState(3)", () -> v.demandState(a.challenger(), d, st, 3));
+        v.demandState(a.challenger(), d, st, Verity.STATE_AGREED);
+        reverts("TheRecordsAreNotTheDemandedState(0)", () -> v.postState(a.solver(), d, syn.stateRecords(step)));
+        reverts("CallerIsNotTheSolver()", () -> v.postState(a.challenger(), d, syn.stateRecords(step - 1)));
+        v.postState(a.solver(), d, syn.stateRecords(step - 1));
+        v.demandState(a.challenger(), d, st, Verity.STATE_DISPUTED);
+        v.postState(a.solver(), d, syn.stateRecords(step));
+        reverts("TheStateWasOpenedAlready(1)", () -> v.demandState(a.challenger(), d, st, Verity.STATE_DISPUTED));
+        List<byte[]> posted = v.postedState(d, Verity.STATE_DISPUTED).orElseThrow();
+        assertEquals(2, posted.size());
+        List<byte[]> hashes = new ArrayList<>();
+        for (byte[] r : posted) hashes.add(Merkle.leafHash(r));
+        Merkle.Tree t = Merkle.build(hashes);
+        assertTrue(java.util.Arrays.equals(syn.stateRoot(step), t.root()), "the posted records are the disputed state's");
+        assertTrue(Merkle.verify(syn.stateRoot(step), 2, 0, Merkle.leafHash(posted.get(0)), t.proof(0)), "a record proves against it");
+        assertEquals(Verity.STATE_AGREED, 0);
+        assertTrue(v.postedState(d, Verity.STATE_AGREED).isPresent());
+        // the dispute goes on: it is the challenger's round 3 again, on the step the demand named
+        assertEquals(3, v.dispute(d).nextRound());
+        assertTrue(!v.dispute(d).solversTurn());
+    }
+
+    /**
+     * A chain longer than one opening opens a page of 4,096 leaves at a time: each page once, checked against the chain
+     * root through its subtree's path; the challenger reads every page back and disputes a link of the last one.
+     */
+    @Test
+    void aLongChainOpensPageByPage() {
+        deploy("AlwaysChallengerReferee");
+        SyntheticDispute longChain = new SyntheticDispute(32, 8, 4, 300, 5000, 9);
+        long id = ChainSelftest.committedTask(v, a, longChain);
+        long d = v.openDispute(a.challenger(), id, 1);
+        v.round2(a.solver(), d, longChain.round2(1));
+        v.round3(a.challenger(), d, longChain.round3(1, 3, longChain.graphOps - 1, longChain.outputElems - 1));
+        v.round4(a.solver(), d, longChain.round4());
+        reverts("TheChainIsTooLongToOpen()", () -> v.demandChain(a.challenger(), d));
+        reverts("NoSuchPage(2)", () -> v.demandChainPage(a.challenger(), d, 2)); // 5,001 leaves: pages 0 and 1
+        v.demandChainPage(a.challenger(), d, 1);
+        assertEquals(1, v.chainPageDue(d));
+        DisputeMoves.ChainPage p0 = longChain.chainPage(0);
+        reverts("ThePageIsNotTheCommittedChain(1)", () -> v.postChainPage(a.solver(), d, p0.leaves(), longChain.chainPage(1).path()));
+        reverts("NoSuchOpeningIsDue()", () -> v.postChain(a.solver(), d, longChain.chainLeaves())); // a page is due, not the chain
+        v.postChainPage(a.solver(), d, longChain.chainPage(1).leaves(), longChain.chainPage(1).path());
+        reverts("NoSuchPage(1)", () -> v.demandChainPage(a.challenger(), d, 1)); // once
+        v.demandChainPage(a.challenger(), d, 0);
+        v.postChainPage(a.solver(), d, p0.leaves(), p0.path());
+        List<byte[]> all = new ArrayList<>(v.postedChainPage(d, 0).orElseThrow());
+        all.addAll(v.postedChainPage(d, 1).orElseThrow());
+        assertEquals(5001, all.size());
+        for (int i = 0; i < all.size(); i++) assertTrue(java.util.Arrays.equals(longChain.chainLeaves().get(i), all.get(i)), "leaf " + i);
+        v.round5(a.challenger(), d, longChain.round5(4500));
+        assertTrue(v.dispute(d).challengerWon());
     }
 
     @Test

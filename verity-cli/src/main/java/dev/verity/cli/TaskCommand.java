@@ -91,6 +91,16 @@ public final class TaskCommand implements Runnable {
         }
     }
 
+    /** What a task pays: the most per work unit and the verifier seats (shared by post and quote). */
+    static final class Pricing {
+        @Option(names = "--max-price", paramLabel = "P", defaultValue = "0.01", converter = Amount.class,
+                description = "most paid per work unit, in VRT (default ${DEFAULT-VALUE})")
+        BigInteger maxPrice;
+
+        @Option(names = "--verifiers", defaultValue = "3", description = "verifier seats drawn to replay segments, 1 to 16 (default ${DEFAULT-VALUE})")
+        int verifiers;
+    }
+
     @Command(name = "quote", mixinStandardHelpOptions = true,
             description = {"What a task costs and how well it is checked, from its spec alone (docs/incentives.md): work units, "
                     + "segments, the market's floors for the replay fee and the solver stake, the verification overhead, and for each "
@@ -99,12 +109,8 @@ public final class TaskCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "SPEC", description = "task spec JSON (as `verity train --prove` writes it)")
         Path specFile;
 
-        @Option(names = "--max-price", paramLabel = "P", defaultValue = "0.01", converter = Amount.class,
-                description = "most paid per work unit, in VRT (default ${DEFAULT-VALUE})")
-        BigInteger maxPrice;
-
-        @Option(names = "--verifiers", defaultValue = "3", description = "verifier seats, 1 to 16 (default ${DEFAULT-VALUE})")
-        int verifiers;
+        @Mixin
+        Pricing pricing;
 
         @Option(names = "--fee-bps", defaultValue = "250", description = "the market's fee in basis points (default ${DEFAULT-VALUE})")
         int feeBps;
@@ -121,7 +127,7 @@ public final class TaskCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(specFile + ": " + e.getMessage(), e);
             }
-            TaskQuote q = TaskQuote.of(run, maxPrice, verifiers, feeBps);
+            TaskQuote q = TaskQuote.of(run, pricing.maxPrice, pricing.verifiers, feeBps);
             PrintWriter out = cmd.commandLine().getOut();
             out.println("task quote: " + specFile + " (" + spec.model().describe() + ", " + spec.train().steps() + " steps, checkpoint every "
                     + spec.checkpointInterval() + ")");
@@ -142,20 +148,18 @@ public final class TaskCommand implements Runnable {
         @Mixin
         NetworkOptions net;
 
-        @Option(names = "--max-price", paramLabel = "P", defaultValue = "0.01", converter = Amount.class,
-                description = "most you pay per work unit, in VRT (default ${DEFAULT-VALUE})")
-        BigInteger maxPrice;
+        @Mixin
+        Pricing pricing;
 
-        @Option(names = "--replay-fee", paramLabel = "F", defaultValue = "0.001", converter = Amount.class,
-                description = "paid to each verifier per attested replay, in VRT (default ${DEFAULT-VALUE})")
+        @Option(names = "--replay-fee", paramLabel = "F", defaultValue = "0", converter = Amount.class,
+                description = "paid to each verifier per proven replay, in VRT; raised to the market's floor (one segment's work at "
+                        + "the maximum price: `task quote`) if lower (default: the floor)")
         BigInteger replayFee;
 
-        @Option(names = "--solver-stake", paramLabel = "S", defaultValue = "100", converter = Amount.class,
-                description = "stake the solver locks for this task, slashed if it cheats, in VRT (default ${DEFAULT-VALUE})")
+        @Option(names = "--solver-stake", paramLabel = "S", defaultValue = "0", converter = Amount.class,
+                description = "stake the solver locks for this task, slashed if it cheats, in VRT; raised to the market's floor (the "
+                        + "most it can be paid) if lower (default: the floor)")
         BigInteger solverStake;
-
-        @Option(names = "--verifiers", defaultValue = "3", description = "verifiers drawn to replay segments, 1 to 16 (default ${DEFAULT-VALUE})")
-        int verifiers;
 
         @Option(names = "--bid-window", defaultValue = "600", description = "seconds solvers may bid (default ${DEFAULT-VALUE})")
         long bidWindow;
@@ -180,6 +184,8 @@ public final class TaskCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = cmd.commandLine().getOut();
             PrintWriter err = cmd.commandLine().getErr();
+            BigInteger maxPrice = pricing.maxPrice;
+            int verifiers = pricing.verifiers;
             if (maxPrice.signum() <= 0) {
                 throw new IllegalArgumentException("--max-price must be positive");
             }
@@ -202,8 +208,8 @@ public final class TaskCommand implements Runnable {
                         commitWindow, revealWindow, verifyWindow);
                 // The escrow the market will take, checked first so an unfunded key gets a plain answer, not a revert.
                 // (the submitter raises a replay fee or stake below the market's floors to them)
-                BigInteger escrow = TaskQuote.of(run, maxPrice, verifiers, v.config.feeBps()).escrow(
-                        TaskQuote.of(run, maxPrice, verifiers, v.config.feeBps()).atLeastReplayFloor(replayFee));
+                TaskQuote quote = TaskQuote.of(run, maxPrice, verifiers, v.config.feeBps());
+                BigInteger escrow = quote.escrow(quote.atLeastReplayFloor(replayFee));
                 BigInteger balance = v.balanceOf(account);
                 if (balance.compareTo(escrow) < 0) {
                     throw new IllegalArgumentException("account " + account + " holds " + Accounts.tokens(balance) + "; this task escrows "

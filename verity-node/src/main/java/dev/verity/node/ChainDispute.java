@@ -74,7 +74,7 @@ public final class ChainDispute {
         long steps = run.spec().train().steps();
         TaskSpec spec = new TaskSpec(Sha256.hash("spec".getBytes(), secret), Sha256.unhex(m.datasetRoot()), run.graphTree().root(), new byte[32],
                 initRoot, TaskSpec.seedCommitment(secret), run.graph().size(), steps, run.spec().checkpointInterval(), 1000, Verity.ether(1),
-                TaskSpec.replayFeeFloor(1000, run.spec().segments(), Verity.ether(1)),
+                TaskSpec.replayFeeFloor(1000, steps, run.spec().checkpointInterval(), Verity.ether(1)),
                 Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
         // each dispute a cheater loses slashes, and each task bid on locks, the task's solver stake: stake it afresh,
         // so any number of tasks can be played on one deployment

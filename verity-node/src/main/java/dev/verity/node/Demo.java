@@ -85,7 +85,7 @@ public final class Demo {
             List<Verifier> verifiers = new ArrayList<>();
             String[] vnames = {"victor", "wendy", "trent"};
             for (int i = 0; i < 3; i++) {
-                verifiers.add(new Verifier(new Verifier.Config("verifier " + vnames[i], net.account(5 + i), Verity.ether(100), i == 2), v, net.store, log));
+                verifiers.add(new Verifier(new Verifier.Config("verifier " + vnames[i], net.account(5 + i), Verity.ether(300), i == 2), v, net.store, log));
             }
             Map<String, String> who = new LinkedHashMap<>();
             who.put(sub.account(), "alice (submitter)");

@@ -242,6 +242,17 @@ public final class DisputeParty {
                 leaves.add(Commitments.linkLeaf(t, chain.links().get(t)));
             }
             leaves.add(Commitments.resultLeaf(chain.result()));
+            long page = v.chainPageDue(dispute);
+            if (page >= 0) {
+                // a chain too long for one opening: the demanded page, with the path from its subtree to the chain root
+                int size = 1 << Verity.CHAIN_PAGE_HEIGHT;
+                int from = Math.toIntExact(page * size);
+                List<byte[]> slice = List.copyOf(leaves.subList(from, Math.min(leaves.size(), from + size)));
+                MerkleTree tree = Commitments.chainTree(chain.links(), chain.result());
+                List<byte[]> path = sib(tree.proof(from)).subList(Verity.CHAIN_PAGE_HEIGHT, sib(tree.proof(from)).size());
+                record(5, "postChainPage", v.postChainPage(account, dispute, slice, path));
+                return "opened page " + page + " of the " + chain.links().size() + "-link element chain on chain, as demanded";
+            }
             record(5, "postChain", v.postChain(account, dispute, leaves));
             return "opened the " + chain.links().size() + "-link element chain on chain, as demanded";
         }
@@ -637,7 +648,8 @@ public final class DisputeParty {
             try {
                 leaves = TreeBlobs.get(store, root);
             } catch (IOException missing) {
-                leaves = v.postedChain(dispute).orElseThrow(() -> missing);
+                java.util.Optional<List<byte[]>> whole = v.postedChain(dispute);
+                leaves = whole.isPresent() ? whole.get() : postedPages().orElseThrow(() -> missing);
             }
             List<Link> links = new ArrayList<>();
             for (int t = 0; t < leaves.size() - 1; t++) {
@@ -664,6 +676,32 @@ public final class DisputeParty {
             return new Messages.ElementChainMsg(links, operand(r), root);
         }
 
+        /** Every page of a long chain, once the solver opened them all on demand; empty while one is missing. */
+        private java.util.Optional<List<byte[]>> postedPages() {
+            long leaves = v.disputeState(dispute).links() + 1;
+            long pages = (leaves + (1L << Verity.CHAIN_PAGE_HEIGHT) - 1) >> Verity.CHAIN_PAGE_HEIGHT;
+            List<byte[]> all = new ArrayList<>();
+            for (long p = 0; p < pages; p++) {
+                java.util.Optional<List<byte[]>> page = v.postedChainPage(dispute, p);
+                if (page.isEmpty()) {
+                    return java.util.Optional.empty();
+                }
+                all.addAll(page.get());
+            }
+            return java.util.Optional.of(all);
+        }
+
+        /** The first page of a long chain not opened yet, or -1. */
+        private long nextMissingPage() {
+            long leaves = v.disputeState(dispute).links() + 1;
+            for (long p = 0; p << Verity.CHAIN_PAGE_HEIGHT < leaves; p++) {
+                if (v.postedChainPage(dispute, p).isEmpty()) {
+                    return p;
+                }
+            }
+            return -1;
+        }
+
         private static Operand operand(ByteBuffer b) throws IOException {
             int kind = b.get();
             int a = b.getInt();
@@ -688,8 +726,17 @@ public final class DisputeParty {
             } catch (IOException missing) {
                 // the solver did not publish the chain it posted the root of: it must open it on chain, or lose; a chain
                 // opened already (and still unreadable) or too long to open cannot be demanded: say so, do not send a revert
-                if ((v.dispute(dispute).demand() & 4) != 0 || v.disputeState(dispute).links() + 1 > 4096) {
-                    throw new IllegalStateException("the element chain cannot be fetched (" + missing.getMessage() + ") and cannot be demanded");
+                if (v.disputeState(dispute).links() + 1 > 4096) {
+                    // too long for one opening: page by page, until every page is on chain
+                    long page = nextMissingPage();
+                    if (page < 0) {
+                        throw new IllegalStateException("every page of the element chain is open, yet it cannot be read: " + missing.getMessage());
+                    }
+                    record(5, "demandChainPage", v.demandChainPage(account, dispute, page));
+                    return "cannot fetch the long element chain (" + missing.getMessage() + "): demands page " + page + " on chain";
+                }
+                if ((v.dispute(dispute).demand() & 4) != 0) {
+                    throw new IllegalStateException("the element chain cannot be fetched (" + missing.getMessage() + ") and was opened already");
                 }
                 record(5, "demandChain", v.demandChain(account, dispute));
                 return "cannot fetch the element chain (" + missing.getMessage() + "): demands it on chain";

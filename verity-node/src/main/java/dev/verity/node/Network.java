@@ -64,7 +64,13 @@ public final class Network {
             Verity.TaskView t = v.task(id);
             List<Long> candidates = new ArrayList<>();
             switch (t.status()) {
-                case BIDDING, ASSIGNED, COMMITTED, DISPUTED -> candidates.add(t.deadline());
+                case BIDDING, ASSIGNED -> candidates.add(t.deadline());
+                case COMMITTED, DISPUTED -> {
+                    candidates.add(t.deadline());
+                    if (t.assigned()) {
+                        candidates.add(t.deadline() + v.probeWindow()); // answers and reveals of the probes, then settle
+                    }
+                }
                 default -> {
                 }
             }

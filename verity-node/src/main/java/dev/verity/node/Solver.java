@@ -1,5 +1,6 @@
 package dev.verity.node;
 
+import dev.verity.chain.ReplayProbe;
 import dev.verity.chain.Verity;
 import dev.verity.proof.cheat.Cheat;
 import dev.verity.proof.dispute.Defender;
@@ -191,10 +192,57 @@ public final class Solver implements Role {
             default -> {
                 if (!mine) {
                     tasks.remove(id);
+                } else if ((t.status() == Verity.Status.COMMITTED || t.status() == Verity.Status.DISPUTED) && t.assigned()) {
+                    return answerProbes(id, t);
                 }
             }
         }
         return false;
+    }
+
+    /**
+     * Answers the probe of every attested seat once its step is drawn: the loss its own training computed at that step
+     * (a seat counts toward the quorum only when the verifier's committed replay agrees).
+     */
+    private boolean answerProbes(long id, Verity.TaskView t) throws IOException {
+        if (v.chain.timestamp() > t.deadline() + v.probeWindow()) {
+            return false;
+        }
+        List<Verity.Assignment> seats = v.assignments(id);
+        boolean acted = false;
+        for (int i = 0; i < seats.size(); i++) {
+            if (!seats.get(i).attested() || seats.get(i).answered()) {
+                continue;
+            }
+            long k = v.probeStep(id, i);
+            if (k == 0) {
+                continue;
+            }
+            int bits = ReplayProbe.bits(lossAt(id, t, k));
+            v.answerProbe(cfg.account(), id, i, bits);
+            log.accept(name() + " answers the probe of task " + id + " seat " + i + ": the loss at step " + k + " was " + Float.intBitsToFloat(bits));
+            acted = true;
+        }
+        return acted;
+    }
+
+    /** The loss its training computed at step {@code k}: kept at commit (in its home), else replayed from its own checkpoint. */
+    private float lossAt(long id, Verity.TaskView t, long k) throws IOException {
+        Path file = home.resolve("task-" + id + ".losses");
+        if (Files.exists(file)) {
+            for (String line : Files.readAllLines(file)) {
+                String[] kv = line.strip().split(" ");
+                if (kv.length == 2 && Long.parseLong(kv[0]) == k) {
+                    return Float.intBitsToFloat(Integer.parseUnsignedInt(kv[1], 16));
+                }
+            }
+        }
+        TaskRun run = run(id, t);
+        Manifest m = Manifest.fromJson(store.get(Sha256.hex(t.manifestHash())));
+        int seg = Math.toIntExact((k - 1) / run.spec().checkpointInterval());
+        dev.verity.proof.verify.SegmentReplayer r = new dev.verity.proof.verify.SegmentReplayer(run, store, m);
+        r.replay(seg);
+        return r.replayedLosses()[Math.toIntExact(k - 1 - m.checkpoints().get(seg).step())];
     }
 
     /** Null if this solver will take the task at its price; else why not. */
@@ -291,6 +339,11 @@ public final class Solver implements Role {
             }
         });
         Manifest m = res.manifest();
+        // the losses answer the verifiers' probes; kept in its home so a restarted solver answers too (a resumed run
+        // replays the steps before its restart when asked)
+        StringBuilder lines = new StringBuilder();
+        res.losses().forEach((step, loss) -> lines.append(step).append(' ').append(Integer.toHexString(ReplayProbe.bits(loss))).append('\n'));
+        Files.writeString(home.resolve("task-" + id + ".losses"), lines.toString());
         if (cheat != null && store instanceof LocalBlobStore local) {
             m = cheat.publish(run, local, m);
         }

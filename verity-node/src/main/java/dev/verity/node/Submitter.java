@@ -87,13 +87,15 @@ public final class Submitter implements Role {
         byte[] commit = dev.verity.chain.TaskSpec.seedCommitment(secret);
         Files.write(home.resolve("secret-" + Sha256.hex(commit)), secret);
         // the market's floors come from the task's measured work: a replay fee that pays one segment's replay at the price,
-        // a stake that covers the pay (docs/incentives.md); a configured value below them is raised to them
+        // a stake that covers the pay, windows that fit the work (docs/incentives.md); a configured value below one is raised
+        // to it
         TaskQuote q = TaskQuote.of(run, cfg.maxPricePerUnit(), cfg.numVerifiers(), v.config.feeBps());
         dev.verity.chain.TaskSpec onChain = new dev.verity.chain.TaskSpec(spec.hash(), run.datasetRoot(), run.graphRoot(),
                 spec.parentRoot() == null ? new byte[32] : Sha256.unhex(spec.parentRoot()), run.initRoot(store), commit, run.graph().size(),
                 spec.train().steps(), spec.checkpointInterval(), run.workUnits(), cfg.maxPricePerUnit(), q.atLeastReplayFloor(cfg.replayFee()),
-                q.atLeastStakeFloor(cfg.solverStake()), cfg.numVerifiers(), cfg.bidWindow(), cfg.commitWindow(), cfg.revealWindow(),
-                cfg.verifyWindow());
+                q.atLeastStakeFloor(cfg.solverStake()), cfg.numVerifiers(), Math.max(cfg.bidWindow(), TaskQuote.MIN_WINDOW),
+                Math.max(cfg.commitWindow(), q.commitWindowFloor()), Math.max(cfg.revealWindow(), TaskQuote.MIN_WINDOW),
+                Math.max(cfg.verifyWindow(), q.verifyWindowFloor()));
         long id = v.post(cfg.account(), onChain);
         open.add(id);
         log.accept(String.format(Locale.ROOT, "%s posts task %d: %s, %d steps, checkpoint every %d, %,d work units, max price %s/unit, escrow %s",
@@ -162,7 +164,7 @@ public final class Submitter implements Role {
                     }
                     return true;
                 }
-                if (now > t.deadline()) {
+                if (now > t.deadline() + v.probeWindow()) {
                     v.settle(cfg.account(), id);
                     log.accept(name() + " settles task " + id + " after its challenge window (" + t.attestations() + " attestations): "
                             + (v.task(id).status() == Verity.Status.SETTLED ? "paid and registered"

@@ -14,15 +14,16 @@ import java.util.Locale;
  * probability that a drawn verifier replays a skipped segment and the cheater's expected gain over training honestly.
  *
  * @param workUnits        the task's work units (its graph's FLOPs times its steps)
- * @param segments         checkpoint segments; a verifier replays one, drawn uniformly
+ * @param steps            its steps
+ * @param interval         its checkpoint interval c: a verifier replays one segment of c steps, drawn uniformly
  * @param verifiers        seats drawn
  * @param maxPricePerUnit  the most the submitter pays per work unit
  * @param feeBps           the market's fee on the solver's pay
  */
-public record TaskQuote(long workUnits, long segments, int verifiers, BigInteger maxPricePerUnit, int feeBps) {
+public record TaskQuote(long workUnits, long steps, long interval, int verifiers, BigInteger maxPricePerUnit, int feeBps) {
     public TaskQuote {
-        if (workUnits < 1 || segments < 1) {
-            throw new IllegalArgumentException("a task has at least one work unit and one segment");
+        if (workUnits < 1 || steps < 1 || interval < 1) {
+            throw new IllegalArgumentException("a task has at least one work unit, one step and a positive checkpoint interval");
         }
         if (verifiers < 1 || verifiers > 16) {
             throw new IllegalArgumentException("verifiers must be 1 to 16, got " + verifiers);
@@ -33,7 +34,17 @@ public record TaskQuote(long workUnits, long segments, int verifiers, BigInteger
     }
 
     public static TaskQuote of(TaskRun run, BigInteger maxPricePerUnit, int verifiers, int feeBps) {
-        return new TaskQuote(run.workUnits(), run.spec().segments(), verifiers, maxPricePerUnit, feeBps);
+        return new TaskQuote(run.workUnits(), run.spec().train().steps(), run.spec().checkpointInterval(), verifiers, maxPricePerUnit, feeBps);
+    }
+
+    /** Checkpoint segments; a verifier replays one, drawn uniformly. */
+    public long segments() {
+        return Math.ceilDiv(steps, interval);
+    }
+
+    /** The work units of a full segment: what one replay costs. */
+    public long segmentWork() {
+        return Math.ceilDiv(Math.multiplyExact(workUnits, Math.min(interval, steps)), steps);
     }
 
     /** The most the solver can be paid. */
@@ -43,7 +54,7 @@ public record TaskQuote(long workUnits, long segments, int verifiers, BigInteger
 
     /** The replay fee floor (TaskMarket's {@code ReplayFeeTooLow}): one segment's work at the maximum price. */
     public BigInteger replayFeeFloor() {
-        return TaskSpec.replayFeeFloor(workUnits, segments, maxPricePerUnit);
+        return TaskSpec.replayFeeFloor(workUnits, steps, interval, maxPricePerUnit);
     }
 
     /** The solver stake floor (TaskMarket's {@code SolverStakeTooLow}): the most it can be paid. */
@@ -53,7 +64,7 @@ public record TaskQuote(long workUnits, long segments, int verifiers, BigInteger
 
     /** Replayed work over trained work: each seat replays one segment. */
     public double verificationOverhead() {
-        return verifiers * (double) Math.ceilDiv(workUnits, segments) / workUnits;
+        return verifiers * (double) segmentWork() / workUnits;
     }
 
     /** The escrow a post takes at {@code replayFee}: the most pay, the fee on it, every replay fee. */
@@ -67,7 +78,7 @@ public record TaskQuote(long workUnits, long segments, int verifiers, BigInteger
      * {@code lazy} of the verifiers attests without replaying: each seat's segment is drawn uniformly and independently.
      */
     public double detection(long skipped, double lazy) {
-        double hit = (1 - lazy) * Math.min(skipped, segments) / segments;
+        double hit = (1 - lazy) * Math.min(skipped, segments()) / segments();
         return 1 - Math.pow(1 - hit, verifiers);
     }
 
@@ -78,14 +89,13 @@ public record TaskQuote(long workUnits, long segments, int verifiers, BigInteger
      * can win the dispute first and take the challenger's half back).
      */
     public double cheaterGain(long skipped, double lazy, double stake) {
-        double f = Math.min(skipped, segments) / (double) segments;
+        double f = Math.min(skipped, segments()) / (double) segments();
         return f - detection(skipped, lazy) * (1 + stake / 2);
     }
 
     /** Prints the quote as {@code verity task quote} does. */
     public void print(PrintWriter out, BigInteger replayFee, BigInteger solverStake) {
-        long perSegment = Math.ceilDiv(workUnits, segments);
-        out.printf(Locale.ROOT, "work:          %,d work units in %,d segments of %,d%n", workUnits, segments, perSegment);
+        out.printf(Locale.ROOT, "work:          %,d work units in %,d segments of %,d%n", workUnits, segments(), segmentWork());
         out.printf(Locale.ROOT, "price:         at most %s VRT a unit: the solver is paid at most %s VRT, the market's fee %s%n",
                 vrt(maxPricePerUnit), vrt(maxPay()), vrt(maxPay().multiply(BigInteger.valueOf(feeBps)).divide(BigInteger.valueOf(10_000))));
         out.printf(Locale.ROOT, "verifiers:     %d seats, each replays one segment: %.2f%% of the work replayed%n", verifiers,
@@ -99,7 +109,7 @@ public record TaskQuote(long workUnits, long segments, int verifiers, BigInteger
         out.printf(Locale.ROOT, "  %-10s %9s %14s %14s %14s %14s%n", "skipped", "segments", "P(caught)", "gain", "P(1/3 lazy)", "gain");
         boolean pays = false;
         for (double f : new double[] {0, 0.01, 0.1, 0.5, 1}) {
-            long k = f == 0 ? 1 : Math.max(1, Math.round(f * segments));
+            long k = f == 0 ? 1 : Math.max(1, Math.round(f * segments()));
             String label = f == 0 ? "1 segment" : String.format(Locale.ROOT, "%.0f%%", 100 * f);
             double g0 = cheaterGain(k, 0, stake);
             double g1 = cheaterGain(k, 1.0 / 3, stake);
@@ -112,6 +122,20 @@ public record TaskQuote(long workUnits, long segments, int verifiers, BigInteger
 
     static String vrt(BigInteger wei) {
         return new BigDecimal(wei).movePointLeft(18).stripTrailingZeros().toPlainString();
+    }
+
+    /** TaskMarket.MIN_WINDOW and MIN_WORK_UNITS_PER_SECOND: the floors of a task's windows. */
+    public static final long MIN_WINDOW = 600;
+    public static final long MIN_WORK_UNITS_PER_SECOND = 1_000;
+
+    /** The commit window's floor (TaskMarket.windowFloors): the whole work at the slowest solver the floors allow for. */
+    public long commitWindowFloor() {
+        return MIN_WINDOW + workUnits / MIN_WORK_UNITS_PER_SECOND;
+    }
+
+    /** The verify window's floor: one full segment's replay at that speed. */
+    public long verifyWindowFloor() {
+        return MIN_WINDOW + segmentWork() / MIN_WORK_UNITS_PER_SECOND;
     }
 
     /** {@code replayFee} raised to the floor if below it. */

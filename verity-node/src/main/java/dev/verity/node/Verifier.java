@@ -1,5 +1,6 @@
 package dev.verity.node;
 
+import dev.verity.chain.ReplayProbe;
 import dev.verity.chain.Verity;
 import dev.verity.proof.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
@@ -49,6 +50,12 @@ public final class Verifier implements Role {
     private final TreeSet<Long> audits = new TreeSet<>();
     private final Map<Long, SegmentReplayer> replayers = new HashMap<>();
     private boolean silent;
+    /** Attestations whose probe is not drawn or not revealed yet. */
+    private final List<Reveal> reveals = new ArrayList<>();
+
+    /** An attestation to reveal at its probed step: the seat and the committed replay. */
+    private record Reveal(long taskId, long index, ReplayProbe replay) {
+    }
     /** It left the pool (drawn while its free stake could not cover a seat) and registers again once it can. */
     private boolean rejoin;
 
@@ -105,7 +112,7 @@ public final class Verifier implements Role {
         }
         for (ChainEvents.Event e : events.poll()) {
             if (e.name().equals("VerifierDeregistered") && e.topicAddress(1).equals(cfg.account())) {
-                rejoin = true; // drawn while its free stake could not cover another seat: it left the pool
+                rejoin = true; // its stake fell below a seat's (slashed): it left the pool, and rejoins once restaked
             } else if (e.name().equals("VerifierAssigned") && e.topicAddress(2).equals(cfg.account())) {
                 jobs.add(new Job(e.topicLong(1), e.wordLong(0), Math.toIntExact(e.wordLong(1))));
             } else if (e.name().equals("VerificationOpened") && cfg.auditAll()) {
@@ -113,8 +120,7 @@ public final class Verifier implements Role {
             }
         }
         boolean acted = false;
-        if (rejoin && v.staked(cfg.account()).subtract(v.locked(cfg.account())).compareTo(v.config.minVerifierStake()) >= 0
-                && v.drawWeight(cfg.account()).signum() == 0) {
+        if (rejoin && v.staked(cfg.account()).compareTo(v.config.minVerifierStake()) >= 0 && v.drawWeight(cfg.account()).signum() == 0) {
             v.registerVerifier(cfg.account());
             rejoin = false;
             acted = true;
@@ -122,6 +128,9 @@ public final class Verifier implements Role {
         for (Job j : new ArrayList<>(jobs)) {
             jobs.remove(j);
             acted |= verify(j);
+        }
+        for (Reveal r : new ArrayList<>(reveals)) {
+            acted |= reveal(r);
         }
         for (Long id : new ArrayList<>(audits)) {
             audits.remove(id);
@@ -149,6 +158,18 @@ public final class Verifier implements Role {
             return false;
         }
         SegmentReplayer r = replayer(j.taskId(), t);
+        // the manifest must be the commit's: the roots on chain, not the ones a manifest claims, are what a dispute opens
+        if (!Arrays.equals(t.traceRoot(), Sha256.unhex(r.manifest().traceRoot())) || !Arrays.equals(t.modelRoot(), Sha256.unhex(r.manifest().modelRoot()))) {
+            log.accept(name() + " will not attest task " + j.taskId() + ": its manifest's roots are not the committed ones");
+            challenger.challenge(j.taskId(), j.segment(), "the committed trace or model root is not the published manifest's");
+            return true;
+        }
+        if (!Arrays.equals(v.initRootOf(j.taskId()), r.run().initRoot(store))) {
+            // the posted init root is not the spec's checkpoint 0: a task whose rules its own spec contradicts
+            log.accept(name() + " will not attest task " + j.taskId() + ": its posted init root is not the spec's checkpoint 0");
+            challengeInitialState(j.taskId(), r, "the posted init root is not the spec's checkpoint 0");
+            return true;
+        }
         SegmentReplayer.Verdict mv = r.checkManifest();
         if (!mv.ok()) {
             log.accept(name() + " will not attest task " + j.taskId() + ": manifest check '" + mv.check() + "' failed: " + mv.reason());
@@ -170,8 +191,17 @@ public final class Verifier implements Role {
         }
         SegmentReplayer.Verdict verdict = r.replay(j.segment());
         if (verdict.ok()) {
-            v.attest(cfg.account(), j.taskId(), j.index());
-            log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + " bit for bit and attests");
+            // the attestation commits to this replay's per-step losses before anyone knows which step will be probed
+            float[] losses = r.replayedLosses();
+            int[] bits = new int[losses.length];
+            for (int i = 0; i < bits.length; i++) {
+                bits[i] = ReplayProbe.bits(losses[i]);
+            }
+            ReplayProbe replay = new ReplayProbe(cfg.account(), r.manifest().checkpoints().get(j.segment()).step() + 1, bits);
+            v.attest(cfg.account(), j.taskId(), j.index(), replay.root());
+            reveals.add(new Reveal(j.taskId(), j.index(), replay));
+            log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + " bit for bit and attests (its replay's "
+                    + bits.length + " losses committed)");
         } else {
             log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + ": MISMATCH — " + verdict.reason());
             if (verdict.check().equals("replay")) {
@@ -194,12 +224,35 @@ public final class Verifier implements Role {
         }
         Verity.InitClaim claim = InitClaims.find(r.run(), store, r.load(0));
         if (claim == null) {
-            log.accept(name() + " found no tensor of task " + taskId + "'s checkpoint 0 to claim against");
+            // no element of checkpoint 0 differs (a missing or extra record): the dispute of segment 0 is the way left
+            challenger.challenge(taskId, 0, "checkpoint 0 is not the spec's initial state, and no element of it can be claimed: " + reason);
             return;
         }
         v.challengeInit(cfg.account(), taskId, claim);
         log.accept(name() + " proves task " + taskId + "'s init root wrong on chain (one element recomputed from the seed): "
                 + "the task fails and its solver is slashed");
+    }
+
+    /** Reveals the committed replay at the seat's probed step once the step is drawn; drops seats whose window is over. */
+    private boolean reveal(Reveal r) {
+        Verity.TaskView t = v.task(r.taskId());
+        boolean open = (t.status() == Verity.Status.COMMITTED || t.status() == Verity.Status.DISPUTED)
+                && v.chain.timestamp() <= t.deadline() + v.probeWindow();
+        if (!open) {
+            reveals.remove(r);
+            return false;
+        }
+        long k = v.probeStep(r.taskId(), r.index());
+        if (k == 0) {
+            return false;
+        }
+        v.revealProbe(cfg.account(), r.taskId(), r.index(), r.replay(), k);
+        reveals.remove(r);
+        Verity.Assignment seat = v.assignments(r.taskId()).get(Math.toIntExact(r.index()));
+        log.accept(name() + " reveals its replay of task " + r.taskId() + " at the probed step " + k + ": loss "
+                + Float.intBitsToFloat(r.replay().at(k)) + (seat.answered() ? (seat.proven() ? ", as the solver answered" : ", NOT what the solver answered")
+                        : " (the solver has not answered yet)"));
+        return true;
     }
 
     private boolean audit(long taskId) throws IOException {

@@ -28,9 +28,10 @@ class TaskQuoteTest {
             Verity v = Verity.deploy(evm, a.deployer(), a.treasury(), Verity.Config.defaults());
             ChainSelftest.setUp(v, a);
             TaskSpec base = ChainSelftest.spec(syn, ChainSelftest.secret());
-            TaskQuote q = new TaskQuote(base.workUnits(), base.numSegments(), base.numVerifiers(), base.maxPricePerUnit(), v.config.feeBps());
+            TaskQuote q = new TaskQuote(base.workUnits(), base.totalSteps(), base.checkpointInterval(), base.numVerifiers(),
+                    base.maxPricePerUnit(), v.config.feeBps());
             BigInteger floor = q.replayFeeFloor();
-            assertEquals(Verity.ether(84), floor, "ceil(1000 / 12) work units at 1 VRT");
+            assertEquals(Verity.ether(84), floor, "ceil(1000 · 8 / 96) work units at 1 VRT");
             TaskSpec low = withReplayFee(base, floor.subtract(BigInteger.ONE));
             Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> v.post(a.submitter(), low));
             assertEquals("ReplayFeeTooLow(" + floor.subtract(BigInteger.ONE) + ", " + floor + ")", e.reason());
@@ -40,17 +41,44 @@ class TaskQuoteTest {
     }
 
     @Test
+    void theWindowFloorsAreTheMarketsFloors() {
+        SyntheticDispute syn = new SyntheticDispute(96, 8, 4, 300, 4, 3);
+        try (EmbeddedChain evm = new EmbeddedChain()) {
+            ChainSelftest.Actors a = ChainSelftest.Actors.of(evm);
+            Verity v = Verity.deploy(evm, a.deployer(), a.treasury(), Verity.Config.defaults());
+            ChainSelftest.setUp(v, a);
+            TaskSpec base = ChainSelftest.spec(syn, ChainSelftest.secret()).withShape(4, 96, 8);
+            TaskSpec big = new TaskSpec(base.specHash(), base.datasetRoot(), base.graphRoot(), base.parentModel(), base.initRoot(), base.seedCommit(),
+                    base.graphOps(), base.totalSteps(), base.checkpointInterval(), 1_999_000, BigInteger.ONE, Verity.ether(1), Verity.ether(10_000),
+                    2, 600, 600, 600, 600);
+            TaskQuote q = new TaskQuote(big.workUnits(), big.totalSteps(), big.checkpointInterval(), 2, BigInteger.ONE, v.config.feeBps());
+            Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> v.post(a.submitter(), big));
+            assertEquals("WindowOutOfRange(\"commit\", 600, " + q.commitWindowFloor() + ")", e.reason());
+            TaskSpec commitOk = big.withWindows(600, q.commitWindowFloor(), 600, 600);
+            e = assertThrows(Chain.RevertException.class, () -> v.post(a.submitter(), commitOk));
+            assertEquals("WindowOutOfRange(\"verify\", 600, " + q.verifyWindowFloor() + ")", e.reason());
+            v.post(a.submitter(), big.withWindows(600, q.commitWindowFloor(), 600, q.verifyWindowFloor()));
+        }
+    }
+
+    @Test
+    void aShortLastSegmentDoesNotLowerTheFloor() {
+        // 11 steps at c = 10: two segments, but a replay of the first costs 10/11 of the work, not half of it
+        assertEquals(BigInteger.valueOf(910), TaskSpec.replayFeeFloor(1000, 11, 10, BigInteger.ONE));
+    }
+
+    @Test
     void noSkippedFractionPaysAtTheFloors() {
         for (long segments : new long[] {1, 2, 7, 100, 1000}) {
             for (int n = 1; n <= 16; n++) {
-                TaskQuote q = new TaskQuote(1_000_000, segments, n, BigInteger.ONE, 250);
+                TaskQuote q = new TaskQuote(1_000_000, segments * 10, 10, n, BigInteger.ONE, 250);
                 for (long k = 1; k <= segments; k += Math.max(1, segments / 50)) {
                     assertTrue(q.cheaterGain(k, 0, 1) < 0, segments + " segments, " + n + " seats, " + k + " skipped");
                     assertTrue(q.cheaterGain(k, 1.0 / 3, 1) <= 1e-12, segments + " segments, " + n + " seats, " + k + " skipped, 1/3 lazy");
                 }
             }
         }
-        TaskQuote weak = new TaskQuote(1_000_000, 100, 1, BigInteger.ONE, 250);
+        TaskQuote weak = new TaskQuote(1_000_000, 1000, 10, 1, BigInteger.ONE, 250);
         assertTrue(weak.cheaterGain(100, 0.5, 0.5) > 0, "half the verifiers lazy and half the stake: skipping everything pays");
     }
 

@@ -50,7 +50,7 @@ class ZooTest {
         new SecureRandom().nextBytes(secret);
         dev.verity.chain.TaskSpec spec = new dev.verity.chain.TaskSpec(Sha256.hash(secret), Sha256.hash(new byte[] {1}),
                 Sha256.hash(new byte[] {2}), new byte[32], Sha256.hash(new byte[] {3}), dev.verity.chain.TaskSpec.seedCommitment(secret), 10, 10, 5, 100,
-                BigInteger.TEN.pow(15), dev.verity.chain.TaskSpec.replayFeeFloor(100, 2, BigInteger.TEN.pow(15)), Verity.ether(10), 1, 600, 3600, 600, 600);
+                BigInteger.TEN.pow(15), dev.verity.chain.TaskSpec.replayFeeFloor(100, 10, 5, BigInteger.TEN.pow(15)), Verity.ether(10), 1, 600, 3600, 600, 600);
         // a task is paid and registered only with a quorum of attestations: one registered verifier, drawn and attesting
         String verifier = net.account(5);
         if (!v.verifierPool().contains(verifier)) {
@@ -66,7 +66,7 @@ class ZooTest {
         v.commit(solver, id, traceRoot, modelRoot, Sha256.unhex(manifestKey));
         v.revealSeed(submitter, id, secret);
         dev.verity.chain.ChainSelftest.attestAll(v, id);
-        net.chain.advanceTime(601);
+        net.chain.advanceTime(601 + v.probeWindow()); // past the verify window and the probe window after it
         v.settle(submitter, id);
         assertEquals(Verity.Status.SETTLED, v.task(id).status());
         return id;

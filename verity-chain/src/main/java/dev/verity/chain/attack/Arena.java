@@ -89,7 +89,7 @@ public final class Arena implements AutoCloseable {
     public TaskSpec spec(SyntheticDispute syn, byte[] secret, long verifyWindow) {
         return new TaskSpec(Merkle.sha256("spec".getBytes(), Merkle.u64(syn.totalSteps)), Merkle.sha256("data".getBytes()), syn.graphRoot(),
                 new byte[32], syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
-                TaskSpec.replayFeeFloor(1000, syn.numSegments(), Verity.ether(1)),
+                TaskSpec.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)),
                 Verity.ether(1000), 2, 3600, 86400, 3600, verifyWindow);
     }
 
@@ -116,9 +116,15 @@ public final class Arena implements AutoCloseable {
         return committed(a.submitter(), a.solver(), syn, syn.traceRoot(), syn.modelRoot(), 86400, true);
     }
 
-    /** Past every deadline of the task's verification window. */
-    public void pastWindow(long taskId) {
+    /** Past the task's verify deadline (the probe window still open). */
+    public void pastDeadline(long taskId) {
         long wait = v.task(taskId).deadline() - chain.timestamp() + 1;
+        if (wait > 0) chain.advanceTime(wait);
+    }
+
+    /** Past every deadline of the task's verification: the verify window and the probe window after it. */
+    public void pastWindow(long taskId) {
+        long wait = v.task(taskId).deadline() + 600 - chain.timestamp() + 1; // and the probe window (TaskMarket.PROBE_WINDOW)
         if (wait > 0) chain.advanceTime(wait);
     }
 

@@ -47,6 +47,10 @@ public final class AttackLibrary {
                         AttackLibrary::withheldOpTrace),
                 new Attack("withheld-element-chain", "solver", "a demanded element chain is posted as calldata, or the solver loses",
                         AttackLibrary::withheldElementChain),
+                new Attack("withheld-long-chain", "solver", "a chain too long for one opening is demanded a page at a time",
+                        AttackLibrary::withheldLongChain),
+                new Attack("withheld-state-records", "solver", "a demanded state's records are posted as calldata, or the solver loses",
+                        AttackLibrary::withheldStateRecords),
                 new Attack("withheld-data", "solver", "no payment without a quorum of attestations", AttackLibrary::withheldData),
                 new Attack("one-second-commit-window", "submitter", "window floors; timeout slashes go to the treasury",
                         AttackLibrary::oneSecondCommitWindow),
@@ -69,11 +73,11 @@ public final class AttackLibrary {
                 new Attack("made-up-init-root", "submitter + solver", "checkpoint 0 is the graph's init, recomputed on chain (init claim)",
                         AttackLibrary::madeUpInitRoot),
                 new Attack("false-init-claim", "griefer", "an init claim on a right init root is refused", AttackLibrary::falseInitClaim),
-                new Attack("lazy-verifier", "verifier", "a seat locks stake; attesting a segment a ruling proves wrong loses it",
+                new Attack("lazy-verifier", "verifier", "an attestation is paid only if its replay matches the solver's loss at a step drawn after it",
                         AttackLibrary::lazyVerifier),
                 new Attack("absent-verifier", "verifier", "a drawn verifier that neither attests nor challenges a task that settles loses its seat stake",
                         AttackLibrary::absentVerifier),
-                new Attack("verifier-unbonding", "verifier", "a verifier whose free stake cannot cover a seat is not drawn, and a seat's stake cannot unbond",
+                new Attack("verifier-unbonding", "verifier", "a pooled verifier's draw weight is its stake, updated as it changes; a seat's stake cannot unbond",
                         AttackLibrary::verifierUnbonding),
                 new Attack("verifier-sybil", "verifier (4 accounts)", "seats are drawn in proportion to stake, not per account",
                         AttackLibrary::verifierSybil));
@@ -133,7 +137,8 @@ public final class AttackLibrary {
     static Outcome sybilSilentDispute(Arena x) {
         SyntheticDispute syn = cheat(11);
         String solver = x.a.solver(), sybil = x.extra.get(0), honest = x.a.verifiers().get(0);
-        long id = x.committed(syn);
+        // a one-hour verify window: it (and the probe window after it) ends while the day-long dispute rounds are open
+        long id = x.committed(x.a.submitter(), solver, syn, syn.traceRoot(), syn.modelRoot(), 3600, true);
         long sybilDispute = x.v.openDispute(sybil, id, 1);
         x.v.round2(solver, sybilDispute, syn.round2(1));
         long d = x.v.openDispute(honest, id, 1);
@@ -461,35 +466,61 @@ public final class AttackLibrary {
                 "both claims refused (the element is right; the other state's record does not prove): the task settled", held);
     }
 
-    /** A drawn verifier attests its segment of a cheating task without replaying it; an honest challenger proves the segment wrong. */
+    /** Seat {@code i} attests a replay of the synthetic losses; the solver answers its probe and the verifier reveals. */
+    static void proveSeat(Arena x, long id, int i) {
+        Verity.Assignment seat = x.v.assignments(id).get(i);
+        dev.verity.chain.ReplayProbe r = dev.verity.chain.ChainSelftest.syntheticReplay(x.v, id, seat);
+        x.v.attest(seat.verifier(), id, i, r.root());
+        long k = x.v.probeStep(id, i);
+        x.v.answerProbe(x.v.task(id).solver(), id, i, dev.verity.chain.ChainSelftest.syntheticLoss(k));
+        x.v.revealProbe(seat.verifier(), id, i, r, k);
+    }
+
+    /** A task of three seats (the arena's three verifiers). */
+    static long threeSeatTask(Arena x, SyntheticDispute syn) {
+        byte[] secret = dev.verity.chain.ChainSelftest.secret();
+        return x.committed(x.a.submitter(), x.a.solver(), x.spec(syn, secret, 86400).withVerifiers(3), secret, syn.traceRoot(),
+                syn.modelRoot(), true);
+    }
+
+    /**
+     * A drawn verifier attests without replaying: it commits a made-up replay (it cannot know the losses the solver's steps
+     * computed, which nobody publishes) and hopes for the fee. The others replay.
+     */
     static Outcome lazyVerifier(Arena x) {
         SyntheticDispute syn = cheat(43);
-        long id = x.committed(syn);
-        Verity.Assignment seat = x.v.assignments(id).get(0);
-        String lazy = seat.verifier(), honest = x.a.challenger();
-        x.v.attest(lazy, id, 0);
-        long d = challengeAndWin(x, honest, id, syn, seat.segment());
+        long id = threeSeatTask(x, syn);
+        List<Verity.Assignment> seats = x.v.assignments(id);
+        Verity.Assignment seat = seats.get(2);
+        String lazy = seat.verifier();
+        long s0 = seat.segment() * syn.interval;
+        dev.verity.chain.ReplayProbe madeUp = new dev.verity.chain.ReplayProbe(lazy, s0 + 1, new int[(int) syn.interval]);
+        x.v.attest(lazy, id, 2, madeUp.root());
+        proveSeat(x, id, 0);
+        proveSeat(x, id, 1);
+        long k = x.v.probeStep(id, 2);
+        x.v.answerProbe(x.a.solver(), id, 2, dev.verity.chain.ChainSelftest.syntheticLoss(k));
+        x.v.revealProbe(lazy, id, 2, madeUp, k);
         finish(x, id);
-        boolean held = x.v.dispute(d).challengerWon() && x.v.assignments(id).get(0).slashed() && x.v.locked(lazy).signum() == 0;
-        return new Outcome(List.of(lazy), List.of(honest, x.a.submitter()),
-                "the ruling on segment " + seat.segment() + " slashed the seat stake of the verifier who attested it, and its replay fee was not paid", held);
+        boolean held = !x.v.assignments(id).get(2).proven() && x.v.task(id).status() == Verity.Status.SETTLED;
+        return new Outcome(List.of(lazy), List.of(x.a.solver()),
+                "its made-up replay did not match the solver's loss at the probed step " + k + ": no fee; the two that replayed settled the task",
+                held);
     }
 
     /** A drawn verifier never shows up (it registered for the replay fees, not the work); the others replay and attest. */
     static Outcome absentVerifier(Arena x) {
         SyntheticDispute syn = cheat(44);
-        byte[] secret = dev.verity.chain.ChainSelftest.secret();
-        long id = x.committed(x.a.submitter(), x.a.solver(), x.spec(syn, secret, 86400).withVerifiers(3), secret, syn.traceRoot(),
-                syn.modelRoot(), true);
+        long id = threeSeatTask(x, syn);
         List<Verity.Assignment> seats = x.v.assignments(id);
         String absent = seats.get(2).verifier();
-        x.v.attest(seats.get(0).verifier(), id, 0);
-        x.v.attest(seats.get(1).verifier(), id, 1);
+        proveSeat(x, id, 0);
+        proveSeat(x, id, 1);
         finish(x, id);
         boolean held = seats.size() == 3 && x.v.task(id).status() == Verity.Status.SETTLED && x.v.assignments(id).get(2).slashed();
         return new Outcome(List.of(absent), List.of(x.a.solver()),
-                "two of three seats attested and the task settled; the absent seat's stake went to the treasury (a task that misses its "
-                        + "quorum slashes no one: silence cannot be told from withheld data)", held);
+                "two of three seats proved their replays and the task settled; the absent seat's stake went to the treasury (a task that "
+                        + "misses its quorum slashes no one: silence cannot be told from withheld data)", held);
     }
 
     /** A verifier stakes big, registers (a big draw weight), unbonds everything and hopes to be drawn and paid anyway. */
@@ -509,7 +540,7 @@ public final class AttackLibrary {
         dev.verity.chain.ChainSelftest.attestAll(x.v, id);
         finish(x, id);
         return new Outcome(List.of(quitter), List.of(x.a.solver()),
-                "its stale weight drew it, it could not lock a seat and left the pool; a seated verifier's unbond reverted", notSeated && locked);
+                "its unbond took its weight to zero and it out of the pool at once; a seated verifier's unbond reverted", notSeated && locked);
     }
 
     /** One stake split over four accounts, to take more of the draw than one account with the same stake. */
@@ -530,5 +561,42 @@ public final class AttackLibrary {
         finish(x, id); // whoever was drawn, the split gained no weight (nobody attests: no fee is earned for work here)
         return new Outcome(x.extra.subList(0, 4), List.of(),
                 "four accounts of 250 weigh " + tokens(split) + " in the draw, one of 1000 weighs " + tokens(x.v.drawWeight(whole)), proportional);
+    }
+
+    /**
+     * The solver publishes no records of the states its claims would be proven against; the challenger demands the
+     * disputed step's state. Forced to open it, a solver that posts records of another state is refused; silent, it loses.
+     */
+    static Outcome withheldStateRecords(Arena x) {
+        SyntheticDispute syn = cheat(47);
+        String solver = x.a.solver(), honest = x.a.verifiers().get(0);
+        long id = x.committed(syn);
+        long d = x.v.openDispute(honest, id, 1);
+        x.v.round2(solver, d, syn.round2(1));
+        Verity.Step st = syn.step(1, 3);
+        x.v.demandState(honest, d, st, Verity.STATE_DISPUTED);
+        boolean wrongRefused = reverts(() -> x.v.postState(solver, d, syn.stateRecords(syn.interval + 2)));
+        boolean again = reverts(() -> x.v.demandState(honest, d, st, Verity.STATE_DISPUTED)); // an opening is due: not the challenger's move
+        finish(x, id); // the solver would rather stay silent than show the state its cheat produced: it loses by timeout
+        return new Outcome(List.of(solver), List.of(honest, x.a.submitter()),
+                "records of another state refused; silent after the demand: lost by timeout", wrongRefused && again && x.v.dispute(d).challengerWon());
+    }
+
+    /** The solver posts the root of a 5,000-link chain (a wide reduction) and publishes no leaf, counting on its length. */
+    static Outcome withheldLongChain(Arena x) {
+        SyntheticDispute syn = new SyntheticDispute(32, 8, 4, 300, 5000, 48);
+        String solver = x.a.solver(), honest = x.a.verifiers().get(1);
+        long id = x.committed(syn);
+        long d = x.v.openDispute(honest, id, 2);
+        x.v.round2(solver, d, syn.round2(2));
+        x.v.round3(honest, d, syn.round3(2, 3, syn.graphOps - 1, syn.outputElems - 1));
+        x.v.round4(solver, d, syn.round4());
+        boolean whole = reverts(() -> x.v.demandChain(honest, d));
+        x.v.demandChainPage(honest, d, 1);
+        boolean wrong = reverts(() -> x.v.postChainPage(solver, d, syn.chainPage(0).leaves(), syn.chainPage(1).path()));
+        finish(x, id); // silent after the page demand: it loses by timeout
+        return new Outcome(List.of(solver), List.of(honest, x.a.submitter()),
+                "too long to open whole, so a page was demanded; another page's leaves were refused; silent: lost by timeout",
+                whole && wrong && x.v.dispute(d).challengerWon());
     }
 }

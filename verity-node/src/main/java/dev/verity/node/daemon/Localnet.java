@@ -373,7 +373,7 @@ public final class Localnet {
         List<Child> verifiers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             verifiers.add(node(work, keys.get(6 + i), vNames[i], "verifier " + vNames[i] + (i == 2 ? " (audits all)" : ""), "verifier",
-                    Map.of("verifier", Map.of("stake", "100", "auditAll", i == 2))));
+                    Map.of("verifier", Map.of("stake", "300", "auditAll", i == 2))));
         }
         Child mallory = node(work, keys.get(9), "mallory", "solver mallory", "solver", Map.of("solver", Map.of(
                 "pricePerUnit", "0.001", "capacityWorkUnits", 10_000_000, "maxConcurrentTasks", 2, "stake", "1000", "cheat", CHEAT)));

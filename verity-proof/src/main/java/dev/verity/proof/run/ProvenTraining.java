@@ -37,7 +37,11 @@ public final class ProvenTraining {
         void onStep(long step, long proofNanos);
     }
 
-    public record Result(Manifest manifest, TrainingState finalState, long trainNanos, long proofNanos) {
+    /**
+     * {@code losses}: the loss each step of this call computed, by the step count it produced (the key is {@code s} for
+     * the step from state {@code s − 1} to {@code s}): a solver answers the verifiers' probes from them.
+     */
+    public record Result(Manifest manifest, TrainingState finalState, long trainNanos, long proofNanos, java.util.SortedMap<Long, Float> losses) {
         public double overhead() {
             return trainNanos == 0 ? 0 : proofNanos / (double) trainNanos;
         }
@@ -53,6 +57,7 @@ public final class ProvenTraining {
                                    StepFunction stepFn, Progress progress) throws IOException {
         long trainNs = 0;
         long proofNs = 0;
+        java.util.TreeMap<Long, Float> losses = new java.util.TreeMap<>();
         List<Manifest.Checkpoint> cps = new ArrayList<>(done);
         Map<String, String> id = run.identity();
         int c = run.spec().checkpointInterval();
@@ -67,6 +72,7 @@ public final class ProvenTraining {
             long t0 = System.nanoTime();
             while (state.step() < until) {
                 stepFn.step(run, state);
+                losses.put(state.step(), run.trainer().lastLoss());
                 if (progress != null) {
                     progress.onStep(state.step(), proofNs);
                 }
@@ -84,7 +90,7 @@ public final class ProvenTraining {
         Manifest m = new Manifest(partial.task(), partial.datasetRoot(), partial.graphRoot(), cps,
                 Sha256.hex(partial.traceTree().root()), partial.modelRoot(), modelBlob);
         proofNs += System.nanoTime() - t0;
-        return new Result(m, state, trainNs, proofNs);
+        return new Result(m, state, trainNs, proofNs, losses);
     }
 
     /** Stores the state and returns its checkpoint entry. */

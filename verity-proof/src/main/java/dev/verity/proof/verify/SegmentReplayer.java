@@ -42,6 +42,16 @@ public final class SegmentReplayer {
         return manifest.checkpoints().size() - 1;
     }
 
+    private float[] replayedLosses = new float[0];
+
+    /**
+     * The losses the last {@link #replay} computed, one per step of its segment in order (the step from checkpoint i's
+     * state s0 to s0 + 1 first): what a verifier's attestation commits to (a replay of them is the only way to know them).
+     */
+    public float[] replayedLosses() {
+        return replayedLosses.clone();
+    }
+
     /** The task's run this replayer checks against. */
     public TaskRun run() {
         return run;
@@ -130,7 +140,10 @@ public final class SegmentReplayer {
         try {
             TrainingState s = load(i);
             long until = manifest.checkpoints().get(i + 1).step();
-            run.trainer().train(s, until, true, null);
+            float[] losses = new float[Math.toIntExact(until - s.step())];
+            long first = s.step() + 1;
+            run.trainer().train(s, until, true, (step, loss) -> losses[(int) (step - first)] = loss);
+            replayedLosses = losses;
             String got = Sha256.hex(StateCommitment.rootOf(s));
             String want = manifest.checkpoints().get(i + 1).stateRoot();
             if (!got.equals(want)) {

@@ -112,6 +112,15 @@ public final class Trainer {
         return loss;
     }
 
+    /** The loss of the last step this trainer ran (its executor's loss output; NaN before any step). */
+    public float lastLoss() {
+        try {
+            return executor.output("loss").data()[0];
+        } catch (RuntimeException notRunYet) {
+            return Float.NaN;
+        }
+    }
+
     /** Trains until {@code state.step() == untilStep}. */
     public void train(TrainingState state, long untilStep, boolean fast, Listener listener) {
         if (untilStep > TrainConfig.MAX_STEPS) {
