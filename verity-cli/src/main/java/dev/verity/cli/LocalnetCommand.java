@@ -25,6 +25,12 @@ final class LocalnetCommand implements Callable<Integer> {
     @Option(names = "--faults", description = "also kill a verifier, SIGKILL the solver mid-training and restart it, restart the submitter mid-task")
     boolean faults;
 
+    @Option(names = "--explorer", description = "after the story, keep the network running and serve the explorer on it until Ctrl-C or SIGTERM")
+    boolean explorer;
+
+    @Option(names = "--port", defaultValue = "8080", description = "the explorer's port on 127.0.0.1 (default ${DEFAULT-VALUE}; 0: any free port)")
+    int port;
+
     @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS", description = "give up after this long (default ${DEFAULT-VALUE})")
     long timeout;
 
@@ -35,7 +41,8 @@ final class LocalnetCommand implements Callable<Integer> {
         }
         Path work = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("verity-localnet");
         // a temp dir goes with the processes, in the same cleanup (so also on Ctrl-C)
-        return Localnet.run(new Localnet.Options(work, launcher(), quiet, faults, Duration.ofSeconds(timeout), keep == null), System.out)
+        return Localnet.run(new Localnet.Options(work, launcher(), quiet, faults, Duration.ofSeconds(timeout), keep == null,
+                explorer ? port : -1), System.out)
                 .exitCode();
     }
 

@@ -41,9 +41,30 @@ public final class Demo {
         return new TaskSpec(d.model(), d.dataset(), d.datasetRoot(), null, null, d.train().withBatch(batch), 10);
     }
 
+    /** What to do with the network once the story is told, before it is closed (e.g. serve the explorer on it). */
+    @FunctionalInterface
+    public interface AfterStory {
+        void accept(LocalNet net) throws Exception;
+    }
+
     public static int run(PrintStream out, Path work, Solver.Progress progress) throws Exception {
-        List<String> failures = new ArrayList<>();
+        return run(out, work, progress, null);
+    }
+
+    /** The story; then {@code after} (if not null) with the network still running, whatever the checks found. */
+    public static int run(PrintStream out, Path work, Solver.Progress progress, AfterStory after) throws Exception {
         try (LocalNet net = LocalNet.start(work)) {
+            int rc = story(out, work, progress, net);
+            if (after != null) {
+                after.accept(net);
+            }
+            return rc;
+        }
+    }
+
+    private static int story(PrintStream out, Path work, Solver.Progress progress, LocalNet net) throws Exception {
+        List<String> failures = new ArrayList<>();
+        { // the story's locals, scoped as they were when the network was opened here
             Verity v = net.verity;
             out.println("== Verity demo: one network in one JVM (embedded EVM, blob store in " + work + ")");
             out.println("contracts: token " + v.token + ", market " + v.market + ", game " + v.game + " (referee: BasicOpReferee)");

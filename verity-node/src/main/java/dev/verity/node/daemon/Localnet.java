@@ -10,6 +10,8 @@ import dev.verity.chain.RpcChain;
 import dev.verity.chain.Verity;
 import dev.verity.node.ChainEvents;
 import dev.verity.node.Demo;
+import dev.verity.node.blob.BlobStores;
+import dev.verity.node.explorer.Explorer;
 import dev.verity.node.Network;
 import dev.verity.proof.cheat.Cheat;
 import dev.verity.proof.cheat.ProofCheck;
@@ -88,9 +90,17 @@ public final class Localnet {
      * @param deleteWork remove {@code work} once every process is stopped, also when the run is
      *                   interrupted (Ctrl-C runs the same cleanup from a shutdown hook)
      */
-    public record Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout, boolean deleteWork) {
+    /**
+     * @param explorerPort after the story, keep the network running and serve the explorer on this port (0: any free
+     *                     port) until the JVM is asked to stop; -1: stop the network after the story
+     */
+    public record Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout, boolean deleteWork, int explorerPort) {
         public Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout) {
             this(work, launcher, quiet, faults, timeout, false);
+        }
+
+        public Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout, boolean deleteWork) {
+            this(work, launcher, quiet, faults, timeout, deleteWork, -1);
         }
 
         public Options {
@@ -100,6 +110,9 @@ public final class Localnet {
             launcher = List.copyOf(launcher);
             if (timeout == null) {
                 timeout = Duration.ofMinutes(10);
+            }
+            if (explorerPort < -1 || explorerPort > 65535) {
+                throw new IllegalArgumentException("localnet: the explorer's port must be in [0, 65535], got " + explorerPort);
             }
         }
     }
@@ -527,6 +540,9 @@ public final class Localnet {
 
         int settled = task1.status() == Verity.Status.SETTLED ? 1 : 0;
         int failedTasks = task2.status() == Verity.Status.FAILED ? 1 : 0;
+        if (o.explorerPort() >= 0) {
+            serveExplorer(work);
+        }
         stopAll();
         List<Long> alive = new ArrayList<>();
         for (long pid : pids) {
@@ -818,6 +834,23 @@ public final class Localnet {
         return new BigDecimal(wei).divide(BigDecimal.TEN.pow(18)).setScale(4, RoundingMode.HALF_EVEN).toPlainString();
     }
 
+    // ------------------------------------------------------------------------------------------ explorer
+
+    private volatile Explorer explorer;
+
+    /**
+     * Serves the explorer on the running network (the Hardhat node, the blob server) and blocks: Ctrl-C or
+     * SIGTERM runs {@link #cleanup()} from the shutdown hook, which closes the explorer and stops every process.
+     */
+    private void serveExplorer(Path work) throws Exception {
+        checkTime("the story");
+        explorer = Explorer.start(v, BlobStores.open(blobUrl), Explorer.Settings.local(o.explorerPort(), work.resolve("explorer.db")));
+        say("");
+        say("explorer: " + explorer.url() + " (the network keeps running: chain " + hardhat.url + ", blob store " + blobUrl
+                + ", deployment " + work.resolve("deployment.json") + "; Ctrl-C or SIGTERM stops everything)");
+        new java.util.concurrent.CountDownLatch(1).await();
+    }
+
     // ------------------------------------------------------------------------------------------ cleanup
 
     private void stopAll() throws InterruptedException {
@@ -833,6 +866,9 @@ public final class Localnet {
 
     /** Kills, by PID, every process this run started that is still alive. Idempotent; also the Ctrl-C hook. */
     private synchronized void cleanup() {
+        if (explorer != null) {
+            explorer.close();
+        }
         for (Child c : children) {
             Process p = c.process;
             if (p != null && p.isAlive()) {
