@@ -183,8 +183,9 @@ public final class Challenger implements Role {
         BigInteger slashed = resolved == null ? BigInteger.ZERO : resolved.word(1);
         String how = side.ruledOn().isEmpty() ? side.lastHow : "the referee ruled on " + side.ruledOn();
         outcomes.add(new Outcome(dispute, d.taskId(), d.challengerWon(), how, side.moves()));
-        log.accept("dispute " + dispute + " resolved: " + (d.challengerWon() ? "the challenger wins; the solver's stake of "
-                + Accounts.tokens(slashed) + " is slashed (half to " + name() + ", half to the treasury)" : "the solver wins; " + name()
-                + " forfeits its bond") + " — " + how);
+        String won = slashed.signum() > 0
+                ? "the challenger wins; the solver's stake of " + Accounts.tokens(slashed) + " is slashed (half to " + name() + ", half to the treasury)"
+                : "the challenger wins; an earlier winner took the solver's stake, so " + name() + " gets its bond back";
+        log.accept("dispute " + dispute + " resolved: " + (d.challengerWon() ? won : "the solver wins; " + name() + " forfeits its bond") + " — " + how);
     }
 }

@@ -78,6 +78,9 @@ public final class InitClaims {
         MerkleTree tree = Commitments.namedTree(Commitments.STATE_TENSOR, parent);
         int i = parent.headMap(name).size();
         Tensor t = parent.get(name);
+        if (t == null) {
+            return NONE; // the parent has no such tensor: no record to show (the claim then does not prove, and reverts)
+        }
         byte[] rec = Commitments.namedTensorRecord(Commitments.STATE_TENSOR, name, t.shape(), Commitments.tensorRoot(t.data()));
         return leaf(rec, tree.proof(i));
     }
