@@ -126,19 +126,17 @@ public final class ChainSelftest {
      * once each probe is drawn the solver answers the same loss and the verifier reveals its leaf: every seat is proven.
      */
     public static void attestAll(Verity v, long taskId) {
-        List<Verity.Assignment> as = v.assignments(taskId);
-        List<ReplayProbe> replays = new java.util.ArrayList<>();
-        for (int i = 0; i < as.size(); i++) {
-            ReplayProbe r = syntheticReplay(v, taskId, as.get(i));
-            replays.add(r);
-            v.attest(as.get(i).verifier(), taskId, i, r.root());
-        }
-        String solver = v.task(taskId).solver();
-        for (int i = 0; i < as.size(); i++) {
-            long k = v.probeStep(taskId, i);
-            v.answerProbe(solver, taskId, i, syntheticLoss(k));
-            v.revealProbe(as.get(i).verifier(), taskId, i, replays.get(i), k);
-        }
+        for (int i = 0; i < v.assignments(taskId).size(); i++) proveSeat(v, taskId, i);
+    }
+
+    /** Seat {@code i} attests a replay of the synthetic losses; the solver answers its probe and the verifier reveals. */
+    public static void proveSeat(Verity v, long taskId, int i) {
+        Verity.Assignment seat = v.assignments(taskId).get(i);
+        ReplayProbe r = syntheticReplay(v, taskId, seat);
+        v.attest(seat.verifier(), taskId, i, r.root());
+        long k = v.probeStep(taskId, i);
+        v.answerProbe(v.task(taskId).solver(), taskId, i, syntheticLoss(k));
+        v.revealProbe(seat.verifier(), taskId, i, r, k);
     }
 
     /** The loss bits a synthetic task's step {@code k} computes (an honest solver and an honest replay agree on them). */

@@ -722,10 +722,8 @@ public final class Verity {
 
     /** The solver opens the demanded element chain: its link leaves, then the result leaf. */
     public Receipt postChain(String solver, long id, List<byte[]> leaves) {
-        List<DynamicBytes> l = new ArrayList<>();
-        for (byte[] x : leaves) l.add(bytes(x));
         return tx(solver, game, "DisputeGame.postChain (round 5, demanded)", "postChain(uint256," + STATE + ",bytes[])", u256(id), state(id),
-                new DynamicArray<>(DynamicBytes.class, l));
+                bytesArrayAbi(leaves));
     }
 
     /** DisputeGame.STATE_*: which root a state demand opens. */
@@ -744,10 +742,8 @@ public final class Verity {
 
     /** The solver opens the demanded state: every record, in the tree's order (the contract recomputes the root). */
     public Receipt postState(String solver, long id, List<byte[]> records) {
-        List<DynamicBytes> l = new ArrayList<>();
-        for (byte[] x : records) l.add(bytes(x));
         return tx(solver, game, "DisputeGame.postState (round 3, demanded)", "postState(uint256," + STATE + ",bytes[])", u256(id), state(id),
-                new DynamicArray<>(DynamicBytes.class, l));
+                bytesArrayAbi(records));
     }
 
     /** The records the solver opened on chain in dispute {@code id} for state {@code which}, if it did. */
@@ -757,6 +753,13 @@ public final class Verity {
             return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 2).intValueExact() / 32));
         }
         return java.util.Optional.empty();
+    }
+
+    /** {@code leaves} as an ABI {@code bytes[]}. */
+    private static DynamicArray<DynamicBytes> bytesArrayAbi(List<byte[]> leaves) {
+        List<DynamicBytes> l = new ArrayList<>();
+        for (byte[] x : leaves) l.add(bytes(x));
+        return new DynamicArray<>(DynamicBytes.class, l);
     }
 
     /** A {@code bytes[]} whose head is at word {@code base} of ABI-encoded {@code w}. */
@@ -787,10 +790,8 @@ public final class Verity {
 
     /** The solver opens the demanded page: its leaves and the path from the page's subtree to the chain root. */
     public Receipt postChainPage(String solver, long id, List<byte[]> leaves, List<byte[]> path) {
-        List<DynamicBytes> l = new ArrayList<>();
-        for (byte[] x : leaves) l.add(bytes(x));
         return tx(solver, game, "DisputeGame.postChainPage (round 5, demanded)", "postChainPage(uint256," + STATE + ",bytes[],bytes32[])", u256(id),
-                state(id), new DynamicArray<>(DynamicBytes.class, l), b32s(path));
+                state(id), bytesArrayAbi(leaves), b32s(path));
     }
 
     /** The leaves of page {@code page} of the chain the solver opened on chain in dispute {@code id}, if it did. */

@@ -249,7 +249,8 @@ public final class DisputeParty {
                 int from = Math.toIntExact(page * size);
                 List<byte[]> slice = List.copyOf(leaves.subList(from, Math.min(leaves.size(), from + size)));
                 MerkleTree tree = Commitments.chainTree(chain.links(), chain.result());
-                List<byte[]> path = sib(tree.proof(from)).subList(Verity.CHAIN_PAGE_HEIGHT, sib(tree.proof(from)).size());
+                List<byte[]> proof = sib(tree.proof(from));
+                List<byte[]> path = proof.subList(Verity.CHAIN_PAGE_HEIGHT, proof.size());
                 record(5, "postChainPage", v.postChainPage(account, dispute, slice, path));
                 return "opened page " + page + " of the " + chain.links().size() + "-link element chain on chain, as demanded";
             }

@@ -25,8 +25,7 @@ class TaskQuoteTest {
         SyntheticDispute syn = new SyntheticDispute(96, 8, 4, 300, 4, 3);
         try (EmbeddedChain evm = new EmbeddedChain()) {
             ChainSelftest.Actors a = ChainSelftest.Actors.of(evm);
-            Verity v = Verity.deploy(evm, a.deployer(), a.treasury(), Verity.Config.defaults());
-            ChainSelftest.setUp(v, a);
+            Verity v = deployed(evm, a);
             TaskSpec base = ChainSelftest.spec(syn, ChainSelftest.secret());
             TaskQuote q = new TaskQuote(base.workUnits(), base.totalSteps(), base.checkpointInterval(), base.numVerifiers(),
                     base.maxPricePerUnit(), v.config.feeBps());
@@ -45,9 +44,8 @@ class TaskQuoteTest {
         SyntheticDispute syn = new SyntheticDispute(96, 8, 4, 300, 4, 3);
         try (EmbeddedChain evm = new EmbeddedChain()) {
             ChainSelftest.Actors a = ChainSelftest.Actors.of(evm);
-            Verity v = Verity.deploy(evm, a.deployer(), a.treasury(), Verity.Config.defaults());
-            ChainSelftest.setUp(v, a);
-            TaskSpec base = ChainSelftest.spec(syn, ChainSelftest.secret()).withShape(4, 96, 8);
+            Verity v = deployed(evm, a);
+            TaskSpec base = ChainSelftest.spec(syn, ChainSelftest.secret());
             TaskSpec big = new TaskSpec(base.specHash(), base.datasetRoot(), base.graphRoot(), base.parentModel(), base.initRoot(), base.seedCommit(),
                     base.graphOps(), base.totalSteps(), base.checkpointInterval(), 1_999_000, BigInteger.ONE, Verity.ether(1), Verity.ether(10_000),
                     2, 600, 600, 600, 600);
@@ -80,6 +78,13 @@ class TaskQuoteTest {
         }
         TaskQuote weak = new TaskQuote(1_000_000, 1000, 10, 1, BigInteger.ONE, 250);
         assertTrue(weak.cheaterGain(100, 0.5, 0.5) > 0, "half the verifiers lazy and half the stake: skipping everything pays");
+    }
+
+    /** The real contracts on {@code evm}, the self-test's actors funded and staked. */
+    private static Verity deployed(EmbeddedChain evm, ChainSelftest.Actors a) {
+        Verity v = Verity.deploy(evm, a.deployer(), a.treasury(), Verity.Config.defaults());
+        ChainSelftest.setUp(v, a);
+        return v;
     }
 
     private static TaskSpec withReplayFee(TaskSpec s, BigInteger fee) {

@@ -466,16 +466,6 @@ public final class AttackLibrary {
                 "both claims refused (the element is right; the other state's record does not prove): the task settled", held);
     }
 
-    /** Seat {@code i} attests a replay of the synthetic losses; the solver answers its probe and the verifier reveals. */
-    static void proveSeat(Arena x, long id, int i) {
-        Verity.Assignment seat = x.v.assignments(id).get(i);
-        dev.verity.chain.ReplayProbe r = dev.verity.chain.ChainSelftest.syntheticReplay(x.v, id, seat);
-        x.v.attest(seat.verifier(), id, i, r.root());
-        long k = x.v.probeStep(id, i);
-        x.v.answerProbe(x.v.task(id).solver(), id, i, dev.verity.chain.ChainSelftest.syntheticLoss(k));
-        x.v.revealProbe(seat.verifier(), id, i, r, k);
-    }
-
     /** A task of three seats (the arena's three verifiers). */
     static long threeSeatTask(Arena x, SyntheticDispute syn) {
         byte[] secret = dev.verity.chain.ChainSelftest.secret();
@@ -496,8 +486,8 @@ public final class AttackLibrary {
         long s0 = seat.segment() * syn.interval;
         dev.verity.chain.ReplayProbe madeUp = new dev.verity.chain.ReplayProbe(lazy, s0 + 1, new int[(int) syn.interval]);
         x.v.attest(lazy, id, 2, madeUp.root());
-        proveSeat(x, id, 0);
-        proveSeat(x, id, 1);
+        dev.verity.chain.ChainSelftest.proveSeat(x.v, id, 0);
+        dev.verity.chain.ChainSelftest.proveSeat(x.v, id, 1);
         long k = x.v.probeStep(id, 2);
         x.v.answerProbe(x.a.solver(), id, 2, dev.verity.chain.ChainSelftest.syntheticLoss(k));
         x.v.revealProbe(lazy, id, 2, madeUp, k);
@@ -514,8 +504,8 @@ public final class AttackLibrary {
         long id = threeSeatTask(x, syn);
         List<Verity.Assignment> seats = x.v.assignments(id);
         String absent = seats.get(2).verifier();
-        proveSeat(x, id, 0);
-        proveSeat(x, id, 1);
+        dev.verity.chain.ChainSelftest.proveSeat(x.v, id, 0);
+        dev.verity.chain.ChainSelftest.proveSeat(x.v, id, 1);
         finish(x, id);
         boolean held = seats.size() == 3 && x.v.task(id).status() == Verity.Status.SETTLED && x.v.assignments(id).get(2).slashed();
         return new Outcome(List.of(absent), List.of(x.a.solver()),
