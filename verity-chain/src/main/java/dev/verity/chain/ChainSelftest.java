@@ -126,17 +126,30 @@ public final class ChainSelftest {
      * once each probe is drawn the solver answers the same loss and the verifier reveals its leaf: every seat is proven.
      */
     public static void attestAll(Verity v, long taskId) {
-        for (int i = 0; i < v.assignments(taskId).size(); i++) proveSeat(v, taskId, i);
+        int[] all = new int[v.assignments(taskId).size()];
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        proveSeats(v, taskId, all);
     }
 
-    /** Seat {@code i} attests a replay of the synthetic losses; the solver answers its probe and the verifier reveals. */
-    public static void proveSeat(Verity v, long taskId, int i) {
-        Verity.Assignment seat = v.assignments(taskId).get(i);
-        ReplayProbe r = syntheticReplay(v, taskId, seat);
-        v.attest(seat.verifier(), taskId, i, r.root());
-        long k = v.probeStep(taskId, i);
-        v.answerProbe(v.task(taskId).solver(), taskId, i, syntheticLoss(k));
-        v.revealProbe(seat.verifier(), taskId, i, r, k);
+    /**
+     * The seats {@code seats} attest replays of the synthetic losses, then, seat by seat, the solver answers the probe and
+     * the verifier reveals. The attestations come first: a node evaluates a view at its latest block, so a probe is drawn
+     * only once a block after its attestation's is mined (a lone seat on such a node needs one more transaction first).
+     */
+    public static void proveSeats(Verity v, long taskId, int... seats) {
+        List<Verity.Assignment> as = v.assignments(taskId);
+        List<ReplayProbe> replays = new java.util.ArrayList<>();
+        for (int i : seats) {
+            ReplayProbe r = syntheticReplay(v, taskId, as.get(i));
+            replays.add(r);
+            v.attest(as.get(i).verifier(), taskId, i, r.root());
+        }
+        String solver = v.task(taskId).solver();
+        for (int j = 0; j < seats.length; j++) {
+            long k = v.probeStep(taskId, seats[j]);
+            v.answerProbe(solver, taskId, seats[j], syntheticLoss(k));
+            v.revealProbe(as.get(seats[j]).verifier(), taskId, seats[j], replays.get(j), k);
+        }
     }
 
     /** The loss bits a synthetic task's step {@code k} computes (an honest solver and an honest replay agree on them). */

@@ -359,7 +359,7 @@ class MarketRulesTest {
         long id = ChainSelftest.committedTask(v, a, syn);
         List<Verity.Assignment> as = v.assignments(id);
         assertEquals(2, as.size());
-        ChainSelftest.proveSeat(v, id, 0); // one of two: no majority
+        ChainSelftest.proveSeats(v, id, 0); // one of two: no majority
         TaskSpec spec = v.task(id).spec();
         BigInteger submitter = v.balanceOf(a.submitter());
         BigInteger solver = v.balanceOf(a.solver());

@@ -486,8 +486,7 @@ public final class AttackLibrary {
         long s0 = seat.segment() * syn.interval;
         dev.verity.chain.ReplayProbe madeUp = new dev.verity.chain.ReplayProbe(lazy, s0 + 1, new int[(int) syn.interval]);
         x.v.attest(lazy, id, 2, madeUp.root());
-        dev.verity.chain.ChainSelftest.proveSeat(x.v, id, 0);
-        dev.verity.chain.ChainSelftest.proveSeat(x.v, id, 1);
+        dev.verity.chain.ChainSelftest.proveSeats(x.v, id, 0, 1);
         long k = x.v.probeStep(id, 2);
         x.v.answerProbe(x.a.solver(), id, 2, dev.verity.chain.ChainSelftest.syntheticLoss(k));
         x.v.revealProbe(lazy, id, 2, madeUp, k);
@@ -504,8 +503,7 @@ public final class AttackLibrary {
         long id = threeSeatTask(x, syn);
         List<Verity.Assignment> seats = x.v.assignments(id);
         String absent = seats.get(2).verifier();
-        dev.verity.chain.ChainSelftest.proveSeat(x.v, id, 0);
-        dev.verity.chain.ChainSelftest.proveSeat(x.v, id, 1);
+        dev.verity.chain.ChainSelftest.proveSeats(x.v, id, 0, 1);
         finish(x, id);
         boolean held = seats.size() == 3 && x.v.task(id).status() == Verity.Status.SETTLED && x.v.assignments(id).get(2).slashed();
         return new Outcome(List.of(absent), List.of(x.a.solver()),
