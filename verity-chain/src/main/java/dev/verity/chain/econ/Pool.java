@@ -1,0 +1,108 @@
+package dev.verity.chain.econ;
+
+import dev.verity.chain.DevAccounts;
+import dev.verity.chain.Verity;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The simulated population, each agent its own development account: a keeper (the deployer, who also closes
+ * auctions and settles), the treasury, one submitter, one solver per solver strategy, a griefer, and a verifier pool
+ * whose seats the contracts draw in proportion to stake. Verifier stakes are counted in seats ({@link Rules#seatStake}):
+ * six diligent verifiers of 4 seats, one diligent verifier of 16 (the sybils' counterpart), one verifier split into 4
+ * sybil accounts of 4, two lazy, two colluding and one absent verifier of 4: by stake, 74% of the pool replays, 11% is
+ * lazy, 11% colludes and 5% is absent.
+ */
+public final class Pool {
+    /** Verifier accounts per strategy and the seats each one's stake covers. */
+    private static final List<Object[]> VERIFIERS = List.of(new Object[] {Strategy.DILIGENT, 6, 4}, new Object[] {Strategy.ONE_ACCOUNT, 1, 16},
+            new Object[] {Strategy.SYBIL, 4, 4}, new Object[] {Strategy.LAZY, 2, 4}, new Object[] {Strategy.COLLUDING, 2, 4},
+            new Object[] {Strategy.ABSENT, 1, 4});
+    /** Tokens each agent starts with, and what a solver stakes (many tasks' solver stakes). */
+    static final BigInteger FUNDS = Verity.ether(10_000_000);
+    static final BigInteger SOLVER_STAKE = Verity.ether(200_000);
+
+    public final String keeper;
+    public final String treasury;
+    public final String submitter;
+    public final String griefer;
+    /** Solver account per solver strategy. */
+    public final Map<Strategy, String> solvers = new LinkedHashMap<>();
+    /** Verifier account (lower case) to its strategy, in pool order. */
+    public final Map<String, Strategy> verifiers = new LinkedHashMap<>();
+
+    private Pool(List<String> acc) {
+        keeper = acc.get(0);
+        treasury = acc.get(1);
+        submitter = acc.get(2);
+        griefer = acc.get(3);
+        int i = 4;
+        for (Strategy s : Strategy.SOLVERS) solvers.put(s, acc.get(i++));
+        for (Object[] v : VERIFIERS) {
+            for (int k = 0; k < (int) v[1]; k++) verifiers.put(acc.get(i++), (Strategy) v[0]);
+        }
+    }
+
+    /** How many accounts the pool uses. */
+    public static int size() {
+        int n = 4 + Strategy.SOLVERS.size();
+        for (Object[] v : VERIFIERS) n += (int) v[1];
+        return n;
+    }
+
+    public static List<String> accounts() {
+        List<String> out = new ArrayList<>();
+        for (String a : DevAccounts.addresses(size())) out.add(a.toLowerCase(Locale.ROOT));
+        return out;
+    }
+
+    /** The agents over {@link #accounts()}, funded, approved, staked and (verifiers) registered on {@code v}. */
+    public static Pool setUp(Verity v, Rules rules) {
+        Pool p = new Pool(accounts());
+        BigInteger max = BigInteger.TWO.pow(256).subtract(BigInteger.ONE);
+        for (String who : p.everyone()) {
+            if (who.equals(p.keeper) || who.equals(p.treasury)) continue;
+            v.transfer(p.keeper, who, FUNDS);
+            for (String spender : List.of(v.market, v.staking, v.game)) v.approve(who, spender, max);
+        }
+        for (String s : p.solvers.values()) v.stake(s, SOLVER_STAKE);
+        for (Object[] spec : VERIFIERS) {
+            BigInteger stake = rules.seatStake().multiply(BigInteger.valueOf((int) spec[2]));
+            for (Map.Entry<String, Strategy> e : p.verifiers.entrySet()) {
+                if (e.getValue() != spec[0]) continue;
+                v.stake(e.getKey(), stake);
+                v.registerVerifier(e.getKey());
+            }
+        }
+        return p;
+    }
+
+    /** Every account of the simulation, the keeper and the treasury included. */
+    public List<String> everyone() {
+        List<String> all = new ArrayList<>(List.of(keeper, treasury, submitter, griefer));
+        all.addAll(solvers.values());
+        all.addAll(verifiers.keySet());
+        return all;
+    }
+
+    /** The verifier's strategy (its behaviour when seated: the sybils and the one-account verifier replay as diligent ones do). */
+    public Strategy strategyOf(String verifier) {
+        Strategy s = verifiers.get(verifier.toLowerCase(Locale.ROOT));
+        if (s == null) throw new IllegalStateException(verifier + " was seated but is none of the simulation's verifiers");
+        return s;
+    }
+
+    /** Accounts of {@code s} among the verifiers. */
+    public List<String> verifiersOf(Strategy s) {
+        return verifiers.entrySet().stream().filter(e -> e.getValue() == s).map(Map.Entry::getKey).toList();
+    }
+
+    /** Whether a seated verifier of this strategy replays its segment. */
+    public static boolean replays(Strategy s) {
+        return s == Strategy.DILIGENT || s == Strategy.ONE_ACCOUNT || s == Strategy.SYBIL;
+    }
+}

@@ -1,0 +1,257 @@
+package dev.verity.chain.econ;
+
+import dev.verity.chain.Merkle;
+import dev.verity.chain.ReplayProbe;
+import dev.verity.chain.SyntheticDispute;
+import dev.verity.chain.TaskSpec;
+import dev.verity.chain.Verity;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * One task from post to its end, every party played by its agent through the real contracts: the submitter posts and
+ * reveals, the solver bids, commits and answers the probes, each drawn seat acts as its verifier's strategy, a griefer
+ * may dispute, a diligent seat that replays a skipped segment challenges and the dispute is played to the referee's
+ * ruling, and the keeper settles. The training is synthetic ({@link Losses}, {@link SyntheticDispute}); the tokens, the
+ * draws and the rulings are the contracts'.
+ */
+final class TaskRound {
+    /** The shape every simulated task has: 100 segments of 4 steps, 20,000 work units at most 1 VRT, 3 seats. */
+    static final long STEPS = 400;
+    static final long INTERVAL = 4;
+    static final long WORK_UNITS = 20_000;
+    static final BigInteger MAX_PRICE = Verity.ether(1);
+    static final int SEATS = 3;
+    /** The share of the maximum price the winning bid is drawn from, uniformly. */
+    static final double MIN_BID_SHARE = 0.8;
+
+    /** What one task did to each party. */
+    record Outcome(long taskId, Strategy solverStrategy, Verity.Status status, Map<String, Double> net, Map<String, Strategy> seats, int lazySeats,
+            boolean griefed, long gas) {}
+
+    private final Verity v;
+    private final Pool pool;
+    private final Rules rules;
+    private final Economy eco;
+    private final SplittableRandom rng;
+    private final Map<String, Double> costs = new HashMap<>();
+
+    TaskRound(Verity v, Pool pool, Rules rules, Economy eco, SplittableRandom rng) {
+        this.v = v;
+        this.pool = pool;
+        this.rules = rules;
+        this.eco = eco;
+        this.rng = rng;
+    }
+
+    static long segments() {
+        return (STEPS + INTERVAL - 1) / INTERVAL;
+    }
+
+    /** Work units of one segment: what a replay costs (the market's own rounding, TaskSpec.replayFeeFloor). */
+    static long segmentWork() {
+        return (WORK_UNITS * Math.min(INTERVAL, STEPS) + STEPS - 1) / STEPS;
+    }
+
+    Outcome play(long index, Strategy solverStrategy, boolean grief) {
+        costs.clear();
+        List<String> watched = pool.everyone().subList(2, pool.everyone().size()); // not the keeper nor the treasury
+        Map<String, BigInteger> before = holdings(watched);
+        Map<String, Long> gasBefore = gas(pool.everyone());
+        String solver = pool.solvers.get(solverStrategy);
+        SyntheticDispute syn = new SyntheticDispute(STEPS, INTERVAL, 8, 1024, 16, index + 1);
+        Losses losses = new Losses(index + 1, INTERVAL, cheatedSegments(solverStrategy.skipped));
+        BigInteger price = bidPrice();
+        byte[] secret = secret();
+        TaskSpec spec = spec(syn, secret, index);
+        long id = v.post(pool.submitter, spec);
+        topUp(solver, spec.solverStake());
+        v.bid(solver, id, price);
+        v.chain.advanceTime(spec.bidWindow() + 1);
+        v.closeAuction(pool.keeper, id);
+        commit(solver, id, syn, losses);
+        v.revealSeed(pool.submitter, id, secret);
+        double unitCost = eco.costShare() * Money.vrt(price);
+        cost(solver, (1 - (double) losses.cheatedSegments().size() / segments()) * WORK_UNITS * unitCost);
+
+        List<Verity.Assignment> seats = v.assignments(id);
+        Map<String, Strategy> seated = new LinkedHashMap<>();
+        List<Integer> challengers = new ArrayList<>();
+        Map<Integer, ReplayProbe> attested = new LinkedHashMap<>();
+        for (int i = 0; i < seats.size(); i++) {
+            Verity.Assignment a = seats.get(i);
+            Strategy s = pool.strategyOf(a.verifier());
+            seated.put(a.verifier().toLowerCase(java.util.Locale.ROOT), s);
+            if (Pool.replays(s)) cost(a.verifier(), segmentWork() * unitCost);
+            boolean skipped = losses.cheatedSegments().contains(a.segment());
+            ReplayProbe r = replay(s, a, losses);
+            if (Pool.replays(s) && skipped) challengers.add(i); // its replay does not reach the solver's checkpoint
+            else if (r != null) {
+                v.attest(a.verifier(), id, i, r.root());
+                attested.put(i, r);
+            }
+        }
+        for (Map.Entry<Integer, ReplayProbe> e : attested.entrySet()) answerAndReveal(id, solver, seats.get(e.getKey()), e.getKey(), e.getValue(), losses);
+
+        long griefDispute = -1;
+        if (grief) griefDispute = grief(id, solver, syn, losses);
+        List<Long> disputes = new ArrayList<>();
+        for (int i : challengers) disputes.add(v.openDispute(seats.get(i).verifier(), id, seats.get(i).segment()));
+        for (int j = 0; j < disputes.size(); j++) playToRuling(disputes.get(j), solver, seats.get(challengers.get(j)).verifier(), syn, seats.get(challengers.get(j)).segment());
+        if (griefDispute >= 0) {
+            pastRound(griefDispute);
+            v.timeoutDispute(solver, griefDispute); // the griefer stays silent at round 3: it cannot win against a right segment
+        }
+        pastWindow(id);
+        v.settle(pool.keeper, id);
+        Verity.TaskView end = v.task(id);
+        checkEnded(id, end);
+
+        Map<String, BigInteger> after = holdings(watched);
+        Map<String, Long> gasAfter = gas(pool.everyone());
+        Map<String, Double> net = new LinkedHashMap<>();
+        long gas = 0;
+        for (String who : pool.everyone()) gas += gasAfter.get(who) - gasBefore.get(who);
+        for (String who : watched) {
+            long g = gasAfter.get(who) - gasBefore.get(who);
+            net.put(who, Money.vrt(after.get(who).subtract(before.get(who))) - costs.getOrDefault(who, 0.0) - g * eco.vrtPerGas());
+        }
+        int lazy = (int) seated.values().stream().filter(s -> s == Strategy.LAZY).count();
+        return new Outcome(id, solverStrategy, end.status(), net, seated, lazy, griefDispute >= 0, gas);
+    }
+
+    /** The segments a cheater skips: {@code skipped} of them, at least one, chosen by the cheater (here: at random). */
+    private Set<Long> cheatedSegments(double skipped) {
+        if (skipped == 0) return Set.of();
+        long n = segments();
+        long k = Math.max(1, Math.round(skipped * n));
+        List<Long> all = new ArrayList<>();
+        for (long s = 0; s < n; s++) all.add(s);
+        Collections.shuffle(all, new java.util.Random(rng.nextLong()));
+        return new HashSet<>(all.subList(0, (int) k));
+    }
+
+    /** A solver whose free stake no longer covers a task's (it was slashed) stakes more from its wallet: holdings do not change. */
+    private void topUp(String solver, BigInteger needed) {
+        BigInteger free = v.staked(solver).subtract(v.locked(solver));
+        if (free.compareTo(needed) < 0) v.stake(solver, Pool.SOLVER_STAKE);
+    }
+
+    private BigInteger bidPrice() {
+        double share = MIN_BID_SHARE + (1 - MIN_BID_SHARE) * rng.nextDouble();
+        return new BigDecimal(MAX_PRICE).multiply(BigDecimal.valueOf(share)).toBigInteger();
+    }
+
+    private byte[] secret() {
+        byte[] s = new byte[32];
+        for (int i = 0; i < 32; i += 8) {
+            long x = rng.nextLong();
+            for (int j = 0; j < 8; j++) s[i + j] = (byte) (x >>> (8 * j));
+        }
+        return s;
+    }
+
+    private TaskSpec spec(SyntheticDispute syn, byte[] secret, long index) {
+        BigInteger feeFloor = TaskSpec.replayFeeFloor(WORK_UNITS, STEPS, INTERVAL, MAX_PRICE);
+        BigInteger replayFee = feeFloor.multiply(BigInteger.valueOf(rules.replayFeeBps())).divide(BigInteger.valueOf(10_000));
+        BigInteger stake = MAX_PRICE.multiply(BigInteger.valueOf(WORK_UNITS)).multiply(BigInteger.valueOf(rules.minStakeBps()))
+                .divide(BigInteger.valueOf(10_000));
+        return new TaskSpec(Merkle.sha256("econ-spec".getBytes(), Merkle.u64(index)), Merkle.sha256("econ-data".getBytes()), syn.graphRoot(), new byte[32],
+                syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, STEPS, INTERVAL, WORK_UNITS, MAX_PRICE, replayFee, stake, SEATS, 3600,
+                86400, 3600, 86400);
+    }
+
+    /** The solver's commitment: the synthetic trace and model (a cheater's are as well-formed as an honest solver's). */
+    private void commit(String solver, long id, SyntheticDispute syn, Losses losses) {
+        v.commit(solver, id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("econ-manifest".getBytes(), Merkle.u64(id)));
+    }
+
+    /** The replay a seated verifier attests, or null if it does not attest: the truth, the solver's claims, or made up. */
+    private ReplayProbe replay(Strategy s, Verity.Assignment a, Losses losses) {
+        long first = a.segment() * INTERVAL + 1;
+        int n = (int) (Math.min(first - 1 + INTERVAL, STEPS) - first + 1);
+        return switch (s) {
+            case DILIGENT, ONE_ACCOUNT, SYBIL -> new ReplayProbe(a.verifier(), first, losses.range(first, n, true));
+            case COLLUDING -> new ReplayProbe(a.verifier(), first, losses.range(first, n, false)); // the solver told it
+            case LAZY -> new ReplayProbe(a.verifier(), first, madeUp(n));
+            case ABSENT -> null;
+            default -> throw new IllegalStateException(s + " is not a verifier strategy");
+        };
+    }
+
+    private int[] madeUp(int n) {
+        int[] bits = new int[n];
+        for (int i = 0; i < n; i++) bits[i] = ReplayProbe.bits((float) rng.nextDouble(0.1, 2.0));
+        return bits;
+    }
+
+    /** The probe of an attested seat: the solver answers what it holds, the verifier reveals its leaf. */
+    private void answerAndReveal(long id, String solver, Verity.Assignment seat, int index, ReplayProbe r, Losses losses) {
+        long k = v.probeStep(id, index);
+        v.answerProbe(solver, id, index, losses.claimed(k));
+        v.revealProbe(seat.verifier(), id, index, r, k);
+    }
+
+    /** A griefer disputes a segment the solver did not skip; the solver answers round 2. Returns the dispute, or -1. */
+    private long grief(long id, String solver, SyntheticDispute syn, Losses losses) {
+        List<Long> right = new ArrayList<>();
+        for (long s = 0; s < segments(); s++) if (!losses.cheatedSegments().contains(s)) right.add(s);
+        if (right.isEmpty()) return -1;
+        long seg = right.get(rng.nextInt(right.size()));
+        long d = v.openDispute(pool.griefer, id, seg);
+        v.round2(solver, d, syn.round2(seg));
+        return d;
+    }
+
+    /** A skipped segment's dispute, every round played: the referee recomputes the disputed link and the challenger wins. */
+    private void playToRuling(long d, String solver, String challenger, SyntheticDispute syn, long seg) {
+        v.round2(solver, d, syn.round2(seg));
+        v.round3(challenger, d, syn.round3(seg, Math.min(3, INTERVAL), syn.graphOps / 2, syn.outputElems - 1));
+        v.round4(solver, d, syn.round4());
+        v.round5(challenger, d, syn.round5(syn.chainLength / 2));
+        if (!v.dispute(d).challengerWon()) throw new IllegalStateException("the referee did not rule for the challenger of skipped segment " + seg);
+    }
+
+    private void pastRound(long d) {
+        long wait = v.dispute(d).deadline() - v.chain.timestamp() + 1;
+        if (wait > 0) v.chain.advanceTime(wait);
+    }
+
+    private void pastWindow(long id) {
+        long wait = v.task(id).deadline() + v.probeWindow() - v.chain.timestamp() + 1;
+        if (wait > 0) v.chain.advanceTime(wait);
+    }
+
+    /** No stuck funds: every task ends Settled, Failed or Cancelled and holds no escrow. */
+    private static void checkEnded(long id, Verity.TaskView t) {
+        boolean ended = t.status() == Verity.Status.SETTLED || t.status() == Verity.Status.FAILED || t.status() == Verity.Status.CANCELLED;
+        if (!ended || t.escrow().signum() != 0) {
+            throw new IllegalStateException("stuck funds: task " + id + " is " + t.status() + " holding " + t.escrow() + " wei of escrow");
+        }
+    }
+
+    private void cost(String who, double vrt) {
+        costs.merge(who.toLowerCase(java.util.Locale.ROOT), vrt, Double::sum);
+    }
+
+    private Map<String, BigInteger> holdings(List<String> who) {
+        Map<String, BigInteger> out = new HashMap<>();
+        for (String a : who) out.put(a, v.balanceOf(a).add(v.staked(a)).add(v.unbonding(a)));
+        return out;
+    }
+
+    private Map<String, Long> gas(List<String> who) {
+        Map<String, Long> out = new HashMap<>();
+        for (String a : who) out.put(a, v.gasSentBy(a));
+        return out;
+    }
+}

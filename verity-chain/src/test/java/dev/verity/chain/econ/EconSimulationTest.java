@@ -1,0 +1,82 @@
+package dev.verity.chain.econ;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.verity.chain.EmbeddedChain;
+import dev.verity.chain.Verity;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A small run of the economic simulation on the real contracts (60 tasks: 12 per solver strategy). Conservation and
+ * escrow are checked inside the run (it throws on the first difference); here the outcomes the incentives argument
+ * predicts are checked against what the agents really earned.
+ */
+class EconSimulationTest {
+    static Simulation.Result result;
+    static Report report;
+
+    @BeforeAll
+    static void run() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(EmbeddedChain.isSupported(), EmbeddedChain.unsupportedReason());
+        result = Simulation.run(new Simulation.Settings(60, 7, Rules.defaults(), Economy.defaults()), null);
+        report = Report.of(result);
+    }
+
+    @Test
+    void everyTaskEndsAndNoEscrowIsLeft() {
+        int ended = result.statuses().getOrDefault(Verity.Status.SETTLED, 0) + result.statuses().getOrDefault(Verity.Status.FAILED, 0)
+                + result.statuses().getOrDefault(Verity.Status.CANCELLED, 0);
+        assertEquals(60, ended, "every task ends Settled, Failed or Cancelled: " + result.statuses());
+        assertTrue(result.gasPerTask() > 100_000, "the tasks ran through the contracts: " + result.gasPerTask() + " gas a task");
+    }
+
+    @Test
+    void honestSolversAndVerifiersEarn() {
+        assertTrue(report.row(Strategy.HONEST_SOLVER).sample().mean() > 0, "honest solver: " + report.row(Strategy.HONEST_SOLVER).sample().mean());
+        assertTrue(report.row(Strategy.DILIGENT).sample().mean() > 0, "diligent verifier: " + report.row(Strategy.DILIGENT).sample().mean());
+        assertTrue(report.honestProfits());
+    }
+
+    @Test
+    void aCheaterThatSkipsEverythingLosesItsStake() {
+        Sample cheat = report.row(Strategy.CHEAT_100).sample();
+        // caught by any diligent seat, it forfeits its pay and its stake (the pay at the maximum price)
+        assertTrue(cheat.mean() < -0.5 * TaskRound.WORK_UNITS, "cheat-1.0 nets " + cheat.mean() + " VRT a task");
+        assertFalse(report.row(Strategy.CHEAT_100).profitable());
+    }
+
+    @Test
+    void aLazyVerifierDoesNotBeatADiligentOne() {
+        Report.Row lazy = report.row(Strategy.LAZY);
+        assertTrue(lazy.sample().mean() < report.row(Strategy.DILIGENT).sample().mean(), "lazy " + lazy.sample().mean() + " vs diligent "
+                + report.row(Strategy.DILIGENT).sample().mean());
+        assertFalse(lazy.profitable());
+        assertFalse(report.row(Strategy.GRIEFING).profitable(), "griefing loses its bonds");
+        assertTrue(report.row(Strategy.GRIEFING).sample().mean() < 0);
+    }
+
+    @Test
+    void theChartIsWritten(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("econ.png");
+        Simulation.chart(result, png);
+        byte[] head = Files.readAllBytes(png);
+        assertTrue(head.length > 1000 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G', "a PNG of " + head.length + " bytes");
+    }
+
+    @Test
+    void badValuesAreRefusedWithTheirName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Economy(1.2, 0));
+        assertTrue(e.getMessage().contains("costShare"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Rules.defaults().withReplayFee(10_000, 5_000));
+        assertTrue(e.getMessage().contains("below the floor"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Simulation.Settings(3, 1, Rules.defaults(), Economy.defaults()));
+        assertTrue(e.getMessage().contains("--tasks"), e.getMessage());
+    }
+}
