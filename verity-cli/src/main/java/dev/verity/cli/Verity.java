@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, TrainCommand.class, VerifyCommand.class, DisputeCommand.class, ProofCommand.class, ChainCommand.class, BlobCommand.class,
                 TaskCommand.class, ZooCommand.class, AccountCommand.class,
                 NodeCommand.class,
-                LocalnetCommand.class, ExplorerCommand.class,
+                LocalnetCommand.class, ExplorerCommand.class, EconCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Verity implements Runnable {
     @CommandLine.Spec

@@ -32,6 +32,8 @@ final class Chart {
         XYChart c = new XYChartBuilder().width(720).height(480).title(title).xAxisTitle(x).yAxisTitle("mean net VRT per task").build();
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSW);
+        c.getStyler().setXAxisDecimalPattern("0.00");
+        c.getStyler().setYAxisDecimalPattern("#,##0");
         return c;
     }
 

@@ -76,9 +76,32 @@ public final class Pool {
                 if (e.getValue() != spec[0]) continue;
                 v.stake(e.getKey(), stake);
                 v.registerVerifier(e.getKey());
+                p.verifierStake.put(e.getKey(), stake);
             }
         }
         return p;
+    }
+
+    /** Each verifier's stake: a slashed verifier restakes up to it, so a strategy keeps its share of the draw all run long. */
+    private final Map<String, BigInteger> verifierStake = new LinkedHashMap<>();
+
+    /**
+     * Refills the wallets of the submitter and the solvers that fell below half their starting funds from the keeper's
+     * (the supply's holder): a long run pays more than {@link #FUNDS} for work and loses more to slashes; and restakes
+     * slashed verifiers from their own wallets. Called between tasks, outside any task's accounting (a restake moves tokens
+     * from a wallet to a stake, so holdings do not change).
+     */
+    public void refill(Verity v) {
+        List<String> payers = new ArrayList<>(List.of(submitter));
+        payers.addAll(solvers.values());
+        for (String who : payers) {
+            if (v.balanceOf(who).compareTo(FUNDS.shiftRight(1)) < 0) v.transfer(keeper, who, FUNDS);
+        }
+        for (Map.Entry<String, BigInteger> e : verifierStake.entrySet()) {
+            BigInteger missing = e.getValue().subtract(v.staked(e.getKey()));
+            if (missing.signum() > 0) v.stake(e.getKey(), missing);
+            if (v.drawWeight(e.getKey()).signum() == 0) v.registerVerifier(e.getKey()); // slashed below one seat, it had left the pool
+        }
     }
 
     /** Every account of the simulation, the keeper and the treasury included. */

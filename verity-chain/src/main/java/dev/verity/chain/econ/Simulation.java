@@ -19,6 +19,8 @@ import java.util.SplittableRandom;
  */
 public final class Simulation {
     static final int CONSERVATION_EVERY = 25;
+    /** The most tasks one run may have: the submitter spends about 20,000 VRT a task, refilled from the keeper's supply. */
+    public static final int MAX_TASKS = 20_000;
     /** The share of tasks a griefer disputes. */
     static final double GRIEF_SHARE = 0.1;
 
@@ -26,7 +28,10 @@ public final class Simulation {
     public record Settings(int tasks, long seed, Rules rules, Economy economy) {
         public Settings {
             int min = 2 * Strategy.SOLVERS.size();
-            if (tasks < min) throw new IllegalArgumentException("--tasks must be at least " + min + " (two per solver strategy), got " + tasks);
+            if (tasks < min || tasks > MAX_TASKS) {
+                throw new IllegalArgumentException("--tasks must be in [" + min + ", " + MAX_TASKS + "] (two per solver strategy; the keeper's "
+                        + "share of the supply pays for at most " + MAX_TASKS + "), got " + tasks);
+            }
             if (rules == null || economy == null) throw new IllegalArgumentException("rules and economy are required");
         }
 
@@ -98,9 +103,13 @@ public final class Simulation {
         double solverNet = o.net().get(pool.solvers.get(o.solverStrategy()));
         profit.get(o.solverStrategy()).add(solverNet);
         byLazy.get(o.solverStrategy())[o.lazySeats()].add(solverNet);
-        for (Map.Entry<String, Strategy> seat : o.seats().entrySet()) {
-            Strategy behaviour = Pool.replays(seat.getValue()) ? Strategy.DILIGENT : seat.getValue();
-            profit.get(behaviour).add(o.net().get(seat.getKey()));
+        // A verifier's deviation is judged where the solver is honest (what every solver does once cheating does not pay): in a
+        // cheater's task a diligent seat also wins half the cheater's stake, which would hide what a deviation saves.
+        if (o.solverStrategy() == Strategy.HONEST_SOLVER) {
+            for (Map.Entry<String, Strategy> seat : o.seats().entrySet()) {
+                Strategy behaviour = Pool.replays(seat.getValue()) ? Strategy.DILIGENT : seat.getValue();
+                profit.get(behaviour).add(o.net().get(seat.getKey()));
+            }
         }
         // the same stake in one account or split over sybils: their whole net in every task, drawn or not
         profit.get(Strategy.ONE_ACCOUNT).add(sum(o, pool, Strategy.ONE_ACCOUNT));

@@ -64,6 +64,7 @@ final class TaskRound {
 
     Outcome play(long index, Strategy solverStrategy, boolean grief) {
         costs.clear();
+        pool.refill(v);
         List<String> watched = pool.everyone().subList(2, pool.everyone().size()); // not the keeper nor the treasury
         Map<String, BigInteger> before = holdings(watched);
         Map<String, Long> gasBefore = gas(pool.everyone());
