@@ -71,6 +71,26 @@ class EconSimulationTest {
     }
 
     @Test
+    void aDeviationThatPaysMoreThanItsIntervalIsCountedAndFailsTheRun() {
+        java.util.Map<Strategy, Sample> profit = new java.util.EnumMap<>(Strategy.class);
+        for (Strategy s : Strategy.values()) profit.put(s, new Sample());
+        for (int i = 0; i < 40; i++) {
+            profit.get(Strategy.HONEST_SOLVER).add(100 + i % 7);
+            profit.get(Strategy.DILIGENT).add(10 + i % 3);
+            profit.get(Strategy.LAZY).add(20 + i % 3); // saves the replay and is paid anyway
+            profit.get(Strategy.COLLUDING).add(10 + i % 3); // no better than diligent: within its interval
+        }
+        Simulation.Result fake = new Simulation.Result(result.settings(), profit, result.byLazySeats(), result.submitter(), 40, result.statuses(), 1,
+                1, "0");
+        Report r = Report.of(fake);
+        assertTrue(r.row(Strategy.LAZY).profitable());
+        assertFalse(r.row(Strategy.COLLUDING).profitable());
+        assertEquals(1, r.profitableDeviations());
+        assertFalse(r.passed());
+        assertTrue(r.finalLine().endsWith("profitable deviations: 1, honest profit > 0: yes"), r.finalLine());
+    }
+
+    @Test
     void badValuesAreRefusedWithTheirName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Economy(1.2, 0));
         assertTrue(e.getMessage().contains("costShare"), e.getMessage());
