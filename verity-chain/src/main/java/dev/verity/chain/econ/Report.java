@@ -57,7 +57,7 @@ public record Report(List<Row> rows, boolean honestProfits) {
         }
         out.printf(Locale.ROOT, "%-12s %-15s %-12s %7d %12.1f %10.1f %12s  %s%n", "submitter", "submitter", "per task", r.submitter().n(),
                 r.submitter().mean(), r.submitter().halfWidth(), "-", "(pays for the work)");
-        out.println("* seats of the honest solver's tasks: in a cheater's task a diligent seat also wins half the cheater's stake");
+        out.println("* in the honest solver's tasks only: in a cheater's task a diligent seat also wins half the cheater's stake");
     }
 
     /** The load test's figures: throughput, gas, end states, escrow and conservation (each checked during the run). */

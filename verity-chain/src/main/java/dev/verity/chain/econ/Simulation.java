@@ -110,10 +110,10 @@ public final class Simulation {
                 Strategy behaviour = Pool.replays(seat.getValue()) ? Strategy.DILIGENT : seat.getValue();
                 profit.get(behaviour).add(o.net().get(seat.getKey()));
             }
+            // the same stake in one account or split over sybils: their whole net in every such task, drawn or not
+            profit.get(Strategy.ONE_ACCOUNT).add(sum(o, pool, Strategy.ONE_ACCOUNT));
+            profit.get(Strategy.SYBIL).add(sum(o, pool, Strategy.SYBIL));
         }
-        // the same stake in one account or split over sybils: their whole net in every task, drawn or not
-        profit.get(Strategy.ONE_ACCOUNT).add(sum(o, pool, Strategy.ONE_ACCOUNT));
-        profit.get(Strategy.SYBIL).add(sum(o, pool, Strategy.SYBIL));
         if (o.griefed()) profit.get(Strategy.GRIEFING).add(o.net().get(pool.griefer));
     }
 

@@ -4,7 +4,7 @@ package dev.verity.chain.econ;
  * What an agent does. Each deviation is compared with its honest counterpart: a cheating solver with the honest
  * solver (net per task), a lazy, colluding or absent verifier with a diligent one (net per seat of an honest solver's task), a griefer with not
  * disputing at all (0, per dispute), a verifier that splits its stake over sybil accounts with one account holding the
- * same stake (net per task).
+ * same stake (net per honest solver's task).
  */
 public enum Strategy {
     HONEST_SOLVER(Role.SOLVER, "honest", 0, null),
@@ -25,7 +25,7 @@ public enum Strategy {
     public enum Role {
         SOLVER("solver", "per task"),
         VERIFIER("verifier", "per seat*"),
-        STAKE("verifier stake", "per task"),
+        STAKE("verifier stake", "per task*"),
         CHALLENGER("challenger", "per dispute");
 
         public final String label;
