@@ -91,6 +91,20 @@ class EconSimulationTest {
     }
 
     @Test
+    void aSampleGivesTheMeanAndStudentsInterval() {
+        Sample x = new Sample();
+        for (double v : new double[] {2, 4, 4, 4, 5, 5, 7, 9}) x.add(v);
+        assertEquals(5.0, x.mean(), 1e-12);
+        assertEquals(Math.sqrt(32.0 / 7), x.sd(), 1e-12);
+        assertEquals(2.365 * Math.sqrt(32.0 / 7) / Math.sqrt(8), x.halfWidth(), 1e-9); // t(0.975, 7) = 2.365
+        assertEquals(1.984, Sample.t975(100), 0.001);
+        Sample one = new Sample();
+        one.add(3);
+        assertEquals(Double.POSITIVE_INFINITY, one.halfWidth(), "one sample bounds nothing");
+        assertThrows(IllegalArgumentException.class, () -> one.add(Double.NaN));
+    }
+
+    @Test
     void badValuesAreRefusedWithTheirName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Economy(1.2, 0));
         assertTrue(e.getMessage().contains("costShare"), e.getMessage());
