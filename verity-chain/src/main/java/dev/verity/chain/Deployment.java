@@ -12,7 +12,7 @@ import java.util.Locale;
 
 /**
  * Where a set of Verity contracts lives: the chain id, every contract address and the deployment
- * parameters. Written by whoever deploys, read by every process that joins the network
+ * parameters ({@code rules}: the task rules it started with; ProtocolParams at {@code params} holds the current ones). Written by whoever deploys, read by every process that joins the network
  * ({@link Verity#attach}), so roles in other processes talk to the same contracts.
  * {@code deployBlock} is the chain's head just before the first contract was created: no Verity
  * event is older, so a node reading history starts there instead of at block 0.
@@ -21,9 +21,9 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
                          @JsonProperty("treasury") String treasury, @JsonProperty("token") String token,
                          @JsonProperty("staking") String staking, @JsonProperty("registry") String registry,
                          @JsonProperty("market") String market, @JsonProperty("game") String game,
-                         @JsonProperty("referee") String referee, @JsonProperty("initialSupply") BigInteger initialSupply,
-                         @JsonProperty("unbondingDelay") long unbondingDelay, @JsonProperty("feeBps") int feeBps,
-                         @JsonProperty("minVerifierStake") BigInteger minVerifierStake,
+                         @JsonProperty("referee") String referee, @JsonProperty("params") String params,
+                         @JsonProperty("initialSupply") BigInteger initialSupply,
+                         @JsonProperty("unbondingDelay") long unbondingDelay, @JsonProperty("rules") TaskRules rules,
                          @JsonProperty("challengeBond") BigInteger challengeBond, @JsonProperty("roundTimeout") long roundTimeout,
                          @JsonProperty("refereeContract") String refereeContract, @JsonProperty("deployBlock") long deployBlock) {
     public Deployment {
@@ -38,14 +38,18 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
         market = address("market", market);
         game = address("game", game);
         referee = address("referee", referee);
+        params = address("params", params);
         if (initialSupply == null || initialSupply.signum() <= 0) {
             throw new IllegalArgumentException("deployment: initialSupply must be positive");
         }
-        if (minVerifierStake == null || minVerifierStake.signum() < 0 || challengeBond == null || challengeBond.signum() < 0) {
-            throw new IllegalArgumentException("deployment: minVerifierStake and challengeBond must be non-negative amounts");
+        if (rules == null) {
+            throw new IllegalArgumentException("deployment: rules (the initial task rules) are required");
         }
-        if (feeBps < 0 || feeBps > 2000 || unbondingDelay < 0 || roundTimeout <= 0) {
-            throw new IllegalArgumentException("deployment: feeBps must be in [0, 2000], unbondingDelay >= 0, roundTimeout > 0");
+        if (challengeBond == null || challengeBond.signum() < 0) {
+            throw new IllegalArgumentException("deployment: challengeBond must be a non-negative amount");
+        }
+        if (unbondingDelay < 0 || roundTimeout <= 0) {
+            throw new IllegalArgumentException("deployment: unbondingDelay must be >= 0 and roundTimeout > 0");
         }
         if (deployBlock < 0) {
             throw new IllegalArgumentException("deployment: deployBlock must be >= 0 (the block before the contracts were created), got " + deployBlock);
@@ -64,7 +68,7 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
 
     /** The deployment parameters as {@link Verity.Config}. */
     public Verity.Config config() {
-        return new Verity.Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, refereeContract);
+        return new Verity.Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, refereeContract);
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

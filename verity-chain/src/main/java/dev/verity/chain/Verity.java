@@ -34,14 +34,27 @@ import org.web3j.utils.Numeric;
 public final class Verity {
 
     /** Deployment parameters. */
-    public record Config(BigInteger initialSupply, long unbondingDelay, int feeBps, BigInteger minVerifierStake, BigInteger challengeBond,
+    /** Deployment parameters; {@code rules} are the rules new tasks start under (a passed proposal changes them later). */
+    public record Config(BigInteger initialSupply, long unbondingDelay, TaskRules rules, BigInteger challengeBond,
             long roundTimeout, String refereeContract) {
+        public Config {
+            if (rules == null) throw new IllegalArgumentException("a deployment needs its initial task rules");
+        }
+
         public static Config defaults() {
-            return new Config(BigInteger.TEN.pow(27), 7 * 86400, 250, ether(100), ether(50), 86400, "BasicOpReferee");
+            return new Config(BigInteger.TEN.pow(27), 7 * 86400, TaskRules.defaults(), ether(50), 86400, "BasicOpReferee");
         }
 
         public Config withReferee(String referee) {
-            return new Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, referee);
+            return new Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, referee);
+        }
+
+        public Config withRules(TaskRules r) {
+            return new Config(initialSupply, unbondingDelay, r, challengeBond, roundTimeout, refereeContract);
+        }
+
+        public Config withRoundTimeout(long seconds) {
+            return new Config(initialSupply, unbondingDelay, rules, challengeBond, seconds, refereeContract);
         }
     }
 
@@ -52,16 +65,19 @@ public final class Verity {
     /** Task status as TaskMarket.Status orders it. */
     public enum Status { NONE, BIDDING, ASSIGNED, COMMITTED, DISPUTED, SETTLED, FAILED, CANCELLED }
 
+    /** A task as the market holds it; {@code rules} are those it was posted under, {@code lossRoot} the solver's losses. */
     public record TaskView(TaskSpec spec, String submitter, Status status, String solver, BigInteger bestPrice, BigInteger escrow,
-            byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, long deadline, boolean assigned, boolean stakeLocked, long attestations) {}
+            byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, long deadline, boolean assigned, boolean stakeLocked, long attestations,
+            byte[] lossRoot, TaskRules rules) {}
 
     /**
      * A verifier's seat: {@code challenged}, it opened a dispute against the task; {@code slashed}, its seat stake is gone
-     * (it stayed silent in a task that settled); {@code replayRoot} its attestation (a {@link ReplayProbe} root), the step
-     * {@code probe} drawn from its block, the solver's {@code answer} and the verifier's {@code reveal} there.
+     * (it stayed silent, or did not prove its replay, in a task that settled); {@code replayRoot} its attestation (a
+     * {@link ReplayProbe} root), the step {@code probe} drawn from its block, the solver's {@code answer} and the verifier's
+     * {@code reveal} there; {@code forced}, the probe drew it as a forced error (a proven replay wins a jackpot).
      */
     public record Assignment(String verifier, long segment, boolean attested, boolean challenged, boolean slashed, byte[] replayRoot,
-            long attestBlock, long probe, int answer, int reveal, boolean answered, boolean revealed) {
+            long attestBlock, long probe, int answer, int reveal, boolean answered, boolean revealed, boolean forced) {
         /** The seat counts toward the quorum and is paid: the solver's answer and the verifier's replay agree. */
         public boolean proven() {
             return answered && revealed && answer == reveal;
@@ -91,12 +107,14 @@ public final class Verity {
     public final String market;
     public final String game;
     public final String referee;
+    /** ProtocolParams: the rules of new tasks. */
+    public final String params;
     /** The head just before the contracts were created: no Verity event is older. */
     public final long deployBlock;
     private final Map<String, List<Long>> gas = new TreeMap<>();
 
     private Verity(Chain chain, Config config, String deployer, String treasury, String token, String staking, String registry, String market,
-            String game, String referee, long deployBlock) {
+            String game, String referee, String params, long deployBlock) {
         this.chain = chain;
         this.config = config;
         this.deployer = deployer;
@@ -107,6 +125,7 @@ public final class Verity {
         this.market = market;
         this.game = game;
         this.referee = referee;
+        this.params = params;
         this.deployBlock = deployBlock;
     }
 
@@ -118,8 +137,11 @@ public final class Verity {
         String staking = create(chain, deployer, deployGas, "Staking", addr(token), u64(cfg.unbondingDelay()), addr(treasury));
         String registry = create(chain, deployer, deployGas, "ModelRegistry");
         String initReferee = create(chain, deployer, deployGas, "InitReferee");
+        // the rules' owner: whoever executes passed proposals (docs/governance.md)
+        String paramsOwner = deployer;
+        String params = create(chain, deployer, deployGas, "ProtocolParams", addr(paramsOwner), rulesAbi(cfg.rules()));
         String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
-                u16(cfg.feeBps()), u256(cfg.minVerifierStake()), addr(initReferee));
+                addr(params), addr(initReferee));
         String referee = create(chain, deployer, deployGas, cfg.refereeContract());
         // round 5's structure check: LinkStructure (with LinkStructureRows, LinkStructureNorm) behind StructureReferee,
         // which proves its inputs
@@ -130,7 +152,7 @@ public final class Verity {
         String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), addr(structureReferee),
                 u256(cfg.challengeBond()),
                 u64(cfg.roundTimeout()));
-        Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, deployBlock);
+        Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, params, deployBlock);
         deployGas.forEach((k, g) -> v.gas.computeIfAbsent("deploy " + k, x -> new ArrayList<>()).add(g));
         v.tx(deployer, staking, "Staking.wire", "wire(address,address)", addr(market), addr(game));
         v.tx(deployer, registry, "ModelRegistry.wire", "wire(address)", addr(market));
@@ -148,7 +170,7 @@ public final class Verity {
             throw new IllegalArgumentException("deployment is for chain id " + d.chainId() + ", this chain is " + chain.chainId());
         }
         Verity v = new Verity(chain, d.config(), d.deployer(), d.treasury(), d.token(), d.staking(), d.registry(), d.market(), d.game(),
-                d.referee(), d.deployBlock());
+                d.referee(), d.params(), d.deployBlock());
         if (!PRODUCTION_REFEREES.contains(d.refereeContract())) {
             throw new IllegalArgumentException("deployment uses referee " + d.refereeContract() + ", which is not one of Verity's referees "
                     + PRODUCTION_REFEREES + " (a test referee rules the same way whatever the link, so it would pay every cheat or every liar)");
@@ -159,10 +181,9 @@ public final class Verity {
             checkCode(chain, d.registry(), "ModelRegistry");
             checkCode(chain, d.market(), "TaskMarket");
             checkCode(chain, d.game(), "DisputeGame");
+            checkCode(chain, d.params(), "ProtocolParams");
             checkCode(chain, d.referee(), d.refereeContract());
             checkWiring(v, d);
-            check(Abi.wordLong(v.view(d.market(), "feeBps()"), 0) == d.feeBps(), "market " + d.market() + " has another fee");
-            check(Abi.word(v.view(d.market(), "minVerifierStake()"), 0).equals(d.minVerifierStake()), "market has another verifier stake");
             check(Abi.word(v.view(d.game(), "challengeBond()"), 0).equals(d.challengeBond()), "game " + d.game() + " has another bond");
             check(Abi.wordLong(v.view(d.game(), "roundTimeout()"), 0) == d.roundTimeout(), "game has another round timeout");
             check(Abi.wordLong(v.view(d.staking(), "unbondingDelay()"), 0) == d.unbondingDelay(), "staking has another unbonding delay");
@@ -191,7 +212,7 @@ public final class Verity {
     private static void checkWiring(Verity v, Deployment d) {
         String[][] links = {
             {d.market(), "disputeGame", d.game()}, {d.market(), "token", d.token()}, {d.market(), "staking", d.staking()},
-            {d.market(), "registry", d.registry()}, {d.market(), "treasury", d.treasury()},
+            {d.market(), "registry", d.registry()}, {d.market(), "treasury", d.treasury()}, {d.market(), "params", d.params()},
             {d.game(), "market", d.market()}, {d.game(), "referee", d.referee()}, {d.game(), "token", d.token()},
             {d.game(), "staking", d.staking()}, {d.staking(), "market", d.market()}, {d.staking(), "disputeGame", d.game()},
             {d.staking(), "token", d.token()}, {d.staking(), "treasury", d.treasury()}, {d.registry(), "market", d.market()}};
@@ -212,8 +233,8 @@ public final class Verity {
 
     /** This binding's addresses and parameters, to hand to other processes. */
     public Deployment deployment() {
-        return new Deployment(chain.chainId(), deployer, treasury, token, staking, registry, market, game, referee, config.initialSupply(),
-                config.unbondingDelay(), config.feeBps(), config.minVerifierStake(), config.challengeBond(), config.roundTimeout(),
+        return new Deployment(chain.chainId(), deployer, treasury, token, staking, registry, market, game, referee, params,
+                config.initialSupply(), config.unbondingDelay(), config.rules(), config.challengeBond(), config.roundTimeout(),
                 config.refereeContract(), deployBlock);
     }
 
@@ -389,9 +410,10 @@ public final class Verity {
         return tx(who, market, "TaskMarket.closeAuction", "closeAuction(uint256)", u256(taskId));
     }
 
-    public Receipt commit(String solver, long taskId, byte[] traceRoot, byte[] modelRoot, byte[] manifestHash) {
-        return tx(solver, market, "TaskMarket.commit", "commit(uint256,bytes32,bytes32,bytes32)", u256(taskId), b32(traceRoot), b32(modelRoot),
-                b32(manifestHash));
+    /** Commits the solver's roots; {@code losses} is its loss at every step 1..totalSteps, probes are answered from it. */
+    public Receipt commit(String solver, long taskId, byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, ReplayProbe losses) {
+        return tx(solver, market, "TaskMarket.commit", "commit(uint256,bytes32,bytes32,bytes32,bytes32)", u256(taskId), b32(traceRoot),
+                b32(modelRoot), b32(manifestHash), b32(losses.root()));
     }
 
     public Receipt timeoutCommit(String who, long taskId) {
@@ -429,10 +451,10 @@ public final class Verity {
         return Abi.wordLong(view(market, "probeStep(uint256,uint256)", u256(taskId), u256(index)), 0);
     }
 
-    /** The solver's loss bits at the seat's probed step. */
-    public Receipt answerProbe(String solver, long taskId, long index, int lossBits) {
-        return tx(solver, market, "TaskMarket.answerProbe", "answerProbe(uint256,uint256,uint32)", u256(taskId), u256(index),
-                u32(Integer.toUnsignedLong(lossBits)));
+    /** The solver's loss at the seat's probed step {@code k}, proven against the loss root it committed. */
+    public Receipt answerProbe(String solver, long taskId, long index, ReplayProbe losses, long k) {
+        return tx(solver, market, "TaskMarket.answerProbe", "answerProbe(uint256,uint256,uint32,bytes32[])", u256(taskId), u256(index),
+                u32(Integer.toUnsignedLong(losses.at(k))), b32s(losses.proof(k)));
     }
 
     /** The verifier's replay leaf at the seat's probed step {@code k}. */
@@ -449,6 +471,26 @@ public final class Verity {
         return Abi.word(view(market, "totalEscrowed()"), 0);
     }
 
+    /** Tokens that pay forced errors caught (held by the market, part of totalEscrowed). */
+    public BigInteger jackpotPool() {
+        return Abi.word(view(market, "jackpotPool()"), 0);
+    }
+
+    /** The rules a task posted now is held to (ProtocolParams.rules). */
+    public TaskRules rules() {
+        return rulesAt(view(params, "rules()"), 0);
+    }
+
+    static StaticStruct rulesAbi(TaskRules r) {
+        return Abi.tuple(u128(r.seatStake()), u16(r.feeBps()), u16(r.minStakeBps()), u16(r.replayFeeFloorBps()), u16(r.jackpotShareBps()),
+                u32(r.forcedErrorPpm()));
+    }
+
+    private static TaskRules rulesAt(byte[] w, int o) {
+        return new TaskRules(Abi.word(w, o), (int) Abi.wordLong(w, o + 1), (int) Abi.wordLong(w, o + 2), (int) Abi.wordLong(w, o + 3),
+                (int) Abi.wordLong(w, o + 4), (int) Abi.wordLong(w, o + 5));
+    }
+
     public long taskCount() {
         return Abi.wordLong(view(market, "taskCount()"), 0);
     }
@@ -462,7 +504,8 @@ public final class Verity {
         int o = 18; // the Task's own fields follow its PostParams
         return new TaskView(spec, Abi.wordAddress(w, o), Status.values()[(int) Abi.wordLong(w, o + 1)], Abi.wordAddress(w, o + 2),
                 Abi.word(w, o + 3), Abi.word(w, o + 4), Abi.wordBytes(w, o + 5), Abi.wordBytes(w, o + 6), Abi.wordBytes(w, o + 7),
-                Abi.wordLong(w, o + 8), Abi.wordBool(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordLong(w, o + 11));
+                Abi.wordLong(w, o + 8), Abi.wordBool(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordLong(w, o + 11), Abi.wordBytes(w, o + 17),
+                rulesAt(w, o + 18));
     }
 
     public List<Assignment> assignments(long taskId) {
@@ -471,10 +514,11 @@ public final class Verity {
         int n = Abi.word(w, base).intValueExact();
         List<Assignment> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int o = base + 1 + 12 * i;
+            int o = base + 1 + 13 * i;
             out.add(new Assignment(Abi.wordAddress(w, o), Abi.wordLong(w, o + 1), Abi.wordBool(w, o + 2), Abi.wordBool(w, o + 3),
                     Abi.wordBool(w, o + 4), Abi.wordBytes(w, o + 5), Abi.wordLong(w, o + 6), Abi.wordLong(w, o + 7),
-                    (int) Abi.wordLong(w, o + 8), (int) Abi.wordLong(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordBool(w, o + 11)));
+                    (int) Abi.wordLong(w, o + 8), (int) Abi.wordLong(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordBool(w, o + 11),
+                    Abi.wordBool(w, o + 12)));
         }
         return out;
     }

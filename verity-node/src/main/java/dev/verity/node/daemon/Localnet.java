@@ -324,8 +324,7 @@ public final class Localnet {
         List<String> addr = DevAccounts.addresses(10);
         RpcChain chain = new RpcChain(hardhat.url, List.of(keys.get(0)));
         Verity.Config d = Verity.Config.defaults();
-        v = Verity.deploy(chain, addr.get(0), addr.get(1), new Verity.Config(d.initialSupply(), d.unbondingDelay(), d.feeBps(), d.minVerifierStake(),
-                d.challengeBond(), 3600, "BasicOpReferee"));
+        v = Verity.deploy(chain, addr.get(0), addr.get(1), d.withRoundTimeout(3600));
         Path deployment = work.resolve("deployment.json");
         v.deployment().write(deployment);
         say("== Verity localnet: every role its own process on 127.0.0.1 (work dir " + work + ")");

@@ -1,0 +1,70 @@
+package dev.verity.chain;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.math.BigInteger;
+
+/**
+ * The rules a task is held to (ProtocolParams.Rules): the market copies the current ones into each task when it is posted,
+ * and only a passed proposal changes them (docs/governance.md). The bounds are ProtocolParams's, checked here too so a bad
+ * value is refused before it costs gas.
+ *
+ * @param seatStake         a verifier seat's stake, locked from the draw until the task ends
+ * @param feeBps            the protocol fee, a share of the solver's pay
+ * @param minStakeBps       the solver's stake floor, a share of the most it can be paid
+ * @param replayFeeFloorBps the replay fee floor, a share of one segment's work at the task's maximum price
+ * @param jackpotShareBps   the share of the fee that funds the jackpot pool
+ * @param forcedErrorPpm    the rate of forced errors, per million seats
+ */
+public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonProperty("feeBps") int feeBps,
+                        @JsonProperty("minStakeBps") int minStakeBps, @JsonProperty("replayFeeFloorBps") int replayFeeFloorBps,
+                        @JsonProperty("jackpotShareBps") int jackpotShareBps, @JsonProperty("forcedErrorPpm") int forcedErrorPpm) {
+    public static final int MAX_FEE_BPS = 2_000;
+    public static final int MIN_SOLVER_STAKE_BPS = 10_000;
+    public static final int MAX_SOLVER_STAKE_BPS = 50_000;
+    public static final int MAX_REPLAY_FEE_FLOOR_BPS = 50_000;
+    public static final int MAX_FORCED_ERROR_PPM = 100_000;
+    /** The ABI tuple of ProtocolParams.Rules. */
+    public static final String TUPLE = "(uint128,uint16,uint16,uint16,uint16,uint32)";
+
+    public TaskRules {
+        if (seatStake == null || seatStake.signum() <= 0 || seatStake.bitLength() > 128) {
+            throw new IllegalArgumentException("seatStake must be a positive amount below 2^128, got " + seatStake);
+        }
+        range("feeBps", feeBps, 0, MAX_FEE_BPS);
+        range("minStakeBps", minStakeBps, MIN_SOLVER_STAKE_BPS, MAX_SOLVER_STAKE_BPS);
+        range("replayFeeFloorBps", replayFeeFloorBps, 0, MAX_REPLAY_FEE_FLOOR_BPS);
+        range("jackpotShareBps", jackpotShareBps, 0, 10_000);
+        range("forcedErrorPpm", forcedErrorPpm, 0, MAX_FORCED_ERROR_PPM);
+    }
+
+    /**
+     * The rules a new network starts with: 100 VRT a seat, a 2.5% fee, a solver stake of at least the most it can be paid,
+     * a replay fee of at least one segment's work at the maximum price, 40% of the fee to the jackpot pool and one seat in
+     * fifty drawn as a forced error (docs/incentives.md derives each).
+     */
+    public static TaskRules defaults() {
+        return new TaskRules(Verity.ether(100), 250, 10_000, 10_000, 4_000, 20_000);
+    }
+
+    public TaskRules withSeatStake(BigInteger v) {
+        return new TaskRules(v, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm);
+    }
+
+    public TaskRules withFeeBps(int v) {
+        return new TaskRules(seatStake, v, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm);
+    }
+
+    public TaskRules withReplayFeeFloorBps(int v) {
+        return new TaskRules(seatStake, feeBps, minStakeBps, v, jackpotShareBps, forcedErrorPpm);
+    }
+
+    public TaskRules withJackpot(int shareBps, int forcedPpm) {
+        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, shareBps, forcedPpm);
+    }
+
+    private static void range(String what, int v, int min, int max) {
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(what + " must be in [" + min + ", " + max + "], got " + v);
+        }
+    }
+}
