@@ -51,7 +51,7 @@ public final class EconCommand implements Runnable {
         long seed;
 
         @Option(names = "--rules", defaultValue = "default",
-                description = "rule set: default, or bad (replay fee and its floor 0, no forced errors, no jackpot) (default ${DEFAULT-VALUE})")
+                description = "rule set: default (the network's), or bad (replay fee and its floor 0, no forced errors, no jackpot) (default ${DEFAULT-VALUE})")
         String rules;
 
         @Option(names = "--replay-fee-bps", description = "override: the replay fee submitters post, in bps of one segment's work at the maximum price")
@@ -63,8 +63,8 @@ public final class EconCommand implements Runnable {
         @Option(names = "--forced-error-ppm", description = "override: forced errors per million seats")
         Integer forcedErrorPpm;
 
-        @Option(names = "--jackpot-multiple", description = "override: replay fees a caught forced error pays")
-        Integer jackpotMultiple;
+        @Option(names = "--jackpot-share-bps", description = "override: the share of the protocol fee that funds the forced errors' jackpot, in bps")
+        Integer jackpotShareBps;
 
         @Option(names = "--cost-share", defaultValue = "0.7", description = "off-chain cost per work unit, a share of the clearing price (default ${DEFAULT-VALUE})")
         double costShare;
@@ -98,10 +98,12 @@ public final class EconCommand implements Runnable {
         private Rules rules() {
             Rules r = Rules.named(rules);
             if (replayFeeBps != null || replayFeeFloorBps != null) {
-                r = r.withReplayFee(replayFeeFloorBps == null ? r.replayFeeFloorBps() : replayFeeFloorBps, replayFeeBps == null ? r.replayFeeBps() : replayFeeBps);
+                r = r.withReplayFee(replayFeeFloorBps == null ? r.task().replayFeeFloorBps() : replayFeeFloorBps,
+                        replayFeeBps == null ? r.replayFeeBps() : replayFeeBps);
             }
-            if (forcedErrorPpm != null || jackpotMultiple != null) {
-                r = r.withForcedErrors(forcedErrorPpm == null ? r.forcedErrorPpm() : forcedErrorPpm, jackpotMultiple == null ? r.jackpotMultiple() : jackpotMultiple);
+            if (forcedErrorPpm != null || jackpotShareBps != null) {
+                r = r.withJackpot(jackpotShareBps == null ? r.task().jackpotShareBps() : jackpotShareBps,
+                        forcedErrorPpm == null ? r.task().forcedErrorPpm() : forcedErrorPpm);
             }
             return r;
         }

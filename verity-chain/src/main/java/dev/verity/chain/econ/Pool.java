@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * The simulated population, each agent its own development account: a keeper (the deployer, who also closes
  * auctions and settles), the treasury, one submitter, one solver per solver strategy, a griefer, and a verifier pool
- * whose seats the contracts draw in proportion to stake. Verifier stakes are counted in seats ({@link Rules#seatStake}):
+ * whose seats the contracts draw in proportion to stake. Verifier stakes are counted in seats (the rules' seat stake):
  * six diligent verifiers of 4 seats, one diligent verifier of 8 (the sybils' counterpart), one verifier split into 4
  * sybil accounts of 2, two lazy, two colluding and one absent verifier of 4: by stake, 67% of the pool replays, 13% is
  * lazy, 13% colludes and 7% is absent.
@@ -71,7 +71,7 @@ public final class Pool {
         }
         for (String s : p.solvers.values()) v.stake(s, SOLVER_STAKE);
         for (Object[] spec : VERIFIERS) {
-            BigInteger stake = rules.seatStake().multiply(BigInteger.valueOf((int) spec[2]));
+            BigInteger stake = rules.task().seatStake().multiply(BigInteger.valueOf((int) spec[2]));
             for (Map.Entry<String, Strategy> e : p.verifiers.entrySet()) {
                 if (e.getValue() != spec[0]) continue;
                 v.stake(e.getKey(), stake);

@@ -65,9 +65,9 @@ public record Report(List<Row> rows, boolean honestProfits) {
         double vrtPerGas = r.settings().economy().vrtPerGas();
         out.printf(Locale.ROOT, "load: %d tasks in %.1f s: %.2f tasks/s, %,.0f gas per task (%.1f VRT at %.2e VRT a gas)%n", r.tasks(), r.seconds(),
                 r.tasksPerSecond(), r.gasPerTask(), r.gasPerTask() * vrtPerGas, vrtPerGas);
-        out.printf(Locale.ROOT, "end states: %d settled, %d failed, %d cancelled, 0 stuck; escrow left 0, bonds left 0%n",
-                r.statuses().getOrDefault(Verity.Status.SETTLED, 0), r.statuses().getOrDefault(Verity.Status.FAILED, 0),
-                r.statuses().getOrDefault(Verity.Status.CANCELLED, 0));
+        out.printf(Locale.ROOT, "end states: %d settled, %d failed, %d cancelled, 0 stuck; escrow left 0, bonds left 0 (jackpot pool %.1f VRT "
+                + "for future forced errors)%n", r.statuses().getOrDefault(Verity.Status.SETTLED, 0), r.statuses().getOrDefault(Verity.Status.FAILED, 0),
+                r.statuses().getOrDefault(Verity.Status.CANCELLED, 0), r.jackpotPool());
         out.printf(Locale.ROOT, "tokens conserved: wallets + stakes + unbonding + contract balances = supply (%s wei), checked every %d tasks%n",
                 r.supply(), Simulation.CONSERVATION_EVERY);
     }

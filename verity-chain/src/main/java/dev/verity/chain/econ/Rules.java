@@ -1,52 +1,41 @@
 package dev.verity.chain.econ;
 
+import dev.verity.chain.TaskRules;
 import dev.verity.chain.Verity;
-import java.math.BigInteger;
 import java.util.Locale;
 
 /**
- * The rules the simulated tasks are held to: every rule set the simulation knows lives here ({@link #defaults()},
- * {@link #bad()}). {@code replayFeeBps} is what the simulated submitters post as the replay fee, a share of one segment's
- * work at the task's maximum price; {@code replayFeeFloorBps} is the market's floor for it. The rest mirror
- * ProtocolParams.Rules: the protocol fee, a verifier seat's stake, the solver's stake floor, the forced-error rate and
- * the jackpot.
+ * The rules the simulated tasks are held to, and every rule set the simulation knows ({@link #defaults()},
+ * {@link #bad()}): {@code task} are the rules ProtocolParams holds (the fee, a seat's stake, the solver's stake floor,
+ * the replay fee floor, the forced-error rate and the jackpot's share of the fee), and {@code replayFeeBps} is what the
+ * simulated submitters post as the replay fee, in the floor's unit (a share of one segment's work at the task's maximum
+ * price); it cannot be below the floor, or the market would refuse every task.
  */
-public record Rules(String name, int feeBps, BigInteger seatStake, int minStakeBps, int replayFeeFloorBps, int replayFeeBps, int jackpotShareBps,
-        int forcedErrorPpm, int jackpotMultiple) {
+public record Rules(String name, TaskRules task, int replayFeeBps) {
     public Rules {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("a rule set needs a name");
-        range("feeBps", feeBps, 0, 2_000);
-        if (seatStake == null || seatStake.signum() <= 0) throw new IllegalArgumentException("seatStake must be positive, got " + seatStake);
-        range("minStakeBps", minStakeBps, 10_000, 50_000);
-        range("replayFeeFloorBps", replayFeeFloorBps, 0, 50_000);
-        range("replayFeeBps", replayFeeBps, 0, 50_000);
-        if (replayFeeBps < replayFeeFloorBps) {
-            throw new IllegalArgumentException("replayFeeBps " + replayFeeBps + " is below the floor replayFeeFloorBps " + replayFeeFloorBps
+        if (task == null) throw new IllegalArgumentException("a rule set needs its task rules");
+        if (replayFeeBps < 0 || replayFeeBps > TaskRules.MAX_REPLAY_FEE_FLOOR_BPS) {
+            throw new IllegalArgumentException("replayFeeBps must be in [0, " + TaskRules.MAX_REPLAY_FEE_FLOOR_BPS + "], got " + replayFeeBps);
+        }
+        if (replayFeeBps < task.replayFeeFloorBps()) {
+            throw new IllegalArgumentException("replayFeeBps " + replayFeeBps + " is below the floor replayFeeFloorBps " + task.replayFeeFloorBps()
                     + ": the market would refuse every task");
         }
-        range("jackpotShareBps", jackpotShareBps, 0, 10_000);
-        range("forcedErrorPpm", forcedErrorPpm, 0, 100_000);
-        range("jackpotMultiple", jackpotMultiple, 0, 1_000);
     }
 
-    private static void range(String what, long v, long min, long max) {
-        if (v < min || v > max) throw new IllegalArgumentException(what + " must be in [" + min + ", " + max + "], got " + v);
-    }
-
-    /** The deployment's defaults: a fee of 2.5%, 100 VRT a seat, the replay fee at its floor (one segment at the maximum price). */
+    /** The network's defaults (TaskRules.defaults), submitters posting the replay fee at its floor. */
     public static Rules defaults() {
-        Verity.Config c = Verity.Config.defaults();
-        return new Rules("default", c.feeBps(), c.minVerifierStake(), 10_000, 10_000, 10_000, 2_000, 10_000, 100);
+        TaskRules t = TaskRules.defaults();
+        return new Rules("default", t, t.replayFeeFloorBps());
     }
 
     /**
-     * A legal but bad set: nothing pays checking (a replay fee floor of zero and submitters who post a fee of zero) and
-     * nothing exposes a verifier that does not replay (no forced errors, no jackpot). Replaying then only costs, so the
-     * simulation must report a profitable deviation.
+     * A legal but bad set: nothing pays checking (a replay fee floor of zero, and submitters who post a fee of zero) and
+     * no forced errors, so no jackpot. Replaying then only costs, so the simulation must report a profitable deviation.
      */
     public static Rules bad() {
-        Rules d = defaults();
-        return new Rules("bad", d.feeBps, d.seatStake, d.minStakeBps, 0, 0, 0, 0, 0);
+        return new Rules("bad", TaskRules.defaults().withReplayFeeFloorBps(0).withJackpot(0, 0), 0);
     }
 
     /** {@code default} or {@code bad}. */
@@ -58,24 +47,25 @@ public record Rules(String name, int feeBps, BigInteger seatStake, int minStakeB
         };
     }
 
+    /** This set with another replay fee floor and posted fee (bps of one segment's work at the maximum price). */
     public Rules withReplayFee(int floorBps, int feeBps) {
-        return new Rules(name + "+replay-fee", this.feeBps, seatStake, minStakeBps, floorBps, feeBps, jackpotShareBps, forcedErrorPpm, jackpotMultiple);
+        return new Rules(name + "+replay-fee", task.withReplayFeeFloorBps(floorBps), feeBps);
     }
 
-    public Rules withForcedErrors(int ppm, int multiple) {
-        return new Rules(name + "+forced-errors", feeBps, seatStake, minStakeBps, replayFeeFloorBps, replayFeeBps, jackpotShareBps, ppm, multiple);
+    /** This set with another jackpot share of the fee and forced-error rate. */
+    public Rules withJackpot(int shareBps, int forcedErrorPpm) {
+        return new Rules(name + "+jackpot", task.withJackpot(shareBps, forcedErrorPpm), replayFeeBps);
     }
 
-    /** The deployment this rule set needs (the fee and the seat stake are deployment parameters until the market reads ProtocolParams). */
+    /** The deployment this rule set needs: the defaults, with these rules for new tasks. */
     public Verity.Config config() {
-        Verity.Config d = Verity.Config.defaults();
-        return new Verity.Config(d.initialSupply(), d.unbondingDelay(), feeBps, seatStake, d.challengeBond(), d.roundTimeout(), d.refereeContract());
+        return Verity.Config.defaults().withRules(task);
     }
 
     /** One line for the report. */
     public String describe() {
         return String.format(Locale.ROOT, "%s (fee %d bps, seat stake %s VRT, solver stake floor %d bps, replay fee %d bps of a segment's work "
-                + "(floor %d bps), forced errors %d ppm, jackpot %d× the replay fee from %d bps of the fee)", name, feeBps, Money.vrt(seatStake),
-                minStakeBps, replayFeeBps, replayFeeFloorBps, forcedErrorPpm, jackpotMultiple, jackpotShareBps);
+                + "(floor %d bps), forced errors %d ppm, jackpot %d bps of the fee)", name, task.feeBps(), Money.vrt(task.seatStake()),
+                task.minStakeBps(), replayFeeBps, task.replayFeeFloorBps(), task.forcedErrorPpm(), task.jackpotShareBps());
     }
 }

@@ -79,7 +79,7 @@ final class TaskRound {
         v.bid(solver, id, price);
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(pool.keeper, id);
-        commit(solver, id, syn, losses);
+        ReplayProbe held = commit(solver, id, syn, losses);
         v.revealSeed(pool.submitter, id, secret);
         double unitCost = eco.costShare() * Money.vrt(price);
         cost(solver, (1 - (double) losses.cheatedSegments().size() / segments()) * WORK_UNITS * unitCost);
@@ -101,7 +101,7 @@ final class TaskRound {
                 attested.put(i, r);
             }
         }
-        for (Map.Entry<Integer, ReplayProbe> e : attested.entrySet()) answerAndReveal(id, solver, seats.get(e.getKey()), e.getKey(), e.getValue(), losses);
+        for (Map.Entry<Integer, ReplayProbe> e : attested.entrySet()) answerAndReveal(id, solver, held, seats.get(e.getKey()), e.getKey(), e.getValue());
 
         long griefDispute = -1;
         if (grief) griefDispute = grief(id, solver, syn, losses);
@@ -164,16 +164,21 @@ final class TaskRound {
     private TaskSpec spec(SyntheticDispute syn, byte[] secret, long index) {
         BigInteger feeFloor = TaskSpec.replayFeeFloor(WORK_UNITS, STEPS, INTERVAL, MAX_PRICE);
         BigInteger replayFee = feeFloor.multiply(BigInteger.valueOf(rules.replayFeeBps())).divide(BigInteger.valueOf(10_000));
-        BigInteger stake = MAX_PRICE.multiply(BigInteger.valueOf(WORK_UNITS)).multiply(BigInteger.valueOf(rules.minStakeBps()))
+        BigInteger stake = MAX_PRICE.multiply(BigInteger.valueOf(WORK_UNITS)).multiply(BigInteger.valueOf(rules.task().minStakeBps()))
                 .divide(BigInteger.valueOf(10_000));
         return new TaskSpec(Merkle.sha256("econ-spec".getBytes(), Merkle.u64(index)), Merkle.sha256("econ-data".getBytes()), syn.graphRoot(), new byte[32],
                 syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, STEPS, INTERVAL, WORK_UNITS, MAX_PRICE, replayFee, stake, SEATS, 3600,
                 86400, 3600, 86400);
     }
 
-    /** The solver's commitment: the synthetic trace and model (a cheater's are as well-formed as an honest solver's). */
-    private void commit(String solver, long id, SyntheticDispute syn, Losses losses) {
-        v.commit(solver, id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("econ-manifest".getBytes(), Merkle.u64(id)));
+    /**
+     * The solver's commitment: the synthetic trace and model (a cheater's are as well-formed as an honest solver's) and its
+     * loss root over the losses it holds, which it answers every probe from ({@link #answerAndReveal}).
+     */
+    private ReplayProbe commit(String solver, long id, SyntheticDispute syn, Losses losses) {
+        ReplayProbe held = ReplayProbe.solverLosses(losses.range(1, (int) STEPS, false));
+        v.commit(solver, id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("econ-manifest".getBytes(), Merkle.u64(id)), held);
+        return held;
     }
 
     /** The replay a seated verifier attests, or null if it does not attest: the truth, the solver's claims, or made up. */
@@ -195,10 +200,10 @@ final class TaskRound {
         return bits;
     }
 
-    /** The probe of an attested seat: the solver answers what it holds, the verifier reveals its leaf. */
-    private void answerAndReveal(long id, String solver, Verity.Assignment seat, int index, ReplayProbe r, Losses losses) {
+    /** The probe of an attested seat: the solver answers from the losses it committed, the verifier reveals its leaf. */
+    private void answerAndReveal(long id, String solver, ReplayProbe held, Verity.Assignment seat, int index, ReplayProbe r) {
         long k = v.probeStep(id, index);
-        v.answerProbe(solver, id, index, losses.claimed(k));
+        v.answerProbe(solver, id, index, held, k);
         v.revealProbe(seat.verifier(), id, index, r, k);
     }
 

@@ -71,6 +71,19 @@ class EconSimulationTest {
     }
 
     @Test
+    void underTheBadRulesALazyVerifierBeatsADiligentOneAndTheRunFails() {
+        // replay fee and floor 0, no forced errors: a replay only costs, a lazy seat only risks its seat stake
+        Simulation.Result bad = Simulation.run(new Simulation.Settings(150, 11, Rules.bad(), Economy.defaults()), null);
+        Report r = Report.of(bad);
+        assertTrue(r.row(Strategy.LAZY).profitable(), "lazy " + r.row(Strategy.LAZY).sample().mean() + " ± " + r.row(Strategy.LAZY).sample().halfWidth()
+                + " vs diligent " + r.row(Strategy.DILIGENT).sample().mean());
+        assertTrue(r.row(Strategy.DILIGENT).sample().mean() < 0, "a diligent seat pays for its replay and is paid nothing");
+        assertFalse(r.honestProfits());
+        assertFalse(r.passed());
+        assertTrue(r.profitableDeviations() > 0, r.finalLine());
+    }
+
+    @Test
     void aDeviationThatPaysMoreThanItsIntervalIsCountedAndFailsTheRun() {
         java.util.Map<Strategy, Sample> profit = new java.util.EnumMap<>(Strategy.class);
         for (Strategy s : Strategy.values()) profit.put(s, new Sample());
@@ -81,7 +94,7 @@ class EconSimulationTest {
             profit.get(Strategy.COLLUDING).add(10 + i % 3); // no better than diligent: within its interval
         }
         Simulation.Result fake = new Simulation.Result(result.settings(), profit, result.byLazySeats(), result.submitter(), 40, result.statuses(), 1,
-                1, "0");
+                1, "0", 0);
         Report r = Report.of(fake);
         assertTrue(r.row(Strategy.LAZY).profitable());
         assertFalse(r.row(Strategy.COLLUDING).profitable());
