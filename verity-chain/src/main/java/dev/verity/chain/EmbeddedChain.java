@@ -47,6 +47,8 @@ public final class EmbeddedChain implements Chain {
     private final BlockHashCallback blockHashes;
     private final Map<String, Receipt> receipts = new LinkedHashMap<>();
     private final List<Receipt.Log> allLogs = new ArrayList<>();
+    /** Logs by emitter and first indexed argument: following one dispute reads its own logs, not the whole history. */
+    private final Map<String, List<Receipt.Log>> logsByTopic1 = new java.util.HashMap<>();
     private long blockNumber = 0;
     private long timestamp;
     private boolean closed;
@@ -174,6 +176,9 @@ public final class EmbeddedChain implements Chain {
         Receipt receipt = new Receipt(txHash, blockNumber, ok, used, created, List.copyOf(logs));
         receipts.put(txHash, receipt);
         allLogs.addAll(logs);
+        for (Receipt.Log l : logs) {
+            if (l.topics().size() > 1) logsByTopic1.computeIfAbsent(topic1Key(l.address(), l.topics().get(1)), k -> new ArrayList<>()).add(l);
+        }
         if (!ok) {
             String reason = r.reverted ? Abi.revertReason(r.returnData) : null;
             String detail = r.returnData == null || r.returnData.length == 0 ? r.executionError
@@ -214,6 +219,20 @@ public final class EmbeddedChain implements Chain {
             out.add(l);
         }
         return out;
+    }
+
+    @Override
+    public synchronized List<Receipt.Log> logsWithTopic1(String address, String topic1, long fromBlock, long toBlock) {
+        if (address == null) return Chain.super.logsWithTopic1(null, topic1, fromBlock, toBlock);
+        List<Receipt.Log> out = new ArrayList<>();
+        for (Receipt.Log l : logsByTopic1.getOrDefault(topic1Key(address, topic1), List.of())) {
+            if (l.blockNumber() >= fromBlock && l.blockNumber() <= toBlock) out.add(l);
+        }
+        return out;
+    }
+
+    private static String topic1Key(String address, String topic1) {
+        return address.toLowerCase(Locale.ROOT) + "/" + topic1.toLowerCase(Locale.ROOT);
     }
 
     @Override

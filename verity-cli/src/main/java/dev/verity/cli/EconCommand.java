@@ -25,7 +25,7 @@ public final class EconCommand implements Runnable {
     @Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
                 "Agents of every strategy run tasks on a fresh deployment of the real contracts on the embedded EVM; prints each strategy's "
-                        + "mean net profit per task (per seat for verifiers, per dispute for griefers) with a 95% confidence interval, "
+                        + "mean net profit per task (per seat in the honest solver's tasks for verifiers, per dispute for griefers) with a 95%% confidence interval, "
                         + "writes a PNG chart, and ends with 'strategies: N, profitable deviations: K, honest profit > 0: yes|no' "
                         + "(exit 1 if K > 0 or honest agents lose). docs/incentives.md, Simulation.",
                 "",
@@ -37,7 +37,7 @@ public final class EconCommand implements Runnable {
                 "Solvers (task i: strategies in turn): honest; cheat-f, f in 0.01, 0.1, 0.5, 1.0, skips f of the segments (at least one) "
                         + "and saves that share of the training. Verifiers (seats drawn by stake): diligent (replays; challenges a skipped "
                         + "segment and plays the dispute), lazy (attests a made-up replay), colluding (attests the solver's own losses, never "
-                        + "challenges), absent (does nothing); sybil (one diligent stake split over 4 accounts) against one account with the "
+                        + "challenges), absent (does nothing); by stake 67%% of the pool replays, 13%% is lazy, 13%% colludes, 7%% is absent; sybil (one diligent stake split over 4 accounts) against one account with the "
                         + "same stake; griefing (disputes a right segment of a tenth of the tasks and loses its bond).",
                 "A deviation is profitable when its mean exceeds its honest counterpart's (0 for griefing) by more than its own "
                         + "confidence half-width. The run is also a load test: tasks per second, gas per task, every task ends Settled, "

@@ -63,8 +63,9 @@ public record Report(List<Row> rows, boolean honestProfits) {
     /** The load test's figures: throughput, gas, end states, escrow and conservation (each checked during the run). */
     public static void printLoad(Simulation.Result r, PrintStream out) {
         double vrtPerGas = r.settings().economy().vrtPerGas();
-        out.printf(Locale.ROOT, "load: %d tasks in %.1f s: %.2f tasks/s, %,.0f gas per task (%.1f VRT at %.2e VRT a gas)%n", r.tasks(), r.seconds(),
-                r.tasksPerSecond(), r.gasPerTask(), r.gasPerTask() * vrtPerGas, vrtPerGas);
+        out.printf(Locale.ROOT, "load: %d tasks in %.1f s: %.2f tasks/s, %,.0f gas per task (%.1f VRT at %.2e VRT a gas; an honest solver's "
+                + "task %,.0f)%n", r.tasks(), r.seconds(), r.tasksPerSecond(), r.gasPerTask(), r.gasPerTask() * vrtPerGas, vrtPerGas,
+                r.honestGas().mean());
         out.printf(Locale.ROOT, "end states: %d settled, %d failed, %d cancelled, 0 stuck; escrow left 0, bonds left 0 (jackpot pool %.1f VRT "
                 + "for future forced errors)%n", r.statuses().getOrDefault(Verity.Status.SETTLED, 0), r.statuses().getOrDefault(Verity.Status.FAILED, 0),
                 r.statuses().getOrDefault(Verity.Status.CANCELLED, 0), r.jackpotPool());

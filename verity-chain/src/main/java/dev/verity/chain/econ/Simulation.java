@@ -43,7 +43,7 @@ public final class Simulation {
 
     /** Samples of one run: per strategy, per solver strategy and number of lazy seats, and the load figures. */
     public record Result(Settings settings, Map<Strategy, Sample> profit, Map<Strategy, Sample[]> byLazySeats, Sample submitter, long tasks,
-            Map<Verity.Status, Integer> statuses, double seconds, long gas, String supply, double jackpotPool) {
+            Map<Verity.Status, Integer> statuses, double seconds, long gas, Sample honestGas, String supply, double jackpotPool) {
         public double tasksPerSecond() {
             return tasks / seconds;
         }
@@ -75,6 +75,7 @@ public final class Simulation {
         Map<Verity.Status, Integer> statuses = new EnumMap<>(Verity.Status.class);
         Sample submitter = new Sample();
         long gas = 0;
+        Sample honestGas = new Sample();
         long t0 = System.nanoTime();
         for (int i = 0; i < s.tasks(); i++) {
             Strategy solver = Strategy.SOLVERS.get(i % Strategy.SOLVERS.size());
@@ -83,6 +84,7 @@ public final class Simulation {
             submitter.add(o.net().get(pool.submitter));
             statuses.merge(o.status(), 1, Integer::sum);
             gas += o.gas();
+            if (solver == Strategy.HONEST_SOLVER) honestGas.add(o.gas());
             if ((i + 1) % CONSERVATION_EVERY == 0 || i + 1 == s.tasks()) ChainSelftest.checkConservation(v, pool.everyone());
             if (progress != null && (i + 1) % 100 == 0) {
                 progress.printf("  %d/%d tasks, %.0f s%n", i + 1, s.tasks(), (System.nanoTime() - t0) / 1e9);
@@ -90,7 +92,7 @@ public final class Simulation {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         checkDrained(v);
-        return new Result(s, profit, byLazy, submitter, s.tasks(), statuses, seconds, gas, v.totalSupply().toString(), Money.vrt(v.jackpotPool()));
+        return new Result(s, profit, byLazy, submitter, s.tasks(), statuses, seconds, gas, honestGas, v.totalSupply().toString(), Money.vrt(v.jackpotPool()));
     }
 
     private static Sample[] newSamples(int n) {

@@ -62,12 +62,30 @@ final class TaskRound {
         return (WORK_UNITS * Math.min(INTERVAL, STEPS) + STEPS - 1) / STEPS;
     }
 
+    /** One task as its parties know it: its id, its solver, its synthetic training and the losses the solver committed. */
+    private record Task(long id, String solver, SyntheticDispute syn, Losses losses, ReplayProbe held, double unitCost) {}
+
+    /** What the drawn seats did: each seated verifier's strategy, and the seats that found a skipped segment. */
+    private record Seats(List<Verity.Assignment> all, Map<String, Strategy> seated, List<Integer> challengers) {}
+
     Outcome play(long index, Strategy solverStrategy, boolean grief) {
         costs.clear();
         pool.refill(v);
-        List<String> watched = pool.everyone().subList(2, pool.everyone().size()); // not the keeper nor the treasury
-        Map<String, BigInteger> before = holdings(watched);
-        Map<String, Long> gasBefore = gas(pool.everyone());
+        Ledger ledger = new Ledger();
+        Task t = open(index, solverStrategy);
+        Seats seats = act(t);
+        boolean griefed = dispute(t, seats, grief);
+        pastWindow(t.id());
+        v.settle(pool.keeper, t.id());
+        Verity.TaskView end = v.task(t.id());
+        checkEnded(t.id(), end);
+        int lazy = (int) seats.seated().values().stream().filter(s -> s == Strategy.LAZY).count();
+        Map<String, Double> nets = ledger.nets(); // reads the holdings after, then the gas
+        return new Outcome(t.id(), solverStrategy, end.status(), nets, seats.seated(), lazy, griefed, ledger.gas());
+    }
+
+    /** Post, bid, close, commit, reveal: the task is drawn its seats. The solver pays for the training it did. */
+    private Task open(long index, Strategy solverStrategy) {
         String solver = pool.solvers.get(solverStrategy);
         SyntheticDispute syn = new SyntheticDispute(STEPS, INTERVAL, 8, 1024, 16, index + 1);
         Losses losses = new Losses(index + 1, INTERVAL, cheatedSegments(solverStrategy.skipped));
@@ -83,51 +101,78 @@ final class TaskRound {
         v.revealSeed(pool.submitter, id, secret);
         double unitCost = eco.costShare() * Money.vrt(price);
         cost(solver, (1 - (double) losses.cheatedSegments().size() / segments()) * WORK_UNITS * unitCost);
+        return new Task(id, solver, syn, losses, held, unitCost);
+    }
 
-        List<Verity.Assignment> seats = v.assignments(id);
+    /**
+     * Every seat acts as its verifier's strategy: the attestations first, then each probe is answered and revealed (a
+     * probe is drawn from a block after its attestation's). A diligent seat whose replay of a skipped segment does not
+     * reach the solver's checkpoint does not attest: it will challenge.
+     */
+    private Seats act(Task t) {
+        List<Verity.Assignment> all = v.assignments(t.id());
         Map<String, Strategy> seated = new LinkedHashMap<>();
         List<Integer> challengers = new ArrayList<>();
         Map<Integer, ReplayProbe> attested = new LinkedHashMap<>();
-        for (int i = 0; i < seats.size(); i++) {
-            Verity.Assignment a = seats.get(i);
+        for (int i = 0; i < all.size(); i++) {
+            Verity.Assignment a = all.get(i);
             Strategy s = pool.strategyOf(a.verifier());
             seated.put(a.verifier().toLowerCase(java.util.Locale.ROOT), s);
-            if (Pool.replays(s)) cost(a.verifier(), segmentWork() * unitCost);
-            boolean skipped = losses.cheatedSegments().contains(a.segment());
-            ReplayProbe r = replay(s, a, losses);
-            if (Pool.replays(s) && skipped) challengers.add(i); // its replay does not reach the solver's checkpoint
+            if (Pool.replays(s)) cost(a.verifier(), segmentWork() * t.unitCost());
+            ReplayProbe r = replay(s, a, t.losses());
+            if (Pool.replays(s) && t.losses().cheatedSegments().contains(a.segment())) challengers.add(i);
             else if (r != null) {
-                v.attest(a.verifier(), id, i, r.root());
+                v.attest(a.verifier(), t.id(), i, r.root());
                 attested.put(i, r);
             }
         }
-        for (Map.Entry<Integer, ReplayProbe> e : attested.entrySet()) answerAndReveal(id, solver, held, seats.get(e.getKey()), e.getKey(), e.getValue());
+        attested.forEach((i, r) -> answerAndReveal(t.id(), t.solver(), t.held(), all.get(i), i, r));
+        return new Seats(all, seated, challengers);
+    }
 
-        long griefDispute = -1;
-        if (grief) griefDispute = grief(id, solver, syn, losses);
-        List<Long> disputes = new ArrayList<>();
-        for (int i : challengers) disputes.add(v.openDispute(seats.get(i).verifier(), id, seats.get(i).segment()));
-        for (int j = 0; j < disputes.size(); j++) playToRuling(disputes.get(j), solver, seats.get(challengers.get(j)).verifier(), syn, seats.get(challengers.get(j)).segment());
-        if (griefDispute >= 0) {
-            pastRound(griefDispute);
-            v.timeoutDispute(solver, griefDispute); // the griefer stays silent at round 3: it cannot win against a right segment
+    /**
+     * The griefer's dispute (if this task is griefed) and every diligent challenger's, all opened inside the verify
+     * window; the challengers' are played to the referee's ruling, the griefer's ends by its own silence. Returns whether
+     * the griefer disputed.
+     */
+    private boolean dispute(Task t, Seats seats, boolean grief) {
+        long griefDispute = grief ? grief(t.id(), t.solver(), t.syn(), t.losses()) : -1;
+        List<Long> opened = new ArrayList<>();
+        for (int i : seats.challengers()) opened.add(v.openDispute(seats.all().get(i).verifier(), t.id(), seats.all().get(i).segment()));
+        for (int j = 0; j < opened.size(); j++) {
+            Verity.Assignment a = seats.all().get(seats.challengers().get(j));
+            playToRuling(opened.get(j), t.solver(), a.verifier(), t.syn(), a.segment());
         }
-        pastWindow(id);
-        v.settle(pool.keeper, id);
-        Verity.TaskView end = v.task(id);
-        checkEnded(id, end);
+        if (griefDispute < 0) return false;
+        pastRound(griefDispute);
+        v.timeoutDispute(t.solver(), griefDispute); // the griefer stays silent at round 3: it cannot win against a right segment
+        return true;
+    }
 
-        Map<String, BigInteger> after = holdings(watched);
-        Map<String, Long> gasAfter = gas(pool.everyone());
-        Map<String, Double> net = new LinkedHashMap<>();
-        long gas = 0;
-        for (String who : pool.everyone()) gas += gasAfter.get(who) - gasBefore.get(who);
-        for (String who : watched) {
-            long g = gasAfter.get(who) - gasBefore.get(who);
-            net.put(who, Money.vrt(after.get(who).subtract(before.get(who))) - costs.getOrDefault(who, 0.0) - g * eco.vrtPerGas());
+    /** Every party's holdings and gas when the task starts; at its end, each one's net (token change minus off-chain costs). */
+    private final class Ledger {
+        private final List<String> watched = pool.everyone().subList(2, pool.everyone().size()); // not the keeper nor the treasury
+        private final Map<String, BigInteger> before = holdings(watched);
+        private final Map<String, Long> gasBefore = TaskRound.this.gas(pool.everyone());
+        private Map<String, Long> gasAfter;
+
+        Map<String, Double> nets() {
+            Map<String, BigInteger> after = holdings(watched);
+            gasAfter = TaskRound.this.gas(pool.everyone());
+            Map<String, Double> net = new LinkedHashMap<>();
+            for (String who : watched) {
+                long g = gasAfter.get(who) - gasBefore.get(who);
+                net.put(who, Money.vrt(after.get(who).subtract(before.get(who))) - costs.getOrDefault(who, 0.0) - g * eco.vrtPerGas());
+            }
+            return net;
         }
-        int lazy = (int) seated.values().stream().filter(s -> s == Strategy.LAZY).count();
-        return new Outcome(id, solverStrategy, end.status(), net, seated, lazy, griefDispute >= 0, gas);
+
+        /** Gas of every transaction of the task, the keeper's included (after {@link #nets}). */
+        long gas() {
+            long sum = 0;
+            for (String who : pool.everyone()) sum += gasAfter.get(who) - gasBefore.get(who);
+            return sum;
+        }
     }
 
     /** The segments a cheater skips: {@code skipped} of them, at least one, chosen by the cheater (here: at random). */
