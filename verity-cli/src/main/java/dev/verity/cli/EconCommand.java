@@ -75,6 +75,9 @@ public final class EconCommand implements Runnable {
         @Option(names = "--chart", defaultValue = "econ-simulation.png", description = "where to write the PNG chart (default ${DEFAULT-VALUE})")
         Path chart;
 
+        @Option(names = "--gas", description = "also print the gas of every contract call of the run (calls, min, max)")
+        boolean gas;
+
         @Override
         public Integer call() throws Exception {
             String why = EmbeddedChain.unsupportedReason();
@@ -89,6 +92,7 @@ public final class EconCommand implements Runnable {
             report.print(r, System.out);
             System.out.println();
             Report.printLoad(r, System.out);
+            if (gas) dev.verity.chain.ChainSelftest.printGas(r.gasPerCall(), System.out);
             Simulation.chart(r, chart);
             System.out.println("chart: " + chart.toAbsolutePath());
             System.out.println(report.finalLine());

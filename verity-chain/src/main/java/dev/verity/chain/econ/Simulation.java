@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -43,7 +44,8 @@ public final class Simulation {
 
     /** Samples of one run: per strategy, per solver strategy and number of lazy seats, and the load figures. */
     public record Result(Settings settings, Map<Strategy, Sample> profit, Map<Strategy, Sample[]> byLazySeats, Sample submitter, long tasks,
-            Map<Verity.Status, Integer> statuses, double seconds, long gas, Sample honestGas, String supply, double jackpotPool) {
+            Map<Verity.Status, Integer> statuses, double seconds, long gas, Sample honestGas, String supply, double jackpotPool,
+            Map<String, List<Long>> gasPerCall) {
         public double tasksPerSecond() {
             return tasks / seconds;
         }
@@ -92,7 +94,8 @@ public final class Simulation {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         checkDrained(v);
-        return new Result(s, profit, byLazy, submitter, s.tasks(), statuses, seconds, gas, honestGas, v.totalSupply().toString(), Money.vrt(v.jackpotPool()));
+        return new Result(s, profit, byLazy, submitter, s.tasks(), statuses, seconds, gas, honestGas, v.totalSupply().toString(), Money.vrt(v.jackpotPool()),
+                v.gasTable());
     }
 
     private static Sample[] newSamples(int n) {

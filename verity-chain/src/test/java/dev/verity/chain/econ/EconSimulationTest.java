@@ -94,7 +94,7 @@ class EconSimulationTest {
             profit.get(Strategy.COLLUDING).add(10 + i % 3); // no better than diligent: within its interval
         }
         Simulation.Result fake = new Simulation.Result(result.settings(), profit, result.byLazySeats(), result.submitter(), 40, result.statuses(), 1,
-                1, new Sample(), "0", 0);
+                1, new Sample(), "0", 0, java.util.Map.of());
         Report r = Report.of(fake);
         assertTrue(r.row(Strategy.LAZY).profitable());
         assertFalse(r.row(Strategy.COLLUDING).profitable());
