@@ -19,7 +19,7 @@ class EconCommandTest {
         "econ simulate --rules lax|no rule set 'lax' (known: default, bad)",
         "econ simulate --cost-share 1.5|costShare must be in (0, 1)",
         "econ simulate --replay-fee-bps 5000|replayFeeBps 5000 is below the floor replayFeeFloorBps 10000",
-        "econ simulate --forced-error-ppm 200000|forcedErrorPpm must be in [0, 100000]",
+        "econ simulate --forced-error-ppm 2000000|forcedErrorPpm must be in [0, 1000000]",
     })
     void badOptionsGiveOneClearLineAndNonZeroExit(String args, String expected) {
         TrainCommandTest.Result r = TrainCommandTest.run(args.split(" "));
