@@ -13,8 +13,4 @@ final class Money {
     static double vrt(BigInteger wei) {
         return new BigDecimal(wei).divide(WEI, MathContext.DECIMAL64).doubleValue();
     }
-
-    static BigInteger wei(double vrt) {
-        return BigDecimal.valueOf(vrt).multiply(WEI).toBigInteger();
-    }
 }
