@@ -15,17 +15,22 @@ import java.util.Locale;
  * parameters. Written by whoever deploys, read by every process that joins the network
  * ({@link Verity#attach}), so roles in other processes talk to the same contracts.
  * {@code deployBlock} is the chain's head just before the first contract was created: no Verity
- * event is older, so a node reading history starts there instead of at block 0.
+ * event is older, so a node reading history starts there instead of at block 0. {@code initialRules} and
+ * {@code governance} are what the deployment started with: both change later by proposal, so {@link Verity#attach}
+ * reads the current ones from the chain instead of comparing.
  */
 public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("deployer") String deployer,
                          @JsonProperty("treasury") String treasury, @JsonProperty("token") String token,
                          @JsonProperty("staking") String staking, @JsonProperty("registry") String registry,
                          @JsonProperty("market") String market, @JsonProperty("game") String game,
-                         @JsonProperty("referee") String referee, @JsonProperty("initialSupply") BigInteger initialSupply,
+                         @JsonProperty("referee") String referee, @JsonProperty("governor") String governor,
+                         @JsonProperty("timelock") String timelock, @JsonProperty("params") String params,
+                         @JsonProperty("initialSupply") BigInteger initialSupply,
                          @JsonProperty("unbondingDelay") long unbondingDelay, @JsonProperty("feeBps") int feeBps,
                          @JsonProperty("minVerifierStake") BigInteger minVerifierStake,
                          @JsonProperty("challengeBond") BigInteger challengeBond, @JsonProperty("roundTimeout") long roundTimeout,
-                         @JsonProperty("refereeContract") String refereeContract, @JsonProperty("deployBlock") long deployBlock) {
+                         @JsonProperty("refereeContract") String refereeContract, @JsonProperty("initialRules") TaskRules initialRules,
+                         @JsonProperty("governance") GovernanceSettings governance, @JsonProperty("deployBlock") long deployBlock) {
     public Deployment {
         if (chainId <= 0) {
             throw new IllegalArgumentException("deployment: chainId must be positive, got " + chainId);
@@ -38,6 +43,12 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
         market = address("market", market);
         game = address("game", game);
         referee = address("referee", referee);
+        governor = address("governor", governor);
+        timelock = address("timelock", timelock);
+        params = address("params", params);
+        if (initialRules == null || governance == null) {
+            throw new IllegalArgumentException("deployment: initialRules and governance are required");
+        }
         if (initialSupply == null || initialSupply.signum() <= 0) {
             throw new IllegalArgumentException("deployment: initialSupply must be positive");
         }
@@ -64,7 +75,8 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
 
     /** The deployment parameters as {@link Verity.Config}. */
     public Verity.Config config() {
-        return new Verity.Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, refereeContract);
+        return new Verity.Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, refereeContract, initialRules,
+                governance);
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

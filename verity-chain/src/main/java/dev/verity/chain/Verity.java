@@ -33,15 +33,39 @@ import org.web3j.utils.Numeric;
  */
 public final class Verity {
 
-    /** Deployment parameters. */
+    /**
+     * Deployment parameters. {@code rules} are ProtocolParams' initial rules (the timelock owns them from the start) and
+     * {@code governance} how the governor and its timelock are set up.
+     */
     public record Config(BigInteger initialSupply, long unbondingDelay, int feeBps, BigInteger minVerifierStake, BigInteger challengeBond,
-            long roundTimeout, String refereeContract) {
+            long roundTimeout, String refereeContract, TaskRules rules, GovernanceSettings governance) {
+        public Config {
+            if (rules == null || governance == null) throw new IllegalArgumentException("config: rules and governance are required");
+        }
+
+        /** With ProtocolParams' rules taken from the market's fee and verifier stake, and the default governance. */
+        public Config(BigInteger initialSupply, long unbondingDelay, int feeBps, BigInteger minVerifierStake, BigInteger challengeBond,
+                long roundTimeout, String refereeContract) {
+            this(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, refereeContract,
+                    new TaskRules(minVerifierStake, feeBps, TaskRules.defaults().minStakeBps(), TaskRules.defaults().replayFeeFloorBps(),
+                            TaskRules.defaults().jackpotShareBps(), TaskRules.defaults().forcedErrorPpm(), TaskRules.defaults().jackpotMultiple()),
+                    GovernanceSettings.defaults());
+        }
+
         public static Config defaults() {
             return new Config(BigInteger.TEN.pow(27), 7 * 86400, 250, ether(100), ether(50), 86400, "BasicOpReferee");
         }
 
         public Config withReferee(String referee) {
-            return new Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, referee);
+            return new Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, referee, rules, governance);
+        }
+
+        public Config withRules(TaskRules r) {
+            return new Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, refereeContract, r, governance);
+        }
+
+        public Config withGovernance(GovernanceSettings g) {
+            return new Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, refereeContract, rules, g);
         }
     }
 
@@ -91,12 +115,18 @@ public final class Verity {
     public final String market;
     public final String game;
     public final String referee;
+    /** VerityGovernor: VRT holders' proposals and votes. */
+    public final String governor;
+    /** VerityTimelock: the governor's executor, owner of {@link #params}. */
+    public final String timelock;
+    /** ProtocolParams: the rules of new tasks. */
+    public final String params;
     /** The head just before the contracts were created: no Verity event is older. */
     public final long deployBlock;
     private final Map<String, List<Long>> gas = new TreeMap<>();
 
     private Verity(Chain chain, Config config, String deployer, String treasury, String token, String staking, String registry, String market,
-            String game, String referee, long deployBlock) {
+            String game, String referee, String governor, String timelock, String params, long deployBlock) {
         this.chain = chain;
         this.config = config;
         this.deployer = deployer;
@@ -107,6 +137,9 @@ public final class Verity {
         this.market = market;
         this.game = game;
         this.referee = referee;
+        this.governor = governor;
+        this.timelock = timelock;
+        this.params = params;
         this.deployBlock = deployBlock;
     }
 
@@ -130,7 +163,15 @@ public final class Verity {
         String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), addr(structureReferee),
                 u256(cfg.challengeBond()),
                 u64(cfg.roundTimeout()));
-        Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, deployBlock);
+        // Governance: the governor creates its timelock (proposer and canceller the governor, anyone executes, no admin),
+        // and ProtocolParams belongs to the timelock from its constructor, so the deployer never holds a rule or a role.
+        GovernanceSettings gs = cfg.governance();
+        String governor = create(chain, deployer, deployGas, "VerityGovernor", addr(token), Abi.u48(gs.votingDelay()), u32(gs.votingPeriod()),
+                u256(gs.proposalThreshold()), u256(gs.quorumPercent()), u256(gs.timelockDelay()));
+        String timelock = Abi.wordAddress(chain.call(deployer, governor, Abi.call("timelock()")), 0).toLowerCase(java.util.Locale.ROOT);
+        String params = create(chain, deployer, deployGas, "ProtocolParams", addr(timelock), cfg.rules().toAbi());
+        Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, governor, timelock, params,
+                deployBlock);
         deployGas.forEach((k, g) -> v.gas.computeIfAbsent("deploy " + k, x -> new ArrayList<>()).add(g));
         v.tx(deployer, staking, "Staking.wire", "wire(address,address)", addr(market), addr(game));
         v.tx(deployer, registry, "ModelRegistry.wire", "wire(address)", addr(market));
@@ -148,7 +189,7 @@ public final class Verity {
             throw new IllegalArgumentException("deployment is for chain id " + d.chainId() + ", this chain is " + chain.chainId());
         }
         Verity v = new Verity(chain, d.config(), d.deployer(), d.treasury(), d.token(), d.staking(), d.registry(), d.market(), d.game(),
-                d.referee(), d.deployBlock());
+                d.referee(), d.governor(), d.timelock(), d.params(), d.deployBlock());
         if (!PRODUCTION_REFEREES.contains(d.refereeContract())) {
             throw new IllegalArgumentException("deployment uses referee " + d.refereeContract() + ", which is not one of Verity's referees "
                     + PRODUCTION_REFEREES + " (a test referee rules the same way whatever the link, so it would pay every cheat or every liar)");
@@ -160,7 +201,11 @@ public final class Verity {
             checkCode(chain, d.market(), "TaskMarket");
             checkCode(chain, d.game(), "DisputeGame");
             checkCode(chain, d.referee(), d.refereeContract());
+            checkCode(chain, d.governor(), "VerityGovernor");
+            checkCode(chain, d.timelock(), "VerityTimelock");
+            checkCode(chain, d.params(), "ProtocolParams");
             checkWiring(v, d);
+            checkGovernance(v, d);
             check(Abi.wordLong(v.view(d.market(), "feeBps()"), 0) == d.feeBps(), "market " + d.market() + " has another fee");
             check(Abi.word(v.view(d.market(), "minVerifierStake()"), 0).equals(d.minVerifierStake()), "market has another verifier stake");
             check(Abi.word(v.view(d.game(), "challengeBond()"), 0).equals(d.challengeBond()), "game " + d.game() + " has another bond");
@@ -210,11 +255,27 @@ public final class Verity {
         checkCode(v.chain, v.addressAt(linkStructure, "norm"), "LinkStructureNorm");
     }
 
+    /**
+     * The governor votes with this deployment's token and executes through this timelock, the timelock owns the rules,
+     * and neither the deployer nor anyone but the governor holds a timelock role that could move them (the timelock's
+     * code gives its roles only to the governor it was created with, to anyone for execution, and to itself).
+     */
+    private static void checkGovernance(Verity v, Deployment d) {
+        check(v.addressAt(d.governor(), "token").equals(d.token()), "governor " + d.governor() + " votes with another token");
+        check(v.addressAt(d.governor(), "timelock").equals(d.timelock()), "governor " + d.governor() + " executes through another timelock");
+        check(v.addressAt(d.params(), "owner").equals(d.timelock()), "ProtocolParams " + d.params() + " is owned by "
+                + v.addressAt(d.params(), "owner") + ", not the timelock " + d.timelock());
+        Governance gov = new Governance(v);
+        check(gov.hasRole(Governance.PROPOSER_ROLE, d.governor()), "the timelock does not take proposals from the governor");
+        check(!gov.hasRole(Governance.DEFAULT_ADMIN_ROLE, d.deployer()) && !gov.hasRole(Governance.PROPOSER_ROLE, d.deployer()),
+                "the deployer holds a timelock role");
+    }
+
     /** This binding's addresses and parameters, to hand to other processes. */
     public Deployment deployment() {
-        return new Deployment(chain.chainId(), deployer, treasury, token, staking, registry, market, game, referee, config.initialSupply(),
-                config.unbondingDelay(), config.feeBps(), config.minVerifierStake(), config.challengeBond(), config.roundTimeout(),
-                config.refereeContract(), deployBlock);
+        return new Deployment(chain.chainId(), deployer, treasury, token, staking, registry, market, game, referee, governor, timelock, params,
+                config.initialSupply(), config.unbondingDelay(), config.feeBps(), config.minVerifierStake(), config.challengeBond(),
+                config.roundTimeout(), config.refereeContract(), config.rules(), config.governance(), deployBlock);
     }
 
     private static String create(Chain chain, String from, Map<String, Long> gas, String name, Type<?>... args) {
