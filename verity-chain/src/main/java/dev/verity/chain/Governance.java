@@ -129,9 +129,18 @@ public final class Governance {
         return Abi.word(v.view(v.token, "getPastVotes(address,uint256)", addr(account), u256(block)), 0);
     }
 
-    /** The governor's clock: the block number a transaction sent now is checked against. */
+    /**
+     * The governor's clock as a view sees it. Nodes differ: the embedded chain evaluates a view in the next block, Hardhat
+     * in the latest one; the checks below use {@link #nextBlock} instead, the block a transaction sent now lands in at
+     * the earliest.
+     */
     public long clock() {
         return Abi.wordLong(v.view(v.governor, "clock()"), 0);
+    }
+
+    /** The earliest block a transaction sent now is mined in. */
+    public long nextBlock() {
+        return v.chain.blockNumber() + 1;
     }
 
     public BigInteger proposalThreshold() {
@@ -219,8 +228,9 @@ public final class Governance {
             throw new GovernanceException("a proposal needs a description (it says why, and tells two proposals of the same rules apart)");
         }
         checkRules(next);
-        long now = clock();
-        BigInteger has = pastVotes(proposer, now - 1);
+        // the governor counts the proposer's votes at the block before its own: at the earliest the latest block, whose
+        // votes are the current ones
+        BigInteger has = votes(proposer);
         BigInteger threshold = proposalThreshold();
         if (has.compareTo(threshold) < 0) {
             BigInteger balance = v.balanceOf(proposer);
@@ -327,16 +337,19 @@ public final class Governance {
     /** Casts {@code voter}'s votes (those delegated to it at the snapshot); refused unless the vote is open and it has votes to cast. */
     public Receipt castVote(String voter, BigInteger id, Support support) {
         Status s = status(id);
-        long now = clock();
-        switch (s.state()) {
-            case PENDING -> throw new GovernanceException("voting on proposal " + id + " is not open yet: it opens at block " + (s.snapshot() + 1)
-                    + " (now " + now + ", " + (s.snapshot() + 1 - now) + " blocks to go)");
-            case ACTIVE -> { }
-            default -> throw new GovernanceException("voting on proposal " + id + " closed at block " + s.deadline() + "; it is " + s.state().label()
-                    + " (" + s.outcome() + ")" + nextStep(s));
+        long next = nextBlock();
+        boolean open = s.state() == ProposalState.PENDING || s.state() == ProposalState.ACTIVE;
+        // as Governor.state decides it, for the block the vote would be mined in
+        if (open && next <= s.snapshot()) {
+            throw new GovernanceException("voting on proposal " + id + " is not open yet: it opens at block " + (s.snapshot() + 1)
+                    + " (the next block is " + next + ", " + (s.snapshot() + 1 - next) + " blocks to go)");
+        }
+        if (!open || next > s.deadline()) {
+            throw new GovernanceException("voting on proposal " + id + " closed at block " + s.deadline() + "; it is "
+                    + (open ? "over" : s.state().label()) + " (" + s.outcome() + ")" + nextStep(s));
         }
         if (hasVoted(id, voter)) throw new GovernanceException(voter + " has voted on proposal " + id + " already (a vote cannot be changed)");
-        BigInteger weight = pastVotes(voter, s.snapshot());
+        BigInteger weight = s.snapshot() < clock() ? pastVotes(voter, s.snapshot()) : votes(voter);
         if (weight.signum() == 0) {
             throw new GovernanceException(voter + " had no votes delegated to it at block " + s.snapshot() + ", the proposal's snapshot, so its vote "
                     + "would count nothing; delegate (verity gov delegate) before the next proposal is made");
@@ -384,8 +397,8 @@ public final class Governance {
 
     private String whyNot(Status s) {
         return switch (s.state()) {
-            case PENDING -> " (voting opens at block " + (s.snapshot() + 1) + ", now " + clock() + ")";
-            case ACTIVE -> " (voting is open until block " + s.deadline() + ", now " + clock() + ")";
+            case PENDING -> " (voting opens at block " + (s.snapshot() + 1) + ", the next block is " + nextBlock() + ")";
+            case ACTIVE -> " (voting is open until block " + s.deadline() + ", the next block is " + nextBlock() + ")";
             case DEFEATED -> " (" + s.outcome() + ")";
             case QUEUED -> " (executable from " + java.time.Instant.ofEpochSecond(s.eta()) + ")";
             default -> "";

@@ -56,7 +56,7 @@ public final class GovCommand implements Runnable {
     }
 
     static void printStatus(PrintWriter out, Governance gov, Verity v, Status s) {
-        long now = gov.clock();
+        long now = v.chain.blockNumber();
         out.printf("%-10s %s%n", "proposal", s.id());
         out.printf("%-10s %s%n", "state", s.state().label());
         out.printf("%-10s opens after %s, closes after %s%n", "voting", blocks(s.snapshot(), now), blocks(s.deadline(), now));
@@ -196,7 +196,7 @@ public final class GovCommand implements Runnable {
                     BigInteger was = current.asMap().get(e.getKey());
                     if (!was.equals(e.getValue())) out.println("  " + e.getKey() + ": " + was + " -> " + e.getValue());
                 }
-                out.println("voting opens after block " + s.snapshot() + " and closes after block " + s.deadline() + " (now " + gov.clock() + ")");
+                out.println("voting opens after block " + s.snapshot() + " and closes after block " + s.deadline() + " (the latest block is " + c.verity().chain.blockNumber() + ")");
             }
             return 0;
         }
