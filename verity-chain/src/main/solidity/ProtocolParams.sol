@@ -2,6 +2,29 @@
 pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @notice What a submitter posts (TaskMarket.post; DESIGN.md Protocol step 1).
+struct PostParams {
+    bytes32 specHash;
+    bytes32 datasetRoot;
+    bytes32 graphRoot;
+    bytes32 parentModel; // 0 for training from scratch
+    bytes32 initRoot; // state root of checkpoint 0 (the graph's init rules, or the parent's weights): trace entry 0
+    bytes32 seedCommit; // keccak256(abi.encode(secret)) for verifier randomness
+    uint64 graphOps; // number of op records under graphRoot
+    uint64 totalSteps;
+    uint64 checkpointInterval; // c
+    uint64 workUnits;
+    uint128 maxPricePerUnit;
+    uint128 replayFee; // paid per proven replay
+    uint128 solverStake; // stake a bidder must lock; slashed if it cheats or goes silent
+    uint32 numVerifiers;
+    uint64 bidWindow;
+    uint64 commitWindow;
+    uint64 revealWindow;
+    uint64 verifyWindow;
+}
 
 /// @title ProtocolParams: the rules of new tasks, set by the token holders' timelock.
 /// @notice Its owner is the TimelockController that executes passed proposals (the deployment hands it over at
@@ -10,6 +33,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 /// one. Every setter refuses a value outside the bounds below, so a proposal cannot make the market unusable (a fee
 /// of 100%) or unsafe in a way the bounds can see; the economics of a legal but bad set (a replay fee floor of zero,
 /// no forced errors) are what `verity econ simulate` shows.
+/// Holds the bounds every task must meet as well (`admit`), so the market and the rules read one source.
 contract ProtocolParams is Ownable {
     /// @notice The rules a task is held to, copied at post (one storage slot).
     struct Rules {
@@ -18,8 +42,7 @@ contract ProtocolParams is Ownable {
         uint16 minStakeBps; // the solver's stake floor, a share of the most it can be paid
         uint16 replayFeeFloorBps; // the replay fee floor, a share of one segment's work at the task's maximum price
         uint16 jackpotShareBps; // the share of the fee that funds the jackpot pool (the rest goes to the treasury)
-        uint32 forcedErrorPpm; // the rate of forced errors, per million seats
-        uint16 jackpotMultiple; // a forced error caught pays this many replay fees from the pool (at most what it holds)
+        uint32 forcedErrorPpm; // the rate of forced errors, per million seats (TaskMarket._payJackpots says what one pays)
     }
 
     uint256 public constant MAX_FEE_BPS = 2_000;
@@ -28,11 +51,34 @@ contract ProtocolParams is Ownable {
     uint256 public constant MAX_SOLVER_STAKE_BPS = 50_000;
     uint256 public constant MAX_REPLAY_FEE_FLOOR_BPS = 50_000;
     uint256 public constant MAX_FORCED_ERROR_PPM = 100_000;
-    uint256 public constant MAX_JACKPOT_MULTIPLE = 1_000;
     uint256 public constant BPS = 10_000;
+    uint256 public constant MAX_WINDOW = 365 days;
+    /// @notice Shortest bid, reveal and verify window: every party must be able to react, so a
+    /// submitter cannot pick a window its solver or verifiers cannot meet (the 1-second commit window
+    /// that took a solver's stake).
+    uint64 public constant MIN_WINDOW = 600;
+    /// @notice The slowest solver the floors allow for: 1,000 work units (10^9 FLOPs) a second. The commit
+    /// window grows with the task's work and the verify window with one segment's (a replay).
+    uint64 public constant MIN_WORK_UNITS_PER_SECOND = 1_000;
+    /// @notice Upper bounds that keep every answer a solver may owe in a dispute inside one block: round 2 posts
+    /// checkpointInterval + 1 leaves, a demanded op trace graphOps entries (about 3.8k gas each), and step counts fit
+    /// the game's uint64 arithmetic with room to spare.
+    uint64 public constant MAX_CHECKPOINT_INTERVAL = 1024;
+    uint64 public constant MAX_GRAPH_OPS = 4096;
+    uint64 public constant MAX_STEPS = 2 ** 32;
 
     /// @notice A value outside its bounds: `what` names the rule.
     error RuleOutOfRange(string what, uint256 given, uint256 min, uint256 max);
+
+    /// @notice A task larger than a dispute can handle: `what` is over its bound.
+    error TaskTooLarge(string what, uint256 given, uint256 max);
+    /// @notice A window below its floor (or above MAX_WINDOW).
+    error WindowOutOfRange(string window, uint64 given, uint64 floor);
+    /// @notice A solver stake below `minStakeBps` of the most the solver can be paid.
+    error SolverStakeTooLow(uint256 given, uint256 floor);
+    /// @notice A replay fee below `replayFeeFloorBps` of what replaying one segment costs: its work units at the task's
+    /// maximum price.
+    error ReplayFeeTooLow(uint256 given, uint256 floor);
 
     event RulesChanged(Rules before, Rules next);
 
@@ -56,6 +102,42 @@ contract ProtocolParams is Ownable {
         rules_ = next;
     }
 
+    /// @notice The rules a task posted now is held to, after checking it against them and the market's bounds (the
+    /// market calls this at post and copies what it returns into the task): reverts naming the first bound it breaks.
+    function admit(PostParams calldata p) external view returns (Rules memory r) {
+        r = rules_;
+        if (p.checkpointInterval > MAX_CHECKPOINT_INTERVAL) revert TaskTooLarge("checkpointInterval", p.checkpointInterval, MAX_CHECKPOINT_INTERVAL);
+        if (p.graphOps > MAX_GRAPH_OPS) revert TaskTooLarge("graphOps", p.graphOps, MAX_GRAPH_OPS);
+        if (p.totalSteps > MAX_STEPS) revert TaskTooLarge("totalSteps", p.totalSteps, MAX_STEPS);
+        (uint64 commitFloor, uint64 verifyFloor) = windowFloors(p.workUnits, p.totalSteps, p.checkpointInterval);
+        _window("bid", p.bidWindow, MIN_WINDOW);
+        _window("commit", p.commitWindow, commitFloor);
+        _window("reveal", p.revealWindow, MIN_WINDOW);
+        _window("verify", p.verifyWindow, verifyFloor);
+        uint256 stakeFloor = (uint256(p.workUnits) * p.maxPricePerUnit * r.minStakeBps) / BPS;
+        if (p.solverStake < stakeFloor || p.solverStake == 0) revert SolverStakeTooLow(p.solverStake, stakeFloor);
+        // a verifier replays one segment: at the default rules the fee pays that work at the price the solver may be paid
+        // for it, so checking is never a loss (docs/incentives.md)
+        uint256 feeFloor = (segmentWork(p.workUnits, p.totalSteps, p.checkpointInterval) * p.maxPricePerUnit * r.replayFeeFloorBps) / BPS;
+        if (p.replayFee < feeFloor) revert ReplayFeeTooLow(p.replayFee, feeFloor);
+    }
+
+    /// @notice The floors of a task's windows: MIN_WINDOW each, the commit window also the whole work and the verify
+    /// window one segment's work at MIN_WORK_UNITS_PER_SECOND.
+    function windowFloors(uint64 workUnits, uint64 totalSteps, uint64 interval) public pure returns (uint64 commitFloor, uint64 verifyFloor) {
+        commitFloor = MIN_WINDOW + workUnits / MIN_WORK_UNITS_PER_SECOND;
+        verifyFloor = MIN_WINDOW + uint64(segmentWork(workUnits, totalSteps, interval) / MIN_WORK_UNITS_PER_SECOND);
+    }
+
+    /// @notice The work units of a full segment (c steps, or all of them if fewer): what a verifier's replay costs.
+    function segmentWork(uint64 workUnits, uint64 totalSteps, uint64 interval) public pure returns (uint256) {
+        return Math.ceilDiv(uint256(workUnits) * Math.min(interval, totalSteps), totalSteps);
+    }
+
+    function _window(string memory name, uint64 given, uint64 floor) private pure {
+        if (given < floor || given > MAX_WINDOW) revert WindowOutOfRange(name, given, floor);
+    }
+
     function _check(Rules memory r) private pure {
         _range("seatStake", r.seatStake, 1, type(uint128).max);
         _range("feeBps", r.feeBps, 0, MAX_FEE_BPS);
@@ -63,7 +145,6 @@ contract ProtocolParams is Ownable {
         _range("replayFeeFloorBps", r.replayFeeFloorBps, 0, MAX_REPLAY_FEE_FLOOR_BPS);
         _range("jackpotShareBps", r.jackpotShareBps, 0, BPS);
         _range("forcedErrorPpm", r.forcedErrorPpm, 0, MAX_FORCED_ERROR_PPM);
-        _range("jackpotMultiple", r.jackpotMultiple, 0, MAX_JACKPOT_MULTIPLE);
     }
 
     function _range(string memory what, uint256 given, uint256 min, uint256 max) private pure {

@@ -9,6 +9,7 @@ import {Wired, MerkleSha256} from "./Common.sol";
 import {Staking} from "./Staking.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {InitRule, InitReferee} from "./InitRule.sol";
+import {ProtocolParams, PostParams} from "./ProtocolParams.sol";
 
 /// @title TaskMarket: post, match (reverse auction), commit, verifier assignment, attest, settle.
 /// @notice Lifecycle (DESIGN.md Protocol 1, 2, 4, 5, 7):
@@ -77,8 +78,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
     error EmptyRoot();
     /// @notice Empty task.
     error EmptyTask();
-    /// @notice Fee above 20%.
-    error FeeAbove20();
     /// @notice Missing seed commitment.
     error MissingSeedCommitment();
     /// @notice Missing init root (the state root of checkpoint 0).
@@ -140,26 +139,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
         Cancelled
     }
 
-    struct PostParams {
-        bytes32 specHash;
-        bytes32 datasetRoot;
-        bytes32 graphRoot;
-        bytes32 parentModel; // 0 for training from scratch
-        bytes32 initRoot; // state root of checkpoint 0 (the graph's init rules, or the parent's weights): trace entry 0
-        bytes32 seedCommit; // keccak256(abi.encode(secret)) for verifier randomness
-        uint64 graphOps; // number of op records under graphRoot
-        uint64 totalSteps;
-        uint64 checkpointInterval; // c
-        uint64 workUnits;
-        uint128 maxPricePerUnit;
-        uint128 replayFee; // paid per attested replay
-        uint128 solverStake; // stake a bidder must lock; slashed if it cheats or goes silent
-        uint32 numVerifiers;
-        uint64 bidWindow;
-        uint64 commitWindow;
-        uint64 revealWindow;
-        uint64 verifyWindow;
-    }
 
     struct Task {
         PostParams p;
@@ -180,12 +159,15 @@ contract TaskMarket is ReentrancyGuard, Wired {
         uint64 randBlock; // the block whose hash is the fallback randomness (the commit's block, or a re-target)
         bool retargeted; // the fallback randomness was re-targeted once (a second miss fails the task)
         bool seatsReleased; // the verifiers' seat stakes were unlocked or slashed (at the task's end)
+        bytes32 lossRoot; // the solver's root over its own loss at every step (ReplayProbe leaves, verifier 0): probes are answered from it
+        ProtocolParams.Rules rules; // the protocol's rules when the task was posted: a later proposal does not change them
     }
 
-    /// @notice A verifier's seat: its segment, and what it did. A seat locks `minVerifierStake` of the verifier's stake
-    /// from the draw until it attests or challenges; a seat that did neither by the end of a task that settles is slashed.
-    /// (A ruling against the solver is not held against the seats that attested the segment: a solver can lose a
-    /// dispute of a right segment on purpose, and would use that to slash honest attesters.)
+    /// @notice A verifier's seat: its segment, and what it did. A seat locks the task's `rules.seatStake` of the verifier's
+    /// stake from the draw until the task ends. In a task that settles, a seat that neither attested nor challenged is
+    /// slashed (silent), and so is one that attested but did not prove its replay at the probed step (lazy). (A ruling
+    /// against the solver is not held against the seats that attested the segment: a solver can lose a dispute of a right
+    /// segment on purpose, and would use that to slash honest attesters.)
     struct Assignment {
         address verifier;
         uint64 segment;
@@ -199,55 +181,35 @@ contract TaskMarket is ReentrancyGuard, Wired {
         uint32 reveal; // the verifier's loss bits at the probed step, proven against its replay root
         bool answered;
         bool revealed;
+        bool forced; // drawn as a forced error with the probe: a proven replay here wins a jackpot in a task that settles
     }
 
     uint256 public constant MAX_VERIFIERS = 16;
-    uint256 public constant MAX_WINDOW = 365 days;
     uint256 public constant BPS = 10_000;
-    /// @notice Shortest bid, reveal and verify window: every party must be able to react, so a
-    /// submitter cannot pick a window its solver or verifiers cannot meet (the 1-second commit window
-    /// that took a solver's stake).
-    uint64 public constant MIN_WINDOW = 600;
-    /// @notice The slowest solver the floors allow for: 1,000 work units (10^9 FLOPs) a second. The commit
-    /// window grows with the task's work and the verify window with one segment's (a replay).
-    uint64 public constant MIN_WORK_UNITS_PER_SECOND = 1_000;
-    /// @notice A solver's stake covers at least the most it can be paid: a cheat that is caught loses more
-    /// than a cheat that is not caught can earn.
-    uint256 public constant MIN_STAKE_BPS = 10_000;
-    /// @notice Upper bounds that keep every answer a solver may owe in a dispute inside one block: round 2 posts
-    /// checkpointInterval + 1 leaves, a demanded op trace graphOps entries (about 3.8k gas each), and step counts fit
-    /// the game's uint64 arithmetic with room to spare.
-    uint64 public constant MAX_CHECKPOINT_INTERVAL = 1024;
-    uint64 public constant MAX_GRAPH_OPS = 4096;
-    uint64 public constant MAX_STEPS = 2 ** 32;
     /// @notice After the verify window, how long the solver has to answer the probes of the attestations and the verifiers
     /// to reveal their replays at them; a task settles after it.
     uint64 public constant PROBE_WINDOW = 600;
     /// @notice Leaf tag of a replay leaf: `0x52 | uint64 step | uint32 lossBits | address verifier` (docs/commitments.md).
     uint8 internal constant TAG_REPLAY = 0x52;
 
-    /// @notice A task larger than a dispute can handle: `what` is over its bound.
-    error TaskTooLarge(string what, uint256 given, uint256 max);
-
-    /// @notice A window below its floor (or above MAX_WINDOW).
-    error WindowOutOfRange(string window, uint64 given, uint64 floor);
-    /// @notice A solver stake below MIN_STAKE_BPS of the most the solver can be paid.
-    error SolverStakeTooLow(uint256 given, uint256 floor);
-    /// @notice A replay fee below what replaying one segment costs: its work units at the task's maximum price.
-    error ReplayFeeTooLow(uint256 given, uint256 floor);
+    /// @notice A probe answer that is not the solver's committed loss at the probed step.
+    error AnswerNotInLossRoot();
 
     IERC20 public immutable token;
     Staking public immutable staking;
     ModelRegistry public immutable registry;
     address public immutable treasury;
-    uint16 public immutable feeBps;
-    uint256 public immutable minVerifierStake;
+    /// @notice The token holders' rules of new tasks (fee, seat stake, floors, forced errors, jackpot): docs/governance.md.
+    ProtocolParams public immutable params;
     /// @notice Rules on init claims (challengeInit).
     InitReferee public immutable initReferee;
     address public disputeGame;
 
     uint256 public taskCount;
-    uint256 public totalEscrowed; // sum of `escrow` over all tasks == token.balanceOf(this)
+    uint256 public totalEscrowed; // sum of `escrow` over all tasks, plus the jackpot pool == token.balanceOf(this)
+    /// @notice Tokens that pay forced errors caught (part of totalEscrowed): each settled task adds its
+    /// `rules.jackpotShareBps` of the protocol fee.
+    uint256 public jackpotPool;
     mapping(uint256 => Task) private tasks;
     mapping(uint256 => Assignment[]) private assignments;
 
@@ -277,28 +239,32 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// @notice The fallback randomness's block was out of reach; assignWithoutReveal will use this one's hash.
     event RandomnessRetargeted(uint256 indexed taskId, uint64 randBlock);
     event TaskSettled(uint256 indexed taskId, address indexed solver, uint256 solverPay, uint256 verifierPay, uint256 fee, uint256 refund);
-    /// @notice A verifier's seat stake was slashed to `to` (the treasury): `why` 2, it neither attested nor challenged a
-    /// task that settled.
+    /// @notice A verifier's seat stake was slashed to `to` (the treasury) in a task that settled: `why` 2, it neither
+    /// attested nor challenged; `why` 3, it attested but its replay did not prove the solver's answer at the probed step.
     event VerifierSlashed(uint256 indexed taskId, uint256 index, address indexed verifier, uint8 why, uint256 amount, address to);
+    /// @notice A seat drawn as a forced error proved its replay in a task that settled: it wins `amount` from the pool.
+    event JackpotPaid(uint256 indexed taskId, uint256 index, address indexed verifier, uint256 amount);
 
     constructor(
         IERC20 token_,
         Staking staking_,
         ModelRegistry registry_,
         address treasury_,
-        uint16 feeBps_,
-        uint256 minVerifierStake_,
+        ProtocolParams params_,
         InitReferee initReferee_
     ) {
         require(treasury_ != address(0), ZeroTreasury());
-        require(feeBps_ <= 2_000, FeeAbove20());
         token = token_;
         staking = staking_;
         registry = registry_;
         treasury = treasury_;
-        feeBps = feeBps_;
-        minVerifierStake = minVerifierStake_;
+        params = params_;
         initReferee = initReferee_;
+    }
+
+    /// @notice The stake a seat drawn now locks (Staking's floor for joining the pool).
+    function minVerifierStake() external view returns (uint256) {
+        return params.rules().seatStake;
     }
 
     function wire(address disputeGame_) external onlyDuringWiring {
@@ -370,6 +336,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     /// @notice Escrow a post needs: the maximum solver pay, the fee on it, and every replay fee.
     function requiredEscrow(PostParams calldata p) public view returns (uint256) {
+        return _escrow(p, params.rules().feeBps);
+    }
+
+    function _escrow(PostParams calldata p, uint16 feeBps) private pure returns (uint256) {
         uint256 maxPay = uint256(p.workUnits) * p.maxPricePerUnit;
         return maxPay + (maxPay * feeBps) / BPS + uint256(p.numVerifiers) * p.replayFee;
     }
@@ -385,11 +355,12 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(p.numVerifiers > 0 && p.numVerifiers <= MAX_VERIFIERS, BadVerifierCount());
         require(p.seedCommit != bytes32(0), MissingSeedCommitment());
         require(p.initRoot != bytes32(0), MissingInitRoot());
-        _checkFloors(p);
-        uint256 amount = requiredEscrow(p);
+        ProtocolParams.Rules memory rules = params.admit(p); // reverts if the task is under a floor or over a bound
+        uint256 amount = _escrow(p, rules.feeBps);
         taskId = ++taskCount;
         Task storage t = tasks[taskId];
         t.p = p;
+        t.rules = rules;
         t.submitter = msg.sender;
         t.status = Status.Bidding;
         t.escrow = amount;
@@ -397,39 +368,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
         totalEscrowed += amount;
         token.safeTransferFrom(msg.sender, address(this), amount);
         emit TaskPosted(taskId, msg.sender, p.specHash, p.workUnits, p.maxPricePerUnit, amount, t.deadline);
-    }
-
-    /// @notice The floors of a task's windows: MIN_WINDOW each, the commit window also the whole work and the verify
-    /// window one segment's work at MIN_WORK_UNITS_PER_SECOND.
-    function windowFloors(PostParams calldata p) public pure returns (uint64 commitFloor, uint64 verifyFloor) {
-        commitFloor = MIN_WINDOW + p.workUnits / MIN_WORK_UNITS_PER_SECOND;
-        verifyFloor = MIN_WINDOW + uint64(_segmentWork(p) / MIN_WORK_UNITS_PER_SECOND);
-    }
-
-    /// @dev The work units of a full segment (c steps, or all of them if fewer): what a verifier's replay costs.
-    function _segmentWork(PostParams calldata p) private pure returns (uint256) {
-        return Math.ceilDiv(uint256(p.workUnits) * Math.min(p.checkpointInterval, p.totalSteps), p.totalSteps);
-    }
-
-    function _checkFloors(PostParams calldata p) private pure {
-        if (p.checkpointInterval > MAX_CHECKPOINT_INTERVAL) revert TaskTooLarge("checkpointInterval", p.checkpointInterval, MAX_CHECKPOINT_INTERVAL);
-        if (p.graphOps > MAX_GRAPH_OPS) revert TaskTooLarge("graphOps", p.graphOps, MAX_GRAPH_OPS);
-        if (p.totalSteps > MAX_STEPS) revert TaskTooLarge("totalSteps", p.totalSteps, MAX_STEPS);
-        (uint64 commitFloor, uint64 verifyFloor) = windowFloors(p);
-        _window("bid", p.bidWindow, MIN_WINDOW);
-        _window("commit", p.commitWindow, commitFloor);
-        _window("reveal", p.revealWindow, MIN_WINDOW);
-        _window("verify", p.verifyWindow, verifyFloor);
-        uint256 stakeFloor = (uint256(p.workUnits) * p.maxPricePerUnit * MIN_STAKE_BPS) / BPS;
-        if (p.solverStake < stakeFloor || p.solverStake == 0) revert SolverStakeTooLow(p.solverStake, stakeFloor);
-        // a verifier replays one segment: the fee pays that work at the price the solver may be paid for it, so checking
-        // is never a loss (docs/incentives.md)
-        uint256 feeFloor = _segmentWork(p) * p.maxPricePerUnit;
-        if (p.replayFee < feeFloor) revert ReplayFeeTooLow(p.replayFee, feeFloor);
-    }
-
-    function _window(string memory name, uint64 given, uint64 floor) private pure {
-        if (given < floor || given > MAX_WINDOW) revert WindowOutOfRange(name, given, floor);
     }
 
     // ------------------------------------------------------------------ 2. match
@@ -471,7 +409,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     // ------------------------------------------------------------------ 4. commit
 
-    function commit(uint256 taskId, bytes32 traceRoot, bytes32 modelRoot, bytes32 manifestHash)
+    /// @notice The solver's commitments: its trace, its model, its manifest, and `lossRoot`, the root of one
+    /// `0x52 | uint64 step | uint32 lossBits | address(0)` leaf per step 1..totalSteps (the loss it computed there), which
+    /// it answers every probe from: fixed before any seat or probe is drawn, so it cannot tailor an answer to a seat.
+    function commit(uint256 taskId, bytes32 traceRoot, bytes32 modelRoot, bytes32 manifestHash, bytes32 lossRoot)
         external
         nonReentrant
         exists(taskId)
@@ -480,8 +421,9 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(t.status == Status.Assigned, NotAwaitingACommit());
         require(msg.sender == t.solver, CallerIsNotTheSolver());
         require(block.timestamp <= t.deadline, CommitDeadlinePassed());
-        require(traceRoot != bytes32(0) && modelRoot != bytes32(0), EmptyRoot());
+        require(traceRoot != bytes32(0) && modelRoot != bytes32(0) && lossRoot != bytes32(0), EmptyRoot());
         t.traceRoot = traceRoot;
+        t.lossRoot = lossRoot;
         t.modelRoot = modelRoot;
         t.manifestHash = manifestHash;
         t.status = Status.Committed;
@@ -572,10 +514,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
             if (total == 0) break;
             address v = staking.verifierAt(uint256(keccak256(abi.encode(randomness, "verifier", draw))) % total);
             if (v == t.solver || v == t.submitter || _isAssigned(list, v)) continue;
-            if (staking.available(v) < minVerifierStake) continue; // busy: its stake backs other seats
-            staking.lock(v, minVerifierStake);
+            if (staking.available(v) < t.rules.seatStake) continue; // busy: its stake backs other seats
+            staking.lock(v, t.rules.seatStake);
             uint64 segment = uint64(uint256(keccak256(abi.encode(randomness, "segment", draw))) % segs);
-            list.push(Assignment(v, segment, false, false, false, 0, 0, 0, 0, 0, false, false));
+            list.push(Assignment(v, segment, false, false, false, 0, 0, 0, 0, 0, false, false, false));
             emit VerifierAssigned(taskId, list.length - 1, v, segment);
         }
         emit VerificationOpened(taskId, randomness, revealed, t.deadline);
@@ -608,18 +550,20 @@ contract TaskMarket is ReentrancyGuard, Wired {
         a.attested = true;
         a.replayRoot = replayRoot;
         a.attestBlock = uint64(block.number);
-        // the seat did its part: its stake is free again (a long verify window locks only the stake of seats that do not act)
-        if (!a.challenged) staking.unlock(a.verifier, minVerifierStake);
+        // the seat's stake stays locked until the task ends: an attestation whose replay does not prove out is slashed
         emit Attested(taskId, index, msg.sender);
     }
 
-    /// @notice The solver's loss bits at the seat's probed step (from its own training).
-    function answerProbe(uint256 taskId, uint256 index, uint32 lossBits) external nonReentrant exists(taskId) {
+    /// @notice The solver's loss bits at the seat's probed step, with their proof against its committed loss root.
+    function answerProbe(uint256 taskId, uint256 index, uint32 lossBits, bytes32[] calldata proof) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
         require(msg.sender == t.solver, CallerIsNotTheSolver());
         Assignment storage a = _probing(taskId, index, t);
         require(!a.answered, NothingToProbe());
-        if (_drawProbe(taskId, index, a) == 0) return;
+        uint64 k = _drawProbe(taskId, index, a, t);
+        if (k == 0) return;
+        bytes32 leaf = MerkleSha256.leafHash(abi.encodePacked(TAG_REPLAY, k, lossBits, address(0)));
+        require(MerkleSha256.verify(t.lossRoot, t.p.totalSteps, k - 1, leaf, proof), AnswerNotInLossRoot());
         a.answered = true;
         a.answer = lossBits;
         emit ProbeAnswered(taskId, index, lossBits);
@@ -632,7 +576,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         Assignment storage a = _probing(taskId, index, t);
         require(msg.sender == a.verifier, CallerIsNotThisVerifier());
         require(!a.revealed, NothingToProbe());
-        uint64 k = _drawProbe(taskId, index, a);
+        uint64 k = _drawProbe(taskId, index, a, t);
         if (k == 0) return;
         uint64 s0 = a.segment * t.p.checkpointInterval;
         uint64 len = uint64(Math.min(s0 + t.p.checkpointInterval, t.p.totalSteps)) - s0;
@@ -669,20 +613,25 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     /// @dev The seat's probed step, drawn once from the hash of its attestation's block (which nobody knew when the root was
     /// committed): a step of s0+1..s1. If that hash is out of the EVM's 256-block reach, re-targets to this block and
-    /// returns 0 (the caller tries again in a later block).
-    function _drawProbe(uint256 taskId, uint256 index, Assignment storage a) private returns (uint64) {
+    /// returns 0 (the caller tries again in a later block). The same hash draws whether the seat is a forced error, at the
+    /// task's rate: its verifier could not know it when it committed, and the solver cannot choose it.
+    function _drawProbe(uint256 taskId, uint256 index, Assignment storage a, Task storage t) private returns (uint64) {
         if (a.probe != 0) return a.probe;
         require(a.attestBlock < block.number, ProbeNotDrawnYet());
         uint64 k = probeStep(taskId, index);
-        if (k == 0) a.attestBlock = uint64(block.number); // out of reach: re-target
-        else a.probe = k;
+        if (k == 0) {
+            a.attestBlock = uint64(block.number); // out of reach: re-target
+        } else {
+            a.probe = k;
+            a.forced = uint256(keccak256(abi.encode(blockhash(a.attestBlock), taskId, index, "forced"))) % 1_000_000 < t.rules.forcedErrorPpm;
+        }
         emit ProbeDrawn(taskId, index, k);
         return k;
     }
 
     /// @dev A seat whose answer and reveal agree is proven: it counts toward the quorum and is paid.
     function _proven(Task storage t, Assignment storage a) private {
-        if (a.answered && a.revealed && a.answer == a.reveal) t.attestations += 1;
+        if (_isProven(a)) t.attestations += 1;
     }
 
     /// @notice The init claim: the task's init root (checkpoint 0, which the game holds the solver's trace to) is not
@@ -741,10 +690,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         Assignment[] storage list = assignments[taskId];
         for (uint256 i = 0; i < list.length; i++) {
             Assignment storage a = list[i];
-            if (a.verifier == challenger && !a.challenged) {
-                a.challenged = true;
-                if (!a.attested && !a.slashed && !t.seatsReleased) staking.unlock(challenger, minVerifierStake); // it acted
-            }
+            if (a.verifier == challenger) a.challenged = true; // it acted: its seat is released unslashed at the end
         }
         // no event of its own: the game's DisputeOpened names the task and the challenger
         return (t.solver, t.traceRoot, t.p.graphRoot, t.p.datasetRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
@@ -803,10 +749,14 @@ contract TaskMarket is ReentrancyGuard, Wired {
         t.status = Status.Settled;
         _releaseSeats(taskId, t, true, treasury);
         uint256 solverPay = uint256(t.bestPrice) * t.p.workUnits;
-        uint256 fee = (solverPay * feeBps) / BPS;
+        uint256 fee = (solverPay * t.rules.feeBps) / BPS;
+        // the jackpot's share of the fee stays in the market (still counted in totalEscrowed), in the pool
+        uint256 cut = (fee * t.rules.jackpotShareBps) / BPS;
         t.escrow -= solverPay + fee; // checked: escrow always covers max pay + max fee
-        totalEscrowed -= solverPay + fee;
-        uint256 verifierPay = _payVerifiers(taskId, t);
+        totalEscrowed -= solverPay + fee - cut;
+        jackpotPool += cut;
+        fee -= cut;
+        uint256 verifierPay = _payVerifiers(taskId, t) + _payJackpots(taskId, t, cut);
         uint256 refund = _release(t);
         if (t.stakeLocked) {
             t.stakeLocked = false;
@@ -838,23 +788,48 @@ contract TaskMarket is ReentrancyGuard, Wired {
         emit TaskFailed(taskId, refunded);
     }
 
-    /// @dev Ends every seat of the task: a slashed one is gone; one that attested or challenged is unlocked; a silent one
-    /// (neither) is slashed to `silentTo` when `penalizeSilence` (the task settled: a quorum replayed it, so its data was
-    /// there and the silent seat was lazy or away), else unlocked.
-    function _releaseSeats(uint256 taskId, Task storage t, bool penalizeSilence, address silentTo) private {
+    /// @dev Ends every seat of the task. When `penalize` (the task settled: a quorum proved its replays, so its data was
+    /// there and the solver's answers held), a silent seat (neither attested nor challenged) and a lazy one (attested, the
+    /// solver answered its probe, and it did not prove the same loss) lose their stake to `to`; every other seat is
+    /// unlocked. In a task that fails nobody is slashed: a solver's wrong answers would otherwise slash honest seats.
+    function _releaseSeats(uint256 taskId, Task storage t, bool penalize, address to) private {
         if (t.seatsReleased) return;
         t.seatsReleased = true;
         Assignment[] storage list = assignments[taskId];
+        uint256 seat = t.rules.seatStake;
         for (uint256 i = 0; i < list.length; i++) {
             Assignment storage a = list[i];
-            if (a.slashed || a.attested || a.challenged) continue; // a seat that acted was unlocked then
-            if (penalizeSilence) {
+            uint8 why = !a.attested && !a.challenged ? 2 : (a.attested && a.answered && !_isProven(a) ? 3 : 0);
+            if (penalize && why != 0) {
                 a.slashed = true;
-                staking.slash(a.verifier, minVerifierStake, silentTo);
-                emit VerifierSlashed(taskId, i, a.verifier, 2, minVerifierStake, silentTo);
+                staking.slash(a.verifier, seat, to);
+                emit VerifierSlashed(taskId, i, a.verifier, why, seat, to);
             } else {
-                staking.unlock(a.verifier, minVerifierStake);
+                staking.unlock(a.verifier, seat);
             }
+        }
+    }
+
+    function _isProven(Assignment storage a) private view returns (bool) {
+        return a.answered && a.revealed && a.answer == a.reveal;
+    }
+
+    /// @dev Forced errors caught: each proven seat drawn as one wins its share of what this task put in the pool, scaled
+    /// by the rate (`cut · 10^6 / (forcedErrorPpm · seats)`, so the expected payout of a task equals its own cut and
+    /// self-dealing seats on one's own tasks win back at most what those tasks paid in), capped by the pool.
+    function _payJackpots(uint256 taskId, Task storage t, uint256 cut) private returns (uint256 total) {
+        Assignment[] storage list = assignments[taskId];
+        if (t.rules.forcedErrorPpm == 0) return 0;
+        uint256 prize = (cut * 1_000_000) / (uint256(t.rules.forcedErrorPpm) * list.length);
+        for (uint256 i = 0; i < list.length; i++) {
+            Assignment storage a = list[i];
+            if (!a.forced || !_isProven(a)) continue;
+            uint256 amount = Math.min(prize, jackpotPool);
+            jackpotPool -= amount;
+            totalEscrowed -= amount;
+            total += amount;
+            _pay(a.verifier, amount);
+            emit JackpotPaid(taskId, i, a.verifier, amount);
         }
     }
 
@@ -862,7 +837,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         Assignment[] storage list = assignments[taskId];
         for (uint256 i = 0; i < list.length; i++) {
             Assignment storage a = list[i];
-            if (a.answered && a.revealed && a.answer == a.reveal && !a.slashed) {
+            if (_isProven(a) && !a.slashed) {
                 t.escrow -= t.p.replayFee;
                 totalEscrowed -= t.p.replayFee;
                 total += t.p.replayFee;

@@ -112,7 +112,7 @@ public final class ChainSelftest {
         v.bid(a.solver(), id, new BigInteger("800000000000000000"));
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("manifest".getBytes()));
+        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("manifest".getBytes()), syntheticLosses(spec.totalSteps()));
         v.revealSeed(a.submitter(), id, secret);
         attestAll(v, id);
         v.chain.advanceTime(spec.verifyWindow() + 601); // past the verify window and the probe window
@@ -144,10 +144,11 @@ public final class ChainSelftest {
             replays.add(r);
             v.attest(as.get(i).verifier(), taskId, i, r.root());
         }
-        String solver = v.task(taskId).solver();
+        Verity.TaskView t = v.task(taskId);
+        ReplayProbe losses = syntheticLosses(t.spec().totalSteps());
         for (int j = 0; j < seats.length; j++) {
             long k = v.probeStep(taskId, seats[j]);
-            v.answerProbe(solver, taskId, seats[j], syntheticLoss(k));
+            v.answerProbe(t.solver(), taskId, seats[j], losses, k);
             v.revealProbe(as.get(seats[j]).verifier(), taskId, seats[j], replays.get(j), k);
         }
     }
@@ -155,6 +156,17 @@ public final class ChainSelftest {
     /** The loss bits a synthetic task's step {@code k} computes (an honest solver and an honest replay agree on them). */
     public static int syntheticLoss(long k) {
         return ReplayProbe.bits(1f / (1 + k));
+    }
+
+    private static final java.util.Map<Long, ReplayProbe> LOSSES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The loss root tree a synthetic task's solver commits: {@link #syntheticLoss} at every step 1..{@code totalSteps}. */
+    public static ReplayProbe syntheticLosses(long totalSteps) {
+        return LOSSES.computeIfAbsent(totalSteps, n -> {
+            int[] bits = new int[Math.toIntExact(n)];
+            for (int i = 0; i < bits.length; i++) bits[i] = syntheticLoss(i + 1);
+            return ReplayProbe.solverLosses(bits);
+        });
     }
 
     /** The replay of seat {@code seat}'s segment that {@link #syntheticLoss} gives. */
@@ -180,7 +192,7 @@ public final class ChainSelftest {
         v.bid(a.solver(), id, Verity.ether(1));
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(a.solver(), id, traceRoot, syn.modelRoot(), Merkle.sha256("manifest".getBytes()));
+        v.commit(a.solver(), id, traceRoot, syn.modelRoot(), Merkle.sha256("manifest".getBytes()), syntheticLosses(spec.totalSteps()));
         v.revealSeed(a.submitter(), id, secret);
         return id;
     }

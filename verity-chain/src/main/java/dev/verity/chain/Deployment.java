@@ -12,12 +12,12 @@ import java.util.Locale;
 
 /**
  * Where a set of Verity contracts lives: the chain id, every contract address and the deployment
- * parameters. Written by whoever deploys, read by every process that joins the network
+ * parameters ({@code rules}: the task rules it started with; ProtocolParams at {@code params} holds the current ones). Written by whoever deploys, read by every process that joins the network
  * ({@link Verity#attach}), so roles in other processes talk to the same contracts.
  * {@code deployBlock} is the chain's head just before the first contract was created: no Verity
- * event is older, so a node reading history starts there instead of at block 0. {@code initialRules} and
- * {@code governance} are what the deployment started with: both change later by proposal, so {@link Verity#attach}
- * reads the current ones from the chain instead of comparing.
+ * event is older, so a node reading history starts there instead of at block 0. {@code governance} is how the
+ * governor and its timelock started; like the rules, it changes later only by proposal, so {@link Verity#attach} checks
+ * the governance contracts' code and wiring, not these values.
  */
 public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("deployer") String deployer,
                          @JsonProperty("treasury") String treasury, @JsonProperty("token") String token,
@@ -26,11 +26,10 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
                          @JsonProperty("referee") String referee, @JsonProperty("governor") String governor,
                          @JsonProperty("timelock") String timelock, @JsonProperty("params") String params,
                          @JsonProperty("initialSupply") BigInteger initialSupply,
-                         @JsonProperty("unbondingDelay") long unbondingDelay, @JsonProperty("feeBps") int feeBps,
-                         @JsonProperty("minVerifierStake") BigInteger minVerifierStake,
+                         @JsonProperty("unbondingDelay") long unbondingDelay, @JsonProperty("rules") TaskRules rules,
                          @JsonProperty("challengeBond") BigInteger challengeBond, @JsonProperty("roundTimeout") long roundTimeout,
-                         @JsonProperty("refereeContract") String refereeContract, @JsonProperty("initialRules") TaskRules initialRules,
-                         @JsonProperty("governance") GovernanceSettings governance, @JsonProperty("deployBlock") long deployBlock) {
+                         @JsonProperty("refereeContract") String refereeContract, @JsonProperty("governance") GovernanceSettings governance,
+                         @JsonProperty("deployBlock") long deployBlock) {
     public Deployment {
         if (chainId <= 0) {
             throw new IllegalArgumentException("deployment: chainId must be positive, got " + chainId);
@@ -46,17 +45,20 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
         governor = address("governor", governor);
         timelock = address("timelock", timelock);
         params = address("params", params);
-        if (initialRules == null || governance == null) {
-            throw new IllegalArgumentException("deployment: initialRules and governance are required");
+        if (governance == null) {
+            throw new IllegalArgumentException("deployment: governance (the governor's settings at deployment) is required");
         }
         if (initialSupply == null || initialSupply.signum() <= 0) {
             throw new IllegalArgumentException("deployment: initialSupply must be positive");
         }
-        if (minVerifierStake == null || minVerifierStake.signum() < 0 || challengeBond == null || challengeBond.signum() < 0) {
-            throw new IllegalArgumentException("deployment: minVerifierStake and challengeBond must be non-negative amounts");
+        if (rules == null) {
+            throw new IllegalArgumentException("deployment: rules (the initial task rules) are required");
         }
-        if (feeBps < 0 || feeBps > 2000 || unbondingDelay < 0 || roundTimeout <= 0) {
-            throw new IllegalArgumentException("deployment: feeBps must be in [0, 2000], unbondingDelay >= 0, roundTimeout > 0");
+        if (challengeBond == null || challengeBond.signum() < 0) {
+            throw new IllegalArgumentException("deployment: challengeBond must be a non-negative amount");
+        }
+        if (unbondingDelay < 0 || roundTimeout <= 0) {
+            throw new IllegalArgumentException("deployment: unbondingDelay must be >= 0 and roundTimeout > 0");
         }
         if (deployBlock < 0) {
             throw new IllegalArgumentException("deployment: deployBlock must be >= 0 (the block before the contracts were created), got " + deployBlock);
@@ -75,8 +77,7 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
 
     /** The deployment parameters as {@link Verity.Config}. */
     public Verity.Config config() {
-        return new Verity.Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, refereeContract, initialRules,
-                governance);
+        return new Verity.Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, refereeContract, governance);
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

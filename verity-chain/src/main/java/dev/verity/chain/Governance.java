@@ -71,8 +71,12 @@ public final class Governance {
         public Optional<TaskRules> setRules(String params) {
             if (targets.size() != 1 || !targets.get(0).equalsIgnoreCase(params)) return Optional.empty();
             byte[] data = calldatas.get(0);
-            if (data.length != 4 + 7 * 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(data, 4), SET_RULES)) return Optional.empty();
-            return Optional.of(TaskRules.fromWords(java.util.Arrays.copyOfRange(data, 4, data.length)));
+            if (data.length != 4 + 6 * 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(data, 4), SET_RULES)) return Optional.empty();
+            try {
+                return Optional.of(Verity.rulesAt(java.util.Arrays.copyOfRange(data, 4, data.length), 0));
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                return Optional.empty(); // rules ProtocolParams would refuse: such a proposal cannot execute
+            }
         }
     }
 
@@ -173,7 +177,7 @@ public final class Governance {
 
     /** The rules a task posted now is held to. */
     public TaskRules rules() {
-        return TaskRules.fromWords(v.view(v.params, "rules()"));
+        return v.rules();
     }
 
     /** Each rule's bounds [min, max] as ProtocolParams' constants set them, in {@link TaskRules#NAMES} order. */
@@ -185,7 +189,6 @@ public final class Governance {
         b.put("replayFeeFloorBps", new BigInteger[] {BigInteger.ZERO, constant("MAX_REPLAY_FEE_FLOOR_BPS")});
         b.put("jackpotShareBps", new BigInteger[] {BigInteger.ZERO, constant("BPS")});
         b.put("forcedErrorPpm", new BigInteger[] {BigInteger.ZERO, constant("MAX_FORCED_ERROR_PPM")});
-        b.put("jackpotMultiple", new BigInteger[] {BigInteger.ZERO, constant("MAX_JACKPOT_MULTIPLE")});
         return b;
     }
 
@@ -200,8 +203,13 @@ public final class Governance {
      * the check is the contract's own and a proposal that would pass the vote and then fail at execution is never made.
      */
     public void checkRules(TaskRules next) {
+        checkSetRules(setRulesCall(next));
+    }
+
+    /** As {@link #checkRules}, for a setRules call already encoded (one a proposal holds). */
+    public void checkSetRules(byte[] setRulesCall) {
         try {
-            v.chain.call(v.timelock, v.params, Abi.call("setRules(" + TaskRules.TUPLE + ")", next.toAbi()));
+            v.chain.call(v.timelock, v.params, setRulesCall);
         } catch (Chain.RevertException e) {
             Matcher m = OUT_OF_RANGE.matcher(String.valueOf(e.reason()));
             if (m.find()) {
@@ -214,7 +222,7 @@ public final class Governance {
 
     /** The calldata of ProtocolParams.setRules(next). */
     public byte[] setRulesCall(TaskRules next) {
-        return Abi.call("setRules(" + TaskRules.TUPLE + ")", next.toAbi());
+        return Abi.call("setRules(" + TaskRules.TUPLE + ")", Verity.rulesAbi(next));
     }
 
     // ------------------------------------------------------------------ proposals

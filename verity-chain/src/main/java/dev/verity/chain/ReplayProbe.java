@@ -30,6 +30,14 @@ public final class ReplayProbe {
         this.tree = Merkle.build(leaves);
     }
 
+    /** The address in the leaves of a solver's own losses (TaskMarket.commit's {@code lossRoot}). */
+    public static final String SOLVER = "0x0000000000000000000000000000000000000000";
+
+    /** A solver's losses at steps 1..{@code lossBits.length}: the tree of the loss root it commits and answers probes from. */
+    public static ReplayProbe solverLosses(int[] lossBits) {
+        return new ReplayProbe(SOLVER, 1, lossBits);
+    }
+
     /** Loss bits of a float as the probe commits them: its raw bits, any NaN as {@code 0x7fc00000}. */
     public static int bits(float loss) {
         return loss != loss ? 0x7fc00000 : Float.floatToRawIntBits(loss);

@@ -1,61 +1,72 @@
 package dev.verity.chain;
 
-import static dev.verity.chain.Abi.u128;
-import static dev.verity.chain.Abi.u16;
-import static dev.verity.chain.Abi.u32;
-
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.math.BigInteger;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.web3j.abi.datatypes.StaticStruct;
 
 /**
- * The rules a task is held to, as ProtocolParams.Rules holds them (same fields, same order): the market copies them
- * into a task when it is posted, and token holders change them for later tasks only through a passed proposal
- * (docs/governance.md). The constructor rejects a value that does not fit its Solidity type; the protocol's bounds
- * (a fee of at most 20%, a solver stake of at least its pay, ...) are ProtocolParams' to check, and
- * {@link Governance#checkRules} asks it before anything is sent.
+ * The rules a task is held to (ProtocolParams.Rules): the market copies the current ones into each task when it is posted,
+ * and only a passed proposal changes them (docs/governance.md). The bounds are ProtocolParams's, checked here too so a bad
+ * value is refused before it costs gas.
+ *
+ * @param seatStake         a verifier seat's stake, locked from the draw until the task ends
+ * @param feeBps            the protocol fee, a share of the solver's pay
+ * @param minStakeBps       the solver's stake floor, a share of the most it can be paid
+ * @param replayFeeFloorBps the replay fee floor, a share of one segment's work at the task's maximum price
+ * @param jackpotShareBps   the share of the fee that funds the jackpot pool
+ * @param forcedErrorPpm    the rate of forced errors, per million seats
  */
 public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonProperty("feeBps") int feeBps,
                         @JsonProperty("minStakeBps") int minStakeBps, @JsonProperty("replayFeeFloorBps") int replayFeeFloorBps,
-                        @JsonProperty("jackpotShareBps") int jackpotShareBps, @JsonProperty("forcedErrorPpm") long forcedErrorPpm,
-                        @JsonProperty("jackpotMultiple") int jackpotMultiple) {
-    /** The rule names, in ProtocolParams.Rules' order (what {@code verity gov propose --set NAME=VALUE} accepts). */
-    public static final List<String> NAMES = List.of("seatStake", "feeBps", "minStakeBps", "replayFeeFloorBps", "jackpotShareBps",
-            "forcedErrorPpm", "jackpotMultiple");
-
+                        @JsonProperty("jackpotShareBps") int jackpotShareBps, @JsonProperty("forcedErrorPpm") int forcedErrorPpm) {
+    public static final int MAX_FEE_BPS = 2_000;
+    public static final int MIN_SOLVER_STAKE_BPS = 10_000;
+    public static final int MAX_SOLVER_STAKE_BPS = 50_000;
+    public static final int MAX_REPLAY_FEE_FLOOR_BPS = 50_000;
+    public static final int MAX_FORCED_ERROR_PPM = 100_000;
     /** The ABI tuple of ProtocolParams.Rules. */
-    public static final String TUPLE = "(uint128,uint16,uint16,uint16,uint16,uint32,uint16)";
-
-    private static final BigInteger U128 = BigInteger.ONE.shiftLeft(128);
+    public static final String TUPLE = "(uint128,uint16,uint16,uint16,uint16,uint32)";
 
     public TaskRules {
-        if (seatStake == null || seatStake.signum() < 0 || seatStake.compareTo(U128) >= 0) {
-            throw new IllegalArgumentException("seatStake must be an amount in wei in [0, 2^128), got " + seatStake);
+        if (seatStake == null || seatStake.signum() <= 0 || seatStake.bitLength() > 128) {
+            throw new IllegalArgumentException("seatStake must be a positive amount below 2^128, got " + seatStake);
         }
-        uint16("feeBps", feeBps);
-        uint16("minStakeBps", minStakeBps);
-        uint16("replayFeeFloorBps", replayFeeFloorBps);
-        uint16("jackpotShareBps", jackpotShareBps);
-        uint16("jackpotMultiple", jackpotMultiple);
-        if (forcedErrorPpm < 0 || forcedErrorPpm > 0xFFFF_FFFFL) {
-            throw new IllegalArgumentException("forcedErrorPpm must fit a uint32 [0, 4294967295], got " + forcedErrorPpm);
-        }
-    }
-
-    private static void uint16(String name, int v) {
-        if (v < 0 || v > 0xFFFF) throw new IllegalArgumentException(name + " must fit a uint16 [0, 65535], got " + v);
+        range("feeBps", feeBps, 0, MAX_FEE_BPS);
+        range("minStakeBps", minStakeBps, MIN_SOLVER_STAKE_BPS, MAX_SOLVER_STAKE_BPS);
+        range("replayFeeFloorBps", replayFeeFloorBps, 0, MAX_REPLAY_FEE_FLOOR_BPS);
+        range("jackpotShareBps", jackpotShareBps, 0, 10_000);
+        range("forcedErrorPpm", forcedErrorPpm, 0, MAX_FORCED_ERROR_PPM);
     }
 
     /**
-     * The rules a new deployment starts with: a 100 VRT seat stake, a 2.5% fee, a solver stake of at least its pay, a
-     * replay fee of at least one segment's work, 40% of the fee to the jackpot pool, 2% forced errors paying 10 replay fees.
+     * The rules a new network starts with: 100 VRT a seat, a 2.5% fee, a solver stake of at least the most it can be paid,
+     * a replay fee of at least one segment's work at the maximum price, 40% of the fee to the jackpot pool and one seat in
+     * fifty drawn as a forced error (docs/incentives.md derives each).
      */
     public static TaskRules defaults() {
-        return new TaskRules(Verity.ether(100), 250, 10_000, 10_000, 4_000, 20_000, 10);
+        return new TaskRules(Verity.ether(100), 250, 10_000, 10_000, 4_000, 20_000);
     }
+
+    public TaskRules withSeatStake(BigInteger v) {
+        return new TaskRules(v, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm);
+    }
+
+    public TaskRules withFeeBps(int v) {
+        return new TaskRules(seatStake, v, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm);
+    }
+
+    public TaskRules withReplayFeeFloorBps(int v) {
+        return new TaskRules(seatStake, feeBps, minStakeBps, v, jackpotShareBps, forcedErrorPpm);
+    }
+
+    public TaskRules withJackpot(int shareBps, int forcedPpm) {
+        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, shareBps, forcedPpm);
+    }
+
+    /** The rule names, in ProtocolParams.Rules' order (what {@code verity gov propose --set NAME=VALUE} accepts). */
+    public static final List<String> NAMES = List.of("seatStake", "feeBps", "minStakeBps", "replayFeeFloorBps", "jackpotShareBps", "forcedErrorPpm");
 
     /** The rules as a map from name to value, in {@link #NAMES} order. */
     public Map<String, BigInteger> asMap() {
@@ -66,39 +77,30 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
         m.put("replayFeeFloorBps", BigInteger.valueOf(replayFeeFloorBps));
         m.put("jackpotShareBps", BigInteger.valueOf(jackpotShareBps));
         m.put("forcedErrorPpm", BigInteger.valueOf(forcedErrorPpm));
-        m.put("jackpotMultiple", BigInteger.valueOf(jackpotMultiple));
         return m;
     }
 
-    /** These rules with one changed; an unknown name or a value that does not fit the rule's type is refused, naming both. */
+    /** These rules with the one named changed; an unknown name is refused with the list of names, a value out of range with its bounds. */
     public TaskRules with(String name, BigInteger value) {
         if (!NAMES.contains(name)) {
             throw new IllegalArgumentException("unknown rule '" + name + "'; the rules are " + String.join(", ", NAMES));
         }
-        Map<String, BigInteger> m = asMap();
-        m.put(name, value);
-        return of(m);
-    }
-
-    private static TaskRules of(Map<String, BigInteger> m) {
-        try {
-            return new TaskRules(m.get("seatStake"), m.get("feeBps").intValueExact(), m.get("minStakeBps").intValueExact(),
-                    m.get("replayFeeFloorBps").intValueExact(), m.get("jackpotShareBps").intValueExact(), m.get("forcedErrorPpm").longValueExact(),
-                    m.get("jackpotMultiple").intValueExact());
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("a rule's value is far outside its type: " + m);
+        if (!name.equals("seatStake") && value.bitLength() > 31) {
+            throw new IllegalArgumentException(name + " must be in its range (see verity gov params), got " + value);
         }
+        return switch (name) {
+            case "seatStake" -> withSeatStake(value);
+            case "feeBps" -> withFeeBps(value.intValue());
+            case "minStakeBps" -> new TaskRules(seatStake, feeBps, value.intValue(), replayFeeFloorBps, jackpotShareBps, forcedErrorPpm);
+            case "replayFeeFloorBps" -> withReplayFeeFloorBps(value.intValue());
+            case "jackpotShareBps" -> withJackpot(value.intValue(), forcedErrorPpm);
+            default -> withJackpot(jackpotShareBps, value.intValue());
+        };
     }
 
-    /** The ABI encoding of ProtocolParams.Rules (a static tuple). */
-    public StaticStruct toAbi() {
-        return Abi.tuple(u128(seatStake), u16(feeBps), u16(minStakeBps), u16(replayFeeFloorBps), u16(jackpotShareBps), u32(forcedErrorPpm),
-                u16(jackpotMultiple));
-    }
-
-    /** Decodes the seven words ProtocolParams.rules() returns. */
-    public static TaskRules fromWords(byte[] words) {
-        return new TaskRules(Abi.word(words, 0), Abi.word(words, 1).intValueExact(), Abi.word(words, 2).intValueExact(),
-                Abi.word(words, 3).intValueExact(), Abi.word(words, 4).intValueExact(), Abi.wordLong(words, 5), Abi.word(words, 6).intValueExact());
+    private static void range(String what, int v, int min, int max) {
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(what + " must be in [" + min + ", " + max + "], got " + v);
+        }
     }
 }

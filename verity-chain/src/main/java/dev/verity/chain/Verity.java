@@ -34,38 +34,41 @@ import org.web3j.utils.Numeric;
 public final class Verity {
 
     /**
-     * Deployment parameters. {@code rules} are ProtocolParams' initial rules (the timelock owns them from the start) and
+     * Deployment parameters; {@code rules} are the rules new tasks start under (a passed proposal changes them later),
      * {@code governance} how the governor and its timelock are set up.
      */
-    public record Config(BigInteger initialSupply, long unbondingDelay, int feeBps, BigInteger minVerifierStake, BigInteger challengeBond,
-            long roundTimeout, String refereeContract, TaskRules rules, GovernanceSettings governance) {
+    public record Config(BigInteger initialSupply, long unbondingDelay, TaskRules rules, BigInteger challengeBond,
+            long roundTimeout, String refereeContract, GovernanceSettings governance) {
         public Config {
-            if (rules == null || governance == null) throw new IllegalArgumentException("config: rules and governance are required");
+            if (rules == null) throw new IllegalArgumentException("a deployment needs its initial task rules");
+            if (governance == null) throw new IllegalArgumentException("a deployment needs its governance settings");
         }
 
-        /** With ProtocolParams' rules taken from the market's fee and verifier stake, and the default governance. */
-        public Config(BigInteger initialSupply, long unbondingDelay, int feeBps, BigInteger minVerifierStake, BigInteger challengeBond,
-                long roundTimeout, String refereeContract) {
-            this(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, refereeContract,
-                    new TaskRules(minVerifierStake, feeBps, TaskRules.defaults().minStakeBps(), TaskRules.defaults().replayFeeFloorBps(),
-                            TaskRules.defaults().jackpotShareBps(), TaskRules.defaults().forcedErrorPpm(), TaskRules.defaults().jackpotMultiple()),
-                    GovernanceSettings.defaults());
+        /** With the governance a public network would use ({@link GovernanceSettings#defaults}). */
+        public Config(BigInteger initialSupply, long unbondingDelay, TaskRules rules, BigInteger challengeBond, long roundTimeout,
+                String refereeContract) {
+            this(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, refereeContract, GovernanceSettings.defaults());
         }
 
         public static Config defaults() {
-            return new Config(BigInteger.TEN.pow(27), 7 * 86400, 250, ether(100), ether(50), 86400, "BasicOpReferee");
+            return new Config(BigInteger.TEN.pow(27), 7 * 86400, TaskRules.defaults(), ether(50), 86400, "BasicOpReferee");
         }
 
         public Config withReferee(String referee) {
-            return new Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, referee, rules, governance);
+            return new Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, referee, governance);
         }
 
         public Config withRules(TaskRules r) {
-            return new Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, refereeContract, r, governance);
+            return new Config(initialSupply, unbondingDelay, r, challengeBond, roundTimeout, refereeContract, governance);
         }
 
+        public Config withRoundTimeout(long seconds) {
+            return new Config(initialSupply, unbondingDelay, rules, challengeBond, seconds, refereeContract, governance);
+        }
+
+        /** With other governance windows (tests and local networks: a vote of a few blocks, a short timelock). */
         public Config withGovernance(GovernanceSettings g) {
-            return new Config(initialSupply, unbondingDelay, feeBps, minVerifierStake, challengeBond, roundTimeout, refereeContract, rules, g);
+            return new Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, refereeContract, g);
         }
     }
 
@@ -76,16 +79,19 @@ public final class Verity {
     /** Task status as TaskMarket.Status orders it. */
     public enum Status { NONE, BIDDING, ASSIGNED, COMMITTED, DISPUTED, SETTLED, FAILED, CANCELLED }
 
+    /** A task as the market holds it; {@code rules} are those it was posted under, {@code lossRoot} the solver's losses. */
     public record TaskView(TaskSpec spec, String submitter, Status status, String solver, BigInteger bestPrice, BigInteger escrow,
-            byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, long deadline, boolean assigned, boolean stakeLocked, long attestations) {}
+            byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, long deadline, boolean assigned, boolean stakeLocked, long attestations,
+            byte[] lossRoot, TaskRules rules) {}
 
     /**
      * A verifier's seat: {@code challenged}, it opened a dispute against the task; {@code slashed}, its seat stake is gone
-     * (it stayed silent in a task that settled); {@code replayRoot} its attestation (a {@link ReplayProbe} root), the step
-     * {@code probe} drawn from its block, the solver's {@code answer} and the verifier's {@code reveal} there.
+     * (it stayed silent, or did not prove its replay, in a task that settled); {@code replayRoot} its attestation (a
+     * {@link ReplayProbe} root), the step {@code probe} drawn from its block, the solver's {@code answer} and the verifier's
+     * {@code reveal} there; {@code forced}, the probe drew it as a forced error (a proven replay wins a jackpot).
      */
     public record Assignment(String verifier, long segment, boolean attested, boolean challenged, boolean slashed, byte[] replayRoot,
-            long attestBlock, long probe, int answer, int reveal, boolean answered, boolean revealed) {
+            long attestBlock, long probe, int answer, int reveal, boolean answered, boolean revealed, boolean forced) {
         /** The seat counts toward the quorum and is paid: the solver's answer and the verifier's replay agree. */
         public boolean proven() {
             return answered && revealed && answer == reveal;
@@ -115,18 +121,18 @@ public final class Verity {
     public final String market;
     public final String game;
     public final String referee;
+    /** ProtocolParams: the rules of new tasks, owned by {@link #timelock}. */
+    public final String params;
     /** VerityGovernor: VRT holders' proposals and votes. */
     public final String governor;
     /** VerityTimelock: the governor's executor, owner of {@link #params}. */
     public final String timelock;
-    /** ProtocolParams: the rules of new tasks. */
-    public final String params;
     /** The head just before the contracts were created: no Verity event is older. */
     public final long deployBlock;
     private final Map<String, List<Long>> gas = new TreeMap<>();
 
     private Verity(Chain chain, Config config, String deployer, String treasury, String token, String staking, String registry, String market,
-            String game, String referee, String governor, String timelock, String params, long deployBlock) {
+            String game, String referee, String params, String governor, String timelock, long deployBlock) {
         this.chain = chain;
         this.config = config;
         this.deployer = deployer;
@@ -137,9 +143,9 @@ public final class Verity {
         this.market = market;
         this.game = game;
         this.referee = referee;
+        this.params = params;
         this.governor = governor;
         this.timelock = timelock;
-        this.params = params;
         this.deployBlock = deployBlock;
     }
 
@@ -151,8 +157,16 @@ public final class Verity {
         String staking = create(chain, deployer, deployGas, "Staking", addr(token), u64(cfg.unbondingDelay()), addr(treasury));
         String registry = create(chain, deployer, deployGas, "ModelRegistry");
         String initReferee = create(chain, deployer, deployGas, "InitReferee");
+        // Governance: the governor creates its timelock (proposer and canceller the governor, anyone executes, no admin),
+        // and ProtocolParams belongs to the timelock from its constructor, so the deployer never holds a rule or a role
+        // (docs/governance.md).
+        GovernanceSettings gs = cfg.governance();
+        String governor = create(chain, deployer, deployGas, "VerityGovernor", addr(token), Abi.u48(gs.votingDelay()), u32(gs.votingPeriod()),
+                u256(gs.proposalThreshold()), u256(gs.quorumPercent()), u256(gs.timelockDelay()));
+        String timelock = Abi.wordAddress(chain.call(deployer, governor, Abi.call("timelock()")), 0).toLowerCase(java.util.Locale.ROOT);
+        String params = create(chain, deployer, deployGas, "ProtocolParams", addr(timelock), rulesAbi(cfg.rules()));
         String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
-                u16(cfg.feeBps()), u256(cfg.minVerifierStake()), addr(initReferee));
+                addr(params), addr(initReferee));
         String referee = create(chain, deployer, deployGas, cfg.refereeContract());
         // round 5's structure check: LinkStructure (with LinkStructureRows, LinkStructureNorm) behind StructureReferee,
         // which proves its inputs
@@ -163,14 +177,7 @@ public final class Verity {
         String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), addr(structureReferee),
                 u256(cfg.challengeBond()),
                 u64(cfg.roundTimeout()));
-        // Governance: the governor creates its timelock (proposer and canceller the governor, anyone executes, no admin),
-        // and ProtocolParams belongs to the timelock from its constructor, so the deployer never holds a rule or a role.
-        GovernanceSettings gs = cfg.governance();
-        String governor = create(chain, deployer, deployGas, "VerityGovernor", addr(token), Abi.u48(gs.votingDelay()), u32(gs.votingPeriod()),
-                u256(gs.proposalThreshold()), u256(gs.quorumPercent()), u256(gs.timelockDelay()));
-        String timelock = Abi.wordAddress(chain.call(deployer, governor, Abi.call("timelock()")), 0).toLowerCase(java.util.Locale.ROOT);
-        String params = create(chain, deployer, deployGas, "ProtocolParams", addr(timelock), cfg.rules().toAbi());
-        Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, governor, timelock, params,
+        Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, params, governor, timelock,
                 deployBlock);
         deployGas.forEach((k, g) -> v.gas.computeIfAbsent("deploy " + k, x -> new ArrayList<>()).add(g));
         v.tx(deployer, staking, "Staking.wire", "wire(address,address)", addr(market), addr(game));
@@ -189,7 +196,7 @@ public final class Verity {
             throw new IllegalArgumentException("deployment is for chain id " + d.chainId() + ", this chain is " + chain.chainId());
         }
         Verity v = new Verity(chain, d.config(), d.deployer(), d.treasury(), d.token(), d.staking(), d.registry(), d.market(), d.game(),
-                d.referee(), d.governor(), d.timelock(), d.params(), d.deployBlock());
+                d.referee(), d.params(), d.governor(), d.timelock(), d.deployBlock());
         if (!PRODUCTION_REFEREES.contains(d.refereeContract())) {
             throw new IllegalArgumentException("deployment uses referee " + d.refereeContract() + ", which is not one of Verity's referees "
                     + PRODUCTION_REFEREES + " (a test referee rules the same way whatever the link, so it would pay every cheat or every liar)");
@@ -200,14 +207,12 @@ public final class Verity {
             checkCode(chain, d.registry(), "ModelRegistry");
             checkCode(chain, d.market(), "TaskMarket");
             checkCode(chain, d.game(), "DisputeGame");
-            checkCode(chain, d.referee(), d.refereeContract());
+            checkCode(chain, d.params(), "ProtocolParams");
             checkCode(chain, d.governor(), "VerityGovernor");
             checkCode(chain, d.timelock(), "VerityTimelock");
-            checkCode(chain, d.params(), "ProtocolParams");
+            checkCode(chain, d.referee(), d.refereeContract());
             checkWiring(v, d);
             checkGovernance(v, d);
-            check(Abi.wordLong(v.view(d.market(), "feeBps()"), 0) == d.feeBps(), "market " + d.market() + " has another fee");
-            check(Abi.word(v.view(d.market(), "minVerifierStake()"), 0).equals(d.minVerifierStake()), "market has another verifier stake");
             check(Abi.word(v.view(d.game(), "challengeBond()"), 0).equals(d.challengeBond()), "game " + d.game() + " has another bond");
             check(Abi.wordLong(v.view(d.game(), "roundTimeout()"), 0) == d.roundTimeout(), "game has another round timeout");
             check(Abi.wordLong(v.view(d.staking(), "unbondingDelay()"), 0) == d.unbondingDelay(), "staking has another unbonding delay");
@@ -236,7 +241,7 @@ public final class Verity {
     private static void checkWiring(Verity v, Deployment d) {
         String[][] links = {
             {d.market(), "disputeGame", d.game()}, {d.market(), "token", d.token()}, {d.market(), "staking", d.staking()},
-            {d.market(), "registry", d.registry()}, {d.market(), "treasury", d.treasury()},
+            {d.market(), "registry", d.registry()}, {d.market(), "treasury", d.treasury()}, {d.market(), "params", d.params()},
             {d.game(), "market", d.market()}, {d.game(), "referee", d.referee()}, {d.game(), "token", d.token()},
             {d.game(), "staking", d.staking()}, {d.staking(), "market", d.market()}, {d.staking(), "disputeGame", d.game()},
             {d.staking(), "token", d.token()}, {d.staking(), "treasury", d.treasury()}, {d.registry(), "market", d.market()}};
@@ -274,8 +279,8 @@ public final class Verity {
     /** This binding's addresses and parameters, to hand to other processes. */
     public Deployment deployment() {
         return new Deployment(chain.chainId(), deployer, treasury, token, staking, registry, market, game, referee, governor, timelock, params,
-                config.initialSupply(), config.unbondingDelay(), config.feeBps(), config.minVerifierStake(), config.challengeBond(),
-                config.roundTimeout(), config.refereeContract(), config.rules(), config.governance(), deployBlock);
+                config.initialSupply(), config.unbondingDelay(), config.rules(), config.challengeBond(), config.roundTimeout(),
+                config.refereeContract(), config.governance(), deployBlock);
     }
 
     private static String create(Chain chain, String from, Map<String, Long> gas, String name, Type<?>... args) {
@@ -450,9 +455,10 @@ public final class Verity {
         return tx(who, market, "TaskMarket.closeAuction", "closeAuction(uint256)", u256(taskId));
     }
 
-    public Receipt commit(String solver, long taskId, byte[] traceRoot, byte[] modelRoot, byte[] manifestHash) {
-        return tx(solver, market, "TaskMarket.commit", "commit(uint256,bytes32,bytes32,bytes32)", u256(taskId), b32(traceRoot), b32(modelRoot),
-                b32(manifestHash));
+    /** Commits the solver's roots; {@code losses} is its loss at every step 1..totalSteps, probes are answered from it. */
+    public Receipt commit(String solver, long taskId, byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, ReplayProbe losses) {
+        return tx(solver, market, "TaskMarket.commit", "commit(uint256,bytes32,bytes32,bytes32,bytes32)", u256(taskId), b32(traceRoot),
+                b32(modelRoot), b32(manifestHash), b32(losses.root()));
     }
 
     public Receipt timeoutCommit(String who, long taskId) {
@@ -490,10 +496,10 @@ public final class Verity {
         return Abi.wordLong(view(market, "probeStep(uint256,uint256)", u256(taskId), u256(index)), 0);
     }
 
-    /** The solver's loss bits at the seat's probed step. */
-    public Receipt answerProbe(String solver, long taskId, long index, int lossBits) {
-        return tx(solver, market, "TaskMarket.answerProbe", "answerProbe(uint256,uint256,uint32)", u256(taskId), u256(index),
-                u32(Integer.toUnsignedLong(lossBits)));
+    /** The solver's loss at the seat's probed step {@code k}, proven against the loss root it committed. */
+    public Receipt answerProbe(String solver, long taskId, long index, ReplayProbe losses, long k) {
+        return tx(solver, market, "TaskMarket.answerProbe", "answerProbe(uint256,uint256,uint32,bytes32[])", u256(taskId), u256(index),
+                u32(Integer.toUnsignedLong(losses.at(k))), b32s(losses.proof(k)));
     }
 
     /** The verifier's replay leaf at the seat's probed step {@code k}. */
@@ -510,6 +516,26 @@ public final class Verity {
         return Abi.word(view(market, "totalEscrowed()"), 0);
     }
 
+    /** Tokens that pay forced errors caught (held by the market, part of totalEscrowed). */
+    public BigInteger jackpotPool() {
+        return Abi.word(view(market, "jackpotPool()"), 0);
+    }
+
+    /** The rules a task posted now is held to (ProtocolParams.rules). */
+    public TaskRules rules() {
+        return rulesAt(view(params, "rules()"), 0);
+    }
+
+    static StaticStruct rulesAbi(TaskRules r) {
+        return Abi.tuple(u128(r.seatStake()), u16(r.feeBps()), u16(r.minStakeBps()), u16(r.replayFeeFloorBps()), u16(r.jackpotShareBps()),
+                u32(r.forcedErrorPpm()));
+    }
+
+    static TaskRules rulesAt(byte[] w, int o) {
+        return new TaskRules(Abi.word(w, o), (int) Abi.wordLong(w, o + 1), (int) Abi.wordLong(w, o + 2), (int) Abi.wordLong(w, o + 3),
+                (int) Abi.wordLong(w, o + 4), (int) Abi.wordLong(w, o + 5));
+    }
+
     public long taskCount() {
         return Abi.wordLong(view(market, "taskCount()"), 0);
     }
@@ -523,7 +549,8 @@ public final class Verity {
         int o = 18; // the Task's own fields follow its PostParams
         return new TaskView(spec, Abi.wordAddress(w, o), Status.values()[(int) Abi.wordLong(w, o + 1)], Abi.wordAddress(w, o + 2),
                 Abi.word(w, o + 3), Abi.word(w, o + 4), Abi.wordBytes(w, o + 5), Abi.wordBytes(w, o + 6), Abi.wordBytes(w, o + 7),
-                Abi.wordLong(w, o + 8), Abi.wordBool(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordLong(w, o + 11));
+                Abi.wordLong(w, o + 8), Abi.wordBool(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordLong(w, o + 11), Abi.wordBytes(w, o + 17),
+                rulesAt(w, o + 18));
     }
 
     public List<Assignment> assignments(long taskId) {
@@ -532,10 +559,11 @@ public final class Verity {
         int n = Abi.word(w, base).intValueExact();
         List<Assignment> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int o = base + 1 + 12 * i;
+            int o = base + 1 + 13 * i;
             out.add(new Assignment(Abi.wordAddress(w, o), Abi.wordLong(w, o + 1), Abi.wordBool(w, o + 2), Abi.wordBool(w, o + 3),
                     Abi.wordBool(w, o + 4), Abi.wordBytes(w, o + 5), Abi.wordLong(w, o + 6), Abi.wordLong(w, o + 7),
-                    (int) Abi.wordLong(w, o + 8), (int) Abi.wordLong(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordBool(w, o + 11)));
+                    (int) Abi.wordLong(w, o + 8), (int) Abi.wordLong(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordBool(w, o + 11),
+                    Abi.wordBool(w, o + 12)));
         }
         return out;
     }

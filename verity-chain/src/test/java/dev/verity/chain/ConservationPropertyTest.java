@@ -88,7 +88,8 @@ class ConservationPropertyTest {
                         switch (pick) {
                             case 0 -> v.bid(solver, id, BigInteger.valueOf(1 + rnd.nextLong(Verity.ether(1).longValueExact())));
                             case 1 -> v.closeAuction(anyone, id);
-                            case 2 -> v.commit(rnd.nextInt(5) == 0 ? anyone : tv.solver(), id, SYN.traceRoot(), SYN.modelRoot(), new byte[32]);
+                            case 2 -> v.commit(rnd.nextInt(5) == 0 ? anyone : tv.solver(), id, SYN.traceRoot(), SYN.modelRoot(), new byte[32],
+                                    ChainSelftest.syntheticLosses(SYN.totalSteps));
                             case 3 -> v.timeoutCommit(anyone, id);
                             case 4 -> v.revealSeed(rnd.nextInt(5) == 0 ? anyone : tv.submitter(), id, o.secret());
                             case 5 -> v.assignWithoutReveal(anyone, id);
@@ -100,7 +101,7 @@ class ConservationPropertyTest {
                                     ReplayProbe r = ChainSelftest.syntheticReplay(v, id, as.get(i));
                                     if (!as.get(i).attested()) v.attest(who, id, i, r.root());
                                     else if (rnd.nextBoolean()) v.answerProbe(rnd.nextInt(4) == 0 ? anyone : v.task(id).solver(), id, i,
-                                            ChainSelftest.syntheticLoss(v.probeStep(id, i)));
+                                            ChainSelftest.syntheticLosses(SYN.totalSteps), Math.max(1, v.probeStep(id, i)));
                                     else if (v.probeStep(id, i) != 0) v.revealProbe(who, id, i, r, v.probeStep(id, i));
                                 }
                             }

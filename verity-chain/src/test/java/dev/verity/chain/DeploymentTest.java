@@ -86,9 +86,15 @@ class DeploymentTest {
                 assertTrue(stale.getMessage().startsWith("deployment does not match the contracts on this chain"), stale.getMessage());
             }
             // parameters that differ from the contracts' own
-            Deployment otherFee = Deployment.fromJson(json.replace("\"feeBps\" : " + d.feeBps(), "\"feeBps\" : " + (d.feeBps() + 1)).getBytes());
-            IllegalArgumentException fee = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, otherFee));
-            assertTrue(fee.getMessage().contains("has another fee"), fee.getMessage());
+            Deployment other0 = Verity.deploy(chain, acc.get(0), acc.get(1), Verity.Config.defaults()).deployment();
+            Deployment otherTimeout = Deployment.fromJson(json.replace("\"roundTimeout\" : " + d.roundTimeout(),
+                    "\"roundTimeout\" : " + (d.roundTimeout() + 1)).getBytes());
+            IllegalArgumentException timeout = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, otherTimeout));
+            assertTrue(timeout.getMessage().contains("has another round timeout"), timeout.getMessage());
+            // the rules' contract is the market's own
+            Deployment otherParams = Deployment.fromJson(json.replace(d.params(), other0.params()).getBytes());
+            IllegalArgumentException params = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, otherParams));
+            assertTrue(params.getMessage().contains(".params() is " + d.params()), params.getMessage());
             // an address that holds another contract's code (here the market's where the game should be)
             Deployment swapped = Deployment.fromJson(json.replace("\"game\" : \"" + d.game() + "\"", "\"game\" : \"" + d.market() + "\"").getBytes());
             IllegalArgumentException code = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, swapped));

@@ -99,7 +99,7 @@ class GovernanceTest {
     void onlyThePassedProposalsOfTheTimelockSetRulesAndTheDeployerKeepsNoRole() {
         TaskRules next = gov.rules().with("feeBps", BigInteger.ONE);
         for (String who : List.of(deployer, chain.accounts().get(3), v.governor)) {
-            reverts("OwnableUnauthorizedAccount", () -> v.tx(who, v.params, "ProtocolParams.setRules", "setRules(" + TaskRules.TUPLE + ")", next.toAbi()));
+            reverts("OwnableUnauthorizedAccount", () -> v.chain.send(who, v.params, gov.setRulesCall(next)));
         }
         assertEquals(v.timelock, Abi.wordAddress(v.view(v.params, "owner()"), 0).toLowerCase());
         assertFalse(gov.hasRole(Governance.DEFAULT_ADMIN_ROLE, deployer), "the deployer is not the timelock's admin");
@@ -148,7 +148,7 @@ class GovernanceTest {
         gov.delegate(deployer, deployer);
         gov.delegate(other, other);
         mine(1);
-        BigInteger id = gov.proposeRules(other, gov.rules().with("jackpotMultiple", BigInteger.valueOf(20)), "Jackpot x20");
+        BigInteger id = gov.proposeRules(other, gov.rules().with("jackpotShareBps", BigInteger.valueOf(5_000)), "Half the fee to the jackpot");
         mine(2);
         gov.castVote(other, id, Support.FOR);
         gov.castVote(deployer, id, Support.AGAINST);
@@ -170,15 +170,25 @@ class GovernanceTest {
         refused("the same proposal exists already (id " + id, () -> gov.proposeRules(holder, next, "Fee 3%"));
     }
 
+    /** A setRules call with any values, in range or not (TaskRules refuses values out of range, ProtocolParams must too). */
+    private static byte[] rawSetRules(BigInteger seatStake, long feeBps, long minStakeBps, long replayFeeFloorBps, long jackpotShareBps, long forcedErrorPpm) {
+        return Abi.call("setRules(" + TaskRules.TUPLE + ")", Abi.tuple(Abi.u128(seatStake), Abi.u16(feeBps), Abi.u16(minStakeBps),
+                Abi.u16(replayFeeFloorBps), Abi.u16(jackpotShareBps), Abi.u32(forcedErrorPpm)));
+    }
+
     @Test
     void aRuleOutOfRangeIsRefusedBeforeProposingAndFailsAtExecutionAnyway() {
         gov.delegate(deployer, deployer);
         mine(1);
-        TaskRules bad = gov.rules().with("feeBps", BigInteger.valueOf(5_000));
-        refused("rule out of range: feeBps = 5000, ProtocolParams allows [0, 2000]", () -> gov.proposeRules(deployer, bad, "Fee 50%"));
+        IllegalArgumentException java = assertThrows(IllegalArgumentException.class, () -> gov.rules().with("feeBps", BigInteger.valueOf(5_000)));
+        assertEquals("feeBps must be in [0, 2000], got 5000", java.getMessage());
+        byte[] bad = rawSetRules(Verity.ether(100), 5_000, 10_000, 10_000, 4_000, 20_000);
+        refused("rule out of range: feeBps = 5000, ProtocolParams allows [0, 2000]", () -> gov.checkSetRules(bad));
         refused("rule out of range: minStakeBps = 9999, ProtocolParams allows [10000, 50000]",
-                () -> gov.checkRules(gov.rules().with("minStakeBps", BigInteger.valueOf(9_999))));
-        BigInteger id = gov.proposeUnchecked(deployer, List.of(v.params), List.of(BigInteger.ZERO), List.of(gov.setRulesCall(bad)), "Fee 50%");
+                () -> gov.checkSetRules(rawSetRules(Verity.ether(100), 250, 9_999, 10_000, 4_000, 20_000)));
+        gov.checkSetRules(gov.setRulesCall(TaskRules.defaults())); // rules in range pass the same check
+        BigInteger id = gov.proposeUnchecked(deployer, List.of(v.params), List.of(BigInteger.ZERO), List.of(bad), "Fee 50%");
+        assertTrue(gov.proposal(id).setRules(v.params).isEmpty(), "no TaskRules holds a fee of 50%");
         mine(2);
         gov.castVote(deployer, id, Support.FOR);
         mine(FAST.votingPeriod());
@@ -203,14 +213,60 @@ class GovernanceTest {
         refused("had no votes delegated to it at block", () -> gov.castVote(late, id, Support.AGAINST));
     }
 
+    /** Passes a proposal setting {@code next}, from the deployer's votes, through the timelock. */
+    private void pass(TaskRules next, String description) {
+        if (!gov.delegates(deployer).equals(deployer)) gov.delegate(deployer, deployer);
+        BigInteger id = gov.proposeRules(deployer, next, description);
+        mine(FAST.votingDelay() + 1);
+        gov.castVote(deployer, id, Support.FOR);
+        mine(FAST.votingPeriod());
+        gov.queue(deployer, id);
+        chain.advanceTime(FAST.timelockDelay());
+        gov.execute(deployer, id);
+        assertEquals(next, gov.rules());
+    }
+
+    @Test
+    void aTaskKeepsTheRulesItWasPostedUnderAndALaterTaskGetsTheNewOnes() {
+        ChainSelftest.Actors a = ChainSelftest.Actors.of(chain);
+        ChainSelftest.setUp(v, a);
+        SyntheticDispute syn = new SyntheticDispute(32, 8, 4, 300, 4, 5);
+        byte[] secret = ChainSelftest.secret();
+        TaskSpec spec = ChainSelftest.spec(syn, secret);
+        long before = v.post(a.submitter(), spec);
+        BigInteger price = new BigInteger("800000000000000000"); // 0.8 VRT a work unit: the solver is paid 800 VRT
+        v.bid(a.solver(), before, price);
+
+        pass(TaskRules.defaults().withFeeBps(1_000), "Fee 10%");
+        assertEquals(250, v.task(before).rules().feeBps(), "the running task keeps the fee it was posted under");
+
+        // the earlier task runs to the end under its own rules: the treasury gets 2.5% of the pay, less the jackpot's 40%
+        chain.advanceTime(Math.max(0, v.task(before).deadline() - chain.timestamp()) + 1);
+        v.closeAuction(a.deployer(), before);
+        v.commit(a.solver(), before, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("manifest".getBytes()), ChainSelftest.syntheticLosses(spec.totalSteps()));
+        v.revealSeed(a.submitter(), before, secret);
+        ChainSelftest.attestAll(v, before);
+        chain.advanceTime(spec.verifyWindow() + 601);
+        BigInteger treasury = v.balanceOf(v.treasury);
+        v.settle(a.deployer(), before);
+        assertEquals(Verity.ether(12), v.balanceOf(v.treasury).subtract(treasury), "800 VRT x 2.5% x 60%");
+
+        // a task posted after the change pays the new fee
+        treasury = v.balanceOf(v.treasury);
+        long after = ChainSelftest.honestTask(v, a, new SyntheticDispute(32, 8, 4, 300, 4, 6));
+        assertEquals(1_000, v.task(after).rules().feeBps());
+        assertEquals(Verity.ether(48), v.balanceOf(v.treasury).subtract(treasury), "800 VRT x 10% x 60%");
+        ChainSelftest.checkConservation(v, a);
+    }
+
     @Test
     void unknownRuleNamesAndValuesOutsideTheirTypeAreRefused() {
         IllegalArgumentException name = assertThrows(IllegalArgumentException.class, () -> TaskRules.defaults().with("fee", BigInteger.ONE));
-        assertEquals("unknown rule 'fee'; the rules are seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, "
-                + "jackpotMultiple", name.getMessage());
+        assertEquals("unknown rule 'fee'; the rules are seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm",
+                name.getMessage());
         IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
-                () -> TaskRules.defaults().with("feeBps", BigInteger.valueOf(70_000)));
-        assertEquals("feeBps must fit a uint16 [0, 65535], got 70000", wide.getMessage());
+                () -> TaskRules.defaults().with("forcedErrorPpm", BigInteger.ONE.shiftLeft(40)));
+        assertEquals("forcedErrorPpm must be in its range (see verity gov params), got 1099511627776", wide.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new GovernanceSettings(1, 0, BigInteger.ZERO, 4, 0));
         assertThrows(IllegalArgumentException.class, () -> new GovernanceSettings(1, 10, BigInteger.ZERO, 0, 0));
     }

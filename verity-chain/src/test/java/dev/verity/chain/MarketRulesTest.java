@@ -31,7 +31,7 @@ class MarketRulesTest {
 
     private static void reverts(String reason, Executable e) {
         Chain.RevertException ex = assertThrows(Chain.RevertException.class, e);
-        assertEquals(reason, ex.reason());
+        assertEquals(reason, ex.reason(), ex.getMessage());
     }
 
     private final SyntheticDispute syn = new SyntheticDispute(32, 8, 4, 300, 4, 5);
@@ -51,10 +51,10 @@ class MarketRulesTest {
         v.chain.advanceTime(spec.bidWindow() + 1);
         reverts("BidWindowClosed()", () -> v.bid(a.solver2(), id, BigInteger.ONE));
         v.closeAuction(a.deployer(), id);
-        reverts("CallerIsNotTheSolver()", () -> v.commit(a.solver2(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
+        reverts("CallerIsNotTheSolver()", () -> v.commit(a.solver2(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps)));
         reverts("CommitDeadlineNotPassed()", () -> v.timeoutCommit(a.deployer(), id));
-        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]);
-        reverts("NotAwaitingACommit()", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
+        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps));
+        reverts("NotAwaitingACommit()", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps)));
         reverts("CallerIsNotTheSubmitter()", () -> v.revealSeed(a.solver(), id, secret));
         reverts("SecretDoesNotMatchCommitment()", () -> v.revealSeed(a.submitter(), id, new byte[32]));
         reverts("RevealWindowStillOpen()", () -> v.assignWithoutReveal(a.deployer(), id));
@@ -90,7 +90,7 @@ class MarketRulesTest {
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
         v.chain.advanceTime(spec.commitWindow() + 1);
-        reverts("CommitDeadlinePassed()", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]));
+        reverts("CommitDeadlinePassed()", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps)));
         BigInteger treasury = v.balanceOf(v.treasury);
         v.timeoutCommit(a.deployer(), id);
         // the stake goes to the treasury, never to the submitter who chose the window: the submitter only gets its escrow back
@@ -347,7 +347,8 @@ class MarketRulesTest {
         assertEquals(Verity.Status.COMMITTED, v.task(t2).status());
         v.chain.advanceTime(600); // the probe window follows the verify window
         v.settle(a.deployer(), t2); // the windows passed during the dispute: settles at once
-        assertEquals(BigInteger.ZERO, v.balanceOf(v.market));
+        assertEquals(v.jackpotPool(), v.balanceOf(v.market), "the market holds only the jackpot pool");
+        assertTrue(v.jackpotPool().signum() > 0, "funded by the settled task's share of the fee");
         assertEquals(BigInteger.ZERO, v.balanceOf(v.game));
         assertEquals(BigInteger.ZERO, v.locked(a.solver()));
         ChainSelftest.checkConservation(v, a);
@@ -389,19 +390,22 @@ class MarketRulesTest {
         int n = (int) syn.interval;
         long s0 = as.get(1).segment() * syn.interval;
         ReplayProbe madeUp = new ReplayProbe(as.get(1).verifier(), s0 + 1, new int[n]); // never replayed: all zeros
-        reverts("NothingToProbe()", () -> v.answerProbe(a.solver(), id, 0, 0)); // nothing attested yet
+        reverts("NothingToProbe()", () -> v.answerProbe(a.solver(), id, 0, ChainSelftest.syntheticLosses(syn.totalSteps), 1)); // nothing attested yet
         v.attest(as.get(0).verifier(), id, 0, honest.root());
         v.attest(as.get(1).verifier(), id, 1, madeUp.root());
-        assertEquals(BigInteger.ZERO, v.locked(as.get(1).verifier()), "a seat that attested is free again");
+        assertEquals(v.task(id).rules().seatStake(), v.locked(as.get(1).verifier()), "a seat's stake stays locked until the task ends");
         long k0 = v.probeStep(id, 0);
         long k1 = v.probeStep(id, 1);
         assertTrue(k0 > as.get(0).segment() * syn.interval && k1 > s0, "probes fall inside the seats' segments");
         // a reveal that is not the committed root's leaf at the probe is refused
-        ReplayProbe other = new ReplayProbe(as.get(0).verifier(), as.get(0).segment() * syn.interval + 1, new int[n]);
-        reverts("BadProofOfReplay()", () -> v.revealProbe(as.get(0).verifier(), id, 0, other, k0));
-        reverts("CallerIsNotTheSolver()", () -> v.answerProbe(as.get(0).verifier(), id, 0, 0));
-        v.answerProbe(a.solver(), id, 0, ChainSelftest.syntheticLoss(k0));
-        v.answerProbe(a.solver(), id, 1, ChainSelftest.syntheticLoss(k1));
+        ReplayProbe notCommitted = new ReplayProbe(as.get(0).verifier(), as.get(0).segment() * syn.interval + 1, new int[n]);
+        reverts("BadProofOfReplay()", () -> v.revealProbe(as.get(0).verifier(), id, 0, notCommitted, k0));
+        reverts("CallerIsNotTheSolver()", () -> v.answerProbe(as.get(0).verifier(), id, 0, ChainSelftest.syntheticLosses(syn.totalSteps), 1));
+        // the solver answers from the loss root it committed, not whatever suits the seat
+        ReplayProbe other = ReplayProbe.solverLosses(new int[(int) syn.totalSteps]);
+        reverts("AnswerNotInLossRoot()", () -> v.answerProbe(a.solver(), id, 1, other, k1));
+        v.answerProbe(a.solver(), id, 0, ChainSelftest.syntheticLosses(syn.totalSteps), k0);
+        v.answerProbe(a.solver(), id, 1, ChainSelftest.syntheticLosses(syn.totalSteps), k1);
         v.revealProbe(as.get(0).verifier(), id, 0, honest, k0);
         v.revealProbe(as.get(1).verifier(), id, 1, madeUp, k1);
         assertTrue(v.assignments(id).get(0).proven());
@@ -412,7 +416,8 @@ class MarketRulesTest {
         v.settle(a.deployer(), id); // one proven seat of two: no quorum
         assertEquals(Verity.Status.FAILED, v.task(id).status());
         assertEquals(lazy, v.balanceOf(as.get(1).verifier()), "the made-up replay is not paid");
-        assertEquals(Verity.ether(300), v.staked(as.get(1).verifier()), "nor slashed: it attested");
+        assertEquals(Verity.ether(300), v.staked(as.get(1).verifier()), "nor slashed: in a task that fails nobody is");
+        assertEquals(BigInteger.ZERO, v.locked(as.get(1).verifier()), "and its seat is free at the end");
         ChainSelftest.checkConservation(v, a);
     }
 
@@ -511,7 +516,7 @@ class MarketRulesTest {
         v.bid(a.solver(), id, Verity.ether(1));
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32]);
+        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps));
         BigInteger submitter = v.balanceOf(a.submitter());
         BigInteger escrow = v.task(id).escrow();
         v.chain.advanceTime(spec.revealWindow() + 1);

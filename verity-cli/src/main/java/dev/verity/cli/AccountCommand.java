@@ -61,7 +61,7 @@ public final class AccountCommand implements Callable<Integer> {
             r.put("unbonding", unbonding.toString());
             r.put("unbondingReleaseAt", unbonding.signum() == 0 ? null : releaseAt);
             r.put("verifier", verifier);
-            r.put("minVerifierStake", v.config.minVerifierStake().toString());
+            r.put("minVerifierStake", v.rules().seatStake().toString());
             r.put("gasBalance", v.chain.etherBalance(who).toString());
             PrintWriter out = cmd.commandLine().getOut();
             if (json) {
@@ -76,7 +76,7 @@ public final class AccountCommand implements Callable<Integer> {
             out.printf(f, "unbonding", unbonding.signum() == 0 ? "none"
                     : Accounts.tokens(unbonding) + ", withdrawable " + TaskCommand.time(releaseAt, v.chain.timestamp()));
             out.printf(f, "verifier", verifier ? "registered" : "not registered (needs a stake of at least "
-                    + Accounts.tokens(v.config.minVerifierStake()) + ")");
+                    + Accounts.tokens(v.rules().seatStake()) + ")");
             out.printf(f, "gas balance", new java.math.BigDecimal(v.chain.etherBalance(who)).movePointLeft(18).stripTrailingZeros().toPlainString() + " ETH");
         }
         return 0;

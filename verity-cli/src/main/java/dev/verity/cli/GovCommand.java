@@ -168,7 +168,7 @@ public final class GovCommand implements Runnable {
     static final class Propose implements Callable<Integer> {
         @Option(names = "--set", required = true, paramLabel = "NAME=VALUE",
                 description = "a rule and its new value (repeatable); seatStake in wei or with a VRT suffix (150VRT); names: seatStake, feeBps, "
-                        + "minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, jackpotMultiple")
+                        + "minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm")
         List<String> set;
 
         @Option(names = "--description", required = true, paramLabel = "TEXT", description = "why (shown to voters; part of the proposal's id)")
@@ -186,7 +186,7 @@ public final class GovCommand implements Runnable {
                 String me = c.sender("propose");
                 Governance gov = new Governance(c.verity());
                 TaskRules current = gov.rules();
-                TaskRules next = apply(current, set);
+                TaskRules next = apply(current, set, gov.bounds());
                 if (next.equals(current)) throw new IllegalArgumentException("--set changes nothing: the rules are already " + current.asMap());
                 BigInteger id = gov.proposeRules(me, next, description);
                 PrintWriter out = cmd.commandLine().getOut();
@@ -201,7 +201,8 @@ public final class GovCommand implements Runnable {
             return 0;
         }
 
-        static TaskRules apply(TaskRules rules, List<String> sets) {
+        /** The rules with each NAME=VALUE applied, each value checked against ProtocolParams' bounds first. */
+        static TaskRules apply(TaskRules rules, List<String> sets, Map<String, BigInteger[]> bounds) {
             TaskRules r = rules;
             for (String s : sets) {
                 int eq = s.indexOf('=');
@@ -222,7 +223,11 @@ public final class GovCommand implements Runnable {
                     throw new IllegalArgumentException("--set " + name + ": '" + text + "' is not a whole number"
                             + (name.equals("seatStake") ? " of wei (or VRT with a VRT suffix, e.g. 150VRT)" : ""));
                 }
-                if (value.signum() < 0) throw new IllegalArgumentException("--set " + name + ": a rule cannot be negative, got " + value);
+                BigInteger[] b = bounds.get(name);
+                if (value.compareTo(b[0]) < 0 || value.compareTo(b[1]) > 0) {
+                    throw new IllegalArgumentException("rule out of range: " + name + " = " + value + ", ProtocolParams allows [" + b[0] + ", " + b[1]
+                            + "]; a proposal with it would fail when executed");
+                }
                 r = r.with(name, value);
             }
             return r;

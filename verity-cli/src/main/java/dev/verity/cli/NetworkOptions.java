@@ -155,8 +155,8 @@ public final class NetworkOptions {
             throw new IOException("cannot reach the JSON-RPC node at " + rpc + ": " + rootMessage(e), e);
         }
         try {
-            // A deployment file outliving its chain (a restarted dev node) points at empty addresses: say so, not "another fee".
-            if (chain.call(d.deployer(), d.market(), dev.verity.chain.Abi.call("feeBps()")).length == 0) {
+            // A deployment file outliving its chain (a restarted dev node) points at empty addresses: say so, not a wiring mismatch.
+            if (chain.call(d.deployer(), d.market(), dev.verity.chain.Abi.call("params()")).length == 0) {
                 throw new IllegalArgumentException("no contract at the market address " + d.market() + " on the chain at " + rpc
                         + " (a stale deployment file, e.g. of a development chain that was restarted?)");
             }

@@ -112,7 +112,8 @@ public final class TaskCommand implements Runnable {
         @Mixin
         Pricing pricing;
 
-        @Option(names = "--fee-bps", defaultValue = "250", description = "the market's fee in basis points (default ${DEFAULT-VALUE})")
+        @Option(names = "--fee-bps", defaultValue = "250", description = "the market's fee in basis points (default ${DEFAULT-VALUE}; "
+                + "the other rules are the defaults: `verity gov params` shows a network's)")
         int feeBps;
 
         @CommandLine.Spec
@@ -127,7 +128,7 @@ public final class TaskCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(specFile + ": " + e.getMessage(), e);
             }
-            TaskQuote q = TaskQuote.of(run, pricing.maxPrice, pricing.verifiers, feeBps);
+            TaskQuote q = TaskQuote.of(run, pricing.maxPrice, pricing.verifiers, dev.verity.chain.TaskRules.defaults().withFeeBps(feeBps));
             PrintWriter out = cmd.commandLine().getOut();
             out.println("task quote: " + specFile + " (" + spec.model().describe() + ", " + spec.train().steps() + " steps, checkpoint every "
                     + spec.checkpointInterval() + ")");
@@ -208,7 +209,7 @@ public final class TaskCommand implements Runnable {
                         commitWindow, revealWindow, verifyWindow);
                 // The escrow the market will take, checked first so an unfunded key gets a plain answer, not a revert.
                 // (the submitter raises a replay fee or stake below the market's floors to them)
-                TaskQuote quote = TaskQuote.of(run, maxPrice, verifiers, v.config.feeBps());
+                TaskQuote quote = TaskQuote.of(run, maxPrice, verifiers, v.rules());
                 BigInteger escrow = quote.escrow(quote.atLeastReplayFloor(replayFee));
                 BigInteger balance = v.balanceOf(account);
                 if (balance.compareTo(escrow) < 0) {

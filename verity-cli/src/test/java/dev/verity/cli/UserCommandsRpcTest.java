@@ -72,8 +72,7 @@ class UserCommandsRpcTest {
         try (HardhatNode node = hardhat(); RpcChain chain = RpcChain.devNode(node.url)) {
             List<String> acc = DevAccounts.addresses(10);
             Verity.Config d = Verity.Config.defaults();
-            Verity v = Verity.deploy(chain, acc.get(0), acc.get(1), new Verity.Config(d.initialSupply(), d.unbondingDelay(), d.feeBps(),
-                    d.minVerifierStake(), d.challengeBond(), 3600, "BasicOpReferee"));
+            Verity v = Verity.deploy(chain, acc.get(0), acc.get(1), d.withRoundTimeout(3600));
             Path deployment = dir.resolve("deployment.json");
             v.deployment().write(deployment);
             Path store = dir.resolve("blobs");

@@ -83,7 +83,8 @@ public final class ChainDispute {
         v.bid(a.solver(), id, Verity.ether(1));
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(a.solver(), id, Sha256.unhex(m.traceRoot()), Sha256.unhex(m.modelRoot()), Sha256.hash("manifest".getBytes()));
+        v.commit(a.solver(), id, Sha256.unhex(m.traceRoot()), Sha256.unhex(m.modelRoot()), Sha256.hash("manifest".getBytes()),
+                dev.verity.chain.ChainSelftest.syntheticLosses(steps)); // no probe is answered here: the disputes are the point
         v.revealSeed(a.submitter(), id, secret);
         return id;
     }

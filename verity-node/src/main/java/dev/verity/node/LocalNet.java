@@ -36,8 +36,7 @@ public final class LocalNet implements AutoCloseable {
         try {
             List<String> acc = chain.accounts();
             Verity.Config d = Verity.Config.defaults();
-            Verity.Config cfg = new Verity.Config(d.initialSupply(), d.unbondingDelay(), d.feeBps(), d.minVerifierStake(), d.challengeBond(), 3600,
-                    "BasicOpReferee");
+            Verity.Config cfg = d.withRoundTimeout(3600);
             Verity v = Verity.deploy(chain, acc.get(0), acc.get(1), cfg);
             return new LocalNet(chain, v, new LocalBlobStore(dir.resolve("blobs")), dir);
         } catch (RuntimeException e) {

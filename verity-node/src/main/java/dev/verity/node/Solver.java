@@ -218,31 +218,51 @@ public final class Solver implements Role {
             if (k == 0) {
                 continue;
             }
-            int bits = ReplayProbe.bits(lossAt(id, t, k));
-            v.answerProbe(cfg.account(), id, i, bits);
-            log.accept(name() + " answers the probe of task " + id + " seat " + i + ": the loss at step " + k + " was " + Float.intBitsToFloat(bits));
+            ReplayProbe losses = losses(id, t);
+            v.answerProbe(cfg.account(), id, i, losses, k);
+            log.accept(name() + " answers the probe of task " + id + " seat " + i + ": the loss at step " + k + " was "
+                    + Float.intBitsToFloat(losses.at(k)));
             acted = true;
         }
         return acted;
     }
 
-    /** The loss its training computed at step {@code k}: kept at commit (in its home), else replayed from its own checkpoint. */
-    private float lossAt(long id, Verity.TaskView t, long k) throws IOException {
+    /**
+     * Its loss at every step, the tree of the loss root it committed: kept at commit (in its home), else replayed segment by
+     * segment from its own checkpoints (the file was lost).
+     */
+    private ReplayProbe losses(long id, Verity.TaskView t) throws IOException {
         Path file = home.resolve("task-" + id + ".losses");
+        java.util.SortedMap<Long, Float> known = new java.util.TreeMap<>();
         if (Files.exists(file)) {
             for (String line : Files.readAllLines(file)) {
                 String[] kv = line.strip().split(" ");
-                if (kv.length == 2 && Long.parseLong(kv[0]) == k) {
-                    return Float.intBitsToFloat(Integer.parseUnsignedInt(kv[1], 16));
-                }
+                if (kv.length == 2) known.put(Long.parseLong(kv[0]), Float.intBitsToFloat(Integer.parseUnsignedInt(kv[1], 16)));
             }
         }
-        TaskRun run = run(id, t);
-        Manifest m = Manifest.fromJson(store.get(Sha256.hex(t.manifestHash())));
-        int seg = Math.toIntExact((k - 1) / run.spec().checkpointInterval());
-        dev.verity.proof.verify.SegmentReplayer r = new dev.verity.proof.verify.SegmentReplayer(run, store, m);
-        r.replay(seg);
-        return r.replayedLosses()[Math.toIntExact(k - 1 - m.checkpoints().get(seg).step())];
+        return lossTree(run(id, t), Manifest.fromJson(store.get(Sha256.hex(t.manifestHash()))), known);
+    }
+
+    /**
+     * The tree over its loss at steps 1..T from {@code known}, replaying from its published checkpoints every segment with a
+     * step it lacks (those trained before a restart: a resumed run knows only the losses after it).
+     */
+    private ReplayProbe lossTree(TaskRun run, Manifest m, java.util.SortedMap<Long, Float> known) throws IOException {
+        int steps = run.spec().train().steps();
+        int c = run.spec().checkpointInterval();
+        int[] bits = new int[steps];
+        for (int s = 1; s <= steps; s++) {
+            if (!known.containsKey((long) s)) {
+                int seg = (s - 1) / c;
+                dev.verity.proof.verify.SegmentReplayer r = new dev.verity.proof.verify.SegmentReplayer(run, store, m);
+                r.replay(seg);
+                float[] replayed = r.replayedLosses();
+                long s0 = m.checkpoints().get(seg).step();
+                for (int i = 0; i < replayed.length; i++) known.put(s0 + 1 + i, replayed[i]);
+            }
+            bits[s - 1] = ReplayProbe.bits(known.get((long) s));
+        }
+        return ReplayProbe.solverLosses(bits);
     }
 
     /** Null if this solver will take the task at its price; else why not. */
@@ -339,16 +359,17 @@ public final class Solver implements Role {
             }
         });
         Manifest m = res.manifest();
-        // the losses answer the verifiers' probes; kept in its home so a restarted solver answers too (a resumed run
-        // replays the steps before its restart when asked)
+        // the losses answer the verifiers' probes: every step's is committed (a resumed run replays the steps before its
+        // restart), and kept in its home so a restarted solver answers too
+        ReplayProbe losses = lossTree(run, m, new java.util.TreeMap<>(res.losses()));
         StringBuilder lines = new StringBuilder();
-        res.losses().forEach((step, loss) -> lines.append(step).append(' ').append(Integer.toHexString(ReplayProbe.bits(loss))).append('\n'));
+        for (long s = 1; s <= steps; s++) lines.append(s).append(' ').append(Integer.toHexString(losses.at(s))).append('\n');
         Files.writeString(home.resolve("task-" + id + ".losses"), lines.toString());
         if (cheat != null && store instanceof LocalBlobStore local) {
             m = cheat.publish(run, local, m);
         }
         String manifestKey = store.put(m.toJson());
-        v.commit(cfg.account(), id, Sha256.unhex(m.traceRoot()), Sha256.unhex(m.modelRoot()), Sha256.unhex(manifestKey));
+        v.commit(cfg.account(), id, Sha256.unhex(m.traceRoot()), Sha256.unhex(m.modelRoot()), Sha256.unhex(manifestKey), losses);
         log.accept(name() + " commits task " + id + ": trace root " + m.traceRoot().substring(0, 16) + "…, model root "
                 + m.modelRoot().substring(0, 16) + "…, " + m.checkpoints().size() + " checkpoints in the blob store");
     }

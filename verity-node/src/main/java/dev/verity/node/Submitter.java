@@ -89,7 +89,7 @@ public final class Submitter implements Role {
         // the market's floors come from the task's measured work: a replay fee that pays one segment's replay at the price,
         // a stake that covers the pay, windows that fit the work (docs/incentives.md); a configured value below one is raised
         // to it
-        TaskQuote q = TaskQuote.of(run, cfg.maxPricePerUnit(), cfg.numVerifiers(), v.config.feeBps());
+        TaskQuote q = TaskQuote.of(run, cfg.maxPricePerUnit(), cfg.numVerifiers(), v.rules());
         dev.verity.chain.TaskSpec onChain = new dev.verity.chain.TaskSpec(spec.hash(), run.datasetRoot(), run.graphRoot(),
                 spec.parentRoot() == null ? new byte[32] : Sha256.unhex(spec.parentRoot()), run.initRoot(store), commit, run.graph().size(),
                 spec.train().steps(), spec.checkpointInterval(), run.workUnits(), cfg.maxPricePerUnit(), q.atLeastReplayFloor(cfg.replayFee()),

@@ -1,5 +1,6 @@
 package dev.verity.node;
 
+import dev.verity.chain.TaskRules;
 import dev.verity.chain.TaskSpec;
 import dev.verity.proof.spec.TaskRun;
 import java.io.PrintWriter;
@@ -18,9 +19,9 @@ import java.util.Locale;
  * @param interval         its checkpoint interval c: a verifier replays one segment of c steps, drawn uniformly
  * @param verifiers        seats drawn
  * @param maxPricePerUnit  the most the submitter pays per work unit
- * @param feeBps           the market's fee on the solver's pay
+ * @param rules            the protocol's rules a task posted now is held to (fee, floors, forced errors)
  */
-public record TaskQuote(long workUnits, long steps, long interval, int verifiers, BigInteger maxPricePerUnit, int feeBps) {
+public record TaskQuote(long workUnits, long steps, long interval, int verifiers, BigInteger maxPricePerUnit, TaskRules rules) {
     public TaskQuote {
         if (workUnits < 1 || steps < 1 || interval < 1) {
             throw new IllegalArgumentException("a task has at least one work unit, one step and a positive checkpoint interval");
@@ -31,10 +32,17 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
         if (maxPricePerUnit == null || maxPricePerUnit.signum() <= 0) {
             throw new IllegalArgumentException("the maximum price per work unit must be positive");
         }
+        if (rules == null) {
+            throw new IllegalArgumentException("a quote needs the protocol's task rules");
+        }
     }
 
-    public static TaskQuote of(TaskRun run, BigInteger maxPricePerUnit, int verifiers, int feeBps) {
-        return new TaskQuote(run.workUnits(), run.spec().train().steps(), run.spec().checkpointInterval(), verifiers, maxPricePerUnit, feeBps);
+    public static TaskQuote of(TaskRun run, BigInteger maxPricePerUnit, int verifiers, TaskRules rules) {
+        return new TaskQuote(run.workUnits(), run.spec().train().steps(), run.spec().checkpointInterval(), verifiers, maxPricePerUnit, rules);
+    }
+
+    private static BigInteger bps(BigInteger v, int bps) {
+        return v.multiply(BigInteger.valueOf(bps)).divide(BigInteger.valueOf(10_000));
     }
 
     /** Checkpoint segments; a verifier replays one, drawn uniformly. */
@@ -52,14 +60,19 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
         return BigInteger.valueOf(workUnits).multiply(maxPricePerUnit);
     }
 
-    /** The replay fee floor (TaskMarket's {@code ReplayFeeTooLow}): one segment's work at the maximum price. */
+    /** The replay fee floor (ProtocolParams's {@code ReplayFeeTooLow}): the rules' share of one segment's work at the maximum price. */
     public BigInteger replayFeeFloor() {
-        return TaskSpec.replayFeeFloor(workUnits, steps, interval, maxPricePerUnit);
+        return bps(TaskSpec.replayFeeFloor(workUnits, steps, interval, maxPricePerUnit), rules.replayFeeFloorBps());
     }
 
-    /** The solver stake floor (TaskMarket's {@code SolverStakeTooLow}): the most it can be paid. */
+    /** The solver stake floor (ProtocolParams's {@code SolverStakeTooLow}): the rules' share of the most it can be paid. */
     public BigInteger stakeFloor() {
-        return maxPay();
+        return bps(maxPay(), rules.minStakeBps());
+    }
+
+    /** The market's fee on the most the solver can be paid. */
+    public BigInteger maxFee() {
+        return bps(maxPay(), rules.feeBps());
     }
 
     /** Replayed work over trained work: each seat replays one segment. */
@@ -69,8 +82,7 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
 
     /** The escrow a post takes at {@code replayFee}: the most pay, the fee on it, every replay fee. */
     public BigInteger escrow(BigInteger replayFee) {
-        return maxPay().add(maxPay().multiply(BigInteger.valueOf(feeBps)).divide(BigInteger.valueOf(10_000)))
-                .add(BigInteger.valueOf(verifiers).multiply(replayFee));
+        return maxPay().add(maxFee()).add(BigInteger.valueOf(verifiers).multiply(replayFee));
     }
 
     /**
@@ -97,12 +109,14 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
     public void print(PrintWriter out, BigInteger replayFee, BigInteger solverStake) {
         out.printf(Locale.ROOT, "work:          %,d work units in %,d segments of %,d%n", workUnits, segments(), segmentWork());
         out.printf(Locale.ROOT, "price:         at most %s VRT a unit: the solver is paid at most %s VRT, the market's fee %s%n",
-                vrt(maxPricePerUnit), vrt(maxPay()), vrt(maxPay().multiply(BigInteger.valueOf(feeBps)).divide(BigInteger.valueOf(10_000))));
+                vrt(maxPricePerUnit), vrt(maxPay()), vrt(maxFee()));
         out.printf(Locale.ROOT, "verifiers:     %d seats, each replays one segment: %.2f%% of the work replayed%n", verifiers,
                 100 * verificationOverhead());
         out.printf(Locale.ROOT, "replay fee:    %s VRT a seat (floor %s: one segment's work at the maximum price)%n", vrt(replayFee),
                 vrt(replayFeeFloor()));
         out.printf(Locale.ROOT, "solver stake:  %s VRT (floor %s: the most it can be paid)%n", vrt(solverStake), vrt(stakeFloor()));
+        out.printf(Locale.ROOT, "forced errors: %.2f%% of seats; a caught one wins its share of %s VRT (%.0f%% of the fee, to the jackpot pool)%n",
+                rules.forcedErrorPpm() / 1e4, vrt(bps(maxFee(), rules.jackpotShareBps())), rules.jackpotShareBps() / 100.0);
         out.printf(Locale.ROOT, "escrow:        %s VRT%n", vrt(escrow(replayFee)));
         double stake = new BigDecimal(solverStake).divide(new BigDecimal(maxPay()), 6, java.math.RoundingMode.HALF_EVEN).doubleValue();
         out.println("a cheater skipping part of the work, its compute costing what it is paid (gain over honest training, in units of the pay):");
@@ -124,11 +138,11 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
         return new BigDecimal(wei).movePointLeft(18).stripTrailingZeros().toPlainString();
     }
 
-    /** TaskMarket.MIN_WINDOW and MIN_WORK_UNITS_PER_SECOND: the floors of a task's windows. */
+    /** ProtocolParams.MIN_WINDOW and MIN_WORK_UNITS_PER_SECOND: the floors of a task's windows. */
     public static final long MIN_WINDOW = 600;
     public static final long MIN_WORK_UNITS_PER_SECOND = 1_000;
 
-    /** The commit window's floor (TaskMarket.windowFloors): the whole work at the slowest solver the floors allow for. */
+    /** The commit window's floor (ProtocolParams.windowFloors): the whole work at the slowest solver the floors allow for. */
     public long commitWindowFloor() {
         return MIN_WINDOW + workUnits / MIN_WORK_UNITS_PER_SECOND;
     }

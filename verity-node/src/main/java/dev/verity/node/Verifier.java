@@ -120,7 +120,7 @@ public final class Verifier implements Role {
             }
         }
         boolean acted = false;
-        if (rejoin && v.staked(cfg.account()).compareTo(v.config.minVerifierStake()) >= 0 && v.drawWeight(cfg.account()).signum() == 0) {
+        if (rejoin && v.staked(cfg.account()).compareTo(v.rules().seatStake()) >= 0 && v.drawWeight(cfg.account()).signum() == 0) {
             v.registerVerifier(cfg.account());
             rejoin = false;
             acted = true;

@@ -28,7 +28,7 @@ class TaskQuoteTest {
             Verity v = deployed(evm, a);
             TaskSpec base = ChainSelftest.spec(syn, ChainSelftest.secret());
             TaskQuote q = new TaskQuote(base.workUnits(), base.totalSteps(), base.checkpointInterval(), base.numVerifiers(),
-                    base.maxPricePerUnit(), v.config.feeBps());
+                    base.maxPricePerUnit(), v.rules());
             BigInteger floor = q.replayFeeFloor();
             assertEquals(Verity.ether(84), floor, "ceil(1000 · 8 / 96) work units at 1 VRT");
             TaskSpec low = withReplayFee(base, floor.subtract(BigInteger.ONE));
@@ -49,7 +49,7 @@ class TaskQuoteTest {
             TaskSpec big = new TaskSpec(base.specHash(), base.datasetRoot(), base.graphRoot(), base.parentModel(), base.initRoot(), base.seedCommit(),
                     base.graphOps(), base.totalSteps(), base.checkpointInterval(), 1_999_000, BigInteger.ONE, Verity.ether(1), Verity.ether(10_000),
                     2, 600, 600, 600, 600);
-            TaskQuote q = new TaskQuote(big.workUnits(), big.totalSteps(), big.checkpointInterval(), 2, BigInteger.ONE, v.config.feeBps());
+            TaskQuote q = new TaskQuote(big.workUnits(), big.totalSteps(), big.checkpointInterval(), 2, BigInteger.ONE, v.rules());
             Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> v.post(a.submitter(), big));
             assertEquals("WindowOutOfRange(\"commit\", 600, " + q.commitWindowFloor() + ")", e.reason());
             TaskSpec commitOk = big.withWindows(600, q.commitWindowFloor(), 600, 600);
@@ -69,14 +69,14 @@ class TaskQuoteTest {
     void noSkippedFractionPaysAtTheFloors() {
         for (long segments : new long[] {1, 2, 7, 100, 1000}) {
             for (int n = 1; n <= 16; n++) {
-                TaskQuote q = new TaskQuote(1_000_000, segments * 10, 10, n, BigInteger.ONE, 250);
+                TaskQuote q = new TaskQuote(1_000_000, segments * 10, 10, n, BigInteger.ONE, dev.verity.chain.TaskRules.defaults());
                 for (long k = 1; k <= segments; k += Math.max(1, segments / 50)) {
                     assertTrue(q.cheaterGain(k, 0, 1) < 0, segments + " segments, " + n + " seats, " + k + " skipped");
                     assertTrue(q.cheaterGain(k, 1.0 / 3, 1) <= 1e-12, segments + " segments, " + n + " seats, " + k + " skipped, 1/3 lazy");
                 }
             }
         }
-        TaskQuote weak = new TaskQuote(1_000_000, 1000, 10, 1, BigInteger.ONE, 250);
+        TaskQuote weak = new TaskQuote(1_000_000, 1000, 10, 1, BigInteger.ONE, dev.verity.chain.TaskRules.defaults());
         assertTrue(weak.cheaterGain(100, 0.5, 0.5) > 0, "half the verifiers lazy and half the stake: skipping everything pays");
     }
 

@@ -106,7 +106,7 @@ public final class Arena implements AutoCloseable {
         v.bid(solver, id, Verity.ether(1));
         chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(solver, id, traceRoot, modelRoot, Merkle.sha256("manifest".getBytes()));
+        v.commit(solver, id, traceRoot, modelRoot, Merkle.sha256("manifest".getBytes()), ChainSelftest.syntheticLosses(spec.totalSteps()));
         if (reveal) v.revealSeed(submitter, id, secret);
         return id;
     }

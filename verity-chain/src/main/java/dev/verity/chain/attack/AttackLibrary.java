@@ -488,13 +488,14 @@ public final class AttackLibrary {
         x.v.attest(lazy, id, 2, madeUp.root());
         dev.verity.chain.ChainSelftest.proveSeats(x.v, id, 0, 1);
         long k = x.v.probeStep(id, 2);
-        x.v.answerProbe(x.a.solver(), id, 2, dev.verity.chain.ChainSelftest.syntheticLoss(k));
+        x.v.answerProbe(x.a.solver(), id, 2, dev.verity.chain.ChainSelftest.syntheticLosses(syn.totalSteps), k);
         x.v.revealProbe(lazy, id, 2, madeUp, k);
         finish(x, id);
-        boolean held = !x.v.assignments(id).get(2).proven() && x.v.task(id).status() == Verity.Status.SETTLED;
+        Verity.Assignment after = x.v.assignments(id).get(2);
+        boolean held = !after.proven() && after.slashed() && x.v.task(id).status() == Verity.Status.SETTLED;
         return new Outcome(List.of(lazy), List.of(x.a.solver()),
-                "its made-up replay did not match the solver's loss at the probed step " + k + ": no fee; the two that replayed settled the task",
-                held);
+                "its made-up replay did not match the solver's committed loss at the probed step " + k
+                        + ": no fee, and its seat stake is slashed once the two that replayed settled the task", held);
     }
 
     /** A drawn verifier never shows up (it registered for the replay fees, not the work); the others replay and attest. */
