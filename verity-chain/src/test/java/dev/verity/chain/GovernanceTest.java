@@ -116,6 +116,11 @@ class GovernanceTest {
                 Abi.b32(zero), Abi.b32(zero), Abi.u256(FAST.timelockDelay())));
         // so are the governor's own settings outside a proposal
         reverts("GovernorOnlyExecutor", () -> v.tx(deployer, v.governor, "VerityGovernor.setVotingPeriod", "setVotingPeriod(uint32)", Abi.u32(1)));
+        // the deployer's one other power, wiring the contracts together, was spent by the deployment
+        reverts("AlreadyWired", () -> v.tx(deployer, v.market, "TaskMarket.wire", "wire(address)", Abi.addr(deployer)));
+        reverts("AlreadyWired", () -> v.tx(deployer, v.game, "DisputeGame.wire", "wire(address)", Abi.addr(deployer)));
+        reverts("AlreadyWired", () -> v.tx(deployer, v.registry, "ModelRegistry.wire", "wire(address)", Abi.addr(deployer)));
+        reverts("AlreadyWired", () -> v.tx(deployer, v.staking, "Staking.wire", "wire(address,address)", Abi.addr(deployer), Abi.addr(deployer)));
         assertEquals(TaskRules.defaults(), gov.rules());
         // and the deployment binds again through its file, with the governance checked
         assertEquals(v.governor, Verity.attach(chain, v.deployment()).governor);
