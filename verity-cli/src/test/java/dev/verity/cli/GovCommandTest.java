@@ -53,6 +53,12 @@ class GovCommandTest {
     record Result(int code, String out, String err) {}
 
     private Result gov(int keyIndex, String... args) {
+        List<String> a = new ArrayList<>(List.of("gov"));
+        a.addAll(List.of(args));
+        return run(keyIndex, a.toArray(String[]::new));
+    }
+
+    private Result run(int keyIndex, String... args) {
         Chain shared = (Chain) Proxy.newProxyInstance(Chain.class.getClassLoader(), new Class<?>[] {Chain.class}, (p, m, a) -> {
             if (m.getName().equals("close")) return null;
             try {
@@ -67,8 +73,7 @@ class GovCommandTest {
                 return cls == NetworkOptions.class ? cls.cast(new NetworkOptions((url, keys) -> shared)) : CommandLine.defaultFactory().create(cls);
             }
         };
-        List<String> a = new ArrayList<>(List.of("gov"));
-        a.addAll(List.of(args));
+        List<String> a = new ArrayList<>(List.of(args));
         a.addAll(List.of("--deployment", deployment.toString()));
         if (keyIndex >= 0) {
             a.add("--key");
@@ -115,6 +120,9 @@ class GovCommandTest {
         fails("the proposal threshold is 1000 VRT; votes count only once delegated. It holds 1000000000 VRT: delegate to itself first",
                 gov(0, "propose", "--set", "feeBps=300", "--description", "Fee 3%"));
         ok(gov(0, "delegate"));
+        Result account = run(0, "account");
+        ok(account);
+        assertTrue(account.out().contains("votes          1000000000 VRT delegated to it; its own tokens vote through itself"), account.out());
         Result proposed = gov(0, "propose", "--set", "feeBps=300", "--set", "seatStake=150VRT", "--description", "Fee 3%, seats 150 VRT");
         ok(proposed);
         assertTrue(proposed.out().contains("feeBps: 250 -> 300"), proposed.out());
