@@ -38,6 +38,9 @@ contract VerityGovernor is
     GovernorVotesQuorumFraction,
     GovernorTimelockControl
 {
+    /// @notice A quorum outside [1, 100] percent of the supply: at 0 a single vote for would pass any proposal.
+    error QuorumOutOfRange(uint256 givenPercent, uint256 min, uint256 max);
+
     constructor(IVotes token, uint48 votingDelay_, uint32 votingPeriod_, uint256 proposalThreshold_, uint256 quorumPercent, uint256 minDelay)
         Governor("VerityGovernor")
         GovernorSettings(votingDelay_, votingPeriod_, proposalThreshold_)
@@ -45,6 +48,14 @@ contract VerityGovernor is
         GovernorVotesQuorumFraction(quorumPercent)
         GovernorTimelockControl(new VerityTimelock(minDelay, address(this)))
     {}
+
+    /// @dev At deployment and whenever a proposal changes it (updateQuorumNumerator).
+    function _updateQuorumNumerator(uint256 newQuorumNumerator) internal override {
+        if (newQuorumNumerator < 1 || newQuorumNumerator > quorumDenominator()) {
+            revert QuorumOutOfRange(newQuorumNumerator, 1, quorumDenominator());
+        }
+        super._updateQuorumNumerator(newQuorumNumerator);
+    }
 
     // The overrides below only pick the extension that owns each function (Solidity requires naming it).
 
