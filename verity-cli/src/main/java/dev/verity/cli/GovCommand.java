@@ -119,7 +119,7 @@ public final class GovCommand implements Runnable {
                     out.printf("  %-18s %-28s allowed [%s, %s]%n", e.getKey(), value, b[0], max);
                 }
                 out.println("governor " + v.governor + ":");
-                out.printf("  %-18s %s blocks after the proposal%n", "voting opens", gov.votingDelay());
+                out.printf("  %-18s %s after the proposal%n", "voting opens", gov.votingDelay() == 1 ? "1 block" : gov.votingDelay() + " blocks");
                 out.printf("  %-18s %s blocks%n", "voting lasts", gov.votingPeriod());
                 out.printf("  %-18s %s of votes delegated to the proposer%n", "to propose", Governance.vrt(gov.proposalThreshold()));
                 out.printf("  %-18s %s%% of the supply (for + abstain), and more for than against%n", "to pass", gov.quorumPercent());
