@@ -50,7 +50,7 @@ contract ProtocolParams is Ownable {
     uint256 public constant MIN_SOLVER_STAKE_BPS = 10_000;
     uint256 public constant MAX_SOLVER_STAKE_BPS = 50_000;
     uint256 public constant MAX_REPLAY_FEE_FLOOR_BPS = 50_000;
-    uint256 public constant MAX_FORCED_ERROR_PPM = 100_000;
+    uint256 public constant MAX_FORCED_ERROR_PPM = 1_000_000;
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_WINDOW = 365 days;
     /// @notice Shortest bid, reveal and verify window: every party must be able to react, so a

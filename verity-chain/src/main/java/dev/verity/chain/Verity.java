@@ -521,6 +521,22 @@ public final class Verity {
         return Abi.word(view(market, "jackpotPool()"), 0);
     }
 
+    /** A jackpot paid to seat {@code index} of a task (TaskMarket's JackpotPaid event): a forced error it caught. */
+    public record JackpotPaid(long taskId, long index, String verifier, BigInteger amount) {}
+
+    /** The jackpots paid for forced errors caught in {@code taskId}'s seats. */
+    public List<JackpotPaid> jackpotsPaid(long taskId) {
+        List<JackpotPaid> out = new ArrayList<>();
+        String topic = Abi.eventTopic("JackpotPaid(uint256,uint256,address,uint256)");
+        for (Receipt.Log l : chain.logsWithTopic1(market, Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(taskId), 64), deployBlock,
+                chain.blockNumber())) {
+            if (!topic.equalsIgnoreCase(l.topic0())) continue;
+            String verifier = ("0x" + l.topics().get(2).substring(26)).toLowerCase(java.util.Locale.ROOT);
+            out.add(new JackpotPaid(taskId, Abi.wordLong(l.data(), 0), verifier, Abi.word(l.data(), 1)));
+        }
+        return out;
+    }
+
     /** The rules a task posted now is held to (ProtocolParams.rules). */
     public TaskRules rules() {
         return rulesAt(view(params, "rules()"), 0);

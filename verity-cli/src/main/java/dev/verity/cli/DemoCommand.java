@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,8 +38,7 @@ final class DemoCommand implements Callable<Integer> {
                     return;
                 }
                 if (bar[0] == null) {
-                    bar[0] = new ProgressBarBuilder().setTaskName("task " + task).setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
-                            .setUpdateIntervalMillis(100).setUnit(" steps", 1).continuousUpdate().build();
+                    bar[0] = ProgressBars.steps("task " + task, steps, 100).build();
                 }
                 bar[0].stepTo(step);
                 if (step >= steps) {

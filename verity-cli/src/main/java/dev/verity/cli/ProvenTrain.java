@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /** {@code verity train --prove DIR}: training that leaves a proof a stranger can check. */
 final class ProvenTrain {
@@ -60,8 +59,7 @@ final class ProvenTrain {
         System.out.printf("task %s: %s on %s, %d steps, batch %d, checkpoint every %d; %,d work units (%,d FLOPs/step)%n",
                 spec.hashHex().substring(0, 16), mc.describe(), name, steps, cfg.batch(), c, run.workUnits(), run.graph().flops());
         ProvenTraining.StepFunction fn = cheat == null ? ProvenTraining.HONEST : cheat.stepFunction(run);
-        ProgressBarBuilder pbb = new ProgressBarBuilder().setTaskName("train").setInitialMax(steps)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).showSpeed().setUnit(" steps", 1).continuousUpdate();
+        ProgressBarBuilder pbb = ProgressBars.steps("train", steps, 250);
         ProvenTraining.Result res;
         try (ProgressBar pb = cmd.quiet ? null : pbb.build()) {
             res = ProvenTraining.train(run, store, fn, (s, proofNs) -> {

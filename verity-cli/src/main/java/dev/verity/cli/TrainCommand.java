@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -154,9 +153,7 @@ public final class TrainCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         long startStep = state.step();
         float[] lastLoss = {Float.NaN};
-        ProgressBarBuilder pbb = new ProgressBarBuilder().setTaskName("train").setInitialMax(n)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).showSpeed().setUnit(" steps", 1)
-                .continuousUpdate();
+        ProgressBarBuilder pbb = ProgressBars.steps("train", n, 250);
         final TrainingState st = state;
         try (ProgressBar pb = quiet ? null : pbb.build()) {
             if (pb != null) {
@@ -168,7 +165,7 @@ public final class TrainCommand implements Callable<Integer> {
                     lastLoss[0] = loss;
                     if (pb != null) {
                         pb.stepTo(s);
-                        pb.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));
+                        pb.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", loss));
                     }
                 });
                 if (checkpointEvery > 0 && st.step() < n) {

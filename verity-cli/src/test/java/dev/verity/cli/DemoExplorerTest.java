@@ -44,7 +44,7 @@ class DemoExplorerTest {
             HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "api/network")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, status.statusCode(), status.body());
-            assertTrue(status.body().contains("\"tasks\":2"), status.body());
+            assertTrue(status.body().contains("\"tasks\":3"), status.body());
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the demo did not stop on SIGTERM");
             assertEquals(143, p.exitValue(), "stopped by SIGTERM (128 + 15)");

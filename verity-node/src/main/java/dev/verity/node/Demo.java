@@ -53,7 +53,7 @@ public final class Demo {
 
     /** The story; then {@code after} (if not null) with the network still running, whatever the checks found. */
     public static int run(PrintStream out, Path work, Solver.Progress progress, AfterStory after) throws Exception {
-        try (LocalNet net = LocalNet.start(work)) {
+        try (LocalNet net = LocalNet.start(work, RULES)) {
             int rc = story(out, work, progress, net);
             if (after != null) {
                 after.accept(net);
@@ -61,6 +61,12 @@ public final class Demo {
             return rc;
         }
     }
+
+    /**
+     * The demo's rules: the defaults, but every seat a forced error (the default is one in fifty), so the jackpot scene
+     * happens in every run; the prize formula keeps a task's expected payout at its own cut whatever the rate.
+     */
+    static final dev.verity.chain.TaskRules RULES = dev.verity.chain.TaskRules.defaults().withJackpot(4_000, 1_000_000);
 
     private static int story(PrintStream out, Path work, Solver.Progress progress, LocalNet net) throws Exception {
         List<String> failures = new ArrayList<>();
@@ -138,6 +144,14 @@ public final class Demo {
                         isZero(Abi.wordBytes(z, 3)) ? "none (trained from scratch)" : Sha256.hex(Abi.wordBytes(z, 3)),
                         Accounts.short_(Abi.wordAddress(z, 4)));
             }
+            List<Verity.JackpotPaid> jackpots = v.jackpotsPaid(t1);
+            for (Verity.JackpotPaid j : jackpots) {
+                out.printf("forced error: seat %d (%s) was drawn as one and its replay proved the solver's loss: jackpot %s%n", j.index(),
+                        Accounts.short_(j.verifier()), Accounts.tokens(j.amount()));
+            }
+            if (jackpots.isEmpty()) {
+                failures.add("task 1 paid no jackpot although the demo's rules draw every seat as a forced error");
+            }
             net.checkConservation();
 
             out.println();
@@ -181,6 +195,8 @@ public final class Demo {
                 failures.add(slashed + " solvers slashed; the cheater's stake went from " + Accounts.tokens(stakesBefore.get(mallory.account()))
                         + " to " + Accounts.tokens(v.staked(mallory.account())));
             }
+            n.remove(mallory); // caught and slashed, the cheater leaves the market
+            long t3 = lazyScene(out, net, sub, verifiers.get(1), n, failures);
             boolean conserved = true;
             try {
                 net.checkConservation();
@@ -190,7 +206,7 @@ public final class Demo {
             }
             out.println();
             balances(out, net, who, "balances after");
-            int settled = (task1.status() == Verity.Status.SETTLED ? 1 : 0);
+            int settled = (task1.status() == Verity.Status.SETTLED ? 1 : 0) + (v.task(t3).status() == Verity.Status.SETTLED ? 1 : 0);
             int failed = (task2.status() == Verity.Status.FAILED ? 1 : 0);
             out.println();
             if (!failures.isEmpty()) {
@@ -200,10 +216,40 @@ public final class Demo {
                 return 1;
             }
             out.printf("demo: %d tasks run to their final status (%d settled into the zoo, %d failed and refunded), %d dispute%s won by the challenger, "
-                    + "%d solver%s slashed, tokens %s%n", settled + failed, settled, failed, won, won == 1 ? "" : "s", slashed, slashed == 1 ? "" : "s",
+                    + "%d solver%s slashed, %d forced error%s caught (jackpot paid), 1 lazy attestation slashed, tokens %s%n", settled + failed, settled,
+                    failed, won, won == 1 ? "" : "s", slashed, slashed == 1 ? "" : "s", jackpots.size(), jackpots.size() == 1 ? "" : "s",
                     conserved ? "conserved" : "NOT conserved");
             return 0;
         }
+    }
+
+    /**
+     * Task 3: {@code lazy} stakes more (so the stake-weighted draw seats it) and attests without replaying; the others'
+     * replays settle the task and its seat stake goes to the treasury. Misses are added to {@code failures}.
+     */
+    private static long lazyScene(PrintStream out, LocalNet net, Submitter sub, Verifier lazy, Network n, List<String> failures) throws Exception {
+        Verity v = net.verity;
+        out.println();
+        out.println("== task 3: " + lazy.name() + " turns lazy: it stakes more, is drawn, and attests without replaying");
+        v.stake(lazy.account(), Verity.ether(600));
+        lazy.lazy();
+        BigInteger before = v.staked(lazy.account());
+        long t3 = sub.post(spec(3));
+        n.runUntilFinal(t3, 300);
+        Verity.TaskView task3 = v.task(t3);
+        List<Verity.Assignment> seats = v.assignments(t3);
+        boolean seated = seats.stream().anyMatch(a -> a.verifier().equalsIgnoreCase(lazy.account()));
+        boolean slashedSeat = seats.stream().anyMatch(a -> a.verifier().equalsIgnoreCase(lazy.account()) && a.slashed());
+        BigInteger lost = before.subtract(v.staked(lazy.account()));
+        if (task3.status() != Verity.Status.SETTLED || !seated || !slashedSeat || lost.compareTo(task3.rules().seatStake()) != 0) {
+            failures.add("task 3 ended " + task3.status() + "; the lazy verifier was " + (seated ? "" : "not ") + "seated and lost "
+                    + Accounts.tokens(lost) + " of stake (expected a settled task and its seat stake, " + Accounts.tokens(task3.rules().seatStake()) + ")");
+        } else {
+            out.println("lazy attestation: " + lazy.name() + "'s made-up replay did not prove the solver's committed loss; the others' replays settled "
+                    + "the task and its seat stake (" + Accounts.tokens(lost) + ") went to the treasury");
+        }
+        net.checkConservation();
+        return t3;
     }
 
     /**

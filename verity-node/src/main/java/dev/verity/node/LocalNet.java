@@ -32,11 +32,15 @@ public final class LocalNet implements AutoCloseable {
 
     /** Starts the chain, deploys with a one-hour round timeout, and opens a blob store under {@code dir}. */
     public static LocalNet start(Path dir) throws IOException {
+        return start(dir, dev.verity.chain.TaskRules.defaults());
+    }
+
+    /** As {@link #start(Path)}, new tasks starting under {@code rules}. */
+    public static LocalNet start(Path dir, dev.verity.chain.TaskRules rules) throws IOException {
         EmbeddedChain chain = new EmbeddedChain();
         try {
             List<String> acc = chain.accounts();
-            Verity.Config d = Verity.Config.defaults();
-            Verity.Config cfg = d.withRoundTimeout(3600);
+            Verity.Config cfg = Verity.Config.defaults().withRoundTimeout(3600).withRules(rules);
             Verity v = Verity.deploy(chain, acc.get(0), acc.get(1), cfg);
             return new LocalNet(chain, v, new LocalBlobStore(dir.resolve("blobs")), dir);
         } catch (RuntimeException e) {

@@ -50,6 +50,7 @@ public final class Verifier implements Role {
     private final TreeSet<Long> audits = new TreeSet<>();
     private final Map<Long, SegmentReplayer> replayers = new HashMap<>();
     private boolean silent;
+    private boolean lazy;
     /** Attestations whose probe is not drawn or not revealed yet. */
     private final List<Reveal> reveals = new ArrayList<>();
 
@@ -71,6 +72,15 @@ public final class Verifier implements Role {
     /** A verifier that registers but never acts (a node that went down): tests that a task without a quorum is not paid. */
     public Verifier silent() {
         this.silent = true;
+        return this;
+    }
+
+    /**
+     * A verifier that attests without replaying (a made-up replay, for the fee): the demo's lazy scene shows the seat
+     * slashed once the others' replays settle the task.
+     */
+    public Verifier lazy() {
+        this.lazy = true;
         return this;
     }
 
@@ -187,6 +197,14 @@ public final class Verifier implements Role {
                 // the model claim: in a dispute of the last segment, a model record that is not the final state's
                 challenger.challenge(j.taskId(), r.segments() - 1, "the committed model is not the last checkpoint's weights: " + mv.reason());
             }
+            return true;
+        }
+        if (lazy) {
+            int n = Math.toIntExact(r.manifest().checkpoints().get(j.segment() + 1).step() - r.manifest().checkpoints().get(j.segment()).step());
+            ReplayProbe madeUp = new ReplayProbe(cfg.account(), r.manifest().checkpoints().get(j.segment()).step() + 1, new int[n]);
+            v.attest(cfg.account(), j.taskId(), j.index(), madeUp.root());
+            reveals.add(new Reveal(j.taskId(), j.index(), madeUp));
+            log.accept(name() + " attests segment " + j.segment() + " of task " + j.taskId() + " WITHOUT replaying it (made-up losses)");
             return true;
         }
         SegmentReplayer.Verdict verdict = r.replay(j.segment());

@@ -73,8 +73,10 @@ public final class AttackLibrary {
                 new Attack("made-up-init-root", "submitter + solver", "checkpoint 0 is the graph's init, recomputed on chain (init claim)",
                         AttackLibrary::madeUpInitRoot),
                 new Attack("false-init-claim", "griefer", "an init claim on a right init root is refused", AttackLibrary::falseInitClaim),
-                new Attack("lazy-verifier", "verifier", "an attestation is paid only if its replay matches the solver's loss at a step drawn after it",
-                        AttackLibrary::lazyVerifier),
+                new Attack("lazy-verifier", "verifier", "an attestation is paid only if its replay proves the solver's committed loss at a step "
+                        + "drawn after it; in a task that settles an unproven one loses its seat stake", AttackLibrary::lazyVerifier),
+                new Attack("loss-root-griefing", "solver", "a seat is slashed only in a task that settles, which needs a quorum of proven replays",
+                        AttackLibrary::lossRootGriefing),
                 new Attack("absent-verifier", "verifier", "a drawn verifier that neither attests nor challenges a task that settles loses its seat stake",
                         AttackLibrary::absentVerifier),
                 new Attack("verifier-unbonding", "verifier", "a pooled verifier's draw weight is its stake, updated as it changes; a seat's stake cannot unbond",
@@ -496,6 +498,43 @@ public final class AttackLibrary {
         return new Outcome(List.of(lazy), List.of(x.a.solver()),
                 "its made-up replay did not match the solver's committed loss at the probed step " + k
                         + ": no fee, and its seat stake is slashed once the two that replayed settled the task", held);
+    }
+
+    /**
+     * The solver commits a loss root that differs from the true losses at every step (its trace is right), so that every
+     * honest seat's proven replay disagrees with its answers and, it hopes, the seats are slashed as lazy.
+     */
+    static Outcome lossRootGriefing(Arena x) {
+        SyntheticDispute syn = cheat(48);
+        byte[] secret = dev.verity.chain.ChainSelftest.secret();
+        TaskSpec spec = x.spec(syn, secret, 86400).withVerifiers(3);
+        long id = x.v.post(x.a.submitter(), spec);
+        x.v.bid(x.a.solver(), id, Verity.ether(1));
+        x.chain.advanceTime(spec.bidWindow() + 1);
+        x.v.closeAuction(x.a.deployer(), id);
+        int[] off = new int[(int) syn.totalSteps];
+        for (int s = 1; s <= off.length; s++) off[s - 1] = dev.verity.chain.ChainSelftest.syntheticLoss(s) ^ 1; // one bit off everywhere
+        dev.verity.chain.ReplayProbe wrong = dev.verity.chain.ReplayProbe.solverLosses(off);
+        x.v.commit(x.a.solver(), id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("manifest".getBytes()), wrong);
+        x.v.revealSeed(x.a.submitter(), id, secret);
+        List<Verity.Assignment> seats = x.v.assignments(id);
+        List<dev.verity.chain.ReplayProbe> replays = new java.util.ArrayList<>();
+        for (int i = 0; i < seats.size(); i++) {
+            replays.add(dev.verity.chain.ChainSelftest.syntheticReplay(x.v, id, seats.get(i)));
+            x.v.attest(seats.get(i).verifier(), id, i, replays.get(i).root());
+        }
+        for (int i = 0; i < seats.size(); i++) {
+            long k = x.v.probeStep(id, i);
+            x.v.answerProbe(x.a.solver(), id, i, wrong, k);
+            x.v.revealProbe(seats.get(i).verifier(), id, i, replays.get(i), k);
+        }
+        finish(x, id);
+        boolean held = x.v.task(id).status() == Verity.Status.FAILED && x.v.assignments(id).stream().noneMatch(Verity.Assignment::slashed);
+        List<String> honest = new java.util.ArrayList<>(seats.stream().map(Verity.Assignment::verifier).toList());
+        honest.add(x.a.submitter());
+        return new Outcome(List.of(x.a.solver()), honest,
+                "no seat's replay proved its answers, so the task missed its quorum and failed: the solver is not paid, nobody is slashed, "
+                        + "the submitter is refunded", held);
     }
 
     /** A drawn verifier never shows up (it registered for the replay fees, not the work); the others replay and attest. */
