@@ -47,6 +47,7 @@ public final class Abi {
     public static Uint256 u256(long v) { return new Uint256(BigInteger.valueOf(v)); }
     public static Uint128 u128(BigInteger v) { return new Uint128(v); }
     public static Uint64 u64(long v) { return new Uint64(BigInteger.valueOf(v)); }
+    public static org.web3j.abi.datatypes.generated.Uint48 u48(long v) { return new org.web3j.abi.datatypes.generated.Uint48(BigInteger.valueOf(v)); }
     public static Uint32 u32(long v) { return new Uint32(BigInteger.valueOf(v)); }
     public static Uint16 u16(long v) { return new Uint16(BigInteger.valueOf(v)); }
     public static Uint8 u8(long v) { return new Uint8(BigInteger.valueOf(v)); }

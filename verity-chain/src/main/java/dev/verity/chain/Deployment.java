@@ -15,17 +15,21 @@ import java.util.Locale;
  * parameters ({@code rules}: the task rules it started with; ProtocolParams at {@code params} holds the current ones). Written by whoever deploys, read by every process that joins the network
  * ({@link Verity#attach}), so roles in other processes talk to the same contracts.
  * {@code deployBlock} is the chain's head just before the first contract was created: no Verity
- * event is older, so a node reading history starts there instead of at block 0.
+ * event is older, so a node reading history starts there instead of at block 0. {@code governance} is how the
+ * governor and its timelock started; like the rules, it changes later only by proposal, so {@link Verity#attach} checks
+ * the governance contracts' code and wiring, not these values.
  */
 public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("deployer") String deployer,
                          @JsonProperty("treasury") String treasury, @JsonProperty("token") String token,
                          @JsonProperty("staking") String staking, @JsonProperty("registry") String registry,
                          @JsonProperty("market") String market, @JsonProperty("game") String game,
-                         @JsonProperty("referee") String referee, @JsonProperty("params") String params,
+                         @JsonProperty("referee") String referee, @JsonProperty("governor") String governor,
+                         @JsonProperty("timelock") String timelock, @JsonProperty("params") String params,
                          @JsonProperty("initialSupply") BigInteger initialSupply,
                          @JsonProperty("unbondingDelay") long unbondingDelay, @JsonProperty("rules") TaskRules rules,
                          @JsonProperty("challengeBond") BigInteger challengeBond, @JsonProperty("roundTimeout") long roundTimeout,
-                         @JsonProperty("refereeContract") String refereeContract, @JsonProperty("deployBlock") long deployBlock) {
+                         @JsonProperty("refereeContract") String refereeContract, @JsonProperty("governance") GovernanceSettings governance,
+                         @JsonProperty("deployBlock") long deployBlock) {
     public Deployment {
         if (chainId <= 0) {
             throw new IllegalArgumentException("deployment: chainId must be positive, got " + chainId);
@@ -38,7 +42,12 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
         market = address("market", market);
         game = address("game", game);
         referee = address("referee", referee);
+        governor = address("governor", governor);
+        timelock = address("timelock", timelock);
         params = address("params", params);
+        if (governance == null) {
+            throw new IllegalArgumentException("deployment: governance (the governor's settings at deployment) is required");
+        }
         if (initialSupply == null || initialSupply.signum() <= 0) {
             throw new IllegalArgumentException("deployment: initialSupply must be positive");
         }
@@ -68,7 +77,7 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
 
     /** The deployment parameters as {@link Verity.Config}. */
     public Verity.Config config() {
-        return new Verity.Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, refereeContract);
+        return new Verity.Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, refereeContract, governance);
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

@@ -2,6 +2,9 @@ package dev.verity.chain;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.math.BigInteger;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The rules a task is held to (ProtocolParams.Rules): the market copies the current ones into each task when it is posted,
@@ -60,6 +63,39 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
 
     public TaskRules withJackpot(int shareBps, int forcedPpm) {
         return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, shareBps, forcedPpm);
+    }
+
+    /** The rule names, in ProtocolParams.Rules' order (what {@code verity gov propose --set NAME=VALUE} accepts). */
+    public static final List<String> NAMES = List.of("seatStake", "feeBps", "minStakeBps", "replayFeeFloorBps", "jackpotShareBps", "forcedErrorPpm");
+
+    /** The rules as a map from name to value, in {@link #NAMES} order. */
+    public Map<String, BigInteger> asMap() {
+        Map<String, BigInteger> m = new LinkedHashMap<>();
+        m.put("seatStake", seatStake);
+        m.put("feeBps", BigInteger.valueOf(feeBps));
+        m.put("minStakeBps", BigInteger.valueOf(minStakeBps));
+        m.put("replayFeeFloorBps", BigInteger.valueOf(replayFeeFloorBps));
+        m.put("jackpotShareBps", BigInteger.valueOf(jackpotShareBps));
+        m.put("forcedErrorPpm", BigInteger.valueOf(forcedErrorPpm));
+        return m;
+    }
+
+    /** These rules with the one named changed; an unknown name is refused with the list of names, a value out of range with its bounds. */
+    public TaskRules with(String name, BigInteger value) {
+        if (!NAMES.contains(name)) {
+            throw new IllegalArgumentException("unknown rule '" + name + "'; the rules are " + String.join(", ", NAMES));
+        }
+        if (!name.equals("seatStake") && value.bitLength() > 31) {
+            throw new IllegalArgumentException(name + " must be in its range (see verity gov params), got " + value);
+        }
+        return switch (name) {
+            case "seatStake" -> withSeatStake(value);
+            case "feeBps" -> withFeeBps(value.intValue());
+            case "minStakeBps" -> new TaskRules(seatStake, feeBps, value.intValue(), replayFeeFloorBps, jackpotShareBps, forcedErrorPpm);
+            case "replayFeeFloorBps" -> withReplayFeeFloorBps(value.intValue());
+            case "jackpotShareBps" -> withJackpot(value.intValue(), forcedErrorPpm);
+            default -> withJackpot(jackpotShareBps, value.intValue());
+        };
     }
 
     private static void range(String what, int v, int min, int max) {

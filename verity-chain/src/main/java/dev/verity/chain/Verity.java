@@ -33,12 +33,21 @@ import org.web3j.utils.Numeric;
  */
 public final class Verity {
 
-    /** Deployment parameters. */
-    /** Deployment parameters; {@code rules} are the rules new tasks start under (a passed proposal changes them later). */
+    /**
+     * Deployment parameters; {@code rules} are the rules new tasks start under (a passed proposal changes them later),
+     * {@code governance} how the governor and its timelock are set up.
+     */
     public record Config(BigInteger initialSupply, long unbondingDelay, TaskRules rules, BigInteger challengeBond,
-            long roundTimeout, String refereeContract) {
+            long roundTimeout, String refereeContract, GovernanceSettings governance) {
         public Config {
             if (rules == null) throw new IllegalArgumentException("a deployment needs its initial task rules");
+            if (governance == null) throw new IllegalArgumentException("a deployment needs its governance settings");
+        }
+
+        /** With the governance a public network would use ({@link GovernanceSettings#defaults}). */
+        public Config(BigInteger initialSupply, long unbondingDelay, TaskRules rules, BigInteger challengeBond, long roundTimeout,
+                String refereeContract) {
+            this(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, refereeContract, GovernanceSettings.defaults());
         }
 
         public static Config defaults() {
@@ -46,15 +55,20 @@ public final class Verity {
         }
 
         public Config withReferee(String referee) {
-            return new Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, referee);
+            return new Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, referee, governance);
         }
 
         public Config withRules(TaskRules r) {
-            return new Config(initialSupply, unbondingDelay, r, challengeBond, roundTimeout, refereeContract);
+            return new Config(initialSupply, unbondingDelay, r, challengeBond, roundTimeout, refereeContract, governance);
         }
 
         public Config withRoundTimeout(long seconds) {
-            return new Config(initialSupply, unbondingDelay, rules, challengeBond, seconds, refereeContract);
+            return new Config(initialSupply, unbondingDelay, rules, challengeBond, seconds, refereeContract, governance);
+        }
+
+        /** With other governance windows (tests and local networks: a vote of a few blocks, a short timelock). */
+        public Config withGovernance(GovernanceSettings g) {
+            return new Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, refereeContract, g);
         }
     }
 
@@ -107,14 +121,18 @@ public final class Verity {
     public final String market;
     public final String game;
     public final String referee;
-    /** ProtocolParams: the rules of new tasks. */
+    /** ProtocolParams: the rules of new tasks, owned by {@link #timelock}. */
     public final String params;
+    /** VerityGovernor: VRT holders' proposals and votes. */
+    public final String governor;
+    /** VerityTimelock: the governor's executor, owner of {@link #params}. */
+    public final String timelock;
     /** The head just before the contracts were created: no Verity event is older. */
     public final long deployBlock;
     private final Map<String, List<Long>> gas = new TreeMap<>();
 
     private Verity(Chain chain, Config config, String deployer, String treasury, String token, String staking, String registry, String market,
-            String game, String referee, String params, long deployBlock) {
+            String game, String referee, String params, String governor, String timelock, long deployBlock) {
         this.chain = chain;
         this.config = config;
         this.deployer = deployer;
@@ -126,6 +144,8 @@ public final class Verity {
         this.game = game;
         this.referee = referee;
         this.params = params;
+        this.governor = governor;
+        this.timelock = timelock;
         this.deployBlock = deployBlock;
     }
 
@@ -137,9 +157,14 @@ public final class Verity {
         String staking = create(chain, deployer, deployGas, "Staking", addr(token), u64(cfg.unbondingDelay()), addr(treasury));
         String registry = create(chain, deployer, deployGas, "ModelRegistry");
         String initReferee = create(chain, deployer, deployGas, "InitReferee");
-        // the rules' owner: whoever executes passed proposals (docs/governance.md)
-        String paramsOwner = deployer;
-        String params = create(chain, deployer, deployGas, "ProtocolParams", addr(paramsOwner), rulesAbi(cfg.rules()));
+        // Governance: the governor creates its timelock (proposer and canceller the governor, anyone executes, no admin),
+        // and ProtocolParams belongs to the timelock from its constructor, so the deployer never holds a rule or a role
+        // (docs/governance.md).
+        GovernanceSettings gs = cfg.governance();
+        String governor = create(chain, deployer, deployGas, "VerityGovernor", addr(token), Abi.u48(gs.votingDelay()), u32(gs.votingPeriod()),
+                u256(gs.proposalThreshold()), u256(gs.quorumPercent()), u256(gs.timelockDelay()));
+        String timelock = Abi.wordAddress(chain.call(deployer, governor, Abi.call("timelock()")), 0).toLowerCase(java.util.Locale.ROOT);
+        String params = create(chain, deployer, deployGas, "ProtocolParams", addr(timelock), rulesAbi(cfg.rules()));
         String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
                 addr(params), addr(initReferee));
         String referee = create(chain, deployer, deployGas, cfg.refereeContract());
@@ -152,7 +177,8 @@ public final class Verity {
         String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), addr(structureReferee),
                 u256(cfg.challengeBond()),
                 u64(cfg.roundTimeout()));
-        Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, params, deployBlock);
+        Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, params, governor, timelock,
+                deployBlock);
         deployGas.forEach((k, g) -> v.gas.computeIfAbsent("deploy " + k, x -> new ArrayList<>()).add(g));
         v.tx(deployer, staking, "Staking.wire", "wire(address,address)", addr(market), addr(game));
         v.tx(deployer, registry, "ModelRegistry.wire", "wire(address)", addr(market));
@@ -170,7 +196,7 @@ public final class Verity {
             throw new IllegalArgumentException("deployment is for chain id " + d.chainId() + ", this chain is " + chain.chainId());
         }
         Verity v = new Verity(chain, d.config(), d.deployer(), d.treasury(), d.token(), d.staking(), d.registry(), d.market(), d.game(),
-                d.referee(), d.params(), d.deployBlock());
+                d.referee(), d.params(), d.governor(), d.timelock(), d.deployBlock());
         if (!PRODUCTION_REFEREES.contains(d.refereeContract())) {
             throw new IllegalArgumentException("deployment uses referee " + d.refereeContract() + ", which is not one of Verity's referees "
                     + PRODUCTION_REFEREES + " (a test referee rules the same way whatever the link, so it would pay every cheat or every liar)");
@@ -182,8 +208,11 @@ public final class Verity {
             checkCode(chain, d.market(), "TaskMarket");
             checkCode(chain, d.game(), "DisputeGame");
             checkCode(chain, d.params(), "ProtocolParams");
+            checkCode(chain, d.governor(), "VerityGovernor");
+            checkCode(chain, d.timelock(), "VerityTimelock");
             checkCode(chain, d.referee(), d.refereeContract());
             checkWiring(v, d);
+            checkGovernance(v, d);
             check(Abi.word(v.view(d.game(), "challengeBond()"), 0).equals(d.challengeBond()), "game " + d.game() + " has another bond");
             check(Abi.wordLong(v.view(d.game(), "roundTimeout()"), 0) == d.roundTimeout(), "game has another round timeout");
             check(Abi.wordLong(v.view(d.staking(), "unbondingDelay()"), 0) == d.unbondingDelay(), "staking has another unbonding delay");
@@ -231,11 +260,27 @@ public final class Verity {
         checkCode(v.chain, v.addressAt(linkStructure, "norm"), "LinkStructureNorm");
     }
 
+    /**
+     * The governor votes with this deployment's token and executes through this timelock, the timelock owns the rules,
+     * and neither the deployer nor anyone but the governor holds a timelock role that could move them (the timelock's
+     * code gives its roles only to the governor it was created with, to anyone for execution, and to itself).
+     */
+    private static void checkGovernance(Verity v, Deployment d) {
+        check(v.addressAt(d.governor(), "token").equals(d.token()), "governor " + d.governor() + " votes with another token");
+        check(v.addressAt(d.governor(), "timelock").equals(d.timelock()), "governor " + d.governor() + " executes through another timelock");
+        check(v.addressAt(d.params(), "owner").equals(d.timelock()), "ProtocolParams " + d.params() + " is owned by "
+                + v.addressAt(d.params(), "owner") + ", not the timelock " + d.timelock());
+        Governance gov = new Governance(v);
+        check(gov.hasRole(Governance.PROPOSER_ROLE, d.governor()), "the timelock does not take proposals from the governor");
+        check(!gov.hasRole(Governance.DEFAULT_ADMIN_ROLE, d.deployer()) && !gov.hasRole(Governance.PROPOSER_ROLE, d.deployer()),
+                "the deployer holds a timelock role");
+    }
+
     /** This binding's addresses and parameters, to hand to other processes. */
     public Deployment deployment() {
-        return new Deployment(chain.chainId(), deployer, treasury, token, staking, registry, market, game, referee, params,
+        return new Deployment(chain.chainId(), deployer, treasury, token, staking, registry, market, game, referee, governor, timelock, params,
                 config.initialSupply(), config.unbondingDelay(), config.rules(), config.challengeBond(), config.roundTimeout(),
-                config.refereeContract(), deployBlock);
+                config.refereeContract(), config.governance(), deployBlock);
     }
 
     private static String create(Chain chain, String from, Map<String, Long> gas, String name, Type<?>... args) {
@@ -502,7 +547,7 @@ public final class Verity {
                 u32(r.forcedErrorPpm()));
     }
 
-    private static TaskRules rulesAt(byte[] w, int o) {
+    static TaskRules rulesAt(byte[] w, int o) {
         return new TaskRules(Abi.word(w, o), (int) Abi.wordLong(w, o + 1), (int) Abi.wordLong(w, o + 2), (int) Abi.wordLong(w, o + 3),
                 (int) Abi.wordLong(w, o + 4), (int) Abi.wordLong(w, o + 5));
     }

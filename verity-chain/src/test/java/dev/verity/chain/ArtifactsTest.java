@@ -26,6 +26,17 @@ class ArtifactsTest {
         }
     }
 
+    /** A chain refuses runtime code above EIP-170's 24,576 bytes and creation code above EIP-3860's 49,152 bytes. */
+    @Test
+    void everyDeployedContractFitsTheCodeSizeLimits() {
+        for (String c : List.of("VerityToken", "Staking", "TaskMarket", "DisputeGame", "ModelRegistry", "InitReferee", "BasicOpReferee", "LinkStructure",
+                "LinkStructureRows", "LinkStructureNorm", "StructureReferee", "ProtocolParams", "VerityGovernor", "VerityTimelock")) {
+            int runtime = org.web3j.utils.Numeric.hexStringToByteArray(Artifacts.load(c).get("deployedBytecode").asText()).length;
+            assertTrue(runtime > 0 && runtime <= 24_576, c + "'s runtime code is " + runtime + " bytes");
+            assertTrue(Artifacts.bytecode(c).length <= 49_152, c + "'s creation code is " + Artifacts.bytecode(c).length + " bytes");
+        }
+    }
+
     @Test
     void committedArtifactsMatchSources() throws Exception {
         Path dir = HardhatNode.chainDir();

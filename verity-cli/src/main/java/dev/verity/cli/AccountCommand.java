@@ -63,6 +63,11 @@ public final class AccountCommand implements Callable<Integer> {
             r.put("verifier", verifier);
             r.put("minVerifierStake", v.rules().seatStake().toString());
             r.put("gasBalance", v.chain.etherBalance(who).toString());
+            dev.verity.chain.Governance gov = new dev.verity.chain.Governance(v);
+            String delegate = gov.delegates(who);
+            BigInteger votes = gov.votes(who);
+            r.put("votes", votes.toString());
+            r.put("delegate", delegate.equals("0x0000000000000000000000000000000000000000") ? null : delegate);
             PrintWriter out = cmd.commandLine().getOut();
             if (json) {
                 out.println(TaskCommand.JSON.writeValueAsString(r));
@@ -78,6 +83,10 @@ public final class AccountCommand implements Callable<Integer> {
             out.printf(f, "verifier", verifier ? "registered" : "not registered (needs a stake of at least "
                     + Accounts.tokens(v.rules().seatStake()) + ")");
             out.printf(f, "gas balance", new java.math.BigDecimal(v.chain.etherBalance(who)).movePointLeft(18).stripTrailingZeros().toPlainString() + " ETH");
+            // tokens vote only once delegated (docs/governance.md): say where this account's go, and what it holds for others
+            out.printf(f, "votes", Accounts.tokens(votes) + " delegated to it; "
+                    + (r.get("delegate") == null ? "its own tokens vote for no one until it delegates (verity gov delegate)"
+                    : "its own tokens vote through " + (delegate.equals(who) ? "itself" : delegate)));
         }
         return 0;
     }

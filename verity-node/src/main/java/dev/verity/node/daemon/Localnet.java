@@ -7,6 +7,7 @@ import dev.verity.chain.ChainSelftest;
 import dev.verity.chain.DevAccounts;
 import dev.verity.chain.HardhatNode;
 import dev.verity.chain.RpcChain;
+import dev.verity.chain.GovernanceSettings;
 import dev.verity.chain.Verity;
 import dev.verity.node.ChainEvents;
 import dev.verity.node.Demo;
@@ -324,7 +325,8 @@ public final class Localnet {
         List<String> addr = DevAccounts.addresses(10);
         RpcChain chain = new RpcChain(hardhat.url, List.of(keys.get(0)));
         Verity.Config d = Verity.Config.defaults();
-        v = Verity.deploy(chain, addr.get(0), addr.get(1), d.withRoundTimeout(3600));
+        // a vote of 20 blocks and a 5-minute timelock, so `verity gov` runs its whole course on a local network
+        v = Verity.deploy(chain, addr.get(0), addr.get(1), d.withRoundTimeout(3600).withGovernance(new GovernanceSettings(1, 20, Verity.ether(1_000), 4, 300)));
         Path deployment = work.resolve("deployment.json");
         v.deployment().write(deployment);
         say("== Verity localnet: every role its own process on 127.0.0.1 (work dir " + work + ")");
