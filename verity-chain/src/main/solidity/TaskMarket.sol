@@ -506,10 +506,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
         t.deadline = uint64(block.timestamp) + t.p.verifyWindow;
         uint64 segs = numSegments(taskId);
         Assignment[] storage list = assignments[taskId];
-        // Bounded draws, in proportion to stake (Staking keeps each pooled verifier's weight equal to its stake): at most 4
+        // Bounded draws, in proportion to stake (Staking keeps each pooled verifier's weight equal to its stake): at most 8
         // tries per seat; solver, submitter, repeats and verifiers whose free stake backs other seats are skipped, so a small
         // pool may yield fewer verifiers (their unused replay fees are refunded at the end).
-        for (uint256 draw = 0; draw < 4 * uint256(t.p.numVerifiers) && list.length < t.p.numVerifiers; draw++) {
+        for (uint256 draw = 0; draw < 8 * uint256(t.p.numVerifiers) && list.length < t.p.numVerifiers; draw++) {
             uint256 total = staking.totalDrawWeight();
             if (total == 0) break;
             address v = staking.verifierAt(uint256(keccak256(abi.encode(randomness, "verifier", draw))) % total);

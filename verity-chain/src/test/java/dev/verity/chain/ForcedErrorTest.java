@@ -33,17 +33,25 @@ class ForcedErrorTest {
         chain.close();
     }
 
+    /**
+     * A committed task whose draw seated all three pooled verifiers (the draw makes at most 12 tries, so now and then it
+     * seats two: such a task is settled and another one posted).
+     */
     private long threeSeats() {
-        byte[] secret = ChainSelftest.secret();
-        TaskSpec spec = ChainSelftest.spec(syn, secret).withVerifiers(3);
-        long id = v.post(a.submitter(), spec);
-        v.bid(a.solver(), id, Verity.ether(1));
-        chain.advanceTime(spec.bidWindow() + 1);
-        v.closeAuction(a.deployer(), id);
-        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps));
-        v.revealSeed(a.submitter(), id, secret);
-        assertEquals(3, v.assignments(id).size());
-        return id;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            byte[] secret = ChainSelftest.secret();
+            TaskSpec spec = ChainSelftest.spec(syn, secret).withVerifiers(3);
+            long id = v.post(a.submitter(), spec);
+            v.bid(a.solver(), id, Verity.ether(1));
+            chain.advanceTime(spec.bidWindow() + 1);
+            v.closeAuction(a.deployer(), id);
+            v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps));
+            v.revealSeed(a.submitter(), id, secret);
+            if (v.assignments(id).size() == 3) return id;
+            ChainSelftest.attestAll(v, id);
+            settle(id);
+        }
+        throw new AssertionError("ten draws in a row seated fewer than three of three verifiers");
     }
 
     private void settle(long id) {

@@ -196,7 +196,7 @@ public final class Demo {
                         + " to " + Accounts.tokens(v.staked(mallory.account())));
             }
             n.remove(mallory); // caught and slashed, the cheater leaves the market
-            long t3 = lazyScene(out, net, sub, verifiers.get(1), n, failures);
+            long t3 = lazyScene(out, net, sub, verifiers, n, failures);
             boolean conserved = true;
             try {
                 net.checkConservation();
@@ -224,26 +224,32 @@ public final class Demo {
     }
 
     /**
-     * Task 3: {@code lazy} stakes more (so the stake-weighted draw seats it) and attests without replaying; the others'
-     * replays settle the task and its seat stake goes to the treasury. Misses are added to {@code failures}.
+     * Task 3: one of the verifiers the draw seats (the first that does not audit everything) attests without replaying;
+     * the others' replays settle the task and its seat stake goes to the treasury. The verifiers sit out until the draw, so
+     * the lazy one is chosen among those seated. Misses are added to {@code failures}.
      */
-    private static long lazyScene(PrintStream out, LocalNet net, Submitter sub, Verifier lazy, Network n, List<String> failures) throws Exception {
+    private static long lazyScene(PrintStream out, LocalNet net, Submitter sub, List<Verifier> verifiers, Network n, List<String> failures)
+            throws Exception {
         Verity v = net.verity;
         out.println();
-        out.println("== task 3: " + lazy.name() + " turns lazy: it stakes more, is drawn, and attests without replaying");
-        v.stake(lazy.account(), Verity.ether(600));
-        lazy.lazy();
-        BigInteger before = v.staked(lazy.account());
+        out.println("== task 3: one of the drawn verifiers turns lazy and attests without replaying");
+        verifiers.forEach(n::remove);
         long t3 = sub.post(spec(3));
+        n.runUntil(() -> v.task(t3).assigned(), 300);
+        List<Verity.Assignment> drawn = v.assignments(t3);
+        Verifier lazy = verifiers.stream().filter(x -> !x.auditsAll() && drawn.stream().anyMatch(a -> a.verifier().equalsIgnoreCase(x.account())))
+                .findFirst().orElseThrow(() -> new IllegalStateException("the draw seated no verifier that audits only its seat"));
+        lazy.lazy();
+        out.println(lazy.name() + " is drawn (" + drawn.size() + " seats) and will attest without replaying");
+        verifiers.forEach(n::add);
+        BigInteger before = v.staked(lazy.account());
         n.runUntilFinal(t3, 300);
         Verity.TaskView task3 = v.task(t3);
-        List<Verity.Assignment> seats = v.assignments(t3);
-        boolean seated = seats.stream().anyMatch(a -> a.verifier().equalsIgnoreCase(lazy.account()));
-        boolean slashedSeat = seats.stream().anyMatch(a -> a.verifier().equalsIgnoreCase(lazy.account()) && a.slashed());
+        boolean slashedSeat = v.assignments(t3).stream().anyMatch(a -> a.verifier().equalsIgnoreCase(lazy.account()) && a.slashed());
         BigInteger lost = before.subtract(v.staked(lazy.account()));
-        if (task3.status() != Verity.Status.SETTLED || !seated || !slashedSeat || lost.compareTo(task3.rules().seatStake()) != 0) {
-            failures.add("task 3 ended " + task3.status() + "; the lazy verifier was " + (seated ? "" : "not ") + "seated and lost "
-                    + Accounts.tokens(lost) + " of stake (expected a settled task and its seat stake, " + Accounts.tokens(task3.rules().seatStake()) + ")");
+        if (task3.status() != Verity.Status.SETTLED || !slashedSeat || lost.compareTo(task3.rules().seatStake()) != 0) {
+            failures.add("task 3 ended " + task3.status() + " with " + drawn.size() + " seats; the lazy verifier lost " + Accounts.tokens(lost)
+                    + " of stake (expected a settled task and its seat stake, " + Accounts.tokens(task3.rules().seatStake()) + ")");
         } else {
             out.println("lazy attestation: " + lazy.name() + "'s made-up replay did not prove the solver's committed loss; the others' replays settled "
                     + "the task and its seat stake (" + Accounts.tokens(lost) + ") went to the treasury");

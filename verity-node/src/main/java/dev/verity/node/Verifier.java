@@ -84,6 +84,11 @@ public final class Verifier implements Role {
         return this;
     }
 
+    /** Whether it replays every segment of every task it sees, besides its own seats. */
+    public boolean auditsAll() {
+        return cfg.auditAll();
+    }
+
     @Override
     public String name() {
         return cfg.name();
