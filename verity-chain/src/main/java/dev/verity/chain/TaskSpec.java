@@ -9,7 +9,7 @@ import java.math.BigInteger;
 import org.web3j.abi.datatypes.StaticStruct;
 
 /**
- * TaskMarket.PostParams: what a submitter posts (DESIGN.md Protocol step 1). {@code initRoot} is the state root of
+ * TaskMarket.PostParams: what a submitter posts (docs/architecture.md, one task end to end, step 1). {@code initRoot} is the state root of
  * checkpoint 0 (a function of the spec, as the graph root is): the game holds the solver's trace entry 0 to it, and
  * TaskMarket.challengeInit holds it to the graph's init rules.
  */

@@ -6,7 +6,7 @@ import dev.verity.tensor.chain.Operand;
 import java.util.List;
 
 /**
- * One message per round of the dispute (DESIGN.md, Protocol step 6). Roots are what goes on
+ * One message per round of the dispute (docs/architecture.md, section 3, step 6; docs/dispute-protocol.md). Roots are what goes on
  * chain; the tensors and lists beside them are the data the poster must make available (served
  * from its blob store), against which every later proof is checked.
  */

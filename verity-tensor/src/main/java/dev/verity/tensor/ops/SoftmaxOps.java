@@ -49,7 +49,7 @@ public final class SoftmaxOps {
      * {@link #rowMax}'s value, vectorised: lanewise maxima, then across the lanes. MAX returns one
      * of its operands (+0 above -0, NaN if any operand is NaN), so a row's maximum is the same
      * value whatever the order (the Vector API documents the same of reduceLanes(MAX)); only a
-     * NaN's payload could differ, and every hash maps NaNs to one pattern (see DESIGN.md).
+     * NaN's payload could differ, and every hash maps NaNs to one pattern (docs/architecture.md, determinism rules).
      */
     static float rowMaxFast(float[] x, int off, int c) {
         int l = F.length();

@@ -106,7 +106,7 @@ class FastPathsTest {
                     n.kind().op().forward(n, ref.inputsOf(n.id()), out, true);
                     float[] want = ref.value(n.id()).data();
                     for (int i = 0; i < want.length; i++) {
-                        // any NaN equals any NaN (DESIGN.md: payloads differ between CPUs and every hash maps NaNs to one pattern)
+                        // any NaN equals any NaN (docs/architecture.md, determinism rules: payloads differ between CPUs and every hash maps NaNs to one pattern)
                         boolean nans = Float.isNaN(out.data()[i]) && Float.isNaN(want[i]) && Float.floatToRawIntBits(out.data()[i]) != SENTINEL;
                         if (!nans && Float.floatToRawIntBits(out.data()[i]) != Float.floatToRawIntBits(want[i])) {
                             bad.add(n.kind() + " at " + t + " threads, element " + i + ": " + out.data()[i] + " vs " + want[i]);
