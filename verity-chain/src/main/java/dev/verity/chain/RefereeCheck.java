@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * overflow and underflow boundaries, random bit patterns) go through the contract in batches
  * ({@code applyBatchGas}) and through the reference, and every result is compared (identical bits,
  * or both NaN for float results). verity-chain does not know the tensor engine, so the reference is
- * passed in: verity-cli passes {@code (op, v) -> BasicOps.apply(BasicOp.values()[op], v)}.
+ * passed in: verity-cli passes {@code (op, v) -> BasicOps.apply(BasicOp.fromCode(op), v)}.
  *
  * <p>Operations are numbered as {@code dev.verity.tensor.chain.BasicOp} declares them ({@link #OPS}).
  */

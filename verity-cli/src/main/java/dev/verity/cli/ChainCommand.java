@@ -71,11 +71,10 @@ public final class ChainCommand implements Runnable {
             if (rpc != null && !rpc.startsWith("http://") && !rpc.startsWith("https://")) {
                 throw new IllegalArgumentException("--rpc must be an http(s) URL, got '" + rpc + "'");
             }
-            dev.verity.tensor.chain.BasicOp[] ops = dev.verity.tensor.chain.BasicOp.values();
             try (dev.verity.chain.Chain chain = dev.verity.chain.ChainSelftest.open(rpc)) {
                 String referee = dev.verity.chain.RefereeCheck.deployReferee(chain);
                 dev.verity.chain.RefereeCheck.Report r = dev.verity.chain.RefereeCheck.run(chain, referee, cases, seed,
-                        (op, v) -> dev.verity.tensor.chain.BasicOps.apply(ops[op], v), System.out);
+                        (op, v) -> dev.verity.tensor.chain.BasicOps.apply(dev.verity.tensor.chain.BasicOp.fromCode(op), v), System.out);
                 System.out.println();
                 long bad = RealLinkCheck.run(chain, referee, 200, System.out);
                 System.out.println("referee: " + (r.cases()) + " random cases + real links, " + (r.mismatches() + bad)

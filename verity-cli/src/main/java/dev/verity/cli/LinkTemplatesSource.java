@@ -51,7 +51,7 @@ final class LinkTemplatesSource {
                 throw new IllegalStateException(k.op() + " has more than 3 operands");
             }
             int o = 17 * t;
-            out[o] = (byte) k.op().ordinal();
+            out[o] = (byte) k.op().code();
             out[o + 1] = (byte) k.operands().size();
             for (int i = 0; i < k.operands().size(); i++) {
                 int tag;

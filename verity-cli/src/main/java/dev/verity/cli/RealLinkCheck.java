@@ -99,7 +99,7 @@ final class RealLinkCheck {
                 for (int j = 0; j < Math.min(8, links.size()) && list.size() < perKind; j++) {
                     Link l = links.get(rnd.nextInt(links.size()));
                     int[] v = l.operands().stream().mapToInt(Operand::bits).toArray();
-                    list.add(new Sample(l.op().ordinal(), v, l.resultBits()));
+                    list.add(new Sample(l.op().code(), v, l.resultBits()));
                 }
             }
         }

@@ -659,7 +659,7 @@ public final class DisputeParty {
                     if (b.get() != Commitments.CHAIN_LINK || b.getInt() != t) {
                         throw new IOException("chain leaf " + t + " is not link " + t);
                     }
-                    BasicOp op = BasicOp.values()[b.get() & 0xff];
+                    BasicOp op = BasicOp.fromCode(b.get() & 0xff);
                     int arity = b.get() & 0xff;
                     List<Operand> ops = new ArrayList<>();
                     for (int j = 0; j < arity; j++) {

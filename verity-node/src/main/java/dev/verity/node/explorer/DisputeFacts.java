@@ -172,10 +172,10 @@ final class DisputeFacts {
         long t = Integer.toUnsignedLong(b.getInt());
         int opcode = Byte.toUnsignedInt(b.get());
         int arity = Byte.toUnsignedInt(b.get());
-        if (opcode >= BasicOp.values().length || leaf.length != 7 + 13 * arity + 4) {
+        if (!BasicOp.isCode(opcode) || leaf.length != 7 + 13 * arity + 4) {
             return row("state", "malformed", "detail", "link " + t + " names basic operation " + opcode + " with " + arity + " operands");
         }
-        BasicOp op = BasicOp.values()[opcode];
+        BasicOp op = BasicOp.fromCode(opcode);
         List<Map<String, Object>> operands = new ArrayList<>();
         int[] bits = new int[arity];
         for (int i = 0; i < arity; i++) {

@@ -182,7 +182,7 @@ public final class Commitments {
      */
     public static byte[] linkLeaf(int t, Link link) {
         ByteBuffer b = ByteBuffer.allocate(1 + 4 + 2 + 13 * link.operands().size() + 4);
-        b.put(CHAIN_LINK).putInt(t).put((byte) link.op().ordinal()).put((byte) link.operands().size());
+        b.put(CHAIN_LINK).putInt(t).put((byte) link.op().code()).put((byte) link.operands().size());
         for (Operand o : link.operands()) {
             putOperand(b, o);
         }

@@ -54,7 +54,7 @@ public record Node(int id, OpKind kind, Attrs attrs, int[] inputs, int[] shape, 
         byte[] a = attrs.canonicalBytes();
         byte[] nm = name.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(4 + 2 + 1 + 4 + 4 * inputs.length + 4 + 4 * shape.length + 4 + a.length + 2 + nm.length);
-        b.putInt(id).putShort((short) kind.code()).put((byte) role.ordinal());
+        b.putInt(id).putShort((short) kind.code()).put((byte) role.code());
         b.putInt(inputs.length);
         for (int i : inputs) {
             b.putInt(i);
