@@ -1,42 +1,43 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {WireCodes} from "./WireCodes.sol";
 import {IReferee} from "./Referee.sol";
 import {Binary32} from "./Binary32.sol";
 import {Philox} from "./Philox.sol";
 
 /// @title BasicOpReferee: the dispute game's last round decided by recomputation. `applyOp` is every
-/// basic operation of verity-tensor's dev.verity.tensor.chain.BasicOps, numbered by BasicOp's ordinal,
+/// basic operation of verity-tensor's dev.verity.tensor.chain.BasicOps, numbered by BasicOp's code (WireCodes),
 /// on 32-bit words (binary32 bit patterns or Java ints); `rule` recomputes the disputed link and says
 /// whether the solver's result is right (any NaN equals any NaN). See docs/referee.md.
 contract BasicOpReferee is IReferee {
     using Binary32 for uint32;
 
-    uint8 internal constant ADD = 0;
-    uint8 internal constant SUB = 1;
-    uint8 internal constant MUL = 2;
-    uint8 internal constant DIV = 3;
-    uint8 internal constant FMA = 4;
-    uint8 internal constant SQRT = 5;
-    uint8 internal constant NEG = 6;
-    uint8 internal constant ABS = 7;
-    uint8 internal constant MAX = 8;
-    uint8 internal constant MIN = 9;
-    uint8 internal constant GT = 10;
-    uint8 internal constant SELECT = 11;
-    uint8 internal constant RINT = 12;
-    uint8 internal constant SCALB = 13;
-    uint8 internal constant GETEXP = 14;
-    uint8 internal constant GETMANT = 15;
-    uint8 internal constant F2I = 16;
-    uint8 internal constant I2F = 17;
-    uint8 internal constant PHILOX = 18;
-    uint8 internal constant SHUFFLE = 19;
-    uint8 internal constant UNIFORM = 20;
-    uint8 internal constant OP_COUNT = 21;
+    uint8 internal constant ADD = WireCodes.OP_ADD;
+    uint8 internal constant SUB = WireCodes.OP_SUB;
+    uint8 internal constant MUL = WireCodes.OP_MUL;
+    uint8 internal constant DIV = WireCodes.OP_DIV;
+    uint8 internal constant FMA = WireCodes.OP_FMA;
+    uint8 internal constant SQRT = WireCodes.OP_SQRT;
+    uint8 internal constant NEG = WireCodes.OP_NEG;
+    uint8 internal constant ABS = WireCodes.OP_ABS;
+    uint8 internal constant MAX = WireCodes.OP_MAX;
+    uint8 internal constant MIN = WireCodes.OP_MIN;
+    uint8 internal constant GT = WireCodes.OP_GT;
+    uint8 internal constant SELECT = WireCodes.OP_SELECT;
+    uint8 internal constant RINT = WireCodes.OP_RINT;
+    uint8 internal constant SCALB = WireCodes.OP_SCALB;
+    uint8 internal constant GETEXP = WireCodes.OP_GETEXP;
+    uint8 internal constant GETMANT = WireCodes.OP_GETMANT;
+    uint8 internal constant F2I = WireCodes.OP_F2I;
+    uint8 internal constant I2F = WireCodes.OP_I2F;
+    uint8 internal constant PHILOX = WireCodes.OP_PHILOX;
+    uint8 internal constant SHUFFLE = WireCodes.OP_SHUFFLE;
+    uint8 internal constant UNIFORM = WireCodes.OP_UNIFORM;
+    uint8 internal constant OP_COUNT = WireCodes.OP_COUNT;
 
     /// Tag of a chain link leaf (docs/commitments.md).
-    uint8 internal constant TAG_LINK = 0x70;
+    uint8 internal constant TAG_LINK = WireCodes.TAG_LINK;
     uint256 internal constant OPERAND_BYTES = 13;
 
     /// @notice Number of operands of basic operation `op` (BasicOp.arity()); 0 for an unknown op.

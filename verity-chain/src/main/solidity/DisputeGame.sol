@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {WireCodes} from "./WireCodes.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
@@ -10,7 +11,7 @@ import {Staking} from "./Staking.sol";
 import {TaskMarket} from "./TaskMarket.sol";
 import {IReferee, IStructureReferee} from "./Referee.sol";
 
-/// @title DisputeGame: DESIGN.md Protocol step 6, rounds 1-5, each one transaction with a deadline.
+/// @title DisputeGame: docs/architecture.md step 6 (docs/dispute-protocol.md), rounds 1-5, each one transaction with a deadline.
 /// @notice Odd rounds are the challenger's, even rounds the solver's (the defender). Every round
 /// checks its Merkle proofs (SHA-256 precompile, docs/commitments.md) against what the other side
 /// already committed, so each round's gas depends only on proof depths (logarithmic), never on the
@@ -22,16 +23,16 @@ contract DisputeGame is ReentrancyGuard, Wired {
     using MerkleSha256 for bytes32;
     using SafeERC20 for IERC20;
 
-    uint8 internal constant TAG_TENSOR_CHUNK = 0x10;
-    uint8 internal constant TAG_STATE_TENSOR = 0x20;
-    uint8 internal constant TAG_STATE_SCALARS = 0x21;
-    uint8 internal constant TAG_DATASET_ARRAY = 0x30;
-    uint8 internal constant TAG_GRAPH_OP = 0x40;
-    uint8 internal constant TAG_TRACE_ENTRY = 0x50;
-    uint8 internal constant TAG_SEGMENT_STEP = 0x51;
-    uint8 internal constant TAG_OP_TRACE = 0x60;
-    uint8 internal constant TAG_LINK = 0x70;
-    uint8 internal constant TAG_RESULT = 0x71;
+    uint8 internal constant TAG_TENSOR_CHUNK = WireCodes.TAG_TENSOR_CHUNK;
+    uint8 internal constant TAG_STATE_TENSOR = WireCodes.TAG_STATE_TENSOR;
+    uint8 internal constant TAG_STATE_SCALARS = WireCodes.TAG_STATE_SCALARS;
+    uint8 internal constant TAG_DATASET_ARRAY = WireCodes.TAG_DATASET_ARRAY;
+    uint8 internal constant TAG_GRAPH_OP = WireCodes.TAG_GRAPH_OP;
+    uint8 internal constant TAG_TRACE_ENTRY = WireCodes.TAG_TRACE_ENTRY;
+    uint8 internal constant TAG_SEGMENT_STEP = WireCodes.TAG_SEGMENT_STEP;
+    uint8 internal constant TAG_OP_TRACE = WireCodes.TAG_OP_TRACE;
+    uint8 internal constant TAG_LINK = WireCodes.TAG_LINK;
+    uint8 internal constant TAG_RESULT = WireCodes.TAG_RESULT;
     uint256 internal constant CHUNK_ELEMS = 256;
     uint256 internal constant OPERAND_BYTES = 13;
     uint16 internal constant OP_STATE = 1;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {WireCodes} from "./WireCodes.sol";
 import {MerkleSha256, GraphRecord} from "./Common.sol";
 import {Binary32} from "./Binary32.sol";
 import {Philox} from "./Philox.sol";
@@ -32,8 +33,8 @@ library InitRule {
     }
 
     uint16 internal constant OP_STATE = 1;
-    uint8 internal constant TAG_GRAPH_OP = 0x40;
-    uint8 internal constant TAG_STATE_TENSOR = 0x20;
+    uint8 internal constant TAG_GRAPH_OP = WireCodes.TAG_GRAPH_OP;
+    uint8 internal constant TAG_STATE_TENSOR = WireCodes.TAG_STATE_TENSOR;
     uint256 internal constant CHUNK_ELEMS = 256;
     uint32 internal constant INIT_PURPOSE = 0x494e4954; // "INIT", Init.PURPOSE
     uint32 internal constant ONE = 0x3f800000;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {WireCodes} from "./WireCodes.sol";
 import {Binary32} from "./Binary32.sol";
 import {LinkWalk} from "./LinkWalk.sol";
 
@@ -51,7 +52,7 @@ contract LinkStructure is LinkWalk {
         Ctx memory x;
         (covered, , why, c, x) = _prescribeAll(record, inputDims, e, t, data);
         if (!covered || bytes(why).length != 0) return (covered, false, why);
-        if (link.length < 7 || uint8(link[0]) != 0x70) return (true, false, "not a 0x70 link leaf");
+        if (link.length < 7 || uint8(link[0]) != WireCodes.TAG_LINK) return (true, false, "not a 0x70 link leaf");
         uint256 k = uint8(link[6]);
         if (link.length != 7 + 13 * k + 4) return (true, false, "malformed link leaf");
         if (uint32(bytes4(link[1:5])) != t) return (true, false, "the leaf is not link t");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {WireCodes} from "./WireCodes.sol";
 import {Binary32} from "./Binary32.sol";
 
 /// @title LinkWalk: what LinkStructure and LinkStructureRows share: the op record and input shapes parsed, and a
@@ -8,21 +9,21 @@ import {Binary32} from "./Binary32.sol";
 abstract contract LinkWalk {
     using Binary32 for uint32;
 
-    uint8 internal constant ADD = 0;
-    uint8 internal constant SUB = 1;
-    uint8 internal constant MUL = 2;
-    uint8 internal constant DIV = 3;
-    uint8 internal constant FMA = 4;
-    uint8 internal constant SQRT = 5;
-    uint8 internal constant NEG = 6;
-    uint8 internal constant MAX = 8;
-    uint8 internal constant MIN = 9;
-    uint8 internal constant GT = 10;
-    uint8 internal constant SELECT = 11;
-    uint8 internal constant F2I = 16;
-    uint8 internal constant PHILOX = 18;
-    uint8 internal constant SHUFFLE = 19;
-    uint8 internal constant UNIFORM = 20;
+    uint8 internal constant ADD = WireCodes.OP_ADD;
+    uint8 internal constant SUB = WireCodes.OP_SUB;
+    uint8 internal constant MUL = WireCodes.OP_MUL;
+    uint8 internal constant DIV = WireCodes.OP_DIV;
+    uint8 internal constant FMA = WireCodes.OP_FMA;
+    uint8 internal constant SQRT = WireCodes.OP_SQRT;
+    uint8 internal constant NEG = WireCodes.OP_NEG;
+    uint8 internal constant MAX = WireCodes.OP_MAX;
+    uint8 internal constant MIN = WireCodes.OP_MIN;
+    uint8 internal constant GT = WireCodes.OP_GT;
+    uint8 internal constant SELECT = WireCodes.OP_SELECT;
+    uint8 internal constant F2I = WireCodes.OP_F2I;
+    uint8 internal constant PHILOX = WireCodes.OP_PHILOX;
+    uint8 internal constant SHUFFLE = WireCodes.OP_SHUFFLE;
+    uint8 internal constant UNIFORM = WireCodes.OP_UNIFORM;
 
     /// Operand kinds of a `0x70` link (docs/commitments.md).
     uint256 internal constant K_INPUT = 0;

@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
-/// @notice What a submitter posts (TaskMarket.post; DESIGN.md Protocol step 1).
+/// @notice What a submitter posts (TaskMarket.post; docs/architecture.md, one task end to end, step 1).
 struct PostParams {
     bytes32 specHash;
     bytes32 datasetRoot;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {WireCodes} from "./WireCodes.sol";
 import {IStructureReferee} from "./Referee.sol";
 import {LinkStructure} from "./LinkStructure.sol";
 import {MerkleSha256, GraphRecord} from "./Common.sol";
@@ -133,7 +134,7 @@ contract StructureReferee is IStructureReferee {
             } else {
                 require(src.kind == 1, "Structure: unknown source kind");
                 bytes calldata l = src.link;
-                require(l.length >= 11 && uint8(l[0]) == 0x70 && _u32(l, 1) == src.number, "Structure: not that link");
+                require(l.length >= 11 && uint8(l[0]) == WireCodes.TAG_LINK && _u32(l, 1) == src.number, "Structure: not that link");
                 require(site.chainRoot.verify(site.links + 1, src.number, MerkleSha256.leafHashCd(l), src.linkProof), "Structure: bad proof of a link");
                 words[w++] = (uint256(1) << 96) | (uint256(src.number) << 64) | _u32(l, l.length - 4);
             }

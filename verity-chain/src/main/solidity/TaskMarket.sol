@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {WireCodes} from "./WireCodes.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
@@ -12,7 +13,7 @@ import {InitRule, InitReferee} from "./InitRule.sol";
 import {ProtocolParams, PostParams} from "./ProtocolParams.sol";
 
 /// @title TaskMarket: post, match (reverse auction), commit, verifier assignment, attest, settle.
-/// @notice Lifecycle (DESIGN.md Protocol 1, 2, 4, 5, 7):
+/// @notice Lifecycle (docs/architecture.md, one task end to end, steps 1, 2, 4, 5, 7):
 ///  Bidding --closeAuction(no bid)--> Cancelled (escrow refunded)
 ///  Bidding --closeAuction--> Assigned --commit--> Committed --settle (after window, quorum)--> Settled
 ///  Assigned --timeoutCommit--> Failed (solver's locked stake slashed to the treasury, escrow refunded)
@@ -190,7 +191,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// to reveal their replays at them; a task settles after it.
     uint64 public constant PROBE_WINDOW = 600;
     /// @notice Leaf tag of a replay leaf: `0x52 | uint64 step | uint32 lossBits | address verifier` (docs/commitments.md).
-    uint8 internal constant TAG_REPLAY = 0x52;
+    uint8 internal constant TAG_REPLAY = WireCodes.TAG_REPLAY;
 
     /// @notice A probe answer that is not the solver's committed loss at the probed step.
     error AnswerNotInLossRoot();

@@ -43,8 +43,11 @@ public final class ReplayProbe {
         return loss != loss ? 0x7fc00000 : Float.floatToRawIntBits(loss);
     }
 
+    /** The replay leaf's tag (docs/commitments.md; WireCodes.TAG_REPLAY on chain). */
+    public static final byte TAG = 0x52;
+
     public static byte[] leaf(long step, int lossBits, String verifier) {
-        return ByteBuffer.allocate(33).put((byte) 0x52).putLong(step).putInt(lossBits).put(Numeric.hexStringToByteArray(verifier)).array();
+        return ByteBuffer.allocate(33).put(TAG).putLong(step).putInt(lossBits).put(Numeric.hexStringToByteArray(verifier)).array();
     }
 
     public byte[] root() {

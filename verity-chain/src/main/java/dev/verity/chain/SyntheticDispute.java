@@ -20,6 +20,9 @@ import java.util.SplittableRandom;
 public final class SyntheticDispute {
     /** BasicOp.FMA's ordinal (docs/referee.md). */
     public static final int OP_FMA = 4;
+    /** The chain link and chain result leaf tags (docs/commitments.md; WireCodesTest ties them to verity-proof's). */
+    public static final byte TAG_LINK = 0x70;
+    public static final byte TAG_RESULT = 0x71;
 
     public final long totalSteps;
     public final long interval;
@@ -280,7 +283,7 @@ public final class SyntheticDispute {
 
     /** 0x71 result leaf: the last link's result. */
     private byte[] resultLeaf() {
-        return java.nio.ByteBuffer.allocate(14).put((byte) 0x71).put((byte) 1).putInt(chainLength - 1).putInt(0).putInt((int) elementBits()).array();
+        return java.nio.ByteBuffer.allocate(14).put(TAG_RESULT).put((byte) 1).putInt(chainLength - 1).putInt(0).putInt((int) elementBits()).array();
     }
 
     private Merkle.Tree chainTree(List<Verity.Link> links) {

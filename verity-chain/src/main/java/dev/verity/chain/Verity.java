@@ -1206,7 +1206,7 @@ public final class Verity {
      */
     public record Link(int opcode, long x, long y, long z, long result) {
         public byte[] leafBytes(long t) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(7 + 3 * 13 + 4).put((byte) 0x70).putInt((int) t).put((byte) opcode).put((byte) 3);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(7 + 3 * 13 + 4).put(SyntheticDispute.TAG_LINK).putInt((int) t).put((byte) opcode).put((byte) 3);
             b.put((byte) 0).putInt(0).putInt((int) t).putInt((int) x);
             b.put((byte) 0).putInt(1).putInt((int) t).putInt((int) y);
             if (t == 0) b.put((byte) 2).putInt(0).putInt(0).putInt((int) z);
