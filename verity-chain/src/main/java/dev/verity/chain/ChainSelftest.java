@@ -89,10 +89,10 @@ public final class ChainSelftest {
         }
     }
 
-    public static TaskSpec spec(SyntheticDispute syn, byte[] secret) {
-        return new TaskSpec(Merkle.sha256("spec".getBytes(), secret), Merkle.sha256("data".getBytes()), syn.graphRoot(), new byte[32],
-                syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
-                TaskSpec.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)),
+    public static PostParams spec(SyntheticDispute syn, byte[] secret) {
+        return new PostParams(Merkle.sha256("spec".getBytes(), secret), Merkle.sha256("data".getBytes()), syn.graphRoot(), new byte[32],
+                syn.stateRoot(0), PostParams.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
+                PostParams.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)),
                 Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
     }
 
@@ -106,7 +106,7 @@ public final class ChainSelftest {
     /** Post -> two bids -> close -> commit -> reveal -> attest -> settle. */
     public static long honestTask(Verity v, Actors a, SyntheticDispute syn) {
         byte[] secret = secret();
-        TaskSpec spec = spec(syn, secret);
+        PostParams spec = spec(syn, secret);
         long id = v.post(a.submitter(), spec);
         v.bid(a.solver2(), id, Verity.ether(1));
         v.bid(a.solver(), id, new BigInteger("800000000000000000"));
@@ -171,7 +171,7 @@ public final class ChainSelftest {
 
     /** The replay of seat {@code seat}'s segment that {@link #syntheticLoss} gives. */
     public static ReplayProbe syntheticReplay(Verity v, long taskId, Verity.Assignment seat) {
-        TaskSpec spec = v.task(taskId).spec();
+        PostParams spec = v.task(taskId).spec();
         long s0 = seat.segment() * spec.checkpointInterval();
         int n = (int) (Math.min(s0 + spec.checkpointInterval(), spec.totalSteps()) - s0);
         int[] bits = new int[n];
@@ -187,7 +187,7 @@ public final class ChainSelftest {
     /** As {@link #committedTask(Verity, Actors, SyntheticDispute)}, the solver committing {@code traceRoot}. */
     public static long committedTask(Verity v, Actors a, SyntheticDispute syn, byte[] traceRoot) {
         byte[] secret = secret();
-        TaskSpec spec = spec(syn, secret);
+        PostParams spec = spec(syn, secret);
         long id = v.post(a.submitter(), spec);
         v.bid(a.solver(), id, Verity.ether(1));
         v.chain.advanceTime(spec.bidWindow() + 1);

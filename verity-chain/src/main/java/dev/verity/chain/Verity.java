@@ -80,7 +80,7 @@ public final class Verity {
     public enum Status { NONE, BIDDING, ASSIGNED, COMMITTED, DISPUTED, SETTLED, FAILED, CANCELLED }
 
     /** A task as the market holds it; {@code rules} are those it was posted under, {@code lossRoot} the solver's losses. */
-    public record TaskView(TaskSpec spec, String submitter, Status status, String solver, BigInteger bestPrice, BigInteger escrow,
+    public record TaskView(PostParams spec, String submitter, Status status, String solver, BigInteger bestPrice, BigInteger escrow,
             byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, long deadline, boolean assigned, boolean stakeLocked, long attestations,
             byte[] lossRoot, TaskRules rules) {}
 
@@ -438,8 +438,8 @@ public final class Verity {
     }
 
     /** Posts a task; returns its id (read from the TaskPosted event). */
-    public long post(String submitter, TaskSpec spec) {
-        Receipt r = tx(submitter, market, "TaskMarket.post", "post(" + TaskSpec.TUPLE + ")", spec.toAbi());
+    public long post(String submitter, PostParams spec) {
+        Receipt r = tx(submitter, market, "TaskMarket.post", "post(" + PostParams.TUPLE + ")", spec.toAbi());
         String topic = Abi.eventTopic("TaskPosted(uint256,address,bytes32,uint64,uint128,uint256,uint64)");
         for (Receipt.Log l : r.logs()) {
             if (l.address().equalsIgnoreCase(market) && topic.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
@@ -558,7 +558,7 @@ public final class Verity {
 
     public TaskView task(long taskId) {
         byte[] w = view(market, "getTask(uint256)", u256(taskId));
-        TaskSpec spec = new TaskSpec(Abi.wordBytes(w, 0), Abi.wordBytes(w, 1), Abi.wordBytes(w, 2), Abi.wordBytes(w, 3), Abi.wordBytes(w, 4),
+        PostParams spec = new PostParams(Abi.wordBytes(w, 0), Abi.wordBytes(w, 1), Abi.wordBytes(w, 2), Abi.wordBytes(w, 3), Abi.wordBytes(w, 4),
                 Abi.wordBytes(w, 5), Abi.wordLong(w, 6), Abi.wordLong(w, 7), Abi.wordLong(w, 8), Abi.wordLong(w, 9), Abi.word(w, 10),
                 Abi.word(w, 11), Abi.word(w, 12), (int) Abi.wordLong(w, 13), Abi.wordLong(w, 14), Abi.wordLong(w, 15), Abi.wordLong(w, 16),
                 Abi.wordLong(w, 17));

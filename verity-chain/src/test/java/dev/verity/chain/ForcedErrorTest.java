@@ -40,7 +40,7 @@ class ForcedErrorTest {
     private long threeSeats() {
         for (int attempt = 0; attempt < 10; attempt++) {
             byte[] secret = ChainSelftest.secret();
-            TaskSpec spec = ChainSelftest.spec(syn, secret).withVerifiers(3);
+            PostParams spec = ChainSelftest.spec(syn, secret).withVerifiers(3);
             long id = v.post(a.submitter(), spec);
             v.bid(a.solver(), id, Verity.ether(1));
             chain.advanceTime(spec.bidWindow() + 1);

@@ -237,7 +237,7 @@ class GovernanceTest {
         ChainSelftest.setUp(v, a);
         SyntheticDispute syn = new SyntheticDispute(32, 8, 4, 300, 4, 5);
         byte[] secret = ChainSelftest.secret();
-        TaskSpec spec = ChainSelftest.spec(syn, secret);
+        PostParams spec = ChainSelftest.spec(syn, secret);
         long before = v.post(a.submitter(), spec);
         BigInteger price = new BigInteger("800000000000000000"); // 0.8 VRT a work unit: the solver is paid 800 VRT
         v.bid(a.solver(), before, price);

@@ -40,7 +40,7 @@ class MarketRulesTest {
     void auctionAndCommitRules() {
         deploy("AlwaysDefenderReferee");
         byte[] secret = ChainSelftest.secret();
-        TaskSpec spec = ChainSelftest.spec(syn, secret);
+        PostParams spec = ChainSelftest.spec(syn, secret);
         long id = v.post(a.submitter(), spec);
         reverts("SubmitterCannotBid()", () -> v.bid(a.submitter(), id, Verity.ether(1)));
         reverts("PriceAboveMaximum()", () -> v.bid(a.solver(), id, Verity.ether(2)));
@@ -83,7 +83,7 @@ class MarketRulesTest {
     @Test
     void silentSolverIsSlashedAndSubmitterRefunded() {
         deploy("AlwaysDefenderReferee");
-        TaskSpec spec = ChainSelftest.spec(syn, ChainSelftest.secret());
+        PostParams spec = ChainSelftest.spec(syn, ChainSelftest.secret());
         BigInteger before = v.balanceOf(a.submitter());
         long id = v.post(a.submitter(), spec);
         v.bid(a.solver(), id, Verity.ether(1));
@@ -105,7 +105,7 @@ class MarketRulesTest {
     void noBidsRefunds() {
         deploy("AlwaysDefenderReferee");
         BigInteger before = v.balanceOf(a.submitter());
-        TaskSpec spec = ChainSelftest.spec(syn, ChainSelftest.secret());
+        PostParams spec = ChainSelftest.spec(syn, ChainSelftest.secret());
         long id = v.post(a.submitter(), spec);
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
@@ -361,7 +361,7 @@ class MarketRulesTest {
         List<Verity.Assignment> as = v.assignments(id);
         assertEquals(2, as.size());
         ChainSelftest.proveSeats(v, id, 0); // one of two: no majority
-        TaskSpec spec = v.task(id).spec();
+        PostParams spec = v.task(id).spec();
         BigInteger submitter = v.balanceOf(a.submitter());
         BigInteger solver = v.balanceOf(a.solver());
         BigInteger escrow = v.task(id).escrow();
@@ -491,17 +491,17 @@ class MarketRulesTest {
     @Test
     void floorsTheSubmitterCannotLower() {
         deploy("AlwaysDefenderReferee");
-        TaskSpec ok = ChainSelftest.spec(syn, ChainSelftest.secret());
+        PostParams ok = ChainSelftest.spec(syn, ChainSelftest.secret());
         reverts("WindowOutOfRange(\"commit\", 1, 601)", () -> v.post(a.submitter(), ok.withWindows(3600, 1, 3600, 86400)));
         reverts("WindowOutOfRange(\"bid\", 599, 600)", () -> v.post(a.submitter(), ok.withWindows(599, 86400, 3600, 86400)));
         reverts("WindowOutOfRange(\"verify\", 1, 600)", () -> v.post(a.submitter(), ok.withWindows(3600, 86400, 3600, 1)));
         // the stake must cover the most the solver can be paid (1000 work units at 1 VRT)
-        TaskSpec cheap = ok.withSolverStake(Verity.ether(999));
+        PostParams cheap = ok.withSolverStake(Verity.ether(999));
         reverts("SolverStakeTooLow(" + Verity.ether(999) + ", " + Verity.ether(1000) + ")", () -> v.post(a.submitter(), cheap));
         // and bounds that keep every answer a solver may owe in a dispute inside one block
-        TaskSpec wide = ok.withShape(ok.graphOps(), 100_000, 100_000);
+        PostParams wide = ok.withShape(ok.graphOps(), 100_000, 100_000);
         reverts("TaskTooLarge(\"checkpointInterval\", 100000, 1024)", () -> v.post(a.submitter(), wide));
-        TaskSpec huge = ok.withShape(5000, ok.totalSteps(), ok.checkpointInterval());
+        PostParams huge = ok.withShape(5000, ok.totalSteps(), ok.checkpointInterval());
         reverts("TaskTooLarge(\"graphOps\", 5000, 4096)", () -> v.post(a.submitter(), huge));
         v.post(a.submitter(), ok);
     }
@@ -511,7 +511,7 @@ class MarketRulesTest {
     void fallbackRandomnessIsRetargetedOnceThenTheTaskFails() {
         deploy("AlwaysDefenderReferee");
         byte[] secret = ChainSelftest.secret();
-        TaskSpec spec = ChainSelftest.spec(syn, secret);
+        PostParams spec = ChainSelftest.spec(syn, secret);
         long id = v.post(a.submitter(), spec);
         v.bid(a.solver(), id, Verity.ether(1));
         v.chain.advanceTime(spec.bidWindow() + 1);

@@ -2,7 +2,7 @@ package dev.verity.cli;
 
 import dev.verity.proof.cheat.Cheat;
 import dev.verity.proof.cheat.Cheats;
-import dev.verity.proof.dispute.Challenger;
+import dev.verity.proof.dispute.HonestChallenger;
 import dev.verity.proof.dispute.Defender;
 import dev.verity.proof.dispute.Dispute;
 import dev.verity.proof.run.ProvenTraining;
@@ -47,7 +47,7 @@ public final class DisputeCommand implements Callable<Integer> {
             System.out.println("(the solver of this proof is the cheat '" + c.name() + "': " + c.description() + ")");
         }
         Defender d = new Defender(run, traceRun, p.store(), p.manifest(), fn, true);
-        Dispute.Result res = Dispute.run(run, p.manifest(), d, new Challenger(run, p.store(), p.manifest()), segment,
+        Dispute.Result res = Dispute.run(run, p.manifest(), d, new HonestChallenger(run, p.store(), p.manifest()), segment,
                 System.out::println);
         System.out.println("dispute: " + (res.ruling().defenderLost() ? "the solver loses" : "the challenger loses"));
         return 0;

@@ -1,6 +1,6 @@
 package dev.verity.cli;
 
-import dev.verity.node.daemon.Localnet;
+import dev.verity.node.daemon.ProcessLocalnet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +41,7 @@ final class LocalnetCommand implements Callable<Integer> {
         }
         Path work = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("verity-localnet");
         // a temp dir goes with the processes, in the same cleanup (so also on Ctrl-C)
-        return Localnet.run(new Localnet.Options(work, launcher(), quiet, faults, Duration.ofSeconds(timeout), keep == null,
+        return ProcessLocalnet.run(new ProcessLocalnet.Options(work, launcher(), quiet, faults, Duration.ofSeconds(timeout), keep == null,
                 explorer ? port : -1), System.out)
                 .exitCode();
     }
@@ -64,7 +64,7 @@ final class LocalnetCommand implements Callable<Integer> {
         }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Verity.class.getName());
+        cmd.add(VerityCli.class.getName());
         return cmd;
     }
 }

@@ -279,7 +279,7 @@ public final class TaskCommand implements Runnable {
                     + (count == 0 ? "no tasks" : "tasks 1 to " + count) + ")");
         }
         Verity.TaskView t = v.task(taskId);
-        dev.verity.chain.TaskSpec s = t.spec();
+        dev.verity.chain.PostParams s = t.spec();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("id", taskId);
         r.put("status", t.status().name().toLowerCase(Locale.ROOT));

@@ -68,7 +68,7 @@ class BlobCommandTest {
         Path portFile = dir.resolve("port");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = List.of(java, "--add-modules", "jdk.incubator.vector", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), Verity.class.getName(),
+                "-cp", System.getProperty("java.class.path"), VerityCli.class.getName(),
                 "blob", "serve", "--dir", dir.resolve("served").toString(), "--port-file", portFile.toString());
         Path stderr = dir.resolve("serve.err");
         Process p = new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();

@@ -86,7 +86,7 @@ class GovCommandTest {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = dev.verity.cli.Verity.execute(factory, a.toArray(String[]::new));
+            int code = dev.verity.cli.VerityCli.execute(factory, a.toArray(String[]::new));
             return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);

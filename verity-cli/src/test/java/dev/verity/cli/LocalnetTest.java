@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.verity.chain.HardhatNode;
-import dev.verity.node.daemon.Localnet;
+import dev.verity.node.daemon.ProcessLocalnet;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +35,9 @@ class LocalnetTest {
         }
     }
 
-    private static Localnet.Outcome run(Path dir, boolean faults, ByteArrayOutputStream story) throws Exception {
+    private static ProcessLocalnet.Outcome run(Path dir, boolean faults, ByteArrayOutputStream story) throws Exception {
         try (PrintStream out = new PrintStream(story, true, StandardCharsets.UTF_8)) {
-            return Localnet.run(new Localnet.Options(dir, LocalnetCommand.launcher(), true, faults, Duration.ofMinutes(8)), new PrintStream(
+            return ProcessLocalnet.run(new ProcessLocalnet.Options(dir, LocalnetCommand.launcher(), true, faults, Duration.ofMinutes(8)), new PrintStream(
                     new TeeStream(out, System.out), true, StandardCharsets.UTF_8));
         } catch (HardhatNode.NotInstalledException e) {
             if ("1".equals(System.getenv("VERITY_SKIP_NODE_TESTS"))) {
@@ -47,7 +47,7 @@ class LocalnetTest {
         }
     }
 
-    private static void assertAllDead(Localnet.Outcome o) {
+    private static void assertAllDead(ProcessLocalnet.Outcome o) {
         assertTrue(o.pids().size() >= 10, "hardhat, blob server and 8 nodes were started: " + o.pids());
         assertEquals(List.of(), o.aliveAfter());
         for (long pid : o.pids()) {
@@ -58,7 +58,7 @@ class LocalnetTest {
     @Test
     void honestTaskSettlesAndCheaterIsSlashedWithEveryRoleItsOwnProcess(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream story = new ByteArrayOutputStream();
-        Localnet.Outcome o = run(dir, false, story);
+        ProcessLocalnet.Outcome o = run(dir, false, story);
         String text = story.toString(StandardCharsets.UTF_8);
         assertEquals(List.of(), o.failures());
         assertEquals(0, o.exitCode());
@@ -92,7 +92,7 @@ class LocalnetTest {
     @Test
     void killedAndRestartedNodesRecoverAndTheTasksStillSettle(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream story = new ByteArrayOutputStream();
-        Localnet.Outcome o = run(dir, true, story);
+        ProcessLocalnet.Outcome o = run(dir, true, story);
         String text = story.toString(StandardCharsets.UTF_8);
         assertEquals(List.of(), o.failures());
         assertNotNull(o.killedAtStep(), "the solver was killed mid-training");

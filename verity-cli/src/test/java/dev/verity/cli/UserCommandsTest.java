@@ -128,7 +128,7 @@ class UserCommandsTest {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = dev.verity.cli.Verity.execute(factory, args);
+            int code = dev.verity.cli.VerityCli.execute(factory, args);
             return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);

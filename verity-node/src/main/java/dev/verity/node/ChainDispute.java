@@ -2,7 +2,7 @@ package dev.verity.node;
 
 import dev.verity.chain.Chain;
 import dev.verity.chain.ChainSelftest;
-import dev.verity.chain.TaskSpec;
+import dev.verity.chain.PostParams;
 import dev.verity.chain.Verity;
 import dev.verity.proof.dispute.ChallengerMoves;
 import dev.verity.proof.dispute.Defender;
@@ -72,9 +72,9 @@ public final class ChainDispute {
         new SecureRandom().nextBytes(secret);
         // the task's steps come from its spec, not from the solver's manifest (a solver that stopped early has fewer)
         long steps = run.spec().train().steps();
-        TaskSpec spec = new TaskSpec(Sha256.hash("spec".getBytes(), secret), Sha256.unhex(m.datasetRoot()), run.graphTree().root(), new byte[32],
-                initRoot, TaskSpec.seedCommitment(secret), run.graph().size(), steps, run.spec().checkpointInterval(), 1000, Verity.ether(1),
-                TaskSpec.replayFeeFloor(1000, steps, run.spec().checkpointInterval(), Verity.ether(1)),
+        PostParams spec = new PostParams(Sha256.hash("spec".getBytes(), secret), Sha256.unhex(m.datasetRoot()), run.graphTree().root(), new byte[32],
+                initRoot, PostParams.seedCommitment(secret), run.graph().size(), steps, run.spec().checkpointInterval(), 1000, Verity.ether(1),
+                PostParams.replayFeeFloor(1000, steps, run.spec().checkpointInterval(), Verity.ether(1)),
                 Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
         // each dispute a cheater loses slashes, and each task bid on locks, the task's solver stake: stake it afresh,
         // so any number of tasks can be played on one deployment

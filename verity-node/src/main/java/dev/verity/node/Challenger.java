@@ -61,7 +61,7 @@ public final class Challenger implements Role {
     private final List<Outcome> outcomes = new ArrayList<>();
 
     public Challenger(Config cfg, Verity v, BlobStore store, Consumer<String> log) {
-        this(cfg, v, store, log, dev.verity.proof.dispute.Challenger::new);
+        this(cfg, v, store, log, dev.verity.proof.dispute.HonestChallenger::new);
     }
 
     public Challenger(Config cfg, Verity v, BlobStore store, Consumer<String> log, Strategy strategy) {

@@ -267,7 +267,7 @@ public final class Solver implements Role {
 
     /** Null if this solver will take the task at its price; else why not. */
     private String evaluate(long id, Verity.TaskView t) {
-        dev.verity.chain.TaskSpec c = t.spec();
+        dev.verity.chain.PostParams c = t.spec();
         if (cfg.pricePerUnit().compareTo(c.maxPricePerUnit()) > 0) {
             return "its price " + Accounts.tokens(cfg.pricePerUnit()) + "/unit is above the maximum " + Accounts.tokens(c.maxPricePerUnit());
         }

@@ -84,13 +84,13 @@ public final class Submitter implements Role {
         }
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
-        byte[] commit = dev.verity.chain.TaskSpec.seedCommitment(secret);
+        byte[] commit = dev.verity.chain.PostParams.seedCommitment(secret);
         Files.write(home.resolve("secret-" + Sha256.hex(commit)), secret);
         // the market's floors come from the task's measured work: a replay fee that pays one segment's replay at the price,
         // a stake that covers the pay, windows that fit the work (docs/incentives.md); a configured value below one is raised
         // to it
         TaskQuote q = TaskQuote.of(run, cfg.maxPricePerUnit(), cfg.numVerifiers(), v.rules());
-        dev.verity.chain.TaskSpec onChain = new dev.verity.chain.TaskSpec(spec.hash(), run.datasetRoot(), run.graphRoot(),
+        dev.verity.chain.PostParams onChain = new dev.verity.chain.PostParams(spec.hash(), run.datasetRoot(), run.graphRoot(),
                 spec.parentRoot() == null ? new byte[32] : Sha256.unhex(spec.parentRoot()), run.initRoot(store), commit, run.graph().size(),
                 spec.train().steps(), spec.checkpointInterval(), run.workUnits(), cfg.maxPricePerUnit(), q.atLeastReplayFloor(cfg.replayFee()),
                 q.atLeastStakeFloor(cfg.solverStake()), cfg.numVerifiers(), Math.max(cfg.bidWindow(), TaskQuote.MIN_WINDOW),

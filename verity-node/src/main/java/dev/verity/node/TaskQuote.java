@@ -1,7 +1,7 @@
 package dev.verity.node;
 
 import dev.verity.chain.TaskRules;
-import dev.verity.chain.TaskSpec;
+import dev.verity.chain.PostParams;
 import dev.verity.proof.spec.TaskRun;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -62,7 +62,7 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
 
     /** The replay fee floor (ProtocolParams's {@code ReplayFeeTooLow}): the rules' share of one segment's work at the maximum price. */
     public BigInteger replayFeeFloor() {
-        return bps(TaskSpec.replayFeeFloor(workUnits, steps, interval, maxPricePerUnit), rules.replayFeeFloorBps());
+        return bps(PostParams.replayFeeFloor(workUnits, steps, interval, maxPricePerUnit), rules.replayFeeFloorBps());
     }
 
     /** The solver stake floor (ProtocolParams's {@code SolverStakeTooLow}): the rules' share of the most it can be paid. */

@@ -8,7 +8,7 @@ import dev.verity.chain.EmbeddedChain;
 import dev.verity.proof.cheat.Cheat;
 import dev.verity.proof.cheat.Cheats;
 import dev.verity.proof.cheat.ProofCheck;
-import dev.verity.proof.dispute.Challenger;
+import dev.verity.proof.dispute.HonestChallenger;
 import dev.verity.proof.dispute.ChallengerMoves;
 import dev.verity.proof.dispute.Defender;
 import dev.verity.proof.dispute.Dispute;
@@ -93,7 +93,7 @@ class ChainDisputeTest {
                         long task = cd.commitTask(run, m, store);
                         int last = Math.toIntExact(Math.ceilDiv(run.spec().train().steps(), (long) run.spec().checkpointInterval())) - 1;
                         ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn,
-                                cheat.defenderLie()), new Challenger(run, store, m), last);
+                                cheat.defenderLie()), new HonestChallenger(run, store, m), last);
                         assertTrue(onChain.challengerWon(), cheat.name() + ": the solver could open a trace of the wrong length");
                         rows.add(new Row(cheat.name(), true, "manifest: " + verifier.checkManifest().check(), onChain));
                         continue;
@@ -103,7 +103,7 @@ class ChainDisputeTest {
                         // not the final checkpoint's
                         long task = cd.commitTask(run, m, store);
                         ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn,
-                                cheat.defenderLie()), new Challenger(run, store, m), verifier.segments() - 1);
+                                cheat.defenderLie()), new HonestChallenger(run, store, m), verifier.segments() - 1);
                         assertTrue(onChain.challengerWon(), cheat.name() + ": the forged model survived the model claim: " + onChain.how());
                         rows.add(new Row(cheat.name(), true, "manifest: " + verifier.checkManifest().check(), onChain));
                         continue;
@@ -113,7 +113,7 @@ class ChainDisputeTest {
                         // checks (the replays of every segment may well match: the training from it is honest)
                         long task = cd.commitTask(run, m, store);
                         ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn,
-                                cheat.defenderLie()), new Challenger(run, store, m), 0);
+                                cheat.defenderLie()), new HonestChallenger(run, store, m), 0);
                         assertTrue(onChain.challengerWon(), cheat.name() + ": a made-up checkpoint 0 survived round 2: " + onChain.how());
                         rows.add(new Row(cheat.name(), true, "manifest: initial state", onChain));
                         continue;
@@ -131,7 +131,7 @@ class ChainDisputeTest {
                     if (mismatch >= 0) {
                         long task = cd.commitTask(run, m, store);
                         ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn,
-                                cheat.defenderLie()), new Challenger(run, store, m), mismatch);
+                                cheat.defenderLie()), new HonestChallenger(run, store, m), mismatch);
                         assertTrue(onChain.challengerWon(), cheat.name() + ": survived a dispute of segment " + mismatch + ": " + onChain.how());
                         rows.add(new Row(cheat.name(), true, "manifest: " + verifier.checkManifest().check() + ", replay of segment " + mismatch,
                                 onChain));
@@ -148,16 +148,16 @@ class ChainDisputeTest {
                 }
                 assertTrue(seg >= 0, cheat.name() + " was not caught by replay");
                 Dispute.Result java = Dispute.run(run, m, new Defender(run, cheat.defenderRun(run), store, m, fn, cheat.defenderLie()),
-                        new Challenger(run, store, m), seg, null);
+                        new HonestChallenger(run, store, m), seg, null);
                 long task = cd.commitTask(run, m, store);
                 ChainDispute.Result onChain = cd.play(task, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn, cheat.defenderLie()),
-                        new Challenger(run, store, m), seg);
+                        new HonestChallenger(run, store, m), seg);
                 rows.add(new Row(cheat.name(), java.ruling().defenderLost(), java.ruling().toString(), onChain));
                 if (cheat.name().equals(control)) {
                     // the control: without the structure check the same lie survives on chain (the link recomputes)
                     long again = cd.commitTask(run, m, store);
                     withoutStructure = cd.play(again, run, m, store, new Defender(run, cheat.defenderRun(run), store, m, fn, cheat.defenderLie()),
-                            noStructure(new Challenger(run, store, m)), seg);
+                            noStructure(new HonestChallenger(run, store, m)), seg);
                 }
             }
             TaskRun run = TaskRun.open(pc.spec(2));

@@ -8,7 +8,7 @@ import dev.verity.chain.Chain;
 import dev.verity.chain.ChainSelftest;
 import dev.verity.chain.EmbeddedChain;
 import dev.verity.chain.SyntheticDispute;
-import dev.verity.chain.TaskSpec;
+import dev.verity.chain.PostParams;
 import dev.verity.chain.Verity;
 import java.math.BigInteger;
 import org.junit.jupiter.api.Test;
@@ -26,12 +26,12 @@ class TaskQuoteTest {
         try (EmbeddedChain evm = new EmbeddedChain()) {
             ChainSelftest.Actors a = ChainSelftest.Actors.of(evm);
             Verity v = deployed(evm, a);
-            TaskSpec base = ChainSelftest.spec(syn, ChainSelftest.secret());
+            PostParams base = ChainSelftest.spec(syn, ChainSelftest.secret());
             TaskQuote q = new TaskQuote(base.workUnits(), base.totalSteps(), base.checkpointInterval(), base.numVerifiers(),
                     base.maxPricePerUnit(), v.rules());
             BigInteger floor = q.replayFeeFloor();
             assertEquals(Verity.ether(84), floor, "ceil(1000 · 8 / 96) work units at 1 VRT");
-            TaskSpec low = withReplayFee(base, floor.subtract(BigInteger.ONE));
+            PostParams low = withReplayFee(base, floor.subtract(BigInteger.ONE));
             Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> v.post(a.submitter(), low));
             assertEquals("ReplayFeeTooLow(" + floor.subtract(BigInteger.ONE) + ", " + floor + ")", e.reason());
             long id = v.post(a.submitter(), withReplayFee(base, floor));
@@ -45,14 +45,14 @@ class TaskQuoteTest {
         try (EmbeddedChain evm = new EmbeddedChain()) {
             ChainSelftest.Actors a = ChainSelftest.Actors.of(evm);
             Verity v = deployed(evm, a);
-            TaskSpec base = ChainSelftest.spec(syn, ChainSelftest.secret());
-            TaskSpec big = new TaskSpec(base.specHash(), base.datasetRoot(), base.graphRoot(), base.parentModel(), base.initRoot(), base.seedCommit(),
+            PostParams base = ChainSelftest.spec(syn, ChainSelftest.secret());
+            PostParams big = new PostParams(base.specHash(), base.datasetRoot(), base.graphRoot(), base.parentModel(), base.initRoot(), base.seedCommit(),
                     base.graphOps(), base.totalSteps(), base.checkpointInterval(), 1_999_000, BigInteger.ONE, Verity.ether(1), Verity.ether(10_000),
                     2, 600, 600, 600, 600);
             TaskQuote q = new TaskQuote(big.workUnits(), big.totalSteps(), big.checkpointInterval(), 2, BigInteger.ONE, v.rules());
             Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> v.post(a.submitter(), big));
             assertEquals("WindowOutOfRange(\"commit\", 600, " + q.commitWindowFloor() + ")", e.reason());
-            TaskSpec commitOk = big.withWindows(600, q.commitWindowFloor(), 600, 600);
+            PostParams commitOk = big.withWindows(600, q.commitWindowFloor(), 600, 600);
             e = assertThrows(Chain.RevertException.class, () -> v.post(a.submitter(), commitOk));
             assertEquals("WindowOutOfRange(\"verify\", 600, " + q.verifyWindowFloor() + ")", e.reason());
             v.post(a.submitter(), big.withWindows(600, q.commitWindowFloor(), 600, q.verifyWindowFloor()));
@@ -62,7 +62,7 @@ class TaskQuoteTest {
     @Test
     void aShortLastSegmentDoesNotLowerTheFloor() {
         // 11 steps at c = 10: two segments, but a replay of the first costs 10/11 of the work, not half of it
-        assertEquals(BigInteger.valueOf(910), TaskSpec.replayFeeFloor(1000, 11, 10, BigInteger.ONE));
+        assertEquals(BigInteger.valueOf(910), PostParams.replayFeeFloor(1000, 11, 10, BigInteger.ONE));
     }
 
     @Test
@@ -87,8 +87,8 @@ class TaskQuoteTest {
         return v;
     }
 
-    private static TaskSpec withReplayFee(TaskSpec s, BigInteger fee) {
-        return new TaskSpec(s.specHash(), s.datasetRoot(), s.graphRoot(), s.parentModel(), s.initRoot(), s.seedCommit(), s.graphOps(),
+    private static PostParams withReplayFee(PostParams s, BigInteger fee) {
+        return new PostParams(s.specHash(), s.datasetRoot(), s.graphRoot(), s.parentModel(), s.initRoot(), s.seedCommit(), s.graphOps(),
                 s.totalSteps(), s.checkpointInterval(), s.workUnits(), s.maxPricePerUnit(), fee, s.solverStake(), s.numVerifiers(), s.bidWindow(),
                 s.commitWindow(), s.revealWindow(), s.verifyWindow());
     }

@@ -48,9 +48,9 @@ class ZooTest {
         String solver = net.account(1);
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
-        dev.verity.chain.TaskSpec spec = new dev.verity.chain.TaskSpec(Sha256.hash(secret), Sha256.hash(new byte[] {1}),
-                Sha256.hash(new byte[] {2}), new byte[32], Sha256.hash(new byte[] {3}), dev.verity.chain.TaskSpec.seedCommitment(secret), 10, 10, 5, 100,
-                BigInteger.TEN.pow(15), dev.verity.chain.TaskSpec.replayFeeFloor(100, 10, 5, BigInteger.TEN.pow(15)), Verity.ether(10), 1, 600, 3600, 600, 600);
+        dev.verity.chain.PostParams spec = new dev.verity.chain.PostParams(Sha256.hash(secret), Sha256.hash(new byte[] {1}),
+                Sha256.hash(new byte[] {2}), new byte[32], Sha256.hash(new byte[] {3}), dev.verity.chain.PostParams.seedCommitment(secret), 10, 10, 5, 100,
+                BigInteger.TEN.pow(15), dev.verity.chain.PostParams.replayFeeFloor(100, 10, 5, BigInteger.TEN.pow(15)), Verity.ether(10), 1, 600, 3600, 600, 600);
         // a task is paid and registered only with a quorum of attestations: one registered verifier, drawn and attesting
         String verifier = net.account(5);
         if (!v.verifierPool().contains(verifier)) {

@@ -6,7 +6,7 @@ import dev.verity.chain.DevAccounts;
 import dev.verity.chain.EmbeddedChain;
 import dev.verity.chain.Merkle;
 import dev.verity.chain.SyntheticDispute;
-import dev.verity.chain.TaskSpec;
+import dev.verity.chain.PostParams;
 import dev.verity.chain.Verity;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -86,10 +86,10 @@ public final class Arena implements AutoCloseable {
     }
 
     /** The task spec the arena's tasks use: {@code syn}'s roots, 1000 work units at 1 VRT at most, a 1000 VRT stake. */
-    public TaskSpec spec(SyntheticDispute syn, byte[] secret, long verifyWindow) {
-        return new TaskSpec(Merkle.sha256("spec".getBytes(), Merkle.u64(syn.totalSteps)), Merkle.sha256("data".getBytes()), syn.graphRoot(),
-                new byte[32], syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
-                TaskSpec.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)),
+    public PostParams spec(SyntheticDispute syn, byte[] secret, long verifyWindow) {
+        return new PostParams(Merkle.sha256("spec".getBytes(), Merkle.u64(syn.totalSteps)), Merkle.sha256("data".getBytes()), syn.graphRoot(),
+                new byte[32], syn.stateRoot(0), PostParams.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
+                PostParams.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)),
                 Verity.ether(1000), 2, 3600, 86400, 3600, verifyWindow);
     }
 
@@ -101,7 +101,7 @@ public final class Arena implements AutoCloseable {
     }
 
     /** A task of {@code submitter} posted as {@code spec} (its seed commitment is {@code secret}'s), then as above. */
-    public long committed(String submitter, String solver, TaskSpec spec, byte[] secret, byte[] traceRoot, byte[] modelRoot, boolean reveal) {
+    public long committed(String submitter, String solver, PostParams spec, byte[] secret, byte[] traceRoot, byte[] modelRoot, boolean reveal) {
         long id = v.post(submitter, spec);
         v.bid(solver, id, Verity.ether(1));
         chain.advanceTime(spec.bidWindow() + 1);

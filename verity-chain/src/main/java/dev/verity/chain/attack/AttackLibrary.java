@@ -4,7 +4,7 @@ import dev.verity.chain.Chain;
 import dev.verity.chain.DisputeMoves;
 import dev.verity.chain.Merkle;
 import dev.verity.chain.SyntheticDispute;
-import dev.verity.chain.TaskSpec;
+import dev.verity.chain.PostParams;
 import dev.verity.chain.Verity;
 import java.math.BigInteger;
 import java.util.List;
@@ -88,7 +88,7 @@ public final class AttackLibrary {
     /** A task over {@link InitFixture}'s graph posted with the init root of a state filled with {@code value}. */
     private static long initTask(Arena x, SyntheticDispute syn, InitFixture f, float value) {
         byte[] secret = dev.verity.chain.ChainSelftest.secret();
-        TaskSpec spec = x.spec(syn, secret, 86400).withGraph(f.graph.root(), 1, f.initRoot(value));
+        PostParams spec = x.spec(syn, secret, 86400).withGraph(f.graph.root(), 1, f.initRoot(value));
         return x.committed(x.a.submitter(), x.a.solver(), spec, secret, syn.traceRoot(), syn.modelRoot(), true);
     }
 
@@ -281,8 +281,8 @@ public final class AttackLibrary {
     static Outcome oneSecondCommitWindow(Arena x) {
         SyntheticDispute syn = cheat(18);
         String submitter = x.a.submitter();
-        TaskSpec ok = x.spec(syn, dev.verity.chain.ChainSelftest.secret(), 86400);
-        TaskSpec greedy = ok.withWindows(ok.bidWindow(), 1, ok.revealWindow(), ok.verifyWindow());
+        PostParams ok = x.spec(syn, dev.verity.chain.ChainSelftest.secret(), 86400);
+        PostParams greedy = ok.withWindows(ok.bidWindow(), 1, ok.revealWindow(), ok.verifyWindow());
         boolean refused = reverts(() -> x.v.post(submitter, greedy));
         // with a window the floor allows, a solver that really is silent is slashed to the treasury, not to the submitter
         long id = x.v.post(submitter, ok);
@@ -300,8 +300,8 @@ public final class AttackLibrary {
     /** Submitter and solver collude on a zero-stake task: a zoo entry for a model nobody risked anything on. */
     static Outcome zeroStakeTask(Arena x) {
         SyntheticDispute syn = cheat(19);
-        TaskSpec ok = x.spec(syn, dev.verity.chain.ChainSelftest.secret(), 86400);
-        TaskSpec free = ok.withSolverStake(BigInteger.ZERO);
+        PostParams ok = x.spec(syn, dev.verity.chain.ChainSelftest.secret(), 86400);
+        PostParams free = ok.withSolverStake(BigInteger.ZERO);
         boolean refused = reverts(() -> x.v.post(x.a.submitter(), free));
         return new Outcome(List.of(x.a.submitter(), x.a.solver()), List.of(), "refused at post (SolverStakeTooLow)", refused);
     }
@@ -507,7 +507,7 @@ public final class AttackLibrary {
     static Outcome lossRootGriefing(Arena x) {
         SyntheticDispute syn = cheat(48);
         byte[] secret = dev.verity.chain.ChainSelftest.secret();
-        TaskSpec spec = x.spec(syn, secret, 86400).withVerifiers(3);
+        PostParams spec = x.spec(syn, secret, 86400).withVerifiers(3);
         long id = x.v.post(x.a.submitter(), spec);
         x.v.bid(x.a.solver(), id, Verity.ether(1));
         x.chain.advanceTime(spec.bidWindow() + 1);

@@ -3,7 +3,7 @@ package dev.verity.chain.econ;
 import dev.verity.chain.Merkle;
 import dev.verity.chain.ReplayProbe;
 import dev.verity.chain.SyntheticDispute;
-import dev.verity.chain.TaskSpec;
+import dev.verity.chain.PostParams;
 import dev.verity.chain.Verity;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -57,7 +57,7 @@ final class TaskRound {
         return (STEPS + INTERVAL - 1) / INTERVAL;
     }
 
-    /** Work units of one segment: what a replay costs (the market's own rounding, TaskSpec.replayFeeFloor). */
+    /** Work units of one segment: what a replay costs (the market's own rounding, PostParams.replayFeeFloor). */
     static long segmentWork() {
         return (WORK_UNITS * Math.min(INTERVAL, STEPS) + STEPS - 1) / STEPS;
     }
@@ -91,7 +91,7 @@ final class TaskRound {
         Losses losses = new Losses(index + 1, INTERVAL, cheatedSegments(solverStrategy.skipped));
         BigInteger price = bidPrice();
         byte[] secret = secret();
-        TaskSpec spec = spec(syn, secret, index);
+        PostParams spec = spec(syn, secret, index);
         long id = v.post(pool.submitter, spec);
         topUp(solver, spec.solverStake());
         v.bid(solver, id, price);
@@ -206,13 +206,13 @@ final class TaskRound {
         return s;
     }
 
-    private TaskSpec spec(SyntheticDispute syn, byte[] secret, long index) {
-        BigInteger feeFloor = TaskSpec.replayFeeFloor(WORK_UNITS, STEPS, INTERVAL, MAX_PRICE);
+    private PostParams spec(SyntheticDispute syn, byte[] secret, long index) {
+        BigInteger feeFloor = PostParams.replayFeeFloor(WORK_UNITS, STEPS, INTERVAL, MAX_PRICE);
         BigInteger replayFee = feeFloor.multiply(BigInteger.valueOf(rules.replayFeeBps())).divide(BigInteger.valueOf(10_000));
         BigInteger stake = MAX_PRICE.multiply(BigInteger.valueOf(WORK_UNITS)).multiply(BigInteger.valueOf(rules.task().minStakeBps()))
                 .divide(BigInteger.valueOf(10_000));
-        return new TaskSpec(Merkle.sha256("econ-spec".getBytes(), Merkle.u64(index)), Merkle.sha256("econ-data".getBytes()), syn.graphRoot(), new byte[32],
-                syn.stateRoot(0), TaskSpec.seedCommitment(secret), syn.graphOps, STEPS, INTERVAL, WORK_UNITS, MAX_PRICE, replayFee, stake, SEATS, 3600,
+        return new PostParams(Merkle.sha256("econ-spec".getBytes(), Merkle.u64(index)), Merkle.sha256("econ-data".getBytes()), syn.graphRoot(), new byte[32],
+                syn.stateRoot(0), PostParams.seedCommitment(secret), syn.graphOps, STEPS, INTERVAL, WORK_UNITS, MAX_PRICE, replayFee, stake, SEATS, 3600,
                 86400, 3600, 86400);
     }
 

@@ -1,6 +1,6 @@
 package dev.verity.proof.cheat;
 
-import dev.verity.proof.dispute.Challenger;
+import dev.verity.proof.dispute.HonestChallenger;
 import dev.verity.proof.dispute.ChallengerMoves;
 import dev.verity.proof.dispute.Defender;
 import dev.verity.proof.dispute.Dispute;
@@ -78,7 +78,7 @@ public final class ProofCheck {
             SegmentReplayer.Verdict r = verifier.replay(i);
             if (!r.ok()) {
                 Defender defender = new Defender(run, cheat.defenderRun(run), store, m, fn, cheat.defenderLie());
-                Dispute.Result d = Dispute.run(run, m, defender, new Challenger(run, store, m), i, null);
+                Dispute.Result d = Dispute.run(run, m, defender, new HonestChallenger(run, store, m), i, null);
                 boolean pass = d.ruling().defenderLost();
                 return new Row(cheat.name(), "cheat", pass, "replay: " + r.check() + " + dispute", i, d.step() < 0 ? -1 : d.step() + 1, d.op(),
                         d.ruling().link(), d.ruling().round() + ": " + d.ruling().claim()

@@ -2,7 +2,7 @@ package dev.verity.proof.dispute;
 
 import dev.verity.tensor.train.TrainingState;
 
-/** What a challenger says in rounds 1, 3, 5 and 7 (honest: {@link Challenger}; the test library has dishonest ones). */
+/** What a challenger says in rounds 1, 3, 5 and 7 (honest: {@link HonestChallenger}; the test library has dishonest ones). */
 public interface ChallengerMoves {
     Messages.OpenDispute open(int segment);
 

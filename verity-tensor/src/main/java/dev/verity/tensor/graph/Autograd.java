@@ -44,14 +44,14 @@ public final class Autograd {
             throw new IllegalArgumentException("loss must have one element, has shape "
                     + java.util.Arrays.toString(g.shape(loss)));
         }
-        Role saved = g.role();
-        g.role(Role.BACKWARD);
+        GraphRole saved = g.role();
+        g.role(GraphRole.BACKWARD);
         Autograd ad = new Autograd(g, loss, params);
         ad.grads.put(loss, g.constant(1f, g.shape(loss)));
         for (int id = loss; id >= 0; id--) {
             Integer gid = ad.grads.get(id);
             Node n = g.node(id);
-            if (gid == null || n.role() == Role.SOURCE || !ad.needs[id]) {
+            if (gid == null || n.role() == GraphRole.SOURCE || !ad.needs[id]) {
                 continue;
             }
             n.kind().op().backward(ad, n, gid);

@@ -15,14 +15,14 @@ public final class GraphBuilder {
     private final TreeMap<String, Integer> inputs = new TreeMap<>();
     private final TreeMap<String, Integer> stateUpdates = new TreeMap<>();
     private final TreeMap<String, Integer> outputs = new TreeMap<>();
-    private Role role = Role.FORWARD;
+    private GraphRole role = GraphRole.FORWARD;
 
-    public Role role() {
+    public GraphRole role() {
         return role;
     }
 
     /** Sets the role recorded on the nodes added from now on. */
-    public GraphBuilder role(Role r) {
+    public GraphBuilder role(GraphRole r) {
         this.role = r;
         return this;
     }
@@ -54,7 +54,7 @@ public final class GraphBuilder {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(kind + (name.isEmpty() ? "" : " '" + name + "'") + ": " + e.getMessage(), e);
         }
-        Role r = (kind == OpKind.STATE || kind == OpKind.INPUT) ? Role.SOURCE : role;
+        GraphRole r = (kind == OpKind.STATE || kind == OpKind.INPUT) ? GraphRole.SOURCE : role;
         Node n = new Node(nodes.size(), kind, attrs, in, out, r, name);
         nodes.add(n);
         return n.id();
@@ -259,8 +259,8 @@ public final class GraphBuilder {
         if (p == 0f) {
             return x;
         }
-        Role saved = role;
-        role(Role.DATA);
+        GraphRole saved = role;
+        role(GraphRole.DATA);
         int mask = add(OpKind.DROPOUT_MASK, Attrs.builder().putFloat("p", p).put("seed", seed).put("purpose", purpose)
                 .put("shape", shape(x)).build(), step);
         role(saved);

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * shape of its single output, its role, and a name (state and input names for sources; a label
  * elsewhere, for people reading a dispute).
  */
-public record Node(int id, OpKind kind, Attrs attrs, int[] inputs, int[] shape, Role role, String name) {
+public record Node(int id, OpKind kind, Attrs attrs, int[] inputs, int[] shape, GraphRole role, String name) {
     public Node {
         inputs = inputs.clone();
         shape = shape.clone();

@@ -6,7 +6,7 @@ import dev.verity.tensor.graph.Autograd;
 import dev.verity.tensor.graph.Graph;
 import dev.verity.tensor.graph.GraphBuilder;
 import dev.verity.tensor.graph.OpKind;
-import dev.verity.tensor.graph.Role;
+import dev.verity.tensor.graph.GraphRole;
 import dev.verity.tensor.model.ModelConfig;
 import dev.verity.tensor.nn.Init;
 import dev.verity.tensor.nn.Params;
@@ -47,7 +47,7 @@ public final class StepGraphs {
         GraphBuilder g = new GraphBuilder();
         Params p = new Params(g, cfg.seed());
         int step = g.input(STEP, 1);
-        g.role(Role.DATA);
+        g.role(GraphRole.DATA);
         int x;
         int y;
         Attrs gather = Attrs.builder().put("batch", cfg.batch()).put("seed", cfg.seed()).build();
@@ -57,7 +57,7 @@ public final class StepGraphs {
             Attrs.Builder w = Attrs.builder().put("batch", cfg.batch()).put("seed", cfg.seed()).put("window", t);
             x = g.add(OpKind.GATHER_WINDOWS, w.put("offset", 0).build(), "inputs", toks, step);
             y = g.add(OpKind.GATHER_WINDOWS, w.put("offset", 1).build(), "targets", toks, step);
-            g.role(Role.FORWARD);
+            g.role(GraphRole.FORWARD);
             y = g.reshape(y, cfg.batch() * t);
         } else {
             int[] fs = new int[data.sampleShape().length + 1];
@@ -67,7 +67,7 @@ public final class StepGraphs {
             int labs = g.input(LABELS, data.samples());
             x = g.add(OpKind.GATHER_ROWS, gather, "inputs", feats, step);
             y = g.add(OpKind.GATHER_ROWS, gather, "labels", labs, step);
-            g.role(Role.FORWARD);
+            g.role(GraphRole.FORWARD);
             int features = 1;
             for (int d : data.sampleShape()) {
                 features *= d;
@@ -79,7 +79,7 @@ public final class StepGraphs {
         g.output("loss", loss);
         g.output("logits", logits);
         SortedMap<String, Integer> grads = Autograd.backward(g, loss, p.nodes());
-        g.role(Role.OPTIMIZER);
+        g.role(GraphRole.OPTIMIZER);
         if (cfg.clipNorm() > 0f) {
             int[] all = grads.values().stream().mapToInt(Integer::intValue).toArray();
             int norm = g.add(OpKind.GRAD_NORM_SQ, all);
@@ -131,7 +131,7 @@ public final class StepGraphs {
                 }
             }
         }
-        g.role(Role.FORWARD);
+        g.role(GraphRole.FORWARD);
         return new TrainingStep(g.build(), p.specs(), p.count());
     }
 

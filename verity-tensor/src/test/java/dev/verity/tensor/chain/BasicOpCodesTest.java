@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.verity.tensor.graph.Role;
+import dev.verity.tensor.graph.GraphRole;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -34,15 +34,15 @@ class BasicOpCodesTest {
         assertFalse(BasicOp.isCode(-1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BasicOp.fromCode(200));
         assertEquals("no basic operation has the code 200", e.getMessage());
-        IllegalArgumentException r = assertThrows(IllegalArgumentException.class, () -> Role.fromCode(9));
+        IllegalArgumentException r = assertThrows(IllegalArgumentException.class, () -> GraphRole.fromCode(9));
         assertEquals("no graph role has the code 9", r.getMessage());
     }
 
     @Test
     void roleCodesArePinned() {
         Map<String, Integer> actual = new LinkedHashMap<>();
-        for (Role r : Role.values()) actual.put(r.name(), r.code());
+        for (GraphRole r : GraphRole.values()) actual.put(r.name(), r.code());
         assertEquals(Map.of("SOURCE", 0, "DATA", 1, "FORWARD", 2, "BACKWARD", 3, "OPTIMIZER", 4), actual);
-        for (Role r : Role.values()) assertEquals(r, Role.fromCode(r.code()));
+        for (GraphRole r : GraphRole.values()) assertEquals(r, GraphRole.fromCode(r.code()));
     }
 }

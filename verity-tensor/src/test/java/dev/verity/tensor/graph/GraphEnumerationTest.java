@@ -77,44 +77,44 @@ class GraphEnumerationTest {
     @ValueSource(strings = {"mlp", "lenet5", "gpt"})
     void hasDataForwardBackwardAndOptimizerRecords(String name) {
         Graph g = graph(model(name), config(name));
-        Map<Role, Set<OpKind>> byRole = new EnumMap<>(Role.class);
+        Map<GraphRole, Set<OpKind>> byRole = new EnumMap<>(GraphRole.class);
         for (Node n : g.nodes()) {
             byRole.computeIfAbsent(n.role(), r -> EnumSet.noneOf(OpKind.class)).add(n.kind());
         }
-        for (Role r : Role.values()) {
+        for (GraphRole r : GraphRole.values()) {
             assertTrue(byRole.containsKey(r), name + " has no " + r + " records");
         }
-        Set<OpKind> data = byRole.get(Role.DATA);
+        Set<OpKind> data = byRole.get(GraphRole.DATA);
         assertTrue(data.contains(name.equals("gpt") ? OpKind.GATHER_WINDOWS : OpKind.GATHER_ROWS), name + " DATA: " + data);
         if (name.equals("gpt")) {
             assertTrue(data.contains(OpKind.DROPOUT_MASK), "gpt with dropout 0.1 has no dropout mask: " + data);
-            assertTrue(byRole.get(Role.OPTIMIZER).containsAll(EnumSet.of(OpKind.ADAM_M, OpKind.ADAM_V, OpKind.ADAMW_PARAM,
-                    OpKind.GRAD_NORM_SQ, OpKind.CLIP_SCALE, OpKind.LR_SCHEDULE)), "gpt optimizer: " + byRole.get(Role.OPTIMIZER));
-            assertTrue(byRole.get(Role.FORWARD).containsAll(EnumSet.of(OpKind.LAYERNORM, OpKind.SOFTMAX, OpKind.CAUSAL_MASK,
-                    OpKind.EMBEDDING, OpKind.GELU, OpKind.TRANSPOSE)), "gpt forward: " + byRole.get(Role.FORWARD));
-            assertTrue(byRole.get(Role.BACKWARD).containsAll(EnumSet.of(OpKind.LAYERNORM_GRAD_INPUT, OpKind.SOFTMAX_GRAD,
-                    OpKind.EMBEDDING_GRAD, OpKind.GELU_GRAD)), "gpt backward: " + byRole.get(Role.BACKWARD));
+            assertTrue(byRole.get(GraphRole.OPTIMIZER).containsAll(EnumSet.of(OpKind.ADAM_M, OpKind.ADAM_V, OpKind.ADAMW_PARAM,
+                    OpKind.GRAD_NORM_SQ, OpKind.CLIP_SCALE, OpKind.LR_SCHEDULE)), "gpt optimizer: " + byRole.get(GraphRole.OPTIMIZER));
+            assertTrue(byRole.get(GraphRole.FORWARD).containsAll(EnumSet.of(OpKind.LAYERNORM, OpKind.SOFTMAX, OpKind.CAUSAL_MASK,
+                    OpKind.EMBEDDING, OpKind.GELU, OpKind.TRANSPOSE)), "gpt forward: " + byRole.get(GraphRole.FORWARD));
+            assertTrue(byRole.get(GraphRole.BACKWARD).containsAll(EnumSet.of(OpKind.LAYERNORM_GRAD_INPUT, OpKind.SOFTMAX_GRAD,
+                    OpKind.EMBEDDING_GRAD, OpKind.GELU_GRAD)), "gpt backward: " + byRole.get(GraphRole.BACKWARD));
         } else {
-            assertTrue(byRole.get(Role.OPTIMIZER).containsAll(EnumSet.of(OpKind.SGD_BUF, OpKind.SGD_PARAM, OpKind.LR_SCHEDULE)));
-            assertTrue(byRole.get(Role.FORWARD).contains(OpKind.MATMUL));
-            assertTrue(byRole.get(Role.BACKWARD).containsAll(EnumSet.of(OpKind.CROSS_ENTROPY_GRAD, OpKind.RELU_GRAD)));
+            assertTrue(byRole.get(GraphRole.OPTIMIZER).containsAll(EnumSet.of(OpKind.SGD_BUF, OpKind.SGD_PARAM, OpKind.LR_SCHEDULE)));
+            assertTrue(byRole.get(GraphRole.FORWARD).contains(OpKind.MATMUL));
+            assertTrue(byRole.get(GraphRole.BACKWARD).containsAll(EnumSet.of(OpKind.CROSS_ENTROPY_GRAD, OpKind.RELU_GRAD)));
         }
         if (name.equals("lenet5")) {
-            assertTrue(byRole.get(Role.BACKWARD).containsAll(EnumSet.of(OpKind.CONV2D_GRAD_WEIGHT, OpKind.CONV2D_GRAD_INPUT,
-                    OpKind.MAXPOOL2D_GRAD)), "lenet5 backward: " + byRole.get(Role.BACKWARD));
+            assertTrue(byRole.get(GraphRole.BACKWARD).containsAll(EnumSet.of(OpKind.CONV2D_GRAD_WEIGHT, OpKind.CONV2D_GRAD_INPUT,
+                    OpKind.MAXPOOL2D_GRAD)), "lenet5 backward: " + byRole.get(GraphRole.BACKWARD));
         }
         // the loss is forward; every backward record comes after it and every optimizer record after those
         int loss = g.output("loss");
-        assertEquals(Role.FORWARD, g.node(loss).role());
+        assertEquals(GraphRole.FORWARD, g.node(loss).role());
         int lastBackward = -1;
         for (Node n : g.nodes()) {
-            if (n.role() == Role.BACKWARD) {
+            if (n.role() == GraphRole.BACKWARD) {
                 assertTrue(n.id() > loss, n + " precedes the loss");
                 lastBackward = n.id();
             }
         }
         for (Node n : g.nodes()) {
-            if (n.role() == Role.OPTIMIZER) {
+            if (n.role() == GraphRole.OPTIMIZER) {
                 assertTrue(n.id() > lastBackward, n + " precedes a backward record");
             }
         }

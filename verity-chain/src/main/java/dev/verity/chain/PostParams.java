@@ -13,7 +13,7 @@ import org.web3j.abi.datatypes.StaticStruct;
  * checkpoint 0 (a function of the spec, as the graph root is): the game holds the solver's trace entry 0 to it, and
  * TaskMarket.challengeInit holds it to the graph's init rules.
  */
-public record TaskSpec(byte[] specHash, byte[] datasetRoot, byte[] graphRoot, byte[] parentModel, byte[] initRoot, byte[] seedCommit, long graphOps,
+public record PostParams(byte[] specHash, byte[] datasetRoot, byte[] graphRoot, byte[] parentModel, byte[] initRoot, byte[] seedCommit, long graphOps,
         long totalSteps, long checkpointInterval, long workUnits, BigInteger maxPricePerUnit, BigInteger replayFee, BigInteger solverStake,
         int numVerifiers, long bidWindow, long commitWindow, long revealWindow, long verifyWindow) {
 
@@ -27,32 +27,32 @@ public record TaskSpec(byte[] specHash, byte[] datasetRoot, byte[] graphRoot, by
     }
 
     /** This spec with other windows (seconds). */
-    public TaskSpec withWindows(long bid, long commit, long reveal, long verify) {
-        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
+    public PostParams withWindows(long bid, long commit, long reveal, long verify) {
+        return new PostParams(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
                 maxPricePerUnit, replayFee, solverStake, numVerifiers, bid, commit, reveal, verify);
     }
 
     /** This spec with another solver stake. */
-    public TaskSpec withSolverStake(BigInteger stake) {
-        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
+    public PostParams withSolverStake(BigInteger stake) {
+        return new PostParams(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
                 maxPricePerUnit, replayFee, stake, numVerifiers, bidWindow, commitWindow, revealWindow, verifyWindow);
     }
 
     /** This spec with another graph size and step counts. */
-    public TaskSpec withShape(long ops, long steps, long interval) {
-        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, ops, steps, interval, workUnits, maxPricePerUnit, replayFee,
+    public PostParams withShape(long ops, long steps, long interval) {
+        return new PostParams(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, ops, steps, interval, workUnits, maxPricePerUnit, replayFee,
                 solverStake, numVerifiers, bidWindow, commitWindow, revealWindow, verifyWindow);
     }
 
     /** This spec with {@code n} verifier seats. */
-    public TaskSpec withVerifiers(int n) {
-        return new TaskSpec(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
+    public PostParams withVerifiers(int n) {
+        return new PostParams(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, graphOps, totalSteps, checkpointInterval, workUnits,
                 maxPricePerUnit, replayFee, solverStake, n, bidWindow, commitWindow, revealWindow, verifyWindow);
     }
 
     /** This spec with another graph (root and op count) and init root. */
-    public TaskSpec withGraph(byte[] root, long ops, byte[] init) {
-        return new TaskSpec(specHash, datasetRoot, root, parentModel, init, seedCommit, ops, totalSteps, checkpointInterval, workUnits,
+    public PostParams withGraph(byte[] root, long ops, byte[] init) {
+        return new PostParams(specHash, datasetRoot, root, parentModel, init, seedCommit, ops, totalSteps, checkpointInterval, workUnits,
                 maxPricePerUnit, replayFee, solverStake, numVerifiers, bidWindow, commitWindow, revealWindow, verifyWindow);
     }
 

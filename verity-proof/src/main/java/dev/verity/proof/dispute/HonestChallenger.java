@@ -20,14 +20,14 @@ import java.util.List;
  * An honest verifier driving a dispute: at every round it recomputes what an honest solver would
  * have posted and names the first place the defender's answer departs from it.
  */
-public final class Challenger implements ChallengerMoves {
+public final class HonestChallenger implements ChallengerMoves {
     private final TaskRun run;
     private final SegmentReplayer checkpoints;
     private TrainingState agreed;
     private List<Tensor> honestTrace;
     private Messages.OpTrace posted;
 
-    public Challenger(TaskRun run, BlobStore store, Manifest manifest) {
+    public HonestChallenger(TaskRun run, BlobStore store, Manifest manifest) {
         this.run = run;
         this.checkpoints = new SegmentReplayer(run, store, manifest);
     }

@@ -79,7 +79,7 @@ import org.web3j.utils.Numeric;
  *
  * <p>Every process started is killed by PID at the end, and by a shutdown hook on Ctrl-C.
  */
-public final class Localnet {
+public final class ProcessLocalnet {
     /**
      * @param work       directory for the deployment, configs, keys, homes, logs and blobs
      * @param launcher   the command that runs the {@code verity} CLI in a new JVM: java, its options, -cp, main class
@@ -141,7 +141,7 @@ public final class Localnet {
     private Child blobServer;
     private String blobUrl;
 
-    private Localnet(Options o, PrintStream out) {
+    private ProcessLocalnet(Options o, PrintStream out) {
         this.o = o;
         this.out = out;
         this.deadline = System.nanoTime() + o.timeout().toNanos();
@@ -149,7 +149,7 @@ public final class Localnet {
 
     /** Runs the whole story; never leaves a process behind. */
     public static Outcome run(Options o, PrintStream out) throws Exception {
-        Localnet n = new Localnet(o, out);
+        ProcessLocalnet n = new ProcessLocalnet(o, out);
         Thread hook = new Thread(n::cleanup, "verity-localnet-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {

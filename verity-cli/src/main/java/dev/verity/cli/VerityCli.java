@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
                 NodeCommand.class,
                 LocalnetCommand.class, ExplorerCommand.class, EconCommand.class,
                 CommandLine.HelpCommand.class})
-public final class Verity implements Runnable {
+public final class VerityCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -32,7 +32,7 @@ public final class Verity implements Runnable {
 
     /** As {@link #execute(String...)}, with the factory that builds commands and mixins (tests: a NetworkOptions on the embedded EVM). */
     static int execute(CommandLine.IFactory factory, String... args) {
-        CommandLine cl = new CommandLine(new Verity(), factory);
+        CommandLine cl = new CommandLine(new VerityCli(), factory);
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("verity: " + ex.getMessage());

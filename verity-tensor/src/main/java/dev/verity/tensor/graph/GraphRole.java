@@ -4,7 +4,7 @@ package dev.verity.tensor.graph;
  * Which part of a training step a node belongs to (recorded in the graph, shown in disputes). Each has an explicit
  * {@link #code()}, the byte a graph record carries, so reordering the constants changes no graph root.
  */
-public enum Role {
+public enum GraphRole {
     /** Reads a named state tensor or a named input (dataset arrays, the step counter). */
     SOURCE(0),
     /** Data gather and RNG ops that pick the step's batch. */
@@ -15,7 +15,7 @@ public enum Role {
 
     private final int code;
 
-    Role(int code) {
+    GraphRole(int code) {
         this.code = code;
     }
 
@@ -25,8 +25,8 @@ public enum Role {
     }
 
     /** The role a code names; a code that names none is refused with its value. */
-    public static Role fromCode(int code) {
-        for (Role r : values()) {
+    public static GraphRole fromCode(int code) {
+        for (GraphRole r : values()) {
             if (r.code == code) return r;
         }
         throw new IllegalArgumentException("no graph role has the code " + code);
