@@ -36,11 +36,14 @@ final class EntityPages {
         for (Map<String, Object> a : castList(t.get("verifiers"))) {
             draw.add(List.of(esc(a.get("index")), account(a.get("verifier")), esc(a.get("segment")),
                     Boolean.TRUE.equals(a.get("attested")) ? "<span class=\"ok\">attested</span>" : "not attested",
+                    Boolean.TRUE.equals(a.get("proven")) ? "<span class=\"ok\">proven</span>" : "–",
+                    a.get("jackpot") != null ? "caught: jackpot " + amount(a.get("jackpot"))
+                            : Boolean.TRUE.equals(a.get("forced")) ? "drawn, no jackpot" : "–",
                     Boolean.TRUE.equals(a.get("challenged")) ? "challenged" : "–",
                     Boolean.TRUE.equals(a.get("slashed")) ? "<span class=\"bad\">seat stake slashed</span>" : "–"));
         }
-        b.append("<h2>Verifier draw</h2>").append(table("draw", List.of("seat", "verifier", "segment replayed", "attestation", "dispute",
-                "seat stake"), draw));
+        b.append("<h2>Verifier draw</h2>").append(table("draw", List.of("seat", "verifier", "segment replayed", "attestation",
+                "replay at the probe", "forced error", "dispute", "seat stake"), draw));
         b.append("<h2>Disputes</h2>").append(ExplorerPages.disputeTable(castList(t.get("disputes"))));
         b.append("<h2>Payments</h2>").append(ExplorerPages.timeline(castList(t.get("payments")), false));
         b.append("<h2>Timeline</h2>").append(ExplorerPages.timeline(castList(t.get("timeline")), false));

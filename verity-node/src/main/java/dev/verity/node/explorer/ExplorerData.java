@@ -138,10 +138,13 @@ final class ExplorerData {
         m.put("spec", specBlob(t.spec().specHash()));
         List<Map<String, Object>> draw = new ArrayList<>();
         List<Verity.Assignment> as = v.assignments(id);
+        Map<Long, String> jackpots = new LinkedHashMap<>();
+        for (Verity.JackpotPaid j : v.jackpotsPaid(id)) jackpots.put(j.index(), j.amount().toString());
         for (int i = 0; i < as.size(); i++) {
             Verity.Assignment seat = as.get(i);
             draw.add(row("index", i, "verifier", seat.verifier(), "segment", seat.segment(), "attested", seat.attested(), "challenged",
-                    seat.challenged(), "slashed", seat.slashed()));
+                    seat.challenged(), "slashed", seat.slashed(), "proven", seat.proven(), "forced", seat.forced(), "jackpot",
+                    jackpots.get((long) i)));
         }
         m.put("verifiers", draw);
         List<Map<String, Object>> timeline = events("SELECT * FROM events WHERE task_id = ? ORDER BY block, ord", id);

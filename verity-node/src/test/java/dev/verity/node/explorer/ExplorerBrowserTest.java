@@ -199,8 +199,14 @@ class ExplorerBrowserTest {
         List<Verity.Assignment> draw = v.assignments(1);
         List<WebElement> seats = browser.findElements(By.cssSelector("table.draw tbody tr"));
         assertEquals(draw.size(), seats.size());
+        java.util.Set<Long> won = new java.util.HashSet<>();
+        v.jackpotsPaid(1).forEach(j -> won.add(j.index()));
+        assertFalse(won.isEmpty(), "the demo's rules draw every seat as a forced error: task 1 pays jackpots");
         for (int i = 0; i < draw.size(); i++) {
             assertEquals(draw.get(i).verifier(), seats.get(i).findElement(By.cssSelector("a.addr")).getAttribute("title"));
+            String row = seats.get(i).getText();
+            assertEquals(won.contains((long) i), row.contains("caught: jackpot"), "seat " + i + ": " + row);
+            assertEquals(draw.get(i).proven(), row.contains("proven"), "seat " + i + ": " + row);
         }
         assertEquals(ChainEvents.history(v, v.market, "BidPlaced", 1).size(), rowsWithEvent("BidPlaced"));
         ChainEvents.Event settled = ChainEvents.last(v, v.market, "TaskSettled", 1);
