@@ -210,6 +210,7 @@ public final class Solver implements Role {
         }
         List<Verity.Assignment> seats = v.assignments(id);
         boolean acted = false;
+        ReplayProbe losses = null; // read and hashed once a call, and only when a seat is to be answered
         for (int i = 0; i < seats.size(); i++) {
             if (!seats.get(i).attested() || seats.get(i).answered()) {
                 continue;
@@ -218,7 +219,9 @@ public final class Solver implements Role {
             if (k == 0) {
                 continue;
             }
-            ReplayProbe losses = losses(id, t);
+            if (losses == null) {
+                losses = losses(id, t);
+            }
             v.answerProbe(cfg.account(), id, i, losses, k);
             log.accept(name() + " answers the probe of task " + id + " seat " + i + ": the loss at step " + k + " was "
                     + Float.intBitsToFloat(losses.at(k)));
