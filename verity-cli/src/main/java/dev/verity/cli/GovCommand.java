@@ -269,8 +269,8 @@ public final class GovCommand implements Runnable {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "A proposal's state, voting blocks, votes and quorum, and when it may execute.")
-    static final class StatusCommand implements Callable<Integer> {
+    /** A move on one proposal: its id, the network, and the move itself run with the governance binding. */
+    abstract static class ProposalAction implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "PROPOSAL", description = "the proposal id")
         String id;
 
@@ -284,66 +284,44 @@ public final class GovCommand implements Runnable {
         public Integer call() throws Exception {
             BigInteger pid = proposalId(id);
             try (NetworkOptions.Connection c = net.connect()) {
-                Governance gov = new Governance(c.verity());
-                Proposal p = gov.proposal(pid);
-                PrintWriter out = cmd.commandLine().getOut();
-                printStatus(out, gov, c.verity(), gov.status(pid));
-                out.printf("%-10s %s%n", "proposer", p.proposer());
-                out.printf("%-10s %s%n", "about", p.description());
-                p.setRules(c.verity().params).ifPresent(r -> out.printf("%-10s %s%n", "sets rules", r.asMap()));
+                run(c, new Governance(c.verity()), pid, cmd.commandLine().getOut());
             }
             return 0;
+        }
+
+        abstract void run(NetworkOptions.Connection c, Governance gov, BigInteger pid, PrintWriter out) throws Exception;
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "A proposal's state, voting blocks, votes and quorum, and when it may execute.")
+    static final class StatusCommand extends ProposalAction {
+        @Override
+        void run(NetworkOptions.Connection c, Governance gov, BigInteger pid, PrintWriter out) {
+            Proposal p = gov.proposal(pid);
+            printStatus(out, gov, c.verity(), gov.status(pid));
+            out.printf("%-10s %s%n", "proposer", p.proposer());
+            out.printf("%-10s %s%n", "about", p.description());
+            p.setRules(c.verity().params).ifPresent(r -> out.printf("%-10s %s%n", "sets rules", r.asMap()));
         }
     }
 
     @Command(name = "queue", mixinStandardHelpOptions = true,
             description = "Queue a passed proposal in the timelock (anyone may); prints when it may execute.")
-    static final class Queue implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "PROPOSAL", description = "the proposal id")
-        String id;
-
-        @Mixin
-        NetworkOptions net;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec cmd;
-
+    static final class Queue extends ProposalAction {
         @Override
-        public Integer call() throws Exception {
-            BigInteger pid = proposalId(id);
-            try (NetworkOptions.Connection c = net.connect()) {
-                String me = c.sender("queue");
-                Governance gov = new Governance(c.verity());
-                long eta = gov.queue(me, pid);
-                cmd.commandLine().getOut().println("proposal " + pid + " queued; executable " + TaskCommand.time(eta, c.verity().chain.timestamp()));
-            }
-            return 0;
+        void run(NetworkOptions.Connection c, Governance gov, BigInteger pid, PrintWriter out) {
+            long eta = gov.queue(c.sender("queue"), pid);
+            out.println("proposal " + pid + " queued; executable " + TaskCommand.time(eta, c.verity().chain.timestamp()));
         }
     }
 
     @Command(name = "execute", mixinStandardHelpOptions = true,
             description = "Execute a queued proposal once the timelock's delay has passed (anyone may); prints the rules it set.")
-    static final class Execute implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "PROPOSAL", description = "the proposal id")
-        String id;
-
-        @Mixin
-        NetworkOptions net;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec cmd;
-
+    static final class Execute extends ProposalAction {
         @Override
-        public Integer call() throws Exception {
-            BigInteger pid = proposalId(id);
-            try (NetworkOptions.Connection c = net.connect()) {
-                String me = c.sender("execute");
-                Governance gov = new Governance(c.verity());
-                gov.execute(me, pid);
-                ProposalState s = gov.state(pid);
-                cmd.commandLine().getOut().println("proposal " + pid + " " + s.label().toLowerCase(Locale.ROOT) + "; rules of new tasks: " + gov.rules().asMap());
-            }
-            return 0;
+        void run(NetworkOptions.Connection c, Governance gov, BigInteger pid, PrintWriter out) {
+            gov.execute(c.sender("execute"), pid);
+            ProposalState s = gov.state(pid);
+            out.println("proposal " + pid + " " + s.label().toLowerCase(Locale.ROOT) + "; rules of new tasks: " + gov.rules().asMap());
         }
     }
 }
