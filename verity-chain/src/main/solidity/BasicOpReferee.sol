@@ -13,36 +13,11 @@ import {Philox} from "./Philox.sol";
 contract BasicOpReferee is IReferee {
     using Binary32 for uint32;
 
-    uint8 internal constant ADD = WireCodes.OP_ADD;
-    uint8 internal constant SUB = WireCodes.OP_SUB;
-    uint8 internal constant MUL = WireCodes.OP_MUL;
-    uint8 internal constant DIV = WireCodes.OP_DIV;
-    uint8 internal constant FMA = WireCodes.OP_FMA;
-    uint8 internal constant SQRT = WireCodes.OP_SQRT;
-    uint8 internal constant NEG = WireCodes.OP_NEG;
-    uint8 internal constant ABS = WireCodes.OP_ABS;
-    uint8 internal constant MAX = WireCodes.OP_MAX;
-    uint8 internal constant MIN = WireCodes.OP_MIN;
-    uint8 internal constant GT = WireCodes.OP_GT;
-    uint8 internal constant SELECT = WireCodes.OP_SELECT;
-    uint8 internal constant RINT = WireCodes.OP_RINT;
-    uint8 internal constant SCALB = WireCodes.OP_SCALB;
-    uint8 internal constant GETEXP = WireCodes.OP_GETEXP;
-    uint8 internal constant GETMANT = WireCodes.OP_GETMANT;
-    uint8 internal constant F2I = WireCodes.OP_F2I;
-    uint8 internal constant I2F = WireCodes.OP_I2F;
-    uint8 internal constant PHILOX = WireCodes.OP_PHILOX;
-    uint8 internal constant SHUFFLE = WireCodes.OP_SHUFFLE;
-    uint8 internal constant UNIFORM = WireCodes.OP_UNIFORM;
-    uint8 internal constant OP_COUNT = WireCodes.OP_COUNT;
-
-    /// Tag of a chain link leaf (docs/commitments.md).
-    uint8 internal constant TAG_LINK = WireCodes.TAG_LINK;
     uint256 internal constant OPERAND_BYTES = 13;
 
     /// @notice Number of operands of basic operation `op` (BasicOp.arity()); 0 for an unknown op.
     function arity(uint8 op) public pure returns (uint256) {
-        if (op >= OP_COUNT) return 0;
+        if (op >= WireCodes.OP_COUNT) return 0;
         // ADD SUB MUL DIV FMA SQRT NEG ABS MAX MIN GT SELECT RINT SCALB GETEXP GETMANT F2I I2F PHILOX SHUFFLE UNIFORM
         //  2   2   2   2   3   1    1   1   2   2   2   3      1    2     1      1       1   1   7      6       1
         return uint256(uint8(bytes21(0x020202020301010102020203010201010101070601)[op]));
@@ -97,27 +72,27 @@ contract BasicOpReferee is IReferee {
     /// The operation itself; ok = false where Java's BasicOps.apply throws. v.length == arity(op).
     function _apply(uint8 op, uint32[] memory v) internal pure returns (bool ok, uint32 r) {
         ok = true;
-        if (op == ADD) r = v[0].add(v[1]);
-        else if (op == SUB) r = v[0].sub(v[1]);
-        else if (op == MUL) r = v[0].mul(v[1]);
-        else if (op == DIV) r = v[0].div(v[1]);
-        else if (op == FMA) r = v[0].fma(v[1], v[2]);
-        else if (op == SQRT) r = v[0].sqrt();
-        else if (op == NEG) r = v[0].neg();
-        else if (op == ABS) r = v[0].abs();
-        else if (op == MAX) r = v[0].max(v[1]);
-        else if (op == MIN) r = v[0].min(v[1]);
-        else if (op == GT) r = v[0].gt(v[1]) ? Binary32.ONE : 0;
-        else if (op == SELECT) r = Binary32.select(v[0], v[1], v[2]);
-        else if (op == RINT) r = v[0].rint();
-        else if (op == SCALB) r = v[0].scalb(v[1].toInt());
-        else if (op == GETEXP) r = Binary32.fromInt(v[0].getExponent());
-        else if (op == GETMANT) r = v[0].getMantissa();
-        else if (op == F2I) r = Binary32.asWord(v[0].toInt());
-        else if (op == I2F) r = Binary32.fromInt(Binary32.asInt(v[0]));
-        else if (op == PHILOX) (ok, r) = Philox.word(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
-        else if (op == SHUFFLE) (ok, r) = Philox.sampleAt(v[0], v[1], v[2], v[3], v[4], v[5]);
-        else if (op == UNIFORM) r = v[0].uniform();
+        if (op == WireCodes.OP_ADD) r = v[0].add(v[1]);
+        else if (op == WireCodes.OP_SUB) r = v[0].sub(v[1]);
+        else if (op == WireCodes.OP_MUL) r = v[0].mul(v[1]);
+        else if (op == WireCodes.OP_DIV) r = v[0].div(v[1]);
+        else if (op == WireCodes.OP_FMA) r = v[0].fma(v[1], v[2]);
+        else if (op == WireCodes.OP_SQRT) r = v[0].sqrt();
+        else if (op == WireCodes.OP_NEG) r = v[0].neg();
+        else if (op == WireCodes.OP_ABS) r = v[0].abs();
+        else if (op == WireCodes.OP_MAX) r = v[0].max(v[1]);
+        else if (op == WireCodes.OP_MIN) r = v[0].min(v[1]);
+        else if (op == WireCodes.OP_GT) r = v[0].gt(v[1]) ? Binary32.ONE : 0;
+        else if (op == WireCodes.OP_SELECT) r = Binary32.select(v[0], v[1], v[2]);
+        else if (op == WireCodes.OP_RINT) r = v[0].rint();
+        else if (op == WireCodes.OP_SCALB) r = v[0].scalb(v[1].toInt());
+        else if (op == WireCodes.OP_GETEXP) r = Binary32.fromInt(v[0].getExponent());
+        else if (op == WireCodes.OP_GETMANT) r = v[0].getMantissa();
+        else if (op == WireCodes.OP_F2I) r = Binary32.asWord(v[0].toInt());
+        else if (op == WireCodes.OP_I2F) r = Binary32.fromInt(Binary32.asInt(v[0]));
+        else if (op == WireCodes.OP_PHILOX) (ok, r) = Philox.word(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+        else if (op == WireCodes.OP_SHUFFLE) (ok, r) = Philox.sampleAt(v[0], v[1], v[2], v[3], v[4], v[5]);
+        else if (op == WireCodes.OP_UNIFORM) r = v[0].uniform();
         else ok = false;
     }
 
@@ -134,12 +109,12 @@ contract BasicOpReferee is IReferee {
     /// operation with a float result, both NaN (NaN payloads differ between CPUs). F2I, PHILOX and
     /// SHUFFLE give integers: only identical words agree.
     function resultsAgree(uint8 op, uint32 claimed, uint32 expected) public pure returns (bool) {
-        if (op == F2I || op == PHILOX || op == SHUFFLE) return claimed == expected;
+        if (op == WireCodes.OP_F2I || op == WireCodes.OP_PHILOX || op == WireCodes.OP_SHUFFLE) return claimed == expected;
         return Binary32.same(claimed, expected);
     }
 
     function _recompute(bytes calldata link) internal pure returns (bool wellFormed, uint32 t, uint32 result, bool ok, uint32 expected) {
-        if (link.length < 7 || uint8(link[0]) != TAG_LINK) return (false, 0, 0, false, 0);
+        if (link.length < 7 || uint8(link[0]) != WireCodes.TAG_LINK) return (false, 0, 0, false, 0);
         t = uint32(bytes4(link[1:5]));
         uint8 op = uint8(link[5]);
         uint256 k = uint8(link[6]);
