@@ -9,7 +9,7 @@ import java.util.Arrays;
  * A named, configurable architecture. {@link #logits} appends the forward pass to a graph: from
  * the batch input to logits [rows, classes], one row per label.
  */
-public sealed interface ModelConfig permits ModelConfig.Mlp, ModelConfig.LeNet5, ModelConfig.Gpt {
+public sealed interface ModelConfig permits ModelConfig.Mlp, ModelConfig.LeNet5, ModelConfig.Gpt, ModelConfig.Onnx {
 
     /** "mlp", "lenet5" or "gpt". */
     String name();
@@ -28,6 +28,14 @@ public sealed interface ModelConfig permits ModelConfig.Mlp, ModelConfig.LeNet5,
 
     /** Human-readable summary. */
     String describe();
+
+    /**
+     * Model tensors whose initial values the model itself gives (an imported model's weights), by name; empty for
+     * the built-in architectures, whose tensors start as their init rules prescribe.
+     */
+    default java.util.SortedMap<String, dev.verity.tensor.Tensor> initialTensors() {
+        return java.util.Collections.emptySortedMap();
+    }
 
     static ModelConfig defaults(String name, int classesOrVocab) {
         return switch (name) {
@@ -178,6 +186,77 @@ public sealed interface ModelConfig permits ModelConfig.Mlp, ModelConfig.LeNet5,
         public String describe() {
             return "gpt " + layers + " layers, d_model " + dModel + ", " + heads + " heads, context " + context + ", vocab "
                     + vocab + (dropout > 0 ? ", dropout " + dropout : "");
+        }
+    }
+
+    /**
+     * A model imported from ONNX ({@link dev.verity.tensor.onnx.OnnxImporter}): its forward graph is the file's, its
+     * initial weights the file's initializers, under their names. {@code sha256} is the file's hash (its blob key).
+     */
+    record Onnx(dev.verity.tensor.onnx.OnnxGraph graph, String sha256) implements ModelConfig {
+        public Onnx {
+            java.util.Objects.requireNonNull(graph, "graph");
+            if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("an ONNX model is named by the SHA-256 of its file (64 hex digits)");
+            }
+            int[] out = graph.output().dims();
+            if (out.length < 2 || out[out.length - 1] < 2) {
+                throw new dev.verity.tensor.onnx.OnnxImportException(graph.source() + ": output '" + graph.output().name()
+                        + "' has shape " + Arrays.toString(out) + "; Verity trains models whose output is logits "
+                        + "[batch, classes] or [batch, T, vocab] with a fixed class count");
+            }
+        }
+
+        /** Reads and checks an ONNX file. */
+        public static Onnx read(java.nio.file.Path file) throws java.io.IOException {
+            byte[] bytes = java.nio.file.Files.readAllBytes(file);
+            return of(bytes, file.toString());
+        }
+
+        public static Onnx of(byte[] bytes, String source) {
+            try {
+                String hex = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+                return new Onnx(dev.verity.tensor.onnx.OnnxGraph.read(bytes, source), hex);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "onnx";
+        }
+
+        @Override
+        public boolean isText() {
+            return graph.input().isInteger();
+        }
+
+        @Override
+        public int classes() {
+            int[] out = graph.output().dims();
+            return out[out.length - 1];
+        }
+
+        @Override
+        public int logits(Params p, int x, int step, long seed, boolean train) {
+            return dev.verity.tensor.onnx.OnnxImporter.logits(graph, p, x, step, seed, train);
+        }
+
+        @Override
+        public java.util.SortedMap<String, dev.verity.tensor.Tensor> initialTensors() {
+            java.util.TreeMap<String, dev.verity.tensor.Tensor> out = new java.util.TreeMap<>();
+            for (var e : graph.initializers().entrySet()) {
+                if (e.getValue().isFloat() && e.getValue().shape().length > 0) {
+                    out.put(e.getKey(), new dev.verity.tensor.Tensor(e.getValue().shape(), e.getValue().floats().clone()));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public String describe() {
+            return "onnx " + sha256.substring(0, 12) + " (" + graph.nodes().size() + " nodes, opset " + graph.opset() + ")";
         }
     }
 }

@@ -25,6 +25,7 @@ public final class Params {
 
     private final TreeMap<String, Spec> specs = new TreeMap<>();
     private final TreeMap<String, Integer> nodes = new TreeMap<>();
+    private final TreeMap<String, Spec> buffers = new TreeMap<>();
     private final GraphBuilder g;
     private final long seed;
 
@@ -51,6 +52,24 @@ public final class Params {
         int id = g.state(name, init.stateAttrs(seed, true), shape);
         nodes.put(name, id);
         return id;
+    }
+
+    /**
+     * Declares model state that is not trained by the optimizer but belongs to the model (BatchNorm's running
+     * statistics): a state tensor marked as a model tensor ({@code param} 1, so a fine-tune starts it from the parent
+     * model), updated by the graph itself. Returns the node reading it.
+     */
+    public int buffer(String name, Init init, int... shape) {
+        if (specs.containsKey(name) || buffers.containsKey(name)) {
+            throw new IllegalArgumentException("model tensor '" + name + "' declared twice");
+        }
+        buffers.put(name, new Spec(name, shape, init));
+        return g.state(name, init.stateAttrs(seed, true), shape);
+    }
+
+    /** The buffers declared with {@link #buffer}, by name. */
+    public SortedMap<String, Spec> buffers() {
+        return Collections.unmodifiableSortedMap(buffers);
     }
 
     public SortedMap<String, Spec> specs() {

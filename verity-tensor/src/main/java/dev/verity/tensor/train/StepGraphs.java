@@ -32,8 +32,18 @@ public final class StepGraphs {
         }
     }
 
-    /** A built training step: its graph and the parameters it declared. */
-    public record TrainingStep(Graph graph, SortedMap<String, Params.Spec> params, long paramCount) {
+    /**
+     * A built training step: its graph, the parameters it declared (trained by the optimizer) and the buffers (model
+     * tensors the graph updates itself, as BatchNorm's running statistics).
+     */
+    public record TrainingStep(Graph graph, SortedMap<String, Params.Spec> params, long paramCount,
+                               SortedMap<String, Params.Spec> buffers) {
+        /** Parameters and buffers: every tensor of the trained model, by name. */
+        public SortedMap<String, Params.Spec> modelTensors() {
+            TreeMap<String, Params.Spec> all = new TreeMap<>(params);
+            all.putAll(buffers);
+            return all;
+        }
     }
 
     public static final String STEP = "step";
@@ -132,7 +142,7 @@ public final class StepGraphs {
             }
         }
         g.role(GraphRole.FORWARD);
-        return new TrainingStep(g.build(), p.specs(), p.count());
+        return new TrainingStep(g.build(), p.specs(), p.count(), p.buffers());
     }
 
     /** The state before step 0, as the graph's STATE nodes prescribe it (their init attributes). */

@@ -98,8 +98,17 @@ public final class Trainer {
         return m;
     }
 
+    /** The state before step 0: each state tensor as its init rule says, or as the model gives it (an imported model). */
     public TrainingState initialState() {
-        return new TrainingState(StepGraphs.initialTensors(step), 0, 0, 0);
+        TreeMap<String, Tensor> tensors = StepGraphs.initialTensors(step);
+        var given = model.initialTensors();
+        for (String name : step.modelTensors().keySet()) {
+            Tensor v = given.get(name);
+            if (v != null) {
+                System.arraycopy(v.data(), 0, tensors.get(name).data(), 0, v.size());
+            }
+        }
+        return new TrainingState(tensors, 0, 0, 0);
     }
 
     /** Runs one step on {@code state} and returns the step's loss. */

@@ -1,0 +1,153 @@
+package dev.verity.tensor.onnx;
+
+import dev.verity.tensor.graph.GraphBuilder;
+import java.util.Arrays;
+
+/** The image ops of the importer: Conv, the pools and BatchNormalization in training mode. */
+final class OnnxConvolutions {
+    private OnnxConvolutions() {
+    }
+
+    static void conv(OnnxImporter im, OnnxNode n) {
+        GraphBuilder g = im.graph();
+        noAutoPad(n);
+        if (n.intAttr("group", 1) != 1) {
+            throw OnnxImportException.at(n, "grouped (and depthwise) convolutions are not supported yet; group = "
+                    + n.intAttr("group", 1));
+        }
+        ones(n, "dilations");
+        int x = im.computedInput(n, 0);
+        int w = im.computedInput(n, 1);
+        if (g.shape(x).length != 4) {
+            throw OnnxImportException.at(n, "only 2-D convolutions ([N, C, H, W] inputs) are supported");
+        }
+        int stride = square(n, "strides", 1);
+        int pad = equalPads(n);
+        int bias = n.input(2).isEmpty() ? -1 : im.computedInput(n, 2);
+        im.define(n, g.conv2d(x, w, bias, stride, pad));
+    }
+
+    static void pool(OnnxImporter im, OnnxNode n) {
+        GraphBuilder g = im.graph();
+        noAutoPad(n);
+        ones(n, "dilations");
+        if (n.intAttr("ceil_mode", 0) != 0) {
+            throw OnnxImportException.at(n, "ceil_mode is not supported");
+        }
+        if (equalPads(n) != 0) {
+            throw OnnxImportException.at(n, "padded pooling is not supported");
+        }
+        if (n.outputs().size() > 1 && !n.output(1).isEmpty()) {
+            throw OnnxImportException.at(n, "its indices output is not supported");
+        }
+        int x = im.computedInput(n, 0);
+        int k = square(n, "kernel_shape", -1);
+        int stride = square(n, "strides", 1);
+        im.define(n, n.opType().equals("MaxPool") ? g.maxPool2d(x, k, stride) : g.avgPool2d(x, k, stride));
+    }
+
+    static void globalAveragePool(OnnxImporter im, OnnxNode n) {
+        GraphBuilder g = im.graph();
+        int x = im.computedInput(n, 0);
+        int[] s = g.shape(x);
+        if (s.length != 4) {
+            throw OnnxImportException.at(n, "needs an [N, C, H, W] input, got " + Arrays.toString(s));
+        }
+        if (s[2] == s[3]) {
+            im.define(n, g.avgPool2d(x, s[2], s[2]));
+            return;
+        }
+        im.define(n, g.scale(g.reduceTo(x, s[0], s[1], 1, 1), 1f / (s[2] * s[3])));
+    }
+
+    /**
+     * BatchNormalization in training mode, from existing ops. Per channel c, the batch statistics are over every
+     * other axis: x is laid out as [C, M] (M = N*H*W) and normalised by LAYERNORM (biased variance, as BatchNorm
+     * normalises), then scaled by gamma[c] and shifted by beta[c]. The running statistics are buffers updated as
+     * PyTorch does: running = momentum * running + (1 - momentum) * batch (ONNX's momentum; the variance unbiased).
+     */
+    static void batchNorm(OnnxImporter im, OnnxNode n) {
+        if (!im.training()) {
+            throw OnnxImportException.at(n, "evaluating with running statistics is not supported yet (training is)");
+        }
+        if (n.intAttr("training_mode", n.outputs().size() > 1 ? 1 : 0) != 1) {
+            throw OnnxImportException.at(n, "was exported in inference mode; export with "
+                    + "training=torch.onnx.TrainingMode.TRAINING");
+        }
+        GraphBuilder g = im.graph();
+        int x = im.computedInput(n, 0);
+        int[] s = g.shape(x);
+        if (s.length != 2 && s.length != 4) {
+            throw OnnxImportException.at(n, "needs an [N, C] or [N, C, H, W] input, got " + Arrays.toString(s));
+        }
+        int c = s[1];
+        int m = (int) (g.node(x).numel() / c);
+        int[] perm = s.length == 4 ? new int[] {1, 0, 2, 3} : new int[] {1, 0};
+        int rows = g.reshape(g.transpose(x, perm), c, m);
+        int normal = g.layerNorm(rows, g.constant(1f, m), g.constant(0f, m), n.floatAttr("epsilon", 1e-5f));
+        int gamma = g.reshape(im.computedInput(n, 1), c, 1);
+        int beta = g.reshape(im.computedInput(n, 2), c, 1);
+        int y = g.addOp(g.mul(normal, gamma), beta);
+        int[] cFirst = s.clone();
+        cFirst[0] = s[1];
+        cFirst[1] = s[0];
+        im.define(n, g.transpose(g.reshape(y, cFirst), perm));
+        runningStatistics(im, n, rows, c, m);
+    }
+
+    private static void runningStatistics(OnnxImporter im, OnnxNode n, int rows, int c, int m) {
+        if (m < 2) {
+            throw OnnxImportException.at(n, "needs at least 2 values per channel in a batch for its statistics");
+        }
+        GraphBuilder g = im.graph();
+        float momentum = n.floatAttr("momentum", 0.9f);
+        int mean = g.scale(g.reduceTo(rows, c, 1), 1f / m);
+        int centred = g.sub(rows, mean);
+        int var = g.scale(g.reduceTo(g.mul(centred, centred), c, 1), 1f / (m - 1));
+        int rm = im.computedInput(n, 3);
+        int rv = im.computedInput(n, 4);
+        im.updateBuffer(n.input(3), g.addOp(g.scale(rm, momentum), g.scale(g.reshape(mean, c), 1f - momentum)));
+        im.updateBuffer(n.input(4), g.addOp(g.scale(rv, momentum), g.scale(g.reshape(var, c), 1f - momentum)));
+    }
+
+    private static void noAutoPad(OnnxNode n) {
+        String autoPad = n.stringAttr("auto_pad", "NOTSET");
+        if (!autoPad.equals("NOTSET")) {
+            throw OnnxImportException.at(n, "auto_pad " + autoPad + " is not supported; export with explicit padding");
+        }
+    }
+
+    private static void ones(OnnxNode n, String key) {
+        for (long d : n.intsAttr(key, new long[0])) {
+            if (d != 1) {
+                throw OnnxImportException.at(n, key + " " + Arrays.toString(n.intsAttr(key, null)) + " are not supported");
+            }
+        }
+    }
+
+    /** A 2-D attribute with equal entries (kernel, strides); {@code otherwise} if absent (-1: required). */
+    private static int square(OnnxNode n, String key, int otherwise) {
+        long[] v = n.intsAttr(key, null);
+        if (v == null) {
+            if (otherwise < 0) {
+                throw OnnxImportException.at(n, "needs " + key);
+            }
+            return otherwise;
+        }
+        if (v.length != 2 || v[0] != v[1]) {
+            throw OnnxImportException.at(n, key + " " + Arrays.toString(v) + ": only equal height and width are supported");
+        }
+        return (int) v[0];
+    }
+
+    /** The padding, equal on all four sides (0 when absent). */
+    private static int equalPads(OnnxNode n) {
+        long[] p = n.intsAttr("pads", new long[4]);
+        for (long v : p) {
+            if (v != p[0]) {
+                throw OnnxImportException.at(n, "pads " + Arrays.toString(p) + ": only equal padding on all sides is supported");
+            }
+        }
+        return p.length == 0 ? 0 : (int) p[0];
+    }
+}
