@@ -20,6 +20,11 @@ public sealed interface ModelConfig permits ModelConfig.Mlp, ModelConfig.LeNet5,
     /** Number of classes (vocabulary size for gpt). */
     int classes();
 
+    /** Tokens per training window of a text model (its input [B, T]); a classifier has none. */
+    default int context() {
+        throw new UnsupportedOperationException(name() + " is not a text model");
+    }
+
     /**
      * Appends the forward pass. {@code x} is [B, features] or [B, T]; {@code step} is the step
      * node (for dropout); returns logits [B, classes] or [B*T, vocab].
@@ -236,6 +241,16 @@ public sealed interface ModelConfig permits ModelConfig.Mlp, ModelConfig.LeNet5,
         public int classes() {
             int[] out = graph.output().dims();
             return out[out.length - 1];
+        }
+
+        @Override
+        public int context() {
+            int[] in = graph.input().dims();
+            if (!isText() || in.length != 2 || in[1] < 2) {
+                throw new dev.verity.tensor.onnx.OnnxImportException(graph.source() + ": a token model's input must be "
+                        + "[batch, T] with a fixed T >= 2, got " + Arrays.toString(in));
+            }
+            return in[1];
         }
 
         @Override

@@ -62,7 +62,7 @@ public final class StepGraphs {
         int y;
         Attrs gather = Attrs.builder().put("batch", cfg.batch()).put("seed", cfg.seed()).build();
         if (model.isText()) {
-            int t = ((ModelConfig.Gpt) model).context();
+            int t = model.context();
             int toks = g.input(TOKENS, data.tokens());
             Attrs.Builder w = Attrs.builder().put("batch", cfg.batch()).put("seed", cfg.seed()).put("window", t);
             x = g.add(OpKind.GATHER_WINDOWS, w.put("offset", 0).build(), "inputs", toks, step);

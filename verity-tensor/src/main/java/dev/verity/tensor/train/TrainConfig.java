@@ -43,7 +43,9 @@ public record TrainConfig(int batch, int steps, long seed, Optimizer optimizer, 
                     Schedule.cosine(0.05f, 0, steps, 0f), 0f);
             case "gpt" -> new TrainConfig(32, steps, seed, new Optimizer.AdamW(0.9f, 0.95f, 1e-8f, 0.01f),
                     Schedule.cosine(3e-3f, Math.min(100, steps / 10), steps, 3e-4f), 1f);
-            default -> throw new IllegalArgumentException("unknown model '" + model + "' (known: mlp, lenet5, gpt)");
+            case "onnx" -> new TrainConfig(64, steps, seed, new Optimizer.Sgd(0.9f, 0f),
+                    Schedule.cosine(0.05f, 0, steps, 0f), 0f);
+            default -> throw new IllegalArgumentException("unknown model '" + model + "' (known: mlp, lenet5, gpt, a file.onnx)");
         };
     }
 
