@@ -39,6 +39,7 @@ import argparse
 import gzip
 import io
 import json
+import math
 import os
 import random
 import subprocess
@@ -258,40 +259,42 @@ class Depthwise(nn.Module):
 
 
 class SelfAttention(nn.Module):
-    """Multi-head self-attention written out: one qkv Linear, MatMul, Softmax, MatMul, proj."""
+    """Multi-head self-attention written out: one qkv Linear, MatMul, Softmax, MatMul, proj.
+    Shapes are Python ints fixed at construction (sequence length t), so that the export has
+    constant Reshape shapes and a constant scale rather than traced shape arithmetic."""
 
-    def __init__(self, d, heads, causal_len=0):
+    def __init__(self, d, heads, t, causal=False):
         super().__init__()
-        self.heads = heads
+        self.d, self.heads, self.t, self.hd = d, heads, t, d // heads
+        self.scale = 1.0 / math.sqrt(self.hd)
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
-        if causal_len:
-            self.register_buffer("causal", torch.tril(torch.ones(causal_len, causal_len, dtype=torch.bool)))
+        if causal:
+            # True above the diagonal: the future positions a query must not see.
+            self.register_buffer("future", torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1))
         else:
-            self.causal = None
+            self.future = None
 
     def forward(self, x):
-        b, t, d = x.shape
-        hd = d // self.heads
-        q, k, v = self.qkv(x).split(d, dim=2)
-        q = q.reshape(b, t, self.heads, hd).transpose(1, 2)
-        k = k.reshape(b, t, self.heads, hd).transpose(1, 2)
-        v = v.reshape(b, t, self.heads, hd).transpose(1, 2)
-        att = torch.matmul(q, k.transpose(2, 3)) * (1.0 / hd ** 0.5)
-        if self.causal is not None:
-            att = att.masked_fill(~self.causal, float("-inf"))
+        q, k, v = self.qkv(x).split(self.d, dim=2)
+        q = q.reshape(-1, self.t, self.heads, self.hd).transpose(1, 2)
+        k = k.reshape(-1, self.t, self.heads, self.hd).transpose(1, 2)
+        v = v.reshape(-1, self.t, self.heads, self.hd).transpose(1, 2)
+        att = torch.matmul(q, k.transpose(2, 3)) * self.scale
+        if self.future is not None:
+            att = att.masked_fill(self.future, float("-inf"))
         att = torch.softmax(att, dim=-1)
-        y = torch.matmul(att, v).transpose(1, 2).reshape(b, t, d)
+        y = torch.matmul(att, v).transpose(1, 2).reshape(-1, self.t, self.d)
         return self.proj(y)
 
 
 class Block(nn.Module):
     """Pre-norm transformer block: x + attn(ln1(x)), then x + mlp(ln2(x)) with a GELU MLP."""
 
-    def __init__(self, d, heads, hidden, causal_len=0):
+    def __init__(self, d, heads, hidden, t, causal=False):
         super().__init__()
         self.ln1 = nn.LayerNorm(d)
-        self.attn = SelfAttention(d, heads, causal_len)
+        self.attn = SelfAttention(d, heads, t, causal)
         self.ln2 = nn.LayerNorm(d)
         self.mlp = nn.Sequential(nn.Linear(d, hidden), nn.GELU(), nn.Linear(hidden, d))
 
@@ -308,7 +311,7 @@ class TransformerClassifier(nn.Module):
         super().__init__()
         self.tok = nn.Embedding(vocab, d)
         self.pos = nn.Parameter(torch.randn(t, d) * 0.02)
-        self.blocks = nn.Sequential(*[Block(d, heads, hidden) for _ in range(layers)])
+        self.blocks = nn.Sequential(*[Block(d, heads, hidden, t) for _ in range(layers)])
         self.ln = nn.LayerNorm(d)
         self.head = nn.Linear(d, classes)
 
@@ -325,7 +328,7 @@ class Gpt(nn.Module):
         super().__init__()
         self.tok = nn.Embedding(vocab, d)
         self.pos = nn.Parameter(torch.randn(t, d) * 0.02)
-        self.blocks = nn.Sequential(*[Block(d, heads, hidden, causal_len=t) for _ in range(layers)])
+        self.blocks = nn.Sequential(*[Block(d, heads, hidden, t, causal=True) for _ in range(layers)])
         self.ln = nn.LayerNorm(d)
         self.head = nn.Linear(d, vocab)
 
@@ -393,7 +396,7 @@ TASKS = [
     image_task("depthwise", Depthwise, "Fashion-MNIST 1x14x14: stem Conv 1-8 + BN + ReLU6, then two "
                                        "depthwise-separable blocks (3x3 depthwise conv groups=channels + BN + "
                                        "ReLU6 + 1x1 pointwise conv + BN + ReLU6; 8-16, then 16-32 stride 2), "
-                                       "AdaptiveAvgPool2d(1), Linear 32-10."),
+                                       "AdaptiveAvgPool2d(1), Linear 32-10.", lr=0.125),
     transformer_task(),
     gpt_task(),
 ]
