@@ -14,10 +14,12 @@ For each small model (mlp, cnn_bn, resnet, depthwise, transformer, gpt) this scr
 
    (initial weights as initializers, fixed batch dimension, no dynamic axes), and checks it with
    onnx.checker.check_model;
-3. trains it with torch.optim.SGD(params, lr, momentum=0.9) and mean F.cross_entropy, in
-   model.train() mode, twice from the same initial weights: once in float32 and once with the
-   weights cast to float64, reading the batches in Verity's order (KeyedShuffle.sampleAt over
-   the 64-bit task seed, reimplemented here bit for bit: see philox_block / sample_at);
+3. trains it with torch.optim.SGD(params, lr, momentum=0.9) (momentum passed as float32(0.9),
+   the value Verity and PyTorch's float32 kernels use; lr a float32 value too) and mean
+   F.cross_entropy, in model.train() mode, twice from the same initial weights: once in float32
+   and once with the weights cast to float64, reading the batches in Verity's order
+   (KeyedShuffle.sampleAt over the 64-bit task seed, reimplemented here bit for bit: see
+   philox_block / sample_at);
 4. writes verity-tensor/src/test/resources/dev/verity/tensor/onnx/<name>/ with
    model.onnx, data.npz (x float32 [n, ...] and y int64 [n] for the image classifiers; x int64
    [n, T] token ids and y int64 [n] for the transformer classifier; tokens int64 [L] for gpt)
@@ -61,6 +63,11 @@ OUT = os.path.join(ROOT, "verity-tensor/src/test/resources/dev/verity/tensor/onn
 TASK_SEED = 0x00001234_9ABCDEF0
 TORCH_SEED = 0
 MOMENTUM = 0.9
+# The momentum both float32 trainers really use: Verity keeps it as a float attribute (0.9f) and
+# PyTorch's float32 kernels cast the Python scalar to float. The float64 run uses the same value,
+# so that it is the exact answer to the float32 task rather than to a task with momentum 0.9
+# (the two float64 trajectories differ by up to ~1e-7, a third of PyTorch's own f32 error).
+MOMENTUM_EXACT = float(np.float32(MOMENTUM))
 OPSET = 17
 
 # ---------------------------------------------------------------------------------------------
@@ -422,7 +429,8 @@ def get_batch(spec, rows, dtype):
 def train(model, spec, task, dtype):
     model = model.to(dtype)
     model.train()
-    opt = torch.optim.SGD(model.parameters(), lr=task["lr"], momentum=MOMENTUM)
+    assert float(np.float32(task["lr"])) == task["lr"], "lr must be a float32 value"
+    opt = torch.optim.SGD(model.parameters(), lr=task["lr"], momentum=MOMENTUM_EXACT)
     losses = []
     for step in range(task["steps"]):
         x, y = get_batch(spec, batch_rows(spec, step, task["batch"]), dtype)
@@ -494,6 +502,7 @@ def run(task):
         "torch_seed": TORCH_SEED,
         "lr": task["lr"],
         "momentum": MOMENTUM,
+        "momentum_exact": MOMENTUM_EXACT,
         "params": sum(p.numel() for p in model.parameters()),
         "torch": torch.__version__,
         "onnx": onnx.__version__,
