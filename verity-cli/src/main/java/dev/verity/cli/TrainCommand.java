@@ -1,5 +1,6 @@
 package dev.verity.cli;
 
+import dev.verity.tensor.data.DataFiles;
 import dev.verity.tensor.data.Dataset;
 import dev.verity.tensor.data.Datasets;
 import dev.verity.tensor.data.TextCorpus;
@@ -21,14 +22,21 @@ import picocli.CommandLine.Option;
 
 /** {@code verity train}: trains a named model deterministically and prints its state hash. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train mlp or lenet5 on Fashion-MNIST, or a character-level gpt on the KJV text, bit-reproducibly.")
+        description = "Train mlp or lenet5 on Fashion-MNIST, a character-level gpt on the KJV text, or your own ONNX model "
+                + "on your own data, bit-reproducibly.")
 public final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "mlp, lenet5 or gpt")
+    @Option(names = "--model", required = true, description = "mlp, lenet5, gpt, or a model.onnx exported from PyTorch "
+            + "(torch.onnx.export(..., training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False))")
     String model;
 
-    @Option(names = "--data", description = "Fashion-MNIST IDX directory (mlp, lenet5) or a UTF-8 text file (gpt). "
-            + "Default: the full Fashion-MNIST of Debian's dataset-fashion-mnist if installed, else the shipped subset; the shipped KJV text.")
+    @Option(names = "--data", description = "mlp, lenet5: a Fashion-MNIST IDX directory; gpt: a UTF-8 text file; an ONNX "
+            + "model: .npz (x, y[, x_test, y_test]), .npy, .csv, IDX, a folder of class folders of images, or for a token "
+            + "model a text file or token ids. Default: the full Fashion-MNIST of Debian's dataset-fashion-mnist if "
+            + "installed, else the shipped subset; the shipped KJV text.")
     Path data;
+
+    @Option(names = "--schedule", description = "learning-rate schedule: constant or cosine (default: each model's own)")
+    String schedule;
 
     @Option(names = "--steps", description = "training steps (default: mlp 2000, lenet5 2000, gpt 600)")
     Integer steps;
@@ -85,10 +93,12 @@ public final class TrainCommand implements Callable<Integer> {
             }
             System.setProperty("verity.vector.bits", vectorBits.toString());
         }
-        if (!model.equals("mlp") && !model.equals("lenet5") && !model.equals("gpt")) {
-            throw new IllegalArgumentException("unknown model '" + model + "' (known: mlp, lenet5, gpt)");
+        ModelConfig.Onnx imported = model.endsWith(".onnx") ? ModelConfig.Onnx.read(Path.of(model)) : null;
+        if (imported == null && !model.equals("mlp") && !model.equals("lenet5") && !model.equals("gpt")) {
+            throw new IllegalArgumentException("unknown model '" + model + "' (known: mlp, lenet5, gpt, or a file ending .onnx)");
         }
-        int n = steps != null ? steps : model.equals("gpt") ? 600 : 2000;
+        String arch = imported != null ? "onnx" : model;
+        int n = steps != null ? steps : model.equals("gpt") ? 600 : imported != null ? 200 : 2000;
         if (n < 0 || n > TrainConfig.MAX_STEPS) {
             throw new IllegalArgumentException("--steps must be in [0, 2^24], got " + n);
         }
@@ -101,17 +111,12 @@ public final class TrainCommand implements Callable<Integer> {
         if (checkpointEvery > 0 && save == null) {
             throw new IllegalArgumentException("--checkpoint-every needs --save FILE");
         }
-        TrainConfig cfg = TrainConfig.defaults(model, n, seed);
-        if (batch != null) {
-            cfg = cfg.withBatch(batch);
-        }
-        if (lr != null) {
-            TrainConfig.Schedule s = cfg.schedule();
-            cfg = new TrainConfig(cfg.batch(), cfg.steps(), cfg.seed(), cfg.optimizer(),
-                    new TrainConfig.Schedule(s.kind(), lr, s.warmup(), s.total(), s.stepSize(), s.gamma(), Math.min(s.minLr(), lr)),
-                    cfg.clipNorm());
-        }
+        TrainConfig cfg = config(arch, imported, n);
         if (prove != null) {
+            if (imported != null) {
+                throw new IllegalArgumentException("--prove trains catalog tasks (mlp, lenet5, gpt); an ONNX model is "
+                        + "proven as a task whose spec names it (verity task post)");
+            }
             return ProvenTrain.run(this, cfg, n);
         }
         if (dataset != null || checkpointInterval != null || cheat != null) {
@@ -121,7 +126,20 @@ public final class TrainCommand implements Callable<Integer> {
         ModelConfig mc;
         Datasets.TrainTest images = null;
         TextCorpus corpus = null;
-        if (model.equals("gpt")) {
+        if (imported != null && imported.isText()) {
+            corpus = data == null ? Datasets.kjv() : DataFiles.corpus(data);
+            mc = imported;
+            trainer = Trainer.text(mc, cfg, corpus);
+            System.out.printf("data: %s (%,d tokens, vocabulary %d) from %s%n", corpus.name(), corpus.size(),
+                    corpus.vocabSize(), corpus.source());
+        } else if (imported != null) {
+            images = data == null ? Datasets.fashionMnist(null) : DataFiles.open(data);
+            mc = imported;
+            trainer = Trainer.images(mc, cfg, images.train());
+            System.out.printf("data: %s, %,d train / %s test samples of shape %s, from %s%n", images.train().name(),
+                    images.train().size(), images.test() == null ? "no" : String.format("%,d", images.test().size()),
+                    java.util.Arrays.toString(images.train().sampleShape()), images.source());
+        } else if (model.equals("gpt")) {
             corpus = data == null ? Datasets.kjv() : Datasets.text(data.getFileName().toString(), data);
             mc = ModelConfig.defaults("gpt", corpus.vocabSize());
             trainer = Trainer.text(mc, cfg, corpus);
@@ -186,8 +204,41 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The model's defaults with --batch, --lr and --schedule applied; an ONNX model's batch defaults to its export's. */
+    private TrainConfig config(String arch, ModelConfig.Onnx imported, int n) {
+        TrainConfig cfg = TrainConfig.defaults(arch, n, seed);
+        Integer b = batch;
+        if (b == null && imported != null && imported.graph().input().dims().length > 0
+                && imported.graph().input().dims()[0] > 0) {
+            b = imported.graph().input().dims()[0];
+        }
+        if (b != null) {
+            cfg = cfg.withBatch(b);
+        }
+        TrainConfig.Schedule s = cfg.schedule();
+        float peak = lr != null ? lr : s.lr();
+        String kind = schedule != null ? schedule : s.kind();
+        TrainConfig.Schedule sched = switch (kind) {
+            case "constant" -> TrainConfig.Schedule.constant(peak);
+            case "cosine" -> TrainConfig.Schedule.cosine(peak, s.warmup(), n, Math.min(s.minLr(), peak));
+            default -> throw new IllegalArgumentException("--schedule must be constant or cosine, got '" + kind + "'");
+        };
+        return new TrainConfig(cfg.batch(), cfg.steps(), cfg.seed(), cfg.optimizer(), sched, cfg.clipNorm());
+    }
+
     /** Test accuracy, or validation loss and a sample for gpt. */
     void report(ModelConfig mc, TrainingState state, TextCorpus corpus, Dataset test) {
+        if (mc instanceof ModelConfig.Onnx) {
+            try {
+                if (test != null) {
+                    System.out.printf(Locale.ROOT, "test accuracy: %.2f%% (%d samples)%n",
+                            100 * Evaluator.accuracy(mc, state, test), test.size());
+                }
+            } catch (IllegalArgumentException e) {
+                System.out.println("test accuracy: not measured: " + e.getMessage());
+            }
+            return;
+        }
         if (model.equals("gpt")) {
             ModelConfig.Gpt g = (ModelConfig.Gpt) mc;
             double val = Evaluator.validationLoss(g, state, corpus, 512);
