@@ -36,8 +36,17 @@ public final class Datasets {
     private Datasets() {
     }
 
-    /** A training set and a test set. */
+    /** A training set and a test set; {@code test} is null where the data has no test split (see {@link #hasTest()}). */
     public record TrainTest(Dataset train, Dataset test) {
+        public TrainTest {
+            java.util.Objects.requireNonNull(train, "train");
+        }
+
+        /** Whether there is a test split. */
+        public boolean hasTest() {
+            return test != null;
+        }
+
         /** Where the data came from (the train set's source; the test set's is the same place). */
         public String source() {
             return train.source();

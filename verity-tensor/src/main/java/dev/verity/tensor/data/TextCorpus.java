@@ -4,7 +4,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A character-level text corpus for next-character prediction.
+ * A token stream for next-token prediction: a character-level corpus of a text ({@link #of}), or a
+ * corpus of token ids made by a tokenizer elsewhere ({@link #ofTokens}).
  *
  * <p>The vocabulary is the sorted set of distinct Unicode code points of the text (sorted by code
  * point value, so it does not depend on the locale or on hash order); token {@code i} stands for
@@ -12,6 +13,10 @@ import java.util.Objects;
  * {@code size() / 10} tokens, integer division) is the validation split, the rest the training
  * split. A window of length T at offset o of a split is input {@code split[o .. o+T)} and target
  * {@code split[o+1 .. o+T+1)}: each target is the token after its input.
+ *
+ * <p>A corpus of token ids has the vocabulary {@code 0 .. vocabSize-1} (each id stands for
+ * itself) and no text: {@link #encode} and {@link #decode} refuse it, since the tokenizer that maps
+ * ids to text is not known here.
  */
 public final class TextCorpus {
     /** Which part of the token stream. */
@@ -34,13 +39,15 @@ public final class TextCorpus {
     private final int[] vocab;
     private final int[] tokens;
     private final int trainSize;
+    private final boolean hasText;
 
-    private TextCorpus(String name, String source, int[] vocab, int[] tokens) {
+    private TextCorpus(String name, String source, int[] vocab, int[] tokens, boolean hasText) {
         this.name = name;
         this.source = source;
         this.vocab = vocab;
         this.tokens = tokens;
         this.trainSize = tokens.length - tokens.length / 10;
+        this.hasText = hasText;
     }
 
     /** Builds the corpus of {@code text}, with the vocabulary of exactly its characters. */
@@ -52,8 +59,32 @@ public final class TextCorpus {
         }
         int[] cps = text.codePoints().toArray();
         int[] vocab = Arrays.stream(cps).distinct().sorted().toArray();
-        TextCorpus c = new TextCorpus(name, source, vocab, new int[0]);
-        return new TextCorpus(name, source, vocab, c.encodeCodePoints(cps));
+        TextCorpus c = new TextCorpus(name, source, vocab, new int[0], true);
+        return new TextCorpus(name, source, vocab, c.encodeCodePoints(cps), true);
+    }
+
+    /**
+     * A corpus of token ids (copied), each in {@code [0, vocabSize)}; its vocabulary is
+     * {@code 0 .. vocabSize-1} and it has no text.
+     */
+    public static TextCorpus ofTokens(String name, String source, int[] tokens, int vocabSize) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(source, "source");
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("corpus " + name + ": no tokens");
+        }
+        if (vocabSize < 1) {
+            throw new IllegalArgumentException("corpus " + name + ": vocabSize must be >= 1, got " + vocabSize);
+        }
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocabSize) {
+                throw new IllegalArgumentException("corpus " + name + ": token " + i + " is " + tokens[i]
+                        + ", outside the vocabulary [0, " + vocabSize + ")");
+            }
+        }
+        int[] vocab = new int[vocabSize];
+        Arrays.setAll(vocab, i -> i);
+        return new TextCorpus(name, source, vocab, tokens.clone(), false);
     }
 
     public String name() {
@@ -65,7 +96,12 @@ public final class TextCorpus {
         return source;
     }
 
-    /** The vocabulary: distinct code points in increasing order (a copy). */
+    /** Whether the tokens stand for characters of a text ({@link #of}), not ids of an outside tokenizer ({@link #ofTokens}). */
+    public boolean hasText() {
+        return hasText;
+    }
+
+    /** The vocabulary: distinct code points in increasing order, or {@code 0 .. vocabSize-1} for token ids (a copy). */
     public int[] vocab() {
         return vocab.clone();
     }
@@ -152,6 +188,7 @@ public final class TextCorpus {
 
     /** Token ids of {@code text}; every character must be in the vocabulary. */
     public int[] encode(String text) {
+        requireText();
         return encodeCodePoints(text.codePoints().toArray());
     }
 
@@ -170,6 +207,7 @@ public final class TextCorpus {
 
     /** The text of token ids. */
     public String decode(int[] ids) {
+        requireText();
         StringBuilder sb = new StringBuilder(ids.length);
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= vocab.length) {
@@ -179,6 +217,13 @@ public final class TextCorpus {
             sb.appendCodePoint(vocab[ids[i]]);
         }
         return sb.toString();
+    }
+
+    private void requireText() {
+        if (!hasText) {
+            throw new IllegalStateException("corpus " + name + " holds token ids, not characters: it has no text to"
+                    + " encode or decode");
+        }
     }
 
     @Override
