@@ -461,6 +461,12 @@ def export_onnx(model, example):
     return proto.SerializeToString(), proto
 
 
+# Float64 runs from initial weights each scaled by (1 + PERTURBATION * N(0, 1)): the envelope of how far noise of that
+# relative size, once in the weights, carries these (ReLU- and max-pool-kinked, hence sensitive) trajectories.
+PERTURBATION = 1e-5
+PERTURBED_RUNS = 4
+
+
 def run(task):
     name = task["name"]
     spec = task["make"]()
@@ -485,6 +491,16 @@ def run(task):
     m64 = task["make"]()["model"]
     m64.load_state_dict(initial)
     loss_f64 = train(m64, spec, task, torch.float64)
+
+    perturbed = []
+    for k in range(PERTURBED_RUNS):  # what rounding-sized noise does to this trajectory (see PERTURBATION)
+        mp = task["make"]()["model"]
+        mp.load_state_dict(initial)
+        gen = torch.Generator().manual_seed(1000 + k)
+        with torch.no_grad():
+            for q in mp.parameters():
+                q.mul_(1 + PERTURBATION * torch.randn(q.shape, generator=gen))
+        perturbed.append(train(mp, spec, task, torch.float64))
 
     d = [abs(a - b) for a, b in zip(loss_f32, loss_f64)]
     rel = [abs(a - b) / abs(b) for a, b in zip(loss_f32, loss_f64)]
@@ -512,6 +528,8 @@ def run(task):
         "data": {"kind": "rows" if spec["kind"] == "rows" else "windows", "samples": spec["n"]},
         "loss_f32": loss_f32,
         "loss_f64": loss_f64,
+        "perturbation": PERTURBATION,
+        "loss_f64_perturbed": perturbed,
         "max_abs_diff_f32_f64": max(d),
         "max_rel_diff_f32_f64": max(rel),
         "batch_indices": [batch_rows(spec, s, task["batch"]) for s in range(3)],

@@ -37,6 +37,10 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
         if ((parentRoot == null) != (parentBlob == null)) {
             throw new SpecException("parent", "needs both root and blob");
         }
+        if (model instanceof ModelConfig.Onnx && parentRoot == null) {
+            throw new SpecException("parent", "an ONNX model starts from its initializers: name them as the parent "
+                    + "model (verity model put FILE.onnx prints the root and blob)");
+        }
     }
 
     /** Thrown for an invalid spec; the message names the field. */
@@ -58,7 +62,23 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
 
     // ---- parsing -----------------------------------------------------------------------------
 
+    /** Where an ONNX model named by a spec comes from: the file's bytes by their SHA-256 (a blob store). */
+    @FunctionalInterface
+    public interface ModelFiles {
+        byte[] get(String sha256) throws java.io.IOException;
+
+        /** For specs read where no blob store is at hand: an ONNX model is an error that says so. */
+        ModelFiles NONE = key -> {
+            throw new SpecException("model.blob", "an ONNX model is read from a blob store, and none was given");
+        };
+    }
+
     public static TaskSpec parse(String json) {
+        return parse(json, ModelFiles.NONE);
+    }
+
+    /** Parses a spec, reading an ONNX model it names from {@code models} (checked against its hash). */
+    public static TaskSpec parse(String json, ModelFiles models) {
         JsonNode root;
         try {
             root = JSON.readTree(json);
@@ -74,7 +94,7 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
         if (version != VERSION) {
             throw new SpecException("version", "this Verity reads version " + VERSION + ", got " + version);
         }
-        ModelConfig model = model(object(root, "model"));
+        ModelConfig model = model(object(root, "model"), models);
         JsonNode ds = object(root, "dataset");
         only(ds, "dataset.", Set.of("name", "root"));
         String dsName = string(ds, "dataset.name", "name");
@@ -103,10 +123,14 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
         return new TaskSpec(model, dsName, dsRoot, parentRoot, parentBlob, train, c);
     }
 
-    private static ModelConfig model(JsonNode m) {
+    private static ModelConfig model(JsonNode m, ModelFiles models) {
         String arch = string(m, "model.arch", "arch");
         try {
             return switch (arch) {
+                case "onnx" -> {
+                    only(m, "model.", Set.of("arch", "blob"));
+                    yield onnx(hash(m, "model.blob", "blob"), models);
+                }
                 case "mlp" -> {
                     only(m, "model.", Set.of("arch", "sizes"));
                     JsonNode s = m.get("sizes");
@@ -135,13 +159,28 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
                             integer(m, "context", 2, 4096, "model.context"), integer(m, "vocab", 2, 1 << 20, "model.vocab"),
                             m.has("dropout") ? number(m, "model.dropout", "dropout", 0, 0.99) : 0f);
                 }
-                default -> throw new SpecException("model.arch", "unknown architecture '" + arch + "' (known: mlp, lenet5, gpt)");
+                default -> throw new SpecException("model.arch", "unknown architecture '" + arch
+                        + "' (known: mlp, lenet5, gpt, onnx)");
             };
         } catch (SpecException e) {
             throw e;
         } catch (IllegalArgumentException e) {
             throw new SpecException("model", e.getMessage());
         }
+    }
+
+    private static ModelConfig onnx(String key, ModelFiles models) {
+        byte[] bytes;
+        try {
+            bytes = models.get(key);
+        } catch (java.io.IOException e) {
+            throw new SpecException("model.blob", "cannot read ONNX model " + key + ": " + e.getMessage());
+        }
+        ModelConfig.Onnx o = ModelConfig.Onnx.of(bytes, "blob " + key);
+        if (!o.sha256().equals(key)) {
+            throw new SpecException("model.blob", "the blob read for " + key + " hashes to " + o.sha256());
+        }
+        return o;
     }
 
     private static TrainConfig.Optimizer optimizer(JsonNode o) {
@@ -272,6 +311,7 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
             case ModelConfig.LeNet5 l -> m.put("arch", "lenet5").put("side", l.side()).put("classes", l.classes());
             case ModelConfig.Gpt g -> m.put("arch", "gpt").put("layers", g.layers()).put("dModel", g.dModel())
                     .put("heads", g.heads()).put("context", g.context()).put("vocab", g.vocab()).put("dropout", g.dropout());
+            case ModelConfig.Onnx o -> m.put("arch", "onnx").put("blob", o.sha256());
         }
         r.putObject("dataset").put("name", dataset).put("root", datasetRoot);
         if (parentRoot != null) {
