@@ -182,9 +182,23 @@ public final class NumpyData {
                 }
                 yield f;
             }
+            case INT8, INT16, INT32, INT64, UINT16 -> integerFeatures(x.longs(), perSample, what);
             default -> throw new IOException(what + ": features of type " + x.type() + " are not supported (float32,"
-                    + " float64 or uint8; convert with x.astype(np.float32))");
+                    + " float64, uint8, or integers such as token ids; convert with x.astype(np.float32))");
         };
+    }
+
+    /** Integer features (token ids of sequences): exact as floats up to 2^24, the largest id a float holds exactly. */
+    private static float[] integerFeatures(long[] v, int perSample, String what) throws IOException {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            if (Math.abs(v[i]) > (1 << 24)) {
+                throw new IOException(what + ": sample " + i / perSample + " (element " + i % perSample + ") is " + v[i]
+                        + "; integer features must be within +-2^24 to be exact as float32");
+            }
+            f[i] = v[i];
+        }
+        return f;
     }
 
     private static float[] checkFinite(float[] f, int perSample, String what) throws IOException {

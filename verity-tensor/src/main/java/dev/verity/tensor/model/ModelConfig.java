@@ -232,9 +232,10 @@ public sealed interface ModelConfig permits ModelConfig.Mlp, ModelConfig.LeNet5,
             return "onnx";
         }
 
+        /** A token model: integer input [B, T] and logits for every position [B, T, vocab] (next-token training). */
         @Override
         public boolean isText() {
-            return graph.input().isInteger();
+            return graph.input().isInteger() && graph.output().dims().length == 3;
         }
 
         @Override

@@ -11,10 +11,6 @@ final class OnnxConvolutions {
     static void conv(OnnxImporter im, OnnxNode n) {
         GraphBuilder g = im.graph();
         noAutoPad(n);
-        if (n.intAttr("group", 1) != 1) {
-            throw OnnxImportException.at(n, "grouped (and depthwise) convolutions are not supported yet; group = "
-                    + n.intAttr("group", 1));
-        }
         ones(n, "dilations");
         int x = im.computedInput(n, 0);
         int w = im.computedInput(n, 1);
@@ -24,7 +20,32 @@ final class OnnxConvolutions {
         int stride = square(n, "strides", 1);
         int pad = equalPads(n);
         int bias = n.input(2).isEmpty() ? -1 : im.computedInput(n, 2);
-        im.define(n, g.conv2d(x, w, bias, stride, pad));
+        int groups = (int) n.intAttr("group", 1);
+        im.define(n, groups == 1 ? g.conv2d(x, w, bias, stride, pad) : grouped(n, g, x, w, bias, stride, pad, groups));
+    }
+
+    /**
+     * A grouped (or depthwise) convolution as one convolution per group on its slice of the channels, concatenated:
+     * the same sums in the same order as a grouped kernel, from the existing CONV2D, SLICE and CONCAT (one op per
+     * group, so a depthwise layer of C channels is C small convolutions; correct, not fast).
+     */
+    private static int grouped(OnnxNode n, GraphBuilder g, int x, int w, int bias, int stride, int pad, int groups) {
+        int c = g.shape(x)[1];
+        int oc = g.shape(w)[0];
+        if (groups < 1 || c % groups != 0 || oc % groups != 0 || g.shape(w)[1] != c / groups) {
+            throw OnnxImportException.at(n, "group " + groups + " does not divide " + c + " input and " + oc
+                    + " output channels");
+        }
+        int ci = c / groups;
+        int co = oc / groups;
+        int[] parts = new int[groups];
+        for (int k = 0; k < groups; k++) {
+            int xk = g.slice(x, 1, k * ci, (k + 1) * ci);
+            int wk = g.slice(w, 0, k * co, (k + 1) * co);
+            int bk = bias < 0 ? -1 : g.slice(bias, 0, k * co, (k + 1) * co);
+            parts[k] = g.conv2d(xk, wk, bk, stride, pad);
+        }
+        return g.concat(1, parts);
     }
 
     static void pool(OnnxImporter im, OnnxNode n) {

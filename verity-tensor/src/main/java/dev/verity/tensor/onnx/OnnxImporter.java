@@ -32,10 +32,10 @@ import java.util.TreeSet;
 public final class OnnxImporter {
     /** The ONNX op types the importer reads (plus the GELU pattern Div, Erf, Add, Mul, Mul). */
     public static final SortedSet<String> SUPPORTED = Collections.unmodifiableSortedSet(new TreeSet<>(List.of(
-            "Add", "AveragePool", "BatchNormalization", "Cast", "Concat", "Constant", "ConstantOfShape", "Conv", "Div",
+            "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv", "Div",
             "Dropout", "Erf", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "Identity", "LayerNormalization",
             "LogSoftmax", "MatMul", "MaxPool", "Mul", "Range", "ReduceMean", "ReduceSum", "Relu", "Reshape", "Shape",
-            "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze")));
+            "Sigmoid", "Slice", "Softmax", "Split", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze", "Where")));
 
     /**
      * Every op kind an imported training step may contain: what the forward translation emits, the gradients
@@ -51,7 +51,7 @@ public final class OnnxImporter {
             OpKind.CONV2D_GRAD_INPUT, OpKind.CONV2D_GRAD_WEIGHT, OpKind.MAXPOOL2D, OpKind.MAXPOOL2D_GRAD,
             OpKind.AVGPOOL2D, OpKind.AVGPOOL2D_GRAD, OpKind.LAYERNORM, OpKind.LAYERNORM_GRAD_INPUT,
             OpKind.LAYERNORM_GRAD_GAMMA, OpKind.EMBEDDING, OpKind.EMBEDDING_GRAD, OpKind.RESHAPE, OpKind.TRANSPOSE,
-            OpKind.SLICE, OpKind.CONCAT, OpKind.PAD_SLICE, OpKind.SGD_BUF, OpKind.SGD_PARAM, OpKind.ADAM_M,
+            OpKind.SLICE, OpKind.CONCAT, OpKind.PAD_SLICE, OpKind.CAUSAL_MASK, OpKind.SGD_BUF, OpKind.SGD_PARAM, OpKind.ADAM_M,
             OpKind.ADAM_V, OpKind.ADAMW_PARAM, OpKind.POW_UPDATE, OpKind.GRAD_NORM_SQ, OpKind.CLIP_SCALE,
             OpKind.LR_SCHEDULE));
 
@@ -234,11 +234,14 @@ public final class OnnxImporter {
             case "Unsqueeze", "Squeeze" -> squeeze(n);
             case "Concat" -> concat(n);
             case "Slice" -> slice(n);
+            case "Split" -> split(n);
+            case "Where" -> where(n);
             case "Reshape" -> reshape(n);
             case "Flatten" -> flatten(n);
             case "Transpose" -> transpose(n);
             case "Add", "Sub", "Mul", "Div" -> binary(n);
             case "Relu" -> put(n, g.relu(computed(n.input(0), n.name())));
+            case "Clip" -> clip(n);
             case "Sigmoid" -> put(n, g.sigmoid(computed(n.input(0), n.name())));
             case "Tanh" -> put(n, g.tanh(computed(n.input(0), n.name())));
             case GeluPattern.GELU -> put(n, g.gelu(computed(n.input(0), n.name())));
@@ -439,6 +442,67 @@ public final class OnnxImporter {
         put(n, x);
     }
 
+    private void split(OnnxNode n) {
+        int x = computed(n.input(0), n.name());
+        int[] s = g.shape(x);
+        int a = axis(n, n.intAttr("axis", 0), s.length);
+        int parts = n.outputs().size();
+        long[] sizes = !n.input(1).isEmpty() ? folded(n, 1).asLongs() : n.intsAttr("split", null);
+        if (sizes == null) {
+            if (s[a] % parts != 0) {
+                throw OnnxImportException.at(n, "cannot split " + s[a] + " into " + parts + " equal parts");
+            }
+            sizes = new long[parts];
+            Arrays.fill(sizes, s[a] / parts);
+        }
+        if (sizes.length != parts || Arrays.stream(sizes).sum() != s[a]) {
+            throw OnnxImportException.at(n, "split sizes " + Arrays.toString(sizes) + " do not cover " + s[a]);
+        }
+        int at = 0;
+        for (int k = 0; k < parts; k++) {
+            values.put(n.output(k), new Computed(g.slice(x, a, at, at + (int) sizes[k])));
+            at += (int) sizes[k];
+        }
+    }
+
+    /**
+     * Where with a constant condition that is a causal mask over the last two axes: Where(future, fill, scores)
+     * (future[i][j] = j &gt; i) or Where(past, scores, fill) is Verity's CAUSAL_MASK of the scores.
+     */
+    private void where(OnnxNode n) {
+        OnnxTensor cond = folded(n, 0);
+        Value a = value(n.input(1));
+        Value b = value(n.input(2));
+        boolean fillFirst = a instanceof Folded;
+        if (fillFirst == (b instanceof Folded)) {
+            throw OnnxImportException.at(n, "Where is supported as a causal mask: one computed input and one constant fill");
+        }
+        OnnxTensor fill = fillFirst ? ((Folded) a).t() : ((Folded) b).t();
+        int x = fillFirst ? ((Computed) b).id() : ((Computed) a).id();
+        int[] xs = g.shape(x);
+        int t = xs[xs.length - 1];
+        if (xs.length < 2 || xs[xs.length - 2] != t || !isTriangle(cond, t, fillFirst)) {
+            throw OnnxImportException.at(n, "its condition is not a causal mask over the last two axes of "
+                    + Arrays.toString(xs) + " (Verity supports Where only as masked_fill of future positions)");
+        }
+        put(n, g.causalMask(x, fill.scalar()));
+    }
+
+    /** True if cond is [t, t] (possibly with leading 1s) and true exactly where j &gt; i (future) or j &lt;= i. */
+    private static boolean isTriangle(OnnxTensor cond, int t, boolean future) {
+        if (cond.size() != t * t) {
+            return false;
+        }
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j < t; j++) {
+                if ((cond.longAt(i * t + j) != 0) != (future == (j > i))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     private void reshape(OnnxNode n) {
         long[] want = folded(n, 1).asLongs();
         int x = computed(n.input(0), n.name());
@@ -518,6 +582,22 @@ public final class OnnxImporter {
             case "Sub" -> g.sub(x, y);
             default -> g.mul(x, y);
         });
+    }
+
+    /**
+     * Clip(x, 0, hi) (ReLU6 and its kin) as relu(x) - relu(x - hi): equal to min(max(x, 0), hi) wherever x - hi is
+     * exact (x within [hi/2, 2 hi], Sterbenz) and within one ulp of hi beyond; its gradient is 1 inside, 0 outside.
+     */
+    private void clip(OnnxNode n) {
+        int x = computed(n.input(0), n.name());
+        float lo = n.input(1).isEmpty() ? Float.NEGATIVE_INFINITY : folded(n, 1).scalar();
+        float hi = n.input(2).isEmpty() ? Float.POSITIVE_INFINITY : folded(n, 2).scalar();
+        if (lo != 0f || !(hi > 0f)) {
+            throw OnnxImportException.at(n, "Clip is supported with min 0 and a positive max (ReLU6), got [" + lo + ", "
+                    + hi + "]");
+        }
+        int r = g.relu(x);
+        put(n, hi == Float.POSITIVE_INFINITY ? r : g.sub(r, g.relu(g.sub(x, g.constant(hi, 1)))));
     }
 
     private void softmax(OnnxNode n) {

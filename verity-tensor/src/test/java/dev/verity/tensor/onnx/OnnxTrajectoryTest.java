@@ -66,7 +66,7 @@ class OnnxTrajectoryTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mlp", "cnn_bn", "resnet"})
+    @ValueSource(strings = {"mlp", "cnn_bn", "resnet", "depthwise", "transformer", "gpt"})
     void verityFollowsPyTorchsTrajectory(String name) throws Exception {
         Fixture f = Fixture.load(name);
         Trainer t = f.trainer();
@@ -100,7 +100,7 @@ class OnnxTrajectoryTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mlp", "cnn_bn", "resnet"})
+    @ValueSource(strings = {"mlp", "cnn_bn", "resnet", "depthwise", "transformer", "gpt"})
     void batchesAreReadInTheOrderPyTorchUsed(String name) throws Exception {
         Fixture f = Fixture.load(name);
         long seed = f.json().get("seed").asLong();
