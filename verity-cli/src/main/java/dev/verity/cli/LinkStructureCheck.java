@@ -132,6 +132,7 @@ final class LinkStructureCheck {
         b.concat(0, c, s1);
         b.add(OpKind.PAD_SLICE, Attrs.builder().put("axis", 1).put("start", 1).put("size", 4).build(), s1);
         b.add(OpKind.PAD_SLICE, Attrs.builder().put("axis", 2).put("start", 0).put("size", 7).build(), a);
+        importedKinds(b, a);
         Graph g = b.build();
         SplittableRandom r = new SplittableRandom(5);
         java.util.Map<String, Tensor> inputs = new java.util.TreeMap<>();
@@ -156,6 +157,22 @@ final class LinkStructureCheck {
             }
             sites.computeIfAbsent(n.kind(), k -> new ArrayList<>()).add(new Site(n, Commitments.graphRecord(g, n), LinkStructure.dims(shapes), ex));
         }
+    }
+
+    /**
+     * The op kinds an imported ONNX model may hold that none of the three models has (SUB, TANH, SIGMOID, LOG_SOFTMAX,
+     * AVGPOOL2D, SUM, MEAN) and their gradients, appended to the small graph so the contract is held to them too.
+     */
+    private static void importedKinds(GraphBuilder b, int a) {
+        int a2 = b.input("a2", 3, 4, 5);
+        int img = b.input("img", 2, 3, 6, 6);
+        int ls = b.logSoftmax(b.sigmoid(b.tanh(b.sub(a, a2))));
+        int pooled = b.avgPool2d(img, 2, 2);
+        int loss = b.addOp(b.sum(ls), b.mean(pooled));
+        java.util.TreeMap<String, Integer> wrt = new java.util.TreeMap<>();
+        wrt.put("a2", a2);
+        wrt.put("img", img);
+        dev.verity.tensor.graph.Autograd.backward(b, loss, wrt);
     }
 
     /**

@@ -6,6 +6,8 @@ import dev.verity.chain.EmbeddedChain;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import dev.verity.tensor.graph.OpKind;
+import dev.verity.tensor.onnx.OnnxImporter;
 import org.junit.jupiter.api.Test;
 
 class LinkStructureTest {
@@ -31,6 +33,12 @@ class LinkStructureTest {
             // covered = false, which the dispute would treat as "no ruling"
             assertEquals(List.of(), r.rows().stream().filter(x -> !x.covered()).map(x -> x.kind() + ": " + x.example()).toList(),
                     "op kinds the contract does not cover");
+            // an imported ONNX model holds only op kinds the contract rules on (the importer's list, OnnxImporter.EMITS)
+            java.util.Set<OpKind> ruled = new java.util.TreeSet<>();
+            r.rows().stream().filter(LinkStructureCheck.Row::covered).forEach(x -> ruled.add(x.kind()));
+            assertEquals(List.of(), OnnxImporter.EMITS.stream().filter(k -> k != OpKind.STATE && k != OpKind.INPUT
+                    && !k.op().isView() && !ruled.contains(k)).sorted().toList(),
+                    "op kinds an imported model may contain that the contract was not shown to rule on");
         }
     }
 }
