@@ -173,7 +173,7 @@ public final class TaskRun {
         if (!root.equals(spec.parentRoot())) {
             throw new IOException("parent model blob has model root " + root + ", the spec says " + spec.parentRoot());
         }
-        for (var e : trainer.trainingStep().params().entrySet()) {
+        for (var e : trainer.trainingStep().modelTensors().entrySet()) {
             Tensor p = c.tensors().get(e.getKey());
             if (p == null || !java.util.Arrays.equals(p.shape(), e.getValue().shape())) {
                 throw new IOException("parent model has no tensor '" + e.getKey() + "' of shape "
@@ -197,10 +197,10 @@ public final class TaskRun {
         return Commitments.namedTree(Commitments.STATE_TENSOR, params).root();
     }
 
-    /** The parameters (weights only) of a training state. */
+    /** The model tensors of a training state: the parameters and the buffers (BatchNorm's running statistics), no optimizer state. */
     public TreeMap<String, Tensor> params(TrainingState s) {
         TreeMap<String, Tensor> p = new TreeMap<>();
-        for (String name : trainer.trainingStep().params().keySet()) {
+        for (String name : trainer.trainingStep().modelTensors().keySet()) {
             p.put(name, s.tensors().get(name));
         }
         return p;
