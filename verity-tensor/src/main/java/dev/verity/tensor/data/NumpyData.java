@@ -159,9 +159,9 @@ public final class NumpyData {
                         + numClasses + ") for " + numClasses + " classes");
             }
         }
+        float[] features = features(x, xWhat); // first: it checks that x has a sample axis
         int[] shape = x.shape();
-        return new Dataset(name, source, Arrays.copyOfRange(shape, 1, shape.length), features(x, xWhat), labels,
-                numClasses);
+        return new Dataset(name, source, Arrays.copyOfRange(shape, 1, shape.length), features, labels, numClasses);
     }
 
     /** Features as floats by the rules above; {@code what} names the array in messages. */
