@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -177,6 +176,11 @@ class NumpyDataTest {
         NpyArray.ofFloats(new int[] {2}, 1, 2).write(floats);
         msg = assertThrows(IOException.class, () -> NumpyData.corpus(floats, 0)).getMessage();
         assertTrue(msg.contains("1-D integer array"), msg);
-        assertTrue(Files.exists(floats));
+        Path huge = dir.resolve("huge.npy");
+        NpyArray.ofLongs(new int[] {2}, 1, 1L << 24).write(huge);
+        msg = assertThrows(IOException.class, () -> NumpyData.corpus(huge, 0)).getMessage();
+        assertTrue(msg.contains("huge.npy: token 1 is 16777216, outside [0, 16777216)"), msg);
+        assertThrows(IllegalArgumentException.class, () -> TextCorpus.ofTokens("t", "s", new int[] {0, 3}, 3));
+        assertThrows(IllegalArgumentException.class, () -> TextCorpus.ofTokens("t", "s", new int[0], 3));
     }
 }
