@@ -86,33 +86,42 @@ public final class DataFiles {
         return tt;
     }
 
-    /** An IDX image file with its label file, and the t10k pair of a train file as its test split. */
+    /** An IDX image file with its label file, and the t10k pair of a train file as its test split; each raw or gzipped. */
     private static Datasets.TrainTest idxFile(Path images, int numClasses) throws IOException {
-        String name = images.getFileName().toString();
-        Path labels = images.resolveSibling(name.replace("images-idx3", "labels-idx1"));
-        if (!Files.isRegularFile(labels)) {
-            throw new IOException(images + ": no label file " + labels.getFileName() + " beside it");
-        }
+        String base = images.getFileName().toString().replaceFirst("\\.gz$", "");
         Idx.Array trainX = Idx.read(images);
-        Idx.Array trainY = Idx.read(labels);
-        Path testImages = name.startsWith("train-") ? images.resolveSibling("t10k-" + name.substring(6)) : null;
+        Idx.Array trainY = Idx.read(idxPartner(images, base.replace("images-idx3", "labels-idx1")));
+        Path testImages = base.startsWith("train-") ? idxBeside(images, "t10k-" + base.substring(6)) : null;
         Idx.Array testX = null;
         Idx.Array testY = null;
-        if (testImages != null && Files.isRegularFile(testImages)) {
-            Path testLabels = testImages.resolveSibling(testImages.getFileName().toString().replace("images-idx3",
-                    "labels-idx1"));
-            if (!Files.isRegularFile(testLabels)) {
-                throw new IOException(testImages + ": no label file " + testLabels.getFileName() + " beside it");
-            }
+        if (testImages != null) {
             testX = Idx.read(testImages);
-            testY = Idx.read(testLabels);
+            testY = Idx.read(idxPartner(testImages, "t10k-" + base.substring(6).replace("images-idx3", "labels-idx1")));
         }
         int classes = numClasses > 0 ? numClasses : Math.max(maxLabel(trainY), maxLabel(testY)) + 1;
         Path parent = images.toAbsolutePath().getParent();
-        String base = parent == null || parent.getFileName() == null ? "idx" : parent.getFileName().toString();
+        String name = parent == null || parent.getFileName() == null ? "idx" : parent.getFileName().toString();
         String src = images.toAbsolutePath().toString();
-        return new Datasets.TrainTest(Idx.imageDataset(base + "/train", src, trainX, trainY, classes),
-                testX == null ? null : Idx.imageDataset(base + "/test", src, testX, testY, classes));
+        return new Datasets.TrainTest(Idx.imageDataset(name + "/train", src, trainX, trainY, classes),
+                testX == null ? null : Idx.imageDataset(name + "/test", src, testX, testY, classes));
+    }
+
+    /** The file {@code base} or {@code base.gz} beside {@code file}, or null. */
+    private static Path idxBeside(Path file, String base) {
+        for (String n : new String[] {base, base + ".gz"}) {
+            if (Files.isRegularFile(file.resolveSibling(n))) {
+                return file.resolveSibling(n);
+            }
+        }
+        return null;
+    }
+
+    private static Path idxPartner(Path images, String base) throws IOException {
+        Path p = idxBeside(images, base);
+        if (p == null) {
+            throw new IOException(images + ": no label file " + base + " (or " + base + ".gz) beside it");
+        }
+        return p;
     }
 
     private static int maxLabel(Idx.Array labels) {

@@ -122,7 +122,7 @@ public final class ImageFolder {
             int numClasses) throws IOException {
         Image first = decode(files.get(0));
         int per = first.pixels.length;
-        if ((long) per * files.size() > NpyArray.MAX_BYTES / 4) {
+        if ((long) per * files.size() > NpyArray.MAX_BYTES) {
             throw new IOException(source + ": " + files.size() + " images of " + per + " values are too many for one dataset");
         }
         float[] features = new float[per * files.size()];

@@ -45,6 +45,8 @@ import java.util.Arrays;
 public final class NumpyData {
     /** Most classes a label set may imply: a larger label is taken for a corrupt file, not a class. */
     public static final int MAX_CLASSES = 1 << 16;
+    /** Largest vocabulary inferred from token ids: a larger id is taken for a corrupt file, not a token. */
+    public static final int MAX_VOCAB = 1 << 24;
 
     private NumpyData() {
     }
@@ -159,9 +161,9 @@ public final class NumpyData {
                         + numClasses + ") for " + numClasses + " classes");
             }
         }
+        float[] features = features(x, xWhat); // first: it checks that x has a sample axis
         int[] shape = x.shape();
-        return new Dataset(name, source, Arrays.copyOfRange(shape, 1, shape.length), features(x, xWhat), labels,
-                numClasses);
+        return new Dataset(name, source, Arrays.copyOfRange(shape, 1, shape.length), features, labels, numClasses);
     }
 
     /** Features as floats by the rules above; {@code what} names the array in messages. */
@@ -251,7 +253,7 @@ public final class NumpyData {
     /**
      * A corpus of token ids from a 1-D integer array: a {@code .npy}, or an {@code .npz} with the
      * member {@code tokens} (or a single member of any name). {@code vocabSize} 0 means the largest
-     * id plus one. See {@link TextCorpus#ofTokens}.
+     * id plus one, which must then be below {@link #MAX_VOCAB}. See {@link TextCorpus#ofTokens}.
      */
     public static TextCorpus corpus(Path file, int vocabSize) throws IOException {
         String what = file.toString();
@@ -274,7 +276,7 @@ public final class NumpyData {
             throw new IOException(what + ": token ids must be a non-empty 1-D integer array, got " + a.type() + " "
                     + Arrays.toString(a.shape()));
         }
-        long limit = vocabSize > 0 ? vocabSize : Integer.MAX_VALUE - 1L;
+        long limit = vocabSize > 0 ? vocabSize : MAX_VOCAB;
         long[] v = a.longs();
         int[] ids = new int[v.length];
         for (int i = 0; i < v.length; i++) {
