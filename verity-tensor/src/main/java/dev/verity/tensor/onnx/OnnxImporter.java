@@ -168,7 +168,7 @@ public final class OnnxImporter {
         if (!init.isFloat() || init.shape().length == 0) {
             v = new Folded(init);
         } else if (buffers.contains(name)) {
-            v = new Computed(p.buffer(name, uniformInit(init), init.shape()));
+            v = new Computed(p.buffer(name, placeholderInit(init), init.shape()));
         } else {
             v = new Computed(p.get(name, Init.zeros(), init.shape()));
         }
@@ -176,8 +176,8 @@ public final class OnnxImporter {
         return v;
     }
 
-    /** The init a graph records for an imported tensor: its actual values come from the model (a parent). */
-    private static Init uniformInit(OnnxTensor t) {
+    /** The init a graph records for an imported buffer: its actual values come from the model (a parent). */
+    private static Init placeholderInit(OnnxTensor t) {
         return t.isUniform() && t.floatAt(0) == 1f ? Init.ones() : Init.zeros();
     }
 
@@ -612,17 +612,17 @@ public final class OnnxImporter {
     private void matmul(OnnxNode n) {
         int a = computed(n.input(0), n.name());
         int b = computed(n.input(1), n.name());
-        put(n, matmul(n, a, b, false, -1));
+        put(n, matmul(n, a, b));
     }
 
     /** a x b for ranks 2 to 4: a [.., M, K] with a 2-D b folds the leading dims into rows; equal ranks batch. */
-    int matmul(OnnxNode n, int a, int b, boolean transB, int bias) {
+    private int matmul(OnnxNode n, int a, int b) {
         int[] sa = g.shape(a);
         int[] sb = g.shape(b);
         if (sb.length == 2 && sa.length >= 2) {
             int k = sa[sa.length - 1];
             int rows = (int) (g.node(a).numel() / k);
-            int y = g.matmul(sa.length == 2 ? a : g.reshape(a, rows, k), b, false, transB, bias);
+            int y = g.matmul(sa.length == 2 ? a : g.reshape(a, rows, k), b);
             if (sa.length == 2) {
                 return y;
             }
@@ -630,16 +630,16 @@ public final class OnnxImporter {
             out[out.length - 1] = g.shape(y)[1];
             return g.reshape(y, out);
         }
-        if (sa.length == sb.length && sa.length >= 3 && sa.length <= 4 && bias < 0) {
+        if (sa.length == sb.length && sa.length >= 3 && sa.length <= 4) {
             if (sa.length == 3) {
-                return g.matmul(a, b, false, transB, -1);
+                return g.matmul(a, b);
             }
             int batch = sa[0] * sa[1];
             if (sb[0] != sa[0] || sb[1] != sa[1]) {
                 throw OnnxImportException.at(n, "batched matmul of " + Arrays.toString(sa) + " and " + Arrays.toString(sb)
                         + " needs equal batch dimensions");
             }
-            int y = g.matmul(g.reshape(a, batch, sa[2], sa[3]), g.reshape(b, batch, sb[2], sb[3]), false, transB, -1);
+            int y = g.matmul(g.reshape(a, batch, sa[2], sa[3]), g.reshape(b, batch, sb[2], sb[3]));
             int[] ys = g.shape(y);
             return g.reshape(y, sa[0], sa[1], ys[1], ys[2]);
         }
@@ -751,7 +751,7 @@ public final class OnnxImporter {
         put(n, id);
     }
 
-    /** Marks BatchNorm output {@code k} (a running statistic's new value) as the buffer's update. */
+    /** Declares {@code id} the new value of buffer {@code name} after the step (a running statistic). */
     void updateBuffer(String name, int id) {
         g.updateState(name, id);
     }
