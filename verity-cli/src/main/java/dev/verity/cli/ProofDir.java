@@ -21,11 +21,12 @@ record ProofDir(Path dir, TaskSpec spec, Manifest manifest, LocalBlobStore store
             throw new IllegalArgumentException(dir + " is not a proof directory (make one with verity train --prove DIR)");
         }
         try {
-            TaskSpec spec = TaskSpec.parse(Files.readString(dir.resolve("spec.json"), StandardCharsets.UTF_8));
+            String json = Files.readString(dir.resolve("spec.json"), StandardCharsets.UTF_8);
             Manifest m = Manifest.fromJson(Files.readAllBytes(dir.resolve("manifest.json")));
             Path cheatFile = dir.resolve("cheat.txt");
             String cheat = Files.exists(cheatFile) ? Files.readString(cheatFile).trim() : null;
-            return new ProofDir(dir, spec, m, new LocalBlobStore(dir.resolve("blobs")), cheat);
+            LocalBlobStore store = new LocalBlobStore(dir.resolve("blobs")); // also holds an ONNX model and a published dataset
+            return new ProofDir(dir, TaskSpec.parse(json, store), m, store, cheat);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(dir + " has no " + Path.of(e.getFile()).getFileName()
                     + " (make one with verity train --prove DIR)");
@@ -33,6 +34,6 @@ record ProofDir(Path dir, TaskSpec spec, Manifest manifest, LocalBlobStore store
     }
 
     TaskRun run() throws IOException {
-        return TaskRun.open(spec);
+        return TaskRun.open(spec, store);
     }
 }

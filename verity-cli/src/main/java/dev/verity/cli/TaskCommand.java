@@ -75,7 +75,7 @@ public final class TaskCommand implements Runnable {
     }
 
     /** Reads and validates a task spec file: the format {@code verity train --prove} writes and solvers read. */
-    static TaskSpec readSpec(Path file) throws IOException {
+    static TaskSpec readSpec(Path file, BlobStore store) throws IOException {
         String json;
         try {
             json = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
@@ -85,7 +85,7 @@ public final class TaskCommand implements Runnable {
             throw new IllegalArgumentException(file + ": a task spec is UTF-8 JSON; this file is not UTF-8 text");
         }
         try {
-            return TaskSpec.parse(json);
+            return store == null ? TaskSpec.parse(json) : TaskSpec.parse(json, store);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
@@ -112,6 +112,10 @@ public final class TaskCommand implements Runnable {
         @Mixin
         Pricing pricing;
 
+        @Option(names = "--store", paramLabel = "URI", description = "the blob store holding the ONNX model or published dataset "
+                + "the spec names (" + BlobStores.FORMS + ")")
+        String store;
+
         @Option(names = "--fee-bps", defaultValue = "250", description = "the market's fee in basis points (default ${DEFAULT-VALUE}; "
                 + "the other rules are the defaults: `verity gov params` shows a network's)")
         int feeBps;
@@ -121,12 +125,16 @@ public final class TaskCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            TaskSpec spec = readSpec(specFile);
+            BlobStore blobs = store == null ? null : BlobStores.open(store);
+            TaskSpec spec;
             TaskRun run;
             try {
-                run = TaskRun.open(spec);
+                spec = readSpec(specFile, blobs);
+                run = TaskRun.open(spec, blobs);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(specFile + ": " + e.getMessage(), e);
+            } finally {
+                BlobStores.close(blobs);
             }
             TaskQuote q = TaskQuote.of(run, pricing.maxPrice, pricing.verifiers, dev.verity.chain.TaskRules.defaults().withFeeBps(feeBps));
             PrintWriter out = cmd.commandLine().getOut();
@@ -190,14 +198,16 @@ public final class TaskCommand implements Runnable {
             if (maxPrice.signum() <= 0) {
                 throw new IllegalArgumentException("--max-price must be positive");
             }
-            TaskSpec spec = readSpec(specFile);
+            BlobStore store = net.openStore();
+            TaskSpec spec;
             TaskRun run;
             try {
-                run = TaskRun.open(spec); // the data, its root, the model and the size limits; errors name the field
+                spec = readSpec(specFile, store);
+                run = TaskRun.open(spec, store); // the data, its root, the model and the size limits; errors name the field
             } catch (IllegalArgumentException e) {
+                BlobStores.close(store);
                 throw new IllegalArgumentException(specFile + ": " + e.getMessage(), e);
             }
-            BlobStore store = net.openStore();
             try (NetworkOptions.Connection c = net.connect()) {
                 if (spec.parentRoot() != null && !store.has(spec.parentBlob())) {
                     throw new IllegalArgumentException(specFile + ": the parent model blob " + spec.parentBlob() + " is not in the store " + net.store

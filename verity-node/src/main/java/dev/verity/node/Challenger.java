@@ -116,7 +116,7 @@ public final class Challenger implements Role {
 
     private static TaskRun run(BlobStore store, Verity.TaskView t) throws IOException {
         String key = Sha256.hex(t.spec().specHash());
-        return TaskRun.open(TaskSpec.parse(new String(store.get(key), StandardCharsets.UTF_8)));
+        return TaskRun.open(TaskSpec.parse(new String(store.get(key), StandardCharsets.UTF_8), store), store);
     }
 
     private boolean open(Pending p) throws IOException {

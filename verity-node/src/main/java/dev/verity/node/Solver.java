@@ -327,11 +327,11 @@ public final class Solver implements Role {
         TaskRun r = runs.get(id);
         if (r == null) {
             String key = Sha256.hex(t.spec().specHash());
-            TaskSpec spec = TaskSpec.parse(new String(store.get(key), StandardCharsets.UTF_8));
+            TaskSpec spec = TaskSpec.parse(new String(store.get(key), StandardCharsets.UTF_8), store);
             if (!spec.hashHex().equals(key)) {
                 throw new IllegalArgumentException("the spec blob is not in canonical form (its canonical hash is " + spec.hashHex() + ")");
             }
-            r = TaskRun.open(spec);
+            r = TaskRun.open(spec, store);
             runs.put(id, r);
         }
         return r;

@@ -77,7 +77,7 @@ public final class Submitter implements Role {
 
     /** Stores the spec, posts the task with escrow and a seed commitment; returns the task id. */
     public long post(TaskSpec spec) throws IOException {
-        TaskRun run = TaskRun.open(spec);
+        TaskRun run = TaskRun.open(spec, store);
         String key = store.put(spec.canonicalBytes());
         if (!key.equals(spec.hashHex())) {
             throw new IllegalStateException("the spec's blob key " + key + " is not its hash " + spec.hashHex());

@@ -159,9 +159,9 @@ public final class Verifier implements Role {
         SegmentReplayer r = replayers.get(taskId);
         if (r == null) {
             String key = Sha256.hex(t.spec().specHash());
-            TaskSpec spec = TaskSpec.parse(new String(store.get(key), StandardCharsets.UTF_8));
+            TaskSpec spec = TaskSpec.parse(new String(store.get(key), StandardCharsets.UTF_8), store);
             Manifest m = Manifest.fromJson(store.get(Sha256.hex(t.manifestHash())));
-            r = new SegmentReplayer(TaskRun.open(spec), store, m);
+            r = new SegmentReplayer(TaskRun.open(spec, store), store, m);
             replayers.put(taskId, r);
         }
         return r;

@@ -73,8 +73,8 @@ final class ChallengerNode implements Role {
         if (t.status() != Verity.Status.COMMITTED || t.solver().equalsIgnoreCase(account())) {
             return false;
         }
-        TaskSpec spec = TaskSpec.parse(new String(store.get(Sha256.hex(t.spec().specHash())), StandardCharsets.UTF_8));
-        SegmentReplayer r = new SegmentReplayer(TaskRun.open(spec), store, Manifest.fromJson(store.get(Sha256.hex(t.manifestHash()))));
+        TaskSpec spec = TaskSpec.parse(new String(store.get(Sha256.hex(t.spec().specHash())), StandardCharsets.UTF_8), store);
+        SegmentReplayer r = new SegmentReplayer(TaskRun.open(spec, store), store, Manifest.fromJson(store.get(Sha256.hex(t.manifestHash()))));
         SegmentReplayer.Verdict mv = r.checkManifest();
         if (!mv.ok()) {
             log.accept(name() + " audits task " + taskId + ": manifest check '" + mv.check() + "' failed: " + mv.reason());

@@ -178,7 +178,7 @@ public final class NodeDaemon implements AutoCloseable {
                 List<TaskSpec> specs = new ArrayList<>();
                 for (String f : p.tasks()) {
                     try {
-                        specs.add(TaskSpec.parse(Files.readString(Path.of(f))));
+                        specs.add(TaskSpec.parse(Files.readString(Path.of(f)), store));
                     } catch (java.nio.file.NoSuchFileException e) {
                         throw new IllegalArgumentException("node config: submitter task spec " + f + " does not exist");
                     } catch (IllegalArgumentException e) {

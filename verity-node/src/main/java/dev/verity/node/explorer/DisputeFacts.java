@@ -212,7 +212,7 @@ final class DisputeFacts {
     private String readOpName(long taskId, Number idx) {
         try {
             byte[] spec = data.store.get(Sha256.hex(data.v.task(taskId).spec().specHash()));
-            var node = TaskRun.open(TaskSpec.parse(new String(spec, StandardCharsets.UTF_8))).graph().node(idx.intValue());
+            var node = TaskRun.open(TaskSpec.parse(new String(spec, StandardCharsets.UTF_8), data.store), data.store).graph().node(idx.intValue());
             return node.kind() + (node.name() == null ? "" : " " + node.name());
         } catch (IOException | RuntimeException e) {
             return "";

@@ -102,8 +102,8 @@ final class LossCurves implements AutoCloseable {
         if (!manifest.traceRoot().equals(committed) || !Sha256.hex(manifest.traceTree().root()).equals(committed)) {
             throw new IOException("the manifest under the committed hash does not have the committed trace root " + committed);
         }
-        TaskSpec spec = TaskSpec.parse(new String(store.get(Sha256.hex(t.spec().specHash())), StandardCharsets.UTF_8));
-        TaskRun run = TaskRun.open(spec);
+        TaskSpec spec = TaskSpec.parse(new String(store.get(Sha256.hex(t.spec().specHash())), StandardCharsets.UTF_8), store);
+        TaskRun run = TaskRun.open(spec, store);
         SegmentReplayer replayer = new SegmentReplayer(run, store, manifest);
         int landed = 0;
         for (int i = 0; i < replayer.segments(); i++) {

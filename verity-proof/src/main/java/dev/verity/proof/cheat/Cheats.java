@@ -2,6 +2,7 @@ package dev.verity.proof.cheat;
 
 import dev.verity.proof.dispute.Defender;
 import dev.verity.proof.merkle.Sha256;
+import dev.verity.proof.commit.StateCommitment;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;
 import dev.verity.proof.spec.TaskRun;
@@ -251,9 +252,16 @@ public final class Cheats {
                             theirs.traceRoot(), theirs.modelRoot(), theirs.modelBlob());
                 }));
         list.add(new Tamper("made-up-init",
-                "starts from weights the spec does not prescribe (another seed's init) and trains this task's graph honestly from them",
+                "starts from weights the spec does not prescribe (another seed's init; from a parent model, the parent with one "
+                        + "weight nudged) and trains this task's graph honestly from them",
                 (run, store, m) -> {
                     TrainingState start = withSeed(run, run.spec().train().seed() + 7).initialState(store);
+                    if (java.util.Arrays.equals(StateCommitment.rootOf(start), run.initRoot(store))) {
+                        // the seed does not draw the weights of a task with a parent (an imported model): change one
+                        String first = run.trainer().trainingStep().modelTensors().firstKey();
+                        float[] w = start.tensors().get(first).data();
+                        w[0] = Math.nextUp(w[0]);
+                    }
                     return ProvenTraining.trainFrom(run, store, start, new ArrayList<>(), ProvenTraining.HONEST, null).manifest();
                 }));
         list.add(new Tamper("withheld-checkpoint", "trains honestly but never serves one checkpoint (hopes nobody asks)",
@@ -372,13 +380,13 @@ public final class Cheats {
 
     static TaskRun withSeed(TaskRun run, long seed) throws IOException {
         TaskSpec s = run.spec();
-        return TaskRun.open(new TaskSpec(s.model(), s.dataset(), s.datasetRoot(), s.parentRoot(), s.parentBlob(),
-                s.train().withSeed(seed), s.checkpointInterval()));
+        return run.reopen(new TaskSpec(s.model(), s.dataset(), s.datasetRoot(), s.parentRoot(), s.parentBlob(),
+                s.train().withSeed(seed), s.checkpointInterval(), s.prep()));
     }
 
     /** The task's run over a private copy of its data whose labels are shifted by one class. */
     static TaskRun mislabelled(TaskRun run) throws IOException {
-        TaskRun other = TaskRun.open(run.spec());
+        TaskRun other = run.reopen(run.spec());
         Tensor labels = other.trainer().inputs().get(StepGraphs.LABELS);
         if (labels == null) {
             throw new IllegalArgumentException("mislabelled-data needs a labelled dataset; '" + run.spec().dataset() + "' has none");
@@ -399,7 +407,7 @@ public final class Cheats {
         TrainConfig nt = new TrainConfig(t.batch(), t.steps(), t.seed(), t.optimizer(), new TrainConfig.Schedule(sc.kind(),
                 sc.lr() * factor, sc.warmup(), sc.total(), sc.stepSize(), sc.gamma(), Math.min(sc.minLr(), sc.lr() * factor)),
                 t.clipNorm());
-        return TaskRun.open(new TaskSpec(s.model(), s.dataset(), s.datasetRoot(), s.parentRoot(), s.parentBlob(), nt,
-                s.checkpointInterval()));
+        return run.reopen(new TaskSpec(s.model(), s.dataset(), s.datasetRoot(), s.parentRoot(), s.parentBlob(), nt,
+                s.checkpointInterval(), s.prep()));
     }
 }

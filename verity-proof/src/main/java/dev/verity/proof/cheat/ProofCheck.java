@@ -7,12 +7,17 @@ import dev.verity.proof.dispute.Dispute;
 import dev.verity.proof.dispute.LyingChallenger;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;
+import dev.verity.proof.spec.DatasetBlobs;
+import dev.verity.proof.spec.DatasetCatalog;
+import dev.verity.proof.spec.OnnxModelBlobs;
 import dev.verity.proof.spec.TaskRun;
+import dev.verity.proof.store.BlobStore;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.proof.store.LocalBlobStore;
 import dev.verity.proof.verify.SegmentReplayer;
 import dev.verity.tensor.kernel.Parallel;
 import dev.verity.tensor.model.ModelConfig;
+import dev.verity.tensor.train.TrainConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -34,18 +39,60 @@ public final class ProofCheck {
                       String ruling, double seconds) {
     }
 
+    /** How a check's task is made: its spec, after putting what the spec names (a model, a dataset) into the case's store. */
+    @FunctionalInterface
+    public interface TaskSource {
+        TaskSpec spec(long seed, BlobStore store) throws IOException;
+    }
+
     private final Path work;
-    private final String dataset;
-    private final ModelConfig model;
-    private final int steps;
-    private final int interval;
+    private final String title;
+    private final TaskSource source;
 
     public ProofCheck(Path work, String dataset, ModelConfig model, int steps, int interval) {
+        this(work, model.describe() + " on " + dataset, (seed, store) -> catalogSpec(model, dataset, steps, interval, seed));
+    }
+
+    public ProofCheck(Path work, String title, TaskSource source) {
         this.work = work;
-        this.dataset = dataset;
-        this.model = model;
-        this.steps = steps;
-        this.interval = interval;
+        this.title = title;
+        this.source = source;
+    }
+
+    private static TaskSpec catalogSpec(ModelConfig model, String dataset, int steps, int interval, long seed) throws IOException {
+        TaskSpec d = TaskSpec.defaults(model, dataset, TaskRun.datasetRootFor(dataset, model, 16), steps, seed, interval);
+        return new TaskSpec(d.model(), d.dataset(), d.datasetRoot(), null, null, d.train().withBatch(16), interval);
+    }
+
+    /**
+     * An imported model: a PyTorch CNN with two BatchNorm layers (2,794 parameters, exported to ONNX with its initial
+     * weights) on 256 Fashion-MNIST images at 14x14, published to the store as a user publishes them, normalised and
+     * split by the spec; 20 steps, checkpoint every 5. The model and data ship in this module's resources.
+     */
+    public static ProofCheck imported(Path work) throws IOException {
+        Path files = work.resolve("imported-files");
+        Files.createDirectories(files);
+        for (String f : new String[] {"model.onnx", "data.npz"}) {
+            try (var in = ProofCheck.class.getResourceAsStream("imported/" + f)) {
+                if (in == null) {
+                    throw new IOException("resource dev/verity/proof/cheat/imported/" + f + " is missing from the build");
+                }
+                Files.write(files.resolve(f), in.readAllBytes());
+            }
+        }
+        TaskSource src = (seed, store) -> {
+            OnnxModelBlobs.Published m = OnnxModelBlobs.put(store, files.resolve("model.onnx"));
+            DatasetBlobs.Published d = DatasetBlobs.put(store, files.resolve("data.npz"), false, 10);
+            TaskSpec.DataPrep prep = new TaskSpec.DataPrep(d.key(), new float[] {0.286f}, new float[] {0.353f}, 0.125f);
+            String root = dev.verity.proof.merkle.Sha256.hex(TaskRun.datasetRootOf(DatasetCatalog.prepare(d.data(), prep)));
+            TrainConfig train = TrainConfig.defaults(m.model().name(), 20, seed).withBatch(16);
+            return new TaskSpec(m.model(), "fashion-mnist-14px", root, m.parentRoot(), m.parentBlob(), train, 5, prep);
+        };
+        return new ProofCheck(work, "imported ONNX cnn (2 BatchNorm) on published data", src);
+    }
+
+    public String title() {
+        return title;
     }
 
     /** A small fast task: an mlp on 2,000 Fashion-MNIST images, 20 steps, checkpoint every 5. */
@@ -53,9 +100,14 @@ public final class ProofCheck {
         return new ProofCheck(work, "fashion-mnist:2000", new ModelConfig.Mlp(new int[] {784, 32, 10}), 20, 5);
     }
 
+    /** The spec of a task that names nothing from a store (a catalog task). */
     public TaskSpec spec(long seed) throws IOException {
-        TaskSpec d = TaskSpec.defaults(model, dataset, TaskRun.datasetRootFor(dataset, model, 16), steps, seed, interval);
-        return new TaskSpec(d.model(), d.dataset(), d.datasetRoot(), null, null, d.train().withBatch(16), interval);
+        return source.spec(seed, null);
+    }
+
+    /** The spec, with what it names put into {@code store}. */
+    public TaskSpec spec(long seed, BlobStore store) throws IOException {
+        return source.spec(seed, store);
     }
 
     private LocalBlobStore store(String name) throws IOException {
@@ -64,8 +116,8 @@ public final class ProofCheck {
 
     public Row cheat(Cheat cheat, long seed) throws IOException {
         long t0 = System.nanoTime();
-        TaskRun run = TaskRun.open(spec(seed));
         LocalBlobStore store = store("cheat-" + cheat.name());
+        TaskRun run = TaskRun.open(spec(seed, store), store);
         ProvenTraining.StepFunction fn = cheat.stepFunction(run);
         Manifest m = ProvenTraining.train(run, store, fn, null).manifest();
         m = cheat.publish(run, store, m);
@@ -91,8 +143,8 @@ public final class ProofCheck {
 
     public Row lyingChallenger(LyingChallenger.Lie lie, long seed) throws IOException {
         long t0 = System.nanoTime();
-        TaskRun run = TaskRun.open(spec(seed));
         LocalBlobStore store = store("honest-vs-" + lie);
+        TaskRun run = TaskRun.open(spec(seed, store), store);
         Manifest m = ProvenTraining.train(run, store, ProvenTraining.HONEST, null).manifest();
         ChallengerMoves liar = new LyingChallenger(run, lie);
         Dispute.Result d = Dispute.run(run, m, new Defender(run, store, m, ProvenTraining.HONEST, false), liar, 1, null);
@@ -106,8 +158,8 @@ public final class ProofCheck {
         long t0 = System.nanoTime();
         int saved = Parallel.threads();
         try {
-            TaskRun run = TaskRun.open(spec(seed));
             LocalBlobStore store = store("honest-" + seed + "-" + threads);
+            TaskRun run = TaskRun.open(spec(seed, store), store);
             Parallel.setThreads(threads);
             Manifest m = ProvenTraining.train(run, store, ProvenTraining.HONEST, null).manifest();
             // verify with another thread count than the solver used
@@ -149,7 +201,7 @@ public final class ProofCheck {
         long caught = rows.stream().filter(r -> !r.kind().equals("honest") && r.pass()).count();
         long honest = rows.stream().filter(r -> r.kind().equals("honest")).count();
         long flagged = rows.stream().filter(r -> r.kind().equals("honest") && !r.pass()).count();
-        out.printf("cheats caught: %d/%d, honest runs flagged: %d/%d%n", caught, cheats, flagged, honest);
+        out.printf("cheats caught: %d/%d, honest runs flagged: %d/%d (%s)%n", caught, cheats, flagged, honest, title);
         return rows;
     }
 

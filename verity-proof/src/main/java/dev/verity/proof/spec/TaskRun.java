@@ -34,24 +34,37 @@ public final class TaskRun {
     private final Trainer trainer;
     private final MerkleTree graphTree;
     private final byte[] datasetRoot;
+    private final BlobStore store;
 
-    private TaskRun(TaskSpec spec, DatasetCatalog.TaskData data, Trainer trainer) {
+    private TaskRun(TaskSpec spec, DatasetCatalog.TaskData data, Trainer trainer, BlobStore store) {
         this.spec = spec;
+        this.store = store;
         this.data = data;
         this.trainer = trainer;
         this.graphTree = Commitments.graphTree(trainer.trainingStep().graph());
         this.datasetRoot = datasetRoot(trainer);
     }
 
-    /** Resolves the data, checks its root, the model against it, and the spec's size limits. */
+    /** Resolves a catalog dataset, checks its root, the model against it, and the spec's size limits. */
     public static TaskRun open(TaskSpec spec) throws IOException {
-        DatasetCatalog.TaskData data = DatasetCatalog.resolve(spec.dataset());
+        return open(spec, null);
+    }
+
+    /**
+     * Resolves the data (a published dataset from {@code store}, which may be null for a catalog one), checks its root,
+     * the model against it, and the spec's size limits.
+     */
+    public static TaskRun open(TaskSpec spec, BlobStore store) throws IOException {
+        DatasetCatalog.TaskData data = DatasetCatalog.resolve(spec, store);
         Trainer t;
         try {
             if (data.isText()) {
-                if (!(spec.model() instanceof ModelConfig.Gpt g) || g.vocab() != data.corpus().vocabSize()) {
-                    throw new TaskSpec.SpecException("model", "a text task needs a gpt whose vocab is the text's "
-                            + data.corpus().vocabSize() + " symbols");
+                int vocab = data.corpus().vocabSize();
+                boolean fits = spec.model() instanceof ModelConfig.Gpt g ? g.vocab() == vocab
+                        : spec.model().isText() && spec.model().classes() >= vocab;
+                if (!fits) {
+                    throw new TaskSpec.SpecException("model", "a text task needs a token model whose vocabulary holds the "
+                            + "text's " + vocab + " symbols (a gpt's vocab exactly)");
                 }
                 t = Trainer.text(spec.model(), spec.train(), data.corpus());
             } else {
@@ -65,7 +78,7 @@ public final class TaskRun {
         } catch (IllegalArgumentException e) {
             throw new TaskSpec.SpecException("model", e.getMessage());
         }
-        TaskRun run = new TaskRun(spec, data, t);
+        TaskRun run = new TaskRun(spec, data, t, store);
         run.checkLimits();
         String actual = Sha256.hex(run.datasetRoot);
         if (!actual.equals(spec.datasetRoot())) {
@@ -94,6 +107,30 @@ public final class TaskRun {
             throw new TaskSpec.SpecException("steps", String.format("%.3g FLOPs in all exceed the limit of %.3g", total,
                     MAX_TOTAL_FLOPS));
         }
+    }
+
+    /**
+     * The dataset root of data as a task trains on it (after the spec's normalisation and split), without a model: the
+     * arrays {@link Trainer#images} and {@link Trainer#text} take from it. {@code verity data put} prints it.
+     */
+    public static byte[] datasetRootOf(DatasetCatalog.TaskData data) {
+        TreeMap<String, Tensor> arrays = new TreeMap<>();
+        if (data.isText()) {
+            int[] toks = data.corpus().tokens(dev.verity.tensor.data.TextCorpus.Split.TRAIN);
+            float[] f = new float[toks.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = toks[i];
+            }
+            arrays.put(StepGraphs.TOKENS, Tensor.of(new int[] {f.length}, f));
+        } else {
+            arrays.put(StepGraphs.FEATURES, data.train().featuresTensor());
+            float[] labels = new float[data.train().size()];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = data.train().label(i);
+            }
+            arrays.put(StepGraphs.LABELS, Tensor.of(new int[] {labels.length}, labels));
+        }
+        return Commitments.namedTree(Commitments.DATASET_ARRAY, arrays).root();
     }
 
     /** The dataset root of a trainer's data: records 0x30 of its input arrays, in name order. */
@@ -130,6 +167,11 @@ public final class TaskRun {
 
     public TaskSpec spec() {
         return spec;
+    }
+
+    /** Another spec opened from the same blob store as this run (a variant of the task, as a cheat trains). */
+    public TaskRun reopen(TaskSpec other) throws IOException {
+        return open(other, store);
     }
 
     public DatasetCatalog.TaskData data() {

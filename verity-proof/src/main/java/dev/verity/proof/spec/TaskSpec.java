@@ -19,12 +19,73 @@ import java.util.TreeSet;
  * canonical byte form whose SHA-256 is the spec hash.
  */
 public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, String parentRoot, String parentBlob,
-                       TrainConfig train, int checkpointInterval) {
+                       TrainConfig train, int checkpointInterval, DataPrep prep) {
     public static final int VERSION = 1;
     public static final int MAX_STEPS = 1 << 20;
     public static final int MAX_BATCH = 4096;
 
+    /** A spec on a catalog dataset as it ships (no blob, no normalisation, no held-out split). */
+    public TaskSpec(ModelConfig model, String dataset, String datasetRoot, String parentRoot, String parentBlob,
+                    TrainConfig train, int checkpointInterval) {
+        this(model, dataset, datasetRoot, parentRoot, parentBlob, train, checkpointInterval, DataPrep.NONE);
+    }
+
+    /**
+     * Where a dataset's bytes come from and what is done to them before training, all part of the spec and so of what is
+     * proven: the dataset root covers the arrays after these steps.
+     *
+     * @param blob         the dataset's key in the blob store ({@code verity data put}), or null for a catalog dataset
+     * @param mean         per-channel (the first axis of a sample) or single mean subtracted from every feature; empty: none
+     * @param std          matching divisors, each positive; {@code x' = (x - mean[c]) / std[c]} in float32
+     * @param testFraction share of the samples held out (the last ones, in file order) when the data has no test split
+     */
+    public record DataPrep(String blob, float[] mean, float[] std, float testFraction) {
+        public static final DataPrep NONE = new DataPrep(null, new float[0], new float[0], 0f);
+        public static final int MAX_CHANNELS = 4096;
+
+        public DataPrep {
+            if (blob != null && !blob.matches("[0-9a-f]{64}")) {
+                throw new SpecException("dataset.blob", "must be 64 lowercase hex digits");
+            }
+            mean = mean.clone();
+            std = std.clone();
+            if (mean.length != std.length || mean.length > MAX_CHANNELS) {
+                throw new SpecException("dataset.normalize", "needs as many std as mean values (at most " + MAX_CHANNELS
+                        + "), got " + mean.length + " and " + std.length);
+            }
+            for (int i = 0; i < std.length; i++) {
+                if (!Float.isFinite(mean[i]) || !(std[i] > 0) || !Float.isFinite(std[i])) {
+                    throw new SpecException("dataset.normalize", "mean must be finite and std positive and finite; channel "
+                            + i + " has mean " + mean[i] + ", std " + std[i]);
+                }
+            }
+            if (!(testFraction >= 0 && testFraction <= 0.5f)) {
+                throw new SpecException("dataset.testFraction", "must be in [0, 0.5], got " + testFraction);
+            }
+        }
+
+        public boolean normalizes() {
+            return mean.length > 0;
+        }
+
+        public boolean isNone() {
+            return blob == null && mean.length == 0 && testFraction == 0f;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof DataPrep d && java.util.Objects.equals(blob, d.blob) && java.util.Arrays.equals(mean, d.mean)
+                    && java.util.Arrays.equals(std, d.std) && Float.compare(testFraction, d.testFraction) == 0;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(blob, java.util.Arrays.hashCode(mean), java.util.Arrays.hashCode(std), testFraction);
+        }
+    }
+
     public TaskSpec {
+        java.util.Objects.requireNonNull(prep, "prep (DataPrep.NONE for a catalog dataset as it ships)");
         if (checkpointInterval < 1 || checkpointInterval > Math.max(1, train.steps())) {
             throw new SpecException("checkpointInterval", "must be in [1, steps], got " + checkpointInterval);
         }
@@ -96,9 +157,10 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
         }
         ModelConfig model = model(object(root, "model"), models);
         JsonNode ds = object(root, "dataset");
-        only(ds, "dataset.", Set.of("name", "root"));
+        only(ds, "dataset.", Set.of("name", "root", "blob", "normalize", "testFraction"));
         String dsName = string(ds, "dataset.name", "name");
         String dsRoot = hash(ds, "dataset.root", "root");
+        DataPrep prep = dataPrep(ds);
         String parentRoot = null;
         String parentBlob = null;
         if (root.has("parent") && !root.get("parent").isNull()) {
@@ -120,7 +182,41 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
         } catch (IllegalArgumentException e) {
             throw new SpecException("(training)", e.getMessage());
         }
-        return new TaskSpec(model, dsName, dsRoot, parentRoot, parentBlob, train, c);
+        return new TaskSpec(model, dsName, dsRoot, parentRoot, parentBlob, train, c, prep);
+    }
+
+    /** Parses a spec, reading an ONNX model it names from {@code store}. */
+    public static TaskSpec parse(String json, dev.verity.proof.store.BlobStore store) {
+        return parse(json, (ModelFiles) store::get);
+    }
+
+    private static DataPrep dataPrep(JsonNode ds) {
+        String blob = ds.has("blob") ? hash(ds, "dataset.blob", "blob") : null;
+        float[] mean = new float[0];
+        float[] std = new float[0];
+        if (ds.has("normalize")) {
+            JsonNode n = object(ds, "normalize");
+            only(n, "dataset.normalize.", Set.of("mean", "std"));
+            mean = floats(n, "mean", "dataset.normalize.mean");
+            std = floats(n, "std", "dataset.normalize.std");
+        }
+        float test = ds.has("testFraction") ? number(ds, "dataset.testFraction", "testFraction", 0, 0.5) : 0f;
+        return new DataPrep(blob, mean, std, test);
+    }
+
+    private static float[] floats(JsonNode o, String field, String path) {
+        JsonNode a = o.get(field);
+        if (a == null || !a.isArray() || a.isEmpty() || a.size() > DataPrep.MAX_CHANNELS) {
+            throw new SpecException(path, "must be an array of 1 to " + DataPrep.MAX_CHANNELS + " numbers");
+        }
+        float[] f = new float[a.size()];
+        for (int i = 0; i < f.length; i++) {
+            if (!a.get(i).isNumber()) {
+                throw new SpecException(path + "[" + i + "]", "must be a number");
+            }
+            f[i] = (float) a.get(i).asDouble();
+        }
+        return f;
     }
 
     private static ModelConfig model(JsonNode m, ModelFiles models) {
@@ -313,7 +409,22 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
                     .put("heads", g.heads()).put("context", g.context()).put("vocab", g.vocab()).put("dropout", g.dropout());
             case ModelConfig.Onnx o -> m.put("arch", "onnx").put("blob", o.sha256());
         }
-        r.putObject("dataset").put("name", dataset).put("root", datasetRoot);
+        ObjectNode d = r.putObject("dataset").put("name", dataset).put("root", datasetRoot);
+        if (prep.blob() != null) {
+            d.put("blob", prep.blob());
+        }
+        if (prep.normalizes()) {
+            ObjectNode n = d.putObject("normalize");
+            var mean = n.putArray("mean");
+            var std = n.putArray("std");
+            for (int i = 0; i < prep.mean().length; i++) {
+                mean.add(prep.mean()[i]);
+                std.add(prep.std()[i]);
+            }
+        }
+        if (prep.testFraction() != 0f) {
+            d.put("testFraction", prep.testFraction());
+        }
         if (parentRoot != null) {
             r.putObject("parent").put("root", parentRoot).put("blob", parentBlob);
         }
