@@ -152,4 +152,48 @@ class NetworkTest {
             net.checkConservation();
         }
     }
+
+    /**
+     * A user's model and data through the whole network: an ONNX CNN with BatchNorm and a published, normalised dataset
+     * (ProofCheck.imported) are read by every role from the blob store; the honest task settles into the zoo with the
+     * model's running statistics, and a cheater on the same kind of task is disputed on chain and slashed.
+     */
+    @Test
+    void importedModelOnPublishedDataSettlesAndItsCheaterIsSlashed(@TempDir Path dir) throws Exception {
+        ProofCheck imported = ProofCheck.imported(dir.resolve("imported"));
+        try (LocalNet net = LocalNet.start(dir)) {
+            Submitter sub = submitter(net, dir);
+            Solver honest = solver(net, dir, 1, 1, null);
+            Verifier v1 = verifier(net, 4, false);
+            Verifier v2 = verifier(net, 5, true);
+            List<Role> roles = List.of(sub, honest, v1, v2);
+            roles.forEach(Role::join);
+            Network n = new Network(net.verity, roles);
+
+            TaskSpec spec = imported.spec(1, net.store);
+            long t1 = sub.post(spec);
+            n.runUntilFinal(t1, 200);
+            Verity.TaskView t = net.verity.task(t1);
+            assertEquals(Verity.Status.SETTLED, t.status());
+            Zoo.Model m = Zoo.fetch(net.verity, net.store, t.modelRoot());
+            assertTrue(m.tensors().keySet().stream().anyMatch(k -> k.endsWith("running_mean")),
+                    "the zoo model carries BatchNorm's running statistics: " + m.tensors().keySet());
+            assertEquals(Sha256.hex(TaskRun.open(spec, net.store).datasetRoot()), spec.datasetRoot());
+            net.checkConservation();
+
+            Cheat cheat = Cheats.all().stream().filter(x -> x.name().equals("stale-gradients")).findFirst().orElseThrow();
+            Solver cheater = new Solver(new Solver.Config("mallory", net.account(7), MILLI.divide(BigInteger.TWO), 1_000_000, 2,
+                    Verity.ether(1_000)), net.verity, net.store, dir.resolve("mallory"), log, cheat);
+            net.fund(cheater.account(), Verity.ether(2_000));
+            cheater.join();
+            n.add(cheater);
+            long t2 = sub.post(imported.spec(2, net.store));
+            n.runUntilFinal(t2, 300);
+            Verity.TaskView f = net.verity.task(t2);
+            assertEquals(cheater.account(), f.solver());
+            assertEquals(Verity.Status.FAILED, f.status(), "the cheater's task must fail");
+            assertFalse(net.verity.modelRegistered(f.modelRoot()), "a cheater's model never enters the zoo");
+            net.checkConservation();
+        }
+    }
 }
