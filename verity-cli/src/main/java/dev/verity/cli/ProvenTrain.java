@@ -6,6 +6,7 @@ import dev.verity.proof.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;
 import dev.verity.proof.spec.DatasetCatalog;
+import dev.verity.proof.spec.OnnxModelBlobs;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.proof.store.LocalBlobStore;
@@ -24,26 +25,17 @@ final class ProvenTrain {
     }
 
     static int run(TrainCommand cmd, TrainConfig cfg, int steps) throws Exception {
-        if (cmd.resume != null || cmd.save != null || cmd.data != null) {
-            throw new IllegalArgumentException("--prove keeps its own checkpoints: drop --resume, --save and --data "
-                    + "(use --dataset for a catalog dataset)");
+        if (cmd.resume != null || cmd.save != null) {
+            throw new IllegalArgumentException("--prove keeps its own checkpoints: drop --resume and --save");
         }
         if (steps < 1) {
             throw new IllegalArgumentException("--prove needs at least one step");
         }
-        String name = cmd.dataset != null ? cmd.dataset : cmd.model.equals("gpt") ? "kjv" : "fashion-mnist";
-        DatasetCatalog.TaskData data = DatasetCatalog.resolve(name);
-        if (data.isText() != cmd.model.equals("gpt")) {
-            throw new IllegalArgumentException("dataset " + name + " does not fit model " + cmd.model);
-        }
-        ModelConfig mc = ModelConfig.defaults(cmd.model, data.isText() ? data.corpus().vocabSize() : 10);
         // default: a tenth of the run, at least 100 steps (a checkpoint of the mlp costs about a step's time)
         int c = cmd.checkpointInterval != null ? cmd.checkpointInterval : Math.min(steps, Math.max(100, steps / 10));
         if (c < 1 || c > steps) {
             throw new IllegalArgumentException("--checkpoint-interval must be in [1, steps]");
         }
-        TaskSpec spec = new TaskSpec(mc, name, TaskRun.datasetRootFor(name, mc, cfg.batch()), null, null, cfg, c);
-        TaskRun run = TaskRun.open(spec);
         Cheat cheat = null;
         if (cmd.cheat != null) {
             cheat = Cheats.all().stream().filter(x -> x.name().equals(cmd.cheat)).findFirst().orElseThrow(
@@ -55,6 +47,11 @@ final class ProvenTrain {
             throw new IllegalArgumentException(dir + " already holds a proof; use an empty directory");
         }
         LocalBlobStore store = new LocalBlobStore(dir.resolve("blobs"));
+        TaskSpec spec = cmd.model.endsWith(".onnx") ? importedSpec(cmd, cfg, c, store) : catalogSpec(cmd, cfg, c);
+        TaskRun run = TaskRun.open(spec, store);
+        DatasetCatalog.TaskData data = run.data();
+        ModelConfig mc = spec.model();
+        String name = spec.dataset();
         Files.writeString(dir.resolve("spec.json"), spec.canonicalJson(), StandardCharsets.UTF_8);
         System.out.printf("task %s: %s on %s, %d steps, batch %d, checkpoint every %d; %,d work units (%,d FLOPs/step)%n",
                 spec.hashHex().substring(0, 16), mc.describe(), name, steps, cfg.batch(), c, run.workUnits(), run.graph().flops());
@@ -82,5 +79,34 @@ final class ProvenTrain {
         cmd.report(mc, res.finalState(), data.corpus(), data.test());
         System.out.println("state-sha256: " + res.finalState().sha256Hex());
         return 0;
+    }
+
+    /** A catalog task: a built-in model on a shipped dataset. */
+    private static TaskSpec catalogSpec(TrainCommand cmd, TrainConfig cfg, int c) throws Exception {
+        if (cmd.data != null) {
+            throw new IllegalArgumentException("--prove on a built-in model trains a catalog dataset: use --dataset, not --data");
+        }
+        String name = cmd.dataset != null ? cmd.dataset : cmd.model.equals("gpt") ? "kjv" : "fashion-mnist";
+        DatasetCatalog.TaskData data = DatasetCatalog.resolve(name);
+        if (data.isText() != cmd.model.equals("gpt")) {
+            throw new IllegalArgumentException("dataset " + name + " does not fit model " + cmd.model);
+        }
+        ModelConfig mc = ModelConfig.defaults(cmd.model, data.isText() ? data.corpus().vocabSize() : 10);
+        return new TaskSpec(mc, name, TaskRun.datasetRootFor(name, mc, cfg.batch()), null, null, cfg, c);
+    }
+
+    /**
+     * An imported model on the user's data: both published into the proof's own blob store, as `verity task spec` publishes
+     * them to a network's, so the proof directory is a task a stranger can replay.
+     */
+    private static TaskSpec importedSpec(TrainCommand cmd, TrainConfig cfg, int c, LocalBlobStore store) throws Exception {
+        if (cmd.data == null || cmd.dataset != null) {
+            throw new IllegalArgumentException("--prove on an ONNX model trains on your data: give --data FILE (not --dataset)");
+        }
+        OnnxModelBlobs.Published m = OnnxModelBlobs.put(store, Path.of(cmd.model));
+        DataCommand.Kind kind = new DataCommand.Kind();
+        kind.text = m.model().isText();
+        DataCommand.Entry e = DataCommand.publish(store, cmd.data, kind, new DataCommand.Prep());
+        return new TaskSpec(m.model(), e.name(), e.root(), m.parentRoot(), m.parentBlob(), cfg, c, e.prep());
     }
 }

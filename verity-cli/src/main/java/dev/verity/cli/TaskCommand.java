@@ -13,6 +13,7 @@ import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.proof.store.BlobStore;
 import dev.verity.node.blob.BlobStores;
+import dev.verity.proof.store.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -37,7 +38,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code verity task ...}: post a training task, read a task's state. */
 @Command(name = "task", mixinStandardHelpOptions = true, description = "Post training tasks and read their state on chain.",
-        subcommands = {TaskCommand.Post.class, TaskCommand.Status.class, TaskCommand.Quote.class})
+        subcommands = {TaskCommand.Compose.class, TaskCommand.Post.class, TaskCommand.Status.class, TaskCommand.Quote.class})
 public final class TaskCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -99,6 +100,85 @@ public final class TaskCommand implements Runnable {
 
         @Option(names = "--verifiers", defaultValue = "3", description = "verifier seats drawn to replay segments, 1 to 16 (default ${DEFAULT-VALUE})")
         int verifiers;
+    }
+
+    @Command(name = "spec", mixinStandardHelpOptions = true,
+            description = {"Write the spec of a task on your own ONNX model and data: publishes both to the blob store (as `verity "
+                    + "model put` and `verity data put` do) and writes the spec, with the dataset root after --normalize and "
+                    + "--test-fraction, ready for `verity task quote` and `verity task post`."})
+    static final class Compose implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "FILE.onnx", description = "the ONNX model")
+        Path model;
+
+        @Option(names = "--data", required = true, paramLabel = "FILE", description = "the dataset file or folder (docs/data.md)")
+        Path data;
+
+        @Option(names = "--store", required = true, paramLabel = "URI", description = BlobCommand.STORE_HELP)
+        String store;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "where to write the spec (JSON)")
+        Path out;
+
+        @Mixin
+        DataCommand.Prep prep;
+
+        @Option(names = "--classes", paramLabel = "N", defaultValue = "0", description = "classes (default: the largest label plus one)")
+        int classes;
+
+        @Option(names = "--steps", defaultValue = "200", description = "training steps (default ${DEFAULT-VALUE})")
+        int steps;
+
+        @Option(names = "--batch", description = "batch size (default: the batch the model was exported with)")
+        Integer batch;
+
+        @Option(names = "--seed", defaultValue = "1", description = "seed of the data order and dropout (default ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--lr", description = "peak learning rate (default 0.05, SGD with momentum 0.9, cosine schedule)")
+        Float lr;
+
+        @Option(names = "--checkpoint-interval", description = "steps between checkpoints (default: a tenth of the steps)")
+        Integer checkpointInterval;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec cmd;
+
+        @Override
+        public Integer call() throws Exception {
+            if (steps < 1 || steps > TaskSpec.MAX_STEPS) {
+                throw new IllegalArgumentException("--steps must be in [1, " + TaskSpec.MAX_STEPS + "]");
+            }
+            int c = checkpointInterval != null ? checkpointInterval : Math.max(1, steps / 10);
+            BlobStore s = BlobStores.open(store);
+            try {
+                dev.verity.proof.spec.OnnxModelBlobs.Published m = dev.verity.proof.spec.OnnxModelBlobs.put(s, model);
+                DataCommand.Kind kind = new DataCommand.Kind();
+                kind.text = m.model().isText();
+                kind.classes = classes;
+                DataCommand.Entry e = DataCommand.publish(s, data, kind, prep);
+                dev.verity.tensor.train.TrainConfig cfg = dev.verity.tensor.train.TrainConfig.defaults("onnx", steps, seed);
+                int[] dims = m.model().graph().input().dims();
+                int b = batch != null ? batch : dims.length > 0 && dims[0] > 0 ? dims[0] : cfg.batch();
+                var sc = cfg.schedule();
+                float peak = lr != null ? lr : sc.lr();
+                cfg = new dev.verity.tensor.train.TrainConfig(b, steps, seed, cfg.optimizer(),
+                        dev.verity.tensor.train.TrainConfig.Schedule.cosine(peak, sc.warmup(), steps, Math.min(sc.minLr(), peak)),
+                        cfg.clipNorm());
+                TaskSpec spec = new TaskSpec(m.model(), e.name(), e.root(), m.parentRoot(), m.parentBlob(), cfg, c, e.prep());
+                TaskRun run = TaskRun.open(spec, s); // the model against the data, and the size limits, before anyone pays
+                AtomicFiles.write(out, (spec.canonicalJson() + "\n").getBytes(StandardCharsets.UTF_8));
+                PrintWriter w = cmd.commandLine().getOut();
+                w.println("model: " + m.model().describe() + " (blob " + m.modelBlob() + ")");
+                w.println(DataCommand.describe(e) + " (key " + e.published().key() + ")");
+                w.printf(Locale.ROOT, "task %s: %d steps, batch %d, checkpoint every %d; %,d work units%n", spec.hashHex().substring(0, 16),
+                        steps, b, c, run.workUnits());
+                w.println("wrote " + out);
+                w.flush();
+            } finally {
+                BlobStores.close(s);
+            }
+            return 0;
+        }
     }
 
     @Command(name = "quote", mixinStandardHelpOptions = true,

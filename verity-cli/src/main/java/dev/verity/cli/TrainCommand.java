@@ -113,10 +113,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         TrainConfig cfg = config(arch, imported, n);
         if (prove != null) {
-            if (imported != null) {
-                throw new IllegalArgumentException("--prove trains catalog tasks (mlp, lenet5, gpt); an ONNX model is "
-                        + "proven as a task whose spec names it (verity task post)");
-            }
             return ProvenTrain.run(this, cfg, n);
         }
         if (dataset != null || checkpointInterval != null || cheat != null) {

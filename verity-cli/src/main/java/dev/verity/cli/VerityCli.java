@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code verity} command. */
 @Command(name = "verity", mixinStandardHelpOptions = true, version = "verity 0.1.0",
         description = "Trustless deep-learning training: bitwise-reproducible training, proofs of learning, on-chain settlement.",
-        subcommands = {DemoCommand.class, TrainCommand.class, ExportCommand.class, VerifyCommand.class, DisputeCommand.class, ProofCommand.class, ChainCommand.class, BlobCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, ExportCommand.class, VerifyCommand.class, DisputeCommand.class, ProofCommand.class, ChainCommand.class, BlobCommand.class, DataCommand.class, ModelCommand.class,
                 TaskCommand.class, ZooCommand.class, AccountCommand.class, GovCommand.class,
                 NodeCommand.class,
                 LocalnetCommand.class, ExplorerCommand.class, EconCommand.class,

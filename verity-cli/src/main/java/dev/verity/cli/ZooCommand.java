@@ -99,6 +99,10 @@ public final class ZooCommand implements Runnable {
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "where to write the model (safetensors)")
         Path out;
 
+        @Option(names = "--onnx", paramLabel = "FILE", description = "for a model trained from an ONNX import: also write the ONNX "
+                + "model with the trained weights as its initializers, for PyTorch or any ONNX runtime")
+        Path onnx;
+
         @Mixin
         NetworkOptions net;
 
@@ -115,12 +119,37 @@ public final class ZooCommand implements Runnable {
                 byte[] root = Zoo.resolve(c.verity(), hash);
                 Zoo.Model m = Zoo.fetch(c.verity(), store, root);
                 AtomicFiles.write(out, m.safetensors());
+                if (onnx != null) {
+                    writeOnnx(c.verity(), store, m, onnx);
+                }
                 cmd.commandLine().getOut().printf(Locale.ROOT, "model %s (task %d, %d tensors, %,d parameters) verified against the registry; wrote %,d bytes to %s%n",
                         m.rootHex(), m.entry().taskId(), m.tensors().size(), m.parameters(), m.safetensors().length, out);
             } finally {
                 BlobStores.close(store);
             }
             return 0;
+        }
+
+        /** The task's ONNX model (from its spec, by hash) with the zoo's verified weights in place of its initializers. */
+        private void writeOnnx(Verity v, BlobStore store, Zoo.Model m, Path file) throws java.io.IOException {
+            String specKey = Sha256.hex(v.task(m.entry().taskId()).spec().specHash());
+            dev.verity.proof.spec.TaskSpec spec = dev.verity.proof.spec.TaskSpec.parse(
+                    new String(store.get(specKey), java.nio.charset.StandardCharsets.UTF_8), store);
+            if (!(spec.model() instanceof dev.verity.tensor.model.ModelConfig.Onnx o)) {
+                throw new IllegalArgumentException("--onnx: model " + m.rootHex() + " was trained from a built-in "
+                        + spec.model().name() + ", not an ONNX import; its safetensors are written to " + out);
+            }
+            java.util.TreeMap<String, dev.verity.tensor.Tensor> trained = new java.util.TreeMap<>();
+            for (String name : o.initialTensors().keySet()) {
+                dev.verity.tensor.Tensor t = m.tensors().get(name);
+                if (t == null) {
+                    throw new IllegalStateException("the zoo model has no tensor '" + name + "' of its ONNX model");
+                }
+                trained.put(name, t);
+            }
+            AtomicFiles.write(file, dev.verity.tensor.onnx.OnnxExport.withInitializers(store.get(o.sha256()), trained));
+            cmd.commandLine().getOut().printf(Locale.ROOT, "wrote the ONNX model with the trained weights (%d initializers) to %s%n",
+                    trained.size(), file);
         }
     }
 }

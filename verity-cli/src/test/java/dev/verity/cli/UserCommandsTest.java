@@ -195,6 +195,10 @@ class UserCommandsTest {
         Path out2 = dir.resolve("model2.safetensors");
         assertEquals(0, cli("zoo", "get", "0x" + root.substring(0, 10), "--out", out2.toString(), "--store", store.toString()).code());
         assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(out2));
+
+        // a built-in architecture has no ONNX to give back (OwnModelCommandsTest covers an imported one)
+        assertFails(cli("zoo", "get", root, "--out", dir.resolve("m3.safetensors").toString(), "--onnx",
+                dir.resolve("m3.onnx").toString(), "--store", store.toString()), "not an ONNX import");
     }
 
     @Test
@@ -398,4 +402,5 @@ class UserCommandsTest {
         assertFails(run(CommandLine.defaultFactory(), "zoo", "list", "--rpc", "ws://127.0.0.1:1", "--deployment", deployment.toString()),
                 "--rpc must be an http(s) URL");
     }
+
 }

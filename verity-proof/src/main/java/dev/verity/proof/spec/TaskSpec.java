@@ -409,22 +409,7 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
                     .put("heads", g.heads()).put("context", g.context()).put("vocab", g.vocab()).put("dropout", g.dropout());
             case ModelConfig.Onnx o -> m.put("arch", "onnx").put("blob", o.sha256());
         }
-        ObjectNode d = r.putObject("dataset").put("name", dataset).put("root", datasetRoot);
-        if (prep.blob() != null) {
-            d.put("blob", prep.blob());
-        }
-        if (prep.normalizes()) {
-            ObjectNode n = d.putObject("normalize");
-            var mean = n.putArray("mean");
-            var std = n.putArray("std");
-            for (int i = 0; i < prep.mean().length; i++) {
-                mean.add(prep.mean()[i]);
-                std.add(prep.std()[i]);
-            }
-        }
-        if (prep.testFraction() != 0f) {
-            d.put("testFraction", prep.testFraction());
-        }
+        putDataset(r.putObject("dataset"), dataset, datasetRoot, prep);
         if (parentRoot != null) {
             r.putObject("parent").put("root", parentRoot).put("blob", parentBlob);
         }
@@ -441,6 +426,36 @@ public record TaskSpec(ModelConfig model, String dataset, String datasetRoot, St
                 .put("checkpointInterval", checkpointInterval).put("clipNorm", train.clipNorm());
         try {
             return JSON.writeValueAsString(JSON.treeToValue(r, Object.class));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void putDataset(ObjectNode d, String name, String root, DataPrep prep) {
+        d.put("name", name).put("root", root);
+        if (prep.blob() != null) {
+            d.put("blob", prep.blob());
+        }
+        if (prep.normalizes()) {
+            ObjectNode n = d.putObject("normalize");
+            var mean = n.putArray("mean");
+            var std = n.putArray("std");
+            for (int i = 0; i < prep.mean().length; i++) {
+                mean.add(prep.mean()[i]);
+                std.add(prep.std()[i]);
+            }
+        }
+        if (prep.testFraction() != 0f) {
+            d.put("testFraction", prep.testFraction());
+        }
+    }
+
+    /** A spec's {@code dataset} object in canonical form (what {@code verity data put} prints for a spec to hold). */
+    public static String datasetJson(String name, String root, DataPrep prep) {
+        ObjectNode d = JSON.createObjectNode();
+        putDataset(d, name, root, prep);
+        try {
+            return JSON.writeValueAsString(JSON.treeToValue(d, Object.class));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
