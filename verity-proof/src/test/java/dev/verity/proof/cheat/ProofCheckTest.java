@@ -18,10 +18,12 @@ class ProofCheckTest {
     @TempDir
     static Path dir;
     static ProofCheck check;
+    static ProofCheck imported;
 
     @BeforeAll
-    static void setUp() {
+    static void setUp() throws Exception {
         check = ProofCheck.small(dir);
+        imported = ProofCheck.imported(dir.resolve("imported"));
     }
 
     static Stream<Cheat> cheats() {
@@ -62,6 +64,27 @@ class ProofCheckTest {
     void honestRunsAreNeverFlagged() throws Exception {
         for (int t : List.of(1, 2, 4)) {
             ProofCheck.Row r = check.honest(50 + t, t);
+            assertTrue(r.pass(), r.toString());
+        }
+    }
+
+    /** The same library on an imported ONNX model (BatchNorm buffers, a published, normalised dataset): nothing escapes. */
+    @ParameterizedTest(name = "imported: {0}")
+    @MethodSource("cheats")
+    void everyCheatOnAnImportedModelIsCaughtAndLosesItsDispute(Cheat cheat) throws Exception {
+        ProofCheck.Row r = imported.cheat(cheat, 1);
+        System.out.println(r);
+        assertTrue(r.pass(), cheat.name() + " on the imported model: " + r);
+    }
+
+    @Test
+    void honestRunsOfAnImportedModelAreNeverFlaggedAndLiarsLose() throws Exception {
+        for (int t : List.of(1, 2)) {
+            ProofCheck.Row r = imported.honest(60 + t, t);
+            assertTrue(r.pass(), r.toString());
+        }
+        for (LyingChallenger.Lie lie : List.of(LyingChallenger.Lie.values()[0], LyingChallenger.Lie.values()[LyingChallenger.Lie.values().length - 1])) {
+            ProofCheck.Row r = imported.lyingChallenger(lie, 2);
             assertTrue(r.pass(), r.toString());
         }
     }
