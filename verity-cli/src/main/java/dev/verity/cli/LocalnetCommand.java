@@ -31,6 +31,14 @@ final class LocalnetCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "the explorer's port on 127.0.0.1 (default ${DEFAULT-VALUE}; 0: any free port)")
     int port;
 
+    @Option(names = "--task", paramLabel = "SPEC", description = "run your own task (from `verity task spec`) as the market's task, "
+            + "instead of the demo's two; with --task-store, and --explorer to fetch the model with `verity zoo get` afterwards")
+    Path task;
+
+    @Option(names = "--task-store", paramLabel = "DIR", description = "the local blob store `verity task spec --store DIR` published "
+            + "your model and data to; copied to the network's blob server")
+    Path taskStore;
+
     @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS", description = "give up after this long (default ${DEFAULT-VALUE})")
     long timeout;
 
@@ -39,10 +47,17 @@ final class LocalnetCommand implements Callable<Integer> {
         if (timeout < 1) {
             throw new IllegalArgumentException("--timeout must be at least 1 second");
         }
+        if ((task == null) != (taskStore == null)) {
+            throw new IllegalArgumentException("--task and --task-store go together (verity task spec --store DIR writes both)");
+        }
+        if (task != null && (!Files.isRegularFile(task) || !Files.isDirectory(taskStore))) {
+            throw new IllegalArgumentException(!Files.isRegularFile(task) ? "--task: no such spec file: " + task
+                    : "--task-store: no such directory: " + taskStore);
+        }
         Path work = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("verity-localnet");
         // a temp dir goes with the processes, in the same cleanup (so also on Ctrl-C)
         return ProcessLocalnet.run(new ProcessLocalnet.Options(work, launcher(), quiet, faults, Duration.ofSeconds(timeout), keep == null,
-                explorer ? port : -1), System.out)
+                explorer ? port : -1, task, taskStore), System.out)
                 .exitCode();
     }
 

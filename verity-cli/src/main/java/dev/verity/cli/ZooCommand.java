@@ -119,11 +119,11 @@ public final class ZooCommand implements Runnable {
                 byte[] root = Zoo.resolve(c.verity(), hash);
                 Zoo.Model m = Zoo.fetch(c.verity(), store, root);
                 AtomicFiles.write(out, m.safetensors());
+                cmd.commandLine().getOut().printf(Locale.ROOT, "model %s (task %d, %d tensors, %,d parameters) verified against the registry; wrote %,d bytes to %s%n",
+                        m.rootHex(), m.entry().taskId(), m.tensors().size(), m.parameters(), m.safetensors().length, out);
                 if (onnx != null) {
                     writeOnnx(c.verity(), store, m, onnx);
                 }
-                cmd.commandLine().getOut().printf(Locale.ROOT, "model %s (task %d, %d tensors, %,d parameters) verified against the registry; wrote %,d bytes to %s%n",
-                        m.rootHex(), m.entry().taskId(), m.tensors().size(), m.parameters(), m.safetensors().length, out);
             } finally {
                 BlobStores.close(store);
             }

@@ -20,6 +20,7 @@ import dev.verity.proof.merkle.Sha256;
 import dev.verity.proof.run.ProvenTraining;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;
+import dev.verity.proof.store.BlobStore;
 import dev.verity.proof.store.LocalBlobStore;
 import dev.verity.tensor.model.ModelConfig;
 import java.io.BufferedReader;
@@ -95,7 +96,18 @@ public final class ProcessLocalnet {
      * @param explorerPort after the story, keep the network running and serve the explorer on this port (0: any free
      *                     port) until the JVM is asked to stop; -1: stop the network after the story
      */
-    public record Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout, boolean deleteWork, int explorerPort) {
+    /**
+     * @param userSpec  a user's task (spec JSON) to run as the honest market's task instead of the demo's, with no cheater's
+     *                  task after it; null for the demo story
+     * @param userStore the local blob store holding what the user's spec names (its ONNX model, parent, dataset), copied
+     *                  to the network's blob server before the task is posted
+     */
+    public record Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout, boolean deleteWork, int explorerPort,
+                          Path userSpec, Path userStore) {
+        public Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout, boolean deleteWork, int explorerPort) {
+            this(work, launcher, quiet, faults, timeout, deleteWork, explorerPort, null, null);
+        }
+
         public Options(Path work, List<String> launcher, boolean quiet, boolean faults, Duration timeout) {
             this(work, launcher, quiet, faults, timeout, false);
         }
@@ -115,6 +127,16 @@ public final class ProcessLocalnet {
             if (explorerPort < -1 || explorerPort > 65535) {
                 throw new IllegalArgumentException("localnet: the explorer's port must be in [0, 65535], got " + explorerPort);
             }
+            if ((userSpec == null) != (userStore == null)) {
+                throw new IllegalArgumentException("localnet: a task of your own needs both its spec and the store holding its blobs");
+            }
+            if (userSpec != null && faults) {
+                throw new IllegalArgumentException("localnet: --faults runs the demo's own tasks; drop it with --task");
+            }
+        }
+
+        boolean userTask() {
+            return userSpec != null;
         }
     }
 
@@ -345,11 +367,13 @@ public final class ProcessLocalnet {
 
         // Accounts: 0 deploys, 1 is the treasury, the roles have 2..9.
         Map<String, String> who = new LinkedHashMap<>();
-        TaskSpec spec1 = o.faults() ? faultSpec(1) : Demo.spec(1);
+        TaskSpec spec1 = o.userTask() ? userSpec() : o.faults() ? faultSpec(1) : Demo.spec(1);
         TaskSpec spec2 = Demo.spec(2);
         Path specs = Files.createDirectories(work.resolve("specs"));
         Files.write(specs.resolve("task-1.json"), spec1.canonicalBytes());
         Files.write(specs.resolve("task-2.json"), spec2.canonicalBytes());
+        List<String> taskFiles = o.userTask() ? List.of(specs.resolve("task-1.json").toString())
+                : List.of(specs.resolve("task-1.json").toString(), specs.resolve("task-2.json").toString());
 
         String[] labels = {"treasury", "alice (submitter)", "solver bob", "solver carol", "solver dave", "verifier victor", "verifier wendy",
                 "verifier trent (audits all)", "solver mallory"};
@@ -362,7 +386,7 @@ public final class ProcessLocalnet {
         Child alice = node(work, keys.get(2), "alice", "alice (submitter)", "submitter", Map.of("submitter", Map.of(
                 "maxPricePerUnit", "0.01", "replayFee", "0.001", "solverStake", "500", "numVerifiers", o.faults() ? 16 : 3,
                 "bidWindow", 600, "commitWindow", 3600, "revealWindow", 600, "verifyWindow", 600,
-                "tasks", List.of(specs.resolve("task-1.json").toString(), specs.resolve("task-2.json").toString()))));
+                "tasks", taskFiles)));
         String[] sNames = {"bob", "carol", "dave"};
         String[] sPrices = {"0.004", "0.003", "0.002"};
         List<Child> solvers = new ArrayList<>();
@@ -445,53 +469,60 @@ public final class ProcessLocalnet {
                     who.getOrDefault(Abi.wordAddress(z, 4).toLowerCase(Locale.ROOT), Abi.wordAddress(z, 4))));
         }
         conservation(addr, "after task 1");
-
-        say("");
-        Cheat cheat = NodeConfig.cheatNamed(CHEAT);
-        say("== task 2: solver mallory joins, undercuts everyone and cheats (" + cheat.description() + ")");
-        Map<String, BigInteger> stakesBefore = new LinkedHashMap<>();
-        for (Child c : solvers) {
-            stakesBefore.put(account(c), v.staked(account(c)));
+        if (o.userTask() && v.modelRegistered(task1.modelRoot())) {
+            say("your model: verity zoo get " + Sha256.hex(task1.modelRoot()) + " --rpc " + hardhat.url + " --deployment " + deployment
+                    + " --store " + blobUrl + " --out model.safetensors --onnx model.onnx (while the network runs: --explorer)");
         }
-        mallory.start();
-        children.add(mallory);
-        stakesBefore.put(account(mallory), Verity.ether(1_000)); // what it stakes when it joins
+
+        Verity.TaskView task2 = null;
         boolean[] restarted = {false};
-        drive(() -> v.taskCount() >= 2 && SubmitterNode.isFinal(v.task(2)) && v.openDisputes(2) == 0, () -> {
-            if (o.faults() && !restarted[0] && v.taskCount() >= 2 && v.task(2).status() == Verity.Status.BIDDING) {
-                restarted[0] = true;
-                long pid = alice.pid();
-                alice.stop();
-                say("fault: submitter alice stopped (SIGTERM, pid " + pid + ") with task 2 open; restarting it from its config and home directory");
-                alice.start();
-            }
-        });
-        Verity.TaskView task2 = v.task(2);
-        Demo.checkCheatersTask(v, task2, account(mallory), who.getOrDefault(task2.solver(), task2.solver()), failures);
         int disputes = 0;
         int won = 0;
-        for (ChainEvents.Event e : allDisputes()) {
-            disputes++;
-            Verity.DisputeView dv = v.dispute(e.topicLong(1));
-            if (dv.nextRound() == 0 && dv.challengerWon()) {
-                won++;
-            }
-        }
         int slashed = 0;
-        for (var e : stakesBefore.entrySet()) {
-            if (v.staked(e.getKey()).compareTo(e.getValue()) < 0) {
-                slashed++;
+        if (!o.userTask()) {
+            say("");
+            Cheat cheat = NodeConfig.cheatNamed(CHEAT);
+            say("== task 2: solver mallory joins, undercuts everyone and cheats (" + cheat.description() + ")");
+            Map<String, BigInteger> stakesBefore = new LinkedHashMap<>();
+            for (Child c : solvers) {
+                stakesBefore.put(account(c), v.staked(account(c)));
             }
-        }
-        if (disputes < 1 || won != disputes) {
-            failures.add(disputes + " disputes, " + won + " won by the challenger (expected at least 1, each won by its challenger: every verifier that finds the cheat plays its own game)");
-        }
-        if (slashed != 1 || v.staked(account(mallory)).compareTo(Verity.ether(1_000)) >= 0) {
-            failures.add(slashed + " solvers slashed; the cheater's stake is " + NodeDaemon.vty(v.staked(account(mallory))) + " VRT");
+            mallory.start();
+            children.add(mallory);
+            stakesBefore.put(account(mallory), Verity.ether(1_000)); // what it stakes when it joins
+            drive(() -> v.taskCount() >= 2 && SubmitterNode.isFinal(v.task(2)) && v.openDisputes(2) == 0, () -> {
+                if (o.faults() && !restarted[0] && v.taskCount() >= 2 && v.task(2).status() == Verity.Status.BIDDING) {
+                    restarted[0] = true;
+                    long pid = alice.pid();
+                    alice.stop();
+                    say("fault: submitter alice stopped (SIGTERM, pid " + pid + ") with task 2 open; restarting it from its config and home directory");
+                    alice.start();
+                }
+            });
+            task2 = v.task(2);
+            Demo.checkCheatersTask(v, task2, account(mallory), who.getOrDefault(task2.solver(), task2.solver()), failures);
+            for (ChainEvents.Event e : allDisputes()) {
+                disputes++;
+                Verity.DisputeView dv = v.dispute(e.topicLong(1));
+                if (dv.nextRound() == 0 && dv.challengerWon()) {
+                    won++;
+                }
+            }
+            for (var e : stakesBefore.entrySet()) {
+                if (v.staked(e.getKey()).compareTo(e.getValue()) < 0) {
+                    slashed++;
+                }
+            }
+            if (disputes < 1 || won != disputes) {
+                failures.add(disputes + " disputes, " + won + " won by the challenger (expected at least 1, each won by its challenger: every verifier that finds the cheat plays its own game)");
+            }
+            if (slashed != 1 || v.staked(account(mallory)).compareTo(Verity.ether(1_000)) >= 0) {
+                failures.add(slashed + " solvers slashed; the cheater's stake is " + NodeDaemon.vty(v.staked(account(mallory))) + " VRT");
+            }
         }
         long posted = v.taskCount();
-        if (posted != 2) {
-            failures.add(posted + " tasks posted, expected 2 (a restarted submitter must not post again)");
+        if (posted != taskFiles.size()) {
+            failures.add(posted + " tasks posted, expected " + taskFiles.size() + " (a restarted submitter must not post again)");
         }
         boolean conserved = conservation(addr, "at the end");
         if (conserved) {
@@ -540,7 +571,7 @@ public final class ProcessLocalnet {
         }
 
         int settled = task1.status() == Verity.Status.SETTLED ? 1 : 0;
-        int failedTasks = task2.status() == Verity.Status.FAILED ? 1 : 0;
+        int failedTasks = task2 != null && task2.status() == Verity.Status.FAILED ? 1 : 0;
         if (o.explorerPort() >= 0) {
             serveExplorer(work);
         }
@@ -571,6 +602,30 @@ public final class ProcessLocalnet {
         say(last);
         return new Outcome(failures.isEmpty() ? 0 : 1, List.copyOf(failures), List.copyOf(pids), alive, settled, failedTasks, won, slashed, conserved,
                 posted, committed, reference, killedAt[0], resumedFrom, attested1, as1.size(), last);
+    }
+
+    /** The user's spec, with everything it names copied from the user's store to the network's blob server (each blob checked). */
+    private TaskSpec userSpec() throws IOException {
+        LocalBlobStore from = new LocalBlobStore(o.userStore());
+        TaskSpec spec;
+        try {
+            spec = TaskSpec.parse(Files.readString(o.userSpec(), StandardCharsets.UTF_8), from);
+            TaskRun.open(spec, from); // the data, its root and the model, before any process starts
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(o.userSpec() + ": " + e.getMessage(), e);
+        }
+        BlobStore to = BlobStores.open(blobUrl);
+        try (var files = Files.walk(o.userStore())) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String key = f.getFileName().toString();
+                if (key.matches("[0-9a-f]{64}")) {
+                    to.put(from.get(key));
+                }
+            }
+        } finally {
+            BlobStores.close(to);
+        }
+        return spec;
     }
 
     /** The faults run's honest task: long enough (a wider mlp, 240 steps) that the solver can be caught half-way. */
