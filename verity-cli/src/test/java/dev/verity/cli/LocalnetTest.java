@@ -112,6 +112,36 @@ class LocalnetTest {
         assertAllDead(o);
     }
 
+    /** A user's own task (an imported ONNX CNN on a published dataset) as the market's only task, every role its own process. */
+    @Test
+    void aUsersOwnOnnxTaskSettlesIntoTheZoo(@TempDir Path dir) throws Exception {
+        Path userStore = dir.resolve("user-store");
+        dev.verity.proof.spec.TaskSpec spec = dev.verity.proof.cheat.ProofCheck.imported(dir.resolve("user"))
+                .spec(1, new dev.verity.proof.store.LocalBlobStore(userStore));
+        Path specFile = dir.resolve("spec.json");
+        Files.write(specFile, spec.canonicalBytes());
+        Path work = dir.resolve("net");
+        ByteArrayOutputStream story = new ByteArrayOutputStream();
+        ProcessLocalnet.Outcome o;
+        try (PrintStream out = new PrintStream(story, true, StandardCharsets.UTF_8)) {
+            o = ProcessLocalnet.run(new ProcessLocalnet.Options(work, LocalnetCommand.launcher(), true, false, Duration.ofMinutes(8), false, -1,
+                    specFile, userStore), new PrintStream(new TeeStream(out, System.out), true, StandardCharsets.UTF_8));
+        } catch (HardhatNode.NotInstalledException e) {
+            if ("1".equals(System.getenv("VERITY_SKIP_NODE_TESTS"))) {
+                Assumptions.abort("skipped: " + e.getMessage());
+            }
+            throw e;
+        }
+        String text = story.toString(StandardCharsets.UTF_8);
+        assertEquals(List.of(), o.failures());
+        assertEquals(1, o.settled());
+        assertEquals(1, o.tasksPosted(), "only the user's task");
+        assertEquals(0, o.failed());
+        assertTrue(text.contains("your model: verity zoo get "), text);
+        assertTrue(o.finalLine().startsWith("localnet: 1 tasks run to their final status (1 settled into the zoo, 0 failed"), o.finalLine());
+        assertEquals(List.of(), o.aliveAfter());
+    }
+
     /** Copies what the run prints to the test's stdout too, so a failing run can be read in the surefire report. */
     private static final class TeeStream extends java.io.OutputStream {
         private final java.io.OutputStream a;
