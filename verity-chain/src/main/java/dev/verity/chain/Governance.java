@@ -51,7 +51,20 @@ public final class Governance {
     }
 
     /** GovernorCountingSimple's vote types, in its order. */
-    public enum Support { AGAINST, FOR, ABSTAIN }
+    /** A vote, with the code OpenZeppelin's GovernorCountingSimple takes on the wire (never the declaration order). */
+    public enum Support {
+        AGAINST(0), FOR(1), ABSTAIN(2);
+
+        private final int code;
+
+        Support(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+    }
 
     /** A move that cannot succeed now: the message says why and what to do instead. */
     public static final class GovernanceException extends IllegalStateException {
@@ -366,7 +379,7 @@ public final class Governance {
     }
 
     public Receipt castVoteUnchecked(String voter, BigInteger id, Support support) {
-        return v.tx(voter, v.governor, "VerityGovernor.castVote", "castVote(uint256,uint8)", u256(id), u8(support.ordinal()));
+        return v.tx(voter, v.governor, "VerityGovernor.castVote", "castVote(uint256,uint8)", u256(id), u8(support.code()));
     }
 
     /** Queues a passed proposal in the timelock; refused unless it is Succeeded. Returns the time it may execute (seconds). */

@@ -77,7 +77,38 @@ public final class Verity {
     }
 
     /** Task status as TaskMarket.Status orders it. */
-    public enum Status { NONE, BIDDING, ASSIGNED, COMMITTED, DISPUTED, SETTLED, FAILED, CANCELLED }
+    /**
+     * A task's status with the code TaskMarket's {@code Status} enum has on the wire (its members' positions, which
+     * {@code TaskStatusCodesTest} reads from TaskMarket.sol): never this enum's declaration order.
+     */
+    public enum Status {
+        NONE(0), BIDDING(1), ASSIGNED(2), COMMITTED(3), DISPUTED(4), SETTLED(5), FAILED(6), CANCELLED(7);
+
+        private final int code;
+
+        Status(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+
+        /** The status of a code read from the chain; an unknown code is an error naming it. */
+        public static Status ofCode(long code) {
+            for (Status s : values()) {
+                if (s.code == code) {
+                    return s;
+                }
+            }
+            throw new IllegalStateException("the market returned task status " + code + ", which this Verity does not know");
+        }
+
+        /** Whether this status is {@code other} or comes after it in a task's life (codes rise along it). */
+        public boolean atOrPast(Status other) {
+            return code >= other.code;
+        }
+    }
 
     /** A task as the market holds it; {@code rules} are those it was posted under, {@code lossRoot} the solver's losses. */
     public record TaskView(PostParams spec, String submitter, Status status, String solver, BigInteger bestPrice, BigInteger escrow,
@@ -563,7 +594,7 @@ public final class Verity {
                 Abi.word(w, 11), Abi.word(w, 12), (int) Abi.wordLong(w, 13), Abi.wordLong(w, 14), Abi.wordLong(w, 15), Abi.wordLong(w, 16),
                 Abi.wordLong(w, 17));
         int o = 18; // the Task's own fields follow its PostParams
-        return new TaskView(spec, Abi.wordAddress(w, o), Status.values()[(int) Abi.wordLong(w, o + 1)], Abi.wordAddress(w, o + 2),
+        return new TaskView(spec, Abi.wordAddress(w, o), Status.ofCode(Abi.wordLong(w, o + 1)), Abi.wordAddress(w, o + 2),
                 Abi.word(w, o + 3), Abi.word(w, o + 4), Abi.wordBytes(w, o + 5), Abi.wordBytes(w, o + 6), Abi.wordBytes(w, o + 7),
                 Abi.wordLong(w, o + 8), Abi.wordBool(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordLong(w, o + 11), Abi.wordBytes(w, o + 17),
                 rulesAt(w, o + 18));

@@ -125,7 +125,7 @@ final class ExplorerData {
         m.put("id", id);
         m.put("status", t.status().name());
         m.put("submitter", t.submitter());
-        m.put("solver", t.assigned() || t.status().ordinal() >= Verity.Status.COMMITTED.ordinal() ? t.solver() : null);
+        m.put("solver", t.assigned() || t.status().atOrPast(Verity.Status.COMMITTED) ? t.solver() : null);
         m.put("pricePerUnit", t.bestPrice().toString());
         m.put("escrow", t.escrow().toString());
         m.put("deadline", t.deadline());

@@ -260,7 +260,7 @@ final class Indexer {
             return;
         }
         long posted = db.count("SELECT block FROM events WHERE task_id = ? AND name = 'TaskPosted'", id);
-        boolean assigned = t.assigned() || t.status().ordinal() >= Verity.Status.ASSIGNED.ordinal() && t.status() != Verity.Status.CANCELLED;
+        boolean assigned = t.assigned() || t.status().atOrPast(Verity.Status.ASSIGNED) && t.status() != Verity.Status.CANCELLED;
         db.update("INSERT INTO tasks(id, submitter, solver, status, spec_hash, work_units, max_price, price, posted_block, read_block)"
                 + " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET solver = excluded.solver, status = excluded.status,"
                 + " price = excluded.price, read_block = excluded.read_block",
