@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.verity.chain.Chain;
 import dev.verity.chain.Verity;
 import dev.verity.node.LocalNet;
 import dev.verity.node.Network;
@@ -16,8 +15,6 @@ import dev.verity.proof.cheat.ProofCheck;
 import dev.verity.proof.merkle.Sha256;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.tensor.io.SafeTensors;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,26 +55,10 @@ class OwnModelCommandsTest {
 
     /** Runs a command against this test's chain (as UserCommandsTest does for its own). */
     UserCommandsTest.Result cli(String... args) {
-        Chain shared = (Chain) Proxy.newProxyInstance(Chain.class.getClassLoader(), new Class<?>[] {Chain.class}, (p, m, a) -> {
-            if (m.getName().equals("close")) {
-                return null;
-            }
-            try {
-                return m.invoke(net.chain, a);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        });
-        CommandLine.IFactory f = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> cls) throws Exception {
-                return cls == NetworkOptions.class ? cls.cast(new NetworkOptions((url, keys) -> shared)) : CommandLine.defaultFactory().create(cls);
-            }
-        };
         List<String> a = new ArrayList<>(List.of(args));
         a.add("--deployment");
         a.add(deployment.toString());
-        return UserCommandsTest.run(f, a.toArray(String[]::new));
+        return UserCommandsTest.run(UserCommandsTest.embedded(net.chain), a.toArray(String[]::new));
     }
 
 

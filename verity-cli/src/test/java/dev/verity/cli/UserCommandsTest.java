@@ -102,12 +102,17 @@ class UserCommandsTest {
 
     /** The embedded chain behind a NetworkOptions; the command's close() must not stop the shared chain. */
     static CommandLine.IFactory embedded() {
+        return embedded(net.chain);
+    }
+
+    /** Commands whose NetworkOptions reach {@code chain} in-process; their close() leaves it running. */
+    static CommandLine.IFactory embedded(Chain chain) {
         Chain shared = (Chain) Proxy.newProxyInstance(Chain.class.getClassLoader(), new Class<?>[] {Chain.class}, (p, m, a) -> {
             if (m.getName().equals("close")) {
                 return null;
             }
             try {
-                return m.invoke(net.chain, a);
+                return m.invoke(chain, a);
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             }

@@ -36,8 +36,11 @@ import java.util.TreeMap;
  */
 public final class DatasetBlobs {
     public static final int CHUNK_BYTES = 4 << 20;
-    /** The most bytes a dataset may hold: what one Java array holds, as the readers need it whole. */
-    public static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+    /**
+     * The most bytes a published dataset may hold (1 GiB, 268M float32 values): the index says the size before anything
+     * else is fetched, so a spec naming a bigger one is refused before a solver downloads it.
+     */
+    public static final long MAX_BYTES = 1L << 30;
     static final String KIND = "verity-dataset";
     static final int VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -100,6 +103,9 @@ public final class DatasetBlobs {
             classes = tt.train().numClasses();
             bytes = canonicalNpz(tt);
         }
+        if (bytes.length > MAX_BYTES) {
+            throw new IOException(file + ": " + bytes.length + " bytes as stored, over the limit of " + MAX_BYTES + " for a task's dataset");
+        }
         List<String> chunks = new ArrayList<>();
         for (int off = 0; off < bytes.length || chunks.isEmpty(); off += CHUNK_BYTES) {
             int end = (int) Math.min(bytes.length, (long) off + CHUNK_BYTES);
@@ -136,14 +142,17 @@ public final class DatasetBlobs {
         }
         long size = idx.path("bytes").asLong(-1);
         JsonNode chunks = idx.path("chunks");
-        if (size < 0 || size > MAX_BYTES || !chunks.isArray() || chunks.isEmpty()
+        if (size > MAX_BYTES) {
+            throw bad(key, "its index gives " + size + " bytes, over the limit of " + MAX_BYTES + " for a task's dataset");
+        }
+        if (size < 0 || !chunks.isArray() || chunks.isEmpty()
                 || chunks.size() != Math.max(1, Math.ceilDiv(size, CHUNK_BYTES))) {
             throw bad(key, "its index gives " + size + " bytes in " + chunks.size() + " chunks");
         }
         ByteArrayOutputStream all = new ByteArrayOutputStream((int) size);
         for (JsonNode c : chunks) {
             byte[] b = store.get(c.asText()); // checked against its key by the store
-            if (all.size() + (long) b.length > size) {
+            if (b.length > CHUNK_BYTES || all.size() + (long) b.length > size) {
                 throw bad(key, "its chunks hold more than the " + size + " bytes its index gives");
             }
             all.writeBytes(b);

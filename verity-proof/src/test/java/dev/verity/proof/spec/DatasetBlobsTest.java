@@ -144,6 +144,10 @@ class DatasetBlobsTest {
         String lyingKey = store.put(json.writeValueAsBytes(lying));
         IOException e2 = assertThrows(IOException.class, () -> DatasetBlobs.read(store, lyingKey));
         assertTrue(e2.getMessage().contains("hashing to"), e2.getMessage());
+        ObjectNode huge = idx.deepCopy().put("bytes", DatasetBlobs.MAX_BYTES + 1);
+        String hugeKey = store.put(json.writeValueAsBytes(huge));
+        IOException e3 = assertThrows(IOException.class, () -> DatasetBlobs.read(store, hugeKey));
+        assertTrue(e3.getMessage().contains("over the limit of " + DatasetBlobs.MAX_BYTES), e3.getMessage());
         ObjectNode tooMany = idx.deepCopy().put("bytes", 5);
         String tooManyKey = store.put(json.writeValueAsBytes(tooMany));
         assertThrows(DatasetBlobs.InvalidDatasetException.class, () -> DatasetBlobs.read(store, tooManyKey));
