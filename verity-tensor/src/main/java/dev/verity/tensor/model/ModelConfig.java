@@ -42,6 +42,14 @@ public sealed interface ModelConfig permits ModelConfig.Mlp, ModelConfig.LeNet5,
         return java.util.Collections.emptySortedMap();
     }
 
+    /**
+     * Tensors an evaluation graph reads besides the model's own, derived from them ({@code model}: a state's tensors by
+     * name); empty for every model but an imported one with BatchNorm (its folded running statistics).
+     */
+    default java.util.Map<String, dev.verity.tensor.Tensor> evaluationTensors(java.util.Map<String, dev.verity.tensor.Tensor> model) {
+        return java.util.Map.of();
+    }
+
     static ModelConfig defaults(String name, int classesOrVocab) {
         return switch (name) {
             case "mlp" -> new Mlp(new int[] {784, 512, 512, classesOrVocab});
@@ -268,6 +276,11 @@ public sealed interface ModelConfig permits ModelConfig.Mlp, ModelConfig.LeNet5,
                 }
             }
             return out;
+        }
+
+        @Override
+        public java.util.Map<String, dev.verity.tensor.Tensor> evaluationTensors(java.util.Map<String, dev.verity.tensor.Tensor> model) {
+            return dev.verity.tensor.onnx.OnnxImporter.evaluationTensors(graph, model);
         }
 
         @Override

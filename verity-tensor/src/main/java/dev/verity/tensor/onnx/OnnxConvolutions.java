@@ -88,9 +88,6 @@ final class OnnxConvolutions {
      * PyTorch does: running = momentum * running + (1 - momentum) * batch (ONNX's momentum; the variance unbiased).
      */
     static void batchNorm(OnnxImporter im, OnnxNode n) {
-        if (!im.training()) {
-            throw OnnxImportException.at(n, "evaluating with running statistics is not supported yet (training is)");
-        }
         if (n.intAttr("training_mode", n.outputs().size() > 1 ? 1 : 0) != 1) {
             throw OnnxImportException.at(n, "was exported in inference mode; export with "
                     + "training=torch.onnx.TrainingMode.TRAINING");
@@ -105,15 +102,62 @@ final class OnnxConvolutions {
         int m = (int) (g.node(x).numel() / c);
         int[] perm = s.length == 4 ? new int[] {1, 0, 2, 3} : new int[] {1, 0};
         int rows = g.reshape(g.transpose(x, perm), c, m);
-        int normal = g.layerNorm(rows, g.constant(1f, m), g.constant(0f, m), n.floatAttr("epsilon", 1e-5f));
-        int gamma = g.reshape(im.computedInput(n, 1), c, 1);
-        int beta = g.reshape(im.computedInput(n, 2), c, 1);
-        int y = g.addOp(g.mul(normal, gamma), beta);
+        int y;
+        if (im.training()) {
+            int normal = g.layerNorm(rows, g.constant(1f, m), g.constant(0f, m), n.floatAttr("epsilon", 1e-5f));
+            int gamma = g.reshape(im.computedInput(n, 1), c, 1);
+            int beta = g.reshape(im.computedInput(n, 2), c, 1);
+            y = g.addOp(g.mul(normal, gamma), beta);
+        } else {
+            // evaluation: the running statistics, folded with gamma and beta into one scale and shift per channel
+            int scale = g.reshape(im.evaluationTensor(evalScale(n), c), c, 1);
+            int shift = g.reshape(im.evaluationTensor(evalShift(n), c), c, 1);
+            y = g.addOp(g.mul(rows, scale), shift);
+        }
         int[] cFirst = s.clone();
         cFirst[0] = s[1];
         cFirst[1] = s[0];
         im.define(n, g.transpose(g.reshape(y, cFirst), perm));
-        runningStatistics(im, n, rows, c, m);
+        if (im.training()) {
+            runningStatistics(im, n, rows, c, m);
+        }
+    }
+
+    private static String evalScale(OnnxNode n) {
+        return n.input(3) + ":eval_scale";
+    }
+
+    private static String evalShift(OnnxNode n) {
+        return n.input(3) + ":eval_shift";
+    }
+
+    /**
+     * What an evaluation graph's BatchNormalization reads besides the model: per channel c, scale = gamma / sqrt(var +
+     * eps) and shift = beta - mean * scale, from the running statistics in {@code model} (in float32: sqrt correctly
+     * rounded, one division, one fma-free multiply and subtraction), so y = x * scale + shift as PyTorch's eval mode.
+     */
+    static java.util.Map<String, dev.verity.tensor.Tensor> evaluationTensors(OnnxGraph graph,
+            java.util.Map<String, dev.verity.tensor.Tensor> model) {
+        java.util.TreeMap<String, dev.verity.tensor.Tensor> out = new java.util.TreeMap<>();
+        for (OnnxNode n : graph.nodes()) {
+            if (!n.opType().equals("BatchNormalization")) {
+                continue;
+            }
+            float eps = n.floatAttr("epsilon", 1e-5f);
+            float[] gamma = model.get(n.input(1)).data();
+            float[] beta = model.get(n.input(2)).data();
+            float[] mean = model.get(n.input(3)).data();
+            float[] var = model.get(n.input(4)).data();
+            float[] scale = new float[gamma.length];
+            float[] shift = new float[gamma.length];
+            for (int c = 0; c < scale.length; c++) {
+                scale[c] = gamma[c] / (float) Math.sqrt(var[c] + eps); // sqrt of a float, correctly rounded via double
+                shift[c] = beta[c] - mean[c] * scale[c];
+            }
+            out.put(evalScale(n), new dev.verity.tensor.Tensor(new int[] {scale.length}, scale));
+            out.put(evalShift(n), new dev.verity.tensor.Tensor(new int[] {shift.length}, shift));
+        }
+        return out;
     }
 
     private static void runningStatistics(OnnxImporter im, OnnxNode n, int rows, int c, int m) {

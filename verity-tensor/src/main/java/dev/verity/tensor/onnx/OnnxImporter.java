@@ -733,6 +733,12 @@ public final class OnnxImporter {
         return out;
     }
 
+    /** What an evaluation graph of {@code graph} reads besides the model's tensors (BatchNorm's folded statistics). */
+    public static java.util.Map<String, dev.verity.tensor.Tensor> evaluationTensors(OnnxGraph graph,
+            java.util.Map<String, dev.verity.tensor.Tensor> model) {
+        return OnnxConvolutions.evaluationTensors(graph, model);
+    }
+
     // ---- for OnnxConvolutions -------------------------------------------------------------------
 
     GraphBuilder graph() {
@@ -745,6 +751,11 @@ public final class OnnxImporter {
 
     boolean training() {
         return train;
+    }
+
+    /** A tensor an evaluation graph reads that the model derives from its own (BatchNorm's folded statistics). */
+    int evaluationTensor(String name, int size) {
+        return p.buffer(name, Init.zeros(), size);
     }
 
     void define(OnnxNode n, int id) {

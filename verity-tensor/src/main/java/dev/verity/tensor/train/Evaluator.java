@@ -18,6 +18,7 @@ public final class Evaluator {
 
     /** Fraction of {@code test} classified correctly (first maximum of the logits). */
     public static double accuracy(ModelConfig model, TrainingState state, Dataset test) {
+        Map<String, Tensor> tensors = modelTensors(model, state);
         int batch = Math.min(500, test.size());
         int correct = 0;
         Map<String, Tensor> inputs = new HashMap<>();
@@ -30,7 +31,7 @@ public final class Evaluator {
             float[] x = new float[n * features];
             System.arraycopy(test.features(), from * features, x, 0, x.length);
             inputs.put("x", Tensor.of(new int[] {n, features}, x));
-            ex.run(state.tensors(), inputs, true);
+            ex.run(tensors, inputs, true);
             float[] logits = ex.output("logits").data();
             int c = model.classes();
             for (int i = 0; i < n; i++) {
@@ -50,6 +51,7 @@ public final class Evaluator {
 
     /** Mean cross-entropy (nats per character) over up to {@code maxWindows} consecutive validation windows. */
     public static double validationLoss(ModelConfig.Gpt model, TrainingState state, TextCorpus corpus, int maxWindows) {
+        Map<String, Tensor> tensors = modelTensors(model, state);
         int t = model.context();
         int offsets = corpus.numWindows(TextCorpus.Split.VALIDATION, t);
         // consecutive, non-overlapping windows at offsets 0, t, 2t, ...
@@ -71,7 +73,7 @@ public final class Evaluator {
             }
             inputs.put("x", floats(new int[] {batch, t}, in));
             inputs.put("y", floats(new int[] {batch * t}, tg));
-            ex.run(state.tensors(), inputs, true);
+            ex.run(tensors, inputs, true);
             total += ex.output("loss").data()[0];
         }
         return total / (windows / batch);
@@ -100,6 +102,7 @@ public final class Evaluator {
      */
     public static String generate(ModelConfig.Gpt model, TrainingState state, TextCorpus corpus, int length,
                                   float temperature, long seed) {
+        Map<String, Tensor> tensors = modelTensors(model, state);
         int t = model.context();
         StepExecutor ex = new StepExecutor(StepGraphs.evaluation(model, 1, null, t, false));
         Map<String, Tensor> inputs = new HashMap<>();
@@ -111,7 +114,7 @@ public final class Evaluator {
         float[] p = new float[v];
         for (int i = 0; i < length; i++) {
             inputs.put("x", floats(new int[] {1, t}, ctx));
-            ex.run(state.tensors(), inputs, true);
+            ex.run(tensors, inputs, true);
             float[] logits = ex.output("logits").data();
             int off = (t - 1) * v;
             float m = Float.NEGATIVE_INFINITY;
@@ -145,5 +148,16 @@ public final class Evaluator {
             f[i] = ids[i];
         }
         return Tensor.of(shape, f);
+    }
+
+    /** A state's tensors and what the model's evaluation graph derives from them (an imported BatchNorm's statistics). */
+    private static Map<String, Tensor> modelTensors(ModelConfig model, TrainingState state) {
+        Map<String, Tensor> extra = model.evaluationTensors(state.tensors());
+        if (extra.isEmpty()) {
+            return state.tensors();
+        }
+        Map<String, Tensor> all = new HashMap<>(state.tensors());
+        all.putAll(extra);
+        return all;
     }
 }
