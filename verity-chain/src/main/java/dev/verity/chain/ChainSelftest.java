@@ -1,5 +1,7 @@
 package dev.verity.chain;
 
+import dev.verity.merkle.Sha256;
+
 import java.io.PrintStream;
 import java.math.BigInteger;
 import java.security.SecureRandom;
@@ -90,7 +92,7 @@ public final class ChainSelftest {
     }
 
     public static PostParams spec(SyntheticDispute syn, byte[] secret) {
-        return new PostParams(Merkle.sha256("spec".getBytes(), secret), Merkle.sha256("data".getBytes()), syn.graphRoot(), new byte[32],
+        return new PostParams(Sha256.hash("spec".getBytes(), secret), Sha256.hash("data".getBytes()), syn.graphRoot(), new byte[32],
                 syn.stateRoot(0), PostParams.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
                 PostParams.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)),
                 Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
@@ -112,7 +114,7 @@ public final class ChainSelftest {
         v.bid(a.solver(), id, new BigInteger("800000000000000000"));
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("manifest".getBytes()), syntheticLosses(spec.totalSteps()));
+        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), Sha256.hash("manifest".getBytes()), syntheticLosses(spec.totalSteps()));
         v.revealSeed(a.submitter(), id, secret);
         attestAll(v, id);
         v.chain.advanceTime(spec.verifyWindow() + 601); // past the verify window and the probe window
@@ -192,7 +194,7 @@ public final class ChainSelftest {
         v.bid(a.solver(), id, Verity.ether(1));
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(a.solver(), id, traceRoot, syn.modelRoot(), Merkle.sha256("manifest".getBytes()), syntheticLosses(spec.totalSteps()));
+        v.commit(a.solver(), id, traceRoot, syn.modelRoot(), Sha256.hash("manifest".getBytes()), syntheticLosses(spec.totalSteps()));
         v.revealSeed(a.submitter(), id, secret);
         return id;
     }

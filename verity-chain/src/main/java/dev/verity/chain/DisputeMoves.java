@@ -1,5 +1,8 @@
 package dev.verity.chain;
 
+import dev.verity.merkle.MerkleTree;
+import dev.verity.merkle.Sha256;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,13 +31,13 @@ public final class DisputeMoves {
         public byte[] segmentRoot(long firstStep) {
             List<byte[]> l = new ArrayList<>();
             for (int k = 0; k < stateRoots.size(); k++) l.add(segmentLeaf(firstStep + k, stateRoots.get(k), opTraceRoots.get(k)));
-            return Merkle.build(l).root();
+            return MerkleTree.ofLeafHashes(l).root();
         }
     }
 
     /** Leaf hash of segment step entry 0x51: the state after {@code step} steps and the op trace of the step that produced it. */
     public static byte[] segmentLeaf(long step, byte[] stateRoot, byte[] opTraceRoot) {
-        return Merkle.leafHash(Abi.concat(new byte[] {0x51}, Merkle.u64(step), stateRoot, opTraceRoot));
+        return MerkleTree.leafHash(Abi.concat(new byte[] {0x51}, Sha256.u64(step), stateRoot, opTraceRoot));
     }
 
     /** Round 3's element claim: the disputed step, and in it op {@code opIndex} and output element {@code element}. */

@@ -1,5 +1,7 @@
 package dev.verity.chain;
 
+import dev.verity.merkle.MerkleTree;
+
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +17,7 @@ public final class ReplayProbe {
     private final String verifier;
     private final long firstStep;
     private final int[] lossBits;
-    private final Merkle.Tree tree;
+    private final MerkleTree tree;
 
     /** The replay of steps {@code firstStep..firstStep + lossBits.length - 1} (the first is s0 + 1). */
     public ReplayProbe(String verifier, long firstStep, int[] lossBits) {
@@ -26,8 +28,8 @@ public final class ReplayProbe {
         this.firstStep = firstStep;
         this.lossBits = lossBits.clone();
         List<byte[]> leaves = new ArrayList<>();
-        for (int i = 0; i < lossBits.length; i++) leaves.add(Merkle.leafHash(leaf(firstStep + i, lossBits[i], verifier)));
-        this.tree = Merkle.build(leaves);
+        for (int i = 0; i < lossBits.length; i++) leaves.add(MerkleTree.leafHash(leaf(firstStep + i, lossBits[i], verifier)));
+        this.tree = MerkleTree.ofLeafHashes(leaves);
     }
 
     /** The address in the leaves of a solver's own losses (TaskMarket.commit's {@code lossRoot}). */
@@ -61,7 +63,7 @@ public final class ReplayProbe {
 
     /** The proof of the leaf at step {@code k} against {@link #root()}. */
     public List<byte[]> proof(long k) {
-        return tree.proof(index(k));
+        return tree.siblings(index(k));
     }
 
     private int index(long k) {

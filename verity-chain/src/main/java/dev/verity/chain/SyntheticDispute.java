@@ -1,5 +1,8 @@
 package dev.verity.chain;
 
+import dev.verity.merkle.MerkleTree;
+import dev.verity.merkle.Sha256;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -30,8 +33,8 @@ public final class SyntheticDispute {
     public final long outputElems;
     public final int chainLength;
     private final long salt;
-    private final Merkle.Tree trace;
-    private final Merkle.Tree graph;
+    private final MerkleTree trace;
+    private final MerkleTree graph;
     private final List<byte[]> graphRecords = new ArrayList<>();
 
     public SyntheticDispute(long totalSteps, long interval, int graphOps, long outputElems, int chainLength, long salt) {
@@ -47,14 +50,14 @@ public final class SyntheticDispute {
             long step = Math.min(i * interval, totalSteps);
             leaves.add(stepLeaf(step, stateRoot(step)));
         }
-        this.trace = Merkle.build(leaves);
+        this.trace = MerkleTree.ofLeafHashes(leaves);
         List<byte[]> g = new ArrayList<>();
         for (int k = 0; k < graphOps; k++) {
-            byte[] rec = Abi.concat(new byte[] {0x40}, Merkle.u64(k), hash("op", k));
+            byte[] rec = Abi.concat(new byte[] {0x40}, Sha256.u64(k), hash("op", k));
             graphRecords.add(rec);
-            g.add(Merkle.leafHash(rec));
+            g.add(MerkleTree.leafHash(rec));
         }
-        this.graph = Merkle.build(g);
+        this.graph = MerkleTree.ofLeafHashes(g);
     }
 
     public long numSegments() {
@@ -74,14 +77,14 @@ public final class SyntheticDispute {
     }
 
     private byte[] hash(String tag, long v) {
-        return Merkle.sha256(tag.getBytes(), Merkle.u64(salt), Merkle.u64(v));
+        return Sha256.hash(tag.getBytes(), Sha256.u64(salt), Sha256.u64(v));
     }
 
     /** The state root after {@code step} steps: a real tree over {@link #stateRecords}, so a demanded state can be opened. */
     public byte[] stateRoot(long step) {
         List<byte[]> leaves = new ArrayList<>();
-        for (byte[] r : stateRecords(step)) leaves.add(Merkle.leafHash(r));
-        return Merkle.build(leaves).root();
+        for (byte[] r : stateRecords(step)) leaves.add(MerkleTree.leafHash(r));
+        return MerkleTree.ofLeafHashes(leaves).root();
     }
 
     /**
@@ -90,12 +93,12 @@ public final class SyntheticDispute {
      */
     public List<byte[]> stateRecords(long step) {
         byte[] w = Abi.concat(new byte[] {0x20, 0, 1, 'w', 1, 0, 0, 0, 4}, hash("w", step));
-        byte[] scalars = Abi.concat(new byte[] {0x21}, Merkle.u64(step), Merkle.u64(0), Merkle.u64(0));
+        byte[] scalars = Abi.concat(new byte[] {0x21}, Sha256.u64(step), Sha256.u64(0), Sha256.u64(0));
         return List.of(w, scalars);
     }
 
     static byte[] stepLeaf(long step, byte[] stateRoot) {
-        return Merkle.leafHash(Abi.concat(new byte[] {0x50}, Merkle.u64(step), stateRoot));
+        return MerkleTree.leafHash(Abi.concat(new byte[] {0x50}, Sha256.u64(step), stateRoot));
     }
 
     private long segStart(long seg) {
@@ -125,10 +128,10 @@ public final class SyntheticDispute {
         return forgedStart && s == segStart(seg) ? hash("forged", s) : stateRoot(s);
     }
 
-    private Merkle.Tree segmentTree(long seg, boolean forgedStart) {
+    private MerkleTree segmentTree(long seg, boolean forgedStart) {
         List<byte[]> l = new ArrayList<>();
         for (long s = segStart(seg); s <= segEnd(seg); s++) l.add(DisputeMoves.segmentLeaf(s, segmentState(seg, s, forgedStart), opTraceRootAt(seg, s)));
-        return Merkle.build(l);
+        return MerkleTree.ofLeafHashes(l);
     }
 
     public DisputeMoves.SegmentPost round2(long seg) {
@@ -147,7 +150,7 @@ public final class SyntheticDispute {
             states.add(segmentState(seg, s, forgedStart));
             opTraces.add(opTraceRootAt(seg, s));
         }
-        List<byte[]> ends = Verity.pairProof(trace.proof(seg), trace.proof(seg + 1), seg);
+        List<byte[]> ends = Verity.pairProof(trace.siblings(seg), trace.siblings(seg + 1), seg);
         return new DisputeMoves.SegmentPost(stateRoot(segStart(seg)), stateRoot(segEnd(seg)), ends, states, opTraces);
     }
 
@@ -158,23 +161,23 @@ public final class SyntheticDispute {
 
     /** As {@link #step(long, long)}, in the segment of {@link #round2ForgedStart}. */
     public Verity.Step step(long seg, long k, boolean forgedStart) {
-        Merkle.Tree t = segmentTree(seg, forgedStart);
+        MerkleTree t = segmentTree(seg, forgedStart);
         long s = segStart(seg) + k;
-        return Verity.Step.of(k, segmentState(seg, s - 1, forgedStart), opTraceRootAt(seg, s - 1), t.proof(k - 1), segmentState(seg, s, forgedStart),
-                opTraceRootAt(seg, s), t.proof(k));
+        return Verity.Step.of(k, segmentState(seg, s - 1, forgedStart), opTraceRootAt(seg, s - 1), t.siblings(k - 1), segmentState(seg, s, forgedStart),
+                opTraceRootAt(seg, s), t.siblings(k));
     }
 
-    private Merkle.Tree opTraceCache;
+    private MerkleTree opTraceCache;
 
     /** Every step's op trace: op k's entry commits to the (one) output tensor, whatever op the challenger names. */
-    private Merkle.Tree opTrace() {
+    private MerkleTree opTrace() {
         if (opTraceCache == null) {
             List<byte[]> l = new ArrayList<>();
             for (int k = 0; k < graphOps; k++) {
-                l.add(Merkle.leafHash(Abi.concat(new byte[] {0x60}, Merkle.u64(k), Merkle.leafHash(graphRecords.get(k)), outputTree().root(),
-                        Merkle.u64(outputElems))));
+                l.add(MerkleTree.leafHash(Abi.concat(new byte[] {0x60}, Sha256.u64(k), MerkleTree.leafHash(graphRecords.get(k)), outputTree().root(),
+                        Sha256.u64(outputElems))));
             }
-            opTraceCache = Merkle.build(l);
+            opTraceCache = MerkleTree.ofLeafHashes(l);
         }
         return opTraceCache;
     }
@@ -185,7 +188,7 @@ public final class SyntheticDispute {
         List<byte[]> outputRoots = new ArrayList<>();
         List<Long> elems = new ArrayList<>();
         for (int k = 0; k < graphOps; k++) {
-            graphLeaves.add(Merkle.leafHash(graphRecords.get(k)));
+            graphLeaves.add(MerkleTree.leafHash(graphRecords.get(k)));
             outputRoots.add(outputTree().root());
             elems.add(outputElems);
         }
@@ -213,10 +216,10 @@ public final class SyntheticDispute {
     /** Round 3: disputes step {@code k} of segment {@code seg}, op {@code op}'s output element {@code element}. */
     public DisputeMoves.OpClaim round3(long seg, long k, int op, long element) {
         this.element(element);
-        return new DisputeMoves.OpClaim(step(seg, k), op, graphRecords.get(op), outputTree().root(), outputElems, opTrace().proof(op), element);
+        return new DisputeMoves.OpClaim(step(seg, k), op, graphRecords.get(op), outputTree().root(), outputElems, opTrace().siblings(op), element);
     }
 
-    private Merkle.Tree outputCache;
+    private MerkleTree outputCache;
 
     /** The disputed element (its chunk, links and result). */
     private long element = 0;
@@ -236,14 +239,14 @@ public final class SyntheticDispute {
         return b.array();
     }
 
-    private Merkle.Tree outputTree() {
+    private MerkleTree outputTree() {
         if (outputCache == null) {
             long chunks = (outputElems + 255) / 256;
             List<byte[]> leaves = new ArrayList<>();
             for (long c = 0; c < chunks; c++) {
-                leaves.add(Merkle.leafHash(Abi.concat(new byte[] {0x10}, chunk(c))));
+                leaves.add(MerkleTree.leafHash(Abi.concat(new byte[] {0x10}, chunk(c))));
             }
-            outputCache = Merkle.build(leaves);
+            outputCache = MerkleTree.ofLeafHashes(leaves);
         }
         return outputCache;
     }
@@ -286,24 +289,24 @@ public final class SyntheticDispute {
         return java.nio.ByteBuffer.allocate(14).put(TAG_RESULT).put((byte) 1).putInt(chainLength - 1).putInt(0).putInt((int) elementBits()).array();
     }
 
-    private Merkle.Tree chainTree(List<Verity.Link> links) {
+    private MerkleTree chainTree(List<Verity.Link> links) {
         List<byte[]> l = new ArrayList<>();
-        for (int t = 0; t < links.size(); t++) l.add(Merkle.leafHash(linkLeaf(links, t)));
-        l.add(Merkle.leafHash(resultLeaf()));
-        return Merkle.build(l);
+        for (int t = 0; t < links.size(); t++) l.add(MerkleTree.leafHash(linkLeaf(links, t)));
+        l.add(MerkleTree.leafHash(resultLeaf()));
+        return MerkleTree.ofLeafHashes(l);
     }
 
     public DisputeMoves.ChainPost round4() {
         List<Verity.Link> links = links();
-        Merkle.Tree ct = chainTree(links);
-        Merkle.Tree ot = outputTree();
-        return new DisputeMoves.ChainPost(ct.root(), chainLength, chunk(element / 256), ot.proof(element / 256), resultLeaf(), ct.proof(chainLength));
+        MerkleTree ct = chainTree(links);
+        MerkleTree ot = outputTree();
+        return new DisputeMoves.ChainPost(ct.root(), chainLength, chunk(element / 256), ot.siblings(element / 256), resultLeaf(), ct.siblings(chainLength));
     }
 
     public DisputeMoves.LinkPick round5(int t) {
         List<Verity.Link> links = links();
-        Merkle.Tree ct = chainTree(links);
-        return new DisputeMoves.LinkPick(t, t < chainLength ? linkLeaf(links, t) : resultLeaf(), ct.proof(t));
+        MerkleTree ct = chainTree(links);
+        return new DisputeMoves.LinkPick(t, t < chainLength ? linkLeaf(links, t) : resultLeaf(), ct.siblings(t));
     }
 
     /** Link {@code t} of the element chain (t < chainLength). */

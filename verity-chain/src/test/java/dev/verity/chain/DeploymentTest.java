@@ -1,5 +1,7 @@
 package dev.verity.chain;
 
+import dev.verity.merkle.Sha256;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -42,8 +44,8 @@ class DeploymentTest {
             first.approve(submitter, first.market, Verity.ether(10_000));
             byte[] secret = new byte[32];
             new SecureRandom().nextBytes(secret);
-            PostParams spec = new PostParams(Merkle.sha256("spec".getBytes()), Merkle.sha256("data".getBytes()), Merkle.sha256("graph".getBytes()),
-                    new byte[32], Merkle.sha256("init".getBytes()), PostParams.seedCommitment(secret), 10, 100, 10, 1000, Verity.ether(1), Verity.ether(100), Verity.ether(1000), 2, 3600,
+            PostParams spec = new PostParams(Sha256.hash("spec".getBytes()), Sha256.hash("data".getBytes()), Sha256.hash("graph".getBytes()),
+                    new byte[32], Sha256.hash("init".getBytes()), PostParams.seedCommitment(secret), 10, 100, 10, 1000, Verity.ether(1), Verity.ether(100), Verity.ether(1000), 2, 3600,
                     86400, 3600, 86400);
             long id = first.post(submitter, spec);
             assertEquals(1, second.taskCount(), "the second binding sees the task the first posted");

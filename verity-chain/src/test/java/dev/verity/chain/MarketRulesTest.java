@@ -1,5 +1,8 @@
 package dev.verity.chain;
 
+import dev.verity.merkle.MerkleTree;
+import dev.verity.merkle.Sha256;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,7 +64,7 @@ class MarketRulesTest {
         reverts("VerifiersNotAssignedYet()", () -> v.settle(a.deployer(), id));
         v.revealSeed(a.submitter(), id, secret);
         reverts("ChallengeWindowStillOpen()", () -> v.settle(a.deployer(), id));
-        reverts("CallerIsNotThisVerifier()", () -> v.attest(a.solver(), id, 0, Merkle.sha256("replay".getBytes())));
+        reverts("CallerIsNotThisVerifier()", () -> v.attest(a.solver(), id, 0, Sha256.hash("replay".getBytes())));
         // locked stake cannot leave while the task is open
         reverts("AmountExceedsUnlockedStake()", () -> v.requestUnbond(a.solver(), Verity.ether(10_000)));
         ChainSelftest.attestAll(v, id);
@@ -445,10 +448,10 @@ class MarketRulesTest {
         List<byte[]> posted = v.postedState(d, Verity.STATE_DISPUTED).orElseThrow();
         assertEquals(2, posted.size());
         List<byte[]> hashes = new ArrayList<>();
-        for (byte[] r : posted) hashes.add(Merkle.leafHash(r));
-        Merkle.Tree t = Merkle.build(hashes);
+        for (byte[] r : posted) hashes.add(MerkleTree.leafHash(r));
+        MerkleTree t = MerkleTree.ofLeafHashes(hashes);
         assertTrue(java.util.Arrays.equals(syn.stateRoot(step), t.root()), "the posted records are the disputed state's");
-        assertTrue(Merkle.verify(syn.stateRoot(step), 2, 0, Merkle.leafHash(posted.get(0)), t.proof(0)), "a record proves against it");
+        assertTrue(MerkleTree.verify(syn.stateRoot(step), 2, 0, MerkleTree.leafHash(posted.get(0)), t.siblings(0)), "a record proves against it");
         assertEquals(Verity.STATE_AGREED, 0);
         assertTrue(v.postedState(d, Verity.STATE_AGREED).isPresent());
         // the dispute goes on: it is the challenger's round 3 again, on the step the demand named

@@ -1,5 +1,7 @@
 package dev.verity.chain;
 
+import dev.verity.merkle.MerkleTree;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,8 +39,8 @@ class StructureRefereeTest {
             record(6, 70, new int[] {0, 1}, new int[] {2, 3}), gather(7), record(8, 64, new int[] {4, 5}, new int[] {4, 2})));
     static final float[][] OUTPUTS = {{1, 2, 3, 4, 5, 6}, {10, 20, 30}, {11, 22, 33, 14, 25, 36}, {0, 1, 2, 3, 4, 5, 6, 7}, {2, 0, 3},
             {4, 5, 0, 1, 6, 7}, {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0}, {0, 1, 0, 0, 4, 5, 6, 7}};
-    static Merkle.Tree graph;
-    static Merkle.Tree opTrace;
+    static MerkleTree graph;
+    static MerkleTree opTrace;
 
     @BeforeAll
     static void deploy() {
@@ -49,11 +51,11 @@ class StructureRefereeTest {
         List<byte[]> g = new ArrayList<>();
         List<byte[]> ot = new ArrayList<>();
         for (int i = 0; i < RECORDS.size(); i++) {
-            g.add(Merkle.leafHash(RECORDS.get(i)));
-            ot.add(Merkle.leafHash(entry(i)));
+            g.add(MerkleTree.leafHash(RECORDS.get(i)));
+            ot.add(MerkleTree.leafHash(entry(i)));
         }
-        graph = Merkle.build(g);
-        opTrace = Merkle.build(ot);
+        graph = MerkleTree.ofLeafHashes(g);
+        opTrace = MerkleTree.ofLeafHashes(ot);
     }
 
     @AfterAll
@@ -110,16 +112,16 @@ class StructureRefereeTest {
     }
 
     static byte[] tensorRoot(float[] v) {
-        return Merkle.build(List.of(Merkle.leafHash(Abi.concat(new byte[] {0x10}, chunk(v))))).root();
+        return MerkleTree.ofLeafHashes(List.of(MerkleTree.leafHash(Abi.concat(new byte[] {0x10}, chunk(v))))).root();
     }
 
     static byte[] entry(int i) {
-        return ByteBuffer.allocate(81).put((byte) 0x60).putLong(i).put(Merkle.leafHash(RECORDS.get(i))).put(tensorRoot(OUTPUTS[i]))
+        return ByteBuffer.allocate(81).put((byte) 0x60).putLong(i).put(MerkleTree.leafHash(RECORDS.get(i))).put(tensorRoot(OUTPUTS[i]))
                 .putLong(OUTPUTS[i].length).array();
     }
 
     static Verity.OpEntry opEntry(int i) {
-        return new Verity.OpEntry(i, Merkle.leafHash(RECORDS.get(i)), tensorRoot(OUTPUTS[i]), OUTPUTS[i].length, opTrace.proof(i));
+        return new Verity.OpEntry(i, MerkleTree.leafHash(RECORDS.get(i)), tensorRoot(OUTPUTS[i]), OUTPUTS[i].length, opTrace.siblings(i));
     }
 
     /** uint8 kind ‖ uint32 number ‖ uint32 index ‖ uint32 bits. */
@@ -146,7 +148,7 @@ class StructureRefereeTest {
 
     @SuppressWarnings("rawtypes")
     static Ruling rule(int op, int element, long links, byte[] chainRoot, long t, byte[] leaf, Verity.Structure s) {
-        var site = Abi.tuple(Abi.b32(graph.root()), Abi.u64(RECORDS.size()), Abi.b32(Merkle.leafHash(RECORDS.get(op))), Abi.b32(opTrace.root()),
+        var site = Abi.tuple(Abi.b32(graph.root()), Abi.u64(RECORDS.size()), Abi.b32(MerkleTree.leafHash(RECORDS.get(op))), Abi.b32(opTrace.root()),
                 Abi.b32(chainRoot), Abi.u64(links), Abi.u64(element), Abi.u64(t));
         byte[] ret = chain.call(chain.accounts().get(0), referee, Abi.call("rule((bytes32,uint64,bytes32,bytes32,bytes32,uint64,uint64,uint64),bytes,bytes)",
                 site, Abi.bytes(leaf), Abi.bytes(s.encode())));
@@ -162,8 +164,8 @@ class StructureRefereeTest {
 
     static byte[] addChainRoot(byte[]... leaves) {
         List<byte[]> h = new ArrayList<>();
-        for (byte[] l : leaves) h.add(Merkle.leafHash(l));
-        return Merkle.build(h).root();
+        for (byte[] l : leaves) h.add(MerkleTree.leafHash(l));
+        return MerkleTree.ofLeafHashes(h).root();
     }
 
     @Test

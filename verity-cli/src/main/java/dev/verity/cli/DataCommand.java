@@ -1,7 +1,7 @@
 package dev.verity.cli;
 
 import dev.verity.node.blob.BlobStores;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.spec.DatasetBlobs;
 import dev.verity.proof.spec.DatasetCatalog;
 import dev.verity.proof.spec.TaskRun;

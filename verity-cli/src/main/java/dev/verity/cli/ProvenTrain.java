@@ -2,7 +2,7 @@ package dev.verity.cli;
 
 import dev.verity.proof.cheat.Cheat;
 import dev.verity.proof.cheat.Cheats;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;
 import dev.verity.proof.spec.DatasetCatalog;

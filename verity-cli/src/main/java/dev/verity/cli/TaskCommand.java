@@ -8,7 +8,7 @@ import dev.verity.node.Accounts;
 import dev.verity.node.ChainEvents;
 import dev.verity.node.Submitter;
 import dev.verity.node.TaskQuote;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.proof.store.BlobStore;

@@ -3,7 +3,7 @@ package dev.verity.cli;
 import dev.verity.chain.Verity;
 import dev.verity.node.Zoo;
 import dev.verity.node.blob.BlobStores;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.store.AtomicFiles;
 import dev.verity.proof.store.BlobStore;
 import java.io.PrintWriter;

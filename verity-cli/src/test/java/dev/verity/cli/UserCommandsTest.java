@@ -17,7 +17,7 @@ import dev.verity.node.Solver;
 import dev.verity.node.Submitter;
 import dev.verity.node.Verifier;
 import dev.verity.proof.cheat.ProofCheck;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;

@@ -6,7 +6,7 @@ import dev.verity.chain.PostParams;
 import dev.verity.chain.Verity;
 import dev.verity.proof.dispute.ChallengerMoves;
 import dev.verity.proof.dispute.Defender;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.store.BlobStore;

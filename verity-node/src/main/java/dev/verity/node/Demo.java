@@ -4,7 +4,7 @@ import dev.verity.chain.Abi;
 import dev.verity.chain.Verity;
 import dev.verity.proof.cheat.Cheat;
 import dev.verity.proof.cheat.Cheats;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.tensor.model.ModelConfig;

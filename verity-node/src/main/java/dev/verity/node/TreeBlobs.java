@@ -1,8 +1,8 @@
 package dev.verity.node;
 
 import dev.verity.proof.commit.Commitments;
-import dev.verity.proof.merkle.MerkleTree;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.MerkleTree;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.store.BlobStore;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.train.TrainingState;

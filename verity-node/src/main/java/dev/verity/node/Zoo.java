@@ -1,7 +1,7 @@
 package dev.verity.node;
 
 import dev.verity.chain.Verity;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.store.BlobStore;

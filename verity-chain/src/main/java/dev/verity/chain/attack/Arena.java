@@ -1,10 +1,12 @@
 package dev.verity.chain.attack;
 
+import dev.verity.merkle.Sha256;
+
 import dev.verity.chain.Chain;
 import dev.verity.chain.ChainSelftest;
 import dev.verity.chain.DevAccounts;
 import dev.verity.chain.EmbeddedChain;
-import dev.verity.chain.Merkle;
+import dev.verity.merkle.MerkleTree;
 import dev.verity.chain.SyntheticDispute;
 import dev.verity.chain.PostParams;
 import dev.verity.chain.Verity;
@@ -87,7 +89,7 @@ public final class Arena implements AutoCloseable {
 
     /** The task spec the arena's tasks use: {@code syn}'s roots, 1000 work units at 1 VRT at most, a 1000 VRT stake. */
     public PostParams spec(SyntheticDispute syn, byte[] secret, long verifyWindow) {
-        return new PostParams(Merkle.sha256("spec".getBytes(), Merkle.u64(syn.totalSteps)), Merkle.sha256("data".getBytes()), syn.graphRoot(),
+        return new PostParams(Sha256.hash("spec".getBytes(), Sha256.u64(syn.totalSteps)), Sha256.hash("data".getBytes()), syn.graphRoot(),
                 new byte[32], syn.stateRoot(0), PostParams.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
                 PostParams.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)),
                 Verity.ether(1000), 2, 3600, 86400, 3600, verifyWindow);
@@ -106,7 +108,7 @@ public final class Arena implements AutoCloseable {
         v.bid(solver, id, Verity.ether(1));
         chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(solver, id, traceRoot, modelRoot, Merkle.sha256("manifest".getBytes()), ChainSelftest.syntheticLosses(spec.totalSteps()));
+        v.commit(solver, id, traceRoot, modelRoot, Sha256.hash("manifest".getBytes()), ChainSelftest.syntheticLosses(spec.totalSteps()));
         if (reveal) v.revealSeed(submitter, id, secret);
         return id;
     }

@@ -1,8 +1,10 @@
 package dev.verity.chain.attack;
 
+import dev.verity.merkle.Sha256;
+
 import dev.verity.chain.Chain;
 import dev.verity.chain.DisputeMoves;
-import dev.verity.chain.Merkle;
+import dev.verity.merkle.MerkleTree;
 import dev.verity.chain.SyntheticDispute;
 import dev.verity.chain.PostParams;
 import dev.verity.chain.Verity;
@@ -183,7 +185,7 @@ public final class AttackLibrary {
     static Outcome randomTraceRoot(Arena x) {
         SyntheticDispute syn = cheat(13);
         String solver = x.a.solver(), honest = x.a.challenger();
-        long id = x.committed(x.a.submitter(), solver, syn, Merkle.sha256("made up".getBytes()), syn.modelRoot(), 86400, true);
+        long id = x.committed(x.a.submitter(), solver, syn, Sha256.hash("made up".getBytes()), syn.modelRoot(), 86400, true);
         long d = x.v.openDispute(honest, id, 0);
         boolean cannotOpen = reverts(() -> x.v.round2(solver, d, syn.round2(0)));
         finish(x, id);
@@ -515,7 +517,7 @@ public final class AttackLibrary {
         int[] off = new int[(int) syn.totalSteps];
         for (int s = 1; s <= off.length; s++) off[s - 1] = dev.verity.chain.ChainSelftest.syntheticLoss(s) ^ 1; // one bit off everywhere
         dev.verity.chain.ReplayProbe wrong = dev.verity.chain.ReplayProbe.solverLosses(off);
-        x.v.commit(x.a.solver(), id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("manifest".getBytes()), wrong);
+        x.v.commit(x.a.solver(), id, syn.traceRoot(), syn.modelRoot(), Sha256.hash("manifest".getBytes()), wrong);
         x.v.revealSeed(x.a.submitter(), id, secret);
         List<Verity.Assignment> seats = x.v.assignments(id);
         List<dev.verity.chain.ReplayProbe> replays = new java.util.ArrayList<>();

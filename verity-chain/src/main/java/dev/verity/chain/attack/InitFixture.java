@@ -1,6 +1,6 @@
 package dev.verity.chain.attack;
 
-import dev.verity.chain.Merkle;
+import dev.verity.merkle.MerkleTree;
 import dev.verity.chain.Verity;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,7 +21,7 @@ final class InitFixture {
     private static final long INIT_ONES = 1;
 
     final byte[] nodeRecord = stateNodeRecord();
-    final Merkle.Tree graph = Merkle.build(List.of(Merkle.leafHash(nodeRecord)));
+    final MerkleTree graph = MerkleTree.ofLeafHashes(List.of(MerkleTree.leafHash(nodeRecord)));
 
     /** {@code 0x40} record of op 0: STATE, no inputs, shape [ELEMS], attributes init = 1, param = 1, shape; no update trailer entries. */
     private static byte[] stateNodeRecord() {
@@ -55,10 +55,10 @@ final class InitFixture {
         return out;
     }
 
-    private static Merkle.Tree tensor(float value) {
+    private static MerkleTree tensor(float value) {
         List<byte[]> leaves = new ArrayList<>();
-        for (byte[] c : chunks(value)) leaves.add(Merkle.leafHash(concat(new byte[] {0x10}, c)));
-        return Merkle.build(leaves);
+        for (byte[] c : chunks(value)) leaves.add(MerkleTree.leafHash(concat(new byte[] {0x10}, c)));
+        return MerkleTree.ofLeafHashes(leaves);
     }
 
     /** The {@code 0x20} record of {@link #NAME} filled with {@code value}. */
@@ -69,9 +69,9 @@ final class InitFixture {
     }
 
     /** The state tree: the parameter's record, then the {@code 0x21} scalars record of step 0. */
-    private static Merkle.Tree state(float value) {
+    private static MerkleTree state(float value) {
         byte[] scalars = ByteBuffer.allocate(25).put((byte) 0x21).putLong(0).putLong(0).putLong(0).array();
-        return Merkle.build(List.of(Merkle.leafHash(stateRecord(value)), Merkle.leafHash(scalars)));
+        return MerkleTree.ofLeafHashes(List.of(MerkleTree.leafHash(stateRecord(value)), MerkleTree.leafHash(scalars)));
     }
 
     /** The init root of a state whose parameter is filled with {@code value} (1 is the graph's rule). */
@@ -82,8 +82,8 @@ final class InitFixture {
     /** The init claim on element {@code element} of the state filled with {@code value}. */
     Verity.InitClaim claim(float value, int element) {
         int chunk = element / CHUNK;
-        return new Verity.InitClaim(new Verity.Leaf(nodeRecord, 1, 0, graph.proof(0)), new Verity.Leaf(stateRecord(value), 2, 0, state(value).proof(0)),
-                new Verity.Leaf(chunks(value).get(chunk), tensor(value).size(), chunk, tensor(value).proof(chunk)), element % CHUNK);
+        return new Verity.InitClaim(new Verity.Leaf(nodeRecord, 1, 0, graph.siblings(0)), new Verity.Leaf(stateRecord(value), 2, 0, state(value).siblings(0)),
+                new Verity.Leaf(chunks(value).get(chunk), tensor(value).size(), chunk, tensor(value).siblings(chunk)), element % CHUNK);
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

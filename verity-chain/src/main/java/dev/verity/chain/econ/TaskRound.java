@@ -1,6 +1,8 @@
 package dev.verity.chain.econ;
 
-import dev.verity.chain.Merkle;
+import dev.verity.merkle.Sha256;
+
+import dev.verity.merkle.MerkleTree;
 import dev.verity.chain.ReplayProbe;
 import dev.verity.chain.SyntheticDispute;
 import dev.verity.chain.PostParams;
@@ -211,7 +213,7 @@ final class TaskRound {
         BigInteger replayFee = feeFloor.multiply(BigInteger.valueOf(rules.replayFeeBps())).divide(BigInteger.valueOf(10_000));
         BigInteger stake = MAX_PRICE.multiply(BigInteger.valueOf(WORK_UNITS)).multiply(BigInteger.valueOf(rules.task().minStakeBps()))
                 .divide(BigInteger.valueOf(10_000));
-        return new PostParams(Merkle.sha256("econ-spec".getBytes(), Merkle.u64(index)), Merkle.sha256("econ-data".getBytes()), syn.graphRoot(), new byte[32],
+        return new PostParams(Sha256.hash("econ-spec".getBytes(), Sha256.u64(index)), Sha256.hash("econ-data".getBytes()), syn.graphRoot(), new byte[32],
                 syn.stateRoot(0), PostParams.seedCommitment(secret), syn.graphOps, STEPS, INTERVAL, WORK_UNITS, MAX_PRICE, replayFee, stake, SEATS, 3600,
                 86400, 3600, 86400);
     }
@@ -222,7 +224,7 @@ final class TaskRound {
      */
     private ReplayProbe commit(String solver, long id, SyntheticDispute syn, Losses losses) {
         ReplayProbe held = ReplayProbe.solverLosses(losses.range(1, (int) STEPS, false));
-        v.commit(solver, id, syn.traceRoot(), syn.modelRoot(), Merkle.sha256("econ-manifest".getBytes(), Merkle.u64(id)), held);
+        v.commit(solver, id, syn.traceRoot(), syn.modelRoot(), Sha256.hash("econ-manifest".getBytes(), Sha256.u64(id)), held);
         return held;
     }
 

@@ -1,6 +1,6 @@
 package dev.verity.node.blob;
 
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.store.BlobStore;
 import dev.verity.proof.store.LocalBlobStore;
 import java.io.IOException;

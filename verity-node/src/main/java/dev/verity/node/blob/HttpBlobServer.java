@@ -1,7 +1,7 @@
 package dev.verity.node.blob;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.store.BlobStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

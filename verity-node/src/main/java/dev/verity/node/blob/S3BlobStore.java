@@ -1,6 +1,6 @@
 package dev.verity.node.blob;
 
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.store.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;

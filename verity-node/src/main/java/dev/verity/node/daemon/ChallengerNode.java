@@ -5,7 +5,7 @@ import dev.verity.node.ChainEvents;
 import dev.verity.node.Challenger;
 import dev.verity.node.Role;
 import dev.verity.node.Verifier;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;

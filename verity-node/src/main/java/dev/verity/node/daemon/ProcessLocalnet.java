@@ -16,7 +16,7 @@ import dev.verity.node.explorer.Explorer;
 import dev.verity.node.Network;
 import dev.verity.proof.cheat.Cheat;
 import dev.verity.proof.cheat.ProofCheck;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.ProvenTraining;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;

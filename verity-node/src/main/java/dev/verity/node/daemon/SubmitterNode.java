@@ -4,7 +4,7 @@ import dev.verity.chain.Verity;
 import dev.verity.node.ChainEvents;
 import dev.verity.node.Role;
 import dev.verity.node.Submitter;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.spec.TaskSpec;
 import java.util.HashMap;
 import java.util.List;

@@ -5,7 +5,7 @@ import static dev.verity.node.explorer.ExplorerData.row;
 
 import dev.verity.chain.Verity;
 import dev.verity.node.TreeBlobs;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.tensor.chain.BasicOp;

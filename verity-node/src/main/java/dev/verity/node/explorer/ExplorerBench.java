@@ -62,7 +62,7 @@ public final class ExplorerBench {
     }
 
     private static List<String> paths(Verity v, ChainSelftest.Actors a, long disputed, int tasks) {
-        String model = "0x" + dev.verity.proof.merkle.Sha256.hex(v.models().get(0).modelRoot());
+        String model = "0x" + dev.verity.merkle.Sha256.hex(v.models().get(0).modelRoot());
         List<String> pages = List.of("", "tasks", "tasks?status=SETTLED", "task/1", "task/" + (tasks / 2), "task/" + disputed, "dispute/1", "zoo",
                 "model/" + model, "account/" + a.submitter(), "account/" + a.solver(), "account/" + a.verifiers().get(0));
         List<String> out = new ArrayList<>();

@@ -3,7 +3,7 @@ package dev.verity.node.explorer;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.verity.chain.Verity;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.store.BlobStore;
 import java.io.IOException;
 import java.math.BigInteger;

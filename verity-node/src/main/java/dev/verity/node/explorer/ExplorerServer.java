@@ -1,7 +1,7 @@
 package dev.verity.node.explorer;
 
 import dev.verity.node.Zoo;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.store.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.verity.chain.Receipt;
 import dev.verity.chain.Verity;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -4,7 +4,7 @@ import static dev.verity.node.explorer.ExplorerData.row;
 
 import dev.verity.chain.Verity;
 import dev.verity.proof.commit.StateCommitment;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;

@@ -15,7 +15,7 @@ import dev.verity.node.ChainEvents;
 import dev.verity.node.Demo;
 import dev.verity.node.LocalNet;
 import dev.verity.proof.cheat.ProofCheck;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;

@@ -1,7 +1,7 @@
 package dev.verity.proof.cheat;
 
 import dev.verity.proof.dispute.Defender;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.commit.StateCommitment;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;

@@ -84,7 +84,7 @@ public final class ProofCheck {
             OnnxModelBlobs.Published m = OnnxModelBlobs.put(store, files.resolve("model.onnx"));
             DatasetBlobs.Published d = DatasetBlobs.put(store, files.resolve("data.npz"), false, 10);
             TaskSpec.DataPrep prep = new TaskSpec.DataPrep(d.key(), new float[] {0.286f}, new float[] {0.353f}, 0.125f);
-            String root = dev.verity.proof.merkle.Sha256.hex(TaskRun.datasetRootOf(DatasetCatalog.prepare(d.data(), prep)));
+            String root = dev.verity.merkle.Sha256.hex(TaskRun.datasetRootOf(DatasetCatalog.prepare(d.data(), prep)));
             TrainConfig train = TrainConfig.defaults(m.model().name(), 20, seed).withBatch(16);
             return new TaskSpec(m.model(), "fashion-mnist-14px", root, m.parentRoot(), m.parentBlob(), train, 5, prep);
         };

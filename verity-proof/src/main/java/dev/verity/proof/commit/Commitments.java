@@ -1,7 +1,7 @@
 package dev.verity.proof.commit;
 
-import dev.verity.proof.merkle.MerkleTree;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.MerkleTree;
+import dev.verity.merkle.Sha256;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.Link;
 import dev.verity.tensor.chain.Operand;

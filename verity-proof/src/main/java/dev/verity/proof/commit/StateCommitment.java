@@ -1,7 +1,7 @@
 package dev.verity.proof.commit;
 
-import dev.verity.proof.merkle.MerkleProof;
-import dev.verity.proof.merkle.MerkleTree;
+import dev.verity.merkle.MerkleProof;
+import dev.verity.merkle.MerkleTree;
 import dev.verity.tensor.train.TrainingState;
 import java.util.ArrayList;
 import java.util.List;

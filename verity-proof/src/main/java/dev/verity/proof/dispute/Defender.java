@@ -2,7 +2,7 @@ package dev.verity.proof.dispute;
 
 import dev.verity.proof.commit.Commitments;
 import dev.verity.proof.commit.StateCommitment;
-import dev.verity.proof.merkle.MerkleTree;
+import dev.verity.merkle.MerkleTree;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;
 import dev.verity.proof.spec.TaskRun;

@@ -1,6 +1,6 @@
 package dev.verity.proof.dispute;
 
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.tensor.train.TrainingState;

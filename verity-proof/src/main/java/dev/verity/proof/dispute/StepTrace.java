@@ -1,7 +1,7 @@
 package dev.verity.proof.dispute;
 
 import dev.verity.proof.commit.Commitments;
-import dev.verity.proof.merkle.MerkleTree;
+import dev.verity.merkle.MerkleTree;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.graph.Graph;

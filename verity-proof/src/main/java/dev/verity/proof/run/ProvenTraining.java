@@ -1,7 +1,7 @@
 package dev.verity.proof.run;
 
 import dev.verity.proof.commit.StateCommitment;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.store.BlobStore;
 import dev.verity.tensor.Tensor;

@@ -3,7 +3,7 @@ package dev.verity.proof.spec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.store.BlobStore;
 import dev.verity.tensor.data.DataFiles;
 import dev.verity.tensor.data.Dataset;

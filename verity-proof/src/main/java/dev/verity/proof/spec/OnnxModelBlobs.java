@@ -1,6 +1,6 @@
 package dev.verity.proof.spec;
 
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.store.BlobStore;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.io.SafeTensors;

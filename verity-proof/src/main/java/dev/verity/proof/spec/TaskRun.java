@@ -2,8 +2,8 @@ package dev.verity.proof.spec;
 
 import dev.verity.proof.commit.Commitments;
 import dev.verity.proof.commit.StateCommitment;
-import dev.verity.proof.merkle.MerkleTree;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.MerkleTree;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.store.BlobStore;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.graph.Graph;

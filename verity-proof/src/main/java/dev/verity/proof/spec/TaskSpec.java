@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import dev.verity.tensor.model.ModelConfig;
 import dev.verity.tensor.train.TrainConfig;
 import java.nio.charset.StandardCharsets;

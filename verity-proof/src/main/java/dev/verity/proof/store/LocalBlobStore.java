@@ -1,6 +1,6 @@
 package dev.verity.proof.store;
 
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.Sha256;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;

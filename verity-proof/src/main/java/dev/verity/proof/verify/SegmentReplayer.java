@@ -1,8 +1,8 @@
 package dev.verity.proof.verify;
 
 import dev.verity.proof.commit.StateCommitment;
-import dev.verity.proof.merkle.MerkleTree;
-import dev.verity.proof.merkle.Sha256;
+import dev.verity.merkle.MerkleTree;
+import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.store.BlobStore;

@@ -1,4 +1,4 @@
-package dev.verity.proof.merkle;
+package dev.verity.merkle;
 
 import java.util.Arrays;
 

@@ -1,4 +1,4 @@
-package dev.verity.proof.merkle;
+package dev.verity.merkle;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,5 +58,29 @@ class MerkleTreeTest {
         four.add(new byte[0]);
         assertFalse(java.util.Arrays.equals(t.root(), MerkleTree.ofLeaves(four).root()));
         assertArrayEquals(Sha256.hash(new byte[] {2}, new byte[8], new byte[32]), MerkleTree.ofLeaves(List.of()).root());
+    }
+
+    /** The list form the chain binding sends as calldata, and a page's path, agree with the proof records. */
+    @Test
+    void siblingListsAndPagePathsAreTheProofsOwn() {
+        List<byte[]> leaves = new ArrayList<>();
+        for (int i = 0; i < 13; i++) {
+            leaves.add(MerkleTree.leafHash(new byte[] {(byte) i, 7}));
+        }
+        MerkleTree t = MerkleTree.ofLeafHashes(leaves);
+        for (int i = 0; i < 13; i++) {
+            List<byte[]> sib = t.siblings(i);
+            assertTrue(MerkleTree.verify(t.root(), 13, i, leaves.get(i), sib), "leaf " + i);
+            assertFalse(MerkleTree.verify(t.root(), 13, (i + 1) % 13, leaves.get(i), sib), "leaf " + i + " elsewhere");
+            assertFalse(MerkleTree.verify(t.root(), 14, i, leaves.get(i), sib), "leaf " + i + " of another count");
+        }
+        // page 1 of height 2 holds leaves 4..7: its path is leaf 4's proof above level 2
+        List<byte[]> path = t.pagePath(1, 2);
+        List<byte[]> four = t.siblings(4);
+        assertTrue(path.size() == four.size() - 2);
+        for (int l = 0; l < path.size(); l++) {
+            assertArrayEquals(four.get(l + 2), path.get(l));
+        }
+        assertArrayEquals(new byte[] {0, 0, 0, 0, 0, 0, 1, 2}, Sha256.u64(258));
     }
 }

@@ -1,4 +1,4 @@
-package dev.verity.proof.merkle;
+package dev.verity.merkle;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -38,5 +38,10 @@ public final class Sha256 {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not a hex hash: '" + s + "'");
         }
+    }
+
+    /** {@code v} as 8 big-endian bytes (uint64 in the commitments and in the contracts' abi.encodePacked). */
+    public static byte[] u64(long v) {
+        return java.nio.ByteBuffer.allocate(8).putLong(v).array();
     }
 }

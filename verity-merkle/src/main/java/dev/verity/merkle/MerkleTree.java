@@ -1,4 +1,4 @@
-package dev.verity.proof.merkle;
+package dev.verity.merkle;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -104,6 +104,28 @@ public final class MerkleTree {
             idx >>= 1;
         }
         return new MerkleProof(n, i, sib);
+    }
+
+    /** The sibling hashes of leaf {@code i}, from level 0 upward, as a list (the form the contracts' calldata takes). */
+    public List<byte[]> siblings(long i) {
+        if (i < 0 || i >= n) {
+            throw new IndexOutOfBoundsException("leaf " + i + " of " + n);
+        }
+        return List.of(proof((int) i).siblings());
+    }
+
+    /**
+     * The path from page {@code page}'s subtree (height {@code height}: leaves [page · 2^height, (page + 1) · 2^height))
+     * up to the root: the proof of its first leaf above level {@code height} (DisputeGame.postChainPage).
+     */
+    public List<byte[]> pagePath(long page, int height) {
+        List<byte[]> p = siblings(page << height);
+        return List.copyOf(p.subList(Math.min(height, p.size()), p.size()));
+    }
+
+    /** Whether {@code siblings} (level 0 upward) prove leaf hash {@code leafHash} at {@code index} of {@code n} under {@code root}. */
+    public static boolean verify(byte[] root, long n, long index, byte[] leafHash, List<byte[]> siblings) {
+        return new MerkleProof(n, index, siblings.toArray(byte[][]::new)).verifiesHash(root, leafHash);
     }
 
     @Override
