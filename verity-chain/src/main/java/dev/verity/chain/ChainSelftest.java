@@ -92,10 +92,11 @@ public final class ChainSelftest {
     }
 
     public static PostParams spec(SyntheticDispute syn, byte[] secret) {
-        return new PostParams(Sha256.hash("spec".getBytes(), secret), Sha256.hash("data".getBytes()), syn.graphRoot(), new byte[32],
-                syn.stateRoot(0), PostParams.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
-                PostParams.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)),
-                Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
+        return PostParams.builder().specHash(Sha256.hash("spec".getBytes(), secret)).datasetRoot(Sha256.hash("data".getBytes()))
+                .graph(syn.graphRoot(), syn.graphOps).initRoot(syn.stateRoot(0)).seedCommit(PostParams.seedCommitment(secret))
+                .shape(syn.totalSteps, syn.interval, 1000)
+                .pricing(Verity.ether(1), PostParams.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)), Verity.ether(1000))
+                .verifiers(2).windows(3600, 86400, 3600, 86400).build();
     }
 
     /** A fresh random seed secret (a submitter's commit-reveal secret). */

@@ -72,10 +72,11 @@ public final class ChainDispute {
         new SecureRandom().nextBytes(secret);
         // the task's steps come from its spec, not from the solver's manifest (a solver that stopped early has fewer)
         long steps = run.spec().train().steps();
-        PostParams spec = new PostParams(Sha256.hash("spec".getBytes(), secret), Sha256.unhex(m.datasetRoot()), run.graphTree().root(), new byte[32],
-                initRoot, PostParams.seedCommitment(secret), run.graph().size(), steps, run.spec().checkpointInterval(), 1000, Verity.ether(1),
-                PostParams.replayFeeFloor(1000, steps, run.spec().checkpointInterval(), Verity.ether(1)),
-                Verity.ether(1000), 2, 3600, 86400, 3600, 86400);
+        PostParams spec = PostParams.builder().specHash(Sha256.hash("spec".getBytes(), secret)).datasetRoot(Sha256.unhex(m.datasetRoot()))
+                .graph(run.graphTree().root(), run.graph().size()).initRoot(initRoot).seedCommit(PostParams.seedCommitment(secret))
+                .shape(steps, run.spec().checkpointInterval(), 1000)
+                .pricing(Verity.ether(1), PostParams.replayFeeFloor(1000, steps, run.spec().checkpointInterval(), Verity.ether(1)), Verity.ether(1000))
+                .verifiers(2).windows(3600, 86400, 3600, 86400).build();
         // each dispute a cheater loses slashes, and each task bid on locks, the task's solver stake: stake it afresh,
         // so any number of tasks can be played on one deployment
         v.stake(a.solver(), spec.solverStake());

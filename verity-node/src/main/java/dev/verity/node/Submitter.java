@@ -90,12 +90,14 @@ public final class Submitter implements Role {
         // a stake that covers the pay, windows that fit the work (docs/incentives.md); a configured value below one is raised
         // to it
         TaskQuote q = TaskQuote.of(run, cfg.maxPricePerUnit(), cfg.numVerifiers(), v.rules());
-        dev.verity.chain.PostParams onChain = new dev.verity.chain.PostParams(spec.hash(), run.datasetRoot(), run.graphRoot(),
-                spec.parentRoot() == null ? new byte[32] : Sha256.unhex(spec.parentRoot()), run.initRoot(store), commit, run.graph().size(),
-                spec.train().steps(), spec.checkpointInterval(), run.workUnits(), cfg.maxPricePerUnit(), q.atLeastReplayFloor(cfg.replayFee()),
-                q.atLeastStakeFloor(cfg.solverStake()), cfg.numVerifiers(), Math.max(cfg.bidWindow(), TaskQuote.MIN_WINDOW),
-                Math.max(cfg.commitWindow(), q.commitWindowFloor()), Math.max(cfg.revealWindow(), TaskQuote.MIN_WINDOW),
-                Math.max(cfg.verifyWindow(), q.verifyWindowFloor()));
+        dev.verity.chain.PostParams onChain = dev.verity.chain.PostParams.builder().specHash(spec.hash()).datasetRoot(run.datasetRoot())
+                .graph(run.graphRoot(), run.graph().size()).parentModel(spec.parentRoot() == null ? null : Sha256.unhex(spec.parentRoot()))
+                .initRoot(run.initRoot(store)).seedCommit(commit).shape(spec.train().steps(), spec.checkpointInterval(), run.workUnits())
+                .pricing(cfg.maxPricePerUnit(), q.atLeastReplayFloor(cfg.replayFee()), q.atLeastStakeFloor(cfg.solverStake()))
+                .verifiers(cfg.numVerifiers())
+                .windows(Math.max(cfg.bidWindow(), TaskQuote.MIN_WINDOW), Math.max(cfg.commitWindow(), q.commitWindowFloor()),
+                        Math.max(cfg.revealWindow(), TaskQuote.MIN_WINDOW), Math.max(cfg.verifyWindow(), q.verifyWindowFloor()))
+                .build();
         long id = v.post(cfg.account(), onChain);
         open.add(id);
         log.accept(String.format(Locale.ROOT, "%s posts task %d: %s, %d steps, checkpoint every %d, %,d work units, max price %s/unit, escrow %s",

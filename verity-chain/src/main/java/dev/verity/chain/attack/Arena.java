@@ -89,10 +89,11 @@ public final class Arena implements AutoCloseable {
 
     /** The task spec the arena's tasks use: {@code syn}'s roots, 1000 work units at 1 VRT at most, a 1000 VRT stake. */
     public PostParams spec(SyntheticDispute syn, byte[] secret, long verifyWindow) {
-        return new PostParams(Sha256.hash("spec".getBytes(), Sha256.u64(syn.totalSteps)), Sha256.hash("data".getBytes()), syn.graphRoot(),
-                new byte[32], syn.stateRoot(0), PostParams.seedCommitment(secret), syn.graphOps, syn.totalSteps, syn.interval, 1000, Verity.ether(1),
-                PostParams.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)),
-                Verity.ether(1000), 2, 3600, 86400, 3600, verifyWindow);
+        return PostParams.builder().specHash(Sha256.hash("spec".getBytes(), Sha256.u64(syn.totalSteps)))
+                .datasetRoot(Sha256.hash("data".getBytes())).graph(syn.graphRoot(), syn.graphOps).initRoot(syn.stateRoot(0))
+                .seedCommit(PostParams.seedCommitment(secret)).shape(syn.totalSteps, syn.interval, 1000)
+                .pricing(Verity.ether(1), PostParams.replayFeeFloor(1000, syn.totalSteps, syn.interval, Verity.ether(1)), Verity.ether(1000))
+                .verifiers(2).windows(3600, 86400, 3600, verifyWindow).build();
     }
 
     /** A task of {@code submitter} won by {@code solver}, committed with {@code traceRoot} and {@code modelRoot}; {@code reveal}: the seed is revealed. */

@@ -213,9 +213,10 @@ final class TaskRound {
         BigInteger replayFee = feeFloor.multiply(BigInteger.valueOf(rules.replayFeeBps())).divide(BigInteger.valueOf(10_000));
         BigInteger stake = MAX_PRICE.multiply(BigInteger.valueOf(WORK_UNITS)).multiply(BigInteger.valueOf(rules.task().minStakeBps()))
                 .divide(BigInteger.valueOf(10_000));
-        return new PostParams(Sha256.hash("econ-spec".getBytes(), Sha256.u64(index)), Sha256.hash("econ-data".getBytes()), syn.graphRoot(), new byte[32],
-                syn.stateRoot(0), PostParams.seedCommitment(secret), syn.graphOps, STEPS, INTERVAL, WORK_UNITS, MAX_PRICE, replayFee, stake, SEATS, 3600,
-                86400, 3600, 86400);
+        return PostParams.builder().specHash(Sha256.hash("econ-spec".getBytes(), Sha256.u64(index)))
+                .datasetRoot(Sha256.hash("econ-data".getBytes())).graph(syn.graphRoot(), syn.graphOps).initRoot(syn.stateRoot(0))
+                .seedCommit(PostParams.seedCommitment(secret)).shape(STEPS, INTERVAL, WORK_UNITS).pricing(MAX_PRICE, replayFee, stake)
+                .verifiers(SEATS).windows(3600, 86400, 3600, 86400).build();
     }
 
     /**

@@ -474,52 +474,11 @@ public final class ProcessLocalnet {
                     + " --store " + blobUrl + " --out model.safetensors --onnx model.onnx (while the network runs: --explorer)");
         }
 
-        Verity.TaskView task2 = null;
         boolean[] restarted = {false};
-        int disputes = 0;
-        int won = 0;
-        int slashed = 0;
-        if (!o.userTask()) {
-            say("");
-            Cheat cheat = NodeConfig.cheatNamed(CHEAT);
-            say("== task 2: solver mallory joins, undercuts everyone and cheats (" + cheat.description() + ")");
-            Map<String, BigInteger> stakesBefore = new LinkedHashMap<>();
-            for (Child c : solvers) {
-                stakesBefore.put(account(c), v.staked(account(c)));
-            }
-            mallory.start();
-            children.add(mallory);
-            stakesBefore.put(account(mallory), Verity.ether(1_000)); // what it stakes when it joins
-            drive(() -> v.taskCount() >= 2 && SubmitterNode.isFinal(v.task(2)) && v.openDisputes(2) == 0, () -> {
-                if (o.faults() && !restarted[0] && v.taskCount() >= 2 && v.task(2).status() == Verity.Status.BIDDING) {
-                    restarted[0] = true;
-                    long pid = alice.pid();
-                    alice.stop();
-                    say("fault: submitter alice stopped (SIGTERM, pid " + pid + ") with task 2 open; restarting it from its config and home directory");
-                    alice.start();
-                }
-            });
-            task2 = v.task(2);
-            Demo.checkCheatersTask(v, task2, account(mallory), who.getOrDefault(task2.solver(), task2.solver()), failures);
-            for (ChainEvents.Event e : allDisputes()) {
-                disputes++;
-                Verity.DisputeView dv = v.dispute(e.topicLong(1));
-                if (dv.nextRound() == 0 && dv.challengerWon()) {
-                    won++;
-                }
-            }
-            for (var e : stakesBefore.entrySet()) {
-                if (v.staked(e.getKey()).compareTo(e.getValue()) < 0) {
-                    slashed++;
-                }
-            }
-            if (disputes < 1 || won != disputes) {
-                failures.add(disputes + " disputes, " + won + " won by the challenger (expected at least 1, each won by its challenger: every verifier that finds the cheat plays its own game)");
-            }
-            if (slashed != 1 || v.staked(account(mallory)).compareTo(Verity.ether(1_000)) >= 0) {
-                failures.add(slashed + " solvers slashed; the cheater's stake is " + NodeDaemon.vty(v.staked(account(mallory))) + " VRT");
-            }
-        }
+        CheatersTask cheaters = o.userTask() ? CheatersTask.NONE : cheatersTask(solvers, mallory, alice, who, restarted);
+        Verity.TaskView task2 = cheaters.task();
+        int won = cheaters.won();
+        int slashed = cheaters.slashed();
         long posted = v.taskCount();
         if (posted != taskFiles.size()) {
             failures.add(posted + " tasks posted, expected " + taskFiles.size() + " (a restarted submitter must not post again)");
@@ -602,6 +561,63 @@ public final class ProcessLocalnet {
         say(last);
         return new Outcome(failures.isEmpty() ? 0 : 1, List.copyOf(failures), List.copyOf(pids), alive, settled, failedTasks, won, slashed, conserved,
                 posted, committed, reference, killedAt[0], resumedFrom, attested1, as1.size(), last);
+    }
+
+    /** What the cheater's task (the demo's task 2) came to: the task, its disputes won by their challengers, solvers slashed. */
+    private record CheatersTask(Verity.TaskView task, int disputes, int won, int slashed) {
+        static final CheatersTask NONE = new CheatersTask(null, 0, 0, 0);
+    }
+
+    /**
+     * Task 2: solver mallory joins, undercuts everyone and cheats; with faults, the submitter is restarted while the task
+     * is open ({@code restarted[0]} says whether it was). Checks that every dispute is won by its challenger and only the
+     * cheater is slashed.
+     */
+    private CheatersTask cheatersTask(List<Child> solvers, Child mallory, Child alice, Map<String, String> who, boolean[] restarted)
+            throws Exception {
+        say("");
+        Cheat cheat = NodeConfig.cheatNamed(CHEAT);
+        say("== task 2: solver mallory joins, undercuts everyone and cheats (" + cheat.description() + ")");
+        Map<String, BigInteger> stakesBefore = new LinkedHashMap<>();
+        for (Child c : solvers) {
+            stakesBefore.put(account(c), v.staked(account(c)));
+        }
+        mallory.start();
+        children.add(mallory);
+        stakesBefore.put(account(mallory), Verity.ether(1_000)); // what it stakes when it joins
+        drive(() -> v.taskCount() >= 2 && SubmitterNode.isFinal(v.task(2)) && v.openDisputes(2) == 0, () -> {
+            if (o.faults() && !restarted[0] && v.taskCount() >= 2 && v.task(2).status() == Verity.Status.BIDDING) {
+                restarted[0] = true;
+                long pid = alice.pid();
+                alice.stop();
+                say("fault: submitter alice stopped (SIGTERM, pid " + pid + ") with task 2 open; restarting it from its config and home directory");
+                alice.start();
+            }
+        });
+        Verity.TaskView task2 = v.task(2);
+        Demo.checkCheatersTask(v, task2, account(mallory), who.getOrDefault(task2.solver(), task2.solver()), failures);
+        int disputes = 0;
+        int won = 0;
+        int slashed = 0;
+        for (ChainEvents.Event e : allDisputes()) {
+            disputes++;
+            Verity.DisputeView dv = v.dispute(e.topicLong(1));
+            if (dv.nextRound() == 0 && dv.challengerWon()) {
+                won++;
+            }
+        }
+        for (var e : stakesBefore.entrySet()) {
+            if (v.staked(e.getKey()).compareTo(e.getValue()) < 0) {
+                slashed++;
+            }
+        }
+        if (disputes < 1 || won != disputes) {
+            failures.add(disputes + " disputes, " + won + " won by the challenger (expected at least 1, each won by its challenger: every verifier that finds the cheat plays its own game)");
+        }
+        if (slashed != 1 || v.staked(account(mallory)).compareTo(Verity.ether(1_000)) >= 0) {
+            failures.add(slashed + " solvers slashed; the cheater's stake is " + NodeDaemon.vty(v.staked(account(mallory))) + " VRT");
+        }
+        return new CheatersTask(task2, disputes, won, slashed);
     }
 
     /** The user's spec, with everything it names copied from the user's store to the network's blob server (each blob checked). */
