@@ -43,13 +43,27 @@ public final class DisputeCommand implements Callable<Integer> {
         if (segment < 0 || segment >= v.segments()) {
             throw new IllegalArgumentException("--segment must be in [0, " + v.segments() + ")");
         }
+        SegmentReplayer.Verdict manifest = v.checkManifest();
+        if (!manifest.ok()) {
+            System.out.println("manifest: INVALID — " + manifest.check() + ": " + manifest.reason());
+        }
         long t0 = System.nanoTime();
         SegmentReplayer.Verdict r = v.replay(segment);
-        if (r.ok()) {
+        if (r.ok() && manifest.ok()) {
             System.out.println("segment " + segment + " replays bit-exactly: an honest challenger has nothing to dispute");
             return 0;
         }
-        System.out.printf(Locale.ROOT, "replay (%.1f s): %s%n", seconds(t0), r.reason());
+        if (r.ok()) {
+            // a forged final model or a made-up start: the steps are honest, the claim is about what the manifest commits
+            System.out.printf(Locale.ROOT, "segment %d replays bit-exactly (%.1f s); the dispute is about the manifest%n", segment, seconds(t0));
+            if (!onChain) {
+                System.out.println("the Java referee rules on steps only: play this dispute through the contracts with --on-chain "
+                        + "(the final model: the last segment; the initial state: segment 0)");
+                return 0;
+            }
+        } else {
+            System.out.printf(Locale.ROOT, "replay (%.1f s): %s%n", seconds(t0), r.reason());
+        }
         ProvenTraining.StepFunction fn = ProvenTraining.HONEST;
         TaskRun traceRun = run;
         if (p.cheat() != null) {

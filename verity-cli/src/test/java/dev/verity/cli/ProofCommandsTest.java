@@ -54,16 +54,21 @@ class ProofCommandsTest {
         assertTrue(d.out().contains("round 5 (challenger)") && d.out().contains("the solver loses"), d.out());
     }
 
+    /**
+     * A cheat on an imported ONNX model (a small CNN with BatchNorm) on a published dataset, disputed through the contracts:
+     * the solver loses in round 5 and the printed total is the sum of every transaction's gas.
+     */
     @Test
-    void cheatingProofLosesTheDisputeOnChainAndEveryTransactionHasItsGas(@TempDir Path dir) {
-        TrainCommandTest.Result t = TrainCommandTest.run(args("train", dir, "--cheat", "skipped-steps"));
-        assertEquals(0, t.code(), t.err());
-        assertSolverLosesOnChain(dir, 1);
+    void cheatOnAnImportedModelLosesTheDisputeOnChainAndEveryTransactionHasItsGas(@TempDir Path dir) throws Exception {
+        Path proof = importedProof(dir, "skipped-steps");
+        assertSolverLosesOnChain(proof, 1);
     }
 
-    /** The same with an imported ONNX model (a small CNN with BatchNorm) on a published dataset. */
-    @Test
-    void cheatOnAnImportedModelLosesTheDisputeOnChain(@TempDir Path dir) throws Exception {
+    /**
+     * An imported model trained with proof as {@code cheat}, in segments of 2 steps: on chain the solver publishes every
+     * step of the disputed segment's op trace in round 2, one blob a 256-float chunk, and short segments keep that short.
+     */
+    private static Path importedProof(Path dir, String cheat) throws Exception {
         Path files = Files.createDirectories(dir.resolve("files"));
         for (String f : List.of("model.onnx", "data.npz")) {
             try (var in = dev.verity.proof.cheat.ProofCheck.class.getResourceAsStream("imported/" + f)) {
@@ -72,10 +77,10 @@ class ProofCommandsTest {
         }
         Path proof = dir.resolve("proof");
         TrainCommandTest.Result t = TrainCommandTest.run("train", "--model", files.resolve("model.onnx").toString(), "--data",
-                files.resolve("data.npz").toString(), "--steps", "12", "--batch", "8", "--checkpoint-interval", "4", "--quiet",
-                "--prove=" + proof, "--cheat", "skipped-steps");
+                files.resolve("data.npz").toString(), "--steps", "6", "--batch", "8", "--checkpoint-interval", "2", "--quiet",
+                "--prove=" + proof, "--cheat", cheat);
         assertEquals(0, t.code(), t.out() + t.err());
-        assertSolverLosesOnChain(proof, 1);
+        return proof;
     }
 
     /** One row of the on-chain table: round, transaction, gas, seconds. */
@@ -104,6 +109,18 @@ class ProofCommandsTest {
         assertTrue(total.find(), out);
         assertEquals(gas.stream().mapToLong(Long::longValue).sum(), Long.parseLong(total.group(1).replace(",", "")), out);
         assertEquals(gas.size(), Integer.parseInt(total.group(2)), out);
+    }
+
+    /** A forged final model: every step replays, the manifest does not; on chain the model claim of the last segment wins. */
+    @Test
+    void forgedFinalModelLosesTheModelClaimOnChain(@TempDir Path dir) throws Exception {
+        dir = importedProof(dir, "forged-final-model");
+        TrainCommandTest.Result off = TrainCommandTest.run("dispute", dir.toString(), "--segment", "2");
+        assertEquals(0, off.code(), off.err());
+        assertTrue(off.out().contains("manifest: INVALID") && off.out().contains("--on-chain"), off.out());
+        TrainCommandTest.Result d = TrainCommandTest.run("dispute", dir.toString(), "--segment", "2", "--on-chain");
+        assertEquals(0, d.code(), d.out() + d.err());
+        assertTrue(d.out().contains("claimModel") && d.out().contains("dispute on chain: the solver loses"), d.out());
     }
 
     @Test
