@@ -23,8 +23,8 @@ import java.util.List;
  * contract rejects, stays silent and loses by timeout, as on a real chain.
  */
 public final class ChainDispute {
-    /** Gas of one transaction of the dispute. */
-    public record RoundGas(int round, String move, long gas) {
+    /** Gas of one transaction of the dispute, and the wall time its side spent on it (off-chain work and the transaction). */
+    public record RoundGas(int round, String move, long gas, long millis) {
     }
 
     /** The on-chain outcome. */
@@ -119,10 +119,10 @@ public final class ChainDispute {
         }
         List<RoundGas> gas = new ArrayList<>();
         for (DisputeParty.Move mv : ch.moves()) {
-            gas.add(new RoundGas(mv.round(), mv.name(), mv.gas()));
+            gas.add(new RoundGas(mv.round(), mv.name(), mv.gas(), mv.millis()));
         }
         for (DisputeParty.Move mv : def.moves()) {
-            gas.add(new RoundGas(mv.round(), mv.name(), mv.gas()));
+            gas.add(new RoundGas(mv.round(), mv.name(), mv.gas(), mv.millis()));
         }
         gas.sort(Comparator.comparingInt(RoundGas::round));
         int decided = gas.stream().mapToInt(RoundGas::round).max().orElse(1);

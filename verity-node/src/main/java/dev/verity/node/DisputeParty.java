@@ -48,8 +48,14 @@ public final class DisputeParty {
     private DisputeParty() {
     }
 
-    /** Gas of one transaction of the dispute (or "timeout"). */
-    public record Move(int round, String name, long gas) {
+    /**
+     * Gas of one transaction of the dispute (or "timeout"), and the wall time {@code millis} its side spent on it: the
+     * off-chain work before it (replaying steps, op traces, element chains, proofs) and the transaction on the chain.
+     */
+    public record Move(int round, String name, long gas, long millis) {
+        public Move(int round, String name, long gas) {
+            this(round, name, gas, 0);
+        }
     }
 
     static List<byte[]> sib(MerkleProof p) {
@@ -80,6 +86,8 @@ public final class DisputeParty {
         String lastHow = "";
         /** Whether the role already told the story of being stuck. */
         boolean reportedStuck;
+        /** When this side's current piece of work began: its turn, or its last transaction within the turn. */
+        long workStart = System.nanoTime();
 
         Side(Verity v, String account, BlobStore store, TaskRun run, Manifest m, long dispute) {
             this.v = v;
@@ -130,6 +138,7 @@ public final class DisputeParty {
             if (now > d.deadline() || stuckRound == round) {
                 return false;
             }
+            workStart = System.nanoTime();
             try {
                 lastHow = play(d);
                 return true;
@@ -145,7 +154,9 @@ public final class DisputeParty {
         }
 
         Receipt record(int round, String name, Receipt r) {
-            moves.add(new Move(round, name, r.gasUsed()));
+            long now = System.nanoTime();
+            moves.add(new Move(round, name, r.gasUsed(), (now - workStart) / 1_000_000));
+            workStart = now;
             return r;
         }
 
@@ -388,6 +399,7 @@ public final class DisputeParty {
         /** Round 1: opens a dispute of {@code segment} of committed task {@code taskId} (bond pulled from {@code account}). */
         public static ChallengerSide open(Verity v, String account, BlobStore store, TaskRun run, Manifest m, ChallengerMoves moves,
                                           long taskId, int segment) {
+            long start = System.nanoTime();
             Messages.OpenDispute open = moves.open(segment);
             int seg = open.segment();
             // nothing to prove: the solver must open its trace at the segment's checkpoints in round 2
@@ -395,7 +407,7 @@ public final class DisputeParty {
             ChallengerSide side = new ChallengerSide(v, account, store, run, m, id, moves);
             side.open = open;
             List<Long> g = v.gasTable().get("DisputeGame.open (round 1)");
-            side.moves.add(new Move(1, "open", g == null ? 0 : g.get(g.size() - 1)));
+            side.moves.add(new Move(1, "open", g == null ? 0 : g.get(g.size() - 1), (System.nanoTime() - start) / 1_000_000));
             side.lastHow = "opened a dispute of segment " + seg;
             return side;
         }
