@@ -268,6 +268,9 @@ final class OpCases {
         int[] s3 = big ? new int[] {5, 37, 131} : new int[] {2, 3, 4};
         l.add(transpose(s3, 2, 0, 1));
         l.add(transpose(s3, 0, 2, 1));
+        int[] s4 = big ? new int[] {5, 7, 3, 67} : new int[] {2, 3, 2, 2};
+        l.add(transpose(s4, 1, 0, 2, 3));
+        l.add(transpose(s4, 2, 3, 0, 1));
         l.add(slice(big ? new int[] {67, 259} : new int[] {4, 5}, 1, 1, big ? 200 : 4));
         l.add(slice(s3, 0, 1, 2));
         l.add(slice(s3, 1, 1, 3));
