@@ -263,6 +263,8 @@ final class OpCases {
         l.add(pool(false, 3, 1, big));
         l.add(layerNorm(big ? new int[] {67, 259} : new int[] {3, 6}));
         l.add(layerNorm(big ? new int[] {3, 29, 131} : new int[] {2, 3, 6}));
+        // few long rows (BatchNorm's [C, N*H*W]): the elementwise part split by columns across threads
+        l.add(layerNorm(big ? new int[] {19, 8195} : new int[] {2, 5}));
         l.add(embedding(big ? 53 : 7, big ? 259 : 4, big ? new int[] {5, 37} : new int[] {2, 5}));
         l.add(reshape(big ? new int[] {67, 259} : new int[] {3, 4}, big ? new int[] {259, 67} : new int[] {2, 6}));
         int[] s3 = big ? new int[] {5, 37, 131} : new int[] {2, 3, 4};
