@@ -232,7 +232,8 @@ final class OpCases {
         l.add(mulSame(s2));
         l.add(scale(s2));
         int[][][] reductions = big
-                ? new int[][][] {{{5, 37, 259}, {37, 259}}, {{5, 37, 259}, {1, 259}}, {{5, 37, 259}, {37, 1}}, {{5, 37, 259}, {1}}}
+                ? new int[][][] {{{5, 37, 259}, {37, 259}}, {{5, 37, 259}, {1, 259}}, {{5, 37, 259}, {37, 1}}, {{5, 37, 259}, {1}},
+                    {{5, 37, 259}, {5, 1, 259}}, {{3, 5, 37, 67}, {3, 5, 1, 67}}}
                 : new int[][][] {{{2, 3, 4}, {3, 4}}, {{2, 3, 4}, {1, 4}}, {{2, 3, 4}, {3, 1}}, {{2, 3, 4}, {1}}, {{2, 3, 4}, {2, 1, 4}}};
         for (int[][] p : reductions) {
             l.add(reduceTo(p[0], p[1]));
@@ -259,6 +260,7 @@ final class OpCases {
         l.add(conv(1, 1, false, big));
         l.add(pool(true, 2, 2, big));
         l.add(pool(true, 3, 2, big));
+        l.add(pool(true, 3, 3, big));
         l.add(pool(false, 2, 2, big));
         l.add(pool(false, 3, 1, big));
         l.add(layerNorm(big ? new int[] {67, 259} : new int[] {3, 6}));
