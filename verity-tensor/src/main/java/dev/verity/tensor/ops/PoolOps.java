@@ -179,10 +179,6 @@ public final class PoolOps {
     private static void maxPoolGradFast(float[] x, float[] dy, float[] dx, int[] is, int[] os, int k, int st) {
         int plane = is[2] * is[3];
         int per = os[2] * os[3];
-        if (k == st) {
-            Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> maxPoolGradTiled(x, dy, dx, is, os, k, lo, hi));
-            return;
-        }
         Parallel.parallelFor(os[0] * os[1], 4, (lo, hi) -> {
             Scratch s = scratch(plane);
             for (int pl = lo; pl < hi; pl++) {
@@ -199,38 +195,6 @@ public final class PoolOps {
                 }
             }
         });
-    }
-
-    /**
-     * Planes [lo, hi) of dx when the windows tile the input (kernel = stride, e.g. 2x2 stride 2): each input element
-     * is in at most one window, so dx is +0, then +0 + dy[o] at window o's first maximum (the reference's chain, with
-     * its argmax rule), found directly per window instead of through the all-positions window scan of the general path.
-     */
-    private static void maxPoolGradTiled(float[] x, float[] dy, float[] dx, int[] is, int[] os, int k, int lo, int hi) {
-        int w = is[3];
-        int plane = is[2] * w;
-        int per = os[2] * os[3];
-        for (int pl = lo; pl < hi; pl++) {
-            int base = pl * plane;
-            Arrays.fill(dx, base, base + plane, 0f);
-            int o = pl * per;
-            for (int oy = 0; oy < os[2]; oy++) {
-                for (int ox = 0, q = base + oy * k * w; ox < os[3]; ox++, q += k) {
-                    float m = Float.NEGATIVE_INFINITY;
-                    int at = q;
-                    for (int ky = 0; ky < k; ky++) {
-                        for (int kx = 0, i = q + ky * w; kx < k; kx++, i++) {
-                            float nm = Math.max(m, x[i]);
-                            if (Float.floatToRawIntBits(nm) != Float.floatToRawIntBits(m)) {
-                                at = i;
-                            }
-                            m = nm;
-                        }
-                    }
-                    dx[at] = dx[at] + dy[o++];
-                }
-            }
-        }
     }
 
     static int[] outShape(Attrs a, int[] s) {
