@@ -26,8 +26,8 @@ public final class TrainBench {
      * against 36k and 15 KB/step after 400.
      */
     static final Map<String, int[]> DEFAULT_STEPS = Map.of("mlp", new int[] {400, 400}, "lenet5", new int[] {400, 120},
-            "gpt", new int[] {60, 40}, "onnx-cnn", new int[] {100, 60}, "onnx-resnet", new int[] {40, 24},
-            "onnx-transformer", new int[] {60, 40});
+            "gpt", new int[] {60, 40}, "onnx-cnn", new int[] {100, 100}, "onnx-resnet", new int[] {30, 24},
+            "onnx-transformer", new int[] {40, 40});
 
     /** Every model {@code --models} accepts, in the order the help lists them. */
     static final List<String> KNOWN = List.of("mlp", "lenet5", "gpt", "onnx-cnn", "onnx-resnet", "onnx-transformer");
