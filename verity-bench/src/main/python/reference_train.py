@@ -14,6 +14,10 @@ object with the training throughput in samples/s after a warm-up.
          eps 1e-8, weight decay 0.01 on weights of rank >= 2 only, as Verity), batch 32, grad
          clip 1.0
 
+  onnx-cnn, onnx-resnet, onnx-transformer
+         the modules of onnx_models.py, the very definitions whose ONNX export Verity trains; SGD
+         momentum 0.9 (Verity's default for an imported model), batch of the export (64, 64, 32)
+
 Data is random (same shapes as Fashion-MNIST / the character corpus); every step gathers its batch
 from a 60,000-sample (or 1M-token) pool, as Verity's GATHER ops do. Verity's cosine learning-rate
 schedule costs one scalar per step and is left out (constant lr).
@@ -32,6 +36,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import onnx_models  # next to this file: the imported models' definitions, shared with their ONNX export
 
 
 class Mlp(nn.Module):
@@ -151,12 +157,34 @@ def setup(model, gen, vocab):
             return tokens[pos], tokens[pos + 1].view(-1)
 
         return net, opt, batch, next_batch, 1.0
-    raise SystemExit("unknown model '%s' (known: mlp, lenet5, gpt)" % model)
+    if model in onnx_models.MODELS:
+        spec = onnx_models.MODELS[model]
+        net = spec.make()
+        pool_x, pool_y = spec.inputs(onnx_models.SAMPLES, gen), spec.labels(onnx_models.SAMPLES, gen)
+        opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+
+        def next_batch(step):
+            idx = torch.randint(0, pool_x.shape[0], (spec.batch,), generator=gen)
+            return pool_x.index_select(0, idx), pool_y.index_select(0, idx)
+
+        return net, opt, spec.batch, next_batch, 0.0
+    raise SystemExit("unknown model '%s' (known: mlp, lenet5, gpt, %s)" % (model, ", ".join(onnx_models.MODELS)))
+
+
+def loaded_blas():
+    """The BLAS library this process loaded: Debian's torch calls whatever libblas.so.3 resolves to, and the
+    reference (netlib) BLAS there is 20-30x slower than OpenBLAS, which would make every matmul-heavy row a sham."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.split()[-1]}
+        return ",".join(sorted(libs))
+    except OSError:
+        return "unknown"
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", required=True, choices=["mlp", "lenet5", "gpt"])
+    ap.add_argument("--model", required=True, choices=["mlp", "lenet5", "gpt"] + list(onnx_models.MODELS))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--warmup", type=int, default=20, help="untimed steps first")
     ap.add_argument("--steps", type=int, default=100, help="timed steps")
@@ -194,7 +222,7 @@ def main():
         "seconds": secs, "samples_per_s": a.steps * batch / secs, "loss": loss,
         "params": sum(p.numel() for p in net.parameters()),
         "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-        "blas": os.environ.get("LD_LIBRARY_PATH", ""),
+        "blas": os.environ.get("LD_LIBRARY_PATH", ""), "blas_lib": loaded_blas(),
     }))
 
 

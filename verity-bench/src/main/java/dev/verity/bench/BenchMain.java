@@ -4,6 +4,7 @@ import dev.verity.tensor.graph.Graph;
 import dev.verity.tensor.kernel.Parallel;
 import dev.verity.tensor.train.Trainer;
 import dev.verity.tensor.train.TrainingState;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -52,7 +53,8 @@ public final class BenchMain implements Callable<Integer> {
     @Command(name = "train", mixinStandardHelpOptions = true,
             description = "Training samples/s, Verity vs PyTorch, alternating child processes; best (or median) of repetitions.")
     static final class Train implements Callable<Integer> {
-        @Option(names = "--models", split = ",", defaultValue = "mlp,lenet5,gpt", description = "models (default: ${DEFAULT-VALUE})")
+        @Option(names = "--models", split = ",", defaultValue = "mlp,lenet5,gpt", description = "models (default: ${DEFAULT-VALUE});"
+                + " also onnx-cnn, onnx-resnet, onnx-transformer: PyTorch modules exported to ONNX and imported")
         List<String> models;
         @Option(names = "--threads", split = ",", defaultValue = "1,2", description = "thread counts (default: ${DEFAULT-VALUE})")
         List<Integer> threads;
@@ -125,8 +127,11 @@ public final class BenchMain implements Callable<Integer> {
 
     @Command(name = "profile", mixinStandardHelpOptions = true, description = "Where a training step's time goes, per op kind.")
     static final class Profile implements Callable<Integer> {
-        @Option(names = "--model", defaultValue = "lenet5")
+        @Option(names = "--model", defaultValue = "lenet5", description = "mlp, lenet5, gpt, onnx-cnn, onnx-resnet,"
+                + " onnx-transformer (exported by python first), or a model.onnx file with --data")
         String model;
+        @Option(names = "--data", description = "the data file of a model.onnx (.npz, as verity train reads it)")
+        Path data;
         @Option(names = "--threads", defaultValue = "1")
         int threads;
         @Option(names = "--warmup", defaultValue = "20")
@@ -142,7 +147,7 @@ public final class BenchMain implements Callable<Integer> {
                 throw new IllegalArgumentException("--steps must be >= 1, --warmup and --nodes >= 0");
             }
             Parallel.setThreads(threads);
-            Trainer t = TrainRun.trainer(model, warmup + steps);
+            Trainer t = trainer(warmup + steps);
             TrainingState s = t.initialState();
             t.train(s, warmup, true, null);
             t.executor().profile(true);
@@ -180,6 +185,25 @@ public final class BenchMain implements Callable<Integer> {
                         });
             }
             return 0;
+        }
+
+        /** The trainer to profile: a built-in model, an imported bench model (exported now), or a file and its data. */
+        private Trainer trainer(int totalSteps) throws Exception {
+            if (model.endsWith(".onnx")) {
+                if (data == null) {
+                    throw new IllegalArgumentException("--model " + model + " needs --data FILE");
+                }
+                return TrainRun.onnx(Path.of(model), data, totalSteps);
+            }
+            if (data != null) {
+                throw new IllegalArgumentException("--data goes with --model FILE.onnx");
+            }
+            if (!TrainBench.KNOWN.contains(model)) {
+                throw new IllegalArgumentException("unknown model '" + model + "' (known: " + String.join(", ", TrainBench.KNOWN)
+                        + ", or a file ending .onnx)");
+            }
+            Path dir = TrainRun.imported(model) ? Procs.exportOnnx(Procs.scripts(), List.of(model)) : null;
+            return TrainRun.trainer(model, dir, totalSteps);
         }
     }
 
@@ -220,13 +244,15 @@ public final class BenchMain implements Callable<Integer> {
         int warmup;
         @Option(names = "--steps", required = true)
         int steps;
+        @Option(names = "--onnx-dir", description = "where onnx_models.py wrote the imported models")
+        Path onnxDir;
 
         @Override
         public Integer call() throws Exception {
             if (steps < 1 || warmup < 0) {
                 throw new IllegalArgumentException("--steps must be >= 1 and --warmup >= 0");
             }
-            System.out.println(TrainRun.run(model, threads, warmup, steps).line());
+            System.out.println(TrainRun.run(model, onnxDir, threads, warmup, steps).line());
             return 0;
         }
     }

@@ -95,6 +95,53 @@ final class Procs {
         }
     }
 
+    /**
+     * Copies the bundled python scripts into one fresh temp directory, under their own names, so that one can import
+     * another ({@code reference_train.py} imports {@code onnx_models.py}).
+     */
+    static Path scripts() throws IOException {
+        Path dir = removedAtExit(Files.createTempDirectory("verity-bench-py-"));
+        for (String name : List.of("reference_train.py", "onnx_models.py")) {
+            try (InputStream in = Procs.class.getResourceAsStream("/dev/verity/bench/python/" + name)) {
+                if (in == null) {
+                    throw new IOException("bundled script " + name + " is missing from the classpath");
+                }
+                Files.write(dir.resolve(name), in.readAllBytes());
+            }
+        }
+        return dir;
+    }
+
+    /**
+     * Exports the imported bench models ({@code onnx-...}) with {@code onnx_models.py} into a fresh temp directory,
+     * {@code DIR/<model>/model.onnx} and {@code data.npz}, and returns DIR.
+     */
+    static Path exportOnnx(Path scripts, List<String> models) throws IOException, InterruptedException {
+        Path out = removedAtExit(Files.createTempDirectory("verity-bench-onnx-"));
+        Out p = run(List.of(python(), scripts.resolve("onnx_models.py").toString(), "--out", out.toString(), "--models",
+                String.join(",", models)), pythonEnv(1), 600);
+        if (p.exit() != 0) {
+            throw new IOException("exporting " + models + " with onnx_models.py failed (exit " + p.exit() + "; it needs "
+                    + "python3-torch and python3-onnx): " + TrainBench.lastLine(p.stderr()));
+        }
+        return out;
+    }
+
+    /**
+     * Deletes {@code dir} and everything in it when this JVM exits (the children that read it have ended by then):
+     * an export is tens of MB and is written again by every run.
+     */
+    static Path removedAtExit(Path dir) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException | java.io.UncheckedIOException ignored) {
+                // best effort: a temp folder left behind costs only disk
+            }
+        }));
+        return dir;
+    }
+
     /** The value of a numeric JSON field in a flat one-line object, NaN when absent. */
     static double jsonNumber(String json, String field) {
         var m = java.util.regex.Pattern.compile("\"" + java.util.regex.Pattern.quote(field)

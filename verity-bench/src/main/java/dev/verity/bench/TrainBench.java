@@ -26,7 +26,11 @@ public final class TrainBench {
      * against 36k and 15 KB/step after 400.
      */
     static final Map<String, int[]> DEFAULT_STEPS = Map.of("mlp", new int[] {400, 400}, "lenet5", new int[] {400, 120},
-            "gpt", new int[] {60, 40});
+            "gpt", new int[] {60, 40}, "onnx-cnn", new int[] {100, 100}, "onnx-resnet", new int[] {30, 24},
+            "onnx-transformer", new int[] {40, 40});
+
+    /** Every model {@code --models} accepts, in the order the help lists them. */
+    static final List<String> KNOWN = List.of("mlp", "lenet5", "gpt", "onnx-cnn", "onnx-resnet", "onnx-transformer");
 
     private TrainBench() {
     }
@@ -46,7 +50,7 @@ public final class TrainBench {
             }
             for (String m : models) {
                 if (!DEFAULT_STEPS.containsKey(m)) {
-                    throw new IllegalArgumentException("unknown model '" + m + "' (known: mlp, lenet5, gpt)");
+                    throw new IllegalArgumentException("unknown model '" + m + "' (known: " + String.join(", ", KNOWN) + ")");
                 }
             }
             for (int t : threads) {
@@ -72,7 +76,14 @@ public final class TrainBench {
             log.printf(Locale.ROOT, "peak: %.1f GFLOP/s fp32 FMA for %d thread(s) (one core's, %d-lane vectors, times %d;"
                     + " measured concurrently: %.1f)%n", peak.get(t), t, Peak.lanes(), t, Peak.gflops(t, 3));
         }
-        Path script = o.reference() ? Procs.script("/dev/verity/bench/python/reference_train.py") : null;
+        List<String> importedModels = o.models().stream().filter(TrainRun::imported).toList();
+        Path scripts = o.reference() || !importedModels.isEmpty() ? Procs.scripts() : null;
+        Path script = o.reference() ? scripts.resolve("reference_train.py") : null;
+        // One export for the whole run: every Verity run of a model trains the same file, so their hashes compare.
+        Path onnxDir = importedModels.isEmpty() ? null : Procs.exportOnnx(scripts, importedModels);
+        if (onnxDir != null) {
+            log.println("exported " + importedModels + " to " + onnxDir);
+        }
         Map<String, List<Double>> vSps = new LinkedHashMap<>();
         Map<String, List<Double>> rSps = new LinkedHashMap<>();
         Map<String, List<Long>> alloc = new LinkedHashMap<>();
@@ -91,9 +102,13 @@ public final class TrainBench {
                 int steps = o.steps() > 0 ? o.steps() : DEFAULT_STEPS.get(m)[1];
                 for (int t : o.threads()) {
                     String key = m + "/" + t;
-                    Procs.Out out = Procs.run(Procs.java(BenchMain.class.getName(), "train-child", "--model", m,
+                    List<String> child = new ArrayList<>(Procs.java(BenchMain.class.getName(), "train-child", "--model", m,
                             "--threads", Integer.toString(t), "--warmup", Integer.toString(warm),
-                            "--steps", Integer.toString(steps)), Map.of(), 3600);
+                            "--steps", Integer.toString(steps)));
+                    if (onnxDir != null) {
+                        child.addAll(List.of("--onnx-dir", onnxDir.toString()));
+                    }
+                    Procs.Out out = Procs.run(child, Map.of(), 3600);
                     TrainRun.Result r = parseChild(out);
                     vSps.computeIfAbsent(key, k -> new ArrayList<>()).add(r.samplesPerSec());
                     alloc.computeIfAbsent(key, k -> new ArrayList<>()).add(r.allocPerStep());
@@ -112,6 +127,12 @@ public final class TrainBench {
                                     + lastLine(p.stderr()));
                         } else {
                             rSps.computeIfAbsent(key, k -> new ArrayList<>()).add(sps);
+                            if (!p.stdout().contains("openblas") && warnedParams.add("blas")) {
+                                // Debian's torch calls whatever libblas.so.3 resolves to; netlib's is 20-30x slower.
+                                log.println("WARNING: the PyTorch reference did not load OpenBLAS (install"
+                                        + " libopenblas0-openmp, or point LD_LIBRARY_PATH at its openblas-openmp folder):"
+                                        + " its matmuls run on the reference BLAS and its samples/s are far too low");
+                            }
                             long refParams = (long) Procs.jsonNumber(p.stdout(), "params");
                             if (refParams != r.params() && warnedParams.add(m)) {
                                 // Same architecture means the same parameter count; say so loudly if not.

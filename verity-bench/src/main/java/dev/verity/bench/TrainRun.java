@@ -1,5 +1,6 @@
 package dev.verity.bench;
 
+import dev.verity.tensor.data.DataFiles;
 import dev.verity.tensor.data.Datasets;
 import dev.verity.tensor.data.TextCorpus;
 import dev.verity.tensor.graph.Graph;
@@ -12,6 +13,7 @@ import dev.verity.tensor.train.Trainer;
 import dev.verity.tensor.train.TrainingState;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -55,7 +57,46 @@ public final class TrainRun {
         }
     }
 
-    /** Verity's default trainer for {@code model} on the shipped data, configured for {@code totalSteps}. */
+    /** Prefix of the bench's imported models, whose ONNX and data {@code onnx_models.py} writes. */
+    public static final String IMPORTED = "onnx-";
+
+    /** Whether {@code model} is one of the imported (ONNX) bench models. */
+    public static boolean imported(String model) {
+        return model.startsWith(IMPORTED);
+    }
+
+    /**
+     * Verity's default trainer for {@code model} configured for {@code totalSteps}: a built-in model on the shipped
+     * data, or an imported one from {@code onnxDir/<model>/model.onnx} and {@code data.npz}.
+     */
+    public static Trainer trainer(String model, Path onnxDir, int totalSteps) throws IOException {
+        if (imported(model)) {
+            if (onnxDir == null) {
+                throw new IllegalArgumentException("imported model '" + model + "' needs the directory onnx_models.py wrote");
+            }
+            return onnx(onnxDir.resolve(model).resolve("model.onnx"), onnxDir.resolve(model).resolve("data.npz"), totalSteps);
+        }
+        return trainer(model, totalSteps);
+    }
+
+    /**
+     * Verity's trainer for an ONNX file and its data, as {@code verity train --model FILE --data DATA} builds it: the
+     * imported model's defaults (SGD momentum 0.9) at the batch the model was exported with.
+     */
+    public static Trainer onnx(Path model, Path data, int totalSteps) throws IOException {
+        ModelConfig.Onnx mc = ModelConfig.Onnx.read(model);
+        TrainConfig cfg = TrainConfig.defaults("onnx", totalSteps, 1);
+        int[] in = mc.graph().input().dims();
+        if (in.length > 0 && in[0] > 0) {
+            cfg = cfg.withBatch(in[0]);
+        }
+        if (mc.isText()) {
+            return Trainer.text(mc, cfg, DataFiles.corpus(data));
+        }
+        return Trainer.images(mc, cfg, DataFiles.open(data).train());
+    }
+
+    /** Verity's default trainer for a built-in {@code model} on the shipped data, configured for {@code totalSteps}. */
     public static Trainer trainer(String model, int totalSteps) throws IOException {
         if (model.equals("gpt")) {
             TextCorpus c = Datasets.kjv();
@@ -90,9 +131,9 @@ public final class TrainRun {
         return f;
     }
 
-    public static Result run(String model, int threads, int warmup, int steps) throws IOException {
+    public static Result run(String model, Path onnxDir, int threads, int warmup, int steps) throws IOException {
         Parallel.setThreads(threads);
-        Trainer t = trainer(model, warmup + steps);
+        Trainer t = trainer(model, onnxDir, warmup + steps);
         TrainingState s = t.initialState();
         t.train(s, warmup, true, null);
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

@@ -91,12 +91,55 @@ public final class ElementwiseOps {
                         }
                     }
                 });
+            } else if (fast) {
+                broadcast(BroadcastPlan.of(in[0].shapeView(), in[1].shapeView(), os), a, b, y);
             } else {
                 int[] ia = Shapes.broadcastIndex(in[0].shapeView(), os);
                 int[] ib = Shapes.broadcastIndex(in[1].shapeView(), os);
                 for (int i = 0; i < n; i++) {
                     y[i] = kind.apply(a[ia[i]], b[ib[i]]);
                 }
+            }
+        }
+
+        /**
+         * Any other broadcast (e.g. BatchNorm's per-channel [C, 1] against [C, N*H*W]), run by run: the same element
+         * results as the index-map loop of the scalar path, without building two index maps of the output's size.
+         */
+        private void broadcast(BroadcastPlan p, float[] a, float[] b, float[] y) {
+            int w = p.inner();
+            int sa = p.strideA()[p.dims().length - 1];
+            int sb = p.strideB()[p.dims().length - 1];
+            Parallel.parallelFor(p.rows(), Math.max(1, GRAIN / w), (lo, hi) -> {
+                for (int r = lo; r < hi; r++) {
+                    int oa = BroadcastPlan.offset(p.dims(), p.strideA(), r);
+                    int ob = BroadcastPlan.offset(p.dims(), p.strideB(), r);
+                    run(a, oa, sa, b, ob, sb, y, r * w, w);
+                }
+            });
+        }
+
+        /** One run of w outputs: a moves by sa (0 or 1) and b by sb. */
+        private void run(float[] a, int oa, int sa, float[] b, int ob, int sb, float[] y, int oy, int w) {
+            int j = 0;
+            int end = F.loopBound(w);
+            if (sa == 1 && sb == 1) {
+                for (; j < end; j += F.length()) {
+                    kind.apply(FloatVector.fromArray(F, a, oa + j), FloatVector.fromArray(F, b, ob + j)).intoArray(y, oy + j);
+                }
+            } else if (sa == 1) {
+                FloatVector bv = FloatVector.broadcast(F, b[ob]);
+                for (; j < end; j += F.length()) {
+                    kind.apply(FloatVector.fromArray(F, a, oa + j), bv).intoArray(y, oy + j);
+                }
+            } else if (sb == 1) {
+                FloatVector av = FloatVector.broadcast(F, a[oa]);
+                for (; j < end; j += F.length()) {
+                    kind.apply(av, FloatVector.fromArray(F, b, ob + j)).intoArray(y, oy + j);
+                }
+            }
+            for (; j < w; j++) {
+                y[oy + j] = kind.apply(a[oa + j * sa], b[ob + j * sb]);
             }
         }
 

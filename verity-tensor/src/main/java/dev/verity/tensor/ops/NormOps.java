@@ -116,6 +116,61 @@ public final class NormOps {
         return new StatsChain(mu, rstd, xhat);
     }
 
+    /** Columns of a row per task in the elementwise phase of {@link #chunked}: a multiple of every vector length. */
+    static final int CHUNK = 4096;
+
+    /**
+     * Whether a norm over rows of length d in this many blocks of L rows should split its elementwise part across
+     * threads by columns: BatchNorm's LAYERNORM has C (e.g. 16) rows of N*H*W (e.g. 50,176), one block, which the
+     * per-block loop would run on one thread. Only where each element is computed changes, never how.
+     */
+    static boolean fewLongRows(int blocks, int d) {
+        return d >= CHUNK && blocks < 2 * Parallel.threads();
+    }
+
+    interface BlockStats {
+        /** Statistics of rows [r0, r0 + n) into st, k values per row at 0, L, 2L, ... */
+        void of(float[] st, int r0, int n);
+    }
+
+    /**
+     * Runs {@code stats} on every block of L rows (blocks across threads) and gathers its k values per row into one
+     * array: value v of row r at [v * rows + r]. The array is the calling thread's scratch, read by the next phase.
+     */
+    static float[] blockwise(int rows, int k, BlockStats stats) {
+        int l = F.length();
+        float[] rs = RowLanes.rows(k * rows);
+        Parallel.parallelFor((rows + l - 1) / l, 1, (lo, hi) -> {
+            float[] st = RowLanes.block();
+            for (int blk = lo; blk < hi; blk++) {
+                int r0 = blk * l;
+                int n = Math.min(l, rows - r0);
+                stats.of(st, r0, n);
+                for (int v = 0; v < k; v++) {
+                    for (int i = 0; i < n; i++) {
+                        rs[v * rows + r0 + i] = st[v * l + i];
+                    }
+                }
+            }
+        });
+        return rs;
+    }
+
+    interface Columns {
+        void run(int row, int j0, int j1);
+    }
+
+    /** Every row's columns in chunks of {@link #CHUNK}, the chunks spread over the threads. */
+    static void chunked(int rows, int d, Columns body) {
+        int chunks = (d + CHUNK - 1) / CHUNK;
+        Parallel.parallelFor(rows * chunks, 1, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int j0 = (t % chunks) * CHUNK;
+                body.run(t / chunks, j0, Math.min(d, j0 + CHUNK));
+            }
+        });
+    }
+
     private static int lastDim(int[] s) {
         Shapes.require(s.length >= 1 && s[s.length - 1] > 0, "needs a non-empty last axis");
         return s[s.length - 1];
@@ -144,6 +199,10 @@ public final class NormOps {
             int rows = y.length / d;
             int l = F.length();
             int blocks = (rows + l - 1) / l;
+            if (fast && fewLongRows(blocks, d)) {
+                forwardFewRows(x, g, b, y, rows, d, eps);
+                return;
+            }
             // Blocks of L rows: the statistics' chains run one row per lane (see RowLanes).
             Parallel.parallelFor(blocks, 1, (lo, hi) -> {
                 float[] st = RowLanes.block();
@@ -152,22 +211,36 @@ public final class NormOps {
                     int n = Math.min(l, rows - r0);
                     blockStats(x, r0, n, d, eps, fast, st);
                     for (int i = 0; i < n; i++) {
-                        int off = (r0 + i) * d;
-                        float mu = st[i];
-                        float rstd = st[l + i];
-                        int j = 0;
-                        if (fast) {
-                            for (int end = F.loopBound(d); j < end; j += F.length()) {
-                                FloatVector xh = FloatVector.fromArray(F, x, off + j).sub(mu).mul(rstd);
-                                xh.fma(FloatVector.fromArray(F, g, j), FloatVector.fromArray(F, b, j)).intoArray(y, off + j);
-                            }
-                        }
-                        for (; j < d; j++) {
-                            y[off + j] = Math.fma((x[off + j] - mu) * rstd, g[j], b[j]);
-                        }
+                        normalise(x, g, b, y, (r0 + i) * d, 0, d, st[i], st[l + i], fast);
                     }
                 }
             });
+        }
+
+        /** y = fma((x - mu) * rstd, g, b) for columns [j0, j1) of the row at off. */
+        private static void normalise(float[] x, float[] g, float[] b, float[] y, int off, int j0, int j1, float mu,
+                                      float rstd, boolean fast) {
+            int j = j0;
+            if (fast) {
+                for (int end = j0 + F.loopBound(j1 - j0); j < end; j += F.length()) {
+                    FloatVector xh = FloatVector.fromArray(F, x, off + j).sub(mu).mul(rstd);
+                    xh.fma(FloatVector.fromArray(F, g, j), FloatVector.fromArray(F, b, j)).intoArray(y, off + j);
+                }
+            }
+            for (; j < j1; j++) {
+                y[off + j] = Math.fma((x[off + j] - mu) * rstd, g[j], b[j]);
+            }
+        }
+
+        /**
+         * Few long rows (BatchNorm's [C, N*H*W]): the statistics per block of rows as above, then the elementwise
+         * part in chunks of rows spread over every thread (a block per thread would leave threads idle).
+         */
+        private static void forwardFewRows(float[] x, float[] g, float[] b, float[] y, int rows, int d, float eps) {
+            float[] rs = blockwise(rows, 2, (st, r0, n) -> {
+                blockStats(x, r0, n, d, eps, true, st);
+            });
+            chunked(rows, d, (r, j0, j1) -> normalise(x, g, b, y, r * d, j0, j1, rs[r], rs[rows + r], true));
         }
 
         @Override
@@ -225,69 +298,83 @@ public final class NormOps {
             int rows = dx.length / d;
             int l = F.length();
             int blocks = (rows + l - 1) / l;
+            if (fast && fewLongRows(blocks, d)) {
+                float[] rs = blockwise(rows, 4, (st, r0, n) -> gradStats(x, gm, dy, r0, n, d, eps, true, st));
+                chunked(rows, d, (r, j0, j1) -> gradRow(x, gm, dy, dx, r * d, j0, j1, rs[r], rs[rows + r],
+                        rs[2 * rows + r], rs[3 * rows + r], true));
+                return;
+            }
             Parallel.parallelFor(blocks, 1, (lo, hi) -> {
                 // st: mu [0, L), rstd [L, 2L), a / D [2L, 3L), b / D [3L, 4L)
                 float[] st = RowLanes.block();
                 for (int blk = lo; blk < hi; blk++) {
                     int r0 = blk * l;
                     int n = Math.min(l, rows - r0);
-                    if (fast && n == l) {
-                        int off0 = r0 * d;
-                        float[] xt = RowLanes.transpose(x, off0, d, 0);
-                        float[] dyt = RowLanes.transpose(dy, off0, d, 1);
-                        statsLanesT(xt, d, eps, st, 0);
-                        FloatVector mu = FloatVector.fromArray(F, st, 0);
-                        FloatVector rstd = FloatVector.fromArray(F, st, l);
-                        FloatVector a = FloatVector.zero(F);
-                        FloatVector bb = FloatVector.zero(F);
-                        for (int j = 0; j < d; j++) {
-                            FloatVector gj = FloatVector.fromArray(F, dyt, j * l).mul(gm[j]);
-                            FloatVector xh = FloatVector.fromArray(F, xt, j * l).sub(mu).mul(rstd);
-                            a = a.add(gj);
-                            bb = gj.fma(xh, bb);
-                        }
-                        a.div((float) d).intoArray(st, 2 * l);
-                        bb.div((float) d).intoArray(st, 3 * l);
-                    } else {
-                        for (int i = 0; i < n; i++) {
-                            int off = (r0 + i) * d;
-                            stats(x, off, d, eps, st, i, l + i);
-                            float mu = st[i];
-                            float rstd = st[l + i];
-                            float a = 0f;
-                            float bb = 0f;
-                            for (int j = 0; j < d; j++) {
-                                float gj = dy[off + j] * gm[j];
-                                float xh = (x[off + j] - mu) * rstd;
-                                a = a + gj;
-                                bb = Math.fma(gj, xh, bb);
-                            }
-                            st[2 * l + i] = a / (float) d;
-                            st[3 * l + i] = bb / (float) d;
-                        }
-                    }
+                    gradStats(x, gm, dy, r0, n, d, eps, fast, st);
                     for (int i = 0; i < n; i++) {
-                        int off = (r0 + i) * d;
-                        float mu = st[i];
-                        float rstd = st[l + i];
-                        float ma = st[2 * l + i];
-                        float mb = st[3 * l + i];
-                        int j = 0;
-                        if (fast) {
-                            for (int end = F.loopBound(d); j < end; j += F.length()) {
-                                FloatVector gj = FloatVector.fromArray(F, dy, off + j).mul(FloatVector.fromArray(F, gm, j));
-                                FloatVector xh = FloatVector.fromArray(F, x, off + j).sub(mu).mul(rstd);
-                                xh.neg().fma(FloatVector.broadcast(F, mb), gj.sub(ma)).mul(rstd).intoArray(dx, off + j);
-                            }
-                        }
-                        for (; j < d; j++) {
-                            float gj = dy[off + j] * gm[j];
-                            float xh = (x[off + j] - mu) * rstd;
-                            dx[off + j] = rstd * Math.fma(-xh, mb, gj - ma);
-                        }
+                        gradRow(x, gm, dy, dx, (r0 + i) * d, 0, d, st[i], st[l + i], st[2 * l + i], st[3 * l + i], fast);
                     }
                 }
             });
+        }
+
+        /** The block of rows [r0, r0 + n)'s mu, rstd, a / D and b / D into st at 0, L, 2L, 3L. */
+        private static void gradStats(float[] x, float[] gm, float[] dy, int r0, int n, int d, float eps, boolean fast,
+                                      float[] st) {
+            int l = F.length();
+            if (fast && n == l) {
+                int off0 = r0 * d;
+                float[] xt = RowLanes.transpose(x, off0, d, 0);
+                float[] dyt = RowLanes.transpose(dy, off0, d, 1);
+                statsLanesT(xt, d, eps, st, 0);
+                FloatVector mu = FloatVector.fromArray(F, st, 0);
+                FloatVector rstd = FloatVector.fromArray(F, st, l);
+                FloatVector a = FloatVector.zero(F);
+                FloatVector bb = FloatVector.zero(F);
+                for (int j = 0; j < d; j++) {
+                    FloatVector gj = FloatVector.fromArray(F, dyt, j * l).mul(gm[j]);
+                    FloatVector xh = FloatVector.fromArray(F, xt, j * l).sub(mu).mul(rstd);
+                    a = a.add(gj);
+                    bb = gj.fma(xh, bb);
+                }
+                a.div((float) d).intoArray(st, 2 * l);
+                bb.div((float) d).intoArray(st, 3 * l);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    int off = (r0 + i) * d;
+                    stats(x, off, d, eps, st, i, l + i);
+                    float mu = st[i];
+                    float rstd = st[l + i];
+                    float a = 0f;
+                    float bb = 0f;
+                    for (int j = 0; j < d; j++) {
+                        float gj = dy[off + j] * gm[j];
+                        float xh = (x[off + j] - mu) * rstd;
+                        a = a + gj;
+                        bb = Math.fma(gj, xh, bb);
+                    }
+                    st[2 * l + i] = a / (float) d;
+                    st[3 * l + i] = bb / (float) d;
+                }
+            }
+        }
+
+        /** dx = rstd * fma(-xhat, b / D, g - a / D) for columns [j0, j1) of the row at off. */
+        private static void gradRow(float[] x, float[] gm, float[] dy, float[] dx, int off, int j0, int j1, float mu,
+                                    float rstd, float ma, float mb, boolean fast) {
+            int j = j0;
+            if (fast) {
+                for (int end = j0 + F.loopBound(j1 - j0); j < end; j += F.length()) {
+                    FloatVector gj = FloatVector.fromArray(F, dy, off + j).mul(FloatVector.fromArray(F, gm, j));
+                    FloatVector xh = FloatVector.fromArray(F, x, off + j).sub(mu).mul(rstd);
+                    xh.neg().fma(FloatVector.broadcast(F, mb), gj.sub(ma)).mul(rstd).intoArray(dx, off + j);
+                }
+            }
+            for (; j < j1; j++) {
+                float gj = dy[off + j] * gm[j];
+                float xh = (x[off + j] - mu) * rstd;
+                dx[off + j] = rstd * Math.fma(-xh, mb, gj - ma);
+            }
         }
 
         @Override

@@ -51,6 +51,17 @@ public final class ReduceOps {
                     }
                     return;
                 }
+                int[] krk = keptReducedKept(xs, ys);
+                if (krk != null) {
+                    int b = krk[1];
+                    int c = krk[2];
+                    Parallel.parallelFor(krk[0], Math.max(1, (1 << 14) / (b * c)), (lo, hi) -> {
+                        for (int a = lo; a < hi; a++) {
+                            leadingRange(x, a * b * c, y, a * c, b, c, 0, c);
+                        }
+                    });
+                    return;
+                }
             }
             // The reference: every input element added, in increasing flat index, to its output.
             Arrays.fill(y, 0f);
@@ -105,40 +116,72 @@ public final class ReduceOps {
          * and a reload per row).
          */
         private static void leading(float[] x, float[] y, int outer, int w) {
-            Parallel.parallelFor(w, 64, (lo, hi) -> {
-                int l = F.length();
-                int j = lo;
-                for (; j + 4 * l <= hi; j += 4 * l) {
-                    FloatVector s0 = FloatVector.zero(F);
-                    FloatVector s1 = s0;
-                    FloatVector s2 = s0;
-                    FloatVector s3 = s0;
-                    for (int off = j; off < outer * w; off += w) {
-                        s0 = s0.add(FloatVector.fromArray(F, x, off));
-                        s1 = s1.add(FloatVector.fromArray(F, x, off + l));
-                        s2 = s2.add(FloatVector.fromArray(F, x, off + 2 * l));
-                        s3 = s3.add(FloatVector.fromArray(F, x, off + 3 * l));
-                    }
-                    s0.intoArray(y, j);
-                    s1.intoArray(y, j + l);
-                    s2.intoArray(y, j + 2 * l);
-                    s3.intoArray(y, j + 3 * l);
+            Parallel.parallelFor(w, 64, (lo, hi) -> leadingRange(x, 0, y, 0, outer, w, lo, hi));
+        }
+
+        /** {@link #leading} of x[xo..] = [outer, w] into y[yo..] = [w], for columns [lo, hi). */
+        private static void leadingRange(float[] x, int xo, float[] y, int yo, int outer, int w, int lo, int hi) {
+            int l = F.length();
+            int end = xo + outer * w;
+            int j = lo;
+            for (; j + 4 * l <= hi; j += 4 * l) {
+                FloatVector s0 = FloatVector.zero(F);
+                FloatVector s1 = s0;
+                FloatVector s2 = s0;
+                FloatVector s3 = s0;
+                for (int off = xo + j; off < end; off += w) {
+                    s0 = s0.add(FloatVector.fromArray(F, x, off));
+                    s1 = s1.add(FloatVector.fromArray(F, x, off + l));
+                    s2 = s2.add(FloatVector.fromArray(F, x, off + 2 * l));
+                    s3 = s3.add(FloatVector.fromArray(F, x, off + 3 * l));
                 }
-                for (; j + l <= hi; j += l) {
-                    FloatVector s0 = FloatVector.zero(F);
-                    for (int off = j; off < outer * w; off += w) {
-                        s0 = s0.add(FloatVector.fromArray(F, x, off));
-                    }
-                    s0.intoArray(y, j);
+                s0.intoArray(y, yo + j);
+                s1.intoArray(y, yo + j + l);
+                s2.intoArray(y, yo + j + 2 * l);
+                s3.intoArray(y, yo + j + 3 * l);
+            }
+            for (; j + l <= hi; j += l) {
+                FloatVector s0 = FloatVector.zero(F);
+                for (int off = xo + j; off < end; off += w) {
+                    s0 = s0.add(FloatVector.fromArray(F, x, off));
                 }
-                for (; j < hi; j++) {
-                    float a = 0f;
-                    for (int off = j; off < outer * w; off += w) {
-                        a = a + x[off];
-                    }
-                    y[j] = a;
+                s0.intoArray(y, yo + j);
+            }
+            for (; j < hi; j++) {
+                float a = 0f;
+                for (int off = xo + j; off < end; off += w) {
+                    a = a + x[off];
                 }
-            });
+                y[yo + j] = a;
+            }
+        }
+
+        /**
+         * When x viewed as [A, B, C] reduces to y = [A, C] (a reduced run of dimensions between two kept runs: the
+         * mean over positions [B, T, D] -> [B, 1, D]), returns {A, B, C}; else null. Output (a, c)'s chain adds
+         * x[a, b, c] for b increasing, the reference's increasing flat index, so each a is one {@link #leading} sum.
+         */
+        static int[] keptReducedKept(int[] xs, int[] ys) {
+            int off = xs.length - ys.length;
+            int[] run = new int[4];
+            boolean[] kept = new boolean[4];
+            int runs = 0;
+            for (int d = 0; d < xs.length; d++) {
+                if (xs[d] == 1) {
+                    continue;
+                }
+                boolean k = d >= off && ys[d - off] == xs[d];
+                if (runs > 0 && kept[runs - 1] == k) {
+                    run[runs - 1] *= xs[d];
+                } else {
+                    if (runs == 3) {
+                        return null;
+                    }
+                    run[runs] = xs[d];
+                    kept[runs++] = k;
+                }
+            }
+            return runs == 3 && kept[0] && !kept[1] && kept[2] ? new int[] {run[0], run[1], run[2]} : null;
         }
 
         /**

@@ -92,7 +92,13 @@ public final class ShapeOps {
             int innerStride = Shapes.strides(is)[p[r - 1]];
             int rows = y.length / Math.max(1, inner);
             if (fast && inner > 0) {
-                transposeFast(x, y, is, os, p, rows, inner, innerStride);
+                int[][] c = coalesce(is, p);
+                int[] cos = new int[c[1].length];
+                for (int d = 0; d < cos.length; d++) {
+                    cos[d] = c[0][c[1][d]];
+                }
+                int cInner = cos[cos.length - 1];
+                transposeFast(x, y, c[0], cos, c[1], y.length / cInner, cInner, Shapes.strides(c[0])[c[1][cos.length - 1]]);
                 return;
             }
             Parallel.parallelFor(rows, 64, (lo, hi) -> {
@@ -104,6 +110,40 @@ public final class ShapeOps {
                     }
                 }
             });
+        }
+
+        /**
+         * The same permutation over fewer, longer dimensions: input dimensions that stay adjacent and in order in the
+         * output are one dimension. BatchNorm's [N, C, H, W] -> [C, N, H, W] becomes [N, C, H*W] -> [C, N, H*W], so
+         * each contiguous run copied is H*W floats instead of W. Returns {merged input shape, merged perm}.
+         */
+        static int[][] coalesce(int[] is, int[] p) {
+            int r = p.length;
+            int[] groupOf = new int[r]; // output dim -> its group, numbered in output order
+            int groups = 0;
+            for (int d = 0; d < r; d++) {
+                groupOf[d] = d > 0 && p[d] == p[d - 1] + 1 ? groupOf[d - 1] : groups++;
+            }
+            // groups in input order: a group's first input dim orders it
+            int[] first = new int[groups];
+            int[] size = new int[groups];
+            java.util.Arrays.fill(size, 1);
+            for (int d = r - 1; d >= 0; d--) {
+                first[groupOf[d]] = p[d];
+                size[groupOf[d]] *= is[p[d]];
+            }
+            Integer[] byInput = new Integer[groups];
+            for (int g = 0; g < groups; g++) {
+                byInput[g] = g;
+            }
+            java.util.Arrays.sort(byInput, (a, b) -> Integer.compare(first[a], first[b]));
+            int[] shape = new int[groups];
+            int[] rank = new int[groups];
+            for (int k = 0; k < groups; k++) {
+                shape[k] = size[byInput[k]];
+                rank[byInput[k]] = k;
+            }
+            return new int[][] {shape, rank};
         }
 
         /**

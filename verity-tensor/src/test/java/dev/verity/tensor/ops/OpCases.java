@@ -219,9 +219,10 @@ final class OpCases {
         }
         int[][][] pairs = big
                 ? new int[][][] {{{67, 259}, {67, 259}}, {{256, 259}, {259}}, {{4, 67, 259}, {67, 259}}, {{256, 259}, {1}},
-                    {{259}, {67, 259}}, {{67, 1}, {1, 259}}}
+                    {{259}, {67, 259}}, {{67, 1}, {1, 259}}, {{67, 259}, {67, 1}}, {{5, 37, 3, 67}, {1, 37, 1, 1}},
+                    {{37, 1, 1}, {5, 37, 3, 67}}, {{5, 1, 259}, {5, 37, 1}}}
                 : new int[][][] {{{3, 5}, {3, 5}}, {{4, 5}, {5}}, {{2, 3, 4}, {3, 4}}, {{3, 4}, {1}}, {{5}, {4, 5}},
-                    {{3, 1}, {1, 4}}};
+                    {{3, 1}, {1, 4}}, {{3, 5}, {3, 1}}, {{2, 3, 2, 2}, {1, 3, 1, 1}}};
         for (OpKind k : new OpKind[] {OpKind.ADD, OpKind.SUB, OpKind.MUL}) {
             for (int[][] p : pairs) {
                 l.add(binary(k, p[0], p[1]));
@@ -231,7 +232,8 @@ final class OpCases {
         l.add(mulSame(s2));
         l.add(scale(s2));
         int[][][] reductions = big
-                ? new int[][][] {{{5, 37, 259}, {37, 259}}, {{5, 37, 259}, {1, 259}}, {{5, 37, 259}, {37, 1}}, {{5, 37, 259}, {1}}}
+                ? new int[][][] {{{5, 37, 259}, {37, 259}}, {{5, 37, 259}, {1, 259}}, {{5, 37, 259}, {37, 1}}, {{5, 37, 259}, {1}},
+                    {{5, 37, 259}, {5, 1, 259}}, {{3, 5, 37, 67}, {3, 5, 1, 67}}}
                 : new int[][][] {{{2, 3, 4}, {3, 4}}, {{2, 3, 4}, {1, 4}}, {{2, 3, 4}, {3, 1}}, {{2, 3, 4}, {1}}, {{2, 3, 4}, {2, 1, 4}}};
         for (int[][] p : reductions) {
             l.add(reduceTo(p[0], p[1]));
@@ -258,15 +260,21 @@ final class OpCases {
         l.add(conv(1, 1, false, big));
         l.add(pool(true, 2, 2, big));
         l.add(pool(true, 3, 2, big));
+        l.add(pool(true, 3, 3, big));
         l.add(pool(false, 2, 2, big));
         l.add(pool(false, 3, 1, big));
         l.add(layerNorm(big ? new int[] {67, 259} : new int[] {3, 6}));
         l.add(layerNorm(big ? new int[] {3, 29, 131} : new int[] {2, 3, 6}));
+        // few long rows (BatchNorm's [C, N*H*W]): the elementwise part split by columns across threads
+        l.add(layerNorm(big ? new int[] {19, 8195} : new int[] {2, 5}));
         l.add(embedding(big ? 53 : 7, big ? 259 : 4, big ? new int[] {5, 37} : new int[] {2, 5}));
         l.add(reshape(big ? new int[] {67, 259} : new int[] {3, 4}, big ? new int[] {259, 67} : new int[] {2, 6}));
         int[] s3 = big ? new int[] {5, 37, 131} : new int[] {2, 3, 4};
         l.add(transpose(s3, 2, 0, 1));
         l.add(transpose(s3, 0, 2, 1));
+        int[] s4 = big ? new int[] {5, 7, 3, 67} : new int[] {2, 3, 2, 2};
+        l.add(transpose(s4, 1, 0, 2, 3));
+        l.add(transpose(s4, 2, 3, 0, 1));
         l.add(slice(big ? new int[] {67, 259} : new int[] {4, 5}, 1, 1, big ? 200 : 4));
         l.add(slice(s3, 0, 1, 2));
         l.add(slice(s3, 1, 1, 3));
