@@ -127,7 +127,7 @@ public final class Arena implements AutoCloseable {
 
     /** Past every deadline of the task's verification: the verify window and the probe window after it. */
     public void pastWindow(long taskId) {
-        long wait = v.task(taskId).deadline() + 600 - chain.timestamp() + 1; // and the probe window (TaskMarket.PROBE_WINDOW)
+        long wait = v.task(taskId).deadline() + v.probeWindow() - chain.timestamp() + 1; // and the probe window
         if (wait > 0) chain.advanceTime(wait);
     }
 
