@@ -93,6 +93,24 @@ public final class DataCommand implements Runnable {
         return new Entry(p, name.isEmpty() ? "data" : name, dp, Sha256.hex(TaskRun.datasetRootOf(data)), data);
     }
 
+    /** An ONNX model and a dataset published together for one task (`task spec`, `train --prove` on a model file). */
+    record Imported(dev.verity.proof.spec.OnnxModelBlobs.Published model, Entry data) {
+        /** The task on them: the model's initializers as the parent, the data and its steps as published. */
+        TaskSpec spec(dev.verity.tensor.train.TrainConfig train, int checkpointInterval) {
+            return new TaskSpec(model.model(), data.name(), data.root(), model.parentRoot(), model.parentBlob(), train,
+                    checkpointInterval, data.prep());
+        }
+    }
+
+    /** Publishes the model, then the data read as the model needs it (a corpus for a token model). */
+    static Imported publishImported(BlobStore store, Path model, Path data, int classes, Prep prep) throws Exception {
+        var m = dev.verity.proof.spec.OnnxModelBlobs.put(store, model);
+        Kind kind = new Kind();
+        kind.text = m.model().isText();
+        kind.classes = classes;
+        return new Imported(m, publish(store, data, kind, prep));
+    }
+
     static String describe(Entry e) {
         DatasetCatalog.TaskData d = e.prepared();
         String what = d.isText()

@@ -6,7 +6,6 @@ import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;
 import dev.verity.proof.spec.DatasetCatalog;
-import dev.verity.proof.spec.OnnxModelBlobs;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.proof.store.LocalBlobStore;
@@ -103,10 +102,6 @@ final class ProvenTrain {
         if (cmd.data == null || cmd.dataset != null) {
             throw new IllegalArgumentException("--prove on an ONNX model trains on your data: give --data FILE (not --dataset)");
         }
-        OnnxModelBlobs.Published m = OnnxModelBlobs.put(store, Path.of(cmd.model));
-        DataCommand.Kind kind = new DataCommand.Kind();
-        kind.text = m.model().isText();
-        DataCommand.Entry e = DataCommand.publish(store, cmd.data, kind, new DataCommand.Prep());
-        return new TaskSpec(m.model(), e.name(), e.root(), m.parentRoot(), m.parentBlob(), cfg, c, e.prep());
+        return DataCommand.publishImported(store, Path.of(cmd.model), cmd.data, 0, new DataCommand.Prep()).spec(cfg, c);
     }
 }

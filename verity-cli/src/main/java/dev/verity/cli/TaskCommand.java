@@ -151,11 +151,9 @@ public final class TaskCommand implements Runnable {
             int c = checkpointInterval != null ? checkpointInterval : Math.max(1, steps / 10);
             BlobStore s = BlobStores.open(store);
             try {
-                dev.verity.proof.spec.OnnxModelBlobs.Published m = dev.verity.proof.spec.OnnxModelBlobs.put(s, model);
-                DataCommand.Kind kind = new DataCommand.Kind();
-                kind.text = m.model().isText();
-                kind.classes = classes;
-                DataCommand.Entry e = DataCommand.publish(s, data, kind, prep);
+                DataCommand.Imported imported = DataCommand.publishImported(s, model, data, classes, prep);
+                var m = imported.model();
+                DataCommand.Entry e = imported.data();
                 dev.verity.tensor.train.TrainConfig cfg = dev.verity.tensor.train.TrainConfig.defaults("onnx", steps, seed);
                 int[] dims = m.model().graph().input().dims();
                 int b = batch != null ? batch : dims.length > 0 && dims[0] > 0 ? dims[0] : cfg.batch();
@@ -164,7 +162,7 @@ public final class TaskCommand implements Runnable {
                 cfg = new dev.verity.tensor.train.TrainConfig(b, steps, seed, cfg.optimizer(),
                         dev.verity.tensor.train.TrainConfig.Schedule.cosine(peak, sc.warmup(), steps, Math.min(sc.minLr(), peak)),
                         cfg.clipNorm());
-                TaskSpec spec = new TaskSpec(m.model(), e.name(), e.root(), m.parentRoot(), m.parentBlob(), cfg, c, e.prep());
+                TaskSpec spec = imported.spec(cfg, c);
                 TaskRun run = TaskRun.open(spec, s); // the model against the data, and the size limits, before anyone pays
                 AtomicFiles.write(out, (spec.canonicalJson() + "\n").getBytes(StandardCharsets.UTF_8));
                 PrintWriter w = cmd.commandLine().getOut();

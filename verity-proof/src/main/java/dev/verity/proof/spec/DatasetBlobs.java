@@ -120,7 +120,8 @@ public final class DatasetBlobs {
         }
         chunks.forEach(idx.putArray("chunks")::add);
         String key = store.put(JSON.writeValueAsBytes(idx));
-        return new Published(key, format, bytes.length, chunks.size(), read(store, key));
+        // the data as a solver parses it, from the bytes in hand rather than fetched back from the store
+        return new Published(key, format, bytes.length, chunks.size(), parse(key, idx, format, bytes));
     }
 
     /** The dataset stored under {@code key}, every byte checked; an error names the key and what is wrong. */

@@ -114,22 +114,7 @@ public final class TaskRun {
      * arrays {@link Trainer#images} and {@link Trainer#text} take from it. {@code verity data put} prints it.
      */
     public static byte[] datasetRootOf(DatasetCatalog.TaskData data) {
-        TreeMap<String, Tensor> arrays = new TreeMap<>();
-        if (data.isText()) {
-            int[] toks = data.corpus().tokens(dev.verity.tensor.data.TextCorpus.Split.TRAIN);
-            float[] f = new float[toks.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = toks[i];
-            }
-            arrays.put(StepGraphs.TOKENS, Tensor.of(new int[] {f.length}, f));
-        } else {
-            arrays.put(StepGraphs.FEATURES, data.train().featuresTensor());
-            float[] labels = new float[data.train().size()];
-            for (int i = 0; i < labels.length; i++) {
-                labels[i] = data.train().label(i);
-            }
-            arrays.put(StepGraphs.LABELS, Tensor.of(new int[] {labels.length}, labels));
-        }
+        var arrays = data.isText() ? Trainer.dataArrays(data.corpus()) : Trainer.dataArrays(data.train());
         return Commitments.namedTree(Commitments.DATASET_ARRAY, arrays).root();
     }
 

@@ -49,13 +49,30 @@ public final class Trainer {
                     + model.classes());
         }
         Trainer t = new Trainer(model, config, StepGraphs.DataShape.images(train.size(), train.sampleShape()), train.name());
-        t.inputs.put(StepGraphs.FEATURES, train.featuresTensor());
+        t.inputs.putAll(dataArrays(train));
+        return t;
+    }
+
+    /** The step graph's data inputs for images: the features, and the labels as floats (what the dataset root covers). */
+    public static java.util.SortedMap<String, Tensor> dataArrays(Dataset train) {
         float[] labels = new float[train.size()];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = train.label(i);
         }
-        t.inputs.put(StepGraphs.LABELS, Tensor.of(new int[] {labels.length}, labels));
-        return t;
+        java.util.TreeMap<String, Tensor> m = new java.util.TreeMap<>();
+        m.put(StepGraphs.FEATURES, train.featuresTensor());
+        m.put(StepGraphs.LABELS, Tensor.of(new int[] {labels.length}, labels));
+        return m;
+    }
+
+    /** The step graph's data input for a corpus: its training tokens as floats (what the dataset root covers). */
+    public static java.util.SortedMap<String, Tensor> dataArrays(TextCorpus corpus) {
+        int[] toks = corpus.tokens(TextCorpus.Split.TRAIN);
+        float[] f = new float[toks.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = toks[i];
+        }
+        return new java.util.TreeMap<>(java.util.Map.of(StepGraphs.TOKENS, Tensor.of(new int[] {f.length}, f)));
     }
 
     /** A trainer for a token model on the training split of {@code corpus}. */
@@ -67,13 +84,8 @@ public final class Trainer {
             throw new IllegalArgumentException("the text has " + corpus.vocabSize() + " symbols, the model's vocabulary "
                     + model.classes());
         }
-        int[] toks = corpus.tokens(TextCorpus.Split.TRAIN);
-        Trainer t = new Trainer(model, config, StepGraphs.DataShape.text(toks.length), corpus.name());
-        float[] f = new float[toks.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = toks[i];
-        }
-        t.inputs.put(StepGraphs.TOKENS, Tensor.of(new int[] {f.length}, f));
+        Trainer t = new Trainer(model, config, StepGraphs.DataShape.text(corpus.trainSize()), corpus.name());
+        t.inputs.putAll(dataArrays(corpus));
         return t;
     }
 
