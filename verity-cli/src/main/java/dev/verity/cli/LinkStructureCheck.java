@@ -12,6 +12,7 @@ import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.data.Datasets;
 import dev.verity.tensor.data.TextCorpus;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Graph;
 import dev.verity.tensor.graph.GraphBuilder;
 import dev.verity.tensor.graph.Node;
@@ -130,8 +131,8 @@ final class LinkStructureCheck {
         b.concat(1, a, c, s1);
         b.concat(2, a, d);
         b.concat(0, c, s1);
-        b.add(OpKind.PAD_SLICE, Attrs.builder().put("axis", 1).put("start", 1).put("size", 4).build(), s1);
-        b.add(OpKind.PAD_SLICE, Attrs.builder().put("axis", 2).put("start", 0).put("size", 7).build(), a);
+        b.append(OpKind.PAD_SLICE, Attrs.builder().put(OpAttr.AXIS, 1).put(OpAttr.START, 1).put(OpAttr.SIZE, 4).build(), s1);
+        b.append(OpKind.PAD_SLICE, Attrs.builder().put(OpAttr.AXIS, 2).put(OpAttr.START, 0).put(OpAttr.SIZE, 7).build(), a);
         importedKinds(b, a);
         Graph g = b.build();
         SplittableRandom r = new SplittableRandom(5);
@@ -168,7 +169,7 @@ final class LinkStructureCheck {
         int img = b.input("img", 2, 3, 6, 6);
         int ls = b.logSoftmax(b.sigmoid(b.tanh(b.sub(a, a2))));
         int pooled = b.avgPool2d(img, 2, 2);
-        int loss = b.addOp(b.sum(ls), b.mean(pooled));
+        int loss = b.add(b.sum(ls), b.mean(pooled));
         java.util.TreeMap<String, Integer> wrt = new java.util.TreeMap<>();
         wrt.put("a2", a2);
         wrt.put("img", img);

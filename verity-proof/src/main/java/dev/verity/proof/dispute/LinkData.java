@@ -1,5 +1,6 @@
 package dev.verity.proof.dispute;
 
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.graph.Node;
@@ -59,8 +60,8 @@ public final class LinkData {
             }
             // the values of every window holding the element: whether it is a window's first maximum
             case MAXPOOL2D_GRAD -> {
-                int k = n.attrs().getInt("kernel");
-                int st = n.attrs().getInt("stride");
+                int k = n.attrs().get(OpAttr.KERNEL);
+                int st = n.attrs().get(OpAttr.STRIDE);
                 int[] is = in[0].shape();
                 int[] os = in[1].shape();
                 int px = e % is[3];

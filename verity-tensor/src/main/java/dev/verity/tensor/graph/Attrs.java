@@ -10,7 +10,8 @@ import java.util.TreeMap;
 
 /**
  * An op's attributes: a sorted map from name to a long, a float (stored by its bits), an int
- * array or a string. Sorted, so its canonical bytes never depend on insertion order.
+ * array or a string. Sorted, so its canonical bytes never depend on insertion order. Read and
+ * written only through typed keys ({@link OpAttr}), so each attribute has one name and one stored form.
  */
 public final class Attrs {
     public static final Attrs NONE = new Attrs(new TreeMap<>());
@@ -27,28 +28,15 @@ public final class Attrs {
     public static final class Builder {
         private final TreeMap<String, Object> m = new TreeMap<>();
 
-        public Builder put(String k, long v) {
-            m.put(k, v);
+        /** Sets a typed attribute (its one stored form: {@link OpAttr}). */
+        public <T> Builder put(OpAttr<T> a, T v) {
+            m.put(a.name(), a.encode(v));
             return this;
         }
 
-        public Builder putFloat(String k, float v) {
-            m.put(k, v);
-            return this;
-        }
-
-        public Builder put(String k, boolean v) {
-            m.put(k, v ? 1L : 0L);
-            return this;
-        }
-
-        public Builder put(String k, int[] v) {
-            m.put(k, v.clone());
-            return this;
-        }
-
-        public Builder put(String k, String v) {
-            m.put(k, v);
+        /** Copies every attribute of {@code other} in its stored form (a state's init into its STATE node). */
+        public Builder putAll(Attrs other) {
+            other.values.forEach((k, v) -> m.put(k, v instanceof int[] a ? a.clone() : v));
             return this;
         }
 
@@ -66,32 +54,13 @@ public final class Attrs {
         return v;
     }
 
-    public long getLong(String k) {
-        return (Long) need(k);
+    /** A typed attribute's value; an error naming it when it is missing or stored as another type. */
+    public <T> T get(OpAttr<T> a) {
+        return a.decode(need(a.name()));
     }
 
-    public int getInt(String k) {
-        return Math.toIntExact((Long) need(k));
-    }
-
-    public boolean getBool(String k) {
-        return (Long) need(k) != 0;
-    }
-
-    public float getFloat(String k) {
-        return (Float) need(k);
-    }
-
-    public int[] getInts(String k) {
-        return ((int[]) need(k)).clone();
-    }
-
-    public String getString(String k) {
-        return (String) need(k);
-    }
-
-    public boolean has(String k) {
-        return values.containsKey(k);
+    public boolean has(OpAttr<?> a) {
+        return values.containsKey(a.name());
     }
 
     public Map<String, Object> asMap() {

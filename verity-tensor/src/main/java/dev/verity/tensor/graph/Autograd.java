@@ -84,6 +84,6 @@ public final class Autograd {
             grad = g.reduceTo(grad, want);
         }
         Integer have = grads.get(id);
-        grads.put(id, have == null ? grad : g.addOp(have, grad));
+        grads.put(id, have == null ? grad : g.add(have, grad));
     }
 }

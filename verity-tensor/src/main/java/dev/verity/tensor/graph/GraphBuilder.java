@@ -40,7 +40,7 @@ public final class GraphBuilder {
     }
 
     /** Appends a node; the op checks the input shapes and gives the output shape. */
-    public int add(OpKind kind, Attrs attrs, String name, int... in) {
+    public int append(OpKind kind, Attrs attrs, String name, int... in) {
         int[][] shapes = new int[in.length][];
         for (int i = 0; i < in.length; i++) {
             if (in[i] < 0 || in[i] >= nodes.size()) {
@@ -60,12 +60,12 @@ public final class GraphBuilder {
         return n.id();
     }
 
-    public int add(OpKind kind, Attrs attrs, int... in) {
-        return add(kind, attrs, "", in);
+    public int append(OpKind kind, Attrs attrs, int... in) {
+        return append(kind, attrs, "", in);
     }
 
-    public int add(OpKind kind, int... in) {
-        return add(kind, Attrs.NONE, "", in);
+    public int append(OpKind kind, int... in) {
+        return append(kind, Attrs.NONE, "", in);
     }
 
     // ---- sources -------------------------------------------------------------------------
@@ -87,15 +87,12 @@ public final class GraphBuilder {
             }
             return have;
         }
-        Attrs.Builder a = Attrs.builder().put("shape", shape);
         for (var e : init.asMap().entrySet()) {
-            switch (e.getValue()) {
-                case Long l -> a.put(e.getKey(), l);
-                case Float f -> a.putFloat(e.getKey(), f);
-                default -> throw new IllegalArgumentException("init attribute '" + e.getKey() + "' must be a long or a float");
+            if (!(e.getValue() instanceof Long || e.getValue() instanceof Float)) {
+                throw new IllegalArgumentException("init attribute '" + e.getKey() + "' must be a long or a float");
             }
         }
-        int id = add(OpKind.STATE, a.build(), name);
+        int id = append(OpKind.STATE, Attrs.builder().put(OpAttr.SHAPE, shape).putAll(init).build(), name);
         stateInputs.put(name, id);
         return id;
     }
@@ -106,13 +103,13 @@ public final class GraphBuilder {
         if (have != null) {
             return have;
         }
-        int id = add(OpKind.INPUT, Attrs.builder().put("shape", shape).build(), name);
+        int id = append(OpKind.INPUT, Attrs.builder().put(OpAttr.SHAPE, shape).build(), name);
         inputs.put(name, id);
         return id;
     }
 
     public int constant(float value, int... shape) {
-        return add(OpKind.CONST, Attrs.builder().putFloat("value", value).put("shape", shape).build());
+        return append(OpKind.CONST, Attrs.builder().put(OpAttr.VALUE, value).put(OpAttr.SHAPE, shape).build());
     }
 
     /** Declares that after the step, state tensor {@code name} holds node {@code id}. */
@@ -140,28 +137,28 @@ public final class GraphBuilder {
 
     /** a x b, 2-D or batched 3-D, optionally transposed, with an optional per-column bias (-1 = none). */
     public int matmul(int a, int b, boolean transA, boolean transB, int bias) {
-        Attrs at = Attrs.builder().put("transA", transA).put("transB", transB).build();
-        return bias < 0 ? add(OpKind.MATMUL, at, a, b) : add(OpKind.MATMUL, at, a, b, bias);
+        Attrs at = Attrs.builder().put(OpAttr.TRANS_A, transA).put(OpAttr.TRANS_B, transB).build();
+        return bias < 0 ? append(OpKind.MATMUL, at, a, b) : append(OpKind.MATMUL, at, a, b, bias);
     }
 
     public int matmul(int a, int b) {
         return matmul(a, b, false, false, -1);
     }
 
-    public int addOp(int a, int b) {
-        return add(OpKind.ADD, a, b);
+    public int add(int a, int b) {
+        return append(OpKind.ADD, a, b);
     }
 
     public int sub(int a, int b) {
-        return add(OpKind.SUB, a, b);
+        return append(OpKind.SUB, a, b);
     }
 
     public int mul(int a, int b) {
-        return add(OpKind.MUL, a, b);
+        return append(OpKind.MUL, a, b);
     }
 
     public int scale(int a, float factor) {
-        return add(OpKind.SCALE, Attrs.builder().putFloat("factor", factor).build(), a);
+        return append(OpKind.SCALE, Attrs.builder().put(OpAttr.FACTOR, factor).build(), a);
     }
 
     /** Sums {@code a} down to a broadcast-compatible {@code shape} (the gradient of a broadcast). */
@@ -169,86 +166,86 @@ public final class GraphBuilder {
         if (Arrays.equals(shape(a), shape)) {
             return a;
         }
-        return add(OpKind.REDUCE_TO, Attrs.builder().put("shape", shape).build(), a);
+        return append(OpKind.REDUCE_TO, Attrs.builder().put(OpAttr.SHAPE, shape).build(), a);
     }
 
     public int sum(int a) {
-        return add(OpKind.SUM, a);
+        return append(OpKind.SUM, a);
     }
 
     public int mean(int a) {
-        return add(OpKind.MEAN, a);
+        return append(OpKind.MEAN, a);
     }
 
     public int relu(int a) {
-        return add(OpKind.RELU, a);
+        return append(OpKind.RELU, a);
     }
 
     public int gelu(int a) {
-        return add(OpKind.GELU, a);
+        return append(OpKind.GELU, a);
     }
 
     public int tanh(int a) {
-        return add(OpKind.TANH, a);
+        return append(OpKind.TANH, a);
     }
 
     public int sigmoid(int a) {
-        return add(OpKind.SIGMOID, a);
+        return append(OpKind.SIGMOID, a);
     }
 
     public int softmax(int a) {
-        return add(OpKind.SOFTMAX, a);
+        return append(OpKind.SOFTMAX, a);
     }
 
     public int logSoftmax(int a) {
-        return add(OpKind.LOG_SOFTMAX, a);
+        return append(OpKind.LOG_SOFTMAX, a);
     }
 
     /** Mean cross-entropy of logits [N, C] against integer labels [N] (held as floats). */
     public int crossEntropy(int logits, int labels) {
-        return add(OpKind.CROSS_ENTROPY, logits, labels);
+        return append(OpKind.CROSS_ENTROPY, logits, labels);
     }
 
     public int conv2d(int x, int w, int bias, int stride, int pad) {
-        Attrs at = Attrs.builder().put("stride", stride).put("pad", pad).build();
-        return bias < 0 ? add(OpKind.CONV2D, at, x, w) : add(OpKind.CONV2D, at, x, w, bias);
+        Attrs at = Attrs.builder().put(OpAttr.STRIDE, stride).put(OpAttr.PAD, pad).build();
+        return bias < 0 ? append(OpKind.CONV2D, at, x, w) : append(OpKind.CONV2D, at, x, w, bias);
     }
 
     public int maxPool2d(int x, int kernel, int stride) {
-        return add(OpKind.MAXPOOL2D, Attrs.builder().put("kernel", kernel).put("stride", stride).build(), x);
+        return append(OpKind.MAXPOOL2D, Attrs.builder().put(OpAttr.KERNEL, kernel).put(OpAttr.STRIDE, stride).build(), x);
     }
 
     public int avgPool2d(int x, int kernel, int stride) {
-        return add(OpKind.AVGPOOL2D, Attrs.builder().put("kernel", kernel).put("stride", stride).build(), x);
+        return append(OpKind.AVGPOOL2D, Attrs.builder().put(OpAttr.KERNEL, kernel).put(OpAttr.STRIDE, stride).build(), x);
     }
 
     public int layerNorm(int x, int gamma, int beta, float eps) {
-        return add(OpKind.LAYERNORM, Attrs.builder().putFloat("eps", eps).build(), x, gamma, beta);
+        return append(OpKind.LAYERNORM, Attrs.builder().put(OpAttr.EPS, eps).build(), x, gamma, beta);
     }
 
     public int embedding(int table, int idx) {
-        return add(OpKind.EMBEDDING, table, idx);
+        return append(OpKind.EMBEDDING, table, idx);
     }
 
     public int reshape(int x, int... shape) {
-        return add(OpKind.RESHAPE, Attrs.builder().put("shape", shape).build(), x);
+        return append(OpKind.RESHAPE, Attrs.builder().put(OpAttr.SHAPE, shape).build(), x);
     }
 
     public int transpose(int x, int... perm) {
-        return add(OpKind.TRANSPOSE, Attrs.builder().put("perm", perm).build(), x);
+        return append(OpKind.TRANSPOSE, Attrs.builder().put(OpAttr.PERM, perm).build(), x);
     }
 
     public int slice(int x, int axis, int start, int end) {
-        return add(OpKind.SLICE, Attrs.builder().put("axis", axis).put("start", start).put("end", end).build(), x);
+        return append(OpKind.SLICE, Attrs.builder().put(OpAttr.AXIS, axis).put(OpAttr.START, start).put(OpAttr.END, end).build(), x);
     }
 
     public int concat(int axis, int... parts) {
-        return add(OpKind.CONCAT, Attrs.builder().put("axis", axis).build(), parts);
+        return append(OpKind.CONCAT, Attrs.builder().put(OpAttr.AXIS, axis).build(), parts);
     }
 
     /** Sets x[..., i, j] = fill for j &gt; i (future positions); x's last two dims are square. */
     public int causalMask(int x, float fill) {
-        return add(OpKind.CAUSAL_MASK, Attrs.builder().putFloat("fill", fill).build(), x);
+        return append(OpKind.CAUSAL_MASK, Attrs.builder().put(OpAttr.FILL, fill).build(), x);
     }
 
     /**
@@ -261,8 +258,8 @@ public final class GraphBuilder {
         }
         GraphRole saved = role;
         role(GraphRole.DATA);
-        int mask = add(OpKind.DROPOUT_MASK, Attrs.builder().putFloat("p", p).put("seed", seed).put("purpose", purpose)
-                .put("shape", shape(x)).build(), step);
+        int mask = append(OpKind.DROPOUT_MASK, Attrs.builder().put(OpAttr.P, p).put(OpAttr.SEED, seed).put(OpAttr.PURPOSE, purpose)
+                .put(OpAttr.SHAPE, shape(x)).build(), step);
         role(saved);
         return mul(x, mask);
     }

@@ -185,7 +185,7 @@ public sealed interface ModelConfig permits ModelConfig.Mlp, ModelConfig.LeNet5,
             if (t < context) {
                 pos = g.slice(pos, 0, 0, t);
             }
-            int h = g.addOp(tok, pos);
+            int h = g.add(tok, pos);
             float drop = train ? dropout : 0f;
             for (int l = 0; l < layers; l++) {
                 h = new Layers.TransformerBlock("block" + l, dModel, heads, drop).forward(p, h, step, seed, l);

@@ -155,12 +155,12 @@ public final class Layers {
             GraphBuilder g = p.graph();
             int a = new CausalSelfAttention(name + ".attn", dim, heads, dropout)
                     .forward(p, new LayerNorm(name + ".ln1", dim, 1e-5f).forward(p, x), step, seed, 2 * layer + 1);
-            x = g.addOp(x, a);
+            x = g.add(x, a);
             int h = new LayerNorm(name + ".ln2", dim, 1e-5f).forward(p, x);
             h = g.gelu(new Linear(name + ".mlp.fc", dim, 4 * dim, true).forward(p, h));
             h = new Linear(name + ".mlp.proj", 4 * dim, dim, true).forward(p, h);
             h = g.dropout(h, step, dropout, seed, 2 * layer + 2);
-            return g.addOp(x, h);
+            return g.add(x, h);
         }
     }
 }

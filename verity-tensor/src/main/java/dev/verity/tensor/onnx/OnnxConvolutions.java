@@ -107,12 +107,12 @@ final class OnnxConvolutions {
             int normal = g.layerNorm(rows, g.constant(1f, m), g.constant(0f, m), n.floatAttr("epsilon", 1e-5f));
             int gamma = g.reshape(im.computedInput(n, 1), c, 1);
             int beta = g.reshape(im.computedInput(n, 2), c, 1);
-            y = g.addOp(g.mul(normal, gamma), beta);
+            y = g.add(g.mul(normal, gamma), beta);
         } else {
             // evaluation: the running statistics, folded with gamma and beta into one scale and shift per channel
             int scale = g.reshape(im.evaluationTensor(evalScale(n), c), c, 1);
             int shift = g.reshape(im.evaluationTensor(evalShift(n), c), c, 1);
-            y = g.addOp(g.mul(rows, scale), shift);
+            y = g.add(g.mul(rows, scale), shift);
         }
         int[] cFirst = s.clone();
         cFirst[0] = s[1];
@@ -171,8 +171,8 @@ final class OnnxConvolutions {
         int var = g.scale(g.reduceTo(g.mul(centred, centred), c, 1), 1f / (m - 1));
         int rm = im.computedInput(n, 3);
         int rv = im.computedInput(n, 4);
-        im.updateBuffer(n.input(3), g.addOp(g.scale(rm, momentum), g.scale(g.reshape(mean, c), 1f - momentum)));
-        im.updateBuffer(n.input(4), g.addOp(g.scale(rv, momentum), g.scale(g.reshape(var, c), 1f - momentum)));
+        im.updateBuffer(n.input(3), g.add(g.scale(rm, momentum), g.scale(g.reshape(mean, c), 1f - momentum)));
+        im.updateBuffer(n.input(4), g.add(g.scale(rv, momentum), g.scale(g.reshape(var, c), 1f - momentum)));
     }
 
     private static void noAutoPad(OnnxNode n) {

@@ -578,7 +578,7 @@ public final class OnnxImporter {
         int x = computed(n.input(0), n.name());
         int y = computed(n.input(1), n.name());
         put(n, switch (op) {
-            case "Add" -> g.addOp(x, y);
+            case "Add" -> g.add(x, y);
             case "Sub" -> g.sub(x, y);
             default -> g.mul(x, y);
         });
@@ -669,7 +669,7 @@ public final class OnnxImporter {
             }
         }
         int y = g.matmul(a, b, false, transB, bias);
-        put(n, addAfter < 0 ? y : g.addOp(y, addAfter));
+        put(n, addAfter < 0 ? y : g.add(y, addAfter));
     }
 
     private void reduce(OnnxNode n) {

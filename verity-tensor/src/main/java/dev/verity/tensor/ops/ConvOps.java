@@ -4,6 +4,7 @@ import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Autograd;
 import dev.verity.tensor.graph.GraphBuilder;
 import dev.verity.tensor.graph.Node;
@@ -32,7 +33,7 @@ public final class ConvOps {
         if (x[1] != w[1]) {
             throw new IllegalArgumentException("input has " + x[1] + " channels, the weight expects " + w[1]);
         }
-        return new Conv2dShape(x[0], x[1], x[2], x[3], w[0], w[2], w[3], a.getInt("stride"), a.getInt("pad"));
+        return new Conv2dShape(x[0], x[1], x[2], x[3], w[0], w[2], w[3], a.get(OpAttr.STRIDE), a.get(OpAttr.PAD));
     }
 
     /** Inputs (x, w[, bias]); attributes stride, pad. */
@@ -76,14 +77,14 @@ public final class ConvOps {
             int w = node.input(1);
             Attrs a = node.attrs();
             if (ad.needs(x)) {
-                Attrs ai = Attrs.builder().put("stride", a.getInt("stride")).put("pad", a.getInt("pad"))
-                        .put("inShape", g.shape(x)).build();
-                ad.accumulate(x, g.add(OpKind.CONV2D_GRAD_INPUT, ai, w, dy));
+                Attrs ai = Attrs.builder().put(OpAttr.STRIDE, a.get(OpAttr.STRIDE)).put(OpAttr.PAD, a.get(OpAttr.PAD))
+                        .put(OpAttr.IN_SHAPE, g.shape(x)).build();
+                ad.accumulate(x, g.append(OpKind.CONV2D_GRAD_INPUT, ai, w, dy));
             }
             if (ad.needs(w)) {
-                Attrs aw = Attrs.builder().put("stride", a.getInt("stride")).put("pad", a.getInt("pad"))
-                        .put("wShape", g.shape(w)).build();
-                ad.accumulate(w, g.add(OpKind.CONV2D_GRAD_WEIGHT, aw, x, dy));
+                Attrs aw = Attrs.builder().put(OpAttr.STRIDE, a.get(OpAttr.STRIDE)).put(OpAttr.PAD, a.get(OpAttr.PAD))
+                        .put(OpAttr.W_SHAPE, g.shape(w)).build();
+                ad.accumulate(w, g.append(OpKind.CONV2D_GRAD_WEIGHT, aw, x, dy));
             }
             if (node.arity() == 3 && ad.needs(node.input(2))) {
                 int oc = g.shape(dy)[1];
@@ -103,7 +104,7 @@ public final class ConvOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 2, 2);
-            int[] xs = a.getInts("inShape");
+            int[] xs = a.get(OpAttr.IN_SHAPE);
             Conv2dShape s = shapeOf(a, xs, in[0]);
             Shapes.require(java.util.Arrays.equals(in[1], new int[] {s.n(), s.oc(), s.oh(), s.ow()}), "dy shape "
                     + Shapes.str(in[1]) + " does not match the convolution's output");
@@ -133,7 +134,7 @@ public final class ConvOps {
 
         @Override
         public long flops(Node node, int[][] in) {
-            Conv2dShape s = shapeOf(node.attrs(), node.attrs().getInts("inShape"), in[0]);
+            Conv2dShape s = shapeOf(node.attrs(), node.attrs().get(OpAttr.IN_SHAPE), in[0]);
             return 2L * s.n() * s.oc() * s.p() * s.k();
         }
     }
@@ -143,7 +144,7 @@ public final class ConvOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 2, 2);
-            int[] ws = a.getInts("wShape");
+            int[] ws = a.get(OpAttr.W_SHAPE);
             Conv2dShape s = shapeOf(a, in[0], ws);
             Shapes.require(java.util.Arrays.equals(in[1], new int[] {s.n(), s.oc(), s.oh(), s.ow()}), "dy shape "
                     + Shapes.str(in[1]) + " does not match the convolution's output");
@@ -173,7 +174,7 @@ public final class ConvOps {
 
         @Override
         public long flops(Node node, int[][] in) {
-            Conv2dShape s = shapeOf(node.attrs(), in[0], node.attrs().getInts("wShape"));
+            Conv2dShape s = shapeOf(node.attrs(), in[0], node.attrs().get(OpAttr.W_SHAPE));
             return 2L * s.n() * s.oc() * s.p() * s.k();
         }
     }

@@ -5,6 +5,7 @@ import dev.verity.tensor.chain.BasicOp;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.Op;
 import dev.verity.tensor.kernel.Parallel;
@@ -44,9 +45,9 @@ public final class DataOps {
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 2, 2);
             Shapes.require(in[0].length >= 1 && in[0][0] > 0, "source must have rows");
-            int b = a.getInt("batch");
+            int b = a.get(OpAttr.BATCH);
             Shapes.require(b > 0, "batch must be positive");
-            a.getLong("seed");
+            a.get(OpAttr.SEED);
             int[] s = in[0].clone();
             s[0] = b;
             return s;
@@ -54,8 +55,8 @@ public final class DataOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            int b = node.attrs().getInt("batch");
-            long seed = node.attrs().getLong("seed");
+            int b = node.attrs().get(OpAttr.BATCH);
+            long seed = node.attrs().get(OpAttr.SEED);
             int n = in[0].dim(0);
             int w = in[0].size() / n;
             int step = step(in[1]);
@@ -71,8 +72,8 @@ public final class DataOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int b = node.attrs().getInt("batch");
-            long seed = node.attrs().getLong("seed");
+            int b = node.attrs().get(OpAttr.BATCH);
+            long seed = node.attrs().get(OpAttr.SEED);
             int n = in[0].dim(0);
             int w = in[0].size() / n;
             int r = index / w;
@@ -95,20 +96,20 @@ public final class DataOps {
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 2, 2);
             Shapes.require(in[0].length == 1, "tokens must be 1-D");
-            int t = a.getInt("window");
-            int off = a.getInt("offset");
+            int t = a.get(OpAttr.WINDOW);
+            int off = a.get(OpAttr.OFFSET);
             Shapes.require(t > 0 && (off == 0 || off == 1), "window must be positive and offset 0 or 1");
             Shapes.require((in[0][0] - 1) / t >= 1, "a text of " + in[0][0] + " tokens has no window of " + t + " + 1");
-            a.getLong("seed");
-            return new int[] {a.getInt("batch"), t};
+            a.get(OpAttr.SEED);
+            return new int[] {a.get(OpAttr.BATCH), t};
         }
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            int b = node.attrs().getInt("batch");
-            int t = node.attrs().getInt("window");
-            int off = node.attrs().getInt("offset");
-            long seed = node.attrs().getLong("seed");
+            int b = node.attrs().get(OpAttr.BATCH);
+            int t = node.attrs().get(OpAttr.WINDOW);
+            int off = node.attrs().get(OpAttr.OFFSET);
+            long seed = node.attrs().get(OpAttr.SEED);
             int windows = (in[0].size() - 1) / t;
             int step = step(in[1]);
             for (int r = 0; r < b; r++) {
@@ -119,10 +120,10 @@ public final class DataOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int b = node.attrs().getInt("batch");
-            int t = node.attrs().getInt("window");
-            int off = node.attrs().getInt("offset");
-            long seed = node.attrs().getLong("seed");
+            int b = node.attrs().get(OpAttr.BATCH);
+            int t = node.attrs().get(OpAttr.WINDOW);
+            int off = node.attrs().get(OpAttr.OFFSET);
+            long seed = node.attrs().get(OpAttr.SEED);
             int windows = (in[0].size() - 1) / t;
             Operand step = ch.op(BasicOp.F2I, ch.input(1, 0, in[1].data()[0]));
             Operand w = ch.op(BasicOp.SHUFFLE, ch.constantBits(lo(seed)), ch.constantBits(hi(seed)), ch.constantBits(windows),
@@ -140,19 +141,19 @@ public final class DataOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 1, 1);
-            float p = a.getFloat("p");
+            float p = a.get(OpAttr.P);
             Shapes.require(p >= 0f && p < 1f, "dropout probability must be in [0, 1), got " + p);
-            a.getLong("seed");
-            a.getInt("purpose");
-            return a.getInts("shape");
+            a.get(OpAttr.SEED);
+            a.get(OpAttr.PURPOSE);
+            return a.get(OpAttr.SHAPE);
         }
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            float p = node.attrs().getFloat("p");
+            float p = node.attrs().get(OpAttr.P);
             float keep = 1f / (1f - p);
-            long seed = node.attrs().getLong("seed");
-            int purpose = node.attrs().getInt("purpose");
+            long seed = node.attrs().get(OpAttr.SEED);
+            int purpose = node.attrs().get(OpAttr.PURPOSE);
             int step = step(in[0]);
             float[] y = out.data();
             int blocks = (y.length + 3) / 4;
@@ -168,9 +169,9 @@ public final class DataOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            float p = node.attrs().getFloat("p");
-            long seed = node.attrs().getLong("seed");
-            int purpose = node.attrs().getInt("purpose");
+            float p = node.attrs().get(OpAttr.P);
+            long seed = node.attrs().get(OpAttr.SEED);
+            int purpose = node.attrs().get(OpAttr.PURPOSE);
             Operand step = ch.op(BasicOp.F2I, ch.input(0, 0, in[0].data()[0]));
             Operand w = ch.op(BasicOp.PHILOX, ch.constantBits(lo(seed)), ch.constantBits(hi(seed)), ch.constantBits(purpose),
                     step, ch.constantBits(index / 4), ch.constantBits(0), ch.constantBits(index % 4));

@@ -4,6 +4,7 @@ import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Autograd;
 import dev.verity.tensor.graph.GraphBuilder;
 import dev.verity.tensor.graph.Node;
@@ -213,13 +214,13 @@ public final class ElementwiseOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 1, 1);
-            a.getFloat("factor");
+            a.get(OpAttr.FACTOR);
             return in[0];
         }
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            float f = node.attrs().getFloat("factor");
+            float f = node.attrs().get(OpAttr.FACTOR);
             float[] x = in[0].data();
             float[] y = out.data();
             Parallel.parallelFor(y.length, GRAIN, (lo, hi) -> {
@@ -237,12 +238,12 @@ public final class ElementwiseOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            return ch.mul(ch.input(0, index, in[0].data()[index]), ch.constant(node.attrs().getFloat("factor")));
+            return ch.mul(ch.input(0, index, in[0].data()[index]), ch.constant(node.attrs().get(OpAttr.FACTOR)));
         }
 
         @Override
         public void backward(Autograd ad, Node node, int dy) {
-            ad.accumulate(node.input(0), ad.builder().scale(dy, node.attrs().getFloat("factor")));
+            ad.accumulate(node.input(0), ad.builder().scale(dy, node.attrs().get(OpAttr.FACTOR)));
         }
 
         @Override
@@ -375,7 +376,7 @@ public final class ElementwiseOps {
         @Override
         public void backward(Autograd ad, Node node, int dy) {
             int v = kind.gradFromOutput() ? node.id() : node.input(0);
-            ad.accumulate(node.input(0), ad.builder().add(kind.gradKind(), v, dy));
+            ad.accumulate(node.input(0), ad.builder().append(kind.gradKind(), v, dy));
         }
 
         @Override

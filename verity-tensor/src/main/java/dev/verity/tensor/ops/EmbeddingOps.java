@@ -4,6 +4,7 @@ import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Autograd;
 import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.Op;
@@ -63,8 +64,8 @@ public final class EmbeddingOps {
         @Override
         public void backward(Autograd ad, Node node, int dy) {
             int table = node.input(0);
-            ad.accumulate(table, ad.builder().add(OpKind.EMBEDDING_GRAD,
-                    Attrs.builder().put("vocab", ad.builder().shape(table)[0]).build(), node.input(1), dy));
+            ad.accumulate(table, ad.builder().append(OpKind.EMBEDDING_GRAD,
+                    Attrs.builder().put(OpAttr.VOCAB, ad.builder().shape(table)[0]).build(), node.input(1), dy));
         }
     }
 
@@ -75,7 +76,7 @@ public final class EmbeddingOps {
             Shapes.arity(in, 2, 2);
             int d = in[1][in[1].length - 1];
             Shapes.require(Shapes.numel(in[1]) == Shapes.numel(in[0]) * d, "dy does not match the ids");
-            return new int[] {a.getInt("vocab"), d};
+            return new int[] {a.get(OpAttr.VOCAB), d};
         }
 
         @Override

@@ -4,6 +4,7 @@ import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Autograd;
 import dev.verity.tensor.graph.GraphBuilder;
 import dev.verity.tensor.graph.Node;
@@ -22,8 +23,8 @@ public final class MatMulOp implements Op {
         static Dims of(Attrs a, int[] as, int[] bs) {
             // Checks written as ifs, not Shapes.require: forward calls this every step, and a
             // message built before the check would be garbage every step.
-            boolean ta = a.getBool("transA");
-            boolean tb = a.getBool("transB");
+            boolean ta = a.get(OpAttr.TRANS_A);
+            boolean tb = a.get(OpAttr.TRANS_B);
             if (as.length != bs.length || as.length != 2 && as.length != 3) {
                 throw new IllegalArgumentException("operands must both be 2-D or both 3-D, got " + Shapes.str(as)
                         + " and " + Shapes.str(bs));
@@ -100,8 +101,8 @@ public final class MatMulOp implements Op {
     @Override
     public void backward(Autograd ad, Node node, int dC) {
         GraphBuilder g = ad.builder();
-        boolean ta = node.attrs().getBool("transA");
-        boolean tb = node.attrs().getBool("transB");
+        boolean ta = node.attrs().get(OpAttr.TRANS_A);
+        boolean tb = node.attrs().get(OpAttr.TRANS_B);
         int a = node.input(0);
         int b = node.input(1);
         if (ad.needs(a)) {

@@ -4,6 +4,7 @@ import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Autograd;
 import dev.verity.tensor.graph.GraphBuilder;
 import dev.verity.tensor.graph.Node;
@@ -184,13 +185,13 @@ public final class NormOps {
             int d = lastDim(in[0]);
             Shapes.require(Arrays.equals(in[1], new int[] {d}) && Arrays.equals(in[2], new int[] {d}),
                     "gamma and beta must be [" + d + "]");
-            Shapes.require(a.getFloat("eps") > 0f, "eps must be positive");
+            Shapes.require(a.get(OpAttr.EPS) > 0f, "eps must be positive");
             return in[0];
         }
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            float eps = node.attrs().getFloat("eps");
+            float eps = node.attrs().get(OpAttr.EPS);
             float[] x = in[0].data();
             float[] g = in[1].data();
             float[] b = in[2].data();
@@ -247,7 +248,7 @@ public final class NormOps {
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
             int d = in[1].size();
             int j = index % d;
-            StatsChain s = statsChain(ch, 0, in[0].data(), index - j, d, node.attrs().getFloat("eps"));
+            StatsChain s = statsChain(ch, 0, in[0].data(), index - j, d, node.attrs().get(OpAttr.EPS));
             return ch.fma(s.xhat()[j], ch.input(1, j, in[1].data()[j]), ch.input(2, j, in[2].data()[j]));
         }
 
@@ -257,12 +258,12 @@ public final class NormOps {
             int x = node.input(0);
             int gamma = node.input(1);
             int beta = node.input(2);
-            Attrs eps = Attrs.builder().putFloat("eps", node.attrs().getFloat("eps")).build();
+            Attrs eps = Attrs.builder().put(OpAttr.EPS, node.attrs().get(OpAttr.EPS)).build();
             if (ad.needs(x)) {
-                ad.accumulate(x, g.add(OpKind.LAYERNORM_GRAD_INPUT, eps, x, gamma, dy));
+                ad.accumulate(x, g.append(OpKind.LAYERNORM_GRAD_INPUT, eps, x, gamma, dy));
             }
             if (ad.needs(gamma)) {
-                ad.accumulate(gamma, g.add(OpKind.LAYERNORM_GRAD_GAMMA, eps, x, dy));
+                ad.accumulate(gamma, g.append(OpKind.LAYERNORM_GRAD_GAMMA, eps, x, dy));
             }
             if (ad.needs(beta)) {
                 ad.accumulate(beta, g.reduceTo(dy, g.shape(beta)));
@@ -289,7 +290,7 @@ public final class NormOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            float eps = node.attrs().getFloat("eps");
+            float eps = node.attrs().get(OpAttr.EPS);
             float[] x = in[0].data();
             float[] gm = in[1].data();
             float[] dy = in[2].data();
@@ -384,7 +385,7 @@ public final class NormOps {
             int off = index - i;
             float[] gm = in[1].data();
             float[] dy = in[2].data();
-            StatsChain s = statsChain(ch, 0, in[0].data(), off, d, node.attrs().getFloat("eps"));
+            StatsChain s = statsChain(ch, 0, in[0].data(), off, d, node.attrs().get(OpAttr.EPS));
             Operand[] gj = new Operand[d];
             Operand a = ch.constant(0f);
             Operand b = ch.constant(0f);
@@ -416,7 +417,7 @@ public final class NormOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            float eps = node.attrs().getFloat("eps");
+            float eps = node.attrs().get(OpAttr.EPS);
             float[] x = in[0].data();
             float[] dy = in[1].data();
             float[] dg = out.data();
@@ -460,7 +461,7 @@ public final class NormOps {
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
             int d = node.shapeView()[0];
             int rows = in[0].size() / d;
-            float eps = node.attrs().getFloat("eps");
+            float eps = node.attrs().get(OpAttr.EPS);
             Operand acc = ch.constant(0f);
             for (int r = 0; r < rows; r++) {
                 StatsChain s = statsChain(ch, 0, in[0].data(), r * d, d, eps);

@@ -4,6 +4,7 @@ import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.Op;
 import dev.verity.tensor.kernel.Parallel;
@@ -41,15 +42,15 @@ public final class OptimOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 3, 3);
-            a.getFloat("momentum");
-            a.getFloat("weightDecay");
+            a.get(OpAttr.MOMENTUM);
+            a.get(OpAttr.WEIGHT_DECAY);
             return same(in, 3);
         }
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            float mu = node.attrs().getFloat("momentum");
-            float wd = node.attrs().getFloat("weightDecay");
+            float mu = node.attrs().get(OpAttr.MOMENTUM);
+            float wd = node.attrs().get(OpAttr.WEIGHT_DECAY);
             float[] b = in[0].data();
             float[] g = in[1].data();
             float[] p = in[2].data();
@@ -74,8 +75,8 @@ public final class OptimOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int i, ElementChain ch) {
-            float mu = node.attrs().getFloat("momentum");
-            float wd = node.attrs().getFloat("weightDecay");
+            float mu = node.attrs().get(OpAttr.MOMENTUM);
+            float wd = node.attrs().get(OpAttr.WEIGHT_DECAY);
             Operand g = ch.input(1, i, in[1].data()[i]);
             if (wd != 0f) {
                 g = ch.fma(ch.constant(wd), ch.input(2, i, in[2].data()[i]), g);
@@ -135,13 +136,13 @@ public final class OptimOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 2, 2);
-            a.getFloat("beta1");
+            a.get(OpAttr.BETA1);
             return same(in, 2);
         }
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            float b1 = node.attrs().getFloat("beta1");
+            float b1 = node.attrs().get(OpAttr.BETA1);
             float c1 = 1f - b1;
             float[] m = in[0].data();
             float[] g = in[1].data();
@@ -162,7 +163,7 @@ public final class OptimOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int i, ElementChain ch) {
-            float b1 = node.attrs().getFloat("beta1");
+            float b1 = node.attrs().get(OpAttr.BETA1);
             Operand c1 = ch.sub(ch.constant(1f), ch.constant(b1));
             return ch.fma(ch.constant(b1), ch.input(0, i, in[0].data()[i]), ch.mul(c1, ch.input(1, i, in[1].data()[i])));
         }
@@ -178,13 +179,13 @@ public final class OptimOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 2, 2);
-            a.getFloat("beta2");
+            a.get(OpAttr.BETA2);
             return same(in, 2);
         }
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            float b2 = node.attrs().getFloat("beta2");
+            float b2 = node.attrs().get(OpAttr.BETA2);
             float c2 = 1f - b2;
             float[] v = in[0].data();
             float[] g = in[1].data();
@@ -206,7 +207,7 @@ public final class OptimOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int i, ElementChain ch) {
-            float b2 = node.attrs().getFloat("beta2");
+            float b2 = node.attrs().get(OpAttr.BETA2);
             Operand c2 = ch.sub(ch.constant(1f), ch.constant(b2));
             Operand g = ch.input(1, i, in[1].data()[i]);
             return ch.fma(ch.constant(b2), ch.input(0, i, in[0].data()[i]), ch.mul(ch.mul(g, g), c2));
@@ -229,13 +230,13 @@ public final class OptimOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            out.data()[0] = in[0].data()[0] * node.attrs().getFloat("beta1");
-            out.data()[1] = in[0].data()[1] * node.attrs().getFloat("beta2");
+            out.data()[0] = in[0].data()[0] * node.attrs().get(OpAttr.BETA1);
+            out.data()[1] = in[0].data()[1] * node.attrs().get(OpAttr.BETA2);
         }
 
         @Override
         public Operand element(Node node, Tensor[] in, int i, ElementChain ch) {
-            return ch.mul(ch.input(0, i, in[0].data()[i]), ch.constant(node.attrs().getFloat(i == 0 ? "beta1" : "beta2")));
+            return ch.mul(ch.input(0, i, in[0].data()[i]), ch.constant(node.attrs().get(i == 0 ? OpAttr.BETA1 : OpAttr.BETA2)));
         }
     }
 
@@ -249,15 +250,15 @@ public final class OptimOps {
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 5, 5);
             Shapes.require(Shapes.numel(in[3]) == 1 && Shapes.numel(in[4]) == 2, "lr must be [1] and pows [2]");
-            a.getFloat("eps");
-            a.getFloat("weightDecay");
+            a.get(OpAttr.EPS);
+            a.get(OpAttr.WEIGHT_DECAY);
             return same(in, 3);
         }
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            float eps = node.attrs().getFloat("eps");
-            float wd = node.attrs().getFloat("weightDecay");
+            float eps = node.attrs().get(OpAttr.EPS);
+            float wd = node.attrs().get(OpAttr.WEIGHT_DECAY);
             float lr = scalar(in[3]);
             float bc1 = 1f - in[4].data()[0];
             float bc2 = 1f - in[4].data()[1];
@@ -290,8 +291,8 @@ public final class OptimOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int i, ElementChain ch) {
-            float eps = node.attrs().getFloat("eps");
-            float wd = node.attrs().getFloat("weightDecay");
+            float eps = node.attrs().get(OpAttr.EPS);
+            float wd = node.attrs().get(OpAttr.WEIGHT_DECAY);
             Operand lr = ch.input(3, 0, scalar(in[3]));
             Operand one = ch.constant(1f);
             Operand bc1 = ch.sub(one, ch.input(4, 0, in[4].data()[0]));
@@ -358,20 +359,20 @@ public final class OptimOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 1, 1);
-            Shapes.require(a.getFloat("maxNorm") > 0f, "maxNorm must be positive");
+            Shapes.require(a.get(OpAttr.MAX_NORM) > 0f, "maxNorm must be positive");
             return new int[] {1};
         }
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            float c = node.attrs().getFloat("maxNorm") / ((float) Math.sqrt(scalar(in[0])) + 1e-6f);
+            float c = node.attrs().get(OpAttr.MAX_NORM) / ((float) Math.sqrt(scalar(in[0])) + 1e-6f);
             out.data()[0] = Math.min(1f, c);
         }
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
             Operand den = ch.add(ch.sqrt(ch.input(0, 0, scalar(in[0]))), ch.constant(1e-6f));
-            return ch.min(ch.constant(1f), ch.div(ch.constant(node.attrs().getFloat("maxNorm")), den));
+            return ch.min(ch.constant(1f), ch.div(ch.constant(node.attrs().get(OpAttr.MAX_NORM)), den));
         }
     }
 
@@ -386,10 +387,10 @@ public final class OptimOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 1, 1);
-            String s = a.getString("schedule");
+            String s = a.get(OpAttr.SCHEDULE);
             Shapes.require(s.equals("constant") || s.equals("step") || s.equals("cosine"), "unknown schedule " + s);
-            Shapes.require(a.getFloat("lr") > 0f, "lr must be positive");
-            Shapes.require(a.getInt("warmup") >= 0, "warmup must be >= 0");
+            Shapes.require(a.get(OpAttr.LR) > 0f, "lr must be positive");
+            Shapes.require(a.get(OpAttr.WARMUP) >= 0, "warmup must be >= 0");
             return new int[] {1};
         }
 
@@ -403,23 +404,23 @@ public final class OptimOps {
          * bits; OpChainTest checks the two against each other), so that a step builds no chain.
          */
         static float rate(Attrs a, float t) {
-            float lr = a.getFloat("lr");
-            int warmup = a.getInt("warmup");
+            float lr = a.get(OpAttr.LR);
+            int warmup = a.get(OpAttr.WARMUP);
             if (t < warmup) {
                 return lr * (t + 1f) / (float) warmup;
             }
-            switch (a.getString("schedule")) {
+            switch (a.get(OpAttr.SCHEDULE)) {
                 case "step" -> {
-                    int k = (int) (t / a.getInt("stepSize"));
-                    float g = a.getFloat("gamma");
+                    int k = (int) (t / a.get(OpAttr.STEP_SIZE));
+                    float g = a.get(OpAttr.GAMMA);
                     for (int i = 0; i < k; i++) {
                         lr = lr * g;
                     }
                     return lr;
                 }
                 case "cosine" -> {
-                    int total = a.getInt("total");
-                    float minLr = a.getFloat("minLr");
+                    int total = a.get(OpAttr.TOTAL);
+                    float minLr = a.get(OpAttr.MIN_LR);
                     float q = (t - (float) warmup) / (float) Math.max(1, total - warmup);
                     q = Math.min(1f, q);
                     float c = DetMath.cos((float) Math.PI * q);
@@ -435,26 +436,26 @@ public final class OptimOps {
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
             Attrs a = node.attrs();
-            String kind = a.getString("schedule");
-            Operand lr = ch.constant(a.getFloat("lr"));
+            String kind = a.get(OpAttr.SCHEDULE);
+            Operand lr = ch.constant(a.get(OpAttr.LR));
             float t = in[0].data()[0];
             Operand tv = ch.input(0, 0, t);
-            int warmup = a.getInt("warmup");
+            int warmup = a.get(OpAttr.WARMUP);
             if (t < warmup) {
                 return ch.div(ch.mul(lr, ch.add(tv, ch.constant(1f))), ch.constant((float) warmup));
             }
             switch (kind) {
                 case "step" -> {
-                    int k = (int) (t / a.getInt("stepSize"));
-                    Operand g = ch.constant(a.getFloat("gamma"));
+                    int k = (int) (t / a.get(OpAttr.STEP_SIZE));
+                    Operand g = ch.constant(a.get(OpAttr.GAMMA));
                     for (int i = 0; i < k; i++) {
                         lr = ch.mul(lr, g);
                     }
                     return lr;
                 }
                 case "cosine" -> {
-                    int total = a.getInt("total");
-                    Operand minLr = ch.constant(a.getFloat("minLr"));
+                    int total = a.get(OpAttr.TOTAL);
+                    Operand minLr = ch.constant(a.get(OpAttr.MIN_LR));
                     Operand q = ch.div(ch.sub(tv, ch.constant((float) warmup)), ch.constant((float) Math.max(1, total - warmup)));
                     q = ch.min(ch.constant(1f), q);
                     Operand c = DetMathChain.cos(ch, ch.mul(ch.constant((float) Math.PI), q));

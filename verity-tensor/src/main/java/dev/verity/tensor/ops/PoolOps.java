@@ -4,6 +4,7 @@ import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Autograd;
 import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.Op;
@@ -199,8 +200,8 @@ public final class PoolOps {
 
     static int[] outShape(Attrs a, int[] s) {
         Shapes.require(s.length == 4, "input must be [N, C, H, W], got " + Shapes.str(s));
-        int k = a.getInt("kernel");
-        int st = a.getInt("stride");
+        int k = a.get(OpAttr.KERNEL);
+        int st = a.get(OpAttr.STRIDE);
         Shapes.require(k >= 1 && st >= 1, "kernel and stride must be positive");
         Shapes.require(s[2] >= k && s[3] >= k, "window " + k + " larger than the input " + Shapes.str(s));
         return new int[] {s[0], s[1], (s[2] - k) / st + 1, (s[3] - k) / st + 1};
@@ -236,8 +237,8 @@ public final class PoolOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            int k = node.attrs().getInt("kernel");
-            int st = node.attrs().getInt("stride");
+            int k = node.attrs().get(OpAttr.KERNEL);
+            int st = node.attrs().get(OpAttr.STRIDE);
             int[] is = in[0].shapeView();
             int[] os = node.shapeView();
             float[] x = in[0].data();
@@ -268,8 +269,8 @@ public final class PoolOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int k = node.attrs().getInt("kernel");
-            int st = node.attrs().getInt("stride");
+            int k = node.attrs().get(OpAttr.KERNEL);
+            int st = node.attrs().get(OpAttr.STRIDE);
             int[] is = in[0].shapeView();
             int[] os = node.shapeView();
             int ox = index % os[3];
@@ -287,12 +288,12 @@ public final class PoolOps {
 
         @Override
         public void backward(Autograd ad, Node node, int dy) {
-            ad.accumulate(node.input(0), ad.builder().add(OpKind.MAXPOOL2D_GRAD, node.attrs(), node.input(0), dy));
+            ad.accumulate(node.input(0), ad.builder().append(OpKind.MAXPOOL2D_GRAD, node.attrs(), node.input(0), dy));
         }
 
         @Override
         public long flops(Node node, int[][] in) {
-            int k = node.attrs().getInt("kernel");
+            int k = node.attrs().get(OpAttr.KERNEL);
             return node.numel() * k * k;
         }
     }
@@ -311,8 +312,8 @@ public final class PoolOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            int k = node.attrs().getInt("kernel");
-            int st = node.attrs().getInt("stride");
+            int k = node.attrs().get(OpAttr.KERNEL);
+            int st = node.attrs().get(OpAttr.STRIDE);
             int[] is = in[0].shapeView();
             int[] os = in[1].shapeView();
             float[] x = in[0].data();
@@ -334,8 +335,8 @@ public final class PoolOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int k = node.attrs().getInt("kernel");
-            int st = node.attrs().getInt("stride");
+            int k = node.attrs().get(OpAttr.KERNEL);
+            int st = node.attrs().get(OpAttr.STRIDE);
             int[] is = in[0].shapeView();
             int[] os = in[1].shapeView();
             int per = os[2] * os[3];
@@ -359,8 +360,8 @@ public final class PoolOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            int k = node.attrs().getInt("kernel");
-            int st = node.attrs().getInt("stride");
+            int k = node.attrs().get(OpAttr.KERNEL);
+            int st = node.attrs().get(OpAttr.STRIDE);
             int[] is = in[0].shapeView();
             int[] os = node.shapeView();
             float[] x = in[0].data();
@@ -388,8 +389,8 @@ public final class PoolOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int k = node.attrs().getInt("kernel");
-            int st = node.attrs().getInt("stride");
+            int k = node.attrs().get(OpAttr.KERNEL);
+            int st = node.attrs().get(OpAttr.STRIDE);
             int[] is = in[0].shapeView();
             int[] os = node.shapeView();
             int ox = index % os[3];
@@ -407,14 +408,14 @@ public final class PoolOps {
 
         @Override
         public void backward(Autograd ad, Node node, int dy) {
-            Attrs a = Attrs.builder().put("kernel", node.attrs().getInt("kernel")).put("stride", node.attrs().getInt("stride"))
-                    .put("inShape", ad.builder().shape(node.input(0))).build();
-            ad.accumulate(node.input(0), ad.builder().add(OpKind.AVGPOOL2D_GRAD, a, dy));
+            Attrs a = Attrs.builder().put(OpAttr.KERNEL, node.attrs().get(OpAttr.KERNEL)).put(OpAttr.STRIDE, node.attrs().get(OpAttr.STRIDE))
+                    .put(OpAttr.IN_SHAPE, ad.builder().shape(node.input(0))).build();
+            ad.accumulate(node.input(0), ad.builder().append(OpKind.AVGPOOL2D_GRAD, a, dy));
         }
 
         @Override
         public long flops(Node node, int[][] in) {
-            int k = node.attrs().getInt("kernel");
+            int k = node.attrs().get(OpAttr.KERNEL);
             return node.numel() * k * k;
         }
     }
@@ -424,15 +425,15 @@ public final class PoolOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 1, 1);
-            int[] is = a.getInts("inShape");
+            int[] is = a.get(OpAttr.IN_SHAPE);
             Shapes.require(Arrays.equals(outShape(a, is), in[0]), "dy does not match the pooled shape");
             return is;
         }
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            int k = node.attrs().getInt("kernel");
-            int st = node.attrs().getInt("stride");
+            int k = node.attrs().get(OpAttr.KERNEL);
+            int st = node.attrs().get(OpAttr.STRIDE);
             int[] is = node.shapeView();
             int[] os = in[0].shapeView();
             float[] dy = in[0].data();
@@ -460,8 +461,8 @@ public final class PoolOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int k = node.attrs().getInt("kernel");
-            int st = node.attrs().getInt("stride");
+            int k = node.attrs().get(OpAttr.KERNEL);
+            int st = node.attrs().get(OpAttr.STRIDE);
             int[] is = node.shapeView();
             int[] os = in[0].shapeView();
             int x = index % is[3];

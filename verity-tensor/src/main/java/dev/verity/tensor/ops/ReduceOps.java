@@ -4,6 +4,7 @@ import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Autograd;
 import dev.verity.tensor.graph.GraphBuilder;
 import dev.verity.tensor.graph.Node;
@@ -26,7 +27,7 @@ public final class ReduceOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 1, 1);
-            int[] s = a.getInts("shape");
+            int[] s = a.get(OpAttr.SHAPE);
             Shapes.require(Arrays.equals(Shapes.broadcast(s, in[0]), in[0]), "cannot reduce " + Shapes.str(in[0])
                     + " to " + Shapes.str(s));
             return s;

@@ -4,6 +4,7 @@ import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Autograd;
 import dev.verity.tensor.graph.GraphBuilder;
 import dev.verity.tensor.graph.Node;
@@ -25,7 +26,7 @@ public final class ShapeOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 1, 1);
-            int[] s = a.getInts("shape");
+            int[] s = a.get(OpAttr.SHAPE);
             Shapes.require(Shapes.numel(s) == Shapes.numel(in[0]), "cannot reshape " + Shapes.str(in[0]) + " to "
                     + Shapes.str(s));
             return s;
@@ -57,7 +58,7 @@ public final class ShapeOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 1, 1);
-            int[] p = a.getInts("perm");
+            int[] p = a.get(OpAttr.PERM);
             Shapes.require(p.length == in[0].length, "perm " + Shapes.str(p) + " does not match rank of " + Shapes.str(in[0]));
             boolean[] seen = new boolean[p.length];
             int[] out = new int[p.length];
@@ -82,7 +83,7 @@ public final class ShapeOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            int[] p = node.attrs().getInts("perm");
+            int[] p = node.attrs().get(OpAttr.PERM);
             int[] is = in[0].shapeView();
             int[] os = node.shapeView();
             float[] x = in[0].data();
@@ -193,13 +194,13 @@ public final class ShapeOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int src = source(in[0].shapeView(), node.attrs().getInts("perm"), node.shapeView(), index);
+            int src = source(in[0].shapeView(), node.attrs().get(OpAttr.PERM), node.shapeView(), index);
             return ch.input(0, src, in[0].data()[src]);
         }
 
         @Override
         public void backward(Autograd ad, Node node, int dy) {
-            int[] p = node.attrs().getInts("perm");
+            int[] p = node.attrs().get(OpAttr.PERM);
             int[] inv = new int[p.length];
             for (int d = 0; d < p.length; d++) {
                 inv[p[d]] = d;
@@ -236,9 +237,9 @@ public final class ShapeOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 1, 1);
-            int axis = a.getInt("axis");
-            int start = a.getInt("start");
-            int end = a.getInt("end");
+            int axis = a.get(OpAttr.AXIS);
+            int start = a.get(OpAttr.START);
+            int end = a.get(OpAttr.END);
             Shapes.require(axis >= 0 && axis < in[0].length, "axis " + axis + " out of range for " + Shapes.str(in[0]));
             Shapes.require(0 <= start && start < end && end <= in[0][axis], "slice [" + start + ", " + end
                     + ") out of range for dimension " + in[0][axis]);
@@ -249,8 +250,8 @@ public final class ShapeOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            int axis = node.attrs().getInt("axis");
-            int start = node.attrs().getInt("start");
+            int axis = node.attrs().get(OpAttr.AXIS);
+            int start = node.attrs().get(OpAttr.START);
             int[] is = in[0].shapeView();
             int inner = inner(is, axis);
             int len = node.shapeView()[axis] * inner;
@@ -259,8 +260,8 @@ public final class ShapeOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int axis = node.attrs().getInt("axis");
-            int start = node.attrs().getInt("start");
+            int axis = node.attrs().get(OpAttr.AXIS);
+            int start = node.attrs().get(OpAttr.START);
             int[] is = in[0].shapeView();
             int inner = inner(is, axis);
             int len = node.shapeView()[axis] * inner;
@@ -272,8 +273,8 @@ public final class ShapeOps {
         @Override
         public void backward(Autograd ad, Node node, int dy) {
             Attrs a = node.attrs();
-            ad.accumulate(node.input(0), ad.builder().add(OpKind.PAD_SLICE, Attrs.builder().put("axis", a.getInt("axis"))
-                    .put("start", a.getInt("start")).put("size", ad.builder().shape(node.input(0))[a.getInt("axis")]).build(), dy));
+            ad.accumulate(node.input(0), ad.builder().append(OpKind.PAD_SLICE, Attrs.builder().put(OpAttr.AXIS, a.get(OpAttr.AXIS))
+                    .put(OpAttr.START, a.get(OpAttr.START)).put(OpAttr.SIZE, ad.builder().shape(node.input(0))[a.get(OpAttr.AXIS)]).build(), dy));
         }
     }
 
@@ -282,9 +283,9 @@ public final class ShapeOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 1, 1);
-            int axis = a.getInt("axis");
-            int start = a.getInt("start");
-            int size = a.getInt("size");
+            int axis = a.get(OpAttr.AXIS);
+            int start = a.get(OpAttr.START);
+            int size = a.get(OpAttr.SIZE);
             Shapes.require(axis >= 0 && axis < in[0].length && start >= 0 && start + in[0][axis] <= size,
                     "bad pad of " + Shapes.str(in[0]) + " at axis " + axis);
             int[] s = in[0].clone();
@@ -294,8 +295,8 @@ public final class ShapeOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            int axis = node.attrs().getInt("axis");
-            int start = node.attrs().getInt("start");
+            int axis = node.attrs().get(OpAttr.AXIS);
+            int start = node.attrs().get(OpAttr.START);
             int[] os = node.shapeView();
             int inner = inner(os, axis);
             int len = in[0].shapeView()[axis] * inner;
@@ -305,8 +306,8 @@ public final class ShapeOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int axis = node.attrs().getInt("axis");
-            int start = node.attrs().getInt("start");
+            int axis = node.attrs().get(OpAttr.AXIS);
+            int start = node.attrs().get(OpAttr.START);
             int[] os = node.shapeView();
             int inner = inner(os, axis);
             int size = os[axis] * inner;
@@ -326,7 +327,7 @@ public final class ShapeOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.require(in.length >= 1, "needs at least one input");
-            int axis = a.getInt("axis");
+            int axis = a.get(OpAttr.AXIS);
             int[] s = in[0].clone();
             Shapes.require(axis >= 0 && axis < s.length, "axis " + axis + " out of range");
             int total = 0;
@@ -344,7 +345,7 @@ public final class ShapeOps {
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            int axis = node.attrs().getInt("axis");
+            int axis = node.attrs().get(OpAttr.AXIS);
             int[] os = node.shapeView();
             int inner = inner(os, axis);
             int outer = outer(os, axis);
@@ -358,7 +359,7 @@ public final class ShapeOps {
 
         @Override
         public Operand element(Node node, Tensor[] in, int index, ElementChain ch) {
-            int axis = node.attrs().getInt("axis");
+            int axis = node.attrs().get(OpAttr.AXIS);
             int[] os = node.shapeView();
             int inner = inner(os, axis);
             int size = os[axis] * inner;
@@ -378,7 +379,7 @@ public final class ShapeOps {
         @Override
         public void backward(Autograd ad, Node node, int dy) {
             GraphBuilder g = ad.builder();
-            int axis = node.attrs().getInt("axis");
+            int axis = node.attrs().get(OpAttr.AXIS);
             int at = 0;
             for (int in : node.inputs()) {
                 int len = g.shape(in)[axis];
@@ -397,13 +398,13 @@ public final class ShapeOps {
             Shapes.arity(in, 1, 1);
             int r = in[0].length;
             Shapes.require(r >= 2 && in[0][r - 1] == in[0][r - 2], "needs square last two dimensions, got " + Shapes.str(in[0]));
-            a.getFloat("fill");
+            a.get(OpAttr.FILL);
             return in[0];
         }
 
         @Override
         public void forward(Node node, Tensor[] in, Tensor out, boolean fast) {
-            float fill = node.attrs().getFloat("fill");
+            float fill = node.attrs().get(OpAttr.FILL);
             int t = node.shapeView()[node.shapeView().length - 1];
             float[] x = in[0].data();
             float[] y = out.data();
@@ -424,7 +425,7 @@ public final class ShapeOps {
             int t = node.shapeView()[node.shapeView().length - 1];
             int i = (index / t) % t;
             int j = index % t;
-            return j > i ? ch.constant(node.attrs().getFloat("fill")) : ch.input(0, index, in[0].data()[index]);
+            return j > i ? ch.constant(node.attrs().get(OpAttr.FILL)) : ch.input(0, index, in[0].data()[index]);
         }
 
         @Override

@@ -298,7 +298,7 @@ public final class SoftmaxOps {
         @Override
         public void backward(Autograd ad, Node node, int dy) {
             GraphBuilder g = ad.builder();
-            ad.accumulate(node.input(0), g.add(log ? OpKind.LOG_SOFTMAX_GRAD : OpKind.SOFTMAX_GRAD, node.id(), dy));
+            ad.accumulate(node.input(0), g.append(log ? OpKind.LOG_SOFTMAX_GRAD : OpKind.SOFTMAX_GRAD, node.id(), dy));
         }
 
         @Override
@@ -517,7 +517,7 @@ public final class SoftmaxOps {
 
         @Override
         public void backward(Autograd ad, Node node, int dy) {
-            ad.accumulate(node.input(0), ad.builder().add(OpKind.CROSS_ENTROPY_GRAD, node.input(0), node.input(1), dy));
+            ad.accumulate(node.input(0), ad.builder().append(OpKind.CROSS_ENTROPY_GRAD, node.input(0), node.input(1), dy));
         }
 
         @Override

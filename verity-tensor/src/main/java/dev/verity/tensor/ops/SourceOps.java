@@ -4,6 +4,7 @@ import dev.verity.tensor.Tensor;
 import dev.verity.tensor.chain.ElementChain;
 import dev.verity.tensor.chain.Operand;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.Op;
 import java.util.Arrays;
@@ -18,7 +19,7 @@ public final class SourceOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 0, 0);
-            int[] s = a.getInts("shape");
+            int[] s = a.get(OpAttr.SHAPE);
             Shapes.numel(s);
             for (int d : s) {
                 Shapes.require(d > 0, "dimensions must be positive, got " + Arrays.toString(s));
@@ -42,18 +43,18 @@ public final class SourceOps {
         @Override
         public int[] shape(Attrs a, int[][] in) {
             Shapes.arity(in, 0, 0);
-            a.getFloat("value");
-            return a.getInts("shape");
+            a.get(OpAttr.VALUE);
+            return a.get(OpAttr.SHAPE);
         }
 
         @Override
         public void forward(Node n, Tensor[] in, Tensor out, boolean fast) {
-            Arrays.fill(out.data(), n.attrs().getFloat("value"));
+            Arrays.fill(out.data(), n.attrs().get(OpAttr.VALUE));
         }
 
         @Override
         public Operand element(Node n, Tensor[] in, int index, ElementChain chain) {
-            return chain.constant(n.attrs().getFloat("value"));
+            return chain.constant(n.attrs().get(OpAttr.VALUE));
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.verity.tensor.train;
 
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Autograd;
 import dev.verity.tensor.graph.Graph;
 import dev.verity.tensor.graph.GraphBuilder;
@@ -60,13 +61,13 @@ public final class StepGraphs {
         g.role(GraphRole.DATA);
         int x;
         int y;
-        Attrs gather = Attrs.builder().put("batch", cfg.batch()).put("seed", cfg.seed()).build();
+        Attrs gather = Attrs.builder().put(OpAttr.BATCH, cfg.batch()).put(OpAttr.SEED, cfg.seed()).build();
         if (model.isText()) {
             int t = model.context();
             int toks = g.input(TOKENS, data.tokens());
-            Attrs.Builder w = Attrs.builder().put("batch", cfg.batch()).put("seed", cfg.seed()).put("window", t);
-            x = g.add(OpKind.GATHER_WINDOWS, w.put("offset", 0).build(), "inputs", toks, step);
-            y = g.add(OpKind.GATHER_WINDOWS, w.put("offset", 1).build(), "targets", toks, step);
+            Attrs.Builder w = Attrs.builder().put(OpAttr.BATCH, cfg.batch()).put(OpAttr.SEED, cfg.seed()).put(OpAttr.WINDOW, t);
+            x = g.append(OpKind.GATHER_WINDOWS, w.put(OpAttr.OFFSET, 0).build(), "inputs", toks, step);
+            y = g.append(OpKind.GATHER_WINDOWS, w.put(OpAttr.OFFSET, 1).build(), "targets", toks, step);
             g.role(GraphRole.FORWARD);
             y = g.reshape(y, cfg.batch() * t);
         } else {
@@ -75,8 +76,8 @@ public final class StepGraphs {
             System.arraycopy(data.sampleShape(), 0, fs, 1, data.sampleShape().length);
             int feats = g.input(FEATURES, fs);
             int labs = g.input(LABELS, data.samples());
-            x = g.add(OpKind.GATHER_ROWS, gather, "inputs", feats, step);
-            y = g.add(OpKind.GATHER_ROWS, gather, "labels", labs, step);
+            x = g.append(OpKind.GATHER_ROWS, gather, "inputs", feats, step);
+            y = g.append(OpKind.GATHER_ROWS, gather, "labels", labs, step);
             g.role(GraphRole.FORWARD);
             int features = 1;
             for (int d : data.sampleShape()) {
@@ -92,8 +93,8 @@ public final class StepGraphs {
         g.role(GraphRole.OPTIMIZER);
         if (cfg.clipNorm() > 0f) {
             int[] all = grads.values().stream().mapToInt(Integer::intValue).toArray();
-            int norm = g.add(OpKind.GRAD_NORM_SQ, all);
-            int coef = g.add(OpKind.CLIP_SCALE, Attrs.builder().putFloat("maxNorm", cfg.clipNorm()).build(), norm);
+            int norm = g.append(OpKind.GRAD_NORM_SQ, all);
+            int coef = g.append(OpKind.CLIP_SCALE, Attrs.builder().put(OpAttr.MAX_NORM, cfg.clipNorm()).build(), norm);
             TreeMap<String, Integer> clipped = new TreeMap<>();
             for (var e : grads.entrySet()) {
                 clipped.put(e.getKey(), g.mul(e.getValue(), coef));
@@ -101,9 +102,9 @@ public final class StepGraphs {
             grads = clipped;
         }
         TrainConfig.Schedule s = cfg.schedule();
-        int lr = g.add(OpKind.LR_SCHEDULE, Attrs.builder().put("schedule", s.kind()).putFloat("lr", s.lr())
-                .put("warmup", s.warmup()).put("total", s.total()).put("stepSize", s.stepSize())
-                .putFloat("gamma", s.gamma()).putFloat("minLr", s.minLr()).build(), "lr", step);
+        int lr = g.append(OpKind.LR_SCHEDULE, Attrs.builder().put(OpAttr.SCHEDULE, s.kind()).put(OpAttr.LR, s.lr())
+                .put(OpAttr.WARMUP, s.warmup()).put(OpAttr.TOTAL, s.total()).put(OpAttr.STEP_SIZE, s.stepSize())
+                .put(OpAttr.GAMMA, s.gamma()).put(OpAttr.MIN_LR, s.minLr()).build(), "lr", step);
         switch (cfg.optimizer()) {
             case TrainConfig.Optimizer.Sgd sgd -> {
                 for (var e : p.nodes().entrySet()) {
@@ -112,28 +113,28 @@ public final class StepGraphs {
                     int dir = grads.get(name);
                     if (sgd.momentum() > 0f || sgd.weightDecay() > 0f) {
                         int buf = g.state(name + ".momentum", OPTIMIZER_ZEROS, g.shape(param));
-                        dir = g.add(OpKind.SGD_BUF, Attrs.builder().putFloat("momentum", sgd.momentum())
-                                .putFloat("weightDecay", sgd.weightDecay()).build(), name + ".momentum", buf, dir, param);
+                        dir = g.append(OpKind.SGD_BUF, Attrs.builder().put(OpAttr.MOMENTUM, sgd.momentum())
+                                .put(OpAttr.WEIGHT_DECAY, sgd.weightDecay()).build(), name + ".momentum", buf, dir, param);
                         g.updateState(name + ".momentum", dir);
                     }
-                    g.updateState(name, g.add(OpKind.SGD_PARAM, Attrs.NONE, name, param, dir, lr));
+                    g.updateState(name, g.append(OpKind.SGD_PARAM, Attrs.NONE, name, param, dir, lr));
                 }
             }
             case TrainConfig.Optimizer.AdamW a -> {
                 int pows = g.state("adamw.pows", Init.ones().stateAttrs(0, false), 2);
-                int powsNext = g.add(OpKind.POW_UPDATE, Attrs.builder().putFloat("beta1", a.beta1())
-                        .putFloat("beta2", a.beta2()).build(), "adamw.pows", pows);
+                int powsNext = g.append(OpKind.POW_UPDATE, Attrs.builder().put(OpAttr.BETA1, a.beta1())
+                        .put(OpAttr.BETA2, a.beta2()).build(), "adamw.pows", pows);
                 g.updateState("adamw.pows", powsNext);
                 for (var e : p.nodes().entrySet()) {
                     String name = e.getKey();
                     int param = e.getValue();
                     int grad = grads.get(name);
-                    int m = g.add(OpKind.ADAM_M, Attrs.builder().putFloat("beta1", a.beta1()).build(), name + ".adam_m",
+                    int m = g.append(OpKind.ADAM_M, Attrs.builder().put(OpAttr.BETA1, a.beta1()).build(), name + ".adam_m",
                             g.state(name + ".adam_m", OPTIMIZER_ZEROS, g.shape(param)), grad);
-                    int v = g.add(OpKind.ADAM_V, Attrs.builder().putFloat("beta2", a.beta2()).build(), name + ".adam_v",
+                    int v = g.append(OpKind.ADAM_V, Attrs.builder().put(OpAttr.BETA2, a.beta2()).build(), name + ".adam_v",
                             g.state(name + ".adam_v", OPTIMIZER_ZEROS, g.shape(param)), grad);
                     float wd = g.shape(param).length >= 2 ? a.weightDecay() : 0f;
-                    int upd = g.add(OpKind.ADAMW_PARAM, Attrs.builder().putFloat("eps", a.eps()).putFloat("weightDecay", wd)
+                    int upd = g.append(OpKind.ADAMW_PARAM, Attrs.builder().put(OpAttr.EPS, a.eps()).put(OpAttr.WEIGHT_DECAY, wd)
                             .build(), name, param, m, v, lr, powsNext);
                     g.updateState(name + ".adam_m", m);
                     g.updateState(name + ".adam_v", v);
@@ -152,7 +153,7 @@ public final class StepGraphs {
             var node = step.graph().node(e.getValue());
             Tensor t = Tensor.zeros(node.shape());
             Init init = Init.ofStateAttrs(node.attrs());
-            init.fill(e.getKey(), init.kind() == Init.Kind.UNIFORM ? node.attrs().getLong(Init.ATTR_SEED) : 0, t.data());
+            init.fill(e.getKey(), init.kind() == Init.Kind.UNIFORM ? node.attrs().get(Init.ATTR_SEED) : 0, t.data());
             out.put(e.getKey(), t);
         }
         return out;

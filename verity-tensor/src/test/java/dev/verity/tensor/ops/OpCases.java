@@ -2,6 +2,7 @@ package dev.verity.tensor.ops;
 
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.graph.Attrs;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Autograd;
 import dev.verity.tensor.graph.Graph;
 import dev.verity.tensor.graph.GraphBuilder;
@@ -333,7 +334,7 @@ final class OpCases {
             default -> (p, q) -> p * q;
         };
         int[] os = broadcastShape(as, bs);
-        return c(kind + " " + Arrays.toString(as) + " " + Arrays.toString(bs), (g, i) -> g.add(kind, i[0], i[1]), v -> {
+        return c(kind + " " + Arrays.toString(as) + " " + Arrays.toString(bs), (g, i) -> g.append(kind, i[0], i[1]), v -> {
             double[] y = new double[numel(os)];
             for (int j = 0; j < y.length; j++) {
                 int[] co = unravel(j, os);
@@ -355,7 +356,7 @@ final class OpCases {
 
     static Case reduceTo(int[] xs, int[] ys) {
         return c("REDUCE_TO " + Arrays.toString(xs) + " -> " + Arrays.toString(ys),
-                (g, i) -> g.add(OpKind.REDUCE_TO, Attrs.builder().put("shape", ys).build(), i[0]), v -> {
+                (g, i) -> g.append(OpKind.REDUCE_TO, Attrs.builder().put(OpAttr.SHAPE, ys).build(), i[0]), v -> {
                     double[] y = new double[numel(ys)];
                     for (int j = 0; j < v[0].length; j++) {
                         y[bindex(unravel(j, xs), ys)] += v[0][j];
@@ -381,7 +382,7 @@ final class OpCases {
             case TANH -> Math::tanh;
             default -> t -> 1 / (1 + Math.exp(-t));
         };
-        return c(kind + label, (g, i) -> g.add(kind, i[0]),
+        return c(kind + label, (g, i) -> g.append(kind, i[0]),
                 v -> map(v[0], f), x("x", gen, s));
     }
 
@@ -625,37 +626,37 @@ final class OpCases {
         int n = 67 * 1031; // > 4 * 16384 elements, not a multiple of any vector length
         Gen u = uniform(-1f, 1f);
         Gen pos = uniform(0f, 1f);
-        l.add(c("CONST", (g, i) -> g.addOp(g.constant(0.25f, 67, 259), i[0]), null, data("x", u, 67, 259)));
-        l.add(c("GATHER_ROWS", (g, i) -> g.add(OpKind.GATHER_ROWS, Attrs.builder().put("batch", 37).put("seed", 99L).build(), i[0], i[1]),
+        l.add(c("CONST", (g, i) -> g.add(g.constant(0.25f, 67, 259), i[0]), null, data("x", u, 67, 259)));
+        l.add(c("GATHER_ROWS", (g, i) -> g.append(OpKind.GATHER_ROWS, Attrs.builder().put(OpAttr.BATCH, 37).put(OpAttr.SEED, 99L).build(), i[0], i[1]),
                 null, data("src", u, 301, 3, 7), data("step", constant(5f), 1)));
-        l.add(c("GATHER_WINDOWS", (g, i) -> g.add(OpKind.GATHER_WINDOWS, Attrs.builder().put("batch", 37).put("seed", 99L)
-                .put("window", 17).put("offset", 1).build(), i[0], i[1]), null, data("tokens", ints(60), 2003), data("step", constant(5f), 1)));
-        l.add(c("DROPOUT_MASK", (g, i) -> g.add(OpKind.DROPOUT_MASK, Attrs.builder().putFloat("p", 0.1f).put("seed", 7L)
-                .put("purpose", 2).put("shape", new int[] {37, 1031}).build(), i[0]), null, data("step", constant(9f), 1)));
+        l.add(c("GATHER_WINDOWS", (g, i) -> g.append(OpKind.GATHER_WINDOWS, Attrs.builder().put(OpAttr.BATCH, 37).put(OpAttr.SEED, 99L)
+                .put(OpAttr.WINDOW, 17).put(OpAttr.OFFSET, 1).build(), i[0], i[1]), null, data("tokens", ints(60), 2003), data("step", constant(5f), 1)));
+        l.add(c("DROPOUT_MASK", (g, i) -> g.append(OpKind.DROPOUT_MASK, Attrs.builder().put(OpAttr.P, 0.1f).put(OpAttr.SEED, 7L)
+                .put(OpAttr.PURPOSE, 2).put(OpAttr.SHAPE, new int[] {37, 1031}).build(), i[0]), null, data("step", constant(9f), 1)));
         for (float wd : new float[] {0f, 0.01f}) {
-            l.add(c("SGD_BUF wd " + wd, (g, i) -> g.add(OpKind.SGD_BUF, Attrs.builder().putFloat("momentum", 0.9f)
-                    .putFloat("weightDecay", wd).build(), i[0], i[1], i[2]), null, data("buf", u, n), data("grad", u, n), data("param", u, n)));
-            l.add(c("ADAMW_PARAM wd " + wd, (g, i) -> g.add(OpKind.ADAMW_PARAM, Attrs.builder().putFloat("eps", 1e-8f)
-                    .putFloat("weightDecay", wd).build(), i[0], i[1], i[2], i[3], i[4]), null, data("param", u, n),
+            l.add(c("SGD_BUF wd " + wd, (g, i) -> g.append(OpKind.SGD_BUF, Attrs.builder().put(OpAttr.MOMENTUM, 0.9f)
+                    .put(OpAttr.WEIGHT_DECAY, wd).build(), i[0], i[1], i[2]), null, data("buf", u, n), data("grad", u, n), data("param", u, n)));
+            l.add(c("ADAMW_PARAM wd " + wd, (g, i) -> g.append(OpKind.ADAMW_PARAM, Attrs.builder().put(OpAttr.EPS, 1e-8f)
+                    .put(OpAttr.WEIGHT_DECAY, wd).build(), i[0], i[1], i[2], i[3], i[4]), null, data("param", u, n),
                     data("m", u, n), data("v", pos, n), data("lr", constant(3e-3f), 1), data("pows", uniform(0.5f, 0.99f), 2)));
         }
-        l.add(c("SGD_PARAM", (g, i) -> g.add(OpKind.SGD_PARAM, i[0], i[1], i[2]), null, data("param", u, n), data("dir", u, n),
+        l.add(c("SGD_PARAM", (g, i) -> g.append(OpKind.SGD_PARAM, i[0], i[1], i[2]), null, data("param", u, n), data("dir", u, n),
                 data("lr", constant(0.05f), 1)));
-        l.add(c("ADAM_M", (g, i) -> g.add(OpKind.ADAM_M, Attrs.builder().putFloat("beta1", 0.9f).build(), i[0], i[1]), null,
+        l.add(c("ADAM_M", (g, i) -> g.append(OpKind.ADAM_M, Attrs.builder().put(OpAttr.BETA1, 0.9f).build(), i[0], i[1]), null,
                 data("m", u, n), data("grad", u, n)));
-        l.add(c("ADAM_V", (g, i) -> g.add(OpKind.ADAM_V, Attrs.builder().putFloat("beta2", 0.95f).build(), i[0], i[1]), null,
+        l.add(c("ADAM_V", (g, i) -> g.append(OpKind.ADAM_V, Attrs.builder().put(OpAttr.BETA2, 0.95f).build(), i[0], i[1]), null,
                 data("v", pos, n), data("grad", u, n)));
-        l.add(c("POW_UPDATE", (g, i) -> g.add(OpKind.POW_UPDATE, Attrs.builder().putFloat("beta1", 0.9f).putFloat("beta2", 0.95f)
+        l.add(c("POW_UPDATE", (g, i) -> g.append(OpKind.POW_UPDATE, Attrs.builder().put(OpAttr.BETA1, 0.9f).put(OpAttr.BETA2, 0.95f)
                 .build(), i[0]), null, data("pows", uniform(0.5f, 1f), 2)));
-        l.add(c("GRAD_NORM_SQ + CLIP_SCALE", (g, i) -> g.add(OpKind.CLIP_SCALE, Attrs.builder().putFloat("maxNorm", 1f).build(),
-                g.add(OpKind.GRAD_NORM_SQ, i[0], i[1])), null, data("g0", u, 37, 101), data("g1", u, 259)));
+        l.add(c("GRAD_NORM_SQ + CLIP_SCALE", (g, i) -> g.append(OpKind.CLIP_SCALE, Attrs.builder().put(OpAttr.MAX_NORM, 1f).build(),
+                g.append(OpKind.GRAD_NORM_SQ, i[0], i[1])), null, data("g0", u, 37, 101), data("g1", u, 259)));
         for (String sched : new String[] {"constant", "step", "cosine"}) {
             // warm-up, its last step, after it, mid-decay, the end of the decay and past it; step 20
             // is 2 * stepSize + 6 (two gamma products)
             for (float step : new float[] {0f, 1f, 2f, 3f, 20f, 40f, 99f, 100f, 130f}) {
-                l.add(c("LR_SCHEDULE " + sched + " at " + step, (g, i) -> g.add(OpKind.LR_SCHEDULE, Attrs.builder()
-                        .put("schedule", sched).putFloat("lr", 0.05f).put("warmup", 3).put("total", 100).put("stepSize", 7)
-                        .putFloat("gamma", 0.5f).putFloat("minLr", 0.001f).build(), i[0]), null, data("step", constant(step), 1)));
+                l.add(c("LR_SCHEDULE " + sched + " at " + step, (g, i) -> g.append(OpKind.LR_SCHEDULE, Attrs.builder()
+                        .put(OpAttr.SCHEDULE, sched).put(OpAttr.LR, 0.05f).put(OpAttr.WARMUP, 3).put(OpAttr.TOTAL, 100).put(OpAttr.STEP_SIZE, 7)
+                        .put(OpAttr.GAMMA, 0.5f).put(OpAttr.MIN_LR, 0.001f).build(), i[0]), null, data("step", constant(step), 1)));
             }
         }
         return l;

@@ -1,5 +1,6 @@
 package dev.verity.tensor.train;
 
+import dev.verity.tensor.graph.OpAttr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,12 +65,12 @@ class SmokeTrainTest {
         Trainer t = Trainer.text(g, TrainConfig.defaults("gpt", 5, 3).withBatch(2), corpus);
         var offsets = t.trainingStep().graph().nodes().stream()
                 .filter(n -> n.kind() == dev.verity.tensor.graph.OpKind.GATHER_WINDOWS)
-                .map(n -> n.attrs().getInt("offset")).toList();
+                .map(n -> n.attrs().get(OpAttr.OFFSET)).toList();
         assertEquals(java.util.List.of(0, 1), offsets);
-        dev.verity.tensor.graph.Attrs.Builder b = dev.verity.tensor.graph.Attrs.builder().put("offset", 0);
+        dev.verity.tensor.graph.Attrs.Builder b = dev.verity.tensor.graph.Attrs.builder().put(OpAttr.OFFSET, 0);
         dev.verity.tensor.graph.Attrs first = b.build();
-        b.put("offset", 1);
-        assertEquals(0, first.getInt("offset"), "a built Attrs must not change with its builder");
+        b.put(OpAttr.OFFSET, 1);
+        assertEquals(0, first.get(OpAttr.OFFSET), "a built Attrs must not change with its builder");
         TrainingState s = t.initialState();
         t.train(s, 5, true, null);
         double val = Evaluator.validationLoss(g, s, corpus, 8);
