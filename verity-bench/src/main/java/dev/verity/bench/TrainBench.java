@@ -84,15 +84,10 @@ public final class TrainBench {
         if (onnxDir != null) {
             log.println("exported " + importedModels + " to " + onnxDir);
         }
-        Map<String, List<Double>> vSps = new LinkedHashMap<>();
-        Map<String, List<Double>> rSps = new LinkedHashMap<>();
-        Map<String, List<Long>> alloc = new LinkedHashMap<>();
-        Map<String, Set<String>> hashesByModel = new LinkedHashMap<>();
-        Map<String, TrainRun.Result> last = new LinkedHashMap<>();
-        boolean referenceBroken = false;
-        Set<String> warnedParams = new HashSet<>();
+        Tally tally = new Tally();
         log.printf(Locale.ROOT, "load average before the runs: %.2f (on %d cores)%n", Peak.loadAverage(),
                 Runtime.getRuntime().availableProcessors());
+        // Repetitions outermost, so that each configuration's runs are spread over the whole bench.
         for (int rep = 0; rep < o.reps(); rep++) {
             if (rep > 0) {
                 Peak.remeasure();
@@ -101,55 +96,7 @@ public final class TrainBench {
                 int warm = o.warmup() >= 0 ? o.warmup() : DEFAULT_STEPS.get(m)[0];
                 int steps = o.steps() > 0 ? o.steps() : DEFAULT_STEPS.get(m)[1];
                 for (int t : o.threads()) {
-                    String key = m + "/" + t;
-                    List<String> child = new ArrayList<>(Procs.java(BenchMain.class.getName(), "train-child", "--model", m,
-                            "--threads", Integer.toString(t), "--warmup", Integer.toString(warm),
-                            "--steps", Integer.toString(steps)));
-                    if (onnxDir != null) {
-                        child.addAll(List.of("--onnx-dir", onnxDir.toString()));
-                    }
-                    Procs.Out out = Procs.run(child, Map.of(), 3600);
-                    TrainRun.Result r = parseChild(out);
-                    vSps.computeIfAbsent(key, k -> new ArrayList<>()).add(r.samplesPerSec());
-                    alloc.computeIfAbsent(key, k -> new ArrayList<>()).add(r.allocPerStep());
-                    hashesByModel.computeIfAbsent(m, k -> new HashSet<>()).add(r.stateHash());
-                    last.put(key, r);
-                    String ref = "";
-                    if (script != null && !referenceBroken) {
-                        Procs.Out p = Procs.run(List.of(Procs.python(), script.toString(), "--model", m, "--threads",
-                                Integer.toString(t), "--warmup", Integer.toString(warm), "--steps", Integer.toString(steps),
-                                "--vocab", Integer.toString(r.classes())),
-                                Procs.pythonEnv(t), 3600);
-                        double sps = Procs.jsonNumber(p.stdout(), "samples_per_s");
-                        if (p.exit() != 0 || Double.isNaN(sps)) {
-                            referenceBroken = true;
-                            log.println("pytorch reference failed (exit " + p.exit() + "), continuing without it: "
-                                    + lastLine(p.stderr()));
-                        } else {
-                            rSps.computeIfAbsent(key, k -> new ArrayList<>()).add(sps);
-                            if (!p.stdout().contains("openblas") && warnedParams.add("blas")) {
-                                // Debian's torch calls whatever libblas.so.3 resolves to; netlib's is 20-30x slower.
-                                log.println("WARNING: the PyTorch reference did not load OpenBLAS (install"
-                                        + " libopenblas0-openmp, or point LD_LIBRARY_PATH at its openblas-openmp folder):"
-                                        + " its matmuls run on the reference BLAS and its samples/s are far too low");
-                            }
-                            long refParams = (long) Procs.jsonNumber(p.stdout(), "params");
-                            if (refParams != r.params() && warnedParams.add(m)) {
-                                // Same architecture means the same parameter count; say so loudly if not.
-                                log.printf(Locale.ROOT, "WARNING: %s has %d parameters in Verity but %d in the reference%n",
-                                        m, r.params(), refParams);
-                            }
-                            ref = String.format(Locale.ROOT, ", pytorch %.0f", sps);
-                        }
-                    }
-                    // alloc per rep: a JIT compile that left a kernel's vectors boxed shows as MBs per step
-                    log.printf(Locale.ROOT, "rep %d %s threads %d: verity %.0f samples/s (%d B/step)%s, hash %s%n", rep + 1,
-                            m, t, r.samplesPerSec(), r.allocPerStep(), ref, r.stateHash().substring(0, 16));
-                    if (r.allocPerStep() > BOXED_ALLOC_PER_STEP) {
-                        log.printf(Locale.ROOT, "WARNING: this run allocated %d bytes per step: a kernel runs with boxed"
-                                + " vectors (a JIT compile fell back; a fresh run usually does not). Its samples/s is"
-                                + " not Verity's steady state.%n", r.allocPerStep());
-                    }
+                    runPair(new Config(m, t, warm, steps), rep, onnxDir, script, tally, log);
                 }
             }
         }
@@ -159,16 +106,103 @@ public final class TrainBench {
             peak.put(t, perCore * t);
         }
         log.printf(Locale.ROOT, "peak after the runs: %.1f GFLOP/s per core; load average %.2f%n", perCore, Peak.loadAverage());
+        return rows(o, tally, peak);
+    }
+
+    /** One model at one thread count, with its warm-up and timed step counts. */
+    private record Config(String model, int threads, int warmup, int steps) {
+        String key() {
+            return model + "/" + threads;
+        }
+    }
+
+    /** What the repetitions measured so far, by "model/threads" key (hashes by model). */
+    private static final class Tally {
+        final Map<String, List<Double>> vSps = new LinkedHashMap<>();
+        final Map<String, List<Double>> rSps = new LinkedHashMap<>();
+        final Map<String, List<Long>> alloc = new LinkedHashMap<>();
+        final Map<String, Set<String>> hashesByModel = new LinkedHashMap<>();
+        final Map<String, TrainRun.Result> last = new LinkedHashMap<>();
+        /** Set once the reference fails: the rest of the bench runs Verity alone. */
+        boolean referenceBroken;
+        /** Warnings already given (each at most once per bench). */
+        final Set<String> warnedParams = new HashSet<>();
+    }
+
+    /** One repetition of one configuration: the Verity child, then the PyTorch reference (if any). */
+    private static void runPair(Config c, int rep, Path onnxDir, Path script, Tally tally, PrintStream log)
+            throws IOException, InterruptedException {
+        String key = c.key();
+        List<String> child = new ArrayList<>(Procs.java(BenchMain.class.getName(), "train-child", "--model", c.model(),
+                "--threads", Integer.toString(c.threads()), "--warmup", Integer.toString(c.warmup()),
+                "--steps", Integer.toString(c.steps())));
+        if (onnxDir != null) {
+            child.addAll(List.of("--onnx-dir", onnxDir.toString()));
+        }
+        Procs.Out out = Procs.run(child, Map.of(), 3600);
+        TrainRun.Result r = parseChild(out);
+        tally.vSps.computeIfAbsent(key, k -> new ArrayList<>()).add(r.samplesPerSec());
+        tally.alloc.computeIfAbsent(key, k -> new ArrayList<>()).add(r.allocPerStep());
+        tally.hashesByModel.computeIfAbsent(c.model(), k -> new HashSet<>()).add(r.stateHash());
+        tally.last.put(key, r);
+        String ref = "";
+        if (script != null && !tally.referenceBroken) {
+            ref = runReference(c, script, r, tally, log);
+        }
+        // alloc per rep: a JIT compile that left a kernel's vectors boxed shows as MBs per step
+        log.printf(Locale.ROOT, "rep %d %s threads %d: verity %.0f samples/s (%d B/step)%s, hash %s%n", rep + 1,
+                c.model(), c.threads(), r.samplesPerSec(), r.allocPerStep(), ref, r.stateHash().substring(0, 16));
+        if (r.allocPerStep() > BOXED_ALLOC_PER_STEP) {
+            log.printf(Locale.ROOT, "WARNING: this run allocated %d bytes per step: a kernel runs with boxed"
+                    + " vectors (a JIT compile fell back; a fresh run usually does not). Its samples/s is"
+                    + " not Verity's steady state.%n", r.allocPerStep());
+        }
+    }
+
+    /** Runs the PyTorch reference; returns the log line's reference part ("" when it failed). */
+    private static String runReference(Config c, Path script, TrainRun.Result r, Tally tally, PrintStream log)
+            throws IOException, InterruptedException {
+        String m = c.model();
+        int t = c.threads();
+        Procs.Out p = Procs.run(List.of(Procs.python(), script.toString(), "--model", m, "--threads",
+                Integer.toString(t), "--warmup", Integer.toString(c.warmup()), "--steps", Integer.toString(c.steps()),
+                "--vocab", Integer.toString(r.classes())),
+                Procs.pythonEnv(t), 3600);
+        double sps = Procs.jsonNumber(p.stdout(), "samples_per_s");
+        if (p.exit() != 0 || Double.isNaN(sps)) {
+            tally.referenceBroken = true;
+            log.println("pytorch reference failed (exit " + p.exit() + "), continuing without it: "
+                    + lastLine(p.stderr()));
+            return "";
+        }
+        tally.rSps.computeIfAbsent(c.key(), k -> new ArrayList<>()).add(sps);
+        if (!p.stdout().contains("openblas") && tally.warnedParams.add("blas")) {
+            // Debian's torch calls whatever libblas.so.3 resolves to; netlib's is 20-30x slower.
+            log.println("WARNING: the PyTorch reference did not load OpenBLAS (install"
+                    + " libopenblas0-openmp, or point LD_LIBRARY_PATH at its openblas-openmp folder):"
+                    + " its matmuls run on the reference BLAS and its samples/s are far too low");
+        }
+        long refParams = (long) Procs.jsonNumber(p.stdout(), "params");
+        if (refParams != r.params() && tally.warnedParams.add(m)) {
+            // Same architecture means the same parameter count; say so loudly if not.
+            log.printf(Locale.ROOT, "WARNING: %s has %d parameters in Verity but %d in the reference%n",
+                    m, r.params(), refParams);
+        }
+        return String.format(Locale.ROOT, ", pytorch %.0f", sps);
+    }
+
+    /** One table row per configuration, in the order the options list them. */
+    private static List<TrainTable.Row> rows(Options o, Tally tally, Map<Integer, Double> peak) {
         List<TrainTable.Row> rows = new ArrayList<>();
         for (String m : o.models()) {
             for (int t : o.threads()) {
                 String key = m + "/" + t;
-                TrainRun.Result r = last.get(key);
-                Boolean same = o.threads().size() * o.reps() > 1 ? hashesByModel.get(m).size() == 1 : null;
-                List<Long> al = new ArrayList<>(alloc.get(key));
+                TrainRun.Result r = tally.last.get(key);
+                Boolean same = o.threads().size() * o.reps() > 1 ? tally.hashesByModel.get(m).size() == 1 : null;
+                List<Long> al = new ArrayList<>(tally.alloc.get(key));
                 al.sort(null);
-                rows.add(new TrainTable.Row(m, t, stat(vSps.get(key), o.best()),
-                        stat(rSps.getOrDefault(key, List.of()), o.best()), (double) r.modelFlopsPerStep() / r.batch(),
+                rows.add(new TrainTable.Row(m, t, stat(tally.vSps.get(key), o.best()),
+                        stat(tally.rSps.getOrDefault(key, List.of()), o.best()), (double) r.modelFlopsPerStep() / r.batch(),
                         peak.get(t), same, al.get(al.size() / 2)));
             }
         }

@@ -684,35 +684,67 @@ public final class Verity {
 
     /** Folds the dispute's events, in order, into its current state. */
     public GameState disputeState(long disputeId) {
-        long taskId = 0, deadline = 0, graphOps = 0, s0 = 0, s1 = 0, step = 0, opIndex = 0, outputElems = 0, element = 0, links = 0, value = 0;
-        long traceLeaves = 0, segment = 0;
-        int demand = 0;
-        String challenger = null, defender = null;
-        int round = -1;
-        boolean won = false;
-        BigInteger stake = BigInteger.ZERO;
-        byte[] z = new byte[32];
-        byte[] graphRoot = z, datasetRoot = z, traceRoot = z, h0 = z, h1 = z, opTraceRoot = z, graphLeafHash = z, outputRoot = z;
+        StateFold f = new StateFold();
         for (Receipt.Log l : disputeLogs(disputeId)) {
-            byte[] w = l.data();
+            f.apply(l);
+        }
+        if (f.round < 0) throw new IllegalArgumentException("no dispute " + disputeId + " (no DisputeOpened event)");
+        return f.state();
+    }
+
+    /**
+     * {@link GameState}'s fields as the events seen so far set them. Each event overwrites the
+     * fields it carries, so folding in log order gives the state after the last one.
+     */
+    private static final class StateFold {
+        /** Shared by every hash field no event has set, as one fresh array per fold. */
+        private final byte[] zero = new byte[32];
+        long taskId, deadline, graphOps, s0, s1, step, opIndex, outputElems, element, links, value, traceLeaves, segment;
+        int demand;
+        String challenger, defender;
+        int round = -1;
+        boolean won;
+        BigInteger stake = BigInteger.ZERO;
+        byte[] graphRoot = zero, datasetRoot = zero, traceRoot = zero, h0 = zero, h1 = zero, opTraceRoot = zero,
+                graphLeafHash = zero, outputRoot = zero;
+
+        void apply(Receipt.Log l) {
             String t = l.topic0();
+            byte[] w = l.data();
             if (EV_OPENED.equals(t)) {
-                taskId = new BigInteger(l.topics().get(2).substring(2), 16).longValueExact();
-                challenger = "0x" + l.topics().get(3).substring(l.topics().get(3).length() - 40);
-                defender = Abi.wordAddress(w, 0);
-                segment = Abi.wordLong(w, 1);
-                deadline = Abi.wordLong(w, 2);
-                round = 2;
+                opened(l);
             } else if (EV_PARAMS.equals(t)) {
-                stake = Abi.word(w, 0);
-                graphOps = Abi.wordLong(w, 1);
-                s0 = Abi.wordLong(w, 2);
-                s1 = Abi.wordLong(w, 3);
-                graphRoot = Abi.wordBytes(w, 4);
-                datasetRoot = Abi.wordBytes(w, 5);
-                traceRoot = Abi.wordBytes(w, 6);
-                traceLeaves = Abi.wordLong(w, 7);
-            } else if (EV_SEGMENT.equals(t)) {
+                params(w);
+            } else if (!rounds(t, w) && !demands(t, w) && EV_RESOLVED.equals(t)) {
+                won = Abi.wordBool(w, 0);
+                round = 0;
+            }
+        }
+
+        private void opened(Receipt.Log l) {
+            byte[] w = l.data();
+            taskId = new BigInteger(l.topics().get(2).substring(2), 16).longValueExact();
+            challenger = "0x" + l.topics().get(3).substring(l.topics().get(3).length() - 40);
+            defender = Abi.wordAddress(w, 0);
+            segment = Abi.wordLong(w, 1);
+            deadline = Abi.wordLong(w, 2);
+            round = 2;
+        }
+
+        private void params(byte[] w) {
+            stake = Abi.word(w, 0);
+            graphOps = Abi.wordLong(w, 1);
+            s0 = Abi.wordLong(w, 2);
+            s1 = Abi.wordLong(w, 3);
+            graphRoot = Abi.wordBytes(w, 4);
+            datasetRoot = Abi.wordBytes(w, 5);
+            traceRoot = Abi.wordBytes(w, 6);
+            traceLeaves = Abi.wordLong(w, 7);
+        }
+
+        /** The bisection moves of rounds 2 to 4; false if {@code t} is none of them. */
+        private boolean rounds(String t, byte[] w) {
+            if (EV_SEGMENT.equals(t)) {
                 opTraceRoot = Abi.wordBytes(w, 0); // the segment root, until round 3 names the step
                 deadline = Abi.wordLong(w, 1);
                 h0 = Abi.wordBytes(w, 2);
@@ -738,7 +770,15 @@ public final class Verity {
                 value = Abi.wordLong(w, 2);
                 deadline = Abi.wordLong(w, 3);
                 round = 5;
-            } else if (EV_OT_DEMANDED.equals(t)) {
+            } else {
+                return false;
+            }
+            return true;
+        }
+
+        /** Demands for data and the answers to them: bits of {@code demand}; false if {@code t} is none of them. */
+        private boolean demands(String t, byte[] w) {
+            if (EV_OT_DEMANDED.equals(t)) {
                 demand |= 1;
                 deadline = Abi.wordLong(w, 1);
             } else if (EV_CHAIN_DEMANDED.equals(t)) {
@@ -763,14 +803,17 @@ public final class Verity {
             } else if (EV_STATE_POSTED.equals(t)) {
                 demand &= ~(3 | 0xC0);
                 deadline = Abi.wordLong(w, 1);
-            } else if (EV_RESOLVED.equals(t)) {
-                won = Abi.wordBool(w, 0);
-                round = 0;
+            } else {
+                return false;
             }
+            return true;
         }
-        if (round < 0) throw new IllegalArgumentException("no dispute " + disputeId + " (no DisputeOpened event)");
-        return new GameState(taskId, challenger, defender, round, won, deadline, stake, graphRoot, datasetRoot, graphOps, traceRoot, traceLeaves,
-                segment, s0, s1, step, h0, h1, opTraceRoot, opIndex, graphLeafHash, outputRoot, outputElems, element, links, value, demand);
+
+        GameState state() {
+            return new GameState(taskId, challenger, defender, round, won, deadline, stake, graphRoot, datasetRoot, graphOps, traceRoot,
+                    traceLeaves, segment, s0, s1, step, h0, h1, opTraceRoot, opIndex, graphLeafHash, outputRoot, outputElems, element,
+                    links, value, demand);
+        }
     }
 
     private StaticStruct state(long disputeId) {

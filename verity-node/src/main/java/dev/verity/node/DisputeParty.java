@@ -737,22 +737,7 @@ public final class DisputeParty {
             try {
                 chain = fetchChain();
             } catch (IOException missing) {
-                // the solver did not publish the chain it posted the root of: it must open it on chain, or lose; a chain
-                // opened already (and still unreadable) or too long to open cannot be demanded: say so, do not send a revert
-                if (v.disputeState(dispute).links() + 1 > 4096) {
-                    // too long for one opening: page by page, until every page is on chain
-                    long page = nextMissingPage();
-                    if (page < 0) {
-                        throw new IllegalStateException("every page of the element chain is open, yet it cannot be read: " + missing.getMessage());
-                    }
-                    record(5, "demandChainPage", v.demandChainPage(account, dispute, page));
-                    return "cannot fetch the long element chain (" + missing.getMessage() + "): demands page " + page + " on chain";
-                }
-                if ((v.dispute(dispute).demand() & 4) != 0) {
-                    throw new IllegalStateException("the element chain cannot be fetched (" + missing.getMessage() + ") and was opened already");
-                }
-                record(5, "demandChain", v.demandChain(account, dispute));
-                return "cannot fetch the element chain (" + missing.getMessage() + "): demands it on chain";
+                return demandChain(missing);
             }
             Messages.DisputeLink dl = strategy.link(ec, chain);
             List<Link> links = chain.links();
@@ -764,23 +749,49 @@ public final class DisputeParty {
             byte[] lf = t < links.size() ? Commitments.linkLeaf(t, links.get(t)) : Commitments.resultLeaf(chain.result());
             List<Operand> operands = t < links.size() ? links.get(t).operands() : List.of(chain.result());
             Node node = run.graph().node(ec.node());
+            List<Verity.Evidence> evidence = misquotedOperands(node, operands, t, links, chainTree);
+            Verity.Structure structure = dl.structure() ? structure(node, ec.element(), t, links, chainTree) : null;
+            structure = disputeLink(t, lf, chainTree, evidence, structure);
+            String what = t < links.size() ? "link " + t + " of " + links.size() + " (" + links.get(t).op() + ")" : "the result leaf";
+            ruledOn += ", " + what + (structure == null ? "" : " (structure checked)");
+            return "disputes " + what + (evidence.isEmpty() ? "" : " with " + evidence.size() + " misquoted operand(s)")
+                    + (structure == null ? "" : ", asking whether it is the link the op prescribes");
+        }
+
+        /**
+         * The solver did not publish the chain it posted the root of: it must open it on chain, or lose. A chain
+         * opened already (and still unreadable) or too long to open cannot be demanded: say so, do not send a revert.
+         */
+        private String demandChain(IOException missing) throws Exception {
+            if (v.disputeState(dispute).links() + 1 > 4096) {
+                // too long for one opening: page by page, until every page is on chain
+                long page = nextMissingPage();
+                if (page < 0) {
+                    throw new IllegalStateException("every page of the element chain is open, yet it cannot be read: " + missing.getMessage());
+                }
+                record(5, "demandChainPage", v.demandChainPage(account, dispute, page));
+                return "cannot fetch the long element chain (" + missing.getMessage() + "): demands page " + page + " on chain";
+            }
+            if ((v.dispute(dispute).demand() & 4) != 0) {
+                throw new IllegalStateException("the element chain cannot be fetched (" + missing.getMessage() + ") and was opened already");
+            }
+            record(5, "demandChain", v.demandChain(account, dispute));
+            return "cannot fetch the element chain (" + missing.getMessage() + "): demands it on chain";
+        }
+
+        /**
+         * Proof for each operand of link {@code t} whose quoted bits differ from what it names: an input
+         * element of the op trace, or an earlier link's result. Operands naming nothing are left to the referee.
+         */
+        private List<Verity.Evidence> misquotedOperands(Node node, List<Operand> operands, int t, List<Link> links,
+                MerkleTree chainTree) {
             List<Verity.Evidence> evidence = new ArrayList<>();
             for (int j = 0; j < operands.size(); j++) {
                 switch (operands.get(j)) {
                     case Operand.Input in -> {
-                        if (in.input() < 0 || in.input() >= node.arity()) {
-                            continue;
-                        }
-                        int src = node.input(in.input());
-                        float[] data = ot.outputs().get(src).data();
-                        if (in.index() < 0 || in.index() >= data.length) {
-                            continue;
-                        }
-                        if (!sameBits(Float.floatToRawIntBits(data[in.index()]), in.bits())) {
-                            int ic = in.index() / Commitments.CHUNK;
-                            evidence.add(Verity.Evidence.ofInput(j, Commitments.graphRecord(run.graph(), node), entry(ot, opTree, src),
-                                    Commitments.canonicalBytes(data, ic * Commitments.CHUNK, Math.min(data.length, (ic + 1) * Commitments.CHUNK)),
-                                    sib(Commitments.tensorTree(data).proof(ic))));
+                        Verity.Evidence e = misquotedInput(j, in, node);
+                        if (e != null) {
+                            evidence.add(e);
                         }
                     }
                     case Operand.Link l -> {
@@ -793,9 +804,34 @@ public final class DisputeParty {
                     }
                 }
             }
-            Verity.Structure structure = dl.structure() ? structure(node, ec.element(), t, links, chainTree) : null;
+            return evidence;
+        }
+
+        /** The input element's chunk, proven against the op trace, if operand {@code j} misquotes it; else null. */
+        private Verity.Evidence misquotedInput(int j, Operand.Input in, Node node) {
+            if (in.input() < 0 || in.input() >= node.arity()) {
+                return null;
+            }
+            int src = node.input(in.input());
+            float[] data = ot.outputs().get(src).data();
+            if (in.index() < 0 || in.index() >= data.length) {
+                return null;
+            }
+            if (sameBits(Float.floatToRawIntBits(data[in.index()]), in.bits())) {
+                return null;
+            }
+            int ic = in.index() / Commitments.CHUNK;
+            return Verity.Evidence.ofInput(j, Commitments.graphRecord(run.graph(), node), entry(ot, opTree, src),
+                    Commitments.canonicalBytes(data, ic * Commitments.CHUNK, Math.min(data.length, (ic + 1) * Commitments.CHUNK)),
+                    sib(Commitments.tensorTree(data).proof(ic)));
+        }
+
+        /** Sends round 5; returns the structure bundle the move carried (null if none, or if it had to be dropped). */
+        private Verity.Structure disputeLink(int t, byte[] lf, MerkleTree chainTree, List<Verity.Evidence> evidence,
+                Verity.Structure structure) {
             try {
                 record(5, "disputeLink", v.round5(account, dispute, t, lf, sib(chainTree.proof(t)), evidence, structure));
+                return structure;
             } catch (Chain.RevertException e) {
                 if (structure == null) {
                     throw e;
@@ -803,13 +839,9 @@ public final class DisputeParty {
                 // the structure check could not run (a data word it needs is not in the chain, a record the structure
                 // contracts cannot read): dispute the link without it rather than fall silent and lose by timeout
                 moves.add(new Move(5, "reverted: " + e.reason(), e.receipt() == null ? 0 : e.receipt().gasUsed()));
-                structure = null;
                 record(5, "disputeLink", v.round5(account, dispute, t, lf, sib(chainTree.proof(t)), evidence, null));
+                return null;
             }
-            String what = t < links.size() ? "link " + t + " of " + links.size() + " (" + links.get(t).op() + ")" : "the result leaf";
-            ruledOn += ", " + what + (structure == null ? "" : " (structure checked)");
-            return "disputes " + what + (evidence.isEmpty() ? "" : " with " + evidence.size() + " misquoted operand(s)")
-                    + (structure == null ? "" : ", asking whether it is the link the op prescribes");
         }
 
         /**

@@ -117,81 +117,96 @@ public final class Referee {
             return challenger(3, "data", "the served disputed state does not hash to the posted root");
         }
         MerkleTree traceTree = StepTrace.tree(t.recordHashes(), t.outputRoots(), t.outputs());
-        switch (claim) {
-            case Messages.RecordClaim rc -> {
-                int i = rc.node();
-                if (i < 0 || i >= run.graph().size()) {
-                    return defender(3, "record", "no node " + i);
-                }
-                byte[] entry = StepTrace.entry(i, t.recordHashes().get(i), t.outputRoots().get(i), t.outputs().get(i).size());
-                MerkleTree graph = run.graphTree();
-                boolean proven = traceTree.proof(i).verifies(t.root(), entry)
-                        && graph.proof(i).verifies(graph.root(), Commitments.graphRecord(run.graph(), run.graph().node(i)));
-                return proven && !Arrays.equals(t.recordHashes().get(i), graph.leafHashAt(i))
-                        ? challenger(3, "record", "node " + i + " of the op trace is not the graph's record")
-                        : defender(3, "record", "node " + i + " is the graph's record");
-            }
-            case Messages.SourceClaim sc -> {
-                int i = sc.node();
-                if (i < 0 || i >= run.graph().size()) {
-                    return defender(3, "source", "no node " + i);
-                }
-                Node n = run.graph().node(i);
-                byte[] want;
-                if (n.kind() == OpKind.STATE) {
-                    StateCommitment.Proven rec = preC.record(n.name());
-                    if (!rec.verifies(preC.root())) {
-                        return defender(3, "source", "bad state record proof");
-                    }
-                    want = StateCommitment.rootInRecord(rec.leaf());
-                } else if (n.kind() == OpKind.INPUT && n.name().equals(StepGraphs.STEP)) {
-                    want = Commitments.tensorRoot(new float[] {(float) t.agreedStep()});
-                } else if (n.kind() == OpKind.INPUT) {
-                    want = datasetRoots.get(n.name());
-                } else {
-                    return defender(3, "source", "node " + i + " is not a source");
-                }
-                return !Arrays.equals(want, t.outputRoots().get(i))
-                        ? challenger(3, "source", "node " + i + " ('" + n.name() + "') is not what the agreed state holds")
-                        : defender(3, "source", "node " + i + " matches the agreed state");
-            }
-            case Messages.UpdateClaim uc -> {
-                Integer node = run.graph().stateUpdates().get(uc.name());
-                if (node == null) {
-                    return defender(3, "update", "no state '" + uc.name() + "'");
-                }
-                if (node != uc.node()) {
-                    // the graph record of the named node (committed by the graph root) does not list the tensor
-                    return defender(3, "update", "node " + uc.node() + " does not hold '" + uc.name() + "' after the step (node "
-                            + node + " does)");
-                }
-                if (!postC.has(uc.name())) {
-                    return challenger(3, "update", "the disputed state has no tensor '" + uc.name() + "'");
-                }
-                StateCommitment.Proven rec = postC.record(uc.name());
-                return rec.verifies(postC.root())
-                        && !Arrays.equals(StateCommitment.rootInRecord(rec.leaf()), t.outputRoots().get(node))
-                        ? challenger(3, "update", "'" + uc.name() + "' after the step is not what the op trace computed")
-                        : defender(3, "update", "'" + uc.name() + "' matches the op trace");
-            }
-            case Messages.ScalarsClaim sc -> {
-                byte[] want = Commitments.scalarsRecord(pre.step() + 1, pre.dataCursor() + run.spec().train().batch(), pre.step() + 1);
-                StateCommitment.Proven rec = postC.scalars();
-                return rec.verifies(postC.root()) && !Arrays.equals(want, rec.leaf())
-                        ? challenger(3, "scalars", "step, data cursor or RNG counter did not advance by one step")
-                        : defender(3, "scalars", "the scalars advanced correctly");
-            }
-            case Messages.ElementClaim ec -> {
-                if (ec.node() < 0 || ec.node() >= run.graph().size()) {
-                    return defender(3, "element", "no node " + ec.node());
-                }
-                Node n = run.graph().node(ec.node());
-                if (n.kind() == OpKind.STATE || n.kind() == OpKind.INPUT || ec.element() < 0 || ec.element() >= n.numel()) {
-                    return defender(3, "element", "element " + ec.element() + " of node " + ec.node() + " cannot be disputed");
-                }
-                return null;
-            }
+        return switch (claim) {
+            case Messages.RecordClaim rc -> ruleRecord(t, rc, traceTree);
+            case Messages.SourceClaim sc -> ruleSource(t, sc, preC);
+            case Messages.UpdateClaim uc -> ruleUpdate(t, uc, postC);
+            case Messages.ScalarsClaim sc -> ruleScalars(pre, postC);
+            case Messages.ElementClaim ec -> ruleElement(ec);
+        };
+    }
+
+    /** The op trace's record of a node must be the graph's (both proven against their roots). */
+    private Ruling ruleRecord(Messages.OpTrace t, Messages.RecordClaim rc, MerkleTree traceTree) {
+        int i = rc.node();
+        if (i < 0 || i >= run.graph().size()) {
+            return defender(3, "record", "no node " + i);
         }
+        byte[] entry = StepTrace.entry(i, t.recordHashes().get(i), t.outputRoots().get(i), t.outputs().get(i).size());
+        MerkleTree graph = run.graphTree();
+        boolean proven = traceTree.proof(i).verifies(t.root(), entry)
+                && graph.proof(i).verifies(graph.root(), Commitments.graphRecord(run.graph(), run.graph().node(i)));
+        return proven && !Arrays.equals(t.recordHashes().get(i), graph.leafHashAt(i))
+                ? challenger(3, "record", "node " + i + " of the op trace is not the graph's record")
+                : defender(3, "record", "node " + i + " is the graph's record");
+    }
+
+    /** A source node's output must be what the agreed state, the step counter or the dataset holds. */
+    private Ruling ruleSource(Messages.OpTrace t, Messages.SourceClaim sc, StateCommitment preC) {
+        int i = sc.node();
+        if (i < 0 || i >= run.graph().size()) {
+            return defender(3, "source", "no node " + i);
+        }
+        Node n = run.graph().node(i);
+        byte[] want;
+        if (n.kind() == OpKind.STATE) {
+            StateCommitment.Proven rec = preC.record(n.name());
+            if (!rec.verifies(preC.root())) {
+                return defender(3, "source", "bad state record proof");
+            }
+            want = StateCommitment.rootInRecord(rec.leaf());
+        } else if (n.kind() == OpKind.INPUT && n.name().equals(StepGraphs.STEP)) {
+            want = Commitments.tensorRoot(new float[] {(float) t.agreedStep()});
+        } else if (n.kind() == OpKind.INPUT) {
+            want = datasetRoots.get(n.name());
+        } else {
+            return defender(3, "source", "node " + i + " is not a source");
+        }
+        return !Arrays.equals(want, t.outputRoots().get(i))
+                ? challenger(3, "source", "node " + i + " ('" + n.name() + "') is not what the agreed state holds")
+                : defender(3, "source", "node " + i + " matches the agreed state");
+    }
+
+    /** A state tensor after the step must be the output of the node the graph names as its update. */
+    private Ruling ruleUpdate(Messages.OpTrace t, Messages.UpdateClaim uc, StateCommitment postC) {
+        Integer node = run.graph().stateUpdates().get(uc.name());
+        if (node == null) {
+            return defender(3, "update", "no state '" + uc.name() + "'");
+        }
+        if (node != uc.node()) {
+            // the graph record of the named node (committed by the graph root) does not list the tensor
+            return defender(3, "update", "node " + uc.node() + " does not hold '" + uc.name() + "' after the step (node "
+                    + node + " does)");
+        }
+        if (!postC.has(uc.name())) {
+            return challenger(3, "update", "the disputed state has no tensor '" + uc.name() + "'");
+        }
+        StateCommitment.Proven rec = postC.record(uc.name());
+        return rec.verifies(postC.root())
+                && !Arrays.equals(StateCommitment.rootInRecord(rec.leaf()), t.outputRoots().get(node))
+                ? challenger(3, "update", "'" + uc.name() + "' after the step is not what the op trace computed")
+                : defender(3, "update", "'" + uc.name() + "' matches the op trace");
+    }
+
+    /** Step, data cursor and RNG counter must each advance by exactly one step. */
+    private Ruling ruleScalars(TrainingState pre, StateCommitment postC) {
+        byte[] want = Commitments.scalarsRecord(pre.step() + 1, pre.dataCursor() + run.spec().train().batch(), pre.step() + 1);
+        StateCommitment.Proven rec = postC.scalars();
+        return rec.verifies(postC.root()) && !Arrays.equals(want, rec.leaf())
+                ? challenger(3, "scalars", "step, data cursor or RNG counter did not advance by one step")
+                : defender(3, "scalars", "the scalars advanced correctly");
+    }
+
+    /** An element claim is decided later (null: the dispute goes on), if the element can be disputed at all. */
+    private Ruling ruleElement(Messages.ElementClaim ec) {
+        if (ec.node() < 0 || ec.node() >= run.graph().size()) {
+            return defender(3, "element", "no node " + ec.node());
+        }
+        Node n = run.graph().node(ec.node());
+        if (n.kind() == OpKind.STATE || n.kind() == OpKind.INPUT || ec.element() < 0 || ec.element() >= n.numel()) {
+            return defender(3, "element", "element " + ec.element() + " of node " + ec.node() + " cannot be disputed");
+        }
+        return null;
     }
 
     /**

@@ -85,13 +85,8 @@ public final class Csv {
     public static Dataset load(Reader reader, String name, String source, Options options) throws IOException {
         BufferedReader in = reader instanceof BufferedReader b ? b : new BufferedReader(reader);
         String delim = Pattern.quote(String.valueOf(options.delimiter()));
-        int columns = -1;
-        int labelCol = -1;
-        String[] names = null;
-        float[] feats = new float[1024];
-        int nf = 0;
-        int[] labels = new int[256];
-        int rows = 0;
+        Layout layout = null;
+        Rows rows = new Rows();
         int lineNo = 0;
         String line;
         while ((line = in.readLine()) != null) {
@@ -103,28 +98,73 @@ public final class Csv {
             for (int i = 0; i < cells.length; i++) {
                 cells[i] = cells[i].strip();
             }
-            if (columns < 0) {
-                columns = cells.length;
-                if (columns < 2) {
-                    throw new IOException(source + ":" + lineNo + ": need at least 2 columns (features and a label), got "
-                            + columns + " (is the delimiter '" + options.delimiter() + "' right?)");
-                }
-                labelCol = columns - 1;
+            if (layout == null) {
+                // The first non-blank line fixes the column count; with a header it carries no data.
+                layout = Layout.of(cells, options, source, lineNo);
                 if (options.header()) {
-                    names = cells;
-                    if (options.labelColumn() != null) {
-                        labelCol = Arrays.asList(cells).indexOf(options.labelColumn());
-                        if (labelCol < 0) {
-                            throw new IOException(source + ":" + lineNo + ": no label column named '"
-                                    + options.labelColumn() + "' in header " + Arrays.toString(cells));
-                        }
-                    }
                     continue;
                 }
             }
-            if (cells.length != columns) {
-                throw new IOException(source + ":" + lineNo + ": expected " + columns + " columns, got " + cells.length);
+            if (cells.length != layout.columns()) {
+                throw new IOException(source + ":" + lineNo + ": expected " + layout.columns() + " columns, got "
+                        + cells.length);
             }
+            rows.add(cells, layout, options, source, lineNo);
+        }
+        if (rows.count == 0) {
+            throw new IOException(source + ": no data rows");
+        }
+        int numClasses = options.numClasses();
+        if (numClasses == 0) {
+            for (int i = 0; i < rows.count; i++) {
+                numClasses = Math.max(numClasses, rows.labels[i] + 1);
+            }
+        }
+        return new Dataset(name, source, new int[] {layout.columns() - 1}, Arrays.copyOf(rows.feats, rows.nf),
+                Arrays.copyOf(rows.labels, rows.count), numClasses);
+    }
+
+    /**
+     * The column layout, from the first non-blank line.
+     *
+     * @param names header cells, or {@code null} without a header
+     */
+    private record Layout(int columns, int labelCol, String[] names) {
+        static Layout of(String[] cells, Options options, String source, int lineNo) throws IOException {
+            int columns = cells.length;
+            if (columns < 2) {
+                throw new IOException(source + ":" + lineNo + ": need at least 2 columns (features and a label), got "
+                        + columns + " (is the delimiter '" + options.delimiter() + "' right?)");
+            }
+            int labelCol = columns - 1;
+            if (!options.header()) {
+                return new Layout(columns, labelCol, null);
+            }
+            if (options.labelColumn() != null) {
+                labelCol = Arrays.asList(cells).indexOf(options.labelColumn());
+                if (labelCol < 0) {
+                    throw new IOException(source + ":" + lineNo + ": no label column named '"
+                            + options.labelColumn() + "' in header " + Arrays.toString(cells));
+                }
+            }
+            return new Layout(columns, labelCol, cells);
+        }
+
+        /** How an error names column {@code c}: its 1-based number, and its header name if there is one. */
+        String describe(int c) {
+            return names == null ? "column " + (c + 1) : "column " + (c + 1) + " ('" + names[c] + "')";
+        }
+    }
+
+    /** Growing row-major feature values and labels of the rows read so far. */
+    private static final class Rows {
+        float[] feats = new float[1024];
+        int nf;
+        int[] labels = new int[256];
+        int count;
+
+        void add(String[] cells, Layout layout, Options options, String source, int lineNo) throws IOException {
+            int columns = layout.columns();
             if (nf + columns - 1 > feats.length) {
                 long grown = Math.max((long) feats.length * 2, (long) nf + columns);
                 if (grown > Integer.MAX_VALUE - 8) {
@@ -132,53 +172,45 @@ public final class Csv {
                 }
                 feats = Arrays.copyOf(feats, (int) grown);
             }
-            if (rows == labels.length) {
+            if (count == labels.length) {
                 labels = Arrays.copyOf(labels, labels.length * 2);
             }
             for (int c = 0; c < columns; c++) {
-                String cell = cells[c];
-                String col = names == null ? "column " + (c + 1) : "column " + (c + 1) + " ('" + names[c] + "')";
-                if (c == labelCol) {
-                    if (!INTEGER.matcher(cell).matches()) {
-                        throw new IOException(source + ":" + lineNo + ", " + col + ": label '" + cell
-                                + "' is not a non-negative integer");
-                    }
-                    int v;
-                    try {
-                        v = Integer.parseInt(cell);
-                    } catch (NumberFormatException e) {
-                        throw new IOException(source + ":" + lineNo + ", " + col + ": label '" + cell + "' is too large");
-                    }
-                    if (options.numClasses() > 0 && v >= options.numClasses()) {
-                        throw new IOException(source + ":" + lineNo + ", " + col + ": label " + v + " is outside [0, "
-                                + options.numClasses() + ")");
-                    }
-                    labels[rows] = v;
+                String where = source + ":" + lineNo + ", " + layout.describe(c);
+                if (c == layout.labelCol()) {
+                    labels[count] = label(cells[c], options, where);
                 } else {
-                    if (!DECIMAL.matcher(cell).matches()) {
-                        throw new IOException(source + ":" + lineNo + ", " + col + ": '" + cell
-                                + "' is not a decimal number");
-                    }
-                    float v = Float.parseFloat(cell);
-                    if (Float.isInfinite(v)) {
-                        throw new IOException(source + ":" + lineNo + ", " + col + ": '" + cell
-                                + "' overflows float32");
-                    }
-                    feats[nf++] = v;
+                    feats[nf++] = feature(cells[c], where);
                 }
             }
-            rows++;
+            count++;
         }
-        if (rows == 0) {
-            throw new IOException(source + ": no data rows");
+    }
+
+    private static int label(String cell, Options options, String where) throws IOException {
+        if (!INTEGER.matcher(cell).matches()) {
+            throw new IOException(where + ": label '" + cell + "' is not a non-negative integer");
         }
-        int numClasses = options.numClasses();
-        if (numClasses == 0) {
-            for (int i = 0; i < rows; i++) {
-                numClasses = Math.max(numClasses, labels[i] + 1);
-            }
+        int v;
+        try {
+            v = Integer.parseInt(cell);
+        } catch (NumberFormatException e) {
+            throw new IOException(where + ": label '" + cell + "' is too large");
         }
-        return new Dataset(name, source, new int[] {columns - 1}, Arrays.copyOf(feats, nf),
-                Arrays.copyOf(labels, rows), numClasses);
+        if (options.numClasses() > 0 && v >= options.numClasses()) {
+            throw new IOException(where + ": label " + v + " is outside [0, " + options.numClasses() + ")");
+        }
+        return v;
+    }
+
+    private static float feature(String cell, String where) throws IOException {
+        if (!DECIMAL.matcher(cell).matches()) {
+            throw new IOException(where + ": '" + cell + "' is not a decimal number");
+        }
+        float v = Float.parseFloat(cell);
+        if (Float.isInfinite(v)) {
+            throw new IOException(where + ": '" + cell + "' overflows float32");
+        }
+        return v;
     }
 }

@@ -292,6 +292,17 @@ public final class SafeTensors {
             throw new IllegalArgumentException("maxTensorBytes must be >= 0, got " + maxTensorBytes);
         }
         long size = src.size();
+        byte[] header = readHeader(src, size, what);
+        long bufferStart = 8 + header.length;
+        long bufferLen = size - bufferStart;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Entry> entries = parseHeader(header, bufferLen, maxTensorBytes, metadata, what);
+        checkTiling(entries, bufferLen, what);
+        return new Contents(readTensors(src, entries, bufferStart), metadata);
+    }
+
+    /** The raw JSON header: its u64 length prefix is checked against the limit and the file size. */
+    private static byte[] readHeader(Source src, long size, String what) throws IOException {
         if (size < 8) {
             throw new IOException(what + ": file is " + size + " bytes, shorter than the 8-byte header length");
         }
@@ -311,10 +322,15 @@ public final class SafeTensors {
         if (n == 0 || header[0] != '{') {
             throw new IOException(what + ": invalid JSON header: it must be a JSON object starting with '{'");
         }
-        long bufferStart = 8 + n;
-        long bufferLen = size - bufferStart;
+        return header;
+    }
 
-        Map<String, String> metadata = new LinkedHashMap<>();
+    /**
+     * The header's tensor entries in header order, each validated on its own; metadata goes to
+     * {@code metadata}. Parsed field by field so that a duplicate name is caught (a tree would keep one).
+     */
+    private static List<Entry> parseHeader(byte[] header, long bufferLen, long maxTensorBytes,
+            Map<String, String> metadata, String what) throws IOException {
         List<Entry> entries = new ArrayList<>();
         Set<String> names = new HashSet<>();
         try (JsonParser p = JSON.createParser(header)) {
@@ -340,8 +356,14 @@ public final class SafeTensors {
         } catch (JsonProcessingException e) {
             throw new IOException(what + ": invalid JSON header: " + e.getOriginalMessage(), e);
         }
+        return entries;
+    }
 
-        // Order by data offsets, then check that the entries tile the buffer exactly.
+    /**
+     * Sorts {@code entries} by data offsets and checks that they tile the data buffer exactly: a gap
+     * or an overlap would let two files with different bytes load as the same tensors.
+     */
+    private static void checkTiling(List<Entry> entries, long bufferLen, String what) throws IOException {
         entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end)
                 .thenComparingInt(Entry::order));
         long pos = 0;
@@ -362,7 +384,11 @@ public final class SafeTensors {
             throw new IOException(what + ": the data buffer has " + (bufferLen - pos) + " bytes after the last tensor"
                     + " (tensors cover [0, " + pos + ") of " + bufferLen + ")");
         }
+    }
 
+    /** Reads each entry's floats in CHUNK-sized pieces, so a huge tensor needs no second full-size buffer. */
+    private static LinkedHashMap<String, Tensor> readTensors(Source src, List<Entry> entries, long bufferStart)
+            throws IOException {
         LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
         ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         for (Entry e : entries) {
@@ -382,7 +408,7 @@ public final class SafeTensors {
             }
             tensors.put(e.name(), new Tensor(e.shape(), data));
         }
-        return new Contents(tensors, metadata);
+        return tensors;
     }
 
     private static void readMetadata(JsonNode value, Map<String, String> out, String what) throws IOException {
@@ -412,7 +438,28 @@ public final class SafeTensors {
                 throw new IOException(t + ": unexpected field '" + f + "' (expected dtype, shape, data_offsets)");
             }
         }
-        JsonNode dtype = v.get("dtype");
+        checkDtype(v.get("dtype"), t);
+        int[] shape = shape(v.get("shape"), t);
+        Numel numel = Numel.of(shape);
+        long[] offsets = dataOffsets(v.get("data_offsets"), bufferLen, t);
+        long begin = offsets[0];
+        long end = offsets[1];
+        long bytes = numel.tooBig() ? Long.MAX_VALUE : numel.count() * 4;
+        if (bytes != end - begin) {
+            throw new IOException(t + ": shape " + Arrays.toString(shape) + " of F32 needs "
+                    + (numel.tooBig() ? "more than 2^63" : String.valueOf(bytes)) + " bytes, but data_offsets [" + begin
+                    + ", " + end + "] span " + (end - begin));
+        }
+        if (bytes > maxTensorBytes) {
+            throw new IOException(t + ": " + bytes + " bytes is over the tensor size limit of " + maxTensorBytes + " bytes");
+        }
+        if (numel.count() > Integer.MAX_VALUE - 8) {
+            throw new IOException(t + ": " + numel.count() + " elements do not fit a Java float[]");
+        }
+        return new Entry(name, shape, begin, end, order);
+    }
+
+    private static void checkDtype(JsonNode dtype, String t) throws IOException {
         if (dtype == null) {
             throw new IOException(t + ": missing field 'dtype'");
         }
@@ -425,7 +472,9 @@ public final class SafeTensors {
                     + (KNOWN_DTYPES.contains(dt) ? " (a valid safetensors dtype, but Verity reads only F32;"
                             + " convert to float32 before saving)" : " (not a safetensors dtype; only F32 is supported)"));
         }
-        JsonNode shapeNode = v.get("shape");
+    }
+
+    private static int[] shape(JsonNode shapeNode, String t) throws IOException {
         if (shapeNode == null) {
             throw new IOException(t + ": missing field 'shape'");
         }
@@ -441,22 +490,34 @@ public final class SafeTensors {
             }
             shape[i] = d.intValue();
         }
-        // Element count, saturating: a product whose byte size would not fit a long is "too big"
-        // (unless some dimension is 0, which makes the true count 0).
-        long numel = 1;
-        boolean tooBig = false;
-        for (int d : shape) {
-            if (d == 0) {
-                numel = 0;
-                tooBig = false;
-                break;
+        return shape;
+    }
+
+    /**
+     * A shape's element count, saturating: a product whose byte size would not fit a long is
+     * {@code tooBig} (unless some dimension is 0, which makes the true count 0).
+     */
+    private record Numel(long count, boolean tooBig) {
+        static Numel of(int[] shape) {
+            long numel = 1;
+            boolean tooBig = false;
+            for (int d : shape) {
+                if (d == 0) {
+                    numel = 0;
+                    tooBig = false;
+                    break;
+                }
+                if (!tooBig && numel > (Long.MAX_VALUE / 4) / d) {
+                    tooBig = true;
+                }
+                numel = tooBig ? Long.MAX_VALUE / 4 : numel * d;
             }
-            if (!tooBig && numel > (Long.MAX_VALUE / 4) / d) {
-                tooBig = true;
-            }
-            numel = tooBig ? Long.MAX_VALUE / 4 : numel * d;
+            return new Numel(numel, tooBig);
         }
-        JsonNode off = v.get("data_offsets");
+    }
+
+    /** {@code [begin, end]}, checked to be ordered and inside the data buffer. */
+    private static long[] dataOffsets(JsonNode off, long bufferLen, String t) throws IOException {
         if (off == null) {
             throw new IOException(t + ": missing field 'data_offsets'");
         }
@@ -472,19 +533,7 @@ public final class SafeTensors {
             throw new IOException(t + ": data_offsets [" + begin + ", " + end + "] run past the end of the data buffer ("
                     + bufferLen + " bytes)");
         }
-        long bytes = tooBig ? Long.MAX_VALUE : numel * 4;
-        if (bytes != end - begin) {
-            throw new IOException(t + ": shape " + Arrays.toString(shape) + " of F32 needs "
-                    + (tooBig ? "more than 2^63" : String.valueOf(bytes)) + " bytes, but data_offsets [" + begin + ", "
-                    + end + "] span " + (end - begin));
-        }
-        if (bytes > maxTensorBytes) {
-            throw new IOException(t + ": " + bytes + " bytes is over the tensor size limit of " + maxTensorBytes + " bytes");
-        }
-        if (numel > Integer.MAX_VALUE - 8) {
-            throw new IOException(t + ": " + numel + " elements do not fit a Java float[]");
-        }
-        return new Entry(name, shape, begin, end, order);
+        return new long[] {begin, end};
     }
 
     private static boolean isNonNegativeLong(JsonNode n) {

@@ -54,96 +54,129 @@ public final class StepGraphs {
     /** Optimizer state (momentum, Adam moments) starts at zero. */
     private static final Attrs OPTIMIZER_ZEROS = Init.zeros().stateAttrs(0, false);
 
+    /**
+     * Builds the step. The node order is part of the committed graph root, so each helper below
+     * appends its nodes in a fixed order and they are called in a fixed order.
+     */
     public static TrainingStep training(ModelConfig model, TrainConfig cfg, DataShape data) {
         GraphBuilder g = new GraphBuilder();
         Params p = new Params(g, cfg.seed());
         int step = g.input(STEP, 1);
         g.role(GraphRole.DATA);
-        int x;
-        int y;
-        Attrs gather = Attrs.builder().put(OpAttr.BATCH, cfg.batch()).put(OpAttr.SEED, cfg.seed()).build();
-        if (model.isText()) {
-            int t = model.context();
-            int toks = g.input(TOKENS, data.tokens());
-            Attrs.Builder w = Attrs.builder().put(OpAttr.BATCH, cfg.batch()).put(OpAttr.SEED, cfg.seed()).put(OpAttr.WINDOW, t);
-            x = g.append(OpKind.GATHER_WINDOWS, w.put(OpAttr.OFFSET, 0).build(), "inputs", toks, step);
-            y = g.append(OpKind.GATHER_WINDOWS, w.put(OpAttr.OFFSET, 1).build(), "targets", toks, step);
-            g.role(GraphRole.FORWARD);
-            y = g.reshape(y, cfg.batch() * t);
-        } else {
-            int[] fs = new int[data.sampleShape().length + 1];
-            fs[0] = data.samples();
-            System.arraycopy(data.sampleShape(), 0, fs, 1, data.sampleShape().length);
-            int feats = g.input(FEATURES, fs);
-            int labs = g.input(LABELS, data.samples());
-            x = g.append(OpKind.GATHER_ROWS, gather, "inputs", feats, step);
-            y = g.append(OpKind.GATHER_ROWS, gather, "labels", labs, step);
-            g.role(GraphRole.FORWARD);
-            int features = 1;
-            for (int d : data.sampleShape()) {
-                features *= d;
-            }
-            x = g.reshape(x, cfg.batch(), features);
-        }
-        int logits = model.logits(p, x, step, cfg.seed(), true);
-        int loss = g.crossEntropy(logits, y);
+        Batch batch = model.isText() ? textBatch(g, model, cfg, data, step) : sampleBatch(g, cfg, data, step);
+        int logits = model.logits(p, batch.x(), step, cfg.seed(), true);
+        int loss = g.crossEntropy(logits, batch.y());
         g.output("loss", loss);
         g.output("logits", logits);
         SortedMap<String, Integer> grads = Autograd.backward(g, loss, p.nodes());
         g.role(GraphRole.OPTIMIZER);
         if (cfg.clipNorm() > 0f) {
-            int[] all = grads.values().stream().mapToInt(Integer::intValue).toArray();
-            int norm = g.append(OpKind.GRAD_NORM_SQ, all);
-            int coef = g.append(OpKind.CLIP_SCALE, Attrs.builder().put(OpAttr.MAX_NORM, cfg.clipNorm()).build(), norm);
-            TreeMap<String, Integer> clipped = new TreeMap<>();
-            for (var e : grads.entrySet()) {
-                clipped.put(e.getKey(), g.mul(e.getValue(), coef));
-            }
-            grads = clipped;
+            grads = clipped(g, grads, cfg.clipNorm());
         }
-        TrainConfig.Schedule s = cfg.schedule();
-        int lr = g.append(OpKind.LR_SCHEDULE, Attrs.builder().put(OpAttr.SCHEDULE, s.kind()).put(OpAttr.LR, s.lr())
-                .put(OpAttr.WARMUP, s.warmup()).put(OpAttr.TOTAL, s.total()).put(OpAttr.STEP_SIZE, s.stepSize())
-                .put(OpAttr.GAMMA, s.gamma()).put(OpAttr.MIN_LR, s.minLr()).build(), "lr", step);
+        int lr = learningRate(g, cfg.schedule(), step);
         switch (cfg.optimizer()) {
-            case TrainConfig.Optimizer.Sgd sgd -> {
-                for (var e : p.nodes().entrySet()) {
-                    String name = e.getKey();
-                    int param = e.getValue();
-                    int dir = grads.get(name);
-                    if (sgd.momentum() > 0f || sgd.weightDecay() > 0f) {
-                        int buf = g.state(name + ".momentum", OPTIMIZER_ZEROS, g.shape(param));
-                        dir = g.append(OpKind.SGD_BUF, Attrs.builder().put(OpAttr.MOMENTUM, sgd.momentum())
-                                .put(OpAttr.WEIGHT_DECAY, sgd.weightDecay()).build(), name + ".momentum", buf, dir, param);
-                        g.updateState(name + ".momentum", dir);
-                    }
-                    g.updateState(name, g.append(OpKind.SGD_PARAM, Attrs.NONE, name, param, dir, lr));
-                }
-            }
-            case TrainConfig.Optimizer.AdamW a -> {
-                int pows = g.state("adamw.pows", Init.ones().stateAttrs(0, false), 2);
-                int powsNext = g.append(OpKind.POW_UPDATE, Attrs.builder().put(OpAttr.BETA1, a.beta1())
-                        .put(OpAttr.BETA2, a.beta2()).build(), "adamw.pows", pows);
-                g.updateState("adamw.pows", powsNext);
-                for (var e : p.nodes().entrySet()) {
-                    String name = e.getKey();
-                    int param = e.getValue();
-                    int grad = grads.get(name);
-                    int m = g.append(OpKind.ADAM_M, Attrs.builder().put(OpAttr.BETA1, a.beta1()).build(), name + ".adam_m",
-                            g.state(name + ".adam_m", OPTIMIZER_ZEROS, g.shape(param)), grad);
-                    int v = g.append(OpKind.ADAM_V, Attrs.builder().put(OpAttr.BETA2, a.beta2()).build(), name + ".adam_v",
-                            g.state(name + ".adam_v", OPTIMIZER_ZEROS, g.shape(param)), grad);
-                    float wd = g.shape(param).length >= 2 ? a.weightDecay() : 0f;
-                    int upd = g.append(OpKind.ADAMW_PARAM, Attrs.builder().put(OpAttr.EPS, a.eps()).put(OpAttr.WEIGHT_DECAY, wd)
-                            .build(), name, param, m, v, lr, powsNext);
-                    g.updateState(name + ".adam_m", m);
-                    g.updateState(name + ".adam_v", v);
-                    g.updateState(name, upd);
-                }
-            }
+            case TrainConfig.Optimizer.Sgd sgd -> sgd(g, p, grads, sgd, lr);
+            case TrainConfig.Optimizer.AdamW a -> adamW(g, p, grads, a, lr);
         }
         g.role(GraphRole.FORWARD);
         return new TrainingStep(g.build(), p.specs(), p.count(), p.buffers());
+    }
+
+    /** The nodes of one batch as the model reads it: inputs {@code x} and labels {@code y}. */
+    private record Batch(int x, int y) {
+    }
+
+    /** Windows of {@code context} tokens; the targets are the same windows shifted by one token. */
+    private static Batch textBatch(GraphBuilder g, ModelConfig model, TrainConfig cfg, DataShape data, int step) {
+        int t = model.context();
+        int toks = g.input(TOKENS, data.tokens());
+        Attrs.Builder w = Attrs.builder().put(OpAttr.BATCH, cfg.batch()).put(OpAttr.SEED, cfg.seed()).put(OpAttr.WINDOW, t);
+        int x = g.append(OpKind.GATHER_WINDOWS, w.put(OpAttr.OFFSET, 0).build(), "inputs", toks, step);
+        int y = g.append(OpKind.GATHER_WINDOWS, w.put(OpAttr.OFFSET, 1).build(), "targets", toks, step);
+        g.role(GraphRole.FORWARD);
+        y = g.reshape(y, cfg.batch() * t);
+        return new Batch(x, y);
+    }
+
+    /** Rows of features and their labels; each sample is flattened to one feature vector. */
+    private static Batch sampleBatch(GraphBuilder g, TrainConfig cfg, DataShape data, int step) {
+        Attrs gather = Attrs.builder().put(OpAttr.BATCH, cfg.batch()).put(OpAttr.SEED, cfg.seed()).build();
+        int[] fs = new int[data.sampleShape().length + 1];
+        fs[0] = data.samples();
+        System.arraycopy(data.sampleShape(), 0, fs, 1, data.sampleShape().length);
+        int feats = g.input(FEATURES, fs);
+        int labs = g.input(LABELS, data.samples());
+        int x = g.append(OpKind.GATHER_ROWS, gather, "inputs", feats, step);
+        int y = g.append(OpKind.GATHER_ROWS, gather, "labels", labs, step);
+        g.role(GraphRole.FORWARD);
+        int features = 1;
+        for (int d : data.sampleShape()) {
+            features *= d;
+        }
+        x = g.reshape(x, cfg.batch(), features);
+        return new Batch(x, y);
+    }
+
+    /** Every gradient scaled by one coefficient, so the global norm is at most {@code maxNorm}. */
+    private static SortedMap<String, Integer> clipped(GraphBuilder g, SortedMap<String, Integer> grads, float maxNorm) {
+        int[] all = grads.values().stream().mapToInt(Integer::intValue).toArray();
+        int norm = g.append(OpKind.GRAD_NORM_SQ, all);
+        int coef = g.append(OpKind.CLIP_SCALE, Attrs.builder().put(OpAttr.MAX_NORM, maxNorm).build(), norm);
+        TreeMap<String, Integer> clipped = new TreeMap<>();
+        for (var e : grads.entrySet()) {
+            clipped.put(e.getKey(), g.mul(e.getValue(), coef));
+        }
+        return clipped;
+    }
+
+    private static int learningRate(GraphBuilder g, TrainConfig.Schedule s, int step) {
+        return g.append(OpKind.LR_SCHEDULE, Attrs.builder().put(OpAttr.SCHEDULE, s.kind()).put(OpAttr.LR, s.lr())
+                .put(OpAttr.WARMUP, s.warmup()).put(OpAttr.TOTAL, s.total()).put(OpAttr.STEP_SIZE, s.stepSize())
+                .put(OpAttr.GAMMA, s.gamma()).put(OpAttr.MIN_LR, s.minLr()).build(), "lr", step);
+    }
+
+    /** SGD; the momentum buffer exists only when momentum or weight decay needs it. */
+    private static void sgd(GraphBuilder g, Params p, SortedMap<String, Integer> grads, TrainConfig.Optimizer.Sgd sgd,
+            int lr) {
+        for (var e : p.nodes().entrySet()) {
+            String name = e.getKey();
+            int param = e.getValue();
+            int dir = grads.get(name);
+            if (sgd.momentum() > 0f || sgd.weightDecay() > 0f) {
+                int buf = g.state(name + ".momentum", OPTIMIZER_ZEROS, g.shape(param));
+                dir = g.append(OpKind.SGD_BUF, Attrs.builder().put(OpAttr.MOMENTUM, sgd.momentum())
+                        .put(OpAttr.WEIGHT_DECAY, sgd.weightDecay()).build(), name + ".momentum", buf, dir, param);
+                g.updateState(name + ".momentum", dir);
+            }
+            g.updateState(name, g.append(OpKind.SGD_PARAM, Attrs.NONE, name, param, dir, lr));
+        }
+    }
+
+    /**
+     * AdamW. The bias corrections come from one shared state of running beta powers; weight decay
+     * applies only to matrices and larger, not to biases and norm scales.
+     */
+    private static void adamW(GraphBuilder g, Params p, SortedMap<String, Integer> grads, TrainConfig.Optimizer.AdamW a,
+            int lr) {
+        int pows = g.state("adamw.pows", Init.ones().stateAttrs(0, false), 2);
+        int powsNext = g.append(OpKind.POW_UPDATE, Attrs.builder().put(OpAttr.BETA1, a.beta1())
+                .put(OpAttr.BETA2, a.beta2()).build(), "adamw.pows", pows);
+        g.updateState("adamw.pows", powsNext);
+        for (var e : p.nodes().entrySet()) {
+            String name = e.getKey();
+            int param = e.getValue();
+            int grad = grads.get(name);
+            int m = g.append(OpKind.ADAM_M, Attrs.builder().put(OpAttr.BETA1, a.beta1()).build(), name + ".adam_m",
+                    g.state(name + ".adam_m", OPTIMIZER_ZEROS, g.shape(param)), grad);
+            int v = g.append(OpKind.ADAM_V, Attrs.builder().put(OpAttr.BETA2, a.beta2()).build(), name + ".adam_v",
+                    g.state(name + ".adam_v", OPTIMIZER_ZEROS, g.shape(param)), grad);
+            float wd = g.shape(param).length >= 2 ? a.weightDecay() : 0f;
+            int upd = g.append(OpKind.ADAMW_PARAM, Attrs.builder().put(OpAttr.EPS, a.eps()).put(OpAttr.WEIGHT_DECAY, wd)
+                    .build(), name, param, m, v, lr, powsNext);
+            g.updateState(name + ".adam_m", m);
+            g.updateState(name + ".adam_v", v);
+            g.updateState(name, upd);
+        }
     }
 
     /** The state before step 0, as the graph's STATE nodes prescribe it (their init attributes). */
