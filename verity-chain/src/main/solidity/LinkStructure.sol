@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {WireCodes} from "./WireCodes.sol";
 import {Binary32} from "./Binary32.sol";
 import {LinkWalk} from "./LinkWalk.sol";
+import {LinkRoutes} from "./LinkRoutes.sol";
 
 /// @title LinkStructure: which link an op prescribes at a position of an element's chain.
 /// @notice BasicOpReferee recomputes a link from its operands' bits; this contract says whether the link is the one
@@ -27,7 +28,7 @@ contract LinkStructure is LinkWalk {
     /// contract so that each stays under the 24,576-byte code limit.
     LinkWalk public immutable rows;
     /// The third part (layer norm, EMBEDDING_GRAD, MAXPOOL2D_GRAD, SLICE / CONCAT / PAD_SLICE): asked directly for its
-    /// op kinds, so that they do not pay for two walks that find nothing.
+    /// op kinds (LinkRoutes.toNorm, generated from its `_walk`), so that they do not pay for two walks that find nothing.
     LinkWalk public immutable norm;
 
     constructor(LinkWalk rows_, LinkWalk norm_) {
@@ -129,7 +130,8 @@ contract LinkStructure is LinkWalk {
     {
         LinkWalk other = rows;
         uint256 code = record.length >= 7 ? uint16(bytes2(record[5:7])) : 0;
-        if (code == WireCodes.OP_KIND_MAXPOOL2D_GRAD || (code >= WireCodes.OP_KIND_LAYERNORM && code <= WireCodes.OP_KIND_LAYERNORM_GRAD_GAMMA) || code == WireCodes.OP_KIND_EMBEDDING_GRAD || (code >= WireCodes.OP_KIND_SLICE && code <= WireCodes.OP_KIND_PAD_SLICE)) {
+        // the routes are generated from the three contracts' _walk (LinkRoutes.sol): Norm's kinds go there at once
+        if (LinkRoutes.toNorm(code)) {
             other = norm;
         } else {
             (covered, result, why, c, x) = _prescribe(record, inputDims, e, t, data);
