@@ -14,13 +14,19 @@ contract BasicOpReferee is IReferee {
     using Binary32 for uint32;
 
     uint256 internal constant OPERAND_BYTES = 13;
+    /// The legacy 3-operand claim's opcodes (a `rule` without a `0x70` link; docs/dispute-protocol.md): a numbering of
+    /// their own, not BasicOp's codes.
+    uint8 internal constant LEGACY_ADD = 1;
+    uint8 internal constant LEGACY_SUB = 2;
+    uint8 internal constant LEGACY_MUL = 3;
+    uint8 internal constant LEGACY_DIV = 4;
+    uint8 internal constant LEGACY_FMA = 5;
+    uint8 internal constant LEGACY_SQRT = 6;
 
     /// @notice Number of operands of basic operation `op` (BasicOp.arity()); 0 for an unknown op.
     function arity(uint8 op) public pure returns (uint256) {
         if (op >= WireCodes.OP_COUNT) return 0;
-        // ADD SUB MUL DIV FMA SQRT NEG ABS MAX MIN GT SELECT RINT SCALB GETEXP GETMANT F2I I2F PHILOX SHUFFLE UNIFORM
-        //  2   2   2   2   3   1    1   1   2   2   2   3      1    2     1      1       1   1   7      6       1
-        return uint256(uint8(bytes21(0x020202020301010102020203010201010101070601)[op]));
+        return uint256(uint8(WireCodes.OP_ARITIES[op]));
     }
 
     /// @notice The result of basic operation `op` on `operands`; reverts on an unknown op, a wrong
@@ -150,12 +156,12 @@ contract BasicOpReferee is IReferee {
             return wellFormed && t == claim.linkIndex && result == claim.result && ok && resultsAgree(uint8(operandProofs[5]), result, expected);
         }
         uint32 legacy;
-        if (claim.opcode == 1) legacy = claim.x.add(claim.y);
-        else if (claim.opcode == 2) legacy = claim.x.sub(claim.y);
-        else if (claim.opcode == 3) legacy = claim.x.mul(claim.y);
-        else if (claim.opcode == 4) legacy = claim.x.div(claim.y);
-        else if (claim.opcode == 5) legacy = claim.x.fma(claim.y, claim.z);
-        else if (claim.opcode == 6) legacy = claim.x.sqrt();
+        if (claim.opcode == LEGACY_ADD) legacy = claim.x.add(claim.y);
+        else if (claim.opcode == LEGACY_SUB) legacy = claim.x.sub(claim.y);
+        else if (claim.opcode == LEGACY_MUL) legacy = claim.x.mul(claim.y);
+        else if (claim.opcode == LEGACY_DIV) legacy = claim.x.div(claim.y);
+        else if (claim.opcode == LEGACY_FMA) legacy = claim.x.fma(claim.y, claim.z);
+        else if (claim.opcode == LEGACY_SQRT) legacy = claim.x.sqrt();
         else return false;
         return Binary32.same(claim.result, legacy);
     }

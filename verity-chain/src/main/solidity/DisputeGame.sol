@@ -35,10 +35,10 @@ contract DisputeGame is ReentrancyGuard, Wired {
     uint8 internal constant TAG_RESULT = WireCodes.TAG_RESULT;
     uint256 internal constant CHUNK_ELEMS = 256;
     uint256 internal constant OPERAND_BYTES = 13;
-    uint16 internal constant OP_STATE = 1;
-    uint16 internal constant OP_INPUT = 2;
-    uint16 internal constant OP_GATHER_ROWS = 10;
-    uint16 internal constant OP_GATHER_WINDOWS = 11;
+    uint16 internal constant OP_STATE = WireCodes.OP_KIND_STATE;
+    uint16 internal constant OP_INPUT = WireCodes.OP_KIND_INPUT;
+    uint16 internal constant OP_GATHER_ROWS = WireCodes.OP_KIND_GATHER_ROWS;
+    uint16 internal constant OP_GATHER_WINDOWS = WireCodes.OP_KIND_GATHER_WINDOWS;
     /// @notice No opening is due.
     uint8 public constant DEMAND_NONE = 0;
     /// @notice Round 3: the solver must post every entry of the disputed step's op trace (`postOpTrace`).
@@ -438,10 +438,11 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     /// @dev Trace entry / segment step entry: 0x50 || uint64(step) || stateRoot (41 bytes), hashed in scratch memory.
     function _stepLeaf(uint64 step, bytes32 stateRoot) internal view returns (bytes32 h) {
+        uint8 tag = TAG_TRACE_ENTRY; // assembly reads only literal constants
         assembly ("memory-safe") {
             let p := mload(0x40)
             mstore8(p, 0)
-            mstore8(add(p, 1), 0x50)
+            mstore8(add(p, 1), tag)
             mstore(add(p, 2), shl(192, step))
             mstore(add(p, 10), stateRoot)
             if iszero(staticcall(gas(), 2, p, 42, 0, 32)) { revert(0, 0) }
@@ -451,10 +452,11 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     /// @dev Segment step entry: 0x51 || uint64(step) || stateRoot || opTraceRoot (73 bytes), hashed in scratch memory.
     function _segmentLeaf(uint64 step, bytes32 stateRoot, bytes32 opTraceRoot) internal view returns (bytes32 h) {
+        uint8 tag = TAG_SEGMENT_STEP; // assembly reads only literal constants
         assembly ("memory-safe") {
             let p := mload(0x40)
             mstore8(p, 0)
-            mstore8(add(p, 1), 0x51)
+            mstore8(add(p, 1), tag)
             mstore(add(p, 2), shl(192, step))
             mstore(add(p, 10), stateRoot)
             mstore(add(p, 42), opTraceRoot)
@@ -465,10 +467,11 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     /// @dev Op-trace entry: 0x60 || uint64 opIndex || graphLeafHash || outputRoot || uint64 outputElems (81 bytes).
     function _opLeafOf(uint64 opIndex, bytes32 graphLeaf, bytes32 outputRoot, uint64 outputElems) internal view returns (bytes32 h) {
+        uint8 tag = TAG_OP_TRACE; // assembly reads only literal constants
         assembly ("memory-safe") {
             let p := mload(0x40)
             mstore8(p, 0)
-            mstore8(add(p, 1), 0x60)
+            mstore8(add(p, 1), tag)
             mstore(add(p, 2), shl(192, opIndex))
             mstore(add(p, 10), graphLeaf)
             mstore(add(p, 42), outputRoot)
@@ -1034,11 +1037,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint256 expectedLen = chunkIndex + 1 < chunks ? CHUNK_ELEMS : elems - chunkIndex * CHUNK_ELEMS;
         require(chunk.length == 4 * expectedLen, WrongChunkLength());
         bytes32 chunkLeaf;
+        uint8 tag = TAG_TENSOR_CHUNK; // assembly reads only literal constants
         assembly ("memory-safe") {
             // H(0x00 || 0x10 || chunk) in scratch memory
             let p := mload(0x40)
             mstore8(p, 0)
-            mstore8(add(p, 1), 0x10)
+            mstore8(add(p, 1), tag)
             calldatacopy(add(p, 2), chunk.offset, chunk.length)
             if iszero(staticcall(gas(), 2, p, add(chunk.length, 2), 0, 32)) { revert(0, 0) }
             chunkLeaf := mload(0)

@@ -32,7 +32,7 @@ library InitRule {
         uint32 offset;
     }
 
-    uint16 internal constant OP_STATE = 1;
+    uint16 internal constant OP_STATE = WireCodes.OP_KIND_STATE;
     uint8 internal constant TAG_GRAPH_OP = WireCodes.TAG_GRAPH_OP;
     uint8 internal constant TAG_STATE_TENSOR = WireCodes.TAG_STATE_TENSOR;
     uint256 internal constant CHUNK_ELEMS = 256;
@@ -73,7 +73,7 @@ library InitRule {
         (bool sameShape, uint256 elems) = _sameShape(r, s, name.length);
         if (!sameShape) return true;
         (bool has, uint256 kind) = _attrLong(r, "init");
-        require(has && kind <= 2, NoInitRule(c.node.index));
+        require(has && kind <= WireCodes.INIT_UNIFORM, NoInitRule(c.node.index));
         (, uint256 param) = _attrLong(r, "param");
         if (parentModel != 0 && param == 1) return _differsFromParent(c, s, name, parentModel);
         (bool canonical, uint32 got) = _element(c, bytes32(s[s.length - 32:]), elems);
@@ -93,8 +93,8 @@ library InitRule {
 
     /// @dev The value `Init.fill` gives element `e` of tensor `name` under the node's rule.
     function _initValue(bytes calldata r, uint256 kind, bytes calldata name, uint256 e) private pure returns (uint32) {
-        if (kind == 0) return 0;
-        if (kind == 1) return ONE;
+        if (kind == WireCodes.INIT_ZEROS) return 0;
+        if (kind == WireCodes.INIT_ONES) return ONE;
         (bool hasBound, uint256 bound) = _attr(r, "bound", 2);
         (bool hasSeed, uint256 seed) = _attr(r, "seed", 1);
         require(hasBound && hasSeed, NoInitRule(0));
@@ -111,7 +111,7 @@ library InitRule {
         bytes calldata chunk = c.value.data;
         require(
             c.value.index < c.value.n && MerkleSha256.verify(root, c.value.n, c.value.index,
-                MerkleSha256.leafHash(abi.encodePacked(bytes1(0x10), chunk)), c.value.proof),
+                MerkleSha256.leafHash(abi.encodePacked(bytes1(WireCodes.TAG_TENSOR_CHUNK), chunk)), c.value.proof),
             BadProofOfInitElement(c.value.index, c.offset)
         );
         uint256 chunks = (elems + CHUNK_ELEMS - 1) / CHUNK_ELEMS;

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {WireCodes} from "./WireCodes.sol";
 import {Binary32} from "./Binary32.sol";
 import {LinkWalk} from "./LinkWalk.sol";
+import {LinkRoutes} from "./LinkRoutes.sol";
 
 /// @title LinkStructure: which link an op prescribes at a position of an element's chain.
 /// @notice BasicOpReferee recomputes a link from its operands' bits; this contract says whether the link is the one
@@ -27,7 +28,7 @@ contract LinkStructure is LinkWalk {
     /// contract so that each stays under the 24,576-byte code limit.
     LinkWalk public immutable rows;
     /// The third part (layer norm, EMBEDDING_GRAD, MAXPOOL2D_GRAD, SLICE / CONCAT / PAD_SLICE): asked directly for its
-    /// op kinds, so that they do not pay for two walks that find nothing.
+    /// op kinds (LinkRoutes.toNorm, generated from its `_walk`), so that they do not pay for two walks that find nothing.
     LinkWalk public immutable norm;
 
     constructor(LinkWalk rows_, LinkWalk norm_) {
@@ -96,7 +97,7 @@ contract LinkStructure is LinkWalk {
         (covered, want, why, c, x) = _prescribeAll(record, inputDims, e, NONE, data);
         if (!covered || bytes(why).length != 0) return (covered, false, why);
         if (links != c.n) return (true, false, string.concat("the chain has ", _str(links), " links, the op prescribes ", _str(c.n)));
-        if (result.length != 14 || uint8(result[0]) != 0x71) return (true, false, "not a 0x71 result leaf");
+        if (result.length != 14 || uint8(result[0]) != WireCodes.TAG_RESULT) return (true, false, "not a 0x71 result leaf");
         string memory bad = _operandWhy(want, result[1:14]);
         if (bytes(bad).length != 0) return (true, false, string.concat("result: ", bad));
         return (true, true, "");
@@ -129,7 +130,8 @@ contract LinkStructure is LinkWalk {
     {
         LinkWalk other = rows;
         uint256 code = record.length >= 7 ? uint16(bytes2(record[5:7])) : 0;
-        if (code == 54 || (code >= 60 && code <= 62) || code == 64 || (code >= 72 && code <= 74)) {
+        // the routes are generated from the three contracts' _walk (LinkRoutes.sol): Norm's kinds go there at once
+        if (LinkRoutes.toNorm(code)) {
             other = norm;
         } else {
             (covered, result, why, c, x) = _prescribe(record, inputDims, e, t, data);
@@ -145,31 +147,31 @@ contract LinkStructure is LinkWalk {
 
     function _walk(Ctx memory x, Cur memory c) internal pure override returns (bool, uint256) {
         uint256 code = x.r.code;
-        if (code == 3) return (true, _k(_attrFloat(x, "value")));
-        if (code == 10 || code == 11) return (true, _gather(x, c));
-        if (code == 12) return (true, _dropout(x, c));
-        if (code == 20) return (true, _matmul(x, c));
-        if (code >= 21 && code <= 23) return (true, _binary(x, c, uint8(code - 21)));
-        if (code == 24) return (true, _emit2(c, MUL, _in(0, x.e), _k(_attrFloat(x, "factor"))));
-        if (code == 25) return (true, _reduceTo(x, c));
-        if (code == 26 || code == 27) return (true, _sum(x, c, code == 27));
-        if (code == 30) return (true, _emit2(c, MAX, _in(0, x.e), _k(F_ZERO)));
-        if (code == 34) return (true, _emit3(c, SELECT, _in(1, x.e), _k(F_ZERO), _emit2(c, GT, _in(0, x.e), _k(F_ZERO))));
-        if (code == 36) {
+        if (code == WireCodes.OP_KIND_CONST) return (true, _k(_attrFloat(x, "value")));
+        if (code == WireCodes.OP_KIND_GATHER_ROWS || code == WireCodes.OP_KIND_GATHER_WINDOWS) return (true, _gather(x, c));
+        if (code == WireCodes.OP_KIND_DROPOUT_MASK) return (true, _dropout(x, c));
+        if (code == WireCodes.OP_KIND_MATMUL) return (true, _matmul(x, c));
+        if (code >= WireCodes.OP_KIND_ADD && code <= WireCodes.OP_KIND_MUL) return (true, _binary(x, c, uint8(code - WireCodes.OP_KIND_ADD)));
+        if (code == WireCodes.OP_KIND_SCALE) return (true, _emit2(c, MUL, _in(0, x.e), _k(_attrFloat(x, "factor"))));
+        if (code == WireCodes.OP_KIND_REDUCE_TO) return (true, _reduceTo(x, c));
+        if (code == WireCodes.OP_KIND_SUM || code == WireCodes.OP_KIND_MEAN) return (true, _sum(x, c, code == WireCodes.OP_KIND_MEAN));
+        if (code == WireCodes.OP_KIND_RELU) return (true, _emit2(c, MAX, _in(0, x.e), _k(F_ZERO)));
+        if (code == WireCodes.OP_KIND_RELU_GRAD) return (true, _emit3(c, SELECT, _in(1, x.e), _k(F_ZERO), _emit2(c, GT, _in(0, x.e), _k(F_ZERO))));
+        if (code == WireCodes.OP_KIND_TANH_GRAD) {
             uint256 v = _in(0, x.e);
             return (true, _emit2(c, MUL, _in(1, x.e), _emit3(c, FMA, _emit1(c, NEG, v), v, _k(F_ONE))));
         }
-        if (code == 37) {
+        if (code == WireCodes.OP_KIND_SIGMOID_GRAD) {
             uint256 v = _in(0, x.e);
             return (true, _emit2(c, MUL, _in(1, x.e), _emit2(c, MUL, v, _emit2(c, SUB, _k(F_ONE), v))));
         }
-        if (code >= 50 && code <= 52) return (true, _conv(x, c, code));
-        if (code == 53 || code == 55) return (true, _pool(x, c, code == 55));
-        if (code == 56) return (true, _avgPoolGrad(x, c));
-        if (code >= 80 && code <= 87) return (true, _optim(x, c, code));
-        if (code == 63) return (true, _embedding(x));
-        if (code == 71) return (true, _in(0, _transposeSource(x)));
-        if (code == 75) {
+        if (code >= WireCodes.OP_KIND_CONV2D && code <= WireCodes.OP_KIND_CONV2D_GRAD_WEIGHT) return (true, _conv(x, c, code));
+        if (code == WireCodes.OP_KIND_MAXPOOL2D || code == WireCodes.OP_KIND_AVGPOOL2D) return (true, _pool(x, c, code == WireCodes.OP_KIND_AVGPOOL2D));
+        if (code == WireCodes.OP_KIND_AVGPOOL2D_GRAD) return (true, _avgPoolGrad(x, c));
+        if (code >= WireCodes.OP_KIND_SGD_BUF && code <= WireCodes.OP_KIND_CLIP_SCALE) return (true, _optim(x, c, code));
+        if (code == WireCodes.OP_KIND_EMBEDDING) return (true, _embedding(x));
+        if (code == WireCodes.OP_KIND_TRANSPOSE) return (true, _in(0, _transposeSource(x)));
+        if (code == WireCodes.OP_KIND_CAUSAL_MASK) {
             uint256 tt = x.r.shape[x.r.shape.length - 1];
             return (true, x.e % tt > (x.e / tt) % tt ? _k(_attrFloat(x, "fill")) : _in(0, x.e));
         }
@@ -182,7 +184,7 @@ contract LinkStructure is LinkWalk {
         uint256 seed = _attrLong(x, "seed");
         uint256 b = _attrLong(x, "batch");
         uint256 src0 = _numel(x.dims[0]);
-        bool windows = x.r.code == 11;
+        bool windows = x.r.code == WireCodes.OP_KIND_GATHER_WINDOWS;
         uint256 w;
         uint256 n;
         uint256 row;
@@ -281,16 +283,16 @@ contract LinkStructure is LinkWalk {
     /// CONV2D (inputs x, w[, bias]), CONV2D_GRAD_INPUT (w, dy), CONV2D_GRAD_WEIGHT (x, dy): Conv2dReference.
     function _conv(Ctx memory x, Cur memory c, uint256 code) internal pure returns (uint256) {
         // s = [n, c, h, w, oc, kh, kw, stride, pad, oh, ow]
-        uint256[] memory xs = code == 51 ? x.r.shape : x.dims[0];
-        uint256[] memory ws = code == 50 ? x.dims[1] : code == 51 ? x.dims[0] : x.r.shape;
+        uint256[] memory xs = code == WireCodes.OP_KIND_CONV2D_GRAD_INPUT ? x.r.shape : x.dims[0];
+        uint256[] memory ws = code == WireCodes.OP_KIND_CONV2D ? x.dims[1] : code == WireCodes.OP_KIND_CONV2D_GRAD_INPUT ? x.dims[0] : x.r.shape;
         uint256[11] memory s;
         (s[0], s[1], s[2], s[3], s[4], s[5], s[6]) = (xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3]);
         s[7] = _attrLong(x, "stride");
         s[8] = _attrLong(x, "pad");
         s[9] = (s[2] + 2 * s[8] - s[5]) / s[7] + 1;
         s[10] = (s[3] + 2 * s[8] - s[6]) / s[7] + 1;
-        if (code == 50) return _convForward(x, c, s);
-        if (code == 52) return _convWeightGrad(x, c, s);
+        if (code == WireCodes.OP_KIND_CONV2D) return _convForward(x, c, s);
+        if (code == WireCodes.OP_KIND_CONV2D_GRAD_WEIGHT) return _convWeightGrad(x, c, s);
         return _convInputGrad(x, c, s);
     }
     function _convForward(Ctx memory x, Cur memory c, uint256[11] memory s) internal pure returns (uint256) {
@@ -408,28 +410,28 @@ contract LinkStructure is LinkWalk {
     /// The optimizer updates and schedules of OptimOps.
     function _optim(Ctx memory x, Cur memory c, uint256 code) internal pure returns (uint256) {
         uint256 e = x.e;
-        if (code == 80) {
+        if (code == WireCodes.OP_KIND_SGD_BUF) {
             uint32 wd = _attrFloat(x, "weightDecay");
             uint256 g = _in(1, e);
             if (wd & 0x7fffffff != 0) g = _emit3(c, FMA, _k(wd), _in(2, e), g);
             return _emit3(c, FMA, _k(_attrFloat(x, "momentum")), _in(0, e), g);
         }
-        if (code == 81) return _emit3(c, FMA, _emit1(c, NEG, _in(2, 0)), _in(1, e), _in(0, e));
-        if (code == 82) {
+        if (code == WireCodes.OP_KIND_SGD_PARAM) return _emit3(c, FMA, _emit1(c, NEG, _in(2, 0)), _in(1, e), _in(0, e));
+        if (code == WireCodes.OP_KIND_ADAM_M) {
             uint32 b1 = _attrFloat(x, "beta1");
             uint256 c1 = _emit2(c, SUB, _k(F_ONE), _k(b1));
             return _emit3(c, FMA, _k(b1), _in(0, e), _emit2(c, MUL, c1, _in(1, e)));
         }
-        if (code == 83) {
+        if (code == WireCodes.OP_KIND_ADAM_V) {
             uint32 b2 = _attrFloat(x, "beta2");
             uint256 c2 = _emit2(c, SUB, _k(F_ONE), _k(b2));
             uint256 g = _in(1, e);
             return _emit3(c, FMA, _k(b2), _in(0, e), _emit2(c, MUL, _emit2(c, MUL, g, g), c2));
         }
-        if (code == 84) return _adamw(x, c);
-        if (code == 85) return _emit2(c, MUL, _in(0, e), _k(_attrFloat(x, e == 0 ? "beta1" : "beta2")));
-        if (code == 86) return _gradNormSq(x, c);
-        if (code == 87) {
+        if (code == WireCodes.OP_KIND_ADAMW_PARAM) return _adamw(x, c);
+        if (code == WireCodes.OP_KIND_POW_UPDATE) return _emit2(c, MUL, _in(0, e), _k(_attrFloat(x, e == 0 ? "beta1" : "beta2")));
+        if (code == WireCodes.OP_KIND_GRAD_NORM_SQ) return _gradNormSq(x, c);
+        if (code == WireCodes.OP_KIND_CLIP_SCALE) {
             uint256 den = _emit2(c, ADD, _emit1(c, SQRT, _in(0, 0)), _k(F_1E6));
             return _emit2(c, MIN, _k(F_ONE), _emit2(c, DIV, _k(_attrFloat(x, "maxNorm")), den));
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {WireCodes} from "./WireCodes.sol";
 import {Binary32} from "./Binary32.sol";
 import {LinkWalk} from "./LinkWalk.sol";
 
@@ -14,12 +15,12 @@ contract LinkStructureNorm is LinkWalk {
 
     function _walk(Ctx memory x, Cur memory c) internal pure override returns (bool, uint256) {
         uint256 code = x.r.code;
-        if (code == 54) return (true, _maxPoolGrad(x, c));
-        if (code == 60) return (true, _layerNorm(x, c));
-        if (code == 61) return (true, _layerNormGradInput(x, c));
-        if (code == 62) return (true, _layerNormGradGamma(x, c));
-        if (code == 64) return (true, _embeddingGrad(x, c));
-        if (code >= 72 && code <= 74) return (true, _move(x, code));
+        if (code == WireCodes.OP_KIND_MAXPOOL2D_GRAD) return (true, _maxPoolGrad(x, c));
+        if (code == WireCodes.OP_KIND_LAYERNORM) return (true, _layerNorm(x, c));
+        if (code == WireCodes.OP_KIND_LAYERNORM_GRAD_INPUT) return (true, _layerNormGradInput(x, c));
+        if (code == WireCodes.OP_KIND_LAYERNORM_GRAD_GAMMA) return (true, _layerNormGradGamma(x, c));
+        if (code == WireCodes.OP_KIND_EMBEDDING_GRAD) return (true, _embeddingGrad(x, c));
+        if (code >= WireCodes.OP_KIND_SLICE && code <= WireCodes.OP_KIND_PAD_SLICE) return (true, _move(x, code));
         return (false, 0);
     }
 
@@ -195,11 +196,11 @@ contract LinkStructureNorm is LinkWalk {
         uint256 size = os[axis] * inner;
         uint256 o = x.e / size;
         uint256 r = x.e % size;
-        if (code == 72) {
+        if (code == WireCodes.OP_KIND_SLICE) {
             uint256[] memory is_ = x.dims[0];
             return _in(0, o * is_[axis] * inner + _attrLong(x, "start") * inner + r);
         }
-        if (code == 74) {
+        if (code == WireCodes.OP_KIND_PAD_SLICE) {
             uint256 len = x.dims[0][axis] * inner;
             uint256 s = _attrLong(x, "start") * inner;
             return r < s || r - s >= len ? _k(F_ZERO) : _in(0, o * len + r - s);

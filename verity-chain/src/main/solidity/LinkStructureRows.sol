@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {WireCodes} from "./WireCodes.sol";
 import {Binary32} from "./Binary32.sol";
 import {LinkTemplates} from "./LinkTemplates.sol";
 import {LinkWalk} from "./LinkWalk.sol";
@@ -14,12 +15,12 @@ contract LinkStructureRows is LinkWalk {
     function _walk(Ctx memory x, Cur memory c) internal pure override returns (bool, uint256) {
         uint256 code = x.r.code;
         uint256 v = _in(0, x.e);
-        if (code == 31) return (true, _tmpl(c, LinkTemplates.GELU, v));
-        if (code == 32) return (true, _tmpl(c, LinkTemplates.TANH, v));
-        if (code == 33) return (true, _tmpl(c, LinkTemplates.SIGMOID, v));
-        if (code == 35) return (true, _emit2(c, MUL, _in(1, x.e), _tmpl(c, LinkTemplates.GELU_GRAD, v)));
-        if (code >= 40 && code <= 45) return (true, _softmaxFamily(x, c, code));
-        if (code == 88) return (true, _lrSchedule(x, c));
+        if (code == WireCodes.OP_KIND_GELU) return (true, _tmpl(c, LinkTemplates.GELU, v));
+        if (code == WireCodes.OP_KIND_TANH) return (true, _tmpl(c, LinkTemplates.TANH, v));
+        if (code == WireCodes.OP_KIND_SIGMOID) return (true, _tmpl(c, LinkTemplates.SIGMOID, v));
+        if (code == WireCodes.OP_KIND_GELU_GRAD) return (true, _emit2(c, MUL, _in(1, x.e), _tmpl(c, LinkTemplates.GELU_GRAD, v)));
+        if (code >= WireCodes.OP_KIND_SOFTMAX && code <= WireCodes.OP_KIND_CROSS_ENTROPY_GRAD) return (true, _softmaxFamily(x, c, code));
+        if (code == WireCodes.OP_KIND_LR_SCHEDULE) return (true, _lrSchedule(x, c));
         return (false, 0);
     }
 
@@ -61,18 +62,18 @@ contract LinkStructureRows is LinkWalk {
     }
     /// SOFTMAX, SOFTMAX_GRAD, LOG_SOFTMAX, LOG_SOFTMAX_GRAD, CROSS_ENTROPY, CROSS_ENTROPY_GRAD (SoftmaxOps).
     function _softmaxFamily(Ctx memory x, Cur memory c, uint256 code) internal pure returns (uint256) {
-        if (code == 44) return _crossEntropy(x, c);
-        if (code == 45) return _crossEntropyGrad(x, c);
+        if (code == WireCodes.OP_KIND_CROSS_ENTROPY) return _crossEntropy(x, c);
+        if (code == WireCodes.OP_KIND_CROSS_ENTROPY_GRAD) return _crossEntropyGrad(x, c);
         uint256 cols = x.r.shape[x.r.shape.length - 1];
         uint256 off = x.e / cols * cols;
-        if (code == 40 || code == 42) {
+        if (code == WireCodes.OP_KIND_SOFTMAX || code == WireCodes.OP_KIND_LOG_SOFTMAX) {
             (uint256 m, uint256 s, uint256 start) = _row(c, 0, off, cols);
-            if (code == 40) return _emit2(c, DIV, _rowE(start, cols, x.e % cols), s);
+            if (code == WireCodes.OP_KIND_SOFTMAX) return _emit2(c, DIV, _rowE(start, cols, x.e % cols), s);
             uint256 ls = _tmpl(c, LinkTemplates.LOG, s);
             return _emit2(c, SUB, _emit2(c, SUB, _in(0, x.e), m), ls);
         }
         uint256 dyi = _in(1, x.e);
-        if (code == 43) {
+        if (code == WireCodes.OP_KIND_LOG_SOFTMAX_GRAD) {
             uint256 it2 = _enter(c, cols, 1);
             if (it2 < cols) {
                 _emit2(c, ADD, it2 == 0 ? _k(F_ZERO) : _lk(c.n - 1), _in(1, off + it2));

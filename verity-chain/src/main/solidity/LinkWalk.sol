@@ -252,7 +252,7 @@ abstract contract LinkWalk {
         );
     }
     function _parse(bytes calldata b) internal pure returns (Rec memory r) {
-        require(b.length >= 16 && uint8(b[0]) == 0x40, "LinkStructure: not a 0x40 graph record");
+        require(b.length >= 16 && uint8(b[0]) == WireCodes.TAG_GRAPH_OP, "LinkStructure: not a 0x40 graph record");
         r.code = uint16(bytes2(b[5:7]));
         uint256 p = 8;
         uint256 nIn = uint32(bytes4(b[p:p + 4]));

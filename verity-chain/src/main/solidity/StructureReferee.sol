@@ -105,7 +105,7 @@ contract StructureReferee is IStructureReferee {
                 require(src.number < nIn, "Structure: no such input");
                 require(src.opIndex == _u32(b.record, 12 + 4 * uint256(src.number)), "Structure: not that input's op-trace entry");
                 bytes32 entry = sha256(
-                    abi.encodePacked(bytes1(0x00), bytes1(0x60), src.opIndex, src.graphLeafHash, src.outputRoot, src.outputElems)
+                    abi.encodePacked(bytes1(0x00), bytes1(WireCodes.TAG_OP_TRACE), src.opIndex, src.graphLeafHash, src.outputRoot, src.outputElems)
                 );
                 require(site.opTraceRoot.verify(site.graphOps, src.opIndex, entry, src.entryProof), "Structure: bad proof of op-trace entry");
                 require(src.indices.length > 0, "Structure: a chunk source without indices");
@@ -115,7 +115,7 @@ contract StructureReferee is IStructureReferee {
                 uint256 expectedLen = chunkIndex + 1 < chunks ? CHUNK_ELEMS : uint256(src.outputElems) - chunkIndex * CHUNK_ELEMS;
                 bytes calldata chunk = src.chunk;
                 require(chunk.length == 4 * expectedLen, "Structure: wrong chunk length");
-                bytes32 chunkLeaf = sha256(abi.encodePacked(bytes1(0x00), bytes1(0x10), chunk));
+                bytes32 chunkLeaf = sha256(abi.encodePacked(bytes1(0x00), bytes1(WireCodes.TAG_TENSOR_CHUNK), chunk));
                 require(src.outputRoot.verify(chunks, chunkIndex, chunkLeaf, src.chunkProof), "Structure: bad proof of chunk");
                 for (uint256 j = 0; j < src.indices.length; ++j) {
                     uint256 idx = src.indices[j];

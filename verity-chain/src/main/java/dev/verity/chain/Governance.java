@@ -40,9 +40,25 @@ public final class Governance {
     public static final byte[] EXECUTOR_ROLE = Hash.sha3("EXECUTOR_ROLE".getBytes(StandardCharsets.US_ASCII));
     public static final byte[] CANCELLER_ROLE = Hash.sha3("CANCELLER_ROLE".getBytes(StandardCharsets.US_ASCII));
 
-    /** IGovernor.ProposalState, in its order. */
+    /** A proposal's state; the code is what the governor's {@code state(uint256)} returns (OpenZeppelin's {@code IGovernor.ProposalState}). */
     public enum ProposalState {
-        PENDING, ACTIVE, CANCELED, DEFEATED, SUCCEEDED, QUEUED, EXPIRED, EXECUTED;
+        PENDING(0), ACTIVE(1), CANCELED(2), DEFEATED(3), SUCCEEDED(4), QUEUED(5), EXPIRED(6), EXECUTED(7);
+
+        /** The member's number in {@code IGovernor.ProposalState}: on the wire, never the ordinal. */
+        public final int code;
+
+        ProposalState(int code) {
+            this.code = code;
+        }
+
+        public static ProposalState ofCode(int code) {
+            for (ProposalState s : values()) {
+                if (s.code == code) {
+                    return s;
+                }
+            }
+            throw new IllegalStateException("unknown proposal state " + code);
+        }
 
         /** As OpenZeppelin names it: "Pending", "Defeated", ... */
         public String label() {
@@ -330,7 +346,7 @@ public final class Governance {
 
     public ProposalState state(BigInteger id) {
         try {
-            return ProposalState.values()[Abi.word(v.view(v.governor, "state(uint256)", u256(id)), 0).intValueExact()];
+            return ProposalState.ofCode(Abi.word(v.view(v.governor, "state(uint256)", u256(id)), 0).intValueExact());
         } catch (Chain.RevertException e) {
             throw new GovernanceException("no proposal " + id + " on governor " + v.governor + " (" + e.getMessage() + ")");
         }

@@ -21,13 +21,13 @@ public final class RefereeCheck {
     private RefereeCheck() {
     }
 
-    /** The Java reference: basic operation (BasicOp ordinal) on operand words -> result word. */
+    /** The Java reference: basic operation (BasicOp code) on operand words -> result word. */
     @FunctionalInterface
     public interface Reference {
         int apply(int op, int[] operands);
     }
 
-    /** BasicOp names in ordinal order, and their arities. */
+    /** BasicOp names in code order, and their arities (WireCodesTest checks them against BasicOp). */
     public static final List<String> OPS = List.of("ADD", "SUB", "MUL", "DIV", "FMA", "SQRT", "NEG", "ABS", "MAX", "MIN", "GT", "SELECT", "RINT",
             "SCALB", "GETEXP", "GETMANT", "F2I", "I2F", "PHILOX", "SHUFFLE", "UNIFORM");
     private static final int[] ARITY = {2, 2, 2, 2, 3, 1, 1, 1, 2, 2, 2, 3, 1, 2, 1, 1, 1, 1, 7, 6, 1};

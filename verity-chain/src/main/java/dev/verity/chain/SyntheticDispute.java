@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  * challenger names an op), that tensor's chunk tree, and one element chain.
  */
 public final class SyntheticDispute {
-    /** BasicOp.FMA's ordinal (docs/referee.md). */
+    /** BasicOp.FMA's code (docs/referee.md; WireCodesTest ties it to BasicOp's). */
     public static final int OP_FMA = 4;
     /** The chain link and chain result leaf tags (docs/commitments.md; WireCodesTest ties them to verity-proof's). */
     public static final byte TAG_LINK = 0x70;
