@@ -42,11 +42,11 @@ public final class ChainCommand implements Runnable {
 
         @Override
         public Integer call() {
-            java.util.List<dev.verity.chain.attack.AttackCheck.Row> rows = dev.verity.chain.attack.AttackCheck.runAll(only, System.out);
+            java.util.List<dev.verity.testkit.attack.AttackCheck.Row> rows = dev.verity.testkit.attack.AttackCheck.runAll(only, System.out);
             if (rows.isEmpty()) {
                 throw new IllegalArgumentException("no attack's name contains '" + only + "'");
             }
-            return rows.stream().allMatch(dev.verity.chain.attack.AttackCheck.Row::defended) ? 0 : 1;
+            return rows.stream().allMatch(dev.verity.testkit.attack.AttackCheck.Row::defended) ? 0 : 1;
         }
     }
 

@@ -3,7 +3,7 @@ package dev.verity.cli;
 import dev.verity.node.Demo;
 import dev.verity.node.LocalNet;
 import dev.verity.node.explorer.Explorer;
-import dev.verity.proof.cheat.ProofCheck;
+import dev.verity.testkit.proof.ProofCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,9 +1,9 @@
 package dev.verity.cli;
 
 import dev.verity.chain.EmbeddedChain;
-import dev.verity.node.ChainDispute;
-import dev.verity.proof.cheat.Cheat;
-import dev.verity.proof.cheat.Cheats;
+import dev.verity.testkit.node.ChainDispute;
+import dev.verity.testkit.proof.Cheat;
+import dev.verity.testkit.proof.Cheats;
 import dev.verity.proof.dispute.HonestChallenger;
 import dev.verity.proof.dispute.Defender;
 import dev.verity.proof.dispute.Dispute;

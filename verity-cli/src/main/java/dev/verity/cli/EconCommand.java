@@ -1,10 +1,10 @@
 package dev.verity.cli;
 
 import dev.verity.chain.EmbeddedChain;
-import dev.verity.chain.econ.Economy;
-import dev.verity.chain.econ.Report;
-import dev.verity.chain.econ.Rules;
-import dev.verity.chain.econ.Simulation;
+import dev.verity.testkit.econ.Economy;
+import dev.verity.testkit.econ.Report;
+import dev.verity.testkit.econ.Rules;
+import dev.verity.testkit.econ.Simulation;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

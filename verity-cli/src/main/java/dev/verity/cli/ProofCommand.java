@@ -1,6 +1,6 @@
 package dev.verity.cli;
 
-import dev.verity.proof.cheat.ProofCheck;
+import dev.verity.testkit.proof.ProofCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

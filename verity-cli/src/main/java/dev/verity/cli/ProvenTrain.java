@@ -1,7 +1,7 @@
 package dev.verity.cli;
 
-import dev.verity.proof.cheat.Cheat;
-import dev.verity.proof.cheat.Cheats;
+import dev.verity.testkit.proof.Cheat;
+import dev.verity.testkit.proof.Cheats;
 import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;

@@ -116,7 +116,7 @@ class LocalnetTest {
     @Test
     void aUsersOwnOnnxTaskSettlesIntoTheZoo(@TempDir Path dir) throws Exception {
         Path userStore = dir.resolve("user-store");
-        dev.verity.proof.spec.TaskSpec spec = dev.verity.proof.cheat.ProofCheck.imported(dir.resolve("user"))
+        dev.verity.proof.spec.TaskSpec spec = dev.verity.testkit.proof.ProofCheck.imported(dir.resolve("user"))
                 .spec(1, new dev.verity.proof.store.LocalBlobStore(userStore));
         Path specFile = dir.resolve("spec.json");
         Files.write(specFile, spec.canonicalBytes());

@@ -11,7 +11,7 @@ import dev.verity.node.Role;
 import dev.verity.node.Solver;
 import dev.verity.node.Submitter;
 import dev.verity.node.Verifier;
-import dev.verity.proof.cheat.ProofCheck;
+import dev.verity.testkit.proof.ProofCheck;
 import dev.verity.merkle.Sha256;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.tensor.io.SafeTensors;

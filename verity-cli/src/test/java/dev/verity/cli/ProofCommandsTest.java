@@ -71,7 +71,7 @@ class ProofCommandsTest {
     private static Path importedProof(Path dir, String cheat) throws Exception {
         Path files = Files.createDirectories(dir.resolve("files"));
         for (String f : List.of("model.onnx", "data.npz")) {
-            try (var in = dev.verity.proof.cheat.ProofCheck.class.getResourceAsStream("imported/" + f)) {
+            try (var in = dev.verity.testkit.proof.ProofCheck.class.getResourceAsStream("imported/" + f)) {
                 Files.copy(in, files.resolve(f));
             }
         }

@@ -2,8 +2,8 @@ package dev.verity.node;
 
 import dev.verity.chain.Abi;
 import dev.verity.chain.Verity;
-import dev.verity.proof.cheat.Cheat;
-import dev.verity.proof.cheat.Cheats;
+import dev.verity.proof.run.SolverStrategy;
+import dev.verity.proof.run.StrategyLibrary;
 import dev.verity.merkle.Sha256;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;
@@ -20,7 +20,8 @@ import java.util.Map;
 /**
  * {@code verity demo}: one whole network in one JVM. A submitter posts a Fashion-MNIST task,
  * three solvers bid, the cheapest trains, verifiers replay sampled segments and attest, the task
- * settles and its model enters the zoo. Then a cheating solver undercuts everyone on a second
+ * settles and its model enters the zoo. Then a cheating solver (a strategy of verity-testkit's cheat library, found by
+ * name through StrategyLibrary: the verity command has it on its classpath) undercuts everyone on a second
  * task, a verifier's replay mismatches, it challenges, the dispute runs round by round on chain to
  * the referee's ruling on one floating-point operation, and the cheater is slashed. Every role is
  * its own service with its own account, talking only through the chain and the blob store.
@@ -85,7 +86,7 @@ public final class Demo {
                 solvers.add(new Solver(new Solver.Config("solver " + names[i], net.account(1 + i), milli.multiply(BigInteger.valueOf(prices[i])),
                         1_000_000, 2, Verity.ether(1_000)), v, net.store, work.resolve(names[i]), log).onProgress(progress));
             }
-            Cheat cheat = Cheats.all().stream().filter(c -> c.name().equals(CHEAT)).findFirst().orElseThrow();
+            SolverStrategy cheat = StrategyLibrary.named(CHEAT);
             Solver mallory = new Solver(new Solver.Config("solver mallory", net.account(4), milli, 1_000_000, 2, Verity.ether(1_000)), v, net.store,
                     work.resolve("mallory"), log, cheat).onProgress(progress);
             List<Verifier> verifiers = new ArrayList<>();

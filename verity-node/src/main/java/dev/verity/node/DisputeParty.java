@@ -115,6 +115,11 @@ public final class DisputeParty {
             return stuckRound == 0 ? null : "round " + stuckRound + ": " + stuckWhy;
         }
 
+        /** The last thing this side did, in words. */
+        public String lastHow() {
+            return lastHow;
+        }
+
         /**
          * Makes this side's move if it is its turn, or ends the dispute by timeout if the other side
          * let its deadline pass. Returns true if it sent a transaction.

@@ -2,11 +2,11 @@ package dev.verity.node;
 
 import dev.verity.chain.ReplayProbe;
 import dev.verity.chain.Verity;
-import dev.verity.proof.cheat.Cheat;
 import dev.verity.proof.dispute.Defender;
 import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
 import dev.verity.proof.run.ProvenTraining;
+import dev.verity.proof.run.SolverStrategy;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.proof.store.BlobStore;
@@ -67,7 +67,7 @@ public final class Solver implements Role {
     private final BlobStore store;
     private final Path home;
     private final Consumer<String> log;
-    private final Cheat cheat;
+    private final SolverStrategy strategy;
     private final ChainEvents events;
     private final TreeSet<Long> tasks = new TreeSet<>();
     private final Map<Long, String> rejected = new HashMap<>();
@@ -81,14 +81,17 @@ public final class Solver implements Role {
         this(cfg, v, store, home, log, null);
     }
 
-    /** A solver that trains with {@code cheat} (the cheat library; for tests and the demo), or honestly if null. */
-    public Solver(Config cfg, Verity v, BlobStore store, Path home, Consumer<String> log, Cheat cheat) throws IOException {
+    /**
+     * A solver that trains with {@code strategy} ({@link SolverStrategy#HONEST} if null; the tests and the demo hand it
+     * one of verity-testkit's cheats).
+     */
+    public Solver(Config cfg, Verity v, BlobStore store, Path home, Consumer<String> log, SolverStrategy strategy) throws IOException {
         this.cfg = cfg;
         this.v = v;
         this.store = store;
         this.home = Files.createDirectories(home);
         this.log = log;
-        this.cheat = cheat;
+        this.strategy = strategy == null ? SolverStrategy.HONEST : strategy;
         this.events = new ChainEvents(v);
     }
 
@@ -338,7 +341,7 @@ public final class Solver implements Role {
     }
 
     private ProvenTraining.StepFunction stepFunction(TaskRun run) throws IOException {
-        return cheat == null ? ProvenTraining.HONEST : cheat.stepFunction(run);
+        return strategy.stepFunction(run);
     }
 
     private void trainAndCommit(long id, Verity.TaskView t) throws IOException {
@@ -348,7 +351,7 @@ public final class Solver implements Role {
         TrainingState state;
         if (done.isEmpty()) {
             state = run.initialState(store);
-            log.accept(name() + " trains task " + id + " (" + run.spec().train().steps() + " steps" + (cheat == null ? "" : ", cheating: " + cheat.description()) + ")");
+            log.accept(name() + " trains task " + id + " (" + run.spec().train().steps() + " steps" + (strategy.honest() ? "" : ", cheating: " + strategy.description()) + ")");
         } else {
             Manifest.Checkpoint last = done.get(done.size() - 1);
             state = TrainingState.fromBytes(store.get(last.blob()), "checkpoint at step " + last.step(), run.identity());
@@ -368,8 +371,8 @@ public final class Solver implements Role {
         StringBuilder lines = new StringBuilder();
         for (long s = 1; s <= steps; s++) lines.append(s).append(' ').append(Integer.toHexString(losses.at(s))).append('\n');
         Files.writeString(home.resolve("task-" + id + ".losses"), lines.toString());
-        if (cheat != null && store instanceof LocalBlobStore local) {
-            m = cheat.publish(run, local, m);
+        if (!strategy.honest() && store instanceof LocalBlobStore local) {
+            m = strategy.publish(run, local, m);
         }
         String manifestKey = store.put(m.toJson());
         v.commit(cfg.account(), id, Sha256.unhex(m.traceRoot()), Sha256.unhex(m.modelRoot()), Sha256.unhex(manifestKey), losses);
@@ -417,7 +420,7 @@ public final class Solver implements Role {
             TaskRun run = run(taskId, t);
             Manifest m = Manifest.fromJson(store.get(Sha256.hex(t.manifestHash())));
             ProvenTraining.StepFunction fn = stepFunction(run);
-            Defender d = new Defender(run, cheat == null ? run : cheat.defenderRun(run), store, m, fn, cheat != null);
+            Defender d = new Defender(run, strategy.defenderRun(run), store, m, fn, !strategy.honest());
             side = new DisputeParty.DefenderSide(v, cfg.account(), store, run, m, dispute, d);
             defenses.put(dispute, side);
         }

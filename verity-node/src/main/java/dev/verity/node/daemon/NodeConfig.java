@@ -1,13 +1,13 @@
 package dev.verity.node.daemon;
 
+import dev.verity.proof.run.SolverStrategy;
+import dev.verity.proof.run.StrategyLibrary;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import dev.verity.proof.cheat.Cheat;
-import dev.verity.proof.cheat.Cheats;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -129,11 +129,14 @@ public record NodeConfig(@JsonProperty("role") String role, @JsonProperty("name"
         return h;
     }
 
-    /** A solver's offer: price per work unit, capacity, stake; {@code cheat} names a cheat of the cheat library (tests and demos only). */
+    /**
+     * A solver's offer: price per work unit, capacity, stake; {@code strategy} names how it trains ("honest" if absent; a
+     * cheat of verity-testkit's cheat library, for tests and demos only, through {@link StrategyLibrary}).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record SolverParams(@JsonProperty("pricePerUnit") String pricePerUnit, @JsonProperty("capacityWorkUnits") Long capacityWorkUnits,
                                @JsonProperty("maxConcurrentTasks") Integer maxConcurrentTasks, @JsonProperty("stake") String stake,
-                               @JsonProperty("cheat") String cheat) {
+                               @JsonProperty("strategy") String strategy) {
         public SolverParams {
             tokens("solver.pricePerUnit", pricePerUnit, true);
             tokens("solver.stake", stake, false);
@@ -146,8 +149,8 @@ public record NodeConfig(@JsonProperty("role") String role, @JsonProperty("name"
             if (capacityWorkUnits < 1 || maxConcurrentTasks < 1) {
                 throw new IllegalArgumentException("node config: solver.capacityWorkUnits and solver.maxConcurrentTasks must be at least 1");
             }
-            if (cheat != null) {
-                cheatNamed(cheat);
+            if (strategy != null) {
+                strategyNamed(strategy);
             }
         }
     }
@@ -237,16 +240,13 @@ public record NodeConfig(@JsonProperty("role") String role, @JsonProperty("name"
         }
     }
 
-    /** The cheat of the cheat library called {@code name}. */
-    public static Cheat cheatNamed(String name) {
-        List<String> names = new ArrayList<>();
-        for (Cheat c : Cheats.all()) {
-            if (c.name().equals(name)) {
-                return c;
-            }
-            names.add(c.name());
+    /** The solver strategy called {@code name}: "honest", or one a {@link StrategyLibrary} on the classpath offers. */
+    public static SolverStrategy strategyNamed(String name) {
+        try {
+            return StrategyLibrary.named(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("node config: solver.strategy: " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException("node config: solver.cheat '" + name + "' is not in the cheat library; it has " + names);
     }
 
     // ---------------------------------------------------------------- resolved values

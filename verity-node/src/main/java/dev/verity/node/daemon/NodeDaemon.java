@@ -10,7 +10,7 @@ import dev.verity.node.Solver;
 import dev.verity.node.Submitter;
 import dev.verity.node.Verifier;
 import dev.verity.node.blob.BlobStores;
-import dev.verity.proof.cheat.Cheat;
+import dev.verity.proof.run.SolverStrategy;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.proof.store.AtomicFiles;
 import dev.verity.proof.store.BlobStore;
@@ -155,12 +155,12 @@ public final class NodeDaemon implements AutoCloseable {
                 BigInteger stake = NodeConfig.tokens("solver.stake", p.stake(), false);
                 Solver.Config c = new Solver.Config(cfg.name(), account, cfg.solverPrice(), p.capacityWorkUnits(), p.maxConcurrentTasks(),
                         stake == null ? BigInteger.ZERO : stake);
-                Cheat cheat = p.cheat() == null ? null : NodeConfig.cheatNamed(p.cheat());
-                if (cheat != null && !(store instanceof LocalBlobStore) && tampersWithPublished(cheat)) {
-                    throw new IllegalArgumentException("node config: solver.cheat '" + cheat.name()
+                SolverStrategy strategy = p.strategy() == null ? SolverStrategy.HONEST : NodeConfig.strategyNamed(p.strategy());
+                if (!strategy.honest() && !(store instanceof LocalBlobStore) && tampersWithPublished(strategy)) {
+                    throw new IllegalArgumentException("node config: solver.strategy '" + strategy.name()
                             + "' tampers with published blobs, which needs a local-disk blob store");
                 }
-                Solver s = new Solver(c, v, store, home, story, cheat);
+                Solver s = new Solver(c, v, store, home, story, strategy);
                 yield s.onProgress(this::onProgress);
             }
             case "verifier" -> {
@@ -192,10 +192,10 @@ public final class NodeDaemon implements AutoCloseable {
         };
     }
 
-    private static boolean tampersWithPublished(Cheat cheat) {
+    private static boolean tampersWithPublished(SolverStrategy strategy) {
         try {
-            return cheat.getClass().getMethod("publish", dev.verity.proof.spec.TaskRun.class, LocalBlobStore.class,
-                    dev.verity.proof.run.Manifest.class).getDeclaringClass() != Cheat.class;
+            return strategy.getClass().getMethod("publish", dev.verity.proof.spec.TaskRun.class, LocalBlobStore.class,
+                    dev.verity.proof.run.Manifest.class).getDeclaringClass() != SolverStrategy.class;
         } catch (NoSuchMethodException e) {
             return true;
         }

@@ -14,8 +14,7 @@ import dev.verity.node.Demo;
 import dev.verity.node.blob.BlobStores;
 import dev.verity.node.explorer.Explorer;
 import dev.verity.node.Network;
-import dev.verity.proof.cheat.Cheat;
-import dev.verity.proof.cheat.ProofCheck;
+import dev.verity.proof.run.SolverStrategy;
 import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.ProvenTraining;
 import dev.verity.proof.spec.TaskRun;
@@ -401,7 +400,7 @@ public final class ProcessLocalnet {
                     Map.of("verifier", Map.of("stake", "300", "auditAll", i == 2))));
         }
         Child mallory = node(work, keys.get(9), "mallory", "solver mallory", "solver", Map.of("solver", Map.of(
-                "pricePerUnit", "0.001", "capacityWorkUnits", 10_000_000, "maxConcurrentTasks", 2, "stake", "1000", "cheat", CHEAT)));
+                "pricePerUnit", "0.001", "capacityWorkUnits", 10_000_000, "maxConcurrentTasks", 2, "stake", "1000", "strategy", CHEAT)));
         List<Child> roles = new ArrayList<>();
         roles.add(alice);
         roles.addAll(solvers);
@@ -475,7 +474,7 @@ public final class ProcessLocalnet {
         }
 
         boolean[] restarted = {false};
-        CheatersTask cheaters = o.userTask() ? CheatersTask.NONE : cheatersTask(solvers, mallory, alice, who, restarted);
+        MalloryTask cheaters = o.userTask() ? MalloryTask.NONE : cheatersTask(solvers, mallory, alice, who, restarted);
         Verity.TaskView task2 = cheaters.task();
         int won = cheaters.won();
         int slashed = cheaters.slashed();
@@ -564,8 +563,8 @@ public final class ProcessLocalnet {
     }
 
     /** What the cheater's task (the demo's task 2) came to: the task, its disputes won by their challengers, solvers slashed. */
-    private record CheatersTask(Verity.TaskView task, int disputes, int won, int slashed) {
-        static final CheatersTask NONE = new CheatersTask(null, 0, 0, 0);
+    private record MalloryTask(Verity.TaskView task, int disputes, int won, int slashed) {
+        static final MalloryTask NONE = new MalloryTask(null, 0, 0, 0);
     }
 
     /**
@@ -573,10 +572,10 @@ public final class ProcessLocalnet {
      * is open ({@code restarted[0]} says whether it was). Checks that every dispute is won by its challenger and only the
      * cheater is slashed.
      */
-    private CheatersTask cheatersTask(List<Child> solvers, Child mallory, Child alice, Map<String, String> who, boolean[] restarted)
+    private MalloryTask cheatersTask(List<Child> solvers, Child mallory, Child alice, Map<String, String> who, boolean[] restarted)
             throws Exception {
         say("");
-        Cheat cheat = NodeConfig.cheatNamed(CHEAT);
+        SolverStrategy cheat = NodeConfig.strategyNamed(CHEAT);
         say("== task 2: solver mallory joins, undercuts everyone and cheats (" + cheat.description() + ")");
         Map<String, BigInteger> stakesBefore = new LinkedHashMap<>();
         for (Child c : solvers) {
@@ -617,7 +616,7 @@ public final class ProcessLocalnet {
         if (slashed != 1 || v.staked(account(mallory)).compareTo(Verity.ether(1_000)) >= 0) {
             failures.add(slashed + " solvers slashed; the cheater's stake is " + NodeDaemon.vty(v.staked(account(mallory))) + " VRT");
         }
-        return new CheatersTask(task2, disputes, won, slashed);
+        return new MalloryTask(task2, disputes, won, slashed);
     }
 
     /** The user's spec, with everything it names copied from the user's store to the network's blob server (each blob checked). */
@@ -966,9 +965,21 @@ public final class ProcessLocalnet {
         }
         if (o.deleteWork()) {
             try {
-                ProofCheck.delete(o.work());
+                deleteTree(o.work());
             } catch (IOException | UncheckedIOException e) {
                 out.println("localnet: could not remove " + o.work() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Removes {@code dir} and everything under it (nothing if it does not exist). */
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }

@@ -4,8 +4,8 @@ import dev.verity.chain.ChainSelftest;
 import dev.verity.chain.EmbeddedChain;
 import dev.verity.chain.SyntheticDispute;
 import dev.verity.chain.Verity;
-import dev.verity.proof.cheat.ProofCheck;
 import dev.verity.proof.store.LocalBlobStore;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -57,7 +57,7 @@ public final class ExplorerBench {
                 return 0;
             }
         } finally {
-            ProofCheck.delete(dir);
+            deleteTree(dir);
         }
     }
 
@@ -99,5 +99,17 @@ public final class ExplorerBench {
                     ms[requests - 1], bytes);
         }
         out.printf(Locale.ROOT, "slowest page (median): %.1f ms%n", worstMedian);
+    }
+
+    /** Removes {@code dir} and everything under it (nothing if it does not exist). */
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }

@@ -53,7 +53,7 @@ class NodeConfigTest {
     void badInputNamesTheFieldAndTheProblem() {
         assertTrue(error(solver(", \"statusPrt\": 1")).contains("unknown field 'statusPrt'; known fields: [blobStore, challenger, deployment"));
         assertTrue(error(solver("").replace("\"stake\": \"1000\"}", "\"stake\": \"1000\", \"prize\": 1}"))
-                .contains("unknown field 'prize' in 'solver'; known fields: [capacityWorkUnits, cheat, maxConcurrentTasks, pricePerUnit, stake]"));
+                .contains("unknown field 'prize' in 'solver'; known fields: [capacityWorkUnits, maxConcurrentTasks, pricePerUnit, stake, strategy]"));
         assertTrue(error(solver(", \"statusPort\": 70000")).contains("statusPort must be 0..65535"));
         assertTrue(error(solver(", \"keyFile\": \"k\"")).contains("exactly one of privateKey (hex) and keyFile"));
         assertTrue(error(solver(", \"verifier\": {\"stake\": \"1\"}")).contains("a solver node takes a 'solver' section, not a 'verifier' section"));
@@ -63,8 +63,8 @@ class NodeConfigTest {
         assertTrue(error(solver("").replace("\"solver\", \"name\"", "\"miner\", \"name\"")).contains("role must be one of [solver, verifier, submitter, challenger]"));
         assertTrue(error(solver("").replace("http://127.0.0.1:8545", "127.0.0.1:8545")).contains("rpc must be the chain's JSON-RPC URL"));
         assertTrue(error(solver("").replace(KEY, "0x1234")).contains("privateKey must be 64 hex digits"));
-        assertTrue(error(solver("").replace("\"stake\": \"1000\"}", "\"stake\": \"1000\", \"cheat\": \"napping\"}"))
-                .contains("solver.cheat 'napping' is not in the cheat library"));
+        assertTrue(error(solver("").replace("\"stake\": \"1000\"}", "\"stake\": \"1000\", \"strategy\": \"napping\"}"))
+                .contains("solver.strategy: solver strategy 'napping' is unknown: only 'honest' is on the classpath"));
         assertTrue(error(solver("").replace("\"solver\": {\"pricePerUnit\": \"0.002\", \"stake\": \"1000\"}", "\"x\": 1").replace(", \"x\": 1", ""))
                 .contains("a solver node needs a 'solver' section"));
         assertTrue(error("{\"role\": \"solver\",").contains("not valid JSON"));
