@@ -7,7 +7,7 @@ import {Binary32} from "./Binary32.sol";
 import {Philox} from "./Philox.sol";
 
 /// @title BasicOpReferee: the dispute game's last round decided by recomputation. `applyOp` is every
-/// basic operation of verity-tensor's dev.verity.tensor.chain.BasicOps, numbered by BasicOp's code (WireCodes),
+/// basic operation of verity-tensor's dev.verity.tensor.elementchain.BasicOps, numbered by BasicOp's code (WireCodes),
 /// on 32-bit words (binary32 bit patterns or Java ints); `rule` recomputes the disputed link and says
 /// whether the solver's result is right (any NaN equals any NaN). See docs/referee.md.
 contract BasicOpReferee is IReferee {

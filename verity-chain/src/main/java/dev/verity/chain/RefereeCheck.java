@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * or both NaN for float results). verity-chain does not know the tensor engine, so the reference is
  * passed in: verity-cli passes {@code (op, v) -> BasicOps.apply(BasicOp.fromCode(op), v)}.
  *
- * <p>Operations are numbered as {@code dev.verity.tensor.chain.BasicOp} declares them ({@link #OPS}).
+ * <p>Operations are numbered as {@code dev.verity.tensor.elementchain.BasicOp} declares them ({@link #OPS}).
  */
 public final class RefereeCheck {
     private RefereeCheck() {

@@ -74,7 +74,7 @@ public final class ChainCommand implements Runnable {
             try (dev.verity.chain.Chain chain = dev.verity.chain.ChainSelftest.open(rpc)) {
                 String referee = dev.verity.chain.RefereeCheck.deployReferee(chain);
                 dev.verity.chain.RefereeCheck.Report r = dev.verity.chain.RefereeCheck.run(chain, referee, cases, seed,
-                        (op, v) -> dev.verity.tensor.chain.BasicOps.apply(dev.verity.tensor.chain.BasicOp.fromCode(op), v), System.out);
+                        (op, v) -> dev.verity.tensor.elementchain.BasicOps.apply(dev.verity.tensor.elementchain.BasicOp.fromCode(op), v), System.out);
                 System.out.println();
                 long bad = RealLinkCheck.run(chain, referee, 200, System.out);
                 System.out.println("referee: " + (r.cases()) + " random cases + real links, " + (r.mismatches() + bad)

@@ -1,8 +1,8 @@
 package dev.verity.cli;
 
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Link;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Link;
+import dev.verity.tensor.elementchain.Operand;
 import dev.verity.tensor.math.DetMathChain;
 import java.util.LinkedHashMap;
 import java.util.List;

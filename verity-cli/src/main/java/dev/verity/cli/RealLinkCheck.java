@@ -2,9 +2,9 @@ package dev.verity.cli;
 
 import dev.verity.chain.Chain;
 import dev.verity.chain.RefereeCheck;
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Link;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Link;
+import dev.verity.tensor.elementchain.Operand;
 import dev.verity.tensor.data.Datasets;
 import dev.verity.tensor.data.TextCorpus;
 import dev.verity.tensor.graph.Node;

@@ -1,7 +1,7 @@
 package dev.verity.cli;
 
 import dev.verity.proof.commit.Commitments;
-import dev.verity.tensor.chain.BasicOp;
+import dev.verity.tensor.elementchain.BasicOp;
 import dev.verity.tensor.graph.OpKind;
 import dev.verity.tensor.nn.Init;
 import java.util.LinkedHashMap;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.verity.chain.RefereeCheck;
 import dev.verity.proof.commit.Commitments;
-import dev.verity.tensor.chain.BasicOp;
+import dev.verity.tensor.elementchain.BasicOp;
 import dev.verity.tensor.graph.OpKind;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.verity.proof.dispute;
 
 import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.Tensor;
-import dev.verity.tensor.chain.ElementChain;
+import dev.verity.tensor.elementchain.ElementChain;
 import dev.verity.tensor.graph.Node;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.verity.proof.dispute;
 
 import dev.verity.tensor.Tensor;
-import dev.verity.tensor.chain.Link;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.Link;
+import dev.verity.tensor.elementchain.Operand;
 import java.util.List;
 
 /**

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.BasicOp;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.BasicOp;
 import dev.verity.tensor.graph.Node;
 import dev.verity.tensor.graph.OpKind;
 import dev.verity.tensor.graph.StepExecutor;

@@ -1,8 +1,8 @@
 package dev.verity.tensor.graph;
 
 import dev.verity.tensor.Tensor;
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Operand;
 
 /**
  * What one op kind knows: its output shape, its kernel (a scalar reference and a fast path that

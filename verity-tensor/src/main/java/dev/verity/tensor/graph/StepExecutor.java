@@ -1,8 +1,8 @@
 package dev.verity.tensor.graph;
 
 import dev.verity.tensor.Tensor;
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Operand;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,7 +1,7 @@
 package dev.verity.tensor.kernel;
 
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Operand;
 
 /**
  * The protocol's definition of conv2d and its gradients: direct loops, one chain per output

@@ -1,7 +1,7 @@
 package dev.verity.tensor.kernel;
 
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Operand;
 
 /**
  * The plain reference GEMM: the protocol's definition of every output element, written as

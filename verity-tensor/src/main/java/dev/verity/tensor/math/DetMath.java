@@ -2,8 +2,8 @@ package dev.verity.tensor.math;
 
 /**
  * Verity's own deterministic transcendental functions on {@code float}, each a FIXED sequence of
- * the basic operations of {@link dev.verity.tensor.chain.BasicOp} with exactly the semantics of
- * {@link dev.verity.tensor.chain.BasicOps}. Why: {@code Math.exp}/{@code Math.log} are JVM
+ * the basic operations of {@link dev.verity.tensor.elementchain.BasicOp} with exactly the semantics of
+ * {@link dev.verity.tensor.elementchain.BasicOps}. Why: {@code Math.exp}/{@code Math.log} are JVM
  * intrinsics whose last bits may differ between JVMs and CPUs; these functions give the same bits
  * everywhere, and a dispute can narrow one evaluation to one basic op (see {@link DetMathChain}).
  *

@@ -2,13 +2,13 @@ package dev.verity.tensor.math;
 
 import static dev.verity.tensor.math.DetMath.*;
 
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Operand;
 
 /**
  * {@link DetMath} recorded on an {@link ElementChain}: every basic op of the sequence becomes one
  * link, so a dispute over an exp/log/tanh/sigmoid/erf/gelu/geluGrad/cos evaluation can be narrowed
- * to one link, which a referee recomputes with {@link dev.verity.tensor.chain.BasicOps}. The
+ * to one link, which a referee recomputes with {@link dev.verity.tensor.elementchain.BasicOps}. The
  * returned operand's bits equal {@link DetMath}'s result bits (tests check it), and the links are
  * the same ops, in the same order, that {@link DetMath} executes (there are no data-dependent
  * branches, so the link count per function is a constant).

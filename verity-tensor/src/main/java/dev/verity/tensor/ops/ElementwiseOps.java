@@ -1,8 +1,8 @@
 package dev.verity.tensor.ops;
 
 import dev.verity.tensor.Tensor;
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Operand;
 import dev.verity.tensor.graph.Attrs;
 import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.graph.Autograd;

@@ -5,9 +5,9 @@ import static dev.verity.tensor.kernel.GemmTest.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Link;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Link;
+import dev.verity.tensor.elementchain.Operand;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

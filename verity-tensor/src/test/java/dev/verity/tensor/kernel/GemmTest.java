@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Link;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Link;
+import dev.verity.tensor.elementchain.Operand;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;

@@ -3,10 +3,10 @@ package dev.verity.tensor.math;
 import static dev.verity.tensor.math.DetMathTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.verity.tensor.chain.BasicOp;
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Link;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.BasicOp;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Link;
+import dev.verity.tensor.elementchain.Operand;
 import java.util.EnumSet;
 import java.util.SplittableRandom;
 import java.util.Set;

@@ -1,7 +1,7 @@
 package dev.verity.tensor.math;
 
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Operand;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;

@@ -3,9 +3,9 @@ package dev.verity.tensor.ops;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.verity.tensor.Tensor;
-import dev.verity.tensor.chain.ElementChain;
-import dev.verity.tensor.chain.Link;
-import dev.verity.tensor.chain.Operand;
+import dev.verity.tensor.elementchain.ElementChain;
+import dev.verity.tensor.elementchain.Link;
+import dev.verity.tensor.elementchain.Operand;
 import dev.verity.tensor.data.Dataset;
 import dev.verity.tensor.data.Datasets;
 import dev.verity.tensor.data.TextCorpus;

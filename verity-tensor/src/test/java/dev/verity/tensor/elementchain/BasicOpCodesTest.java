@@ -1,4 +1,4 @@
-package dev.verity.tensor.chain;
+package dev.verity.tensor.elementchain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.verity.tensor.chain;
+package dev.verity.tensor.elementchain;
 
 import dev.verity.tensor.rng.KeyedShuffle;
 import dev.verity.tensor.rng.Philox;

@@ -1,4 +1,4 @@
-package dev.verity.tensor.chain;
+package dev.verity.tensor.elementchain;
 
 /**
  * Where one operand of a link comes from. A referee checks an operand against the commitments:
