@@ -134,6 +134,52 @@ class ChainTransactionManagerTest {
                 encoded(g.postOpTrace(id, STATE_VALUE.toBinding(), List.of(h(60)), List.of(h(61)), List.of(BigInteger.valueOf(4096)))));
     }
 
+    static DynamicArray<org.web3j.abi.datatypes.DynamicBytes> bytesArray(List<byte[]> l) {
+        List<org.web3j.abi.datatypes.DynamicBytes> out = new ArrayList<>();
+        for (byte[] x : l) out.add(bytes(x));
+        return new DynamicArray<>(org.web3j.abi.datatypes.DynamicBytes.class, out);
+    }
+
+    @Test
+    void everyOtherDisputeMoveEncodesAsItsHandWrittenSignature() {
+        DisputeGame g = DisputeGame.load(B, null, OFFLINE, ChainTransactionManager.GAS);
+        BigInteger id = BigInteger.valueOf(4);
+        DisputeGame.State st = STATE_VALUE.toBinding();
+        StaticStruct sh = stateHand(STATE_VALUE);
+        List<byte[]> leaves = List.of(raw(1, 51), raw(2, 0), raw(3, 64));
+        Verity.OpEntry entry = new Verity.OpEntry(5, h(40), h(41), 256, List.of(h(42)));
+        Verity.Leaf leaf = new Verity.Leaf(raw(4, 45), 17, 3, List.of(h(30), h(31)));
+        Verity.Leaf other = new Verity.Leaf(raw(5, 7), 2, 1, List.of(h(32)));
+        assertArrayEquals(Abi.call("open(uint256,uint64)", u256(9), u64(2)), encoded(g.open(BigInteger.valueOf(9), BigInteger.TWO)));
+        assertArrayEquals(Abi.call("demandOpTrace(uint256," + STATE + "," + STEP + ")", u256(4), sh, stepHand(STEP_VALUE)),
+                encoded(g.demandOpTrace(id, st, STEP_VALUE.toBinding())));
+        assertArrayEquals(Abi.call("demandChain(uint256," + STATE + ")", u256(4), sh), encoded(g.demandChain(id, st)));
+        assertArrayEquals(Abi.call("postChain(uint256," + STATE + ",bytes[])", u256(4), sh, bytesArray(leaves)), encoded(g.postChain(id, st, leaves)));
+        assertArrayEquals(Abi.call("demandState(uint256," + STATE + "," + STEP + ",uint8)", u256(4), sh, stepHand(STEP_VALUE), u8(2)),
+                encoded(g.demandState(id, st, STEP_VALUE.toBinding(), BigInteger.TWO)));
+        assertArrayEquals(Abi.call("postState(uint256," + STATE + ",bytes[])", u256(4), sh, bytesArray(leaves)), encoded(g.postState(id, st, leaves)));
+        assertArrayEquals(Abi.call("demandChainPage(uint256," + STATE + ",uint64)", u256(4), sh, u64(3)),
+                encoded(g.demandChainPage(id, st, BigInteger.valueOf(3))));
+        assertArrayEquals(Abi.call("postChainPage(uint256," + STATE + ",bytes[],bytes32[])", u256(4), sh, bytesArray(leaves), b32s(List.of(h(9)))),
+                encoded(g.postChainPage(id, st, leaves, List.of(h(9)))));
+        assertArrayEquals(Abi.call("disputeOp(uint256," + STATE + "," + STEP + ",uint64,bytes,bytes32,uint64,bytes32[],uint64)", u256(4), sh,
+                stepHand(STEP_VALUE), u64(7), bytes(raw(6, 90)), b32(h(50)), u64(64), b32s(List.of(h(51), h(52))), u64(33)),
+                encoded(g.disputeOp(id, st, STEP_VALUE.toBinding(), BigInteger.valueOf(7), raw(6, 90), h(50), BigInteger.valueOf(64),
+                        List.of(h(51), h(52)), BigInteger.valueOf(33))));
+        assertArrayEquals(Abi.call("postElementChain(uint256," + STATE + ",bytes32,uint64,bytes,bytes32[],bytes,bytes32[])", u256(4), sh, b32(h(60)),
+                u64(16), bytes(raw(7, 64)), b32s(List.of(h(61))), bytes(raw(8, 12)), b32s(List.of(h(62), h(63)))),
+                encoded(g.postElementChain(id, st, h(60), BigInteger.valueOf(16), raw(7, 64), List.of(h(61)), raw(8, 12), List.of(h(62), h(63)))));
+        assertArrayEquals(Abi.call("claimRecord(uint256," + STATE + "," + STEP + "," + OP_ENTRY + ",bytes32,bytes32[])", u256(4), sh,
+                stepHand(STEP_VALUE), opEntryHand(entry), b32(h(70)), b32s(List.of(h(71)))),
+                encoded(g.claimRecord(id, st, STEP_VALUE.toBinding(), entry.toBinding(), h(70), List.of(h(71)))));
+        assertArrayEquals(Abi.call("claimSource(uint256," + STATE + "," + STEP + "," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")", u256(4), sh,
+                stepHand(STEP_VALUE), opEntryHand(entry), bytes(raw(9, 40)), b32s(List.of(h(72))), leafHand(leaf)),
+                encoded(g.claimSource(id, st, STEP_VALUE.toBinding(), entry.toBinding(), raw(9, 40), List.of(h(72)), leaf.toBinding())));
+        assertArrayEquals(Abi.call("claimModel(uint256," + STATE + "," + LEAF + "," + LEAF + ")", u256(4), sh, leafHand(leaf), leafHand(other)),
+                encoded(g.claimModel(id, st, leaf.toBinding(), other.toBinding())));
+        assertArrayEquals(Abi.call("timeout(uint256," + STATE + ")", u256(4), sh), encoded(g.timeout(id, st)));
+    }
+
     @Test
     void marketAndRulesEncodeAsTheHandWrittenSignatures() {
         TaskMarket m = TaskMarket.load(B, null, OFFLINE, ChainTransactionManager.GAS);
