@@ -29,7 +29,9 @@ import org.web3j.abi.datatypes.DynamicStruct;
 import org.web3j.abi.datatypes.StaticStruct;
 import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.generated.Uint32;
+import org.web3j.abi.EventEncoder;
 import org.web3j.protocol.core.RemoteFunctionCall;
+import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.tx.Contract;
 import org.web3j.tx.TransactionManager;
@@ -541,9 +543,10 @@ public final class Verity {
     /** Posts a task; returns its id (read from the TaskPosted event). */
     public long post(String submitter, PostParams spec) {
         Receipt r = send(submitter, "TaskMarket.post", marketAs(submitter).post(spec.toBinding()));
-        String topic = Abi.eventTopic("TaskPosted(uint256,address,bytes32,uint64,uint128,uint256,uint64)");
         for (Receipt.Log l : r.logs()) {
-            if (l.address().equalsIgnoreCase(market) && topic.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
+            if (l.address().equalsIgnoreCase(market) && EV_TASK_POSTED.equals(l.topic0())) {
+                return TaskMarket.getTaskPostedEventFromLog(web3Log(l)).taskId.longValueExact();
+            }
         }
         throw new IllegalStateException("post emitted no TaskPosted event");
     }
@@ -627,12 +630,11 @@ public final class Verity {
     /** The jackpots paid for forced errors caught in {@code taskId}'s seats. */
     public List<JackpotPaid> jackpotsPaid(long taskId) {
         List<JackpotPaid> out = new ArrayList<>();
-        String topic = Abi.eventTopic("JackpotPaid(uint256,uint256,address,uint256)");
         for (Receipt.Log l : chain.logsWithTopic1(market, Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(taskId), 64), deployBlock,
                 chain.blockNumber())) {
-            if (!topic.equalsIgnoreCase(l.topic0())) continue;
-            String verifier = ("0x" + l.topics().get(2).substring(26)).toLowerCase(java.util.Locale.ROOT);
-            out.add(new JackpotPaid(taskId, Abi.wordLong(l.data(), 0), verifier, Abi.word(l.data(), 1)));
+            if (!EV_JACKPOT_PAID.equalsIgnoreCase(l.topic0())) continue;
+            var e = TaskMarket.getJackpotPaidEventFromLog(web3Log(l));
+            out.add(new JackpotPaid(taskId, e.index.longValueExact(), e.verifier.toLowerCase(java.util.Locale.ROOT), e.amount));
         }
         return out;
     }
@@ -708,7 +710,7 @@ public final class Verity {
     /** The segment a dispute is about (from its DisputeOpened event). */
     public long disputeSegment(long disputeId) {
         for (Receipt.Log l : disputeLogs(disputeId)) {
-            if (EV_OPENED.equals(l.topic0())) return Abi.wordLong(l.data(), 1);
+            if (EV_OPENED.equals(l.topic0())) return DisputeGame.getDisputeOpenedEventFromLog(web3Log(l)).segment.longValueExact();
         }
         throw new IllegalArgumentException("no dispute " + disputeId);
     }
@@ -730,21 +732,36 @@ public final class Verity {
         }
     }
 
-    private static final String EV_OPENED = Abi.eventTopic("DisputeOpened(uint256,uint256,address,address,uint64,uint64)");
-    private static final String EV_PARAMS = Abi.eventTopic("DisputeParams(uint256,uint128,uint64,uint64,uint64,bytes32,bytes32,bytes32,uint64)");
-    private static final String EV_SEGMENT = Abi.eventTopic("SegmentRootPosted(uint256,bytes32,uint64,bytes32,bytes32,bytes32[],bytes32[])");
-    private static final String EV_STEP = Abi.eventTopic("StepDisputed(uint256,uint64,bytes32,bytes32,bytes32)");
-    private static final String EV_OP = Abi.eventTopic("OpDisputed(uint256,uint64,uint64,bytes32,uint64,bytes32,uint64)");
-    private static final String EV_CHAIN = Abi.eventTopic("ElementChainPosted(uint256,bytes32,uint64,uint32,uint64)");
-    private static final String EV_OT_DEMANDED = Abi.eventTopic("OpTraceDemanded(uint256,uint64,uint64)");
-    private static final String EV_OT_POSTED = Abi.eventTopic("OpTracePosted(uint256,uint64,bytes32[],bytes32[],uint64[])");
-    private static final String EV_CHAIN_DEMANDED = Abi.eventTopic("ChainDemanded(uint256,uint64)");
-    private static final String EV_CHAIN_POSTED = Abi.eventTopic("ChainPosted(uint256,uint64,bytes[])");
-    private static final String EV_PAGE_DEMANDED = Abi.eventTopic("ChainPageDemanded(uint256,uint64,uint64)");
-    private static final String EV_PAGE_POSTED = Abi.eventTopic("ChainPagePosted(uint256,uint64,uint64,bytes[])");
-    private static final String EV_STATE_DEMANDED = Abi.eventTopic("StateDemanded(uint256,uint8,bytes32,uint64)");
-    private static final String EV_STATE_POSTED = Abi.eventTopic("StatePosted(uint256,uint8,uint64,bytes[])");
-    private static final String EV_RESOLVED = Abi.eventTopic("DisputeResolved(uint256,uint256,bool,uint256,uint256)");
+    // topic0 of DisputeGame's events, from the generated wrapper's Event definitions
+    private static final String EV_OPENED = EventEncoder.encode(DisputeGame.DISPUTEOPENED_EVENT);
+    private static final String EV_PARAMS = EventEncoder.encode(DisputeGame.DISPUTEPARAMS_EVENT);
+    private static final String EV_SEGMENT = EventEncoder.encode(DisputeGame.SEGMENTROOTPOSTED_EVENT);
+    private static final String EV_STEP = EventEncoder.encode(DisputeGame.STEPDISPUTED_EVENT);
+    private static final String EV_OP = EventEncoder.encode(DisputeGame.OPDISPUTED_EVENT);
+    private static final String EV_CHAIN = EventEncoder.encode(DisputeGame.ELEMENTCHAINPOSTED_EVENT);
+    private static final String EV_OT_DEMANDED = EventEncoder.encode(DisputeGame.OPTRACEDEMANDED_EVENT);
+    private static final String EV_OT_POSTED = EventEncoder.encode(DisputeGame.OPTRACEPOSTED_EVENT);
+    private static final String EV_CHAIN_DEMANDED = EventEncoder.encode(DisputeGame.CHAINDEMANDED_EVENT);
+    private static final String EV_CHAIN_POSTED = EventEncoder.encode(DisputeGame.CHAINPOSTED_EVENT);
+    private static final String EV_PAGE_DEMANDED = EventEncoder.encode(DisputeGame.CHAINPAGEDEMANDED_EVENT);
+    private static final String EV_PAGE_POSTED = EventEncoder.encode(DisputeGame.CHAINPAGEPOSTED_EVENT);
+    private static final String EV_STATE_DEMANDED = EventEncoder.encode(DisputeGame.STATEDEMANDED_EVENT);
+    private static final String EV_STATE_POSTED = EventEncoder.encode(DisputeGame.STATEPOSTED_EVENT);
+    private static final String EV_RESOLVED = EventEncoder.encode(DisputeGame.DISPUTERESOLVED_EVENT);
+    private static final String EV_TASK_POSTED = EventEncoder.encode(TaskMarket.TASKPOSTED_EVENT);
+    private static final String EV_JACKPOT_PAID = EventEncoder.encode(TaskMarket.JACKPOTPAID_EVENT);
+    private static final String EV_MODEL_REGISTERED = EventEncoder.encode(ModelRegistry.MODELREGISTERED_EVENT);
+
+    /** A chain's log as web3j's, for the generated wrappers' {@code get...EventFromLog} decoders. */
+    private static Log web3Log(Receipt.Log l) {
+        Log w = new Log();
+        w.setAddress(l.address());
+        w.setTopics(l.topics());
+        w.setData(Numeric.toHexString(l.data()));
+        w.setTransactionHash(l.txHash());
+        w.setBlockNumber(Numeric.encodeQuantity(BigInteger.valueOf(l.blockNumber())));
+        return w;
+    }
 
     private List<Receipt.Log> disputeLogs(long disputeId) {
         return chain.logsWithTopic1(game, Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(disputeId), 64), deployBlock,
@@ -762,78 +779,85 @@ public final class Verity {
         BigInteger stake = BigInteger.ZERO;
         byte[] z = new byte[32];
         byte[] graphRoot = z, datasetRoot = z, traceRoot = z, h0 = z, h1 = z, opTraceRoot = z, graphLeafHash = z, outputRoot = z;
-        for (Receipt.Log l : disputeLogs(disputeId)) {
-            byte[] w = l.data();
-            String t = l.topic0();
+        for (Receipt.Log rl : disputeLogs(disputeId)) {
+            Log l = web3Log(rl);
+            String t = rl.topic0();
             if (EV_OPENED.equals(t)) {
-                taskId = new BigInteger(l.topics().get(2).substring(2), 16).longValueExact();
-                challenger = "0x" + l.topics().get(3).substring(l.topics().get(3).length() - 40);
-                defender = Abi.wordAddress(w, 0);
-                segment = Abi.wordLong(w, 1);
-                deadline = Abi.wordLong(w, 2);
+                var e = DisputeGame.getDisputeOpenedEventFromLog(l);
+                taskId = e.taskId.longValueExact();
+                challenger = e.challenger;
+                defender = e.defender;
+                segment = e.segment.longValueExact();
+                deadline = e.deadline.longValueExact();
                 round = 2;
             } else if (EV_PARAMS.equals(t)) {
-                stake = Abi.word(w, 0);
-                graphOps = Abi.wordLong(w, 1);
-                s0 = Abi.wordLong(w, 2);
-                s1 = Abi.wordLong(w, 3);
-                graphRoot = Abi.wordBytes(w, 4);
-                datasetRoot = Abi.wordBytes(w, 5);
-                traceRoot = Abi.wordBytes(w, 6);
-                traceLeaves = Abi.wordLong(w, 7);
+                var e = DisputeGame.getDisputeParamsEventFromLog(l);
+                stake = e.solverStake;
+                graphOps = e.graphOps.longValueExact();
+                s0 = e.segStartStep.longValueExact();
+                s1 = e.segEndStep.longValueExact();
+                graphRoot = e.graphRoot;
+                datasetRoot = e.datasetRoot;
+                traceRoot = e.traceRoot;
+                traceLeaves = e.traceLeaves.longValueExact();
             } else if (EV_SEGMENT.equals(t)) {
-                opTraceRoot = Abi.wordBytes(w, 0); // the segment root, until round 3 names the step
-                deadline = Abi.wordLong(w, 1);
-                h0 = Abi.wordBytes(w, 2);
-                h1 = Abi.wordBytes(w, 3);
+                var e = DisputeGame.getSegmentRootPostedEventFromLog(l);
+                opTraceRoot = e.segmentRoot; // the segment root, until round 3 names the step
+                deadline = e.deadline.longValueExact();
+                h0 = e.startState;
+                h1 = e.endState;
                 round = 3;
             } else if (EV_STEP.equals(t)) {
                 // round 3 names the step and what is wrong in it in one move: OpDisputed (or the ruling) follows
-                step = Abi.wordLong(w, 0);
-                h0 = Abi.wordBytes(w, 1);
-                h1 = Abi.wordBytes(w, 2);
-                opTraceRoot = Abi.wordBytes(w, 3);
+                var e = DisputeGame.getStepDisputedEventFromLog(l);
+                step = e.step.longValueExact();
+                h0 = e.preState;
+                h1 = e.postState;
+                opTraceRoot = e.opTraceRoot;
             } else if (EV_OP.equals(t)) {
-                opIndex = Abi.wordLong(w, 0);
-                element = Abi.wordLong(w, 1);
-                outputRoot = Abi.wordBytes(w, 2);
-                outputElems = Abi.wordLong(w, 3);
-                graphLeafHash = Abi.wordBytes(w, 4);
-                deadline = Abi.wordLong(w, 5);
+                var e = DisputeGame.getOpDisputedEventFromLog(l);
+                opIndex = e.opIndex.longValueExact();
+                element = e.element.longValueExact();
+                outputRoot = e.outputRoot;
+                outputElems = e.outputElems.longValueExact();
+                graphLeafHash = e.graphLeafHash;
+                deadline = e.deadline.longValueExact();
                 round = 4;
             } else if (EV_CHAIN.equals(t)) {
-                outputRoot = Abi.wordBytes(w, 0);
-                links = Abi.wordLong(w, 1);
-                value = Abi.wordLong(w, 2);
-                deadline = Abi.wordLong(w, 3);
+                var e = DisputeGame.getElementChainPostedEventFromLog(l);
+                outputRoot = e.chainRoot;
+                links = e.chainLength.longValueExact();
+                value = e.value.longValueExact();
+                deadline = e.deadline.longValueExact();
                 round = 5;
             } else if (EV_OT_DEMANDED.equals(t)) {
                 demand |= 1;
-                deadline = Abi.wordLong(w, 1);
+                deadline = DisputeGame.getOpTraceDemandedEventFromLog(l).deadline.longValueExact();
             } else if (EV_CHAIN_DEMANDED.equals(t)) {
                 demand |= 2;
-                deadline = Abi.wordLong(w, 0);
+                deadline = DisputeGame.getChainDemandedEventFromLog(l).deadline.longValueExact();
             } else if (EV_OT_POSTED.equals(t)) {
                 demand &= ~3;
-                deadline = Abi.wordLong(w, 0);
+                deadline = DisputeGame.getOpTracePostedEventFromLog(l).deadline.longValueExact();
             } else if (EV_CHAIN_POSTED.equals(t)) {
                 demand = (demand & ~3) | 4;
-                deadline = Abi.wordLong(w, 0);
+                deadline = DisputeGame.getChainPostedEventFromLog(l).deadline.longValueExact();
             } else if (EV_PAGE_DEMANDED.equals(t)) {
                 demand |= 2;
-                deadline = Abi.wordLong(w, 1);
+                deadline = DisputeGame.getChainPageDemandedEventFromLog(l).deadline.longValueExact();
             } else if (EV_PAGE_POSTED.equals(t)) {
                 demand &= ~3;
-                deadline = Abi.wordLong(w, 1);
+                deadline = DisputeGame.getChainPagePostedEventFromLog(l).deadline.longValueExact();
             } else if (EV_STATE_DEMANDED.equals(t)) {
-                int which = (int) Abi.wordLong(w, 0);
+                var e = DisputeGame.getStateDemandedEventFromLog(l);
+                int which = e.which.intValueExact();
                 demand = (demand & ~(3 | 0xC0)) | 3 | (which << 6) | (8 << which); // DisputeGame.DEMAND_STATE, its root, opened
-                deadline = Abi.wordLong(w, 2);
+                deadline = e.deadline.longValueExact();
             } else if (EV_STATE_POSTED.equals(t)) {
                 demand &= ~(3 | 0xC0);
-                deadline = Abi.wordLong(w, 1);
+                deadline = DisputeGame.getStatePostedEventFromLog(l).deadline.longValueExact();
             } else if (EV_RESOLVED.equals(t)) {
-                won = Abi.wordBool(w, 0);
+                won = DisputeGame.getDisputeResolvedEventFromLog(l).challengerWon;
                 round = 0;
             }
         }
@@ -850,7 +874,9 @@ public final class Verity {
     public long openDispute(String challenger, long taskId, long segment) {
         Receipt rc = send(challenger, "DisputeGame.open (round 1)", gameAs(challenger).open(big(taskId), big(segment)));
         for (Receipt.Log l : rc.logs()) {
-            if (l.address().equalsIgnoreCase(game) && EV_OPENED.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
+            if (l.address().equalsIgnoreCase(game) && EV_OPENED.equals(l.topic0())) {
+                return DisputeGame.getDisputeOpenedEventFromLog(web3Log(l)).disputeId.longValueExact();
+            }
         }
         throw new IllegalStateException("open emitted no DisputeOpened event");
     }
@@ -868,20 +894,10 @@ public final class Verity {
     public java.util.Optional<PostedSegment> postedSegment(long disputeId) {
         for (Receipt.Log l : disputeLogs(disputeId)) {
             if (!EV_SEGMENT.equals(l.topic0())) continue;
-            byte[] w = l.data();
-            return java.util.Optional.of(new PostedSegment(Abi.wordBytes(w, 0), Abi.wordBytes(w, 2), Abi.wordBytes(w, 3), words(w, 4),
-                    words(w, 5)));
+            var e = DisputeGame.getSegmentRootPostedEventFromLog(web3Log(l));
+            return java.util.Optional.of(new PostedSegment(e.segmentRoot, e.startState, e.endState, e.stateRoots, e.opTraceRoots));
         }
         return java.util.Optional.empty();
-    }
-
-    /** The bytes32[] whose ABI offset is in word {@code head} of {@code w}. */
-    private static List<byte[]> words(byte[] w, int head) {
-        int base = Abi.word(w, head).intValueExact() / 32;
-        int n = Abi.word(w, base).intValueExact();
-        List<byte[]> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) out.add(Abi.wordBytes(w, base + 1 + i));
-        return out;
     }
 
     /** Round 3 without the step's op trace: names the step and demands its entries from the solver. */
@@ -910,10 +926,10 @@ public final class Verity {
     public java.util.Optional<OpTraceEntries> postedOpTrace(long id) {
         for (Receipt.Log l : disputeLogs(id)) {
             if (!EV_OT_POSTED.equals(l.topic0())) continue;
-            byte[] w = l.data();
+            var e = DisputeGame.getOpTracePostedEventFromLog(web3Log(l));
             List<Long> elems = new ArrayList<>();
-            for (byte[] x : words(w, 3)) elems.add(new BigInteger(1, x).longValueExact());
-            return java.util.Optional.of(new OpTraceEntries(words(w, 1), words(w, 2), elems));
+            for (BigInteger x : e.outputElems) elems.add(x.longValueExact());
+            return java.util.Optional.of(new OpTraceEntries(e.graphLeaves, e.outputRoots, elems));
         }
         return java.util.Optional.empty();
     }
@@ -950,22 +966,11 @@ public final class Verity {
     /** The records the solver opened on chain in dispute {@code id} for state {@code which}, if it did. */
     public java.util.Optional<List<byte[]>> postedState(long id, int which) {
         for (Receipt.Log l : disputeLogs(id)) {
-            if (!EV_STATE_POSTED.equals(l.topic0()) || Abi.wordLong(l.data(), 0) != which) continue;
-            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 2).intValueExact() / 32));
+            if (!EV_STATE_POSTED.equals(l.topic0())) continue;
+            var e = DisputeGame.getStatePostedEventFromLog(web3Log(l));
+            if (e.which.longValueExact() == which) return java.util.Optional.of(e.records);
         }
         return java.util.Optional.empty();
-    }
-
-    /** A {@code bytes[]} whose head is at word {@code base} of ABI-encoded {@code w}. */
-    private static List<byte[]> bytesArray(byte[] w, int base) {
-        int n = Abi.word(w, base).intValueExact();
-        List<byte[]> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            int at = base + 1 + Abi.word(w, base + 1 + i).intValueExact() / 32;
-            int len = Abi.word(w, at).intValueExact();
-            out.add(java.util.Arrays.copyOfRange(w, 32 * (at + 1), 32 * (at + 1) + len));
-        }
-        return out;
     }
 
     /** DisputeGame.PAGE_HEIGHT: a long chain opens in pages of 2^12 leaves. */
@@ -989,8 +994,9 @@ public final class Verity {
     /** The leaves of page {@code page} of the chain the solver opened on chain in dispute {@code id}, if it did. */
     public java.util.Optional<List<byte[]>> postedChainPage(long id, long page) {
         for (Receipt.Log l : disputeLogs(id)) {
-            if (!EV_PAGE_POSTED.equals(l.topic0()) || Abi.wordLong(l.data(), 0) != page) continue;
-            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 2).intValueExact() / 32));
+            if (!EV_PAGE_POSTED.equals(l.topic0())) continue;
+            var e = DisputeGame.getChainPagePostedEventFromLog(web3Log(l));
+            if (e.page.longValueExact() == page) return java.util.Optional.of(e.leaves);
         }
         return java.util.Optional.empty();
     }
@@ -998,8 +1004,7 @@ public final class Verity {
     /** The chain leaves the solver opened on chain in dispute {@code id}, if it did. */
     public java.util.Optional<List<byte[]>> postedChain(long id) {
         for (Receipt.Log l : disputeLogs(id)) {
-            if (!EV_CHAIN_POSTED.equals(l.topic0())) continue;
-            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 1).intValueExact() / 32));
+            if (EV_CHAIN_POSTED.equals(l.topic0())) return java.util.Optional.of(DisputeGame.getChainPostedEventFromLog(web3Log(l)).leaves);
         }
         return java.util.Optional.empty();
     }
@@ -1009,7 +1014,7 @@ public final class Verity {
         List<Long> out = new ArrayList<>();
         String topic = Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(taskId), 64);
         for (Receipt.Log l : chain.logs(game, EV_OPENED, deployBlock, chain.blockNumber())) {
-            if (l.topics().get(2).equalsIgnoreCase(topic)) out.add(new BigInteger(l.topics().get(1).substring(2), 16).longValueExact());
+            if (l.topics().get(2).equalsIgnoreCase(topic)) out.add(DisputeGame.getDisputeOpenedEventFromLog(web3Log(l)).disputeId.longValueExact());
         }
         return out;
     }
@@ -1265,13 +1270,11 @@ public final class Verity {
      */
     public List<ModelEntry> models() {
         List<ModelEntry> out = new ArrayList<>();
-        String topic = Abi.eventTopic("ModelRegistered(bytes32,uint256,bytes32,bytes32,bytes32,address)");
         // a root registers again when an earlier-posted task that produced it settles later (ModelRegistry): list it once
         java.util.Set<String> seen = new java.util.HashSet<>();
-        for (Receipt.Log l : chain.logs(registry, topic, deployBlock, chain.blockNumber())) {
-            if (seen.add(l.topics().get(1).toLowerCase(java.util.Locale.ROOT))) {
-                model(org.web3j.utils.Numeric.hexStringToByteArray(l.topics().get(1))).ifPresent(out::add);
-            }
+        for (Receipt.Log l : chain.logs(registry, EV_MODEL_REGISTERED, deployBlock, chain.blockNumber())) {
+            byte[] root = ModelRegistry.getModelRegisteredEventFromLog(web3Log(l)).modelRoot;
+            if (seen.add(Numeric.toHexString(root))) model(root).ifPresent(out::add);
         }
         return out;
     }
