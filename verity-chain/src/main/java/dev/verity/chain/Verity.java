@@ -277,26 +277,42 @@ public final class Verity {
         check(Artifacts.runtimeMatches(contract, chain.code(address)), address + " does not hold " + contract + "'s code");
     }
 
+    /** An address getter of a contract without a generated wrapper (the referees, the governor). */
     private String addressAt(String contract, String getter) {
         return Abi.wordAddress(view(contract, getter + "()"), 0).toLowerCase(java.util.Locale.ROOT);
     }
 
+    private static String address(RemoteFunctionCall<String> getter) {
+        return call(getter).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A link of the deployment: {@code getter} of the contract at {@code at} must return {@code want}. */
+    private record Wiring(String at, String getter, RemoteFunctionCall<String> read, String want) {}
+
     /** Every contract points at the others of the deployment, is wired, and the game's structure referee is Verity's. */
     private static void checkWiring(Verity v, Deployment d) {
-        String[][] links = {
-            {d.market(), "disputeGame", d.game()}, {d.market(), "token", d.token()}, {d.market(), "staking", d.staking()},
-            {d.market(), "registry", d.registry()}, {d.market(), "treasury", d.treasury()}, {d.market(), "params", d.params()},
-            {d.game(), "market", d.market()}, {d.game(), "referee", d.referee()}, {d.game(), "token", d.token()},
-            {d.game(), "staking", d.staking()}, {d.staking(), "market", d.market()}, {d.staking(), "disputeGame", d.game()},
-            {d.staking(), "token", d.token()}, {d.staking(), "treasury", d.treasury()}, {d.registry(), "market", d.market()}};
-        for (String[] l : links) {
-            check(v.addressAt(l[0], l[1]).equals(l[2]), l[0] + "." + l[1] + "() is " + v.addressAt(l[0], l[1]) + ", the deployment says " + l[2]);
+        TaskMarket m = v.marketAs(v.deployer);
+        DisputeGame g = v.gameAs(v.deployer);
+        Staking s = v.stakingAs(v.deployer);
+        ModelRegistry r = v.registryAs(v.deployer);
+        List<Wiring> links = List.of(new Wiring(d.market(), "disputeGame", m.disputeGame(), d.game()), new Wiring(d.market(), "token", m.token(), d.token()),
+                new Wiring(d.market(), "staking", m.staking(), d.staking()), new Wiring(d.market(), "registry", m.registry(), d.registry()),
+                new Wiring(d.market(), "treasury", m.treasury(), d.treasury()), new Wiring(d.market(), "params", m.params(), d.params()),
+                new Wiring(d.game(), "market", g.market(), d.market()), new Wiring(d.game(), "referee", g.referee(), d.referee()),
+                new Wiring(d.game(), "token", g.token(), d.token()), new Wiring(d.game(), "staking", g.staking(), d.staking()),
+                new Wiring(d.staking(), "market", s.market(), d.market()), new Wiring(d.staking(), "disputeGame", s.disputeGame(), d.game()),
+                new Wiring(d.staking(), "token", s.token(), d.token()), new Wiring(d.staking(), "treasury", s.treasury(), d.treasury()),
+                new Wiring(d.registry(), "market", r.market(), d.market()));
+        for (Wiring l : links) {
+            String got = address(l.read());
+            check(got.equals(l.want()), l.at() + "." + l.getter() + "() is " + got + ", the deployment says " + l.want());
         }
-        for (String c : List.of(d.market(), d.game(), d.staking(), d.registry())) {
-            check(Abi.wordBool(v.view(c, "wired()"), 0), c + " is not wired yet");
-        }
-        checkCode(v.chain, v.addressAt(d.market(), "initReferee"), "InitReferee");
-        String structure = v.addressAt(d.game(), "structureReferee");
+        check(call(m.wired()), d.market() + " is not wired yet");
+        check(call(g.wired()), d.game() + " is not wired yet");
+        check(call(s.wired()), d.staking() + " is not wired yet");
+        check(call(r.wired()), d.registry() + " is not wired yet");
+        checkCode(v.chain, address(m.initReferee()), "InitReferee");
+        String structure = address(g.structureReferee());
         checkCode(v.chain, structure, "StructureReferee");
         String linkStructure = v.addressAt(structure, "structure");
         checkCode(v.chain, linkStructure, "LinkStructure");
@@ -312,8 +328,8 @@ public final class Verity {
     private static void checkGovernance(Verity v, Deployment d) {
         check(v.addressAt(d.governor(), "token").equals(d.token()), "governor " + d.governor() + " votes with another token");
         check(v.addressAt(d.governor(), "timelock").equals(d.timelock()), "governor " + d.governor() + " executes through another timelock");
-        check(v.addressAt(d.params(), "owner").equals(d.timelock()), "ProtocolParams " + d.params() + " is owned by "
-                + v.addressAt(d.params(), "owner") + ", not the timelock " + d.timelock());
+        String owner = address(v.paramsAs(v.deployer).owner());
+        check(owner.equals(d.timelock()), "ProtocolParams " + d.params() + " is owned by " + owner + ", not the timelock " + d.timelock());
         Governance gov = new Governance(v);
         check(gov.hasRole(Governance.PROPOSER_ROLE, d.governor()), "the timelock does not take proposals from the governor");
         check(!gov.hasRole(Governance.DEFAULT_ADMIN_ROLE, d.deployer()) && !gov.hasRole(Governance.PROPOSER_ROLE, d.deployer()),
