@@ -1,12 +1,7 @@
 package dev.verity.chain;
 
-import static dev.verity.chain.Abi.b32;
-import static dev.verity.chain.Abi.u128;
-import static dev.verity.chain.Abi.u32;
-import static dev.verity.chain.Abi.u64;
-
+import dev.verity.chain.bindings.TaskMarket;
 import java.math.BigInteger;
-import org.web3j.abi.datatypes.StaticStruct;
 
 /**
  * TaskMarket.PostParams: what a submitter posts (docs/architecture.md, one task end to end, step 1). {@code initRoot} is the state root of
@@ -17,13 +12,12 @@ public record PostParams(byte[] specHash, byte[] datasetRoot, byte[] graphRoot, 
         long totalSteps, long checkpointInterval, long workUnits, BigInteger maxPricePerUnit, BigInteger replayFee, BigInteger solverStake,
         int numVerifiers, long bidWindow, long commitWindow, long revealWindow, long verifyWindow) {
 
-    public static final String TUPLE =
-            "(bytes32,bytes32,bytes32,bytes32,bytes32,bytes32,uint64,uint64,uint64,uint64,uint128,uint128,uint128,uint32,uint64,uint64,uint64,uint64)";
-
-    StaticStruct toAbi() {
-        return Abi.tuple(b32(specHash), b32(datasetRoot), b32(graphRoot), b32(parentModel), b32(initRoot), b32(seedCommit), u64(graphOps), u64(totalSteps),
-                u64(checkpointInterval), u64(workUnits), u128(maxPricePerUnit), u128(replayFee), u128(solverStake), u32(numVerifiers),
-                u64(bidWindow), u64(commitWindow), u64(revealWindow), u64(verifyWindow));
+    /** As the generated TaskMarket wrapper's struct (TaskMarket.PostParams). */
+    TaskMarket.PostParams toBinding() {
+        return new TaskMarket.PostParams(specHash, datasetRoot, graphRoot, parentModel, initRoot, seedCommit, BigInteger.valueOf(graphOps),
+                BigInteger.valueOf(totalSteps), BigInteger.valueOf(checkpointInterval), BigInteger.valueOf(workUnits), maxPricePerUnit, replayFee,
+                solverStake, BigInteger.valueOf(numVerifiers), BigInteger.valueOf(bidWindow), BigInteger.valueOf(commitWindow),
+                BigInteger.valueOf(revealWindow), BigInteger.valueOf(verifyWindow));
     }
 
     /** A builder starting from this spec's values. */

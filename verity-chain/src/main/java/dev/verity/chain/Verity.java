@@ -5,31 +5,44 @@ import static dev.verity.chain.Abi.b32;
 import static dev.verity.chain.Abi.b32s;
 import static dev.verity.chain.Abi.bool;
 import static dev.verity.chain.Abi.bytes;
-import static dev.verity.chain.Abi.u128;
-import static dev.verity.chain.Abi.u16;
 import static dev.verity.chain.Abi.u256;
 import static dev.verity.chain.Abi.u32;
 import static dev.verity.chain.Abi.u64;
 import static dev.verity.chain.Abi.u8;
 
+import dev.verity.chain.bindings.DisputeGame;
+import dev.verity.chain.bindings.ModelRegistry;
+import dev.verity.chain.bindings.ProtocolParams;
+import dev.verity.chain.bindings.Staking;
+import dev.verity.chain.bindings.TaskMarket;
+import dev.verity.chain.bindings.VerityToken;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.web3j.abi.EventEncoder;
 import org.web3j.abi.datatypes.DynamicArray;
-import org.web3j.abi.datatypes.DynamicBytes;
 import org.web3j.abi.datatypes.DynamicStruct;
 import org.web3j.abi.datatypes.StaticStruct;
 import org.web3j.abi.datatypes.Type;
-import org.web3j.abi.datatypes.generated.Bytes32;
 import org.web3j.abi.datatypes.generated.Uint32;
+import org.web3j.protocol.core.RemoteFunctionCall;
+import org.web3j.protocol.core.methods.response.Log;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.tx.Contract;
+import org.web3j.tx.TransactionManager;
 import org.web3j.utils.Numeric;
 
 /**
- * Typed bindings for a deployed set of Verity contracts (hand-written over web3j's ABI encoder).
- * Every transaction goes through {@link #tx}, which records its gas under "Contract.function" so a
- * gas table can be printed for any run.
+ * Typed bindings for a deployed set of Verity contracts, over the wrappers web3j's code generator writes from the committed
+ * ABIs ({@code dev.verity.chain.bindings}, kept current by BindingsTest), which send through this chain with a
+ * {@link ChainTransactionManager} per account. Every transaction records its gas under a label ("Contract.function",
+ * with the dispute round) so a gas table can be printed for any run; {@link #tx} and {@link #view} remain for calls by
+ * signature (the attack library's malformed calls, generic getters).
  */
 public final class Verity {
 
@@ -211,10 +224,10 @@ public final class Verity {
         Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, params, governor, timelock,
                 deployBlock);
         deployGas.forEach((k, g) -> v.gas.computeIfAbsent("deploy " + k, x -> new ArrayList<>()).add(g));
-        v.tx(deployer, staking, "Staking.wire", "wire(address,address)", addr(market), addr(game));
-        v.tx(deployer, registry, "ModelRegistry.wire", "wire(address)", addr(market));
-        v.tx(deployer, market, "TaskMarket.wire", "wire(address)", addr(game));
-        v.tx(deployer, game, "DisputeGame.wire", "wire(address)", addr(market));
+        v.send(deployer, "Staking.wire", v.stakingAs(deployer).wire(market, game));
+        v.send(deployer, "ModelRegistry.wire", v.registryAs(deployer).wire(market));
+        v.send(deployer, "TaskMarket.wire", v.marketAs(deployer).wire(game));
+        v.send(deployer, "DisputeGame.wire", v.gameAs(deployer).wire(market));
         return v;
     }
 
@@ -244,9 +257,9 @@ public final class Verity {
             checkCode(chain, d.referee(), d.refereeContract());
             checkWiring(v, d);
             checkGovernance(v, d);
-            check(Abi.word(v.view(d.game(), "challengeBond()"), 0).equals(d.challengeBond()), "game " + d.game() + " has another bond");
-            check(Abi.wordLong(v.view(d.game(), "roundTimeout()"), 0) == d.roundTimeout(), "game has another round timeout");
-            check(Abi.wordLong(v.view(d.staking(), "unbondingDelay()"), 0) == d.unbondingDelay(), "staking has another unbonding delay");
+            check(call(v.gameAs(v.deployer).challengeBond()).equals(d.challengeBond()), "game " + d.game() + " has another bond");
+            check(call(v.gameAs(v.deployer).roundTimeout()).longValueExact() == d.roundTimeout(), "game has another round timeout");
+            check(call(v.stakingAs(v.deployer).unbondingDelay()).longValueExact() == d.unbondingDelay(), "staking has another unbonding delay");
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("deployment does not match the contracts on this chain: " + e.getMessage(), e);
         }
@@ -264,26 +277,42 @@ public final class Verity {
         check(Artifacts.runtimeMatches(contract, chain.code(address)), address + " does not hold " + contract + "'s code");
     }
 
+    /** An address getter of a contract without a generated wrapper (the referees, the governor). */
     private String addressAt(String contract, String getter) {
         return Abi.wordAddress(view(contract, getter + "()"), 0).toLowerCase(java.util.Locale.ROOT);
     }
 
+    private static String address(RemoteFunctionCall<String> getter) {
+        return call(getter).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A link of the deployment: {@code getter} of the contract at {@code at} must return {@code want}. */
+    private record Wiring(String at, String getter, RemoteFunctionCall<String> read, String want) {}
+
     /** Every contract points at the others of the deployment, is wired, and the game's structure referee is Verity's. */
     private static void checkWiring(Verity v, Deployment d) {
-        String[][] links = {
-            {d.market(), "disputeGame", d.game()}, {d.market(), "token", d.token()}, {d.market(), "staking", d.staking()},
-            {d.market(), "registry", d.registry()}, {d.market(), "treasury", d.treasury()}, {d.market(), "params", d.params()},
-            {d.game(), "market", d.market()}, {d.game(), "referee", d.referee()}, {d.game(), "token", d.token()},
-            {d.game(), "staking", d.staking()}, {d.staking(), "market", d.market()}, {d.staking(), "disputeGame", d.game()},
-            {d.staking(), "token", d.token()}, {d.staking(), "treasury", d.treasury()}, {d.registry(), "market", d.market()}};
-        for (String[] l : links) {
-            check(v.addressAt(l[0], l[1]).equals(l[2]), l[0] + "." + l[1] + "() is " + v.addressAt(l[0], l[1]) + ", the deployment says " + l[2]);
+        TaskMarket m = v.marketAs(v.deployer);
+        DisputeGame g = v.gameAs(v.deployer);
+        Staking s = v.stakingAs(v.deployer);
+        ModelRegistry r = v.registryAs(v.deployer);
+        List<Wiring> links = List.of(new Wiring(d.market(), "disputeGame", m.disputeGame(), d.game()), new Wiring(d.market(), "token", m.token(), d.token()),
+                new Wiring(d.market(), "staking", m.staking(), d.staking()), new Wiring(d.market(), "registry", m.registry(), d.registry()),
+                new Wiring(d.market(), "treasury", m.treasury(), d.treasury()), new Wiring(d.market(), "params", m.params(), d.params()),
+                new Wiring(d.game(), "market", g.market(), d.market()), new Wiring(d.game(), "referee", g.referee(), d.referee()),
+                new Wiring(d.game(), "token", g.token(), d.token()), new Wiring(d.game(), "staking", g.staking(), d.staking()),
+                new Wiring(d.staking(), "market", s.market(), d.market()), new Wiring(d.staking(), "disputeGame", s.disputeGame(), d.game()),
+                new Wiring(d.staking(), "token", s.token(), d.token()), new Wiring(d.staking(), "treasury", s.treasury(), d.treasury()),
+                new Wiring(d.registry(), "market", r.market(), d.market()));
+        for (Wiring l : links) {
+            String got = address(l.read());
+            check(got.equals(l.want()), l.at() + "." + l.getter() + "() is " + got + ", the deployment says " + l.want());
         }
-        for (String c : List.of(d.market(), d.game(), d.staking(), d.registry())) {
-            check(Abi.wordBool(v.view(c, "wired()"), 0), c + " is not wired yet");
-        }
-        checkCode(v.chain, v.addressAt(d.market(), "initReferee"), "InitReferee");
-        String structure = v.addressAt(d.game(), "structureReferee");
+        check(call(m.wired()), d.market() + " is not wired yet");
+        check(call(g.wired()), d.game() + " is not wired yet");
+        check(call(s.wired()), d.staking() + " is not wired yet");
+        check(call(r.wired()), d.registry() + " is not wired yet");
+        checkCode(v.chain, address(m.initReferee()), "InitReferee");
+        String structure = address(g.structureReferee());
         checkCode(v.chain, structure, "StructureReferee");
         String linkStructure = v.addressAt(structure, "structure");
         checkCode(v.chain, linkStructure, "LinkStructure");
@@ -299,8 +328,8 @@ public final class Verity {
     private static void checkGovernance(Verity v, Deployment d) {
         check(v.addressAt(d.governor(), "token").equals(d.token()), "governor " + d.governor() + " votes with another token");
         check(v.addressAt(d.governor(), "timelock").equals(d.timelock()), "governor " + d.governor() + " executes through another timelock");
-        check(v.addressAt(d.params(), "owner").equals(d.timelock()), "ProtocolParams " + d.params() + " is owned by "
-                + v.addressAt(d.params(), "owner") + ", not the timelock " + d.timelock());
+        String owner = address(v.paramsAs(v.deployer).owner());
+        check(owner.equals(d.timelock()), "ProtocolParams " + d.params() + " is owned by " + owner + ", not the timelock " + d.timelock());
         Governance gov = new Governance(v);
         check(gov.hasRole(Governance.PROPOSER_ROLE, d.governor()), "the timelock does not take proposals from the governor");
         check(!gov.hasRole(Governance.DEFAULT_ADMIN_ROLE, d.deployer()) && !gov.hasRole(Governance.PROPOSER_ROLE, d.deployer()),
@@ -322,10 +351,26 @@ public final class Verity {
 
     // ------------------------------------------------------------------ plumbing
 
+    /** Sends {@code signature(args)} by hand (no wrapper: the attack library's malformed calls), recorded under {@code label}. */
     public Receipt tx(String from, String to, String label, String signature, Type<?>... args) {
+        byte[] data = Abi.call(signature, args);
+        return record(from, label, () -> chain.send(from, to, data));
+    }
+
+    /** Sends a generated wrapper's transaction (built on {@code from}'s wrapper, e.g. {@link #gameAs}), recorded under {@code label}. */
+    private Receipt send(String from, String label, RemoteFunctionCall<TransactionReceipt> call) {
+        return record(from, label, () -> manager(from).take(call(call)));
+    }
+
+    /** A wrapper's view or transaction, run: a revert throws {@link Chain.RevertException} with its decoded reason. */
+    private static <T> T call(RemoteFunctionCall<T> call) {
+        return ChainTransactionManager.run(call);
+    }
+
+    private Receipt record(String from, String label, Supplier<Receipt> send) {
         Receipt r;
         try {
-            r = chain.send(from, to, Abi.call(signature, args));
+            r = send.get();
         } catch (Chain.RevertException e) {
             // a reverted transaction is paid for too (the embedded chain mines it)
             if (e.receipt() != null) addSenderGas(from, e.receipt().gasUsed());
@@ -353,8 +398,50 @@ public final class Verity {
         }
     }
 
+    /** Calls {@code signature(args)} by hand from the deployer; returns the raw ABI-encoded result. */
     public byte[] view(String to, String signature, Type<?>... args) {
         return chain.call(deployer, to, Abi.call(signature, args));
+    }
+
+    private final Map<String, ChainTransactionManager> managers = new ConcurrentHashMap<>();
+    private final Map<String, Contract> wrappers = new ConcurrentHashMap<>();
+
+    private ChainTransactionManager manager(String from) {
+        return managers.computeIfAbsent(from.toLowerCase(java.util.Locale.ROOT), f -> new ChainTransactionManager(chain, f));
+    }
+
+    /** The generated wrapper of {@code contract} acting as {@code from} (views: the deployer), loaded once; no Web3j is needed. */
+    @SuppressWarnings("unchecked")
+    private <C extends Contract> C wrapper(String contract, String from, Function<TransactionManager, C> load) {
+        return (C) wrappers.computeIfAbsent(contract + "/" + from.toLowerCase(java.util.Locale.ROOT), k -> load.apply(manager(from)));
+    }
+
+    DisputeGame gameAs(String from) {
+        return wrapper("game", from, tm -> DisputeGame.load(game, null, tm, ChainTransactionManager.GAS));
+    }
+
+    TaskMarket marketAs(String from) {
+        return wrapper("market", from, tm -> TaskMarket.load(market, null, tm, ChainTransactionManager.GAS));
+    }
+
+    Staking stakingAs(String from) {
+        return wrapper("staking", from, tm -> Staking.load(staking, null, tm, ChainTransactionManager.GAS));
+    }
+
+    VerityToken tokenAs(String from) {
+        return wrapper("token", from, tm -> VerityToken.load(token, null, tm, ChainTransactionManager.GAS));
+    }
+
+    ModelRegistry registryAs(String from) {
+        return wrapper("registry", from, tm -> ModelRegistry.load(registry, null, tm, ChainTransactionManager.GAS));
+    }
+
+    ProtocolParams paramsAs(String from) {
+        return wrapper("params", from, tm -> ProtocolParams.load(params, null, tm, ChainTransactionManager.GAS));
+    }
+
+    private static BigInteger big(long v) {
+        return BigInteger.valueOf(v);
     }
 
     /** Gas used per "Contract.function": every observed value, in call order. */
@@ -375,181 +462,182 @@ public final class Verity {
     // ------------------------------------------------------------------ token
 
     public BigInteger balanceOf(String who) {
-        return Abi.word(view(token, "balanceOf(address)", addr(who)), 0);
+        return call(tokenAs(deployer).balanceOf(who));
     }
 
     public BigInteger totalSupply() {
-        return Abi.word(view(token, "totalSupply()"), 0);
+        return call(tokenAs(deployer).totalSupply());
     }
 
     public Receipt faucet(String who, BigInteger amount) {
-        return tx(who, token, "VerityToken.faucet", "faucet(uint256)", u256(amount));
+        return send(who, "VerityToken.faucet", tokenAs(who).faucet(amount));
     }
 
     public Receipt transfer(String from, String to, BigInteger amount) {
-        return tx(from, token, "VerityToken.transfer", "transfer(address,uint256)", addr(to), u256(amount));
+        return send(from, "VerityToken.transfer", tokenAs(from).transfer(to, amount));
     }
 
     public Receipt approve(String owner, String spender, BigInteger amount) {
-        return tx(owner, token, "VerityToken.approve", "approve(address,uint256)", addr(spender), u256(amount));
+        return send(owner, "VerityToken.approve", tokenAs(owner).approve(spender, amount));
     }
 
     // ------------------------------------------------------------------ staking
 
     public Receipt stake(String who, BigInteger amount) {
-        return tx(who, staking, "Staking.stake", "stake(uint256)", u256(amount));
+        return send(who, "Staking.stake", stakingAs(who).stake(amount));
     }
 
     public Receipt requestUnbond(String who, BigInteger amount) {
-        return tx(who, staking, "Staking.requestUnbond", "requestUnbond(uint256)", u256(amount));
+        return send(who, "Staking.requestUnbond", stakingAs(who).requestUnbond(amount));
     }
 
     public Receipt withdraw(String who) {
-        return tx(who, staking, "Staking.withdraw", "withdraw()");
+        return send(who, "Staking.withdraw", stakingAs(who).withdraw());
     }
 
     public BigInteger staked(String who) {
-        return Abi.word(view(staking, "staked(address)", addr(who)), 0);
+        return call(stakingAs(deployer).staked(who));
     }
 
     public BigInteger locked(String who) {
-        return Abi.word(view(staking, "locked(address)", addr(who)), 0);
+        return call(stakingAs(deployer).locked(who));
     }
 
     public BigInteger totalStaked() {
-        return Abi.word(view(staking, "totalStaked()"), 0);
+        return call(stakingAs(deployer).totalStaked());
     }
 
     public BigInteger totalUnbonding() {
-        return Abi.word(view(staking, "totalUnbonding()"), 0);
+        return call(stakingAs(deployer).totalUnbonding());
     }
 
     /** The treasury's half of dispute slashes, held by the Staking contract until {@link #collectTreasury}. */
     public BigInteger treasuryAccrued() {
-        return Abi.word(view(staking, "treasuryAccrued()"), 0);
+        return call(stakingAs(deployer).treasuryAccrued());
     }
 
     /** Sends the accrued treasury share of dispute slashes to the treasury (anyone may send it). */
     public Receipt collectTreasury(String from) {
-        return tx(from, staking, "Staking.collectTreasury", "collectTreasury()");
+        return send(from, "Staking.collectTreasury", stakingAs(from).collectTreasury());
     }
 
     /** Stake on its way out of {@code who}'s account (withdrawable from {@link #unbondingReleaseAt}). */
     public BigInteger unbonding(String who) {
-        return Abi.word(view(staking, "unbondingAmount(address)", addr(who)), 0);
+        return call(stakingAs(deployer).unbondingAmount(who));
     }
 
     /** When {@code who}'s unbonding stake may be withdrawn (seconds; 0 if none was requested). */
     public long unbondingReleaseAt(String who) {
-        return Abi.wordLong(view(staking, "unbondingReleaseAt(address)", addr(who)), 0);
+        return call(stakingAs(deployer).unbondingReleaseAt(who)).longValueExact();
     }
 
     // ------------------------------------------------------------------ market
 
     /** A pooled verifier's draw weight, its stake (0 outside the pool). */
     public BigInteger drawWeight(String who) {
-        return Abi.word(view(staking, "drawWeight(address)", addr(who)), 0);
+        return call(stakingAs(deployer).drawWeight(who));
     }
 
     /** The pool's total draw weight. */
     public BigInteger totalDrawWeight() {
-        return Abi.word(view(staking, "totalDrawWeight()"), 0);
+        return call(stakingAs(deployer).totalDrawWeight());
     }
 
     public Receipt registerVerifier(String who) {
-        return tx(who, staking, "Staking.registerVerifier", "registerVerifier()");
+        return send(who, "Staking.registerVerifier", stakingAs(who).registerVerifier());
     }
 
     /** The registered verifiers (TaskMarket.verifierPool), in pool order. */
     public List<String> verifierPool() {
-        long n = Abi.wordLong(view(staking, "verifierPoolSize()"), 0);
+        Staking s = stakingAs(deployer);
+        long n = call(s.verifierPoolSize()).longValueExact();
         List<String> out = new ArrayList<>();
-        for (long i = 0; i < n; i++) out.add(Abi.wordAddress(view(staking, "verifierPool(uint256)", u256(i)), 0).toLowerCase(java.util.Locale.ROOT));
+        for (long i = 0; i < n; i++) out.add(call(s.verifierPool(big(i))).toLowerCase(java.util.Locale.ROOT));
         return out;
     }
 
     /** Posts a task; returns its id (read from the TaskPosted event). */
     public long post(String submitter, PostParams spec) {
-        Receipt r = tx(submitter, market, "TaskMarket.post", "post(" + PostParams.TUPLE + ")", spec.toAbi());
-        String topic = Abi.eventTopic("TaskPosted(uint256,address,bytes32,uint64,uint128,uint256,uint64)");
+        Receipt r = send(submitter, "TaskMarket.post", marketAs(submitter).post(spec.toBinding()));
         for (Receipt.Log l : r.logs()) {
-            if (l.address().equalsIgnoreCase(market) && topic.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
+            if (l.address().equalsIgnoreCase(market) && EV_TASK_POSTED.equals(l.topic0())) {
+                return TaskMarket.getTaskPostedEventFromLog(web3Log(l)).taskId.longValueExact();
+            }
         }
         throw new IllegalStateException("post emitted no TaskPosted event");
     }
 
     public Receipt bid(String solver, long taskId, BigInteger pricePerUnit) {
-        return tx(solver, market, "TaskMarket.bid", "bid(uint256,uint128)", u256(taskId), u128(pricePerUnit));
+        return send(solver, "TaskMarket.bid", marketAs(solver).bid(big(taskId), pricePerUnit));
     }
 
     public Receipt closeAuction(String who, long taskId) {
-        return tx(who, market, "TaskMarket.closeAuction", "closeAuction(uint256)", u256(taskId));
+        return send(who, "TaskMarket.closeAuction", marketAs(who).closeAuction(big(taskId)));
     }
 
     /** Commits the solver's roots; {@code losses} is its loss at every step 1..totalSteps, probes are answered from it. */
     public Receipt commit(String solver, long taskId, byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, ReplayProbe losses) {
-        return tx(solver, market, "TaskMarket.commit", "commit(uint256,bytes32,bytes32,bytes32,bytes32)", u256(taskId), b32(traceRoot),
-                b32(modelRoot), b32(manifestHash), b32(losses.root()));
+        return send(solver, "TaskMarket.commit", marketAs(solver).commit(big(taskId), traceRoot, modelRoot, manifestHash, losses.root()));
     }
 
     public Receipt timeoutCommit(String who, long taskId) {
-        return tx(who, market, "TaskMarket.timeoutCommit", "timeoutCommit(uint256)", u256(taskId));
+        return send(who, "TaskMarket.timeoutCommit", marketAs(who).timeoutCommit(big(taskId)));
     }
 
     public Receipt revealSeed(String submitter, long taskId, byte[] secret) {
-        return tx(submitter, market, "TaskMarket.revealSeed", "revealSeed(uint256,bytes32)", u256(taskId), b32(secret));
+        return send(submitter, "TaskMarket.revealSeed", marketAs(submitter).revealSeed(big(taskId), secret));
     }
 
     public Receipt assignWithoutReveal(String who, long taskId) {
-        return tx(who, market, "TaskMarket.assignWithoutReveal", "assignWithoutReveal(uint256)", u256(taskId));
+        return send(who, "TaskMarket.assignWithoutReveal", marketAs(who).assignWithoutReveal(big(taskId)));
     }
 
     /** The draw assignWithoutReveal would make now (TaskMarket.fallbackRandomness): fixed by the commit's block. */
     public byte[] fallbackRandomness(long taskId) {
-        return Abi.wordBytes(view(market, "fallbackRandomness(uint256)", u256(taskId)), 0);
+        return call(marketAs(deployer).fallbackRandomness(big(taskId)));
     }
 
     /** Attests seat {@code index}: {@code replayRoot} is the root of the verifier's replay ({@link ReplayProbe}). */
     public Receipt attest(String verifier, long taskId, long index, byte[] replayRoot) {
-        return tx(verifier, market, "TaskMarket.attest", "attest(uint256,uint256,bytes32)", u256(taskId), u256(index), b32(replayRoot));
+        return send(verifier, "TaskMarket.attest", marketAs(verifier).attest(big(taskId), big(index), replayRoot));
     }
 
     private volatile long probeWindow = -1;
 
     /** TaskMarket.PROBE_WINDOW: seconds after the verify deadline for probe answers and reveals; a task settles after it. */
     public long probeWindow() {
-        if (probeWindow < 0) probeWindow = Abi.wordLong(view(market, "PROBE_WINDOW()"), 0);
+        if (probeWindow < 0) probeWindow = call(marketAs(deployer).PROBE_WINDOW()).longValueExact();
         return probeWindow;
     }
 
     /** The seat's probed step if it can be drawn now, else 0. */
     public long probeStep(long taskId, long index) {
-        return Abi.wordLong(view(market, "probeStep(uint256,uint256)", u256(taskId), u256(index)), 0);
+        return call(marketAs(deployer).probeStep(big(taskId), big(index))).longValueExact();
     }
 
     /** The solver's loss at the seat's probed step {@code k}, proven against the loss root it committed. */
     public Receipt answerProbe(String solver, long taskId, long index, ReplayProbe losses, long k) {
-        return tx(solver, market, "TaskMarket.answerProbe", "answerProbe(uint256,uint256,uint32,bytes32[])", u256(taskId), u256(index),
-                u32(Integer.toUnsignedLong(losses.at(k))), b32s(losses.proof(k)));
+        return send(solver, "TaskMarket.answerProbe", marketAs(solver).answerProbe(big(taskId), big(index),
+                big(Integer.toUnsignedLong(losses.at(k))), losses.proof(k)));
     }
 
     /** The verifier's replay leaf at the seat's probed step {@code k}. */
     public Receipt revealProbe(String verifier, long taskId, long index, ReplayProbe replay, long k) {
-        return tx(verifier, market, "TaskMarket.revealProbe", "revealProbe(uint256,uint256,uint32,bytes32[])", u256(taskId), u256(index),
-                u32(Integer.toUnsignedLong(replay.at(k))), b32s(replay.proof(k)));
+        return send(verifier, "TaskMarket.revealProbe", marketAs(verifier).revealProbe(big(taskId), big(index),
+                big(Integer.toUnsignedLong(replay.at(k))), replay.proof(k)));
     }
 
     public Receipt settle(String who, long taskId) {
-        return tx(who, market, "TaskMarket.settle", "settle(uint256)", u256(taskId));
+        return send(who, "TaskMarket.settle", marketAs(who).settle(big(taskId)));
     }
 
     public BigInteger totalEscrowed() {
-        return Abi.word(view(market, "totalEscrowed()"), 0);
+        return call(marketAs(deployer).totalEscrowed());
     }
 
     /** Tokens that pay forced errors caught (held by the market, part of totalEscrowed). */
     public BigInteger jackpotPool() {
-        return Abi.word(view(market, "jackpotPool()"), 0);
+        return call(marketAs(deployer).jackpotPool());
     }
 
     /** A jackpot paid to seat {@code index} of a task (TaskMarket's JackpotPaid event): a forced error it caught. */
@@ -558,24 +646,31 @@ public final class Verity {
     /** The jackpots paid for forced errors caught in {@code taskId}'s seats. */
     public List<JackpotPaid> jackpotsPaid(long taskId) {
         List<JackpotPaid> out = new ArrayList<>();
-        String topic = Abi.eventTopic("JackpotPaid(uint256,uint256,address,uint256)");
         for (Receipt.Log l : chain.logsWithTopic1(market, Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(taskId), 64), deployBlock,
                 chain.blockNumber())) {
-            if (!topic.equalsIgnoreCase(l.topic0())) continue;
-            String verifier = ("0x" + l.topics().get(2).substring(26)).toLowerCase(java.util.Locale.ROOT);
-            out.add(new JackpotPaid(taskId, Abi.wordLong(l.data(), 0), verifier, Abi.word(l.data(), 1)));
+            if (!EV_JACKPOT_PAID.equalsIgnoreCase(l.topic0())) continue;
+            var e = TaskMarket.getJackpotPaidEventFromLog(web3Log(l));
+            out.add(new JackpotPaid(taskId, e.index.longValueExact(), e.verifier.toLowerCase(java.util.Locale.ROOT), e.amount));
         }
         return out;
     }
 
     /** The rules a task posted now is held to (ProtocolParams.rules). */
     public TaskRules rules() {
-        return rulesAt(view(params, "rules()"), 0);
+        ProtocolParams.Rules r = call(paramsAs(deployer).rules());
+        return new TaskRules(r.seatStake, r.feeBps.intValue(), r.minStakeBps.intValue(), r.replayFeeFloorBps.intValue(),
+                r.jackpotShareBps.intValue(), r.forcedErrorPpm.intValue());
     }
 
+    /** The rules as ProtocolParams.Rules (the constructor's and setRules' argument). */
     static StaticStruct rulesAbi(TaskRules r) {
-        return Abi.tuple(u128(r.seatStake()), u16(r.feeBps()), u16(r.minStakeBps()), u16(r.replayFeeFloorBps()), u16(r.jackpotShareBps()),
-                u32(r.forcedErrorPpm()));
+        return new ProtocolParams.Rules(r.seatStake(), big(r.feeBps()), big(r.minStakeBps()), big(r.replayFeeFloorBps()), big(r.jackpotShareBps()),
+                big(r.forcedErrorPpm()));
+    }
+
+    private static TaskRules rulesOf(TaskMarket.Rules r) {
+        return new TaskRules(r.seatStake, r.feeBps.intValue(), r.minStakeBps.intValue(), r.replayFeeFloorBps.intValue(),
+                r.jackpotShareBps.intValue(), r.forcedErrorPpm.intValue());
     }
 
     static TaskRules rulesAt(byte[] w, int o) {
@@ -584,33 +679,28 @@ public final class Verity {
     }
 
     public long taskCount() {
-        return Abi.wordLong(view(market, "taskCount()"), 0);
+        return call(marketAs(deployer).taskCount()).longValueExact();
     }
 
     public TaskView task(long taskId) {
-        byte[] w = view(market, "getTask(uint256)", u256(taskId));
-        PostParams spec = new PostParams(Abi.wordBytes(w, 0), Abi.wordBytes(w, 1), Abi.wordBytes(w, 2), Abi.wordBytes(w, 3), Abi.wordBytes(w, 4),
-                Abi.wordBytes(w, 5), Abi.wordLong(w, 6), Abi.wordLong(w, 7), Abi.wordLong(w, 8), Abi.wordLong(w, 9), Abi.word(w, 10),
-                Abi.word(w, 11), Abi.word(w, 12), (int) Abi.wordLong(w, 13), Abi.wordLong(w, 14), Abi.wordLong(w, 15), Abi.wordLong(w, 16),
-                Abi.wordLong(w, 17));
-        int o = 18; // the Task's own fields follow its PostParams
-        return new TaskView(spec, Abi.wordAddress(w, o), Status.ofCode(Abi.wordLong(w, o + 1)), Abi.wordAddress(w, o + 2),
-                Abi.word(w, o + 3), Abi.word(w, o + 4), Abi.wordBytes(w, o + 5), Abi.wordBytes(w, o + 6), Abi.wordBytes(w, o + 7),
-                Abi.wordLong(w, o + 8), Abi.wordBool(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordLong(w, o + 11), Abi.wordBytes(w, o + 17),
-                rulesAt(w, o + 18));
+        TaskMarket.Task t = call(marketAs(deployer).getTask(big(taskId)));
+        TaskMarket.PostParams p = t.p;
+        PostParams spec = new PostParams(p.specHash, p.datasetRoot, p.graphRoot, p.parentModel, p.initRoot, p.seedCommit, p.graphOps.longValueExact(),
+                p.totalSteps.longValueExact(), p.checkpointInterval.longValueExact(), p.workUnits.longValueExact(), p.maxPricePerUnit, p.replayFee,
+                p.solverStake, p.numVerifiers.intValue(), p.bidWindow.longValueExact(), p.commitWindow.longValueExact(),
+                p.revealWindow.longValueExact(), p.verifyWindow.longValueExact());
+        return new TaskView(spec, t.submitter.toLowerCase(java.util.Locale.ROOT), Status.ofCode(t.status.longValueExact()),
+                t.solver.toLowerCase(java.util.Locale.ROOT), t.bestPrice, t.escrow, t.traceRoot, t.modelRoot, t.manifestHash,
+                t.deadline.longValueExact(), t.assigned, t.stakeLocked, t.attestations.longValueExact(), t.lossRoot, rulesOf(t.rules));
     }
 
     public List<Assignment> assignments(long taskId) {
-        byte[] w = view(market, "getAssignments(uint256)", u256(taskId));
-        int base = Abi.word(w, 0).intValueExact() / 32;
-        int n = Abi.word(w, base).intValueExact();
         List<Assignment> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int o = base + 1 + 13 * i;
-            out.add(new Assignment(Abi.wordAddress(w, o), Abi.wordLong(w, o + 1), Abi.wordBool(w, o + 2), Abi.wordBool(w, o + 3),
-                    Abi.wordBool(w, o + 4), Abi.wordBytes(w, o + 5), Abi.wordLong(w, o + 6), Abi.wordLong(w, o + 7),
-                    (int) Abi.wordLong(w, o + 8), (int) Abi.wordLong(w, o + 9), Abi.wordBool(w, o + 10), Abi.wordBool(w, o + 11),
-                    Abi.wordBool(w, o + 12)));
+        for (Object o : call(marketAs(deployer).getAssignments(big(taskId)))) {
+            TaskMarket.Assignment a = (TaskMarket.Assignment) o;
+            out.add(new Assignment(a.verifier.toLowerCase(java.util.Locale.ROOT), a.segment.longValueExact(), a.attested, a.challenged, a.slashed,
+                    a.replayRoot, a.attestBlock.longValueExact(), a.probe.longValueExact(), a.answer.intValue(), a.reveal.intValue(), a.answered,
+                    a.revealed, a.forced));
         }
         return out;
     }
@@ -619,11 +709,11 @@ public final class Verity {
 
     /** Bonds of open disputes (held by the Staking contract). */
     public BigInteger totalBonds() {
-        return Abi.word(view(game, "totalBonds()"), 0);
+        return call(gameAs(deployer).totalBonds());
     }
 
     public long activeDispute(long taskId) {
-        return Abi.wordLong(view(game, "activeDisputeOf(uint256)", u256(taskId)), 0);
+        return call(gameAs(deployer).activeDisputeOf(big(taskId))).longValueExact();
     }
 
     /** A dispute as {@link #disputeState} rebuilds it. */
@@ -636,7 +726,7 @@ public final class Verity {
     /** The segment a dispute is about (from its DisputeOpened event). */
     public long disputeSegment(long disputeId) {
         for (Receipt.Log l : disputeLogs(disputeId)) {
-            if (EV_OPENED.equals(l.topic0())) return Abi.wordLong(l.data(), 1);
+            if (EV_OPENED.equals(l.topic0())) return DisputeGame.getDisputeOpenedEventFromLog(web3Log(l)).segment.longValueExact();
         }
         throw new IllegalArgumentException("no dispute " + disputeId);
     }
@@ -649,33 +739,45 @@ public final class Verity {
             BigInteger solverStake, byte[] graphRoot, byte[] datasetRoot, long graphOps, byte[] traceRoot, long traceLeaves, long segment,
             long segStartStep, long segEndStep, long step, byte[] h0, byte[] h1, byte[] opTraceRoot, long opIndex, byte[] graphLeafHash,
             byte[] outputRoot, long outputElems, long element, long links, long claimedValue, int demand) {
-        StaticStruct toAbi() {
-            return new StaticStruct(u64(taskId), addr(challenger), addr(defender), u8(round), bool(challengerWon), u64(deadline), u128(solverStake),
-                    b32(graphRoot), b32(datasetRoot), u64(graphOps), b32(traceRoot), u64(traceLeaves), u64(segment), u64(segStartStep),
-                    u64(segEndStep), u64(step), b32(h0), b32(h1), b32(opTraceRoot), u64(opIndex), b32(graphLeafHash), b32(outputRoot),
-                    u64(outputElems), u64(element), u64(links), Abi.u32(claimedValue), u8(demand));
+        /** As the generated wrapper's DisputeGame.State, which every move resends. */
+        DisputeGame.State toBinding() {
+            return new DisputeGame.State(big(taskId), challenger, defender, big(round), challengerWon, big(deadline), solverStake, graphRoot,
+                    datasetRoot, big(graphOps), traceRoot, big(traceLeaves), big(segment), big(segStartStep), big(segEndStep), big(step), h0, h1,
+                    opTraceRoot, big(opIndex), graphLeafHash, outputRoot, big(outputElems), big(element), big(links), big(claimedValue),
+                    big(demand));
         }
     }
 
-    /** ABI type of DisputeGame.State. */
-    public static final String STATE = "(uint64,address,address,uint8,bool,uint64,uint128,bytes32,bytes32,uint64,bytes32,uint64,uint64,uint64,uint64,"
-            + "uint64,bytes32,bytes32,bytes32,uint64,bytes32,bytes32,uint64,uint64,uint64,uint32,uint8)";
+    // topic0 of DisputeGame's events, from the generated wrapper's Event definitions
+    private static final String EV_OPENED = EventEncoder.encode(DisputeGame.DISPUTEOPENED_EVENT);
+    private static final String EV_PARAMS = EventEncoder.encode(DisputeGame.DISPUTEPARAMS_EVENT);
+    private static final String EV_SEGMENT = EventEncoder.encode(DisputeGame.SEGMENTROOTPOSTED_EVENT);
+    private static final String EV_STEP = EventEncoder.encode(DisputeGame.STEPDISPUTED_EVENT);
+    private static final String EV_OP = EventEncoder.encode(DisputeGame.OPDISPUTED_EVENT);
+    private static final String EV_CHAIN = EventEncoder.encode(DisputeGame.ELEMENTCHAINPOSTED_EVENT);
+    private static final String EV_OT_DEMANDED = EventEncoder.encode(DisputeGame.OPTRACEDEMANDED_EVENT);
+    private static final String EV_OT_POSTED = EventEncoder.encode(DisputeGame.OPTRACEPOSTED_EVENT);
+    private static final String EV_CHAIN_DEMANDED = EventEncoder.encode(DisputeGame.CHAINDEMANDED_EVENT);
+    private static final String EV_CHAIN_POSTED = EventEncoder.encode(DisputeGame.CHAINPOSTED_EVENT);
+    private static final String EV_PAGE_DEMANDED = EventEncoder.encode(DisputeGame.CHAINPAGEDEMANDED_EVENT);
+    private static final String EV_PAGE_POSTED = EventEncoder.encode(DisputeGame.CHAINPAGEPOSTED_EVENT);
+    private static final String EV_STATE_DEMANDED = EventEncoder.encode(DisputeGame.STATEDEMANDED_EVENT);
+    private static final String EV_STATE_POSTED = EventEncoder.encode(DisputeGame.STATEPOSTED_EVENT);
+    private static final String EV_RESOLVED = EventEncoder.encode(DisputeGame.DISPUTERESOLVED_EVENT);
+    private static final String EV_TASK_POSTED = EventEncoder.encode(TaskMarket.TASKPOSTED_EVENT);
+    private static final String EV_JACKPOT_PAID = EventEncoder.encode(TaskMarket.JACKPOTPAID_EVENT);
+    private static final String EV_MODEL_REGISTERED = EventEncoder.encode(ModelRegistry.MODELREGISTERED_EVENT);
 
-    private static final String EV_OPENED = Abi.eventTopic("DisputeOpened(uint256,uint256,address,address,uint64,uint64)");
-    private static final String EV_PARAMS = Abi.eventTopic("DisputeParams(uint256,uint128,uint64,uint64,uint64,bytes32,bytes32,bytes32,uint64)");
-    private static final String EV_SEGMENT = Abi.eventTopic("SegmentRootPosted(uint256,bytes32,uint64,bytes32,bytes32,bytes32[],bytes32[])");
-    private static final String EV_STEP = Abi.eventTopic("StepDisputed(uint256,uint64,bytes32,bytes32,bytes32)");
-    private static final String EV_OP = Abi.eventTopic("OpDisputed(uint256,uint64,uint64,bytes32,uint64,bytes32,uint64)");
-    private static final String EV_CHAIN = Abi.eventTopic("ElementChainPosted(uint256,bytes32,uint64,uint32,uint64)");
-    private static final String EV_OT_DEMANDED = Abi.eventTopic("OpTraceDemanded(uint256,uint64,uint64)");
-    private static final String EV_OT_POSTED = Abi.eventTopic("OpTracePosted(uint256,uint64,bytes32[],bytes32[],uint64[])");
-    private static final String EV_CHAIN_DEMANDED = Abi.eventTopic("ChainDemanded(uint256,uint64)");
-    private static final String EV_CHAIN_POSTED = Abi.eventTopic("ChainPosted(uint256,uint64,bytes[])");
-    private static final String EV_PAGE_DEMANDED = Abi.eventTopic("ChainPageDemanded(uint256,uint64,uint64)");
-    private static final String EV_PAGE_POSTED = Abi.eventTopic("ChainPagePosted(uint256,uint64,uint64,bytes[])");
-    private static final String EV_STATE_DEMANDED = Abi.eventTopic("StateDemanded(uint256,uint8,bytes32,uint64)");
-    private static final String EV_STATE_POSTED = Abi.eventTopic("StatePosted(uint256,uint8,uint64,bytes[])");
-    private static final String EV_RESOLVED = Abi.eventTopic("DisputeResolved(uint256,uint256,bool,uint256,uint256)");
+    /** A chain's log as web3j's, for the generated wrappers' {@code get...EventFromLog} decoders. */
+    private static Log web3Log(Receipt.Log l) {
+        Log w = new Log();
+        w.setAddress(l.address());
+        w.setTopics(l.topics());
+        w.setData(Numeric.toHexString(l.data()));
+        w.setTransactionHash(l.txHash());
+        w.setBlockNumber(Numeric.encodeQuantity(BigInteger.valueOf(l.blockNumber())));
+        return w;
+    }
 
     private List<Receipt.Log> disputeLogs(long disputeId) {
         return chain.logsWithTopic1(game, Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(disputeId), 64), deployBlock,
@@ -686,15 +788,15 @@ public final class Verity {
     public GameState disputeState(long disputeId) {
         StateFold f = new StateFold();
         for (Receipt.Log l : disputeLogs(disputeId)) {
-            f.apply(l);
+            f.apply(l.topic0(), web3Log(l));
         }
         if (f.round < 0) throw new IllegalArgumentException("no dispute " + disputeId + " (no DisputeOpened event)");
         return f.state();
     }
 
     /**
-     * {@link GameState}'s fields as the events seen so far set them. Each event overwrites the
-     * fields it carries, so folding in log order gives the state after the last one.
+     * {@link GameState}'s fields as the events seen so far set them, decoded by the generated wrapper. Each event
+     * overwrites the fields it carries, so folding in log order gives the state after the last one.
      */
     private static final class StateFold {
         /** Shared by every hash field no event has set, as one fresh array per fold. */
@@ -708,67 +810,68 @@ public final class Verity {
         byte[] graphRoot = zero, datasetRoot = zero, traceRoot = zero, h0 = zero, h1 = zero, opTraceRoot = zero,
                 graphLeafHash = zero, outputRoot = zero;
 
-        void apply(Receipt.Log l) {
-            String t = l.topic0();
-            byte[] w = l.data();
+        void apply(String t, Log l) {
             if (EV_OPENED.equals(t)) {
-                opened(l);
+                opened(DisputeGame.getDisputeOpenedEventFromLog(l));
             } else if (EV_PARAMS.equals(t)) {
-                params(w);
-            } else if (!rounds(t, w) && !demands(t, w) && EV_RESOLVED.equals(t)) {
-                won = Abi.wordBool(w, 0);
+                params(DisputeGame.getDisputeParamsEventFromLog(l));
+            } else if (!rounds(t, l) && !demands(t, l) && EV_RESOLVED.equals(t)) {
+                won = DisputeGame.getDisputeResolvedEventFromLog(l).challengerWon;
                 round = 0;
             }
         }
 
-        private void opened(Receipt.Log l) {
-            byte[] w = l.data();
-            taskId = new BigInteger(l.topics().get(2).substring(2), 16).longValueExact();
-            challenger = "0x" + l.topics().get(3).substring(l.topics().get(3).length() - 40);
-            defender = Abi.wordAddress(w, 0);
-            segment = Abi.wordLong(w, 1);
-            deadline = Abi.wordLong(w, 2);
+        private void opened(DisputeGame.DisputeOpenedEventResponse e) {
+            taskId = e.taskId.longValueExact();
+            challenger = e.challenger;
+            defender = e.defender;
+            segment = e.segment.longValueExact();
+            deadline = e.deadline.longValueExact();
             round = 2;
         }
 
-        private void params(byte[] w) {
-            stake = Abi.word(w, 0);
-            graphOps = Abi.wordLong(w, 1);
-            s0 = Abi.wordLong(w, 2);
-            s1 = Abi.wordLong(w, 3);
-            graphRoot = Abi.wordBytes(w, 4);
-            datasetRoot = Abi.wordBytes(w, 5);
-            traceRoot = Abi.wordBytes(w, 6);
-            traceLeaves = Abi.wordLong(w, 7);
+        private void params(DisputeGame.DisputeParamsEventResponse e) {
+            stake = e.solverStake;
+            graphOps = e.graphOps.longValueExact();
+            s0 = e.segStartStep.longValueExact();
+            s1 = e.segEndStep.longValueExact();
+            graphRoot = e.graphRoot;
+            datasetRoot = e.datasetRoot;
+            traceRoot = e.traceRoot;
+            traceLeaves = e.traceLeaves.longValueExact();
         }
 
         /** The bisection moves of rounds 2 to 4; false if {@code t} is none of them. */
-        private boolean rounds(String t, byte[] w) {
+        private boolean rounds(String t, Log l) {
             if (EV_SEGMENT.equals(t)) {
-                opTraceRoot = Abi.wordBytes(w, 0); // the segment root, until round 3 names the step
-                deadline = Abi.wordLong(w, 1);
-                h0 = Abi.wordBytes(w, 2);
-                h1 = Abi.wordBytes(w, 3);
+                var e = DisputeGame.getSegmentRootPostedEventFromLog(l);
+                opTraceRoot = e.segmentRoot; // the segment root, until round 3 names the step
+                deadline = e.deadline.longValueExact();
+                h0 = e.startState;
+                h1 = e.endState;
                 round = 3;
             } else if (EV_STEP.equals(t)) {
                 // round 3 names the step and what is wrong in it in one move: OpDisputed (or the ruling) follows
-                step = Abi.wordLong(w, 0);
-                h0 = Abi.wordBytes(w, 1);
-                h1 = Abi.wordBytes(w, 2);
-                opTraceRoot = Abi.wordBytes(w, 3);
+                var e = DisputeGame.getStepDisputedEventFromLog(l);
+                step = e.step.longValueExact();
+                h0 = e.preState;
+                h1 = e.postState;
+                opTraceRoot = e.opTraceRoot;
             } else if (EV_OP.equals(t)) {
-                opIndex = Abi.wordLong(w, 0);
-                element = Abi.wordLong(w, 1);
-                outputRoot = Abi.wordBytes(w, 2);
-                outputElems = Abi.wordLong(w, 3);
-                graphLeafHash = Abi.wordBytes(w, 4);
-                deadline = Abi.wordLong(w, 5);
+                var e = DisputeGame.getOpDisputedEventFromLog(l);
+                opIndex = e.opIndex.longValueExact();
+                element = e.element.longValueExact();
+                outputRoot = e.outputRoot;
+                outputElems = e.outputElems.longValueExact();
+                graphLeafHash = e.graphLeafHash;
+                deadline = e.deadline.longValueExact();
                 round = 4;
             } else if (EV_CHAIN.equals(t)) {
-                outputRoot = Abi.wordBytes(w, 0);
-                links = Abi.wordLong(w, 1);
-                value = Abi.wordLong(w, 2);
-                deadline = Abi.wordLong(w, 3);
+                var e = DisputeGame.getElementChainPostedEventFromLog(l);
+                outputRoot = e.chainRoot;
+                links = e.chainLength.longValueExact();
+                value = e.value.longValueExact();
+                deadline = e.deadline.longValueExact();
                 round = 5;
             } else {
                 return false;
@@ -777,32 +880,33 @@ public final class Verity {
         }
 
         /** Demands for data and the answers to them: bits of {@code demand}; false if {@code t} is none of them. */
-        private boolean demands(String t, byte[] w) {
+        private boolean demands(String t, Log l) {
             if (EV_OT_DEMANDED.equals(t)) {
                 demand |= 1;
-                deadline = Abi.wordLong(w, 1);
+                deadline = DisputeGame.getOpTraceDemandedEventFromLog(l).deadline.longValueExact();
             } else if (EV_CHAIN_DEMANDED.equals(t)) {
                 demand |= 2;
-                deadline = Abi.wordLong(w, 0);
+                deadline = DisputeGame.getChainDemandedEventFromLog(l).deadline.longValueExact();
             } else if (EV_OT_POSTED.equals(t)) {
                 demand &= ~3;
-                deadline = Abi.wordLong(w, 0);
+                deadline = DisputeGame.getOpTracePostedEventFromLog(l).deadline.longValueExact();
             } else if (EV_CHAIN_POSTED.equals(t)) {
                 demand = (demand & ~3) | 4;
-                deadline = Abi.wordLong(w, 0);
+                deadline = DisputeGame.getChainPostedEventFromLog(l).deadline.longValueExact();
             } else if (EV_PAGE_DEMANDED.equals(t)) {
                 demand |= 2;
-                deadline = Abi.wordLong(w, 1);
+                deadline = DisputeGame.getChainPageDemandedEventFromLog(l).deadline.longValueExact();
             } else if (EV_PAGE_POSTED.equals(t)) {
                 demand &= ~3;
-                deadline = Abi.wordLong(w, 1);
+                deadline = DisputeGame.getChainPagePostedEventFromLog(l).deadline.longValueExact();
             } else if (EV_STATE_DEMANDED.equals(t)) {
-                int which = (int) Abi.wordLong(w, 0);
+                var e = DisputeGame.getStateDemandedEventFromLog(l);
+                int which = e.which.intValueExact();
                 demand = (demand & ~(3 | 0xC0)) | 3 | (which << 6) | (8 << which); // DisputeGame.DEMAND_STATE, its root, opened
-                deadline = Abi.wordLong(w, 2);
+                deadline = e.deadline.longValueExact();
             } else if (EV_STATE_POSTED.equals(t)) {
                 demand &= ~(3 | 0xC0);
-                deadline = Abi.wordLong(w, 1);
+                deadline = DisputeGame.getStatePostedEventFromLog(l).deadline.longValueExact();
             } else {
                 return false;
             }
@@ -816,23 +920,25 @@ public final class Verity {
         }
     }
 
-    private StaticStruct state(long disputeId) {
-        return disputeState(disputeId).toAbi();
+    private DisputeGame.State state(long disputeId) {
+        return disputeState(disputeId).toBinding();
     }
 
     /** Round 1: challenges segment {@code segment} of the task (nothing to prove; the solver opens it in round 2). Returns the dispute id. */
     public long openDispute(String challenger, long taskId, long segment) {
-        Receipt rc = tx(challenger, game, "DisputeGame.open (round 1)", "open(uint256,uint64)", u256(taskId), u64(segment));
+        Receipt rc = send(challenger, "DisputeGame.open (round 1)", gameAs(challenger).open(big(taskId), big(segment)));
         for (Receipt.Log l : rc.logs()) {
-            if (l.address().equalsIgnoreCase(game) && EV_OPENED.equals(l.topic0())) return new BigInteger(l.topics().get(1).substring(2), 16).longValueExact();
+            if (l.address().equalsIgnoreCase(game) && EV_OPENED.equals(l.topic0())) {
+                return DisputeGame.getDisputeOpenedEventFromLog(web3Log(l)).disputeId.longValueExact();
+            }
         }
         throw new IllegalStateException("open emitted no DisputeOpened event");
     }
 
     /** Round 2: the segment's checkpoints, proven against the trace root, and every leaf of the segment tree. */
     public Receipt round2(String solver, long id, DisputeMoves.SegmentPost r) {
-        return tx(solver, game, "DisputeGame.postSegment (round 2)", "postSegment(uint256," + STATE + ",bytes32,bytes32,bytes32[],bytes32[],bytes32[])",
-                u256(id), state(id), b32(r.startState()), b32(r.endState()), b32s(r.endsProof()), b32s(r.stateRoots()), b32s(r.opTraceRoots()));
+        return send(solver, "DisputeGame.postSegment (round 2)", gameAs(solver).postSegment(big(id), state(id), r.startState(), r.endState(),
+                r.endsProof(), r.stateRoots(), r.opTraceRoots()));
     }
 
     /** What round 2 posted: the segment root the contract computed and the leaves, read from the SegmentRootPosted event. */
@@ -842,26 +948,15 @@ public final class Verity {
     public java.util.Optional<PostedSegment> postedSegment(long disputeId) {
         for (Receipt.Log l : disputeLogs(disputeId)) {
             if (!EV_SEGMENT.equals(l.topic0())) continue;
-            byte[] w = l.data();
-            return java.util.Optional.of(new PostedSegment(Abi.wordBytes(w, 0), Abi.wordBytes(w, 2), Abi.wordBytes(w, 3), words(w, 4),
-                    words(w, 5)));
+            var e = DisputeGame.getSegmentRootPostedEventFromLog(web3Log(l));
+            return java.util.Optional.of(new PostedSegment(e.segmentRoot, e.startState, e.endState, e.stateRoots, e.opTraceRoots));
         }
         return java.util.Optional.empty();
     }
 
-    /** The bytes32[] whose ABI offset is in word {@code head} of {@code w}. */
-    private static List<byte[]> words(byte[] w, int head) {
-        int base = Abi.word(w, head).intValueExact() / 32;
-        int n = Abi.word(w, base).intValueExact();
-        List<byte[]> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) out.add(Abi.wordBytes(w, base + 1 + i));
-        return out;
-    }
-
     /** Round 3 without the step's op trace: names the step and demands its entries from the solver. */
     public Receipt demandOpTrace(String challenger, long id, Step st) {
-        return tx(challenger, game, "DisputeGame.demandOpTrace (round 3)", "demandOpTrace(uint256," + STATE + "," + STEP + ")", u256(id), state(id),
-                st.toAbi());
+        return send(challenger, "DisputeGame.demandOpTrace (round 3)", gameAs(challenger).demandOpTrace(big(id), state(id), st.toBinding()));
     }
 
     /** An op trace's entries: per graph op, its graph leaf hash, output root and output size. */
@@ -875,34 +970,32 @@ public final class Verity {
 
     /** The solver opens the demanded op trace (the contract recomputes its root). */
     public Receipt postOpTrace(String solver, long id, OpTraceEntries e) {
-        List<org.web3j.abi.datatypes.generated.Uint64> elems = new ArrayList<>();
-        for (long x : e.outputElems()) elems.add(u64(x));
-        return tx(solver, game, "DisputeGame.postOpTrace (round 3, demanded)", "postOpTrace(uint256," + STATE + ",bytes32[],bytes32[],uint64[])",
-                u256(id), state(id), b32s(e.graphLeaves()), b32s(e.outputRoots()),
-                new DynamicArray<>(org.web3j.abi.datatypes.generated.Uint64.class, elems));
+        List<BigInteger> elems = new ArrayList<>();
+        for (long x : e.outputElems()) elems.add(big(x));
+        return send(solver, "DisputeGame.postOpTrace (round 3, demanded)", gameAs(solver).postOpTrace(big(id), state(id), e.graphLeaves(),
+                e.outputRoots(), elems));
     }
 
     /** The op trace the solver opened on chain in dispute {@code id}, if it did. */
     public java.util.Optional<OpTraceEntries> postedOpTrace(long id) {
         for (Receipt.Log l : disputeLogs(id)) {
             if (!EV_OT_POSTED.equals(l.topic0())) continue;
-            byte[] w = l.data();
+            var e = DisputeGame.getOpTracePostedEventFromLog(web3Log(l));
             List<Long> elems = new ArrayList<>();
-            for (byte[] x : words(w, 3)) elems.add(new BigInteger(1, x).longValueExact());
-            return java.util.Optional.of(new OpTraceEntries(words(w, 1), words(w, 2), elems));
+            for (BigInteger x : e.outputElems) elems.add(x.longValueExact());
+            return java.util.Optional.of(new OpTraceEntries(e.graphLeaves, e.outputRoots, elems));
         }
         return java.util.Optional.empty();
     }
 
     /** Round 5 without the element chain: demands its leaves from the solver. */
     public Receipt demandChain(String challenger, long id) {
-        return tx(challenger, game, "DisputeGame.demandChain (round 5)", "demandChain(uint256," + STATE + ")", u256(id), state(id));
+        return send(challenger, "DisputeGame.demandChain (round 5)", gameAs(challenger).demandChain(big(id), state(id)));
     }
 
     /** The solver opens the demanded element chain: its link leaves, then the result leaf. */
     public Receipt postChain(String solver, long id, List<byte[]> leaves) {
-        return tx(solver, game, "DisputeGame.postChain (round 5, demanded)", "postChain(uint256," + STATE + ",bytes[])", u256(id), state(id),
-                bytesArrayAbi(leaves));
+        return send(solver, "DisputeGame.postChain (round 5, demanded)", gameAs(solver).postChain(big(id), state(id), leaves));
     }
 
     /** DisputeGame.STATE_*: which root a state demand opens. */
@@ -915,42 +1008,23 @@ public final class Verity {
      * state ({@link #STATE_DISPUTED}; both name the step {@code st}) or the committed model ({@link #STATE_MODEL}).
      */
     public Receipt demandState(String challenger, long id, Step st, int which) {
-        return tx(challenger, game, "DisputeGame.demandState (round 3)", "demandState(uint256," + STATE + "," + STEP + ",uint8)", u256(id),
-                state(id), st.toAbi(), u8(which));
+        return send(challenger, "DisputeGame.demandState (round 3)", gameAs(challenger).demandState(big(id), state(id), st.toBinding(),
+                big(which)));
     }
 
     /** The solver opens the demanded state: every record, in the tree's order (the contract recomputes the root). */
     public Receipt postState(String solver, long id, List<byte[]> records) {
-        return tx(solver, game, "DisputeGame.postState (round 3, demanded)", "postState(uint256," + STATE + ",bytes[])", u256(id), state(id),
-                bytesArrayAbi(records));
+        return send(solver, "DisputeGame.postState (round 3, demanded)", gameAs(solver).postState(big(id), state(id), records));
     }
 
     /** The records the solver opened on chain in dispute {@code id} for state {@code which}, if it did. */
     public java.util.Optional<List<byte[]>> postedState(long id, int which) {
         for (Receipt.Log l : disputeLogs(id)) {
-            if (!EV_STATE_POSTED.equals(l.topic0()) || Abi.wordLong(l.data(), 0) != which) continue;
-            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 2).intValueExact() / 32));
+            if (!EV_STATE_POSTED.equals(l.topic0())) continue;
+            var e = DisputeGame.getStatePostedEventFromLog(web3Log(l));
+            if (e.which.longValueExact() == which) return java.util.Optional.of(e.records);
         }
         return java.util.Optional.empty();
-    }
-
-    /** {@code leaves} as an ABI {@code bytes[]}. */
-    private static DynamicArray<DynamicBytes> bytesArrayAbi(List<byte[]> leaves) {
-        List<DynamicBytes> l = new ArrayList<>();
-        for (byte[] x : leaves) l.add(bytes(x));
-        return new DynamicArray<>(DynamicBytes.class, l);
-    }
-
-    /** A {@code bytes[]} whose head is at word {@code base} of ABI-encoded {@code w}. */
-    private static List<byte[]> bytesArray(byte[] w, int base) {
-        int n = Abi.word(w, base).intValueExact();
-        List<byte[]> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            int at = base + 1 + Abi.word(w, base + 1 + i).intValueExact() / 32;
-            int len = Abi.word(w, at).intValueExact();
-            out.add(java.util.Arrays.copyOfRange(w, 32 * (at + 1), 32 * (at + 1) + len));
-        }
-        return out;
     }
 
     /** DisputeGame.PAGE_HEIGHT: a long chain opens in pages of 2^12 leaves. */
@@ -958,26 +1032,25 @@ public final class Verity {
 
     /** Round 5, demanded opening of a chain longer than one opening: page {@code page} of its leaves. */
     public Receipt demandChainPage(String challenger, long id, long page) {
-        return tx(challenger, game, "DisputeGame.demandChainPage (round 5)", "demandChainPage(uint256," + STATE + ",uint64)", u256(id), state(id),
-                u64(page));
+        return send(challenger, "DisputeGame.demandChainPage (round 5)", gameAs(challenger).demandChainPage(big(id), state(id), big(page)));
     }
 
     /** The page of a long chain whose opening is due in dispute {@code id}, or -1. */
     public long chainPageDue(long id) {
-        return Abi.wordLong(view(game, "chainPageDue(uint256)", u256(id)), 0) - 1;
+        return call(gameAs(deployer).chainPageDue(big(id))).longValueExact() - 1;
     }
 
     /** The solver opens the demanded page: its leaves and the path from the page's subtree to the chain root. */
     public Receipt postChainPage(String solver, long id, List<byte[]> leaves, List<byte[]> path) {
-        return tx(solver, game, "DisputeGame.postChainPage (round 5, demanded)", "postChainPage(uint256," + STATE + ",bytes[],bytes32[])", u256(id),
-                state(id), bytesArrayAbi(leaves), b32s(path));
+        return send(solver, "DisputeGame.postChainPage (round 5, demanded)", gameAs(solver).postChainPage(big(id), state(id), leaves, path));
     }
 
     /** The leaves of page {@code page} of the chain the solver opened on chain in dispute {@code id}, if it did. */
     public java.util.Optional<List<byte[]>> postedChainPage(long id, long page) {
         for (Receipt.Log l : disputeLogs(id)) {
-            if (!EV_PAGE_POSTED.equals(l.topic0()) || Abi.wordLong(l.data(), 0) != page) continue;
-            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 2).intValueExact() / 32));
+            if (!EV_PAGE_POSTED.equals(l.topic0())) continue;
+            var e = DisputeGame.getChainPagePostedEventFromLog(web3Log(l));
+            if (e.page.longValueExact() == page) return java.util.Optional.of(e.leaves);
         }
         return java.util.Optional.empty();
     }
@@ -985,8 +1058,7 @@ public final class Verity {
     /** The chain leaves the solver opened on chain in dispute {@code id}, if it did. */
     public java.util.Optional<List<byte[]>> postedChain(long id) {
         for (Receipt.Log l : disputeLogs(id)) {
-            if (!EV_CHAIN_POSTED.equals(l.topic0())) continue;
-            return java.util.Optional.of(bytesArray(l.data(), Abi.word(l.data(), 1).intValueExact() / 32));
+            if (EV_CHAIN_POSTED.equals(l.topic0())) return java.util.Optional.of(DisputeGame.getChainPostedEventFromLog(web3Log(l)).leaves);
         }
         return java.util.Optional.empty();
     }
@@ -996,14 +1068,14 @@ public final class Verity {
         List<Long> out = new ArrayList<>();
         String topic = Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(taskId), 64);
         for (Receipt.Log l : chain.logs(game, EV_OPENED, deployBlock, chain.blockNumber())) {
-            if (l.topics().get(2).equalsIgnoreCase(topic)) out.add(new BigInteger(l.topics().get(1).substring(2), 16).longValueExact());
+            if (l.topics().get(2).equalsIgnoreCase(topic)) out.add(DisputeGame.getDisputeOpenedEventFromLog(web3Log(l)).disputeId.longValueExact());
         }
         return out;
     }
 
     /** How many disputes of the task are open (TaskMarket.openDisputesOf). */
     public long openDisputes(long taskId) {
-        return Abi.wordLong(view(market, "openDisputesOf(uint256)", u256(taskId)), 0);
+        return call(marketAs(deployer).openDisputesOf(big(taskId))).longValueExact();
     }
 
     /**
@@ -1022,9 +1094,6 @@ public final class Verity {
         return out;
     }
 
-    /** ABI type of DisputeGame.Step. */
-    public static final String STEP = "(uint64,bytes32,bytes32,bytes32,bytes32,bytes32[])";
-
     /**
      * The step a round-3 move disputes: segment leaves {@code k - 1} (agreed) and {@code k} (disputed), each the state
      * after its step and the root of the op trace that produced it, with one proof for both against the round-2 root
@@ -1037,22 +1106,20 @@ public final class Verity {
             return new Step(k, preState, preOpTrace, postState, postOpTrace, pairProof(preProof, postProof, k - 1));
         }
 
-        DynamicStruct toAbi() {
-            return new DynamicStruct(u64(k), b32(preState), b32(preOpTrace), b32(postState), b32(postOpTrace), b32s(proof));
+        DisputeGame.Step toBinding() {
+            return new DisputeGame.Step(big(k), preState, preOpTrace, postState, postOpTrace, proof);
         }
     }
 
     /** Round 3, element claim: the disputed step, and in it op {@code r.opIndex()} and one output element. */
     public Receipt round3(String challenger, long id, DisputeMoves.OpClaim r) {
-        return tx(challenger, game, "DisputeGame.disputeOp (round 3)",
-                "disputeOp(uint256," + STATE + "," + STEP + ",uint64,bytes,bytes32,uint64,bytes32[],uint64)", u256(id), state(id),
-                r.step().toAbi(), u64(r.opIndex()), bytes(r.graphRecord()), b32(r.outputRoot()), u64(r.outputElems()),
-                b32s(r.opTraceProof()), u64(r.element()));
+        return send(challenger, "DisputeGame.disputeOp (round 3)", gameAs(challenger).disputeOp(big(id), state(id), r.step().toBinding(),
+                big(r.opIndex()), r.graphRecord(), r.outputRoot(), big(r.outputElems()), r.opTraceProof(), big(r.element())));
     }
 
     public Receipt round4(String solver, long id, DisputeMoves.ChainPost r) {
-        return tx(solver, game, "DisputeGame.postElementChain (round 4)", "postElementChain(uint256," + STATE + ",bytes32,uint64,bytes,bytes32[],bytes,bytes32[])",
-                u256(id), state(id), b32(r.chainRoot()), u64(r.links()), bytes(r.chunk()), b32s(r.chunkProof()), bytes(r.resultLeaf()), b32s(r.resultProof()));
+        return send(solver, "DisputeGame.postElementChain (round 4)", gameAs(solver).postElementChain(big(id), state(id), r.chainRoot(),
+                big(r.links()), r.chunk(), r.chunkProof(), r.resultLeaf(), r.resultProof()));
     }
 
     /** Round 5 without operand evidence: link (or result leaf) {@code t} of the chain, proven. */
@@ -1060,14 +1127,10 @@ public final class Verity {
         return round5(challenger, id, r.t(), r.leaf(), r.proof(), List.of());
     }
 
-    public static final String OP_ENTRY = "(uint64,bytes32,bytes32,uint64,bytes32[])";
-    public static final String LEAF = "(bytes,uint64,uint64,bytes32[])";
-    public static final String EVIDENCE = "(uint8,bytes," + OP_ENTRY + ",bytes,bytes32[],bytes,bytes32[])";
-
     /** An op-trace entry (0x60) with its proof against the disputed step's op-trace root. */
     public record OpEntry(long opIndex, byte[] graphLeafHash, byte[] outputRoot, long outputElems, List<byte[]> proof) {
-        DynamicStruct toAbi() {
-            return new DynamicStruct(u64(opIndex), b32(graphLeafHash), b32(outputRoot), u64(outputElems), b32s(proof));
+        DisputeGame.OpEntry toBinding() {
+            return new DisputeGame.OpEntry(big(opIndex), graphLeafHash, outputRoot, big(outputElems), proof);
         }
 
         static OpEntry none() {
@@ -1077,8 +1140,13 @@ public final class Verity {
 
     /** A leaf of a tree of {@code n} leaves, with its proof (the root commits to n). */
     public record Leaf(byte[] data, long n, long index, List<byte[]> proof) {
-        DynamicStruct toAbi() {
-            return new DynamicStruct(bytes(data), u64(n), u64(index), b32s(proof));
+        DisputeGame.Leaf toBinding() {
+            return new DisputeGame.Leaf(data, big(n), big(index), proof);
+        }
+
+        /** The same leaf as TaskMarket's struct of that shape (the init claim's). */
+        TaskMarket.ProvenLeaf toMarketBinding() {
+            return new TaskMarket.ProvenLeaf(data, big(n), big(index), proof);
         }
     }
 
@@ -1092,8 +1160,8 @@ public final class Verity {
             return new Evidence(operand, new byte[0], OpEntry.none(), new byte[0], List.of(), link, linkProof);
         }
 
-        DynamicStruct toAbi() {
-            return new DynamicStruct(u8(operand), bytes(graphRecord), input.toAbi(), bytes(chunk), b32s(chunkProof), bytes(link), b32s(linkProof));
+        DisputeGame.Evidence toBinding() {
+            return new DisputeGame.Evidence(big(operand), graphRecord, input.toBinding(), chunk, chunkProof, link, linkProof);
         }
     }
 
@@ -1106,11 +1174,11 @@ public final class Verity {
      * StructureReferee whether the leaf is what the op prescribes at {@code t} (docs/referee.md, "Link structure").
      */
     public Receipt round5(String challenger, long id, long t, byte[] leaf, List<byte[]> proof, List<Evidence> evidence, Structure structure) {
-        List<DynamicStruct> ev = new ArrayList<>();
-        for (Evidence e : evidence) ev.add(e.toAbi());
+        List<DisputeGame.Evidence> ev = new ArrayList<>();
+        for (Evidence e : evidence) ev.add(e.toBinding());
         byte[] bundle = structure == null ? new byte[0] : structure.encode();
-        return tx(challenger, game, "DisputeGame.disputeLink (round 5)", "disputeLink(uint256," + STATE + ",uint64,bytes,bytes32[]," + EVIDENCE + "[],bytes)",
-                u256(id), state(id), u64(t), bytes(leaf), b32s(proof), new DynamicArray<>(DynamicStruct.class, ev), bytes(bundle));
+        return send(challenger, "DisputeGame.disputeLink (round 5)", gameAs(challenger).disputeLink(big(id), state(id), big(t), leaf, proof, ev,
+                bundle));
     }
 
     /**
@@ -1173,14 +1241,14 @@ public final class Verity {
 
     /** Round 3, record claim in the disputed step {@code st}. */
     public Receipt claimRecord(String challenger, long id, Step st, OpEntry e, byte[] graphLeaf, List<byte[]> graphProof) {
-        return tx(challenger, game, "DisputeGame.claimRecord (round 3)", "claimRecord(uint256," + STATE + "," + STEP + "," + OP_ENTRY + ",bytes32,bytes32[])",
-                u256(id), state(id), st.toAbi(), e.toAbi(), b32(graphLeaf), b32s(graphProof));
+        return send(challenger, "DisputeGame.claimRecord (round 3)", gameAs(challenger).claimRecord(big(id), state(id), st.toBinding(),
+                e.toBinding(), graphLeaf, graphProof));
     }
 
     /** Round 3, source claim in the disputed step {@code st}. */
     public Receipt claimSource(String challenger, long id, Step st, OpEntry e, byte[] graphRecord, List<byte[]> graphProof, Leaf stateRecord) {
-        return tx(challenger, game, "DisputeGame.claimSource (round 3)", "claimSource(uint256," + STATE + "," + STEP + "," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")",
-                u256(id), state(id), st.toAbi(), e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
+        return send(challenger, "DisputeGame.claimSource (round 3)", gameAs(challenger).claimSource(big(id), state(id), st.toBinding(),
+                e.toBinding(), graphRecord, graphProof, stateRecord.toBinding()));
     }
 
     /**
@@ -1188,8 +1256,8 @@ public final class Verity {
      * {@code e.opIndex} (its update list) and the disputed state's record.
      */
     public Receipt claimUpdate(String challenger, long id, Step st, OpEntry e, byte[] graphRecord, List<byte[]> graphProof, Leaf stateRecord) {
-        return tx(challenger, game, "DisputeGame.claimUpdate (round 3)", "claimUpdate(uint256," + STATE + "," + STEP + "," + OP_ENTRY + ",bytes,bytes32[]," + LEAF + ")",
-                u256(id), state(id), st.toAbi(), e.toAbi(), bytes(graphRecord), b32s(graphProof), stateRecord.toAbi());
+        return send(challenger, "DisputeGame.claimUpdate (round 3)", gameAs(challenger).claimUpdate(big(id), state(id), st.toBinding(),
+                e.toBinding(), graphRecord, graphProof, stateRecord.toBinding()));
     }
 
     /**
@@ -1197,8 +1265,8 @@ public final class Verity {
      * {@code modelRecord} is not the final state's record of the same name {@code stateRecord}.
      */
     public Receipt claimModel(String challenger, long id, Leaf modelRecord, Leaf stateRecord) {
-        return tx(challenger, game, "DisputeGame.claimModel (round 3)", "claimModel(uint256," + STATE + "," + LEAF + "," + LEAF + ")", u256(id),
-                state(id), modelRecord.toAbi(), stateRecord.toAbi());
+        return send(challenger, "DisputeGame.claimModel (round 3)", gameAs(challenger).claimModel(big(id), state(id), modelRecord.toBinding(),
+                stateRecord.toBinding()));
     }
 
     /**
@@ -1208,37 +1276,35 @@ public final class Verity {
      * parent model's record of the same name).
      */
     public record InitClaim(Leaf node, Leaf record, Leaf value, int offset) {
-        DynamicStruct toAbi() {
-            return new DynamicStruct(node.toAbi(), record.toAbi(), value.toAbi(), u32(offset));
+        TaskMarket.Claim toBinding() {
+            return new TaskMarket.Claim(node.toMarketBinding(), record.toMarketBinding(), value.toMarketBinding(), big(offset));
         }
     }
 
     public Receipt challengeInit(String challenger, long taskId, InitClaim c) {
-        return tx(challenger, market, "TaskMarket.challengeInit", "challengeInit(uint256,(" + LEAF + "," + LEAF + "," + LEAF + ",uint32))",
-                u256(taskId), c.toAbi());
+        return send(challenger, "TaskMarket.challengeInit", marketAs(challenger).challengeInit(big(taskId), c.toBinding()));
     }
 
     /** The state root the task's checkpoint 0 must be. */
     public byte[] initRootOf(long taskId) {
-        return Abi.wordBytes(view(market, "initRootOf(uint256)", u256(taskId)), 0);
+        return call(marketAs(deployer).initRootOf(big(taskId)));
     }
 
     /** Round 3, scalars claim in the disputed step {@code st}. */
     public Receipt claimScalars(String challenger, long id, Step st, Leaf pre, Leaf post, byte[] gatherRecord, long gatherIndex,
             List<byte[]> gatherProof) {
-        return tx(challenger, game, "DisputeGame.claimScalars (round 3)",
-                "claimScalars(uint256," + STATE + "," + STEP + "," + LEAF + "," + LEAF + ",bytes,uint64,bytes32[])", u256(id), state(id), st.toAbi(),
-                pre.toAbi(), post.toAbi(), bytes(gatherRecord), u64(gatherIndex), b32s(gatherProof));
+        return send(challenger, "DisputeGame.claimScalars (round 3)", gameAs(challenger).claimScalars(big(id), state(id), st.toBinding(),
+                pre.toBinding(), post.toBinding(), gatherRecord, big(gatherIndex), gatherProof));
     }
 
     public Receipt timeoutDispute(String who, long id) {
-        return tx(who, game, "DisputeGame.timeout", "timeout(uint256," + STATE + ")", u256(id), state(id));
+        return send(who, "DisputeGame.timeout", gameAs(who).timeout(big(id), state(id)));
     }
 
     // ------------------------------------------------------------------ registry
 
     public boolean modelRegistered(byte[] modelRoot) {
-        return Abi.wordBool(view(registry, "exists(bytes32)", b32(modelRoot)), 0);
+        return call(registryAs(deployer).exists(modelRoot));
     }
 
     /** A model zoo entry: ModelRegistry.Model under its model root. */
@@ -1247,9 +1313,9 @@ public final class Verity {
     /** The registry entry of {@code modelRoot}, or empty if the zoo has no such model. */
     public java.util.Optional<ModelEntry> model(byte[] modelRoot) {
         if (!modelRegistered(modelRoot)) return java.util.Optional.empty();
-        byte[] w = view(registry, "get(bytes32)", b32(modelRoot));
-        return java.util.Optional.of(new ModelEntry(modelRoot.clone(), Abi.wordLong(w, 0), Abi.wordBytes(w, 1), Abi.wordBytes(w, 2),
-                Abi.wordBytes(w, 3), Abi.wordAddress(w, 4), Abi.wordLong(w, 5)));
+        var m = call(registryAs(deployer).get(modelRoot));
+        return java.util.Optional.of(new ModelEntry(modelRoot.clone(), m.component1().longValueExact(), m.component2(), m.component3(),
+                m.component4(), m.component5().toLowerCase(java.util.Locale.ROOT), m.component6().longValueExact()));
     }
 
     /**
@@ -1258,20 +1324,18 @@ public final class Verity {
      */
     public List<ModelEntry> models() {
         List<ModelEntry> out = new ArrayList<>();
-        String topic = Abi.eventTopic("ModelRegistered(bytes32,uint256,bytes32,bytes32,bytes32,address)");
         // a root registers again when an earlier-posted task that produced it settles later (ModelRegistry): list it once
         java.util.Set<String> seen = new java.util.HashSet<>();
-        for (Receipt.Log l : chain.logs(registry, topic, deployBlock, chain.blockNumber())) {
-            if (seen.add(l.topics().get(1).toLowerCase(java.util.Locale.ROOT))) {
-                model(org.web3j.utils.Numeric.hexStringToByteArray(l.topics().get(1))).ifPresent(out::add);
-            }
+        for (Receipt.Log l : chain.logs(registry, EV_MODEL_REGISTERED, deployBlock, chain.blockNumber())) {
+            byte[] root = ModelRegistry.getModelRegisteredEventFromLog(web3Log(l)).modelRoot;
+            if (seen.add(Numeric.toHexString(root))) model(root).ifPresent(out::add);
         }
         return out;
     }
 
     /** Number of models in the zoo (ModelRegistry.count). */
     public long modelCount() {
-        return Abi.wordLong(view(registry, "count()"), 0);
+        return call(registryAs(deployer).count()).longValueExact();
     }
 
     /**
