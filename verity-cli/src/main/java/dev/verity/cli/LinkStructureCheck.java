@@ -191,15 +191,39 @@ final class LinkStructureCheck {
         return d;
     }
 
-    private static Row checkKind(Chain chain, String address, OpKind kind, List<Site> sites, int elements, int maxLinks,
-                                 SplittableRandom rnd) {
-        List<Long> gas = new ArrayList<>();
-        int links = 0;
-        int bad = 0;
-        int mutations = 0;
-        int missed = 0;
+    /** What the checks of one kind found so far: links checked and their gas, mismatches, mutations and those missed, the first example. */
+    private static final class Tally {
+        final List<Long> gas = new ArrayList<>();
+        int links;
+        int bad;
+        int mutations;
+        int missed;
         String example = "";
         boolean covered = true;
+
+        /** A check the referee's code does not cover: the kind is not covered, and why is the example. */
+        void uncovered(String why) {
+            covered = false;
+            example = why;
+        }
+
+        void bad(String why) {
+            bad++;
+            if (example.isEmpty()) {
+                example = why;
+            }
+        }
+
+        Row row(OpKind kind, int elements) {
+            long[] g = gas.stream().mapToLong(Long::longValue).sorted().toArray();
+            return new Row(kind, covered, covered ? elements : 0, links, bad, mutations, missed, g.length == 0 ? 0 : g[0],
+                    g.length == 0 ? 0 : g[g.length / 2], g.length == 0 ? 0 : g[g.length - 1], example);
+        }
+    }
+
+    private static Row checkKind(Chain chain, String address, OpKind kind, List<Site> sites, int elements, int maxLinks,
+                                 SplittableRandom rnd) {
+        Tally tally = new Tally();
         for (int k = 0; k < elements; k++) {
             Site s = sites.get(rnd.nextInt(sites.size()));
             int e = rnd.nextInt((int) s.node().numel());
@@ -213,69 +237,70 @@ final class LinkStructureCheck {
                 ch = new ElementChain();
                 result = s.ex().element(s.node().id(), e, ch);
             }
-            List<Link> chain0 = ch.links();
-            List<Integer> ts = new ArrayList<>();
-            if (chain0.size() <= maxLinks) {
-                for (int t = 0; t < chain0.size(); t++) {
-                    ts.add(t);
-                }
-            } else {
-                for (int t = 0; t < maxLinks; t++) {
-                    ts.add(t < 16 ? t : t < 32 ? chain0.size() - 1 - (t - 16) : rnd.nextInt(chain0.size()));
-                }
-            }
-            for (int t : ts) {
-                LinkStructure.Verdict v = LinkStructure.checkLink(chain, address, s.record(), s.dims(), e, t,
-                        Commitments.linkLeaf(t, chain0.get(t)), data(s, e, t, chain0));
-                if (!v.covered()) {
-                    covered = false;
-                    example = v.why();
-                    break;
-                }
-                links++;
-                gas.add(v.gas());
-                if (!v.matches()) {
-                    bad++;
-                    if (example.isEmpty()) {
-                        example = "e=" + e + " t=" + t + ": " + v.why();
-                    }
-                }
-            }
-            if (!covered) {
+            if (!checkElement(chain, address, s, e, result, ch.links(), maxLinks, rnd, tally)) {
                 break;
             }
-            LinkStructure.Verdict rv = LinkStructure.checkResult(chain, address, s.record(), s.dims(), e, chain0.size(),
-                    Commitments.resultLeaf(result), data(s, e, chain0.size(), chain0));
-            if (!rv.covered()) {
-                covered = false;
-                example = rv.why();
-                break;
+        }
+        return tally.row(kind, elements);
+    }
+
+    /** Checks element e's links (up to maxLinks of them), its result and their mutants; false once a check is not covered. */
+    private static boolean checkElement(Chain chain, String address, Site s, int e, Operand result, List<Link> chain0, int maxLinks,
+                                        SplittableRandom rnd, Tally tally) {
+        for (int t : linksToCheck(chain0, maxLinks, rnd)) {
+            LinkStructure.Verdict v = LinkStructure.checkLink(chain, address, s.record(), s.dims(), e, t,
+                    Commitments.linkLeaf(t, chain0.get(t)), data(s, e, t, chain0));
+            if (!v.covered()) {
+                tally.uncovered(v.why());
+                return false;
             }
-            if (!rv.matches()) {
-                bad++;
-                if (example.isEmpty()) {
-                    example = "e=" + e + " result: " + rv.why();
-                }
+            tally.links++;
+            tally.gas.add(v.gas());
+            if (!v.matches()) {
+                tally.bad("e=" + e + " t=" + t + ": " + v.why());
             }
-            // mutations: each must be rejected, with a reason
-            for (Mutant m : mutants(chain0, result, rnd)) {
-                mutations++;
-                LinkStructure.Verdict mv = m.t() < 0
-                        ? LinkStructure.checkResult(chain, address, s.record(), s.dims(), e, m.links(), m.leaf(), data(s, e, chain0.size(), chain0))
-                        : LinkStructure.checkLink(chain, address, s.record(), s.dims(), e, m.t(), m.leaf(),
-                                data(s, e, Math.min(m.t(), chain0.size()), chain0));
-                if (mv.matches() || mv.why().isEmpty()) {
-                    missed++;
-                    if (example.isEmpty()) {
-                        example = "mutation not caught: " + m.what();
-                    }
+        }
+        LinkStructure.Verdict rv = LinkStructure.checkResult(chain, address, s.record(), s.dims(), e, chain0.size(),
+                Commitments.resultLeaf(result), data(s, e, chain0.size(), chain0));
+        if (!rv.covered()) {
+            tally.uncovered(rv.why());
+            return false;
+        }
+        if (!rv.matches()) {
+            tally.bad("e=" + e + " result: " + rv.why());
+        }
+        // mutations: each must be rejected, with a reason
+        for (Mutant m : mutants(chain0, result, rnd)) {
+            tally.mutations++;
+            LinkStructure.Verdict mv = m.t() < 0
+                    ? LinkStructure.checkResult(chain, address, s.record(), s.dims(), e, m.links(), m.leaf(), data(s, e, chain0.size(), chain0))
+                    : LinkStructure.checkLink(chain, address, s.record(), s.dims(), e, m.t(), m.leaf(),
+                            data(s, e, Math.min(m.t(), chain0.size()), chain0));
+            if (mv.matches() || mv.why().isEmpty()) {
+                tally.missed++;
+                if (tally.example.isEmpty()) {
+                    tally.example = "mutation not caught: " + m.what();
                 }
             }
         }
-        long[] g = gas.stream().mapToLong(Long::longValue).sorted().toArray();
-        return new Row(kind, covered, covered ? elements : 0, links, bad, mutations, missed, g.length == 0 ? 0 : g[0],
-                g.length == 0 ? 0 : g[g.length / 2], g.length == 0 ? 0 : g[g.length - 1], example);
+        return true;
     }
+
+    /** Every link of a short chain; of a long one, maxLinks of them: the first 16, the last 16, the rest drawn. */
+    private static List<Integer> linksToCheck(List<Link> chain0, int maxLinks, SplittableRandom rnd) {
+        List<Integer> ts = new ArrayList<>();
+        if (chain0.size() <= maxLinks) {
+            for (int t = 0; t < chain0.size(); t++) {
+                ts.add(t);
+            }
+        } else {
+            for (int t = 0; t < maxLinks; t++) {
+                ts.add(t < 16 ? t : t < 32 ? chain0.size() - 1 - (t - 16) : rnd.nextInt(chain0.size()));
+            }
+        }
+        return ts;
+    }
+
 
     /** A mutated link leaf (t >= 0) or result leaf with a chain length (t < 0). */
     record Mutant(String what, int t, byte[] leaf, long links) {

@@ -87,17 +87,46 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        applyVectorBits();
+        ModelConfig.Onnx imported = model.endsWith(".onnx") ? ModelConfig.Onnx.read(Path.of(model)) : null;
+        int n = checkOptions(imported);
+        TrainConfig cfg = config(imported != null ? "onnx" : model, imported, n);
+        if (prove != null) {
+            return ProvenTrain.run(this, cfg, n);
+        }
+        if (dataset != null || checkpointInterval != null || cheat != null) {
+            throw new IllegalArgumentException("--dataset, --checkpoint-interval and --cheat go with --prove DIR");
+        }
+        Setup s = setup(imported, cfg);
+        System.out.printf("model: %s, %,d parameters; %s, batch %d, %d steps, seed %d; %d threads, %d-bit vectors%s%n",
+                s.mc().describe(), s.trainer().trainingStep().paramCount(), optimizerName(cfg), cfg.batch(), n, seed,
+                Parallel.threads(), Vectors.bits(), scalar ? ", scalar kernels" : "");
+        TrainingState state = initialState(s.trainer(), n);
+        train(s.trainer(), state, n, cfg.batch());
+        report(s.mc(), state, s.corpus(), s.images() == null ? null : s.images().test());
+        if (save != null) {
+            state.save(save, s.trainer().identity());
+            System.out.println("saved: " + save);
+        }
+        System.out.println("state-sha256: " + state.sha256Hex());
+        return 0;
+    }
+
+    /** --vector-bits, checked and applied before any kernel class is loaded. */
+    private void applyVectorBits() {
         if (vectorBits != null) {
             if (vectorBits != 256 && vectorBits != 512) {
                 throw new IllegalArgumentException("--vector-bits must be 256 or 512, got " + vectorBits);
             }
             System.setProperty("verity.vector.bits", vectorBits.toString());
         }
-        ModelConfig.Onnx imported = model.endsWith(".onnx") ? ModelConfig.Onnx.read(Path.of(model)) : null;
+    }
+
+    /** Checks --model, --steps and --checkpoint-every and applies --threads; returns the number of steps. */
+    private int checkOptions(ModelConfig.Onnx imported) {
         if (imported == null && !model.equals("mlp") && !model.equals("lenet5") && !model.equals("gpt")) {
             throw new IllegalArgumentException("unknown model '" + model + "' (known: mlp, lenet5, gpt, or a file ending .onnx)");
         }
-        String arch = imported != null ? "onnx" : model;
         int n = steps != null ? steps : model.equals("gpt") ? 600 : imported != null ? 200 : 2000;
         if (n < 0 || n > TrainConfig.MAX_STEPS) {
             throw new IllegalArgumentException("--steps must be in [0, 2^24], got " + n);
@@ -111,67 +140,69 @@ public final class TrainCommand implements Callable<Integer> {
         if (checkpointEvery > 0 && save == null) {
             throw new IllegalArgumentException("--checkpoint-every needs --save FILE");
         }
-        TrainConfig cfg = config(arch, imported, n);
-        if (prove != null) {
-            return ProvenTrain.run(this, cfg, n);
-        }
-        if (dataset != null || checkpointInterval != null || cheat != null) {
-            throw new IllegalArgumentException("--dataset, --checkpoint-interval and --cheat go with --prove DIR");
-        }
-        Trainer trainer;
-        ModelConfig mc;
-        Datasets.TrainTest images = null;
-        TextCorpus corpus = null;
+        return n;
+    }
+
+    /** The model, its trainer and its data (images with their test split, or a text corpus). */
+    private record Setup(Trainer trainer, ModelConfig mc, Datasets.TrainTest images, TextCorpus corpus) {
+    }
+
+    /** Opens the data, builds the model and its trainer, and prints the data line. */
+    private Setup setup(ModelConfig.Onnx imported, TrainConfig cfg) throws Exception {
         if (imported != null && imported.isText()) {
-            corpus = data == null ? Datasets.kjv() : DataFiles.corpus(data);
-            mc = imported;
-            trainer = Trainer.text(mc, cfg, corpus);
+            TextCorpus corpus = data == null ? Datasets.kjv() : DataFiles.corpus(data);
+            Trainer trainer = Trainer.text(imported, cfg, corpus);
             System.out.printf("data: %s (%,d tokens, vocabulary %d) from %s%n", corpus.name(), corpus.size(),
                     corpus.vocabSize(), corpus.source());
+            return new Setup(trainer, imported, null, corpus);
         } else if (imported != null) {
-            images = data == null ? Datasets.fashionMnist(null) : DataFiles.open(data);
-            mc = imported;
-            trainer = Trainer.images(mc, cfg, images.train());
+            Datasets.TrainTest images = data == null ? Datasets.fashionMnist(null) : DataFiles.open(data);
+            Trainer trainer = Trainer.images(imported, cfg, images.train());
             System.out.printf("data: %s, %,d train / %s test samples of shape %s, from %s%n", images.train().name(),
                     images.train().size(), images.test() == null ? "no" : String.format("%,d", images.test().size()),
                     java.util.Arrays.toString(images.train().sampleShape()), images.source());
+            return new Setup(trainer, imported, images, null);
         } else if (model.equals("gpt")) {
-            corpus = data == null ? Datasets.kjv() : Datasets.text(data.getFileName().toString(), data);
-            mc = ModelConfig.defaults("gpt", corpus.vocabSize());
-            trainer = Trainer.text(mc, cfg, corpus);
+            TextCorpus corpus = data == null ? Datasets.kjv() : Datasets.text(data.getFileName().toString(), data);
+            ModelConfig mc = ModelConfig.defaults("gpt", corpus.vocabSize());
+            Trainer trainer = Trainer.text(mc, cfg, corpus);
             System.out.printf("data: %s (%,d characters, vocabulary %d) from %s%n", corpus.name(), corpus.size(),
                     corpus.vocabSize(), corpus.source());
-        } else {
-            if (data != null && !Files.isDirectory(data)) {
-                throw new IllegalArgumentException("--data must be a directory of Fashion-MNIST IDX files: " + data);
-            }
-            images = Datasets.fashionMnist(data);
-            mc = ModelConfig.defaults(model, 10);
-            trainer = Trainer.images(mc, cfg, images.train());
-            System.out.printf("data: Fashion-MNIST, %,d train / %,d test images, from %s%n", images.train().size(),
-                    images.test().size(), images.source());
+            return new Setup(trainer, mc, null, corpus);
         }
-        System.out.printf("model: %s, %,d parameters; %s, batch %d, %d steps, seed %d; %d threads, %d-bit vectors%s%n",
-                mc.describe(), trainer.trainingStep().paramCount(), optimizerName(cfg), cfg.batch(), n, seed,
-                Parallel.threads(), Vectors.bits(), scalar ? ", scalar kernels" : "");
-        TrainingState state;
-        if (resume != null) {
-            state = TrainingState.load(resume, trainer.identity());
-            System.out.printf("resumed from %s at step %d%n", resume, state.step());
-            if (state.step() > n) {
-                throw new IllegalArgumentException(resume + " is at step " + state.step() + ", past --steps " + n);
-            }
-        } else {
-            state = trainer.initialState();
+        if (data != null && !Files.isDirectory(data)) {
+            throw new IllegalArgumentException("--data must be a directory of Fashion-MNIST IDX files: " + data);
         }
+        Datasets.TrainTest images = Datasets.fashionMnist(data);
+        ModelConfig mc = ModelConfig.defaults(model, 10);
+        Trainer trainer = Trainer.images(mc, cfg, images.train());
+        System.out.printf("data: Fashion-MNIST, %,d train / %,d test images, from %s%n", images.train().size(),
+                images.test().size(), images.source());
+        return new Setup(trainer, mc, images, null);
+    }
+
+    /** The state to start from: --resume's (checked against --steps), else the model's initial state. */
+    private TrainingState initialState(Trainer trainer, int n) throws Exception {
+        if (resume == null) {
+            return trainer.initialState();
+        }
+        TrainingState state = TrainingState.load(resume, trainer.identity());
+        System.out.printf("resumed from %s at step %d%n", resume, state.step());
+        if (state.step() > n) {
+            throw new IllegalArgumentException(resume + " is at step " + state.step() + ", past --steps " + n);
+        }
+        return state;
+    }
+
+    /** Trains {@code st} to step {@code n} (saving every --checkpoint-every steps), with the progress bar unless --quiet; prints the timing line. */
+    private void train(Trainer trainer, TrainingState st, int n, int batchSize) throws Exception {
         long t0 = System.nanoTime();
-        long startStep = state.step();
+        long startStep = st.step();
         float[] lastLoss = {Float.NaN};
         ProgressBarBuilder pbb = ProgressBars.steps("train", n, 250);
-        final TrainingState st = state;
         try (ProgressBar pb = quiet ? null : pbb.build()) {
             if (pb != null) {
-                pb.stepTo(state.step());
+                pb.stepTo(st.step());
             }
             while (st.step() < n) {
                 long until = checkpointEvery > 0 ? Math.min(n, (st.step() / checkpointEvery + 1) * checkpointEvery) : n;
@@ -188,16 +219,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        long done = state.step() - startStep;
+        long done = st.step() - startStep;
         System.out.printf(Locale.ROOT, "trained %d steps in %.1f s (%.1f steps/s, %.0f samples/s), final loss %.4f%n", done,
-                secs, done / Math.max(secs, 1e-9), done * cfg.batch() / Math.max(secs, 1e-9), lastLoss[0]);
-        report(mc, state, corpus, images == null ? null : images.test());
-        if (save != null) {
-            state.save(save, trainer.identity());
-            System.out.println("saved: " + save);
-        }
-        System.out.println("state-sha256: " + state.sha256Hex());
-        return 0;
+                secs, done / Math.max(secs, 1e-9), done * batchSize / Math.max(secs, 1e-9), lastLoss[0]);
     }
 
     /** The model's defaults with --batch, --lr and --schedule applied; an ONNX model's batch defaults to its export's. */

@@ -69,159 +69,203 @@ public final class Demo {
      */
     static final dev.verity.chain.TaskRules RULES = dev.verity.chain.TaskRules.defaults().withJackpot(4_000, 1_000_000);
 
+    /** The demo's parties, each its own service with its own account; {@code who} names the accounts in the balance tables. */
+    private record Cast(Submitter sub, List<Solver> solvers, Solver mallory, SolverStrategy cheat, List<Verifier> verifiers, Map<String, String> who) {
+    }
+
+    /** What the honest market's task came to: the task and the jackpots its forced errors paid. */
+    private record HonestTask(Verity.TaskView task, List<Verity.JackpotPaid> jackpots) {
+    }
+
+    /** What the cheater's task came to: the task, its disputes won by their challengers, solvers slashed. */
+    private record MalloryTask(Verity.TaskView task, int won, int slashed) {
+    }
+
     private static int story(PrintStream out, Path work, Solver.Progress progress, LocalNet net) throws Exception {
         List<String> failures = new ArrayList<>();
-        { // the story's locals, scoped as they were when the network was opened here
-            Verity v = net.verity;
-            out.println("== Verity demo: one network in one JVM (embedded EVM, blob store in " + work + ")");
-            out.println("contracts: token " + v.token + ", market " + v.market + ", game " + v.game + " (referee: BasicOpReferee)");
-            java.util.function.Consumer<String> log = out::println;
-            BigInteger milli = BigInteger.TEN.pow(15);
-            Submitter sub = new Submitter(new Submitter.Config("alice (submitter)", net.account(0), milli.multiply(BigInteger.TEN), milli,
-                    Verity.ether(500), 3, 600, 3600, 600, 600), v, net.store, work.resolve("alice"), log);
-            List<Solver> solvers = new ArrayList<>();
-            String[] names = {"bob", "carol", "dave"};
-            long[] prices = {4, 3, 2};
-            for (int i = 0; i < 3; i++) {
-                solvers.add(new Solver(new Solver.Config("solver " + names[i], net.account(1 + i), milli.multiply(BigInteger.valueOf(prices[i])),
-                        1_000_000, 2, Verity.ether(1_000)), v, net.store, work.resolve(names[i]), log).onProgress(progress));
-            }
-            SolverStrategy cheat = StrategyLibrary.named(CHEAT);
-            Solver mallory = new Solver(new Solver.Config("solver mallory", net.account(4), milli, 1_000_000, 2, Verity.ether(1_000)), v, net.store,
-                    work.resolve("mallory"), log, cheat).onProgress(progress);
-            List<Verifier> verifiers = new ArrayList<>();
-            String[] vnames = {"victor", "wendy", "trent"};
-            for (int i = 0; i < 3; i++) {
-                verifiers.add(new Verifier(new Verifier.Config("verifier " + vnames[i], net.account(5 + i), Verity.ether(300), i == 2), v, net.store, log));
-            }
-            Map<String, String> who = new LinkedHashMap<>();
-            who.put(sub.account(), "alice (submitter)");
-            for (Solver s : solvers) {
-                who.put(s.account(), s.name());
-            }
-            who.put(mallory.account(), mallory.name());
-            for (Verifier x : verifiers) {
-                who.put(x.account(), x.name() + (x == verifiers.get(2) ? " (audits all)" : ""));
-            }
-            who.put(net.treasury(), "treasury");
-            who.forEach(Accounts::name);
-            Accounts.name(sub.account(), "alice");
-
-            net.fund(sub.account(), Verity.ether(10_000));
-            for (Solver s : solvers) {
-                net.fund(s.account(), Verity.ether(2_000));
-            }
-            net.fund(mallory.account(), Verity.ether(2_000));
-            for (Verifier x : verifiers) {
-                net.fund(x.account(), Verity.ether(1_000));
-            }
-            List<Role> roles = new ArrayList<>();
-            roles.add(sub);
-            roles.addAll(solvers);
-            roles.addAll(verifiers);
-            roles.forEach(Role::join);
+        Verity v = net.verity;
+        out.println("== Verity demo: one network in one JVM (embedded EVM, blob store in " + work + ")");
+        out.println("contracts: token " + v.token + ", market " + v.market + ", game " + v.game + " (referee: BasicOpReferee)");
+        Cast cast = cast(out, work, progress, net);
+        Network n = fundAndJoin(out, net, cast);
+        HonestTask one = honestTask(out, net, cast, n, failures);
+        MalloryTask two = cheatersTask(out, net, cast, n, failures);
+        n.remove(cast.mallory()); // caught and slashed, the cheater leaves the market
+        long t3 = lazyScene(out, net, cast.sub(), cast.verifiers(), n, failures);
+        boolean conserved = true;
+        try {
             net.checkConservation();
-            out.println();
-            balances(out, net, who, "balances before");
-            Network n = new Network(v, roles);
-
-            out.println();
-            out.println("== task 1: an honest market");
-            long t1 = sub.post(spec(1));
-            n.runUntilFinal(t1, 300);
-            Verity.TaskView task1 = v.task(t1);
-            if (task1.status() != Verity.Status.SETTLED) {
-                failures.add("task 1 ended " + task1.status() + ", not SETTLED");
-            }
-            if (!task1.solver().equals(solvers.get(2).account())) {
-                failures.add("task 1 went to " + Accounts.short_(task1.solver()) + ", not the cheapest bidder");
-            }
-            if (!v.modelRegistered(task1.modelRoot())) {
-                failures.add("task 1's model is not in the zoo");
-            } else {
-                byte[] z = v.view(v.registry, "get(bytes32)", Abi.b32(task1.modelRoot()));
-                out.printf("zoo entry: model %s%n  task %d, spec %s, trace %s, parent %s, solver %s%n", Sha256.hex(task1.modelRoot()),
-                        Abi.wordLong(z, 0), Sha256.hex(Abi.wordBytes(z, 1)).substring(0, 16) + "…", Sha256.hex(Abi.wordBytes(z, 2)).substring(0, 16) + "…",
-                        isZero(Abi.wordBytes(z, 3)) ? "none (trained from scratch)" : Sha256.hex(Abi.wordBytes(z, 3)),
-                        Accounts.short_(Abi.wordAddress(z, 4)));
-            }
-            List<Verity.JackpotPaid> jackpots = v.jackpotsPaid(t1);
-            for (Verity.JackpotPaid j : jackpots) {
-                out.printf("forced error: seat %d (%s) was drawn as one and its replay proved the solver's loss: jackpot %s%n", j.index(),
-                        Accounts.short_(j.verifier()), Accounts.tokens(j.amount()));
-            }
-            if (jackpots.isEmpty()) {
-                failures.add("task 1 paid no jackpot although the demo's rules draw every seat as a forced error");
-            }
-            net.checkConservation();
-
-            out.println();
-            out.println("== task 2: " + mallory.name() + " joins, undercuts everyone and cheats (" + cheat.description() + ")");
-            mallory.join();
-            n.add(mallory);
-            Map<String, BigInteger> stakesBefore = new LinkedHashMap<>();
-            for (Solver s : solvers) {
-                stakesBefore.put(s.account(), v.staked(s.account()));
-            }
-            stakesBefore.put(mallory.account(), v.staked(mallory.account()));
-            long t2 = sub.post(spec(2));
-            n.runUntilFinal(t2, 400);
-            Verity.TaskView task2 = v.task(t2);
-            checkCheatersTask(v, task2, mallory.account(), Accounts.short_(task2.solver()), failures);
-            int won = 0;
-            int disputes = 0;
-            for (Verifier x : verifiers) {
-                for (Challenger.Outcome o : x.challenger().outcomes()) {
-                    disputes++;
-                    if (o.challengerWon()) {
-                        won++;
-                    }
-                    out.printf("dispute %d, the challenger's transactions (gas):", o.dispute());
-                    for (DisputeParty.Move mv : o.moves()) {
-                        out.printf(" r%d %s %,d;", mv.round(), mv.name(), mv.gas());
-                    }
-                    out.println();
-                }
-            }
-            int slashed = 0;
-            for (var e : stakesBefore.entrySet()) {
-                if (v.staked(e.getKey()).compareTo(e.getValue()) < 0) {
-                    slashed++;
-                }
-            }
-            if (disputes < 1 || won != disputes) {
-                failures.add(disputes + " disputes, " + won + " won by the challenger (expected at least 1, each won by its challenger: every verifier that finds the cheat plays its own game)");
-            }
-            if (slashed != 1 || v.staked(mallory.account()).compareTo(stakesBefore.get(mallory.account())) >= 0) {
-                failures.add(slashed + " solvers slashed; the cheater's stake went from " + Accounts.tokens(stakesBefore.get(mallory.account()))
-                        + " to " + Accounts.tokens(v.staked(mallory.account())));
-            }
-            n.remove(mallory); // caught and slashed, the cheater leaves the market
-            long t3 = lazyScene(out, net, sub, verifiers, n, failures);
-            boolean conserved = true;
-            try {
-                net.checkConservation();
-            } catch (IllegalStateException e) {
-                conserved = false;
-                failures.add(e.getMessage());
-            }
-            out.println();
-            balances(out, net, who, "balances after");
-            int settled = (task1.status() == Verity.Status.SETTLED ? 1 : 0) + (v.task(t3).status() == Verity.Status.SETTLED ? 1 : 0);
-            int failed = (task2.status() == Verity.Status.FAILED ? 1 : 0);
-            out.println();
-            if (!failures.isEmpty()) {
-                for (String f : failures) {
-                    out.println("demo: FAILED: " + f);
-                }
-                return 1;
-            }
-            out.printf("demo: %d tasks run to their final status (%d settled into the zoo, %d failed and refunded), %d dispute%s won by the challenger, "
-                    + "%d solver%s slashed, %d forced error%s caught (jackpot paid), 1 lazy attestation slashed, tokens %s%n", settled + failed, settled,
-                    failed, won, won == 1 ? "" : "s", slashed, slashed == 1 ? "" : "s", jackpots.size(), jackpots.size() == 1 ? "" : "s",
-                    conserved ? "conserved" : "NOT conserved");
-            return 0;
+        } catch (IllegalStateException e) {
+            conserved = false;
+            failures.add(e.getMessage());
         }
+        out.println();
+        balances(out, net, cast.who(), "balances after");
+        int settled = (one.task().status() == Verity.Status.SETTLED ? 1 : 0) + (v.task(t3).status() == Verity.Status.SETTLED ? 1 : 0);
+        int failed = (two.task().status() == Verity.Status.FAILED ? 1 : 0);
+        out.println();
+        if (!failures.isEmpty()) {
+            for (String f : failures) {
+                out.println("demo: FAILED: " + f);
+            }
+            return 1;
+        }
+        int won = two.won();
+        int slashed = two.slashed();
+        int jackpots = one.jackpots().size();
+        out.printf("demo: %d tasks run to their final status (%d settled into the zoo, %d failed and refunded), %d dispute%s won by the challenger, "
+                + "%d solver%s slashed, %d forced error%s caught (jackpot paid), 1 lazy attestation slashed, tokens %s%n", settled + failed, settled,
+                failed, won, won == 1 ? "" : "s", slashed, slashed == 1 ? "" : "s", jackpots, jackpots == 1 ? "" : "s",
+                conserved ? "conserved" : "NOT conserved");
+        return 0;
+    }
+
+    /** The submitter alice, solvers bob, carol and dave, the cheater mallory, verifiers victor, wendy and trent (who audits all). */
+    private static Cast cast(PrintStream out, Path work, Solver.Progress progress, LocalNet net) throws java.io.IOException {
+        Verity v = net.verity;
+        java.util.function.Consumer<String> log = out::println;
+        BigInteger milli = BigInteger.TEN.pow(15);
+        Submitter sub = new Submitter(new Submitter.Config("alice (submitter)", net.account(0), milli.multiply(BigInteger.TEN), milli,
+                Verity.ether(500), 3, 600, 3600, 600, 600), v, net.store, work.resolve("alice"), log);
+        List<Solver> solvers = new ArrayList<>();
+        String[] names = {"bob", "carol", "dave"};
+        long[] prices = {4, 3, 2};
+        for (int i = 0; i < 3; i++) {
+            solvers.add(new Solver(new Solver.Config("solver " + names[i], net.account(1 + i), milli.multiply(BigInteger.valueOf(prices[i])),
+                    1_000_000, 2, Verity.ether(1_000)), v, net.store, work.resolve(names[i]), log).onProgress(progress));
+        }
+        SolverStrategy cheat = StrategyLibrary.named(CHEAT);
+        Solver mallory = new Solver(new Solver.Config("solver mallory", net.account(4), milli, 1_000_000, 2, Verity.ether(1_000)), v, net.store,
+                work.resolve("mallory"), log, cheat).onProgress(progress);
+        List<Verifier> verifiers = new ArrayList<>();
+        String[] vnames = {"victor", "wendy", "trent"};
+        for (int i = 0; i < 3; i++) {
+            verifiers.add(new Verifier(new Verifier.Config("verifier " + vnames[i], net.account(5 + i), Verity.ether(300), i == 2), v, net.store, log));
+        }
+        Map<String, String> who = new LinkedHashMap<>();
+        who.put(sub.account(), "alice (submitter)");
+        for (Solver s : solvers) {
+            who.put(s.account(), s.name());
+        }
+        who.put(mallory.account(), mallory.name());
+        for (Verifier x : verifiers) {
+            who.put(x.account(), x.name() + (x == verifiers.get(2) ? " (audits all)" : ""));
+        }
+        who.put(net.treasury(), "treasury");
+        who.forEach(Accounts::name);
+        Accounts.name(sub.account(), "alice");
+        return new Cast(sub, solvers, mallory, cheat, verifiers, who);
+    }
+
+    /** Funds every account; all but the cheater join; prints the balances before; returns the market (without the cheater). */
+    private static Network fundAndJoin(PrintStream out, LocalNet net, Cast cast) {
+        net.fund(cast.sub().account(), Verity.ether(10_000));
+        for (Solver s : cast.solvers()) {
+            net.fund(s.account(), Verity.ether(2_000));
+        }
+        net.fund(cast.mallory().account(), Verity.ether(2_000));
+        for (Verifier x : cast.verifiers()) {
+            net.fund(x.account(), Verity.ether(1_000));
+        }
+        List<Role> roles = new ArrayList<>();
+        roles.add(cast.sub());
+        roles.addAll(cast.solvers());
+        roles.addAll(cast.verifiers());
+        roles.forEach(Role::join);
+        net.checkConservation();
+        out.println();
+        balances(out, net, cast.who(), "balances before");
+        return new Network(net.verity, roles);
+    }
+
+    /** Task 1: the cheapest bidder trains, the verifiers attest, the model enters the zoo; every seat a forced error pays a jackpot. */
+    private static HonestTask honestTask(PrintStream out, LocalNet net, Cast cast, Network n, List<String> failures) throws Exception {
+        Verity v = net.verity;
+        out.println();
+        out.println("== task 1: an honest market");
+        long t1 = cast.sub().post(spec(1));
+        n.runUntilFinal(t1, 300);
+        Verity.TaskView task1 = v.task(t1);
+        if (task1.status() != Verity.Status.SETTLED) {
+            failures.add("task 1 ended " + task1.status() + ", not SETTLED");
+        }
+        if (!task1.solver().equals(cast.solvers().get(2).account())) {
+            failures.add("task 1 went to " + Accounts.short_(task1.solver()) + ", not the cheapest bidder");
+        }
+        if (!v.modelRegistered(task1.modelRoot())) {
+            failures.add("task 1's model is not in the zoo");
+        } else {
+            byte[] z = v.view(v.registry, "get(bytes32)", Abi.b32(task1.modelRoot()));
+            out.printf("zoo entry: model %s%n  task %d, spec %s, trace %s, parent %s, solver %s%n", Sha256.hex(task1.modelRoot()),
+                    Abi.wordLong(z, 0), Sha256.hex(Abi.wordBytes(z, 1)).substring(0, 16) + "…", Sha256.hex(Abi.wordBytes(z, 2)).substring(0, 16) + "…",
+                    isZero(Abi.wordBytes(z, 3)) ? "none (trained from scratch)" : Sha256.hex(Abi.wordBytes(z, 3)),
+                    Accounts.short_(Abi.wordAddress(z, 4)));
+        }
+        List<Verity.JackpotPaid> jackpots = v.jackpotsPaid(t1);
+        for (Verity.JackpotPaid j : jackpots) {
+            out.printf("forced error: seat %d (%s) was drawn as one and its replay proved the solver's loss: jackpot %s%n", j.index(),
+                    Accounts.short_(j.verifier()), Accounts.tokens(j.amount()));
+        }
+        if (jackpots.isEmpty()) {
+            failures.add("task 1 paid no jackpot although the demo's rules draw every seat as a forced error");
+        }
+        net.checkConservation();
+        return new HonestTask(task1, jackpots);
+    }
+
+    /** Task 2: the cheater joins, undercuts everyone and cheats; every dispute must be won by its challenger, only the cheater slashed. */
+    private static MalloryTask cheatersTask(PrintStream out, LocalNet net, Cast cast, Network n, List<String> failures) throws Exception {
+        Verity v = net.verity;
+        Solver mallory = cast.mallory();
+        out.println();
+        out.println("== task 2: " + mallory.name() + " joins, undercuts everyone and cheats (" + cast.cheat().description() + ")");
+        mallory.join();
+        n.add(mallory);
+        Map<String, BigInteger> stakesBefore = new LinkedHashMap<>();
+        for (Solver s : cast.solvers()) {
+            stakesBefore.put(s.account(), v.staked(s.account()));
+        }
+        stakesBefore.put(mallory.account(), v.staked(mallory.account()));
+        long t2 = cast.sub().post(spec(2));
+        n.runUntilFinal(t2, 400);
+        Verity.TaskView task2 = v.task(t2);
+        checkCheatersTask(v, task2, mallory.account(), Accounts.short_(task2.solver()), failures);
+        int[] disputes = disputes(out, cast.verifiers());
+        int won = disputes[1];
+        int slashed = 0;
+        for (var e : stakesBefore.entrySet()) {
+            if (v.staked(e.getKey()).compareTo(e.getValue()) < 0) {
+                slashed++;
+            }
+        }
+        if (disputes[0] < 1 || won != disputes[0]) {
+            failures.add(disputes[0] + " disputes, " + won + " won by the challenger (expected at least 1, each won by its challenger: every verifier that finds the cheat plays its own game)");
+        }
+        if (slashed != 1 || v.staked(mallory.account()).compareTo(stakesBefore.get(mallory.account())) >= 0) {
+            failures.add(slashed + " solvers slashed; the cheater's stake went from " + Accounts.tokens(stakesBefore.get(mallory.account()))
+                    + " to " + Accounts.tokens(v.staked(mallory.account())));
+        }
+        return new MalloryTask(task2, won, slashed);
+    }
+
+    /** Prints each verifier's disputes with the challenger's transactions and their gas; returns {disputes, won by the challenger}. */
+    private static int[] disputes(PrintStream out, List<Verifier> verifiers) {
+        int won = 0;
+        int disputes = 0;
+        for (Verifier x : verifiers) {
+            for (Challenger.Outcome o : x.challenger().outcomes()) {
+                disputes++;
+                if (o.challengerWon()) {
+                    won++;
+                }
+                out.printf("dispute %d, the challenger's transactions (gas):", o.dispute());
+                for (DisputeParty.Move mv : o.moves()) {
+                    out.printf(" r%d %s %,d;", mv.round(), mv.name(), mv.gas());
+                }
+                out.println();
+            }
+        }
+        return new int[] {disputes, won};
     }
 
     /**

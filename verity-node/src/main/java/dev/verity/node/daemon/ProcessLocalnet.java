@@ -1,7 +1,6 @@
 package dev.verity.node.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.verity.chain.Abi;
 import dev.verity.chain.ChainSelftest;
 import dev.verity.chain.DevAccounts;
@@ -14,6 +13,7 @@ import dev.verity.node.Demo;
 import dev.verity.node.blob.BlobStores;
 import dev.verity.node.explorer.Explorer;
 import dev.verity.node.Network;
+import dev.verity.node.daemon.NodeProcesses.Proc;
 import dev.verity.proof.run.SolverStrategy;
 import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.ProvenTraining;
@@ -22,19 +22,12 @@ import dev.verity.proof.spec.TaskSpec;
 import dev.verity.proof.store.BlobStore;
 import dev.verity.proof.store.LocalBlobStore;
 import dev.verity.tensor.model.ModelConfig;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,13 +35,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.web3j.crypto.Credentials;
@@ -77,7 +67,8 @@ import org.web3j.utils.Numeric;
  * stops the submitter with SIGTERM while its second task is open and restarts it (it must find its
  * task on the chain, not post it again, and reveal its seed from its home directory).
  *
- * <p>Every process started is killed by PID at the end, and by a shutdown hook on Ctrl-C.
+ * <p>Every process started is killed by PID at the end, and by a shutdown hook on Ctrl-C. The processes themselves
+ * (start with a config, PIDs, logs, status, stop) are {@link NodeProcesses}'s; this class is the story they play.
  */
 public final class ProcessLocalnet {
     /**
@@ -145,27 +136,28 @@ public final class ProcessLocalnet {
                           Long killedAtStep, Long resumedFromStep, int attestationsOfTask1, int assignmentsOfTask1, String finalLine) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final BigInteger MILLI = BigInteger.TEN.pow(15);
     static final String CHEAT = "skipped-steps";
-    private static final Set<String> QUIET_EVENTS = Set.of("started", "joined", "stopping", "stopped", "training-progress");
 
     private final Options o;
     private final PrintStream out;
-    private final List<Child> children = new CopyOnWriteArrayList<>();
-    private final List<Long> pids = new CopyOnWriteArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    /** The processes of the network (not the Hardhat node, whose PID it only records). */
+    private final NodeProcesses processes;
     private final List<String> failures = new ArrayList<>();
     private final long deadline;
     private HardhatNode hardhat;
     private Verity v;
-    private Child blobServer;
+    private Proc blobServer;
     private String blobUrl;
+    private List<String> addr;
+    private Path deployment;
+    private TaskSpec spec1;
 
     private ProcessLocalnet(Options o, PrintStream out) {
         this.o = o;
         this.out = out;
         this.deadline = System.nanoTime() + o.timeout().toNanos();
+        this.processes = new NodeProcesses(o.launcher(), o.quiet(), this::say);
     }
 
     /** Runs the whole story; never leaves a process behind. */
@@ -187,138 +179,17 @@ public final class ProcessLocalnet {
 
     // ------------------------------------------------------------------------------------------ the story
 
-    /** A process of the network: its command, config and log, restartable. */
-    private final class Child {
-        final String name;
-        final String label;
-        final List<String> args;
-        final Path dir;
-        final Path portFile;
-        String account;
-        final List<JsonNode> events = new CopyOnWriteArrayList<>();
-        volatile Process process;
-        volatile boolean expectedDown;
-        Thread pump;
+    /** The network's parties: the submitter, the honest solvers (bob, carol, dave), the verifiers (victor, wendy, trent), the cheater. */
+    private record Cast(Proc alice, List<Proc> solvers, List<Proc> verifiers, Proc mallory, Map<String, String> who) {
+    }
 
-        Child(String name, String label, List<String> args, Path dir, Path portFile) {
-            this.name = name;
-            this.label = label;
-            this.args = args;
-            this.dir = dir;
-            this.portFile = portFile;
-        }
+    /** What the honest market's task came to: the task and its verifier assignments. */
+    private record TaskOne(Verity.TaskView task, List<Verity.Assignment> assignments, int attested) {
+    }
 
-        void start() throws IOException {
-            Files.deleteIfExists(portFile);
-            List<String> cmd = new ArrayList<>(o.launcher());
-            cmd.addAll(args);
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("stderr.log").toFile()));
-            Process p = pb.start();
-            process = p;
-            pids.add(p.pid());
-            expectedDown = false;
-            Path log = dir.resolve("node.log");
-            pump = new Thread(() -> pump(p, log), "localnet-log-" + name);
-            pump.setDaemon(true);
-            pump.start();
-        }
-
-        private void pump(Process p, Path log) {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                 Writer w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    w.write(line);
-                    w.write('\n');
-                    w.flush();
-                    JsonNode e;
-                    try {
-                        e = JSON.readTree(line);
-                    } catch (IOException notJson) {
-                        continue; // e.g. the blob server's first line
-                    }
-                    if (e == null || !e.has("event")) {
-                        continue;
-                    }
-                    events.add(e);
-                    String ev = e.path("event").asText();
-                    if (ev.equals("tick-failed") || ev.equals("join-failed")) {
-                        say("  ! " + e.path("message").asText());
-                    } else if (!QUIET_EVENTS.contains(ev) || (ev.equals("training-progress") && !o.quiet())) {
-                        say(e.path("message").asText());
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended; its stdout is closed
-            }
-        }
-
-        boolean alive() {
-            Process p = process;
-            return p != null && p.isAlive();
-        }
-
-        long pid() {
-            return process.pid();
-        }
-
-        int port() throws IOException {
-            return Integer.parseInt(Files.readString(portFile).strip());
-        }
-
-        /** SIGTERM, then SIGKILL if it has not exited in time. */
-        void stop() throws InterruptedException {
-            Process p = process;
-            if (p == null || !p.isAlive()) {
-                return;
-            }
-            // Signals through the ProcessHandle: Process.destroy() would also close our end of the
-            // node's stdout, losing what it logs while it stops.
-            p.toHandle().destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.toHandle().destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-            join();
-        }
-
-        void kill() throws InterruptedException {
-            Process p = process;
-            p.toHandle().destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no last word
-            p.waitFor(10, TimeUnit.SECONDS);
-            join();
-        }
-
-        private void join() throws InterruptedException {
-            if (pump != null) {
-                pump.join(5000);
-            }
-        }
-
-        boolean saw(String event, long taskId) {
-            for (JsonNode e : events) {
-                if (e.path("event").asText().equals(event) && e.path("taskId").asLong(-1) == taskId) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        JsonNode status() {
-            try {
-                if (!Files.exists(portFile) || !alive()) {
-                    return null;
-                }
-                HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/status")).timeout(Duration.ofSeconds(3)).GET().build();
-                HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-                return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-            } catch (IOException | RuntimeException e) {
-                return null;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-        }
+    /** What the faults run saw: the trace root of an uninterrupted run, the step the killed solver resumed from. */
+    private record FaultsSeen(String reference, Long resumedFrom) {
+        static final FaultsSeen NONE = new FaultsSeen(null, null);
     }
 
     private void driverLog(String line) {
@@ -340,40 +211,88 @@ public final class ProcessLocalnet {
     private Outcome story() throws Exception {
         Path work = Files.createDirectories(o.work().toAbsolutePath());
         long t0 = System.nanoTime();
+        List<Credentials> keys = startChain(work);
+        startBlobServer(work);
+        List<String> taskFiles = writeSpecs(work);
+        Cast cast = cast(work, keys, taskFiles);
+        fund(cast);
+        startSolversAndVerifiers(cast);
+        conservation(addr, "before the tasks");
+        say("");
+        balances(cast.who(), "balances before");
+
+        Long[] killedAt = new Long[1];
+        TaskOne one = honestTask(cast, killedAt);
+        boolean[] restarted = {false};
+        MalloryTask cheaters = o.userTask() ? MalloryTask.NONE : cheatersTask(cast.solvers(), cast.mallory(), cast.alice(), cast.who(), restarted);
+        long posted = v.taskCount();
+        if (posted != taskFiles.size()) {
+            failures.add(posted + " tasks posted, expected " + taskFiles.size() + " (a restarted submitter must not post again)");
+        }
+        boolean conserved = conservation(addr, "at the end");
+        if (conserved) {
+            say("conservation: account balances + market escrow + stakes + bonds = the token supply, and each contract holds what its books say");
+        }
+        say("");
+        balances(cast.who(), "balances after");
+
+        String committed = Sha256.hex(one.task().traceRoot());
+        FaultsSeen seen = o.faults() ? checkFaults(work, cast, one, killedAt[0], restarted[0], posted, committed) : FaultsSeen.NONE;
+        int settled = one.task().status() == Verity.Status.SETTLED ? 1 : 0;
+        Verity.TaskView task2 = cheaters.task();
+        int failedTasks = task2 != null && task2.status() == Verity.Status.FAILED ? 1 : 0;
+        if (o.explorerPort() >= 0) {
+            serveExplorer(work);
+        }
+        List<Long> alive = stopEverything();
+        String last = verdict(t0, settled, failedTasks, cheaters, conserved);
+        return new Outcome(failures.isEmpty() ? 0 : 1, List.copyOf(failures), List.copyOf(processes.pids()), alive, settled, failedTasks,
+                cheaters.won(), cheaters.slashed(), conserved, posted, committed, seen.reference(), killedAt[0], seen.resumedFrom(), one.attested(),
+                one.assignments().size(), last);
+    }
+
+    /** Starts the Hardhat node and deploys the contracts; returns the development keys (0 deploys, 1 is the treasury, the roles have 2..9). */
+    private List<Credentials> startChain(Path work) throws Exception {
         hardhat = HardhatNode.start();
-        pids.add(hardhat.pid());
+        processes.adopt(hardhat.pid());
         List<Credentials> keys = DevAccounts.credentials(10);
-        List<String> addr = DevAccounts.addresses(10);
+        addr = DevAccounts.addresses(10);
         RpcChain chain = new RpcChain(hardhat.url, List.of(keys.get(0)));
         Verity.Config d = Verity.Config.defaults();
         // a vote of 20 blocks and a 5-minute timelock, so `verity gov` runs its whole course on a local network
         v = Verity.deploy(chain, addr.get(0), addr.get(1), d.withRoundTimeout(3600).withGovernance(new GovernanceSettings(1, 20, Verity.ether(1_000), 4, 300)));
-        Path deployment = work.resolve("deployment.json");
+        deployment = work.resolve("deployment.json");
         v.deployment().write(deployment);
         say("== Verity localnet: every role its own process on 127.0.0.1 (work dir " + work + ")");
         say("chain: Hardhat node " + hardhat.url + " (pid " + hardhat.pid() + "), chain id " + chain.chainId() + "; contracts: market " + v.market
                 + ", game " + v.game + " (referee: BasicOpReferee); deployment in " + deployment.getFileName());
+        return keys;
+    }
 
+    private void startBlobServer(Path work) throws Exception {
         Path blobs = work.resolve("blobs");
         Path blobDir = Files.createDirectories(work.resolve("blob-server"));
-        blobServer = new Child("blob server", "blob server", List.of("blob", "serve", "--dir", blobs.toString(), "--port-file",
+        blobServer = processes.process("blob server", "blob server", List.of("blob", "serve", "--dir", blobs.toString(), "--port-file",
                 blobDir.resolve("port").toString()), blobDir, blobDir.resolve("port"));
-        blobServer.start();
-        children.add(blobServer);
+        processes.launch(blobServer);
         waitFor("the blob server's port file", () -> Files.exists(blobServer.portFile), blobServer);
         blobUrl = "http://127.0.0.1:" + blobServer.port();
         say("blob store: verity blob serve " + blobUrl + " (pid " + blobServer.pid() + ")");
+    }
 
-        // Accounts: 0 deploys, 1 is the treasury, the roles have 2..9.
-        Map<String, String> who = new LinkedHashMap<>();
-        TaskSpec spec1 = o.userTask() ? userSpec() : o.faults() ? faultSpec(1) : Demo.spec(1);
+    /** Writes the tasks' spec files; returns those the submitter posts (the user's task alone, or the demo's two). */
+    private List<String> writeSpecs(Path work) throws IOException {
+        spec1 = o.userTask() ? userSpec() : o.faults() ? faultSpec(1) : Demo.spec(1);
         TaskSpec spec2 = Demo.spec(2);
         Path specs = Files.createDirectories(work.resolve("specs"));
         Files.write(specs.resolve("task-1.json"), spec1.canonicalBytes());
         Files.write(specs.resolve("task-2.json"), spec2.canonicalBytes());
-        List<String> taskFiles = o.userTask() ? List.of(specs.resolve("task-1.json").toString())
+        return o.userTask() ? List.of(specs.resolve("task-1.json").toString())
                 : List.of(specs.resolve("task-1.json").toString(), specs.resolve("task-2.json").toString());
+    }
 
+    /** Names every account and writes each node's key, home and config (typed, through {@link NodeConfig}); starts none. */
+    private Cast cast(Path work, List<Credentials> keys, List<String> taskFiles) throws IOException {
         String[] labels = {"treasury", "alice (submitter)", "solver bob", "solver carol", "solver dave", "verifier victor", "verifier wendy",
                 "verifier trent (audits all)", "solver mallory"};
         for (int i = 0; i < labels.length; i++) {
@@ -382,78 +301,81 @@ public final class ProcessLocalnet {
         // With faults, the dead verifier must be drawn for the timeout path to be exercised: 16 seats
         // mean 64 draws from a pool of 3, so every verifier is drawn (missing one: (2/3)^64, about 5e-12);
         // the unused seats' replay fees are refunded.
-        Child alice = node(work, keys.get(2), "alice", "alice (submitter)", "submitter", Map.of("submitter", Map.of(
-                "maxPricePerUnit", "0.01", "replayFee", "0.001", "solverStake", "500", "numVerifiers", o.faults() ? 16 : 3,
-                "bidWindow", 600, "commitWindow", 3600, "revealWindow", 600, "verifyWindow", 600,
-                "tasks", taskFiles)));
+        Proc alice = node(work, keys.get(2), "alice", config("submitter", "alice (submitter)", null, null, new NodeConfig.SubmitterParams(
+                "0.01", "0.001", "500", o.faults() ? 16 : 3, 600L, 3600L, 600L, 600L, taskFiles)));
         String[] sNames = {"bob", "carol", "dave"};
         String[] sPrices = {"0.004", "0.003", "0.002"};
-        List<Child> solvers = new ArrayList<>();
+        List<Proc> solvers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            solvers.add(node(work, keys.get(3 + i), sNames[i], "solver " + sNames[i], "solver", Map.of("solver", Map.of(
-                    "pricePerUnit", sPrices[i], "capacityWorkUnits", 10_000_000, "maxConcurrentTasks", 2, "stake", "1000"))));
+            solvers.add(node(work, keys.get(3 + i), sNames[i], config("solver", "solver " + sNames[i],
+                    new NodeConfig.SolverParams(sPrices[i], 10_000_000L, 2, "1000", null), null, null)));
         }
         String[] vNames = {"victor", "wendy", "trent"};
-        List<Child> verifiers = new ArrayList<>();
+        List<Proc> verifiers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            verifiers.add(node(work, keys.get(6 + i), vNames[i], "verifier " + vNames[i] + (i == 2 ? " (audits all)" : ""), "verifier",
-                    Map.of("verifier", Map.of("stake", "300", "auditAll", i == 2))));
+            verifiers.add(node(work, keys.get(6 + i), vNames[i], config("verifier", "verifier " + vNames[i] + (i == 2 ? " (audits all)" : ""), null,
+                    new NodeConfig.VerifierParams("300", i == 2), null)));
         }
-        Child mallory = node(work, keys.get(9), "mallory", "solver mallory", "solver", Map.of("solver", Map.of(
-                "pricePerUnit", "0.001", "capacityWorkUnits", 10_000_000, "maxConcurrentTasks", 2, "stake", "1000", "strategy", CHEAT)));
-        List<Child> roles = new ArrayList<>();
+        Proc mallory = node(work, keys.get(9), "mallory", config("solver", "solver mallory",
+                new NodeConfig.SolverParams("0.001", 10_000_000L, 2, "1000", CHEAT), null, null));
+        Map<String, String> who = new LinkedHashMap<>();
+        List<Proc> roles = new ArrayList<>();
         roles.add(alice);
         roles.addAll(solvers);
         roles.addAll(verifiers);
         roles.add(mallory);
-        for (Child c : roles) {
+        for (Proc c : roles) {
             who.put(account(c), c.label);
         }
         who.put(v.treasury, "treasury");
+        return new Cast(alice, solvers, verifiers, mallory, who);
+    }
 
-        v.transfer(v.deployer, account(alice), Verity.ether(10_000));
-        for (Child c : solvers) {
+    private void fund(Cast cast) {
+        v.transfer(v.deployer, account(cast.alice()), Verity.ether(10_000));
+        for (Proc c : cast.solvers()) {
             v.transfer(v.deployer, account(c), Verity.ether(2_000));
         }
-        v.transfer(v.deployer, account(mallory), Verity.ether(2_000));
-        for (Child c : verifiers) {
+        v.transfer(v.deployer, account(cast.mallory()), Verity.ether(2_000));
+        for (Proc c : cast.verifiers()) {
             v.transfer(v.deployer, account(c), Verity.ether(1_000));
         }
+    }
 
-        List<Child> first = new ArrayList<>(solvers);
-        first.addAll(verifiers);
-        for (Child c : first) {
-            c.start();
-            children.add(c);
+    /** Starts the honest solvers and the verifiers and waits until each joined; with faults, then kills verifier wendy for good. */
+    private void startSolversAndVerifiers(Cast cast) throws Exception {
+        List<Proc> first = new ArrayList<>(cast.solvers());
+        first.addAll(cast.verifiers());
+        for (Proc c : first) {
+            processes.launch(c);
         }
-        waitFor("solvers and verifiers to join", () -> first.stream().allMatch(c -> joined(c)), first.toArray(Child[]::new));
-        say("started " + first.size() + " nodes: " + describe(first) + " (each joined: approved, staked, registered)");
-        Child wendy = verifiers.get(1);
+        waitFor("solvers and verifiers to join", () -> first.stream().allMatch(Proc::joined), first.toArray(Proc[]::new));
+        say("started " + first.size() + " nodes: " + NodeProcesses.describe(first) + " (each joined: approved, staked, registered)");
         if (o.faults()) {
+            Proc wendy = cast.verifiers().get(1);
             long pid = wendy.pid();
             wendy.expectedDown = true;
             wendy.kill();
             say("fault: verifier wendy goes down (SIGKILL, pid " + pid + "); it stays in the verifier pool, so the chain may draw it and it will never answer");
         }
-        conservation(addr, "before the tasks");
-        say("");
-        balances(who, "balances before");
+    }
 
+    /** Task 1: the submitter starts and posts; the cheapest solver wins and trains (with faults, killed and restarted on the way). */
+    private TaskOne honestTask(Cast cast, Long[] killedAt) throws Exception {
         say("");
         say("== task 1: an honest market");
-        alice.start();
-        children.add(alice);
-        Long[] killedAt = new Long[1];
+        processes.launch(cast.alice());
         drive(() -> v.taskCount() >= 1 && SubmitterNode.isFinal(v.task(1)), () -> {
             if (o.faults() && killedAt[0] == null) {
-                killedAt[0] = maybeKillSolver(solvers);
+                killedAt[0] = maybeKillSolver(cast.solvers());
             }
         });
         Verity.TaskView task1 = v.task(1);
         if (task1.status() != Verity.Status.SETTLED) {
             failures.add("task 1 ended " + task1.status() + ", not SETTLED");
         }
-        if (!task1.solver().equals(account(solvers.get(2)))) {
+        Map<String, String> who = cast.who();
+        if (!task1.solver().equals(account(cast.solvers().get(2)))) {
             failures.add("task 1 went to " + who.getOrDefault(task1.solver(), task1.solver()) + ", not the cheapest bidder (solver dave)");
         }
         List<Verity.Assignment> as1 = v.assignments(1);
@@ -472,85 +394,74 @@ public final class ProcessLocalnet {
             say("your model: verity zoo get " + Sha256.hex(task1.modelRoot()) + " --rpc " + hardhat.url + " --deployment " + deployment
                     + " --store " + blobUrl + " --out model.safetensors --onnx model.onnx (while the network runs: --explorer)");
         }
+        return new TaskOne(task1, as1, attested1);
+    }
 
-        boolean[] restarted = {false};
-        MalloryTask cheaters = o.userTask() ? MalloryTask.NONE : cheatersTask(solvers, mallory, alice, who, restarted);
-        Verity.TaskView task2 = cheaters.task();
-        int won = cheaters.won();
-        int slashed = cheaters.slashed();
-        long posted = v.taskCount();
-        if (posted != taskFiles.size()) {
-            failures.add(posted + " tasks posted, expected " + taskFiles.size() + " (a restarted submitter must not post again)");
-        }
-        boolean conserved = conservation(addr, "at the end");
-        if (conserved) {
-            say("conservation: account balances + market escrow + stakes + bonds = the token supply, and each contract holds what its books say");
-        }
+    /** With faults: checks the killed solver resumed to the uninterrupted run's trace root, the dead verifier's silence, the restarted submitter. */
+    private FaultsSeen checkFaults(Path work, Cast cast, TaskOne one, Long killedAt, boolean restarted, long posted, String committed)
+            throws Exception {
         say("");
-        balances(who, "balances after");
-
-        String committed = Sha256.hex(task1.traceRoot());
-        String reference = null;
-        Long resumedFrom = null;
-        if (o.faults()) {
-            say("");
-            say("== faults, checked");
-            // the trace root of an uninterrupted honest run of the same spec, trained here in-process
-            reference = ProvenTraining.train(TaskRun.open(spec1), new LocalBlobStore(work.resolve("reference-run")), ProvenTraining.HONEST, null)
-                    .manifest().traceRoot();
-            Child dave = solvers.get(2);
-            resumedFrom = resumedFrom(dave, 1);
-            if (killedAt[0] == null) {
-                failures.add("the winning solver was never caught training, so it was not killed");
-            } else if (resumedFrom == null) {
-                failures.add("the restarted solver did not resume task 1 from a checkpoint");
-            }
-            if (!reference.equals(committed)) {
-                failures.add("task 1's committed trace root " + committed + " is not the uninterrupted run's " + reference);
-            }
-            say(String.format(Locale.ROOT, "solver dave: killed at step %s of %d, resumed from its checkpoint at step %s, committed trace root %s…, "
-                            + "an uninterrupted run's is %s… (%s)", killedAt[0], spec1.train().steps(), resumedFrom, committed.substring(0, 16),
-                    reference.substring(0, 16), reference.equals(committed) ? "same" : "DIFFERENT"));
-            boolean wendyDrawn = as1.stream().anyMatch(a -> a.verifier().equals(account(wendy)));
-            say("verifier wendy (down): " + (wendyDrawn ? "drawn for task 1 and silent; " : "not drawn for task 1; ") + "task 1 settled with "
-                    + attested1 + " of " + as1.size() + " attestations after its verification window");
-            if (wendyDrawn && attested1 >= as1.size()) {
-                failures.add("wendy was down yet every assignment of task 1 is attested");
-            }
-            if (!restarted[0]) {
-                failures.add("the submitter was never restarted");
-            } else if (alice.events.stream().noneMatch(e -> e.path("event").asText().equals("stopped"))) {
-                failures.add("the submitter did not stop cleanly on SIGTERM (no 'stopped' in its log)");
-            } else if (!alice.saw("seed-revealed", 2)) {
-                failures.add("the restarted submitter did not reveal task 2's seed");
-            }
-            say("submitter alice: stopped cleanly on SIGTERM and restarted with task 2 open; " + posted + " tasks posted in all, task 2's seed revealed by the restarted process: "
-                    + alice.saw("seed-revealed", 2));
+        say("== faults, checked");
+        // the trace root of an uninterrupted honest run of the same spec, trained here in-process
+        String reference = ProvenTraining.train(TaskRun.open(spec1), new LocalBlobStore(work.resolve("reference-run")), ProvenTraining.HONEST, null)
+                .manifest().traceRoot();
+        Proc dave = cast.solvers().get(2);
+        Long resumedFrom = resumedFrom(dave, 1);
+        if (killedAt == null) {
+            failures.add("the winning solver was never caught training, so it was not killed");
+        } else if (resumedFrom == null) {
+            failures.add("the restarted solver did not resume task 1 from a checkpoint");
         }
-
-        int settled = task1.status() == Verity.Status.SETTLED ? 1 : 0;
-        int failedTasks = task2 != null && task2.status() == Verity.Status.FAILED ? 1 : 0;
-        if (o.explorerPort() >= 0) {
-            serveExplorer(work);
+        if (!reference.equals(committed)) {
+            failures.add("task 1's committed trace root " + committed + " is not the uninterrupted run's " + reference);
         }
+        say(String.format(Locale.ROOT, "solver dave: killed at step %s of %d, resumed from its checkpoint at step %s, committed trace root %s…, "
+                        + "an uninterrupted run's is %s… (%s)", killedAt, spec1.train().steps(), resumedFrom, committed.substring(0, 16),
+                reference.substring(0, 16), reference.equals(committed) ? "same" : "DIFFERENT"));
+        Proc wendy = cast.verifiers().get(1);
+        List<Verity.Assignment> as1 = one.assignments();
+        boolean wendyDrawn = as1.stream().anyMatch(a -> a.verifier().equals(account(wendy)));
+        say("verifier wendy (down): " + (wendyDrawn ? "drawn for task 1 and silent; " : "not drawn for task 1; ") + "task 1 settled with "
+                + one.attested() + " of " + as1.size() + " attestations after its verification window");
+        if (wendyDrawn && one.attested() >= as1.size()) {
+            failures.add("wendy was down yet every assignment of task 1 is attested");
+        }
+        Proc alice = cast.alice();
+        if (!restarted) {
+            failures.add("the submitter was never restarted");
+        } else if (alice.events.stream().noneMatch(e -> e.path("event").asText().equals("stopped"))) {
+            failures.add("the submitter did not stop cleanly on SIGTERM (no 'stopped' in its log)");
+        } else if (!alice.saw("seed-revealed", 2)) {
+            failures.add("the restarted submitter did not reveal task 2's seed");
+        }
+        say("submitter alice: stopped cleanly on SIGTERM and restarted with task 2 open; " + posted + " tasks posted in all, task 2's seed revealed by the restarted process: "
+                + alice.saw("seed-revealed", 2));
+        return new FaultsSeen(reference, resumedFrom);
+    }
+
+    /** Stops every process and the chain; returns the PIDs still alive after (a failure if any). */
+    private List<Long> stopEverything() throws InterruptedException {
         stopAll();
-        List<Long> alive = new ArrayList<>();
-        for (long pid : pids) {
-            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                alive.add(pid);
-            }
-        }
+        List<Long> alive = processes.stillAlive();
         if (!alive.isEmpty()) {
             failures.add("processes still alive after the stop: " + alive);
         }
+        List<Long> pids = processes.pids();
         say("");
         say("stopped " + pids.size() + " processes (pids " + pids + "): none left running: " + alive.isEmpty());
+        return alive;
+    }
+
+    /** Says the failures, or the run's summary; returns the last line said. */
+    private String verdict(long t0, int settled, int failedTasks, MalloryTask cheaters, boolean conserved) {
+        int won = cheaters.won();
+        int slashed = cheaters.slashed();
         String last;
         if (failures.isEmpty()) {
             last = String.format(Locale.ROOT, "localnet: %d tasks run to their final status (%d settled into the zoo, %d failed and refunded), "
                             + "%d dispute%s won by the challenger, %d solver%s slashed, tokens %s, %d processes, %.0f s", settled + failedTasks, settled,
-                    failedTasks, won, won == 1 ? "" : "s", slashed, slashed == 1 ? "" : "s", conserved ? "conserved" : "NOT conserved", pids.size(),
-                    (System.nanoTime() - t0) / 1e9);
+                    failedTasks, won, won == 1 ? "" : "s", slashed, slashed == 1 ? "" : "s", conserved ? "conserved" : "NOT conserved",
+                    processes.pids().size(), (System.nanoTime() - t0) / 1e9);
         } else {
             for (String f : failures) {
                 say("localnet: FAILED: " + f);
@@ -558,8 +469,7 @@ public final class ProcessLocalnet {
             last = "localnet: FAILED (" + failures.size() + " checks)";
         }
         say(last);
-        return new Outcome(failures.isEmpty() ? 0 : 1, List.copyOf(failures), List.copyOf(pids), alive, settled, failedTasks, won, slashed, conserved,
-                posted, committed, reference, killedAt[0], resumedFrom, attested1, as1.size(), last);
+        return last;
     }
 
     /** What the cheater's task (the demo's task 2) came to: the task, its disputes won by their challengers, solvers slashed. */
@@ -572,17 +482,16 @@ public final class ProcessLocalnet {
      * is open ({@code restarted[0]} says whether it was). Checks that every dispute is won by its challenger and only the
      * cheater is slashed.
      */
-    private MalloryTask cheatersTask(List<Child> solvers, Child mallory, Child alice, Map<String, String> who, boolean[] restarted)
+    private MalloryTask cheatersTask(List<Proc> solvers, Proc mallory, Proc alice, Map<String, String> who, boolean[] restarted)
             throws Exception {
         say("");
         SolverStrategy cheat = NodeConfig.strategyNamed(CHEAT);
         say("== task 2: solver mallory joins, undercuts everyone and cheats (" + cheat.description() + ")");
         Map<String, BigInteger> stakesBefore = new LinkedHashMap<>();
-        for (Child c : solvers) {
+        for (Proc c : solvers) {
             stakesBefore.put(account(c), v.staked(account(c)));
         }
-        mallory.start();
-        children.add(mallory);
+        processes.launch(mallory);
         stakesBefore.put(account(mallory), Verity.ether(1_000)); // what it stakes when it joins
         drive(() -> v.taskCount() >= 2 && SubmitterNode.isFinal(v.task(2)) && v.openDisputes(2) == 0, () -> {
             if (o.faults() && !restarted[0] && v.taskCount() >= 2 && v.task(2).status() == Verity.Status.BIDDING) {
@@ -662,12 +571,12 @@ public final class ProcessLocalnet {
     }
 
     /** Kills the solver training task 1 once it is a third of the way (past its first checkpoint), and restarts it; returns the step it was killed at, or null if not yet. */
-    private Long maybeKillSolver(List<Child> solvers) throws Exception {
+    private Long maybeKillSolver(List<Proc> solvers) throws Exception {
         if (v.taskCount() < 1 || v.task(1).status() != Verity.Status.ASSIGNED) {
             return null;
         }
         String winner = v.task(1).solver();
-        for (Child c : solvers) {
+        for (Proc c : solvers) {
             if (!account(c).equals(winner)) {
                 continue;
             }
@@ -703,7 +612,7 @@ public final class ProcessLocalnet {
         return null;
     }
 
-    private Long resumedFrom(Child c, long taskId) {
+    private Long resumedFrom(Proc c, long taskId) {
         for (JsonNode e : c.events) {
             if (e.path("event").asText().equals("training-resumed") && e.path("taskId").asLong(-1) == taskId) {
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("at step (\\d+)").matcher(e.path("message").asText());
@@ -730,12 +639,7 @@ public final class ProcessLocalnet {
         while (!done.getAsBoolean()) {
             checkTime("the network to finish its task");
             each.run();
-            for (Child c : children) {
-                if (!c.alive() && !c.expectedDown) {
-                    throw new IllegalStateException(c.label + " (pid " + c.pid() + ") exited with " + c.process.exitValue() + "; see " + c.dir.resolve("stderr.log")
-                            + ":\n" + tail(c.dir.resolve("stderr.log")));
-                }
-            }
+            processes.checkNoneDied();
             long head = v.chain.blockNumber();
             // Statuses are read one after another: a block mined meanwhile (a node acting) would let a
             // node read before it look idle at a head it has not seen, so the head must not move.
@@ -758,7 +662,7 @@ public final class ProcessLocalnet {
     }
 
     private boolean allIdleAt(long head) {
-        for (Child c : children) {
+        for (Proc c : processes.supervised()) {
             if (c == blobServer || c.expectedDown) {
                 continue;
             }
@@ -771,20 +675,10 @@ public final class ProcessLocalnet {
         return true;
     }
 
-    private boolean joined(Child c) {
-        JsonNode st = c.status();
-        return st != null && st.path("joined").asBoolean();
-    }
-
-    private void waitFor(String what, BooleanSupplier ok, Child... watched) throws Exception {
+    private void waitFor(String what, BooleanSupplier ok, Proc... watched) throws Exception {
         while (!ok.getAsBoolean()) {
             checkTime(what);
-            for (Child c : watched) {
-                if (!c.alive()) {
-                    throw new IllegalStateException(c.label + " exited with " + c.process.exitValue() + " while waiting for " + what + ":\n"
-                            + tail(c.dir.resolve("stderr.log")));
-                }
-            }
+            NodeProcesses.checkAlive(what, watched);
             Thread.sleep(100);
         }
     }
@@ -795,28 +689,18 @@ public final class ProcessLocalnet {
         }
     }
 
-    private static String tail(Path f) {
-        try {
-            List<String> lines = Files.readAllLines(f);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
-        } catch (IOException e) {
-            return "(no " + f + ")";
-        }
-    }
-
-    private static String describe(List<Child> cs) {
-        List<String> s = new ArrayList<>();
-        for (Child c : cs) {
-            s.add(c.label + " pid " + c.pid());
-        }
-        return String.join(", ", s);
-    }
-
-    /** Writes a node's key file (0600), home and config; returns the (not yet started) process. */
     /** Every account's name, for the nodes' log sentences (filled before any config is written). */
     private final Map<String, String> names = new LinkedHashMap<>();
 
-    private Child node(Path work, Credentials key, String name, String label, String role, Map<String, Object> params) throws IOException {
+    /** A config as the driver writes it for a node of the network: its sections typed, the rest the same for every node. */
+    private NodeConfig config(String role, String label, NodeConfig.SolverParams solver, NodeConfig.VerifierParams verifier,
+                              NodeConfig.SubmitterParams submitter) {
+        return new NodeConfig(role, label, hardhat.url, "../deployment.json", null, "node.key", blobUrl, "home", null, 0, "status.port", 250,
+                solver, verifier, submitter, null, names);
+    }
+
+    /** Writes a node's key file (0600), home and config; returns the (not yet started) process. */
+    private Proc node(Path work, Credentials key, String name, NodeConfig config) throws IOException {
         Path dir = Files.createDirectories(work.resolve(name));
         Path keyFile = dir.resolve("node.key");
         Files.writeString(keyFile, Numeric.toHexStringNoPrefixZeroPadded(key.getEcKeyPair().getPrivateKey(), 64) + "\n");
@@ -825,28 +709,13 @@ public final class ProcessLocalnet {
         } catch (UnsupportedOperationException notPosix) {
             // not a POSIX file system: the key is as private as the work directory
         }
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("role", role);
-        c.put("name", label);
-        c.put("rpc", hardhat.url);
-        c.put("deployment", "../deployment.json");
-        c.put("keyFile", "node.key");
-        c.put("blobStore", blobUrl);
-        c.put("home", "home");
-        c.put("statusPort", 0);
-        c.put("portFile", "status.port");
-        c.put("pollMillis", 250);
-        c.put("names", names);
-        c.putAll(params);
-        Path config = dir.resolve("node.json");
-        Files.write(config, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(c));
-        NodeConfig.read(config); // the driver writes what a user would: it must pass the same validation
-        Child child = new Child(name, label, List.of("node", "--role", role, "--config", config.toString()), dir, dir.resolve("status.port"));
-        child.account = key.getAddress().toLowerCase(Locale.ROOT);
-        return child;
+        Path file = dir.resolve("node.json");
+        config.write(file);
+        NodeConfig.read(file); // the driver writes what a user would: it must pass the same validation
+        return processes.node(name, dir, config, key.getAddress().toLowerCase(Locale.ROOT));
     }
 
-    private static String account(Child c) {
+    private static String account(Proc c) {
         return c.account;
     }
 
@@ -925,11 +794,7 @@ public final class ProcessLocalnet {
     // ------------------------------------------------------------------------------------------ cleanup
 
     private void stopAll() throws InterruptedException {
-        List<Child> cs = new ArrayList<>(children);
-        Collections.reverse(cs); // roles first, the blob server last
-        for (Child c : cs) {
-            c.stop();
-        }
+        processes.stopAll(); // roles first, the blob server last
         if (hardhat != null) {
             hardhat.close();
         }
@@ -940,23 +805,7 @@ public final class ProcessLocalnet {
         if (explorer != null) {
             explorer.close();
         }
-        for (Child c : children) {
-            Process p = c.process;
-            if (p != null && p.isAlive()) {
-                p.destroy();
-            }
-        }
-        for (Child c : children) {
-            Process p = c.process;
-            try {
-                if (p != null && !p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    p.waitFor(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-            }
-        }
+        processes.killAll();
         if (hardhat != null) {
             hardhat.close();
         }

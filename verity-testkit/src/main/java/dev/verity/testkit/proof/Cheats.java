@@ -69,6 +69,17 @@ public final class Cheats {
 
     public static List<Cheat> all() {
         List<Cheat> list = new ArrayList<>();
+        list.addAll(alteredSteps());
+        list.add(wrongDataOrder());
+        list.addAll(approximatedSteps());
+        list.addAll(otherSettings());
+        list.addAll(tamperedPublications());
+        return list;
+    }
+
+    /** Steps computed otherwise than the spec says: skipped, their update skipped or perturbed, from stale gradients. */
+    private static List<Cheat> alteredSteps() {
+        List<Cheat> list = new ArrayList<>();
         list.add(new Simple("skipped-steps", "every 3rd step after the first segment is skipped: weights copied forward",
                 run -> (r, s) -> {
                     if (s.step() >= r.spec().checkpointInterval() && s.step() % 3 == 0) {
@@ -137,22 +148,32 @@ public final class Cheats {
                         prev[0] = now;
                     };
                 }));
-        list.add(new Cheat() {
-            @Override
-            public String name() {
-                return "wrong-data-order";
-            }
+        return list;
+    }
 
-            @Override
-            public String description() {
-                return "trains on its own (cheaper to prepare) sample order: another shuffle seed";
-            }
+    /** Training on a sample order of its own, after the first segment. */
+    private static Cheat wrongDataOrder() {
+        return new Cheat() {
+        @Override
+        public String name() {
+            return "wrong-data-order";
+        }
 
-            @Override
-            public ProvenTraining.StepFunction stepFunction(TaskRun run) throws IOException {
-                return afterFirstSegment(withSeed(run, run.spec().train().seed() + 1));
-            }
-        });
+        @Override
+        public String description() {
+            return "trains on its own (cheaper to prepare) sample order: another shuffle seed";
+        }
+
+        @Override
+        public ProvenTraining.StepFunction stepFunction(TaskRun run) throws IOException {
+            return afterFirstSegment(withSeed(run, run.spec().train().seed() + 1));
+        }
+        };
+    }
+
+    /** Work saved by approximation: a step in lower precision, the second half of the run extrapolated. */
+    private static List<Cheat> approximatedSteps() {
+        List<Cheat> list = new ArrayList<>();
         list.add(new Simple("bf16-step", "one step computed in lower precision: weights rounded to bfloat16",
                 run -> {
                     long strike = strikeStep(run);
@@ -200,6 +221,12 @@ public final class Cheats {
                         }
                     };
                 }));
+        return list;
+    }
+
+    /** Training under settings of its own (learning rate, labels), and defending it with its own records. */
+    private static List<Cheat> otherSettings() {
+        List<Cheat> list = new ArrayList<>();
         list.add(new Cheat() {
             @Override
             public String name() {
@@ -243,6 +270,12 @@ public final class Cheats {
                 return mislabelled(run);
             }
         });
+        return list;
+    }
+
+    /** An honest or foreign run whose published proof is tampered with: another task's, another init, checkpoints withheld, corrupted or forged, the model swapped, the run cut short. */
+    private static List<Cheat> tamperedPublications() {
+        List<Cheat> list = new ArrayList<>();
         list.add(new Tamper("replayed-proof",
                 "publishes the proof of another task (same model, another seed) relabelled as this one",
                 (run, store, m) -> {
