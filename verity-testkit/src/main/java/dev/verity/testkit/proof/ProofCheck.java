@@ -23,10 +23,8 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * Runs the cheat library, the dishonest challengers and honest runs through verification and
@@ -223,13 +221,8 @@ public final class ProofCheck {
 
     /** Deletes a work directory. */
     public static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        if (Files.exists(dir)) {
+            org.apache.commons.io.file.PathUtils.deleteDirectory(dir);
         }
     }
 }
