@@ -56,7 +56,7 @@ class MethodLengthTest {
             "a 16x16 transpose unrolled by hand into register shuffles: a loop or helpers would spill the vectors",
             "dev.verity.tensor.kernel.VectorGemm.directBlock",
             "the GEMM micro-kernel: a register tile of accumulators unrolled by hand, one FMA chain per output",
-            "dev.verity.tensor.kernel.VectorGemm.kernelDirectPair",
+            "dev.verity.tensor.kernel.GemmKernelsDirectWide.kernelDirectPair",
             "the paired GEMM micro-kernel: two register tiles unrolled by hand so both stay in registers",
             "dev.verity.tensor.kernel.Conv2dKernels.kxTile",
             "the convolution's kernel-width tile unrolled by hand: accumulators held in registers across the taps",

@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A 16 x 16 block transpose in registers (four stages of two-vector selects), for 16-lane
  * vectors (AVX-512 width). Used where rows must become columns: the across-rows row ops
- * ({@code RowLanes}) and the packing of a transposed B in {@link VectorGemm}. A copy changes no
- * value, so callers at other widths copy element by element and get the same bits.
+ * ({@code RowLanes}) and the packing of a transposed B for {@link VectorGemm}
+ * ({@link GemmPacking}). A copy changes no value, so callers at other widths copy element by
+ * element and get the same bits.
  */
 public final class Transpose16 {
     private static final VectorSpecies<Float> F = Vectors.F;

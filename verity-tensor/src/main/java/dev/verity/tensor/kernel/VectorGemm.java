@@ -1,6 +1,5 @@
 package dev.verity.tensor.kernel;
 
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,6 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Shapes where the row kernel would waste lanes or transpose a big B take the column path
  * ({@link #columnBlock}): the same chains with output rows in the lanes instead of columns.
+ *
+ * <p>This class is the driver: the choice of path, the blocking loops and the split between
+ * threads. The packing is in {@link GemmPacking}; the micro-kernels are in one class per family:
+ * {@link GemmKernelsPacked} (the packed path), {@link GemmKernelsDirect} (the direct path's
+ * 6 x 2-vector tiles), {@link GemmKernelsDirectWide} (its paired and 8-row tiles on AVX-512),
+ * {@link GemmKernelsNarrow} (its last panel narrower than two vectors) and
+ * {@link GemmKernelsColumn} (the column path).
  */
 public final class VectorGemm {
     private static final VectorSpecies<Float> F = Vectors.F;
@@ -52,9 +58,9 @@ public final class VectorGemm {
      * the rest of the run: half speed and megabytes of garbage per call (about one lenet5 run in
      * ten, depending on which GEMMs ran first).
      */
-    private static final float[] ZEROS = new float[6 * MV];
+    static final float[] ZEROS = new float[6 * MV];
     /** The bias of a GEMM without one: x + -0.0f is x for every float x (+0, -0 and NaN included). */
-    private static final float[] NEG_ZEROS = negativeZeros(4 * L);
+    static final float[] NEG_ZEROS = negativeZeros(4 * L);
 
     private static float[] negativeZeros(int n) {
         float[] z = new float[n];
@@ -256,10 +262,10 @@ public final class VectorGemm {
                 boolean load = accumulate || pc > 0;
                 float[] biasHere = pc + kb == K ? bias : null;
                 float[] bv = biasHere != null ? biasHere : NEG_ZEROS;
-                packB(transB, b, bOff, ldb, pc, kb, jc, nb, bp);
+                GemmPacking.packB(transB, b, bOff, ldb, pc, kb, jc, nb, bp);
                 for (int ic = m0; ic < m1; ic += mc) {
                     int mb = Math.min(mc, m1 - ic);
-                    packA(transA, a, aOff, lda, ic, mb, pc, kb, ap);
+                    GemmPacking.packA(transA, a, aOff, lda, ic, mb, pc, kb, ap);
                     for (int jr = 0; jr < nb; jr += NR) {
                         int nr = Math.min(NR, nb - jr);
                         int bo = (jr / NR) * kb * NR;
@@ -268,10 +274,11 @@ public final class VectorGemm {
                             int ao = (ir / MR) * kb * MR;
                             int co = cOff + (ic + ir) * ldc + jc + jr;
                             if (mr == MR && nr == NR) {
-                                kernel(ap, ao, bp, bo, kb, c, co, ldc, load ? c : ZEROS, load ? co : 0,
-                                        load ? ldc : 0, bv, biasHere != null ? jc + jr : 0);
+                                GemmKernelsPacked.kernel(ap, ao, bp, bo, kb, c, co, ldc, load ? c : ZEROS,
+                                        load ? co : 0, load ? ldc : 0, bv, biasHere != null ? jc + jr : 0);
                             } else {
-                                edge(ap, ao, bp, bo, kb, c, co, ldc, mr, nr, load, biasHere, jc + jr, tile);
+                                GemmKernelsPacked.edge(ap, ao, bp, bo, kb, c, co, ldc, mr, nr, load, biasHere, jc + jr,
+                                        tile);
                             }
                         }
                     }
@@ -312,9 +319,10 @@ public final class VectorGemm {
      * panel lies inside the array; otherwise all of B's columns [n0, n1) are packed once, as
      * NR-column panels. Rows go in blocks of {@link #rowBlock} (the block's rows of A stay in
      * cache while every column panel passes over them). Full panels run the 6 x 2-vector
-     * micro-kernel, two at a time with AVX-512's registers ({@link #kernelDirectPair}); the last,
-     * narrower panel (packed only as wide as it is read) runs the one-vector {@link #kernelNarrow}
-     * and a single last column {@link #kernelOneColumn}, so N = 65 costs 4 vectors and a scalar
+     * micro-kernel ({@link GemmKernelsDirect#kernelDirect}), two at a time with AVX-512's registers
+     * ({@link GemmKernelsDirectWide#kernelDirectPair}); the last, narrower panel (packed only as
+     * wide as it is read) runs the one-vector {@link GemmKernelsNarrow#kernelNarrow} and a single
+     * last column {@link GemmKernelsNarrow#kernelOneColumn}, so N = 65 costs 4 vectors and a scalar
      * per row rather than 6 vectors (and N = 10 one vector rather than two). Each output is the
      * same chain as on the packed path ({@code fma} over k = 0..K-1 in order from C or +0, then
      * + bias). Partial row tiles and the narrow kernels work on private tiles, of which only the
@@ -346,9 +354,9 @@ public final class VectorGemm {
             if (s.bp.length < (full * NR + tailWidth) * K) {
                 s.bp = new float[(full * NR + tailWidth) * K];
             }
-            packB(transB, b, bOff, ldb, 0, K, n0, full * NR, s.bp);
+            GemmPacking.packB(transB, b, bOff, ldb, 0, K, n0, full * NR, s.bp);
             if (tailWidth > 0) {
-                packPanel(transB, b, bOff, ldb, 0, K, n0 + full * NR, n1 - n0 - full * NR, tailWidth, s.bp,
+                GemmPacking.packPanel(transB, b, bOff, ldb, 0, K, n0 + full * NR, n1 - n0 - full * NR, tailWidth, s.bp,
                         full * NR * K);
             }
             bs = s.bp;
@@ -378,12 +386,13 @@ public final class VectorGemm {
                         for (; ir0 + MRN <= ie; ir0 += MRN) {
                             int a0 = aOff + ir0 * rs;
                             if (accumulate) {
-                                kernelDirect8(a, a0, a0 + rs, a0 + 2 * rs, a0 + 3 * rs, a0 + 4 * rs, a0 + 5 * rs,
-                                        a0 + 6 * rs, a0 + 7 * rs, ks, bs, bo, bstride, K, c, cOff + ir0 * ldc + jr, ldc,
-                                        bv, bias != null ? jr : 0);
+                                GemmKernelsDirectWide.kernelDirect8(a, a0, a0 + rs, a0 + 2 * rs, a0 + 3 * rs,
+                                        a0 + 4 * rs, a0 + 5 * rs, a0 + 6 * rs, a0 + 7 * rs, ks, bs, bo, bstride, K, c,
+                                        cOff + ir0 * ldc + jr, ldc, bv, bias != null ? jr : 0);
                             } else {
-                                kernelDirect8FromZero(a, a0, a0 + rs, a0 + 2 * rs, a0 + 3 * rs, a0 + 4 * rs,
-                                        a0 + 5 * rs, a0 + 6 * rs, a0 + 7 * rs, ks, bs, bo, bstride, K, c,
+                                GemmKernelsDirectWide.kernelDirect8FromZero(a, a0, a0 + rs, a0 + 2 * rs,
+                                        a0 + 3 * rs, a0 + 4 * rs, a0 + 5 * rs, a0 + 6 * rs, a0 + 7 * rs, ks, bs, bo,
+                                        bstride, K, c,
                                         cOff + ir0 * ldc + jr, ldc, bv, bias != null ? jr : 0);
                             }
                         }
@@ -399,17 +408,17 @@ public final class VectorGemm {
                         int a5 = a0 + Math.min(5, last) * rs;
                         int co = cOff + ir * ldc + jr;
                         if (mr == MR && pair) {
-                            kernelDirectPair(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bo1, bstride, K, c, co, ldc,
-                                    ci, accumulate ? co : 0, ldci, bv, bias != null ? jr : 0);
+                            GemmKernelsDirectWide.kernelDirectPair(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bo1,
+                                    bstride, K, c, co, ldc, ci, accumulate ? co : 0, ldci, bv, bias != null ? jr : 0);
                         } else if (mr == MR) {
-                            kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, ci,
-                                    accumulate ? co : 0, ldci, bv, bias != null ? jr : 0);
+                            GemmKernelsDirect.kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c,
+                                    co, ldc, ci, accumulate ? co : 0, ldci, bv, bias != null ? jr : 0);
                         } else {
-                            partialDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c, co, ldc, mr, accumulate,
-                                    bias, jr, tile);
+                            GemmKernelsDirect.partialDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, c,
+                                    co, ldc, mr, accumulate, bias, jr, tile);
                             if (pair) {
-                                partialDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo1, bstride, K, c, co + NR, ldc, mr,
-                                        accumulate, bias, jr + NR, tile);
+                                GemmKernelsDirect.partialDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo1, bstride, K,
+                                        c, co + NR, ldc, mr, accumulate, bias, jr + NR, tile);
                             }
                         }
                     }
@@ -439,11 +448,11 @@ public final class VectorGemm {
                                 }
                             }
                             if (w == 1) {
-                                kernelOneColumn(a, a0, a1, a2, a3, a4, a5, a6, a7, ks, bs, bo + j, tailStride, K, ntile,
-                                        accumulate);
+                                GemmKernelsNarrow.kernelOneColumn(a, a0, a1, a2, a3, a4, a5, a6, a7, ks, bs, bo + j,
+                                        tailStride, K, ntile, accumulate);
                             } else {
-                                kernelNarrow(a, a0, a1, a2, a3, a4, a5, a6, a7, ks, bs, bo + j, tailStride, K, ntile,
-                                        accumulate ? ntile : ZEROS);
+                                GemmKernelsNarrow.kernelNarrow(a, a0, a1, a2, a3, a4, a5, a6, a7, ks, bs, bo + j,
+                                        tailStride, K, ntile, accumulate ? ntile : ZEROS);
                             }
                             for (int ii = 0; ii < mr; ii++) {
                                 for (int jj = 0; jj < w; jj++) {
@@ -465,45 +474,6 @@ public final class VectorGemm {
     static final int MRN = 8;
 
     /**
-     * {@link #kernelNarrow} for a last single column, in scalar fmas: the same chain per row
-     * ({@code Math.fma} rounds like a vector lane's fma), at half the cost of a 16-lane vector
-     * with one useful lane (two scalar fmas issue per cycle, one 512-bit). Results in t[ii * L].
-     */
-    private static void kernelOneColumn(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int o6, int o7,
-                                        int ks, float[] b, int bo, int bstride, int kb, float[] t, boolean load) {
-        float c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f, c4 = 0.0f, c5 = 0.0f, c6 = 0.0f, c7 = 0.0f;
-        if (load) {
-            c0 = t[0];
-            c1 = t[L];
-            c2 = t[2 * L];
-            c3 = t[3 * L];
-            c4 = t[4 * L];
-            c5 = t[5 * L];
-            c6 = t[6 * L];
-            c7 = t[7 * L];
-        }
-        for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
-            float y = b[bi];
-            c0 = Math.fma(a[o0 + ak], y, c0);
-            c1 = Math.fma(a[o1 + ak], y, c1);
-            c2 = Math.fma(a[o2 + ak], y, c2);
-            c3 = Math.fma(a[o3 + ak], y, c3);
-            c4 = Math.fma(a[o4 + ak], y, c4);
-            c5 = Math.fma(a[o5 + ak], y, c5);
-            c6 = Math.fma(a[o6 + ak], y, c6);
-            c7 = Math.fma(a[o7 + ak], y, c7);
-        }
-        t[0] = c0;
-        t[L] = c1;
-        t[2 * L] = c2;
-        t[3 * L] = c3;
-        t[4 * L] = c4;
-        t[5 * L] = c5;
-        t[6 * L] = c6;
-        t[7 * L] = c7;
-    }
-
-    /**
      * Rows per block of {@link #directBlock}: about 64 KB of A, a multiple of both row tiles
      * (MR and MRN) so that only a thread's last block has partial tiles.
      */
@@ -513,410 +483,10 @@ public final class VectorGemm {
     }
 
     /**
-     * One vector of columns x MRN rows on a private tile (row ii at t[ii * L ..]): A[ii, k] =
-     * a[o_ii + k * ks], B[k, 0..L) = b[bo + k * bstride ..]; the same chains as {@link #kernel},
-     * from the tile (load) or +0.0f, fma over k in order. No masks: the caller copies the valid
-     * rows and columns out, which keeps the kernel small enough for every JIT tier.
-     *
-     * <p>Only the species F, even where 4 lanes would do (a 128-bit fma costs half a 512-bit one
-     * on Zen 4): a second species in the JVM pollutes the type profiles of the Vector API's shared
-     * methods, and C2 then compiled {@link #kernelDirect} with boxed vectors (7 instead of 63
-     * GFLOP/s at 128x16x512, for the whole run) whenever the 128-bit kernel happened to run first.
-     */
-    private static void kernelNarrow(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int o6, int o7,
-                                     int ks, float[] b, int bo, int bstride, int kb, float[] t, float[] ci) {
-        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
-        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
-        c0 = FloatVector.fromArray(F, ci, 0);
-        c1 = FloatVector.fromArray(F, ci, L);
-        c2 = FloatVector.fromArray(F, ci, 2 * L);
-        c3 = FloatVector.fromArray(F, ci, 3 * L);
-        c4 = FloatVector.fromArray(F, ci, 4 * L);
-        c5 = FloatVector.fromArray(F, ci, 5 * L);
-        c6 = FloatVector.fromArray(F, ci, 6 * L);
-        c7 = FloatVector.fromArray(F, ci, 7 * L);
-        for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
-            FloatVector y = FloatVector.fromArray(F, b, bi);
-            c0 = FloatVector.broadcast(F, a[o0 + ak]).fma(y, c0);
-            c1 = FloatVector.broadcast(F, a[o1 + ak]).fma(y, c1);
-            c2 = FloatVector.broadcast(F, a[o2 + ak]).fma(y, c2);
-            c3 = FloatVector.broadcast(F, a[o3 + ak]).fma(y, c3);
-            c4 = FloatVector.broadcast(F, a[o4 + ak]).fma(y, c4);
-            c5 = FloatVector.broadcast(F, a[o5 + ak]).fma(y, c5);
-            c6 = FloatVector.broadcast(F, a[o6 + ak]).fma(y, c6);
-            c7 = FloatVector.broadcast(F, a[o7 + ak]).fma(y, c7);
-        }
-        c0.intoArray(t, 0);
-        c1.intoArray(t, L);
-        c2.intoArray(t, 2 * L);
-        c3.intoArray(t, 3 * L);
-        c4.intoArray(t, 4 * L);
-        c5.intoArray(t, 5 * L);
-        c6.intoArray(t, 6 * L);
-        c7.intoArray(t, 7 * L);
-    }
-
-    /**
-     * True where the vector registers hold {@link #kernelDirectPair}'s 24 accumulators: 16-lane
-     * vectors mean AVX-512, which has 32 of them (AVX2's 16 would spill).
+     * True where the vector registers hold {@link GemmKernelsDirectWide#kernelDirectPair}'s 24
+     * accumulators: 16-lane vectors mean AVX-512, which has 32 of them (AVX2's 16 would spill).
      */
     private static final boolean WIDE = L >= 16;
-
-    /** A partial row tile (mr < MR) of one full panel, through the private tile. */
-    private static void partialDirect(float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int ks, float[] bs,
-                                      int bo, int bstride, int K, float[] c, int co, int ldc, int mr,
-                                      boolean accumulate, float[] bias, int j0, float[] tile) {
-        if (accumulate) {
-            // rows past mr keep stale values: their outputs are discarded
-            for (int ii = 0; ii < mr; ii++) {
-                for (int jj = 0; jj < NR; jj++) {
-                    tile[ii * NR + jj] = c[co + ii * ldc + jj];
-                }
-            }
-        }
-        kernelDirect(a, a0, a1, a2, a3, a4, a5, ks, bs, bo, bstride, K, tile, 0, NR, accumulate ? tile : ZEROS, 0,
-                accumulate ? NR : 0, NEG_ZEROS, 0);
-        for (int ii = 0; ii < mr; ii++) {
-            for (int jj = 0; jj < NR; jj++) {
-                float acc = tile[ii * NR + jj];
-                if (bias != null) {
-                    acc = acc + bias[j0 + jj];
-                }
-                c[co + ii * ldc + jj] = acc;
-            }
-        }
-    }
-
-    /**
-     * {@link #kernelDirect} with 8 rows (16 accumulators, AVX-512's registers): a row count that
-     * is a multiple of 8 (64-row attention blocks) has no partial tile, and each call does a third
-     * more work.
-     */
-    private static void kernelDirect8(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int o6, int o7,
-                                      int ks, float[] b, int bo, int bstride, int kb, float[] c, int co, int ldc,
-                                      float[] bias, int j0) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-        FloatVector c40, c41, c50, c51, c60, c61, c70, c71;
-        // Accumulating into C: kernelDirect8FromZero is the other case (see there).
-        c00 = FloatVector.fromArray(F, c, co + 0 * ldc);
-        c01 = FloatVector.fromArray(F, c, co + 0 * ldc + L);
-        c10 = FloatVector.fromArray(F, c, co + 1 * ldc);
-        c11 = FloatVector.fromArray(F, c, co + 1 * ldc + L);
-        c20 = FloatVector.fromArray(F, c, co + 2 * ldc);
-        c21 = FloatVector.fromArray(F, c, co + 2 * ldc + L);
-        c30 = FloatVector.fromArray(F, c, co + 3 * ldc);
-        c31 = FloatVector.fromArray(F, c, co + 3 * ldc + L);
-        c40 = FloatVector.fromArray(F, c, co + 4 * ldc);
-        c41 = FloatVector.fromArray(F, c, co + 4 * ldc + L);
-        c50 = FloatVector.fromArray(F, c, co + 5 * ldc);
-        c51 = FloatVector.fromArray(F, c, co + 5 * ldc + L);
-        c60 = FloatVector.fromArray(F, c, co + 6 * ldc);
-        c61 = FloatVector.fromArray(F, c, co + 6 * ldc + L);
-        c70 = FloatVector.fromArray(F, c, co + 7 * ldc);
-        c71 = FloatVector.fromArray(F, c, co + 7 * ldc + L);
-        for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
-            FloatVector y0 = FloatVector.fromArray(F, b, bi);
-            FloatVector y1 = FloatVector.fromArray(F, b, bi + L);
-            FloatVector x = FloatVector.broadcast(F, a[o0 + ak]);
-            c00 = x.fma(y0, c00);
-            c01 = x.fma(y1, c01);
-            x = FloatVector.broadcast(F, a[o1 + ak]);
-            c10 = x.fma(y0, c10);
-            c11 = x.fma(y1, c11);
-            x = FloatVector.broadcast(F, a[o2 + ak]);
-            c20 = x.fma(y0, c20);
-            c21 = x.fma(y1, c21);
-            x = FloatVector.broadcast(F, a[o3 + ak]);
-            c30 = x.fma(y0, c30);
-            c31 = x.fma(y1, c31);
-            x = FloatVector.broadcast(F, a[o4 + ak]);
-            c40 = x.fma(y0, c40);
-            c41 = x.fma(y1, c41);
-            x = FloatVector.broadcast(F, a[o5 + ak]);
-            c50 = x.fma(y0, c50);
-            c51 = x.fma(y1, c51);
-            x = FloatVector.broadcast(F, a[o6 + ak]);
-            c60 = x.fma(y0, c60);
-            c61 = x.fma(y1, c61);
-            x = FloatVector.broadcast(F, a[o7 + ak]);
-            c70 = x.fma(y0, c70);
-            c71 = x.fma(y1, c71);
-        }
-        // always added: bias, or NEG_ZEROS (x + -0.0f is x, bit for bit)
-        FloatVector v0 = FloatVector.fromArray(F, bias, j0);
-        FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
-        c00 = c00.add(v0); c01 = c01.add(v1); c10 = c10.add(v0); c11 = c11.add(v1);
-        c20 = c20.add(v0); c21 = c21.add(v1); c30 = c30.add(v0); c31 = c31.add(v1);
-        c40 = c40.add(v0); c41 = c41.add(v1); c50 = c50.add(v0); c51 = c51.add(v1);
-        c60 = c60.add(v0); c61 = c61.add(v1); c70 = c70.add(v0); c71 = c71.add(v1);
-        c00.intoArray(c, co + 0 * ldc);
-        c01.intoArray(c, co + 0 * ldc + L);
-        c10.intoArray(c, co + 1 * ldc);
-        c11.intoArray(c, co + 1 * ldc + L);
-        c20.intoArray(c, co + 2 * ldc);
-        c21.intoArray(c, co + 2 * ldc + L);
-        c30.intoArray(c, co + 3 * ldc);
-        c31.intoArray(c, co + 3 * ldc + L);
-        c40.intoArray(c, co + 4 * ldc);
-        c41.intoArray(c, co + 4 * ldc + L);
-        c50.intoArray(c, co + 5 * ldc);
-        c51.intoArray(c, co + 5 * ldc + L);
-        c60.intoArray(c, co + 6 * ldc);
-        c61.intoArray(c, co + 6 * ldc + L);
-        c70.intoArray(c, co + 7 * ldc);
-        c71.intoArray(c, co + 7 * ldc + L);
-    }
-
-    /**
-     * {@link #kernelDirect8} starting from +0 instead of C: its own method, not a flag (see
-     * ZEROS), because the small-K GEMMs that use 8-row tiles spend a tenth of their time on 16
-     * loads of zeros and their range checks (128x512x10 NN: 75 -> 87 GFLOP/s).
-     */
-    private static void kernelDirect8FromZero(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int o6, int o7,
-                                      int ks, float[] b, int bo, int bstride, int kb, float[] c, int co, int ldc,
-                                      float[] bias, int j0) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-        FloatVector c40, c41, c50, c51, c60, c61, c70, c71;
-        FloatVector z = FloatVector.zero(F); // +0.0f, the chains' start
-        c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
-        c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
-        for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
-            FloatVector y0 = FloatVector.fromArray(F, b, bi);
-            FloatVector y1 = FloatVector.fromArray(F, b, bi + L);
-            FloatVector x = FloatVector.broadcast(F, a[o0 + ak]);
-            c00 = x.fma(y0, c00);
-            c01 = x.fma(y1, c01);
-            x = FloatVector.broadcast(F, a[o1 + ak]);
-            c10 = x.fma(y0, c10);
-            c11 = x.fma(y1, c11);
-            x = FloatVector.broadcast(F, a[o2 + ak]);
-            c20 = x.fma(y0, c20);
-            c21 = x.fma(y1, c21);
-            x = FloatVector.broadcast(F, a[o3 + ak]);
-            c30 = x.fma(y0, c30);
-            c31 = x.fma(y1, c31);
-            x = FloatVector.broadcast(F, a[o4 + ak]);
-            c40 = x.fma(y0, c40);
-            c41 = x.fma(y1, c41);
-            x = FloatVector.broadcast(F, a[o5 + ak]);
-            c50 = x.fma(y0, c50);
-            c51 = x.fma(y1, c51);
-            x = FloatVector.broadcast(F, a[o6 + ak]);
-            c60 = x.fma(y0, c60);
-            c61 = x.fma(y1, c61);
-            x = FloatVector.broadcast(F, a[o7 + ak]);
-            c70 = x.fma(y0, c70);
-            c71 = x.fma(y1, c71);
-        }
-        // always added: bias, or NEG_ZEROS (x + -0.0f is x, bit for bit)
-        FloatVector v0 = FloatVector.fromArray(F, bias, j0);
-        FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
-        c00 = c00.add(v0); c01 = c01.add(v1); c10 = c10.add(v0); c11 = c11.add(v1);
-        c20 = c20.add(v0); c21 = c21.add(v1); c30 = c30.add(v0); c31 = c31.add(v1);
-        c40 = c40.add(v0); c41 = c41.add(v1); c50 = c50.add(v0); c51 = c51.add(v1);
-        c60 = c60.add(v0); c61 = c61.add(v1); c70 = c70.add(v0); c71 = c71.add(v1);
-        c00.intoArray(c, co + 0 * ldc);
-        c01.intoArray(c, co + 0 * ldc + L);
-        c10.intoArray(c, co + 1 * ldc);
-        c11.intoArray(c, co + 1 * ldc + L);
-        c20.intoArray(c, co + 2 * ldc);
-        c21.intoArray(c, co + 2 * ldc + L);
-        c30.intoArray(c, co + 3 * ldc);
-        c31.intoArray(c, co + 3 * ldc + L);
-        c40.intoArray(c, co + 4 * ldc);
-        c41.intoArray(c, co + 4 * ldc + L);
-        c50.intoArray(c, co + 5 * ldc);
-        c51.intoArray(c, co + 5 * ldc + L);
-        c60.intoArray(c, co + 6 * ldc);
-        c61.intoArray(c, co + 6 * ldc + L);
-        c70.intoArray(c, co + 7 * ldc);
-        c71.intoArray(c, co + 7 * ldc + L);
-    }
-
-    /**
-     * {@link #kernelDirect} on two adjacent full panels at once (B columns from bo0 and bo1, C
-     * columns co..co+2NR): 6 x 4 vectors, half the broadcasts and calls per fma.
-     */
-    private static void kernelDirectPair(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int ks,
-                                         float[] b, int bo0, int bo1, int bstride, int kb, float[] c, int co,
-                                         int ldc, float[] ci, int cio, int ldci, float[] bias, int j0) {
-        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
-        FloatVector c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
-        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
-        c00 = FloatVector.fromArray(F, ci, cio + 0 * ldci + 0 * L);
-        c01 = FloatVector.fromArray(F, ci, cio + 0 * ldci + 1 * L);
-        c02 = FloatVector.fromArray(F, ci, cio + 0 * ldci + 2 * L);
-        c03 = FloatVector.fromArray(F, ci, cio + 0 * ldci + 3 * L);
-        c10 = FloatVector.fromArray(F, ci, cio + 1 * ldci + 0 * L);
-        c11 = FloatVector.fromArray(F, ci, cio + 1 * ldci + 1 * L);
-        c12 = FloatVector.fromArray(F, ci, cio + 1 * ldci + 2 * L);
-        c13 = FloatVector.fromArray(F, ci, cio + 1 * ldci + 3 * L);
-        c20 = FloatVector.fromArray(F, ci, cio + 2 * ldci + 0 * L);
-        c21 = FloatVector.fromArray(F, ci, cio + 2 * ldci + 1 * L);
-        c22 = FloatVector.fromArray(F, ci, cio + 2 * ldci + 2 * L);
-        c23 = FloatVector.fromArray(F, ci, cio + 2 * ldci + 3 * L);
-        c30 = FloatVector.fromArray(F, ci, cio + 3 * ldci + 0 * L);
-        c31 = FloatVector.fromArray(F, ci, cio + 3 * ldci + 1 * L);
-        c32 = FloatVector.fromArray(F, ci, cio + 3 * ldci + 2 * L);
-        c33 = FloatVector.fromArray(F, ci, cio + 3 * ldci + 3 * L);
-        c40 = FloatVector.fromArray(F, ci, cio + 4 * ldci + 0 * L);
-        c41 = FloatVector.fromArray(F, ci, cio + 4 * ldci + 1 * L);
-        c42 = FloatVector.fromArray(F, ci, cio + 4 * ldci + 2 * L);
-        c43 = FloatVector.fromArray(F, ci, cio + 4 * ldci + 3 * L);
-        c50 = FloatVector.fromArray(F, ci, cio + 5 * ldci + 0 * L);
-        c51 = FloatVector.fromArray(F, ci, cio + 5 * ldci + 1 * L);
-        c52 = FloatVector.fromArray(F, ci, cio + 5 * ldci + 2 * L);
-        c53 = FloatVector.fromArray(F, ci, cio + 5 * ldci + 3 * L);
-        for (int k = 0, ak = 0, b0 = bo0, b1 = bo1; k < kb; k++, ak += ks, b0 += bstride, b1 += bstride) {
-            FloatVector y0 = FloatVector.fromArray(F, b, b0);
-            FloatVector y1 = FloatVector.fromArray(F, b, b0 + L);
-            FloatVector y2 = FloatVector.fromArray(F, b, b1);
-            FloatVector y3 = FloatVector.fromArray(F, b, b1 + L);
-            FloatVector x = FloatVector.broadcast(F, a[o0 + ak]);
-            c00 = x.fma(y0, c00);
-            c01 = x.fma(y1, c01);
-            c02 = x.fma(y2, c02);
-            c03 = x.fma(y3, c03);
-            x = FloatVector.broadcast(F, a[o1 + ak]);
-            c10 = x.fma(y0, c10);
-            c11 = x.fma(y1, c11);
-            c12 = x.fma(y2, c12);
-            c13 = x.fma(y3, c13);
-            x = FloatVector.broadcast(F, a[o2 + ak]);
-            c20 = x.fma(y0, c20);
-            c21 = x.fma(y1, c21);
-            c22 = x.fma(y2, c22);
-            c23 = x.fma(y3, c23);
-            x = FloatVector.broadcast(F, a[o3 + ak]);
-            c30 = x.fma(y0, c30);
-            c31 = x.fma(y1, c31);
-            c32 = x.fma(y2, c32);
-            c33 = x.fma(y3, c33);
-            x = FloatVector.broadcast(F, a[o4 + ak]);
-            c40 = x.fma(y0, c40);
-            c41 = x.fma(y1, c41);
-            c42 = x.fma(y2, c42);
-            c43 = x.fma(y3, c43);
-            x = FloatVector.broadcast(F, a[o5 + ak]);
-            c50 = x.fma(y0, c50);
-            c51 = x.fma(y1, c51);
-            c52 = x.fma(y2, c52);
-            c53 = x.fma(y3, c53);
-        }
-        // always added: bias, or NEG_ZEROS (x + -0.0f is x, bit for bit)
-        FloatVector v0 = FloatVector.fromArray(F, bias, j0 + 0 * L);
-        FloatVector v1 = FloatVector.fromArray(F, bias, j0 + 1 * L);
-        FloatVector v2 = FloatVector.fromArray(F, bias, j0 + 2 * L);
-        FloatVector v3 = FloatVector.fromArray(F, bias, j0 + 3 * L);
-        c00 = c00.add(v0); c01 = c01.add(v1); c02 = c02.add(v2); c03 = c03.add(v3);
-        c10 = c10.add(v0); c11 = c11.add(v1); c12 = c12.add(v2); c13 = c13.add(v3);
-        c20 = c20.add(v0); c21 = c21.add(v1); c22 = c22.add(v2); c23 = c23.add(v3);
-        c30 = c30.add(v0); c31 = c31.add(v1); c32 = c32.add(v2); c33 = c33.add(v3);
-        c40 = c40.add(v0); c41 = c41.add(v1); c42 = c42.add(v2); c43 = c43.add(v3);
-        c50 = c50.add(v0); c51 = c51.add(v1); c52 = c52.add(v2); c53 = c53.add(v3);
-        c00.intoArray(c, co + 0 * ldc + 0 * L);
-        c01.intoArray(c, co + 0 * ldc + 1 * L);
-        c02.intoArray(c, co + 0 * ldc + 2 * L);
-        c03.intoArray(c, co + 0 * ldc + 3 * L);
-        c10.intoArray(c, co + 1 * ldc + 0 * L);
-        c11.intoArray(c, co + 1 * ldc + 1 * L);
-        c12.intoArray(c, co + 1 * ldc + 2 * L);
-        c13.intoArray(c, co + 1 * ldc + 3 * L);
-        c20.intoArray(c, co + 2 * ldc + 0 * L);
-        c21.intoArray(c, co + 2 * ldc + 1 * L);
-        c22.intoArray(c, co + 2 * ldc + 2 * L);
-        c23.intoArray(c, co + 2 * ldc + 3 * L);
-        c30.intoArray(c, co + 3 * ldc + 0 * L);
-        c31.intoArray(c, co + 3 * ldc + 1 * L);
-        c32.intoArray(c, co + 3 * ldc + 2 * L);
-        c33.intoArray(c, co + 3 * ldc + 3 * L);
-        c40.intoArray(c, co + 4 * ldc + 0 * L);
-        c41.intoArray(c, co + 4 * ldc + 1 * L);
-        c42.intoArray(c, co + 4 * ldc + 2 * L);
-        c43.intoArray(c, co + 4 * ldc + 3 * L);
-        c50.intoArray(c, co + 5 * ldc + 0 * L);
-        c51.intoArray(c, co + 5 * ldc + 1 * L);
-        c52.intoArray(c, co + 5 * ldc + 2 * L);
-        c53.intoArray(c, co + 5 * ldc + 3 * L);
-    }
-
-    /**
-     * The micro-kernel of {@link #directBlock}: A[ii, k] = a[rowOffset_ii + k * ks], B[k, 0..NR)
-     * = b[bo + k * bstride ..]; otherwise exactly {@link #kernel}'s chains.
-     */
-    private static void kernelDirect(float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int ks,
-                                     float[] b, int bo, int bstride, int kb, float[] c, int co, int ldc,
-                                     float[] ci, int cio, int ldci, float[] bias, int j0) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
-        int ri = cio;
-        c00 = FloatVector.fromArray(F, ci, ri);
-        c01 = FloatVector.fromArray(F, ci, ri + L);
-        ri += ldci;
-        c10 = FloatVector.fromArray(F, ci, ri);
-        c11 = FloatVector.fromArray(F, ci, ri + L);
-        ri += ldci;
-        c20 = FloatVector.fromArray(F, ci, ri);
-        c21 = FloatVector.fromArray(F, ci, ri + L);
-        ri += ldci;
-        c30 = FloatVector.fromArray(F, ci, ri);
-        c31 = FloatVector.fromArray(F, ci, ri + L);
-        ri += ldci;
-        c40 = FloatVector.fromArray(F, ci, ri);
-        c41 = FloatVector.fromArray(F, ci, ri + L);
-        ri += ldci;
-        c50 = FloatVector.fromArray(F, ci, ri);
-        c51 = FloatVector.fromArray(F, ci, ri + L);
-        for (int k = 0, ak = 0, bi = bo; k < kb; k++, ak += ks, bi += bstride) {
-            FloatVector b0 = FloatVector.fromArray(F, b, bi);
-            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
-            FloatVector x = FloatVector.broadcast(F, a[o0 + ak]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(F, a[o1 + ak]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(F, a[o2 + ak]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(F, a[o3 + ak]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(F, a[o4 + ak]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, a[o5 + ak]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-        }
-        // always added: bias, or NEG_ZEROS (x + -0.0f is x, bit for bit)
-        FloatVector v0 = FloatVector.fromArray(F, bias, j0);
-        FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
-        c00 = c00.add(v0); c01 = c01.add(v1);
-        c10 = c10.add(v0); c11 = c11.add(v1);
-        c20 = c20.add(v0); c21 = c21.add(v1);
-        c30 = c30.add(v0); c31 = c31.add(v1);
-        c40 = c40.add(v0); c41 = c41.add(v1);
-        c50 = c50.add(v0); c51 = c51.add(v1);
-        int r = co;
-        c00.intoArray(c, r);
-        c01.intoArray(c, r + L);
-        r += ldc;
-        c10.intoArray(c, r);
-        c11.intoArray(c, r + L);
-        r += ldc;
-        c20.intoArray(c, r);
-        c21.intoArray(c, r + L);
-        r += ldc;
-        c30.intoArray(c, r);
-        c31.intoArray(c, r + L);
-        r += ldc;
-        c40.intoArray(c, r);
-        c41.intoArray(c, r + L);
-        r += ldc;
-        c50.intoArray(c, r);
-        c51.intoArray(c, r + L);
-    }
 
     /**
      * True when {@link #columnBlock} is the better path, by a rough cost model in cycles: vector
@@ -990,7 +560,7 @@ public final class VectorGemm {
         float[] tile = s.ctile;
         for (int ip = m0; ip < m1; ip += MV) {
             int mv = Math.min(MV, m1 - ip);
-            packAT(transA, a, aOff, lda, ip, mv, K, s.at);
+            GemmPacking.packAT(transA, a, aOff, lda, ip, mv, K, s.at);
             for (int jt = n0; jt < n1; jt += NJ) {
                 int nj = Math.min(NJ, n1 - jt);
                 int last = nj - 1;
@@ -1002,9 +572,10 @@ public final class VectorGemm {
                         }
                     }
                 }
-                kernelColumn(s.at, bs, o0, o0 + Math.min(1, last) * stride, o0 + Math.min(2, last) * stride,
-                        o0 + Math.min(3, last) * stride, o0 + Math.min(4, last) * stride,
-                        o0 + Math.min(5, last) * stride, K, tile, accumulate ? tile : ZEROS);
+                GemmKernelsColumn.kernelColumn(s.at, bs, o0, o0 + Math.min(1, last) * stride,
+                        o0 + Math.min(2, last) * stride, o0 + Math.min(3, last) * stride,
+                        o0 + Math.min(4, last) * stride, o0 + Math.min(5, last) * stride, K, tile,
+                        accumulate ? tile : ZEROS);
                 for (int ii = 0; ii < mv; ii++) {
                     int row = cOff + (ip + ii) * ldc + jt;
                     for (int jj = 0; jj < nj; jj++) {
@@ -1017,315 +588,5 @@ public final class VectorGemm {
                 }
             }
         }
-    }
-
-    /**
-     * Transposes A[ip..ip+mv, 0..K) into K rows of MV floats (rows past mv zero). From row-major
-     * A this is a transpose, done 16 k at a time so the touched rows of the panel stay in L1.
-     */
-    private static void packAT(boolean transA, float[] a, int aOff, int lda, int ip, int mv, int K, float[] at) {
-        if (transA) {
-            for (int k = 0; k < K; k++) {
-                int src = aOff + k * lda + ip;
-                int dst = k * MV;
-                for (int ii = 0; ii < mv; ii++) {
-                    at[dst + ii] = a[src + ii];
-                }
-            }
-        } else {
-            for (int k0 = 0; k0 < K; k0 += 16) {
-                int k1 = Math.min(K, k0 + 16);
-                for (int ii = 0; ii < mv; ii++) {
-                    int src = aOff + (ip + ii) * lda;
-                    for (int k = k0; k < k1; k++) {
-                        at[k * MV + ii] = a[src + k];
-                    }
-                }
-            }
-        }
-        if (mv < MV) {
-            for (int k = 0; k < K; k++) {
-                for (int ii = mv; ii < MV; ii++) {
-                    at[k * MV + ii] = 0.0f;
-                }
-            }
-        }
-    }
-
-    /**
-     * The column micro-kernel: 2 vectors of rows x NJ = 6 columns. A[ii, k] = as[k * MV + ii],
-     * B[k, jj] = b[o_jj + k]. Starts from the tile (load) or +0.0f and leaves the result in the
-     * tile, column-major. Both steps are constants: C2 then hoists the range checks of all eight
-     * loads out of the loop, which with the steps as arguments it checked on every k (1 thread,
-     * Zen 5: 128x512x784 NT 180 -> 194 GFLOP/s, 128x512x512 NT 177 -> 186).
-     */
-    private static void kernelColumn(float[] as, float[] b, int o0, int o1, int o2, int o3, int o4, int o5, int K,
-                                     float[] tile, float[] ci) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
-        c00 = FloatVector.fromArray(F, ci, 0);
-        c01 = FloatVector.fromArray(F, ci, L);
-        c10 = FloatVector.fromArray(F, ci, MV);
-        c11 = FloatVector.fromArray(F, ci, MV + L);
-        c20 = FloatVector.fromArray(F, ci, 2 * MV);
-        c21 = FloatVector.fromArray(F, ci, 2 * MV + L);
-        c30 = FloatVector.fromArray(F, ci, 3 * MV);
-        c31 = FloatVector.fromArray(F, ci, 3 * MV + L);
-        c40 = FloatVector.fromArray(F, ci, 4 * MV);
-        c41 = FloatVector.fromArray(F, ci, 4 * MV + L);
-        c50 = FloatVector.fromArray(F, ci, 5 * MV);
-        c51 = FloatVector.fromArray(F, ci, 5 * MV + L);
-        for (int k = 0; k < K; k++) {
-            FloatVector x0 = FloatVector.fromArray(F, as, k * MV);
-            FloatVector x1 = FloatVector.fromArray(F, as, k * MV + L);
-            FloatVector y = FloatVector.broadcast(F, b[o0 + k]);
-            c00 = x0.fma(y, c00);
-            c01 = x1.fma(y, c01);
-            y = FloatVector.broadcast(F, b[o1 + k]);
-            c10 = x0.fma(y, c10);
-            c11 = x1.fma(y, c11);
-            y = FloatVector.broadcast(F, b[o2 + k]);
-            c20 = x0.fma(y, c20);
-            c21 = x1.fma(y, c21);
-            y = FloatVector.broadcast(F, b[o3 + k]);
-            c30 = x0.fma(y, c30);
-            c31 = x1.fma(y, c31);
-            y = FloatVector.broadcast(F, b[o4 + k]);
-            c40 = x0.fma(y, c40);
-            c41 = x1.fma(y, c41);
-            y = FloatVector.broadcast(F, b[o5 + k]);
-            c50 = x0.fma(y, c50);
-            c51 = x1.fma(y, c51);
-        }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, MV);
-        c11.intoArray(tile, MV + L);
-        c20.intoArray(tile, 2 * MV);
-        c21.intoArray(tile, 2 * MV + L);
-        c30.intoArray(tile, 3 * MV);
-        c31.intoArray(tile, 3 * MV + L);
-        c40.intoArray(tile, 4 * MV);
-        c41.intoArray(tile, 4 * MV + L);
-        c50.intoArray(tile, 5 * MV);
-        c51.intoArray(tile, 5 * MV + L);
-    }
-
-    /**
-     * Packs B[pc..pc+kb, jc..jc+nb) as NR-column micro-panels, each kb rows of NR contiguous
-     * floats; columns past nb are zero (their outputs are discarded).
-     */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kb, int jc, int nb,
-                              float[] bp) {
-        for (int jr = 0; jr < nb; jr += NR) {
-            packPanel(transB, b, bOff, ldb, pc, kb, jc + jr, Math.min(NR, nb - jr), NR, bp, (jr / NR) * kb * NR);
-        }
-    }
-
-    /**
-     * Packs B[pc..pc+kb, j0..j0+nr) as kb rows of {@code width} floats from {@code base} (an NR-wide
-     * micro-panel, or the direct path's narrower last panel); columns past nr are zero.
-     */
-    private static void packPanel(boolean transB, float[] b, int bOff, int ldb, int pc, int kb, int j0, int nr,
-                                  int width, float[] bp, int base) {
-        if (!transB) {
-            int src = bOff + pc * ldb + j0;
-            if (nr == NR) {
-                for (int k = 0; k < kb; k++, src += ldb) {
-                    int dst = base + k * NR;
-                    FloatVector.fromArray(F, b, src).intoArray(bp, dst);
-                    FloatVector.fromArray(F, b, src + L).intoArray(bp, dst + L);
-                }
-            } else {
-                for (int k = 0; k < kb; k++, src += ldb) {
-                    int dst = base + k * width;
-                    for (int jj = 0; jj < nr; jj++) {
-                        bp[dst + jj] = b[src + jj];
-                    }
-                    for (int jj = nr; jj < width; jj++) {
-                        bp[dst + jj] = 0.0f;
-                    }
-                }
-            }
-        } else {
-            // A transpose: 16 x 16 blocks in registers where the vectors have 16 lanes (about 4x
-            // fewer instructions than one store per element), element by element elsewhere.
-            int jv = Transpose16.AVAILABLE ? nr & ~15 : 0;
-            int kv = Transpose16.AVAILABLE ? kb & ~15 : 0;
-            for (int jj = 0; jj < jv; jj += 16) {
-                for (int k = 0; k < kv; k += 16) {
-                    Transpose16.block(b, bOff + (j0 + jj) * ldb + pc + k, ldb, bp, base + k * width + jj, width);
-                }
-            }
-            transposeTail(b, bOff + pc, ldb, j0, 0, jv, kv, kb, width, bp, base);
-            transposeTail(b, bOff + pc, ldb, j0, jv, nr, 0, kb, width, bp, base);
-            for (int jj = nr; jj < width; jj++) {
-                for (int k = 0; k < kb; k++) {
-                    bp[base + k * width + jj] = 0.0f;
-                }
-            }
-        }
-    }
-
-    /**
-     * Element by element, bp[base + k * width + jj] = b[src0 + (j0 + jj) * ldb + k] for jj in
-     * [jLo, jHi), k in [kLo, kHi): 16 k at a time so the touched rows of the micro-panel stay in
-     * L1 (a whole kc x NR micro-panel does not).
-     */
-    private static void transposeTail(float[] b, int src0, int ldb, int j0, int jLo, int jHi, int kLo, int kHi,
-                                      int width, float[] bp, int base) {
-        for (int k0 = kLo; k0 < kHi; k0 += 16) {
-            int k1 = Math.min(kHi, k0 + 16);
-            for (int jj = jLo; jj < jHi; jj++) {
-                int src = src0 + (j0 + jj) * ldb;
-                for (int k = k0; k < k1; k++) {
-                    bp[base + k * width + jj] = b[src + k];
-                }
-            }
-        }
-    }
-
-    /**
-     * Packs A[ic..ic+mb, pc..pc+kb) as MR-row micro-panels, each kb columns of MR contiguous
-     * floats; rows past mb are zero (their outputs are discarded).
-     */
-    private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mb, int pc, int kb,
-                              float[] ap) {
-        for (int ir = 0; ir < mb; ir += MR) {
-            int mr = Math.min(MR, mb - ir);
-            int base = (ir / MR) * kb * MR;
-            if (!transA) {
-                for (int ii = 0; ii < mr; ii++) {
-                    int src = aOff + (ic + ir + ii) * lda + pc;
-                    for (int k = 0; k < kb; k++) {
-                        ap[base + k * MR + ii] = a[src + k];
-                    }
-                }
-            } else {
-                int src = aOff + pc * lda + ic + ir;
-                int k = 0;
-                if (mr == MR && L >= MR) {
-                    // One vector per k: its first MR lanes are the micro-panel's row, the rest land
-                    // where the next k's copy (or the next micro-panel, or the slack) overwrites them.
-                    // (4-lane vectors are narrower than a row: those take the element loop.)
-                    long room = (long) a.length - L - src;
-                    int kv = room < 0 ? 0 : (int) Math.min(kb, room / lda + 1);
-                    for (; k < kv; k++, src += lda) {
-                        FloatVector.fromArray(F, a, src).intoArray(ap, base + k * MR);
-                    }
-                }
-                for (; k < kb; k++, src += lda) {
-                    int dst = base + k * MR;
-                    for (int ii = 0; ii < mr; ii++) {
-                        ap[dst + ii] = a[src + ii];
-                    }
-                }
-            }
-            if (mr < MR) {
-                for (int k = 0; k < kb; k++) {
-                    for (int ii = mr; ii < MR; ii++) {
-                        ap[base + k * MR + ii] = 0.0f;
-                    }
-                }
-            }
-        }
-    }
-
-    /** A partial tile: run the full micro-kernel on a private MR x NR copy, keep the valid part. */
-    private static void edge(float[] ap, int ao, float[] bp, int bo, int kb, float[] c, int co, int ldc,
-                             int mr, int nr, boolean load, float[] bias, int j0, float[] tile) {
-        for (int ii = 0; ii < MR; ii++) {
-            for (int jj = 0; jj < NR; jj++) {
-                tile[ii * NR + jj] = load && ii < mr && jj < nr ? c[co + ii * ldc + jj] : 0.0f;
-            }
-        }
-        kernel(ap, ao, bp, bo, kb, tile, 0, NR, tile, 0, NR, NEG_ZEROS, 0);
-        for (int ii = 0; ii < mr; ii++) {
-            for (int jj = 0; jj < nr; jj++) {
-                float acc = tile[ii * NR + jj];
-                if (bias != null) {
-                    acc = acc + bias[j0 + jj];
-                }
-                c[co + ii * ldc + jj] = acc;
-            }
-        }
-    }
-
-    /**
-     * The 6 x 2-vector micro-kernel over one K panel. Accumulators start from C (load) or +0.0f;
-     * bias (columns j0..j0+NR) is added after the panel's last fma when given.
-     */
-    private static void kernel(float[] ap, int ao, float[] bp, int bo, int kb, float[] c, int co, int ldc,
-                               float[] ci, int cio, int ldci, float[] bias, int j0) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        // Loaded, never branched on: from C when accumulating, else from ZEROS (see there).
-        int ri = cio;
-        c00 = FloatVector.fromArray(F, ci, ri);
-        c01 = FloatVector.fromArray(F, ci, ri + L);
-        ri += ldci;
-        c10 = FloatVector.fromArray(F, ci, ri);
-        c11 = FloatVector.fromArray(F, ci, ri + L);
-        ri += ldci;
-        c20 = FloatVector.fromArray(F, ci, ri);
-        c21 = FloatVector.fromArray(F, ci, ri + L);
-        ri += ldci;
-        c30 = FloatVector.fromArray(F, ci, ri);
-        c31 = FloatVector.fromArray(F, ci, ri + L);
-        ri += ldci;
-        c40 = FloatVector.fromArray(F, ci, ri);
-        c41 = FloatVector.fromArray(F, ci, ri + L);
-        ri += ldci;
-        c50 = FloatVector.fromArray(F, ci, ri);
-        c51 = FloatVector.fromArray(F, ci, ri + L);
-        int aEnd = ao + kb * MR;
-        for (int ai = ao, bi = bo; ai < aEnd; ai += MR, bi += NR) {
-            FloatVector b0 = FloatVector.fromArray(F, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
-            FloatVector x = FloatVector.broadcast(F, ap[ai]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(F, ap[ai + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(F, ap[ai + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(F, ap[ai + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(F, ap[ai + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, ap[ai + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-        }
-        // always added: bias, or NEG_ZEROS (x + -0.0f is x, bit for bit)
-        FloatVector v0 = FloatVector.fromArray(F, bias, j0);
-        FloatVector v1 = FloatVector.fromArray(F, bias, j0 + L);
-        c00 = c00.add(v0); c01 = c01.add(v1);
-        c10 = c10.add(v0); c11 = c11.add(v1);
-        c20 = c20.add(v0); c21 = c21.add(v1);
-        c30 = c30.add(v0); c31 = c31.add(v1);
-        c40 = c40.add(v0); c41 = c41.add(v1);
-        c50 = c50.add(v0); c51 = c51.add(v1);
-        int r = co;
-        c00.intoArray(c, r);
-        c01.intoArray(c, r + L);
-        r += ldc;
-        c10.intoArray(c, r);
-        c11.intoArray(c, r + L);
-        r += ldc;
-        c20.intoArray(c, r);
-        c21.intoArray(c, r + L);
-        r += ldc;
-        c30.intoArray(c, r);
-        c31.intoArray(c, r + L);
-        r += ldc;
-        c40.intoArray(c, r);
-        c41.intoArray(c, r + L);
-        r += ldc;
-        c50.intoArray(c, r);
-        c51.intoArray(c, r + L);
     }
 }
