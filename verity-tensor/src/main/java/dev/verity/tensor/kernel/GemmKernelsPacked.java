@@ -9,9 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The packed path's micro-kernel ({@link VectorGemm#block}): 6 rows x 2 vectors over packed A and
- * B panels, for shapes that take neither the direct nor the column path (a big A with a wide B, K
- * past one direct panel, and every non-default blocking); {@link #edge} runs the tails in M and N
- * through a private tile.
+ * B panels, for shapes that take neither the direct nor the column path (a big A with a wide B,
+ * K over {@code VectorGemm.DIRECT_MAX_K}, fewer than 2 MR rows, and every non-default blocking);
+ * {@link #edge} runs the tails in M and N through a private tile.
  */
 final class GemmKernelsPacked {
     private static final VectorSpecies<Float> F = Vectors.F;
