@@ -1345,10 +1345,10 @@ public final class Verity {
     public record Link(int opcode, long x, long y, long z, long result) {
         public byte[] leafBytes(long t) {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(7 + 3 * 13 + 4).put(SyntheticDispute.TAG_LINK).putInt((int) t).put((byte) opcode).put((byte) 3);
-            b.put((byte) 0).putInt(0).putInt((int) t).putInt((int) x);
-            b.put((byte) 0).putInt(1).putInt((int) t).putInt((int) y);
-            if (t == 0) b.put((byte) 2).putInt(0).putInt(0).putInt((int) z);
-            else b.put((byte) 1).putInt((int) t - 1).putInt(0).putInt((int) z);
+            b.put(SyntheticDispute.OPERAND_INPUT).putInt(0).putInt((int) t).putInt((int) x);
+            b.put(SyntheticDispute.OPERAND_INPUT).putInt(1).putInt((int) t).putInt((int) y);
+            if (t == 0) b.put(SyntheticDispute.OPERAND_CONSTANT).putInt(0).putInt(0).putInt((int) z);
+            else b.put(SyntheticDispute.OPERAND_LINK).putInt((int) t - 1).putInt(0).putInt((int) z);
             return b.putInt((int) result).array();
         }
     }
