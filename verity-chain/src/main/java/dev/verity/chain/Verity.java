@@ -657,9 +657,13 @@ public final class Verity {
 
     /** The rules a task posted now is held to (ProtocolParams.rules). */
     public TaskRules rules() {
-        ProtocolParams.Rules r = call(paramsAs(deployer).rules());
-        return new TaskRules(r.seatStake, r.feeBps.intValue(), r.minStakeBps.intValue(), r.replayFeeFloorBps.intValue(),
-                r.jackpotShareBps.intValue(), r.forcedErrorPpm.intValue());
+        return rulesOf(call(paramsAs(deployer).rules()));
+    }
+
+    /** ProtocolParams.Rules as TaskRules (which refuses values out of ProtocolParams's bounds). */
+    static TaskRules rulesOf(ProtocolParams.Rules r) {
+        return new TaskRules(r.seatStake, r.feeBps.intValueExact(), r.minStakeBps.intValueExact(), r.replayFeeFloorBps.intValueExact(),
+                r.jackpotShareBps.intValueExact(), r.forcedErrorPpm.intValueExact());
     }
 
     /** The rules as ProtocolParams.Rules (the constructor's and setRules' argument). */
@@ -671,11 +675,6 @@ public final class Verity {
     private static TaskRules rulesOf(TaskMarket.Rules r) {
         return new TaskRules(r.seatStake, r.feeBps.intValue(), r.minStakeBps.intValue(), r.replayFeeFloorBps.intValue(),
                 r.jackpotShareBps.intValue(), r.forcedErrorPpm.intValue());
-    }
-
-    static TaskRules rulesAt(byte[] w, int o) {
-        return new TaskRules(Abi.word(w, o), (int) Abi.wordLong(w, o + 1), (int) Abi.wordLong(w, o + 2), (int) Abi.wordLong(w, o + 3),
-                (int) Abi.wordLong(w, o + 4), (int) Abi.wordLong(w, o + 5));
     }
 
     public long taskCount() {
