@@ -128,7 +128,7 @@ contract BasicOpReferee is IReferee {
         uint32[] memory v = new uint32[](k);
         for (uint256 i = 0; i < k; ++i) {
             uint256 o = 7 + OPERAND_BYTES * i;
-            if (uint8(link[o]) > 2) return (false, t, 0, false, 0); // kind: 0 input element, 1 earlier link, 2 constant
+            if (uint8(link[o]) > WireCodes.OPERAND_CONSTANT) return (false, t, 0, false, 0); // kind: input element, earlier link or constant
             v[i] = uint32(bytes4(link[o + 9:o + 13]));
         }
         result = uint32(bytes4(link[7 + OPERAND_BYTES * k:]));

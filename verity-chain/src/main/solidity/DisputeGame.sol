@@ -959,8 +959,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
         for (uint256 j = 0; j < nOps; ++j) {
             uint256 o = first + OPERAND_BYTES * j;
             uint8 kind = uint8(leaf[o]);
-            if (kind > 2) return _ruleLink(disputeId, d, t, false);
-            if (kind == 1 && uint32(bytes4(leaf[o + 1:o + 5])) >= t) return _ruleLink(disputeId, d, t, false); // not an earlier link
+            if (kind > WireCodes.OPERAND_CONSTANT) return _ruleLink(disputeId, d, t, false);
+            if (kind == WireCodes.OPERAND_LINK && uint32(bytes4(leaf[o + 1:o + 5])) >= t) return _ruleLink(disputeId, d, t, false); // not an earlier link
         }
         for (uint256 k = 0; k < evidence.length; ++k) {
             if (_misquoted(d, leaf, first, nOps, evidence[k])) return _ruleLink(disputeId, d, t, false);
@@ -1011,14 +1011,14 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint32 number = uint32(bytes4(leaf[o + 1:o + 5]));
         uint32 index = uint32(bytes4(leaf[o + 5:o + 9]));
         uint32 bits = uint32(bytes4(leaf[o + 9:o + 13]));
-        if (kind == 0) {
+        if (kind == WireCodes.OPERAND_INPUT) {
             require(MerkleSha256.leafHashCd(ev.graphRecord) == d.graphLeafHash, NotTheDisputedOpSRecord());
             require(number < _nInputs(ev.graphRecord), NoSuchInput());
             require(ev.input.opIndex == _inputId(ev.graphRecord, number), NotThatInputSOpTraceEntry());
             _proveOp(d, ev.input);
             uint32 actual = _element(ev.input.outputRoot, ev.input.outputElems, index, ev.chunk, ev.chunkProof);
             return !_same(actual, bits);
-        } else if (kind == 1) {
+        } else if (kind == WireCodes.OPERAND_LINK) {
             require(d.outputRoot.verify(d.links + 1, number, MerkleSha256.leafHashCd(ev.link), ev.linkProof), BadProofOfEarlierLink());
             // proven at index `number` of the solver's chain: a leaf that is not link `number` cannot be what the operand quotes
             if (ev.link.length < 11 || uint8(ev.link[0]) != TAG_LINK || uint32(bytes4(ev.link[1:5])) != number) return true;

@@ -26,9 +26,9 @@ abstract contract LinkWalk {
     uint8 internal constant UNIFORM = WireCodes.OP_UNIFORM;
 
     /// Operand kinds of a `0x70` link (docs/commitments.md).
-    uint256 internal constant K_INPUT = 0;
-    uint256 internal constant K_LINK = 1;
-    uint256 internal constant K_CONST = 2;
+    uint256 internal constant K_INPUT = WireCodes.OPERAND_INPUT;
+    uint256 internal constant K_LINK = WireCodes.OPERAND_LINK;
+    uint256 internal constant K_CONST = WireCodes.OPERAND_CONSTANT;
     uint256 internal constant NONE = type(uint256).max;
 
     uint32 internal constant F_ZERO = 0;

@@ -124,19 +124,19 @@ contract StructureReferee is IStructureReferee {
                     // float32 little-endian in the chunk -> bit pattern
                     uint256 bits = uint256(uint8(chunk[o])) | (uint256(uint8(chunk[o + 1])) << 8) | (uint256(uint8(chunk[o + 2])) << 16)
                         | (uint256(uint8(chunk[o + 3])) << 24);
-                    words[w++] = (uint256(src.number) << 64) | (idx << 32) | bits;
+                    words[w++] = (uint256(WireCodes.OPERAND_INPUT) << 96) | (uint256(src.number) << 64) | (idx << 32) | bits;
                 }
             } else if (src.kind == 2) {
                 // link `number` is not in the chain: the chain has `links` links. Only for the result leaf and length,
                 // where a chain shorter than a link its prescription reads is wrong whatever that link would hold
                 require(site.t == site.links && src.number >= site.links, "Structure: an absent link only past the chain, at its result");
-                words[w++] = (uint256(1) << 96) | (uint256(src.number) << 64) | (uint256(1) << 32);
+                words[w++] = (uint256(WireCodes.OPERAND_LINK) << 96) | (uint256(src.number) << 64) | (uint256(1) << 32);
             } else {
                 require(src.kind == 1, "Structure: unknown source kind");
                 bytes calldata l = src.link;
                 require(l.length >= 11 && uint8(l[0]) == WireCodes.TAG_LINK && _u32(l, 1) == src.number, "Structure: not that link");
                 require(site.chainRoot.verify(site.links + 1, src.number, MerkleSha256.leafHashCd(l), src.linkProof), "Structure: bad proof of a link");
-                words[w++] = (uint256(1) << 96) | (uint256(src.number) << 64) | _u32(l, l.length - 4);
+                words[w++] = (uint256(WireCodes.OPERAND_LINK) << 96) | (uint256(src.number) << 64) | _u32(l, l.length - 4);
             }
         }
     }

@@ -3,7 +3,7 @@
 // Regenerate: mvn -pl verity-cli -am test -Dtest=WireCodesTest -Dsurefire.failIfNoSpecifiedTests=false -Dverity.regenerate=true
 pragma solidity 0.8.28;
 
-/// @title WireCodes: the leaf tags (docs/commitments.md), the basic operations' codes (docs/referee.md), the op kinds'
+/// @title WireCodes: the leaf tags and a link's operand kinds (docs/commitments.md), the basic operations' codes (docs/referee.md), the op kinds'
 /// codes (the uint16 of a 0x40 graph record) and the init kinds' codes (a STATE record's `init`), as the Java engine
 /// defines them.
 library WireCodes {
@@ -18,6 +18,10 @@ library WireCodes {
     uint8 internal constant TAG_OP_TRACE = 0x60;
     uint8 internal constant TAG_LINK = 0x70;
     uint8 internal constant TAG_RESULT = 0x71;
+    /// Operand kinds: the byte opening each operand of a 0x70 link and a 0x71 result (Commitments.OPERAND_*).
+    uint8 internal constant OPERAND_INPUT = 0;
+    uint8 internal constant OPERAND_LINK = 1;
+    uint8 internal constant OPERAND_CONSTANT = 2;
     uint8 internal constant OP_ADD = 0;
     uint8 internal constant OP_SUB = 1;
     uint8 internal constant OP_MUL = 2;

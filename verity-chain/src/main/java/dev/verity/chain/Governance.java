@@ -16,11 +16,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.verity.chain.bindings.ProtocolParams;
+import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.FunctionReturnDecoder;
 import org.web3j.abi.TypeReference;
 import org.web3j.abi.datatypes.Address;
 import org.web3j.abi.datatypes.DynamicArray;
 import org.web3j.abi.datatypes.DynamicBytes;
+import org.web3j.abi.datatypes.Function;
 import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.Utf8String;
 import org.web3j.abi.datatypes.generated.Uint256;
@@ -99,13 +102,7 @@ public final class Governance {
         /** The rules a single ProtocolParams.setRules call would set, if that is what this proposal is. */
         public Optional<TaskRules> setRules(String params) {
             if (targets.size() != 1 || !targets.get(0).equalsIgnoreCase(params)) return Optional.empty();
-            byte[] data = calldatas.get(0);
-            if (data.length != 4 + 6 * 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(data, 4), SET_RULES)) return Optional.empty();
-            try {
-                return Optional.of(Verity.rulesAt(java.util.Arrays.copyOfRange(data, 4, data.length), 0));
-            } catch (IllegalArgumentException | ArithmeticException e) {
-                return Optional.empty(); // rules ProtocolParams would refuse: such a proposal cannot execute
-            }
+            return rulesIn(calldatas.get(0));
         }
     }
 
@@ -129,7 +126,36 @@ public final class Governance {
         }
     }
 
-    static final byte[] SET_RULES = Abi.selector("setRules(" + TaskRules.TUPLE + ")");
+    /** The calldata of ProtocolParams.setRules(next), as the generated wrapper encodes it. */
+    static byte[] setRulesData(TaskRules next) {
+        return Numeric.hexStringToByteArray(FunctionEncoder.encode(
+                new Function(ProtocolParams.FUNC_SETRULES, List.<Type>of(Verity.rulesAbi(next)), List.of())));
+    }
+
+    /** The ProtocolParams.Rules argument of setRules calldata, decoded as the generated struct. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static ProtocolParams.Rules decodeRules(byte[] setRulesData) {
+        List<Type> out = FunctionReturnDecoder.decode(Numeric.toHexString(setRulesData, 4, setRulesData.length - 4, true),
+                List.<TypeReference<Type>>of((TypeReference) new TypeReference<ProtocolParams.Rules>() {}));
+        return (ProtocolParams.Rules) out.get(0);
+    }
+
+    static final byte[] SET_RULES = java.util.Arrays.copyOf(setRulesData(TaskRules.defaults()), 4);
+
+    /**
+     * The rules {@code data} would set if it is a ProtocolParams.setRules call that can execute: empty for other calldata,
+     * for rules out of ProtocolParams's bounds and for a word past its field's width (the generated decoder keeps its low
+     * bits where Solidity's reverts, so the decoded rules must encode back to the very calldata).
+     */
+    static Optional<TaskRules> rulesIn(byte[] data) {
+        if (data.length != 4 + 6 * 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(data, 4), SET_RULES)) return Optional.empty();
+        try {
+            TaskRules r = Verity.rulesOf(decodeRules(data));
+            return java.util.Arrays.equals(setRulesData(r), data) ? Optional.of(r) : Optional.empty();
+        } catch (IllegalArgumentException | ArithmeticException | UnsupportedOperationException e) {
+            return Optional.empty(); // rules ProtocolParams would refuse: such a proposal cannot execute
+        }
+    }
     private static final String PROPOSAL_CREATED =
             Abi.eventTopic("ProposalCreated(uint256,address,address[],uint256[],string[],bytes[],uint256,uint256,string)");
     private static final String ARRAYS = "(address[],uint256[],bytes[],bytes32)";
@@ -251,7 +277,7 @@ public final class Governance {
 
     /** The calldata of ProtocolParams.setRules(next). */
     public byte[] setRulesCall(TaskRules next) {
-        return Abi.call("setRules(" + TaskRules.TUPLE + ")", Verity.rulesAbi(next));
+        return setRulesData(next);
     }
 
     // ------------------------------------------------------------------ proposals

@@ -26,6 +26,10 @@ public final class SyntheticDispute {
     /** The chain link and chain result leaf tags (docs/commitments.md; WireCodesTest ties them to verity-proof's). */
     public static final byte TAG_LINK = 0x70;
     public static final byte TAG_RESULT = 0x71;
+    /** The operand kinds of a link (verity-proof's Commitments.OPERAND_*; WireCodesTest ties them to those). */
+    public static final byte OPERAND_INPUT = 0;
+    public static final byte OPERAND_LINK = 1;
+    public static final byte OPERAND_CONSTANT = 2;
 
     public final long totalSteps;
     public final long interval;
@@ -286,7 +290,7 @@ public final class SyntheticDispute {
 
     /** 0x71 result leaf: the last link's result. */
     private byte[] resultLeaf() {
-        return java.nio.ByteBuffer.allocate(14).put(TAG_RESULT).put((byte) 1).putInt(chainLength - 1).putInt(0).putInt((int) elementBits()).array();
+        return java.nio.ByteBuffer.allocate(14).put(TAG_RESULT).put(OPERAND_LINK).putInt(chainLength - 1).putInt(0).putInt((int) elementBits()).array();
     }
 
     private MerkleTree chainTree(List<Verity.Link> links) {

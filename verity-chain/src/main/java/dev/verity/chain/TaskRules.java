@@ -26,8 +26,6 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
     public static final int MAX_SOLVER_STAKE_BPS = 50_000;
     public static final int MAX_REPLAY_FEE_FLOOR_BPS = 50_000;
     public static final int MAX_FORCED_ERROR_PPM = 1_000_000;
-    /** The ABI tuple of ProtocolParams.Rules. */
-    public static final String TUPLE = "(uint128,uint16,uint16,uint16,uint16,uint32)";
 
     public TaskRules {
         if (seatStake == null || seatStake.signum() <= 0 || seatStake.bitLength() > 128) {

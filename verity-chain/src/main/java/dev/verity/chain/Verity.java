@@ -657,9 +657,13 @@ public final class Verity {
 
     /** The rules a task posted now is held to (ProtocolParams.rules). */
     public TaskRules rules() {
-        ProtocolParams.Rules r = call(paramsAs(deployer).rules());
-        return new TaskRules(r.seatStake, r.feeBps.intValue(), r.minStakeBps.intValue(), r.replayFeeFloorBps.intValue(),
-                r.jackpotShareBps.intValue(), r.forcedErrorPpm.intValue());
+        return rulesOf(call(paramsAs(deployer).rules()));
+    }
+
+    /** ProtocolParams.Rules as TaskRules (which refuses values out of ProtocolParams's bounds). */
+    static TaskRules rulesOf(ProtocolParams.Rules r) {
+        return new TaskRules(r.seatStake, r.feeBps.intValueExact(), r.minStakeBps.intValueExact(), r.replayFeeFloorBps.intValueExact(),
+                r.jackpotShareBps.intValueExact(), r.forcedErrorPpm.intValueExact());
     }
 
     /** The rules as ProtocolParams.Rules (the constructor's and setRules' argument). */
@@ -671,11 +675,6 @@ public final class Verity {
     private static TaskRules rulesOf(TaskMarket.Rules r) {
         return new TaskRules(r.seatStake, r.feeBps.intValue(), r.minStakeBps.intValue(), r.replayFeeFloorBps.intValue(),
                 r.jackpotShareBps.intValue(), r.forcedErrorPpm.intValue());
-    }
-
-    static TaskRules rulesAt(byte[] w, int o) {
-        return new TaskRules(Abi.word(w, o), (int) Abi.wordLong(w, o + 1), (int) Abi.wordLong(w, o + 2), (int) Abi.wordLong(w, o + 3),
-                (int) Abi.wordLong(w, o + 4), (int) Abi.wordLong(w, o + 5));
     }
 
     public long taskCount() {
@@ -1345,10 +1344,10 @@ public final class Verity {
     public record Link(int opcode, long x, long y, long z, long result) {
         public byte[] leafBytes(long t) {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(7 + 3 * 13 + 4).put(SyntheticDispute.TAG_LINK).putInt((int) t).put((byte) opcode).put((byte) 3);
-            b.put((byte) 0).putInt(0).putInt((int) t).putInt((int) x);
-            b.put((byte) 0).putInt(1).putInt((int) t).putInt((int) y);
-            if (t == 0) b.put((byte) 2).putInt(0).putInt(0).putInt((int) z);
-            else b.put((byte) 1).putInt((int) t - 1).putInt(0).putInt((int) z);
+            b.put(SyntheticDispute.OPERAND_INPUT).putInt(0).putInt((int) t).putInt((int) x);
+            b.put(SyntheticDispute.OPERAND_INPUT).putInt(1).putInt((int) t).putInt((int) y);
+            if (t == 0) b.put(SyntheticDispute.OPERAND_CONSTANT).putInt(0).putInt(0).putInt((int) z);
+            else b.put(SyntheticDispute.OPERAND_LINK).putInt((int) t - 1).putInt(0).putInt((int) z);
             return b.putInt((int) result).array();
         }
     }

@@ -201,9 +201,24 @@ class ChainTransactionManagerTest {
 
         TaskRules r = TaskRules.defaults();
         ProtocolParams pp = ProtocolParams.load(B, null, OFFLINE, ChainTransactionManager.GAS);
-        assertArrayEquals(Abi.call("setRules(" + TaskRules.TUPLE + ")", Abi.tuple(u128(r.seatStake()), u16(r.feeBps()), u16(r.minStakeBps()),
-                u16(r.replayFeeFloorBps()), u16(r.jackpotShareBps()), u32(r.forcedErrorPpm()))),
-                encoded(pp.setRules((ProtocolParams.Rules) Verity.rulesAbi(r))));
+        byte[] setRules = Abi.call("setRules((uint128,uint16,uint16,uint16,uint16,uint32))", Abi.tuple(u128(r.seatStake()), u16(r.feeBps()),
+                u16(r.minStakeBps()), u16(r.replayFeeFloorBps()), u16(r.jackpotShareBps()), u32(r.forcedErrorPpm())));
+        assertArrayEquals(setRules, encoded(pp.setRules((ProtocolParams.Rules) Verity.rulesAbi(r))));
+        // Governance proposes and reads proposals through the generated struct: the same calldata both ways
+        assertArrayEquals(setRules, Governance.setRulesData(r));
+        assertArrayEquals(java.util.Arrays.copyOf(setRules, 4), Governance.SET_RULES);
+        TaskRules other = new TaskRules(BigInteger.TWO.pow(127).add(BigInteger.ONE), 2_000, 50_000, 0, 10_000, 1_000_000);
+        assertEquals(r, Verity.rulesOf(Governance.decodeRules(setRules)));
+        assertEquals(other, Verity.rulesOf(Governance.decodeRules(Governance.setRulesData(other))));
+        assertEquals(java.util.Optional.of(r), Governance.rulesIn(setRules));
+        // a word past its field's width (a uint16 fee of 65,786: web3j keeps 250) is no rules ProtocolParams would take
+        byte[] wide = setRules.clone();
+        wide[4 + 2 * 32 - 3] = 1;
+        assertEquals(java.util.Optional.empty(), Governance.rulesIn(wide));
+        byte[] tooHigh = Governance.setRulesData(r);
+        tooHigh[4 + 2 * 32 - 1] = (byte) 0xff;
+        tooHigh[4 + 2 * 32 - 2] = (byte) 0xff; // fee 65,535 bps
+        assertEquals(java.util.Optional.empty(), Governance.rulesIn(tooHigh));
     }
 
     /** A chain that records what is sent and answers from {@code reply}; every other method is unsupported. */

@@ -179,7 +179,7 @@ class GovernanceTest {
 
     /** A setRules call with any values, in range or not (TaskRules refuses values out of range, ProtocolParams must too). */
     private static byte[] rawSetRules(BigInteger seatStake, long feeBps, long minStakeBps, long replayFeeFloorBps, long jackpotShareBps, long forcedErrorPpm) {
-        return Abi.call("setRules(" + TaskRules.TUPLE + ")", Abi.tuple(Abi.u128(seatStake), Abi.u16(feeBps), Abi.u16(minStakeBps),
+        return Abi.call("setRules((uint128,uint16,uint16,uint16,uint16,uint32))", Abi.tuple(Abi.u128(seatStake), Abi.u16(feeBps), Abi.u16(minStakeBps),
                 Abi.u16(replayFeeFloorBps), Abi.u16(jackpotShareBps), Abi.u32(forcedErrorPpm)));
     }
 

@@ -106,7 +106,52 @@ class WireCodesTest {
     private static final Pattern TAG_LITERAL = Pattern.compile(
             "bytes1\\(0x[1-7][0-9a-fA-F]\\)|\\[0\\]\\)\\s*(==|!=)\\s*0x|mstore8\\(add\\(\\w+, 1\\),\\s*0x");
 
-    /** No contract compares an op code with a bare number, declares an op kind or writes a leaf tag as one. */
+    /**
+     * A link's operand kind written as a number: `kind == 1`, `uint8(leaf[o]) > 2`, `uint256(1) << 96` (the kind of a
+     * structure data word), `K_LINK = 1`. (A `.kind` field, such as StructureReferee's Source.kind, is another numbering.)
+     */
+    private static final Pattern OPERAND_LITERAL = Pattern.compile(
+            "(?<![\\w.])kind\\s*(==|!=|>=|<=|<|>)\\s*\\d+|\\[o\\]\\)\\s*(==|!=|>=|<=|<|>)\\s*\\d+|\\(\\d+\\)\\s*<<\\s*96\\b|\\bK_[A-Z]+\\s*=\\s*\\d");
+    private static final List<Pattern> BARE = List.of(CODE_LITERAL, OP_KIND_CONSTANT, TAG_LITERAL, OPERAND_LITERAL);
+
+    /** The wire codes written bare on one line of Solidity (its comment aside). */
+    static List<String> bareCodes(String line) {
+        int comment = line.indexOf("//");
+        String code = comment >= 0 ? line.substring(0, comment) : line;
+        List<String> found = new ArrayList<>();
+        for (Pattern p : BARE) {
+            Matcher m = p.matcher(code);
+            if (m.find()) {
+                found.add(m.group());
+            }
+        }
+        return found;
+    }
+
+    /** The scan sees each form a bare wire code took before WireCodes held it, and passes the named forms. */
+    @Test
+    void theScanCatchesBareCodes() {
+        for (String bad : List.of("if (kind > 2) return _ruleLink(disputeId, d, t, false);",
+                "if (kind == 1 && uint32(bytes4(leaf[o + 1:o + 5])) >= t) return x;",
+                "} else if (kind == 0) {",
+                "if (uint8(link[o]) > 2) return (false, t, 0, false, 0);",
+                "words[w++] = (uint256(1) << 96) | (uint256(src.number) << 64) | _u32(l, l.length - 4);",
+                "uint256 internal constant K_LINK = 1;",
+                "if (code == 20) return (true, 0);",
+                "uint16 internal constant OP_KIND_X = 7;",
+                "bytes1(0x70)")) {
+            assertTrue(!bareCodes(bad).isEmpty(), "not caught: " + bad);
+        }
+        for (String good : List.of("if (kind > WireCodes.OPERAND_CONSTANT) return _ruleLink(disputeId, d, t, false);",
+                "if (uint8(link[o]) > WireCodes.OPERAND_CONSTANT) return (false, t, 0, false, 0); // kind: 0 input",
+                "words[w++] = (uint256(WireCodes.OPERAND_LINK) << 96) | (uint256(src.number) << 64) | (uint256(1) << 32);",
+                "uint256 internal constant K_LINK = WireCodes.OPERAND_LINK;",
+                "n += b.sources[k].kind == 0 ? b.sources[k].indices.length : 1;")) {
+            assertEquals(List.of(), bareCodes(good), good);
+        }
+    }
+
+    /** No contract compares an op code with a bare number, declares an op kind or writes a leaf tag or operand kind as one. */
     @Test
     void noContractWritesAWireCodeBare() throws Exception {
         List<String> bad = new ArrayList<>();
@@ -123,14 +168,8 @@ class WireCodesTest {
             }
             List<String> lines = Files.readAllLines(f);
             for (int i = 0; i < lines.size(); i++) {
-                String line = lines.get(i);
-                int comment = line.indexOf("//");
-                String code = comment >= 0 ? line.substring(0, comment) : line;
-                for (Pattern p : List.of(CODE_LITERAL, OP_KIND_CONSTANT, TAG_LITERAL)) {
-                    Matcher m = p.matcher(code);
-                    if (m.find()) {
-                        bad.add(f.getFileName() + ":" + (i + 1) + ": " + m.group());
-                    }
+                for (String m : bareCodes(lines.get(i))) {
+                    bad.add(f.getFileName() + ":" + (i + 1) + ": " + m);
                 }
             }
         }
@@ -144,6 +183,9 @@ class WireCodesTest {
         assertEquals(Commitments.CHAIN_LINK, dev.verity.chain.SyntheticDispute.TAG_LINK);
         assertEquals(Commitments.CHAIN_RESULT, dev.verity.chain.SyntheticDispute.TAG_RESULT);
         assertEquals(BasicOp.FMA.code(), dev.verity.chain.SyntheticDispute.OP_FMA);
+        assertEquals(Commitments.OPERAND_INPUT, dev.verity.chain.SyntheticDispute.OPERAND_INPUT);
+        assertEquals(Commitments.OPERAND_LINK, dev.verity.chain.SyntheticDispute.OPERAND_LINK);
+        assertEquals(Commitments.OPERAND_CONSTANT, dev.verity.chain.SyntheticDispute.OPERAND_CONSTANT);
         // RefereeCheck's table of basic operations: indexed by code, with the engine's arities
         assertEquals(BasicOp.values().length, RefereeCheck.OPS.size());
         for (BasicOp b : BasicOp.values()) {

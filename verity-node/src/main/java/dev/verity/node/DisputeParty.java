@@ -726,9 +726,9 @@ public final class DisputeParty {
             int idx = b.getInt();
             int bits = b.getInt();
             return switch (kind) {
-                case 0 -> new Operand.Input(a, idx, bits);
-                case 1 -> new Operand.Link(a, bits);
-                case 2 -> new Operand.Const(bits);
+                case Commitments.OPERAND_INPUT -> new Operand.Input(a, idx, bits);
+                case Commitments.OPERAND_LINK -> new Operand.Link(a, bits);
+                case Commitments.OPERAND_CONSTANT -> new Operand.Const(bits);
                 default -> throw new IOException("unknown operand kind " + kind);
             };
         }

@@ -6,6 +6,7 @@ import static dev.verity.node.explorer.ExplorerData.row;
 import dev.verity.chain.Verity;
 import dev.verity.node.TreeBlobs;
 import dev.verity.merkle.Sha256;
+import dev.verity.proof.commit.Commitments;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.spec.TaskSpec;
 import dev.verity.tensor.elementchain.BasicOp;
@@ -183,7 +184,7 @@ final class DisputeFacts {
             long number = Integer.toUnsignedLong(b.getInt());
             long index = Integer.toUnsignedLong(b.getInt());
             bits[i] = b.getInt();
-            operands.add(row("kind", kind == 0 ? "input element" : kind == 1 ? "earlier link" : "constant", "number", number, "index", index,
+            operands.add(row("kind", kind == Commitments.OPERAND_INPUT ? "input element" : kind == Commitments.OPERAND_LINK ? "earlier link" : "constant", "number", number, "index", index,
                     "bits", bitsHex(bits[i]), "value", Float.toString(Float.intBitsToFloat(bits[i]))));
         }
         int claimed = b.getInt();

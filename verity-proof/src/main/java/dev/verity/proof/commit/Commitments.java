@@ -32,6 +32,14 @@ public final class Commitments {
     public static final byte OP_TRACE_ENTRY = 0x60;
     public static final byte CHAIN_LINK = 0x70;
     public static final byte CHAIN_RESULT = 0x71;
+    /**
+     * Operand kinds: the byte that opens each operand of a {@code 0x70} link and the operand of a {@code 0x71} result
+     * ({@link Operand.Input}, {@link Operand.Link}, {@link Operand.Const}); never renumbered. WireCodes.sol's
+     * {@code OPERAND_*} are generated from them.
+     */
+    public static final byte OPERAND_INPUT = 0;
+    public static final byte OPERAND_LINK = 1;
+    public static final byte OPERAND_CONSTANT = 2;
 
     private Commitments() {
     }
@@ -176,8 +184,8 @@ public final class Commitments {
     }
 
     /**
-     * {@code 0x70 || uint32 t || uint8 op || uint8 arity || per operand (uint8 kind: 0 input, 1
-     * link, 2 const || uint32 input-or-link number || uint32 element index || uint32 bits) ||
+     * {@code 0x70 || uint32 t || uint8 op || uint8 arity || per operand (uint8 kind: {@link #OPERAND_INPUT},
+     * {@link #OPERAND_LINK}, {@link #OPERAND_CONSTANT} || uint32 input-or-link number || uint32 element index || uint32 bits) ||
      * uint32 result}.
      */
     public static byte[] linkLeaf(int t, Link link) {
@@ -199,9 +207,9 @@ public final class Commitments {
 
     private static void putOperand(ByteBuffer b, Operand o) {
         switch (o) {
-            case Operand.Input in -> b.put((byte) 0).putInt(in.input()).putInt(in.index()).putInt(in.bits());
-            case Operand.Link l -> b.put((byte) 1).putInt(l.link()).putInt(0).putInt(l.bits());
-            case Operand.Const c -> b.put((byte) 2).putInt(0).putInt(0).putInt(c.bits());
+            case Operand.Input in -> b.put(OPERAND_INPUT).putInt(in.input()).putInt(in.index()).putInt(in.bits());
+            case Operand.Link l -> b.put(OPERAND_LINK).putInt(l.link()).putInt(0).putInt(l.bits());
+            case Operand.Const c -> b.put(OPERAND_CONSTANT).putInt(0).putInt(0).putInt(c.bits());
         }
     }
 
