@@ -10,7 +10,7 @@ import dev.verity.proof.store.BlobStore;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.graph.Graph;
 import dev.verity.tensor.io.SafeTensors;
-import dev.verity.tensor.nn.Init;
+import dev.verity.tensor.graph.OpAttr;
 import dev.verity.tensor.train.TrainingState;
 import java.io.IOException;
 import java.util.Arrays;
@@ -61,7 +61,7 @@ public final class InitClaims {
         StateCommitment pc = StateCommitment.of(posted);
         Verity.Leaf nodeLeaf = leaf(Commitments.graphRecord(g, node), run.graphTree().proof(id));
         Verity.Leaf record = leaf(pc.record(name).leaf(), pc.record(name).proof());
-        if (run.spec().parentRoot() != null && node.attrs().get(Init.ATTR_PARAM)) {
+        if (run.spec().parentRoot() != null && node.attrs().get(OpAttr.INIT_PARAM)) {
             TreeMap<String, Tensor> parent = new TreeMap<>(SafeTensors.fromBytes(store.get(run.spec().parentBlob())).tensors());
             return new Verity.InitClaim(nodeLeaf, record, parentRecord(parent, name), 0);
         }

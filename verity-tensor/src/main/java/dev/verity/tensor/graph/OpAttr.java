@@ -58,10 +58,9 @@ public final class OpAttr<T> {
     public static final OpAttr<Float> BETA2 = float32("beta2");
     public static final OpAttr<Float> WEIGHT_DECAY = float32("weightDecay");
     public static final OpAttr<Float> MAX_NORM = float32("maxNorm");
-    // A STATE node's start (nn.Init).
+    // A STATE node's start (nn.Init: the kind's code, a uniform init's bound and SEED, 1 for a model parameter).
     public static final OpAttr<Long> INIT = int64("init");
     public static final OpAttr<Float> INIT_BOUND = float32("bound");
-    public static final OpAttr<Long> INIT_SEED = SEED;
     public static final OpAttr<Boolean> INIT_PARAM = bool("param");
 
     private final String name;

@@ -41,11 +41,6 @@ public record Init(Kind kind, float bound) {
 
     /** Philox purpose word for parameter init ("INIT"). */
     public static final int PURPOSE = 0x494e4954;
-    /** STATE node attribute names (docs/commitments.md, {@code 0x40} records). */
-    public static final OpAttr<Long> ATTR_INIT = OpAttr.INIT;
-    public static final OpAttr<Float> ATTR_BOUND = OpAttr.INIT_BOUND;
-    public static final OpAttr<Long> ATTR_SEED = OpAttr.INIT_SEED;
-    public static final OpAttr<Boolean> ATTR_PARAM = OpAttr.INIT_PARAM;
 
     public Init {
         if (kind == Kind.UNIFORM && !(bound > 0f && Float.isFinite(bound))) {
@@ -72,17 +67,17 @@ public record Init(Kind kind, float bound) {
 
     /** The attributes of a STATE node that starts with this init under {@code seed}: see the class comment. */
     public Attrs stateAttrs(long seed, boolean param) {
-        Attrs.Builder b = Attrs.builder().put(ATTR_INIT, (long) kind.code).put(ATTR_PARAM, param);
+        Attrs.Builder b = Attrs.builder().put(OpAttr.INIT, (long) kind.code).put(OpAttr.INIT_PARAM, param);
         if (kind == Kind.UNIFORM) {
-            b.put(ATTR_BOUND, bound).put(ATTR_SEED, seed);
+            b.put(OpAttr.INIT_BOUND, bound).put(OpAttr.SEED, seed);
         }
         return b.build();
     }
 
     /** The init a STATE node's attributes prescribe. */
     public static Init ofStateAttrs(Attrs a) {
-        Kind k = Kind.ofCode(a.get(ATTR_INIT));
-        return k == Kind.UNIFORM ? uniform(a.get(ATTR_BOUND)) : new Init(k, 0f);
+        Kind k = Kind.ofCode(a.get(OpAttr.INIT));
+        return k == Kind.UNIFORM ? uniform(a.get(OpAttr.INIT_BOUND)) : new Init(k, 0f);
     }
 
     public static int nameId(String name) {

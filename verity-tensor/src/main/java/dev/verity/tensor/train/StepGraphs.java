@@ -186,7 +186,7 @@ public final class StepGraphs {
             var node = step.graph().node(e.getValue());
             Tensor t = Tensor.zeros(node.shape());
             Init init = Init.ofStateAttrs(node.attrs());
-            init.fill(e.getKey(), init.kind() == Init.Kind.UNIFORM ? node.attrs().get(Init.ATTR_SEED) : 0, t.data());
+            init.fill(e.getKey(), init.kind() == Init.Kind.UNIFORM ? node.attrs().get(OpAttr.SEED) : 0, t.data());
             out.put(e.getKey(), t);
         }
         return out;

@@ -51,7 +51,7 @@ class OpAttrTest {
         assertThrows(ArithmeticException.class, () -> a.get(OpAttr.AXIS));
     }
 
-    /** One name, one stored form: two keys may share a name only if they are the same key (INIT_SEED is SEED). */
+    /** One name, one stored form: two keys may share a name only if they are the same key (a uniform init and the data ops both read SEED). */
     @Test
     void noTwoAttributesShareANameWithDifferentForms() throws IllegalAccessException {
         Map<String, String> forms = new HashMap<>();
