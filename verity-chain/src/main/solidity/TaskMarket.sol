@@ -11,6 +11,7 @@ import {Staking} from "./Staking.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {InitRule, InitReferee} from "./InitRule.sol";
 import {ProtocolParams, PostParams} from "./ProtocolParams.sol";
+import {ReplayReferee, ReplayReveal} from "./ReplayReferee.sol";
 
 /// @title TaskMarket: post, match (reverse auction), commit, verifier assignment, attest, settle.
 /// @notice Lifecycle (docs/architecture.md, one task end to end, steps 1, 2, 4, 5, 7):
@@ -41,14 +42,12 @@ contract TaskMarket is ReentrancyGuard, Wired {
     error ADisputeIsStillOpen();
     /// @notice Already attested.
     error AlreadyAttested();
-    /// @notice The probe of this seat is answered or revealed already, or its seat has not attested.
+    /// @notice The probe of this seat is revealed already, or its seat has not attested.
     error NothingToProbe();
-    /// @notice The probed step is not drawn yet: the attestation's block hash is not known (call again in a later block).
+    /// @notice The probe is not drawn yet: the attestation's block hash is not known (call again in a later block).
     error ProbeNotDrawnYet();
     /// @notice The probe window (the verify window plus PROBE_WINDOW) is over.
     error ProbeWindowClosed();
-    /// @notice The reveal does not prove against the seat's replay root at the probed step.
-    error BadProofOfReplay();
     /// @notice Bad step counts.
     error BadStepCounts();
     /// @notice Bad verifier count.
@@ -154,19 +153,19 @@ contract TaskMarket is ReentrancyGuard, Wired {
         uint64 deadline; // deadline of the current stage
         bool assigned; // verifiers assigned
         bool stakeLocked; // solver's stake still locked for this task
-        uint32 attestations; // proven seats: the solver's answer and the verifier's replay agree at the probed step
+        uint32 attestations; // proven seats: the seat revealed the drawn chunk of the solver's op trace from its replay root
         uint32 openDisputes; // disputes of this task still open in the game (packed with `deadline`)
         uint64 lastDispute; // the most recently opened dispute's id (0 = none)
         uint64 randBlock; // the block whose hash is the fallback randomness (the commit's block, or a re-target)
         bool retargeted; // the fallback randomness was re-targeted once (a second miss fails the task)
         bool seatsReleased; // the verifiers' seat stakes were unlocked or slashed (at the task's end)
-        bytes32 lossRoot; // the solver's root over its own loss at every step (ReplayProbe leaves, verifier 0): probes are answered from it
+        bytes32 endsRoot; // the solver's root over the op-trace root of every segment's last step (0x53 entries): probes prove against it
         ProtocolParams.Rules rules; // the protocol's rules when the task was posted: a later proposal does not change them
     }
 
     /// @notice A verifier's seat: its segment, and what it did. A seat locks the task's `rules.seatStake` of the verifier's
     /// stake from the draw until the task ends. In a task that settles, a seat that neither attested nor challenged is
-    /// slashed (silent), and so is one that attested but did not prove its replay at the probed step (lazy). (A ruling
+    /// slashed (silent), and so is one that attested but did not prove its replay at its probe (lazy). (A ruling
     /// against the solver is not held against the seats that attested the segment: a solver can lose a dispute of a right
     /// segment on purpose, and would use that to slash honest attesters.)
     struct Assignment {
@@ -175,26 +174,19 @@ contract TaskMarket is ReentrancyGuard, Wired {
         bool attested;
         bool challenged; // opened a dispute against the task
         bool slashed; // its seat stake is gone
-        bytes32 replayRoot; // the attestation: the root of the verifier's replay (ReplayProbe leaves), committed blind
-        uint64 attestBlock; // the block whose hash draws the probed step (re-targeted if it fell out of reach)
-        uint64 probe; // the probed step, once drawn (0: not yet)
-        uint32 answer; // the solver's loss bits at the probed step
-        uint32 reveal; // the verifier's loss bits at the probed step, proven against its replay root
-        bool answered;
-        bool revealed;
+        bytes32 key; // drawn with the seat, after the solver committed: the replay root's chunks are hashed with it
+        bytes32 replayRoot; // the attestation: the seat's keyed root of its segment's last-step op trace, committed blind
+        uint64 attestBlock; // the block whose hash draws the probe (re-targeted if it fell out of reach)
+        bytes32 probe; // the probe seed, once drawn (0: not yet): it draws the op and the chunk the seat reveals
+        bool proven; // the seat revealed the drawn chunk, proven in the solver's op trace and in its replay root
         bool forced; // drawn as a forced error with the probe: a proven replay here wins a jackpot in a task that settles
     }
 
     uint256 public constant MAX_VERIFIERS = 16;
     uint256 public constant BPS = 10_000;
-    /// @notice After the verify window, how long the solver has to answer the probes of the attestations and the verifiers
-    /// to reveal their replays at them; a task settles after it.
+    /// @notice After the verify window, how long the verifiers have to reveal their replays at their probes; a task
+    /// settles after it.
     uint64 public constant PROBE_WINDOW = 600;
-    /// @notice Leaf tag of a replay leaf: `0x52 | uint64 step | uint32 lossBits | address verifier` (docs/commitments.md).
-    uint8 internal constant TAG_REPLAY = WireCodes.TAG_REPLAY;
-
-    /// @notice A probe answer that is not the solver's committed loss at the probed step.
-    error AnswerNotInLossRoot();
 
     IERC20 public immutable token;
     Staking public immutable staking;
@@ -204,6 +196,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
     ProtocolParams public immutable params;
     /// @notice Rules on init claims (challengeInit).
     InitReferee public immutable initReferee;
+    /// @notice Checks a seat's reveal at its probe (revealProbe).
+    ReplayReferee public immutable replayReferee;
     address public disputeGame;
 
     uint256 public taskCount;
@@ -225,11 +219,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
     event VerifierAssigned(uint256 indexed taskId, uint256 index, address indexed verifier, uint64 segment);
     event VerificationOpened(uint256 indexed taskId, bytes32 randomness, bool revealed, uint64 verifyDeadline);
     event Attested(uint256 indexed taskId, uint256 index, address indexed verifier);
-    /// @notice The probed step of an attested seat is drawn (or, its block's hash out of reach, re-targeted: step 0).
-    event ProbeDrawn(uint256 indexed taskId, uint256 index, uint64 step);
-    event ProbeAnswered(uint256 indexed taskId, uint256 index, uint32 lossBits);
-    /// @notice The verifier's replay at the probed step; `matches`: it equals the solver's answer (the seat is proven).
-    event ProbeRevealed(uint256 indexed taskId, uint256 index, uint32 lossBits, bool matches);
+    /// @notice The probe of an attested seat is drawn (or, its block's hash out of reach, re-targeted: seed 0).
+    event ProbeDrawn(uint256 indexed taskId, uint256 index, bytes32 seed);
+    /// @notice The seat revealed chunk `chunk` of op `op` of its segment's last step: it is proven.
+    event ProbeRevealed(uint256 indexed taskId, uint256 index, uint64 op, uint64 chunk);
     event CommitTimedOut(uint256 indexed taskId, address indexed solver, uint256 slashed, uint256 refund);
     event TaskFailed(uint256 indexed taskId, uint256 refund);
     /// @notice challengeInit proved that the task's init root is not the state its graph prescribes (graph node
@@ -241,7 +234,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
     event RandomnessRetargeted(uint256 indexed taskId, uint64 randBlock);
     event TaskSettled(uint256 indexed taskId, address indexed solver, uint256 solverPay, uint256 verifierPay, uint256 fee, uint256 refund);
     /// @notice A verifier's seat stake was slashed to `to` (the treasury) in a task that settled: `why` 2, it neither
-    /// attested nor challenged; `why` 3, it attested but its replay did not prove the solver's answer at the probed step.
+    /// attested nor challenged; `why` 3, it attested but did not prove its replay at its probe.
     event VerifierSlashed(uint256 indexed taskId, uint256 index, address indexed verifier, uint8 why, uint256 amount, address to);
     /// @notice A seat drawn as a forced error proved its replay in a task that settled: it wins `amount` from the pool.
     event JackpotPaid(uint256 indexed taskId, uint256 index, address indexed verifier, uint256 amount);
@@ -252,7 +245,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
         ModelRegistry registry_,
         address treasury_,
         ProtocolParams params_,
-        InitReferee initReferee_
+        InitReferee initReferee_,
+        ReplayReferee replayReferee_
     ) {
         require(treasury_ != address(0), ZeroTreasury());
         token = token_;
@@ -261,6 +255,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         treasury = treasury_;
         params = params_;
         initReferee = initReferee_;
+        replayReferee = replayReferee_;
     }
 
     /// @notice The stake a seat drawn now locks (Staking's floor for joining the pool).
@@ -410,10 +405,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
 
     // ------------------------------------------------------------------ 4. commit
 
-    /// @notice The solver's commitments: its trace, its model, its manifest, and `lossRoot`, the root of one
-    /// `0x52 | uint64 step | uint32 lossBits | address(0)` leaf per step 1..totalSteps (the loss it computed there), which
-    /// it answers every probe from: fixed before any seat or probe is drawn, so it cannot tailor an answer to a seat.
-    function commit(uint256 taskId, bytes32 traceRoot, bytes32 modelRoot, bytes32 manifestHash, bytes32 lossRoot)
+    /// @notice The solver's commitments: its trace, its model, its manifest, and `endsRoot`, the root of one
+    /// `0x53 | uint64 step | opTraceRoot` entry per segment: the op trace of the segment's last step (the step that ends on
+    /// checkpoint `step`), which it computed while training and keeps no more than it keeps any step's activations. Every
+    /// probe proves against it: fixed before any seat is drawn, so it cannot be tailored to a seat.
+    function commit(uint256 taskId, bytes32 traceRoot, bytes32 modelRoot, bytes32 manifestHash, bytes32 endsRoot)
         external
         nonReentrant
         exists(taskId)
@@ -422,9 +418,9 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(t.status == Status.Assigned, NotAwaitingACommit());
         require(msg.sender == t.solver, CallerIsNotTheSolver());
         require(block.timestamp <= t.deadline, CommitDeadlinePassed());
-        require(traceRoot != bytes32(0) && modelRoot != bytes32(0) && lossRoot != bytes32(0), EmptyRoot());
+        require(traceRoot != bytes32(0) && modelRoot != bytes32(0) && endsRoot != bytes32(0), EmptyRoot());
         t.traceRoot = traceRoot;
-        t.lossRoot = lossRoot;
+        t.endsRoot = endsRoot;
         t.modelRoot = modelRoot;
         t.manifestHash = manifestHash;
         t.status = Status.Committed;
@@ -518,7 +514,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
             if (staking.available(v) < t.rules.seatStake) continue; // busy: its stake backs other seats
             staking.lock(v, t.rules.seatStake);
             uint64 segment = uint64(uint256(keccak256(abi.encode(randomness, "segment", draw))) % segs);
-            list.push(Assignment(v, segment, false, false, false, 0, 0, 0, 0, 0, false, false, false));
+            bytes32 key = keccak256(abi.encode(randomness, "key", draw));
+            list.push(Assignment(v, segment, false, false, false, key, 0, 0, 0, false, false));
             emit VerifierAssigned(taskId, list.length - 1, v, segment);
         }
         emit VerificationOpened(taskId, randomness, revealed, t.deadline);
@@ -531,13 +528,15 @@ contract TaskMarket is ReentrancyGuard, Wired {
         return false;
     }
 
-    /// @notice A seat's attestation, which must show that a replay happened: `replayRoot` is the root of one
-    /// `0x52 | uint64 step | uint32 lossBits | address verifier` leaf per step s0+1..s1 of its segment (the loss each step
-    /// computed; a replay of the segment is the only way to know them, as the solver publishes checkpoints only), committed
-    /// before anyone knows which step will be probed. The hash of the block that mines it draws the step; the solver
-    /// answers its loss there and the verifier reveals its leaf: a seat counts toward the quorum, and is paid, only when
-    /// the two agree. A verifier that attests without replaying earns nothing; one that attests a segment a ruling proves
-    /// wrong loses its seat stake.
+    /// @notice A seat's attestation, which must show that a replay happened: `replayRoot` is the seat's keyed root of
+    /// the op trace of its segment's last step (docs/commitments.md, "Replay proof"): for every op of that step, in op
+    /// order, a `0x54 | uint64 op | keyedRoot` entry, where `keyedRoot` is the root over the op output's chunks, each as a
+    /// `0x55 | key | chunk` leaf with the seat's `key`. The key was drawn with the seat, after the solver committed, and
+    /// the solver keeps checkpoints, not activations: the keyed root takes the step's every output, which only a replay of
+    /// the segment gives (or a solver that replays it for the seat, at the same cost). The hash of the block that mines
+    /// the attestation draws one op and one chunk; the verifier reveals that chunk, proven in the solver's committed op
+    /// trace and in its own keyed root (revealProbe): a seat counts toward the quorum, and is paid, only then. A verifier
+    /// that attests without replaying cannot reveal and loses its seat stake in a task that settles.
     function attest(uint256 taskId, uint256 index, bytes32 replayRoot) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
         require(t.status == Status.Committed || t.status == Status.Disputed, NotInVerification());
@@ -555,38 +554,23 @@ contract TaskMarket is ReentrancyGuard, Wired {
         emit Attested(taskId, index, msg.sender);
     }
 
-    /// @notice The solver's loss bits at the seat's probed step, with their proof against its committed loss root.
-    function answerProbe(uint256 taskId, uint256 index, uint32 lossBits, bytes32[] calldata proof) external nonReentrant exists(taskId) {
-        Task storage t = tasks[taskId];
-        require(msg.sender == t.solver, CallerIsNotTheSolver());
-        Assignment storage a = _probing(taskId, index, t);
-        require(!a.answered, NothingToProbe());
-        uint64 k = _drawProbe(taskId, index, a, t);
-        if (k == 0) return;
-        bytes32 leaf = MerkleSha256.leafHash(abi.encodePacked(TAG_REPLAY, k, lossBits, address(0)));
-        require(MerkleSha256.verify(t.lossRoot, t.p.totalSteps, k - 1, leaf, proof), AnswerNotInLossRoot());
-        a.answered = true;
-        a.answer = lossBits;
-        emit ProbeAnswered(taskId, index, lossBits);
-        _proven(t, a);
-    }
-
-    /// @notice The verifier's leaf of its replay root at the probed step, with its proof (the segment's c leaves).
-    function revealProbe(uint256 taskId, uint256 index, uint32 lossBits, bytes32[] calldata proof) external nonReentrant exists(taskId) {
+    /// @notice The verifier's reveal at its probe: the drawn chunk of the drawn op of its segment's last step, proven in
+    /// the solver's committed op trace and, under the seat's key, in its replay root (ReplayReferee.check, which reverts
+    /// with the proof that failed). The seat is then proven: it counts toward the quorum and is paid.
+    function revealProbe(uint256 taskId, uint256 index, ReplayReveal calldata r) external nonReentrant exists(taskId) {
         Task storage t = tasks[taskId];
         Assignment storage a = _probing(taskId, index, t);
         require(msg.sender == a.verifier, CallerIsNotThisVerifier());
-        require(!a.revealed, NothingToProbe());
-        uint64 k = _drawProbe(taskId, index, a, t);
-        if (k == 0) return;
-        uint64 s0 = a.segment * t.p.checkpointInterval;
-        uint64 len = uint64(Math.min(s0 + t.p.checkpointInterval, t.p.totalSteps)) - s0;
-        bytes32 leaf = MerkleSha256.leafHash(abi.encodePacked(TAG_REPLAY, k, lossBits, a.verifier));
-        require(MerkleSha256.verify(a.replayRoot, len, k - s0 - 1, leaf, proof), BadProofOfReplay());
-        a.revealed = true;
-        a.reveal = lossBits;
-        emit ProbeRevealed(taskId, index, lossBits, a.answered && a.answer == lossBits);
-        _proven(t, a);
+        require(!a.proven, NothingToProbe());
+        bytes32 seed = _drawProbe(taskId, index, a, t);
+        if (seed == 0) return;
+        uint64 endStep = uint64(Math.min((a.segment + 1) * t.p.checkpointInterval, t.p.totalSteps));
+        (uint64 op, uint64 chunk) = replayReferee.check(
+            t.endsRoot, numSegments(taskId), a.segment, endStep, a.replayRoot, a.key, seed, r
+        );
+        a.proven = true;
+        t.attestations += 1;
+        emit ProbeRevealed(taskId, index, op, chunk);
     }
 
     function _probing(uint256 taskId, uint256 index, Task storage t) private view returns (Assignment storage a) {
@@ -597,42 +581,35 @@ contract TaskMarket is ReentrancyGuard, Wired {
         require(a.attested, NothingToProbe());
     }
 
-    /// @notice The seat's probed step if it can be drawn now (0 if not: not attested, its block not yet mined, or its hash
-    /// out of reach until a probe call re-targets it). The solver reads it to answer, the verifier to reveal.
-    function probeStep(uint256 taskId, uint256 index) public view exists(taskId) returns (uint64) {
+    /// @notice The seat's probe seed if it can be drawn now (0 if not: not attested, its block not yet mined, or its hash
+    /// out of reach until a reveal re-targets it). The verifier reads it to know which op and chunk to reveal
+    /// (ReplayReferee.opOf and chunkOf).
+    function probeOf(uint256 taskId, uint256 index) public view exists(taskId) returns (bytes32) {
         require(index < assignments[taskId].length, NoSuchAssignment());
         Assignment storage a = assignments[taskId][index];
         if (a.probe != 0) return a.probe;
         if (!a.attested || a.attestBlock >= block.number) return 0;
         bytes32 h = blockhash(a.attestBlock);
         if (h == 0) return 0;
-        PostParams storage p = tasks[taskId].p;
-        uint64 s0 = a.segment * p.checkpointInterval;
-        uint64 len = uint64(Math.min(s0 + p.checkpointInterval, p.totalSteps)) - s0;
-        return s0 + 1 + uint64(uint256(keccak256(abi.encode(h, taskId, index))) % len);
+        return keccak256(abi.encode(h, taskId, index));
     }
 
-    /// @dev The seat's probed step, drawn once from the hash of its attestation's block (which nobody knew when the root was
-    /// committed): a step of s0+1..s1. If that hash is out of the EVM's 256-block reach, re-targets to this block and
-    /// returns 0 (the caller tries again in a later block). The same hash draws whether the seat is a forced error, at the
-    /// task's rate: its verifier could not know it when it committed, and the solver cannot choose it.
-    function _drawProbe(uint256 taskId, uint256 index, Assignment storage a, Task storage t) private returns (uint64) {
+    /// @dev The seat's probe seed, drawn once from the hash of its attestation's block (which nobody knew when the root was
+    /// committed). If that hash is out of the EVM's 256-block reach, re-targets to this block and returns 0 (the caller
+    /// tries again in a later block). The same hash draws whether the seat is a forced error, at the task's rate: its
+    /// verifier could not know it when it committed, and the solver cannot choose it.
+    function _drawProbe(uint256 taskId, uint256 index, Assignment storage a, Task storage t) private returns (bytes32) {
         if (a.probe != 0) return a.probe;
         require(a.attestBlock < block.number, ProbeNotDrawnYet());
-        uint64 k = probeStep(taskId, index);
-        if (k == 0) {
+        bytes32 seed = probeOf(taskId, index);
+        if (seed == 0) {
             a.attestBlock = uint64(block.number); // out of reach: re-target
         } else {
-            a.probe = k;
+            a.probe = seed;
             a.forced = uint256(keccak256(abi.encode(blockhash(a.attestBlock), taskId, index, "forced"))) % 1_000_000 < t.rules.forcedErrorPpm;
         }
-        emit ProbeDrawn(taskId, index, k);
-        return k;
-    }
-
-    /// @dev A seat whose answer and reveal agree is proven: it counts toward the quorum and is paid.
-    function _proven(Task storage t, Assignment storage a) private {
-        if (_isProven(a)) t.attestations += 1;
+        emit ProbeDrawn(taskId, index, seed);
+        return seed;
     }
 
     /// @notice The init claim: the task's init root (checkpoint 0, which the game holds the solver's trace to) is not
@@ -790,9 +767,9 @@ contract TaskMarket is ReentrancyGuard, Wired {
     }
 
     /// @dev Ends every seat of the task. When `penalize` (the task settled: a quorum proved its replays, so its data was
-    /// there and the solver's answers held), a silent seat (neither attested nor challenged) and a lazy one (attested, the
-    /// solver answered its probe, and it did not prove the same loss) lose their stake to `to`; every other seat is
-    /// unlocked. In a task that fails nobody is slashed: a solver's wrong answers would otherwise slash honest seats.
+    /// there and the solver's op traces held), a silent seat (neither attested nor challenged) and a lazy one (attested
+    /// and did not prove its replay at its probe) lose their stake to `to`; every other seat is unlocked. In a task that
+    /// fails nobody is slashed: a solver's wrong op traces would otherwise slash honest seats.
     function _releaseSeats(uint256 taskId, Task storage t, bool penalize, address to) private {
         if (t.seatsReleased) return;
         t.seatsReleased = true;
@@ -800,7 +777,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         uint256 seat = t.rules.seatStake;
         for (uint256 i = 0; i < list.length; i++) {
             Assignment storage a = list[i];
-            uint8 why = !a.attested && !a.challenged ? 2 : (a.attested && a.answered && !_isProven(a) ? 3 : 0);
+            uint8 why = !a.attested && !a.challenged ? 2 : (a.attested && !a.proven ? 3 : 0);
             if (penalize && why != 0) {
                 a.slashed = true;
                 staking.slash(a.verifier, seat, to);
@@ -809,10 +786,6 @@ contract TaskMarket is ReentrancyGuard, Wired {
                 staking.unlock(a.verifier, seat);
             }
         }
-    }
-
-    function _isProven(Assignment storage a) private view returns (bool) {
-        return a.answered && a.revealed && a.answer == a.reveal;
     }
 
     /// @dev Forced errors caught: each proven seat drawn as one wins its share of what this task put in the pool, scaled
@@ -824,7 +797,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         uint256 prize = (cut * 1_000_000) / (uint256(t.rules.forcedErrorPpm) * list.length);
         for (uint256 i = 0; i < list.length; i++) {
             Assignment storage a = list[i];
-            if (!a.forced || !_isProven(a)) continue;
+            if (!a.forced || !a.proven) continue;
             uint256 amount = Math.min(prize, jackpotPool);
             jackpotPool -= amount;
             totalEscrowed -= amount;
@@ -838,7 +811,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         Assignment[] storage list = assignments[taskId];
         for (uint256 i = 0; i < list.length; i++) {
             Assignment storage a = list[i];
-            if (_isProven(a) && !a.slashed) {
+            if (a.proven && !a.slashed) {
                 t.escrow -= t.p.replayFee;
                 totalEscrowed -= t.p.replayFee;
                 total += t.p.replayFee;

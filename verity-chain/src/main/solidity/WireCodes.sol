@@ -14,7 +14,9 @@ library WireCodes {
     uint8 internal constant TAG_GRAPH_OP = 0x40;
     uint8 internal constant TAG_TRACE_ENTRY = 0x50;
     uint8 internal constant TAG_SEGMENT_STEP = 0x51;
-    uint8 internal constant TAG_REPLAY = 0x52;
+    uint8 internal constant TAG_SEGMENT_END = 0x53;
+    uint8 internal constant TAG_KEYED_OP = 0x54;
+    uint8 internal constant TAG_KEYED_CHUNK = 0x55;
     uint8 internal constant TAG_OP_TRACE = 0x60;
     uint8 internal constant TAG_LINK = 0x70;
     uint8 internal constant TAG_RESULT = 0x71;

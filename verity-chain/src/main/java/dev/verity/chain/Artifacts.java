@@ -34,7 +34,7 @@ public final class Artifacts {
 
     /** The contracts whose custom errors {@link #customError} decodes. */
     private static final java.util.List<String> WITH_ERRORS = java.util.List.of("TaskMarket", "DisputeGame", "Staking", "ModelRegistry", "VerityToken",
-            "InitReferee", "ProtocolParams", "VerityGovernor", "VerityTimelock");
+            "InitReferee", "ReplayReferee", "ProtocolParams", "VerityGovernor", "VerityTimelock");
 
     private record ErrorAbi(String name, java.util.List<String> types) {}
 

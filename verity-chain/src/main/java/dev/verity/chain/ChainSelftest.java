@@ -115,7 +115,7 @@ public final class ChainSelftest {
         v.bid(a.solver(), id, new BigInteger("800000000000000000"));
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), Sha256.hash("manifest".getBytes()), syntheticLosses(spec.totalSteps()));
+        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), Sha256.hash("manifest".getBytes()), syntheticEnds(spec));
         v.revealSeed(a.submitter(), id, secret);
         attestAll(v, id);
         v.chain.advanceTime(spec.verifyWindow() + 601); // past the verify window and the probe window
@@ -125,8 +125,8 @@ public final class ChainSelftest {
     }
 
     /**
-     * Every verifier drawn for the task attests with a replay of the synthetic losses {@link #syntheticLoss} gives, and
-     * once each probe is drawn the solver answers the same loss and the verifier reveals its leaf: every seat is proven.
+     * Every verifier drawn for the task attests with its keyed replay of the synthetic op trace {@link #TRACE} gives, and
+     * once each probe is drawn reveals the drawn chunk: every seat is proven.
      */
     public static void attestAll(Verity v, long taskId) {
         int[] all = new int[v.assignments(taskId).size()];
@@ -135,51 +135,43 @@ public final class ChainSelftest {
     }
 
     /**
-     * The seats {@code seats} attest replays of the synthetic losses, then, seat by seat, the solver answers the probe and
-     * the verifier reveals. The attestations come first: a node evaluates a view at its latest block, so a probe is drawn
-     * only once a block after its attestation's is mined (a lone seat on such a node needs one more transaction first).
+     * The seats {@code seats} attest their replays of the synthetic op trace, then, seat by seat, reveal at their probes.
+     * The attestations come first: a node evaluates a view at its latest block, so a probe is drawn only once a block
+     * after its attestation's is mined (a lone seat on such a node needs one more transaction first).
      */
     public static void proveSeats(Verity v, long taskId, int... seats) {
         List<Verity.Assignment> as = v.assignments(taskId);
-        List<ReplayProbe> replays = new java.util.ArrayList<>();
+        List<ReplayProof> replays = new java.util.ArrayList<>();
         for (int i : seats) {
-            ReplayProbe r = syntheticReplay(v, taskId, as.get(i));
+            ReplayProof r = syntheticReplay(v, taskId, as.get(i));
             replays.add(r);
             v.attest(as.get(i).verifier(), taskId, i, r.root());
         }
-        Verity.TaskView t = v.task(taskId);
-        ReplayProbe losses = syntheticLosses(t.spec().totalSteps());
+        PostParams spec = v.task(taskId).spec();
         for (int j = 0; j < seats.length; j++) {
-            long k = v.probeStep(taskId, seats[j]);
-            v.answerProbe(t.solver(), taskId, seats[j], losses, k);
-            v.revealProbe(as.get(seats[j]).verifier(), taskId, seats[j], replays.get(j), k);
+            byte[] seed = v.probeOf(taskId, seats[j]);
+            Verity.Assignment seat = as.get(seats[j]);
+            v.revealProbe(seat.verifier(), taskId, seats[j], replays.get(j).reveal(seed, syntheticEnds(spec), (int) seat.segment()));
         }
     }
 
-    /** The loss bits a synthetic task's step {@code k} computes (an honest solver and an honest replay agree on them). */
-    public static int syntheticLoss(long k) {
-        return ReplayProbe.bits(1f / (1 + k));
+    /** The synthetic op traces of the self-test's tasks (an honest solver and an honest replay agree on them). */
+    public static final SyntheticTrace TRACE = new SyntheticTrace(1);
+
+    /** The ends a synthetic task's solver commits: {@link #TRACE}'s op trace of every segment's last step. */
+    public static ReplayProof.SegmentEnds syntheticEnds(PostParams spec) {
+        return TRACE.ends(spec.totalSteps(), spec.checkpointInterval());
     }
 
-    private static final java.util.Map<Long, ReplayProbe> LOSSES = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** The loss root tree a synthetic task's solver commits: {@link #syntheticLoss} at every step 1..{@code totalSteps}. */
-    public static ReplayProbe syntheticLosses(long totalSteps) {
-        return LOSSES.computeIfAbsent(totalSteps, n -> {
-            int[] bits = new int[Math.toIntExact(n)];
-            for (int i = 0; i < bits.length; i++) bits[i] = syntheticLoss(i + 1);
-            return ReplayProbe.solverLosses(bits);
-        });
+    /** The ends a synthetic task of {@code totalSteps} steps, checkpoints every {@code interval}, commits. */
+    public static ReplayProof.SegmentEnds syntheticEnds(long totalSteps, long interval) {
+        return TRACE.ends(totalSteps, interval);
     }
 
-    /** The replay of seat {@code seat}'s segment that {@link #syntheticLoss} gives. */
-    public static ReplayProbe syntheticReplay(Verity v, long taskId, Verity.Assignment seat) {
+    /** The keyed replay of seat {@code seat}'s segment that {@link #TRACE} gives. */
+    public static ReplayProof syntheticReplay(Verity v, long taskId, Verity.Assignment seat) {
         PostParams spec = v.task(taskId).spec();
-        long s0 = seat.segment() * spec.checkpointInterval();
-        int n = (int) (Math.min(s0 + spec.checkpointInterval(), spec.totalSteps()) - s0);
-        int[] bits = new int[n];
-        for (int i = 0; i < n; i++) bits[i] = syntheticLoss(s0 + 1 + i);
-        return new ReplayProbe(seat.verifier(), s0 + 1, bits);
+        return new ReplayProof(seat.key(), TRACE.outputs(SyntheticTrace.endStep(seat.segment(), spec.totalSteps(), spec.checkpointInterval())));
     }
 
     /** A task taken to verification, ready for a challenge. */
@@ -195,7 +187,7 @@ public final class ChainSelftest {
         v.bid(a.solver(), id, Verity.ether(1));
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(a.solver(), id, traceRoot, syn.modelRoot(), Sha256.hash("manifest".getBytes()), syntheticLosses(spec.totalSteps()));
+        v.commit(a.solver(), id, traceRoot, syn.modelRoot(), Sha256.hash("manifest".getBytes()), syntheticEnds(spec));
         v.revealSeed(a.submitter(), id, secret);
         return id;
     }

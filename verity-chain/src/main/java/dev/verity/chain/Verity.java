@@ -123,24 +123,23 @@ public final class Verity {
         }
     }
 
-    /** A task as the market holds it; {@code rules} are those it was posted under, {@code lossRoot} the solver's losses. */
+    /**
+     * A task as the market holds it; {@code rules} are those it was posted under, {@code endsRoot} the solver's op traces of
+     * every segment's last step ({@link ReplayProof.SegmentEnds}).
+     */
     public record TaskView(PostParams spec, String submitter, Status status, String solver, BigInteger bestPrice, BigInteger escrow,
             byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, long deadline, boolean assigned, boolean stakeLocked, long attestations,
-            byte[] lossRoot, TaskRules rules) {}
+            byte[] endsRoot, TaskRules rules) {}
 
     /**
      * A verifier's seat: {@code challenged}, it opened a dispute against the task; {@code slashed}, its seat stake is gone
-     * (it stayed silent, or did not prove its replay, in a task that settled); {@code replayRoot} its attestation (a
-     * {@link ReplayProbe} root), the step {@code probe} drawn from its block, the solver's {@code answer} and the verifier's
-     * {@code reveal} there; {@code forced}, the probe drew it as a forced error (a proven replay wins a jackpot).
+     * (it stayed silent, or did not prove its replay, in a task that settled); {@code key} the seat's key (drawn with it, it
+     * keys the replay root); {@code replayRoot} its attestation (a {@link ReplayProof} root), {@code probe} the seed drawn
+     * from its block (null until drawn); {@code proven}, it revealed the drawn chunk (it counts toward the quorum and is
+     * paid); {@code forced}, the probe drew it as a forced error (a proven replay wins a jackpot).
      */
-    public record Assignment(String verifier, long segment, boolean attested, boolean challenged, boolean slashed, byte[] replayRoot,
-            long attestBlock, long probe, int answer, int reveal, boolean answered, boolean revealed, boolean forced) {
-        /** The seat counts toward the quorum and is paid: the solver's answer and the verifier's replay agree. */
-        public boolean proven() {
-            return answered && revealed && answer == reveal;
-        }
-    }
+    public record Assignment(String verifier, long segment, boolean attested, boolean challenged, boolean slashed, byte[] key,
+            byte[] replayRoot, long attestBlock, byte[] probe, boolean proven, boolean forced) {}
 
     /**
      * A dispute: {@code nextRound} is the round to play (0 once resolved); {@code demand & 3} an opening the challenger
@@ -209,8 +208,9 @@ public final class Verity {
                 u256(gs.proposalThreshold()), u256(gs.quorumPercent()), u256(gs.timelockDelay()));
         String timelock = Abi.wordAddress(chain.call(deployer, governor, Abi.call("timelock()")), 0).toLowerCase(java.util.Locale.ROOT);
         String params = create(chain, deployer, deployGas, "ProtocolParams", addr(timelock), rulesAbi(cfg.rules()));
+        String replayReferee = create(chain, deployer, deployGas, "ReplayReferee");
         String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
-                addr(params), addr(initReferee));
+                addr(params), addr(initReferee), addr(replayReferee));
         String referee = create(chain, deployer, deployGas, cfg.refereeContract());
         // round 5's structure check: LinkStructure (with LinkStructureRows, LinkStructureNorm) behind StructureReferee,
         // which proves its inputs
@@ -312,6 +312,7 @@ public final class Verity {
         check(call(s.wired()), d.staking() + " is not wired yet");
         check(call(r.wired()), d.registry() + " is not wired yet");
         checkCode(v.chain, address(m.initReferee()), "InitReferee");
+        checkCode(v.chain, address(m.replayReferee()), "ReplayReferee");
         String structure = address(g.structureReferee());
         checkCode(v.chain, structure, "StructureReferee");
         String linkStructure = v.addressAt(structure, "structure");
@@ -575,9 +576,9 @@ public final class Verity {
         return send(who, "TaskMarket.closeAuction", marketAs(who).closeAuction(big(taskId)));
     }
 
-    /** Commits the solver's roots; {@code losses} is its loss at every step 1..totalSteps, probes are answered from it. */
-    public Receipt commit(String solver, long taskId, byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, ReplayProbe losses) {
-        return send(solver, "TaskMarket.commit", marketAs(solver).commit(big(taskId), traceRoot, modelRoot, manifestHash, losses.root()));
+    /** Commits the solver's roots; {@code ends} holds the op trace of every segment's last step, probes prove against it. */
+    public Receipt commit(String solver, long taskId, byte[] traceRoot, byte[] modelRoot, byte[] manifestHash, ReplayProof.SegmentEnds ends) {
+        return send(solver, "TaskMarket.commit", marketAs(solver).commit(big(taskId), traceRoot, modelRoot, manifestHash, ends.root()));
     }
 
     public Receipt timeoutCommit(String who, long taskId) {
@@ -597,34 +598,31 @@ public final class Verity {
         return call(marketAs(deployer).fallbackRandomness(big(taskId)));
     }
 
-    /** Attests seat {@code index}: {@code replayRoot} is the root of the verifier's replay ({@link ReplayProbe}). */
+    /** Attests seat {@code index}: {@code replayRoot} is the seat's keyed root of its replay ({@link ReplayProof#root()}). */
     public Receipt attest(String verifier, long taskId, long index, byte[] replayRoot) {
         return send(verifier, "TaskMarket.attest", marketAs(verifier).attest(big(taskId), big(index), replayRoot));
     }
 
     private volatile long probeWindow = -1;
 
-    /** TaskMarket.PROBE_WINDOW: seconds after the verify deadline for probe answers and reveals; a task settles after it. */
+    /** TaskMarket.PROBE_WINDOW: seconds after the verify deadline for probe reveals; a task settles after it. */
     public long probeWindow() {
         if (probeWindow < 0) probeWindow = call(marketAs(deployer).PROBE_WINDOW()).longValueExact();
         return probeWindow;
     }
 
-    /** The seat's probed step if it can be drawn now, else 0. */
-    public long probeStep(long taskId, long index) {
-        return call(marketAs(deployer).probeStep(big(taskId), big(index))).longValueExact();
+    /** The seat's probe seed if it can be drawn now, else null: it draws the op and chunk to reveal ({@link ReplayProof#reveal}). */
+    public byte[] probeOf(long taskId, long index) {
+        byte[] seed = call(marketAs(deployer).probeOf(big(taskId), big(index)));
+        return java.util.Arrays.equals(seed, new byte[32]) ? null : seed;
     }
 
-    /** The solver's loss at the seat's probed step {@code k}, proven against the loss root it committed. */
-    public Receipt answerProbe(String solver, long taskId, long index, ReplayProbe losses, long k) {
-        return send(solver, "TaskMarket.answerProbe", marketAs(solver).answerProbe(big(taskId), big(index),
-                big(Integer.toUnsignedLong(losses.at(k))), losses.proof(k)));
-    }
-
-    /** The verifier's replay leaf at the seat's probed step {@code k}. */
-    public Receipt revealProbe(String verifier, long taskId, long index, ReplayProbe replay, long k) {
-        return send(verifier, "TaskMarket.revealProbe", marketAs(verifier).revealProbe(big(taskId), big(index),
-                big(Integer.toUnsignedLong(replay.at(k))), replay.proof(k)));
+    /** The verifier's reveal at its probe: the drawn chunk, proven in the solver's op trace and in its keyed replay root. */
+    public Receipt revealProbe(String verifier, long taskId, long index, ReplayProof.Reveal r) {
+        TaskMarket.ReplayReveal w = new TaskMarket.ReplayReveal(r.opTraceRoot(), r.endProof(), big(r.opCount()), r.recordHash(),
+                r.outputRoot(), big(r.outputElems()), r.opProof(), r.chunk(), r.chunkProof(), r.keyedRoot(), r.keyedOpProof(),
+                r.keyedChunkProof());
+        return send(verifier, "TaskMarket.revealProbe", marketAs(verifier).revealProbe(big(taskId), big(index), w));
     }
 
     public Receipt settle(String who, long taskId) {
@@ -690,16 +688,16 @@ public final class Verity {
                 p.revealWindow.longValueExact(), p.verifyWindow.longValueExact());
         return new TaskView(spec, t.submitter.toLowerCase(java.util.Locale.ROOT), Status.ofCode(t.status.longValueExact()),
                 t.solver.toLowerCase(java.util.Locale.ROOT), t.bestPrice, t.escrow, t.traceRoot, t.modelRoot, t.manifestHash,
-                t.deadline.longValueExact(), t.assigned, t.stakeLocked, t.attestations.longValueExact(), t.lossRoot, rulesOf(t.rules));
+                t.deadline.longValueExact(), t.assigned, t.stakeLocked, t.attestations.longValueExact(), t.endsRoot, rulesOf(t.rules));
     }
 
     public List<Assignment> assignments(long taskId) {
         List<Assignment> out = new ArrayList<>();
         for (Object o : call(marketAs(deployer).getAssignments(big(taskId)))) {
             TaskMarket.Assignment a = (TaskMarket.Assignment) o;
+            boolean drawn = !java.util.Arrays.equals(a.probe, new byte[32]);
             out.add(new Assignment(a.verifier.toLowerCase(java.util.Locale.ROOT), a.segment.longValueExact(), a.attested, a.challenged, a.slashed,
-                    a.replayRoot, a.attestBlock.longValueExact(), a.probe.longValueExact(), a.answer.intValue(), a.reveal.intValue(), a.answered,
-                    a.revealed, a.forced));
+                    a.key, a.replayRoot, a.attestBlock.longValueExact(), drawn ? a.probe : null, a.proven, a.forced));
         }
         return out;
     }

@@ -2,6 +2,7 @@ package dev.verity.chain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
@@ -45,7 +46,7 @@ class ForcedErrorTest {
             v.bid(a.solver(), id, Verity.ether(1));
             chain.advanceTime(spec.bidWindow() + 1);
             v.closeAuction(a.deployer(), id);
-            v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps));
+            v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticEnds(syn.totalSteps, syn.interval));
             v.revealSeed(a.submitter(), id, secret);
             if (v.assignments(id).size() == 3) return id;
             ChainSelftest.attestAll(v, id);
@@ -63,12 +64,14 @@ class ForcedErrorTest {
     void aLazyAttestationLosesItsSeatStakeInATaskThatSettles() {
         long id = threeSeats();
         Verity.Assignment seat = v.assignments(id).get(2);
-        ReplayProbe madeUp = new ReplayProbe(seat.verifier(), seat.segment() * syn.interval + 1, new int[(int) syn.interval]);
+        // attested without replaying: a keyed root over made-up outputs (another trace), which has no chunk of the solver's
+        ReplayProof madeUp = new ReplayProof(seat.key(), new SyntheticTrace(99).outputs(SyntheticTrace.endStep(seat.segment(), syn.totalSteps,
+                syn.interval)));
         v.attest(seat.verifier(), id, 2, madeUp.root());
         ChainSelftest.proveSeats(v, id, 0, 1);
-        long k = v.probeStep(id, 2);
-        v.answerProbe(a.solver(), id, 2, ChainSelftest.syntheticLosses(syn.totalSteps), k);
-        v.revealProbe(seat.verifier(), id, 2, madeUp, k);
+        Chain.RevertException e = assertThrows(Chain.RevertException.class, () -> v.revealProbe(seat.verifier(), id, 2,
+                madeUp.reveal(v.probeOf(id, 2), ChainSelftest.syntheticEnds(syn.totalSteps, syn.interval), (int) seat.segment())));
+        assertEquals("EndNotInEndsRoot(" + seat.segment() + ")", e.reason(), "its op trace is not the solver's");
         BigInteger staked = v.staked(seat.verifier());
         BigInteger wallet = v.balanceOf(seat.verifier());
         settle(id);

@@ -250,7 +250,7 @@ class GovernanceTest {
         // the earlier task runs to the end under its own rules: the treasury gets 2.5% of the pay, less the jackpot's 40%
         chain.advanceTime(Math.max(0, v.task(before).deadline() - chain.timestamp()) + 1);
         v.closeAuction(a.deployer(), before);
-        v.commit(a.solver(), before, syn.traceRoot(), syn.modelRoot(), Sha256.hash("manifest".getBytes()), ChainSelftest.syntheticLosses(spec.totalSteps()));
+        v.commit(a.solver(), before, syn.traceRoot(), syn.modelRoot(), Sha256.hash("manifest".getBytes()), ChainSelftest.syntheticEnds(spec));
         v.revealSeed(a.submitter(), before, secret);
         ChainSelftest.attestAll(v, before);
         chain.advanceTime(spec.verifyWindow() + 601);

@@ -54,10 +54,10 @@ class MarketRulesTest {
         v.chain.advanceTime(spec.bidWindow() + 1);
         reverts("BidWindowClosed()", () -> v.bid(a.solver2(), id, BigInteger.ONE));
         v.closeAuction(a.deployer(), id);
-        reverts("CallerIsNotTheSolver()", () -> v.commit(a.solver2(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps)));
+        reverts("CallerIsNotTheSolver()", () -> v.commit(a.solver2(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticEnds(syn.totalSteps, syn.interval)));
         reverts("CommitDeadlineNotPassed()", () -> v.timeoutCommit(a.deployer(), id));
-        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps));
-        reverts("NotAwaitingACommit()", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps)));
+        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticEnds(syn.totalSteps, syn.interval));
+        reverts("NotAwaitingACommit()", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticEnds(syn.totalSteps, syn.interval)));
         reverts("CallerIsNotTheSubmitter()", () -> v.revealSeed(a.solver(), id, secret));
         reverts("SecretDoesNotMatchCommitment()", () -> v.revealSeed(a.submitter(), id, new byte[32]));
         reverts("RevealWindowStillOpen()", () -> v.assignWithoutReveal(a.deployer(), id));
@@ -93,7 +93,7 @@ class MarketRulesTest {
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
         v.chain.advanceTime(spec.commitWindow() + 1);
-        reverts("CommitDeadlinePassed()", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps)));
+        reverts("CommitDeadlinePassed()", () -> v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticEnds(syn.totalSteps, syn.interval)));
         BigInteger treasury = v.balanceOf(v.treasury);
         v.timeoutCommit(a.deployer(), id);
         // the stake goes to the treasury, never to the submitter who chose the window: the submitter only gets its escrow back
@@ -379,46 +379,49 @@ class MarketRulesTest {
     }
 
     /**
-     * An attestation proves a replay: the verifier commits to its replay's per-step losses before the probed step is
-     * drawn (from the attestation's block), and the seat counts and is paid only if its leaf there matches the solver's
-     * answer. A verifier that attests a made-up replay earns nothing and frees its seat; a reveal that is not a leaf of the
-     * committed root is refused.
+     * An attestation proves a replay: the verifier commits to its keyed root of its segment's last-step op trace before the
+     * probe is drawn (from the attestation's block), and the seat counts and is paid only once it reveals the drawn chunk,
+     * proven in the solver's committed op trace and, under the seat's key, in its root. A root built before the key was
+     * known (a solver's precomputed one, keyed with zeros here) does not prove; a chunk that is not the solver's is refused.
      */
     @Test
-    void anAttestationCountsOnlyWhenItsReplayMatchesTheSolversAnswer() {
+    void anAttestationCountsOnlyWhenItRevealsTheDrawnChunkUnderItsKey() {
         deploy("AlwaysDefenderReferee");
         long id = ChainSelftest.committedTask(v, a, syn);
         List<Verity.Assignment> as = v.assignments(id);
-        ReplayProbe honest = ChainSelftest.syntheticReplay(v, id, as.get(0));
-        int n = (int) syn.interval;
-        long s0 = as.get(1).segment() * syn.interval;
-        ReplayProbe madeUp = new ReplayProbe(as.get(1).verifier(), s0 + 1, new int[n]); // never replayed: all zeros
-        reverts("NothingToProbe()", () -> v.answerProbe(a.solver(), id, 0, ChainSelftest.syntheticLosses(syn.totalSteps), 1)); // nothing attested yet
+        ReplayProof.SegmentEnds ends = ChainSelftest.syntheticEnds(syn.totalSteps, syn.interval);
+        ReplayProof honest = ChainSelftest.syntheticReplay(v, id, as.get(0));
+        long end1 = SyntheticTrace.endStep(as.get(1).segment(), syn.totalSteps, syn.interval);
+        ReplayProof precomputed = new ReplayProof(new byte[32], ChainSelftest.TRACE.outputs(end1));
+        reverts("NothingToProbe()", () -> v.revealProbe(as.get(0).verifier(), id, 0, honest.reveal(new byte[32], ends, (int) as.get(0).segment())));
         v.attest(as.get(0).verifier(), id, 0, honest.root());
-        v.attest(as.get(1).verifier(), id, 1, madeUp.root());
+        v.attest(as.get(1).verifier(), id, 1, precomputed.root());
         assertEquals(v.task(id).rules().seatStake(), v.locked(as.get(1).verifier()), "a seat's stake stays locked until the task ends");
-        long k0 = v.probeStep(id, 0);
-        long k1 = v.probeStep(id, 1);
-        assertTrue(k0 > as.get(0).segment() * syn.interval && k1 > s0, "probes fall inside the seats' segments");
-        // a reveal that is not the committed root's leaf at the probe is refused
-        ReplayProbe notCommitted = new ReplayProbe(as.get(0).verifier(), as.get(0).segment() * syn.interval + 1, new int[n]);
-        reverts("BadProofOfReplay()", () -> v.revealProbe(as.get(0).verifier(), id, 0, notCommitted, k0));
-        reverts("CallerIsNotTheSolver()", () -> v.answerProbe(as.get(0).verifier(), id, 0, ChainSelftest.syntheticLosses(syn.totalSteps), 1));
-        // the solver answers from the loss root it committed, not whatever suits the seat
-        ReplayProbe other = ReplayProbe.solverLosses(new int[(int) syn.totalSteps]);
-        reverts("AnswerNotInLossRoot()", () -> v.answerProbe(a.solver(), id, 1, other, k1));
-        v.answerProbe(a.solver(), id, 0, ChainSelftest.syntheticLosses(syn.totalSteps), k0);
-        v.answerProbe(a.solver(), id, 1, ChainSelftest.syntheticLosses(syn.totalSteps), k1);
-        v.revealProbe(as.get(0).verifier(), id, 0, honest, k0);
-        v.revealProbe(as.get(1).verifier(), id, 1, madeUp, k1);
+        byte[] seed0 = v.probeOf(id, 0);
+        byte[] seed1 = v.probeOf(id, 1);
+        ReplayProof.Reveal good = honest.reveal(seed0, ends, (int) as.get(0).segment());
+        byte[] tampered = good.chunk().clone();
+        tampered[0] ^= 1;
+        ReplayProof.Reveal bad = new ReplayProof.Reveal(good.opTraceRoot(), good.endProof(), good.opCount(), good.recordHash(), good.outputRoot(),
+                good.outputElems(), good.opProof(), tampered, good.chunkProof(), good.keyedRoot(), good.keyedOpProof(), good.keyedChunkProof());
+        long op = ReplayProof.opOf(seed0, honest.ops());
+        reverts("ChunkNotInOutput(" + op + ", " + ReplayProof.chunkOf(seed0, good.outputElems()) + ")",
+                () -> v.revealProbe(as.get(0).verifier(), id, 0, bad));
+        reverts("CallerIsNotThisVerifier()", () -> v.revealProbe(a.solver(), id, 0, good));
+        ReplayProof.Reveal unkeyed = precomputed.reveal(seed1, ends, (int) as.get(1).segment());
+        long op1 = ReplayProof.opOf(seed1, precomputed.ops());
+        reverts("NotInReplayRoot(" + op1 + ", " + ReplayProof.chunkOf(seed1, unkeyed.outputElems()) + ")",
+                () -> v.revealProbe(as.get(1).verifier(), id, 1, unkeyed));
+        v.revealProbe(as.get(0).verifier(), id, 0, good);
+        reverts("NothingToProbe()", () -> v.revealProbe(as.get(0).verifier(), id, 0, good));
         assertTrue(v.assignments(id).get(0).proven());
-        assertTrue(!v.assignments(id).get(1).proven(), "a made-up replay does not match the solver's loss");
+        assertTrue(!v.assignments(id).get(1).proven(), "a root keyed before the key existed does not prove");
         assertEquals(1, v.task(id).attestations());
         BigInteger lazy = v.balanceOf(as.get(1).verifier());
         v.chain.advanceTime(v.task(id).spec().verifyWindow() + 601);
         v.settle(a.deployer(), id); // one proven seat of two: no quorum
         assertEquals(Verity.Status.FAILED, v.task(id).status());
-        assertEquals(lazy, v.balanceOf(as.get(1).verifier()), "the made-up replay is not paid");
+        assertEquals(lazy, v.balanceOf(as.get(1).verifier()), "the unproven seat is not paid");
         assertEquals(Verity.ether(300), v.staked(as.get(1).verifier()), "nor slashed: in a task that fails nobody is");
         assertEquals(BigInteger.ZERO, v.locked(as.get(1).verifier()), "and its seat is free at the end");
         ChainSelftest.checkConservation(v, a);
@@ -519,7 +522,7 @@ class MarketRulesTest {
         v.bid(a.solver(), id, Verity.ether(1));
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticLosses(syn.totalSteps));
+        v.commit(a.solver(), id, syn.traceRoot(), syn.modelRoot(), new byte[32], ChainSelftest.syntheticEnds(syn.totalSteps, syn.interval));
         BigInteger submitter = v.balanceOf(a.submitter());
         BigInteger escrow = v.task(id).escrow();
         v.chain.advanceTime(spec.revealWindow() + 1);

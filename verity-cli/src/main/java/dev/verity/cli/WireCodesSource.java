@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * Generates verity-chain's {@code WireCodes.sol}: the leaf tags of docs/commitments.md (verity-proof's
- * {@link Commitments}, and the replay leaf of {@code dev.verity.chain.ReplayProbe}), the operand kinds of a link
+ * {@link Commitments}), the operand kinds of a link
  * ({@code Commitments.OPERAND_*}), the basic operations' codes ({@link BasicOp#code()}), the op kinds' codes of the {@code 0x40} record ({@link OpKind#code()}) and the init kinds'
  * codes of a STATE record ({@link Init.Kind#code}), so the contracts read them from the engine's own definitions
  * instead of repeating them ({@code WireCodesTest} regenerates and compares, checks verity-chain's Java copies, which
@@ -23,9 +23,6 @@ final class WireCodesSource {
     /** Where the committed file lives, relative to the repository root. */
     static final String PATH = "verity-chain/src/main/solidity/WireCodes.sol";
 
-    /** The replay leaf's tag: a verifier's loss at one step (TaskMarket's attestations and the solver's loss root). */
-    static final byte REPLAY = 0x52;
-
     /** Every leaf tag by its Solidity name, in tag order. */
     static Map<String, Byte> tags() {
         Map<String, Byte> m = new LinkedHashMap<>();
@@ -36,7 +33,9 @@ final class WireCodesSource {
         m.put("TAG_GRAPH_OP", Commitments.GRAPH_OP);
         m.put("TAG_TRACE_ENTRY", Commitments.TRACE_ENTRY);
         m.put("TAG_SEGMENT_STEP", Commitments.SEGMENT_STEP_ENTRY);
-        m.put("TAG_REPLAY", REPLAY);
+        m.put("TAG_SEGMENT_END", Commitments.SEGMENT_END_ENTRY);
+        m.put("TAG_KEYED_OP", Commitments.KEYED_OP_ENTRY);
+        m.put("TAG_KEYED_CHUNK", Commitments.KEYED_CHUNK);
         m.put("TAG_OP_TRACE", Commitments.OP_TRACE_ENTRY);
         m.put("TAG_LINK", Commitments.CHAIN_LINK);
         m.put("TAG_RESULT", Commitments.CHAIN_RESULT);

@@ -179,7 +179,11 @@ class WireCodesTest {
     @Test
     void theChainModulesJavaCopiesAgree() {
         // verity-chain sees neither verity-proof nor verity-tensor: its leaf builders carry the tags and codes they need
-        assertEquals(WireCodesSource.REPLAY, dev.verity.chain.ReplayProbe.leaf(1, 0, dev.verity.chain.ReplayProbe.SOLVER)[0]);
+        assertEquals(Commitments.SEGMENT_END_ENTRY, dev.verity.chain.ReplayProof.TAG_SEGMENT_END);
+        assertEquals(Commitments.KEYED_OP_ENTRY, dev.verity.chain.ReplayProof.TAG_KEYED_OP);
+        assertEquals(Commitments.KEYED_CHUNK, dev.verity.chain.ReplayProof.TAG_KEYED_CHUNK);
+        assertEquals(Commitments.OP_TRACE_ENTRY, dev.verity.chain.ReplayProof.TAG_OP_TRACE);
+        assertEquals(Commitments.TENSOR_CHUNK, dev.verity.chain.ReplayProof.TAG_TENSOR_CHUNK);
         assertEquals(Commitments.CHAIN_LINK, dev.verity.chain.SyntheticDispute.TAG_LINK);
         assertEquals(Commitments.CHAIN_RESULT, dev.verity.chain.SyntheticDispute.TAG_RESULT);
         assertEquals(BasicOp.FMA.code(), dev.verity.chain.SyntheticDispute.OP_FMA);

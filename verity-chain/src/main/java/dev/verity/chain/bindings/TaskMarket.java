@@ -69,8 +69,6 @@ public class TaskMarket extends Contract {
 
     public static final String FUNC_ACTIVEDISPUTEOF = "activeDisputeOf";
 
-    public static final String FUNC_ANSWERPROBE = "answerProbe";
-
     public static final String FUNC_ASSIGNWITHOUTREVEAL = "assignWithoutReveal";
 
     public static final String FUNC_ATTEST = "attest";
@@ -117,11 +115,13 @@ public class TaskMarket extends Contract {
 
     public static final String FUNC_POST = "post";
 
-    public static final String FUNC_PROBESTEP = "probeStep";
+    public static final String FUNC_PROBEOF = "probeOf";
 
     public static final String FUNC_QUORUM = "quorum";
 
     public static final String FUNC_REGISTRY = "registry";
+
+    public static final String FUNC_REPLAYREFEREE = "replayReferee";
 
     public static final String FUNC_REQUIREDESCROW = "requiredEscrow";
 
@@ -158,14 +158,6 @@ public class TaskMarket extends Contract {
     ;
 
     public static final CustomError ALREADYWIRED_ERROR = new CustomError("AlreadyWired", 
-            Arrays.<TypeReference<?>>asList());
-    ;
-
-    public static final CustomError ANSWERNOTINLOSSROOT_ERROR = new CustomError("AnswerNotInLossRoot", 
-            Arrays.<TypeReference<?>>asList());
-    ;
-
-    public static final CustomError BADPROOFOFREPLAY_ERROR = new CustomError("BadProofOfReplay", 
             Arrays.<TypeReference<?>>asList());
     ;
 
@@ -381,16 +373,12 @@ public class TaskMarket extends Contract {
             Arrays.<TypeReference<?>>asList(new TypeReference<Uint256>(true) {}, new TypeReference<Uint128>() {}, new TypeReference<Uint64>() {}, new TypeReference<Uint64>() {}));
     ;
 
-    public static final Event PROBEANSWERED_EVENT = new Event("ProbeAnswered", 
-            Arrays.<TypeReference<?>>asList(new TypeReference<Uint256>(true) {}, new TypeReference<Uint256>() {}, new TypeReference<Uint32>() {}));
-    ;
-
     public static final Event PROBEDRAWN_EVENT = new Event("ProbeDrawn", 
-            Arrays.<TypeReference<?>>asList(new TypeReference<Uint256>(true) {}, new TypeReference<Uint256>() {}, new TypeReference<Uint64>() {}));
+            Arrays.<TypeReference<?>>asList(new TypeReference<Uint256>(true) {}, new TypeReference<Uint256>() {}, new TypeReference<Bytes32>() {}));
     ;
 
     public static final Event PROBEREVEALED_EVENT = new Event("ProbeRevealed", 
-            Arrays.<TypeReference<?>>asList(new TypeReference<Uint256>(true) {}, new TypeReference<Uint256>() {}, new TypeReference<Uint32>() {}, new TypeReference<Bool>() {}));
+            Arrays.<TypeReference<?>>asList(new TypeReference<Uint256>(true) {}, new TypeReference<Uint256>() {}, new TypeReference<Uint64>() {}, new TypeReference<Uint64>() {}));
     ;
 
     public static final Event QUORUMMISSED_EVENT = new Event("QuorumMissed", 
@@ -692,42 +680,6 @@ public class TaskMarket extends Contract {
         return priceClearedEventFlowable(filter);
     }
 
-    public static List<ProbeAnsweredEventResponse> getProbeAnsweredEvents(
-            TransactionReceipt transactionReceipt) {
-        List<Contract.EventValuesWithLog> valueList = staticExtractEventParametersWithLog(PROBEANSWERED_EVENT, transactionReceipt);
-        ArrayList<ProbeAnsweredEventResponse> responses = new ArrayList<ProbeAnsweredEventResponse>(valueList.size());
-        for (Contract.EventValuesWithLog eventValues : valueList) {
-            ProbeAnsweredEventResponse typedResponse = new ProbeAnsweredEventResponse();
-            typedResponse.log = eventValues.getLog();
-            typedResponse.taskId = (BigInteger) eventValues.getIndexedValues().get(0).getValue();
-            typedResponse.index = (BigInteger) eventValues.getNonIndexedValues().get(0).getValue();
-            typedResponse.lossBits = (BigInteger) eventValues.getNonIndexedValues().get(1).getValue();
-            responses.add(typedResponse);
-        }
-        return responses;
-    }
-
-    public static ProbeAnsweredEventResponse getProbeAnsweredEventFromLog(Log log) {
-        Contract.EventValuesWithLog eventValues = staticExtractEventParametersWithLog(PROBEANSWERED_EVENT, log);
-        ProbeAnsweredEventResponse typedResponse = new ProbeAnsweredEventResponse();
-        typedResponse.log = log;
-        typedResponse.taskId = (BigInteger) eventValues.getIndexedValues().get(0).getValue();
-        typedResponse.index = (BigInteger) eventValues.getNonIndexedValues().get(0).getValue();
-        typedResponse.lossBits = (BigInteger) eventValues.getNonIndexedValues().get(1).getValue();
-        return typedResponse;
-    }
-
-    public Flowable<ProbeAnsweredEventResponse> probeAnsweredEventFlowable(EthFilter filter) {
-        return web3j.ethLogFlowable(filter).map(log -> getProbeAnsweredEventFromLog(log));
-    }
-
-    public Flowable<ProbeAnsweredEventResponse> probeAnsweredEventFlowable(
-            DefaultBlockParameter startBlock, DefaultBlockParameter endBlock) {
-        EthFilter filter = new EthFilter(startBlock, endBlock, getContractAddress());
-        filter.addSingleTopic(EventEncoder.encode(PROBEANSWERED_EVENT));
-        return probeAnsweredEventFlowable(filter);
-    }
-
     public static List<ProbeDrawnEventResponse> getProbeDrawnEvents(
             TransactionReceipt transactionReceipt) {
         List<Contract.EventValuesWithLog> valueList = staticExtractEventParametersWithLog(PROBEDRAWN_EVENT, transactionReceipt);
@@ -737,7 +689,7 @@ public class TaskMarket extends Contract {
             typedResponse.log = eventValues.getLog();
             typedResponse.taskId = (BigInteger) eventValues.getIndexedValues().get(0).getValue();
             typedResponse.index = (BigInteger) eventValues.getNonIndexedValues().get(0).getValue();
-            typedResponse.step = (BigInteger) eventValues.getNonIndexedValues().get(1).getValue();
+            typedResponse.seed = (byte[]) eventValues.getNonIndexedValues().get(1).getValue();
             responses.add(typedResponse);
         }
         return responses;
@@ -749,7 +701,7 @@ public class TaskMarket extends Contract {
         typedResponse.log = log;
         typedResponse.taskId = (BigInteger) eventValues.getIndexedValues().get(0).getValue();
         typedResponse.index = (BigInteger) eventValues.getNonIndexedValues().get(0).getValue();
-        typedResponse.step = (BigInteger) eventValues.getNonIndexedValues().get(1).getValue();
+        typedResponse.seed = (byte[]) eventValues.getNonIndexedValues().get(1).getValue();
         return typedResponse;
     }
 
@@ -773,8 +725,8 @@ public class TaskMarket extends Contract {
             typedResponse.log = eventValues.getLog();
             typedResponse.taskId = (BigInteger) eventValues.getIndexedValues().get(0).getValue();
             typedResponse.index = (BigInteger) eventValues.getNonIndexedValues().get(0).getValue();
-            typedResponse.lossBits = (BigInteger) eventValues.getNonIndexedValues().get(1).getValue();
-            typedResponse.matches = (Boolean) eventValues.getNonIndexedValues().get(2).getValue();
+            typedResponse.op = (BigInteger) eventValues.getNonIndexedValues().get(1).getValue();
+            typedResponse.chunk = (BigInteger) eventValues.getNonIndexedValues().get(2).getValue();
             responses.add(typedResponse);
         }
         return responses;
@@ -786,8 +738,8 @@ public class TaskMarket extends Contract {
         typedResponse.log = log;
         typedResponse.taskId = (BigInteger) eventValues.getIndexedValues().get(0).getValue();
         typedResponse.index = (BigInteger) eventValues.getNonIndexedValues().get(0).getValue();
-        typedResponse.lossBits = (BigInteger) eventValues.getNonIndexedValues().get(1).getValue();
-        typedResponse.matches = (Boolean) eventValues.getNonIndexedValues().get(2).getValue();
+        typedResponse.op = (BigInteger) eventValues.getNonIndexedValues().get(1).getValue();
+        typedResponse.chunk = (BigInteger) eventValues.getNonIndexedValues().get(2).getValue();
         return typedResponse;
     }
 
@@ -1317,20 +1269,6 @@ public class TaskMarket extends Contract {
         return executeRemoteCallSingleValueReturn(function, BigInteger.class);
     }
 
-    public RemoteFunctionCall<TransactionReceipt> answerProbe(BigInteger taskId, BigInteger index,
-            BigInteger lossBits, List<byte[]> proof) {
-        final Function function = new Function(
-                FUNC_ANSWERPROBE, 
-                Arrays.<Type>asList(new org.web3j.abi.datatypes.generated.Uint256(taskId), 
-                new org.web3j.abi.datatypes.generated.Uint256(index), 
-                new org.web3j.abi.datatypes.generated.Uint32(lossBits), 
-                new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
-                        org.web3j.abi.datatypes.generated.Bytes32.class,
-                        org.web3j.abi.Utils.typeMap(proof, org.web3j.abi.datatypes.generated.Bytes32.class))), 
-                Collections.<TypeReference<?>>emptyList());
-        return executeRemoteCallTransaction(function);
-    }
-
     public RemoteFunctionCall<TransactionReceipt> assignWithoutReveal(BigInteger taskId) {
         final Function function = new Function(
                 FUNC_ASSIGNWITHOUTREVEAL, 
@@ -1377,14 +1315,14 @@ public class TaskMarket extends Contract {
     }
 
     public RemoteFunctionCall<TransactionReceipt> commit(BigInteger taskId, byte[] traceRoot,
-            byte[] modelRoot, byte[] manifestHash, byte[] lossRoot) {
+            byte[] modelRoot, byte[] manifestHash, byte[] endsRoot) {
         final Function function = new Function(
                 FUNC_COMMIT, 
                 Arrays.<Type>asList(new org.web3j.abi.datatypes.generated.Uint256(taskId), 
                 new org.web3j.abi.datatypes.generated.Bytes32(traceRoot), 
                 new org.web3j.abi.datatypes.generated.Bytes32(modelRoot), 
                 new org.web3j.abi.datatypes.generated.Bytes32(manifestHash), 
-                new org.web3j.abi.datatypes.generated.Bytes32(lossRoot)), 
+                new org.web3j.abi.datatypes.generated.Bytes32(endsRoot)), 
                 Collections.<TypeReference<?>>emptyList());
         return executeRemoteCallTransaction(function);
     }
@@ -1524,12 +1462,12 @@ public class TaskMarket extends Contract {
         return executeRemoteCallTransaction(function);
     }
 
-    public RemoteFunctionCall<BigInteger> probeStep(BigInteger taskId, BigInteger index) {
-        final Function function = new Function(FUNC_PROBESTEP, 
+    public RemoteFunctionCall<byte[]> probeOf(BigInteger taskId, BigInteger index) {
+        final Function function = new Function(FUNC_PROBEOF, 
                 Arrays.<Type>asList(new org.web3j.abi.datatypes.generated.Uint256(taskId), 
                 new org.web3j.abi.datatypes.generated.Uint256(index)), 
-                Arrays.<TypeReference<?>>asList(new TypeReference<Uint64>() {}));
-        return executeRemoteCallSingleValueReturn(function, BigInteger.class);
+                Arrays.<TypeReference<?>>asList(new TypeReference<Bytes32>() {}));
+        return executeRemoteCallSingleValueReturn(function, byte[].class);
     }
 
     public RemoteFunctionCall<BigInteger> quorum(BigInteger taskId) {
@@ -1546,6 +1484,13 @@ public class TaskMarket extends Contract {
         return executeRemoteCallSingleValueReturn(function, String.class);
     }
 
+    public RemoteFunctionCall<String> replayReferee() {
+        final Function function = new Function(FUNC_REPLAYREFEREE, 
+                Arrays.<Type>asList(), 
+                Arrays.<TypeReference<?>>asList(new TypeReference<Address>() {}));
+        return executeRemoteCallSingleValueReturn(function, String.class);
+    }
+
     public RemoteFunctionCall<BigInteger> requiredEscrow(PostParams p) {
         final Function function = new Function(FUNC_REQUIREDESCROW, 
                 Arrays.<Type>asList(p), 
@@ -1554,15 +1499,12 @@ public class TaskMarket extends Contract {
     }
 
     public RemoteFunctionCall<TransactionReceipt> revealProbe(BigInteger taskId, BigInteger index,
-            BigInteger lossBits, List<byte[]> proof) {
+            ReplayReveal r) {
         final Function function = new Function(
                 FUNC_REVEALPROBE, 
                 Arrays.<Type>asList(new org.web3j.abi.datatypes.generated.Uint256(taskId), 
                 new org.web3j.abi.datatypes.generated.Uint256(index), 
-                new org.web3j.abi.datatypes.generated.Uint32(lossBits), 
-                new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
-                        org.web3j.abi.datatypes.generated.Bytes32.class,
-                        org.web3j.abi.Utils.typeMap(proof, org.web3j.abi.datatypes.generated.Bytes32.class))), 
+                r), 
                 Collections.<TypeReference<?>>emptyList());
         return executeRemoteCallTransaction(function);
     }
@@ -1673,51 +1615,59 @@ public class TaskMarket extends Contract {
 
     public static RemoteCall<TaskMarket> deploy(Web3j web3j, Credentials credentials,
             ContractGasProvider contractGasProvider, String token_, String staking_,
-            String registry_, String treasury_, String params_, String initReferee_) {
+            String registry_, String treasury_, String params_, String initReferee_,
+            String replayReferee_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
                 new org.web3j.abi.datatypes.Address(160, registry_), 
                 new org.web3j.abi.datatypes.Address(160, treasury_), 
                 new org.web3j.abi.datatypes.Address(160, params_), 
-                new org.web3j.abi.datatypes.Address(160, initReferee_)));
+                new org.web3j.abi.datatypes.Address(160, initReferee_), 
+                new org.web3j.abi.datatypes.Address(160, replayReferee_)));
         return deployRemoteCall(TaskMarket.class, web3j, credentials, contractGasProvider, getDeploymentBinary(), encodedConstructor);
     }
 
     public static RemoteCall<TaskMarket> deploy(Web3j web3j, TransactionManager transactionManager,
             ContractGasProvider contractGasProvider, String token_, String staking_,
-            String registry_, String treasury_, String params_, String initReferee_) {
+            String registry_, String treasury_, String params_, String initReferee_,
+            String replayReferee_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
                 new org.web3j.abi.datatypes.Address(160, registry_), 
                 new org.web3j.abi.datatypes.Address(160, treasury_), 
                 new org.web3j.abi.datatypes.Address(160, params_), 
-                new org.web3j.abi.datatypes.Address(160, initReferee_)));
+                new org.web3j.abi.datatypes.Address(160, initReferee_), 
+                new org.web3j.abi.datatypes.Address(160, replayReferee_)));
         return deployRemoteCall(TaskMarket.class, web3j, transactionManager, contractGasProvider, getDeploymentBinary(), encodedConstructor);
     }
 
     @Deprecated
     public static RemoteCall<TaskMarket> deploy(Web3j web3j, Credentials credentials,
             BigInteger gasPrice, BigInteger gasLimit, String token_, String staking_,
-            String registry_, String treasury_, String params_, String initReferee_) {
+            String registry_, String treasury_, String params_, String initReferee_,
+            String replayReferee_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
                 new org.web3j.abi.datatypes.Address(160, registry_), 
                 new org.web3j.abi.datatypes.Address(160, treasury_), 
                 new org.web3j.abi.datatypes.Address(160, params_), 
-                new org.web3j.abi.datatypes.Address(160, initReferee_)));
+                new org.web3j.abi.datatypes.Address(160, initReferee_), 
+                new org.web3j.abi.datatypes.Address(160, replayReferee_)));
         return deployRemoteCall(TaskMarket.class, web3j, credentials, gasPrice, gasLimit, getDeploymentBinary(), encodedConstructor);
     }
 
     @Deprecated
     public static RemoteCall<TaskMarket> deploy(Web3j web3j, TransactionManager transactionManager,
             BigInteger gasPrice, BigInteger gasLimit, String token_, String staking_,
-            String registry_, String treasury_, String params_, String initReferee_) {
+            String registry_, String treasury_, String params_, String initReferee_,
+            String replayReferee_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
                 new org.web3j.abi.datatypes.Address(160, registry_), 
                 new org.web3j.abi.datatypes.Address(160, treasury_), 
                 new org.web3j.abi.datatypes.Address(160, params_), 
-                new org.web3j.abi.datatypes.Address(160, initReferee_)));
+                new org.web3j.abi.datatypes.Address(160, initReferee_), 
+                new org.web3j.abi.datatypes.Address(160, replayReferee_)));
         return deployRemoteCall(TaskMarket.class, web3j, transactionManager, gasPrice, gasLimit, getDeploymentBinary(), encodedConstructor);
     }
 
@@ -1776,70 +1726,59 @@ public class TaskMarket extends Contract {
 
         public Boolean slashed;
 
+        public byte[] key;
+
         public byte[] replayRoot;
 
         public BigInteger attestBlock;
 
-        public BigInteger probe;
+        public byte[] probe;
 
-        public BigInteger answer;
-
-        public BigInteger reveal;
-
-        public Boolean answered;
-
-        public Boolean revealed;
+        public Boolean proven;
 
         public Boolean forced;
 
         public Assignment(String verifier, BigInteger segment, Boolean attested, Boolean challenged,
-                Boolean slashed, byte[] replayRoot, BigInteger attestBlock, BigInteger probe,
-                BigInteger answer, BigInteger reveal, Boolean answered, Boolean revealed,
-                Boolean forced) {
+                Boolean slashed, byte[] key, byte[] replayRoot, BigInteger attestBlock,
+                byte[] probe, Boolean proven, Boolean forced) {
             super(new org.web3j.abi.datatypes.Address(160, verifier), 
                     new org.web3j.abi.datatypes.generated.Uint64(segment), 
                     new org.web3j.abi.datatypes.Bool(attested), 
                     new org.web3j.abi.datatypes.Bool(challenged), 
                     new org.web3j.abi.datatypes.Bool(slashed), 
+                    new org.web3j.abi.datatypes.generated.Bytes32(key), 
                     new org.web3j.abi.datatypes.generated.Bytes32(replayRoot), 
                     new org.web3j.abi.datatypes.generated.Uint64(attestBlock), 
-                    new org.web3j.abi.datatypes.generated.Uint64(probe), 
-                    new org.web3j.abi.datatypes.generated.Uint32(answer), 
-                    new org.web3j.abi.datatypes.generated.Uint32(reveal), 
-                    new org.web3j.abi.datatypes.Bool(answered), 
-                    new org.web3j.abi.datatypes.Bool(revealed), 
+                    new org.web3j.abi.datatypes.generated.Bytes32(probe), 
+                    new org.web3j.abi.datatypes.Bool(proven), 
                     new org.web3j.abi.datatypes.Bool(forced));
             this.verifier = verifier;
             this.segment = segment;
             this.attested = attested;
             this.challenged = challenged;
             this.slashed = slashed;
+            this.key = key;
             this.replayRoot = replayRoot;
             this.attestBlock = attestBlock;
             this.probe = probe;
-            this.answer = answer;
-            this.reveal = reveal;
-            this.answered = answered;
-            this.revealed = revealed;
+            this.proven = proven;
             this.forced = forced;
         }
 
         public Assignment(Address verifier, Uint64 segment, Bool attested, Bool challenged,
-                Bool slashed, Bytes32 replayRoot, Uint64 attestBlock, Uint64 probe, Uint32 answer,
-                Uint32 reveal, Bool answered, Bool revealed, Bool forced) {
-            super(verifier, segment, attested, challenged, slashed, replayRoot, attestBlock, probe, answer, reveal, answered, revealed, forced);
+                Bool slashed, Bytes32 key, Bytes32 replayRoot, Uint64 attestBlock, Bytes32 probe,
+                Bool proven, Bool forced) {
+            super(verifier, segment, attested, challenged, slashed, key, replayRoot, attestBlock, probe, proven, forced);
             this.verifier = verifier.getValue();
             this.segment = segment.getValue();
             this.attested = attested.getValue();
             this.challenged = challenged.getValue();
             this.slashed = slashed.getValue();
+            this.key = key.getValue();
             this.replayRoot = replayRoot.getValue();
             this.attestBlock = attestBlock.getValue();
             this.probe = probe.getValue();
-            this.answer = answer.getValue();
-            this.reveal = reveal.getValue();
-            this.answered = answered.getValue();
-            this.revealed = revealed.getValue();
+            this.proven = proven.getValue();
             this.forced = forced.getValue();
         }
     }
@@ -1995,6 +1934,96 @@ public class TaskMarket extends Contract {
         }
     }
 
+    public static class ReplayReveal extends DynamicStruct {
+        public byte[] opTraceRoot;
+
+        public List<byte[]> endProof;
+
+        public BigInteger opCount;
+
+        public byte[] recordHash;
+
+        public byte[] outputRoot;
+
+        public BigInteger outputElems;
+
+        public List<byte[]> opProof;
+
+        public byte[] chunk;
+
+        public List<byte[]> chunkProof;
+
+        public byte[] keyedRoot;
+
+        public List<byte[]> keyedOpProof;
+
+        public List<byte[]> keyedChunkProof;
+
+        public ReplayReveal(byte[] opTraceRoot, List<byte[]> endProof, BigInteger opCount,
+                byte[] recordHash, byte[] outputRoot, BigInteger outputElems, List<byte[]> opProof,
+                byte[] chunk, List<byte[]> chunkProof, byte[] keyedRoot, List<byte[]> keyedOpProof,
+                List<byte[]> keyedChunkProof) {
+            super(new org.web3j.abi.datatypes.generated.Bytes32(opTraceRoot), 
+                    new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
+                            org.web3j.abi.datatypes.generated.Bytes32.class,
+                            org.web3j.abi.Utils.typeMap(endProof, org.web3j.abi.datatypes.generated.Bytes32.class)), 
+                    new org.web3j.abi.datatypes.generated.Uint64(opCount), 
+                    new org.web3j.abi.datatypes.generated.Bytes32(recordHash), 
+                    new org.web3j.abi.datatypes.generated.Bytes32(outputRoot), 
+                    new org.web3j.abi.datatypes.generated.Uint64(outputElems), 
+                    new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
+                            org.web3j.abi.datatypes.generated.Bytes32.class,
+                            org.web3j.abi.Utils.typeMap(opProof, org.web3j.abi.datatypes.generated.Bytes32.class)), 
+                    new org.web3j.abi.datatypes.DynamicBytes(chunk), 
+                    new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
+                            org.web3j.abi.datatypes.generated.Bytes32.class,
+                            org.web3j.abi.Utils.typeMap(chunkProof, org.web3j.abi.datatypes.generated.Bytes32.class)), 
+                    new org.web3j.abi.datatypes.generated.Bytes32(keyedRoot), 
+                    new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
+                            org.web3j.abi.datatypes.generated.Bytes32.class,
+                            org.web3j.abi.Utils.typeMap(keyedOpProof, org.web3j.abi.datatypes.generated.Bytes32.class)), 
+                    new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
+                            org.web3j.abi.datatypes.generated.Bytes32.class,
+                            org.web3j.abi.Utils.typeMap(keyedChunkProof, org.web3j.abi.datatypes.generated.Bytes32.class)));
+            this.opTraceRoot = opTraceRoot;
+            this.endProof = endProof;
+            this.opCount = opCount;
+            this.recordHash = recordHash;
+            this.outputRoot = outputRoot;
+            this.outputElems = outputElems;
+            this.opProof = opProof;
+            this.chunk = chunk;
+            this.chunkProof = chunkProof;
+            this.keyedRoot = keyedRoot;
+            this.keyedOpProof = keyedOpProof;
+            this.keyedChunkProof = keyedChunkProof;
+        }
+
+        public ReplayReveal(Bytes32 opTraceRoot,
+                @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> endProof, Uint64 opCount,
+                Bytes32 recordHash, Bytes32 outputRoot, Uint64 outputElems,
+                @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> opProof,
+                DynamicBytes chunk,
+                @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> chunkProof,
+                Bytes32 keyedRoot,
+                @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> keyedOpProof,
+                @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> keyedChunkProof) {
+            super(opTraceRoot, endProof, opCount, recordHash, outputRoot, outputElems, opProof, chunk, chunkProof, keyedRoot, keyedOpProof, keyedChunkProof);
+            this.opTraceRoot = opTraceRoot.getValue();
+            this.endProof = endProof.getValue().stream().map(v -> v.getValue()).collect(Collectors.toList());
+            this.opCount = opCount.getValue();
+            this.recordHash = recordHash.getValue();
+            this.outputRoot = outputRoot.getValue();
+            this.outputElems = outputElems.getValue();
+            this.opProof = opProof.getValue().stream().map(v -> v.getValue()).collect(Collectors.toList());
+            this.chunk = chunk.getValue();
+            this.chunkProof = chunkProof.getValue().stream().map(v -> v.getValue()).collect(Collectors.toList());
+            this.keyedRoot = keyedRoot.getValue();
+            this.keyedOpProof = keyedOpProof.getValue().stream().map(v -> v.getValue()).collect(Collectors.toList());
+            this.keyedChunkProof = keyedChunkProof.getValue().stream().map(v -> v.getValue()).collect(Collectors.toList());
+        }
+    }
+
     public static class Claim extends DynamicStruct {
         public ProvenLeaf node;
 
@@ -2061,7 +2090,7 @@ public class TaskMarket extends Contract {
 
         public Boolean seatsReleased;
 
-        public byte[] lossRoot;
+        public byte[] endsRoot;
 
         public Rules rules;
 
@@ -2069,7 +2098,7 @@ public class TaskMarket extends Contract {
                 BigInteger bestPrice, BigInteger escrow, byte[] traceRoot, byte[] modelRoot,
                 byte[] manifestHash, BigInteger deadline, Boolean assigned, Boolean stakeLocked,
                 BigInteger attestations, BigInteger openDisputes, BigInteger lastDispute,
-                BigInteger randBlock, Boolean retargeted, Boolean seatsReleased, byte[] lossRoot,
+                BigInteger randBlock, Boolean retargeted, Boolean seatsReleased, byte[] endsRoot,
                 Rules rules) {
             super(p, 
                     new org.web3j.abi.datatypes.Address(160, submitter), 
@@ -2089,7 +2118,7 @@ public class TaskMarket extends Contract {
                     new org.web3j.abi.datatypes.generated.Uint64(randBlock), 
                     new org.web3j.abi.datatypes.Bool(retargeted), 
                     new org.web3j.abi.datatypes.Bool(seatsReleased), 
-                    new org.web3j.abi.datatypes.generated.Bytes32(lossRoot), 
+                    new org.web3j.abi.datatypes.generated.Bytes32(endsRoot), 
                     rules);
             this.p = p;
             this.submitter = submitter;
@@ -2109,7 +2138,7 @@ public class TaskMarket extends Contract {
             this.randBlock = randBlock;
             this.retargeted = retargeted;
             this.seatsReleased = seatsReleased;
-            this.lossRoot = lossRoot;
+            this.endsRoot = endsRoot;
             this.rules = rules;
         }
 
@@ -2117,8 +2146,8 @@ public class TaskMarket extends Contract {
                 Uint128 bestPrice, Uint256 escrow, Bytes32 traceRoot, Bytes32 modelRoot,
                 Bytes32 manifestHash, Uint64 deadline, Bool assigned, Bool stakeLocked,
                 Uint32 attestations, Uint32 openDisputes, Uint64 lastDispute, Uint64 randBlock,
-                Bool retargeted, Bool seatsReleased, Bytes32 lossRoot, Rules rules) {
-            super(p, submitter, status, solver, bestPrice, escrow, traceRoot, modelRoot, manifestHash, deadline, assigned, stakeLocked, attestations, openDisputes, lastDispute, randBlock, retargeted, seatsReleased, lossRoot, rules);
+                Bool retargeted, Bool seatsReleased, Bytes32 endsRoot, Rules rules) {
+            super(p, submitter, status, solver, bestPrice, escrow, traceRoot, modelRoot, manifestHash, deadline, assigned, stakeLocked, attestations, openDisputes, lastDispute, randBlock, retargeted, seatsReleased, endsRoot, rules);
             this.p = p;
             this.submitter = submitter.getValue();
             this.status = status.getValue();
@@ -2137,7 +2166,7 @@ public class TaskMarket extends Contract {
             this.randBlock = randBlock.getValue();
             this.retargeted = retargeted.getValue();
             this.seatsReleased = seatsReleased.getValue();
-            this.lossRoot = lossRoot.getValue();
+            this.endsRoot = endsRoot.getValue();
             this.rules = rules;
         }
     }
@@ -2198,20 +2227,12 @@ public class TaskMarket extends Contract {
         public BigInteger timestamp;
     }
 
-    public static class ProbeAnsweredEventResponse extends BaseEventResponse {
-        public BigInteger taskId;
-
-        public BigInteger index;
-
-        public BigInteger lossBits;
-    }
-
     public static class ProbeDrawnEventResponse extends BaseEventResponse {
         public BigInteger taskId;
 
         public BigInteger index;
 
-        public BigInteger step;
+        public byte[] seed;
     }
 
     public static class ProbeRevealedEventResponse extends BaseEventResponse {
@@ -2219,9 +2240,9 @@ public class TaskMarket extends Contract {
 
         public BigInteger index;
 
-        public BigInteger lossBits;
+        public BigInteger op;
 
-        public Boolean matches;
+        public BigInteger chunk;
     }
 
     public static class QuorumMissedEventResponse extends BaseEventResponse {

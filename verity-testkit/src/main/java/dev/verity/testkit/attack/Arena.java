@@ -109,7 +109,7 @@ public final class Arena implements AutoCloseable {
         v.bid(solver, id, Verity.ether(1));
         chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
-        v.commit(solver, id, traceRoot, modelRoot, Sha256.hash("manifest".getBytes()), ChainSelftest.syntheticLosses(spec.totalSteps()));
+        v.commit(solver, id, traceRoot, modelRoot, Sha256.hash("manifest".getBytes()), ChainSelftest.syntheticEnds(spec));
         if (reveal) v.revealSeed(submitter, id, secret);
         return id;
     }

@@ -77,8 +77,8 @@ public final class AttackLibrary {
                 new Attack("false-init-claim", "griefer", "an init claim on a right init root is refused", AttackLibrary::falseInitClaim),
                 new Attack("lazy-verifier", "verifier", "an attestation is paid only if its replay proves the solver's committed loss at a step "
                         + "drawn after it; in a task that settles an unproven one loses its seat stake", AttackLibrary::lazyVerifier),
-                new Attack("loss-root-griefing", "solver", "a seat is slashed only in a task that settles, which needs a quorum of proven replays",
-                        AttackLibrary::lossRootGriefing),
+                new Attack("ends-root-griefing", "solver", "a seat is slashed only in a task that settles, which needs a quorum of proven replays",
+                        AttackLibrary::endsRootGriefing),
                 new Attack("absent-verifier", "verifier", "a drawn verifier that neither attests nor challenges a task that settles loses its seat stake",
                         AttackLibrary::absentVerifier),
                 new Attack("verifier-unbonding", "verifier", "a pooled verifier's draw weight is its stake, updated as it changes; a seat's stake cannot unbond",
@@ -478,8 +478,8 @@ public final class AttackLibrary {
     }
 
     /**
-     * A drawn verifier attests without replaying: it commits a made-up replay (it cannot know the losses the solver's steps
-     * computed, which nobody publishes) and hopes for the fee. The others replay.
+     * A drawn verifier attests without replaying: it commits a keyed root over made-up outputs (it cannot know the op
+     * outputs of the segment's last step, which nobody publishes) and hopes for the fee. The others replay.
      */
     static Outcome lazyVerifier(Arena x) {
         SyntheticDispute syn = cheat(43);
@@ -487,26 +487,35 @@ public final class AttackLibrary {
         List<Verity.Assignment> seats = x.v.assignments(id);
         Verity.Assignment seat = seats.get(2);
         String lazy = seat.verifier();
-        long s0 = seat.segment() * syn.interval;
-        dev.verity.chain.ReplayProbe madeUp = new dev.verity.chain.ReplayProbe(lazy, s0 + 1, new int[(int) syn.interval]);
+        long end = dev.verity.chain.SyntheticTrace.endStep(seat.segment(), syn.totalSteps, syn.interval);
+        dev.verity.chain.ReplayProof madeUp = new dev.verity.chain.ReplayProof(seat.key(), new dev.verity.chain.SyntheticTrace(43).outputs(end));
         x.v.attest(lazy, id, 2, madeUp.root());
         dev.verity.chain.ChainSelftest.proveSeats(x.v, id, 0, 1);
-        long k = x.v.probeStep(id, 2);
-        x.v.answerProbe(x.a.solver(), id, 2, dev.verity.chain.ChainSelftest.syntheticLosses(syn.totalSteps), k);
-        x.v.revealProbe(lazy, id, 2, madeUp, k);
+        String refused = refusedReveal(x, id, 2, madeUp, dev.verity.chain.ChainSelftest.syntheticEnds(syn.totalSteps, syn.interval));
         finish(x, id);
         Verity.Assignment after = x.v.assignments(id).get(2);
-        boolean held = !after.proven() && after.slashed() && x.v.task(id).status() == Verity.Status.SETTLED;
+        boolean held = refused != null && !after.proven() && after.slashed() && x.v.task(id).status() == Verity.Status.SETTLED;
         return new Outcome(List.of(lazy), List.of(x.a.solver()),
-                "its made-up replay did not match the solver's committed loss at the probed step " + k
+                "its made-up replay cannot reveal the drawn chunk (" + refused + ")"
                         + ": no fee, and its seat stake is slashed once the two that replayed settled the task", held);
     }
 
+    /** The revert reason of seat {@code index}'s reveal of {@code r} at its probe, or null if the reveal went through. */
+    static String refusedReveal(Arena x, long id, int index, dev.verity.chain.ReplayProof r, dev.verity.chain.ReplayProof.SegmentEnds ends) {
+        Verity.Assignment seat = x.v.assignments(id).get(index);
+        try {
+            x.v.revealProbe(seat.verifier(), id, index, r.reveal(x.v.probeOf(id, index), ends, (int) seat.segment()));
+            return null;
+        } catch (dev.verity.chain.Chain.RevertException e) {
+            return e.reason();
+        }
+    }
+
     /**
-     * The solver commits a loss root that differs from the true losses at every step (its trace is right), so that every
-     * honest seat's proven replay disagrees with its answers and, it hopes, the seats are slashed as lazy.
+     * The solver commits segment ends whose op traces differ from the true ones (its checkpoints are right), so that no
+     * honest seat's reveal proves against them and, it hopes, the seats are slashed as lazy.
      */
-    static Outcome lossRootGriefing(Arena x) {
+    static Outcome endsRootGriefing(Arena x) {
         SyntheticDispute syn = cheat(48);
         byte[] secret = dev.verity.chain.ChainSelftest.secret();
         PostParams spec = x.spec(syn, secret, 86400).withVerifiers(3);
@@ -514,28 +523,27 @@ public final class AttackLibrary {
         x.v.bid(x.a.solver(), id, Verity.ether(1));
         x.chain.advanceTime(spec.bidWindow() + 1);
         x.v.closeAuction(x.a.deployer(), id);
-        int[] off = new int[(int) syn.totalSteps];
-        for (int s = 1; s <= off.length; s++) off[s - 1] = dev.verity.chain.ChainSelftest.syntheticLoss(s) ^ 1; // one bit off everywhere
-        dev.verity.chain.ReplayProbe wrong = dev.verity.chain.ReplayProbe.solverLosses(off);
+        dev.verity.chain.ReplayProof.SegmentEnds wrong = new dev.verity.chain.SyntheticTrace(48).ends(syn.totalSteps, syn.interval);
         x.v.commit(x.a.solver(), id, syn.traceRoot(), syn.modelRoot(), Sha256.hash("manifest".getBytes()), wrong);
         x.v.revealSeed(x.a.submitter(), id, secret);
         List<Verity.Assignment> seats = x.v.assignments(id);
-        List<dev.verity.chain.ReplayProbe> replays = new java.util.ArrayList<>();
+        List<dev.verity.chain.ReplayProof> replays = new java.util.ArrayList<>();
         for (int i = 0; i < seats.size(); i++) {
             replays.add(dev.verity.chain.ChainSelftest.syntheticReplay(x.v, id, seats.get(i)));
             x.v.attest(seats.get(i).verifier(), id, i, replays.get(i).root());
         }
+        int refused = 0;
         for (int i = 0; i < seats.size(); i++) {
-            long k = x.v.probeStep(id, i);
-            x.v.answerProbe(x.a.solver(), id, i, wrong, k);
-            x.v.revealProbe(seats.get(i).verifier(), id, i, replays.get(i), k);
+            // the honest seat reveals against the ends it was given: the solver's published (wrong) ones
+            if (refusedReveal(x, id, i, replays.get(i), wrong) != null) refused++;
         }
         finish(x, id);
-        boolean held = x.v.task(id).status() == Verity.Status.FAILED && x.v.assignments(id).stream().noneMatch(Verity.Assignment::slashed);
+        boolean held = refused == seats.size() && x.v.task(id).status() == Verity.Status.FAILED
+                && x.v.assignments(id).stream().noneMatch(Verity.Assignment::slashed);
         List<String> honest = new java.util.ArrayList<>(seats.stream().map(Verity.Assignment::verifier).toList());
         honest.add(x.a.submitter());
         return new Outcome(List.of(x.a.solver()), honest,
-                "no seat's replay proved its answers, so the task missed its quorum and failed: the solver is not paid, nobody is slashed, "
+                "no seat's replay proved against its ends, so the task missed its quorum and failed: the solver is not paid, nobody is slashed, "
                         + "the submitter is refunded", held);
     }
 

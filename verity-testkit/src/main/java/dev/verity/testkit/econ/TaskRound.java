@@ -3,7 +3,7 @@ package dev.verity.testkit.econ;
 import dev.verity.merkle.Sha256;
 
 import dev.verity.merkle.MerkleTree;
-import dev.verity.chain.ReplayProbe;
+import dev.verity.chain.ReplayProof;
 import dev.verity.chain.SyntheticDispute;
 import dev.verity.chain.PostParams;
 import dev.verity.chain.Verity;
@@ -21,10 +21,10 @@ import java.util.SplittableRandom;
 
 /**
  * One task from post to its end, every party played by its agent through the real contracts: the submitter posts and
- * reveals, the solver bids, commits and answers the probes, each drawn seat acts as its verifier's strategy, a griefer
- * may dispute, a diligent seat that replays a skipped segment challenges and the dispute is played to the referee's
- * ruling, and the keeper settles. The training is synthetic ({@link Losses}, {@link SyntheticDispute}); the tokens, the
- * draws and the rulings are the contracts'.
+ * reveals, the solver bids and commits, each drawn seat acts as its verifier's strategy (and reveals at its probe), a
+ * griefer may dispute, a diligent seat that replays a skipped segment challenges and the dispute is played to the
+ * referee's ruling, and the keeper settles. The training is synthetic ({@link SyntheticRun}, {@link SyntheticDispute}); the
+ * tokens, the draws, the probes and the rulings are the contracts'.
  */
 final class TaskRound {
     /** The shape every simulated task has: 100 segments of 4 steps, 20,000 work units at most 1 VRT, 3 seats. */
@@ -64,8 +64,8 @@ final class TaskRound {
         return (WORK_UNITS * Math.min(INTERVAL, STEPS) + STEPS - 1) / STEPS;
     }
 
-    /** One task as its parties know it: its id, its solver, its synthetic training and the losses the solver committed. */
-    private record Task(long id, String solver, SyntheticDispute syn, Losses losses, ReplayProbe held, double unitCost) {}
+    /** One task as its parties know it: its id, its solver, its synthetic training and the segment ends the solver committed. */
+    private record Task(long id, String solver, SyntheticDispute syn, SyntheticRun run, ReplayProof.SegmentEnds ends, double unitCost) {}
 
     /** What the drawn seats did: each seated verifier's strategy, and the seats that found a skipped segment. */
     private record Seats(List<Verity.Assignment> all, Map<String, Strategy> seated, List<Integer> challengers) {}
@@ -90,7 +90,7 @@ final class TaskRound {
     private Task open(long index, Strategy solverStrategy) {
         String solver = pool.solvers.get(solverStrategy);
         SyntheticDispute syn = new SyntheticDispute(STEPS, INTERVAL, 8, 1024, 16, index + 1);
-        Losses losses = new Losses(index + 1, INTERVAL, cheatedSegments(solverStrategy.skipped));
+        SyntheticRun run = new SyntheticRun(index + 1, STEPS, INTERVAL, cheatedSegments(solverStrategy.skipped));
         BigInteger price = bidPrice();
         byte[] secret = secret();
         PostParams spec = spec(syn, secret, index);
@@ -99,15 +99,15 @@ final class TaskRound {
         v.bid(solver, id, price);
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(pool.keeper, id);
-        ReplayProbe held = commit(solver, id, syn, losses);
+        ReplayProof.SegmentEnds ends = commit(solver, id, syn, run);
         v.revealSeed(pool.submitter, id, secret);
         double unitCost = eco.costShare() * Money.vrt(price);
-        cost(solver, (1 - (double) losses.cheatedSegments().size() / segments()) * WORK_UNITS * unitCost);
-        return new Task(id, solver, syn, losses, held, unitCost);
+        cost(solver, (1 - (double) run.cheatedSegments().size() / segments()) * WORK_UNITS * unitCost);
+        return new Task(id, solver, syn, run, ends, unitCost);
     }
 
     /**
-     * Every seat acts as its verifier's strategy: the attestations first, then each probe is answered and revealed (a
+     * Every seat acts as its verifier's strategy: the attestations first, then each seat that can reveals at its probe (a
      * probe is drawn from a block after its attestation's). A diligent seat whose replay of a skipped segment does not
      * reach the solver's checkpoint does not attest: it will challenge.
      */
@@ -115,20 +115,24 @@ final class TaskRound {
         List<Verity.Assignment> all = v.assignments(t.id());
         Map<String, Strategy> seated = new LinkedHashMap<>();
         List<Integer> challengers = new ArrayList<>();
-        Map<Integer, ReplayProbe> attested = new LinkedHashMap<>();
+        Map<Integer, ReplayProof> attested = new LinkedHashMap<>();
         for (int i = 0; i < all.size(); i++) {
             Verity.Assignment a = all.get(i);
             Strategy s = pool.strategyOf(a.verifier());
             seated.put(a.verifier().toLowerCase(java.util.Locale.ROOT), s);
-            if (Pool.replays(s)) cost(a.verifier(), segmentWork() * t.unitCost());
-            ReplayProbe r = replay(s, a, t.losses());
-            if (Pool.replays(s) && t.losses().cheatedSegments().contains(a.segment())) challengers.add(i);
+            if (Pool.replays(s) || (s == Strategy.COLLUDING && !t.run().cheatedSegments().contains(a.segment()))) {
+                cost(a.verifier(), segmentWork() * t.unitCost()); // a colluder's solver replays for it: the coalition pays the replay
+            }
+            ReplayProof r = replay(s, a, t.run());
+            if (Pool.replays(s) && t.run().cheatedSegments().contains(a.segment())) challengers.add(i);
             else if (r != null) {
                 v.attest(a.verifier(), t.id(), i, r.root());
                 attested.put(i, r);
             }
         }
-        attested.forEach((i, r) -> answerAndReveal(t.id(), t.solver(), t.held(), all.get(i), i, r));
+        attested.forEach((i, r) -> {
+            if (pool.strategyOf(all.get(i).verifier()) != Strategy.LAZY) reveal(t, all.get(i), i, r); // a lazy root has nothing to reveal
+        });
         return new Seats(all, seated, challengers);
     }
 
@@ -138,7 +142,7 @@ final class TaskRound {
      * the griefer disputed.
      */
     private boolean dispute(Task t, Seats seats, boolean grief) {
-        long griefDispute = grief ? grief(t.id(), t.solver(), t.syn(), t.losses()) : -1;
+        long griefDispute = grief ? grief(t.id(), t.solver(), t.syn(), t.run()) : -1;
         List<Long> opened = new ArrayList<>();
         for (int i : seats.challengers()) opened.add(v.openDispute(seats.all().get(i).verifier(), t.id(), seats.all().get(i).segment()));
         for (int j = 0; j < opened.size(); j++) {
@@ -221,44 +225,38 @@ final class TaskRound {
 
     /**
      * The solver's commitment: the synthetic trace and model (a cheater's are as well-formed as an honest solver's) and its
-     * loss root over the losses it holds, which it answers every probe from ({@link #answerAndReveal}).
+     * ends over the segment-end op traces it holds (made up where it skipped), which every probe proves against.
      */
-    private ReplayProbe commit(String solver, long id, SyntheticDispute syn, Losses losses) {
-        ReplayProbe held = ReplayProbe.solverLosses(losses.range(1, (int) STEPS, false));
-        v.commit(solver, id, syn.traceRoot(), syn.modelRoot(), Sha256.hash("econ-manifest".getBytes(), Sha256.u64(id)), held);
-        return held;
+    private ReplayProof.SegmentEnds commit(String solver, long id, SyntheticDispute syn, SyntheticRun run) {
+        ReplayProof.SegmentEnds ends = run.ends();
+        v.commit(solver, id, syn.traceRoot(), syn.modelRoot(), Sha256.hash("econ-manifest".getBytes(), Sha256.u64(id)), ends);
+        return ends;
     }
 
-    /** The replay a seated verifier attests, or null if it does not attest: the truth, the solver's claims, or made up. */
-    private ReplayProbe replay(Strategy s, Verity.Assignment a, Losses losses) {
-        long first = a.segment() * INTERVAL + 1;
-        int n = (int) (Math.min(first - 1 + INTERVAL, STEPS) - first + 1);
+    /**
+     * The keyed replay a seated verifier attests, or null if it does not attest: of the true outputs (it replayed), of the
+     * outputs its solver holds (colluding: the solver replays for it, or hands over what it made up), or of made-up ones.
+     */
+    private ReplayProof replay(Strategy s, Verity.Assignment a, SyntheticRun run) {
         return switch (s) {
-            case DILIGENT, ONE_ACCOUNT, SYBIL -> new ReplayProbe(a.verifier(), first, losses.range(first, n, true));
-            case COLLUDING -> new ReplayProbe(a.verifier(), first, losses.range(first, n, false)); // the solver told it
-            case LAZY -> new ReplayProbe(a.verifier(), first, madeUp(n));
+            case DILIGENT, ONE_ACCOUNT, SYBIL -> new ReplayProof(a.key(), run.outputs(a.segment(), true));
+            case COLLUDING -> new ReplayProof(a.key(), run.outputs(a.segment(), false));
+            case LAZY -> new ReplayProof(a.key(), new dev.verity.chain.SyntheticTrace(rng.nextLong()).outputs(
+                    dev.verity.chain.SyntheticTrace.endStep(a.segment(), STEPS, INTERVAL)));
             case ABSENT -> null;
             default -> throw new IllegalStateException(s + " is not a verifier strategy");
         };
     }
 
-    private int[] madeUp(int n) {
-        int[] bits = new int[n];
-        for (int i = 0; i < n; i++) bits[i] = ReplayProbe.bits((float) rng.nextDouble(0.1, 2.0));
-        return bits;
-    }
-
-    /** The probe of an attested seat: the solver answers from the losses it committed, the verifier reveals its leaf. */
-    private void answerAndReveal(long id, String solver, ReplayProbe held, Verity.Assignment seat, int index, ReplayProbe r) {
-        long k = v.probeStep(id, index);
-        v.answerProbe(solver, id, index, held, k);
-        v.revealProbe(seat.verifier(), id, index, r, k);
+    /** The seat reveals the chunk its probe draws, proven in the solver's committed ends and in its keyed root. */
+    private void reveal(Task t, Verity.Assignment seat, int index, ReplayProof r) {
+        v.revealProbe(seat.verifier(), t.id(), index, r.reveal(v.probeOf(t.id(), index), t.ends(), (int) seat.segment()));
     }
 
     /** A griefer disputes a segment the solver did not skip; the solver answers round 2. Returns the dispute, or -1. */
-    private long grief(long id, String solver, SyntheticDispute syn, Losses losses) {
+    private long grief(long id, String solver, SyntheticDispute syn, SyntheticRun run) {
         List<Long> right = new ArrayList<>();
-        for (long s = 0; s < segments(); s++) if (!losses.cheatedSegments().contains(s)) right.add(s);
+        for (long s = 0; s < segments(); s++) if (!run.cheatedSegments().contains(s)) right.add(s);
         if (right.isEmpty()) return -1;
         long seg = right.get(rng.nextInt(right.size()));
         long d = v.openDispute(pool.griefer, id, seg);

@@ -86,7 +86,7 @@ public final class ChainDispute {
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
         v.commit(a.solver(), id, Sha256.unhex(m.traceRoot()), Sha256.unhex(m.modelRoot()), Sha256.hash("manifest".getBytes()),
-                dev.verity.chain.ChainSelftest.syntheticLosses(steps)); // no probe is answered here: the disputes are the point
+                dev.verity.chain.ChainSelftest.syntheticEnds(spec)); // no seat reveals here: the disputes are the point
         v.revealSeed(a.submitter(), id, secret);
         return id;
     }

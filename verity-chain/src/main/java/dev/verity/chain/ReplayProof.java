@@ -1,0 +1,179 @@
+package dev.verity.chain;
+
+import dev.verity.merkle.MerkleTree;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A seat's proof of replay (docs/commitments.md, "Replay proof"): the op trace of its segment's last step, as the
+ * solver committed it (the {@code 0x60} entries over each op output's {@code 0x10} chunks) and keyed with the seat's key
+ * ({@code 0x54} entries over each output's {@code 0x55 | key | chunk} leaves): the keyed root is what the seat attests,
+ * and at its probe it reveals the drawn chunk proven in both ({@link #reveal}). Verity-chain sees neither the tensors
+ * nor verity-proof's layouts, so the outputs come as canonical chunk bytes ({@link StepOutputs}) and the tags are
+ * copies that WireCodesTest ties to verity-proof's {@code Commitments}.
+ */
+public final class ReplayProof {
+    public static final byte TAG_TENSOR_CHUNK = 0x10;
+    public static final byte TAG_SEGMENT_END = 0x53;
+    public static final byte TAG_KEYED_OP = 0x54;
+    public static final byte TAG_KEYED_CHUNK = 0x55;
+    public static final byte TAG_OP_TRACE = 0x60;
+    /** Elements per chunk of a tensor root. */
+    public static final int CHUNK_ELEMS = 256;
+
+    /** One step's op outputs, in op order, as the probe reads them. */
+    public interface StepOutputs {
+        int ops();
+
+        /** The leaf hash of op {@code op}'s graph record (the graph tree's leaf). */
+        byte[] recordHash(int op);
+
+        long elems(int op);
+
+        /** Chunk {@code j} of op {@code op}'s output: its elements as float32 little-endian, NaN as 0x7fc00000. */
+        byte[] chunk(int op, int j);
+    }
+
+    /** What revealProbe takes (TaskMarket's {@code ReplayReveal}). */
+    public record Reveal(byte[] opTraceRoot, List<byte[]> endProof, long opCount, byte[] recordHash, byte[] outputRoot,
+            long outputElems, List<byte[]> opProof, byte[] chunk, List<byte[]> chunkProof, byte[] keyedRoot,
+            List<byte[]> keyedOpProof, List<byte[]> keyedChunkProof) {}
+
+    private final byte[] key;
+    private final StepOutputs outputs;
+    private final List<MerkleTree> plain = new ArrayList<>();
+    private final List<MerkleTree> keyed = new ArrayList<>();
+    private final MerkleTree opTrace;
+    private final MerkleTree replay;
+
+    /** Hashes every chunk of {@code outputs} twice: plain (the solver's op trace) and under {@code key} (the seat's). */
+    public ReplayProof(byte[] key, StepOutputs outputs) {
+        if (key.length != 32) throw new IllegalArgumentException("a seat's key is 32 bytes, got " + key.length);
+        if (outputs.ops() == 0) throw new IllegalArgumentException("a step's op trace has at least one op");
+        this.key = key.clone();
+        this.outputs = outputs;
+        List<byte[]> entries = new ArrayList<>();
+        List<byte[]> keyedEntries = new ArrayList<>();
+        for (int op = 0; op < outputs.ops(); op++) {
+            int n = chunks(outputs.elems(op));
+            List<byte[]> p = new ArrayList<>(n);
+            List<byte[]> k = new ArrayList<>(n);
+            for (int j = 0; j < n; j++) {
+                byte[] c = outputs.chunk(op, j);
+                p.add(MerkleTree.leafHash(concat(new byte[] {TAG_TENSOR_CHUNK}, c)));
+                k.add(MerkleTree.leafHash(concat(new byte[] {TAG_KEYED_CHUNK}, this.key, c)));
+            }
+            MerkleTree pt = MerkleTree.ofLeafHashes(p);
+            MerkleTree kt = MerkleTree.ofLeafHashes(k);
+            plain.add(pt);
+            keyed.add(kt);
+            entries.add(opTraceEntry(op, outputs.recordHash(op), pt.root(), outputs.elems(op)));
+            keyedEntries.add(ByteBuffer.allocate(41).put(TAG_KEYED_OP).putLong(op).put(kt.root()).array());
+        }
+        this.opTrace = MerkleTree.ofLeaves(entries);
+        this.replay = MerkleTree.ofLeaves(keyedEntries);
+    }
+
+    /** The seat's attestation: the keyed root over every op of the step. */
+    public byte[] root() {
+        return replay.root();
+    }
+
+    /**
+     * The plain op-trace root of a step (what a solver commits in a segment's {@code 0x53} entry), without the keyed half:
+     * the solver's side, which has no key.
+     */
+    public static byte[] opTraceRoot(StepOutputs outputs) {
+        List<byte[]> entries = new ArrayList<>();
+        for (int op = 0; op < outputs.ops(); op++) {
+            int n = chunks(outputs.elems(op));
+            List<byte[]> p = new ArrayList<>(n);
+            for (int j = 0; j < n; j++) p.add(MerkleTree.leafHash(concat(new byte[] {TAG_TENSOR_CHUNK}, outputs.chunk(op, j))));
+            entries.add(opTraceEntry(op, outputs.recordHash(op), MerkleTree.ofLeafHashes(p).root(), outputs.elems(op)));
+        }
+        return MerkleTree.ofLeaves(entries).root();
+    }
+
+    /** The plain op-trace root of the step: what the solver commits in the segment's {@code 0x53} entry. */
+    public byte[] opTraceRoot() {
+        return opTrace.root();
+    }
+
+    public int ops() {
+        return outputs.ops();
+    }
+
+    /** The reveal at probe {@code seed}: the drawn chunk, proven in the op trace (and it in the solver's ends) and keyed. */
+    public Reveal reveal(byte[] seed, SegmentEnds ends, int segment) {
+        int op = opOf(seed, outputs.ops());
+        long elems = outputs.elems(op);
+        if (elems == 0) throw new IllegalStateException("op " + op + " has no elements to reveal");
+        int j = (int) chunkOf(seed, elems);
+        return new Reveal(opTraceRoot(), ends.proof(segment), outputs.ops(), outputs.recordHash(op), plain.get(op).root(), elems,
+                opTrace.siblings(op), outputs.chunk(op, j), plain.get(op).siblings(j), keyed.get(op).root(), replay.siblings(op),
+                keyed.get(op).siblings(j));
+    }
+
+    /** The op a probe seed draws (ReplayReferee.opOf: the seed's low 128 bits modulo the op count). */
+    public static int opOf(byte[] seed, long opCount) {
+        return new BigInteger(1, Arrays.copyOfRange(seed, 16, 32)).mod(BigInteger.valueOf(opCount)).intValueExact();
+    }
+
+    /** The chunk a probe seed draws (ReplayReferee.chunkOf: the seed's high 128 bits modulo the chunk count). */
+    public static long chunkOf(byte[] seed, long elems) {
+        return new BigInteger(1, Arrays.copyOfRange(seed, 0, 16)).mod(BigInteger.valueOf(chunks(elems))).longValueExact();
+    }
+
+    public static int chunks(long elems) {
+        return Math.toIntExact((elems + CHUNK_ELEMS - 1) / CHUNK_ELEMS);
+    }
+
+    /** {@code 0x60 | uint64 op | recordHash | outputRoot | uint64 elems}. */
+    public static byte[] opTraceEntry(int op, byte[] recordHash, byte[] outputRoot, long elems) {
+        return ByteBuffer.allocate(81).put(TAG_OP_TRACE).putLong(op).put(recordHash).put(outputRoot).putLong(elems).array();
+    }
+
+    /**
+     * The solver's ends root: one {@code 0x53 | uint64 step | opTraceRoot} entry per segment, in segment order (the op
+     * trace of the step that ends on checkpoint {@code step}).
+     */
+    public record SegmentEnds(List<Long> endSteps, List<byte[]> opTraceRoots) {
+        public SegmentEnds {
+            if (endSteps.size() != opTraceRoots.size() || endSteps.isEmpty()) {
+                throw new IllegalArgumentException("one op-trace root per segment: " + endSteps.size() + " segment ends, "
+                        + opTraceRoots.size() + " roots");
+            }
+            endSteps = List.copyOf(endSteps);
+            opTraceRoots = List.copyOf(opTraceRoots);
+        }
+
+        public MerkleTree tree() {
+            List<byte[]> l = new ArrayList<>();
+            for (int i = 0; i < endSteps.size(); i++) l.add(entry(endSteps.get(i), opTraceRoots.get(i)));
+            return MerkleTree.ofLeaves(l);
+        }
+
+        public byte[] root() {
+            return tree().root();
+        }
+
+        public List<byte[]> proof(int segment) {
+            return tree().siblings(segment);
+        }
+
+        public static byte[] entry(long step, byte[] opTraceRoot) {
+            return ByteBuffer.allocate(41).put(TAG_SEGMENT_END).putLong(step).put(opTraceRoot).array();
+        }
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int n = 0;
+        for (byte[] p : parts) n += p.length;
+        ByteBuffer b = ByteBuffer.allocate(n);
+        for (byte[] p : parts) b.put(p);
+        return b.array();
+    }
+}
