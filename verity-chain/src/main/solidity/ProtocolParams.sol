@@ -120,6 +120,10 @@ contract ProtocolParams is Ownable {
         // for it, so checking is never a loss (docs/incentives.md)
         uint256 feeFloor = (segmentWork(p.workUnits, p.totalSteps, p.checkpointInterval) * p.maxPricePerUnit * r.replayFeeFloorBps) / BPS;
         if (p.replayFee < feeFloor) revert ReplayFeeTooLow(p.replayFee, feeFloor);
+        // a seat risks at least the fee it may win: a seat that did not replay passes its probe only where the draw lands on
+        // an op whose output anyone can compute (the step's data, constants), and then loses more than it wins the rest of
+        // the time (docs/incentives.md, "public ops")
+        if (r.seatStake < p.replayFee) r.seatStake = p.replayFee;
     }
 
     /// @notice The floors of a task's windows: MIN_WINDOW each, the commit window also the whole work and the verify

@@ -1,6 +1,5 @@
 package dev.verity.node;
 
-import dev.verity.chain.ReplayProbe;
 import dev.verity.chain.Verity;
 import dev.verity.proof.dispute.Defender;
 import dev.verity.merkle.Sha256;
@@ -195,80 +194,10 @@ public final class Solver implements Role {
             default -> {
                 if (!mine) {
                     tasks.remove(id);
-                } else if ((t.status() == Verity.Status.COMMITTED || t.status() == Verity.Status.DISPUTED) && t.assigned()) {
-                    return answerProbes(id, t);
                 }
             }
         }
         return false;
-    }
-
-    /**
-     * Answers the probe of every attested seat once its step is drawn: the loss its own training computed at that step
-     * (a seat counts toward the quorum only when the verifier's committed replay agrees).
-     */
-    private boolean answerProbes(long id, Verity.TaskView t) throws IOException {
-        if (v.chain.timestamp() > t.deadline() + v.probeWindow()) {
-            return false;
-        }
-        List<Verity.Assignment> seats = v.assignments(id);
-        boolean acted = false;
-        ReplayProbe losses = null; // read and hashed once a call, and only when a seat is to be answered
-        for (int i = 0; i < seats.size(); i++) {
-            if (!seats.get(i).attested() || seats.get(i).answered()) {
-                continue;
-            }
-            long k = v.probeStep(id, i);
-            if (k == 0) {
-                continue;
-            }
-            if (losses == null) {
-                losses = losses(id, t);
-            }
-            v.answerProbe(cfg.account(), id, i, losses, k);
-            log.accept(name() + " answers the probe of task " + id + " seat " + i + ": the loss at step " + k + " was "
-                    + Float.intBitsToFloat(losses.at(k)));
-            acted = true;
-        }
-        return acted;
-    }
-
-    /**
-     * Its loss at every step, the tree of the loss root it committed: kept at commit (in its home), else replayed segment by
-     * segment from its own checkpoints (the file was lost).
-     */
-    private ReplayProbe losses(long id, Verity.TaskView t) throws IOException {
-        Path file = home.resolve("task-" + id + ".losses");
-        java.util.SortedMap<Long, Float> known = new java.util.TreeMap<>();
-        if (Files.exists(file)) {
-            for (String line : Files.readAllLines(file)) {
-                String[] kv = line.strip().split(" ");
-                if (kv.length == 2) known.put(Long.parseLong(kv[0]), Float.intBitsToFloat(Integer.parseUnsignedInt(kv[1], 16)));
-            }
-        }
-        return lossTree(run(id, t), Manifest.fromJson(store.get(Sha256.hex(t.manifestHash()))), known);
-    }
-
-    /**
-     * The tree over its loss at steps 1..T from {@code known}, replaying from its published checkpoints every segment with a
-     * step it lacks (those trained before a restart: a resumed run knows only the losses after it).
-     */
-    private ReplayProbe lossTree(TaskRun run, Manifest m, java.util.SortedMap<Long, Float> known) throws IOException {
-        int steps = run.spec().train().steps();
-        int c = run.spec().checkpointInterval();
-        int[] bits = new int[steps];
-        for (int s = 1; s <= steps; s++) {
-            if (!known.containsKey((long) s)) {
-                int seg = (s - 1) / c;
-                dev.verity.proof.verify.SegmentReplayer r = new dev.verity.proof.verify.SegmentReplayer(run, store, m);
-                r.replay(seg);
-                float[] replayed = r.replayedLosses();
-                long s0 = m.checkpoints().get(seg).step();
-                for (int i = 0; i < replayed.length; i++) known.put(s0 + 1 + i, replayed[i]);
-            }
-            bits[s - 1] = ReplayProbe.bits(known.get((long) s));
-        }
-        return ReplayProbe.solverLosses(bits);
     }
 
     /** Null if this solver will take the task at its price; else why not. */
@@ -359,25 +288,33 @@ public final class Solver implements Role {
         }
         BlobStore journalled = new JournalledStore(store, journal);
         long steps = run.spec().train().steps();
-        ProvenTraining.Result res = ProvenTraining.trainFrom(run, journalled, state, done, stepFunction(run), (s, ns) -> {
-            if (progress != null) {
-                progress.onStep(id, s, steps);
+        Path ends = endsJournal(id);
+        ProvenTraining.Result res = ProvenTraining.trainFrom(run, journalled, state, done, stepFunction(run), new ProvenTraining.Progress() {
+            @Override
+            public void onStep(long s, long proofNanos) {
+                if (progress != null) {
+                    progress.onStep(id, s, steps);
+                }
+            }
+
+            @Override
+            public void onCheckpoint(Manifest.Checkpoint c) throws IOException {
+                // a state blob does not hold the op-trace root of the step that produced it: journal it to resume
+                Files.writeString(ends, c.blob() + " " + c.endOpTraceRoot() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             }
         });
         Manifest m = res.manifest();
-        // the losses answer the verifiers' probes: every step's is committed (a resumed run replays the steps before its
-        // restart), and kept in its home so a restarted solver answers too
-        ReplayProbe losses = lossTree(run, m, new java.util.TreeMap<>(res.losses()));
-        StringBuilder lines = new StringBuilder();
-        for (long s = 1; s <= steps; s++) lines.append(s).append(' ').append(Integer.toHexString(losses.at(s))).append('\n');
-        Files.writeString(home.resolve("task-" + id + ".losses"), lines.toString());
         if (!strategy.honest() && store instanceof LocalBlobStore local) {
             m = strategy.publish(run, local, m);
         }
         String manifestKey = store.put(m.toJson());
-        v.commit(cfg.account(), id, Sha256.unhex(m.traceRoot()), Sha256.unhex(m.modelRoot()), Sha256.unhex(manifestKey), losses);
+        v.commit(cfg.account(), id, Sha256.unhex(m.traceRoot()), Sha256.unhex(m.modelRoot()), Sha256.unhex(manifestKey), ReplayProofs.ends(m));
         log.accept(name() + " commits task " + id + ": trace root " + m.traceRoot().substring(0, 16) + "…, model root "
                 + m.modelRoot().substring(0, 16) + "…, " + m.checkpoints().size() + " checkpoints in the blob store");
+    }
+
+    private Path endsJournal(long id) {
+        return home.resolve("task-" + id + ".ends");
     }
 
     /** The checkpoints already stored for this task (from the journal), in order from step 0; empty to start afresh. */
@@ -386,13 +323,26 @@ public final class Solver implements Role {
             return List.of();
         }
         TreeMap<Long, Manifest.Checkpoint> byStep = new TreeMap<>();
+        Map<String, String> endRoots = new HashMap<>();
+        Path ends = journal.resolveSibling(journal.getFileName().toString().replace(".journal", ".ends"));
+        if (Files.exists(ends)) {
+            for (String line : Files.readAllLines(ends)) {
+                String[] kv = line.strip().split(" ");
+                if (kv.length == 2) endRoots.put(kv[0], kv[1]);
+            }
+        }
         for (String key : Files.readAllLines(journal)) {
             if (key.isBlank() || !store.has(key.strip())) {
                 continue;
             }
             try {
                 TrainingState s = TrainingState.fromBytes(store.get(key.strip()), "journalled blob", run.identity());
-                byStep.put(s.step(), new Manifest.Checkpoint(s.step(), Sha256.hex(dev.verity.proof.commit.StateCommitment.rootOf(s)), key.strip()));
+                String endRoot = s.step() == 0 ? "" : endRoots.get(key.strip());
+                if (endRoot == null) {
+                    continue; // its op-trace root was not journalled: the segment is trained again
+                }
+                byStep.put(s.step(), new Manifest.Checkpoint(s.step(), Sha256.hex(dev.verity.proof.commit.StateCommitment.rootOf(s)), key.strip(),
+                        endRoot));
             } catch (IOException | IllegalArgumentException notAState) {
                 // the final model or a blob of another kind: not a checkpoint
             }

@@ -1,6 +1,6 @@
 package dev.verity.node;
 
-import dev.verity.chain.ReplayProbe;
+import dev.verity.chain.ReplayProof;
 import dev.verity.chain.Verity;
 import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
@@ -54,8 +54,8 @@ public final class Verifier implements Role {
     /** Attestations whose probe is not drawn or not revealed yet. */
     private final List<Reveal> reveals = new ArrayList<>();
 
-    /** An attestation to reveal at its probed step: the seat and the committed replay. */
-    private record Reveal(long taskId, long index, ReplayProbe replay) {
+    /** An attestation to reveal at its probe: the seat, its segment, the committed replay and the solver's ends it proves against. */
+    private record Reveal(long taskId, long index, int segment, ReplayProof replay, ReplayProof.SegmentEnds ends) {
     }
     /** It left the pool (drawn while its free stake could not cover a seat) and registers again once it can. */
     private boolean rejoin;
@@ -204,27 +204,27 @@ public final class Verifier implements Role {
             }
             return true;
         }
+        byte[] key = v.assignments(j.taskId()).get(Math.toIntExact(j.index())).key();
         if (lazy) {
-            int n = Math.toIntExact(r.manifest().checkpoints().get(j.segment() + 1).step() - r.manifest().checkpoints().get(j.segment()).step());
-            ReplayProbe madeUp = new ReplayProbe(cfg.account(), r.manifest().checkpoints().get(j.segment()).step() + 1, new int[n]);
+            // without a replay it has no op output to key: it commits a root over a made-up one and cannot reveal
+            ReplayProof madeUp = new ReplayProof(key, ReplayProofs.madeUp());
             v.attest(cfg.account(), j.taskId(), j.index(), madeUp.root());
-            reveals.add(new Reveal(j.taskId(), j.index(), madeUp));
-            log.accept(name() + " attests segment " + j.segment() + " of task " + j.taskId() + " WITHOUT replaying it (made-up losses)");
+            log.accept(name() + " attests segment " + j.segment() + " of task " + j.taskId() + " WITHOUT replaying it (a made-up replay root)");
             return true;
         }
         SegmentReplayer.Verdict verdict = r.replay(j.segment());
         if (verdict.ok()) {
-            // the attestation commits to this replay's per-step losses before anyone knows which step will be probed
-            float[] losses = r.replayedLosses();
-            int[] bits = new int[losses.length];
-            for (int i = 0; i < bits.length; i++) {
-                bits[i] = ReplayProbe.bits(losses[i]);
-            }
-            ReplayProbe replay = new ReplayProbe(cfg.account(), r.manifest().checkpoints().get(j.segment()).step() + 1, bits);
+            // the attestation commits, under the seat's key, to every op output of the segment's last step, before anyone
+            // knows which chunk will be probed
+            ReplayProof replay = new ReplayProof(key, ReplayProofs.outputs(r.replayedEnd()));
             v.attest(cfg.account(), j.taskId(), j.index(), replay.root());
-            reveals.add(new Reveal(j.taskId(), j.index(), replay));
-            log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + " bit for bit and attests (its replay's "
-                    + bits.length + " losses committed)");
+            reveals.add(new Reveal(j.taskId(), j.index(), j.segment(), replay, ReplayProofs.ends(r.manifest())));
+            log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + " bit for bit and attests (its keyed root of the "
+                    + replay.ops() + " op outputs of the segment's last step)");
+        } else if (verdict.check().equals("op trace")) {
+            // the checkpoints replay but the solver's committed end trace does not: no reveal could prove against it, and
+            // no dispute rules on it; the seat stays out (a task whose seats cannot prove misses its quorum)
+            log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + " and does not attest: " + verdict.reason());
         } else {
             log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + ": MISMATCH — " + verdict.reason());
             if (verdict.check().equals("replay")) {
@@ -256,7 +256,7 @@ public final class Verifier implements Role {
                 + "the task fails and its solver is slashed");
     }
 
-    /** Reveals the committed replay at the seat's probed step once the step is drawn; drops seats whose window is over. */
+    /** Reveals the drawn chunk of the committed replay once the seat's probe is drawn; drops seats whose window is over. */
     private boolean reveal(Reveal r) {
         Verity.TaskView t = v.task(r.taskId());
         boolean open = (t.status() == Verity.Status.COMMITTED || t.status() == Verity.Status.DISPUTED)
@@ -265,16 +265,15 @@ public final class Verifier implements Role {
             reveals.remove(r);
             return false;
         }
-        long k = v.probeStep(r.taskId(), r.index());
-        if (k == 0) {
+        byte[] seed = v.probeOf(r.taskId(), r.index());
+        if (seed == null) {
             return false;
         }
-        v.revealProbe(cfg.account(), r.taskId(), r.index(), r.replay(), k);
+        ReplayProof.Reveal proof = r.replay().reveal(seed, r.ends(), r.segment());
+        v.revealProbe(cfg.account(), r.taskId(), r.index(), proof);
         reveals.remove(r);
-        Verity.Assignment seat = v.assignments(r.taskId()).get(Math.toIntExact(r.index()));
-        log.accept(name() + " reveals its replay of task " + r.taskId() + " at the probed step " + k + ": loss "
-                + Float.intBitsToFloat(r.replay().at(k)) + (seat.answered() ? (seat.proven() ? ", as the solver answered" : ", NOT what the solver answered")
-                        : " (the solver has not answered yet)"));
+        log.accept(name() + " reveals its replay of task " + r.taskId() + " at its probe: chunk " + ReplayProof.chunkOf(seed, proof.outputElems())
+                + " of op " + ReplayProof.opOf(seed, proof.opCount()) + " of the segment's last step, proven in the solver's trace and under its key");
         return true;
     }
 

@@ -63,7 +63,7 @@ class ZooTest {
         v.bid(solver, id, BigInteger.TEN.pow(14));
         net.chain.advanceTime(601);
         v.closeAuction(submitter, id);
-        v.commit(solver, id, traceRoot, modelRoot, Sha256.unhex(manifestKey), dev.verity.chain.ChainSelftest.syntheticLosses(spec.totalSteps()));
+        v.commit(solver, id, traceRoot, modelRoot, Sha256.unhex(manifestKey), dev.verity.chain.ChainSelftest.syntheticEnds(spec));
         v.revealSeed(submitter, id, secret);
         dev.verity.chain.ChainSelftest.attestAll(v, id);
         net.chain.advanceTime(601 + v.probeWindow()); // past the verify window and the probe window after it

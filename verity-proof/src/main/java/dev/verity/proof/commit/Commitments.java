@@ -29,6 +29,13 @@ public final class Commitments {
     public static final byte GRAPH_OP = 0x40;
     public static final byte TRACE_ENTRY = 0x50;
     public static final byte SEGMENT_STEP_ENTRY = 0x51;
+    // 0x52 was the replay leaf of a verifier's per-step losses; a tag is never reused
+    /** {@code 0x53 | uint64 step | opTraceRoot}: the op trace of the last step of the segment ending at checkpoint {@code step}. */
+    public static final byte SEGMENT_END_ENTRY = 0x53;
+    /** {@code 0x54 | uint64 op | keyedRoot}: one op of a seat's keyed replay root. */
+    public static final byte KEYED_OP_ENTRY = 0x54;
+    /** {@code 0x55 | key | chunk}: one chunk of an op output hashed with a seat's key. */
+    public static final byte KEYED_CHUNK = 0x55;
     public static final byte OP_TRACE_ENTRY = 0x60;
     public static final byte CHAIN_LINK = 0x70;
     public static final byte CHAIN_RESULT = 0x71;

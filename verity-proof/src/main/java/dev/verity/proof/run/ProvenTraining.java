@@ -1,6 +1,7 @@
 package dev.verity.proof.run;
 
 import dev.verity.proof.commit.StateCommitment;
+import dev.verity.proof.dispute.StepTrace;
 import dev.verity.merkle.Sha256;
 import dev.verity.proof.spec.TaskRun;
 import dev.verity.proof.store.BlobStore;
@@ -35,6 +36,13 @@ public final class ProvenTraining {
     @FunctionalInterface
     public interface Progress {
         void onStep(long step, long proofNanos);
+
+        /**
+         * Called after each checkpoint is stored, with its entry: a solver journals the entries, whose op-trace roots a state
+         * blob does not hold, to resume after a crash without retraining.
+         */
+        default void onCheckpoint(Manifest.Checkpoint checkpoint) throws IOException {
+        }
     }
 
     /**
@@ -52,11 +60,14 @@ public final class ProvenTraining {
         return trainFrom(run, store, state, new ArrayList<>(), stepFn, progress);
     }
 
-    /** Continues from {@code state} (a checkpoint already listed in {@code done}), e.g. after a crash. */
+    /**
+     * Continues from {@code state} (a checkpoint already listed in {@code done}, e.g. after a crash; the done checkpoints
+     * carry their op-trace roots). Every checkpoint after the first gets the op-trace root of the step that produced it,
+     * computed here, while the state before that step still exists.
+     */
     public static Result trainFrom(TaskRun run, BlobStore store, TrainingState state, List<Manifest.Checkpoint> done,
                                    StepFunction stepFn, Progress progress) throws IOException {
-        long trainNs = 0;
-        long proofNs = 0;
+        Clock clock = new Clock();
         java.util.TreeMap<Long, Float> losses = new java.util.TreeMap<>();
         List<Manifest.Checkpoint> cps = new ArrayList<>(done);
         Map<String, String> id = run.identity();
@@ -64,23 +75,20 @@ public final class ProvenTraining {
         long steps = run.spec().train().steps();
         if (cps.isEmpty()) {
             long t0 = System.nanoTime();
-            cps.add(checkpoint(state, store, id));
-            proofNs += System.nanoTime() - t0;
+            cps.add(checkpoint(state, store, id, null));
+            clock.proofNs += System.nanoTime() - t0;
         }
         while (state.step() < steps) {
             long until = Math.min(steps, (state.step() / c + 1) * c);
             long t0 = System.nanoTime();
-            while (state.step() < until) {
-                stepFn.step(run, state);
-                losses.put(state.step(), run.trainer().lastLoss());
-                if (progress != null) {
-                    progress.onStep(state.step(), proofNs);
-                }
-            }
+            byte[] endRoot = segment(run, state, until, stepFn, progress, losses, clock);
             long t1 = System.nanoTime();
-            cps.add(checkpoint(state, store, id));
-            trainNs += t1 - t0;
-            proofNs += System.nanoTime() - t1;
+            cps.add(checkpoint(state, store, id, endRoot));
+            if (progress != null) {
+                progress.onCheckpoint(cps.get(cps.size() - 1));
+            }
+            clock.trainNs += t1 - t0;
+            clock.proofNs += System.nanoTime() - t1;
         }
         long t0 = System.nanoTime();
         TreeMap<String, Tensor> params = run.params(state);
@@ -89,14 +97,68 @@ public final class ProvenTraining {
                 cps, "", Sha256.hex(TaskRun.modelRoot(params)), modelBlob);
         Manifest m = new Manifest(partial.task(), partial.datasetRoot(), partial.graphRoot(), cps,
                 Sha256.hex(partial.traceTree().root()), partial.modelRoot(), modelBlob);
-        proofNs += System.nanoTime() - t0;
-        return new Result(m, state, trainNs, proofNs, losses);
+        clock.proofNs += System.nanoTime() - t0;
+        return new Result(m, state, clock.trainNs, clock.proofNs, losses);
     }
 
-    /** Stores the state and returns its checkpoint entry. */
-    public static Manifest.Checkpoint checkpoint(TrainingState s, BlobStore store, Map<String, String> identity)
-            throws IOException {
+    /** Training and proof time so far (a segment's trace time moves from the first to the second). */
+    private static final class Clock {
+        long trainNs;
+        long proofNs;
+    }
+
+    /**
+     * Steps {@code state} to {@code until} and returns the op-trace root of the last step; the time spent on the trace
+     * is moved from {@code clock.trainNs} (the caller adds the whole segment's time there) to {@code clock.proofNs}.
+     */
+    private static byte[] segment(TaskRun run, TrainingState state, long until, StepFunction stepFn, Progress progress,
+                                  java.util.TreeMap<Long, Float> losses, Clock clock) {
+        byte[] endRoot = null;
+        while (state.step() < until) {
+            float loss;
+            if (state.step() == until - 1) {
+                StepTrace.Traced t = lastStep(run, state, stepFn);
+                endRoot = t.opTraceRoot();
+                loss = t.loss();
+                clock.trainNs -= t.hashNanos();
+                clock.proofNs += t.hashNanos();
+            } else {
+                stepFn.step(run, state);
+                loss = run.trainer().lastLoss();
+            }
+            losses.put(state.step(), loss);
+            if (progress != null) {
+                progress.onStep(state.step(), clock.proofNs);
+            }
+        }
+        return endRoot;
+    }
+
+    /**
+     * A segment's last step, with the op-trace root of the honest step from its pre-state. An honest solver takes that
+     * step with the tracing executor, which leaves the state {@link #HONEST} would, so the trace costs its hashing only.
+     * Any other step function (a cheat) is not trusted to: the honest trace is taken from a copy of its pre-state, then
+     * its own step is taken as always, and the whole trace counts as proof time.
+     */
+    private static StepTrace.Traced lastStep(TaskRun run, TrainingState state, StepFunction stepFn) {
+        if (stepFn == HONEST) {
+            return StepTrace.stepTraced(run, state);
+        }
+        long t0 = System.nanoTime();
+        byte[] root = StepTrace.stepTraced(run, state.copy()).opTraceRoot();
+        long traceNs = System.nanoTime() - t0;
+        stepFn.step(run, state);
+        return new StepTrace.Traced(root, run.trainer().lastLoss(), traceNs);
+    }
+
+    /**
+     * Stores the state and returns its checkpoint entry, with the op-trace root of the step that produced it (null for
+     * checkpoint 0, which no step produced: its entry says "").
+     */
+    public static Manifest.Checkpoint checkpoint(TrainingState s, BlobStore store, Map<String, String> identity,
+                                                 byte[] endOpTraceRoot) throws IOException {
         String blob = store.put(s.toBytes(identity));
-        return new Manifest.Checkpoint(s.step(), Sha256.hex(StateCommitment.rootOf(s)), blob);
+        return new Manifest.Checkpoint(s.step(), Sha256.hex(StateCommitment.rootOf(s)), blob,
+                endOpTraceRoot == null ? "" : Sha256.hex(endOpTraceRoot));
     }
 }

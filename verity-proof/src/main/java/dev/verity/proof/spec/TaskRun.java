@@ -35,6 +35,7 @@ public final class TaskRun {
     private final MerkleTree graphTree;
     private final byte[] datasetRoot;
     private final BlobStore store;
+    private final TreeMap<String, byte[]> dataArrayRoots = new TreeMap<>();
 
     private TaskRun(TaskSpec spec, DatasetCatalog.TaskData data, Trainer trainer, BlobStore store) {
         this.spec = spec;
@@ -127,6 +128,20 @@ public final class TaskRun {
         TreeMap<String, Tensor> arrays = new TreeMap<>(t.inputs());
         arrays.remove(StepGraphs.STEP);
         return arrays;
+    }
+
+    /**
+     * The tensor root of the trainer's data input {@code name} (a dataset array, not the step counter), hashed on first
+     * use and then kept: every traced step has an op-trace entry for each data input, which for a small model is most
+     * of what a trace hashes, and a step never writes its inputs. (A run's data arrays are not to be changed once it
+     * is open: they are what its dataset root was checked against.)
+     */
+    public synchronized byte[] dataArrayRoot(String name) {
+        Tensor t = trainer.inputs().get(name);
+        if (t == null || name.equals(StepGraphs.STEP)) {
+            throw new IllegalArgumentException("the task has no dataset array '" + name + "'");
+        }
+        return dataArrayRoots.computeIfAbsent(name, n -> Commitments.tensorRoot(t.data())).clone();
     }
 
     /** The 0x30 record of dataset array {@code name} with its proof against {@link #datasetRoot()} (a dataset source claim). */

@@ -1,6 +1,7 @@
 package dev.verity.proof.verify;
 
 import dev.verity.proof.commit.StateCommitment;
+import dev.verity.proof.dispute.StepTrace;
 import dev.verity.merkle.MerkleTree;
 import dev.verity.merkle.Sha256;
 import dev.verity.proof.run.Manifest;
@@ -9,12 +10,14 @@ import dev.verity.proof.store.BlobStore;
 import dev.verity.tensor.io.SafeTensors;
 import dev.verity.tensor.train.TrainingState;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.TreeMap;
 
 /**
  * A verifier's work: checks a solver's manifest against the task, and re-executes segments. A
  * segment i starts from the solver's own checkpoint i, runs {@code c} honest steps, and must land
- * exactly (bit for bit: same state root) on checkpoint i+1.
+ * exactly (bit for bit: same state root) on checkpoint i+1, its last step with the op trace whose root checkpoint i+1
+ * lists.
  */
 public final class SegmentReplayer {
     private final TaskRun run;
@@ -50,6 +53,17 @@ public final class SegmentReplayer {
      */
     public float[] replayedLosses() {
         return replayedLosses.clone();
+    }
+
+    private StepTrace.End replayedEnd;
+
+    /**
+     * The op trace of the last step of the segment the last {@link #replay} replayed (from the replay's own state after
+     * s1 − 1 steps to s1), or null before any replay reached it: what a verifier needs to check or answer for the
+     * solver's endOpTraceRoot of that segment.
+     */
+    public StepTrace.End replayedEnd() {
+        return replayedEnd;
     }
 
     /** The task's run this replayer checks against. */
@@ -92,6 +106,11 @@ public final class SegmentReplayer {
             return Verdict.fail("trace", "the trace root is not the root of the listed checkpoints");
         }
         try {
+            manifest.endOpTraceRoots();
+        } catch (IllegalArgumentException e) {
+            return Verdict.fail("op trace", e.getMessage());
+        }
+        try {
             TrainingState init = run.initialState(store);
             String want = Sha256.hex(StateCommitment.rootOf(init));
             if (!want.equals(manifest.checkpoints().get(0).stateRoot())) {
@@ -128,7 +147,10 @@ public final class SegmentReplayer {
         return s;
     }
 
-    /** Replays segment {@code i}: from checkpoint i, c honest steps, compared with checkpoint i+1. */
+    /**
+     * Replays segment {@code i}: from checkpoint i, c honest steps, compared with checkpoint i+1; the op trace of the
+     * last step (kept for {@link #replayedEnd}) must have the root checkpoint i+1's endOpTraceRoot says.
+     */
     public Verdict replay(int i) {
         if (i < 0 || i >= segments()) {
             return Verdict.fail("segment", "segment " + i + " outside [0, " + segments() + ")");
@@ -137,19 +159,39 @@ public final class SegmentReplayer {
         if (!trace.proof(i).verifies(Sha256.unhex(manifest.traceRoot()), entry(i))) {
             return Verdict.fail("trace", "checkpoint " + i + " is not in the trace root");
         }
+        replayedEnd = null;
+        byte[] claimedEnd;
+        try {
+            claimedEnd = manifest.endOpTraceRoot(i);
+        } catch (IllegalArgumentException e) {
+            return Verdict.fail("op trace", "segment " + i + ": " + e.getMessage());
+        }
         try {
             TrainingState s = load(i);
             long until = manifest.checkpoints().get(i + 1).step();
+            if (until <= s.step()) {
+                return Verdict.fail("checkpoints", "segment " + i + " has no steps: checkpoint " + (i + 1) + " is at step "
+                        + until + ", checkpoint " + i + " at " + s.step());
+            }
             float[] losses = new float[Math.toIntExact(until - s.step())];
             long first = s.step() + 1;
-            run.trainer().train(s, until, true, (step, loss) -> losses[(int) (step - first)] = loss);
+            run.trainer().train(s, until - 1, true, (step, loss) -> losses[(int) (step - first)] = loss);
+            // the last step is taken by the trace itself: the state it leaves is trainer.step's, bit for bit
+            StepTrace.End end = StepTrace.endAndStep(run, s);
+            losses[losses.length - 1] = end.loss(run);
             replayedLosses = losses;
+            replayedEnd = end;
             String got = Sha256.hex(StateCommitment.rootOf(s));
             String want = manifest.checkpoints().get(i + 1).stateRoot();
             if (!got.equals(want)) {
                 return Verdict.fail("replay", "segment " + i + ": replaying steps " + manifest.checkpoints().get(i).step()
                         + ".." + until + " gives state root " + got.substring(0, 16) + "…, checkpoint " + (i + 1) + " says "
                         + want.substring(0, 16) + "…");
+            }
+            if (!Arrays.equals(end.opTraceRoot(), claimedEnd)) {
+                return Verdict.fail("op trace", "segment " + i + ": the op trace of step " + (until - 1) + " → " + until
+                        + " replays to root " + Sha256.hex(end.opTraceRoot()).substring(0, 16) + "…, checkpoint " + (i + 1)
+                        + "'s endOpTraceRoot says " + Sha256.hex(claimedEnd).substring(0, 16) + "…");
             }
             return Verdict.pass("segment " + i);
         } catch (IOException | IllegalArgumentException e) {

@@ -318,7 +318,8 @@ public final class Cheats {
                     TrainingState init = run.initialState(store);
                     TrainingState fake = new TrainingState(init.tensors(), cps.get(last).step(),
                             cps.get(last).step() * run.spec().train().batch(), cps.get(last).step());
-                    cps.set(last, ProvenTraining.checkpoint(fake, store, run.identity()));
+                    // it keeps the honest end trace: what it forges is the checkpoint itself
+                    cps.set(last, ProvenTraining.checkpoint(fake, store, run.identity(), Sha256.unhex(cps.get(last).endOpTraceRoot())));
                     String modelBlob = store.put(SafeTensors.toBytes(new LinkedHashMap<>(run.params(fake)), Map.of()));
                     return rebuilt(m, cps, Sha256.hex(TaskRun.modelRoot(run.params(fake))), modelBlob);
                 }));
