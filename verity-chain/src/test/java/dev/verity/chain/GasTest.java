@@ -48,7 +48,9 @@ class GasTest {
     void disputeGasDoesNotGrowWithTaskSize() {
         // the same checkpoint interval as the large task: round 2 posts the segment's c + 1 leaves, so its gas grows with c
         // (a choice of the task), never with the number of steps or the model
-        long small = disputeGas(new SyntheticDispute(128, 64, 8, 1024, 16, 1), "small task");
+        // (256 steps: the replay fee of a 64-step segment of 1,000 work units, 250 VRT, is the seat stake the verifiers'
+        // 300 VRT can lock)
+        long small = disputeGas(new SyntheticDispute(256, 64, 8, 1024, 16, 1), "small task");
         long big = disputeGas(gptSized(), "2^17 steps, gpt-sized graph, 1M parameters");
         System.out.printf("whole dispute: small %d gas, large %d gas (x%.2f for 2048x the steps and 1024x the parameters)%n", small, big,
                 (double) big / small);

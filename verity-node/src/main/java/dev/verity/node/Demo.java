@@ -296,7 +296,7 @@ public final class Demo {
             failures.add("task 3 ended " + task3.status() + " with " + drawn.size() + " seats; the lazy verifier lost " + Accounts.tokens(lost)
                     + " of stake (expected a settled task and its seat stake, " + Accounts.tokens(task3.rules().seatStake()) + ")");
         } else {
-            out.println("lazy attestation: " + lazy.name() + "'s made-up replay did not prove the solver's committed loss; the others' replays settled "
+            out.println("lazy attestation: " + lazy.name() + "'s made-up replay root could not reveal its drawn chunk; the others' replays settled "
                     + "the task and its seat stake (" + Accounts.tokens(lost) + ") went to the treasury");
         }
         net.checkConservation();

@@ -75,8 +75,10 @@ public final class AttackLibrary {
                 new Attack("made-up-init-root", "submitter + solver", "checkpoint 0 is the graph's init, recomputed on chain (init claim)",
                         AttackLibrary::madeUpInitRoot),
                 new Attack("false-init-claim", "griefer", "an init claim on a right init root is refused", AttackLibrary::falseInitClaim),
-                new Attack("lazy-verifier", "verifier", "an attestation is paid only if its replay proves the solver's committed loss at a step "
-                        + "drawn after it; in a task that settles an unproven one loses its seat stake", AttackLibrary::lazyVerifier),
+                new Attack("lazy-verifier", "verifier", "an attestation is paid only if it reveals a chunk of the segment's last-step op trace "
+                        + "drawn after it, under the seat's key; in a task that settles an unproven one loses its seat stake", AttackLibrary::lazyVerifier),
+                new Attack("precomputed-replay-root", "solver+verifier", "the seat's key is drawn after the solver committed: a keyed root "
+                        + "its solver built while training (when it held every output) does not prove", AttackLibrary::precomputedReplayRoot),
                 new Attack("ends-root-griefing", "solver", "a seat is slashed only in a task that settles, which needs a quorum of proven replays",
                         AttackLibrary::endsRootGriefing),
                 new Attack("absent-verifier", "verifier", "a drawn verifier that neither attests nor challenges a task that settles loses its seat stake",
@@ -498,6 +500,30 @@ public final class AttackLibrary {
         return new Outcome(List.of(lazy), List.of(x.a.solver()),
                 "its made-up replay cannot reveal the drawn chunk (" + refused + ")"
                         + ": no fee, and its seat stake is slashed once the two that replayed settled the task", held);
+    }
+
+    /**
+     * A solver and a verifier collude: while training, when the solver held every output of each segment's last step, it
+     * built keyed roots for its friend (the key is not drawn yet: it guesses one), so that its friend could attest without
+     * replaying. The others replay.
+     */
+    static Outcome precomputedReplayRoot(Arena x) {
+        SyntheticDispute syn = cheat(49);
+        long id = threeSeatTask(x, syn);
+        Verity.Assignment seat = x.v.assignments(id).get(2);
+        long end = dev.verity.chain.SyntheticTrace.endStep(seat.segment(), syn.totalSteps, syn.interval);
+        byte[] guessed = Sha256.hash("the key we expect".getBytes());
+        dev.verity.chain.ReplayProof handed = new dev.verity.chain.ReplayProof(guessed, dev.verity.chain.ChainSelftest.TRACE.outputs(end));
+        x.v.attest(seat.verifier(), id, 2, handed.root());
+        dev.verity.chain.ChainSelftest.proveSeats(x.v, id, 0, 1);
+        String refused = refusedReveal(x, id, 2, handed, dev.verity.chain.ChainSelftest.syntheticEnds(syn.totalSteps, syn.interval));
+        finish(x, id);
+        Verity.Assignment after = x.v.assignments(id).get(2);
+        boolean held = refused != null && refused.startsWith("NotInReplayRoot(") && after.slashed() && !after.proven();
+        List<Verity.Assignment> seats = x.v.assignments(id);
+        return new Outcome(List.of(seat.verifier()), List.of(seats.get(0).verifier(), seats.get(1).verifier()),
+                "the true outputs under a guessed key do not prove under the drawn one (" + refused + "): no fee, the seat stake slashed "
+                        + "(its solver trained honestly and is paid for that either way)", held);
     }
 
     /** The revert reason of seat {@code index}'s reveal of {@code r} at its probe, or null if the reveal went through. */
