@@ -149,10 +149,24 @@ public final class ChainSelftest {
         }
         PostParams spec = v.task(taskId).spec();
         for (int j = 0; j < seats.length; j++) {
-            byte[] seed = v.probeOf(taskId, seats[j]);
+            byte[] seed = drawnProbe(v, taskId, seats[j]);
             Verity.Assignment seat = as.get(seats[j]);
             v.revealProbe(seat.verifier(), taskId, seats[j], replays.get(j).reveal(seed, syntheticEnds(spec), (int) seat.segment()));
         }
+    }
+
+    /**
+     * Seat {@code index}'s probe seed. A node evaluates a view at its latest block, where the probe of an attestation mined
+     * in that very block is not drawn yet: on a development chain, one more block is mined first.
+     */
+    public static byte[] drawnProbe(Verity v, long taskId, long index) {
+        byte[] seed = v.probeOf(taskId, index);
+        if (seed == null) {
+            v.chain.advanceTime(1);
+            seed = v.probeOf(taskId, index);
+        }
+        if (seed == null) throw new IllegalStateException("seat " + index + " of task " + taskId + " has no probe drawn: did it attest?");
+        return seed;
     }
 
     /** The synthetic op traces of the self-test's tasks (an honest solver and an honest replay agree on them). */

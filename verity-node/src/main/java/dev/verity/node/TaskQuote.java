@@ -75,6 +75,14 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
         return bps(maxPay(), rules.feeBps());
     }
 
+    /**
+     * The stake each seat locks (ProtocolParams.admit): the rules' seat stake, raised to the replay fee, so a seat that did
+     * not replay loses more where it is caught than it wins where its draw lands on an op anyone can compute.
+     */
+    public BigInteger seatStake(BigInteger replayFee) {
+        return rules.seatStake().max(replayFee);
+    }
+
     /** Replayed work over trained work: each seat replays one segment. */
     public double verificationOverhead() {
         return verifiers * (double) segmentWork() / workUnits;
@@ -115,6 +123,8 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
         out.printf(Locale.ROOT, "replay fee:    %s VRT a seat (floor %s: one segment's work at the maximum price)%n", vrt(replayFee),
                 vrt(replayFeeFloor()));
         out.printf(Locale.ROOT, "solver stake:  %s VRT (floor %s: the most it can be paid)%n", vrt(solverStake), vrt(stakeFloor()));
+        out.printf(Locale.ROOT, "seat stake:    %s VRT a seat, locked until the task ends (the rules' %s, raised to the replay fee)%n",
+                vrt(seatStake(replayFee)), vrt(rules.seatStake()));
         out.printf(Locale.ROOT, "forced errors: %.2f%% of seats; a caught one wins its share of %s VRT (%.0f%% of the fee, to the jackpot pool)%n",
                 rules.forcedErrorPpm() / 1e4, vrt(bps(maxFee(), rules.jackpotShareBps())), rules.jackpotShareBps() / 100.0);
         out.printf(Locale.ROOT, "escrow:        %s VRT%n", vrt(escrow(replayFee)));

@@ -530,7 +530,7 @@ public final class AttackLibrary {
     static String refusedReveal(Arena x, long id, int index, dev.verity.chain.ReplayProof r, dev.verity.chain.ReplayProof.SegmentEnds ends) {
         Verity.Assignment seat = x.v.assignments(id).get(index);
         try {
-            x.v.revealProbe(seat.verifier(), id, index, r.reveal(x.v.probeOf(id, index), ends, (int) seat.segment()));
+            x.v.revealProbe(seat.verifier(), id, index, r.reveal(dev.verity.chain.ChainSelftest.drawnProbe(x.v, id, index), ends, (int) seat.segment()));
             return null;
         } catch (dev.verity.chain.Chain.RevertException e) {
             return e.reason();

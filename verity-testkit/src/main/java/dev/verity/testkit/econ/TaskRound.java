@@ -250,7 +250,7 @@ final class TaskRound {
 
     /** The seat reveals the chunk its probe draws, proven in the solver's committed ends and in its keyed root. */
     private void reveal(Task t, Verity.Assignment seat, int index, ReplayProof r) {
-        v.revealProbe(seat.verifier(), t.id(), index, r.reveal(v.probeOf(t.id(), index), t.ends(), (int) seat.segment()));
+        v.revealProbe(seat.verifier(), t.id(), index, r.reveal(dev.verity.chain.ChainSelftest.drawnProbe(v, t.id(), index), t.ends(), (int) seat.segment()));
     }
 
     /** A griefer disputes a segment the solver did not skip; the solver answers round 2. Returns the dispute, or -1. */

@@ -62,6 +62,18 @@ class EconSimulationTest {
         assertTrue(report.row(Strategy.GRIEFING).sample().mean() < 0);
     }
 
+    /**
+     * A seat that colludes with its solver proves its replay only with the outputs of its segment's last step under its
+     * key, which its solver, keeping checkpoints, can give it only by replaying the segment: it saves nothing (the run
+     * before the keyed replay proof found it +127 VRT a seat over a diligent one, for it copied the solver's losses).
+     */
+    @Test
+    void aColludingVerifierDoesNotBeatADiligentOne() {
+        Report.Row colluding = report.row(Strategy.COLLUDING);
+        assertFalse(colluding.profitable(), "colluding " + colluding.sample().mean() + " ± " + colluding.sample().halfWidth() + " vs diligent "
+                + report.row(Strategy.DILIGENT).sample().mean());
+    }
+
     @Test
     void theChartIsWritten(@TempDir Path dir) throws Exception {
         Path png = dir.resolve("econ.png");
