@@ -203,7 +203,7 @@ public final class Demo {
         }
         List<Verity.JackpotPaid> jackpots = v.jackpotsPaid(t1);
         for (Verity.JackpotPaid j : jackpots) {
-            out.printf("forced error: seat %d (%s) was drawn as one and its replay proved the solver's loss: jackpot %s%n", j.index(),
+            out.printf("forced error: seat %d (%s) was drawn as one and it proved its replay at its probe: jackpot %s%n", j.index(),
                     Accounts.short_(j.verifier()), Accounts.tokens(j.amount()));
         }
         if (jackpots.isEmpty()) {
