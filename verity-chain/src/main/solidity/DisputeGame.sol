@@ -256,6 +256,10 @@ contract DisputeGame is ReentrancyGuard, Wired {
     error TheLeavesAreNotTheCommittedChain();
     /// @notice The model claim disputes the last segment.
     error TheModelClaimDisputesTheLastSegment();
+    /// @notice The ends claim names the segment's last step, whose op trace the ends entry commits.
+    error TheEndsClaimNamesTheLastStep();
+    /// @notice The segment-end entry does not prove against the task's ends root at the segment's index.
+    error BadProofOfTheSegmentEnd();
     /// @notice The op trace was posted already.
     error TheOpTraceWasPostedAlready();
     /// @notice The chain fits one opening: demand it whole (demandChain).
@@ -835,6 +839,25 @@ contract DisputeGame is ReentrancyGuard, Wired {
         require(_proveLeaf(market.modelRootOf(d.taskId), modelRecord), BadProofOfModelRecord());
         require(_proveLeaf(d.h1, stateRecord), BadProofOfFinalStateRecord());
         _ruleClaim(disputeId, d, 6, modelRecord.index, keccak256(m) != keccak256(stateRecord.data));
+    }
+
+    /// @notice The ends claim (kind 8): the op trace the solver posted in round 2 for the segment's last step is not the
+    /// one it committed for that step with its trace (its `0x53` entry in the task's ends root, which the seats' probes
+    /// prove against). Names the last step (its segment leaves proven); `committed` is the ends entry's op-trace root,
+    /// proven at the segment's index. A solver that made up a segment end must either post the op trace it committed
+    /// (and lose the op claims on it, as for any made-up trace) or post another one and lose here; a claim on a right end
+    /// loses the challenger its bond.
+    function claimEnds(uint256 disputeId, State calldata s, Step calldata st, bytes32 committed, bytes32[] calldata endsProof)
+        external
+        nonReentrant
+    {
+        State memory d = _turn(disputeId, s, 3);
+        require(d.step == 0, AStepIsNamedAlready());
+        require(st.k == d.segEndStep - d.segStartStep, TheEndsClaimNamesTheLastStep());
+        if (!_step(disputeId, d, st)) return;
+        bytes32 leaf = MerkleSha256.leafHash(abi.encodePacked(WireCodes.TAG_SEGMENT_END, d.step, committed));
+        require(MerkleSha256.verify(market.endsRootOf(d.taskId), d.traceLeaves - 1, d.segment, leaf, endsProof), BadProofOfTheSegmentEnd());
+        _ruleClaim(disputeId, d, 8, 0, committed != st.postOpTrace);
     }
 
     function _ruleClaim(uint256 disputeId, State memory d, uint8 kind, uint64 node, bool claimRight) internal {

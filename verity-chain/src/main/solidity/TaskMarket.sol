@@ -46,6 +46,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
     error NothingToProbe();
     /// @notice The probe is not drawn yet: the attestation's block hash is not known (call again in a later block).
     error ProbeNotDrawnYet();
+    /// @notice The probe's block hash fell out of reach a second time: the seat can no longer prove its replay.
+    error ProbeLost();
     /// @notice The probe window (the verify window plus PROBE_WINDOW) is over.
     error ProbeWindowClosed();
     /// @notice Bad step counts.
@@ -178,7 +180,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
         bytes32 replayRoot; // the attestation: the seat's keyed root of its segment's last-step op trace, committed blind
         uint64 attestBlock; // the block whose hash draws the probe (re-targeted if it fell out of reach)
         bytes32 probe; // the probe seed, once drawn (0: not yet): it draws the op and the chunk the seat reveals
-        bool proven; // the seat revealed the drawn chunk, proven in the solver's op trace and in its replay root
+        bool proven; // the seat revealed the drawn chunks, proven in the solver's op trace and in its replay root
+        bool retargeted; // its probe's block hash fell out of reach once and was re-targeted (a second miss loses the probe)
         bool forced; // drawn as a forced error with the probe: a proven replay here wins a jackpot in a task that settles
     }
 
@@ -294,6 +297,11 @@ contract TaskMarket is ReentrancyGuard, Wired {
     /// @notice The model root the task's solver committed (the dispute game's model claim proves records against it).
     function modelRootOf(uint256 taskId) external view returns (bytes32) {
         return tasks[taskId].modelRoot;
+    }
+
+    /// @notice The solver's ends root (the dispute game's ends claim proves a segment-end entry against it).
+    function endsRootOf(uint256 taskId) external view returns (bytes32) {
+        return tasks[taskId].endsRoot;
     }
 
     /// @notice The state root the task's checkpoint 0 must be (the dispute game checks trace entry 0 against it).
@@ -515,7 +523,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
             staking.lock(v, t.rules.seatStake);
             uint64 segment = uint64(uint256(keccak256(abi.encode(randomness, "segment", draw))) % segs);
             bytes32 key = keccak256(abi.encode(randomness, "key", draw));
-            list.push(Assignment(v, segment, false, false, false, key, 0, 0, 0, false, false));
+            list.push(Assignment(v, segment, false, false, false, key, 0, 0, 0, false, false, false));
             emit VerifierAssigned(taskId, list.length - 1, v, segment);
         }
         emit VerificationOpened(taskId, randomness, revealed, t.deadline);
@@ -573,6 +581,13 @@ contract TaskMarket is ReentrancyGuard, Wired {
         emit ProbeRevealed(taskId, index, op, chunk);
     }
 
+    /// @notice Fixes an attested seat's probe from its attestation block's hash, or re-targets it once if that hash is out
+    /// of reach. Anyone may call it: a seat cannot wait for the hash to fall out of reach to draw again.
+    function drawProbe(uint256 taskId, uint256 index) external nonReentrant exists(taskId) {
+        Task storage t = tasks[taskId];
+        _drawProbe(taskId, index, _probing(taskId, index, t), t);
+    }
+
     function _probing(uint256 taskId, uint256 index, Task storage t) private view returns (Assignment storage a) {
         require(index < assignments[taskId].length, NoSuchAssignment());
         require(t.status == Status.Committed || t.status == Status.Disputed, NotInVerification());
@@ -595,18 +610,23 @@ contract TaskMarket is ReentrancyGuard, Wired {
     }
 
     /// @dev The seat's probe seed, drawn once from the hash of its attestation's block (which nobody knew when the root was
-    /// committed). If that hash is out of the EVM's 256-block reach, re-targets to this block and returns 0 (the caller
-    /// tries again in a later block). The same hash draws whether the seat is a forced error, at the task's rate: its
-    /// verifier could not know it when it committed, and the solver cannot choose it.
+    /// committed). If that hash is out of the EVM's 256-block reach, re-targets once to this block and returns 0 (the
+    /// caller tries again in a later block); a second miss loses the probe. A re-targeted probe is never a forced error,
+    /// so a seat gains no second chance at the jackpot by letting its hash fall out of reach (and anyone may fix the
+    /// draw, `drawProbe`). The same hash draws whether the seat is a forced error, at the task's rate: its verifier could
+    /// not know it when it committed, and the solver cannot choose it.
     function _drawProbe(uint256 taskId, uint256 index, Assignment storage a, Task storage t) private returns (bytes32) {
         if (a.probe != 0) return a.probe;
         require(a.attestBlock < block.number, ProbeNotDrawnYet());
         bytes32 seed = probeOf(taskId, index);
         if (seed == 0) {
-            a.attestBlock = uint64(block.number); // out of reach: re-target
+            require(!a.retargeted, ProbeLost());
+            a.retargeted = true;
+            a.attestBlock = uint64(block.number); // out of reach: re-target, once
         } else {
             a.probe = seed;
-            a.forced = uint256(keccak256(abi.encode(blockhash(a.attestBlock), taskId, index, "forced"))) % 1_000_000 < t.rules.forcedErrorPpm;
+            a.forced = !a.retargeted
+                && uint256(keccak256(abi.encode(blockhash(a.attestBlock), taskId, index, "forced"))) % 1_000_000 < t.rules.forcedErrorPpm;
         }
         emit ProbeDrawn(taskId, index, seed);
         return seed;

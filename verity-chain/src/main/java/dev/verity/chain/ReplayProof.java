@@ -23,6 +23,8 @@ public final class ReplayProof {
     public static final byte TAG_OP_TRACE = 0x60;
     /** Elements per chunk of a tensor root. */
     public static final int CHUNK_ELEMS = 256;
+    /** Chunks a probe draws (ReplayReferee.DRAWS). */
+    public static final int DRAWS = 4;
 
     /** One step's op outputs, in op order, as the probe reads them. */
     public interface StepOutputs {
@@ -37,10 +39,16 @@ public final class ReplayProof {
         byte[] chunk(int op, int j);
     }
 
-    /** What revealProbe takes (TaskMarket's {@code ReplayReveal}). */
-    public record Reveal(byte[] opTraceRoot, List<byte[]> endProof, long opCount, byte[] recordHash, byte[] outputRoot,
-            long outputElems, List<byte[]> opProof, byte[] chunk, List<byte[]> chunkProof, byte[] keyedRoot,
-            List<byte[]> keyedOpProof, List<byte[]> keyedChunkProof) {}
+    /** What revealProbe takes (ReplayReferee's {@code ReplayReveal}): the segment end, then one chunk per draw. */
+    public record Reveal(byte[] opTraceRoot, List<byte[]> endProof, long opCount, List<ChunkReveal> chunks) {
+        public Reveal {
+            chunks = List.copyOf(chunks);
+        }
+    }
+
+    /** One drawn chunk (ReplayReferee's {@code ChunkReveal}): in the solver's op trace, and under the seat's key. */
+    public record ChunkReveal(byte[] recordHash, byte[] outputRoot, long outputElems, List<byte[]> opProof, byte[] chunk,
+            List<byte[]> chunkProof, byte[] keyedRoot, List<byte[]> keyedOpProof, List<byte[]> keyedChunkProof) {}
 
     private final byte[] key;
     private final StepOutputs outputs;
@@ -106,15 +114,34 @@ public final class ReplayProof {
         return outputs.ops();
     }
 
-    /** The reveal at probe {@code seed}: the drawn chunk, proven in the op trace (and it in the solver's ends) and keyed. */
+    /** The reveal at probe {@code seed}: each drawn chunk, proven in the op trace (and it in the solver's ends) and keyed. */
     public Reveal reveal(byte[] seed, SegmentEnds ends, int segment) {
+        List<ChunkReveal> chunks = new ArrayList<>(DRAWS);
+        for (int d = 0; d < DRAWS; d++) chunks.add(chunk(drawSeed(seed, d)));
+        return new Reveal(opTraceRoot(), ends.proof(segment), outputs.ops(), chunks);
+    }
+
+    private ChunkReveal chunk(byte[] seed) {
         int op = opOf(seed, outputs.ops());
         long elems = outputs.elems(op);
-        if (elems == 0) throw new IllegalStateException("op " + op + " has no elements to reveal");
+        if (elems == 0) {
+            // an empty output has no chunk: the op's entries are the whole of it
+            return new ChunkReveal(outputs.recordHash(op), plain.get(op).root(), 0, opTrace.siblings(op), new byte[0], List.of(),
+                    keyed.get(op).root(), replay.siblings(op), List.of());
+        }
         int j = (int) chunkOf(seed, elems);
-        return new Reveal(opTraceRoot(), ends.proof(segment), outputs.ops(), outputs.recordHash(op), plain.get(op).root(), elems,
-                opTrace.siblings(op), outputs.chunk(op, j), plain.get(op).siblings(j), keyed.get(op).root(), replay.siblings(op),
-                keyed.get(op).siblings(j));
+        return new ChunkReveal(outputs.recordHash(op), plain.get(op).root(), elems, opTrace.siblings(op), outputs.chunk(op, j),
+                plain.get(op).siblings(j), keyed.get(op).root(), replay.siblings(op), keyed.get(op).siblings(j));
+    }
+
+    /** The seed of draw {@code d} of a probe (ReplayReferee.drawSeed: keccak256(abi.encode(seed, d))). */
+    public static byte[] drawSeed(byte[] seed, int d) {
+        byte[] word = new byte[32];
+        word[28] = (byte) (d >>> 24);
+        word[29] = (byte) (d >>> 16);
+        word[30] = (byte) (d >>> 8);
+        word[31] = (byte) d;
+        return org.web3j.crypto.Hash.sha3(concat(seed, word));
     }
 
     /** The op a probe seed draws (ReplayReferee.opOf: the seed's low 128 bits modulo the op count). */

@@ -136,10 +136,10 @@ public final class Verity {
      * (it stayed silent, or did not prove its replay, in a task that settled); {@code key} the seat's key (drawn with it, it
      * keys the replay root); {@code replayRoot} its attestation (a {@link ReplayProof} root), {@code probe} the seed drawn
      * from its block (null until drawn); {@code proven}, it revealed the drawn chunk (it counts toward the quorum and is
-     * paid); {@code forced}, the probe drew it as a forced error (a proven replay wins a jackpot).
+     * paid); {@code retargeted}, its probe was re-targeted once (its hash fell out of reach); {@code forced}, the probe drew it as a forced error (a proven replay wins a jackpot).
      */
     public record Assignment(String verifier, long segment, boolean attested, boolean challenged, boolean slashed, byte[] key,
-            byte[] replayRoot, long attestBlock, byte[] probe, boolean proven, boolean forced) {}
+            byte[] replayRoot, long attestBlock, byte[] probe, boolean proven, boolean retargeted, boolean forced) {}
 
     /**
      * A dispute: {@code nextRound} is the round to play (0 once resolved); {@code demand & 3} an opening the challenger
@@ -617,11 +617,22 @@ public final class Verity {
         return java.util.Arrays.equals(seed, new byte[32]) ? null : seed;
     }
 
+    /**
+     * Fixes seat {@code index}'s probe, or re-targets it once when its attestation block's hash is out of reach (anyone may
+     * call it; a seat that let the hash fall out of reach calls it, then reveals in a later block).
+     */
+    public Receipt drawProbe(String who, long taskId, long index) {
+        return send(who, "TaskMarket.drawProbe", marketAs(who).drawProbe(big(taskId), big(index)));
+    }
+
     /** The verifier's reveal at its probe: the drawn chunk, proven in the solver's op trace and in its keyed replay root. */
     public Receipt revealProbe(String verifier, long taskId, long index, ReplayProof.Reveal r) {
-        TaskMarket.ReplayReveal w = new TaskMarket.ReplayReveal(r.opTraceRoot(), r.endProof(), big(r.opCount()), r.recordHash(),
-                r.outputRoot(), big(r.outputElems()), r.opProof(), r.chunk(), r.chunkProof(), r.keyedRoot(), r.keyedOpProof(),
-                r.keyedChunkProof());
+        List<TaskMarket.ChunkReveal> chunks = new ArrayList<>();
+        for (ReplayProof.ChunkReveal c : r.chunks()) {
+            chunks.add(new TaskMarket.ChunkReveal(c.recordHash(), c.outputRoot(), big(c.outputElems()), c.opProof(), c.chunk(), c.chunkProof(),
+                    c.keyedRoot(), c.keyedOpProof(), c.keyedChunkProof()));
+        }
+        TaskMarket.ReplayReveal w = new TaskMarket.ReplayReveal(r.opTraceRoot(), r.endProof(), big(r.opCount()), chunks);
         return send(verifier, "TaskMarket.revealProbe", marketAs(verifier).revealProbe(big(taskId), big(index), w));
     }
 
@@ -697,7 +708,7 @@ public final class Verity {
             TaskMarket.Assignment a = (TaskMarket.Assignment) o;
             boolean drawn = !java.util.Arrays.equals(a.probe, new byte[32]);
             out.add(new Assignment(a.verifier.toLowerCase(java.util.Locale.ROOT), a.segment.longValueExact(), a.attested, a.challenged, a.slashed,
-                    a.key, a.replayRoot, a.attestBlock.longValueExact(), drawn ? a.probe : null, a.proven, a.forced));
+                    a.key, a.replayRoot, a.attestBlock.longValueExact(), drawn ? a.probe : null, a.proven, a.retargeted, a.forced));
         }
         return out;
     }
@@ -1261,6 +1272,21 @@ public final class Verity {
      * Round 3, model claim (a dispute of the last segment, before a step is named): the model root's record
      * {@code modelRecord} is not the final state's record of the same name {@code stateRecord}.
      */
+    /**
+     * The ends claim (round 3, kind 8): the op trace the solver posted for the segment's last step ({@code st}, leaf
+     * {@code k = c}) is not {@code committed}, the op-trace root of its ends entry, proven by {@code endsProof} (its index:
+     * the segment) against the task's ends root.
+     */
+    public Receipt claimEnds(String challenger, long id, Step st, byte[] committed, List<byte[]> endsProof) {
+        return send(challenger, "DisputeGame.claimEnds (round 3)", gameAs(challenger).claimEnds(big(id), state(id), st.toBinding(), committed,
+                endsProof));
+    }
+
+    /** The solver's ends root of task {@code taskId} (the op trace of every segment's last step). */
+    public byte[] endsRootOf(long taskId) {
+        return call(marketAs(deployer).endsRootOf(big(taskId)));
+    }
+
     public Receipt claimModel(String challenger, long id, Leaf modelRecord, Leaf stateRecord) {
         return send(challenger, "DisputeGame.claimModel (round 3)", gameAs(challenger).claimModel(big(id), state(id), modelRecord.toBinding(),
                 stateRecord.toBinding()));

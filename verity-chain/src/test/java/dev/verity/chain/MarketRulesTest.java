@@ -400,18 +400,25 @@ class MarketRulesTest {
         byte[] seed0 = v.probeOf(id, 0);
         byte[] seed1 = v.probeOf(id, 1);
         ReplayProof.Reveal good = honest.reveal(seed0, ends, (int) as.get(0).segment());
-        byte[] tampered = good.chunk().clone();
+        // every draw is checked: a wrong chunk in the last one is refused
+        int last = ReplayProof.DRAWS - 1;
+        ReplayProof.ChunkReveal g = good.chunks().get(last);
+        byte[] tampered = g.chunk().clone();
         tampered[0] ^= 1;
-        ReplayProof.Reveal bad = new ReplayProof.Reveal(good.opTraceRoot(), good.endProof(), good.opCount(), good.recordHash(), good.outputRoot(),
-                good.outputElems(), good.opProof(), tampered, good.chunkProof(), good.keyedRoot(), good.keyedOpProof(), good.keyedChunkProof());
-        long op = ReplayProof.opOf(seed0, honest.ops());
-        reverts("ChunkNotInOutput(" + op + ", " + ReplayProof.chunkOf(seed0, good.outputElems()) + ")",
+        List<ReplayProof.ChunkReveal> chunks = new ArrayList<>(good.chunks());
+        chunks.set(last, new ReplayProof.ChunkReveal(g.recordHash(), g.outputRoot(), g.outputElems(), g.opProof(), tampered, g.chunkProof(),
+                g.keyedRoot(), g.keyedOpProof(), g.keyedChunkProof()));
+        ReplayProof.Reveal bad = new ReplayProof.Reveal(good.opTraceRoot(), good.endProof(), good.opCount(), chunks);
+        byte[] lastSeed = ReplayProof.drawSeed(seed0, last);
+        reverts("ChunkNotInOutput(" + ReplayProof.opOf(lastSeed, honest.ops()) + ", " + ReplayProof.chunkOf(lastSeed, g.outputElems()) + ")",
                 () -> v.revealProbe(as.get(0).verifier(), id, 0, bad));
+        ReplayProof.Reveal short_ = new ReplayProof.Reveal(good.opTraceRoot(), good.endProof(), good.opCount(), good.chunks().subList(0, last));
+        reverts("WrongDrawCount(" + last + ", " + ReplayProof.DRAWS + ")", () -> v.revealProbe(as.get(0).verifier(), id, 0, short_));
         reverts("CallerIsNotThisVerifier()", () -> v.revealProbe(a.solver(), id, 0, good));
         ReplayProof.Reveal unkeyed = precomputed.reveal(seed1, ends, (int) as.get(1).segment());
-        long op1 = ReplayProof.opOf(seed1, precomputed.ops());
-        reverts("NotInReplayRoot(" + op1 + ", " + ReplayProof.chunkOf(seed1, unkeyed.outputElems()) + ")",
-                () -> v.revealProbe(as.get(1).verifier(), id, 1, unkeyed));
+        byte[] first1 = ReplayProof.drawSeed(seed1, 0);
+        reverts("NotInReplayRoot(" + ReplayProof.opOf(first1, precomputed.ops()) + ", " + ReplayProof.chunkOf(first1, unkeyed.chunks().get(0).outputElems())
+                + ")", () -> v.revealProbe(as.get(1).verifier(), id, 1, unkeyed));
         v.revealProbe(as.get(0).verifier(), id, 0, good);
         reverts("NothingToProbe()", () -> v.revealProbe(as.get(0).verifier(), id, 0, good));
         assertTrue(v.assignments(id).get(0).proven());
@@ -510,6 +517,35 @@ class MarketRulesTest {
         PostParams huge = ok.withShape(5000, ok.totalSteps(), ok.checkpointInterval());
         reverts("TaskTooLarge(\"graphOps\", 5000, 4096)", () -> v.post(a.submitter(), huge));
         v.post(a.submitter(), ok);
+    }
+
+    /**
+     * A probe whose attestation block's hash fell out of reach is re-targeted once, by anyone, and is then never a forced
+     * error (a seat cannot draw again for the jackpot, or for an op anyone can compute, by waiting); a second miss loses it.
+     * The referee draws as many chunks as the Java side reveals.
+     */
+    @Test
+    void aProbeOutOfReachIsRetargetedOnceNeverForcedThenLost() {
+        deploy("AlwaysDefenderReferee");
+        long id = ChainSelftest.committedTask(v, a, syn);
+        List<Verity.Assignment> as = v.assignments(id);
+        ReplayProof.SegmentEnds ends = ChainSelftest.syntheticEnds(syn.totalSteps, syn.interval);
+        ReplayProof r0 = ChainSelftest.syntheticReplay(v, id, as.get(0));
+        ReplayProof r1 = ChainSelftest.syntheticReplay(v, id, as.get(1));
+        v.attest(as.get(0).verifier(), id, 0, r0.root());
+        v.attest(as.get(1).verifier(), id, 1, r1.root());
+        for (int i = 0; i < 257; i++) v.chain.advanceTime(1); // both attestations' block hashes leave the EVM's reach
+        assertEquals(null, v.probeOf(id, 0));
+        v.drawProbe(a.challenger(), id, 0); // anyone re-targets
+        v.drawProbe(a.challenger(), id, 1);
+        assertTrue(v.assignments(id).get(0).retargeted());
+        byte[] seed = ChainSelftest.drawnProbe(v, id, 0);
+        v.revealProbe(as.get(0).verifier(), id, 0, r0.reveal(seed, ends, (int) as.get(0).segment()));
+        assertTrue(v.assignments(id).get(0).proven() && !v.assignments(id).get(0).forced(), "proven, and a re-targeted probe is never forced");
+        for (int i = 0; i < 257; i++) v.chain.advanceTime(1); // seat 1 let its second draw fall out of reach too
+        reverts("ProbeLost()", () -> v.drawProbe(a.challenger(), id, 1));
+        assertEquals(BigInteger.valueOf(ReplayProof.DRAWS),
+                Abi.word(v.view(Abi.wordAddress(v.view(v.market, "replayReferee()"), 0), "DRAWS()"), 0));
     }
 
     /** The fallback draw can be re-targeted once when its block's hash is out of reach; a second miss fails the task. */

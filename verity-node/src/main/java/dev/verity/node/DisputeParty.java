@@ -3,6 +3,7 @@ package dev.verity.node;
 import dev.verity.chain.Chain;
 import dev.verity.chain.Receipt;
 import dev.verity.chain.DisputeMoves;
+import dev.verity.chain.ReplayProof;
 import dev.verity.chain.Verity;
 import dev.verity.proof.commit.Commitments;
 import dev.verity.proof.commit.StateCommitment;
@@ -584,6 +585,10 @@ public final class DisputeParty {
                     ruledOn = "the model's record of a weight against the final checkpoint's";
                     return "claims the committed model is not the last checkpoint's weights";
                 }
+                String ends = endsClaim();
+                if (ends != null) {
+                    return ends;
+                }
             }
             ensureStep();
             if (ot == null) {
@@ -599,6 +604,32 @@ public final class DisputeParty {
             Verity.Step st = disputedStep();
             String stepWords = "agrees with the state after step " + ds.agreedStep() + ", disputes step " + (ds.agreedStep() + 1) + ": ";
             return stepWords + claimMove(st);
+        }
+
+        /**
+         * The ends claim, before any step is named: round 2's op trace of the segment's last step is not the segment end
+         * the solver committed (its manifest's, when the manifest's ends are the committed ones). Null when they agree.
+         */
+        private String endsClaim() {
+            ReplayProof.SegmentEnds ends;
+            try {
+                ends = ReplayProofs.ends(m);
+            } catch (IllegalArgumentException malformed) {
+                return null; // a manifest without well-formed ends: the op claims are the way
+            }
+            int seg = Math.toIntExact(v.disputeSegment(dispute));
+            List<byte[]> ots = roots.opTraceRoots();
+            int k = ots.size() - 1;
+            byte[] committed = ends.opTraceRoots().get(seg);
+            if (Arrays.equals(ots.get(k), committed) || !Arrays.equals(ends.root(), v.endsRootOf(v.dispute(dispute).taskId()))) {
+                return null;
+            }
+            MerkleTree segTree = Defender.segmentTree(roots);
+            Verity.Step st = Verity.Step.of(k, roots.stateRoots().get(k - 1), ots.get(k - 1), sib(segTree.proof(k - 1)), roots.stateRoots().get(k),
+                    ots.get(k), sib(segTree.proof(k)));
+            record(3, "claimEnds", v.claimEnds(account, dispute, st, committed, ends.proof(seg)));
+            ruledOn = "the committed segment end against the op trace posted for step " + (roots.firstStep() + k);
+            return "claims the op trace posted for the segment's last step is not the segment end the solver committed";
         }
 
         private String claimMove(Verity.Step st) throws Exception {

@@ -222,9 +222,10 @@ public final class Verifier implements Role {
             log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + " bit for bit and attests (its keyed root of the "
                     + replay.ops() + " op outputs of the segment's last step)");
         } else if (verdict.check().equals("op trace")) {
-            // the checkpoints replay but the solver's committed end trace does not: no reveal could prove against it, and
-            // no dispute rules on it; the seat stays out (a task whose seats cannot prove misses its quorum)
-            log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + " and does not attest: " + verdict.reason());
+            // the checkpoints replay but the solver's committed segment end does not: no reveal could prove against it, and
+            // the dispute's ends claim (or its op claims, should the solver post the made-up trace) makes the solver lose
+            log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + ": MISMATCH of the segment end — " + verdict.reason());
+            challenger.challenge(j.taskId(), j.segment(), verdict.reason());
         } else {
             log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + ": MISMATCH — " + verdict.reason());
             if (verdict.check().equals("replay")) {
@@ -267,13 +268,20 @@ public final class Verifier implements Role {
         }
         byte[] seed = v.probeOf(r.taskId(), r.index());
         if (seed == null) {
+            Verity.Assignment seat = v.assignments(r.taskId()).get(Math.toIntExact(r.index()));
+            if (!seat.retargeted() && v.chain.blockNumber() > seat.attestBlock() + 256) {
+                // the attestation block's hash is out of reach (the node was away): re-target once, reveal in a later block
+                v.drawProbe(cfg.account(), r.taskId(), r.index());
+                log.accept(name() + " re-targets its probe of task " + r.taskId() + " seat " + r.index() + ": its block's hash is out of reach");
+                return true;
+            }
             return false;
         }
         ReplayProof.Reveal proof = r.replay().reveal(seed, r.ends(), r.segment());
         v.revealProbe(cfg.account(), r.taskId(), r.index(), proof);
         reveals.remove(r);
-        log.accept(name() + " reveals its replay of task " + r.taskId() + " at its probe: chunk " + ReplayProof.chunkOf(seed, proof.outputElems())
-                + " of op " + ReplayProof.opOf(seed, proof.opCount()) + " of the segment's last step, proven in the solver's trace and under its key");
+        log.accept(name() + " reveals its replay of task " + r.taskId() + " at its probe: " + ReplayProof.DRAWS + " drawn chunks of the "
+                + proof.opCount() + " op outputs of the segment's last step, proven in the solver's trace and under its key");
         return true;
     }
 

@@ -52,9 +52,12 @@ class ReplayProofsTest {
                 ReplayProof.Reveal r = proof.reveal(seed, ends, seg);
                 byte[] entry = ReplayProof.SegmentEnds.entry(m.checkpoints().get(seg + 1).step(), r.opTraceRoot());
                 assertTrue(MerkleTree.verify(endsTree.root(), ends.endSteps().size(), seg, MerkleTree.leafHash(entry), r.endProof()));
-                int op = ReplayProof.opOf(seed, r.opCount());
-                byte[] opEntry = ReplayProof.opTraceEntry(op, r.recordHash(), r.outputRoot(), r.outputElems());
-                assertTrue(MerkleTree.verify(r.opTraceRoot(), r.opCount(), op, MerkleTree.leafHash(opEntry), r.opProof()));
+                for (int k = 0; k < ReplayProof.DRAWS; k++) {
+                    ReplayProof.ChunkReveal c = r.chunks().get(k);
+                    int op = ReplayProof.opOf(ReplayProof.drawSeed(seed, k), r.opCount());
+                    byte[] opEntry = ReplayProof.opTraceEntry(op, c.recordHash(), c.outputRoot(), c.outputElems());
+                    assertTrue(MerkleTree.verify(r.opTraceRoot(), r.opCount(), op, MerkleTree.leafHash(opEntry), c.opProof()));
+                }
             }
         }
         // a root keyed with another key differs: the key is in every leaf

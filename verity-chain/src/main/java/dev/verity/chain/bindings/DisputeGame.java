@@ -90,6 +90,8 @@ public class DisputeGame extends Contract {
 
     public static final String FUNC_CHALLENGEBOND = "challengeBond";
 
+    public static final String FUNC_CLAIMENDS = "claimEnds";
+
     public static final String FUNC_CLAIMMODEL = "claimModel";
 
     public static final String FUNC_CLAIMRECORD = "claimRecord";
@@ -227,6 +229,10 @@ public class DisputeGame extends Contract {
     ;
 
     public static final CustomError BADPROOFOFTHECHAINRESULT_ERROR = new CustomError("BadProofOfTheChainResult", 
+            Arrays.<TypeReference<?>>asList());
+    ;
+
+    public static final CustomError BADPROOFOFTHESEGMENTEND_ERROR = new CustomError("BadProofOfTheSegmentEnd", 
             Arrays.<TypeReference<?>>asList());
     ;
 
@@ -391,6 +397,10 @@ public class DisputeGame extends Contract {
     ;
 
     public static final CustomError THECHAINWASOPENEDALREADY_ERROR = new CustomError("TheChainWasOpenedAlready", 
+            Arrays.<TypeReference<?>>asList());
+    ;
+
+    public static final CustomError THEENDSCLAIMNAMESTHELASTSTEP_ERROR = new CustomError("TheEndsClaimNamesTheLastStep", 
             Arrays.<TypeReference<?>>asList());
     ;
 
@@ -1437,6 +1447,21 @@ public class DisputeGame extends Contract {
         return executeRemoteCallSingleValueReturn(function, BigInteger.class);
     }
 
+    public RemoteFunctionCall<TransactionReceipt> claimEnds(BigInteger disputeId, State s, Step st,
+            byte[] committed, List<byte[]> endsProof) {
+        final Function function = new Function(
+                FUNC_CLAIMENDS, 
+                Arrays.<Type>asList(new org.web3j.abi.datatypes.generated.Uint256(disputeId), 
+                s, 
+                st, 
+                new org.web3j.abi.datatypes.generated.Bytes32(committed), 
+                new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
+                        org.web3j.abi.datatypes.generated.Bytes32.class,
+                        org.web3j.abi.Utils.typeMap(endsProof, org.web3j.abi.datatypes.generated.Bytes32.class))), 
+                Collections.<TypeReference<?>>emptyList());
+        return executeRemoteCallTransaction(function);
+    }
+
     public RemoteFunctionCall<TransactionReceipt> claimModel(BigInteger disputeId, State s,
             Leaf modelRecord, Leaf stateRecord) {
         final Function function = new Function(
@@ -2057,38 +2082,6 @@ public class DisputeGame extends Contract {
         }
     }
 
-    public static class Leaf extends DynamicStruct {
-        public byte[] data;
-
-        public BigInteger n;
-
-        public BigInteger index;
-
-        public List<byte[]> proof;
-
-        public Leaf(byte[] data, BigInteger n, BigInteger index, List<byte[]> proof) {
-            super(new org.web3j.abi.datatypes.DynamicBytes(data), 
-                    new org.web3j.abi.datatypes.generated.Uint64(n), 
-                    new org.web3j.abi.datatypes.generated.Uint64(index), 
-                    new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
-                            org.web3j.abi.datatypes.generated.Bytes32.class,
-                            org.web3j.abi.Utils.typeMap(proof, org.web3j.abi.datatypes.generated.Bytes32.class)));
-            this.data = data;
-            this.n = n;
-            this.index = index;
-            this.proof = proof;
-        }
-
-        public Leaf(DynamicBytes data, Uint64 n, Uint64 index,
-                @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> proof) {
-            super(data, n, index, proof);
-            this.data = data.getValue();
-            this.n = n.getValue();
-            this.index = index.getValue();
-            this.proof = proof.getValue().stream().map(v -> v.getValue()).collect(Collectors.toList());
-        }
-    }
-
     public static class Step extends DynamicStruct {
         public BigInteger k;
 
@@ -2129,6 +2122,38 @@ public class DisputeGame extends Contract {
             this.preOpTrace = preOpTrace.getValue();
             this.postState = postState.getValue();
             this.postOpTrace = postOpTrace.getValue();
+            this.proof = proof.getValue().stream().map(v -> v.getValue()).collect(Collectors.toList());
+        }
+    }
+
+    public static class Leaf extends DynamicStruct {
+        public byte[] data;
+
+        public BigInteger n;
+
+        public BigInteger index;
+
+        public List<byte[]> proof;
+
+        public Leaf(byte[] data, BigInteger n, BigInteger index, List<byte[]> proof) {
+            super(new org.web3j.abi.datatypes.DynamicBytes(data), 
+                    new org.web3j.abi.datatypes.generated.Uint64(n), 
+                    new org.web3j.abi.datatypes.generated.Uint64(index), 
+                    new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
+                            org.web3j.abi.datatypes.generated.Bytes32.class,
+                            org.web3j.abi.Utils.typeMap(proof, org.web3j.abi.datatypes.generated.Bytes32.class)));
+            this.data = data;
+            this.n = n;
+            this.index = index;
+            this.proof = proof;
+        }
+
+        public Leaf(DynamicBytes data, Uint64 n, Uint64 index,
+                @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> proof) {
+            super(data, n, index, proof);
+            this.data = data.getValue();
+            this.n = n.getValue();
+            this.index = index.getValue();
             this.proof = proof.getValue().stream().map(v -> v.getValue()).collect(Collectors.toList());
         }
     }

@@ -85,6 +85,10 @@ public class TaskMarket extends Contract {
 
     public static final String FUNC_DISPUTEGAME = "disputeGame";
 
+    public static final String FUNC_DRAWPROBE = "drawProbe";
+
+    public static final String FUNC_ENDSROOTOF = "endsRootOf";
+
     public static final String FUNC_ESCROWOF = "escrowOf";
 
     public static final String FUNC_FALLBACKRANDOMNESS = "fallbackRandomness";
@@ -274,6 +278,10 @@ public class TaskMarket extends Contract {
     ;
 
     public static final CustomError PRICEABOVEMAXIMUM_ERROR = new CustomError("PriceAboveMaximum", 
+            Arrays.<TypeReference<?>>asList());
+    ;
+
+    public static final CustomError PROBELOST_ERROR = new CustomError("ProbeLost", 
             Arrays.<TypeReference<?>>asList());
     ;
 
@@ -1341,6 +1349,22 @@ public class TaskMarket extends Contract {
         return executeRemoteCallSingleValueReturn(function, String.class);
     }
 
+    public RemoteFunctionCall<TransactionReceipt> drawProbe(BigInteger taskId, BigInteger index) {
+        final Function function = new Function(
+                FUNC_DRAWPROBE, 
+                Arrays.<Type>asList(new org.web3j.abi.datatypes.generated.Uint256(taskId), 
+                new org.web3j.abi.datatypes.generated.Uint256(index)), 
+                Collections.<TypeReference<?>>emptyList());
+        return executeRemoteCallTransaction(function);
+    }
+
+    public RemoteFunctionCall<byte[]> endsRootOf(BigInteger taskId) {
+        final Function function = new Function(FUNC_ENDSROOTOF, 
+                Arrays.<Type>asList(new org.web3j.abi.datatypes.generated.Uint256(taskId)), 
+                Arrays.<TypeReference<?>>asList(new TypeReference<Bytes32>() {}));
+        return executeRemoteCallSingleValueReturn(function, byte[].class);
+    }
+
     public RemoteFunctionCall<BigInteger> escrowOf(BigInteger taskId) {
         final Function function = new Function(FUNC_ESCROWOF, 
                 Arrays.<Type>asList(new org.web3j.abi.datatypes.generated.Uint256(taskId)), 
@@ -1736,11 +1760,13 @@ public class TaskMarket extends Contract {
 
         public Boolean proven;
 
+        public Boolean retargeted;
+
         public Boolean forced;
 
         public Assignment(String verifier, BigInteger segment, Boolean attested, Boolean challenged,
                 Boolean slashed, byte[] key, byte[] replayRoot, BigInteger attestBlock,
-                byte[] probe, Boolean proven, Boolean forced) {
+                byte[] probe, Boolean proven, Boolean retargeted, Boolean forced) {
             super(new org.web3j.abi.datatypes.Address(160, verifier), 
                     new org.web3j.abi.datatypes.generated.Uint64(segment), 
                     new org.web3j.abi.datatypes.Bool(attested), 
@@ -1751,6 +1777,7 @@ public class TaskMarket extends Contract {
                     new org.web3j.abi.datatypes.generated.Uint64(attestBlock), 
                     new org.web3j.abi.datatypes.generated.Bytes32(probe), 
                     new org.web3j.abi.datatypes.Bool(proven), 
+                    new org.web3j.abi.datatypes.Bool(retargeted), 
                     new org.web3j.abi.datatypes.Bool(forced));
             this.verifier = verifier;
             this.segment = segment;
@@ -1762,13 +1789,14 @@ public class TaskMarket extends Contract {
             this.attestBlock = attestBlock;
             this.probe = probe;
             this.proven = proven;
+            this.retargeted = retargeted;
             this.forced = forced;
         }
 
         public Assignment(Address verifier, Uint64 segment, Bool attested, Bool challenged,
                 Bool slashed, Bytes32 key, Bytes32 replayRoot, Uint64 attestBlock, Bytes32 probe,
-                Bool proven, Bool forced) {
-            super(verifier, segment, attested, challenged, slashed, key, replayRoot, attestBlock, probe, proven, forced);
+                Bool proven, Bool retargeted, Bool forced) {
+            super(verifier, segment, attested, challenged, slashed, key, replayRoot, attestBlock, probe, proven, retargeted, forced);
             this.verifier = verifier.getValue();
             this.segment = segment.getValue();
             this.attested = attested.getValue();
@@ -1779,6 +1807,7 @@ public class TaskMarket extends Contract {
             this.attestBlock = attestBlock.getValue();
             this.probe = probe.getValue();
             this.proven = proven.getValue();
+            this.retargeted = retargeted.getValue();
             this.forced = forced.getValue();
         }
     }
@@ -1934,13 +1963,7 @@ public class TaskMarket extends Contract {
         }
     }
 
-    public static class ReplayReveal extends DynamicStruct {
-        public byte[] opTraceRoot;
-
-        public List<byte[]> endProof;
-
-        public BigInteger opCount;
-
+    public static class ChunkReveal extends DynamicStruct {
         public byte[] recordHash;
 
         public byte[] outputRoot;
@@ -1959,16 +1982,10 @@ public class TaskMarket extends Contract {
 
         public List<byte[]> keyedChunkProof;
 
-        public ReplayReveal(byte[] opTraceRoot, List<byte[]> endProof, BigInteger opCount,
-                byte[] recordHash, byte[] outputRoot, BigInteger outputElems, List<byte[]> opProof,
-                byte[] chunk, List<byte[]> chunkProof, byte[] keyedRoot, List<byte[]> keyedOpProof,
-                List<byte[]> keyedChunkProof) {
-            super(new org.web3j.abi.datatypes.generated.Bytes32(opTraceRoot), 
-                    new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
-                            org.web3j.abi.datatypes.generated.Bytes32.class,
-                            org.web3j.abi.Utils.typeMap(endProof, org.web3j.abi.datatypes.generated.Bytes32.class)), 
-                    new org.web3j.abi.datatypes.generated.Uint64(opCount), 
-                    new org.web3j.abi.datatypes.generated.Bytes32(recordHash), 
+        public ChunkReveal(byte[] recordHash, byte[] outputRoot, BigInteger outputElems,
+                List<byte[]> opProof, byte[] chunk, List<byte[]> chunkProof, byte[] keyedRoot,
+                List<byte[]> keyedOpProof, List<byte[]> keyedChunkProof) {
+            super(new org.web3j.abi.datatypes.generated.Bytes32(recordHash), 
                     new org.web3j.abi.datatypes.generated.Bytes32(outputRoot), 
                     new org.web3j.abi.datatypes.generated.Uint64(outputElems), 
                     new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
@@ -1985,9 +2002,6 @@ public class TaskMarket extends Contract {
                     new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
                             org.web3j.abi.datatypes.generated.Bytes32.class,
                             org.web3j.abi.Utils.typeMap(keyedChunkProof, org.web3j.abi.datatypes.generated.Bytes32.class)));
-            this.opTraceRoot = opTraceRoot;
-            this.endProof = endProof;
-            this.opCount = opCount;
             this.recordHash = recordHash;
             this.outputRoot = outputRoot;
             this.outputElems = outputElems;
@@ -1999,19 +2013,14 @@ public class TaskMarket extends Contract {
             this.keyedChunkProof = keyedChunkProof;
         }
 
-        public ReplayReveal(Bytes32 opTraceRoot,
-                @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> endProof, Uint64 opCount,
-                Bytes32 recordHash, Bytes32 outputRoot, Uint64 outputElems,
+        public ChunkReveal(Bytes32 recordHash, Bytes32 outputRoot, Uint64 outputElems,
                 @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> opProof,
                 DynamicBytes chunk,
                 @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> chunkProof,
                 Bytes32 keyedRoot,
                 @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> keyedOpProof,
                 @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> keyedChunkProof) {
-            super(opTraceRoot, endProof, opCount, recordHash, outputRoot, outputElems, opProof, chunk, chunkProof, keyedRoot, keyedOpProof, keyedChunkProof);
-            this.opTraceRoot = opTraceRoot.getValue();
-            this.endProof = endProof.getValue().stream().map(v -> v.getValue()).collect(Collectors.toList());
-            this.opCount = opCount.getValue();
+            super(recordHash, outputRoot, outputElems, opProof, chunk, chunkProof, keyedRoot, keyedOpProof, keyedChunkProof);
             this.recordHash = recordHash.getValue();
             this.outputRoot = outputRoot.getValue();
             this.outputElems = outputElems.getValue();
@@ -2168,6 +2177,40 @@ public class TaskMarket extends Contract {
             this.seatsReleased = seatsReleased.getValue();
             this.endsRoot = endsRoot.getValue();
             this.rules = rules;
+        }
+    }
+
+    public static class ReplayReveal extends DynamicStruct {
+        public byte[] opTraceRoot;
+
+        public List<byte[]> endProof;
+
+        public BigInteger opCount;
+
+        public List<ChunkReveal> chunks;
+
+        public ReplayReveal(byte[] opTraceRoot, List<byte[]> endProof, BigInteger opCount,
+                List<ChunkReveal> chunks) {
+            super(new org.web3j.abi.datatypes.generated.Bytes32(opTraceRoot), 
+                    new org.web3j.abi.datatypes.DynamicArray<org.web3j.abi.datatypes.generated.Bytes32>(
+                            org.web3j.abi.datatypes.generated.Bytes32.class,
+                            org.web3j.abi.Utils.typeMap(endProof, org.web3j.abi.datatypes.generated.Bytes32.class)), 
+                    new org.web3j.abi.datatypes.generated.Uint64(opCount), 
+                    new org.web3j.abi.datatypes.DynamicArray<ChunkReveal>(ChunkReveal.class, chunks));
+            this.opTraceRoot = opTraceRoot;
+            this.endProof = endProof;
+            this.opCount = opCount;
+            this.chunks = chunks;
+        }
+
+        public ReplayReveal(Bytes32 opTraceRoot,
+                @Parameterized(type = Bytes32.class) DynamicArray<Bytes32> endProof, Uint64 opCount,
+                @Parameterized(type = ChunkReveal.class) DynamicArray<ChunkReveal> chunks) {
+            super(opTraceRoot, endProof, opCount, chunks);
+            this.opTraceRoot = opTraceRoot.getValue();
+            this.endProof = endProof.getValue().stream().map(v -> v.getValue()).collect(Collectors.toList());
+            this.opCount = opCount.getValue();
+            this.chunks = chunks.getValue();
         }
     }
 

@@ -69,6 +69,14 @@ public final class ChainDispute {
 
     /** As above, with the init root {@code initRoot} posted (a submitter who passes made-up weights off as the spec's). */
     public long commitTask(TaskRun run, Manifest m, byte[] initRoot) {
+        return commitTask(run, m, initRoot, null);
+    }
+
+    /**
+     * As above, the solver committing {@code ends} as its segment ends (null: synthetic ones, for disputes that are about
+     * other things than the ends: no seat reveals here).
+     */
+    public long commitTask(TaskRun run, Manifest m, byte[] initRoot, dev.verity.chain.ReplayProof.SegmentEnds ends) {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         // the task's steps come from its spec, not from the solver's manifest (a solver that stopped early has fewer)
@@ -86,7 +94,7 @@ public final class ChainDispute {
         v.chain.advanceTime(spec.bidWindow() + 1);
         v.closeAuction(a.deployer(), id);
         v.commit(a.solver(), id, Sha256.unhex(m.traceRoot()), Sha256.unhex(m.modelRoot()), Sha256.hash("manifest".getBytes()),
-                dev.verity.chain.ChainSelftest.syntheticEnds(spec)); // no seat reveals here: the disputes are the point
+                ends != null ? ends : dev.verity.chain.ChainSelftest.syntheticEnds(spec));
         v.revealSeed(a.submitter(), id, secret);
         return id;
     }

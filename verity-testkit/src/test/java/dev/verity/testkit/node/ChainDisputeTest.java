@@ -53,6 +53,40 @@ class ChainDisputeTest {
      * through the whole dispute, with a value lie, the structure lies and a lying challenger asking for the structure
      * check; prints the gas of every round (docs/dispute-protocol.md, "Gas").
      */
+    /**
+     * A solver that commits a made-up segment end (so that seats it colludes with prove against outputs it hands them,
+     * and honest seats of that segment cannot prove) loses the dispute an honest seat opens: standing by its honest op
+     * trace in round 2, to the ends claim; standing by the made-up one, the honest challenger disputes that step.
+     */
+    @Test
+    void aMadeUpSegmentEndLosesOnChain(@TempDir Path work) throws Exception {
+        TaskRun run = TaskRun.open(ProofCheck.small(work).spec(3));
+        LocalBlobStore store = new LocalBlobStore(work.resolve("made-up-end"));
+        Manifest honest = ProvenTraining.train(run, store, ProvenTraining.HONEST, null).manifest();
+        int seg = 1;
+        List<Manifest.Checkpoint> cps = new ArrayList<>(honest.checkpoints());
+        Manifest.Checkpoint c = cps.get(seg + 1);
+        cps.set(seg + 1, new Manifest.Checkpoint(c.step(), c.stateRoot(), c.blob(), dev.verity.merkle.Sha256.hex(dev.verity.merkle.Sha256.hash(
+                "made up".getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
+        Manifest m = new Manifest(honest.task(), honest.datasetRoot(), honest.graphRoot(), cps, honest.traceRoot(), honest.modelRoot(),
+                honest.modelBlob());
+        assertEquals("op trace", new SegmentReplayer(run, store, m).replay(seg).check(), "the seat's replay sees the made-up end");
+        try (EmbeddedChain evm = new EmbeddedChain()) {
+            ChainDispute cd = ChainDispute.deploy(evm);
+            long task = cd.commitTask(run, m, run.initRoot(store), dev.verity.node.ReplayProofs.ends(m));
+            ChainDispute.Result r = cd.play(task, run, m, store, new Defender(run, store, m, ProvenTraining.HONEST, false),
+                    new HonestChallenger(run, store, m), seg);
+            assertTrue(r.challengerWon(), r.how());
+            assertTrue(r.how().contains("committed segment end"), r.how());
+        }
+        // had it posted the made-up root in round 2, the honest challenger disputes that step (its states are all right)
+        Messages.SegmentRoots posted = new Defender(run, store, m, ProvenTraining.HONEST, false).segmentRoots(new Messages.OpenDispute(seg));
+        List<byte[]> ots = new ArrayList<>(posted.opTraceRoots());
+        ots.set(ots.size() - 1, m.endOpTraceRoots().get(seg));
+        Messages.SegmentRoots madeUp = new Messages.SegmentRoots(posted.firstStep(), posted.stateRoots(), ots, posted.root());
+        assertEquals(c.step() - 1, new HonestChallenger(run, store, m).step(new Messages.OpenDispute(seg), madeUp).agreedStep());
+    }
+
     @Test
     void gptStructureLiesLoseOnChain(@TempDir Path work) throws Exception {
         String dataset = "kjv:20000";
