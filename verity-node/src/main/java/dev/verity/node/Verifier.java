@@ -169,7 +169,13 @@ public final class Verifier implements Role {
 
     private boolean verify(Job j) throws IOException {
         Verity.TaskView t = v.task(j.taskId());
-        if ((t.status() != Verity.Status.COMMITTED && t.status() != Verity.Status.DISPUTED) || v.chain.timestamp() > t.deadline()) {
+        boolean open = t.status() == Verity.Status.COMMITTED || t.status() == Verity.Status.DISPUTED;
+        Verity.Assignment seat = v.assignments(j.taskId()).get(Math.toIntExact(j.index()));
+        if (seat.attested()) {
+            // a seat it attested before a restart (the events are read again from the start): its reveal went with the process
+            return open && !seat.proven() && v.chain.timestamp() <= t.deadline() + v.probeWindow() && resumeReveal(j, t, seat);
+        }
+        if (!open || v.chain.timestamp() > t.deadline()) {
             return false;
         }
         SegmentReplayer r = replayer(j.taskId(), t);
@@ -204,7 +210,7 @@ public final class Verifier implements Role {
             }
             return true;
         }
-        byte[] key = v.assignments(j.taskId()).get(Math.toIntExact(j.index())).key();
+        byte[] key = seat.key();
         if (lazy) {
             // without a replay it has no op output to key: it commits a root over a made-up one and cannot reveal
             ReplayProof madeUp = new ReplayProof(key, ReplayProofs.madeUp());
@@ -232,6 +238,27 @@ public final class Verifier implements Role {
                 challenger.challenge(j.taskId(), j.segment(), verdict.reason());
             }
         }
+        return true;
+    }
+
+    /**
+     * After a restart: replays the segment of a seat it attested again, to reveal at its probe. Only a replay that gives the
+     * very root it attested is revealed (a root it made up, or attested from another build, cannot be).
+     */
+    private boolean resumeReveal(Job j, Verity.TaskView t, Verity.Assignment seat) throws IOException {
+        if (reveals.stream().anyMatch(r -> r.taskId() == j.taskId() && r.index() == j.index())) {
+            return false;
+        }
+        SegmentReplayer r = replayer(j.taskId(), t);
+        if (!r.replay(j.segment()).ok()) {
+            return false;
+        }
+        ReplayProof replay = new ReplayProof(seat.key(), ReplayProofs.outputs(r.replayedEnd()));
+        if (!Arrays.equals(replay.root(), seat.replayRoot())) {
+            return false;
+        }
+        reveals.add(new Reveal(j.taskId(), j.index(), j.segment(), replay, ReplayProofs.ends(r.manifest())));
+        log.accept(name() + " replays segment " + j.segment() + " of task " + j.taskId() + " again to reveal the attestation it made before a restart");
         return true;
     }
 

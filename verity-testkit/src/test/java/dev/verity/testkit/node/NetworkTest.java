@@ -120,6 +120,47 @@ class NetworkTest {
         }
     }
 
+    /**
+     * A verifier whose process dies after it attested and before it revealed loses nothing: restarted, it reads the chain's
+     * events again, replays its segment again and reveals, and its seat is paid, not slashed.
+     */
+    @Test
+    void aVerifierRestartedBetweenAttestingAndRevealingStillReveals(@TempDir Path dir) throws Exception {
+        try (LocalNet net = LocalNet.start(dir)) {
+            Submitter sub = submitter(net, dir);
+            Solver s = solver(net, dir, 1, 1, null);
+            // verifier4's process dies right after its attestation is mined, before it can reveal
+            Consumer<String> dies = line -> {
+                log.accept(line);
+                if (line.startsWith("verifier4 ") && line.contains(" attests")) {
+                    throw new IllegalStateException("power cut after attesting");
+                }
+            };
+            Verifier crashing = new Verifier(new Verifier.Config("verifier4", net.account(4), Verity.ether(100), false), net.verity, net.store, dies);
+            net.fund(crashing.account(), Verity.ether(1_000));
+            List<Role> roles = new ArrayList<>(List.of(sub, s, crashing, verifier(net, 5, false), verifier(net, 6, false)));
+            roles.forEach(Role::join);
+            Network n = new Network(net.verity, roles);
+            long id = sub.post(spec(dir, 4));
+            IllegalStateException cut = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> n.runUntilFinal(id, 200));
+            assertEquals("power cut after attesting", cut.getMessage());
+            Verity.Assignment seat = net.verity.assignments(id).stream().filter(a -> a.verifier().equalsIgnoreCase(crashing.account())).findFirst()
+                    .orElseThrow();
+            assertTrue(seat.attested() && !seat.proven(), "attested, not revealed");
+            n.remove(crashing);
+            Verifier restarted = new Verifier(new Verifier.Config("verifier4", net.account(4), Verity.ether(100), false), net.verity, net.store, log);
+            restarted.join();
+            n.add(restarted);
+            n.runUntilFinal(id, 300);
+            assertEquals(Verity.Status.SETTLED, net.verity.task(id).status());
+            Verity.Assignment after = net.verity.assignments(id).stream().filter(a -> a.verifier().equalsIgnoreCase(crashing.account())).findFirst()
+                    .orElseThrow();
+            assertTrue(after.proven() && !after.slashed(), "the restarted verifier revealed and kept its seat stake");
+            assertTrue(story.stream().anyMatch(l -> l.contains("again to reveal the attestation it made before a restart")), "it replayed again");
+            net.checkConservation();
+        }
+    }
+
     @Test
     void restartedSolverResumesAndASilentVerifierMeansNoPayment(@TempDir Path dir) throws Exception {
         TaskSpec spec = spec(dir, 3);
