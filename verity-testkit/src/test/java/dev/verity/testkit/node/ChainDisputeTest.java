@@ -82,6 +82,8 @@ class ChainDisputeTest {
         // had it posted the made-up root in round 2, the honest challenger disputes that step (its states are all right)
         Messages.SegmentRoots posted = new Defender(run, store, m, ProvenTraining.HONEST, false).segmentRoots(new Messages.OpenDispute(seg));
         List<byte[]> ots = new ArrayList<>(posted.opTraceRoots());
+        // an honest defender's round 2 posts, for the last step, the very end its training committed: no ends claim fires
+        assertEquals(dev.verity.merkle.Sha256.hex(honest.endOpTraceRoots().get(seg)), dev.verity.merkle.Sha256.hex(ots.get(ots.size() - 1)));
         ots.set(ots.size() - 1, m.endOpTraceRoots().get(seg));
         Messages.SegmentRoots madeUp = new Messages.SegmentRoots(posted.firstStep(), posted.stateRoots(), ots, posted.root());
         assertEquals(c.step() - 1, new HonestChallenger(run, store, m).step(new Messages.OpenDispute(seg), madeUp).agreedStep());
