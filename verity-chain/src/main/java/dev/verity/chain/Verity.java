@@ -1269,10 +1269,6 @@ public final class Verity {
     }
 
     /**
-     * Round 3, model claim (a dispute of the last segment, before a step is named): the model root's record
-     * {@code modelRecord} is not the final state's record of the same name {@code stateRecord}.
-     */
-    /**
      * The ends claim (round 3, kind 8): the op trace the solver posted for the segment's last step ({@code st}, leaf
      * {@code k = c}) is not {@code committed}, the op-trace root of its ends entry, proven by {@code endsProof} (its index:
      * the segment) against the task's ends root.
@@ -1287,6 +1283,10 @@ public final class Verity {
         return call(marketAs(deployer).endsRootOf(big(taskId)));
     }
 
+    /**
+     * Round 3, model claim (a dispute of the last segment, before a step is named): the model root's record
+     * {@code modelRecord} is not the final state's record of the same name {@code stateRecord}.
+     */
     public Receipt claimModel(String challenger, long id, Leaf modelRecord, Leaf stateRecord) {
         return send(challenger, "DisputeGame.claimModel (round 3)", gameAs(challenger).claimModel(big(id), state(id), modelRecord.toBinding(),
                 stateRecord.toBinding()));

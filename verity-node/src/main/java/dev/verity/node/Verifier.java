@@ -298,7 +298,11 @@ public final class Verifier implements Role {
             Verity.Assignment seat = v.assignments(r.taskId()).get(Math.toIntExact(r.index()));
             if (!seat.retargeted() && v.chain.blockNumber() > seat.attestBlock() + 256) {
                 // the attestation block's hash is out of reach (the node was away): re-target once, reveal in a later block
-                v.drawProbe(cfg.account(), r.taskId(), r.index());
+                try {
+                    v.drawProbe(cfg.account(), r.taskId(), r.index());
+                } catch (dev.verity.chain.Chain.RevertException e) {
+                    return false; // someone re-targeted it in this very block: its new draw comes in the next
+                }
                 log.accept(name() + " re-targets its probe of task " + r.taskId() + " seat " + r.index() + ": its block's hash is out of reach");
                 return true;
             }
