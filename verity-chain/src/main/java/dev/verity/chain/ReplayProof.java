@@ -165,30 +165,43 @@ public final class ReplayProof {
 
     /**
      * The solver's ends root: one {@code 0x53 | uint64 step | opTraceRoot} entry per segment, in segment order (the op
-     * trace of the step that ends on checkpoint {@code step}).
+     * trace of the step that ends on checkpoint {@code step}). The tree is built once.
      */
-    public record SegmentEnds(List<Long> endSteps, List<byte[]> opTraceRoots) {
-        public SegmentEnds {
+    public static final class SegmentEnds {
+        private final List<Long> endSteps;
+        private final List<byte[]> opTraceRoots;
+        private final MerkleTree tree;
+
+        public SegmentEnds(List<Long> endSteps, List<byte[]> opTraceRoots) {
             if (endSteps.size() != opTraceRoots.size() || endSteps.isEmpty()) {
                 throw new IllegalArgumentException("one op-trace root per segment: " + endSteps.size() + " segment ends, "
                         + opTraceRoots.size() + " roots");
             }
-            endSteps = List.copyOf(endSteps);
-            opTraceRoots = List.copyOf(opTraceRoots);
+            this.endSteps = List.copyOf(endSteps);
+            this.opTraceRoots = List.copyOf(opTraceRoots);
+            List<byte[]> l = new ArrayList<>();
+            for (int i = 0; i < endSteps.size(); i++) l.add(entry(endSteps.get(i), opTraceRoots.get(i)));
+            this.tree = MerkleTree.ofLeaves(l);
+        }
+
+        public List<Long> endSteps() {
+            return endSteps;
+        }
+
+        public List<byte[]> opTraceRoots() {
+            return opTraceRoots;
         }
 
         public MerkleTree tree() {
-            List<byte[]> l = new ArrayList<>();
-            for (int i = 0; i < endSteps.size(); i++) l.add(entry(endSteps.get(i), opTraceRoots.get(i)));
-            return MerkleTree.ofLeaves(l);
+            return tree;
         }
 
         public byte[] root() {
-            return tree().root();
+            return tree.root();
         }
 
         public List<byte[]> proof(int segment) {
-            return tree().siblings(segment);
+            return tree.siblings(segment);
         }
 
         public static byte[] entry(long step, byte[] opTraceRoot) {

@@ -475,6 +475,11 @@ public final class DisputeParty {
             if (k < 1 || k >= n) {
                 throw new IllegalStateException("step " + (ds.agreedStep() + 1) + " is outside the segment");
             }
+            return stepAt(k);
+        }
+
+        /** Segment leaves {@code k − 1} and {@code k} with their proof: the step every round-3 move names. */
+        private Verity.Step stepAt(int k) {
             MerkleTree segTree = Defender.segmentTree(roots);
             return Verity.Step.of(k, roots.stateRoots().get(k - 1), roots.opTraceRoots().get(k - 1), sib(segTree.proof(k - 1)),
                     roots.stateRoots().get(k), roots.opTraceRoots().get(k), sib(segTree.proof(k)));
@@ -624,10 +629,7 @@ public final class DisputeParty {
             if (Arrays.equals(ots.get(k), committed) || !Arrays.equals(ends.root(), v.endsRootOf(v.dispute(dispute).taskId()))) {
                 return null;
             }
-            MerkleTree segTree = Defender.segmentTree(roots);
-            Verity.Step st = Verity.Step.of(k, roots.stateRoots().get(k - 1), ots.get(k - 1), sib(segTree.proof(k - 1)), roots.stateRoots().get(k),
-                    ots.get(k), sib(segTree.proof(k)));
-            record(3, "claimEnds", v.claimEnds(account, dispute, st, committed, ends.proof(seg)));
+            record(3, "claimEnds", v.claimEnds(account, dispute, stepAt(k), committed, ends.proof(seg)));
             ruledOn = "the committed segment end against the op trace posted for step " + (roots.firstStep() + k);
             return "claims the op trace posted for the segment's last step is not the segment end the solver committed";
         }
