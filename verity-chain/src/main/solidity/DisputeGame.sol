@@ -567,7 +567,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         require(opTraceRoots[0] == 0, TheStartingCheckpointHasNoOpTrace());
         if (d.segment == 0 && startState != market.initRootOf(d.taskId)) {
             // checkpoint 0 is not the task's init root (the state the graph's init rules or the parent model give)
-            _ruleClaim(disputeId, d, 7, 0, true);
+            _ruleClaim(disputeId, d, WireCodes.CLAIM_INIT, 0, true);
             return;
         }
         bytes32[] memory leaves = new bytes32[](n);
@@ -606,7 +606,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         d.opTraceRoot = st.postOpTrace;
         emit StepDisputed(disputeId, step, st.preState, st.postState, st.postOpTrace);
         if (st.postOpTrace == 0) {
-            _ruleClaim(disputeId, d, 0, 0, true);
+            _ruleClaim(disputeId, d, WireCodes.CLAIM_NO_OP_TRACE, 0, true);
             return false;
         }
         return true;
@@ -721,7 +721,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         if (!_step(disputeId, d, st)) return;
         _proveOp(d, e);
         require(d.graphRoot.verify(d.graphOps, e.opIndex, graphLeaf, graphProof), BadProofOfGraphOp());
-        _ruleClaim(disputeId, d, 1, e.opIndex, graphLeaf != e.graphLeafHash);
+        _ruleClaim(disputeId, d, WireCodes.CLAIM_RECORD, e.opIndex, graphLeaf != e.graphLeafHash);
     }
 
     /// @notice Round 3, source claim: in disputed step `st`, op `e.opIndex` is a source (its graph record proven) whose output
@@ -763,7 +763,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         } else {
             revert NotASourceNode();
         }
-        _ruleClaim(disputeId, d, 2, e.opIndex, want != e.outputRoot);
+        _ruleClaim(disputeId, d, WireCodes.CLAIM_SOURCE, e.opIndex, want != e.outputRoot);
     }
 
     /// @notice Round 3, update claim: in disputed step `st`, the disputed state's 0x20 record (proven against the post-state
@@ -791,7 +791,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint256 nameLen = uint16(bytes2(rec[1:3]));
         require(rec.length >= 3 + nameLen + 1 + 32, NotAStateTensorRecord());
         bool updates = _updates(graphRecord, rec[3:3 + nameLen]);
-        _ruleClaim(disputeId, d, 3, e.opIndex, updates && bytes32(rec[rec.length - 32:]) != e.outputRoot);
+        _ruleClaim(disputeId, d, WireCodes.CLAIM_UPDATE, e.opIndex, updates && bytes32(rec[rec.length - 32:]) != e.outputRoot);
     }
 
     /// @notice Round 3, scalars claim: in disputed step `st`, the disputed state's 0x21 record is not the agreed one advanced by
@@ -820,7 +820,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 cursor = uint64(bytes8(pre.data[9:17]));
         bool advanced = uint64(bytes8(post.data[1:9])) == step + 1 && uint64(bytes8(post.data[9:17])) == cursor + batch
             && uint64(bytes8(post.data[17:25])) == step + 1;
-        _ruleClaim(disputeId, d, 4, gatherIndex, !advanced);
+        _ruleClaim(disputeId, d, WireCodes.CLAIM_SCALARS, gatherIndex, !advanced);
     }
 
     /// @notice Round 3, model claim, in a dispute of the last segment before any step is named: the task's model root
@@ -838,7 +838,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         require(_isNamedRecord(stateRecord.data, TAG_STATE_TENSOR, name), NotTheStateRecordOfThatName());
         require(_proveLeaf(market.modelRootOf(d.taskId), modelRecord), BadProofOfModelRecord());
         require(_proveLeaf(d.h1, stateRecord), BadProofOfFinalStateRecord());
-        _ruleClaim(disputeId, d, 6, modelRecord.index, keccak256(m) != keccak256(stateRecord.data));
+        _ruleClaim(disputeId, d, WireCodes.CLAIM_MODEL, modelRecord.index, keccak256(m) != keccak256(stateRecord.data));
     }
 
     /// @notice The ends claim (kind 8): the op trace the solver posted in round 2 for the segment's last step is not the
@@ -857,7 +857,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
         if (!_step(disputeId, d, st)) return;
         bytes32 leaf = MerkleSha256.leafHash(abi.encodePacked(WireCodes.TAG_SEGMENT_END, d.step, committed));
         require(MerkleSha256.verify(market.endsRootOf(d.taskId), d.traceLeaves - 1, d.segment, leaf, endsProof), BadProofOfTheSegmentEnd());
-        _ruleClaim(disputeId, d, 8, 0, committed != st.postOpTrace);
+        _ruleClaim(disputeId, d, WireCodes.CLAIM_ENDS, 0, committed != st.postOpTrace);
     }
 
     function _ruleClaim(uint256 disputeId, State memory d, uint8 kind, uint64 node, bool claimRight) internal {

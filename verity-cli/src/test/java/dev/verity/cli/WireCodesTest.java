@@ -112,7 +112,9 @@ class WireCodesTest {
      */
     private static final Pattern OPERAND_LITERAL = Pattern.compile(
             "(?<![\\w.])kind\\s*(==|!=|>=|<=|<|>)\\s*\\d+|\\[o\\]\\)\\s*(==|!=|>=|<=|<|>)\\s*\\d+|\\(\\d+\\)\\s*<<\\s*96\\b|\\bK_[A-Z]+\\s*=\\s*\\d");
-    private static final List<Pattern> BARE = List.of(CODE_LITERAL, OP_KIND_CONSTANT, TAG_LITERAL, OPERAND_LITERAL);
+    /** A dispute claim's kind written as a number: `_ruleClaim(disputeId, d, 8, ...)`. */
+    private static final Pattern CLAIM_LITERAL = Pattern.compile("_ruleClaim\\(\\w+,\\s*\\w+,\\s*\\d");
+    private static final List<Pattern> BARE = List.of(CODE_LITERAL, OP_KIND_CONSTANT, TAG_LITERAL, OPERAND_LITERAL, CLAIM_LITERAL);
 
     /** The wire codes written bare on one line of Solidity (its comment aside). */
     static List<String> bareCodes(String line) {
@@ -139,14 +141,16 @@ class WireCodesTest {
                 "uint256 internal constant K_LINK = 1;",
                 "if (code == 20) return (true, 0);",
                 "uint16 internal constant OP_KIND_X = 7;",
-                "bytes1(0x70)")) {
+                "bytes1(0x70)",
+                "_ruleClaim(disputeId, d, 8, 0, committed != st.postOpTrace);")) {
             assertTrue(!bareCodes(bad).isEmpty(), "not caught: " + bad);
         }
         for (String good : List.of("if (kind > WireCodes.OPERAND_CONSTANT) return _ruleLink(disputeId, d, t, false);",
                 "if (uint8(link[o]) > WireCodes.OPERAND_CONSTANT) return (false, t, 0, false, 0); // kind: 0 input",
                 "words[w++] = (uint256(WireCodes.OPERAND_LINK) << 96) | (uint256(src.number) << 64) | (uint256(1) << 32);",
                 "uint256 internal constant K_LINK = WireCodes.OPERAND_LINK;",
-                "n += b.sources[k].kind == 0 ? b.sources[k].indices.length : 1;")) {
+                "n += b.sources[k].kind == 0 ? b.sources[k].indices.length : 1;",
+                "_ruleClaim(disputeId, d, WireCodes.CLAIM_ENDS, 0, committed != st.postOpTrace);")) {
             assertEquals(List.of(), bareCodes(good), good);
         }
     }

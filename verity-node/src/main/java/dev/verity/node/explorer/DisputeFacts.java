@@ -3,6 +3,7 @@ package dev.verity.node.explorer;
 import static dev.verity.node.explorer.ExplorerData.args;
 import static dev.verity.node.explorer.ExplorerData.row;
 
+import dev.verity.chain.DisputeClaim;
 import dev.verity.chain.Verity;
 import dev.verity.node.TreeBlobs;
 import dev.verity.merkle.Sha256;
@@ -113,6 +114,7 @@ final class DisputeFacts {
                 }
                 case "ClaimRuled" -> {
                     n.put("claimKind", a.get("kind"));
+                    n.put("claim", claimWords(((Number) a.get("kind")).intValue()));
                     n.put("claimNode", a.get("node"));
                     n.put("claimRight", a.get("claimRight"));
                 }
@@ -123,11 +125,21 @@ final class DisputeFacts {
         return n;
     }
 
+    /** A ClaimRuled kind in words; a code this explorer does not know is shown as its number, never dropped. */
+    static String claimWords(int kind) {
+        try {
+            return DisputeClaim.of(kind).description();
+        } catch (IllegalArgumentException unknown) {
+            return "claim kind " + kind;
+        }
+    }
+
     /** The basic operation the referee recomputed, or a reason there is none (the dispute ended another way). */
     private Map<String, Object> ruledOperation(List<Map<String, Object>> moves, long taskId) {
         Map<String, Object> n = narrowing(moves);
         if (!n.containsKey("link") || !n.containsKey("chainRoot")) {
-            return row("state", "none", "detail", "the referee ruled on no link in this dispute (it ended at an earlier round or by a claim)");
+            String how = n.containsKey("claim") ? "by the claim that " + n.get("claim") : "at an earlier round";
+            return row("state", "none", "detail", "the referee ruled on no link in this dispute: it ended " + how);
         }
         long t = ((Number) n.get("link")).longValue();
         List<byte[]> leaves;

@@ -134,7 +134,8 @@ final class EntityPages {
                 fact("segment steps", esc(n.getOrDefault("segmentSteps", "–")), "segmentSteps"), fact("step", esc(n.getOrDefault("step", "–")), "step"),
                 fact("op", esc(n.getOrDefault("opIndex", "–")), "opIndex"), fact("element", esc(n.getOrDefault("element", "–")), "element"),
                 fact("element chain", Html.hash(n.get("chainRoot")) + " (" + esc(n.getOrDefault("chainLength", "–")) + " links)", "chainRoot"),
-                fact("link ruled", esc(n.getOrDefault("link", "–")), "link"), fact("link correct", esc(n.getOrDefault("linkCorrect", "–")), "linkCorrect"))));
+                fact("link ruled", esc(n.getOrDefault("link", "–")), "link"), fact("link correct", esc(n.getOrDefault("linkCorrect", "–")), "linkCorrect"),
+                fact("claim ruled", esc(n.getOrDefault("claim", "–")), "claim"), fact("claim right", esc(n.getOrDefault("claimRight", "–")), "claimRight"))));
         b.append("<h2>The ruled operation</h2>").append(ruled(castMap(d.get("ruledOperation"))));
         b.append("<h2>Moves</h2>").append(ExplorerPages.timeline(castList(d.get("moves")), true));
         return Html.page("Dispute " + d.get("id"), b.toString(), null, true);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.verity.chain.DisputeClaim;
 import dev.verity.chain.EmbeddedChain;
 import dev.verity.chain.Receipt;
 import dev.verity.chain.Verity;
@@ -222,7 +223,7 @@ class ExplorerBrowserTest {
     }
 
     @Test
-    void cheatersTaskAndItsDisputeDownToTheRuledOperation() throws Exception {
+    void cheatersTaskAndItsDisputesDownToWhatTheRefereeRuled() throws Exception {
         Verity.TaskView t = v.task(2);
         assertEquals(Verity.Status.FAILED, t.status());
         waitForLossCurve(2);
@@ -233,14 +234,45 @@ class ExplorerBrowserTest {
         shot("task-cheater");
 
         browser.findElement(By.cssSelector("table.disputes tbody tr a[href^='/dispute/']")).click();
-        long id = Long.parseLong(browser.getCurrentUrl().replaceAll(".*/dispute/", ""));
-        assertEquals(disputes.get(0), id);
-        Verity.DisputeView dv = v.dispute(id);
-        assertEquals(dv.challengerWon() ? "the challenger won" : "the defender won", fact("outcome"));
-        assertEquals(String.valueOf(v.disputeSegment(id)), fact("segment"));
-        ChainEvents.Event ruled = ChainEvents.last(v, v.game, "LinkRuled", id);
-        assertEquals(String.valueOf(ruled.wordLong(0)), fact("link"));
-        assertEquals(String.valueOf(ruled.wordBool(1)), fact("linkCorrect"));
+        assertEquals(disputes.get(0), Long.parseLong(browser.getCurrentUrl().replaceAll(".*/dispute/", "")), "the first row links to the first dispute");
+        // which seat drew which segment is the task's randomness: a seat on the segment whose last step the cheater
+        // skipped wins by the ends claim, the others narrow down to one operation; each page must say which
+        int linksRuled = 0;
+        for (long id : disputes) {
+            open("dispute/" + id);
+            Verity.DisputeView dv = v.dispute(id);
+            assertEquals(dv.challengerWon() ? "the challenger won" : "the defender won", fact("outcome"));
+            assertEquals(String.valueOf(v.disputeSegment(id)), fact("segment"));
+            ChainEvents.Event ruled = ChainEvents.last(v, v.game, "LinkRuled", id);
+            ChainEvents.Event claim = ChainEvents.last(v, v.game, "ClaimRuled", id);
+            assertTrue((ruled == null) != (claim == null), "dispute " + id + " ends by a link ruling or by a claim: " + fact("outcome"));
+            if (claim != null) {
+                assertClaimShown(id, claim);
+            } else {
+                assertRuledOperationShown(id, ruled);
+                linksRuled++;
+            }
+        }
+        shot("dispute");
+        if (linksRuled == 0) {
+            // every seat drew the segment the ends claim decides (about one draw in two hundred): no link to show
+            assertTrue(disputes.stream().allMatch(d -> ChainEvents.last(v, v.game, "ClaimRuled", d).word(0).intValue() == DisputeClaim.ENDS.code()),
+                    "the cheater's disputes that rule on no link are ends claims");
+        }
+    }
+
+    private static void assertClaimShown(long id, ChainEvents.Event claim) {
+        DisputeClaim kind = DisputeClaim.of(claim.word(0).intValue());
+        assertEquals(kind.description(), fact("claim"), "dispute " + id);
+        assertEquals(String.valueOf(claim.wordBool(2)), fact("claimRight"), "dispute " + id);
+        assertEquals("–", fact("link"), "dispute " + id + " ruled on no link");
+        assertTrue(fact("ruledState").endsWith("by the claim that " + kind.description()), fact("ruledState"));
+    }
+
+    private static void assertRuledOperationShown(long id, ChainEvents.Event ruled) throws Exception {
+        assertEquals(String.valueOf(ruled.wordLong(0)), fact("link"), "dispute " + id);
+        assertEquals(String.valueOf(ruled.wordBool(1)), fact("linkCorrect"), "dispute " + id);
+        assertEquals("–", fact("claim"), "dispute " + id + " ruled on no claim");
         ChainEvents.Event chainPosted = ChainEvents.last(v, v.game, "ElementChainPosted", id);
         assertEquals(String.valueOf(chainPosted.wordLong(1)), fact("chainRoot").replaceAll(".*\\((\\d+) links\\)", "$1"));
         assertEquals("FMA", fact("operation"));
@@ -254,7 +286,6 @@ class ExplorerBrowserTest {
         String tx = first.findElement(By.cssSelector("a.hash")).getAttribute("title");
         Receipt r = v.chain.receipt(tx).orElseThrow();
         assertEquals(String.format(Locale.ROOT, "%,d", r.gasUsed()), first.findElements(By.tagName("td")).get(3).getText(), "the gas of the opening move");
-        shot("dispute");
     }
 
     @Test
