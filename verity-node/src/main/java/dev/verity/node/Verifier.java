@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  * fetches the manifest and spec from the blob store, replays the segment bit for bit from the
  * solver's own checkpoint, and attests; on a mismatch it hands the segment to its
  * {@link Challenger}, which opens and plays the dispute. With {@code auditAll} it also replays
- * every other segment of every verified task (unpaid work, for the slashing reward).
+ * every other segment of every verified task (unpaid work, for the slashing reward). Its {@link ProbeKeeper} fixes
+ * the probes of other seats that did not reveal in time, so that none can let its draw lapse for a second one.
  */
 public final class Verifier implements Role {
     public record Config(String name, String account, BigInteger stake, boolean auditAll) {
@@ -45,6 +46,7 @@ public final class Verifier implements Role {
     private final BlobStore store;
     private final Consumer<String> log;
     private final Challenger challenger;
+    private final ProbeKeeper keeper;
     private final ChainEvents events;
     private final List<Job> jobs = new ArrayList<>();
     private final TreeSet<Long> audits = new TreeSet<>();
@@ -66,6 +68,7 @@ public final class Verifier implements Role {
         this.store = store;
         this.log = log;
         this.challenger = new Challenger(new Challenger.Config(cfg.name(), cfg.account()), v, store, log);
+        this.keeper = new ProbeKeeper(cfg.name(), cfg.account(), v, log);
         this.events = new ChainEvents(v);
     }
 
@@ -126,6 +129,7 @@ public final class Verifier implements Role {
             return false;
         }
         for (ChainEvents.Event e : events.poll()) {
+            keeper.onEvent(e);
             if (e.name().equals("VerifierDeregistered") && e.topicAddress(1).equals(cfg.account())) {
                 rejoin = true; // its stake fell below a seat's (slashed): it left the pool, and rejoins once restaked
             } else if (e.name().equals("VerifierAssigned") && e.topicAddress(2).equals(cfg.account())) {
@@ -147,6 +151,7 @@ public final class Verifier implements Role {
         for (Reveal r : new ArrayList<>(reveals)) {
             acted |= reveal(r);
         }
+        acted |= keeper.tick();
         for (Long id : new ArrayList<>(audits)) {
             audits.remove(id);
             acted |= audit(id);
