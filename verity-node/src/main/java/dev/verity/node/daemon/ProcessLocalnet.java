@@ -552,13 +552,16 @@ public final class ProcessLocalnet {
         return spec;
     }
 
+    /** The checkpoint interval of the faults run's honest task. */
+    public static final int FAULT_TASK_CHECKPOINT_INTERVAL = 30;
+
     /** The faults run's honest task: long enough (a wider mlp, 240 steps) that the solver can be caught half-way. */
     static TaskSpec faultSpec(long seed) throws IOException {
         ModelConfig model = new ModelConfig.Mlp(new int[] {784, 128, 128, 10});
         String dataset = "fashion-mnist:2000";
         int batch = 64;
-        TaskSpec d = TaskSpec.defaults(model, dataset, TaskRun.datasetRootFor(dataset, model, batch), 240, seed, 30);
-        return new TaskSpec(d.model(), d.dataset(), d.datasetRoot(), null, null, d.train().withBatch(batch), 30);
+        TaskSpec d = TaskSpec.defaults(model, dataset, TaskRun.datasetRootFor(dataset, model, batch), 240, seed, FAULT_TASK_CHECKPOINT_INTERVAL);
+        return new TaskSpec(d.model(), d.dataset(), d.datasetRoot(), null, null, d.train().withBatch(batch), FAULT_TASK_CHECKPOINT_INTERVAL);
     }
 
     private List<ChainEvents.Event> allDisputes() {
@@ -570,7 +573,10 @@ public final class ProcessLocalnet {
         return out;
     }
 
-    /** Kills the solver training task 1 once it is a third of the way (past its first checkpoint), and restarts it; returns the step it was killed at, or null if not yet. */
+    /**
+     * Kills the solver training task 1 once it is a third of the way (past its first checkpoint), and restarts it; returns the
+     * step its status last showed before the kill (it may train on until the signal lands), or null if not yet.
+     */
     private Long maybeKillSolver(List<Proc> solvers) throws Exception {
         if (v.taskCount() < 1 || v.task(1).status() != Verity.Status.ASSIGNED) {
             return null;
