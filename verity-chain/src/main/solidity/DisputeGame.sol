@@ -16,9 +16,10 @@ import {IReferee, IStructureReferee} from "./Referee.sol";
 /// checks its Merkle proofs (SHA-256 precompile, docs/commitments.md) against what the other side
 /// already committed, so each round's gas depends only on proof depths (logarithmic), never on the
 /// model size or the number of steps. Leaf layouts are in docs/dispute-protocol.md.
-/// A party that misses its deadline loses (`timeout`). The loser: a solver has its locked task stake
+/// A party that misses its deadline (its task's `roundTimeout` after the last move) loses (`timeout`). The loser: a solver has its locked task stake
 /// slashed (half to the challenger, half accrued to the treasury in Staking); a challenger forfeits its
-/// bond to the solver. A winning challenger also gets its bond back. Bonds are held by Staking.
+/// bond (its task's `challengeBond`) to the solver. A winning challenger also gets its bond back. Bonds are held by
+/// Staking. Both terms come from the task's rules, which token holders set (ProtocolParams), copied when the dispute opens.
 contract DisputeGame is ReentrancyGuard, Wired {
     using MerkleSha256 for bytes32;
     using SafeERC20 for IERC20;
@@ -284,28 +285,31 @@ contract DisputeGame is ReentrancyGuard, Wired {
     error WrongChunkLength();
     /// @notice Wrong number of segment leaves.
     error WrongNumberOfSegmentLeaves();
-    /// @notice Zero challenge bond.
-    error ZeroChallengeBond();
     /// @notice Zero market.
     error ZeroMarket();
     /// @notice Zero referee.
     error ZeroReferee();
-    /// @notice Zero round timeout.
-    error ZeroRoundTimeout();
 
     IERC20 public immutable token;
     Staking public immutable staking;
     IReferee public immutable referee;
     /// @notice Round 5's structure check (StructureReferee over LinkStructure); zero: links are only recomputed.
     IStructureReferee public immutable structureReferee;
-    uint256 public immutable challengeBond;
-    uint64 public immutable roundTimeout;
+    /// @notice A dispute's bond and round timeout: its task's rules when the dispute opened (ProtocolParams.Rules, which
+    /// token holders set), so a later proposal never changes a running dispute's terms.
+    struct Terms {
+        uint128 bond;
+        uint64 roundTimeout;
+    }
     // one slot with Wired's `wired` flag (1 + 20 + 7 + 4 bytes): nonzero once wired, so the counters below
     // never pay for a fresh slot
     TaskMarket public market;
     uint56 public disputeCount;
     uint32 public openDisputes;
     mapping(uint256 => bytes32) public stateHash; // disputeId => keccak256(abi.encode(State))
+    mapping(uint256 => Terms) internal terms;
+    /// @notice Bonds of open disputes; the Staking contract holds them (sent there at open, paid from there at the end).
+    uint256 public totalBonds;
     /// @notice The page of a long chain whose opening is due, plus one (0: none); and the pages opened so far.
     mapping(uint256 => uint256) public chainPageDue;
     mapping(uint256 => mapping(uint64 => bool)) public chainPageOpened;
@@ -362,31 +366,19 @@ contract DisputeGame is ReentrancyGuard, Wired {
         IERC20 token_,
         Staking staking_,
         IReferee referee_,
-        IStructureReferee structureReferee_,
-        uint256 challengeBond_,
-        uint64 roundTimeout_
+        IStructureReferee structureReferee_
     ) {
         require(address(referee_) != address(0), ZeroReferee());
-        require(roundTimeout_ > 0, ZeroRoundTimeout());
-        // a free challenge would let anyone delay every task's settlement at no cost
-        require(challengeBond_ > 0, ZeroChallengeBond());
         token = token_;
         staking = staking_;
         referee = referee_;
         structureReferee = structureReferee_;
-        challengeBond = challengeBond_;
-        roundTimeout = roundTimeout_;
     }
 
     function wire(TaskMarket market_) external onlyDuringWiring {
         require(address(market_) != address(0), ZeroMarket());
         market = market_;
         _finishWiring();
-    }
-
-    /// @notice Bonds of open disputes; the Staking contract holds them (sent there at open, paid from there at the end).
-    function totalBonds() external view returns (uint256) {
-        return uint256(openDisputes) * challengeBond;
     }
 
     /// @notice The task's most recently opened dispute while any of its disputes is open (0 = none).
@@ -427,7 +419,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
 
     /// @dev The same round, a new deadline (an opening demanded, or one posted), and the new state's hash stored.
     function _renew(uint256 disputeId, State memory d) internal returns (uint64 deadline) {
-        deadline = uint64(block.timestamp) + roundTimeout;
+        deadline = uint64(block.timestamp) + terms[disputeId].roundTimeout;
         d.deadline = deadline;
         stateHash[disputeId] = keccak256(abi.encode(d));
     }
@@ -435,7 +427,7 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @dev Next round: new deadline, and the new state's hash stored.
     function _advance(uint256 disputeId, State memory d) internal returns (uint64 deadline) {
         d.round += 1;
-        deadline = uint64(block.timestamp) + roundTimeout;
+        deadline = uint64(block.timestamp) + terms[disputeId].roundTimeout;
         d.deadline = deadline;
         stateHash[disputeId] = keccak256(abi.encode(d));
     }
@@ -502,15 +494,17 @@ contract DisputeGame is ReentrancyGuard, Wired {
     /// @notice Challenge segment `segment` (checkpoint i -> i+1) of a task in verification. The challenger proves
     /// nothing here: the solver must open the segment's two trace entries in round 2 (a trace root it cannot open, one
     /// with another leaf count than segments + 1, or checkpoints it withholds lose by timeout). Any number of disputes
-    /// may be open against one task; each is its own game. Pulls `challengeBond` from the challenger (approve this
-    /// contract first).
+    /// may be open against one task; each is its own game. Pulls the task's `challengeBond` from the challenger (approve
+    /// this contract first).
     function open(uint256 taskId, uint64 segment) external nonReentrant onlyWired returns (uint256 disputeId) {
         disputeId = ++disputeCount;
         State memory d;
         uint64 totalSteps;
         uint64 interval;
         uint256 solverStake;
-        (d.defender, d.traceRoot, d.graphRoot, d.datasetRoot, d.graphOps, totalSteps, interval, solverStake) =
+        uint256 bond;
+        uint64 roundTimeout;
+        (d.defender, d.traceRoot, d.graphRoot, d.datasetRoot, d.graphOps, totalSteps, interval, solverStake, bond, roundTimeout) =
             market.onDisputeOpened(taskId, msg.sender, uint64(disputeId));
         uint64 segs = uint64(Math.ceilDiv(totalSteps, interval));
         require(segment < segs, NoSuchSegment());
@@ -525,9 +519,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
         d.segStartStep = s0;
         d.segEndStep = uint64(Math.min(s0 + interval, totalSteps));
         stateHash[disputeId] = keccak256(abi.encode(d));
+        // the task's rules bound both (ProtocolParams: a bond of at least 1, a timeout of at least MIN_WINDOW), and fit
+        terms[disputeId] = Terms(uint128(bond), roundTimeout);
         openDisputes += 1;
+        totalBonds += bond;
         // the bond waits in Staking, whose balance (holding the defender's locked stake) is never zero here
-        token.safeTransferFrom(msg.sender, address(staking), challengeBond);
+        token.safeTransferFrom(msg.sender, address(staking), bond);
         _emitOpened(disputeId, segment, d);
     }
 
@@ -1181,7 +1178,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
         stateHash[disputeId] = keccak256(abi.encode(d));
         openDisputes -= 1;
         uint256 taskId = d.taskId;
-        uint256 bond = challengeBond;
+        uint256 bond = terms[disputeId].bond;
+        totalBonds -= bond;
         uint256 forfeited = challengerWon ? 0 : bond;
         // the market says what is left to slash: the whole locked stake for the task's first winning challenger, nothing
         // for a later one (other disputes of the same task may have ended first)

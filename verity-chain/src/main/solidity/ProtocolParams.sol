@@ -35,7 +35,8 @@ struct PostParams {
 /// no forced errors) are what `verity econ simulate` shows.
 /// Holds the bounds every task must meet as well (`admit`), so the market and the rules read one source.
 contract ProtocolParams is Ownable {
-    /// @notice The rules a task is held to, copied at post (one storage slot).
+    /// @notice The rules a task is held to, copied at post (two storage slots); a dispute of the task copies its bond
+    /// and round timeout when it opens.
     struct Rules {
         uint128 seatStake; // a verifier seat's stake, locked from the draw until the task ends (slashed if lazy or silent)
         uint16 feeBps; // the protocol fee, a share of the solver's pay
@@ -43,6 +44,8 @@ contract ProtocolParams is Ownable {
         uint16 replayFeeFloorBps; // the replay fee floor, a share of one segment's work at the task's maximum price
         uint16 jackpotShareBps; // the share of the fee that funds the jackpot pool (the rest goes to the treasury)
         uint32 forcedErrorPpm; // the rate of forced errors, per million seats (TaskMarket._payJackpots says what one pays)
+        uint128 challengeBond; // a challenger's bond, forfeited to the solver if it loses (covers the defender's cost)
+        uint64 roundTimeout; // the seconds each party has for its move in a dispute: silence loses
     }
 
     uint256 public constant MAX_FEE_BPS = 2_000;
@@ -124,6 +127,10 @@ contract ProtocolParams is Ownable {
         // an op whose output anyone can compute (the step's data, constants), and then loses more than it wins the rest of
         // the time (docs/incentives.md, "public ops")
         if (r.seatStake < p.replayFee) r.seatStake = p.replayFee;
+        // a challenge never costs more up front than the stake a right challenger wins half of: a bond no verifier can
+        // post would leave the task's cheats unchallenged (the stake is at least the solver's pay, so the bond still
+        // covers a defence)
+        if (r.challengeBond > p.solverStake) r.challengeBond = p.solverStake;
     }
 
     /// @notice The floors of a task's windows: MIN_WINDOW each, the commit window also the whole work and the verify
@@ -149,6 +156,8 @@ contract ProtocolParams is Ownable {
         _range("replayFeeFloorBps", r.replayFeeFloorBps, 0, MAX_REPLAY_FEE_FLOOR_BPS);
         _range("jackpotShareBps", r.jackpotShareBps, 0, BPS);
         _range("forcedErrorPpm", r.forcedErrorPpm, 0, MAX_FORCED_ERROR_PPM);
+        _range("challengeBond", r.challengeBond, 1, type(uint128).max);
+        _range("roundTimeout", r.roundTimeout, MIN_WINDOW, MAX_WINDOW);
     }
 
     function _range(string memory what, uint256 given, uint256 min, uint256 max) private pure {

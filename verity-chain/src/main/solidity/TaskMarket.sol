@@ -674,7 +674,9 @@ contract TaskMarket is ReentrancyGuard, Wired {
             uint64 graphOps,
             uint64 totalSteps,
             uint64 interval,
-            uint256 solverStake
+            uint256 solverStake,
+            uint256 challengeBond,
+            uint64 roundTimeout
         )
     {
         Task storage t = tasks[taskId];
@@ -691,7 +693,10 @@ contract TaskMarket is ReentrancyGuard, Wired {
             if (a.verifier == challenger) a.challenged = true; // it acted: its seat is released unslashed at the end
         }
         // no event of its own: the game's DisputeOpened names the task and the challenger
-        return (t.solver, t.traceRoot, t.p.graphRoot, t.p.datasetRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake);
+        return (
+            t.solver, t.traceRoot, t.p.graphRoot, t.p.datasetRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake,
+            t.rules.challengeBond, t.rules.roundTimeout
+        );
     }
 
     /// @notice Called by the dispute game when one of the task's disputes ends, before it pays out; returns how much of

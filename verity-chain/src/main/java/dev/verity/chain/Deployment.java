@@ -27,7 +27,6 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
                          @JsonProperty("timelock") String timelock, @JsonProperty("params") String params,
                          @JsonProperty("initialSupply") BigInteger initialSupply,
                          @JsonProperty("unbondingDelay") long unbondingDelay, @JsonProperty("rules") TaskRules rules,
-                         @JsonProperty("challengeBond") BigInteger challengeBond, @JsonProperty("roundTimeout") long roundTimeout,
                          @JsonProperty("refereeContract") String refereeContract, @JsonProperty("governance") GovernanceSettings governance,
                          @JsonProperty("deployBlock") long deployBlock) {
     public Deployment {
@@ -54,11 +53,8 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
         if (rules == null) {
             throw new IllegalArgumentException("deployment: rules (the initial task rules) are required");
         }
-        if (challengeBond == null || challengeBond.signum() < 0) {
-            throw new IllegalArgumentException("deployment: challengeBond must be a non-negative amount");
-        }
-        if (unbondingDelay < 0 || roundTimeout <= 0) {
-            throw new IllegalArgumentException("deployment: unbondingDelay must be >= 0 and roundTimeout > 0");
+        if (unbondingDelay < 0) {
+            throw new IllegalArgumentException("deployment: unbondingDelay must be >= 0");
         }
         if (deployBlock < 0) {
             throw new IllegalArgumentException("deployment: deployBlock must be >= 0 (the block before the contracts were created), got " + deployBlock);
@@ -77,7 +73,7 @@ public record Deployment(@JsonProperty("chainId") long chainId, @JsonProperty("d
 
     /** The deployment parameters as {@link Verity.Config}. */
     public Verity.Config config() {
-        return new Verity.Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, refereeContract, governance);
+        return new Verity.Config(initialSupply, unbondingDelay, rules, refereeContract, governance);
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

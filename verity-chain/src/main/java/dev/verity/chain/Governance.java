@@ -148,7 +148,7 @@ public final class Governance {
      * bits where Solidity's reverts, so the decoded rules must encode back to the very calldata).
      */
     static Optional<TaskRules> rulesIn(byte[] data) {
-        if (data.length != 4 + 6 * 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(data, 4), SET_RULES)) return Optional.empty();
+        if (data.length != 4 + TaskRules.NAMES.size() * 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(data, 4), SET_RULES)) return Optional.empty();
         try {
             TaskRules r = Verity.rulesOf(decodeRules(data));
             return java.util.Arrays.equals(setRulesData(r), data) ? Optional.of(r) : Optional.empty();
@@ -244,6 +244,8 @@ public final class Governance {
         b.put("replayFeeFloorBps", new BigInteger[] {BigInteger.ZERO, constant("MAX_REPLAY_FEE_FLOOR_BPS")});
         b.put("jackpotShareBps", new BigInteger[] {BigInteger.ZERO, constant("BPS")});
         b.put("forcedErrorPpm", new BigInteger[] {BigInteger.ZERO, constant("MAX_FORCED_ERROR_PPM")});
+        b.put("challengeBond", new BigInteger[] {BigInteger.ONE, BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE)});
+        b.put("roundTimeout", new BigInteger[] {constant("MIN_WINDOW"), constant("MAX_WINDOW")});
         return b;
     }
 

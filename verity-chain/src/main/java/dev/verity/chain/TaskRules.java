@@ -17,15 +17,22 @@ import java.util.Map;
  * @param replayFeeFloorBps the replay fee floor, a share of one segment's work at the task's maximum price
  * @param jackpotShareBps   the share of the fee that funds the jackpot pool
  * @param forcedErrorPpm    the rate of forced errors, per million seats
+ * @param challengeBond     a challenger's bond, forfeited to the solver if it loses (a dispute copies it when it opens)
+ * @param roundTimeout      the seconds each party has for its move in a dispute; silence loses (copied as the bond is)
  */
 public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonProperty("feeBps") int feeBps,
                         @JsonProperty("minStakeBps") int minStakeBps, @JsonProperty("replayFeeFloorBps") int replayFeeFloorBps,
-                        @JsonProperty("jackpotShareBps") int jackpotShareBps, @JsonProperty("forcedErrorPpm") int forcedErrorPpm) {
+                        @JsonProperty("jackpotShareBps") int jackpotShareBps, @JsonProperty("forcedErrorPpm") int forcedErrorPpm,
+                        @JsonProperty("challengeBond") BigInteger challengeBond, @JsonProperty("roundTimeout") long roundTimeout) {
     public static final int MAX_FEE_BPS = 2_000;
     public static final int MIN_SOLVER_STAKE_BPS = 10_000;
     public static final int MAX_SOLVER_STAKE_BPS = 50_000;
     public static final int MAX_REPLAY_FEE_FLOOR_BPS = 50_000;
     public static final int MAX_FORCED_ERROR_PPM = 1_000_000;
+    /** ProtocolParams.MIN_WINDOW: every party must be able to react, in a dispute as in a task's windows. */
+    public static final long MIN_ROUND_TIMEOUT = 600;
+    /** ProtocolParams.MAX_WINDOW. */
+    public static final long MAX_ROUND_TIMEOUT = 365L * 86400;
 
     public TaskRules {
         if (seatStake == null || seatStake.signum() <= 0 || seatStake.bitLength() > 128) {
@@ -36,35 +43,52 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
         range("replayFeeFloorBps", replayFeeFloorBps, 0, MAX_REPLAY_FEE_FLOOR_BPS);
         range("jackpotShareBps", jackpotShareBps, 0, 10_000);
         range("forcedErrorPpm", forcedErrorPpm, 0, MAX_FORCED_ERROR_PPM);
+        if (challengeBond == null || challengeBond.signum() <= 0 || challengeBond.bitLength() > 128) {
+            throw new IllegalArgumentException("challengeBond must be a positive amount below 2^128, got " + challengeBond);
+        }
+        if (roundTimeout < MIN_ROUND_TIMEOUT || roundTimeout > MAX_ROUND_TIMEOUT) {
+            throw new IllegalArgumentException("roundTimeout must be in [" + MIN_ROUND_TIMEOUT + ", " + MAX_ROUND_TIMEOUT + "] seconds, got "
+                    + roundTimeout);
+        }
     }
 
     /**
      * The rules a new network starts with: 100 VRT a seat, a 2.5% fee, a solver stake of at least the most it can be paid,
-     * a replay fee of at least one segment's work at the maximum price, 40% of the fee to the jackpot pool and one seat in
-     * fifty drawn as a forced error (docs/incentives.md derives each).
+     * a replay fee of at least one segment's work at the maximum price, 40% of the fee to the jackpot pool, one seat in
+     * fifty drawn as a forced error, a 50 VRT challenge bond and a day for each move of a dispute (docs/incentives.md
+     * derives each).
      */
     public static TaskRules defaults() {
-        return new TaskRules(Verity.ether(100), 250, 10_000, 10_000, 4_000, 20_000);
+        return new TaskRules(Verity.ether(100), 250, 10_000, 10_000, 4_000, 20_000, Verity.ether(50), 86_400);
     }
 
     public TaskRules withSeatStake(BigInteger v) {
-        return new TaskRules(v, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm);
+        return new TaskRules(v, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, challengeBond, roundTimeout);
     }
 
     public TaskRules withFeeBps(int v) {
-        return new TaskRules(seatStake, v, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm);
+        return new TaskRules(seatStake, v, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, challengeBond, roundTimeout);
     }
 
     public TaskRules withReplayFeeFloorBps(int v) {
-        return new TaskRules(seatStake, feeBps, minStakeBps, v, jackpotShareBps, forcedErrorPpm);
+        return new TaskRules(seatStake, feeBps, minStakeBps, v, jackpotShareBps, forcedErrorPpm, challengeBond, roundTimeout);
+    }
+
+    public TaskRules withChallengeBond(BigInteger v) {
+        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, v, roundTimeout);
+    }
+
+    public TaskRules withRoundTimeout(long seconds) {
+        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, challengeBond, seconds);
     }
 
     public TaskRules withJackpot(int shareBps, int forcedPpm) {
-        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, shareBps, forcedPpm);
+        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, shareBps, forcedPpm, challengeBond, roundTimeout);
     }
 
     /** The rule names, in ProtocolParams.Rules' order (what {@code verity gov propose --set NAME=VALUE} accepts). */
-    public static final List<String> NAMES = List.of("seatStake", "feeBps", "minStakeBps", "replayFeeFloorBps", "jackpotShareBps", "forcedErrorPpm");
+    public static final List<String> NAMES = List.of("seatStake", "feeBps", "minStakeBps", "replayFeeFloorBps", "jackpotShareBps", "forcedErrorPpm",
+            "challengeBond", "roundTimeout");
 
     /** The rules as a map from name to value, in {@link #NAMES} order. */
     public Map<String, BigInteger> asMap() {
@@ -75,6 +99,8 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
         m.put("replayFeeFloorBps", BigInteger.valueOf(replayFeeFloorBps));
         m.put("jackpotShareBps", BigInteger.valueOf(jackpotShareBps));
         m.put("forcedErrorPpm", BigInteger.valueOf(forcedErrorPpm));
+        m.put("challengeBond", challengeBond);
+        m.put("roundTimeout", BigInteger.valueOf(roundTimeout));
         return m;
     }
 
@@ -83,13 +109,17 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
         if (!NAMES.contains(name)) {
             throw new IllegalArgumentException("unknown rule '" + name + "'; the rules are " + String.join(", ", NAMES));
         }
-        if (!name.equals("seatStake") && value.bitLength() > 31) {
+        int bits = name.equals("roundTimeout") ? 63 : 31; // the amounts are checked by the constructor, the rest must fit
+        if (!name.equals("seatStake") && !name.equals("challengeBond") && value.bitLength() > bits) {
             throw new IllegalArgumentException(name + " must be in its range (see verity gov params), got " + value);
         }
         return switch (name) {
             case "seatStake" -> withSeatStake(value);
+            case "challengeBond" -> withChallengeBond(value);
+            case "roundTimeout" -> withRoundTimeout(value.longValue());
             case "feeBps" -> withFeeBps(value.intValue());
-            case "minStakeBps" -> new TaskRules(seatStake, feeBps, value.intValue(), replayFeeFloorBps, jackpotShareBps, forcedErrorPpm);
+            case "minStakeBps" -> new TaskRules(seatStake, feeBps, value.intValue(), replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, challengeBond,
+                    roundTimeout);
             case "replayFeeFloorBps" -> withReplayFeeFloorBps(value.intValue());
             case "jackpotShareBps" -> withJackpot(value.intValue(), forcedErrorPpm);
             default -> withJackpot(jackpotShareBps, value.intValue());

@@ -47,41 +47,40 @@ import org.web3j.utils.Numeric;
 public final class Verity {
 
     /**
-     * Deployment parameters; {@code rules} are the rules new tasks start under (a passed proposal changes them later),
-     * {@code governance} how the governor and its timelock are set up.
+     * Deployment parameters; {@code rules} are the rules new tasks start under, the dispute's bond and round timeout among
+     * them (a passed proposal changes them later), {@code governance} how the governor and its timelock are set up.
      */
-    public record Config(BigInteger initialSupply, long unbondingDelay, TaskRules rules, BigInteger challengeBond,
-            long roundTimeout, String refereeContract, GovernanceSettings governance) {
+    public record Config(BigInteger initialSupply, long unbondingDelay, TaskRules rules, String refereeContract, GovernanceSettings governance) {
         public Config {
             if (rules == null) throw new IllegalArgumentException("a deployment needs its initial task rules");
             if (governance == null) throw new IllegalArgumentException("a deployment needs its governance settings");
         }
 
         /** With the governance a public network would use ({@link GovernanceSettings#defaults}). */
-        public Config(BigInteger initialSupply, long unbondingDelay, TaskRules rules, BigInteger challengeBond, long roundTimeout,
-                String refereeContract) {
-            this(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, refereeContract, GovernanceSettings.defaults());
+        public Config(BigInteger initialSupply, long unbondingDelay, TaskRules rules, String refereeContract) {
+            this(initialSupply, unbondingDelay, rules, refereeContract, GovernanceSettings.defaults());
         }
 
         public static Config defaults() {
-            return new Config(BigInteger.TEN.pow(27), 7 * 86400, TaskRules.defaults(), ether(50), 86400, "BasicOpReferee");
+            return new Config(BigInteger.TEN.pow(27), 7 * 86400, TaskRules.defaults(), "BasicOpReferee");
         }
 
         public Config withReferee(String referee) {
-            return new Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, referee, governance);
+            return new Config(initialSupply, unbondingDelay, rules, referee, governance);
         }
 
         public Config withRules(TaskRules r) {
-            return new Config(initialSupply, unbondingDelay, r, challengeBond, roundTimeout, refereeContract, governance);
+            return new Config(initialSupply, unbondingDelay, r, refereeContract, governance);
         }
 
+        /** With another round timeout in the initial rules. */
         public Config withRoundTimeout(long seconds) {
-            return new Config(initialSupply, unbondingDelay, rules, challengeBond, seconds, refereeContract, governance);
+            return withRules(rules.withRoundTimeout(seconds));
         }
 
         /** With other governance windows (tests and local networks: a vote of a few blocks, a short timelock). */
         public Config withGovernance(GovernanceSettings g) {
-            return new Config(initialSupply, unbondingDelay, rules, challengeBond, roundTimeout, refereeContract, g);
+            return new Config(initialSupply, unbondingDelay, rules, refereeContract, g);
         }
     }
 
@@ -218,9 +217,7 @@ public final class Verity {
         String norm = create(chain, deployer, deployGas, "LinkStructureNorm");
         String structure = create(chain, deployer, deployGas, "LinkStructure", addr(rows), addr(norm));
         String structureReferee = create(chain, deployer, deployGas, "StructureReferee", addr(structure));
-        String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), addr(structureReferee),
-                u256(cfg.challengeBond()),
-                u64(cfg.roundTimeout()));
+        String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), addr(structureReferee));
         Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, params, governor, timelock,
                 deployBlock);
         deployGas.forEach((k, g) -> v.gas.computeIfAbsent("deploy " + k, x -> new ArrayList<>()).add(g));
@@ -257,8 +254,6 @@ public final class Verity {
             checkCode(chain, d.referee(), d.refereeContract());
             checkWiring(v, d);
             checkGovernance(v, d);
-            check(call(v.gameAs(v.deployer).challengeBond()).equals(d.challengeBond()), "game " + d.game() + " has another bond");
-            check(call(v.gameAs(v.deployer).roundTimeout()).longValueExact() == d.roundTimeout(), "game has another round timeout");
             check(call(v.stakingAs(v.deployer).unbondingDelay()).longValueExact() == d.unbondingDelay(), "staking has another unbonding delay");
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("deployment does not match the contracts on this chain: " + e.getMessage(), e);
@@ -340,8 +335,7 @@ public final class Verity {
     /** This binding's addresses and parameters, to hand to other processes. */
     public Deployment deployment() {
         return new Deployment(chain.chainId(), deployer, treasury, token, staking, registry, market, game, referee, governor, timelock, params,
-                config.initialSupply(), config.unbondingDelay(), config.rules(), config.challengeBond(), config.roundTimeout(),
-                config.refereeContract(), config.governance(), deployBlock);
+                config.initialSupply(), config.unbondingDelay(), config.rules(), config.refereeContract(), config.governance(), deployBlock);
     }
 
     private static String create(Chain chain, String from, Map<String, Long> gas, String name, Type<?>... args) {
@@ -672,18 +666,18 @@ public final class Verity {
     /** ProtocolParams.Rules as TaskRules (which refuses values out of ProtocolParams's bounds). */
     static TaskRules rulesOf(ProtocolParams.Rules r) {
         return new TaskRules(r.seatStake, r.feeBps.intValueExact(), r.minStakeBps.intValueExact(), r.replayFeeFloorBps.intValueExact(),
-                r.jackpotShareBps.intValueExact(), r.forcedErrorPpm.intValueExact());
+                r.jackpotShareBps.intValueExact(), r.forcedErrorPpm.intValueExact(), r.challengeBond, r.roundTimeout.longValueExact());
     }
 
     /** The rules as ProtocolParams.Rules (the constructor's and setRules' argument). */
     static StaticStruct rulesAbi(TaskRules r) {
         return new ProtocolParams.Rules(r.seatStake(), big(r.feeBps()), big(r.minStakeBps()), big(r.replayFeeFloorBps()), big(r.jackpotShareBps()),
-                big(r.forcedErrorPpm()));
+                big(r.forcedErrorPpm()), r.challengeBond(), big(r.roundTimeout()));
     }
 
     private static TaskRules rulesOf(TaskMarket.Rules r) {
         return new TaskRules(r.seatStake, r.feeBps.intValue(), r.minStakeBps.intValue(), r.replayFeeFloorBps.intValue(),
-                r.jackpotShareBps.intValue(), r.forcedErrorPpm.intValue());
+                r.jackpotShareBps.intValue(), r.forcedErrorPpm.intValue(), r.challengeBond, r.roundTimeout.longValueExact());
     }
 
     public long taskCount() {
@@ -727,8 +721,9 @@ public final class Verity {
     /** A dispute as {@link #disputeState} rebuilds it. */
     public DisputeView dispute(long disputeId) {
         GameState s = disputeState(disputeId);
-        return new DisputeView(s.taskId(), s.challenger(), s.defender(), s.round(), s.deadline(), s.challengerWon(), config.challengeBond(),
-                s.solverStake(), s.demand());
+        // the bond is the task's rule, which the dispute copied when it opened (a later proposal changes new tasks only)
+        return new DisputeView(s.taskId(), s.challenger(), s.defender(), s.round(), s.deadline(), s.challengerWon(),
+                task(s.taskId()).rules().challengeBond(), s.solverStake(), s.demand());
     }
 
     /** The segment a dispute is about (from its DisputeOpened event). */

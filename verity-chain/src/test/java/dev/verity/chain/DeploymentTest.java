@@ -89,10 +89,10 @@ class DeploymentTest {
             }
             // parameters that differ from the contracts' own
             Deployment other0 = Verity.deploy(chain, acc.get(0), acc.get(1), Verity.Config.defaults()).deployment();
-            Deployment otherTimeout = Deployment.fromJson(json.replace("\"roundTimeout\" : " + d.roundTimeout(),
-                    "\"roundTimeout\" : " + (d.roundTimeout() + 1)).getBytes());
-            IllegalArgumentException timeout = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, otherTimeout));
-            assertTrue(timeout.getMessage().contains("has another round timeout"), timeout.getMessage());
+            Deployment otherDelay = Deployment.fromJson(json.replace("\"unbondingDelay\" : " + d.unbondingDelay(),
+                    "\"unbondingDelay\" : " + (d.unbondingDelay() + 1)).getBytes());
+            IllegalArgumentException delay = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, otherDelay));
+            assertTrue(delay.getMessage().contains("has another unbonding delay"), delay.getMessage());
             // the rules' contract is the market's own
             Deployment otherParams = Deployment.fromJson(json.replace(d.params(), other0.params()).getBytes());
             IllegalArgumentException params = assertThrows(IllegalArgumentException.class, () -> Verity.attach(chain, otherParams));

@@ -179,8 +179,14 @@ class GovernanceTest {
 
     /** A setRules call with any values, in range or not (TaskRules refuses values out of range, ProtocolParams must too). */
     private static byte[] rawSetRules(BigInteger seatStake, long feeBps, long minStakeBps, long replayFeeFloorBps, long jackpotShareBps, long forcedErrorPpm) {
-        return Abi.call("setRules((uint128,uint16,uint16,uint16,uint16,uint32))", Abi.tuple(Abi.u128(seatStake), Abi.u16(feeBps), Abi.u16(minStakeBps),
-                Abi.u16(replayFeeFloorBps), Abi.u16(jackpotShareBps), Abi.u32(forcedErrorPpm)));
+        return rawSetRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, Verity.ether(50), 86_400);
+    }
+
+    private static byte[] rawSetRules(BigInteger seatStake, long feeBps, long minStakeBps, long replayFeeFloorBps, long jackpotShareBps, long forcedErrorPpm,
+            BigInteger challengeBond, long roundTimeout) {
+        return Abi.call("setRules((uint128,uint16,uint16,uint16,uint16,uint32,uint128,uint64))", Abi.tuple(Abi.u128(seatStake), Abi.u16(feeBps),
+                Abi.u16(minStakeBps), Abi.u16(replayFeeFloorBps), Abi.u16(jackpotShareBps), Abi.u32(forcedErrorPpm), Abi.u128(challengeBond),
+                Abi.u64(roundTimeout)));
     }
 
     @Test
@@ -193,6 +199,14 @@ class GovernanceTest {
         refused("rule out of range: feeBps = 5000, ProtocolParams allows [0, 2000]", () -> gov.checkSetRules(bad));
         refused("rule out of range: minStakeBps = 9999, ProtocolParams allows [10000, 50000]",
                 () -> gov.checkSetRules(rawSetRules(Verity.ether(100), 250, 9_999, 10_000, 4_000, 20_000)));
+        // a free challenge would let anyone hold up every task; a round too short to answer in would let either party win by
+        // the other's network delay
+        refused("rule out of range: challengeBond = 0, ProtocolParams allows [1, " + BigInteger.TWO.pow(128).subtract(BigInteger.ONE) + "]",
+                () -> gov.checkSetRules(rawSetRules(Verity.ether(100), 250, 10_000, 10_000, 4_000, 20_000, BigInteger.ZERO, 86_400)));
+        refused("rule out of range: roundTimeout = 60, ProtocolParams allows [600, 31536000]",
+                () -> gov.checkSetRules(rawSetRules(Verity.ether(100), 250, 10_000, 10_000, 4_000, 20_000, Verity.ether(50), 60)));
+        assertEquals("roundTimeout must be in [600, 31536000] seconds, got 60",
+                assertThrows(IllegalArgumentException.class, () -> gov.rules().with("roundTimeout", BigInteger.valueOf(60))).getMessage());
         gov.checkSetRules(gov.setRulesCall(TaskRules.defaults())); // rules in range pass the same check
         BigInteger id = gov.proposeUnchecked(deployer, List.of(v.params), List.of(BigInteger.ZERO), List.of(bad), "Fee 50%");
         assertTrue(gov.proposal(id).setRules(v.params).isEmpty(), "no TaskRules holds a fee of 50%");
@@ -266,6 +280,44 @@ class GovernanceTest {
         ChainSelftest.checkConservation(v, a);
     }
 
+    /**
+     * The challenge bond and the round timeout are rules too: a dispute of a task posted before a passed change keeps its
+     * task's (the bond it pulls, the deadlines of its rounds), a task posted after gets the new ones, and every bond leaves
+     * the game when its dispute ends.
+     */
+    @Test
+    void aDisputeTakesTheBondAndRoundTimeoutOfItsTasksRules() {
+        ChainSelftest.Actors a = ChainSelftest.Actors.of(chain);
+        ChainSelftest.setUp(v, a);
+        SyntheticDispute syn = new SyntheticDispute(32, 8, 4, 300, 4, 5);
+        long before = ChainSelftest.committedTask(v, a, syn);
+        TaskRules next = TaskRules.defaults().withChallengeBond(Verity.ether(80)).withRoundTimeout(7_200);
+        pass(next, "Bond 80 VRT, two hours a round");
+        long after = ChainSelftest.committedTask(v, a, new SyntheticDispute(32, 8, 4, 300, 4, 6));
+        assertEquals(Verity.ether(50), v.task(before).rules().challengeBond());
+        assertEquals(Verity.ether(80), v.task(after).rules().challengeBond());
+
+        BigInteger wallet = v.balanceOf(a.challenger());
+        long d1 = v.openDispute(a.challenger(), before, 1);
+        assertEquals(Verity.ether(50), wallet.subtract(v.balanceOf(a.challenger())), "the earlier task's bond");
+        assertEquals(chain.timestamp() + 86_400, v.disputeState(d1).deadline(), "the earlier task's round timeout");
+        long d2 = v.openDispute(a.challenger(), after, 1);
+        assertEquals(Verity.ether(130), wallet.subtract(v.balanceOf(a.challenger())), "the later task's bond");
+        assertEquals(chain.timestamp() + 7_200, v.disputeState(d2).deadline(), "the later task's round timeout");
+        assertEquals(Verity.ether(130), v.totalBonds());
+        assertEquals(Verity.ether(80), v.dispute(d2).bond());
+
+        // the solver stays silent: the later dispute times out after two hours, the earlier one only after a day
+        chain.advanceTime(7_201);
+        v.timeoutDispute(a.deployer(), d2);
+        assertTrue(v.dispute(d2).challengerWon());
+        assertThrows(Chain.RevertException.class, () -> v.timeoutDispute(a.deployer(), d1), "a day has not passed for the earlier dispute");
+        chain.advanceTime(86_400);
+        v.timeoutDispute(a.deployer(), d1);
+        assertEquals(BigInteger.ZERO, v.totalBonds(), "both bonds went back to the winning challenger");
+        ChainSelftest.checkConservation(v, a);
+    }
+
     @Test
     void aQuorumOfZeroIsRefusedByTheGovernorAtDeploymentAndByProposal() {
         // GovernanceSettings refuses it in Java; the contract must too (a single vote for would pass anything). The embedded
@@ -290,8 +342,8 @@ class GovernanceTest {
     @Test
     void unknownRuleNamesAndValuesOutsideTheirTypeAreRefused() {
         IllegalArgumentException name = assertThrows(IllegalArgumentException.class, () -> TaskRules.defaults().with("fee", BigInteger.ONE));
-        assertEquals("unknown rule 'fee'; the rules are seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm",
-                name.getMessage());
+        assertEquals("unknown rule 'fee'; the rules are seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, "
+                + "challengeBond, roundTimeout", name.getMessage());
         IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
                 () -> TaskRules.defaults().with("forcedErrorPpm", BigInteger.ONE.shiftLeft(40)));
         assertEquals("forcedErrorPpm must be in its range (see verity gov params), got 1099511627776", wide.getMessage());

@@ -256,7 +256,7 @@ class MarketRulesTest {
         long d2 = v.openDispute(a.challenger(), t2, 0);
         v.round2(a.solver(), d2, syn.round2(0));
         v.demandOpTrace(a.challenger(), d2, syn.step(0, 1));
-        v.chain.advanceTime(v.config.roundTimeout() + 1);
+        v.chain.advanceTime(v.config.rules().roundTimeout() + 1);
         v.timeoutDispute(a.challenger(), d2);
         assertTrue(v.dispute(d2).challengerWon());
         ChainSelftest.checkConservation(v, a);
@@ -299,13 +299,13 @@ class MarketRulesTest {
         long id = ChainSelftest.committedTask(v, a, syn, syn.stateRoot(4242));
         long d = v.openDispute(a.challenger(), id, 1);
         reverts("BadProofOfTheSegmentSCheckpoints()", () -> v.round2(a.solver(), d, syn.round2(1)));
-        v.chain.advanceTime(v.config.roundTimeout() + 1);
+        v.chain.advanceTime(v.config.rules().roundTimeout() + 1);
         BigInteger before = v.balanceOf(a.challenger());
         v.timeoutDispute(a.deployer(), d);
         assertTrue(v.dispute(d).challengerWon());
         assertEquals(Verity.Status.FAILED, v.task(id).status());
         BigInteger stake = v.task(id).spec().solverStake();
-        assertEquals(before.add(v.config.challengeBond()).add(stake.divide(BigInteger.TWO)), v.balanceOf(a.challenger()));
+        assertEquals(before.add(v.config.rules().challengeBond()).add(stake.divide(BigInteger.TWO)), v.balanceOf(a.challenger()));
         ChainSelftest.checkConservation(v, a);
     }
 
@@ -316,13 +316,13 @@ class MarketRulesTest {
         long t1 = ChainSelftest.committedTask(v, a, syn);
         long d1 = v.openDispute(a.challenger(), t1, 0);
         reverts("RoundDeadlineNotPassed()", () -> v.timeoutDispute(a.deployer(), d1));
-        v.chain.advanceTime(v.config.roundTimeout() + 1);
+        v.chain.advanceTime(v.config.rules().roundTimeout() + 1);
         reverts("RoundDeadlinePassed()", () -> v.round2(a.solver(), d1, syn.round2(0)));
         BigInteger before = v.balanceOf(a.challenger());
         v.timeoutDispute(a.deployer(), d1);
         assertEquals(Verity.Status.FAILED, v.task(t1).status());
         BigInteger stake = v.task(t1).spec().solverStake();
-        assertEquals(before.add(v.config.challengeBond()).add(stake.divide(BigInteger.TWO)), v.balanceOf(a.challenger()));
+        assertEquals(before.add(v.config.rules().challengeBond()).add(stake.divide(BigInteger.TWO)), v.balanceOf(a.challenger()));
         // the other half waits in Staking for the treasury; anyone may send it there, once
         assertEquals(stake.subtract(stake.divide(BigInteger.TWO)), v.treasuryAccrued());
         ChainSelftest.checkConservation(v, a);
@@ -343,10 +343,10 @@ class MarketRulesTest {
         ChainSelftest.attestAll(v, t2);
         long d2 = v.openDispute(a.challenger(), t2, 2);
         v.round2(a.solver(), d2, syn.round2(2));
-        v.chain.advanceTime(v.config.roundTimeout() + 1);
+        v.chain.advanceTime(v.config.rules().roundTimeout() + 1);
         BigInteger solverBefore = v.balanceOf(a.solver());
         v.timeoutDispute(a.challenger(), d2);
-        assertEquals(solverBefore.add(v.config.challengeBond()), v.balanceOf(a.solver()));
+        assertEquals(solverBefore.add(v.config.rules().challengeBond()), v.balanceOf(a.solver()));
         assertEquals(Verity.Status.COMMITTED, v.task(t2).status());
         v.chain.advanceTime(600); // the probe window follows the verify window
         v.settle(a.deployer(), t2); // the windows passed during the dispute: settles at once

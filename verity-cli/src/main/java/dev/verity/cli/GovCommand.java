@@ -31,6 +31,9 @@ import picocli.CommandLine.Parameters;
         subcommands = {GovCommand.Params.class, GovCommand.Delegate.class, GovCommand.Propose.class, GovCommand.Vote.class,
                 GovCommand.StatusCommand.class, GovCommand.Queue.class, GovCommand.Execute.class})
 public final class GovCommand implements Runnable {
+    /** The rules that are token amounts: given in wei or VRT, shown in both. */
+    static final java.util.Set<String> AMOUNTS = java.util.Set.of("seatStake", "challengeBond");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -114,7 +117,8 @@ public final class GovCommand implements Runnable {
                 out.println("rules of new tasks (ProtocolParams " + v.params + ", owned by the timelock " + v.timelock + "):");
                 for (Map.Entry<String, BigInteger> e : rules.entrySet()) {
                     BigInteger[] b = bounds.get(e.getKey());
-                    String value = e.getKey().equals("seatStake") ? e.getValue() + " (" + Governance.vrt(e.getValue()) + ")" : e.getValue().toString();
+                    String value = AMOUNTS.contains(e.getKey()) ? e.getValue() + " (" + Governance.vrt(e.getValue()) + ")"
+                            : e.getKey().equals("roundTimeout") ? e.getValue() + " s" : e.getValue().toString();
                     String max = b[1].bitLength() > 64 ? "2^128-1" : b[1].toString();
                     out.printf("  %-18s %-28s allowed [%s, %s]%n", e.getKey(), value, b[0], max);
                 }
@@ -167,8 +171,9 @@ public final class GovCommand implements Runnable {
             description = "Propose new rules for new tasks: the current rules with each --set applied. Prints the proposal id.")
     static final class Propose implements Callable<Integer> {
         @Option(names = "--set", required = true, paramLabel = "NAME=VALUE",
-                description = "a rule and its new value (repeatable); seatStake in wei or with a VRT suffix (150VRT); names: seatStake, feeBps, "
-                        + "minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm")
+                description = "a rule and its new value (repeatable); seatStake and challengeBond in wei or with a VRT suffix (150VRT), "
+                        + "roundTimeout in seconds; names: seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, "
+                        + "challengeBond, roundTimeout")
         List<String> set;
 
         @Option(names = "--description", required = true, paramLabel = "TEXT", description = "why (shown to voters; part of the proposal's id)")
@@ -214,14 +219,14 @@ public final class GovCommand implements Runnable {
                 }
                 BigInteger value;
                 try {
-                    if (name.equals("seatStake") && text.toUpperCase(Locale.ROOT).endsWith("VRT")) {
+                    if (AMOUNTS.contains(name) && text.toUpperCase(Locale.ROOT).endsWith("VRT")) {
                         value = new BigDecimal(text.substring(0, text.length() - 3).strip()).movePointRight(18).toBigIntegerExact();
                     } else {
                         value = new BigInteger(text);
                     }
                 } catch (NumberFormatException | ArithmeticException e) {
                     throw new IllegalArgumentException("--set " + name + ": '" + text + "' is not a whole number"
-                            + (name.equals("seatStake") ? " of wei (or VRT with a VRT suffix, e.g. 150VRT)" : ""));
+                            + (AMOUNTS.contains(name) ? " of wei (or VRT with a VRT suffix, e.g. 150VRT)" : ""));
                 }
                 BigInteger[] b = bounds.get(name);
                 if (value.compareTo(b[0]) < 0 || value.compareTo(b[1]) > 0) {

@@ -113,6 +113,10 @@ class GovCommandTest {
         Result params = gov(-1, "params");
         ok(params);
         assertTrue(params.out().matches("(?s).*feeBps +250 +allowed \\[0, 2000].*"), params.out());
+        assertTrue(params.out().matches("(?s).*challengeBond +50000000000000000000 \\(50 VRT\\) +allowed \\[1, 2\\^128-1].*"), params.out());
+        assertTrue(params.out().matches("(?s).*roundTimeout +\\d+ s +allowed \\[600, 31536000].*"), params.out());
+        fails("rule out of range: roundTimeout = 60, ProtocolParams allows [600, 31536000]",
+                gov(0, "propose", "--set", "roundTimeout=60", "--description", "A minute a round"));
 
         fails("unknown rule 'fee'; the rules are seatStake, feeBps, minStakeBps", gov(0, "propose", "--set", "fee=300", "--description", "x"));
         fails("rule out of range: feeBps = 5000, ProtocolParams allows [0, 2000]",
@@ -123,7 +127,8 @@ class GovCommandTest {
         Result account = run(0, "account");
         ok(account);
         assertTrue(account.out().contains("votes          1000000000 VRT delegated to it; its own tokens vote through itself"), account.out());
-        Result proposed = gov(0, "propose", "--set", "feeBps=300", "--set", "seatStake=150VRT", "--description", "Fee 3%, seats 150 VRT");
+        Result proposed = gov(0, "propose", "--set", "feeBps=300", "--set", "seatStake=150VRT", "--set", "challengeBond=80VRT", "--set",
+                "roundTimeout=7200", "--description", "Fee 3%, seats 150 VRT, bonds 80 VRT, two hours a round");
         ok(proposed);
         assertTrue(proposed.out().contains("feeBps: 250 -> 300"), proposed.out());
         String id = proposed.out().lines().findFirst().orElseThrow().substring("proposal ".length());
@@ -141,6 +146,8 @@ class GovCommandTest {
         ok(executed);
         assertEquals(300, new Governance(v).rules().feeBps());
         assertEquals(Verity.ether(150), new Governance(v).rules().seatStake());
+        assertEquals(Verity.ether(80), new Governance(v).rules().challengeBond());
+        assertEquals(7_200, new Governance(v).rules().roundTimeout());
         Result status = gov(-1, "status", id);
         ok(status);
         assertTrue(status.out().contains("Executed"), status.out());

@@ -128,9 +128,10 @@ public final class Challenger implements Role {
             log.accept(name() + " cannot challenge task " + p.taskId() + " (status " + t.status() + ")");
             return false;
         }
-        if (v.balanceOf(cfg.account()).compareTo(v.config.challengeBond()) < 0) {
+        BigInteger bond = t.rules().challengeBond(); // the task's rules, as the game copies them
+        if (v.balanceOf(cfg.account()).compareTo(bond) < 0) {
             pending.remove(p.taskId());
-            log.accept(name() + " cannot post the challenge bond of " + Accounts.tokens(v.config.challengeBond()));
+            log.accept(name() + " cannot post the challenge bond of " + Accounts.tokens(bond));
             return false;
         }
         TaskRun run = run(store, t);
@@ -141,7 +142,7 @@ public final class Challenger implements Role {
         sides.put(side.dispute(), side);
         disputes.add(side.dispute());
         log.accept(name() + " opens dispute " + side.dispute() + " on task " + p.taskId() + ", segment " + p.segment() + " (bond "
-                + Accounts.tokens(v.config.challengeBond()) + "): " + p.why());
+                + Accounts.tokens(bond) + "): " + p.why());
         return true;
     }
 

@@ -83,6 +83,11 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
         return rules.seatStake().max(replayFee);
     }
 
+    /** The bond a challenge of the task pulls (ProtocolParams.admit): the rules' bond, capped at the solver's stake. */
+    public BigInteger challengeBond(BigInteger solverStake) {
+        return rules.challengeBond().min(solverStake);
+    }
+
     /** Replayed work over trained work: each seat replays one segment. */
     public double verificationOverhead() {
         return verifiers * (double) segmentWork() / workUnits;
@@ -127,6 +132,8 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
                 vrt(seatStake(replayFee)), vrt(rules.seatStake()));
         out.printf(Locale.ROOT, "forced errors: %.2f%% of seats; a caught one wins its share of %s VRT (%.0f%% of the fee, to the jackpot pool)%n",
                 rules.forcedErrorPpm() / 1e4, vrt(bps(maxFee(), rules.jackpotShareBps())), rules.jackpotShareBps() / 100.0);
+        out.printf(Locale.ROOT, "disputes:      a challenge bonds %s VRT (the solver's if the challenger loses); each move within %,d s or it loses%n",
+                vrt(challengeBond(solverStake)), rules.roundTimeout());
         out.printf(Locale.ROOT, "escrow:        %s VRT%n", vrt(escrow(replayFee)));
         double stake = new BigDecimal(solverStake).divide(new BigDecimal(maxPay()), 6, java.math.RoundingMode.HALF_EVEN).doubleValue();
         out.println("a cheater skipping part of the work, its compute costing what it is paid (gain over honest training, in units of the pay):");

@@ -88,8 +88,6 @@ public class DisputeGame extends Contract {
 
     public static final String FUNC_CHAINPAGEOPENED = "chainPageOpened";
 
-    public static final String FUNC_CHALLENGEBOND = "challengeBond";
-
     public static final String FUNC_CLAIMENDS = "claimEnds";
 
     public static final String FUNC_CLAIMMODEL = "claimModel";
@@ -137,8 +135,6 @@ public class DisputeGame extends Contract {
     public static final String FUNC_POSTSTATE = "postState";
 
     public static final String FUNC_REFEREE = "referee";
-
-    public static final String FUNC_ROUNDTIMEOUT = "roundTimeout";
 
     public static final String FUNC_STAKING = "staking";
 
@@ -452,19 +448,11 @@ public class DisputeGame extends Contract {
             Arrays.<TypeReference<?>>asList());
     ;
 
-    public static final CustomError ZEROCHALLENGEBOND_ERROR = new CustomError("ZeroChallengeBond", 
-            Arrays.<TypeReference<?>>asList());
-    ;
-
     public static final CustomError ZEROMARKET_ERROR = new CustomError("ZeroMarket", 
             Arrays.<TypeReference<?>>asList());
     ;
 
     public static final CustomError ZEROREFEREE_ERROR = new CustomError("ZeroReferee", 
-            Arrays.<TypeReference<?>>asList());
-    ;
-
-    public static final CustomError ZEROROUNDTIMEOUT_ERROR = new CustomError("ZeroRoundTimeout", 
             Arrays.<TypeReference<?>>asList());
     ;
 
@@ -1440,13 +1428,6 @@ public class DisputeGame extends Contract {
         return executeRemoteCallSingleValueReturn(function, Boolean.class);
     }
 
-    public RemoteFunctionCall<BigInteger> challengeBond() {
-        final Function function = new Function(FUNC_CHALLENGEBOND, 
-                Arrays.<Type>asList(), 
-                Arrays.<TypeReference<?>>asList(new TypeReference<Uint256>() {}));
-        return executeRemoteCallSingleValueReturn(function, BigInteger.class);
-    }
-
     public RemoteFunctionCall<TransactionReceipt> claimEnds(BigInteger disputeId, State s, Step st,
             byte[] committed, List<byte[]> endsProof) {
         final Function function = new Function(
@@ -1772,13 +1753,6 @@ public class DisputeGame extends Contract {
         return executeRemoteCallSingleValueReturn(function, String.class);
     }
 
-    public RemoteFunctionCall<BigInteger> roundTimeout() {
-        final Function function = new Function(FUNC_ROUNDTIMEOUT, 
-                Arrays.<Type>asList(), 
-                Arrays.<TypeReference<?>>asList(new TypeReference<Uint64>() {}));
-        return executeRemoteCallSingleValueReturn(function, BigInteger.class);
-    }
-
     public RemoteFunctionCall<String> staking() {
         final Function function = new Function(FUNC_STAKING, 
                 Arrays.<Type>asList(), 
@@ -1862,55 +1836,43 @@ public class DisputeGame extends Contract {
 
     public static RemoteCall<DisputeGame> deploy(Web3j web3j, Credentials credentials,
             ContractGasProvider contractGasProvider, String token_, String staking_,
-            String referee_, String structureReferee_, BigInteger challengeBond_,
-            BigInteger roundTimeout_) {
+            String referee_, String structureReferee_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
                 new org.web3j.abi.datatypes.Address(160, referee_), 
-                new org.web3j.abi.datatypes.Address(160, structureReferee_), 
-                new org.web3j.abi.datatypes.generated.Uint256(challengeBond_), 
-                new org.web3j.abi.datatypes.generated.Uint64(roundTimeout_)));
+                new org.web3j.abi.datatypes.Address(160, structureReferee_)));
         return deployRemoteCall(DisputeGame.class, web3j, credentials, contractGasProvider, getDeploymentBinary(), encodedConstructor);
     }
 
     public static RemoteCall<DisputeGame> deploy(Web3j web3j, TransactionManager transactionManager,
             ContractGasProvider contractGasProvider, String token_, String staking_,
-            String referee_, String structureReferee_, BigInteger challengeBond_,
-            BigInteger roundTimeout_) {
+            String referee_, String structureReferee_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
                 new org.web3j.abi.datatypes.Address(160, referee_), 
-                new org.web3j.abi.datatypes.Address(160, structureReferee_), 
-                new org.web3j.abi.datatypes.generated.Uint256(challengeBond_), 
-                new org.web3j.abi.datatypes.generated.Uint64(roundTimeout_)));
+                new org.web3j.abi.datatypes.Address(160, structureReferee_)));
         return deployRemoteCall(DisputeGame.class, web3j, transactionManager, contractGasProvider, getDeploymentBinary(), encodedConstructor);
     }
 
     @Deprecated
     public static RemoteCall<DisputeGame> deploy(Web3j web3j, Credentials credentials,
             BigInteger gasPrice, BigInteger gasLimit, String token_, String staking_,
-            String referee_, String structureReferee_, BigInteger challengeBond_,
-            BigInteger roundTimeout_) {
+            String referee_, String structureReferee_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
                 new org.web3j.abi.datatypes.Address(160, referee_), 
-                new org.web3j.abi.datatypes.Address(160, structureReferee_), 
-                new org.web3j.abi.datatypes.generated.Uint256(challengeBond_), 
-                new org.web3j.abi.datatypes.generated.Uint64(roundTimeout_)));
+                new org.web3j.abi.datatypes.Address(160, structureReferee_)));
         return deployRemoteCall(DisputeGame.class, web3j, credentials, gasPrice, gasLimit, getDeploymentBinary(), encodedConstructor);
     }
 
     @Deprecated
     public static RemoteCall<DisputeGame> deploy(Web3j web3j, TransactionManager transactionManager,
             BigInteger gasPrice, BigInteger gasLimit, String token_, String staking_,
-            String referee_, String structureReferee_, BigInteger challengeBond_,
-            BigInteger roundTimeout_) {
+            String referee_, String structureReferee_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
                 new org.web3j.abi.datatypes.Address(160, referee_), 
-                new org.web3j.abi.datatypes.Address(160, structureReferee_), 
-                new org.web3j.abi.datatypes.generated.Uint256(challengeBond_), 
-                new org.web3j.abi.datatypes.generated.Uint64(roundTimeout_)));
+                new org.web3j.abi.datatypes.Address(160, structureReferee_)));
         return deployRemoteCall(DisputeGame.class, web3j, transactionManager, gasPrice, gasLimit, getDeploymentBinary(), encodedConstructor);
     }
 

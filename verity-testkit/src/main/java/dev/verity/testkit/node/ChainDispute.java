@@ -114,7 +114,7 @@ public final class ChainDispute {
                 throw new IllegalStateException("dispute " + ch.dispute() + " made no progress");
             }
             if (!def.step() && !ch.step()) {
-                v.chain.advanceTime(v.config.roundTimeout() + 1);
+                v.chain.advanceTime(v.task(taskId).rules().roundTimeout() + 1);
             }
         }
         return result(v, ch, def);
