@@ -10,6 +10,7 @@ import {Wired, MerkleSha256, GraphRecord} from "./Common.sol";
 import {Staking} from "./Staking.sol";
 import {TaskMarket} from "./TaskMarket.sol";
 import {IReferee, IStructureReferee} from "./Referee.sol";
+import {ProtocolParams} from "./ProtocolParams.sol";
 
 /// @title DisputeGame: docs/architecture.md step 6 (docs/dispute-protocol.md), rounds 1-5, each one transaction with a deadline.
 /// @notice Odd rounds are the challenger's, even rounds the solver's (the defender). Every round
@@ -287,19 +288,17 @@ contract DisputeGame is ReentrancyGuard, Wired {
     error WrongNumberOfSegmentLeaves();
     /// @notice Zero market.
     error ZeroMarket();
-    /// @notice Zero referee.
-    error ZeroReferee();
 
     IERC20 public immutable token;
     Staking public immutable staking;
-    IReferee public immutable referee;
-    /// @notice Round 5's structure check (StructureReferee over LinkStructure); zero: links are only recomputed.
-    IStructureReferee public immutable structureReferee;
+    /// @notice The referee sets (ProtocolParams.refereesOf): a dispute is ruled by its task's (`Terms.refereeSet`).
+    ProtocolParams public immutable params;
     /// @notice A dispute's bond and round timeout: its task's rules when the dispute opened (ProtocolParams.Rules, which
     /// token holders set), so a later proposal never changes a running dispute's terms.
     struct Terms {
         uint128 bond;
         uint64 roundTimeout;
+        uint32 refereeSet; // the referee and the structure check of round 5 (ProtocolParams.refereesOf)
     }
     // one slot with Wired's `wired` flag (1 + 20 + 7 + 4 bytes): nonzero once wired, so the counters below
     // never pay for a fresh slot
@@ -365,14 +364,11 @@ contract DisputeGame is ReentrancyGuard, Wired {
     constructor(
         IERC20 token_,
         Staking staking_,
-        IReferee referee_,
-        IStructureReferee structureReferee_
+        ProtocolParams params_
     ) {
-        require(address(referee_) != address(0), ZeroReferee());
         token = token_;
         staking = staking_;
-        referee = referee_;
-        structureReferee = structureReferee_;
+        params = params_;
     }
 
     function wire(TaskMarket market_) external onlyDuringWiring {
@@ -502,17 +498,17 @@ contract DisputeGame is ReentrancyGuard, Wired {
         uint64 totalSteps;
         uint64 interval;
         uint256 solverStake;
+        Terms memory terms_;
         uint256 bond;
-        uint64 roundTimeout;
-        (d.defender, d.traceRoot, d.graphRoot, d.datasetRoot, d.graphOps, totalSteps, interval, solverStake, bond, roundTimeout) =
-            market.onDisputeOpened(taskId, msg.sender, uint64(disputeId));
+        (d.defender, d.traceRoot, d.graphRoot, d.datasetRoot, d.graphOps, totalSteps, interval, solverStake, bond, terms_.roundTimeout,
+            terms_.refereeSet) = market.onDisputeOpened(taskId, msg.sender, uint64(disputeId));
         uint64 segs = uint64(Math.ceilDiv(totalSteps, interval));
         require(segment < segs, NoSuchSegment());
         uint64 s0 = segment * interval;
         d.taskId = uint64(taskId);
         d.challenger = msg.sender;
         d.round = 2;
-        d.deadline = uint64(block.timestamp) + roundTimeout;
+        d.deadline = uint64(block.timestamp) + terms_.roundTimeout;
         d.solverStake = uint128(solverStake);
         d.traceLeaves = segs + 1;
         d.segment = segment;
@@ -520,7 +516,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
         d.segEndStep = uint64(Math.min(s0 + interval, totalSteps));
         stateHash[disputeId] = keccak256(abi.encode(d));
         // the task's rules bound both (ProtocolParams: a bond of at least 1, a timeout of at least MIN_WINDOW), and fit
-        terms[disputeId] = Terms(uint128(bond), roundTimeout);
+        terms_.bond = uint128(bond);
+        terms[disputeId] = terms_;
         openDisputes += 1;
         totalBonds += bond;
         // the bond waits in Staking, whose balance (holding the defender's locked stake) is never zero here
@@ -987,11 +984,12 @@ contract DisputeGame is ReentrancyGuard, Wired {
         }
         if (structure.length != 0 && _structureWrong(disputeId, d, t, leaf, structure)) return _ruleLink(disputeId, d, t, false);
         if (isResult) return _ruleLink(disputeId, d, t, true);
-        _ruleLink(disputeId, d, t, _rule(d, t, leaf));
+        _ruleLink(disputeId, d, t, _rule(disputeId, d, t, leaf));
     }
 
     /// @dev The structure referee's answer on leaf `t` (proofs that do not verify revert inside it).
     function _structureWrong(uint256 disputeId, State memory d, uint64 t, bytes calldata leaf, bytes calldata structure) internal returns (bool) {
+        (, IStructureReferee structureReferee) = params.refereesOf(terms[disputeId].refereeSet);
         require(address(structureReferee) != address(0), NoStructureReferee());
         IStructureReferee.Site memory site = IStructureReferee.Site(
             d.graphRoot, d.graphOps, d.graphLeafHash, d.opTraceRoot, d.outputRoot, d.links, d.element, t
@@ -1002,7 +1000,8 @@ contract DisputeGame is ReentrancyGuard, Wired {
     }
 
     /// @dev The referee's ruling on link `t` (its own function: the claim does not fit disputeLink's stack).
-    function _rule(State memory d, uint64 t, bytes calldata leaf) internal view returns (bool) {
+    function _rule(uint256 disputeId, State memory d, uint64 t, bytes calldata leaf) internal view returns (bool) {
+        (IReferee referee,) = params.refereesOf(terms[disputeId].refereeSet);
         IReferee.Claim memory c;
         c.graphLeafHash = d.graphLeafHash;
         c.preState = d.h0;

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IReferee, IStructureReferee} from "./Referee.sol";
 
 /// @notice What a submitter posts (TaskMarket.post; docs/architecture.md, one task end to end, step 1).
 struct PostParams {
@@ -44,6 +45,7 @@ contract ProtocolParams is Ownable {
         uint16 replayFeeFloorBps; // the replay fee floor, a share of one segment's work at the task's maximum price
         uint16 jackpotShareBps; // the share of the fee that funds the jackpot pool (the rest goes to the treasury)
         uint32 forcedErrorPpm; // the rate of forced errors, per million seats (TaskMarket._payJackpots says what one pays)
+        uint32 refereeSet; // the referees a dispute of the task is ruled by (`refereesOf`); only adoptReferees changes it
         uint128 challengeBond; // a challenger's bond, forfeited to the solver if it loses (covers the defender's cost)
         uint64 roundTimeout; // the seconds each party has for its move in a dispute: silence loses
     }
@@ -83,14 +85,59 @@ contract ProtocolParams is Ownable {
     /// maximum price.
     error ReplayFeeTooLow(uint256 given, uint256 floor);
 
+    /// @notice A referee set's referee has no code.
+    error NotAReferee(address referee);
+
     event RulesChanged(Rules before, Rules next);
+    /// @notice Referee set `id` can now be chosen by the rules (`refereeSet`).
+    event RefereesAdded(uint32 indexed id, IReferee referee, IStructureReferee structureReferee);
+
+    /// @notice The referees a dispute is ruled by: the one that recomputes the disputed link, and round 5's structure
+    /// check (zero: links are only recomputed).
+    struct Referees {
+        IReferee referee;
+        IStructureReferee structureReferee;
+    }
 
     Rules private rules_;
+    /// @dev Append-only: a set, once added, rules every dispute of every task posted under it, to the end.
+    Referees[] private referees_;
 
-    constructor(address owner_, Rules memory initial) Ownable(owner_) {
+    constructor(address owner_, Rules memory initial, IReferee referee, IStructureReferee structureReferee) Ownable(owner_) {
+        _addReferees(referee, structureReferee);
         _check(initial);
         rules_ = initial;
         emit RulesChanged(initial, initial);
+    }
+
+    /// @notice A referee upgrade, in one call so that no other proposal can come between: adds the set and makes it
+    /// the rules' `refereeSet`, so tasks posted from now on are ruled by it (a running task keeps its own). Only the
+    /// timelock. setRules cannot change `refereeSet` (it must pass the current one), so a rules proposal made before an
+    /// upgrade fails at execution instead of undoing it. Returns the set's id.
+    function adoptReferees(IReferee referee, IStructureReferee structureReferee) external onlyOwner returns (uint32 id) {
+        id = _addReferees(referee, structureReferee);
+        Rules memory next = rules_;
+        next.refereeSet = id;
+        emit RulesChanged(rules_, next);
+        rules_ = next;
+    }
+
+    /// @notice Referee set `id`.
+    function refereesOf(uint32 id) external view returns (IReferee, IStructureReferee) {
+        Referees storage r = referees_[id];
+        return (r.referee, r.structureReferee);
+    }
+
+    /// @notice How many referee sets exist (ids 0 to this minus 1).
+    function refereeSets() external view returns (uint256) {
+        return referees_.length;
+    }
+
+    function _addReferees(IReferee referee, IStructureReferee structureReferee) private returns (uint32 id) {
+        require(address(referee).code.length != 0, NotAReferee(address(referee)));
+        id = uint32(referees_.length);
+        referees_.push(Referees(referee, structureReferee));
+        emit RefereesAdded(id, referee, structureReferee);
     }
 
     /// @notice The rules a task posted now is held to.
@@ -149,13 +196,15 @@ contract ProtocolParams is Ownable {
         if (given < floor || given > MAX_WINDOW) revert WindowOutOfRange(name, given, floor);
     }
 
-    function _check(Rules memory r) private pure {
+    function _check(Rules memory r) private view {
         _range("seatStake", r.seatStake, 1, type(uint128).max);
         _range("feeBps", r.feeBps, 0, MAX_FEE_BPS);
         _range("minStakeBps", r.minStakeBps, MIN_SOLVER_STAKE_BPS, MAX_SOLVER_STAKE_BPS);
         _range("replayFeeFloorBps", r.replayFeeFloorBps, 0, MAX_REPLAY_FEE_FLOOR_BPS);
         _range("jackpotShareBps", r.jackpotShareBps, 0, BPS);
         _range("forcedErrorPpm", r.forcedErrorPpm, 0, MAX_FORCED_ERROR_PPM);
+        // only adoptReferees moves it (a stale rules proposal must not undo an upgrade); 0 at construction
+        _range("refereeSet", r.refereeSet, rules_.refereeSet, rules_.refereeSet);
         _range("challengeBond", r.challengeBond, 1, type(uint128).max);
         _range("roundTimeout", r.roundTimeout, MIN_WINDOW, MAX_WINDOW);
     }

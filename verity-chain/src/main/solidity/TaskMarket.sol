@@ -676,7 +676,8 @@ contract TaskMarket is ReentrancyGuard, Wired {
             uint64 interval,
             uint256 solverStake,
             uint256 challengeBond,
-            uint64 roundTimeout
+            uint64 roundTimeout,
+            uint32 refereeSet
         )
     {
         Task storage t = tasks[taskId];
@@ -695,7 +696,7 @@ contract TaskMarket is ReentrancyGuard, Wired {
         // no event of its own: the game's DisputeOpened names the task and the challenger
         return (
             t.solver, t.traceRoot, t.p.graphRoot, t.p.datasetRoot, t.p.graphOps, t.p.totalSteps, t.p.checkpointInterval, t.p.solverStake,
-            t.rules.challengeBond, t.rules.roundTimeout
+            t.rules.challengeBond, t.rules.roundTimeout, t.rules.refereeSet
         );
     }
 

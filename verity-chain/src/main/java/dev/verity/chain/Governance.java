@@ -104,6 +104,15 @@ public final class Governance {
             if (targets.size() != 1 || !targets.get(0).equalsIgnoreCase(params)) return Optional.empty();
             return rulesIn(calldatas.get(0));
         }
+
+        /** The referee and structure referee a single ProtocolParams.adoptReferees call would adopt, if that is what this is. */
+        public Optional<List<String>> adoptsReferees(String params) {
+            if (targets.size() != 1 || !targets.get(0).equalsIgnoreCase(params)) return Optional.empty();
+            byte[] c = calldatas.get(0);
+            if (c.length != 4 + 2 * 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(c, 4), ADOPT_REFEREES)) return Optional.empty();
+            byte[] args = java.util.Arrays.copyOfRange(c, 4, c.length);
+            return Optional.of(List.of(Abi.wordAddress(args, 0).toLowerCase(Locale.ROOT), Abi.wordAddress(args, 1).toLowerCase(Locale.ROOT)));
+        }
     }
 
     /** Votes cast, in wei of VRT. */
@@ -244,6 +253,8 @@ public final class Governance {
         b.put("replayFeeFloorBps", new BigInteger[] {BigInteger.ZERO, constant("MAX_REPLAY_FEE_FLOOR_BPS")});
         b.put("jackpotShareBps", new BigInteger[] {BigInteger.ZERO, constant("BPS")});
         b.put("forcedErrorPpm", new BigInteger[] {BigInteger.ZERO, constant("MAX_FORCED_ERROR_PPM")});
+        BigInteger set = BigInteger.valueOf(rules().refereeSet()); // only a referee upgrade (adoptReferees) moves it
+        b.put("refereeSet", new BigInteger[] {set, set});
         b.put("challengeBond", new BigInteger[] {BigInteger.ONE, BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE)});
         b.put("roundTimeout", new BigInteger[] {constant("MIN_WINDOW"), constant("MAX_WINDOW")});
         return b;
@@ -289,10 +300,55 @@ public final class Governance {
      * of range, the proposer's votes (at the last block) are below the threshold, or the same proposal exists.
      */
     public BigInteger proposeRules(String proposer, TaskRules next, String description) {
+        checkDescription(description);
+        checkRules(next);
+        return propose(proposer, setRulesCall(next), description);
+    }
+
+    /**
+     * Proposes a referee upgrade: ProtocolParams.adoptReferees(referee, structureReferee), which adds the set and makes it
+     * the rules' for tasks posted after the proposal executes (running tasks keep theirs). Refused first if either address
+     * holds no contract (the structure referee may be the zero address: links are then only recomputed), or as
+     * {@link #proposeRules} refuses.
+     */
+    public BigInteger proposeReferees(String proposer, String referee, String structureReferee, String description) {
+        checkDescription(description);
+        if (!referee.matches("0x[0-9a-fA-F]{40}") || v.chain.code(referee).length == 0) {
+            throw new GovernanceException("referee " + referee + " is not a contract on this chain: deploy it first");
+        }
+        boolean none = structureReferee.matches("0x0{40}");
+        if (!structureReferee.matches("0x[0-9a-fA-F]{40}") || (!none && v.chain.code(structureReferee).length == 0)) {
+            throw new GovernanceException("structure referee " + structureReferee + " is not a contract on this chain (0x0…0 for none)");
+        }
+        return propose(proposer, adoptRefereesCall(referee, structureReferee), description);
+    }
+
+    /** The calldata of ProtocolParams.adoptReferees(referee, structureReferee). */
+    public static byte[] adoptRefereesCall(String referee, String structureReferee) {
+        return Abi.call("adoptReferees(address,address)", Abi.addr(referee), Abi.addr(structureReferee));
+    }
+
+    static final byte[] ADOPT_REFEREES = java.util.Arrays.copyOf(adoptRefereesCall("0x" + "0".repeat(40), "0x" + "0".repeat(40)), 4);
+
+    /** The referee sets ProtocolParams holds, by id: each its referee and its structure referee. */
+    public List<List<String>> refereeSets() {
+        List<List<String>> out = new ArrayList<>();
+        long n = Abi.word(v.view(v.params, "refereeSets()"), 0).longValueExact();
+        for (long i = 0; i < n; i++) {
+            byte[] set = v.view(v.params, "refereesOf(uint32)", Abi.u32(i));
+            out.add(List.of(Abi.wordAddress(set, 0).toLowerCase(Locale.ROOT), Abi.wordAddress(set, 1).toLowerCase(Locale.ROOT)));
+        }
+        return out;
+    }
+
+    private static void checkDescription(String description) {
         if (description == null || description.isBlank()) {
             throw new GovernanceException("a proposal needs a description (it says why, and tells two proposals of the same rules apart)");
         }
-        checkRules(next);
+    }
+
+    /** One call to ProtocolParams, proposed once the proposer's votes and the proposal's novelty are checked. */
+    private BigInteger propose(String proposer, byte[] call, String description) {
         // the governor counts the proposer's votes at the block before its own: at the earliest the latest block, whose
         // votes are the current ones
         BigInteger has = votes(proposer);
@@ -306,11 +362,11 @@ public final class Governance {
             throw new GovernanceException("proposer " + proposer + " has " + vrt(has) + " of votes, the proposal threshold is " + vrt(threshold)
                     + "; votes count only once delegated." + hint);
         }
-        BigInteger id = hashProposal(List.of(v.params), List.of(BigInteger.ZERO), List.of(setRulesCall(next)), description);
+        BigInteger id = hashProposal(List.of(v.params), List.of(BigInteger.ZERO), List.of(call), description);
         if (Abi.word(v.view(v.governor, "proposalSnapshot(uint256)", u256(id)), 0).signum() != 0) {
             throw new GovernanceException("the same proposal exists already (id " + id + ", " + state(id).label() + "); change the description to propose again");
         }
-        return proposeUnchecked(proposer, List.of(v.params), List.of(BigInteger.ZERO), List.of(setRulesCall(next)), description);
+        return proposeUnchecked(proposer, List.of(v.params), List.of(BigInteger.ZERO), List.of(call), description);
     }
 
     /** Sends a proposal as given (the governor's own checks only); returns its id. */

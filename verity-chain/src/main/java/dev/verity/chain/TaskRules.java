@@ -17,13 +17,14 @@ import java.util.Map;
  * @param replayFeeFloorBps the replay fee floor, a share of one segment's work at the task's maximum price
  * @param jackpotShareBps   the share of the fee that funds the jackpot pool
  * @param forcedErrorPpm    the rate of forced errors, per million seats
+ * @param refereeSet        the referees that rule the task's disputes (ProtocolParams.refereesOf; 0 is the deployment's)
  * @param challengeBond     a challenger's bond, forfeited to the solver if it loses (a dispute copies it when it opens)
  * @param roundTimeout      the seconds each party has for its move in a dispute; silence loses (copied as the bond is)
  */
 public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonProperty("feeBps") int feeBps,
                         @JsonProperty("minStakeBps") int minStakeBps, @JsonProperty("replayFeeFloorBps") int replayFeeFloorBps,
                         @JsonProperty("jackpotShareBps") int jackpotShareBps, @JsonProperty("forcedErrorPpm") int forcedErrorPpm,
-                        @JsonProperty("challengeBond") BigInteger challengeBond, @JsonProperty("roundTimeout") long roundTimeout) {
+                        @JsonProperty("refereeSet") int refereeSet, @JsonProperty("challengeBond") BigInteger challengeBond, @JsonProperty("roundTimeout") long roundTimeout) {
     public static final int MAX_FEE_BPS = 2_000;
     public static final int MIN_SOLVER_STAKE_BPS = 10_000;
     public static final int MAX_SOLVER_STAKE_BPS = 50_000;
@@ -43,6 +44,7 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
         range("replayFeeFloorBps", replayFeeFloorBps, 0, MAX_REPLAY_FEE_FLOOR_BPS);
         range("jackpotShareBps", jackpotShareBps, 0, 10_000);
         range("forcedErrorPpm", forcedErrorPpm, 0, MAX_FORCED_ERROR_PPM);
+        range("refereeSet", refereeSet, 0, Integer.MAX_VALUE); // the chain knows how many sets exist (verity gov params)
         if (challengeBond == null || challengeBond.signum() <= 0 || challengeBond.bitLength() > 128) {
             throw new IllegalArgumentException("challengeBond must be a positive amount below 2^128, got " + challengeBond);
         }
@@ -59,36 +61,40 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
      * derives each).
      */
     public static TaskRules defaults() {
-        return new TaskRules(Verity.ether(100), 250, 10_000, 10_000, 4_000, 20_000, Verity.ether(50), 86_400);
+        return new TaskRules(Verity.ether(100), 250, 10_000, 10_000, 4_000, 20_000, 0, Verity.ether(50), 86_400);
     }
 
     public TaskRules withSeatStake(BigInteger v) {
-        return new TaskRules(v, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, challengeBond, roundTimeout);
+        return new TaskRules(v, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, refereeSet, challengeBond, roundTimeout);
     }
 
     public TaskRules withFeeBps(int v) {
-        return new TaskRules(seatStake, v, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, challengeBond, roundTimeout);
+        return new TaskRules(seatStake, v, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, refereeSet, challengeBond, roundTimeout);
     }
 
     public TaskRules withReplayFeeFloorBps(int v) {
-        return new TaskRules(seatStake, feeBps, minStakeBps, v, jackpotShareBps, forcedErrorPpm, challengeBond, roundTimeout);
+        return new TaskRules(seatStake, feeBps, minStakeBps, v, jackpotShareBps, forcedErrorPpm, refereeSet, challengeBond, roundTimeout);
     }
 
     public TaskRules withChallengeBond(BigInteger v) {
-        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, v, roundTimeout);
+        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, refereeSet, v, roundTimeout);
     }
 
     public TaskRules withRoundTimeout(long seconds) {
-        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, challengeBond, seconds);
+        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, refereeSet, challengeBond, seconds);
+    }
+
+    public TaskRules withRefereeSet(int id) {
+        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, id, challengeBond, roundTimeout);
     }
 
     public TaskRules withJackpot(int shareBps, int forcedPpm) {
-        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, shareBps, forcedPpm, challengeBond, roundTimeout);
+        return new TaskRules(seatStake, feeBps, minStakeBps, replayFeeFloorBps, shareBps, forcedPpm, refereeSet, challengeBond, roundTimeout);
     }
 
     /** The rule names, in ProtocolParams.Rules' order (what {@code verity gov propose --set NAME=VALUE} accepts). */
     public static final List<String> NAMES = List.of("seatStake", "feeBps", "minStakeBps", "replayFeeFloorBps", "jackpotShareBps", "forcedErrorPpm",
-            "challengeBond", "roundTimeout");
+            "refereeSet", "challengeBond", "roundTimeout");
 
     /** The rules as a map from name to value, in {@link #NAMES} order. */
     public Map<String, BigInteger> asMap() {
@@ -99,6 +105,7 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
         m.put("replayFeeFloorBps", BigInteger.valueOf(replayFeeFloorBps));
         m.put("jackpotShareBps", BigInteger.valueOf(jackpotShareBps));
         m.put("forcedErrorPpm", BigInteger.valueOf(forcedErrorPpm));
+        m.put("refereeSet", BigInteger.valueOf(refereeSet));
         m.put("challengeBond", challengeBond);
         m.put("roundTimeout", BigInteger.valueOf(roundTimeout));
         return m;
@@ -117,9 +124,10 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
             case "seatStake" -> withSeatStake(value);
             case "challengeBond" -> withChallengeBond(value);
             case "roundTimeout" -> withRoundTimeout(value.longValue());
+            case "refereeSet" -> withRefereeSet(value.intValue());
             case "feeBps" -> withFeeBps(value.intValue());
-            case "minStakeBps" -> new TaskRules(seatStake, feeBps, value.intValue(), replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, challengeBond,
-                    roundTimeout);
+            case "minStakeBps" -> new TaskRules(seatStake, feeBps, value.intValue(), replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, refereeSet,
+                    challengeBond, roundTimeout);
             case "replayFeeFloorBps" -> withReplayFeeFloorBps(value.intValue());
             case "jackpotShareBps" -> withJackpot(value.intValue(), forcedErrorPpm);
             default -> withJackpot(jackpotShareBps, value.intValue());

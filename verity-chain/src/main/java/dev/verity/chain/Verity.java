@@ -206,18 +206,19 @@ public final class Verity {
         String governor = create(chain, deployer, deployGas, "VerityGovernor", addr(token), Abi.u48(gs.votingDelay()), u32(gs.votingPeriod()),
                 u256(gs.proposalThreshold()), u256(gs.quorumPercent()), u256(gs.timelockDelay()));
         String timelock = Abi.wordAddress(chain.call(deployer, governor, Abi.call("timelock()")), 0).toLowerCase(java.util.Locale.ROOT);
-        String params = create(chain, deployer, deployGas, "ProtocolParams", addr(timelock), rulesAbi(cfg.rules()));
-        String replayReferee = create(chain, deployer, deployGas, "ReplayReferee");
-        String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
-                addr(params), addr(initReferee), addr(replayReferee));
+        // the first referee set: the referee that recomputes a link, and round 5's structure check (LinkStructure, with
+        // LinkStructureRows and LinkStructureNorm, behind StructureReferee, which proves its inputs); a proposal may add others
         String referee = create(chain, deployer, deployGas, cfg.refereeContract());
-        // round 5's structure check: LinkStructure (with LinkStructureRows, LinkStructureNorm) behind StructureReferee,
-        // which proves its inputs
         String rows = create(chain, deployer, deployGas, "LinkStructureRows");
         String norm = create(chain, deployer, deployGas, "LinkStructureNorm");
         String structure = create(chain, deployer, deployGas, "LinkStructure", addr(rows), addr(norm));
         String structureReferee = create(chain, deployer, deployGas, "StructureReferee", addr(structure));
-        String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(referee), addr(structureReferee));
+        String params = create(chain, deployer, deployGas, "ProtocolParams", addr(timelock), rulesAbi(cfg.rules()), addr(referee),
+                addr(structureReferee));
+        String replayReferee = create(chain, deployer, deployGas, "ReplayReferee");
+        String market = create(chain, deployer, deployGas, "TaskMarket", addr(token), addr(staking), addr(registry), addr(treasury),
+                addr(params), addr(initReferee), addr(replayReferee));
+        String game = create(chain, deployer, deployGas, "DisputeGame", addr(token), addr(staking), addr(params));
         Verity v = new Verity(chain, cfg, deployer, treasury, token, staking, registry, market, game, referee, params, governor, timelock,
                 deployBlock);
         deployGas.forEach((k, g) -> v.gas.computeIfAbsent("deploy " + k, x -> new ArrayList<>()).add(g));
@@ -293,7 +294,7 @@ public final class Verity {
         List<Wiring> links = List.of(new Wiring(d.market(), "disputeGame", m.disputeGame(), d.game()), new Wiring(d.market(), "token", m.token(), d.token()),
                 new Wiring(d.market(), "staking", m.staking(), d.staking()), new Wiring(d.market(), "registry", m.registry(), d.registry()),
                 new Wiring(d.market(), "treasury", m.treasury(), d.treasury()), new Wiring(d.market(), "params", m.params(), d.params()),
-                new Wiring(d.game(), "market", g.market(), d.market()), new Wiring(d.game(), "referee", g.referee(), d.referee()),
+                new Wiring(d.game(), "market", g.market(), d.market()), new Wiring(d.game(), "params", g.params(), d.params()),
                 new Wiring(d.game(), "token", g.token(), d.token()), new Wiring(d.game(), "staking", g.staking(), d.staking()),
                 new Wiring(d.staking(), "market", s.market(), d.market()), new Wiring(d.staking(), "disputeGame", s.disputeGame(), d.game()),
                 new Wiring(d.staking(), "token", s.token(), d.token()), new Wiring(d.staking(), "treasury", s.treasury(), d.treasury()),
@@ -308,7 +309,11 @@ public final class Verity {
         check(call(r.wired()), d.registry() + " is not wired yet");
         checkCode(v.chain, address(m.initReferee()), "InitReferee");
         checkCode(v.chain, address(m.replayReferee()), "ReplayReferee");
-        String structure = address(g.structureReferee());
+        // referee set 0 is the deployment's: its referee is the recorded one, its structure check Verity's
+        var set0 = call(v.paramsAs(v.deployer).refereesOf(BigInteger.ZERO));
+        check(set0.component1().toLowerCase(java.util.Locale.ROOT).equals(d.referee()), "referee set 0 of " + d.params() + " is "
+                + set0.component1() + ", the deployment says " + d.referee());
+        String structure = set0.component2().toLowerCase(java.util.Locale.ROOT);
         checkCode(v.chain, structure, "StructureReferee");
         String linkStructure = v.addressAt(structure, "structure");
         checkCode(v.chain, linkStructure, "LinkStructure");
@@ -666,18 +671,19 @@ public final class Verity {
     /** ProtocolParams.Rules as TaskRules (which refuses values out of ProtocolParams's bounds). */
     static TaskRules rulesOf(ProtocolParams.Rules r) {
         return new TaskRules(r.seatStake, r.feeBps.intValueExact(), r.minStakeBps.intValueExact(), r.replayFeeFloorBps.intValueExact(),
-                r.jackpotShareBps.intValueExact(), r.forcedErrorPpm.intValueExact(), r.challengeBond, r.roundTimeout.longValueExact());
+                r.jackpotShareBps.intValueExact(), r.forcedErrorPpm.intValueExact(), r.refereeSet.intValueExact(), r.challengeBond,
+                r.roundTimeout.longValueExact());
     }
 
     /** The rules as ProtocolParams.Rules (the constructor's and setRules' argument). */
     static StaticStruct rulesAbi(TaskRules r) {
         return new ProtocolParams.Rules(r.seatStake(), big(r.feeBps()), big(r.minStakeBps()), big(r.replayFeeFloorBps()), big(r.jackpotShareBps()),
-                big(r.forcedErrorPpm()), r.challengeBond(), big(r.roundTimeout()));
+                big(r.forcedErrorPpm()), big(r.refereeSet()), r.challengeBond(), big(r.roundTimeout()));
     }
 
     private static TaskRules rulesOf(TaskMarket.Rules r) {
         return new TaskRules(r.seatStake, r.feeBps.intValue(), r.minStakeBps.intValue(), r.replayFeeFloorBps.intValue(),
-                r.jackpotShareBps.intValue(), r.forcedErrorPpm.intValue(), r.challengeBond, r.roundTimeout.longValueExact());
+                r.jackpotShareBps.intValue(), r.forcedErrorPpm.intValue(), r.refereeSet.intValueExact(), r.challengeBond, r.roundTimeout.longValueExact());
     }
 
     public long taskCount() {

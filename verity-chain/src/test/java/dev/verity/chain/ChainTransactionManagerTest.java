@@ -201,14 +201,14 @@ class ChainTransactionManagerTest {
 
         TaskRules r = TaskRules.defaults();
         ProtocolParams pp = ProtocolParams.load(B, null, OFFLINE, ChainTransactionManager.GAS);
-        byte[] setRules = Abi.call("setRules((uint128,uint16,uint16,uint16,uint16,uint32,uint128,uint64))", Abi.tuple(u128(r.seatStake()),
+        byte[] setRules = Abi.call("setRules((uint128,uint16,uint16,uint16,uint16,uint32,uint32,uint128,uint64))", Abi.tuple(u128(r.seatStake()),
                 u16(r.feeBps()), u16(r.minStakeBps()), u16(r.replayFeeFloorBps()), u16(r.jackpotShareBps()), u32(r.forcedErrorPpm()),
-                u128(r.challengeBond()), u64(r.roundTimeout())));
+                u32(r.refereeSet()), u128(r.challengeBond()), u64(r.roundTimeout())));
         assertArrayEquals(setRules, encoded(pp.setRules((ProtocolParams.Rules) Verity.rulesAbi(r))));
         // Governance proposes and reads proposals through the generated struct: the same calldata both ways
         assertArrayEquals(setRules, Governance.setRulesData(r));
         assertArrayEquals(java.util.Arrays.copyOf(setRules, 4), Governance.SET_RULES);
-        TaskRules other = new TaskRules(BigInteger.TWO.pow(127).add(BigInteger.ONE), 2_000, 50_000, 0, 10_000, 1_000_000,
+        TaskRules other = new TaskRules(BigInteger.TWO.pow(127).add(BigInteger.ONE), 2_000, 50_000, 0, 10_000, 1_000_000, 7,
                 BigInteger.TWO.pow(128).subtract(BigInteger.ONE), TaskRules.MAX_ROUND_TIMEOUT);
         assertEquals(r, Verity.rulesOf(Governance.decodeRules(setRules)));
         assertEquals(other, Verity.rulesOf(Governance.decodeRules(Governance.setRulesData(other))));

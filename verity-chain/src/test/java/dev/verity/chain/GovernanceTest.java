@@ -184,9 +184,9 @@ class GovernanceTest {
 
     private static byte[] rawSetRules(BigInteger seatStake, long feeBps, long minStakeBps, long replayFeeFloorBps, long jackpotShareBps, long forcedErrorPpm,
             BigInteger challengeBond, long roundTimeout) {
-        return Abi.call("setRules((uint128,uint16,uint16,uint16,uint16,uint32,uint128,uint64))", Abi.tuple(Abi.u128(seatStake), Abi.u16(feeBps),
-                Abi.u16(minStakeBps), Abi.u16(replayFeeFloorBps), Abi.u16(jackpotShareBps), Abi.u32(forcedErrorPpm), Abi.u128(challengeBond),
-                Abi.u64(roundTimeout)));
+        return Abi.call("setRules((uint128,uint16,uint16,uint16,uint16,uint32,uint32,uint128,uint64))", Abi.tuple(Abi.u128(seatStake),
+                Abi.u16(feeBps), Abi.u16(minStakeBps), Abi.u16(replayFeeFloorBps), Abi.u16(jackpotShareBps), Abi.u32(forcedErrorPpm), Abi.u32(0),
+                Abi.u128(challengeBond), Abi.u64(roundTimeout)));
     }
 
     @Test
@@ -318,6 +318,50 @@ class GovernanceTest {
         ChainSelftest.checkConservation(v, a);
     }
 
+    /**
+     * A referee upgrade: a passed proposal adopts a new referee set for tasks posted after it executes, while a dispute of
+     * a task posted before is still ruled by the old referee. A rules proposal made before the upgrade cannot undo it (it
+     * fails at execution), and no rules proposal can move the set.
+     */
+    @Test
+    void aRefereeUpgradeRulesTheDisputesOfLaterTasksOnly() {
+        ChainSelftest.Actors a = ChainSelftest.Actors.of(chain);
+        ChainSelftest.setUp(v, a);
+        SyntheticDispute syn = new SyntheticDispute(32, 8, 4, 300, 4, 5);
+        long before = ChainSelftest.committedTask(v, a, syn);
+        gov.delegate(deployer, deployer);
+        mine(1);
+        refused("rule out of range: refereeSet = 1, ProtocolParams allows [0, 0]", () -> gov.proposeRules(deployer, gov.rules().withRefereeSet(1), "x"));
+        BigInteger stale = gov.proposeRules(deployer, gov.rules().withFeeBps(300), "Fee 3%");
+        // the new set's referee: a test fixture that finds every link right (the synthetic dispute's link is wrong)
+        String lenient = chain.deploy(deployer, Artifacts.creationCode("AlwaysDefenderReferee")).contractAddress();
+        refused("is not a contract on this chain", () -> gov.proposeReferees(deployer, a.challenger(), gov.refereeSets().get(0).get(1), "x"));
+        BigInteger upgrade = gov.proposeReferees(deployer, lenient, gov.refereeSets().get(0).get(1), "Adopt a new referee");
+        assertEquals(java.util.Optional.of(List.of(lenient.toLowerCase(java.util.Locale.ROOT), gov.refereeSets().get(0).get(1))),
+                gov.proposal(upgrade).adoptsReferees(v.params));
+        mine(FAST.votingDelay() + 1);
+        gov.castVote(deployer, stale, Support.FOR);
+        gov.castVote(deployer, upgrade, Support.FOR);
+        mine(FAST.votingPeriod());
+        gov.queue(deployer, stale);
+        gov.queue(deployer, upgrade);
+        chain.advanceTime(FAST.timelockDelay());
+        gov.execute(deployer, upgrade);
+        assertEquals(1, gov.rules().refereeSet());
+        assertEquals(2, gov.refereeSets().size());
+        reverts("RuleOutOfRange(\"refereeSet\", 0, 1, 1)", () -> gov.execute(deployer, stale));
+
+        long after = ChainSelftest.committedTask(v, a, new SyntheticDispute(32, 8, 4, 300, 4, 6));
+        assertEquals(0, v.task(before).rules().refereeSet());
+        assertEquals(1, v.task(after).rules().refereeSet());
+        long oldRules = ChainSelftest.playDispute(v, a, before, syn, 1, 3, syn.graphOps / 2, syn.outputElems - 1, syn.chainLength / 2);
+        assertTrue(v.dispute(oldRules).challengerWon(), "the earlier task's dispute: BasicOpReferee recomputes the wrong link");
+        SyntheticDispute syn2 = new SyntheticDispute(32, 8, 4, 300, 4, 6);
+        long newRules = ChainSelftest.playDispute(v, a, after, syn2, 1, 3, syn2.graphOps / 2, syn2.outputElems - 1, syn2.chainLength / 2);
+        assertFalse(v.dispute(newRules).challengerWon(), "the later task's dispute: ruled by the adopted referee");
+        ChainSelftest.checkConservation(v, a);
+    }
+
     @Test
     void aQuorumOfZeroIsRefusedByTheGovernorAtDeploymentAndByProposal() {
         // GovernanceSettings refuses it in Java; the contract must too (a single vote for would pass anything). The embedded
@@ -343,7 +387,7 @@ class GovernanceTest {
     void unknownRuleNamesAndValuesOutsideTheirTypeAreRefused() {
         IllegalArgumentException name = assertThrows(IllegalArgumentException.class, () -> TaskRules.defaults().with("fee", BigInteger.ONE));
         assertEquals("unknown rule 'fee'; the rules are seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, "
-                + "challengeBond, roundTimeout", name.getMessage());
+                + "refereeSet, challengeBond, roundTimeout", name.getMessage());
         IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
                 () -> TaskRules.defaults().with("forcedErrorPpm", BigInteger.ONE.shiftLeft(40)));
         assertEquals("forcedErrorPpm must be in its range (see verity gov params), got 1099511627776", wide.getMessage());

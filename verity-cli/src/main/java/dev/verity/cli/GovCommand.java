@@ -110,6 +110,7 @@ public final class GovCommand implements Runnable {
                     r.put("proposalThreshold", gov.proposalThreshold().toString());
                     r.put("quorumPercent", gov.quorumPercent());
                     r.put("timelockDelay", gov.timelockDelay());
+                    r.put("refereeSets", gov.refereeSets());
                     r.put("proposals", proposals);
                     out.println(TaskCommand.JSON.writeValueAsString(r));
                     return 0;
@@ -121,6 +122,11 @@ public final class GovCommand implements Runnable {
                             : e.getKey().equals("roundTimeout") ? e.getValue() + " s" : e.getValue().toString();
                     String max = b[1].bitLength() > 64 ? "2^128-1" : b[1].toString();
                     out.printf("  %-18s %-28s allowed [%s, %s]%n", e.getKey(), value, b[0], max);
+                }
+                List<List<String>> sets = gov.refereeSets();
+                for (int i = 0; i < sets.size(); i++) {
+                    out.printf("  referee set %d%s: referee %s, structure referee %s%n", i, i == gov.rules().refereeSet() ? " (new tasks')" : "",
+                            sets.get(i).get(0), sets.get(i).get(1));
                 }
                 out.println("governor " + v.governor + ":");
                 out.printf("  %-18s %s after the proposal%n", "voting opens", gov.votingDelay() == 1 ? "1 block" : gov.votingDelay() + " blocks");
@@ -168,13 +174,23 @@ public final class GovCommand implements Runnable {
     }
 
     @Command(name = "propose", mixinStandardHelpOptions = true,
-            description = "Propose new rules for new tasks: the current rules with each --set applied. Prints the proposal id.")
+            description = "Propose new rules for new tasks: the current rules with each --set applied, or a referee upgrade "
+                    + "(--referee). Prints the proposal id.")
     static final class Propose implements Callable<Integer> {
-        @Option(names = "--set", required = true, paramLabel = "NAME=VALUE",
+        @Option(names = "--set", paramLabel = "NAME=VALUE",
                 description = "a rule and its new value (repeatable); seatStake and challengeBond in wei or with a VRT suffix (150VRT), "
                         + "roundTimeout in seconds; names: seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, "
-                        + "challengeBond, roundTimeout")
+                        + "challengeBond, roundTimeout (refereeSet moves only by a referee upgrade)")
         List<String> set;
+
+        @Option(names = "--referee", paramLabel = "ADDRESS",
+                description = "a referee upgrade instead of --set: the deployed referee contract that will recompute links in the disputes of "
+                        + "tasks posted after the proposal executes (running tasks keep theirs)")
+        String referee;
+
+        @Option(names = "--structure-referee", paramLabel = "ADDRESS",
+                description = "with --referee: round 5's structure referee of the new set (default: the current set's)")
+        String structureReferee;
 
         @Option(names = "--description", required = true, paramLabel = "TEXT", description = "why (shown to voters; part of the proposal's id)")
         String description;
@@ -190,6 +206,12 @@ public final class GovCommand implements Runnable {
             try (NetworkOptions.Connection c = net.connect()) {
                 String me = c.sender("propose");
                 Governance gov = new Governance(c.verity());
+                if ((referee == null) == (set == null || set.isEmpty())) {
+                    throw new IllegalArgumentException("propose takes either --set NAME=VALUE (new rules) or --referee ADDRESS (a referee upgrade)");
+                }
+                if (referee != null) {
+                    return proposeReferees(c, gov, me);
+                }
                 TaskRules current = gov.rules();
                 TaskRules next = apply(current, set, gov.bounds());
                 if (next.equals(current)) throw new IllegalArgumentException("--set changes nothing: the rules are already " + current.asMap());
@@ -203,6 +225,21 @@ public final class GovCommand implements Runnable {
                 }
                 out.println("voting opens after block " + s.snapshot() + " and closes after block " + s.deadline() + " (the latest block is " + c.verity().chain.blockNumber() + ")");
             }
+            return 0;
+        }
+
+        private int proposeReferees(NetworkOptions.Connection c, Governance gov, String me) {
+            List<List<String>> sets = gov.refereeSets();
+            List<String> now = sets.get(gov.rules().refereeSet());
+            String structure = structureReferee == null ? now.get(1) : structureReferee;
+            BigInteger id = gov.proposeReferees(me, referee, structure, description);
+            PrintWriter out = cmd.commandLine().getOut();
+            Status s = gov.status(id);
+            out.println("proposal " + id);
+            out.println("  refereeSet: " + gov.rules().refereeSet() + " -> " + sets.size() + " (referee " + now.get(0) + " -> " + referee.toLowerCase(Locale.ROOT)
+                    + ", structure referee " + now.get(1) + " -> " + structure.toLowerCase(Locale.ROOT) + ")");
+            out.println("voting opens after block " + s.snapshot() + " and closes after block " + s.deadline() + " (the latest block is "
+                    + c.verity().chain.blockNumber() + ")");
             return 0;
         }
 
@@ -306,6 +343,7 @@ public final class GovCommand implements Runnable {
             out.printf("%-10s %s%n", "proposer", p.proposer());
             out.printf("%-10s %s%n", "about", p.description());
             p.setRules(c.verity().params).ifPresent(r -> out.printf("%-10s %s%n", "sets rules", r.asMap()));
+            p.adoptsReferees(c.verity().params).ifPresent(r -> out.printf("%-10s referee %s, structure referee %s%n", "adopts", r.get(0), r.get(1)));
         }
     }
 

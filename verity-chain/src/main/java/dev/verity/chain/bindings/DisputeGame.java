@@ -122,6 +122,8 @@ public class DisputeGame extends Contract {
 
     public static final String FUNC_OPENDISPUTES = "openDisputes";
 
+    public static final String FUNC_PARAMS = "params";
+
     public static final String FUNC_POSTCHAIN = "postChain";
 
     public static final String FUNC_POSTCHAINPAGE = "postChainPage";
@@ -134,13 +136,9 @@ public class DisputeGame extends Contract {
 
     public static final String FUNC_POSTSTATE = "postState";
 
-    public static final String FUNC_REFEREE = "referee";
-
     public static final String FUNC_STAKING = "staking";
 
     public static final String FUNC_STATEHASH = "stateHash";
-
-    public static final String FUNC_STRUCTUREREFEREE = "structureReferee";
 
     public static final String FUNC_TIMEOUT = "timeout";
 
@@ -449,10 +447,6 @@ public class DisputeGame extends Contract {
     ;
 
     public static final CustomError ZEROMARKET_ERROR = new CustomError("ZeroMarket", 
-            Arrays.<TypeReference<?>>asList());
-    ;
-
-    public static final CustomError ZEROREFEREE_ERROR = new CustomError("ZeroReferee", 
             Arrays.<TypeReference<?>>asList());
     ;
 
@@ -1642,6 +1636,13 @@ public class DisputeGame extends Contract {
         return executeRemoteCallSingleValueReturn(function, BigInteger.class);
     }
 
+    public RemoteFunctionCall<String> params() {
+        final Function function = new Function(FUNC_PARAMS, 
+                Arrays.<Type>asList(), 
+                Arrays.<TypeReference<?>>asList(new TypeReference<Address>() {}));
+        return executeRemoteCallSingleValueReturn(function, String.class);
+    }
+
     public RemoteFunctionCall<TransactionReceipt> postChain(BigInteger disputeId, State s,
             List<byte[]> leaves) {
         final Function function = new Function(
@@ -1746,13 +1747,6 @@ public class DisputeGame extends Contract {
         return executeRemoteCallTransaction(function);
     }
 
-    public RemoteFunctionCall<String> referee() {
-        final Function function = new Function(FUNC_REFEREE, 
-                Arrays.<Type>asList(), 
-                Arrays.<TypeReference<?>>asList(new TypeReference<Address>() {}));
-        return executeRemoteCallSingleValueReturn(function, String.class);
-    }
-
     public RemoteFunctionCall<String> staking() {
         final Function function = new Function(FUNC_STAKING, 
                 Arrays.<Type>asList(), 
@@ -1765,13 +1759,6 @@ public class DisputeGame extends Contract {
                 Arrays.<Type>asList(new org.web3j.abi.datatypes.generated.Uint256(param0)), 
                 Arrays.<TypeReference<?>>asList(new TypeReference<Bytes32>() {}));
         return executeRemoteCallSingleValueReturn(function, byte[].class);
-    }
-
-    public RemoteFunctionCall<String> structureReferee() {
-        final Function function = new Function(FUNC_STRUCTUREREFEREE, 
-                Arrays.<Type>asList(), 
-                Arrays.<TypeReference<?>>asList(new TypeReference<Address>() {}));
-        return executeRemoteCallSingleValueReturn(function, String.class);
     }
 
     public RemoteFunctionCall<TransactionReceipt> timeout(BigInteger disputeId, State s) {
@@ -1836,43 +1823,39 @@ public class DisputeGame extends Contract {
 
     public static RemoteCall<DisputeGame> deploy(Web3j web3j, Credentials credentials,
             ContractGasProvider contractGasProvider, String token_, String staking_,
-            String referee_, String structureReferee_) {
+            String params_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
-                new org.web3j.abi.datatypes.Address(160, referee_), 
-                new org.web3j.abi.datatypes.Address(160, structureReferee_)));
+                new org.web3j.abi.datatypes.Address(160, params_)));
         return deployRemoteCall(DisputeGame.class, web3j, credentials, contractGasProvider, getDeploymentBinary(), encodedConstructor);
     }
 
     public static RemoteCall<DisputeGame> deploy(Web3j web3j, TransactionManager transactionManager,
             ContractGasProvider contractGasProvider, String token_, String staking_,
-            String referee_, String structureReferee_) {
+            String params_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
-                new org.web3j.abi.datatypes.Address(160, referee_), 
-                new org.web3j.abi.datatypes.Address(160, structureReferee_)));
+                new org.web3j.abi.datatypes.Address(160, params_)));
         return deployRemoteCall(DisputeGame.class, web3j, transactionManager, contractGasProvider, getDeploymentBinary(), encodedConstructor);
     }
 
     @Deprecated
     public static RemoteCall<DisputeGame> deploy(Web3j web3j, Credentials credentials,
             BigInteger gasPrice, BigInteger gasLimit, String token_, String staking_,
-            String referee_, String structureReferee_) {
+            String params_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
-                new org.web3j.abi.datatypes.Address(160, referee_), 
-                new org.web3j.abi.datatypes.Address(160, structureReferee_)));
+                new org.web3j.abi.datatypes.Address(160, params_)));
         return deployRemoteCall(DisputeGame.class, web3j, credentials, gasPrice, gasLimit, getDeploymentBinary(), encodedConstructor);
     }
 
     @Deprecated
     public static RemoteCall<DisputeGame> deploy(Web3j web3j, TransactionManager transactionManager,
             BigInteger gasPrice, BigInteger gasLimit, String token_, String staking_,
-            String referee_, String structureReferee_) {
+            String params_) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, token_), 
                 new org.web3j.abi.datatypes.Address(160, staking_), 
-                new org.web3j.abi.datatypes.Address(160, referee_), 
-                new org.web3j.abi.datatypes.Address(160, structureReferee_)));
+                new org.web3j.abi.datatypes.Address(160, params_)));
         return deployRemoteCall(DisputeGame.class, web3j, transactionManager, gasPrice, gasLimit, getDeploymentBinary(), encodedConstructor);
     }
 

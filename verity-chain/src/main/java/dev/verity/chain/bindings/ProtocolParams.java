@@ -82,7 +82,13 @@ public class ProtocolParams extends Contract {
 
     public static final String FUNC_ADMIT = "admit";
 
+    public static final String FUNC_ADOPTREFEREES = "adoptReferees";
+
     public static final String FUNC_OWNER = "owner";
+
+    public static final String FUNC_REFEREESETS = "refereeSets";
+
+    public static final String FUNC_REFEREESOF = "refereesOf";
 
     public static final String FUNC_RENOUNCEOWNERSHIP = "renounceOwnership";
 
@@ -95,6 +101,10 @@ public class ProtocolParams extends Contract {
     public static final String FUNC_TRANSFEROWNERSHIP = "transferOwnership";
 
     public static final String FUNC_WINDOWFLOORS = "windowFloors";
+
+    public static final CustomError NOTAREFEREE_ERROR = new CustomError("NotAReferee", 
+            Arrays.<TypeReference<?>>asList(new TypeReference<Address>() {}));
+    ;
 
     public static final CustomError OWNABLEINVALIDOWNER_ERROR = new CustomError("OwnableInvalidOwner", 
             Arrays.<TypeReference<?>>asList(new TypeReference<Address>() {}));
@@ -126,6 +136,10 @@ public class ProtocolParams extends Contract {
 
     public static final Event OWNERSHIPTRANSFERRED_EVENT = new Event("OwnershipTransferred", 
             Arrays.<TypeReference<?>>asList(new TypeReference<Address>(true) {}, new TypeReference<Address>(true) {}));
+    ;
+
+    public static final Event REFEREESADDED_EVENT = new Event("RefereesAdded", 
+            Arrays.<TypeReference<?>>asList(new TypeReference<Uint32>(true) {}, new TypeReference<Address>() {}, new TypeReference<Address>() {}));
     ;
 
     public static final Event RULESCHANGED_EVENT = new Event("RulesChanged", 
@@ -187,6 +201,42 @@ public class ProtocolParams extends Contract {
         EthFilter filter = new EthFilter(startBlock, endBlock, getContractAddress());
         filter.addSingleTopic(EventEncoder.encode(OWNERSHIPTRANSFERRED_EVENT));
         return ownershipTransferredEventFlowable(filter);
+    }
+
+    public static List<RefereesAddedEventResponse> getRefereesAddedEvents(
+            TransactionReceipt transactionReceipt) {
+        List<Contract.EventValuesWithLog> valueList = staticExtractEventParametersWithLog(REFEREESADDED_EVENT, transactionReceipt);
+        ArrayList<RefereesAddedEventResponse> responses = new ArrayList<RefereesAddedEventResponse>(valueList.size());
+        for (Contract.EventValuesWithLog eventValues : valueList) {
+            RefereesAddedEventResponse typedResponse = new RefereesAddedEventResponse();
+            typedResponse.log = eventValues.getLog();
+            typedResponse.id = (BigInteger) eventValues.getIndexedValues().get(0).getValue();
+            typedResponse.referee = (String) eventValues.getNonIndexedValues().get(0).getValue();
+            typedResponse.structureReferee = (String) eventValues.getNonIndexedValues().get(1).getValue();
+            responses.add(typedResponse);
+        }
+        return responses;
+    }
+
+    public static RefereesAddedEventResponse getRefereesAddedEventFromLog(Log log) {
+        Contract.EventValuesWithLog eventValues = staticExtractEventParametersWithLog(REFEREESADDED_EVENT, log);
+        RefereesAddedEventResponse typedResponse = new RefereesAddedEventResponse();
+        typedResponse.log = log;
+        typedResponse.id = (BigInteger) eventValues.getIndexedValues().get(0).getValue();
+        typedResponse.referee = (String) eventValues.getNonIndexedValues().get(0).getValue();
+        typedResponse.structureReferee = (String) eventValues.getNonIndexedValues().get(1).getValue();
+        return typedResponse;
+    }
+
+    public Flowable<RefereesAddedEventResponse> refereesAddedEventFlowable(EthFilter filter) {
+        return web3j.ethLogFlowable(filter).map(log -> getRefereesAddedEventFromLog(log));
+    }
+
+    public Flowable<RefereesAddedEventResponse> refereesAddedEventFlowable(
+            DefaultBlockParameter startBlock, DefaultBlockParameter endBlock) {
+        EthFilter filter = new EthFilter(startBlock, endBlock, getContractAddress());
+        filter.addSingleTopic(EventEncoder.encode(REFEREESADDED_EVENT));
+        return refereesAddedEventFlowable(filter);
     }
 
     public static List<RulesChangedEventResponse> getRulesChangedEvents(
@@ -314,11 +364,44 @@ public class ProtocolParams extends Contract {
         return executeRemoteCallSingleValueReturn(function, Rules.class);
     }
 
+    public RemoteFunctionCall<TransactionReceipt> adoptReferees(String referee,
+            String structureReferee) {
+        final Function function = new Function(
+                FUNC_ADOPTREFEREES, 
+                Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, referee), 
+                new org.web3j.abi.datatypes.Address(160, structureReferee)), 
+                Collections.<TypeReference<?>>emptyList());
+        return executeRemoteCallTransaction(function);
+    }
+
     public RemoteFunctionCall<String> owner() {
         final Function function = new Function(FUNC_OWNER, 
                 Arrays.<Type>asList(), 
                 Arrays.<TypeReference<?>>asList(new TypeReference<Address>() {}));
         return executeRemoteCallSingleValueReturn(function, String.class);
+    }
+
+    public RemoteFunctionCall<BigInteger> refereeSets() {
+        final Function function = new Function(FUNC_REFEREESETS, 
+                Arrays.<Type>asList(), 
+                Arrays.<TypeReference<?>>asList(new TypeReference<Uint256>() {}));
+        return executeRemoteCallSingleValueReturn(function, BigInteger.class);
+    }
+
+    public RemoteFunctionCall<Tuple2<String, String>> refereesOf(BigInteger id) {
+        final Function function = new Function(FUNC_REFEREESOF, 
+                Arrays.<Type>asList(new org.web3j.abi.datatypes.generated.Uint32(id)), 
+                Arrays.<TypeReference<?>>asList(new TypeReference<Address>() {}, new TypeReference<Address>() {}));
+        return new RemoteFunctionCall<Tuple2<String, String>>(function,
+                new Callable<Tuple2<String, String>>() {
+                    @Override
+                    public Tuple2<String, String> call() throws Exception {
+                        List<Type> results = executeCallMultipleValueReturn(function);
+                        return new Tuple2<String, String>(
+                                (String) results.get(0).getValue(), 
+                                (String) results.get(1).getValue());
+                    }
+                });
     }
 
     public RemoteFunctionCall<TransactionReceipt> renounceOwnership() {
@@ -404,34 +487,44 @@ public class ProtocolParams extends Contract {
     }
 
     public static RemoteCall<ProtocolParams> deploy(Web3j web3j, Credentials credentials,
-            ContractGasProvider contractGasProvider, String owner_, Rules initial) {
+            ContractGasProvider contractGasProvider, String owner_, Rules initial, String referee,
+            String structureReferee) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, owner_), 
-                initial));
+                initial, 
+                new org.web3j.abi.datatypes.Address(160, referee), 
+                new org.web3j.abi.datatypes.Address(160, structureReferee)));
         return deployRemoteCall(ProtocolParams.class, web3j, credentials, contractGasProvider, getDeploymentBinary(), encodedConstructor);
     }
 
     public static RemoteCall<ProtocolParams> deploy(Web3j web3j,
             TransactionManager transactionManager, ContractGasProvider contractGasProvider,
-            String owner_, Rules initial) {
+            String owner_, Rules initial, String referee, String structureReferee) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, owner_), 
-                initial));
+                initial, 
+                new org.web3j.abi.datatypes.Address(160, referee), 
+                new org.web3j.abi.datatypes.Address(160, structureReferee)));
         return deployRemoteCall(ProtocolParams.class, web3j, transactionManager, contractGasProvider, getDeploymentBinary(), encodedConstructor);
     }
 
     @Deprecated
     public static RemoteCall<ProtocolParams> deploy(Web3j web3j, Credentials credentials,
-            BigInteger gasPrice, BigInteger gasLimit, String owner_, Rules initial) {
+            BigInteger gasPrice, BigInteger gasLimit, String owner_, Rules initial, String referee,
+            String structureReferee) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, owner_), 
-                initial));
+                initial, 
+                new org.web3j.abi.datatypes.Address(160, referee), 
+                new org.web3j.abi.datatypes.Address(160, structureReferee)));
         return deployRemoteCall(ProtocolParams.class, web3j, credentials, gasPrice, gasLimit, getDeploymentBinary(), encodedConstructor);
     }
 
     @Deprecated
     public static RemoteCall<ProtocolParams> deploy(Web3j web3j,
             TransactionManager transactionManager, BigInteger gasPrice, BigInteger gasLimit,
-            String owner_, Rules initial) {
+            String owner_, Rules initial, String referee, String structureReferee) {
         String encodedConstructor = FunctionEncoder.encodeConstructor(Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, owner_), 
-                initial));
+                initial, 
+                new org.web3j.abi.datatypes.Address(160, referee), 
+                new org.web3j.abi.datatypes.Address(160, structureReferee)));
         return deployRemoteCall(ProtocolParams.class, web3j, transactionManager, gasPrice, gasLimit, getDeploymentBinary(), encodedConstructor);
     }
 
@@ -460,19 +553,22 @@ public class ProtocolParams extends Contract {
 
         public BigInteger forcedErrorPpm;
 
+        public BigInteger refereeSet;
+
         public BigInteger challengeBond;
 
         public BigInteger roundTimeout;
 
         public Rules(BigInteger seatStake, BigInteger feeBps, BigInteger minStakeBps,
                 BigInteger replayFeeFloorBps, BigInteger jackpotShareBps, BigInteger forcedErrorPpm,
-                BigInteger challengeBond, BigInteger roundTimeout) {
+                BigInteger refereeSet, BigInteger challengeBond, BigInteger roundTimeout) {
             super(new org.web3j.abi.datatypes.generated.Uint128(seatStake), 
                     new org.web3j.abi.datatypes.generated.Uint16(feeBps), 
                     new org.web3j.abi.datatypes.generated.Uint16(minStakeBps), 
                     new org.web3j.abi.datatypes.generated.Uint16(replayFeeFloorBps), 
                     new org.web3j.abi.datatypes.generated.Uint16(jackpotShareBps), 
                     new org.web3j.abi.datatypes.generated.Uint32(forcedErrorPpm), 
+                    new org.web3j.abi.datatypes.generated.Uint32(refereeSet), 
                     new org.web3j.abi.datatypes.generated.Uint128(challengeBond), 
                     new org.web3j.abi.datatypes.generated.Uint64(roundTimeout));
             this.seatStake = seatStake;
@@ -481,20 +577,22 @@ public class ProtocolParams extends Contract {
             this.replayFeeFloorBps = replayFeeFloorBps;
             this.jackpotShareBps = jackpotShareBps;
             this.forcedErrorPpm = forcedErrorPpm;
+            this.refereeSet = refereeSet;
             this.challengeBond = challengeBond;
             this.roundTimeout = roundTimeout;
         }
 
         public Rules(Uint128 seatStake, Uint16 feeBps, Uint16 minStakeBps, Uint16 replayFeeFloorBps,
-                Uint16 jackpotShareBps, Uint32 forcedErrorPpm, Uint128 challengeBond,
-                Uint64 roundTimeout) {
-            super(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, challengeBond, roundTimeout);
+                Uint16 jackpotShareBps, Uint32 forcedErrorPpm, Uint32 refereeSet,
+                Uint128 challengeBond, Uint64 roundTimeout) {
+            super(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, refereeSet, challengeBond, roundTimeout);
             this.seatStake = seatStake.getValue();
             this.feeBps = feeBps.getValue();
             this.minStakeBps = minStakeBps.getValue();
             this.replayFeeFloorBps = replayFeeFloorBps.getValue();
             this.jackpotShareBps = jackpotShareBps.getValue();
             this.forcedErrorPpm = forcedErrorPpm.getValue();
+            this.refereeSet = refereeSet.getValue();
             this.challengeBond = challengeBond.getValue();
             this.roundTimeout = roundTimeout.getValue();
         }
@@ -613,6 +711,14 @@ public class ProtocolParams extends Contract {
         public String previousOwner;
 
         public String newOwner;
+    }
+
+    public static class RefereesAddedEventResponse extends BaseEventResponse {
+        public BigInteger id;
+
+        public String referee;
+
+        public String structureReferee;
     }
 
     public static class RulesChangedEventResponse extends BaseEventResponse {

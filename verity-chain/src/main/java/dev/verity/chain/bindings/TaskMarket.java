@@ -1934,19 +1934,22 @@ public class TaskMarket extends Contract {
 
         public BigInteger forcedErrorPpm;
 
+        public BigInteger refereeSet;
+
         public BigInteger challengeBond;
 
         public BigInteger roundTimeout;
 
         public Rules(BigInteger seatStake, BigInteger feeBps, BigInteger minStakeBps,
                 BigInteger replayFeeFloorBps, BigInteger jackpotShareBps, BigInteger forcedErrorPpm,
-                BigInteger challengeBond, BigInteger roundTimeout) {
+                BigInteger refereeSet, BigInteger challengeBond, BigInteger roundTimeout) {
             super(new org.web3j.abi.datatypes.generated.Uint128(seatStake), 
                     new org.web3j.abi.datatypes.generated.Uint16(feeBps), 
                     new org.web3j.abi.datatypes.generated.Uint16(minStakeBps), 
                     new org.web3j.abi.datatypes.generated.Uint16(replayFeeFloorBps), 
                     new org.web3j.abi.datatypes.generated.Uint16(jackpotShareBps), 
                     new org.web3j.abi.datatypes.generated.Uint32(forcedErrorPpm), 
+                    new org.web3j.abi.datatypes.generated.Uint32(refereeSet), 
                     new org.web3j.abi.datatypes.generated.Uint128(challengeBond), 
                     new org.web3j.abi.datatypes.generated.Uint64(roundTimeout));
             this.seatStake = seatStake;
@@ -1955,20 +1958,22 @@ public class TaskMarket extends Contract {
             this.replayFeeFloorBps = replayFeeFloorBps;
             this.jackpotShareBps = jackpotShareBps;
             this.forcedErrorPpm = forcedErrorPpm;
+            this.refereeSet = refereeSet;
             this.challengeBond = challengeBond;
             this.roundTimeout = roundTimeout;
         }
 
         public Rules(Uint128 seatStake, Uint16 feeBps, Uint16 minStakeBps, Uint16 replayFeeFloorBps,
-                Uint16 jackpotShareBps, Uint32 forcedErrorPpm, Uint128 challengeBond,
-                Uint64 roundTimeout) {
-            super(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, challengeBond, roundTimeout);
+                Uint16 jackpotShareBps, Uint32 forcedErrorPpm, Uint32 refereeSet,
+                Uint128 challengeBond, Uint64 roundTimeout) {
+            super(seatStake, feeBps, minStakeBps, replayFeeFloorBps, jackpotShareBps, forcedErrorPpm, refereeSet, challengeBond, roundTimeout);
             this.seatStake = seatStake.getValue();
             this.feeBps = feeBps.getValue();
             this.minStakeBps = minStakeBps.getValue();
             this.replayFeeFloorBps = replayFeeFloorBps.getValue();
             this.jackpotShareBps = jackpotShareBps.getValue();
             this.forcedErrorPpm = forcedErrorPpm.getValue();
+            this.refereeSet = refereeSet.getValue();
             this.challengeBond = challengeBond.getValue();
             this.roundTimeout = roundTimeout.getValue();
         }
