@@ -117,6 +117,11 @@ class GovCommandTest {
         assertTrue(params.out().matches("(?s).*roundTimeout +\\d+ s +allowed \\[600, 31536000].*"), params.out());
         fails("rule out of range: roundTimeout = 60, ProtocolParams allows [600, 31536000]",
                 gov(0, "propose", "--set", "roundTimeout=60", "--description", "A minute a round"));
+        assertTrue(params.out().contains("referee set 0 (new tasks'): referee " + v.referee), params.out());
+        fails("propose takes either --set NAME=VALUE (new rules) or --referee ADDRESS (a referee upgrade)",
+                gov(0, "propose", "--description", "Nothing"));
+        fails("is not a contract on this chain: deploy it first",
+                gov(0, "propose", "--referee", "0x" + "12".repeat(20), "--description", "A referee that is not there"));
 
         fails("unknown rule 'fee'; the rules are seatStake, feeBps, minStakeBps", gov(0, "propose", "--set", "fee=300", "--description", "x"));
         fails("rule out of range: feeBps = 5000, ProtocolParams allows [0, 2000]",
