@@ -85,8 +85,11 @@ contract ProtocolParams is Ownable {
     /// maximum price.
     error ReplayFeeTooLow(uint256 given, uint256 floor);
 
-    /// @notice A referee set's referee has no code.
+    /// @notice A referee set's referee (or its non-zero structure referee) has no code.
     error NotAReferee(address referee);
+    /// @notice A referee upgrade proposed against another current set than the one in force (an older upgrade executed
+    /// late must not undo a newer one).
+    error StaleRefereeUpgrade(uint32 current, uint32 replaces);
 
     event RulesChanged(Rules before, Rules next);
     /// @notice Referee set `id` can now be chosen by the rules (`refereeSet`).
@@ -113,8 +116,10 @@ contract ProtocolParams is Ownable {
     /// @notice A referee upgrade, in one call so that no other proposal can come between: adds the set and makes it
     /// the rules' `refereeSet`, so tasks posted from now on are ruled by it (a running task keeps its own). Only the
     /// timelock. setRules cannot change `refereeSet` (it must pass the current one), so a rules proposal made before an
-    /// upgrade fails at execution instead of undoing it. Returns the set's id.
-    function adoptReferees(IReferee referee, IStructureReferee structureReferee) external onlyOwner returns (uint32 id) {
+    /// upgrade fails at execution instead of undoing it; an upgrade names the set it `replaces`, so one executed after a
+    /// newer upgrade fails too (anyone may execute a queued operation, whenever). Returns the set's id.
+    function adoptReferees(uint32 replaces, IReferee referee, IStructureReferee structureReferee) external onlyOwner returns (uint32 id) {
+        require(rules_.refereeSet == replaces, StaleRefereeUpgrade(rules_.refereeSet, replaces));
         id = _addReferees(referee, structureReferee);
         Rules memory next = rules_;
         next.refereeSet = id;
@@ -135,6 +140,10 @@ contract ProtocolParams is Ownable {
 
     function _addReferees(IReferee referee, IStructureReferee structureReferee) private returns (uint32 id) {
         require(address(referee).code.length != 0, NotAReferee(address(referee)));
+        // a structure referee with no code would make every round 5 that sends a structure bundle revert
+        require(
+            address(structureReferee) == address(0) || address(structureReferee).code.length != 0, NotAReferee(address(structureReferee))
+        );
         id = uint32(referees_.length);
         referees_.push(Referees(referee, structureReferee));
         emit RefereesAdded(id, referee, structureReferee);
@@ -175,9 +184,12 @@ contract ProtocolParams is Ownable {
         // the time (docs/incentives.md, "public ops")
         if (r.seatStake < p.replayFee) r.seatStake = p.replayFee;
         // a challenge never costs more up front than the stake a right challenger wins half of: a bond no verifier can
-        // post would leave the task's cheats unchallenged (the stake is at least the solver's pay, so the bond still
-        // covers a defence)
+        // post would leave the task's cheats unchallenged (the stake is at least the solver's pay, so a solver that wins
+        // a dispute still gets at least its pay from the bond)
         if (r.challengeBond > p.solverStake) r.challengeBond = p.solverStake;
+        // a round lasts at least what the verify window allows for one segment's work: round 2 publishes a segment's
+        // steps, so a solver of a large task can always answer in time
+        if (r.roundTimeout < verifyFloor) r.roundTimeout = verifyFloor;
     }
 
     /// @notice The floors of a task's windows: MIN_WINDOW each, the commit window also the whole work and the verify

@@ -109,9 +109,19 @@ public final class Governance {
         public Optional<List<String>> adoptsReferees(String params) {
             if (targets.size() != 1 || !targets.get(0).equalsIgnoreCase(params)) return Optional.empty();
             byte[] c = calldatas.get(0);
-            if (c.length != 4 + 2 * 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(c, 4), ADOPT_REFEREES)) return Optional.empty();
+            if (c.length != 4 + 3 * 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(c, 4), ADOPT_REFEREES)) return Optional.empty();
             byte[] args = java.util.Arrays.copyOfRange(c, 4, c.length);
-            return Optional.of(List.of(Abi.wordAddress(args, 0).toLowerCase(Locale.ROOT), Abi.wordAddress(args, 1).toLowerCase(Locale.ROOT)));
+            long replaces;
+            try {
+                replaces = Abi.word(args, 0).longValueExact();
+            } catch (ArithmeticException tooWide) {
+                return Optional.empty();
+            }
+            String referee = Abi.wordAddress(args, 1).toLowerCase(Locale.ROOT);
+            String structure = Abi.wordAddress(args, 2).toLowerCase(Locale.ROOT);
+            // words with high bits set would be shown as other addresses than the call (which reverts) holds: encode back
+            if (replaces > 0xffffffffL || !java.util.Arrays.equals(adoptRefereesCall((int) replaces, referee, structure), c)) return Optional.empty();
+            return Optional.of(List.of(referee, structure));
         }
     }
 
@@ -313,6 +323,9 @@ public final class Governance {
      */
     public BigInteger proposeReferees(String proposer, String referee, String structureReferee, String description) {
         checkDescription(description);
+        if (referee == null || structureReferee == null) {
+            throw new GovernanceException("a referee upgrade names its referee and its structure referee (0x0…0 for none)");
+        }
         if (!referee.matches("0x[0-9a-fA-F]{40}") || v.chain.code(referee).length == 0) {
             throw new GovernanceException("referee " + referee + " is not a contract on this chain: deploy it first");
         }
@@ -320,15 +333,16 @@ public final class Governance {
         if (!structureReferee.matches("0x[0-9a-fA-F]{40}") || (!none && v.chain.code(structureReferee).length == 0)) {
             throw new GovernanceException("structure referee " + structureReferee + " is not a contract on this chain (0x0…0 for none)");
         }
-        return propose(proposer, adoptRefereesCall(referee, structureReferee), description);
+        // names the set it replaces: executed after another upgrade, it fails instead of undoing that one
+        return propose(proposer, adoptRefereesCall(rules().refereeSet(), referee, structureReferee), description);
     }
 
-    /** The calldata of ProtocolParams.adoptReferees(referee, structureReferee). */
-    public static byte[] adoptRefereesCall(String referee, String structureReferee) {
-        return Abi.call("adoptReferees(address,address)", Abi.addr(referee), Abi.addr(structureReferee));
+    /** The calldata of ProtocolParams.adoptReferees(replaces, referee, structureReferee). */
+    public static byte[] adoptRefereesCall(int replaces, String referee, String structureReferee) {
+        return Abi.call("adoptReferees(uint32,address,address)", Abi.u32(Integer.toUnsignedLong(replaces)), Abi.addr(referee), Abi.addr(structureReferee));
     }
 
-    static final byte[] ADOPT_REFEREES = java.util.Arrays.copyOf(adoptRefereesCall("0x" + "0".repeat(40), "0x" + "0".repeat(40)), 4);
+    static final byte[] ADOPT_REFEREES = java.util.Arrays.copyOf(adoptRefereesCall(0, "0x" + "0".repeat(40), "0x" + "0".repeat(40)), 4);
 
     /** The referee sets ProtocolParams holds, by id: each its referee and its structure referee. */
     public List<List<String>> refereeSets() {

@@ -339,17 +339,20 @@ class GovernanceTest {
         BigInteger upgrade = gov.proposeReferees(deployer, lenient, gov.refereeSets().get(0).get(1), "Adopt a new referee");
         assertEquals(java.util.Optional.of(List.of(lenient.toLowerCase(java.util.Locale.ROOT), gov.refereeSets().get(0).get(1))),
                 gov.proposal(upgrade).adoptsReferees(v.params));
+        // a rival upgrade made at the same time: whichever executes second finds the set it meant to replace gone
+        String strict = chain.deploy(deployer, Artifacts.creationCode("AlwaysChallengerReferee")).contractAddress();
+        BigInteger rival = gov.proposeReferees(deployer, strict, gov.refereeSets().get(0).get(1), "Adopt another referee");
         mine(FAST.votingDelay() + 1);
-        gov.castVote(deployer, stale, Support.FOR);
-        gov.castVote(deployer, upgrade, Support.FOR);
+        for (BigInteger id : List.of(stale, upgrade, rival)) gov.castVote(deployer, id, Support.FOR);
         mine(FAST.votingPeriod());
-        gov.queue(deployer, stale);
-        gov.queue(deployer, upgrade);
+        for (BigInteger id : List.of(stale, upgrade, rival)) gov.queue(deployer, id);
         chain.advanceTime(FAST.timelockDelay());
         gov.execute(deployer, upgrade);
         assertEquals(1, gov.rules().refereeSet());
         assertEquals(2, gov.refereeSets().size());
         reverts("RuleOutOfRange(\"refereeSet\", 0, 1, 1)", () -> gov.execute(deployer, stale));
+        reverts("StaleRefereeUpgrade(1, 0)", () -> gov.execute(deployer, rival));
+        assertEquals(1, gov.rules().refereeSet(), "the later upgrade stands");
 
         long after = ChainSelftest.committedTask(v, a, new SyntheticDispute(32, 8, 4, 300, 4, 6));
         assertEquals(0, v.task(before).rules().refereeSet());

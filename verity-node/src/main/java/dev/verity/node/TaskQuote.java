@@ -133,7 +133,7 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
         out.printf(Locale.ROOT, "forced errors: %.2f%% of seats; a caught one wins its share of %s VRT (%.0f%% of the fee, to the jackpot pool)%n",
                 rules.forcedErrorPpm() / 1e4, vrt(bps(maxFee(), rules.jackpotShareBps())), rules.jackpotShareBps() / 100.0);
         out.printf(Locale.ROOT, "disputes:      a challenge bonds %s VRT (the solver's if the challenger loses); each move within %,d s or it loses%n",
-                vrt(challengeBond(solverStake)), rules.roundTimeout());
+                vrt(challengeBond(solverStake)), roundTimeout());
         out.printf(Locale.ROOT, "escrow:        %s VRT%n", vrt(escrow(replayFee)));
         double stake = new BigDecimal(solverStake).divide(new BigDecimal(maxPay()), 6, java.math.RoundingMode.HALF_EVEN).doubleValue();
         out.println("a cheater skipping part of the work, its compute costing what it is paid (gain over honest training, in units of the pay):");
@@ -167,6 +167,11 @@ public record TaskQuote(long workUnits, long steps, long interval, int verifiers
     /** The verify window's floor: one full segment's replay at that speed. */
     public long verifyWindowFloor() {
         return MIN_WINDOW + segmentWork() / MIN_WORK_UNITS_PER_SECOND;
+    }
+
+    /** The seconds each move of a dispute of the task has (ProtocolParams.admit): the rules', raised to the verify window's floor. */
+    public long roundTimeout() {
+        return Math.max(rules.roundTimeout(), verifyWindowFloor());
     }
 
     /** {@code replayFee} raised to the floor if below it. */

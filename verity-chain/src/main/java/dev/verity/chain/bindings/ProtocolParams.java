@@ -126,6 +126,10 @@ public class ProtocolParams extends Contract {
             Arrays.<TypeReference<?>>asList(new TypeReference<Uint256>() {}, new TypeReference<Uint256>() {}));
     ;
 
+    public static final CustomError STALEREFEREEUPGRADE_ERROR = new CustomError("StaleRefereeUpgrade", 
+            Arrays.<TypeReference<?>>asList(new TypeReference<Uint32>() {}, new TypeReference<Uint32>() {}));
+    ;
+
     public static final CustomError TASKTOOLARGE_ERROR = new CustomError("TaskTooLarge", 
             Arrays.<TypeReference<?>>asList(new TypeReference<Utf8String>() {}, new TypeReference<Uint256>() {}, new TypeReference<Uint256>() {}));
     ;
@@ -364,11 +368,12 @@ public class ProtocolParams extends Contract {
         return executeRemoteCallSingleValueReturn(function, Rules.class);
     }
 
-    public RemoteFunctionCall<TransactionReceipt> adoptReferees(String referee,
+    public RemoteFunctionCall<TransactionReceipt> adoptReferees(BigInteger replaces, String referee,
             String structureReferee) {
         final Function function = new Function(
                 FUNC_ADOPTREFEREES, 
-                Arrays.<Type>asList(new org.web3j.abi.datatypes.Address(160, referee), 
+                Arrays.<Type>asList(new org.web3j.abi.datatypes.generated.Uint32(replaces), 
+                new org.web3j.abi.datatypes.Address(160, referee), 
                 new org.web3j.abi.datatypes.Address(160, structureReferee)), 
                 Collections.<TypeReference<?>>emptyList());
         return executeRemoteCallTransaction(function);
