@@ -123,8 +123,7 @@ contract ProtocolParams is Ownable {
         id = _addReferees(referee, structureReferee);
         Rules memory next = rules_;
         next.refereeSet = id;
-        emit RulesChanged(rules_, next);
-        rules_ = next;
+        _replaceRules(next);
     }
 
     /// @notice Referee set `id`.
@@ -157,6 +156,10 @@ contract ProtocolParams is Ownable {
     /// @notice Replaces every rule at once (one proposal, one consistent set); only the timelock.
     function setRules(Rules calldata next) external onlyOwner {
         _check(next);
+        _replaceRules(next);
+    }
+
+    function _replaceRules(Rules memory next) private {
         emit RulesChanged(rules_, next);
         rules_ = next;
     }

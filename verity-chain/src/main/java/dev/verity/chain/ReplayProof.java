@@ -37,6 +37,14 @@ public final class ReplayProof {
 
         /** Chunk {@code j} of op {@code op}'s output: its elements as float32 little-endian, NaN as 0x7fc00000. */
         byte[] chunk(int op, int j);
+
+        /**
+         * Op {@code op}'s output tensor root (over its {@code 0x10} chunks). By default hashed from the chunks; outputs
+         * whose roots are known already (a traced step computed them) return those instead of hashing again.
+         */
+        default byte[] outputRoot(int op) {
+            return tensorTree(this, op).root();
+        }
     }
 
     /** What revealProbe takes (ReplayReferee's {@code ReplayReveal}): the segment end, then one chunk per draw. */
@@ -52,12 +60,14 @@ public final class ReplayProof {
 
     private final byte[] key;
     private final StepOutputs outputs;
-    private final List<MerkleTree> plain = new ArrayList<>();
     private final List<MerkleTree> keyed = new ArrayList<>();
     private final MerkleTree opTrace;
     private final MerkleTree replay;
 
-    /** Hashes every chunk of {@code outputs} twice: plain (the solver's op trace) and under {@code key} (the seat's). */
+    /**
+     * Hashes every chunk of {@code outputs} under {@code key} (the seat's root); the op trace takes each op's output root
+     * from {@code outputs}, and a plain chunk tree is built only for an op a reveal draws.
+     */
     public ReplayProof(byte[] key, StepOutputs outputs) {
         if (key.length != 32) throw new IllegalArgumentException("a seat's key is 32 bytes, got " + key.length);
         if (outputs.ops() == 0) throw new IllegalArgumentException("a step's op trace has at least one op");
@@ -67,18 +77,11 @@ public final class ReplayProof {
         List<byte[]> keyedEntries = new ArrayList<>();
         for (int op = 0; op < outputs.ops(); op++) {
             int n = chunks(outputs.elems(op));
-            List<byte[]> p = new ArrayList<>(n);
             List<byte[]> k = new ArrayList<>(n);
-            for (int j = 0; j < n; j++) {
-                byte[] c = outputs.chunk(op, j);
-                p.add(MerkleTree.leafHash(concat(new byte[] {TAG_TENSOR_CHUNK}, c)));
-                k.add(MerkleTree.leafHash(concat(new byte[] {TAG_KEYED_CHUNK}, this.key, c)));
-            }
-            MerkleTree pt = MerkleTree.ofLeafHashes(p);
+            for (int j = 0; j < n; j++) k.add(MerkleTree.leafHash(concat(new byte[] {TAG_KEYED_CHUNK}, this.key, outputs.chunk(op, j))));
             MerkleTree kt = MerkleTree.ofLeafHashes(k);
-            plain.add(pt);
             keyed.add(kt);
-            entries.add(opTraceEntry(op, outputs.recordHash(op), pt.root(), outputs.elems(op)));
+            entries.add(opTraceEntry(op, outputs.recordHash(op), outputs.outputRoot(op), outputs.elems(op)));
             keyedEntries.add(ByteBuffer.allocate(41).put(TAG_KEYED_OP).putLong(op).put(kt.root()).array());
         }
         this.opTrace = MerkleTree.ofLeaves(entries);
@@ -96,13 +99,16 @@ public final class ReplayProof {
      */
     public static byte[] opTraceRoot(StepOutputs outputs) {
         List<byte[]> entries = new ArrayList<>();
-        for (int op = 0; op < outputs.ops(); op++) {
-            int n = chunks(outputs.elems(op));
-            List<byte[]> p = new ArrayList<>(n);
-            for (int j = 0; j < n; j++) p.add(MerkleTree.leafHash(concat(new byte[] {TAG_TENSOR_CHUNK}, outputs.chunk(op, j))));
-            entries.add(opTraceEntry(op, outputs.recordHash(op), MerkleTree.ofLeafHashes(p).root(), outputs.elems(op)));
-        }
+        for (int op = 0; op < outputs.ops(); op++) entries.add(opTraceEntry(op, outputs.recordHash(op), outputs.outputRoot(op), outputs.elems(op)));
         return MerkleTree.ofLeaves(entries).root();
+    }
+
+    /** Op {@code op}'s output tensor tree: one {@code 0x10 | chunk} leaf per chunk, as the solver's op trace roots it. */
+    static MerkleTree tensorTree(StepOutputs outputs, int op) {
+        int n = chunks(outputs.elems(op));
+        List<byte[]> p = new ArrayList<>(n);
+        for (int j = 0; j < n; j++) p.add(MerkleTree.leafHash(concat(new byte[] {TAG_TENSOR_CHUNK}, outputs.chunk(op, j))));
+        return MerkleTree.ofLeafHashes(p);
     }
 
     /** The plain op-trace root of the step: what the solver commits in the segment's {@code 0x53} entry. */
@@ -126,12 +132,12 @@ public final class ReplayProof {
         long elems = outputs.elems(op);
         if (elems == 0) {
             // an empty output has no chunk: the op's entries are the whole of it
-            return new ChunkReveal(outputs.recordHash(op), plain.get(op).root(), 0, opTrace.siblings(op), new byte[0], List.of(),
+            return new ChunkReveal(outputs.recordHash(op), outputs.outputRoot(op), 0, opTrace.siblings(op), new byte[0], List.of(),
                     keyed.get(op).root(), replay.siblings(op), List.of());
         }
         int j = (int) chunkOf(seed, elems);
-        return new ChunkReveal(outputs.recordHash(op), plain.get(op).root(), elems, opTrace.siblings(op), outputs.chunk(op, j),
-                plain.get(op).siblings(j), keyed.get(op).root(), replay.siblings(op), keyed.get(op).siblings(j));
+        return new ChunkReveal(outputs.recordHash(op), outputs.outputRoot(op), elems, opTrace.siblings(op), outputs.chunk(op, j),
+                tensorTree(outputs, op).siblings(j), keyed.get(op).root(), replay.siblings(op), keyed.get(op).siblings(j));
     }
 
     /** The seed of draw {@code d} of a probe (ReplayReferee.drawSeed: keccak256(abi.encode(seed, d))). */

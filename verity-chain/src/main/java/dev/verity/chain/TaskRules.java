@@ -35,19 +35,18 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
     /** ProtocolParams.MAX_WINDOW. */
     public static final long MAX_ROUND_TIMEOUT = 365L * 86400;
 
+    /** The rules that are token amounts (uint128 wei): given in wei or VRT, shown in both. */
+    public static final java.util.Set<String> AMOUNTS = java.util.Set.of("seatStake", "challengeBond");
+
     public TaskRules {
-        if (seatStake == null || seatStake.signum() <= 0 || seatStake.bitLength() > 128) {
-            throw new IllegalArgumentException("seatStake must be a positive amount below 2^128, got " + seatStake);
-        }
+        amount("seatStake", seatStake);
         range("feeBps", feeBps, 0, MAX_FEE_BPS);
         range("minStakeBps", minStakeBps, MIN_SOLVER_STAKE_BPS, MAX_SOLVER_STAKE_BPS);
         range("replayFeeFloorBps", replayFeeFloorBps, 0, MAX_REPLAY_FEE_FLOOR_BPS);
         range("jackpotShareBps", jackpotShareBps, 0, 10_000);
         range("forcedErrorPpm", forcedErrorPpm, 0, MAX_FORCED_ERROR_PPM);
         range("refereeSet", refereeSet, 0, Integer.MAX_VALUE); // the chain knows how many sets exist (verity gov params)
-        if (challengeBond == null || challengeBond.signum() <= 0 || challengeBond.bitLength() > 128) {
-            throw new IllegalArgumentException("challengeBond must be a positive amount below 2^128, got " + challengeBond);
-        }
+        amount("challengeBond", challengeBond);
         if (roundTimeout < MIN_ROUND_TIMEOUT || roundTimeout > MAX_ROUND_TIMEOUT) {
             throw new IllegalArgumentException("roundTimeout must be in [" + MIN_ROUND_TIMEOUT + ", " + MAX_ROUND_TIMEOUT + "] seconds, got "
                     + roundTimeout);
@@ -117,7 +116,7 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
             throw new IllegalArgumentException("unknown rule '" + name + "'; the rules are " + String.join(", ", NAMES));
         }
         int bits = name.equals("roundTimeout") ? 63 : 31; // the amounts are checked by the constructor, the rest must fit
-        if (!name.equals("seatStake") && !name.equals("challengeBond") && value.bitLength() > bits) {
+        if (!AMOUNTS.contains(name) && value.bitLength() > bits) {
             throw new IllegalArgumentException(name + " must be in its range (see verity gov params), got " + value);
         }
         return switch (name) {
@@ -132,6 +131,12 @@ public record TaskRules(@JsonProperty("seatStake") BigInteger seatStake, @JsonPr
             case "jackpotShareBps" -> withJackpot(value.intValue(), forcedErrorPpm);
             default -> withJackpot(jackpotShareBps, value.intValue());
         };
+    }
+
+    private static void amount(String what, BigInteger v) {
+        if (v == null || v.signum() <= 0 || v.bitLength() > 128) {
+            throw new IllegalArgumentException(what + " must be a positive amount below 2^128, got " + v);
+        }
     }
 
     private static void range(String what, int v, int min, int max) {

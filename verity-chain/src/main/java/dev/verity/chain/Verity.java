@@ -610,6 +610,11 @@ public final class Verity {
         return probeWindow;
     }
 
+    /** Whether task {@code t}'s probes can still be drawn and revealed now (TaskMarket._probing: in verification, window open). */
+    public boolean probesOpen(TaskView t) {
+        return (t.status() == Status.COMMITTED || t.status() == Status.DISPUTED) && chain.timestamp() <= t.deadline() + probeWindow();
+    }
+
     /** The seat's probe seed if it can be drawn now, else null: it draws the op and chunk to reveal ({@link ReplayProof#reveal}). */
     public byte[] probeOf(long taskId, long index) {
         byte[] seed = call(marketAs(deployer).probeOf(big(taskId), big(index)));

@@ -31,9 +31,6 @@ import picocli.CommandLine.Parameters;
         subcommands = {GovCommand.Params.class, GovCommand.Delegate.class, GovCommand.Propose.class, GovCommand.Vote.class,
                 GovCommand.StatusCommand.class, GovCommand.Queue.class, GovCommand.Execute.class})
 public final class GovCommand implements Runnable {
-    /** The rules that are token amounts: given in wei or VRT, shown in both. */
-    static final java.util.Set<String> AMOUNTS = java.util.Set.of("seatStake", "challengeBond");
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -118,7 +115,7 @@ public final class GovCommand implements Runnable {
                 out.println("rules of new tasks (ProtocolParams " + v.params + ", owned by the timelock " + v.timelock + "):");
                 for (Map.Entry<String, BigInteger> e : rules.entrySet()) {
                     BigInteger[] b = bounds.get(e.getKey());
-                    String value = AMOUNTS.contains(e.getKey()) ? e.getValue() + " (" + Governance.vrt(e.getValue()) + ")"
+                    String value = TaskRules.AMOUNTS.contains(e.getKey()) ? e.getValue() + " (" + Governance.vrt(e.getValue()) + ")"
                             : e.getKey().equals("roundTimeout") ? e.getValue() + " s" : e.getValue().toString();
                     String max = b[1].bitLength() > 64 ? "2^128-1" : b[1].toString();
                     out.printf("  %-18s %-28s allowed [%s, %s]%n", e.getKey(), value, b[0], max);
@@ -256,14 +253,14 @@ public final class GovCommand implements Runnable {
                 }
                 BigInteger value;
                 try {
-                    if (AMOUNTS.contains(name) && text.toUpperCase(Locale.ROOT).endsWith("VRT")) {
+                    if (TaskRules.AMOUNTS.contains(name) && text.toUpperCase(Locale.ROOT).endsWith("VRT")) {
                         value = new BigDecimal(text.substring(0, text.length() - 3).strip()).movePointRight(18).toBigIntegerExact();
                     } else {
                         value = new BigInteger(text);
                     }
                 } catch (NumberFormatException | ArithmeticException e) {
                     throw new IllegalArgumentException("--set " + name + ": '" + text + "' is not a whole number"
-                            + (AMOUNTS.contains(name) ? " of wei (or VRT with a VRT suffix, e.g. 150VRT)" : ""));
+                            + (TaskRules.AMOUNTS.contains(name) ? " of wei (or VRT with a VRT suffix, e.g. 150VRT)" : ""));
                 }
                 BigInteger[] b = bounds.get(name);
                 if (value.compareTo(b[0]) < 0 || value.compareTo(b[1]) > 0) {

@@ -166,8 +166,6 @@ public final class DisputeParty {
             return r;
         }
 
-        private java.util.Map<String, byte[]> datasetRoots;
-
         /**
          * Whether op {@code node}'s output with root {@code root} is an array of the task's dataset (an INPUT node whose
          * output is that array): public data, which both sides hold, so it is neither published nor fetched.
@@ -180,15 +178,7 @@ public final class DisputeParty {
             if (n.kind() != OpKind.INPUT || n.name().equals(StepGraphs.STEP)) {
                 return false;
             }
-            if (datasetRoots == null) {
-                datasetRoots = new java.util.HashMap<>();
-                for (var e : run.trainer().inputs().entrySet()) {
-                    if (!e.getKey().equals(StepGraphs.STEP)) {
-                        datasetRoots.put(e.getKey(), Commitments.tensorRoot(e.getValue().data()));
-                    }
-                }
-            }
-            return Arrays.equals(datasetRoots.get(n.name()), root);
+            return run.trainer().inputs().containsKey(n.name()) && Arrays.equals(run.dataArrayRoot(n.name()), root);
         }
 
         ChainEvents.Event event(String name) {

@@ -18,8 +18,10 @@ import java.util.function.Consumer;
 public final class ProbeKeeper {
     /** Blocks after an attestation before the keeper fixes its probe: a seat that reveals on time has done so. */
     public static final long FIX_AFTER = 64;
-    /** The last block offset at which the attestation block's hash is still in reach for the next transaction. */
-    static final long LAST_IN_REACH = 250;
+    /** The EVM's BLOCKHASH reach: a block's hash is readable for the 256 blocks after it. */
+    static final long BLOCKHASH_REACH = 256;
+    /** The last block offset at which the attestation block's hash is still in reach for the next transaction (a margin of six). */
+    static final long LAST_IN_REACH = BLOCKHASH_REACH - 6;
 
     /** A seat to watch: its task and index. */
     private record Seat(long taskId, long index) implements Comparable<Seat> {
@@ -60,10 +62,8 @@ public final class ProbeKeeper {
 
     private boolean keep(Seat s) {
         Verity.TaskView t = v.task(s.taskId());
-        boolean open = (t.status() == Verity.Status.COMMITTED || t.status() == Verity.Status.DISPUTED)
-                && v.chain.timestamp() <= t.deadline() + v.probeWindow();
         Verity.Assignment seat = v.assignments(s.taskId()).get(Math.toIntExact(s.index()));
-        if (!open || seat.probe() != null || seat.proven()) {
+        if (!v.probesOpen(t) || seat.probe() != null || seat.proven()) {
             watched.remove(s);
             return false;
         }

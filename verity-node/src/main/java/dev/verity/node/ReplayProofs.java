@@ -40,6 +40,11 @@ public final class ReplayProofs {
                 int from = j * ReplayProof.CHUNK_ELEMS;
                 return Commitments.canonicalBytes(t.data(), from, Math.min(t.data().length, from + ReplayProof.CHUNK_ELEMS));
             }
+
+            @Override
+            public byte[] outputRoot(int op) {
+                return e.outputRoots().get(op); // the traced step hashed them (Commitments.tensorRoot): not again
+            }
         };
     }
 

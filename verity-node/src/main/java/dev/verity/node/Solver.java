@@ -276,7 +276,7 @@ public final class Solver implements Role {
     private void trainAndCommit(long id, Verity.TaskView t) throws IOException {
         TaskRun run = run(id, t);
         Path journal = home.resolve("task-" + id + ".journal");
-        List<Manifest.Checkpoint> done = resumePoint(run, journal);
+        List<Manifest.Checkpoint> done = resumePoint(run, journal, endsJournal(id));
         TrainingState state;
         if (done.isEmpty()) {
             state = run.initialState(store);
@@ -318,13 +318,12 @@ public final class Solver implements Role {
     }
 
     /** The checkpoints already stored for this task (from the journal), in order from step 0; empty to start afresh. */
-    private List<Manifest.Checkpoint> resumePoint(TaskRun run, Path journal) throws IOException {
+    private List<Manifest.Checkpoint> resumePoint(TaskRun run, Path journal, Path ends) throws IOException {
         if (!Files.exists(journal)) {
             return List.of();
         }
         TreeMap<Long, Manifest.Checkpoint> byStep = new TreeMap<>();
         Map<String, String> endRoots = new HashMap<>();
-        Path ends = journal.resolveSibling(journal.getFileName().toString().replace(".journal", ".ends"));
         if (Files.exists(ends)) {
             for (String line : Files.readAllLines(ends)) {
                 String[] kv = line.strip().split(" ");

@@ -178,7 +178,7 @@ public final class Verifier implements Role {
         Verity.Assignment seat = v.assignments(j.taskId()).get(Math.toIntExact(j.index()));
         if (seat.attested()) {
             // a seat it attested before a restart (the events are read again from the start): its reveal went with the process
-            return open && !seat.proven() && v.chain.timestamp() <= t.deadline() + v.probeWindow() && resumeReveal(j, t, seat);
+            return v.probesOpen(t) && !seat.proven() && resumeReveal(j, t, seat);
         }
         if (!open || v.chain.timestamp() > t.deadline()) {
             return false;
@@ -292,16 +292,14 @@ public final class Verifier implements Role {
     /** Reveals the drawn chunk of the committed replay once the seat's probe is drawn; drops seats whose window is over. */
     private boolean reveal(Reveal r) {
         Verity.TaskView t = v.task(r.taskId());
-        boolean open = (t.status() == Verity.Status.COMMITTED || t.status() == Verity.Status.DISPUTED)
-                && v.chain.timestamp() <= t.deadline() + v.probeWindow();
-        if (!open) {
+        if (!v.probesOpen(t)) {
             reveals.remove(r);
             return false;
         }
         byte[] seed = v.probeOf(r.taskId(), r.index());
         if (seed == null) {
             Verity.Assignment seat = v.assignments(r.taskId()).get(Math.toIntExact(r.index()));
-            if (!seat.retargeted() && v.chain.blockNumber() > seat.attestBlock() + 256) {
+            if (!seat.retargeted() && v.chain.blockNumber() > seat.attestBlock() + ProbeKeeper.BLOCKHASH_REACH) {
                 // the attestation block's hash is out of reach (the node was away): re-target once, reveal in a later block
                 try {
                     v.drawProbe(cfg.account(), r.taskId(), r.index());

@@ -26,6 +26,31 @@ import org.junit.jupiter.api.io.TempDir;
  * solver's committed ends at every chunk of a few draws.
  */
 class ReplayProofsTest {
+    /** {@code o} without its known output roots: the chain hashes every op's chunks itself (the default outputRoot). */
+    private static ReplayProof.StepOutputs chunksOnly(ReplayProof.StepOutputs o) {
+        return new ReplayProof.StepOutputs() {
+            @Override
+            public int ops() {
+                return o.ops();
+            }
+
+            @Override
+            public byte[] recordHash(int op) {
+                return o.recordHash(op);
+            }
+
+            @Override
+            public long elems(int op) {
+                return o.elems(op);
+            }
+
+            @Override
+            public byte[] chunk(int op, int j) {
+                return o.chunk(op, j);
+            }
+        };
+    }
+
     @Test
     void theChainsOpTraceRootIsTheEnginesAndARevealProvesAgainstTheCommittedEnds(@TempDir Path dir) throws Exception {
         ModelConfig mlp = new ModelConfig.Mlp(new int[] {784, 16, 10});
@@ -45,6 +70,8 @@ class ReplayProofsTest {
             ReplayProof proof = new ReplayProof(key, ReplayProofs.outputs(end));
             assertArrayEquals(end.opTraceRoot(), proof.opTraceRoot(), "segment " + seg + ": the chain's op-trace root is the engine's");
             assertArrayEquals(end.opTraceRoot(), ReplayProof.opTraceRoot(ReplayProofs.outputs(end)));
+            assertArrayEquals(end.opTraceRoot(), ReplayProof.opTraceRoot(chunksOnly(ReplayProofs.outputs(end))),
+                    "segment " + seg + ": the chain's chunks hash to the engine's output roots");
             assertArrayEquals(m.endOpTraceRoots().get(seg), proof.opTraceRoot(), "and the one the solver's manifest lists");
             MerkleTree endsTree = ends.tree();
             for (int draw = 0; draw < 4; draw++) {

@@ -53,11 +53,12 @@ public final class HonestChallenger implements ChallengerMoves {
         // every state is honest: a posted op trace that is not the honest step's (a made-up segment end the solver stands by)
         s = checkpoints.load(open.segment());
         for (int k = 1; k < r.size(); k++) {
-            if (!Arrays.equals(StepTrace.end(run, s).opTraceRoot(), roots.opTraceRoots().get(k))) {
-                agreed = s;
-                return new Messages.DisputeStep(s.step());
+            TrainingState pre = s.copy();
+            // one traced step in place: its op-trace root, and the state trainer.step would leave
+            if (!Arrays.equals(StepTrace.stepTraced(run, s).opTraceRoot(), roots.opTraceRoots().get(k))) {
+                agreed = pre;
+                return new Messages.DisputeStep(pre.step());
             }
-            s = StepTrace.next(run, s);
         }
         throw new IllegalStateException("every posted step state and op trace is honest: nothing to dispute in segment " + open.segment());
     }

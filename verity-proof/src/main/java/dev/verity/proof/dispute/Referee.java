@@ -17,8 +17,6 @@ import dev.verity.tensor.train.StepGraphs;
 import dev.verity.tensor.train.TrainingState;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The Java referee: decides each round from the task's public commitments (graph root, dataset
@@ -28,15 +26,9 @@ import java.util.TreeMap;
  */
 public final class Referee {
     private final TaskRun run;
-    private final Map<String, byte[]> datasetRoots = new TreeMap<>();
 
     public Referee(TaskRun run) {
         this.run = run;
-        for (var e : run.trainer().inputs().entrySet()) {
-            if (!e.getKey().equals(StepGraphs.STEP)) {
-                datasetRoots.put(e.getKey(), Commitments.tensorRoot(e.getValue().data()));
-            }
-        }
     }
 
     private static Ruling challenger(int round, String claim, String reason) {
@@ -158,7 +150,7 @@ public final class Referee {
         } else if (n.kind() == OpKind.INPUT && n.name().equals(StepGraphs.STEP)) {
             want = Commitments.tensorRoot(new float[] {(float) t.agreedStep()});
         } else if (n.kind() == OpKind.INPUT) {
-            want = datasetRoots.get(n.name());
+            want = run.trainer().inputs().containsKey(n.name()) ? run.dataArrayRoot(n.name()) : null;
         } else {
             return defender(3, "source", "node " + i + " is not a source");
         }
